@@ -1,0 +1,308 @@
+"""Work units that run inside executor workers (local processes or Ray).
+
+One task reads one input part (or one reader shard), applies one operator and writes one output part.
+Write order makes a part's existence the proof that all of it is done: stats sidecar, lineage and
+quarantine parts first, the data part last, each renamed into place atomically. A resumed step skips
+parts that exist, so nothing is lost and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tilth.ops.base import (
+    Deduplicator,
+    Filter,
+    Generator,
+    Mapper,
+    Operator,
+    Quarantined,
+    Reader,
+    StepContext,
+    scores_json,
+)
+from tilth.storage.parts import list_parts, write_part
+from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
+
+
+@dataclass
+class PartStats:
+    part: str
+    rows_in: int = 0
+    rows_out: int = 0
+    dropped: int = 0
+    modified: int = 0
+    added: int = 0
+    quarantined: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    io_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    parts: list[str] = field(default_factory=list)  # reader shards write several parts
+
+
+@dataclass
+class Task:
+    kind: str  # read | map | signature | apply
+    step_key: str
+    op: Operator
+    out_dir: str
+    part: str  # output part name (without .parquet) or shard name
+    inputs: list[str]  # input part path(s), or shard files for readers
+    drops: str | None = None
+    context: StepContext | None = None
+
+
+# Operators are set up once per worker process and step, not once per part.
+_READY_OPS: dict[str, Operator] = {}
+
+
+def _op(task: Task) -> Operator:
+    op = _READY_OPS.get(task.step_key)
+    if op is None:
+        op = _READY_OPS[task.step_key] = task.op
+        op.context = task.context
+    op.ensure_ready()
+    return op
+
+
+def run_blob(blob: bytes) -> bytes:
+    """Entry point for executors: cloudpickled Task in, cloudpickled PartStats out. cloudpickle carries
+    plugin operator classes by value, so workers need not import the plugin first."""
+    task: Task = cloudpickle.loads(blob)
+    return cloudpickle.dumps(run_task(task))
+
+
+def run_task(task: Task) -> PartStats:
+    t0 = time.perf_counter()
+    fn = {"read": _read_shard, "map": _map_part, "signature": _signature_part, "apply": _apply_part}[task.kind]
+    stats = fn(task)
+    stats.seconds = time.perf_counter() - t0
+    stats.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Written last: the sidecar is the marker that this task finished (see load_stats).
+    _write_json(Path(task.out_dir) / "_stats" / f"{task.kind}-{task.part}.json", asdict(stats))
+    return stats
+
+
+def load_stats(out_dir: str, kind: str, part: str) -> PartStats | None:
+    """Stats of a task finished by an earlier (possibly killed) attempt; None if it did not finish."""
+    path = Path(out_dir) / "_stats" / f"{kind}-{part}.json"
+    if not path.exists():
+        return None
+    return PartStats(**json.loads(path.read_text()))
+
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj))
+    os.replace(tmp, path)
+
+
+def _timed_read(path: str, stats: PartStats, columns=None) -> pa.Table:
+    t = time.perf_counter()
+    table = pq.read_table(path, columns=columns)
+    stats.io_seconds += time.perf_counter() - t
+    stats.bytes_in += os.path.getsize(path)
+    return table
+
+
+def _timed_write(table: pa.Table, path: Path, stats: PartStats, counts_as_output: bool = True) -> None:
+    t = time.perf_counter()
+    size = write_part(table, path)
+    stats.io_seconds += time.perf_counter() - t
+    if counts_as_output:
+        stats.bytes_out += size
+
+
+def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Table:
+    n = len(ids)
+    return pa.table(
+        {
+            "_id": pa.array(ids, pa.int64()),
+            "action": pa.array([action] * n, pa.string()),
+            "reason": pa.array(reasons, pa.string()),
+            "duplicate_of": pa.array(duplicate_of if duplicate_of is not None else [None] * n, pa.int64()),
+            "scores": pa.array(scores if scores is not None else [None] * n, pa.string()),
+        },
+        schema=LINEAGE_SCHEMA,
+    )
+
+
+# -- readers -----------------------------------------------------------------------------------------
+def _read_shard(task: Task) -> PartStats:
+    """Read one shard into parts `<shard>-00000`, `<shard>-00001`, ... Parts that already exist (from a
+    killed attempt) are re-derived identically and not rewritten."""
+    reader: Reader = _op(task)
+    out = Path(task.out_dir)
+    stats = PartStats(task.part)
+    bad: list[Quarantined] = []
+    chunk = 0
+    for item in reader.read(task.inputs):
+        if isinstance(item, Quarantined):
+            bad.append(item)
+            continue
+        name = f"{task.part}-{chunk:05d}"
+        chunk += 1
+        stats.parts.append(name)
+        stats.rows_in += item.num_rows + len(bad)
+        stats.rows_out += item.num_rows
+        stats.quarantined += len(bad)
+        target = out / f"{name}.parquet"
+        if not target.exists():
+            if bad:
+                _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
+            _timed_write(item, target, stats)
+        else:
+            stats.bytes_out += target.stat().st_size
+        bad = []
+    if bad:  # bad records after the last good batch
+        stats.rows_in += len(bad)
+        stats.quarantined += len(bad)
+        _timed_write(_quarantine_table(bad), out / "quarantine" / f"{task.part}-tail.parquet", stats, False)
+    return stats
+
+
+def _quarantine_table(bad: list[Quarantined]) -> pa.Table:
+    return pa.table(
+        {
+            "file": [b.file for b in bad],
+            "line": pa.array([b.line for b in bad], pa.int64()),
+            "error": [b.error for b in bad],
+            "raw": [b.raw for b in bad],
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+# -- row-wise operators ------------------------------------------------------------------------------
+def _map_part(task: Task) -> PartStats:
+    op = _op(task)
+    out = Path(task.out_dir)
+    stats = PartStats(task.part)
+    table = _timed_read(task.inputs[0], stats)
+    stats.rows_in = table.num_rows
+    if isinstance(op, Filter):
+        result, lineage = apply_filter(op, table)
+        stats.dropped = lineage.num_rows
+    elif isinstance(op, Mapper):
+        result, lineage = apply_mapper(op, table)
+        stats.modified = lineage.num_rows
+    elif isinstance(op, Generator):
+        result, lineage = apply_generator(op, table)
+        stats.added = lineage.num_rows
+    else:
+        raise TypeError(f"{op.name} is a {op.kind}, not a mapper, filter or generator")
+    stats.rows_out = result.num_rows
+    if lineage.num_rows:
+        _timed_write(lineage, out / "lineage" / f"{task.part}.parquet", stats, False)
+    _timed_write(result, out / f"{task.part}.parquet", stats)
+    return stats
+
+
+def apply_filter(op: Filter, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Score, decide, and split a table into (kept rows with score columns, lineage of dropped rows)."""
+    scores = pa.table({k: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v) for k, v in op.score(table).items()})
+    if scores.num_rows != table.num_rows:
+        raise ValueError(f"{op.name}.score returned {scores.num_rows} rows for {table.num_rows}")
+    mask, reasons = op.keep(scores)
+    mask = np.asarray(mask, dtype=bool)
+    for name in scores.column_names:
+        col = scores.column(name)
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name, col)
+        else:
+            table = table.append_column(name, col)
+    drop_rows = np.flatnonzero(~mask)
+    ids = table.column("_id").to_numpy()
+    lineage = _lineage(
+        ids[drop_rows], "drop", [reasons[i] for i in drop_rows], scores=scores_json(scores, drop_rows)
+    )
+    return table.filter(pa.array(mask)), lineage
+
+
+def apply_mapper(op: Mapper, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Map, then record which rows changed an existing column (their old values stay in the input version)."""
+    result = op.map(table)
+    if result.num_rows != table.num_rows:
+        raise ValueError(f"{op.name}.map changed the row count ({table.num_rows} -> {result.num_rows})")
+    if "_id" not in result.column_names or not result.column("_id").equals(table.column("_id")):
+        raise ValueError(f"{op.name}.map must keep the `_id` column unchanged")
+    changed = np.zeros(table.num_rows, dtype=bool)
+    for name in result.column_names:
+        if name != "_id" and name in table.column_names and result.column(name).type == table.column(name).type:
+            diff = pc.fill_null(pc.not_equal(result.column(name), table.column(name)), True)
+            both_null = pc.and_(pc.is_null(result.column(name)), pc.is_null(table.column(name)))
+            changed |= pc.and_not(diff, both_null).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(changed)
+    ids = table.column("_id").to_numpy()
+    return result, _lineage(ids[rows], "modify", [op.name] * len(rows))
+
+
+def apply_generator(op: Generator, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Append generated rows (with `_id` and `_parent_id`) after the input rows (or instead of them)."""
+    new = op.generate(table)
+    for col in ("_id", "_parent_id"):
+        if col not in new.column_names:
+            raise ValueError(f"{op.name}.generate must return `{col}` (use tilth.storage.ids.derived_ids)")
+    keep_input = getattr(op.params, "keep_input", op.keep_input)
+    if keep_input:
+        if "_parent_id" not in table.column_names:
+            table = table.append_column("_parent_id", pa.nulls(table.num_rows, pa.int64()))
+        result = pa.concat_tables([table, new], promote_options="permissive")
+    else:
+        result = new
+    lineage = _lineage(new.column("_id").to_numpy(), "add", [op.name] * new.num_rows,
+                       duplicate_of=new.column("_parent_id").to_numpy(zero_copy_only=False))
+    return result, lineage
+
+
+# -- deduplicators -----------------------------------------------------------------------------------
+def _signature_part(task: Task) -> PartStats:
+    op: Deduplicator = _op(task)
+    stats = PartStats(task.part)
+    table = _timed_read(task.inputs[0], stats)
+    stats.rows_in = table.num_rows
+    sig = op.signature(table)
+    if sig.num_rows != table.num_rows:
+        raise ValueError(f"{op.name}.signature returned {sig.num_rows} rows for {table.num_rows}")
+    sig = sig.add_column(0, "_id", table.column("_id"))
+    sig = sig.add_column(1, "_part", pa.array([task.part] * table.num_rows, pa.string()))
+    sig = sig.add_column(2, "_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    _timed_write(sig, Path(task.out_dir) / "sig" / f"{task.part}.parquet", stats, False)
+    return stats
+
+
+def _apply_part(task: Task) -> PartStats:
+    stats = PartStats(task.part)
+    table = _timed_read(task.inputs[0], stats)
+    stats.rows_in = table.num_rows
+    drops = pq.read_table(task.drops, filters=[("_part", "=", task.part)], columns=["_id", "duplicate_of", "reason"])
+    if drops.num_rows:
+        drop_mask = pc.is_in(table.column("_id"), value_set=drops.column("_id")).to_numpy(zero_copy_only=False)
+        table = table.filter(pa.array(~drop_mask))
+        lineage = _lineage(
+            drops.column("_id").to_numpy(), "drop", drops.column("reason").to_pylist(),
+            duplicate_of=drops.column("duplicate_of").to_numpy(),
+        )
+        _timed_write(lineage, Path(task.out_dir) / "lineage" / f"{task.part}.parquet", stats, False)
+        stats.dropped = drops.num_rows
+    stats.rows_out = table.num_rows
+    _timed_write(table, Path(task.out_dir) / f"{task.part}.parquet", stats)
+    return stats
+
+
+def signature_files(out_dir: str) -> list[str]:
+    return [str(p) for p in list_parts(Path(out_dir) / "sig")]

@@ -1,0 +1,265 @@
+"""The one operator contract.
+
+Every operator is a class with metadata (name, category, description, input/output columns, a pydantic
+`Params` model, resources). That metadata is the single source for the registry, `tilth ops`, the
+generated docs and the Data Agent. Operators work on Arrow batches; `_id` is always present and is never
+rewritten.
+
+Kinds:
+- Mapper:       map(batch) -> batch with the same rows (adds or rewrites columns).
+- Filter:       score(batch) -> score columns; keep(scores) -> (mask, reason). Scores are kept on the
+                output (and in lineage for dropped rows) so a threshold can be changed without rescoring.
+- Deduplicator: signature(batch) per part (parallel), then duplicates(signature files) globally.
+- Generator:    generate(batch) -> new rows (augmentation, synthesis); output = input rows (unless
+                `keep_input` is false) followed by the new rows, which carry `_parent_id`.
+- Reader:       shards() then read(shard) -> batches; bad records go to quarantine, never crash the run.
+
+Inside a run, `op.context` (a StepContext) tells an operator where it runs: workspace root, run, step.
+LLM operators use it for their response cache and token accounting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+Category = Literal["acquire", "process", "rewrite", "evaluate"]
+Kind = Literal["reader", "mapper", "filter", "deduplicator", "generator"]
+CATEGORIES: tuple[str, ...] = ("acquire", "process", "rewrite", "evaluate")
+
+
+class Params(BaseModel):
+    """Base for operator parameters: unknown keys are errors, values are validated on construction.
+
+    Describe every field with `Field(description=...)`; for thresholds say the direction in the
+    description ("keep if >= ...") so nobody has to guess which way a framework's threshold points.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Resources(BaseModel):
+    """What one instance of an operator needs, for scheduling and for the agent's cost estimates."""
+
+    model_config = ConfigDict(frozen=True)
+    cpu: float = 1.0
+    memory_mb: int = 256
+    gpu: float = 0.0
+    llm: bool = False
+
+
+class OperatorParamError(ValueError):
+    """Bad parameters for an operator; the message names the operator, the field and the problem."""
+
+    def __init__(self, op: str, errors: list[str]):
+        self.op = op
+        self.errors = errors
+        super().__init__(f"{op}: " + "; ".join(errors))
+
+
+def format_validation_error(err: ValidationError) -> list[str]:
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "params"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown parameter"
+        out.append(f"{loc}: {msg} (got {e.get('input')!r})" if e["type"] != "missing" else f"{loc}: {msg}")
+    return out
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Where an operator instance is running. Workers never open the workspace database; they may write
+    files under `scratch_dir`, which the runner commits with the step."""
+
+    workspace: str
+    run: str
+    step_index: int
+    step: str
+    step_key: str
+    scratch_dir: str
+
+
+class Operator:
+    """Base of all operators. Subclasses set the class attributes below and implement their kind's method."""
+
+    name: ClassVar[str]
+    kind: ClassVar[Kind]
+    category: ClassVar[Category]
+    description: ClassVar[str]
+    # Column names; may use {param} placeholders, e.g. ("{text_field}",).
+    inputs: ClassVar[tuple[str, ...]] = ()
+    outputs: ClassVar[tuple[str, ...]] = ()
+    Params: ClassVar[type[Params]] = Params
+    resources: ClassVar[Resources] = Resources()
+
+    def __init__(self, **params: Any):
+        try:
+            self.params = self.Params(**params)
+        except ValidationError as e:
+            raise OperatorParamError(self.name, format_validation_error(e)) from None
+        self._ready = False
+        self.context: StepContext | None = None
+
+    # -- metadata ------------------------------------------------------------------------------------
+    def _fmt(self, cols: tuple[str, ...]) -> list[str]:
+        values = self.params.model_dump()
+        return [c.format(**values) for c in cols]
+
+    def input_columns(self) -> list[str]:
+        return self._fmt(self.inputs)
+
+    def output_columns(self) -> list[str]:
+        return self._fmt(self.outputs)
+
+    @classmethod
+    def metadata(cls) -> dict[str, Any]:
+        """Everything the registry, CLI, docs and agent know about this operator."""
+        params = []
+        for fname, field in cls.Params.model_fields.items():
+            meta = {m.__class__.__name__: m for m in field.metadata}
+            bounds = {}
+            for attr in ("ge", "gt", "le", "lt"):
+                for m in field.metadata:
+                    if hasattr(m, attr):
+                        bounds[attr] = getattr(m, attr)
+            params.append(
+                {
+                    "name": fname,
+                    "type": _type_name(field.annotation),
+                    "default": None if field.is_required() else _jsonable(field.get_default(call_default_factory=True)),
+                    "required": field.is_required(),
+                    "description": field.description or "",
+                    **({"bounds": bounds} if bounds else {}),
+                    **({"choices": list(meta["Literal"].args)} if "Literal" in meta else {}),
+                }
+            )
+        return {
+            "name": cls.name,
+            "kind": cls.kind,
+            "category": cls.category,
+            "description": " ".join(cls.description.split()),
+            "inputs": list(cls.inputs),
+            "outputs": list(cls.outputs),
+            "params": params,
+            "resources": cls.resources.model_dump(),
+        }
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Load models or other heavy state. Called once per worker process before the first batch."""
+
+    def ensure_ready(self) -> None:
+        if not self._ready:
+            self.setup()
+            self._ready = True
+
+    def __getstate__(self) -> dict:
+        # Heavy state loaded in setup() is not shipped to workers; they call setup() themselves.
+        return {"params": self.params, "_ready": False, "context": self.context}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return f"{self.name}({self.params.model_dump()})"
+
+
+class Mapper(Operator):
+    kind = "mapper"
+
+    def map(self, batch: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+
+class Filter(Operator):
+    """Scores rows, then keeps or drops each with a reason. Score columns are carried on the output."""
+
+    kind = "filter"
+
+    def score(self, batch: pa.Table) -> dict[str, pa.Array | np.ndarray]:
+        raise NotImplementedError
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        """Return (mask of rows to keep, reason per row: None where kept)."""
+        raise NotImplementedError
+
+
+class Deduplicator(Operator):
+    """Global operator: per-part signatures (parallel), then one global pass that picks the duplicates."""
+
+    kind = "deduplicator"
+
+    def signature(self, batch: pa.Table) -> pa.Table:
+        """Signature columns for each row (same length as batch); `_id` is added by the runner."""
+        raise NotImplementedError
+
+    def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
+        """Given signature parts (with `_id`, `_part`, `_row` columns, in canonical order), return a table
+        (`_id`, `duplicate_of`, `reason`) of the rows to drop. The first row in canonical order is kept."""
+        raise NotImplementedError
+
+
+class Generator(Operator):
+    """Adds rows made from input rows. New rows get `_id = derived_ids(parent ids, salt)` and `_parent_id`."""
+
+    kind = "generator"
+    keep_input: ClassVar[bool] = True  # subclasses may expose it as a param named keep_input
+
+    def generate(self, batch: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+
+@dataclass
+class Quarantined:
+    """A record a reader could not parse: it goes to the quarantine table instead of crashing the run."""
+
+    file: str
+    line: int
+    error: str
+    raw: str
+
+
+class Reader(Operator):
+    kind = "reader"
+    category = "acquire"
+
+    def files(self) -> list[str]:
+        """Input files, sorted: their order and relative paths define the stable `_id`s."""
+        raise NotImplementedError
+
+    def source_root(self) -> str:
+        """Directory that `_id` source paths are relative to."""
+        raise NotImplementedError
+
+    def read(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        """Yield tables of at most batch_size rows (in file order) and Quarantined records."""
+        raise NotImplementedError
+
+
+def scores_json(scores: pa.Table, rows: np.ndarray) -> list[str]:
+    """The score columns of the given rows as compact JSON strings, for lineage."""
+    cols = {name: scores.column(name).to_pylist() for name in scores.column_names}
+    return [json.dumps({k: _round(v[i]) for k, v in cols.items()}, separators=(",", ":")) for i in rows]
+
+
+def _round(v):
+    return round(v, 6) if isinstance(v, float) else v
+
+
+def _jsonable(v):
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def _type_name(annotation) -> str:
+    s = getattr(annotation, "__name__", None) or str(annotation)
+    return s.replace("typing.", "")

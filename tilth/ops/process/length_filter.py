@@ -1,0 +1,54 @@
+"""Keep documents whose length in words or characters lies inside [min, max]."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+from pydantic import Field, model_validator
+
+from tilth.ops.base import Filter, Params
+from tilth.ops.process.text_utils import char_counts, text_column, word_counts
+from tilth.ops.registry import register
+
+
+class LengthParams(Params):
+    text_field: str = Field("text", description="Column holding the text.")
+    unit: Literal["words", "chars"] = Field("words", description="Count whitespace-separated words or characters.")
+    min: int = Field(0, ge=0, description="Keep if length >= min.")
+    max: int | None = Field(None, ge=1, description="Keep if length <= max (no upper bound if unset).")
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+@register
+class LengthFilter(Filter):
+    name = "length_filter"
+    category = "process"
+    description = """Keep documents whose length, counted in whitespace-separated words or in characters,
+    is at least `min` and at most `max`. Stores the length in `length_words` or `length_chars`."""
+    inputs = ("{text_field}",)
+    outputs = ("length_{unit}",)
+    Params = LengthParams
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        text = text_column(batch, self.params.text_field)
+        n = word_counts(text) if self.params.unit == "words" else char_counts(text)
+        return {f"length_{self.params.unit}": n}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        p = self.params
+        n = scores.column(f"length_{p.unit}").to_numpy()
+        too_short = n < p.min
+        too_long = n > p.max if p.max is not None else np.zeros(len(n), bool)
+        reasons: list[str | None] = [None] * len(n)
+        for i in np.flatnonzero(too_short):
+            reasons[i] = f"{p.unit}={n[i]} < min={p.min}"
+        for i in np.flatnonzero(too_long):
+            reasons[i] = f"{p.unit}={n[i]} > max={p.max}"
+        return ~(too_short | too_long), reasons

@@ -1,0 +1,37 @@
+"""Vectorised text helpers shared by process operators (Arrow compute kernels, no Python row loops)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def text_column(batch: pa.Table, field: str) -> pa.ChunkedArray:
+    col = batch.column(field)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = pc.cast(col, pa.string())
+    return pc.fill_null(col, "")
+
+
+def word_counts(text: pa.ChunkedArray) -> np.ndarray:
+    return pc.list_value_length(pc.utf8_split_whitespace(text)).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def char_counts(text: pa.ChunkedArray) -> np.ndarray:
+    return pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def normalise_for_hash(text: pa.ChunkedArray, mode: str) -> pa.ChunkedArray:
+    """`exact`: as is. `whitespace`: trim, collapse whitespace. `lower`: also lower-case.
+    `alnum`: also drop punctuation and digits (datatrove's `simplify_text` spirit)."""
+    if mode == "exact":
+        return text
+    out = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+    if mode in ("lower", "alnum"):
+        out = pc.utf8_lower(out)
+    if mode == "alnum":
+        out = pc.utf8_trim_whitespace(
+            pc.replace_substring_regex(pc.replace_substring_regex(out, r"[\p{P}\p{S}\d]+", ""), r"\s+", " ")
+        )
+    return out

@@ -1,0 +1,94 @@
+"""The operator registry, built from operator metadata.
+
+Built-in operators register themselves when their module under tilth/ops/<category>/ is imported;
+plugin operators (e.g. ones the Data Agent generated) are loaded from files by path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from tilth.ops.base import CATEGORIES, Operator, Params
+
+_REGISTRY: dict[str, type[Operator]] = {}
+_LOADED = False
+
+
+class UnknownOperator(KeyError):
+    def __init__(self, name: str):
+        self.name = name
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+        self.suggestions = close
+        hint = f"; did you mean {', '.join(close)}?" if close else "; run `tilth ops list` to see them all"
+        super().__init__(f"unknown operator {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def register(cls: type[Operator]) -> type[Operator]:
+    """Class decorator: check the metadata contract and add the operator to the registry."""
+    problems = []
+    for attr in ("name", "kind", "category", "description"):
+        if not getattr(cls, attr, None):
+            problems.append(f"missing {attr}")
+    if getattr(cls, "category", None) not in CATEGORIES:
+        problems.append(f"category must be one of {CATEGORIES}")
+    if not (isinstance(cls.Params, type) and issubclass(cls.Params, Params)):
+        problems.append("Params must subclass tilth.ops.base.Params")
+    if problems:
+        raise TypeError(f"operator {cls.__name__}: " + ", ".join(problems))
+    existing = _REGISTRY.get(cls.name)
+    if existing is not None and existing.__qualname__ != cls.__qualname__:
+        raise TypeError(f"operator name {cls.name!r} is taken by {existing.__module__}.{existing.__qualname__}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def load_builtin() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for category in CATEGORIES:
+        pkg = importlib.import_module(f"tilth.ops.{category}")
+        for mod in pkgutil.iter_modules(pkg.__path__):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"tilth.ops.{category}.{mod.name}")
+
+
+def load_plugin(path: str | Path) -> list[str]:
+    """Import an operator module from a file; return the names it registered."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"plugin {path} not found")
+    before = set(_REGISTRY)
+    mod_name = f"tilth_plugin_{path.stem}_{abs(hash(str(path))) % 10**8}"
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return sorted(set(_REGISTRY) - before)
+
+
+def get(name: str) -> type[Operator]:
+    load_builtin()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownOperator(name) from None
+
+
+def build(name: str, params: dict[str, Any] | None = None) -> Operator:
+    return get(name)(**(params or {}))
+
+
+def all_operators() -> list[type[Operator]]:
+    load_builtin()
+    return sorted(_REGISTRY.values(), key=lambda c: (CATEGORIES.index(c.category), c.name))

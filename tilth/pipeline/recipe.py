@@ -1,0 +1,131 @@
+"""A recipe: input, ordered steps with params, output, executor. YAML and Python are two spellings of it.
+
+```yaml
+name: web-clean
+input: {path: data/crawl/, text: content}   # reader picked from the extension, or `format: read_csv`
+executor: local                              # or: ray
+steps:
+  - length_filter: {min: 50}
+  - exact_dedup: {}
+output: {dataset: web_clean, export: out/web_clean.jsonl}
+```
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def to_yaml_obj(self) -> dict[str, Any]:
+        return {self.op: dict(self.params)}
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str | None = Field(None, description="Name of the output dataset in the workspace (default: the recipe name).")
+    export: str | None = Field(None, description="Also write the result to this .jsonl/.jsonl.gz/.parquet file.")
+
+
+class Recipe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    input: dict[str, Any]
+    steps: list[Step] = Field(default_factory=list)
+    output: Output = Field(default_factory=Output)
+    executor: str | dict[str, Any] = "local"
+    workers: int | None = Field(None, ge=1, description="Worker processes (default: all cores).")
+    workspace: str | None = None
+    plugins: list[str] = Field(default_factory=list, description="Python files defining extra operators.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v):
+            raise ValueError("use letters, digits, '-', '_' or '.' (it names tables and folders)")
+        return v
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _steps(cls, v):
+        """Accept `- op_name: {params}` (the YAML form) as well as `{op: ..., params: ...}`."""
+        out = []
+        for i, s in enumerate(v or []):
+            if isinstance(s, str):
+                out.append({"op": s})
+            elif isinstance(s, dict) and "op" not in s:
+                if len(s) != 1:
+                    raise ValueError(f"step {i + 1}: write one operator per step as `- name: {{params}}`, got {list(s)}")
+                (op, params), = s.items()
+                out.append({"op": op, "params": params or {}})
+            else:
+                out.append(s)
+        return out
+
+    @model_validator(mode="after")
+    def _input(self):
+        if "path" not in self.input:
+            raise ValueError("input needs a `path` (file, directory or glob)")
+        return self
+
+    @property
+    def dataset_name(self) -> str:
+        return self.output.dataset or self.name
+
+    # -- YAML ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, text_or_path: str | Path) -> Recipe:
+        p = Path(text_or_path) if not str(text_or_path).lstrip().startswith(("name:", "{")) else None
+        if p is not None and p.exists():
+            data = yaml.safe_load(p.read_text())
+            base = p.parent
+        else:
+            data = yaml.safe_load(str(text_or_path))
+            base = None
+        if not isinstance(data, dict):
+            raise ValueError("a recipe is a YAML mapping with name, input, steps and output")
+        recipe = cls.model_validate(data)
+        if base is not None:
+            recipe = recipe.resolved_against(base)
+        return recipe
+
+    def resolved_against(self, base: Path) -> Recipe:
+        """Relative paths in a recipe file are relative to the file, not to the current directory."""
+
+        def fix(p: str | None) -> str | None:
+            if p is None or Path(p).is_absolute():
+                return p
+            return str((base / p).resolve())
+
+        data = self.model_dump()
+        data["input"] = {**data["input"], "path": fix(data["input"]["path"])}
+        data["plugins"] = [fix(p) for p in data["plugins"]]
+        data["output"]["export"] = fix(data["output"]["export"])
+        data["workspace"] = fix(data["workspace"])
+        return Recipe.model_validate(data)
+
+    def to_yaml(self) -> str:
+        data: dict[str, Any] = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
+        data["input"] = self.input
+        data["executor"] = self.executor
+        if self.workers:
+            data["workers"] = self.workers
+        if self.plugins:
+            data["plugins"] = self.plugins
+        data["steps"] = [s.to_yaml_obj() for s in self.steps]
+        out = self.output.model_dump(exclude_none=True)
+        if out:
+            data["output"] = out
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)

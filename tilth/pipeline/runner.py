@@ -1,0 +1,339 @@
+"""Run a recipe: each step turns the previous step's parts into its own parts, then is committed.
+
+Each step's output folder is named by a key that hashes the input files and every step's operator and
+parameters up to it. So re-running a recipe reuses every step whose key is unchanged, resumes a step that
+was interrupted from its last finished part, and recomputes from the first changed step onwards. A step is
+committed (lineage, quarantine, stats, dataset version) in one DuckDB transaction once all its parts exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cloudpickle
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tilth import __version__
+from tilth.exec import Executor, make_executor
+from tilth.exec.tasks import PartStats, Task, load_stats, run_blob, signature_files
+from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
+from tilth.pipeline.recipe import Recipe
+from tilth.pipeline.validate import check
+from tilth.storage.parts import list_parts, write_part
+from tilth.storage.workspace import DatasetVersion, Workspace, view_name
+
+
+@dataclass
+class StepResult:
+    index: int
+    name: str
+    operator: str
+    kind: str
+    key: str
+    directory: Path
+    view: str
+    cached: bool
+    rows_in: int = 0
+    rows_out: int = 0
+    dropped: int = 0
+    modified: int = 0
+    added: int = 0
+    quarantined: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    io_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+@dataclass
+class RunResult:
+    run: str
+    workspace: Path
+    steps: list[StepResult] = field(default_factory=list)
+    output: DatasetVersion | None = None
+    export: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_out(self) -> int:
+        return self.steps[-1].rows_out if self.steps else 0
+
+
+def _hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def input_key(reader: Reader) -> str:
+    files = []
+    for f in reader.files():
+        st = os.stat(f)
+        files.append((reader.relpath(f), st.st_size, st.st_mtime_ns))
+    return _hash({"reader": reader.name, "params": reader.params.model_dump(), "files": files, "tilth": __version__})
+
+
+def step_key(prev: str, op: Operator) -> str:
+    return _hash({"prev": prev, "op": op.name, "params": op.params.model_dump(), "v": getattr(op, "version", 1)})
+
+
+class Runner:
+    def __init__(self, recipe: Recipe, workspace: Workspace | str | Path | None = None,
+                 executor: Executor | str | None = None, progress: bool = True, console: Console | None = None):
+        self.recipe = recipe
+        self.reader, self.ops = check(recipe)
+        ws = workspace if workspace is not None else recipe.workspace
+        self.ws = ws if isinstance(ws, Workspace) else Workspace(ws)
+        self._own_executor = not isinstance(executor, Executor)
+        self.executor_spec = executor if isinstance(executor, str) else recipe.executor
+        self.executor = executor if isinstance(executor, Executor) else None
+        self.console = console or Console(stderr=True)
+        self.show_progress = progress
+
+    # -- public -------------------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        t0 = time.perf_counter()
+        run = self.recipe.name
+        result = RunResult(run=run, workspace=self.ws.root)
+        n_steps = len(self.ops) + 1
+        with self.ws.connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
+                [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
+            )
+            for table in ("run_steps", "lineage"):
+                con.execute(f"DELETE FROM {table} WHERE run = ? AND step_index >= ?", [run, n_steps])
+        if self.executor is None:
+            self.executor = make_executor(self.executor_spec, self.recipe.workers)
+        try:
+            with self._progress() as progress:
+                key = input_key(self.reader)
+                prev_dir = None
+                for index, op in enumerate([self.reader, *self.ops]):
+                    if index:
+                        key = step_key(key, op)
+                    step = self._run_step(index, op, key, prev_dir, progress)
+                    result.steps.append(step)
+                    prev_dir = step.directory
+            with self.ws.connect() as con:
+                result.output = self.ws.register_version(
+                    con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
+                )
+                con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
+            if self.recipe.output.export:
+                result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
+        except BaseException:
+            with self.ws.connect() as con:
+                con.execute("UPDATE runs SET status = 'failed', finished_at = current_timestamp WHERE run = ?", [run])
+            raise
+        finally:
+            if self._own_executor and self.executor is not None:
+                self.executor.close()
+                self.executor = None
+        result.seconds = time.perf_counter() - t0
+        return result
+
+    # -- steps --------------------------------------------------------------------------------------------
+    def _progress(self) -> Progress:
+        return Progress(
+            TextColumn("[bold]{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
+            console=self.console, disable=not self.show_progress, transient=False,
+        )
+
+    def _run_step(self, index: int, op: Operator, key: str, prev_dir: Path | None, progress: Progress) -> StepResult:
+        run = self.recipe.name
+        name = f"{index:02d}_{op.name}"
+        directory = self.ws.root / "runs" / run / f"{name}-{key[:10]}"
+        view = view_name(f"{run}__{name}")
+        step = StepResult(index, name, op.name, op.kind, key, directory, view, cached=False)
+        with self.ws.connect() as con:
+            done = con.sql(
+                "SELECT s.* FROM run_steps r JOIN step_stats s ON s.run = r.run AND s.step_key = r.step_key "
+                "WHERE r.run = ? AND r.step_index = ? AND r.step_key = ?", params=[run, index, key]
+            ).to_arrow_table().to_pylist()
+        if done and list_parts(directory):
+            d = done[0]
+            step.cached = True
+            for f in ("rows_in", "rows_out", "bytes_in", "bytes_out", "seconds", "io_seconds", "peak_rss_mb"):
+                setattr(step, f, d[f])
+            step.dropped, step.modified, step.added = d["rows_dropped"], d["rows_modified"], d["rows_added"]
+            step.quarantined = d["rows_quarantined"]
+            tid = progress.add_task(name, total=1, rows=f"{step.rows_out:,} rows (cached)")
+            progress.update(tid, completed=1)
+            return step
+
+        t0 = time.perf_counter()
+        directory.mkdir(parents=True, exist_ok=True)
+        if op.kind == "reader":
+            stats = self._run_tasks(progress, name, "read", op, key, directory,
+                                    [(f"s{i:05d}", shard) for i, shard in enumerate(op.shards())])
+        elif op.kind in ("mapper", "filter", "generator"):
+            parts = list_parts(prev_dir)
+            stats = self._run_tasks(progress, name, "map", op, key, directory, [(p.stem, [str(p)]) for p in parts])
+        elif op.kind == "deduplicator":
+            stats = self._run_dedup(progress, name, op, key, directory, list_parts(prev_dir))
+        else:
+            raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
+        step.seconds = time.perf_counter() - t0
+        for s in stats:
+            step.rows_in += s.rows_in
+            step.rows_out += s.rows_out
+            step.dropped += s.dropped
+            step.modified += s.modified
+            step.added += s.added
+            step.quarantined += s.quarantined
+            step.bytes_in += s.bytes_in
+            step.bytes_out += s.bytes_out
+            step.cpu_seconds += s.seconds
+            step.io_seconds += s.io_seconds
+            step.peak_rss_mb = max(step.peak_rss_mb, s.peak_rss_mb)
+        step.peak_rss_mb = max(step.peak_rss_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        if op.kind == "reader" and not list_parts(directory):
+            # every record was quarantined: keep an empty part so the step is a valid (empty) dataset
+            write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
+        self._commit(index, op, step)
+        return step
+
+    def _run_tasks(self, progress, label, kind, op, key, directory, items) -> list[PartStats]:
+        """Run one task per (part, inputs) item, skipping parts an earlier attempt finished."""
+        tid = progress.add_task(label, total=len(items), rows="")
+        results, todo = [], []
+        ctx = self._context(op, key, directory)
+        for part, inputs in items:
+            done = load_stats(str(directory), kind, part)
+            if done is not None:
+                results.append(done)
+            else:
+                todo.append(cloudpickle.dumps(Task(kind, key, op, str(directory), part, inputs, context=ctx)))
+        progress.update(tid, completed=len(results), rows=_rows(results))
+        for blob in self.executor.map_unordered(run_blob, todo):
+            results.append(cloudpickle.loads(blob))
+            progress.update(tid, advance=1, rows=_rows(results))
+        return results
+
+    def _run_dedup(self, progress, label, op: Deduplicator, key, directory, parts) -> list[PartStats]:
+        items = [(p.stem, [str(p)]) for p in parts]
+        self._run_tasks(progress, f"{label} (signatures)", "signature", op, key, directory, items)
+        drops = directory / "_global" / "drops.parquet"
+        if not drops.exists():
+            op.context = self._context(op, key, directory)
+            table = op.duplicates(signature_files(str(directory)), str(directory))
+            write_part(table.sort_by([("_part", "ascending"), ("_id", "ascending")]), drops)
+        results = []
+        tid = progress.add_task(f"{label} (apply)", total=len(items), rows="")
+        todo = []
+        for part, inputs in items:
+            done = load_stats(str(directory), "apply", part)
+            if done is not None:
+                results.append(done)
+            else:
+                todo.append(cloudpickle.dumps(Task("apply", key, op, str(directory), part, inputs, drops=str(drops),
+                                                   context=self._context(op, key, directory))))
+        progress.update(tid, completed=len(results))
+        for blob in self.executor.map_unordered(run_blob, todo):
+            results.append(cloudpickle.loads(blob))
+            progress.update(tid, advance=1, rows=_rows(results))
+        return results
+
+    def _context(self, op: Operator, key: str, directory: Path) -> StepContext:
+        index = ([self.reader, *self.ops]).index(op)
+        return StepContext(str(self.ws.root), self.recipe.name, index, f"{index:02d}_{op.name}", key,
+                           str(directory / "_scratch"))
+
+    def _commit(self, index: int, op: Operator, step: StepResult) -> None:
+        run = self.recipe.name
+        d = step.directory
+        lineage = [str(p) for p in list_parts(d / "lineage")]
+        quarantine = [str(p) for p in list_parts(d / "quarantine")]
+        with self.ws.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM lineage WHERE run = ? AND step_index = ?", [run, index])
+            if lineage:
+                con.execute(
+                    "INSERT INTO lineage SELECT ?, ?, ?, ?, ?, _id, action, reason, duplicate_of, scores "
+                    "FROM read_parquet(?)", [run, index, step.name, op.name, step.key, lineage]
+                )
+            if op.kind == "reader":
+                con.execute("DELETE FROM quarantine WHERE run = ?", [run])
+                if quarantine:
+                    con.execute("INSERT INTO quarantine SELECT ?, ?, file, line, error, raw FROM read_parquet(?)",
+                                [run, step.key, quarantine])
+                dup = con.execute(
+                    "SELECT count(*) - count(DISTINCT _id) FROM read_parquet(?, union_by_name=true)",
+                    [[str(p) for p in list_parts(d)]],
+                ).fetchone()[0]
+                if dup:
+                    con.execute("ROLLBACK")
+                    raise RuntimeError(f"{dup} colliding _id values at ingest; report this with your input layout")
+            con.execute(
+                "INSERT OR REPLACE INTO step_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+                [run, index, step.name, op.name, step.key, step.rows_in, step.rows_out, step.dropped, step.modified,
+                 step.added, step.quarantined, step.bytes_in, step.bytes_out, step.seconds, step.io_seconds, step.peak_rss_mb],
+            )
+            con.execute("INSERT OR REPLACE INTO run_steps VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [run, index, step.name, op.name, op.kind, step.key, self.ws.rel(d)])
+            self.ws.register_version(con, step.view, d, run=run, step=step.name, step_key=step.key)
+            con.execute("COMMIT")
+
+
+def _rows(stats: list[PartStats]) -> str:
+    return f"{sum(s.rows_out for s in stats):,} rows"
+
+
+def export(parts: list[Path], target: Path) -> Path:
+    """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet file (atomically)."""
+    import duckdb
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name = target.name.lower()
+    if name.endswith(".parquet"):
+        fmt = "FORMAT parquet, COMPRESSION zstd"
+    elif name.endswith((".jsonl", ".json", ".ndjson")):
+        fmt = "FORMAT json"
+    elif name.endswith((".jsonl.gz", ".json.gz")):
+        fmt = "FORMAT json, COMPRESSION gzip"
+    else:
+        raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz or .parquet")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO '{tmp}' ({fmt})",
+                    [[str(p) for p in parts]])
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def run_recipe(recipe: Recipe | str | Path, workspace=None, executor=None, progress: bool = True) -> RunResult:
+    if not isinstance(recipe, Recipe):
+        recipe = Recipe.from_yaml(recipe)
+    return Runner(recipe, workspace, executor, progress).run()
+
+
+def summary_table(result: RunResult) -> Table:
+    t = Table(title=f"run {result.run}: {result.rows_out:,} rows out in {result.seconds:.1f}s")
+    for col in ("step (SQL view)", "in", "out", "dropped", "modified", "added", "quarantined", "s"):
+        t.add_column(col, justify="left" if col.startswith("step") else "right", no_wrap=True)
+    for s in result.steps:
+        t.add_row(s.view + (" (cached)" if s.cached else ""), f"{s.rows_in:,}", f"{s.rows_out:,}", f"{s.dropped:,}",
+                  f"{s.modified:,}", f"{s.added:,}", f"{s.quarantined:,}", f"{s.seconds:.2f}")
+    return t
+
+
+def step_dict(step: StepResult) -> dict:
+    d = asdict(step)
+    d["directory"] = str(step.directory)
+    return d

@@ -1,0 +1,214 @@
+"""A workspace: one DuckDB catalog file plus Parquet parts under one directory.
+
+Data lives in Parquet parts written by workers (no worker ever opens the database); the catalog, lineage,
+quarantine and run statistics live in DuckDB, and every dataset version is a DuckDB view over its parts,
+so all of it is one SQL query away. Connections are short-lived so that `tilth sql` can read the
+workspace between the runner's writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tilth.storage.parts import list_parts
+
+DB_FILE = "tilth.duckdb"
+
+CATALOG_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS datasets (
+    name VARCHAR, version INTEGER, path VARCHAR, run VARCHAR, step VARCHAR, step_key VARCHAR,
+    rows BIGINT, bytes BIGINT, created_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS runs (
+    run VARCHAR PRIMARY KEY, recipe VARCHAR, executor VARCHAR, status VARCHAR,
+    started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run VARCHAR, step_index INTEGER, step VARCHAR, operator VARCHAR, kind VARCHAR, step_key VARCHAR,
+    path VARCHAR, PRIMARY KEY (run, step_index));
+CREATE TABLE IF NOT EXISTS step_stats (
+    run VARCHAR, step_index INTEGER, step VARCHAR, operator VARCHAR, step_key VARCHAR,
+    rows_in BIGINT, rows_out BIGINT, rows_dropped BIGINT, rows_modified BIGINT, rows_added BIGINT,
+    rows_quarantined BIGINT,
+    bytes_in BIGINT, bytes_out BIGINT, seconds DOUBLE, io_seconds DOUBLE, peak_rss_mb DOUBLE,
+    finished_at TIMESTAMP DEFAULT current_timestamp, PRIMARY KEY (run, step_key));
+CREATE TABLE IF NOT EXISTS lineage (
+    run VARCHAR, step_index INTEGER, step VARCHAR, operator VARCHAR, step_key VARCHAR,
+    _id BIGINT, action VARCHAR, reason VARCHAR, duplicate_of BIGINT, scores VARCHAR);
+CREATE TABLE IF NOT EXISTS quarantine (
+    run VARCHAR, step_key VARCHAR, file VARCHAR, line BIGINT, error VARCHAR, raw VARCHAR);
+"""
+
+LINEAGE_SCHEMA = pa.schema(
+    [
+        ("_id", pa.int64()),
+        ("action", pa.string()),  # drop | modify
+        ("reason", pa.string()),
+        ("duplicate_of", pa.int64()),
+        ("scores", pa.string()),  # JSON of the filter's score columns for this row
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [("file", pa.string()), ("line", pa.int64()), ("error", pa.string()), ("raw", pa.string())]
+)
+
+
+def default_workspace() -> Path:
+    return Path(os.environ.get("TILTH_WORKSPACE", "tilth-workspace"))
+
+
+def view_name(name: str) -> str:
+    """A SQL-friendly identifier for a dataset name (letters, digits, underscores)."""
+    ident = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
+    return ident if ident and not ident[0].isdigit() else f"d_{ident}"
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    name: str
+    version: int
+    path: Path
+    rows: int
+    run: str | None
+    step: str | None
+
+
+class Workspace:
+    """Open (creating if needed) the workspace at `root`."""
+
+    def __init__(self, root: str | Path | None = None, read_only: bool = False):
+        self.root = Path(root or default_workspace()).resolve()
+        self.read_only = read_only
+        if not read_only:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.connect() as con:
+                con.execute(CATALOG_DDL)
+                moved = con.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+                if moved is None or moved[0] != str(self.root):
+                    self._refresh_views(con)
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", [str(self.root)])
+        elif not (self.root / DB_FILE).exists():
+            raise FileNotFoundError(f"no Tilth workspace at {self.root} (expected {DB_FILE})")
+
+    # -- connections -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            con = duckdb.connect(str(self.root / DB_FILE), read_only=self.read_only)
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise RuntimeError(
+                    f"workspace {self.root} is busy: another Tilth process holds its database; "
+                    "retry when it finishes"
+                ) from e
+            raise
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def sql(self, query: str, params: list | None = None) -> pa.Table:
+        """Run one SQL statement against the workspace and return the result as an Arrow table."""
+        with self.connect() as con:
+            rel = con.sql(query, params=params) if params else con.sql(query)
+            return rel.to_arrow_table() if rel is not None else pa.table({})
+
+    # -- paths -------------------------------------------------------------------------------------------
+    def rel(self, path: str | Path) -> str:
+        return os.path.relpath(Path(path).resolve(), self.root)
+
+    def abs(self, rel: str) -> Path:
+        return self.root / rel
+
+    # -- datasets ----------------------------------------------------------------------------------------
+    def register_version(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        directory: Path,
+        run: str | None = None,
+        step: str | None = None,
+        step_key: str | None = None,
+    ) -> DatasetVersion:
+        """Record `directory`'s parts as the newest version of dataset `name` (no copy; a view)."""
+        rel = self.rel(directory)
+        latest = con.execute(
+            "SELECT version, path FROM datasets WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
+        ).fetchone()
+        parts = list_parts(directory)
+        if not parts:
+            raise ValueError(f"dataset {name}: no parts in {directory}")
+        rows = con.execute(
+            "SELECT count(*) FROM read_parquet(?, union_by_name=true)", [[str(p) for p in parts]]
+        ).fetchone()[0]
+        if latest and latest[1] == rel:
+            version = latest[0]
+        else:
+            version = (latest[0] + 1) if latest else 1
+            con.execute(
+                "INSERT INTO datasets (name, version, path, run, step, step_key, rows, bytes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, version, rel, run, step, step_key, rows, sum(p.stat().st_size for p in parts)],
+            )
+        self._create_views(con, name, version, directory)
+        return DatasetVersion(name, version, directory, rows, run, step)
+
+    def _create_views(self, con, name: str, version: int, directory: Path) -> None:
+        src = f"read_parquet('{directory.as_posix()}/*.parquet', union_by_name=true)"
+        ident = view_name(name)
+        con.execute(f'CREATE OR REPLACE VIEW "{ident}_v{version}" AS SELECT * FROM {src}')
+        latest = con.execute("SELECT max(version) FROM datasets WHERE name = ?", [name]).fetchone()[0]
+        if latest == version:
+            con.execute(f'CREATE OR REPLACE VIEW "{ident}" AS SELECT * FROM {src}')
+
+    def _refresh_views(self, con) -> None:
+        """Re-point every view at this root (the workspace directory may have moved)."""
+        for name, version, rel in con.execute("SELECT name, version, path FROM datasets ORDER BY 1, 2").fetchall():
+            if list_parts(self.abs(rel)):
+                self._create_views(con, name, version, self.abs(rel))
+
+    def datasets(self) -> pa.Table:
+        return self.sql(
+            "SELECT name, max(version) AS versions, arg_max(rows, version) AS rows, "
+            "arg_max(run, version) AS run, max(created_at) AS updated FROM datasets GROUP BY name ORDER BY name"
+        )
+
+    def version(self, name: str, version: int | None = None) -> DatasetVersion:
+        q = "SELECT name, version, path, rows, run, step FROM datasets WHERE name = ?"
+        args: list = [name]
+        if version is not None:
+            q += " AND version = ?"
+            args.append(version)
+        row = self.sql(q + " ORDER BY version DESC LIMIT 1", args).to_pylist()
+        if not row:
+            known = ", ".join(self.datasets().column("name").to_pylist()) or "none yet"
+            raise KeyError(f"no dataset {name!r}{'' if version is None else f' version {version}'} (known: {known})")
+        r = row[0]
+        return DatasetVersion(r["name"], r["version"], self.abs(r["path"]), r["rows"], r["run"], r["step"])
+
+    def parts(self, name: str, version: int | None = None) -> list[Path]:
+        return list_parts(self.version(name, version).path)
+
+    def iter_batches(
+        self, name: str, version: int | None = None, columns: list[str] | None = None, batch_size: int = 8192
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream a dataset version in canonical order, one bounded batch at a time."""
+        import pyarrow.parquet as pq
+
+        for part in self.parts(name, version):
+            yield from pq.ParquetFile(part).iter_batches(batch_size=batch_size, columns=columns)
+
+    def read(self, name: str, version: int | None = None, columns: list[str] | None = None) -> pa.Table:
+        """A whole dataset version as one Arrow table (small datasets and tests; stream large ones)."""
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_table(p, columns=columns) for p in self.parts(name, version)]
+        return pa.concat_tables(tables, promote_options="permissive")
