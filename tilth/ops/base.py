@@ -99,6 +99,9 @@ class Operator:
     outputs: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[Params]] = Params
     resources: ClassVar[Resources] = Resources()
+    # Filters: (score column, threshold param, keep-if direction ">=" or "<=") triples; the column may use
+    # {param} placeholders. The run report draws each threshold on its score's histogram.
+    thresholds: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     def __init__(self, **params: Any):
         try:
@@ -118,6 +121,11 @@ class Operator:
 
     def output_columns(self) -> list[str]:
         return self._fmt(self.outputs)
+
+    def threshold_values(self) -> list[tuple[str, str, str, Any]]:
+        """(score column, param, keep-if direction, value) for each set threshold of this instance."""
+        values = self.params.model_dump()
+        return [(c.format(**values), p, d, values[p]) for c, p, d in self.thresholds if values.get(p) is not None]
 
     @classmethod
     def metadata(cls) -> dict[str, Any]:
@@ -150,6 +158,7 @@ class Operator:
             "outputs": list(cls.outputs),
             "params": params,
             "resources": cls.resources.model_dump(),
+            "thresholds": [{"score": c, "param": p, "keep_if": d} for c, p, d in cls.thresholds],
         }
 
     # -- lifecycle -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class LengthFilter(Filter):
     inputs = ("{text_field}",)
     outputs = ("length_{unit}",)
     Params = LengthParams
+    thresholds = (("length_{unit}", "min", ">="), ("length_{unit}", "max", "<="))
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
         text = text_column(batch, self.params.text_field)
