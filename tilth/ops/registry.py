@@ -74,6 +74,10 @@ def load_plugin(path: str | Path) -> list[str]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
     spec.loader.exec_module(module)
+    # Worker processes cannot import this module by name: ship its classes by value instead.
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(module)
     return sorted(set(_REGISTRY) - before)
 
 

@@ -89,8 +89,7 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         except registry.UnknownOperator as e:
             fix = f"use {e.suggestions[0]!r}" if e.suggestions else "run `tilth ops list` for the available operators"
             problems.append(Problem(i, where, str(e), fix))
-            columns = None  # downstream columns are unknown now; don't report knock-on errors
-            continue
+            continue  # its outputs are unknown; keep checking later steps against what is known
         if cls.kind == "reader":
             problems.append(Problem(i, where, f"{step.op} is a reader", "readers go in `input:`, not in `steps:`"))
             continue

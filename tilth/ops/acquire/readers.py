@@ -7,6 +7,7 @@ of fields) is quarantined with its file and line, and the run goes on.
 
 from __future__ import annotations
 
+import collections
 import glob
 import gzip
 import io
@@ -236,7 +237,7 @@ class CsvReader(FileReader):
         source = _Utf8Lines(open_maybe_compressed(path), path, bad)
 
         def on_invalid(row) -> str:
-            line = source.physical_line(row.number) if row.number and row.number > 0 else -1
+            line = source.physical_line(row.number) if row.number and row.number > 0 else source.find_line(row.text)
             bad.append(Quarantined(path, line, f"CSV: expected {row.expected_columns} fields, got {row.actual_columns}", (row.text or "")[:RAW_LIMIT]))
             return "skip"
 
@@ -271,11 +272,14 @@ class _Utf8Lines(io.RawIOBase):
     """A byte stream that drops lines which are not valid UTF-8 (quarantining them) and remembers where
     it dropped them, so CSV row numbers can be mapped back to physical lines."""
 
+    WINDOW = 100_000  # lines remembered for locating invalid rows (pyarrow reads ahead one block)
+
     def __init__(self, fh, path: str, bad: list[Quarantined]):
         self.fh, self.path, self.bad = fh, path, bad
         self.dropped: list[int] = []  # physical line numbers (1-based) removed
         self.lineno = 0
         self.buf = b""
+        self.recent: collections.deque[tuple[int, bytes]] = collections.deque(maxlen=self.WINDOW)
 
     def readable(self) -> bool:
         return True
@@ -292,11 +296,24 @@ class _Utf8Lines(io.RawIOBase):
                 self.dropped.append(self.lineno)
                 self.bad.append(Quarantined(self.path, self.lineno, f"invalid UTF-8 at byte {e.start}", _raw(line)))
                 continue
+            self.recent.append((self.lineno, line))
             self.buf += line
         n = min(len(b), len(self.buf))
         b[:n] = self.buf[:n]
         self.buf = self.buf[n:]
         return n
+
+    def find_line(self, row_text: str | None) -> int:
+        """Physical line where an invalid row starts (pyarrow gives no row number when quoted values may
+        span lines); rows are reported in order, so search the remembered lines front to back."""
+        if not row_text:
+            return -1
+        first = row_text.split("\n", 1)[0].encode()
+        while self.recent:
+            lineno, line = self.recent.popleft()
+            if line.rstrip(b"\r\n") == first:
+                return lineno
+        return -1
 
     def physical_line(self, logical: int) -> int:
         line = logical

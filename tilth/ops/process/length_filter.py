@@ -17,7 +17,7 @@ class LengthParams(Params):
     text_field: str = Field("text", description="Column holding the text.")
     unit: Literal["words", "chars"] = Field("words", description="Count whitespace-separated words or characters.")
     min: int = Field(0, ge=0, description="Keep if length >= min.")
-    max: int | None = Field(None, ge=1, description="Keep if length <= max (no upper bound if unset).")
+    max: int | None = Field(None, ge=0, description="Keep if length <= max (no upper bound if unset).")
 
     @model_validator(mode="after")
     def _range(self):

@@ -14,8 +14,14 @@ def text_column(batch: pa.Table, field: str) -> pa.ChunkedArray:
     return pc.fill_null(col, "")
 
 
+# Python's str.split() whitespace: ASCII whitespace, \x1c-\x1f, \x85 and the Unicode separators (Z*).
+WORD_RE = r"[^\s\x0b\x1c-\x1f\x85\p{Z}]+"
+
+
 def word_counts(text: pa.ChunkedArray) -> np.ndarray:
-    return pc.list_value_length(pc.utf8_split_whitespace(text)).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Words as Python's str.split() counts them. (Arrow's utf8_split_whitespace yields one empty token
+    for an empty string and empty tokens around leading/trailing whitespace, so it over-counts.)"""
+    return pc.count_substring_regex(text, WORD_RE).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def char_counts(text: pa.ChunkedArray) -> np.ndarray:

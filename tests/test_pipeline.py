@@ -1,0 +1,183 @@
+"""Recipes end to end on real text: counts, lineage, stats, caching, export, validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from corpus_fixtures import stdlib_paragraphs, write_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from tilth.cli import app
+from tilth.exec.tasks import apply_filter
+from tilth.ops import all_operators, build
+from tilth.pipeline import Recipe, RecipeError, run_recipe, validate
+from tilth.storage import Workspace
+
+PLUGIN = str(Path(__file__).parent / "plugins" / "slow_ops.py")
+
+
+def recipe(path, **kw) -> Recipe:
+    data = {
+        "name": "t",
+        "input": {"path": str(path), "text": "content", "batch_size": 40},
+        "steps": [{"length_filter": {"min": 5}}, {"exact_dedup": {}}],
+        "workers": 1,
+    }
+    data.update(kw)
+    return Recipe.model_validate(data)
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "corpus.jsonl", 200)
+
+
+def test_run_counts_lineage_stats_and_views(tmp_path, corpus):
+    res = run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
+    n_short, n_dup = len(range(0, 200, 7)), len(range(0, 200, 10))
+    assert [s.rows_out for s in res.steps] == [200 + n_short + n_dup, 200 + n_dup, 200]
+    assert [s.dropped for s in res.steps] == [0, n_short, n_dup]
+    ws = Workspace(tmp_path / "ws")
+    reasons = {r["reason"]: r["n"] for r in ws.sql(
+        "SELECT reason, count(*) AS n FROM lineage WHERE run = 't' GROUP BY 1").to_pylist()}
+    assert reasons == {"words=2 < min=5": n_short, "exact duplicate": n_dup}
+    # every dropped duplicate points at a kept row with the same normalised text
+    pairs = ws.sql(
+        "SELECT trim(d.text) AS dropped, k.text AS kept FROM lineage l "
+        "JOIN t__01_length_filter d ON d._id = l._id JOIN t k ON k._id = l.duplicate_of "
+        "WHERE l.operator = 'exact_dedup'").to_pylist()
+    assert len(pairs) == n_dup and all(p["dropped"] == p["kept"].strip() for p in pairs)
+    # the filter's score is stored: for kept rows as a column, for dropped rows in lineage
+    assert ws.sql("SELECT min(length_words) AS m FROM t").column("m")[0].as_py() >= 8
+    assert ws.sql("SELECT scores FROM lineage WHERE operator = 'length_filter' LIMIT 1").column(0)[0].as_py() == \
+        '{"length_words":2}'
+    stats = ws.sql("SELECT step, rows_in, rows_out FROM step_stats WHERE run = 't' ORDER BY step_index").to_pylist()
+    assert [s["rows_out"] for s in stats] == [s.rows_out for s in res.steps]
+    assert ws.sql("SELECT count(*) AS n FROM t__00_read_jsonl").column("n")[0].as_py() == res.steps[0].rows_out
+
+
+def test_rerun_is_cached_and_a_changed_param_recomputes_from_that_step(tmp_path, corpus):
+    first = run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
+    again = run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
+    assert [s.cached for s in again.steps] == [True, True, True]
+    assert again.output.version == first.output.version
+    changed = run_recipe(recipe(corpus, steps=[{"length_filter": {"min": 30}}, {"exact_dedup": {}}]),
+                         tmp_path / "ws", progress=False)
+    assert [s.cached for s in changed.steps] == [True, False, False]
+    assert changed.output.version == first.output.version + 1
+    ws = Workspace(tmp_path / "ws")
+    # lineage of the run describes the current recipe only
+    assert ws.sql("SELECT DISTINCT reason FROM lineage WHERE operator = 'length_filter' AND reason LIKE '%min=5'"
+                  ).num_rows == 0
+    assert ws.read("t", version=1).num_rows == first.rows_out  # the old version stays reachable
+
+
+def test_export_jsonl_and_parquet_in_canonical_order(tmp_path, corpus):
+    res = run_recipe(recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    ws = Workspace(tmp_path / "ws")
+    assert [r["_id"] for r in rows] == ws.read("t").column("_id").to_pylist()
+    assert len(rows) == res.rows_out
+    run_recipe(recipe(corpus, output={"export": str(tmp_path / "out.parquet")}), tmp_path / "ws", progress=False)
+    assert pq.read_table(tmp_path / "out.parquet").column("_id").to_pylist() == [r["_id"] for r in rows]
+
+
+def test_yaml_and_python_recipes_are_the_same_thing(tmp_path, corpus):
+    r = recipe(corpus, plugins=[PLUGIN])
+    again = Recipe.from_yaml(r.to_yaml())
+    assert again == r
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "r.yaml").write_text(
+        "name: rel\ninput: {path: ../corpus.jsonl, text: content}\nsteps:\n  - length_filter: {min: 5}\n")
+    rel = Recipe.from_yaml(tmp_path / "sub" / "r.yaml")
+    assert rel.input["path"] == str(corpus)  # relative paths are relative to the recipe file
+
+
+def test_validation_reports_three_distinct_mistakes_at_once(tmp_path, corpus):
+    bad = recipe(corpus, steps=[
+        {"length_filtr": {"min": 5}},                      # unknown operator (typo)
+        {"length_filter": {"min": -1, "unit": "lines"}},   # two bad params
+        {"exact_dedup": {"text_field": "body"}},           # column nobody produces
+    ])
+    _, _, problems = validate(bad)
+    assert [(p.step, p.where) for p in problems] == [
+        (1, "step 1: length_filtr"), (2, "step 2: length_filter"), (2, "step 2: length_filter"),
+        (3, "step 3: exact_dedup")]
+    assert "did you mean length_filter" in problems[0].message and problems[0].fix == "use 'length_filter'"
+    assert {p.message.split(":")[0] for p in problems[1:3]} == {"bad parameter unit", "bad parameter min"}
+    assert "'body'" in problems[3].message and "source" in problems[3].fix
+    with pytest.raises(RecipeError) as e:
+        run_recipe(bad, tmp_path / "ws", progress=False)
+    assert "recipe has 4 problems" in str(e.value)
+    assert not (tmp_path / "ws" / "runs").exists()  # nothing ran
+
+
+def test_validation_catches_missing_input_and_reader_in_steps(tmp_path):
+    bad = Recipe.model_validate({"name": "x", "input": {"path": str(tmp_path / "nope.jsonl")},
+                                 "steps": [{"read_csv": {"path": "a.csv"}}]})
+    _, _, problems = validate(bad)
+    assert [p.where for p in problems] == ["input", "step 1: read_csv"]
+    assert "does not exist" in problems[0].message and "readers go in `input:`" in problems[1].fix
+
+
+def test_bad_recipe_shapes_are_clear_errors():
+    with pytest.raises(ValueError, match="one operator per step"):
+        Recipe.model_validate({"name": "x", "input": {"path": "a"}, "steps": [{"a": {}, "b": {}}]})
+    with pytest.raises(ValueError, match="needs a `path`"):
+        Recipe.model_validate({"name": "x", "input": {}})
+    with pytest.raises(ValueError, match="letters, digits"):
+        Recipe.model_validate({"name": "has space", "input": {"path": "a"}})
+
+
+def test_plugin_operators_run_in_worker_processes(tmp_path, corpus):
+    r = recipe(corpus, plugins=[PLUGIN], steps=[{"slow_upper": {}}], workers=2)
+    res = run_recipe(r, tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    texts = ws.read("t").column("text").to_pylist()
+    assert texts == [t.upper() for t in ws.read("t__00_read_jsonl").column("text").to_pylist()]
+    # every row whose text changed is recorded as modified; its old value stays in the input version
+    assert res.steps[1].modified == sum(t != t.upper() for t in ws.read("t__00_read_jsonl").column("text").to_pylist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=30), st.integers(0, 6), st.integers(0, 6))
+def test_length_filter_never_adds_rows_and_respects_bounds(texts, lo, width):
+    op = build("length_filter", {"min": lo, "max": lo + width})
+    t = pa.table({"_id": list(range(len(texts))), "text": texts})
+    kept, lineage = apply_filter(op, t)
+    assert kept.num_rows + lineage.num_rows == len(texts)
+    assert all(lo <= len(x.split()) <= lo + width for x in kept.column("text").to_pylist())
+
+
+def test_cli_ops_list_shows_every_operator_and_sql_works(tmp_path, corpus):
+    cli = CliRunner()
+    out = cli.invoke(app, ["ops", "list"])
+    assert out.exit_code == 0
+    for cls in all_operators():
+        assert cls.name in out.stdout
+    show = cli.invoke(app, ["ops", "show", "length_filter", "--json"])
+    meta = json.loads(show.stdout)
+    assert {p["name"] for p in meta["params"]} == {"text_field", "unit", "min", "max"}
+    assert cli.invoke(app, ["ops", "show", "lenght_filter"]).exit_code == 2
+    run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
+    res = cli.invoke(app, ["sql", "SELECT count(*) AS n FROM t", "-w", str(tmp_path / "ws"), "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 200
+
+
+def test_operator_metadata_contract_holds_for_every_operator():
+    for cls in all_operators():
+        m = cls.metadata()
+        assert m["description"] and m["category"] in ("acquire", "process", "rewrite", "evaluate"), m["name"]
+        for p in m["params"]:
+            assert p["description"], f"{m['name']}.{p['name']} has no description"
+
+
+def test_stdlib_fixture_is_real_text():
+    paras = stdlib_paragraphs(5)
+    assert len(paras) == 5 and all(len(p) >= 40 for p in paras)

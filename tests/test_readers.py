@@ -1,0 +1,100 @@
+"""Readers: every format, compressed JSONL, and quarantine of malformed records with file and line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from tilth.ops import build
+from tilth.ops.acquire.readers import guess_reader
+from tilth.ops.base import Quarantined
+
+
+def read_all(reader):
+    tables, bad = [], []
+    for shard in reader.shards():
+        for item in reader.read(shard):
+            (bad if isinstance(item, Quarantined) else tables).append(item)
+    return pa.concat_tables(tables, promote_options="permissive") if tables else None, bad
+
+
+LINES = [json.dumps({"text": f"doc {i}", "n": i}) + "\n" for i in range(5)]
+BROKEN = LINES[:2] + ['{"text": "unterminated\n', "\n", b'{"text": "bad \xff byte"}\n'.decode("latin-1"),
+                      "[1, 2]\n"] + LINES[2:]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_jsonl_plain_and_compressed_quarantines_bad_lines(tmp_path, suffix):
+    raw = "".join(BROKEN).encode("latin-1")
+    path = tmp_path / f"in.jsonl{suffix}"
+    if suffix == ".gz":
+        path.write_bytes(gzip.compress(raw))
+    elif suffix == ".zst":
+        path.write_bytes(zstandard.ZstdCompressor().compress(raw))
+    else:
+        path.write_bytes(raw)
+    table, bad = read_all(build("read_jsonl", {"path": str(path), "batch_size": 3}))
+    assert table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]
+    assert [(b.line, b.error.split(":")[0]) for b in bad] == [
+        (3, "invalid JSON"), (5, "invalid UTF-8 at byte 14"), (6, "expected a JSON object, got list")]
+    assert all(b.file == str(path) for b in bad)
+    assert table.column("_id").null_count == 0 and len(set(table.column("_id").to_pylist())) == 5
+
+
+def test_ids_do_not_depend_on_batch_size_or_on_bad_lines_elsewhere(tmp_path):
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("".join(LINES))
+    ids1 = read_all(build("read_jsonl", {"path": str(clean), "batch_size": 2}))[0].column("_id").to_pylist()
+    ids2 = read_all(build("read_jsonl", {"path": str(clean), "batch_size": 100}))[0].column("_id").to_pylist()
+    assert ids1 == ids2
+
+
+def test_text_field_is_renamed_and_existing_id_kept_aside(tmp_path):
+    p = tmp_path / "x.jsonl"
+    p.write_text(json.dumps({"_id": "abc", "body": "hello"}) + "\n")
+    table, _ = read_all(build("read_jsonl", {"path": str(p), "text": "body"}))
+    assert table.column_names == ["_id", "_source_id", "text"]
+    with pytest.raises(KeyError, match="text field 'nope'"):
+        read_all(build("read_jsonl", {"path": str(p), "text": "nope"}))
+
+
+def test_csv_quarantines_wrong_field_count_and_bad_utf8(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_bytes(b"text,label\nfirst row,a\nbroken,row,extra\nbad \xff,b\n\"multi\nline\",c\nlast,d\n")
+    table, bad = read_all(build("read_csv", {"path": str(p), "batch_size": 2}))
+    assert table.column("text").to_pylist() == ["first row", "multi\nline", "last"]
+    assert table.column("label").to_pylist() == ["a", "c", "d"]
+    assert sorted((b.line, b.error.split(" ")[0]) for b in bad) == [(3, "CSV:"), (4, "invalid")]
+
+
+def test_parquet_reader_batches_and_quarantines_corrupt_file(tmp_path):
+    pq.write_table(pa.table({"text": [f"t{i}" for i in range(7)]}), tmp_path / "a.parquet")
+    (tmp_path / "b.parquet").write_bytes(b"not parquet at all")
+    reader = build("read_parquet", {"path": str(tmp_path), "batch_size": 3})
+    table, bad = read_all(reader)
+    assert table.num_rows == 7
+    assert len(bad) == 1 and bad[0].file.endswith("b.parquet") and "unreadable" in bad[0].error
+
+
+def test_text_files_reader_one_row_per_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("alpha")
+    (tmp_path / "sub" / "b.txt").write_text("beta")
+    (tmp_path / "c.txt").write_bytes(b"line\n\xfe\xff")
+    table, bad = read_all(build("read_text_files", {"path": str(tmp_path)}))
+    assert sorted(zip(table.column("path").to_pylist(), table.column("text").to_pylist(), strict=True)) == [
+        ("a.txt", "alpha"), ("sub/b.txt", "beta")]
+    assert len(bad) == 1 and bad[0].line == 2
+
+
+def test_guess_reader_by_extension(tmp_path):
+    assert guess_reader("x/y.jsonl.gz") == "read_jsonl"
+    assert guess_reader("y.csv") == "read_csv"
+    assert guess_reader("z.parquet") == "read_parquet"
+    (tmp_path / "a.txt").write_text("x")
+    assert guess_reader(str(tmp_path)) == "read_text_files"
