@@ -20,9 +20,11 @@ if ! "${pip[@]}" py-data-juicer; then
   "${pip[@]}" --no-deps py-data-juicer
   "${pip[@]}" datasets loguru regex scipy jsonargparse pydantic multiprocess dill fsspec || true
 fi
+# data_juicer.utils.file_utils imports aiohttp, which py-data-juicer does not declare.
+"${pip[@]}" aiohttp
 "$VENV/bin/python" - <<'PY'
 import importlib
-for m in ("datasketch", "datatrove", "data_juicer"):
+for m in ("datasketch", "datatrove", "data_juicer.ops.deduplicator.document_minhash_deduplicator"):
     try:
         importlib.import_module(m)
         print(f"peers.sh: {m} ok")
