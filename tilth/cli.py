@@ -188,5 +188,8 @@ def demo(workspace: WorkspaceOpt = None,
     run_demo(Path(workspace or os.environ.get("TILTH_WORKSPACE", "tilth-workspace")), docs_limit, console)
 
 
+app.command("report")(__import__("tilth.report.cli", fromlist=["report"]).report)  # `tilth report RUN`
+
+
 if __name__ == "__main__":
     app()

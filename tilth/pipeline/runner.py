@@ -64,6 +64,7 @@ class RunResult:
     output: DatasetVersion | None = None
     export: Path | None = None
     seconds: float = 0.0
+    report: Path | None = None  # <workspace>/reports/<run>/index.html, written after every finished run
 
     @property
     def rows_out(self) -> int:
@@ -140,6 +141,12 @@ class Runner:
                 self.executor.close()
                 self.executor = None
         result.seconds = time.perf_counter() - t0
+        try:  # the report is written for every run; a report problem warns but never fails a finished run
+            from tilth.report import write_report
+
+            result.report = write_report(self.ws, run)
+        except Exception as e:
+            self.console.print(f"[yellow]warning:[/yellow] run report not written: {type(e).__name__}: {e}")
         return result
 
     # -- steps --------------------------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Dataset-level statistics of one step's view, computed in DuckDB SQL (streaming, never all rows in Python).
+
+Cached as JSON in the step's `_scratch` dir: a step's output is fixed by its step key, so the statistics
+are measured once per step version and reused by every later report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
+from tilth.storage.workspace import Workspace
+
+CACHE_NAME = "dataset_stats.json"
+WS = r"'^\s+|\s+$'"  # leading/trailing whitespace, for regexp_replace
+
+
+def _q(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def columns(ws: Workspace, view: str) -> list[str]:
+    return ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").column_names
+
+
+def _words(expr: str) -> str:
+    """SQL for the number of whitespace-separated words of a string expression."""
+    t = f"regexp_replace(coalesce({expr}, ''), {WS}, '', 'g')"
+    return f"CASE WHEN {t} = '' THEN 0 ELSE len(string_split_regex({t}, '\\s+')) END"
+
+
+def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, float]]:
+    """Mean, std, min, max of a text column's length in characters and in words."""
+    col = f"CAST({_q(field)} AS VARCHAR)"
+    out = {}
+    for unit, expr in (("chars", f"length(coalesce({col}, ''))"), ("words", _words(col))):
+        r = ws.sql(
+            f"SELECT avg(n), coalesce(stddev_pop(n), 0), min(n), max(n) FROM (SELECT {expr} AS n FROM {_q(view)})"
+        ).to_pylist()[0]
+        mean, std, lo, hi = r.values()
+        out[unit] = {"mean": mean or 0.0, "std": std or 0.0, "min": lo or 0, "max": hi or 0}
+    return out
+
+
+def domain_counts(ws: Workspace, view: str, field: str, top: int) -> list[dict[str, Any]]:
+    """Rows per domain, largest first; domains past `top` are summed into one 'other' entry."""
+    rows = ws.sql(
+        f"SELECT coalesce(CAST({_q(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n FROM {_q(view)} "
+        "GROUP BY 1 ORDER BY n DESC, domain"
+    ).to_pylist()
+    total = sum(r["n"] for r in rows) or 1
+    head = [{"domain": r["domain"], "rows": r["n"], "share": r["n"] / total} for r in rows[:top]]
+    rest = sum(r["n"] for r in rows[top:])
+    if rest:
+        head.append({"domain": "other", "rows": rest, "share": rest / total})
+    return head
+
+
+def duplication(ws: Workspace, view: str, field: str) -> dict[str, float]:
+    """Share of rows whose text repeats an earlier row: exactly, and after lower-casing and collapsing spaces."""
+    col = f"coalesce(CAST({_q(field)} AS VARCHAR), '')"
+    norm = f"lower(regexp_replace(regexp_replace({col}, '\\s+', ' ', 'g'), {WS}, '', 'g'))"
+    n, exact, normed = ws.sql(
+        f"SELECT count(*), count(DISTINCT md5({col})), count(DISTINCT md5({norm})) FROM {_q(view)}"
+    ).to_pylist()[0].values()
+    return {
+        "exact_duplicate_rows": n - exact,
+        "exact_rate": (n - exact) / n if n else 0.0,
+        "normalised_duplicate_rows": n - normed,
+        "normalised_rate": (n - normed) / n if n else 0.0,
+    }
+
+
+def sample_sql(view: str, rows: int, seed: int) -> str:
+    """A seeded reservoir sample of at most `rows` rows of a view (the whole view when rows is 0)."""
+    if not rows:
+        return f"SELECT * FROM {_q(view)}"
+    return f"SELECT * FROM {_q(view)} USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})"
+
+
+def distinct_n(ws: Workspace, view: str, field: str, sample: int, seed: int, ns=(1, 2)) -> dict[str, Any]:
+    """Distinct n-grams / all n-grams of lower-cased words over a sample of rows (higher = more diverse)."""
+    t = f"lower(regexp_replace(coalesce(CAST({_q(field)} AS VARCHAR), ''), {WS}, '', 'g'))"
+    base = f"SELECT string_split_regex({t}, '\\s+') AS w FROM ({sample_sql(view, sample, seed)}) WHERE {t} <> ''"
+    out: dict[str, Any] = {"sample_rows": ws.sql(f"SELECT count(*) FROM ({sample_sql(view, sample, seed)})")
+                           .column(0)[0].as_py()}
+    for n in ns:
+        grams = f"list_transform(range(1, len(w) - {n - 1} + 1), lambda i: array_to_string(w[i:i + {n - 1}], ' '))"
+        total, distinct = ws.sql(
+            f"SELECT count(g), count(DISTINCT g) FROM (SELECT unnest({grams}) AS g FROM ({base}))"
+        ).to_pylist()[0].values()
+        out[f"distinct_{n}"] = distinct / total if total else 0.0
+        out[f"ngrams_{n}"] = total
+    return out
+
+
+def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | None = None) -> dict[str, Any]:
+    """Every statistic DatasetStats asks for, for one view. Fields missing from the view are skipped."""
+    p = params or DatasetStatsParams()
+    cols = columns(ws, view)
+    n = ws.sql(f"SELECT count(*) FROM {_q(view)}").column(0)[0].as_py()
+    out: dict[str, Any] = {"view": view, "rows": n, "params": p.model_dump(), "lengths": {}}
+    for role, field in (("text", p.text_field), ("input", p.input_field), ("output", p.output_field)):
+        if field and field in cols:
+            out["lengths"][f"{role}:{field}"] = length_stats(ws, view, field)
+    if p.domain_field and p.domain_field in cols:
+        out["domain_field"] = p.domain_field
+        out["domains"] = domain_counts(ws, view, p.domain_field, p.top_domains)
+    if p.text_field in cols:
+        out["duplication"] = duplication(ws, view, p.text_field)
+        out["diversity"] = distinct_n(ws, view, p.text_field, p.diversity_sample, p.seed)
+        if p.embed_sample:
+            from tilth.report.embed import embedding_dispersion
+
+            out["embedding"] = embedding_dispersion(ws, view, p.text_field, p.embed_sample, p.seed)
+    return out
+
+
+def cached_statistics(ws: Workspace, view: str, step_dir: Path, params: DatasetStatsParams | None) -> dict:
+    """dataset_statistics, read from / written to `<step dir>/_scratch/dataset_stats.json`."""
+    p = params or DatasetStatsParams()
+    path = Path(step_dir) / "_scratch" / CACHE_NAME
+    if path.exists():
+        cached = json.loads(path.read_text())
+        if cached.get("params") == p.model_dump() and cached.get("view") == view:
+            return cached
+    stats = dataset_statistics(ws, view, p)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(stats, indent=1, default=str))
+        tmp.replace(path)
+    except OSError:  # a read-only workspace still gets its report, just without the cache
+        pass
+    return stats

@@ -1,0 +1,171 @@
+"""Write a run's report: `<workspace>/reports/<run>/index.html` (self-contained) plus `stats.json`.
+
+Everything is aggregated in DuckDB (the catalog tables and each step's view) before it reaches Python,
+so a report over millions of rows costs a few SQL scans, not memory.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
+from tilth.report import html as h
+from tilth.report import plots, queries
+from tilth.report.stats import cached_statistics
+from tilth.storage.workspace import Workspace
+
+STEP_COLUMNS = ["step", "operator", "kind", "in", "out", "retained", "dropped", "modified", "added", "quarantined",
+                "seconds", "MB in", "MB out", "peak RSS MB"]
+
+
+def report_dir(ws: Workspace, run: str) -> Path:
+    return ws.root / "reports" / run
+
+
+def write_report(ws: Workspace | str | Path, run: str, out: Path | None = None) -> Path:
+    """Build the report of `run` and return the path of its index.html."""
+    ws = ws if isinstance(ws, Workspace) else Workspace(ws, read_only=True)
+    data = collect(ws, run)
+    out = Path(out) if out else report_dir(ws, run) / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (out.parent / "stats.json").write_text(json.dumps(data["json"], indent=1, default=str))
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(render(data))
+    tmp.replace(out)
+    return out
+
+
+def _points(steps: list[queries.StepInfo]) -> list[tuple[str, queries.StepInfo, DatasetStatsParams]]:
+    """Where dataset statistics are measured: the input, every dataset_stats step, and the output."""
+    marked = [s for s in steps if s.operator == "dataset_stats" and s.op is not None]
+    base = marked[0].op.params.model_copy(update={"embed_sample": 0}) if marked else DatasetStatsParams()
+    points = [("input", steps[0], base)]
+    points += [(f"{s.step}", s, s.op.params) for s in marked]
+    if steps[-1].index != 0 and steps[-1] not in marked:
+        points.append(("output", steps[-1], base))
+    return points
+
+
+def collect(ws: Workspace, run: str) -> dict[str, Any]:
+    """Every number and figure of the report."""
+    info = queries.run_info(ws, run)
+    steps = queries.steps(ws, run)
+    if not steps:
+        raise ValueError(f"run {run!r} has no finished steps yet")
+    step_rows = [_step_row(s) for s in steps]
+    drops = queries.drops_by_reason(ws, run)
+    stats = {label: cached_statistics(ws, s.view, ws.abs(s.path), p) for label, s, p in _points(steps)}
+    figures: dict[str, Any] = {"funnel": plots.funnel([(s.step, s.stats.get("rows_out") or 0) for s in steps])}
+    if drops:
+        figures["reasons"] = plots.reason_bars(drops)
+    figures["scores"] = _score_figures(ws, run, steps)
+    domain_series = {k: v["domains"] for k, v in stats.items() if v.get("domains")}
+    if domain_series:
+        figures["domains"] = plots.domains(domain_series)
+    by_index = {s.index: s for s in steps}
+    examples = []
+    for s in steps:
+        if s.index and (s.stats.get("rows_dropped") or 0) and s.index - 1 in by_index:
+            examples += [{"step": s.step, **e} for e in queries.dropped_examples(ws, run, s, by_index[s.index - 1])]
+    quarantine = queries.quarantine_summary(ws, run)
+    return {
+        "run": info, "steps": step_rows, "drops": drops, "stats": stats, "figures": figures,
+        "examples": examples, "quarantine": quarantine,
+        "json": {"run": {k: v for k, v in info.items() if k != "recipe"}, "steps": step_rows, "drops": drops,
+                 "dataset_stats": stats, "quarantine": {k: quarantine[k] for k in ("total", "by_file")}},
+    }
+
+
+def _step_row(s: queries.StepInfo) -> dict[str, Any]:
+    st = s.stats
+    rows_in, rows_out = st.get("rows_in") or 0, st.get("rows_out") or 0
+    return {
+        "step": s.step, "view": s.view, "operator": s.operator, "kind": s.kind, "in": rows_in, "out": rows_out,
+        "retained": f"{rows_out / rows_in:.1%}" if rows_in else "",
+        **{k: st.get(f"rows_{k}") or 0 for k in ("dropped", "modified", "added", "quarantined")},
+        "seconds": round(st.get("seconds") or 0.0, 3), "MB in": round((st.get("bytes_in") or 0) / 1e6, 3),
+        "MB out": round((st.get("bytes_out") or 0) / 1e6, 3), "peak RSS MB": round(st.get("peak_rss_mb") or 0.0, 1),
+    }
+
+
+def _score_figures(ws: Workspace, run: str, steps: list[queries.StepInfo]) -> list[tuple[str, str]]:
+    """(caption, figure) for every filter score (kept + dropped, thresholds drawn) and sample metric."""
+    out = []
+    for s in steps:
+        thresholds = s.op.threshold_values() if s.op is not None else []
+        for col in queries.score_columns(s):
+            lines = [(p, d, v) for c, p, d, v in thresholds if c == col]
+            hist = queries.histogram(ws, run, s, col, extra=[v for _, _, v in lines])
+            if hist:
+                out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}", lines)))
+        if s.operator == "sample_metrics" and s.op is not None:
+            for col in s.op.output_columns():
+                hist = queries.metric_histogram(ws, s.view, col) if col in s.columns else None
+                if hist:
+                    out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}")))
+    return out
+
+
+def render(d: dict[str, Any]) -> str:
+    run, steps, figs = d["run"], d["steps"], d["figures"]
+    first, last = steps[0], steps[-1]
+    sections = [
+        h.cards([("records read", first["in"]), ("rows out", last["out"]),
+                 ("of rows read kept", f"{last['out'] / first['out']:.1%}" if first["out"] else "-"),
+                 ("dropped", sum(s["dropped"] for s in steps)), ("quarantined", d["quarantine"]["total"]),
+                 ("seconds in steps", f"{sum(s['seconds'] for s in steps):.2f}")]),
+        h.section("Funnel", h.img(figs["funnel"], "rows after each step"), "funnel"),
+        h.section("Steps", h.table(steps, STEP_COLUMNS)
+                  + '<p class="muted">Each step is a SQL view: <code>tilth sql "select * from &lt;view&gt;"</code> '
+                  + "(views: " + ", ".join(escape(s["view"]) for s in steps) + ").</p>", "steps"),
+        h.section("Dropped rows per reason",
+                  (h.img(figs["reasons"], "dropped rows per reason") if "reasons" in figs else "")
+                  + h.table(d["drops"], ["step", "reason", "rows", "share_of_step_input"]), "reasons"),
+        h.section("Score distributions",
+                  '<div class="grid">' + "".join(h.img(uri, cap) for cap, uri in figs["scores"]) + "</div>"
+                  if figs["scores"] else '<p class="muted">no score columns in this run</p>', "scores"),
+        h.section("Dataset statistics", _stats_table(d["stats"]), "stats"),
+        h.section("Domain distribution", h.img(figs["domains"], "domain distribution") if "domains" in figs
+                  else '<p class="muted">no domain column</p>', "domains"),
+        h.section("Examples of dropped rows", h.table(d["examples"], ["step", "kind", "reason", "_id", "duplicate_of",
+                                                                     "text_chars", "text"], text_cols=("text",)),
+                  "examples"),
+        h.section("Quarantine", h.table(d["quarantine"]["by_file"]) + h.table(
+            d["quarantine"]["examples"], text_cols=("raw", "error")), "quarantine"),
+        h.section("Recipe", f"<details><summary>YAML</summary><pre>{escape(run.get('recipe') or '')}</pre></details>",
+                  "recipe"),
+    ]
+    sub = f"status {run.get('status')} · started {run.get('started_at')} · finished {run.get('finished_at')}"
+    return h.page(f"Tilth run report: {run['run']}", sub, sections)
+
+
+def _stats_table(stats: dict[str, dict[str, Any]]) -> str:
+    """One row per statistic, one column per measured point (input, dataset_stats steps, output)."""
+    labels = list(stats)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def put(metric: str, label: str, value: Any) -> None:
+        rows.setdefault(metric, {"statistic": metric})[label] = value
+
+    for label, s in stats.items():
+        put("samples", label, s["rows"])
+        for field, units in s.get("lengths", {}).items():
+            for unit, v in units.items():
+                put(f"{field} {unit} mean", label, v["mean"])
+                put(f"{field} {unit} std", label, v["std"])
+        if "duplication" in s:
+            put("exact duplicate rate", label, s["duplication"]["exact_rate"])
+            put("normalised duplicate rate", label, s["duplication"]["normalised_rate"])
+        if "diversity" in s:
+            put("distinct-1", label, s["diversity"]["distinct_1"])
+            put("distinct-2", label, s["diversity"]["distinct_2"])
+            put("diversity sample rows", label, s["diversity"]["sample_rows"])
+        if "embedding" in s:
+            put("embedding dispersion (mean cosine distance)", label, s["embedding"]["mean_cosine_distance"])
+            put("embedding sample rows", label, s["embedding"]["sample_rows"])
+        if s.get("domains"):
+            put(f"domains listed ({s['domain_field']})", label, len(s["domains"]))
+    return h.table(list(rows.values()), ["statistic", *labels])
