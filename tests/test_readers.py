@@ -46,6 +46,15 @@ def test_jsonl_plain_and_compressed_quarantines_bad_lines(tmp_path, suffix):
     assert table.column("_id").null_count == 0 and len(set(table.column("_id").to_pylist())) == 5
 
 
+def test_invalid_utf8_is_quarantined_even_in_an_otherwise_valid_block(tmp_path):
+    # regression: Arrow's JSON parser accepted this line, putting invalid UTF-8 into the text column
+    p = tmp_path / "enc.jsonl"
+    p.write_bytes(b'{"text": "fine"}\n{"text": "caf\xe9"}\n{"text": "also fine"}\n')
+    table, bad = read_all(build("read_jsonl", {"path": str(p)}))
+    assert table.column("text").to_pylist() == ["fine", "also fine"]
+    assert [(b.line, b.error) for b in bad] == [(2, "invalid UTF-8 at byte 13")]  # after `{"text": "caf`
+
+
 def test_ids_do_not_depend_on_batch_size_or_on_bad_lines_elsewhere(tmp_path):
     clean = tmp_path / "clean.jsonl"
     clean.write_text("".join(LINES))

@@ -146,8 +146,10 @@ class JsonlReader(FileReader):
 
     def _parse(self, path, lines, numbers, schema):
         """Fast path: Arrow's JSON parser on the whole block. Slow path only if the block has a bad line."""
+        block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
         try:
-            table = _read_json_block(b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines), schema)
+            block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
+            table = _read_json_block(block, schema)
             if table.num_rows == len(lines):
                 return self.finish(table, path, np.asarray(numbers)), [], schema or table.schema
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):

@@ -47,9 +47,10 @@ class LengthFilter(Filter):
         n = scores.column(f"length_{p.unit}").to_numpy()
         too_short = n < p.min
         too_long = n > p.max if p.max is not None else np.zeros(len(n), bool)
+        # Reasons name the rule, not the row's value (that is in the scores), so they GROUP BY cleanly.
         reasons: list[str | None] = [None] * len(n)
         for i in np.flatnonzero(too_short):
-            reasons[i] = f"{p.unit}={n[i]} < min={p.min}"
+            reasons[i] = f"{p.unit} < min={p.min}"
         for i in np.flatnonzero(too_long):
-            reasons[i] = f"{p.unit}={n[i]} > max={p.max}"
+            reasons[i] = f"{p.unit} > max={p.max}"
         return ~(too_short | too_long), reasons
