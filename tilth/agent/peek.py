@@ -1,0 +1,78 @@
+"""A look at the user's data before planning: the columns, a few rows, and which field holds the text.
+
+Planning without this is guessing: a math set has `question`/`solution`, a crawl has `content`. The
+agent points `input.text` at the main field (so every operator's default `text` works) and keeps the
+answer-like field for operators that take a second column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from tilth.pipeline.recipe import Recipe
+from tilth.pipeline.validate import build_reader
+
+SAMPLE_ROWS = 20
+TEXT_NAMES = ("text", "question", "problem", "instruction", "prompt", "query", "input", "content", "body")
+ANSWER_NAMES = ("solution", "answer", "output", "response", "completion", "target", "reasoning")
+
+
+@dataclass
+class DataPeek:
+    path: str
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    text_field: str | None = None  # the input field that becomes `text`
+    answer_field: str | None = None
+
+    @property
+    def pipeline_columns(self) -> list[str]:
+        """Columns as operators see them: `_id`, and `text` in place of the text field."""
+        cols = ["text" if c == self.text_field else c for c in self.columns]
+        return ["_id", *[c for c in cols if c != "_id"]]
+
+    def input_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"path": self.path}
+        if self.text_field and self.text_field != "text":
+            spec["text"] = self.text_field
+        return spec
+
+    def summary(self) -> str:
+        ex = self.rows[0] if self.rows else {}
+        short = {k: (str(v)[:80] + "…" if len(str(v)) > 80 else v) for k, v in ex.items()}
+        return (f"{len(self.rows)} sample rows; columns {self.columns}; text field {self.text_field!r}; "
+                f"answer field {self.answer_field!r}; first row {short}")
+
+
+def _string_columns(table: pa.Table) -> list[str]:
+    return [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
+    strings = _string_columns(table)
+    lower = {c.lower(): c for c in strings}
+    text = next((lower[n] for n in TEXT_NAMES if n in lower), None)
+    if text is None and strings:
+        text = max(strings, key=lambda c: sum(len(v or "") for v in table.column(c).to_pylist()))
+    answer = next((lower[n] for n in ANSWER_NAMES if n in lower and lower[n] != text), None)
+    return text, answer
+
+
+def peek(path: str, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
+    """Read the first `rows` records of the input (any format a reader handles)."""
+    spec = {"path": path, "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
+    reader = build_reader(Recipe(name="peek", input=spec))
+    tables = []
+    for shard in reader.shards()[:1]:
+        for item in reader.read(shard):
+            if isinstance(item, pa.Table):
+                tables.append(item)
+    if not tables:
+        return DataPeek(path, [])
+    table = pa.concat_tables(tables, promote_options="default").slice(0, rows)
+    table = table.drop_columns([c for c in table.column_names if c == "_id"])
+    text, answer = pick_fields(table)
+    return DataPeek(path, table.column_names, table.to_pylist(), text, answer)

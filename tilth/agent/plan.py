@@ -1,0 +1,55 @@
+"""The plan a planner proposes and a human reviews: ordered steps with parameters and reasons.
+
+A plan is a recipe plus the explanation (why each step, which columns it expects to exist afterwards);
+`to_recipe()` drops the explanation, so what is saved and run is an ordinary, diffable recipe.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tilth.pipeline.recipe import Output, Recipe, Step
+
+
+class PlanStep(BaseModel):
+    op: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    why: str = ""
+    intent: str = ""  # the part of the request this step serves (dedup, quality, augment, ...)
+    expects: list[str] = Field(default_factory=list, description="Columns present after this step.")
+    calibrate: dict[str, Any] | None = Field(
+        None, description="{param, column, quantile}: set `param` from the sample's distribution of `column`.")
+
+
+class Plan(BaseModel):
+    request: str
+    name: str
+    input: dict[str, Any]
+    steps: list[PlanStep] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What the planner could not do, and why.")
+    planner: str = "offline"
+    output: dict[str, Any] = Field(default_factory=dict)
+
+    def to_recipe(self, workers: int | None = None) -> Recipe:
+        return Recipe(
+            name=self.name,
+            description=self.request,
+            input=dict(self.input),
+            steps=[Step(op=s.op, params=dict(s.params)) for s in self.steps],
+            output=Output(**self.output),
+            workers=workers,
+        )
+
+    def ops(self) -> list[str]:
+        return [s.op for s in self.steps]
+
+
+def recipe_name(request: str, max_words: int = 5) -> str:
+    """A readable, valid recipe name from the request's first content words."""
+    from tilth.agent.retrieve import _STOP
+
+    words = [w for w in re.findall(r"[a-z0-9]+", request.lower()) if w not in _STOP][:max_words]
+    return "-".join(words) or "agent-plan"

@@ -1,0 +1,210 @@
+"""Automatic validation of a plan before a human sees it, in order of cost:
+
+1. the recipe checks (reader, operator names, parameter schemas, column flow) from tilth.pipeline.validate;
+2. agent checks the recipe cannot make: parameters that name a column (`where_column`, `*_field`) must
+   name one that exists upstream, and a plan may hold one reader only, as its input;
+3. calibration of data-driven parameters (e.g. `where_min` from the sample's difficulty quantile);
+4. a dry run of the whole recipe on a 20-row sample in a throw-away workspace (local executor, one worker).
+
+Every problem names its step, so a planner (or a person) can repair exactly that step.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tilth.agent.plan import Plan
+from tilth.ops import registry
+from tilth.pipeline.validate import Problem, validate
+
+SAMPLE_ROWS = 20
+
+
+@dataclass
+class Validation:
+    problems: list[Problem] = field(default_factory=list)
+    sample_rows: list[int] = field(default_factory=list)  # rows after the reader and each step, on the sample
+    sample_output: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
+    """Parameters naming a column must name one that exists when the step runs."""
+    problems = []
+    cols = set(columns)
+    for i, step in enumerate(plan.steps, 1):
+        try:
+            cls = registry.get(step.op)
+        except registry.UnknownOperator:
+            return problems  # reported by the recipe checks; columns downstream are unknown
+        for name, value in step.params.items():
+            if isinstance(value, str) and (name.endswith(("_column", "_field")) or name == "where_column"):
+                if value not in cols:
+                    problems.append(Problem(i, f"step {i}: {step.op}", f"parameter {name}={value!r} names a column that "
+                                            f"does not exist at this step", f"use one of {sorted(cols)}, or add a step "
+                                            f"that produces {value!r} before this one"))
+        try:
+            cols |= set(cls(**step.params).output_columns())
+        except Exception:  # bad params are reported by the recipe checks
+            cols |= {c for c in cls.outputs if "{" not in c}
+    return problems
+
+
+def _sample_recipe(plan: Plan, steps: int | None = None):
+    recipe = plan.to_recipe(workers=1)
+    data = recipe.model_dump()
+    data["input"] = {**data["input"], "limit": SAMPLE_ROWS}
+    data["steps"] = data["steps"][: steps if steps is not None else len(data["steps"])]
+    data["output"] = {}
+    data["executor"] = "local"
+    return type(recipe).model_validate(data)
+
+
+def run_sample(plan: Plan, steps: int | None = None):
+    """Run (a prefix of) the plan on the sample; return (RunResult, rows of the last step)."""
+    from tilth.pipeline.runner import Runner
+    from tilth.storage.parts import list_parts
+
+    with tempfile.TemporaryDirectory(prefix="tilth-agent-dry-") as tmp:
+        result = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False).run()
+        parts = list_parts(result.steps[-1].directory)
+        rows = [r for p in parts for r in pq.read_table(p).to_pylist()]
+        return result, rows
+
+
+def calibrate(plan: Plan) -> list[Problem]:
+    """Set data-driven parameters from the sample: run the steps before the step, take the quantile."""
+    problems = []
+    for i, step in enumerate(plan.steps, 1):
+        c = step.calibrate
+        if not c:
+            continue
+        if c.get("fit_filter"):
+            problems += _fit_filter(plan, i)
+            continue
+        try:
+            _, rows = run_sample(plan, steps=i - 1)
+        except Exception as e:  # reported as a problem of this step: its inputs could not be computed
+            problems.append(Problem(i, f"step {i}: {step.op}", f"cannot calibrate {c['param']}: {e}",
+                                    "fix the steps before it, or set the parameter by hand"))
+            continue
+        values = sorted(float(r[c["column"]]) for r in rows if r.get(c["column"]) is not None)
+        if not values:
+            problems.append(Problem(i, f"step {i}: {step.op}", f"cannot calibrate {c['param']}: no values of "
+                                    f"{c['column']!r} on the sample", f"set {c['param']} by hand"))
+            continue
+        k = min(len(values) - 1, int(c["quantile"] * len(values)))
+        step.params[c["param"]] = round(values[k], 4)
+    return problems
+
+
+def _fit_filter(plan: Plan, i: int) -> list[Problem]:
+    """Relax a heuristic filter's thresholds to the sample if its defaults would drop most of it."""
+    import numpy as np
+    import pyarrow as pa
+
+    step, c = plan.steps[i - 1], plan.steps[i - 1].calibrate
+    try:
+        _, rows = run_sample(plan, steps=i - 1)
+        op = registry.build(step.op, step.params)
+        batch = pa.Table.from_pylist(rows)
+        scores = pa.table({k: pa.array(np.asarray(v)) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v
+                           for k, v in op.score(batch).items()})
+        mask, _ = op.keep(scores)
+    except Exception as e:  # the dry run reports the same failure with more context
+        return [Problem(i, f"step {i}: {step.op}", f"cannot score the sample: {type(e).__name__}: {e}",
+                        "change this step's parameters or replace the operator")]
+    dropped = 1 - float(np.mean(mask)) if len(mask) else 0.0
+    if dropped <= c["max_drop"]:
+        return []
+    q = c["quantile"]
+    changed = []
+    for t_col, param, keep_if, value in op.threshold_values():
+        if t_col not in scores.column_names:
+            continue
+        vals = np.asarray(scores.column(t_col).to_numpy(zero_copy_only=False), float)
+        vals = vals[~np.isnan(vals)]
+        if not len(vals):
+            continue
+        edge = float(np.quantile(vals, q if keep_if == ">=" else 1 - q))
+        cur = step.params.get(param, value)
+        new = min(cur, edge) if keep_if == ">=" else max(cur, edge)
+        if isinstance(value, int) and not isinstance(value, bool):
+            new = int(np.floor(new)) if keep_if == ">=" else int(np.ceil(new))
+        else:
+            new = round(new, 4)
+        if new != cur:
+            step.params[param] = new
+            changed.append(f"{param} {value} -> {new}")
+    if changed:
+        step.why += (f"; its defaults would drop {dropped:.0%} of your sample, so thresholds were fitted to the "
+                     f"sample's {q:.0%} quantile: " + ", ".join(changed))
+    return []
+
+
+def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
+    """Validate `plan` in place (calibration writes parameters) and return every problem found."""
+    from tilth.agent.peek import peek
+
+    v = Validation()
+    recipe = plan.to_recipe()
+    _, _, problems = validate(recipe)
+    v.problems += problems
+    if v.problems:
+        return v
+    try:
+        cols = peek(recipe.input["path"], fmt=recipe.input.get("format")).pipeline_columns
+    except Exception:  # the recipe checks passed, so the reader works; columns are then unknown
+        cols = None
+    if cols is not None:
+        text = recipe.input.get("text")
+        cols = [c for c in cols if c != text]
+        v.problems += column_param_problems(plan, cols)
+    if v.problems or not dry_run:
+        return v
+    v.problems += calibrate(plan)
+    if v.problems:
+        return v
+    v.problems += validate(plan.to_recipe())[2]  # calibrated values must satisfy the parameter schemas too
+    if v.problems:
+        return v
+    try:
+        result, rows = run_sample(plan)
+        v.sample_rows = [s.rows_out for s in result.steps]
+        v.sample_output = rows[:5]
+        v.dry_run = True
+    except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
+        i = _failed_step(e, plan)
+        where = f"step {i}: {plan.steps[i - 1].op}" if i else "input"
+        v.problems.append(Problem(i, where, f"dry run on {SAMPLE_ROWS} sample rows failed: {type(e).__name__}: {e}",
+                                  "change this step's parameters or replace the operator"))
+    return v
+
+
+def _failed_step(err: Exception, plan: Plan) -> int:
+    """The step an exception came from: the last traceback frame that lies inside a step's operator class."""
+    import inspect
+    import traceback
+
+    spans = []
+    for i, step in enumerate(plan.steps, 1):
+        cls = registry.get(step.op)
+        try:
+            lines, start = inspect.getsourcelines(cls)
+            spans.append((i, str(Path(inspect.getfile(cls)).resolve()), start, start + len(lines)))
+        except (OSError, TypeError):
+            continue
+    found = 0
+    for fr in traceback.extract_tb(err.__traceback__):
+        for i, f, a, b in spans:
+            if str(Path(fr.filename).resolve()) == f and a <= (fr.lineno or 0) < b:
+                found = i
+    return found or len(plan.steps)
