@@ -1,0 +1,142 @@
+"""LLM test helpers: one embedded SmolLM2 server for the whole session (start-up and model load happen
+once, however many test files use it), and a local OpenAI-shaped server that fails on purpose."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tilth.llm.endpoint import Endpoint
+
+_SERVER = None
+
+
+def shared_server():
+    """The session's embedded server, started on first use and stopped at interpreter exit."""
+    global _SERVER
+    if _SERVER is None:
+        from tilth.llm.server import EmbeddedServer
+
+        _SERVER = EmbeddedServer(parallel=4, threads=2, ctx_per_slot=1024).start()
+        atexit.register(_SERVER.stop)
+    return _SERVER
+
+
+@pytest.fixture
+def llm_endpoint(monkeypatch) -> Endpoint:
+    """Endpoint of the shared embedded server, also exported as TILTH_LLM_URL/MODEL for pipelines."""
+    srv = shared_server()
+    monkeypatch.setenv("TILTH_LLM_URL", srv.url)
+    monkeypatch.setenv("TILTH_LLM_MODEL", srv.alias)
+    return srv.endpoint
+
+
+class FaultServer:
+    """OpenAI-shaped endpoint whose failures are a pure function of (request body, attempt number), so
+    every test run fails the same requests the same way.
+
+    fail(body, attempt) -> None to answer, or (status, seconds to sleep first).
+    reply(body, attempt) -> the assistant message content.
+    """
+
+    def __init__(self, fail=None, reply=None):
+        self.fail = fail or (lambda body, attempt: None)
+        self.reply = reply or (lambda body, attempt: "echo: " + _last_user(body)[-40:])
+        self.attempts: dict[str, int] = defaultdict(int)
+        self.log: list[tuple[str, int]] = []  # (body digest, status) per request
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+                with outer.lock:
+                    attempt = outer.attempts[digest]
+                    outer.attempts[digest] += 1
+                failure = outer.fail(body, attempt)
+                if failure is not None:
+                    status, sleep = failure
+                    time.sleep(sleep)
+                    if status == 200:  # slow success
+                        return self._answer(body, attempt, digest)
+                    with outer.lock:
+                        outer.log.append((digest, status))
+                    payload = json.dumps({"error": {"message": f"injected {status}"}}).encode()
+                    try:
+                        self.send_response(status)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(payload)))
+                        self.end_headers()
+                        self.wfile.write(payload)
+                    except OSError:
+                        pass
+                    return
+                self._answer(body, attempt, digest)
+
+            def _answer(self, body, attempt, digest):
+                content = outer.reply(body, attempt)
+                data = {"id": "x", "object": "chat.completion", "model": body.get("model"),
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": content}}],
+                        "usage": {"prompt_tokens": len(_last_user(body).split()),
+                                  "completion_tokens": len(content.split())}}
+                payload = json.dumps(data).encode()
+                with outer.lock:
+                    outer.log.append((digest, 200))
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.url, "fault-model")
+
+    def statuses(self) -> list[int]:
+        with self.lock:
+            return [s for _, s in self.log]
+
+    def __enter__(self) -> FaultServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _last_user(body: dict) -> str:
+    msgs = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    return msgs[-1]["content"] if msgs else body.get("prompt", "")
+
+
+def transient(rate: float, status: int = 503):
+    """Fail an attempt when hash(body, attempt) falls below `rate`: ~rate of all attempts, deterministic."""
+
+    def fail(body, attempt):
+        h = hashlib.sha256((json.dumps(body, sort_keys=True) + f"#{attempt}").encode()).digest()
+        return (status, 0.0) if int.from_bytes(h[:4], "big") / 2**32 < rate else None
+
+    return fail

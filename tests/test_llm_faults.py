@@ -1,0 +1,181 @@
+"""Retries, timeouts, re-asks and crash safety of the LLM client, against a local endpoint that fails
+deterministically (no model needed: these are about the client, not the model)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+
+import pytest
+from conftest import write_jsonl
+from llm_fixtures import FaultServer, transient
+
+from tilth.llm.client import ChatRequest, LLMClient, LLMError
+from tilth.llm.store import ResponseCache, UsageLog, read_segments
+from tilth.pipeline import Recipe, run_recipe
+from tilth.storage.workspace import Workspace
+
+
+def _req(text: str, **kw) -> ChatRequest:
+    return ChatRequest([{"role": "user", "content": text}], max_tokens=8, **kw)
+
+
+def _client(srv, **kw) -> LLMClient:
+    return LLMClient(srv.endpoint(), backoff=0.01, max_backoff=0.05, **kw)
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_retryable_status_is_retried_until_success(status):
+    with FaultServer(fail=lambda body, attempt: (status, 0.0) if attempt < 2 else None) as srv:
+        client = _client(srv)
+        result = client.chat(_req("hello"))
+    assert result.content == "echo: hello"
+    assert result.attempts == 3
+    assert srv.statuses() == [status, status, 200]
+    assert client.stats.retries == 2 and client.stats.http_requests == 3
+
+
+def test_gives_up_after_max_retries():
+    with FaultServer(fail=lambda body, attempt: (503, 0.0)) as srv:
+        client = _client(srv, max_retries=3)
+        with pytest.raises(LLMError, match="gave up after 4 attempts .*HTTP 503"):
+            client.chat(_req("x"))
+    assert srv.statuses() == [503] * 4
+
+
+def test_client_error_is_not_retried():
+    with FaultServer(fail=lambda body, attempt: (400, 0.0)) as srv:
+        with pytest.raises(LLMError, match="HTTP 400"):
+            _client(srv).chat(_req("x"))
+    assert srv.statuses() == [400]
+
+
+def test_timeout_then_success():
+    with FaultServer(fail=lambda body, attempt: (200, 2.0) if attempt == 0 else None) as srv:
+        client = _client(srv, timeout=0.5)
+        t0 = time.perf_counter()
+        result = client.chat(_req("slow"))
+    assert result.content == "echo: slow"
+    assert result.attempts == 2  # the first attempt timed out client-side
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_connection_refused_is_retried_then_fails():
+    srv = FaultServer()  # never started: nothing listens on its port after close
+    srv.httpd.server_close()
+    client = _client(srv, max_retries=2)
+    with pytest.raises(LLMError, match="gave up after 3 attempts .*ConnectError"):
+        client.chat(_req("x"))
+
+
+def test_retry_after_header_is_honoured():
+    from tilth.llm.client import _retry_after
+
+    class R:
+        headers = {"retry-after": "1.5"}
+
+    assert _retry_after(R()) == 1.5
+
+
+def test_invalid_json_is_re_asked():
+    schema = {"type": "object", "required": ["score"], "properties": {"score": {"type": "integer"}}}
+    replies = ['{"score": ', '{"score": "high"}', '```json\n{"score": 4}\n```']
+
+    def reply(body, attempt):  # each re-ask carries the previous bad answer: reply with the next one
+        msgs = body["messages"]
+        return replies[0] if len(msgs) == 1 else replies[replies.index(msgs[-2]["content"]) + 1]
+
+    with FaultServer(reply=reply) as srv:
+        client = _client(srv)
+        result = client.chat(_req("rate", json_schema=schema))
+    assert result.parsed == {"score": 4}
+    assert client.stats.reasks == 2
+    assert len(srv.statuses()) == 3
+
+
+def test_invalid_json_after_all_re_asks_is_reported_not_raised():
+    with FaultServer(reply=lambda body, attempt: "no json here") as srv:
+        client = _client(srv, reasks=1)
+        result = client.chat(_req("rate", json_object=True))
+    assert result.parsed is None
+    assert result.error.startswith("not valid JSON")
+
+
+def test_thirty_percent_transient_errors_lose_nothing(tmp_path):
+    with FaultServer(fail=transient(0.3)) as srv:
+        client = _client(srv, cache=ResponseCache(tmp_path), usage=UsageLog(tmp_path), concurrency=8)
+        results = client.chat_many([_req(f"row {i}") for i in range(60)])
+    assert [r.content for r in results] == [f"echo: row {i}" for i in range(60)]
+    failed = srv.statuses().count(503)
+    assert failed == client.stats.retries > 0
+    assert 0.15 < failed / len(srv.statuses()) < 0.45
+    assert len(read_segments(tmp_path / "llm" / "cache")) == 60
+
+
+def _crashing_worker(url: str, workspace: str) -> None:
+    from tilth.llm.endpoint import Endpoint
+
+    client = LLMClient(Endpoint(url, "fault-model"), cache=ResponseCache(workspace), concurrency=1)
+    client.chat_many([_req(f"q{i}") for i in range(5)])  # q3 hangs: the process is killed while waiting
+
+
+def test_crash_mid_batch_keeps_completed_responses(tmp_path):
+    with FaultServer(fail=lambda body, attempt: (200, 60.0) if "q3" in json.dumps(body) else None) as srv:
+        proc = mp.get_context("spawn").Process(target=_crashing_worker, args=(srv.url, str(tmp_path)))
+        proc.start()
+        deadline = time.monotonic() + 60
+        while len(read_segments(tmp_path / "llm" / "cache")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.kill()
+        proc.join()
+        saved = read_segments(tmp_path / "llm" / "cache")
+        assert sorted(r["content"] for r in saved) == ["echo: q0", "echo: q1", "echo: q2"]
+        before = len(srv.statuses())
+        client = LLMClient(srv.endpoint(), cache=ResponseCache(tmp_path))
+        again = client.chat_many([_req(f"q{i}") for i in range(3)])
+        assert [r.cached for r in again] == [True, True, True]
+        assert client.stats.http_requests == 0 and len(srv.statuses()) == before
+
+
+def test_torn_last_line_is_ignored(tmp_path):
+    seg = tmp_path / "llm" / "cache"
+    seg.mkdir(parents=True)
+    (seg / "cache-1.jsonl").write_text(json.dumps({"key": "a", "content": "ok"}) + "\n" + '{"key": "b", "cont')
+    assert ResponseCache(tmp_path).get("a")["content"] == "ok"
+    assert ResponseCache(tmp_path).get("b") is None
+
+
+def test_pipeline_survives_transient_errors_across_workers(tmp_path):
+    """Two worker processes, 30% of attempts fail: every row still gets its paraphrase, tokens are
+    accounted per step, and a re-run under another name is answered wholly from the cache."""
+    rows = [{"text": f"document number {i}"} for i in range(24)]
+    data = write_jsonl(tmp_path / "in.jsonl", rows)
+    with FaultServer(fail=transient(0.3)) as srv:
+        def recipe(name):
+            return Recipe.from_yaml(f"""
+name: {name}
+input: {{path: {data}, batch_size: 6}}
+workers: 2
+llm: {{url: "{srv.url}", model: fault-model}}
+steps:
+  - llm_paraphrase: {{n: 1, temperature: 0.0}}
+""")
+        run_recipe(recipe("faulty"), workspace=tmp_path / "ws", progress=False)
+        first = len(srv.statuses())
+        run_recipe(recipe("faulty_again"), workspace=tmp_path / "ws", progress=False)
+        assert len(srv.statuses()) == first  # zero requests on the second run
+    assert srv.statuses().count(503) > 0
+    ws = Workspace(tmp_path / "ws")
+    out = ws.read("faulty").to_pylist()
+    new = sorted(r["text"] for r in out if r["_parent_id"] is not None)
+    assert new == sorted("echo: " + _tail_of_prompt(r["text"]) for r in rows)
+    usage = ws.sql("SELECT run, requests, cache_hits, completion_tokens FROM llm_usage_by_step ORDER BY run").to_pylist()
+    assert [(u["run"], u["requests"], u["cache_hits"]) for u in usage] == [("faulty", 24, 0), ("faulty_again", 0, 24)]
+    assert usage[0]["completion_tokens"] > 0
+
+
+def _tail_of_prompt(text: str) -> str:
+    from tilth.llm.prompts import load_template, render
+
+    return render(load_template("paraphrase"), text=text)[-40:]

@@ -1,0 +1,120 @@
+"""Shared plumbing of LLM operators: the client for the current run (endpoint, cache, usage tags), prompt
+templates, row selection (`where_column >= where_min`) and generated-row construction.
+
+Kept as a mixin so each operator stays a plain Mapper / Filter / Generator of the core contract.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field
+
+from tilth.llm.client import ChatRequest, ChatResult, LLMClient
+from tilth.llm.endpoint import Endpoint
+from tilth.llm.prompts import load_template, render
+from tilth.llm.store import ResponseCache, UsageLog
+from tilth.ops.base import Params, Resources
+from tilth.storage.ids import derived_ids
+
+
+class LLMParams(Params):
+    max_tokens: int = Field(256, ge=1, le=8192, description="Most tokens the model may generate per request.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0 = greedy, reproducible).")
+    concurrency: int = Field(8, ge=1, le=256, description="Requests in flight per worker process.")
+    prompt_file: str | None = Field(None, description="Path of a prompt template overriding the built-in one "
+                                                      "($field placeholders).")
+
+
+class WhereParams(LLMParams):
+    where_column: str | None = Field(None, description="Apply only to rows whose `where_column` >= `where_min` "
+                                                       "(e.g. llm_difficulty after llm_annotate).")
+    where_min: float | None = Field(None, description="Threshold for `where_column`: apply if value >= where_min.")
+
+
+class LLMOp:
+    """Mixin for operators that call the LLM endpoint of the current run."""
+
+    resources = Resources(llm=True, memory_mb=256)
+    endpoint: Endpoint | None = None  # set to bypass run/env resolution (scripts, notebooks)
+
+    def setup(self) -> None:
+        self._client = None
+
+    @property
+    def client(self) -> LLMClient:
+        if getattr(self, "_client", None) is None:
+            ctx = self.context
+            endpoint = self.endpoint or Endpoint.for_run(ctx.workspace if ctx else None, ctx.run if ctx else None)
+            cache = usage = None
+            if ctx is not None:
+                cache = ResponseCache(ctx.workspace)
+                usage = UsageLog(ctx.workspace, {"run": ctx.run, "step": ctx.step, "step_index": ctx.step_index,
+                                                 "operator": self.name})
+            self._client = LLMClient(endpoint, cache=cache, usage=usage, concurrency=self.params.concurrency)
+        return self._client
+
+    def template(self, name: str):
+        return load_template(name, self.params.prompt_file)
+
+    def ask(self, prompts: list[str], *, system: str | None = None, json_schema: dict | None = None,
+            seeds: list[int | None] | None = None, max_tokens: int | None = None) -> list[ChatResult]:
+        p = self.params
+        reqs = []
+        for i, text in enumerate(prompts):
+            messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": text}]
+            reqs.append(ChatRequest(messages, max_tokens=max_tokens or p.max_tokens, temperature=p.temperature,
+                                    seed=seeds[i] if seeds else None, json_schema=json_schema))
+        return self.client.chat_many(reqs) if reqs else []
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state["endpoint"] = self.endpoint
+        return state
+
+
+def text_values(batch: pa.Table, column: str) -> list[str]:
+    if column not in batch.column_names:
+        raise KeyError(f"column {column!r} not in batch (columns: {', '.join(batch.column_names)})")
+    return ["" if v is None else str(v) for v in batch.column(column).to_pylist()]
+
+
+def where_mask(batch: pa.Table, params) -> np.ndarray:
+    """Rows an operator applies to: all, or those whose `where_column` >= `where_min` (nulls excluded)."""
+    col, lo = getattr(params, "where_column", None), getattr(params, "where_min", None)
+    if col is None:
+        return np.ones(batch.num_rows, dtype=bool)
+    if col not in batch.column_names:
+        raise KeyError(f"where_column {col!r} not in batch (columns: {', '.join(batch.column_names)})")
+    values = pc.cast(batch.column(col), pa.float64())
+    mask = pc.greater_equal(values, lo if lo is not None else float("-inf"))
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], variants: list[int],
+                   columns: dict[str, list]) -> pa.Table:
+    """New rows: copies of the parent rows with `columns` overwritten/added, plus `_id` (stable per parent,
+    operator and variant) and `_parent_id`."""
+    idx = pa.array(parent_rows, pa.int64())
+    base = batch.take(idx)
+    if "_parent_id" in base.column_names:
+        base = base.drop_columns(["_parent_id"])
+    parents = base.column("_id").to_numpy()
+    ids = np.array([derived_ids(np.array([pid]), zlib.crc32(f"{op_name}:{v}".encode()))[0]
+                    for pid, v in zip(parents, variants, strict=True)], dtype=np.int64)
+    base = base.set_column(base.column_names.index("_id"), "_id", pa.array(ids, pa.int64()))
+    for name, values in columns.items():
+        arr = pa.array(values)
+        if name in base.column_names:
+            base = base.set_column(base.column_names.index(name), name, arr.cast(base.schema.field(name).type)
+                                   if pa.types.is_string(arr.type) or pa.types.is_null(arr.type) else arr)
+        else:
+            base = base.append_column(name, arr)
+    return base.append_column("_parent_id", pa.array(parents, pa.int64()))
+
+
+__all__ = ["ChatRequest", "LLMOp", "LLMParams", "WhereParams", "generated_rows", "render", "text_values",
+           "where_mask"]

@@ -1,0 +1,66 @@
+"""LLM annotation into columns for later mixing: domain/topic, difficulty (1-5), task type."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pyarrow as pa
+from pydantic import Field
+
+from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
+from tilth.ops.base import Mapper
+from tilth.ops.registry import register
+
+DEFAULT_CHOICES = {
+    "domain": ["science", "technology", "health", "finance", "law", "education", "arts", "sports", "news", "other"],
+    "topic": ["mathematics", "programming", "history", "biology", "physics", "cooking", "travel", "politics",
+              "entertainment", "other"],
+    "task_type": ["question answering", "summarization", "classification", "extraction", "creative writing",
+                  "coding", "math reasoning", "open conversation", "other"],
+}
+
+
+class LLMAnnotateParams(LLMParams):
+    text_field: str = Field("text", description="Column holding the text to label.")
+    label: Literal["domain", "topic", "difficulty", "task_type"] = Field(
+        "domain", description="What to label; difficulty is an integer 1 (trivial) to 5 (very hard).")
+    choices: list[str] | None = Field(None, description="Allowed labels (default: a built-in list per label).")
+    output_field: str | None = Field(None, description="Output column (default: llm_<label>).")
+    max_tokens: int = Field(32, ge=4, le=512, description="Most tokens per reply (a short JSON label).")
+
+
+@register
+class LLMAnnotate(LLMOp, Mapper):
+    name = "llm_annotate"
+    category = "evaluate"
+    description = """Label each row with the LLM: domain, topic or task type (one of `choices`) or difficulty
+    (1-5), into `llm_<label>`, for mixing and for where_column selection in later steps. Rows the model
+    could not label get null."""
+    inputs = ("{text_field}",)
+    outputs = ("llm_{label}",)
+    Params = LLMAnnotateParams
+
+    def output_columns(self) -> list[str]:
+        return [self.params.output_field or f"llm_{self.params.label}"]
+
+    def map(self, batch: pa.Table) -> pa.Table:
+        p = self.params
+        texts = text_values(batch, p.text_field)
+        if p.label == "difficulty":
+            schema = {"type": "object", "required": ["label"], "additionalProperties": False,
+                      "properties": {"label": {"type": "integer", "minimum": 1, "maximum": 5}}}
+            prompts = [render(self.template("annotate_difficulty"), text=t) for t in texts]
+            typ = pa.int64()
+        else:
+            choices = p.choices or DEFAULT_CHOICES[p.label]
+            schema = {"type": "object", "required": ["label"], "additionalProperties": False,
+                      "properties": {"label": {"type": "string", "enum": choices}}}
+            tpl = self.template("annotate")
+            prompts = [render(tpl, text=t, label=p.label.replace("_", " "), choices=", ".join(choices)) for t in texts]
+            typ = pa.string()
+        labels = [r.parsed["label"] if r.parsed else None for r in self.ask(prompts, json_schema=schema)]
+        target = self.output_columns()[0]
+        arr = pa.array(labels, typ)
+        if target in batch.column_names:
+            return batch.set_column(batch.column_names.index(target), target, arr)
+        return batch.append_column(target, arr)

@@ -1,0 +1,88 @@
+"""LLM augmentation: new rows from existing ones (paraphrase, back-translation, context expansion,
+difficulty escalation). New rows copy their parent's columns, replace the text, and record the method."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from pydantic import Field
+
+from tilth.llm.opbase import LLMOp, WhereParams, generated_rows, render, text_values, where_mask
+from tilth.ops.base import Generator
+from tilth.ops.registry import register
+
+
+class AugmentParams(WhereParams):
+    text_field: str = Field("text", description="Column holding the text to augment.")
+    n: int = Field(1, ge=1, le=16, description="New rows per selected input row.")
+    keep_input: bool = Field(True, description="Keep the input rows in the output (followed by the new rows).")
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature; >0 so variants differ.")
+
+
+class _Augment(LLMOp, Generator):
+    """One prompt per (row, variant); the reply replaces the text of a copy of the row."""
+
+    category = "rewrite"
+    template_name: str = ""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}", "aug_method", "_parent_id")
+    Params = AugmentParams
+
+    def fields(self) -> dict:
+        return {}
+
+    def transform(self, texts: list[str], seeds: list[int]) -> list[str]:
+        tpl = self.template(self.template_name)
+        return [r.content.strip() for r in self.ask([render(tpl, text=t, **self.fields()) for t in texts], seeds=seeds)]
+
+    def generate(self, batch: pa.Table) -> pa.Table:
+        p = self.params
+        texts = text_values(batch, p.text_field)
+        pairs = [(int(i), v) for i in where_mask(batch, p).nonzero()[0] for v in range(p.n)]
+        outs = self.transform([texts[i] for i, _ in pairs], [v for _, v in pairs])
+        keep = [(i, v, o) for (i, v), o in zip(pairs, outs, strict=True) if o]
+        return generated_rows(batch, self.name, [i for i, _, _ in keep], [v for _, v, _ in keep],
+                              {p.text_field: [o for _, _, o in keep], "aug_method": [self.name] * len(keep)})
+
+
+@register
+class LLMParaphrase(_Augment):
+    name = "llm_paraphrase"
+    description = """Add `n` paraphrases of each selected row (same meaning, new wording) as new rows."""
+    template_name = "paraphrase"
+
+
+class BackTranslateParams(AugmentParams):
+    pivot_language: str = Field("French", description="Language to translate through and back from.")
+    source_language: str = Field("English", description="Language of the input text (and of the output).")
+
+
+@register
+class LLMBackTranslate(_Augment):
+    name = "llm_back_translate"
+    description = """Add back-translations: translate each selected row into `pivot_language`, then back
+    into `source_language`, giving a paraphrase with natural variation."""
+    template_name = "translate"
+    Params = BackTranslateParams
+
+    def transform(self, texts: list[str], seeds: list[int]) -> list[str]:
+        tpl = self.template(self.template_name)
+        p = self.params
+        pivot = [r.content.strip() for r in
+                 self.ask([render(tpl, text=t, language=p.pivot_language) for t in texts], seeds=seeds)]
+        back = self.ask([render(tpl, text=t, language=p.source_language) for t in pivot], seeds=seeds)
+        return [r.content.strip() if pv else "" for r, pv in zip(back, pivot, strict=True)]
+
+
+@register
+class LLMExpandContext(_Augment):
+    name = "llm_expand_context"
+    description = """Add a version of each selected row expanded with background and context."""
+    template_name = "expand_context"
+
+
+@register
+class LLMEscalateDifficulty(_Augment):
+    name = "llm_escalate_difficulty"
+    description = """Add a harder version of each selected problem (an extra constraint, step or edge case).
+    Pair with where_column=llm_difficulty to escalate only problems already judged hard, or easy."""
+    template_name = "escalate_difficulty"

@@ -1,0 +1,53 @@
+"""LLM rewriting of a text column in place: grammar/clarity, style/tone, redundancy removal."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pyarrow as pa
+from pydantic import Field
+
+from tilth.llm.opbase import LLMOp, WhereParams, render, text_values, where_mask
+from tilth.ops.base import Mapper
+from tilth.ops.registry import register
+
+
+class LLMRewriteParams(WhereParams):
+    text_field: str = Field("text", description="Column to rewrite.")
+    task: Literal["grammar", "tone", "redundancy"] = Field(
+        "grammar", description="grammar: fix grammar and clarity; tone: restyle to `style`; "
+                               "redundancy: remove repetition.")
+    style: str = Field("formal", description="Target tone for task=tone (e.g. formal, friendly, concise).")
+    output_field: str | None = Field(None, description="Write here instead of overwriting `text_field`.")
+    min_chars: int = Field(1, ge=0, description="Keep the original if the rewrite has fewer characters than this.")
+
+
+@register
+class LLMRewrite(LLMOp, Mapper):
+    name = "llm_rewrite"
+    category = "rewrite"
+    description = """Rewrite a text column with the LLM: fix grammar and clarity, change tone/style, or remove
+    redundancy. Rows not selected by where_column/where_min, and empty replies, keep the original text."""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}",)
+    Params = LLMRewriteParams
+
+    def output_columns(self) -> list[str]:
+        return [self.params.output_field or self.params.text_field]
+
+    def map(self, batch: pa.Table) -> pa.Table:
+        p = self.params
+        texts = text_values(batch, p.text_field)
+        rows = [int(i) for i in where_mask(batch, p).nonzero()[0]]
+        tpl = self.template(f"rewrite_{p.task}")
+        results = self.ask([render(tpl, text=texts[i], style=p.style) for i in rows])
+        out = list(batch.column(p.text_field).to_pylist())
+        for i, r in zip(rows, results, strict=True):
+            new = r.content.strip()
+            if len(new) >= max(1, p.min_chars):
+                out[i] = new
+        target = p.output_field or p.text_field
+        arr = pa.array(out, pa.string())
+        if target in batch.column_names:
+            return batch.set_column(batch.column_names.index(target), target, arr)
+        return batch.append_column(target, arr)
