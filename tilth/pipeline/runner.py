@@ -25,6 +25,7 @@ from rich.table import Table
 from tilth import __version__
 from tilth.exec import Executor, make_executor
 from tilth.exec.tasks import PartStats, Task, load_stats, run_blob, signature_files
+from tilth.llm.run_hook import LLMRunHook
 from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import check
@@ -115,7 +116,9 @@ class Runner:
                 con.execute(f"DELETE FROM {table} WHERE run = ? AND step_index >= ?", [run, n_steps])
         if self.executor is None:
             self.executor = make_executor(self.executor_spec, self.recipe.workers)
+        llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
         try:
+            llm.start()
             with self._progress() as progress:
                 key = input_key(self.reader)
                 prev_dir = None
@@ -123,6 +126,7 @@ class Runner:
                     if index:
                         key = step_key(key, op)
                     step = self._run_step(index, op, key, prev_dir, progress)
+                    llm.after_step(op, step)
                     result.steps.append(step)
                     prev_dir = step.directory
             with self.ws.connect() as con:
@@ -137,6 +141,7 @@ class Runner:
                 con.execute("UPDATE runs SET status = 'failed', finished_at = current_timestamp WHERE run = ?", [run])
             raise
         finally:
+            llm.close()
             if self._own_executor and self.executor is not None:
                 self.executor.close()
                 self.executor = None
@@ -145,6 +150,7 @@ class Runner:
             from tilth.report import write_report
 
             result.report = write_report(self.ws, run)
+            self.console.print(f"report: {result.report}")
         except Exception as e:
             self.console.print(f"[yellow]warning:[/yellow] run report not written: {type(e).__name__}: {e}")
         return result

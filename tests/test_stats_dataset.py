@@ -1,0 +1,112 @@
+"""dataset_stats: exact dataset-level statistics of a small known dataset, caching, embedding dispersion."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tilth.ops import build
+from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
+from tilth.pipeline import Recipe, run_recipe
+from tilth.report.embed import dispersion
+from tilth.report.stats import CACHE_NAME, cached_statistics, dataset_statistics
+from tilth.storage import Workspace
+
+ROWS = [
+    {"content": "alpha beta gamma", "source": "a", "response": "yes"},
+    {"content": "alpha beta gamma", "source": "a", "response": "no way"},
+    {"content": "Alpha  beta gamma ", "source": "b", "response": "ok"},
+    {"content": "delta", "source": "b", "response": "fine then ok"},
+    {"content": "epsilon zeta", "source": "c", "response": ""},
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ds")
+    src = tmp / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    recipe = Recipe.model_validate({
+        "name": "ds", "input": {"path": str(src), "text": "content"}, "workers": 1,
+        "steps": [{"dataset_stats": {"output_field": "response", "top_domains": 2, "diversity_sample": 0}}]})
+    res = run_recipe(recipe, tmp / "ws", progress=False)
+    return res, Workspace(tmp / "ws")
+
+
+def test_lengths_domains_duplication_and_diversity_are_exact(run):
+    res, ws = run
+    s = dataset_statistics(ws, res.steps[1].view, DatasetStatsParams(output_field="response", top_domains=2,
+                                                                        diversity_sample=0))
+    assert s["rows"] == 5
+    chars = [len(r["content"]) for r in ROWS]
+    assert s["lengths"]["text:text"]["chars"] == pytest.approx(
+        {"mean": np.mean(chars), "std": np.std(chars), "min": min(chars), "max": max(chars)})
+    assert s["lengths"]["text:text"]["words"]["mean"] == pytest.approx(12 / 5)
+    assert s["lengths"]["output:response"]["words"] == pytest.approx(
+        {"mean": 7 / 5, "std": np.std([1, 2, 1, 3, 0]), "min": 0, "max": 3})
+    assert s["domains"] == [{"domain": "a", "rows": 2, "share": 0.4}, {"domain": "b", "rows": 2, "share": 0.4},
+                            {"domain": "other", "rows": 1, "share": 0.2}]
+    assert s["duplication"] == {"exact_duplicate_rows": 1, "exact_rate": 0.2,
+                                "normalised_duplicate_rows": 2, "normalised_rate": 0.4}
+    # lower-cased words: alpha beta gamma x3, delta, epsilon zeta -> 6 distinct of 12; bigrams 3 of 7
+    assert s["diversity"] == {"sample_rows": 5, "distinct_1": 0.5, "ngrams_1": 12,
+                              "distinct_2": pytest.approx(3 / 7), "ngrams_2": 7}
+    assert "embedding" not in s
+
+
+def test_operator_leaves_rows_unchanged_and_missing_fields_are_skipped(run):
+    res, ws = run
+    assert [(s.rows_in, s.rows_out, s.modified) for s in res.steps] == [(5, 5, 0), (5, 5, 0)]
+    before = ws.sql(f"SELECT * FROM {res.steps[0].view} ORDER BY _id")
+    assert ws.sql(f"SELECT * FROM {res.steps[1].view} ORDER BY _id").equals(before)
+    s = dataset_statistics(ws, res.steps[1].view, DatasetStatsParams(domain_field="nope", input_field="nope"))
+    assert "domains" not in s and list(s["lengths"]) == ["text:text"]
+
+
+def test_bounded_diversity_sample_is_seeded(run):
+    res, ws = run
+    p = DatasetStatsParams(diversity_sample=3, seed=7)
+    a = dataset_statistics(ws, res.steps[1].view, p)["diversity"]
+    b = dataset_statistics(ws, res.steps[1].view, p)["diversity"]
+    assert a["sample_rows"] == 3 and a == b
+
+
+def test_statistics_are_cached_in_the_step_scratch_dir_per_params(run, tmp_path):
+    res, ws = run
+    step_dir = tmp_path / "step"
+    p = DatasetStatsParams(diversity_sample=0)
+    first = cached_statistics(ws, res.steps[1].view, step_dir, p)
+    cache = step_dir / "_scratch" / CACHE_NAME
+    assert json.loads(cache.read_text())["rows"] == 5
+    cache.write_text(json.dumps({**first, "rows": -1}))  # a reused cache is visible
+    assert cached_statistics(ws, res.steps[1].view, step_dir, p)["rows"] == -1
+    assert cached_statistics(ws, res.steps[1].view, step_dir, DatasetStatsParams(seed=1))["rows"] == 5
+
+
+def test_run_report_carries_the_dataset_stats_step(run):
+    res, ws = run
+    stats = json.loads((res.report.parent / "stats.json").read_text())["dataset_stats"]
+    assert list(stats) == ["input", "01_dataset_stats"]
+    assert stats["01_dataset_stats"]["lengths"]["output:response"]["chars"]["max"] == len("fine then ok")
+    assert (ws.root / res.steps[1].directory / "_scratch" / CACHE_NAME).exists()
+
+
+def test_dispersion_of_known_vectors():
+    assert dispersion(np.array([[1.0, 0.0], [1.0, 0.0]])) == pytest.approx(0.0)
+    assert dispersion(np.array([[1.0, 0.0], [0.0, 1.0]])) == pytest.approx(1 - np.sqrt(0.5))
+    assert dispersion(np.zeros((0, 2))) == 0.0
+
+
+def test_embedding_dispersion_with_minilm(run):
+    res, ws = run
+    s = dataset_statistics(ws, res.steps[1].view, DatasetStatsParams(embed_sample=3))["embedding"]
+    assert s["sample_rows"] == 3 and s["model"] == "all-MiniLM-L6-v2"
+    assert 0.0 < s["mean_cosine_distance"] < 1.0
+    from tilth.report.embed import embed
+
+    same = embed(["the same sentence"] * 3)
+    assert same.shape == (3, 384) and dispersion(same) == pytest.approx(0.0, abs=1e-5)
+    with pytest.raises(Exception, match="embed_sample"):
+        build("dataset_stats", {"embed_sample": 5000})
