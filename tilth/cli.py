@@ -191,5 +191,7 @@ def demo(workspace: WorkspaceOpt = None,
 app.command("report")(__import__("tilth.report.cli", fromlist=["report"]).report)  # `tilth report RUN`
 
 
+app.add_typer(__import__("tilth.llm.cli", fromlist=["llm_app"]).llm_app, name="llm")
+
 if __name__ == "__main__":
     app()

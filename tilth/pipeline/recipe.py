@@ -47,6 +47,8 @@ class Recipe(BaseModel):
     workers: int | None = Field(None, ge=1, description="Worker processes (default: all cores).")
     workspace: str | None = None
     plugins: list[str] = Field(default_factory=list, description="Python files defining extra operators.")
+    llm: dict[str, Any] = Field(default_factory=dict, description="LLM endpoint {url, model, api_key_env}; "
+                                "none: TILTH_LLM_URL or the embedded server.")
 
     @field_validator("name")
     @classmethod
@@ -125,6 +127,8 @@ class Recipe(BaseModel):
         if self.plugins:
             data["plugins"] = self.plugins
         data["steps"] = [s.to_yaml_obj() for s in self.steps]
+        if self.llm:
+            data["llm"] = self.llm
         out = self.output.model_dump(exclude_none=True)
         if out:
             data["output"] = out
