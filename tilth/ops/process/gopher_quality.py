@@ -9,7 +9,14 @@ from pydantic import Field
 
 from tilth.ops.base import Filter, Params
 from tilth.ops.process.heuristics_rules import first_failure, gt, lt, ratio
-from tilth.ops.process.heuristics_text import PUNCT_TOKEN, parents, per_doc_sum, split_lines, text_column, words
+from tilth.ops.process.heuristics_text import (
+    PUNCT_TOKEN,
+    parents,
+    per_doc_sum,
+    split_lines,
+    text_column,
+    words,
+)
 from tilth.ops.registry import register
 
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
