@@ -1,0 +1,85 @@
+"""Workspace tables → per-domain packed token sequences, and a mixture sampler over them.
+
+Each domain's documents are tokenised, joined with EOS and cut into windows of seq_len+1 tokens, so every
+batch row is a full training sequence without padding. A seeded share of each domain's documents is held
+out for per-domain evaluation (the signal that DoReMi-style or target-aware modules need).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class DomainData:
+    domains: list[str]
+    train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64
+    heldout: list[torch.Tensor]
+
+    @property
+    def n_domains(self) -> int:
+        return len(self.domains)
+
+
+def pack(token_arrays: list[np.ndarray], seq_len: int, eos_id: int) -> torch.Tensor:
+    """Concatenate documents (EOS after each) and cut into [N, seq_len + 1] windows, dropping the tail."""
+    if not token_arrays:
+        return torch.zeros((0, seq_len + 1), dtype=torch.long)
+    eos = np.array([eos_id], dtype=np.int64)
+    stream = np.concatenate([a for arr in token_arrays for a in (arr, eos)])
+    n = len(stream) // (seq_len + 1)
+    return torch.from_numpy(stream[: n * (seq_len + 1)].reshape(n, seq_len + 1).copy())
+
+
+def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str = "text",
+                     domain_column: str = "domain", heldout_fraction: float = 0.1, seed: int = 0,
+                     max_docs_per_domain: int | None = None) -> DomainData:
+    """Stream `dataset` from the workspace, group rows by `domain_column`, tokenise and pack per domain."""
+    docs: dict[str, list[str]] = defaultdict(list)
+    for batch in ws.iter_batches(dataset, columns=[text_column, domain_column]):
+        for text, dom in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
+            if text and (max_docs_per_domain is None or len(docs[str(dom)]) < max_docs_per_domain):
+                docs[str(dom)].append(text)
+    rng = np.random.default_rng(seed)
+    domains = sorted(docs)
+    train, held = [], []
+    for d in domains:
+        order = rng.permutation(len(docs[d]))
+        n_held = max(1, int(round(heldout_fraction * len(order))))
+        toks = [tokenizer.encode(docs[d][i]) for i in order]
+        held.append(pack(toks[:n_held], seq_len, tokenizer.eos_id))
+        train.append(pack(toks[n_held:], seq_len, tokenizer.eos_id))
+        if len(train[-1]) == 0 or len(held[-1]) == 0:
+            raise ValueError(f"domain {d!r} has too little text for seq_len={seq_len}")
+    return DomainData(domains, train, held)
+
+
+def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, stratified: bool) -> np.ndarray:
+    """How many of `n` rows each domain gets: multinomial draw, or largest-remainder rounding if stratified."""
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
+    if stratified:
+        raw = w * n
+        counts = np.floor(raw).astype(np.int64)
+        rest = n - counts.sum()
+        counts[np.argsort(-(raw - counts), kind="stable")[:rest]] += 1
+        return counts
+    draws = torch.multinomial(torch.as_tensor(w), n, replacement=True, generator=gen)
+    return np.bincount(draws.numpy(), minlength=len(w))
+
+
+def sample_batch(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
+                 stratified: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows x [n, seq_len+1] and their domain ids [n], drawn by domain `weights`."""
+    counts = domain_counts(weights, n, gen, stratified)
+    xs, ds = [], []
+    for d, c in enumerate(counts):
+        if c:
+            idx = torch.randint(len(data.train[d]), (int(c),), generator=gen)
+            xs.append(data.train[d][idx])
+            ds.append(torch.full((int(c),), d, dtype=torch.long))
+    return torch.cat(xs), torch.cat(ds)

@@ -1,0 +1,326 @@
+"""Domain mixture algorithms. Each docstring states the update rule and the defaults it uses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tilth.train.modules import Mixer, Schedule, register_mixer
+
+
+def domain_sums(values: np.ndarray, domains: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-domain sum of `values` and row count, so mixed batches credit each domain only its own rows."""
+    return (np.bincount(domains, weights=values, minlength=k),
+            np.bincount(domains, minlength=k).astype(np.float64))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@register_mixer("static")
+class StaticMixer(Mixer):
+    """Fixed weights (uniform unless `weights` is given as a list aligned with the sorted domain names)."""
+
+    def __init__(self, weights: list[float] | None = None, schedule=None):
+        super().__init__(schedule)
+        self.fixed = weights
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        if self.fixed is not None:
+            w = np.asarray(self.fixed, dtype=np.float64)
+            if len(w) != n_domains or (w < 0).any() or w.sum() <= 0:
+                raise ValueError(f"static weights {self.fixed} do not fit {n_domains} domains")
+            self.weights = w / w.sum()
+
+    def update(self, step: int, signals) -> None:
+        pass
+
+
+@register_mixer("stratified")
+class StratifiedMixer(StaticMixer):
+    """Static weights with exact per-batch domain counts (largest-remainder rounding) instead of sampling."""
+
+    stratified = True
+
+
+@register_mixer("doremi")
+class DoReMi(Mixer):
+    """DoReMi (Xie et al., 2023), online form. Per update, over all steps since the previous update:
+
+        λ_i = Σ_{x∈D_i} Σ_j max(ℓ_θ(x_j) − ℓ_ref(x_j), 0) / Σ_{x∈D_i} |x|    (per-token excess loss)
+        α_i ← α_i · exp(η λ_i) / Σ_k α_k · exp(η λ_k)
+        w   = (1 − c) α + c / K,   ᾱ = mean of w over updates (the paper's output weights)
+
+    Defaults follow the paper: η = 1, c = 1e-3, α₀ uniform. λ accumulates over the window between updates
+    (not one batch), and only domain i's own rows of each mixed batch count towards λ_i. The next batches
+    are sampled with `use`: "current" (w) or "average" (ᾱ). Needs a reference model (`reference:`).
+    """
+
+    default_schedule = Schedule(warmup=0, every=1)
+
+    def __init__(self, eta: float = 1.0, smoothing: float = 1e-3, use: str = "current", schedule=None):
+        super().__init__(schedule)
+        if use not in ("current", "average"):
+            raise ValueError("use must be 'current' or 'average'")
+        self.eta, self.c, self.use = eta, smoothing, use
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.log_alpha = np.zeros(n_domains)
+        self.avg_sum = np.zeros(n_domains)
+        self.n_updates = 0
+        self._reset()
+
+    def _reset(self):
+        self.excess = np.zeros(self.n)
+        self.tokens = np.zeros(self.n)
+
+    def observe(self, step: int, signals) -> None:
+        ex = (signals.token_loss - signals.batch_reference_token_loss()).clamp(min=0).sum(dim=1)
+        s, c = domain_sums(ex.cpu().numpy().astype(np.float64), signals.batch_domains, self.n)
+        self.excess += s
+        self.tokens += c * signals.token_loss.shape[1]
+
+    def update(self, step: int, signals) -> None:
+        lam = self.excess / np.maximum(self.tokens, 1)
+        self.log_alpha += self.eta * lam
+        w = (1 - self.c) * softmax(self.log_alpha) + self.c / self.n
+        self.avg_sum += w
+        self.n_updates += 1
+        self.current = w
+        self.average = self.avg_sum / self.n_updates
+        self.weights = w if self.use == "current" else self.average
+        self._reset()
+
+
+@register_mixer("odm")
+class ODM(Mixer):
+    """Online Data Mixing (Albalak et al., 2023): EXP3 with smoothed importance-weighted loss rewards.
+
+        ε_t  = min(1/K, sqrt(ln K / (K t))),  ε_0 = 1/K
+        π(t) = (1 − K ε_t) · softmax(ε_{t−1} R) + ε_t
+        after step t, for every domain i present in the mixed batch (mean row loss L_i):
+            R̂_i = L_i / π_i(t),   R_i ← α R_i + (1 − α) R̂_i      (absent domains keep R_i)
+
+    Default α = 0.9 (paper). The reward is the raw training loss, exactly as in the paper, so ODM favours
+    domains with high *irreducible* loss (e.g. noise) — the benchmark shows this failure mode honestly.
+    """
+
+    def __init__(self, alpha: float = 0.9, schedule=None):
+        super().__init__(schedule)
+        self.alpha = alpha
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.rewards = np.zeros(n_domains)
+        self.t = 0
+
+    def eps(self, t: int) -> float:
+        return 1.0 / self.n if t == 0 else min(1.0 / self.n, math.sqrt(math.log(self.n) / (self.n * t)))
+
+    def update(self, step: int, signals) -> None:
+        self.t += 1
+        sums, counts = domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64),
+                                   signals.batch_domains, self.n)
+        present = counts > 0
+        est = sums[present] / counts[present] / self.weights[present]
+        self.rewards[present] = self.alpha * self.rewards[present] + (1 - self.alpha) * est
+        e_next, e_now = self.eps(self.t + 1), self.eps(self.t)
+        self.weights = (1 - self.n * e_next) * softmax(e_now * self.rewards) + e_next
+
+
+def fit_power_law(n: np.ndarray, loss: np.ndarray, grid: int = 200) -> tuple[float, float, float]:
+    """Least-squares fit of L(n) = ε + β n^(−α): grid over ε ∈ [0, min L), closed-form (log β, α) per ε.
+
+    Vectorised over the ε grid; returns (ε, β, α) with α ≥ 0 (α = 0 means no measurable progress).
+    """
+    n, loss = np.asarray(n, dtype=np.float64), np.asarray(loss, dtype=np.float64)
+    eps = np.linspace(0.0, 0.999, grid) * loss.min()
+    y = np.log(np.maximum(loss[None, :] - eps[:, None], 1e-12))
+    x = np.log(n)
+    xc = x - x.mean()
+    slope = (y - y.mean(axis=1, keepdims=True)) @ xc / max(float(xc @ xc), 1e-12)
+    alpha = np.maximum(-slope, 0.0)
+    log_beta = y.mean(axis=1) + alpha * x.mean()
+    pred = eps[:, None] + np.exp(log_beta[:, None] - alpha[:, None] * x[None, :])
+    best = int(np.argmin(((pred - loss[None, :]) ** 2).sum(axis=1)))
+    return float(eps[best]), float(np.exp(log_beta[best])), float(alpha[best])
+
+
+@register_mixer("ado")
+class ADO(Mixer):
+    """Adaptive Data Optimization (Jiang et al., 2024): per-domain scaling laws drive the mixture.
+
+    Each domain's training loss is fitted as L_k(n) = ε_k + β_k n^(−α_k) over n_k = rows of domain k seen
+    so far (refit every `fit_every` updates). Per update t:
+
+        −dL_k/dn = α_k (L_k(n_k) − ε_k) / n_k
+        ρ_k  ∝ μ_k · h_k^s · (−dL_k/dn)                   (μ prior = uniform)
+        π(t) = γ₂ ρ + (1 − γ₂) π̄(t−1),  then π_k ≥ δ_min and renormalised
+        h    ← γ₁ π(t) + (1 − γ₁) h,      π̄(t) = ρ/(t+1) + (1 − 1/(t+1)) π̄(t−1)
+
+    Defaults follow the paper: γ₁ = γ₂ = 0.1, s = 0.5, δ_min = 0.01. Losses of the first `ignore_first`
+    observed steps are left out of the fits (early transients); per-domain losses come from each domain's
+    own rows of the mixed batch.
+    """
+
+    default_schedule = Schedule(warmup=100, every=1)
+
+    def __init__(self, gamma1: float = 0.1, gamma2: float = 0.1, s: float = 0.5, delta_min: float = 0.01,
+                 fit_every: int = 50, ignore_first: int = 20, schedule=None):
+        super().__init__(schedule)
+        self.gamma1, self.gamma2, self.s, self.delta_min = gamma1, gamma2, s, delta_min
+        self.fit_every, self.ignore_first = fit_every, ignore_first
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.mu = np.full(n_domains, 1.0 / n_domains)
+        self.h = self.mu.copy()
+        self.pi_bar = self.mu.copy()
+        self.counts = np.zeros(n_domains)
+        self.hist_n: list[list[float]] = [[] for _ in range(n_domains)]
+        self.hist_l: list[list[float]] = [[] for _ in range(n_domains)]
+        self.params: np.ndarray | None = None
+        self.t = 0
+        self.n_obs = 0
+
+    def observe(self, step: int, signals) -> None:
+        sums, counts = domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64),
+                                   signals.batch_domains, self.n)
+        self.counts += counts
+        self.n_obs += 1
+        if self.n_obs <= self.ignore_first:
+            return
+        for k in np.nonzero(counts)[0]:
+            self.hist_n[k].append(self.counts[k])
+            self.hist_l[k].append(sums[k] / counts[k])
+
+    def fit(self) -> None:
+        params = []
+        for k in range(self.n):
+            if len(self.hist_n[k]) >= 3 and len(set(self.hist_n[k])) >= 3:
+                params.append(fit_power_law(np.array(self.hist_n[k]), np.array(self.hist_l[k])))
+            else:
+                params.append((0.0, 0.0, 0.0))
+        self.params = np.array(params)
+
+    def update(self, step: int, signals) -> None:
+        if self.params is None or self.t % self.fit_every == 0:
+            self.fit()
+        self.t += 1
+        eps, beta, alpha = self.params.T
+        n = np.maximum(self.counts, 1.0)
+        neg_dl = alpha * beta * n ** (-alpha) / n  # = α (L(n) − ε) / n
+        rho = np.maximum(self.mu * self.h**self.s * neg_dl, 0)
+        rho = rho / rho.sum() if rho.sum() > 0 else self.mu.copy()
+        pi = self.gamma2 * rho + (1 - self.gamma2) * self.pi_bar
+        pi = np.maximum(pi / pi.sum(), self.delta_min)
+        pi /= pi.sum()
+        self.h = self.gamma1 * pi + (1 - self.gamma1) * self.h
+        w = 1.0 / (self.t + 1.0)
+        self.pi_bar = w * rho + (1 - w) * self.pi_bar
+        self.weights = pi
+
+
+@register_mixer("doge")
+class DoGE(Mixer):
+    """DoGE (Fan et al., 2023): upweight domains whose gradient aligns with the target gradient.
+
+        g_i = mean (projected) per-sample gradient of this batch's rows from domain i
+        g_T = mean (projected) gradient on held-out rows of `target` domains (all → generalist DoGE)
+        log α_i ← log α_i + η · ⟨g_i, g_T⟩ / ‖g_T‖²
+        w = (1 − c) α + c / K,   ᾱ = mean of w over updates
+
+    The ‖g_T‖² normalisation makes η scale-free (the paper folds the model learning rate into η);
+    defaults η = 1, c = 1e-3, every 10 steps after 20 warm-up steps. Domains absent from the batch keep α_i.
+    """
+
+    default_schedule = Schedule(warmup=20, every=10)
+
+    def __init__(self, eta: float = 1.0, smoothing: float = 1e-3, target: list[int] | None = None,
+                 target_rows: int = 16, schedule=None):
+        super().__init__(schedule)
+        self.eta, self.c, self.target, self.target_rows = eta, smoothing, target, target_rows
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.log_alpha = np.zeros(n_domains)
+        self.avg_sum = np.zeros(n_domains)
+        self.n_updates = 0
+
+    def update(self, step: int, signals) -> None:
+        g = signals.batch_grads().double()
+        gt = signals.target_grad(self.target, self.target_rows).double()
+        align = (g @ gt / max(float(gt @ gt), 1e-30)).cpu().numpy()
+        sums, counts = domain_sums(align, signals.batch_domains, self.n)
+        present = counts > 0
+        self.log_alpha[present] += self.eta * sums[present] / counts[present]
+        w = (1 - self.c) * softmax(self.log_alpha) + self.c / self.n
+        self.avg_sum += w
+        self.n_updates += 1
+        self.weights = w
+
+
+@register_mixer("aioli")
+class Aioli(Mixer):
+    """Aioli (Chen et al., 2024): estimate the inter-domain interaction matrix A, then exponentiated gradient.
+
+    Rounds of K probe segments (`probe_steps` each) followed by `exploit_steps` steps at the current p.
+    Segment i trains with p_i = (1 − δ) p + δ e_i and records ΔL_{:,i} = L_after − L_before (held-out loss
+    per domain). Under the linear dynamics L_{t+1} − L_t ≈ −A p_t the K segments give A = −ΔL P⁻¹ with
+    P = [p_1 … p_K]. Update:  p_i ← p_i · exp(η s_i / max|s|) / Z  with s = Σ_j A_{j,:}  (the domain whose
+    weight lowers the summed loss most gains). The max|s| scaling makes η scale-free; defaults δ = 0.5,
+    η = 1, probe_steps = 5, exploit_steps = 20.
+    """
+
+    self_scheduled = True
+
+    def __init__(self, delta: float = 0.5, eta: float = 1.0, probe_steps: int = 5, exploit_steps: int = 20,
+                 schedule=None):
+        super().__init__(schedule)
+        self.delta, self.eta, self.probe_steps, self.exploit_steps = delta, eta, probe_steps, exploit_steps
+
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.delta_loss = np.zeros((n_domains, n_domains))
+        self.before: np.ndarray | None = None
+        self.A: np.ndarray | None = None
+
+    def _pos(self, step: int) -> int | None:
+        if step < self.schedule.warmup or (self.schedule.stop_after and step >= self.schedule.stop_after):
+            return None
+        return (step - self.schedule.warmup) % (self.n * self.probe_steps + self.exploit_steps)
+
+    def probe_mixture(self, i: int) -> np.ndarray:
+        return (1 - self.delta) * self.weights + self.delta * np.eye(self.n)[i]
+
+    def probe_weights(self, step: int, signals=None) -> np.ndarray:
+        pos = self._pos(step)
+        if pos is None or pos >= self.n * self.probe_steps:
+            return self.weights
+        if pos % self.probe_steps == 0 and signals is not None:
+            self.before = signals.eval_losses().copy()  # model state before this segment's first step
+        return self.probe_mixture(pos // self.probe_steps)
+
+    def observe(self, step: int, signals) -> None:
+        pos = self._pos(step)
+        if pos is None or pos >= self.n * self.probe_steps or (pos + 1) % self.probe_steps:
+            return
+        i = pos // self.probe_steps
+        if self.before is not None:
+            self.delta_loss[:, i] = signals.eval_losses() - self.before
+        if i == self.n - 1:
+            self.update(step, signals)
+
+    def update(self, step: int, signals) -> None:
+        P = np.stack([self.probe_mixture(i) for i in range(self.n)], axis=1)
+        self.A = -self.delta_loss @ np.linalg.inv(P)
+        s = self.A.sum(axis=0)
+        scale = np.abs(s).max()
+        if scale > 0:
+            w = self.weights * np.exp(self.eta * s / scale)
+            self.weights = w / w.sum()

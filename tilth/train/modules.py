@@ -1,0 +1,109 @@
+"""The three data-module interfaces (Selector, Mixer, Reweighter), their schedules and registries.
+
+A module is configured in YAML either by name (`mixer: doremi`) or as a mapping
+(`mixer: {name: doremi, eta: 1.0, schedule: {warmup: 50, every: 10, stop_after: 2000}}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Schedule:
+    """When a module acts: from step `warmup`, every `every` steps, never at or after `stop_after`."""
+
+    warmup: int = 0
+    every: int = 1
+    stop_after: int | None = None
+
+    def active(self, step: int) -> bool:
+        if step < self.warmup or (self.stop_after is not None and step >= self.stop_after):
+            return False
+        return (step - self.warmup) % max(self.every, 1) == 0
+
+
+class Module:
+    name = "base"
+    default_schedule = Schedule()
+
+    def __init__(self, schedule: Schedule | dict | None = None):
+        if isinstance(schedule, dict):
+            schedule = Schedule(**schedule)
+        self.schedule = schedule or Schedule(**vars(self.default_schedule))
+
+
+class Mixer(Module):
+    """Domain sampling weights. `observe` sees every step's signals; `update` runs on the schedule."""
+
+    stratified = False
+    self_scheduled = False  # True: the mixer decides inside `observe` when to update (e.g. Aioli's rounds)
+
+    def setup(self, n_domains: int) -> None:
+        self.n = n_domains
+        self.weights = np.full(n_domains, 1.0 / n_domains)
+
+    def observe(self, step: int, signals) -> None:  # noqa: B027 - optional hook
+        """Accumulate cheap statistics between updates (default: nothing)."""
+
+    def update(self, step: int, signals) -> None:
+        raise NotImplementedError
+
+    def probe_weights(self, step: int, signals=None) -> np.ndarray:
+        """Weights to sample the next batch with (methods that perturb the mixture override this)."""
+        return self.weights
+
+
+class Selector(Module):
+    """Boolean mask over a candidate pool, choosing which rows the next step trains on."""
+
+    pool_factor = 2
+
+    def select(self, step: int, pool: torch.Tensor, domains: torch.Tensor, n: int, signals) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Reweighter(Module):
+    """Per-sample loss weights (mean 1) for the current training batch."""
+
+    def weights(self, step: int, losses: torch.Tensor, domains: torch.Tensor, signals) -> torch.Tensor:
+        raise NotImplementedError
+
+
+MIXERS: dict[str, type[Mixer]] = {}
+SELECTORS: dict[str, type[Selector]] = {}
+REWEIGHTERS: dict[str, type[Reweighter]] = {}
+
+
+def _register(table):
+    def deco(name: str):
+        def wrap(cls):
+            cls.name = name
+            table[name] = cls
+            return cls
+        return wrap
+    return deco
+
+
+register_mixer = _register(MIXERS)
+register_selector = _register(SELECTORS)
+register_reweighter = _register(REWEIGHTERS)
+
+
+def build(kind: str, spec):
+    """Instantiate a module from its YAML form (a name, a mapping with `name`, or None)."""
+    import tilth.train.mixers  # noqa: F401  (registration side effects)
+    import tilth.train.reweighters  # noqa: F401
+    import tilth.train.selectors  # noqa: F401
+
+    if spec is None:
+        return None
+    table = {"mixer": MIXERS, "selector": SELECTORS, "reweighter": REWEIGHTERS}[kind]
+    spec = {"name": spec} if isinstance(spec, str) else dict(spec)
+    name = spec.pop("name")
+    if name not in table:
+        raise KeyError(f"unknown {kind} {name!r}; known: {', '.join(sorted(table))}")
+    return table[name](**spec)

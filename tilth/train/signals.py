@@ -1,0 +1,173 @@
+"""What the trainer tells data modules about the model, computed only when a module asks.
+
+Per-sample losses come for free from the training forward pass; everything else (inference on other
+samples, per-sample gradients, held-out losses per domain, reference-model losses) costs extra compute and
+is therefore lazy and cached per step.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from torch.func import functional_call, grad, vmap
+
+from tilth.train.model import token_losses
+
+
+class Projector:
+    """Johnson–Lindenstrauss projection R^D → R^k with a seeded Rademacher matrix scaled by 1/sqrt(k).
+
+    Inner products and cosines between projected gradients approximate the originals (as in LESS / TRAK),
+    so gradient-based modules can work in k dims instead of D.
+    """
+
+    def __init__(self, dim: int, k: int, seed: int = 0, device: torch.device | str = "cpu"):
+        gen = torch.Generator().manual_seed(seed)
+        self.matrix = ((torch.randint(0, 2, (dim, k), generator=gen) * 2 - 1).float() / k**0.5).to(device)
+
+    def __call__(self, g: torch.Tensor) -> torch.Tensor:
+        return g @ self.matrix
+
+
+def select_params(model: torch.nn.Module, layers: list[str] | None) -> list[str]:
+    """Parameter names whose name contains any of `layers` (all trainable parameters when None)."""
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    if layers:
+        names = [n for n in names if any(s in n for s in layers)]
+        if not names:
+            raise ValueError(f"no parameters match layers={layers}")
+    return names
+
+
+def per_sample_grads(model: torch.nn.Module, x: torch.Tensor, names: list[str],
+                     chunk_size: int | None = 32) -> torch.Tensor:
+    """Flattened gradient of each sample's mean token loss w.r.t. the `names` parameters: [B, D].
+
+    One `vmap(grad(.))` call over the batch; parameters not in `names` are held fixed as constants.
+    """
+    params = dict(model.named_parameters())
+    chosen = {n: params[n].detach() for n in names}
+    fixed = {n: p.detach() for n, p in params.items() if n not in chosen}
+    fixed.update(dict(model.named_buffers()))
+
+    def loss_one(p, seq):
+        return token_losses_functional(model, {**fixed, **p}, seq[None]).mean()
+
+    with warnings.catch_warnings():  # SDPA has no CPU batching rule; the per-sample fallback is exact
+        warnings.filterwarnings("ignore", message=".*batching rule.*")
+        g = vmap(grad(loss_one), in_dims=(None, 0), randomness="different", chunk_size=chunk_size)(chosen, x)
+    return torch.cat([g[n].reshape(x.shape[0], -1) for n in names], dim=1)
+
+
+def token_losses_functional(model, params, x):
+    logits = functional_call(model, params, (x[:, :-1],)).logits
+    return torch.nn.functional.cross_entropy(
+        logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none"
+    ).view(x.shape[0], -1)
+
+
+class Signals:
+    """Per-step view of the model for data modules. The trainer fills the batch fields each step."""
+
+    def __init__(self, model, data, device, eval_rows: int = 32, eval_skip: int = 0,
+                 grad_layers: list[str] | None = None, projection_dim: int | None = 128,
+                 reference_model: torch.nn.Module | None = None, seed: int = 0):
+        self.model, self.data, self.device = model, data, device
+        self.eval_rows, self.eval_skip = eval_rows, eval_skip
+        self.grad_layers, self.projection_dim, self.seed = grad_layers, projection_dim, seed
+        self.reference_model = reference_model
+        self.step = 0
+        self.batch_x: torch.Tensor | None = None
+        self.batch_domains: np.ndarray | None = None
+        self.token_loss: torch.Tensor | None = None  # [B, T], detached, from the training forward pass
+        self._cache: dict = {}
+        self._projector: Projector | None = None
+        self.cost = {"inference_rows": 0, "grad_rows": 0, "eval_calls": 0}
+
+    @property
+    def n_domains(self) -> int:
+        return self.data.n_domains
+
+    def new_step(self, step: int, x: torch.Tensor, domains: torch.Tensor, token_loss: torch.Tensor) -> None:
+        self.step, self.batch_x, self.token_loss = step, x, token_loss.detach()
+        self.batch_domains = domains.cpu().numpy()
+        self._cache = {k: v for k, v in self._cache.items() if k[0] == "static"}
+
+    @property
+    def per_sample_loss(self) -> torch.Tensor:
+        """Mean token loss of each training-batch row, taken from the training forward pass (no extra pass)."""
+        return self.token_loss.mean(dim=1)
+
+    # -- extra compute, on demand --------------------------------------------------------------------------
+    @torch.no_grad()
+    def inference_token_loss(self, x: torch.Tensor, model: torch.nn.Module | None = None) -> torch.Tensor:
+        """Per-token loss [n, T] of the current (or a given) model on arbitrary samples, in one batched pass."""
+        m = model or self.model
+        was_training = m.training
+        m.eval()
+        try:
+            self.cost["inference_rows"] += len(x)
+            return token_losses(m, x.to(self.device)).float()
+        finally:
+            m.train(was_training)
+
+    def reference_token_loss(self, x: torch.Tensor) -> torch.Tensor:
+        if self.reference_model is None:
+            raise RuntimeError("this module needs a reference model (set `reference` in the config)")
+        return self.inference_token_loss(x, self.reference_model)
+
+    def batch_reference_token_loss(self) -> torch.Tensor:
+        key = ("step", "ref_batch")
+        if key not in self._cache:
+            self._cache[key] = self.reference_token_loss(self.batch_x)
+        return self._cache[key]
+
+    def projector(self, dim: int) -> Projector | None:
+        if not self.projection_dim:
+            return None
+        if self._projector is None or self._projector.matrix.shape[0] != dim:
+            self._projector = Projector(dim, self.projection_dim, self.seed, self.device)
+        return self._projector
+
+    def grads(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample gradients of `x` rows ([n, k] when projected, [n, D] otherwise)."""
+        self.cost["grad_rows"] += len(x)
+        names = select_params(self.model, self.grad_layers)
+        g = per_sample_grads(self.model, x.to(self.device), names)
+        proj = self.projector(g.shape[1])
+        return proj(g) if proj is not None else g
+
+    def batch_grads(self) -> torch.Tensor:
+        key = ("step", "batch_grads")
+        if key not in self._cache:
+            self._cache[key] = self.grads(self.batch_x)
+        return self._cache[key]
+
+    def heldout_rows(self, domain: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fixed evaluation rows (first `eval_rows` per domain) and their domain ids."""
+        doms = range(self.n_domains) if domain is None else [domain]
+        xs = [self.data.heldout[d][: self.eval_rows] for d in doms]
+        ids = [torch.full((len(x),), d) for d, x in zip(doms, xs, strict=True)]
+        return torch.cat(xs), torch.cat(ids)
+
+    def eval_losses(self) -> np.ndarray:
+        """Mean held-out token loss per domain (positions ≥ eval_skip), cached for the current step."""
+        key = ("step", "eval")
+        if key not in self._cache:
+            self.cost["eval_calls"] += 1
+            x, ids = self.heldout_rows()
+            tl = self.inference_token_loss(x)[:, self.eval_skip:].mean(dim=1).cpu().numpy()
+            self._cache[key] = np.bincount(ids.numpy(), weights=tl, minlength=self.n_domains) / np.maximum(
+                np.bincount(ids.numpy(), minlength=self.n_domains), 1)
+        return self._cache[key]
+
+    def target_grad(self, target_domains: list[int] | None = None, rows: int = 16) -> torch.Tensor:
+        """Mean (projected) gradient over held-out rows of the target domains (all domains when None)."""
+        key = ("step", "target_grad", tuple(target_domains or []))
+        if key not in self._cache:
+            doms = target_domains if target_domains else list(range(self.n_domains))
+            x = torch.cat([self.data.heldout[d][:rows] for d in doms])
+            self._cache[key] = self.grads(x).mean(dim=0)
+        return self._cache[key]

@@ -1,0 +1,192 @@
+"""A readable training loop for causal LMs where data modules see the model as it trains.
+
+One step:  mixture weights → (candidate pool → selector mask) → forward → per-sample losses →
+reweighter weights → weighted mean loss → backward/AdamW → mixer observe/update → log.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+
+from tilth.train.data import DomainData, load_domain_data, sample_batch
+from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
+from tilth.train.modules import build
+from tilth.train.runlog import RunLog
+from tilth.train.signals import Signals
+from tilth.train.tokenizer import load_tokenizer
+
+
+class TrainConfig(BaseModel):
+    """Everything one run needs; the YAML file of `tilth train` maps onto these fields."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    dataset: str | None = None
+    text_column: str = "text"
+    domain_column: str = "domain"
+    tokenizer: str = "byte"
+    model: dict[str, Any] = {}
+    seq_len: int = 64
+    batch_size: int = 16
+    steps: int = 200
+    lr: float = 3e-3
+    warmup_steps: int = 20
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    heldout_fraction: float = 0.1
+    eval_every: int = 25
+    eval_rows: int = 32
+    eval_skip: int = 0
+    mixer: Any = "static"
+    selector: Any = None
+    reweighter: Any = None
+    grad_layers: list[str] | None = None
+    projection_dim: int | None = 128
+    reference: dict[str, Any] | None = None  # {"steps": N}: train a uniform reference model first
+    run: str | None = None
+    strategy: str = "default"
+    floors: dict[str, float] | None = None
+    flush_every: int = 100
+
+
+@dataclass
+class TrainResult:
+    run: str
+    domains: list[str]
+    steps: list[dict] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
+    evals: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    ms_per_step: float = 0.0
+    model: torch.nn.Module | None = None
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up then cosine decay to min_lr_ratio · lr."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    frac = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, data: DomainData | None = None, workspace=None,
+                 reference_model: torch.nn.Module | None = None, vocab_size: int | None = None):
+        self.cfg, self.ws = cfg, workspace
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.tokenizer = load_tokenizer(cfg.tokenizer)
+        if data is None:
+            if workspace is None or cfg.dataset is None:
+                raise ValueError("give `data` or a workspace plus `dataset`")
+            data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
+                                    cfg.domain_column, cfg.heldout_fraction, cfg.seed)
+        self.data = data
+        self.device = pick_device(cfg.device)
+        self.vocab_size = vocab_size or self.tokenizer.vocab_size
+        self.model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
+        self.mixer = build("mixer", cfg.mixer) or build("mixer", "static")
+        self.selector = build("selector", cfg.selector)
+        self.reweighter = build("reweighter", cfg.reweighter)
+        self.mixer.setup(data.n_domains)
+        if reference_model is None and cfg.reference:
+            reference_model = train_reference(cfg, data, self.vocab_size)
+        self.signals = Signals(self.model, data, self.device, cfg.eval_rows, cfg.eval_skip, cfg.grad_layers,
+                               cfg.projection_dim, reference_model, cfg.seed)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
+                                     betas=(0.9, 0.95))
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.amp = autocast_dtype(self.device)
+
+    def forward_losses(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
+            return token_losses(self.model, x)
+
+    def train_step(self, step: int) -> tuple[float, np.ndarray]:
+        cfg, sig = self.cfg, self.signals
+        weights = np.asarray(self.mixer.probe_weights(step, sig), dtype=np.float64)
+        select = self.selector is not None and self.selector.schedule.active(step)
+        n_pool = cfg.batch_size * (self.selector.pool_factor if select else 1)
+        x, dom = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.stratified)
+        if select:
+            mask = self.selector.select(step, x.to(self.device), dom, cfg.batch_size, sig)
+            x, dom = x[mask], dom[mask]
+        x = x.to(self.device)
+        for g in self.opt.param_groups:
+            g["lr"] = lr_at(step, cfg)
+        tok_loss = self.forward_losses(x)
+        sig.new_step(step, x, dom, tok_loss)
+        per_sample = tok_loss.mean(dim=1)
+        if self.reweighter is not None and self.reweighter.schedule.active(step):
+            w = self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
+            loss = (w * per_sample).mean()
+        else:
+            loss = per_sample.mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        self.mixer.observe(step, sig)
+        if not self.mixer.self_scheduled and self.mixer.schedule.active(step):
+            self.mixer.update(step, sig)
+        return float(per_sample.detach().mean()), weights
+
+    def run(self, log: bool = True) -> TrainResult:
+        cfg = self.cfg
+        run = cfg.run or f"{cfg.strategy}-s{cfg.seed}"
+        rlog = RunLog(self.ws if log else None, run, cfg.strategy, cfg.seed, self.data.domains, cfg.floors,
+                      cfg.model_dump(), cfg.flush_every)
+        res = TrainResult(run, self.data.domains)
+        tokens_per_step = cfg.batch_size * cfg.seq_len
+        total_ms = 0.0
+        self.model.train()
+        for step in range(cfg.steps):
+            t0 = time.perf_counter()
+            loss, weights = self.train_step(step)
+            ms = (time.perf_counter() - t0) * 1000
+            total_ms += ms
+            rlog.step(step, (step + 1) * tokens_per_step, loss, ms, weights)
+            res.steps.append({"step": step, "loss": loss, "ms": ms})
+            res.weights.append(weights)
+            if (step + 1) % cfg.eval_every == 0 or step == cfg.steps - 1:
+                ev = self.signals.eval_losses().copy()
+                self.signals._cache.pop(("step", "eval"), None)  # logging evals are not module signals
+                rlog.eval(step + 1, ev)
+                res.evals.append((step + 1, ev))
+        rlog.flush()
+        res.ms_per_step = total_ms / max(cfg.steps, 1)
+        res.model = self.model
+        return res
+
+
+def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int) -> torch.nn.Module:
+    """A reference model trained with the uniform static mixture and no modules.
+
+    `reference: {steps: N, on: train}` (DoReMi's reference) or `on: heldout` (RHO-LOSS's irreducible-loss
+    model, trained on the held-out split so that it has not seen the candidate rows).
+    """
+    if cfg.reference.get("on", "train") == "heldout":
+        data = DomainData(data.domains, data.heldout, data.heldout)
+    ref_cfg = cfg.model_copy(update={"mixer": "static", "selector": None, "reweighter": None,
+                                     "reference": None, "steps": int(cfg.reference.get("steps", cfg.steps))})
+    ref = Trainer(ref_cfg, data, None, vocab_size=vocab_size).run(log=False).model
+    ref.eval()
+    return copy.deepcopy(ref)
+
+
+def train(config: TrainConfig | dict, workspace=None, data: DomainData | None = None) -> TrainResult:
+    """Python API: one training run, logged into `workspace` when given."""
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig(**config)
+    return Trainer(cfg, data, workspace).run()
