@@ -383,6 +383,7 @@ READERS_BY_SUFFIX = {
     ".jsonl": "read_jsonl", ".ndjson": "read_jsonl", ".jsonl.gz": "read_jsonl", ".jsonl.zst": "read_jsonl",
     ".json.gz": "read_jsonl", ".parquet": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv",
     ".csv.gz": "read_csv",
+    ".warc": "read_warc", ".warc.gz": "read_warc", ".pdf": "read_pdf", ".html": "read_html", ".htm": "read_html",
 }
 
 

