@@ -1,0 +1,71 @@
+"""Open a run's report in headless Chromium: every embedded image must decode and the page must render.
+
+Chromium comes from Debian (`apt-get install chromium`; tilth.sh installs it). Without it the test skips.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from tilth.pipeline import Recipe, run_recipe
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--virtual-time-budget=10000"]
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const imgs = Array.from(document.images);
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0).length;
+  document.body.setAttribute('data-images', ok + '/' + imgs.length);
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    texts = ["Reports are read by people, so every figure must load.", "short", "short",
+             "A threshold line shows where the filter cut.", "Domains come from the source field."]
+    (tmp / "in.jsonl").write_text("".join(json.dumps({"content": t, "source": f"s{i % 2}"}) + "\n"
+                                          for i, t in enumerate(texts)))
+    recipe = Recipe.model_validate({"name": "web", "input": {"path": str(tmp / "in.jsonl"), "text": "content"},
+                                    "workers": 1, "steps": [{"length_filter": {"min": 2}}, {"exact_dedup": {}}]})
+    return run_recipe(recipe, tmp / "ws", progress=False).report, tmp
+
+
+def chromium(tmp, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=90)
+
+
+def test_every_image_loads_in_chromium(report):
+    path, tmp = report
+    html = path.read_text()
+    n = html.count("<img ")
+    assert n == 4  # funnel, drops per reason, length_words histogram, domains
+    probe = tmp / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"))
+    out = chromium(tmp, "--dump-dom", probe.as_uri())
+    m = re.search(r'data-images="(\d+)/(\d+)"', out.stdout)
+    assert m, f"probe did not run: {out.stderr[-2000:]}"
+    assert (int(m.group(1)), int(m.group(2))) == (n, n)
+
+
+def test_screenshot_shows_the_report(report):
+    path, tmp = report
+    shot = tmp / "shot.png"
+    chromium(tmp, "--window-size=1200,1600", f"--screenshot={shot}", path.as_uri())
+    img = mpimg.imread(shot)
+    assert img.shape[:2] == (1600, 1200)
+    ink = np.mean(img[..., :3].min(axis=2) < 0.9)  # share of pixels that are not (near) white
+    assert ink > 0.05
