@@ -192,6 +192,7 @@ app.command("report")(__import__("tilth.report.cli", fromlist=["report"]).report
 
 
 app.add_typer(__import__("tilth.llm.cli", fromlist=["llm_app"]).llm_app, name="llm")
+__import__("tilth.agent.cli", fromlist=["register"]).register(app)  # `tilth agent`, `tilth ask`
 
 if __name__ == "__main__":
     app()

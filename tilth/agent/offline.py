@@ -63,6 +63,15 @@ class OfflinePlanner:
                 return s
         return None
 
+    def plan_ops(self, request: str, data: DataPeek) -> list[Skill]:
+        """The skills the intent rules would pick (offered to the LLM planner as well)."""
+        out = []
+        for intent, clause in detect(request):
+            cands = self.candidates(intent, clause)
+            if cands:
+                out.append(cands[0][0])
+        return out
+
     def candidates(self, intent: Intent, clause: str) -> list[tuple[Skill, float]]:
         scores = self.cat.scores(f"{intent.query}. {clause}")
         cands = [(s, scores[s.name]) for s in self.cat.skills if s.kind != "pipeline" and intent.accepts(s)]
@@ -141,6 +150,7 @@ class OfflinePlanner:
                 step.params.setdefault("where_column", difficulty_col)
                 if step.params.get("where_min") is None and "where_min" in pnames:
                     step.calibrate = {"param": "where_min", "column": difficulty_col, "quantile": AUGMENT_QUANTILE}
+                    step.params["where_min"] = 0.0  # placeholder that passes the schema; calibration sets it
                 step.why += f"; only rows whose {difficulty_col} is in the top quarter of the sample are augmented"
             try:
                 outs = cls(**step.params).output_columns()

@@ -32,6 +32,7 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list, description="What the planner could not do, and why.")
     planner: str = "offline"
     output: dict[str, Any] = Field(default_factory=dict)
+    plugins: list[str] = Field(default_factory=list, description="Operator files the plan needs (generated ones).")
 
     def to_recipe(self, workers: int | None = None) -> Recipe:
         return Recipe(
@@ -41,6 +42,7 @@ class Plan(BaseModel):
             steps=[Step(op=s.op, params=dict(s.params)) for s in self.steps],
             output=Output(**self.output),
             workers=workers,
+            plugins=list(self.plugins),
         )
 
     def ops(self) -> list[str]:

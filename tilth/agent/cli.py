@@ -1,0 +1,70 @@
+"""`tilth agent` and `tilth ask`, registered on the main CLI by one line in tilth/cli.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def agent(request: Annotated[str, typer.Argument(help="What you want, in words.")],
+          data: Annotated[Path, typer.Option("--data", "-d", help="Your data: a file, directory or glob.")],
+          yes: Annotated[bool, typer.Option("--yes", "-y", help="Accept the validated plan without asking.")] = False,
+          workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace directory.")] = None,
+          out: Annotated[Path | None, typer.Option(help="Where to write recipe.yaml, dataset.jsonl and the report "
+                                                   "(default: ./tilth-agent-out/<name>).")] = None,
+          planner: Annotated[str, typer.Option(help="auto (LLM if TILTH_LLM_URL is set, else offline), offline or llm.")] = "auto",
+          no_run: Annotated[bool, typer.Option("--no-run", help="Validate and save the recipe, do not execute it.")] = False,
+          no_embed: Annotated[bool, typer.Option("--no-embed", help="BM25 retrieval only (skips loading MiniLM).")] = False):
+    """Turn a request into a validated, reviewable recipe; run it and write the dataset and a report."""
+    from tilth.agent.build import build_agent
+    from tilth.agent.review import auto_accept, terminal_reviewer
+
+    console = Console(stderr=True)
+    ws = Path(workspace or os.environ.get("TILTH_WORKSPACE", "tilth-workspace"))
+    reviewer = auto_accept if yes or not sys.stdin.isatty() else terminal_reviewer(console)
+    try:
+        ag = build_agent(request, ws, out, planner, reviewer, execute=not no_run, use_embeddings=not no_embed)
+    except ValueError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    if reviewer is auto_accept:
+        console.print("[dim]--yes (or no terminal): the validated plan is accepted automatically[/dim]")
+    state = ag(request, data)
+    from tilth.agent.review import show
+
+    show(console, state["plan"], state["validation"])
+    rep = state.get("report", {})
+    if state.get("decision") and state["decision"].action != "accept":
+        console.print(f"[yellow]not accepted[/yellow]: {state['decision'].text or state['decision'].action}")
+        raise typer.Exit(1)
+    console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
+    if rep.get("dataset"):
+        console.print(f"dataset: {rep['dataset']} ({rep.get('stats', {}).get('rows')} rows)")
+    console.print(f"report: {ag.out_dir / 'report.md'}")
+
+
+def ask(question: Annotated[str, typer.Argument(help="A question about Tilth, e.g. 'how do I remove near duplicates?'")],
+        k: Annotated[int, typer.Option(help="Passages to draw the answer from.")] = 3,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+        no_embed: Annotated[bool, typer.Option("--no-embed", help="BM25 retrieval only.")] = False):
+    """Answer from the docs and operator metadata, citing the doc section or operator."""
+    from tilth.agent.docqa import DocQA
+    from tilth.agent.llm import configured_chat
+
+    ans = DocQA(use_embeddings=not no_embed, chat=configured_chat()).answer(question, k=k)
+    if as_json:
+        print(json.dumps(ans, indent=2))
+        return
+    print(ans["answer"])
+    print("\nsources: " + ", ".join(ans["citations"]))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agent")(agent)
+    app.command("ask")(ask)

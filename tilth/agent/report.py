@@ -1,0 +1,99 @@
+"""The agent's report: what was asked, what was planned and why, what validation and the run found.
+
+Written as report.json (for scripts) and report.md (for people) next to the exported dataset. Basic
+statistics of the output come from DuckDB over the export; if the plan had a statistics operator its
+JSON is included, and the workspace's HTML run report is written too when that module is present.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tilth.agent.plan import Plan
+from tilth.agent.validation import Validation
+
+
+def output_stats(path: Path, text: str = "text") -> dict[str, Any]:
+    """Rows, columns, text length in words/chars, augmented rows and numeric column means of a JSONL file."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE TEMP VIEW rel AS SELECT * FROM read_json('{path}', format='newline_delimited')")
+        desc = con.execute("DESCRIBE rel").fetchall()
+        cols = [d[0] for d in desc]
+        types = {d[0]: str(d[1]) for d in desc}
+        out: dict[str, Any] = {"rows": int(con.execute("SELECT count(*) FROM rel").fetchone()[0]), "columns": cols}
+        if text in cols:
+            r = con.execute(f"SELECT avg(length({text})), min(length({text})), max(length({text})), "
+                        f"avg(len(string_split_regex(trim({text}), '\\s+'))) FROM rel").fetchone()
+            out["text_chars"] = {"mean": round(r[0] or 0, 2), "min": r[1], "max": r[2]}
+            out["text_words_mean"] = round(r[3] or 0, 2)
+            out["distinct_text"] = int(con.execute(f"SELECT count(DISTINCT {text}) FROM rel").fetchone()[0])
+        if "_parent_id" in cols:
+            out["augmented_rows"] = int(con.execute("SELECT count(*) FROM rel WHERE _parent_id IS NOT NULL").fetchone()[0])
+        numeric = [c for c in cols if not c.startswith("_") and types[c] in ("DOUBLE", "BIGINT", "INTEGER", "FLOAT")]
+        if numeric:
+            r = con.execute("SELECT " + ", ".join(f'avg("{c}")' for c in numeric) + " FROM rel").fetchone()
+            out["means"] = {c: round(v, 4) for c, v in zip(numeric, r, strict=True) if v is not None}
+        return out
+    finally:
+        con.close()
+
+
+def write_report(plan: Plan, validation: Validation | None, result, out_dir: Path, recipe_path: str | None,
+                 log: list[str]) -> dict[str, Any]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rep: dict[str, Any] = {
+        "request": plan.request, "planner": plan.planner, "recipe": recipe_path,
+        "steps": [{"op": s.op, "params": s.params, "why": s.why} for s in plan.steps],
+        "notes": plan.notes,
+        "validation": {"ok": bool(validation and validation.ok), "dry_run": bool(validation and validation.dry_run),
+                       "sample_rows": validation.sample_rows if validation else [],
+                       "problems": [str(p) for p in validation.problems] if validation else []},
+        "log": log, "executed": result is not None,
+    }
+    if result is not None:
+        rep["run"] = {"name": result.run, "seconds": round(result.seconds, 2), "steps": [
+            {"step": s.name, "rows_in": s.rows_in, "rows_out": s.rows_out, "dropped": s.dropped, "added": s.added,
+             "modified": s.modified} for s in result.steps]}
+        rep["dataset"] = str(result.export) if result.export else None
+        if result.export:
+            rep["stats"] = output_stats(Path(result.export))
+        for s in result.steps:
+            f = Path(s.directory) / "_scratch" / "dataset_stats.json"
+            if f.exists():
+                rep.setdefault("dataset_stats", {})[s.name] = json.loads(f.read_text())
+        try:
+            from tilth.report import write_report as html_report
+            from tilth.storage import Workspace
+
+            rep["html_report"] = str(html_report(Workspace(result.workspace, read_only=True), result.run,
+                                                 out_dir / "report.html"))
+        except Exception as e:  # the HTML report is a bonus; its absence must not fail the agent
+            rep["html_report_error"] = f"{type(e).__name__}: {e}"
+    (out_dir / "report.json").write_text(json.dumps(rep, indent=2, default=str))
+    (out_dir / "report.md").write_text(markdown(rep))
+    return rep
+
+
+def markdown(rep: dict[str, Any]) -> str:
+    lines = ["# Data Agent report", "", f"Request: {rep['request']}", "", f"Planner: {rep['planner']}; recipe: "
+             f"`{rep['recipe']}`", "", "## Plan", "", "| # | operator | parameters | why |", "|---|---|---|---|"]
+    for i, s in enumerate(rep["steps"], 1):
+        params = ", ".join(f"{k}={v!r}" for k, v in s["params"].items()).replace("|", "\\|")
+        lines.append(f"| {i} | `{s['op']}` | {params or '(defaults)'} | {s['why'].replace('|', '/')} |")
+    lines += ["", *[f"- note: {n}" for n in rep["notes"]], "", "## Validation", ""]
+    v = rep["validation"]
+    lines.append(f"ok: {v['ok']}, dry run on the sample: {v['dry_run']}, rows per step on the sample: {v['sample_rows']}")
+    lines += [f"- problem: {p}" for p in v["problems"]]
+    if rep.get("run"):
+        lines += ["", "## Run", "", "| step | in | out | dropped | added |", "|---|---|---|---|---|"]
+        for s in rep["run"]["steps"]:
+            lines.append(f"| {s['step']} | {s['rows_in']} | {s['rows_out']} | {s['dropped']} | {s['added']} |")
+        lines += ["", f"Dataset: `{rep.get('dataset')}`", "", "## Statistics", "", "```json",
+                  json.dumps(rep.get("stats", {}), indent=2), "```"]
+    return "\n".join(lines) + "\n"

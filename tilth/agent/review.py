@@ -1,0 +1,87 @@
+"""Human review: show the plan, then accept, edit, give feedback in words, or reject.
+
+A reviewer is any callable `(plan, validation) -> Decision`; the CLI's asks on the terminal, `--yes`
+accepts, tests script a sequence of decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from tilth.agent.plan import Plan
+from tilth.agent.validation import Validation
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["accept", "feedback", "edit", "reject"]
+    text: str = ""  # feedback in words, or the edited recipe YAML
+
+
+Reviewer = Callable[[Plan, Validation], Decision]
+
+
+def auto_accept(plan: Plan, validation: Validation) -> Decision:
+    return Decision("accept")
+
+
+def scripted(decisions: Iterable[Decision]) -> Reviewer:
+    """Replay decisions in order (then accept): for tests and scripted sessions."""
+    it = iter(decisions)
+    return lambda plan, v: next(it, Decision("accept"))
+
+
+def plan_table(plan: Plan, validation: Validation | None = None) -> Table:
+    t = Table(title=f"plan {plan.name!r} ({plan.planner} planner)", show_lines=True)
+    for col in ("#", "operator", "parameters", "why", "columns after"):
+        t.add_column(col, overflow="fold")
+    rows = validation.sample_rows if validation and validation.sample_rows else []
+    t.add_row("0", f"input {plan.input}", "", "", f"{rows[0]} sample rows" if rows else "")
+    for i, s in enumerate(plan.steps, 1):
+        after = ", ".join(s.expects[-6:]) + (f"\n({rows[i]} of the sample rows)" if len(rows) > i else "")
+        t.add_row(str(i), s.op, ", ".join(f"{k}={v!r}" for k, v in s.params.items()) or "(defaults)", s.why, after)
+    return t
+
+
+def show(console: Console, plan: Plan, validation: Validation) -> None:
+    console.print(plan_table(plan, validation))
+    for n in plan.notes:
+        console.print(f"[yellow]note:[/yellow] {n}")
+    if validation.ok:
+        console.print(f"[green]validated[/green]: schemas, columns{' and a dry run on the sample' if validation.dry_run else ''}")
+    else:
+        for p in validation.problems:
+            console.print(f"[red]problem[/red] {p}")
+
+
+def terminal_reviewer(console: Console) -> Reviewer:
+    def review(plan: Plan, validation: Validation) -> Decision:
+        show(console, plan, validation)
+        answer = console.input("[bold]accept[/bold] (a), [bold]edit[/bold] the YAML (e), [bold]reject[/bold] (r), "
+                               "or type feedback: ").strip()
+        if answer.lower() in ("a", "accept", "y", "yes", ""):
+            return Decision("accept")
+        if answer.lower() in ("r", "reject", "q", "quit"):
+            return Decision("reject")
+        if answer.lower() in ("e", "edit"):
+            return Decision("edit", _edit(plan))
+        return Decision("feedback", answer)
+
+    return review
+
+
+def _edit(plan: Plan) -> str:
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(plan.to_recipe().to_yaml())
+    subprocess.run([os.environ.get("EDITOR", "vi"), f.name], check=False)
+    with open(f.name) as fh:
+        return fh.read()
