@@ -19,7 +19,7 @@ from tilth.ops.process.text_utils import text_column
 __all__ = ["text_column", "words", "split_lines", "parents", "per_doc_sum", "duplicates", "PUNCT_TOKEN"]
 
 # Characters split off the start / end of a token, one per pass (spaCy's prefix/suffix punctuation).
-_PRE = r"""[§%=—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥…]"""
+_PRE = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥…]"""
 _SUF = r"""[,:;!?()\[\]{}<>_#*&"'“”‘’`´«»—–…]"""
 # A period is its own token after a lower-case letter, digit, %, ², -, +, quote or punctuation, or after
 # two upper-case letters; never inside "3.5", "U.S." or "os.path".
@@ -29,7 +29,7 @@ _ABBREV = (
     r"(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|Corp|co|vs|Rev|Gen|Gov|Sen|Rep|Bros|Messrs|Mt|No|Jan|Feb|Mar"
     r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|E\.g|I\.e|a\.m|p\.m|Ph\.D|vs)"
 )
-_RUN = r"""[§%=—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥]"""
+_RUN = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥]"""
 _KEEP = "\ue000"  # private-use placeholder protecting a period from the suffix rules
 PUNCT_TOKEN = r"^[\p{P}$+<=>^`|~\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+$"
 
@@ -39,7 +39,8 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     t = _combine(text)
     n = len(t)
     t = pc.replace_substring_regex(t, r"\b(" + _ABBREV + r")\.(\s|$)", "\\1" + _KEEP + "\\2")
-    t = pc.replace_substring_regex(t, r"(\.\.+|…)", " \\1 ")  # ellipses are always tokens of their own
+    # ellipses and pictographic symbols (emoji) are always tokens of their own
+    t = pc.replace_substring_regex(t, r"(\.\.+|…|\p{So})", " \\1 ")
     t = pc.replace_substring_regex(t, r"(^|\s)(" + _PRE + r"+)(\S)", "\\1\\2 \\3")
     for _ in range(2):
         t = pc.replace_substring_regex(t, r"(\S)((?:" + _SUF + r"|['’][sS])+)(\s|$)", "\\1 \\2\\3")
@@ -48,7 +49,8 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     doc = parents(toks)
     flat = pc.list_flatten(toks)
     # URLs and e-mail addresses stay whole; other tokens get the infix and contraction rules
-    url = pc.match_substring_regex(flat, r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)|^[^@\s]+@[^@\s]+\.[A-Za-z]+$")
+    url = pc.match_substring_regex(flat, r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)|^[^@\s]+@[^@\s]+\.[A-Za-z]+$"
+                                   r"|^[\pL\d][\pL\d-]*(?:\.[\pL\d-]+)*\.[A-Za-z]{2,63}$")
     f = flat
     f = pc.replace_substring_regex(f, r"(\pL)([nN]['’][tT])$", "\\1 \\2")
     f = pc.replace_substring_regex(f, r"(\pL)(['’](?:[mM]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[sS]))$", "\\1 \\2")
