@@ -209,7 +209,7 @@ class ADO(Mixer):
         self.params = np.array(params)
 
     def update(self, step: int, signals) -> None:
-        if self.params is None or self.t % self.fit_every == 0:
+        if self.params is None or (self.t and self.t % self.fit_every == 0):
             self.fit()
         self.t += 1
         eps, beta, alpha = self.params.T

@@ -1,0 +1,156 @@
+"""Each mixer's update checked against the paper's rule computed by hand on tiny inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from train_fake_signals import FakeSignals
+
+from tilth.train.data import domain_counts
+from tilth.train.mixers import ADO, ODM, Aioli, DoGE, DoReMi, StaticMixer, fit_power_law
+from tilth.train.modules import Schedule, build
+
+
+def test_static_weights_are_normalised_and_checked():
+    m = StaticMixer(weights=[1, 3])
+    m.setup(2)
+    assert m.weights.tolist() == [0.25, 0.75]
+    with pytest.raises(ValueError):
+        StaticMixer(weights=[1, 2, 3]).setup(2)
+
+
+def test_stratified_counts_use_largest_remainder():
+    counts = domain_counts(np.array([0.5, 0.3, 0.2]), 7, torch.Generator(), stratified=True)
+    assert counts.tolist() == [4, 2, 1]  # raw 3.5, 2.1, 1.4 → floors 3,2,1; largest remainder 0.5 → domain 0
+
+
+@given(st.lists(st.floats(0.01, 10), min_size=1, max_size=6), st.integers(1, 200))
+def test_stratified_counts_sum_to_n_and_stay_within_one_of_target(ws, n):
+    w = np.array(ws) / sum(ws)
+    counts = domain_counts(w, n, torch.Generator(), stratified=True)
+    assert counts.sum() == n
+    assert np.all(np.abs(counts - w * n) < 1)
+
+
+def test_schedule_warmup_every_and_stop():
+    s = Schedule(warmup=2, every=3, stop_after=9)
+    assert [t for t in range(12) if s.active(t)] == [2, 5, 8]
+
+
+def test_build_from_yaml_forms():
+    assert isinstance(build("mixer", "odm"), ODM)
+    m = build("mixer", {"name": "doremi", "eta": 0.5, "schedule": {"every": 4}})
+    assert m.eta == 0.5 and m.schedule.every == 4
+    with pytest.raises(KeyError, match="unknown mixer"):
+        build("mixer", "nope")
+
+
+def doremi_batch():
+    # domain 0 rows: excess clamp(1-0.5, 3-3.5) = (0.5, 0) and (1, 1); domain 1 row: (0, 0)
+    return FakeSignals(token_loss=[[1.0, 3.0], [2.0, 2.0], [0.5, 0.5]], domains=[0, 0, 1],
+                       ref_token_loss=[[0.5, 3.5], [1.0, 1.0], [1.0, 1.0]])
+
+
+def test_doremi_update_matches_hand_computation():
+    m = DoReMi(eta=1.0, smoothing=0.1)
+    m.setup(2)
+    m.observe(0, doremi_batch())
+    m.update(0, None)
+    lam0 = 2.5 / 4  # per-token excess of domain 0; domain 1 has none
+    a0 = math.exp(lam0) / (math.exp(lam0) + 1)
+    np.testing.assert_allclose(m.weights, [0.9 * a0 + 0.05, 0.9 * (1 - a0) + 0.05], rtol=1e-12)
+
+
+def test_doremi_lambda_pools_the_whole_window_not_one_batch():
+    m = DoReMi(eta=2.0, smoothing=0.0)
+    m.setup(2)
+    m.observe(0, doremi_batch())
+    m.observe(1, FakeSignals(token_loss=[[3.0, 3.0]], domains=[1], ref_token_loss=[[1.0, 2.0]]))
+    m.update(1, None)
+    lam = np.array([2.5 / 4, 3.0 / 4])  # domain 1: (0 + 0 + 2 + 1) excess over 2 + 2 tokens
+    np.testing.assert_allclose(m.weights, np.exp(2 * lam) / np.exp(2 * lam).sum(), rtol=1e-12)
+    first = m.weights.copy()
+    m.update(2, None)  # empty window: λ = 0, α unchanged; time average of two equal vectors
+    np.testing.assert_allclose(m.average, first, rtol=1e-12)
+
+
+def test_odm_exp3_update_matches_hand_computation():
+    m = ODM(alpha=0.9)
+    m.setup(2)
+    m.update(0, FakeSignals(token_loss=[[2.0], [4.0], [1.0]], domains=[0, 0, 1]))
+    R = 0.1 * np.array([3.0 / 0.5, 1.0 / 0.5])  # per-domain mean loss / π, smoothed from R = 0
+    np.testing.assert_allclose(m.rewards, R)
+    e2, e1 = math.sqrt(math.log(2) / 4), 0.5  # ε_2 = sqrt(ln2 / (2·2)) < 1/2; ε_1 capped at 1/K
+    soft = np.exp(e1 * R) / np.exp(e1 * R).sum()
+    np.testing.assert_allclose(m.weights, (1 - 2 * e2) * soft + e2, rtol=1e-12)
+    pi, before = m.weights.copy(), m.rewards[0]
+    m.update(1, FakeSignals(token_loss=[[2.0]], domains=[1]))  # domain 0 absent: its reward is kept
+    assert m.rewards[0] == before
+    assert m.rewards[1] == pytest.approx(0.9 * R[1] + 0.1 * 2.0 / pi[1])
+
+
+def test_power_law_fit_recovers_known_curve():
+    n = np.geomspace(10, 5000, 60)
+    eps, beta, alpha = fit_power_law(n, 1.5 + 2.0 * n**-0.5, grid=400)
+    assert eps == pytest.approx(1.5, abs=0.01)
+    assert beta == pytest.approx(2.0, rel=0.05)
+    assert alpha == pytest.approx(0.5, rel=0.05)
+
+
+def test_ado_update_matches_hand_computation():
+    m = ADO(gamma1=0.1, gamma2=0.1, s=0.5, delta_min=0.01)
+    m.setup(2)
+    m.params = np.array([[1.0, 2.0, 0.5], [1.0, 1.0, 0.5]])  # (ε, β, α) per domain
+    m.counts = np.array([100.0, 100.0])
+    m.update(0, None)
+    rho = np.array([2 / 3, 1 / 3])  # −dL/dn = αβ n^−α / n = 0.001 and 0.0005; μ and h uniform
+    pi = 0.1 * rho + 0.9 * 0.5
+    np.testing.assert_allclose(m.weights, pi)
+    np.testing.assert_allclose(m.h, 0.1 * pi + 0.9 * 0.5)
+    np.testing.assert_allclose(m.pi_bar, 0.5 * rho + 0.5 * 0.5)
+
+
+def test_ado_enforces_minimum_probability():
+    m = ADO(gamma2=1.0, delta_min=0.1)
+    m.setup(2)
+    m.params = np.array([[1.0, 2.0, 0.5], [1.0, 2.0, 0.0]])  # domain 1 has stopped improving
+    m.counts = np.array([100.0, 100.0])
+    m.update(0, None)
+    np.testing.assert_allclose(m.weights, [1 / 1.1, 0.1 / 1.1])
+
+
+def test_ado_observes_only_each_domains_own_rows():
+    m = ADO(ignore_first=0)
+    m.setup(2)
+    m.observe(0, FakeSignals(token_loss=[[2.0], [4.0], [9.0]], domains=[0, 0, 1]))
+    assert m.hist_l == [[3.0], [9.0]] and m.counts.tolist() == [2.0, 1.0]
+
+
+def test_doge_update_matches_hand_computation():
+    m = DoGE(eta=1.0, smoothing=0.0)
+    m.setup(2)
+    sig = FakeSignals(domains=[0, 0, 1], grads=[[1.0, 0.0], [3.0, 0.0], [0.0, 2.0]], target=[2.0, 0.0])
+    m.update(0, sig)
+    # ⟨g, g_T⟩/‖g_T‖² per row = 0.5, 1.5, 0 → domain means 1.0 and 0.0
+    np.testing.assert_allclose(m.weights, [math.e / (math.e + 1), 1 / (math.e + 1)])
+
+
+def test_aioli_recovers_interaction_matrix_under_linear_dynamics():
+    A_true = np.array([[0.3, 0.1], [0.05, 0.2]])
+    m = Aioli(delta=0.5, eta=1.0, probe_steps=1, exploit_steps=0)
+    m.setup(2)
+    sig = FakeSignals(eval_losses=[3.0, 3.0])
+    p0 = m.weights.copy()
+    for step in range(2):  # one probe segment per domain, one step each
+        p = m.probe_weights(step, sig)
+        sig.L = sig.L - A_true @ p
+        m.observe(step, sig)
+    np.testing.assert_allclose(m.A, A_true, atol=1e-12)
+    s = A_true.sum(axis=0)
+    w = p0 * np.exp(s / np.abs(s).max())
+    np.testing.assert_allclose(m.weights, w / w.sum())
