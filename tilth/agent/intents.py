@@ -23,6 +23,12 @@ class Intent:
     must: tuple[str, ...] = ()  # the skill's metadata text must contain one of these
     category: str | None = None
     why: str = ""
+    prefer: tuple[str, ...] = ()  # name parts that make a candidate the natural choice (default: `must`)
+
+    def preferred(self, skill) -> int:
+        """2: the name starts with a preferred word (`length_filter`), 1: contains one, 0: neither."""
+        words = self.prefer or self.must or (self.name,)
+        return 2 if any(skill.name.startswith(w) for w in words) else int(any(w in skill.name for w in words))
 
     def regex(self) -> re.Pattern:
         return re.compile(self.pattern, re.I)
@@ -37,8 +43,11 @@ class Intent:
 
 
 INTENTS: tuple[Intent, ...] = (
+    Intent("html", r"\bhtml\b|\bweb pages?\b.*\bmain text\b|\bextract (?:the )?(?:main )?text\b|\bboilerplate removal\b",
+           5, "extract main text from raw html", ("mapper",), ("html",),
+           why="the request asks to extract text from HTML"),
     Intent("normalize", r"\bnormali[sz]|\bunicode\b|\bmojibake\b|\bfix (?:the )?(?:text|encoding)|\bclean up (?:the )?(?:text|whitespace)",
-           10, "normalize unicode whitespace text cleanup", ("mapper",), ("normali",),
+           10, "normalize unicode whitespace text cleanup", ("mapper",), ("normali",), category="process",
            why="the request asks for normalised text"),
     Intent("pii", r"\bpii\b|\bpersonal(?:ly)? (?:identifiable )?(?:data|information|info|details)|\be-?mail addresses\b|"
            r"\bphone numbers\b|\bredact|\banonymi[sz]|\bprivate (?:data|information)",
@@ -48,7 +57,7 @@ INTENTS: tuple[Intent, ...] = (
            r"\brussian\b|\bitalian\b|\bportuguese\b|\blang[- ]?id\b|\bnon-english\b|\bmonolingual\b",
            20, "language identification keep documents in language", ("filter", "mapper"), ("language",),
            why="the request restricts the language"),
-    Intent("length", r"\blength\b|\btoo (?:short|long)\b|\bshort (?:documents|texts|samples|rows|answers|lines)\b|"
+    Intent("length", r"\b(?:by|filter(?:ing)?|limit|bound|restrict)\s+(?:the\s+)?length\b|\blength (?:filter|limit|bounds?)\b|\btoo (?:short|long)\b|\bshort (?:documents|texts|samples|rows|answers|lines)\b|"
            r"\bat (?:least|most) \d+ (?:words|characters|chars)\b|\b(?:fewer|less|more|longer|shorter) than \d+ "
            r"(?:words|characters|chars)\b|\bbetween \d+ and \d+ (?:words|characters|chars)\b|\btiny\b",
            30, "length filter minimum maximum words characters", ("filter",), ("length",),
@@ -62,26 +71,33 @@ INTENTS: tuple[Intent, ...] = (
     Intent("perplexity", r"\bperplexity\b|\bfluen(?:t|cy)\b|\bunnatural\b",
            45, "perplexity filter language model fluency", ("filter",), ("perplexity",),
            why="the request asks to filter by language-model perplexity"),
+    Intent("ifd", r"\bifd\b|\binstruction[- ]following difficulty\b|\bsuperfilter|\bcherry ?llm\b",
+           48, "instruction-following difficulty IFD superfiltering select instruction data", ("filter",), ("ifd",),
+           why="the request asks to select instruction data by instruction-following difficulty"),
     Intent("dedup", r"\bde-?dup|\bduplicat|\bnear-?duplicat|\bredundan|\brepeated (?:samples|rows|examples|documents|problems|entries)\b|"
            r"\bidentical (?:samples|rows|examples|documents|problems|entries)\b",
            50, "remove duplicate samples deduplication", ("deduplicator",),
            why="the request asks to remove duplicates"),
-    Intent("difficulty", r"\bdifficult|\bhard(?:er|est)? (?:problems|questions|samples|examples|items|ones)\b|\beasy\b|"
+    Intent("difficulty", r"(?<!following )\bdifficult|\bhard(?:er|est)? (?:problems|questions|samples|examples|items|ones)\b|\beasy\b|"
            r"\bchallenging\b|\bcomplexity\b",
            60, "difficulty score label hard easy problems", ("mapper",), ("difficult",),
            why="the request treats samples differently by difficulty, so they need a difficulty score first"),
     Intent("augment", r"\baugment|\bparaphras|\bmore (?:examples|samples|data|variants)\b|\bvariants?\b|\bsynonym|"
            r"\bback-?translat|\bexpand the (?:data|dataset|set)\b|\bupsampl|\boversampl",
            70, "augment data generate new variants of samples", ("generator", "mapper"),
-           ("augment", "paraphras", "synonym", "variant"), category="rewrite",
+           ("augment", "paraphras", "synonym", "variant"), category="rewrite", prefer=("augment",),
            why="the request asks to augment the data"),
     Intent("tokens", r"\btoken counts?\b|\bcount (?:the )?tokens\b|\bnumber of tokens\b|\btokens per\b",
            80, "count tokens tokenizer", ("mapper",), ("token",),
            why="the request asks for token counts"),
-    Intent("stats", r"\bstatistic|\bstats\b|\breport\b|\bprofil(?:e|ing)\b|\bmetrics\b|\bdistribution\b|"
+    Intent("sample_metrics", r"\bper-(?:sample|row|document) (?:metrics|statistics|stats)\b|"
+           r"\bmetrics? (?:to|for|on) (?:each|every) (?:row|sample|document)\b",
+           85, "per-row text metrics columns lexical diversity", ("mapper",), ("metric",), category="evaluate",
+           why="the request asks for metrics on every row"),
+    Intent("stats", r"\bstatistic|\bstats\b|\breport\b|\bprofil(?:e|ing)\b|(?<!per-sample )(?<!per-row )\bmetrics\b|\bdistribution\b|"
            r"\bsummar(?:y|ise|ize) (?:of )?(?:the )?(?:data|dataset|corpus)\b",
            90, "dataset statistics metrics report", ("mapper", "filter", "generator"), ("statistic", "metric"),
-           category="evaluate", why="the request asks for dataset statistics"),
+           category="evaluate", why="the request asks for dataset statistics", prefer=("stats", "statistic")),
 )
 
 BY_NAME = {i.name: i for i in INTENTS}

@@ -78,7 +78,7 @@ class OfflinePlanner:
         if not self.llm_available:
             cands = [c for c in cands if not c[0].needs_llm]
         # an operator named in the clause wins; otherwise retrieval order (name breaks ties, for determinism)
-        return sorted(cands, key=lambda c: (c[0].name not in clause.lower(), -c[1], c[0].name))
+        return sorted(cands, key=lambda c: (not mentioned(c[0], clause), -intent.preferred(c[0]), -c[1], c[0].name))
 
     def _add_intent(self, plan: Plan, intent: Intent, clause: str, data: DataPeek) -> None:
         if any(s.intent == intent.name for s in plan.steps):
@@ -101,9 +101,12 @@ class OfflinePlanner:
         """Operators the user names literally ("run exact_dedup") are taken even without an intent keyword."""
         have = set(plan.ops())
         for s in self.cat.skills:
-            if s.kind in ("pipeline", "reader") or s.name in have or "_" not in s.name:
+            if s.kind in ("pipeline", "reader") or s.name in have or (s.needs_llm and not self.llm_available):
                 continue
-            if re.search(rf"\b{re.escape(s.name)}\b", request):
+            served = next((st for st in plan.steps if BY_NAME.get(st.intent) and BY_NAME[st.intent].accepts(s)), None)
+            if served is not None:
+                continue  # an intent step already covers it (and was ranked with the mention in mind)
+            if mentioned(s, request):
                 plan.steps.append(PlanStep(op=s.name, params=self.params_for(s, request, data),
                                            why="named in the request", intent="named"))
 
@@ -114,11 +117,14 @@ class OfflinePlanner:
         for p in skill.meta.get("params", []):
             name, default = p["name"], p["default"]
             if name.endswith(("_field", "_column")) and name != "where_column" and "str" in p["type"]:
+                desc = p["description"].lower()
+                if "write" in desc or "output column" in desc:
+                    continue  # names a column the operator writes, not one it reads
                 answerish = any(w in name for w in ("answer", "solution", "response", "output"))
                 promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
                 if answerish and data.answer_field and default not in cols:
                     out[name] = data.answer_field
-                elif promptish and default is None and data.answer_field and "text" in cols:
+                elif promptish and default not in cols and data.answer_field and "text" in cols:
                     out[name] = "text"
                 elif not answerish and "text" in cols and (p["required"] or default in TEXT_NAMES) and default not in cols:
                     out[name] = "text"
@@ -166,6 +172,25 @@ class OfflinePlanner:
         from tilth.agent.revise import revise
 
         return revise(self, plan, feedback, data)
+
+
+# First parts of operator names that are ordinary words: mentioning "random" or "length" is not naming an op.
+COMMON_PREFIXES = {"llm", "read", "sample", "dataset", "exact", "length", "random", "token", "difficulty", "synonym",
+                   "html", "perplexity"}
+
+
+def mentioned(skill: Skill, text: str) -> bool:
+    """The text names this operator: its full name, or a distinctive first part ("minhash", "gopher", "c4")."""
+    low = text.lower()
+    if re.search(rf"\b{re.escape(skill.name)}\b", low):
+        return True
+    head = skill.name.split("_")[0]
+    if "_" not in skill.name or head in COMMON_PREFIXES or not re.search(rf"\b{re.escape(head)}\b", low):
+        return False
+    # a distinctive name part is a proper name in the operator's own description ("Gopher", "C4", "MinHash"),
+    # not an ordinary lower-case word ("word", "mean", "stop")
+    spelled = [m[0] for m in re.finditer(rf"\b{re.escape(head)}\b", skill.description, re.I)]
+    return any(w != w.lower() or any(ch.isdigit() for ch in w) for w in spelled)
 
 
 _NUM = r"(\d[\d,]*)"

@@ -84,8 +84,10 @@ def pipeline_skills(workspace: str | Path | None) -> list[Skill]:
 class Catalogue:
     """All skills plus a hybrid index over their descriptions."""
 
-    def __init__(self, workspace: str | Path | None = None, use_embeddings: bool = True):
-        self.skills = operator_skills() + pipeline_skills(workspace)
+    def __init__(self, workspace: str | Path | None = None, use_embeddings: bool = True, only: set[str] | None = None):
+        """`only`: restrict to these operator names (tests use it to plan against a fixed set)."""
+        ops = [s for s in operator_skills() if only is None or s.name in only]
+        self.skills = ops + pipeline_skills(workspace)
         self.by_name = {s.name: s for s in self.skills}
         self.index = HybridIndex([s.search_text() for s in self.skills], use_embeddings=use_embeddings)
 
