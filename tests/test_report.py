@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from tilth.cli import app
 from tilth.pipeline import Recipe, run_recipe
 from tilth.report import queries
+from tilth.report.histogram import binned, score_histogram
 from tilth.report.writer import collect
 from tilth.storage import Workspace
 
@@ -85,7 +86,7 @@ def test_score_histogram_covers_kept_and_dropped_rows_and_the_threshold(done):
     lf = steps[2]
     assert queries.score_columns(lf) == ["length_words"]
     assert lf.op.threshold_values() == [("length_words", "min", ">=", 3)]
-    hist = queries.histogram(ws, "rep", lf, "length_words", bins=10, extra=[3])
+    hist = score_histogram(ws, "rep", lf.index, lf.view, "length_words", bins=10, thresholds=[3])
     assert sum(hist["kept"]) == 7 and sum(hist["dropped"]) == 2
     assert hist["edges"][0] == 1.0 and hist["edges"][-1] == pytest.approx(9.0)
     assert hist["dropped"][0] == 2  # both one-word rows fall in the first bin
@@ -142,3 +143,14 @@ def test_cli_report_rewrites_and_names_unknown_runs(done, tmp_path):
     assert ok.output.strip() == str(out) and len(images(out.read_text())) == 11
     bad = cli.invoke(app, ["report", "nope", "-w", str(ws.root)])
     assert bad.exit_code == 2 and "no run 'nope'" in bad.output and "rep" in bad.output
+
+
+def test_long_tail_ends_the_axis_at_p99_and_far_thresholds_are_off_scale(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    values = "SELECT x, 'kept' AS status FROM (SELECT range::DOUBLE AS x FROM range(100) UNION ALL SELECT 1e6)"
+    hist = binned(ws, values, [], "x", bins=10, thresholds=[50.0, 1e9])
+    # 101 values: p99 sits at position 0.99 * 100 = 99, i.e. the value 99; only 1e6 lies above it
+    assert hist["edges"][0] == 0 and hist["edges"][-1] == pytest.approx(99.0)
+    assert hist["above"] == 1 and hist["kept"][-1] == 11 and sum(hist["kept"]) == 101
+    short = binned(ws, "SELECT 5.0 AS x, 'kept' AS status", [], "x", bins=4, thresholds=[3.0])
+    assert short["edges"] == [3.0, 3.5, 4.0, 4.5, 5.0] and short["kept"] == [0, 0, 0, 1]

@@ -6,14 +6,14 @@ from html import escape
 from typing import Any
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
 color:#222;padding:0 1rem}
-h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+h1{margin-bottom:.2rem}h3{font-size:1rem;margin:1rem 0 .2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
 .meta{color:#666}.muted{color:#888}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;vertical-align:top}th{background:#f5f5f5;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.text{max-width:600px;white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.8rem}
+td.text{min-width:420px;max-width:800px;white-space:pre-wrap;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:.8rem}
 .grid{display:flex;flex-wrap:wrap;gap:1rem}.grid figure{margin:0}
 img{max-width:100%;height:auto}.scroll{overflow-x:auto}
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem}

@@ -66,10 +66,14 @@ def histogram(hist: dict[str, Any], title: str, thresholds: list[tuple[str, str,
         ax.bar(lefts, hist["dropped"], width=widths, align="edge", bottom=hist["kept"], color=DROPPED,
                label="dropped")
     for param, direction, value in thresholds:
-        ax.axvline(value, color=ACCENT, linestyle="--", linewidth=1.5,
-                   label=f"{param}={value} (keep if {direction})")
+        label = f"{param}={value} (keep if {direction})"
+        if edges[0] <= value <= edges[-1]:
+            ax.axvline(value, color=ACCENT, linestyle="--", linewidth=1.5, label=label)
+        else:
+            ax.plot([], [], " ", label=label + ", off scale")
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel(hist["column"])
+    above = hist.get("above", 0)
+    ax.set_xlabel(hist["column"] + (f"  (last bin also holds {above:,} rows > {hist['top']:.4g})" if above else ""))
     ax.set_ylabel("rows")
     if any(hist["dropped"]) or thresholds:
         ax.legend(fontsize=8)
@@ -78,7 +82,8 @@ def histogram(hist: dict[str, Any], title: str, thresholds: list[tuple[str, str,
 
 
 def domains(series: dict[str, list[dict[str, Any]]]) -> str:
-    """Rows per domain for one or more points of the run (e.g. input and output), side by side."""
+    """Share of rows per domain at one or more points of the run (e.g. input and output), side by side:
+    shares, not counts, so a point with few rows left is still comparable."""
     names: list[str] = []
     for items in series.values():
         for d in items:
@@ -88,11 +93,13 @@ def domains(series: dict[str, list[dict[str, Any]]]) -> str:
     height = 0.8 / max(1, len(series))
     colors = [KEPT, "#72B7B2", "#F58518", "#54A24B"]
     for k, (label, items) in enumerate(series.items()):
-        counts = {d["domain"]: d["rows"] for d in items}
+        shares = {d["domain"]: 100 * d["share"] for d in items}
         ys = [len(names) - 1 - i + (k - (len(series) - 1) / 2) * height for i in range(len(names))]
-        ax.barh(ys, [counts.get(n, 0) for n in names], height=height, label=label, color=colors[k % len(colors)])
+        total = sum(d["rows"] for d in items)
+        ax.barh(ys, [shares.get(n, 0) for n in names], height=height, label=f"{label} ({total:,} rows)",
+                color=colors[k % len(colors)])
     ax.set_yticks(range(len(names)), [_short(n, 40) for n in names][::-1])
-    ax.set_xlabel("rows")
+    ax.set_xlabel("% of rows")
     ax.set_title("Domain distribution")
     ax.legend(fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)

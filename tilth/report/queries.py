@@ -104,52 +104,6 @@ def score_columns(step: StepInfo) -> list[str]:
     return [c for c in names if c in step.columns]
 
 
-def histogram(ws: Workspace, run: str, step: StepInfo, column: str, bins: int = 30,
-              extra: list[float] | None = None) -> dict[str, Any] | None:
-    """Binned counts of a score over ALL rows of a step: kept rows from the step's view, dropped rows from
-    the scores JSON in lineage. `extra` values (thresholds) widen the range so they fall on the axis."""
-    values = (
-        f"SELECT TRY_CAST({_q(column)} AS DOUBLE) AS x, 'kept' AS status FROM {_q(step.view)} UNION ALL "
-        "SELECT TRY_CAST(json_extract_string(scores, ?) AS DOUBLE), 'dropped' FROM lineage "
-        "WHERE run = ? AND step_index = ? AND action = 'drop'"
-    )
-    args = [f'$."{column}"', run, step.index]
-    lo, hi, n = ws.sql(f"SELECT min(x), max(x), count(x) FROM ({values}) WHERE isfinite(x)", args).to_pylist()[0].values()
-    if not n:
-        return None
-    for v in extra or []:
-        lo, hi = min(lo, v), max(hi, v)
-    width = (hi - lo) / bins if hi > lo else 1.0
-    rows = ws.sql(
-        f"SELECT least(CAST(floor((x - {lo!r}) / {width!r}) AS INTEGER), {bins - 1}) AS b, status, count(*) AS n "
-        f"FROM ({values}) WHERE isfinite(x) GROUP BY ALL ORDER BY b", args
-    ).to_pylist()
-    kept, dropped = [0] * bins, [0] * bins
-    for r in rows:
-        (kept if r["status"] == "kept" else dropped)[r["b"]] += r["n"]
-    return {"column": column, "edges": [lo + i * width for i in range(bins + 1)], "kept": kept, "dropped": dropped}
-
-
-def metric_histogram(ws: Workspace, view: str, column: str, bins: int = 30) -> dict[str, Any] | None:
-    """Binned counts of a numeric column of a view (e.g. a sample_metrics column)."""
-    lo, hi, n = ws.sql(
-        f"SELECT min(x), max(x), count(x) FROM (SELECT TRY_CAST({_q(column)} AS DOUBLE) x FROM {_q(view)}) "
-        "WHERE isfinite(x)"
-    ).to_pylist()[0].values()
-    if not n:
-        return None
-    width = (hi - lo) / bins if hi > lo else 1.0
-    rows = ws.sql(
-        f"SELECT least(CAST(floor((x - {lo!r}) / {width!r}) AS INTEGER), {bins - 1}) AS b, count(*) AS n FROM "
-        f"(SELECT TRY_CAST({_q(column)} AS DOUBLE) x FROM {_q(view)}) WHERE isfinite(x) GROUP BY 1"
-    ).to_pylist()
-    counts = [0] * bins
-    for r in rows:
-        counts[r["b"]] += r["n"]
-    return {"column": column, "edges": [lo + i * width for i in range(bins + 1)], "kept": counts,
-            "dropped": [0] * bins}
-
-
 def text_column(columns: list[str]) -> str | None:
     return "text" if "text" in columns else None
 

@@ -14,6 +14,7 @@ from typing import Any
 from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
 from tilth.report import html as h
 from tilth.report import plots, queries
+from tilth.report.histogram import column_histogram, score_histogram
 from tilth.report.stats import cached_statistics
 from tilth.storage.workspace import Workspace
 
@@ -98,12 +99,12 @@ def _score_figures(ws: Workspace, run: str, steps: list[queries.StepInfo]) -> li
         thresholds = s.op.threshold_values() if s.op is not None else []
         for col in queries.score_columns(s):
             lines = [(p, d, v) for c, p, d, v in thresholds if c == col]
-            hist = queries.histogram(ws, run, s, col, extra=[v for _, _, v in lines])
+            hist = score_histogram(ws, run, s.index, s.view, col, thresholds=[v for _, _, v in lines])
             if hist:
                 out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}", lines)))
         if s.operator == "sample_metrics" and s.op is not None:
             for col in s.op.output_columns():
-                hist = queries.metric_histogram(ws, s.view, col) if col in s.columns else None
+                hist = column_histogram(ws, s.view, col) if col in s.columns else None
                 if hist:
                     out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}")))
     return out
@@ -130,9 +131,7 @@ def render(d: dict[str, Any]) -> str:
         h.section("Dataset statistics", _stats_table(d["stats"]), "stats"),
         h.section("Domain distribution", h.img(figs["domains"], "domain distribution") if "domains" in figs
                   else '<p class="muted">no domain column</p>', "domains"),
-        h.section("Examples of dropped rows", h.table(d["examples"], ["step", "kind", "reason", "_id", "duplicate_of",
-                                                                     "text_chars", "text"], text_cols=("text",)),
-                  "examples"),
+        h.section("Examples of dropped rows", _examples(d["examples"], d["drops"]), "examples"),
         h.section("Quarantine", h.table(d["quarantine"]["by_file"]) + h.table(
             d["quarantine"]["examples"], text_cols=("raw", "error")), "quarantine"),
         h.section("Recipe", f"<details><summary>YAML</summary><pre>{escape(run.get('recipe') or '')}</pre></details>",
@@ -152,10 +151,12 @@ def _stats_table(stats: dict[str, dict[str, Any]]) -> str:
 
     for label, s in stats.items():
         put("samples", label, s["rows"])
-        for field, units in s.get("lengths", {}).items():
+        for key, units in s.get("lengths", {}).items():
+            role, field = key.split(":", 1)
+            name = field if role == "text" else f"{role} ({field})"
             for unit, v in units.items():
-                put(f"{field} {unit} mean", label, v["mean"])
-                put(f"{field} {unit} std", label, v["std"])
+                put(f"{name} {unit} mean", label, v["mean"])
+                put(f"{name} {unit} std", label, v["std"])
         if "duplication" in s:
             put("exact duplicate rate", label, s["duplication"]["exact_rate"])
             put("normalised duplicate rate", label, s["duplication"]["normalised_rate"])
@@ -169,3 +170,20 @@ def _stats_table(stats: dict[str, dict[str, Any]]) -> str:
         if s.get("domains"):
             put(f"domains listed ({s['domain_field']})", label, len(s["domains"]))
     return h.table(list(rows.values()), ["statistic", *labels])
+
+
+def _examples(examples: list[dict[str, Any]], drops: list[dict[str, Any]]) -> str:
+    """One small table per (step, reason kind), headed by how many rows that rule dropped."""
+    if not examples:
+        return '<p class="muted">no rows were dropped</p>'
+    counts = {(r["step"], r["reason"]): r["rows"] for r in drops}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for e in examples:
+        groups.setdefault((e["step"], e["kind"]), []).append(e)
+    out = []
+    for (step, kind), rows in groups.items():
+        cols = ["_id"] + (["duplicate_of"] if any(r["duplicate_of"] is not None for r in rows) else [])
+        cols += (["reason"] if any(r["reason"] != kind for r in rows) else []) + ["text_chars", "text"]
+        out.append(f"<h3>{escape(step)} · {escape(kind)} · {h.fmt(counts.get((step, kind), len(rows)))} rows</h3>"
+                   + h.table(rows, cols, text_cols=("text",)))
+    return "".join(out)
