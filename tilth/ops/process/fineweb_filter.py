@@ -9,7 +9,14 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from tilth.ops.base import Filter, Params
-from tilth.ops.process.heuristics_rules import first_failure, gt, lt, ratio, sentence_terminal_class
+from tilth.ops.process.heuristics_rules import (
+    as_scores,
+    first_failure,
+    gt,
+    lt,
+    ratio,
+    sentence_terminal_class,
+)
 from tilth.ops.process.heuristics_text import (
     duplicates,
     parents,
@@ -71,13 +78,13 @@ class FineWebFilter(Filter):
         chars_no_nl = (pc.utf8_length(text).to_numpy(zero_copy_only=False)
                        - pc.count_substring(text, "\n").to_numpy(zero_copy_only=False))
         n_words = pc.list_value_length(words(text)).to_numpy(zero_copy_only=False)
-        return {
+        return as_scores({
             "fw_line_punct_ratio": ratio(per_doc_sum(doc, punct, n), n_lines),
             "fw_short_line_ratio": ratio(per_doc_sum(doc, short, n), n_lines),
             "fw_char_dup_ratio": ratio(dup_chars, chars_no_nl),
             "fw_newline_ratio": ratio(pc.count_substring(text, "\n").to_numpy(zero_copy_only=False), n_words),
             "fw_lines": n_lines.astype(np.int64),
-        }
+        })
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from tilth.ops.base import Filter, Params
-from tilth.ops.process.heuristics_rules import first_failure, gt, lt, ratio
+from tilth.ops.process.heuristics_rules import as_scores, first_failure, gt, lt, ratio
 from tilth.ops.process.heuristics_text import (
     PUNCT_TOKEN,
     parents,
@@ -97,7 +97,7 @@ class GopherQualityFilter(Filter):
         stop_idx = pc.fill_null(stop_idx, -1).to_numpy(zero_copy_only=False)
         hit = stop_idx >= 0
         distinct = np.unique(parent[hit].astype(np.int64) * 1024 + stop_idx[hit])
-        return {
+        return as_scores({
             "gopher_words": n_words,
             "gopher_nonsymbol_words": n_nonsym,
             "gopher_mean_word_length": ratio(per_doc_sum(parent, lens * nonsym, n), n_nonsym),
@@ -107,7 +107,7 @@ class GopherQualityFilter(Filter):
             "gopher_ellipsis_lines_ratio": ratio(per_doc_sum(lparent, ell_end, n), n_lines),
             "gopher_alpha_words_ratio": ratio(per_doc_sum(parent, alpha, n), n_words),
             "gopher_stop_words": np.bincount(distinct // 1024, minlength=n).astype(np.int64),
-        }
+        })
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params

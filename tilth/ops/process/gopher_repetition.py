@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tilth.ops.base import Filter, Params
 from tilth.ops.process.heuristics_ngrams import NGramIndex, dup_ngram_chars, top_ngram_chars
-from tilth.ops.process.heuristics_rules import first_failure, gt, ratio
+from tilth.ops.process.heuristics_rules import as_scores, first_failure, gt, ratio
 from tilth.ops.process.heuristics_text import duplicates, split_lines, text_column, words
 from tilth.ops.process.text_utils import char_counts
 from tilth.ops.registry import register
@@ -42,7 +42,7 @@ class GopherRepetitionFilter(Filter):
     limits. Paragraphs split at blank lines, lines at newlines, words as in gopher_quality."""
     inputs = ("{text_field}",)
     outputs = ("rep_dup_para_frac", "rep_dup_para_char_frac", "rep_dup_line_frac", "rep_dup_line_char_frac",
-               "rep_top_{n}gram_frac", "rep_dup_{n}gram_frac")
+               "rep_top_{n}gram_frac", "rep_dup_{n}gram_frac", "rep_chars")
     thresholds = (
         ("rep_dup_para_frac", "dup_para_frac", "<="),
         ("rep_dup_para_char_frac", "dup_para_char_frac", "<="),
@@ -70,7 +70,7 @@ class GopherRepetitionFilter(Filter):
         for n in sorted(p.dup_n_grams):
             out[f"rep_dup_{n}gram_frac"] = ratio(dup_ngram_chars(idx, n), chars)
         out["rep_chars"] = chars
-        return out
+        return as_scores(out)
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params

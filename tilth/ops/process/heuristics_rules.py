@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import resources
 
 import numpy as np
+import pyarrow as pa
 
 
 def first_failure(rules: list[tuple[str, np.ndarray | None]], n: int) -> tuple[np.ndarray, list[str | None]]:
@@ -54,3 +55,10 @@ def sentence_terminal_class() -> str:
     """An RE2 character class of the Unicode Sentence_Terminal characters."""
     chars = "".join(chr(int(h, 16)) for h in data_lines("sentence_terminal.txt"))
     return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+
+
+def as_scores(cols: dict[str, np.ndarray]) -> dict[str, pa.Array]:
+    """Score columns as Arrow arrays with NaN (an undefined ratio, e.g. of an empty text) stored as null,
+    so lineage JSON stays valid and SQL sees a missing value rather than NaN."""
+    return {k: pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+            for k, v in cols.items()}

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from tilth.ops.base import Filter, Params
-from tilth.ops.process.heuristics_rules import data_lines, first_failure, gt, lt, ratio
+from tilth.ops.process.heuristics_rules import as_scores, data_lines, first_failure, gt, lt, ratio
 from tilth.ops.process.heuristics_text import parents, per_doc_sum, text_column
 from tilth.ops.registry import register
 
@@ -82,7 +82,7 @@ class MeanWordLengthFilter(Filter):
         flat, doc = plain_words(text)
         lens = pc.utf8_length(flat).to_numpy(zero_copy_only=False)
         n = len(text)
-        return {"mean_word_length": ratio(per_doc_sum(doc, lens, n), np.bincount(doc, minlength=n))}
+        return as_scores({"mean_word_length": ratio(per_doc_sum(doc, lens, n), np.bincount(doc, minlength=n))})
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         m = scores.column("mean_word_length").to_numpy(zero_copy_only=False)
@@ -111,7 +111,7 @@ class SymbolRatioFilter(Filter):
         text = text_column(batch, self.params.text_field)
         sym = pc.count_substring_regex(text, r"[\p{P}\p{S}]").to_numpy(zero_copy_only=False)
         visible = pc.count_substring_regex(text, r"\S").to_numpy(zero_copy_only=False)
-        return {"symbol_ratio": ratio(sym, visible)}
+        return as_scores({"symbol_ratio": ratio(sym, visible)})
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         r = scores.column("symbol_ratio").to_numpy(zero_copy_only=False)
@@ -157,7 +157,7 @@ class StopWordsFilter(Filter):
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
         self.ensure_ready()
-        return {"stop_word_ratio": _share_in(batch, self.params.text_field, self._words)}
+        return as_scores({"stop_word_ratio": _share_in(batch, self.params.text_field, self._words)})
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         r = scores.column("stop_word_ratio").to_numpy(zero_copy_only=False)
@@ -186,7 +186,7 @@ class FlaggedWordsFilter(Filter):
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
         self.ensure_ready()
-        return {"flagged_word_ratio": _share_in(batch, self.params.text_field, self._words)}
+        return as_scores({"flagged_word_ratio": _share_in(batch, self.params.text_field, self._words)})
 
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         r = scores.column("flagged_word_ratio").to_numpy(zero_copy_only=False)
