@@ -211,10 +211,22 @@ def length_bounds(skill: Skill, clause: str) -> dict[str, Any]:
     if m := re.search(rf"between {_NUM} and {_NUM} {_UNIT}", text):
         out.update(min=num(m[1]), max=num(m[2]), unit=m[3])
     else:
-        if m := re.search(rf"(?:at least|minimum(?: of)?|no fewer than|more than|longer than|over) {_NUM} {_UNIT}", text):
-            out.update(min=num(m[1]) + (1 if m[0].startswith(("more", "longer", "over")) else 0), unit=m[2])
-        if m := re.search(rf"(?:at most|maximum(?: of)?|no more than|fewer than|less than|shorter than|under) {_NUM} {_UNIT}", text):
-            out.update(max=num(m[1]) - (1 if m[0].startswith(("fewer", "less", "shorter", "under")) else 0), unit=m[2])
+        # "keep ... longer than 10 words" bounds from below; "drop ... longer than 10 words" from above
+        drop = re.search(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete)\b", text) is not None
+        lo = rf"(?:at least|minimum(?: of)?|no fewer than|more than|longer than|over) {_NUM} {_UNIT}"
+        hi = rf"(?:at most|maximum(?: of)?|no more than|fewer than|less than|shorter than|under) {_NUM} {_UNIT}"
+        if m := re.search(lo, text):
+            strict = m[0].startswith(("more", "longer", "over"))
+            if drop and strict:
+                out.update(max=num(m[1]), unit=m[2])
+            else:
+                out.update(min=num(m[1]) + int(strict), unit=m[2])
+        if m := re.search(hi, text):
+            strict = m[0].startswith(("fewer", "less", "shorter", "under"))
+            if drop and strict:
+                out.update(min=num(m[1]), unit=m[2])
+            else:
+                out.update(max=num(m[1]) - int(strict), unit=m[2])
     if "unit" in out:
         out["unit"] = "chars" if out["unit"].startswith("char") else "words"
         choices = (skill.param("unit") or {}).get("choices")

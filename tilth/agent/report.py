@@ -43,6 +43,19 @@ def output_stats(path: Path, text: str = "text") -> dict[str, Any]:
         con.close()
 
 
+def html_report(result, out_dir: Path) -> str | None:
+    """The workspace's HTML run report: the runner's own if it wrote one, else written here if possible."""
+    if getattr(result, "report", None):
+        return str(result.report)
+    try:
+        from tilth.report import write_report as write_html
+        from tilth.storage import Workspace
+
+        return str(write_html(Workspace(result.workspace, read_only=True), result.run, out_dir / "report.html"))
+    except Exception:  # the HTML report is a bonus; its absence must not fail the agent
+        return None
+
+
 def write_report(plan: Plan, validation: Validation | None, result, out_dir: Path, recipe_path: str | None,
                  log: list[str]) -> dict[str, Any]:
     out_dir = Path(out_dir)
@@ -67,14 +80,7 @@ def write_report(plan: Plan, validation: Validation | None, result, out_dir: Pat
             f = Path(s.directory) / "_scratch" / "dataset_stats.json"
             if f.exists():
                 rep.setdefault("dataset_stats", {})[s.name] = json.loads(f.read_text())
-        try:
-            from tilth.report import write_report as html_report
-            from tilth.storage import Workspace
-
-            rep["html_report"] = str(html_report(Workspace(result.workspace, read_only=True), result.run,
-                                                 out_dir / "report.html"))
-        except Exception as e:  # the HTML report is a bonus; its absence must not fail the agent
-            rep["html_report_error"] = f"{type(e).__name__}: {e}"
+        rep["html_report"] = html_report(result, out_dir)
     (out_dir / "report.json").write_text(json.dumps(rep, indent=2, default=str))
     (out_dir / "report.md").write_text(markdown(rep))
     return rep

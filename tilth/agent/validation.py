@@ -11,11 +11,13 @@ Every problem names its step, so a planner (or a person) can repair exactly that
 
 from __future__ import annotations
 
+import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from rich.console import Console
 
 from tilth.agent.plan import Plan
 from tilth.ops import registry
@@ -34,6 +36,21 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def safe_validate(plan: Plan) -> list[Problem]:
+    """The recipe checks; an operator whose metadata itself is broken becomes a problem of its step, not a crash."""
+    try:
+        return validate(plan.to_recipe())[2]
+    except Exception as e:  # e.g. an output column template naming a parameter that does not exist
+        for i, step in enumerate(plan.steps, 1):
+            try:
+                op = registry.build(step.op, step.params)
+                op.input_columns(), op.output_columns()
+            except Exception as e2:  # this step's operator is the broken one
+                return [Problem(i, f"step {i}: {step.op}", f"operator metadata is broken: {type(e2).__name__}: {e2}",
+                                "report it to the operator's author, or use another operator")]
+        return [Problem(0, "recipe", f"validation crashed: {type(e).__name__}: {e}", "check the recipe by hand")]
 
 
 def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
@@ -74,7 +91,9 @@ def run_sample(plan: Plan, steps: int | None = None):
     from tilth.storage.parts import list_parts
 
     with tempfile.TemporaryDirectory(prefix="tilth-agent-dry-") as tmp:
-        result = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False).run()
+        quiet = Console(file=io.StringIO())
+        result = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False,
+                        console=quiet).run()
         parts = list_parts(result.steps[-1].directory)
         rows = [r for p in parts for r in pq.read_table(p).to_pylist()]
         return result, rows
@@ -156,8 +175,7 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
 
     v = Validation()
     recipe = plan.to_recipe()
-    _, _, problems = validate(recipe)
-    v.problems += problems
+    v.problems += safe_validate(plan)
     if v.problems:
         return v
     try:
@@ -173,7 +191,7 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
     v.problems += calibrate(plan)
     if v.problems:
         return v
-    v.problems += validate(plan.to_recipe())[2]  # calibrated values must satisfy the parameter schemas too
+    v.problems += safe_validate(plan)  # calibrated values must satisfy the parameter schemas too
     if v.problems:
         return v
     try:

@@ -1,0 +1,87 @@
+"""Offline planner: intents -> operators chosen from metadata, parameters from the data and the request."""
+
+from __future__ import annotations
+
+import pytest
+from agent_fixtures import registered_test_ops
+
+from tilth.agent.eval.mathqa import make_math_qa
+from tilth.agent.offline import OfflinePlanner
+from tilth.agent.peek import peek
+from tilth.agent.skills import Catalogue
+
+PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
+         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "math.jsonl"
+    make_math_qa(path, n=40, duplicates=4, junk=3)
+    with registered_test_ops() as names:
+        yield OfflinePlanner(Catalogue(use_embeddings=False, only=names)), peek(str(path))
+
+
+def test_peek_finds_the_question_and_solution_fields(env):
+    _, data = env
+    assert data.columns == ["question", "solution", "answer", "id"]
+    assert (data.text_field, data.answer_field) == ("question", "solution")
+    assert data.input_spec()["text"] == "question"
+    assert data.pipeline_columns == ["_id", "text", "solution", "answer", "id"]
+    assert len(data.rows) == 20
+
+
+def test_paper_request_gives_quality_dedup_difficulty_augment_stats_in_stage_order(env):
+    planner, data = env
+    plan = planner.plan(PAPER, data)
+    assert plan.ops() == ["t_quality", "exact_dedup", "t_difficulty", "t_augment", "t_stats"]
+    aug = plan.steps[3]
+    # augmentation is wired to the difficulty score and calibrated on the sample later
+    assert aug.params["where_column"] == "t_difficulty"
+    assert aug.calibrate == {"param": "where_min", "column": "t_difficulty", "quantile": 0.75}
+    assert plan.steps[0].calibrate["fit_filter"] is True
+    assert "t_difficulty" in plan.steps[2].expects and "t_alpha" in plan.steps[0].expects
+    assert all(s.why for s in plan.steps)
+    assert plan.input == {"path": data.path, "text": "question"}
+
+
+def test_negated_intent_is_left_out(env):
+    planner, data = env
+    plan = planner.plan("Remove duplicate problems but don't filter by length.", data)
+    assert plan.ops() == ["exact_dedup"]
+
+
+def test_length_bounds_are_read_from_the_request(env):
+    planner, data = env
+    plan = planner.plan("Keep only problems with at least 5 words and at most 40 words.", data)
+    assert [(s.op, s.params) for s in plan.steps] == [("length_filter", {"min": 5, "max": 40, "unit": "words"})]
+    plan = planner.plan("Drop samples shorter than 30 characters.", data)
+    assert plan.steps[0].params == {"min": 30, "unit": "chars"}
+
+
+def test_operator_named_in_the_request_is_used(env):
+    planner, data = env
+    assert planner.plan("please run exact_dedup on this", data).ops() == ["exact_dedup"]
+
+
+def test_unmatched_request_says_what_generation_would_need(env):
+    planner, data = env
+    plan = planner.plan("Translate everything into Klingon poetry.", data)
+    assert plan.steps == []
+    assert any("generate an operator" in n for n in plan.notes)
+
+
+def test_intent_with_only_llm_operators_is_reported_not_planned(env):
+    planner, data = env
+    plan = planner.plan("Augment the problems and remove duplicates.", data)
+    assert plan.ops() == ["exact_dedup", "t_augment"]
+    no_aug = OfflinePlanner(Catalogue(use_embeddings=False, only={"exact_dedup"}))
+    plan = no_aug.plan("Augment the problems and remove duplicates.", data)
+    assert plan.ops() == ["exact_dedup"]
+    assert any(n.startswith("cannot do 'augment'") for n in plan.notes)
+
+
+def test_drop_phrasing_flips_the_bound(env):
+    planner, data = env
+    assert planner.plan("Remove problems longer than 200 characters.", data).steps[0].params == {"max": 200, "unit": "chars"}
+    assert planner.plan("Keep problems longer than 3 words.", data).steps[0].params == {"min": 4, "unit": "words"}
