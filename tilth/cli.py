@@ -194,5 +194,8 @@ app.command("report")(__import__("tilth.report.cli", fromlist=["report"]).report
 app.add_typer(__import__("tilth.llm.cli", fromlist=["llm_app"]).llm_app, name="llm")
 __import__("tilth.agent.cli", fromlist=["register"]).register(app)  # `tilth agent`, `tilth ask`
 
+from tilth.train.cli import register as _register_train  # noqa: E402
+_register_train(app)
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,68 @@
+"""The experiment runner logs strategies × seeds into the workspace and reports from the database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tilth.storage.workspace import Workspace
+from tilth.train.experiment import ExperimentConfig, compare
+from tilth.train.report import steps_to_target, summary
+
+TINY = {"model": {"n_layer": 1, "n_embd": 16, "n_head": 2}, "seq_len": 16, "batch_size": 8, "steps": 6,
+        "eval_every": 2, "eval_rows": 4, "warmup_steps": 2, "threads": 1}
+
+
+def test_steps_to_target_is_first_eval_at_or_below_target():
+    assert steps_to_target(np.array([3.0, 2.0, 1.0, 1.5]), np.array([10, 20, 30, 40]), 1.5) == 30
+    assert steps_to_target(np.array([3.0, 2.0]), np.array([10, 20]), 1.0) is None
+
+
+def test_summary_compares_with_uniforms_final_value():
+    steps = np.array([10, 20, 30, 40])
+    curve_u = np.array([4.0, 3.0, 2.0, 1.0])
+    curve_f = np.array([3.0, 1.0, 0.8, 0.5])
+    res = {"strategies": ["uniform", "fast"], "steps": steps, "ms": {"uniform": 10.0, "fast": 12.0},
+           "evals": {"uniform": np.stack([curve_u[:, None].repeat(2, 1)] * 2),  # [seed, step, domain]
+                     "fast": np.stack([curve_f[:, None].repeat(2, 1)] * 2)}}
+    rows = {r["strategy"]: r for r in summary(res)}
+    assert rows["uniform"]["steps_to_target"] == 40 and rows["uniform"]["ratio"] == 1.0
+    assert rows["fast"]["steps_to_target"] == 20 and rows["fast"]["ratio"] == 0.5
+    assert rows["fast"]["overhead"] == pytest.approx(1.2) and rows["fast"]["final_mean"] == 0.5
+
+
+def test_compare_runs_strategies_by_seeds_and_writes_report(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    cfg = ExperimentConfig(name="t", docs_per_domain=6, doc_chars=300, seeds=[0, 1], base=TINY,
+                           out=str(tmp_path / "rep"),
+                           strategies={"uniform": {"mixer": "static"},
+                                       "doremi": {"mixer": "doremi", "reference": {"steps": 4}}})
+    path = compare(cfg, ws, progress=lambda m: None)
+    runs = ws.sql("SELECT strategy, seed FROM train_runs WHERE run LIKE 't:%' ORDER BY 1, 2").to_pylist()
+    assert [(r["strategy"], r["seed"]) for r in runs] == [("doremi", 0), ("doremi", 1), ("uniform", 0),
+                                                          ("uniform", 1)]
+    page = path.read_text()
+    assert page.count("data:image/png;base64,") == 4 and "<td>doremi</td>" in page
+
+
+def test_strategies_may_not_change_the_token_budget(tmp_path):
+    cfg = ExperimentConfig(docs_per_domain=6, doc_chars=300, seeds=[0], base=TINY,
+                           strategies={"big": {"batch_size": 64}})
+    with pytest.raises(ValueError, match="token budget"):
+        compare(cfg, Workspace(tmp_path / "ws"), progress=lambda m: None)
+
+
+def test_tilth_train_cli_trains_from_yaml(tmp_path):
+    from tilth.cli import app
+    from tilth.train import synthetic
+
+    ws = Workspace(tmp_path / "ws")
+    synthetic.write_dataset(ws, docs_per_domain=6, doc_chars=300)
+    conf = tmp_path / "train.yaml"
+    conf.write_text(yaml.safe_dump({**TINY, "dataset": "synthetic_mix", "mixer": "odm", "run": "cli-run"}))
+    out = CliRunner().invoke(app, ["train", str(conf), "--workspace", str(tmp_path / "ws")])
+    assert out.exit_code == 0, out.output
+    assert "run cli-run: 6 steps" in out.output
+    assert ws.sql("SELECT count(*) AS n FROM train_steps WHERE run = 'cli-run'").column("n")[0].as_py() == 6

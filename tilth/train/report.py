@@ -1,0 +1,165 @@
+"""HTML report of an experiment, read back from the workspace database (so it is one SQL query away).
+
+Plots: mean excess loss over the known floors (or raw loss when floors are unknown) with seed range,
+mixture-weight trajectories, per-domain final excess loss, and steps to reach uniform's final value.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def load_results(ws, experiment: str) -> dict:
+    pat = f"{experiment}:%"
+    runs = ws.sql("SELECT run, strategy, seed, domains, floors FROM train_runs WHERE run LIKE ? ORDER BY run",
+                  [pat]).to_pylist()
+    if not runs:
+        raise KeyError(f"no runs logged for experiment {experiment!r}")
+    domains = json.loads(runs[0]["domains"])
+    floors = json.loads(runs[0]["floors"]) if runs[0]["floors"] not in (None, "null") else None
+    ev = ws.sql("SELECT r.strategy, r.seed, e.step, e.domain, e.loss FROM train_eval e JOIN train_runs r "
+                "USING (run) WHERE run LIKE ? ORDER BY 1, 2, 3", [pat]).to_pydict()
+    wt = ws.sql("SELECT r.strategy, r.seed, w.step, w.domain, w.weight FROM train_domain_weights w "
+                "JOIN train_runs r USING (run) WHERE run LIKE ? ORDER BY 1, 2, 3", [pat]).to_pydict()
+    ms = ws.sql("SELECT r.strategy, median(s.ms) AS ms FROM train_steps s JOIN train_runs r USING (run) "
+                "WHERE run LIKE ? GROUP BY 1", [pat]).to_pydict()
+    strategies = list(dict.fromkeys(r["strategy"] for r in runs))
+    seeds = sorted({r["seed"] for r in runs})
+    dix = {d: i for i, d in enumerate(domains)}
+    steps = sorted(set(ev["step"]))
+    six = {s: i for i, s in enumerate(steps)}
+    floor = np.array([floors[d] for d in domains]) if floors else np.zeros(len(domains))
+    # eval[strategy] : [seed, step, domain] excess loss
+    evals = {s: np.full((len(seeds), len(steps), len(domains)), np.nan) for s in strategies}
+    for s, sd, st, d, v in zip(ev["strategy"], ev["seed"], ev["step"], ev["domain"], ev["loss"], strict=True):
+        evals[s][seeds.index(sd), six[st], dix[d]] = v - floor[dix[d]]
+    wsteps = sorted(set(wt["step"]))
+    wix = {s: i for i, s in enumerate(wsteps)}
+    weights = {s: np.full((len(seeds), len(wsteps), len(domains)), np.nan) for s in strategies}
+    for s, sd, st, d, v in zip(wt["strategy"], wt["seed"], wt["step"], wt["domain"], wt["weight"], strict=True):
+        weights[s][seeds.index(sd), wix[st], dix[d]] = v
+    return {"domains": domains, "floors": floors, "strategies": strategies, "seeds": seeds, "steps": np.array(steps),
+            "evals": evals, "wsteps": np.array(wsteps), "weights": weights,
+            "ms": dict(zip(ms["strategy"], ms["ms"], strict=True))}
+
+
+def steps_to_target(curve: np.ndarray, steps: np.ndarray, target: float) -> int | None:
+    hit = np.nonzero(curve <= target + 1e-12)[0]
+    return int(steps[hit[0]]) if len(hit) else None
+
+
+def summary(res: dict, baseline: str = "uniform") -> list[dict]:
+    """Per strategy: final mean excess (mean ± std over seeds), steps to baseline's final value, speed-up."""
+    mean_curves = {s: np.nanmean(res["evals"][s].mean(axis=2), axis=0) for s in res["strategies"]}
+    base = baseline if baseline in mean_curves else res["strategies"][0]
+    target = float(mean_curves[base][-1])
+    base_steps = steps_to_target(mean_curves[base], res["steps"], target)
+    rows = []
+    for s in res["strategies"]:
+        finals = res["evals"][s][:, -1, :].mean(axis=1)
+        hit = steps_to_target(mean_curves[s], res["steps"], target)
+        rows.append({"strategy": s, "final_mean": float(finals.mean()), "final_std": float(finals.std()),
+                     "per_domain": res["evals"][s][:, -1, :].mean(axis=0).tolist(), "steps_to_target": hit,
+                     "ratio": None if hit is None or not base_steps else hit / base_steps,
+                     "ms": res["ms"].get(s), "overhead": (res["ms"].get(s) or 0) / res["ms"][base]
+                     if res["ms"].get(base) else None})
+    return rows
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def plots(res: dict, rows: list[dict]) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    label = "excess loss over floor (nats/token)" if res["floors"] else "held-out loss (nats/token)"
+    out = {}
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for s in res["strategies"]:
+        per_seed = res["evals"][s].mean(axis=2)
+        m = np.nanmean(per_seed, axis=0)
+        ax.plot(res["steps"], m, label=s)
+        ax.fill_between(res["steps"], np.nanmin(per_seed, axis=0), np.nanmax(per_seed, axis=0), alpha=0.15)
+    target = next((r for r in rows if r["strategy"] == "uniform"), rows[0])["final_mean"]
+    ax.axhline(target, color="k", ls=":", lw=1, label="uniform final")
+    ax.set(xlabel="step", ylabel=f"mean {label}", yscale="log")
+    ax.legend(fontsize=8)
+    out["curves"] = _png(fig)
+
+    n = len(res["strategies"])
+    fig, axes = plt.subplots(1, n, figsize=(3 * n, 2.8), sharey=True, squeeze=False)
+    for ax, s in zip(axes[0], res["strategies"], strict=True):
+        w = np.nanmean(res["weights"][s], axis=0)
+        ax.stackplot(res["wsteps"], w.T, labels=res["domains"])
+        ax.set(title=s, xlabel="step", ylim=(0, 1))
+    axes[0][0].set_ylabel("domain weight (mean over seeds)")
+    axes[0][-1].legend(fontsize=7, loc="upper right")
+    out["weights"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    width = 0.8 / n
+    x = np.arange(len(res["domains"]))
+    for i, r in enumerate(rows):
+        ax.bar(x + i * width, r["per_domain"], width, label=r["strategy"])
+    ax.set_xticks(x + 0.4 - width / 2, res["domains"])
+    ax.set(ylabel=f"final {label}")
+    ax.legend(fontsize=7)
+    out["domains"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.bar([r["strategy"] for r in rows], [r["steps_to_target"] or np.nan for r in rows])
+    ax.axhline(res["steps"][-1], color="k", ls=":", lw=1)
+    ax.set(ylabel="steps to uniform's final value")
+    out["speed"] = _png(fig)
+    return out
+
+
+def write_report(ws, experiment: str, out_dir: Path) -> Path:
+    res = load_results(ws, experiment)
+    rows = summary(res)
+    imgs = plots(res, rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fmt = lambda v, p=3: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                   ["strategy", "final mean excess", "± std (seeds)", *res["domains"], "steps to target",
+                    "× uniform steps", "median ms/step", "× uniform ms"])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in [
+            html.escape(r["strategy"]), fmt(r["final_mean"]), fmt(r["final_std"]),
+            *(fmt(v) for v in r["per_domain"]), r["steps_to_target"] or "not reached", fmt(r["ratio"], 2),
+            fmt(r["ms"], 1), fmt(r["overhead"], 2)]) + "</tr>" for r in rows)
+    floors = res["floors"]
+    floor_txt = ", ".join(f"{d}: {floors[d]:.4f}" for d in res["domains"]) if floors else "unknown (raw loss)"
+    img = lambda k, alt: f'<img alt="{alt}" src="data:image/png;base64,{imgs[k]}">'  # noqa: E731
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Tilth training report: {html.escape(experiment)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}td,th{{border:1px solid #ccc;padding:3px 6px}}
+table{{border-collapse:collapse;font-size:13px}}</style></head><body>
+<h1>Training comparison: {html.escape(experiment)}</h1>
+<p>{len(res["strategies"])} strategies × seeds {res["seeds"]}, identical token budget ({int(res["steps"][-1])} steps).
+Known per-token floors (nats): {floor_txt}. Excess loss = held-out loss − floor, averaged over domains.
+Target = uniform's final mean excess loss (mean over seeds); "steps to target" is the first evaluation step at
+which a strategy's seed-mean curve reaches it, and "× uniform steps" divides by uniform's own step count to it.</p>
+<table><tr>{head}</tr>{body}</table>
+<h2>Mean excess loss (seed mean, band = seed min–max)</h2>{img("curves", "loss curves")}
+<h2>Domain weight trajectories</h2>{img("weights", "weights")}
+<h2>Per-domain final excess loss</h2>{img("domains", "per-domain")}
+<h2>Steps to reach uniform's final mean excess loss</h2>{img("speed", "steps to target")}
+</body></html>"""
+    path = out_dir / "report.html"
+    path.write_text(page)
+    return path
