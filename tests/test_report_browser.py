@@ -1,6 +1,6 @@
-"""Open a run's report in headless Chromium: every embedded image must decode and the page must render.
+"""Open run reports in headless Chromium: every embedded image must decode and the page must render.
 
-Chromium comes from Debian (`apt-get install chromium`; tilth.sh installs it). Without it the test skips.
+Chromium comes from Debian (`apt-get install chromium`; tilth.sh installs it). Without it the tests skip.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import subprocess
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
+from corpus_fixtures import stdlib_paragraphs
 
+from tilth.ops import build
 from tilth.pipeline import Recipe, run_recipe
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,17 +50,26 @@ def chromium(tmp, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=90)
 
 
-def test_every_image_loads_in_chromium(report):
-    path, tmp = report
-    html = path.read_text()
-    n = html.count("<img ")
-    assert n == 4  # funnel, drops per reason, length_words histogram, domains
+def images_loaded(path, tmp) -> tuple[int, int]:
+    """(images that decoded, images on the page) as Chromium sees them after the load event."""
     probe = tmp / "probe.html"
-    probe.write_text(html.replace("</body>", PROBE + "</body>"))
+    probe.write_text(path.read_text().replace("</body>", PROBE + "</body>"))
     out = chromium(tmp, "--dump-dom", probe.as_uri())
     m = re.search(r'data-images="(\d+)/(\d+)"', out.stdout)
     assert m, f"probe did not run: {out.stderr[-2000:]}"
-    assert (int(m.group(1)), int(m.group(2))) == (n, n)
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_every_image_loads_in_chromium(report):
+    path, tmp = report
+    assert images_loaded(path, tmp) == (4, 4)  # funnel, drops per reason, length_words histogram, domains
+
+
+def test_a_broken_image_is_caught(report):
+    path, tmp = report
+    broken = tmp / "broken.html"
+    broken.write_text(path.read_text().replace("base64,iVBOR", "base64,XXXX", 1))
+    assert images_loaded(broken, tmp) == (3, 4)
 
 
 def test_screenshot_shows_the_report(report):
@@ -69,3 +80,19 @@ def test_screenshot_shows_the_report(report):
     assert img.shape[:2] == (1600, 1200)
     ink = np.mean(img[..., :3].min(axis=2) < 0.9)  # share of pixels that are not (near) white
     assert ink > 0.05
+
+
+def test_demo_recipe_report_loads_in_chromium(tmp_path):
+    """The shipped demo recipe (tilth/recipes/demo.yaml) on a small real corpus: its report renders."""
+    from tilth.demo import demo_recipe
+
+    corpus = tmp_path / "corpus.jsonl"
+    rows = [{"text": t, "source": f"src{i % 3}"} for i, t in enumerate(stdlib_paragraphs(300))]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = demo_recipe(corpus, tmp_path / "exports").model_copy(update={"workers": 1})
+    res = run_recipe(recipe, tmp_path / "ws", progress=False)
+    ops = [build(s.op, s.params) for s in recipe.steps]
+    # a histogram per filter score and per sample metric, plus funnel, drops per reason and domains
+    figures = sum(len(op.output_columns()) for op in ops if op.kind == "filter" or op.name == "sample_metrics")
+    expected = figures + 1 + any(s.dropped for s in res.steps) + 1
+    assert images_loaded(res.report, tmp_path) == (expected, expected)
