@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from tilth.ops.base import Operator
 from tilth.pipeline.recipe import Recipe
 from tilth.storage.workspace import Workspace, view_name
@@ -33,6 +35,7 @@ class StepInfo:
     op: Operator | None = None  # rebuilt from the recipe (params, thresholds), when possible
     input_view: str | None = None
     columns: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)  # integer or floating columns: the ones to histogram
 
 
 def run_info(ws: Workspace, run: str) -> dict[str, Any]:
@@ -79,10 +82,11 @@ def steps(ws: Workspace, run: str) -> list[StepInfo]:
         i = r["step_index"]
         view = view_name(f"{run}__{r['step']}")
         op = ops[i] if i < len(ops) and ops[i] is not None and ops[i].name == r["operator"] else None
-        cols = ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").column_names
+        schema = ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").schema
+        numeric = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
         stats = {k: v for k, v in r.items() if k not in ("step_index", "step", "operator", "kind", "path")}
         out.append(StepInfo(i, r["step"], r["operator"], r["kind"], view, r["path"], stats, op,
-                            out[-1].view if out else None, cols))
+                            out[-1].view if out else None, schema.names, numeric))
     return out
 
 
@@ -101,7 +105,7 @@ def score_columns(step: StepInfo) -> list[str]:
     if step.kind != "filter":
         return []
     names = step.op.output_columns() if step.op is not None else []
-    return [c for c in names if c in step.columns]
+    return [c for c in names if c in step.numeric]
 
 
 def text_column(columns: list[str]) -> str | None:

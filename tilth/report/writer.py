@@ -93,7 +93,8 @@ def _step_row(s: queries.StepInfo) -> dict[str, Any]:
 
 
 def _score_figures(ws: Workspace, run: str, steps: list[queries.StepInfo]) -> list[tuple[str, str]]:
-    """(caption, figure) for every filter score (kept + dropped, thresholds drawn) and sample metric."""
+    """(caption, figure) for every filter score (kept + dropped, thresholds drawn) and every numeric column
+    an evaluate mapper adds (sample_metrics, token counts, difficulty, ...)."""
     out = []
     for s in steps:
         thresholds = s.op.threshold_values() if s.op is not None else []
@@ -102,9 +103,9 @@ def _score_figures(ws: Workspace, run: str, steps: list[queries.StepInfo]) -> li
             hist = score_histogram(ws, run, s.index, s.view, col, thresholds=[v for _, _, v in lines])
             if hist:
                 out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}", lines)))
-        if s.operator == "sample_metrics" and s.op is not None:
+        if s.kind == "mapper" and s.op is not None and s.op.category == "evaluate":
             for col in s.op.output_columns():
-                hist = column_histogram(ws, s.view, col) if col in s.columns else None
+                hist = column_histogram(ws, s.view, col) if col in s.numeric else None
                 if hist:
                     out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}")))
     return out
