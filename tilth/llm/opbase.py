@@ -46,8 +46,9 @@ class LLMOp:
 
     @property
     def client(self) -> LLMClient:
-        if getattr(self, "_client", None) is None:
-            ctx = self.context
+        ctx = self.context
+        if getattr(self, "_client", None) is None or getattr(self, "_client_ctx", None) != ctx:
+            self._client_ctx = ctx  # a new run (new tags, maybe a new endpoint) needs a new client
             endpoint = self.endpoint or Endpoint.for_run(ctx.workspace if ctx else None, ctx.run if ctx else None)
             cache = usage = None
             if ctx is not None:

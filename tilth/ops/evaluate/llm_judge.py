@@ -18,7 +18,7 @@ from tilth.ops.registry import register
 CRITERIA = ("coherence", "helpfulness", "relevance")
 JUDGE_SCHEMA = {"type": "object", "additionalProperties": False, "required": [*CRITERIA, "rationale"],
                 "properties": {**{c: {"type": "integer", "minimum": 1, "maximum": 5} for c in CRITERIA},
-                               "rationale": {"type": "string", "maxLength": 160}}}
+                               "rationale": {"type": "string", "maxLength": 80}}}
 
 
 class LLMJudgeParams(LLMParams):

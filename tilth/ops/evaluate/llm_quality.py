@@ -36,7 +36,7 @@ class LLMQualityFilter(LLMOp, Filter):
         lo, hi = (0, 1) if self.params.mode == "binary" else (1, 5)
         return {"type": "object", "additionalProperties": False, "required": ["score", "rationale"],
                 "properties": {"score": {"type": "integer", "minimum": lo, "maximum": hi},
-                               "rationale": {"type": "string", "maxLength": 160}}}
+                               "rationale": {"type": "string", "maxLength": 80}}}
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         tpl = self.template(f"quality_{self.params.mode}")
