@@ -73,7 +73,7 @@ def _op(task: Task) -> Operator:
     op = _READY_OPS.get(task.step_key)
     if op is None:
         op = _READY_OPS[task.step_key] = task.op
-        op.context = task.context
+    op.context = task.context  # the same step (same key) may run again under another run name
     op.ensure_ready()
     return op
 
