@@ -24,10 +24,12 @@ _SUF = r"""[,:;!?()\[\]{}<>_#*&"'“”‘’`´«»—–…]"""
 # A period is its own token after a lower-case letter, digit, %, ², -, +, quote or punctuation, or after
 # two upper-case letters; never inside "3.5", "U.S." or "os.path".
 _PERIOD_AFTER = r"""[\p{Ll}\d%²\-+"'“”‘’`´«»)\]}!?,:;]"""
-# Abbreviations spaCy keeps whole (its English tokenizer exceptions, most frequent ones).
+# Abbreviations spaCy keeps whole (its English tokenizer exceptions: single lower-case letters, titles,
+# months, US states).
 _ABBREV = (
-    r"(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|Corp|co|vs|Rev|Gen|Gov|Sen|Rep|Bros|Messrs|Mt|No|Jan|Feb|Mar"
-    r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|E\.g|I\.e|a\.m|p\.m|Ph\.D|vs)"
+    r"(?:[a-z]|Mr|Mrs|Ms|Dr|Prof|St|Jr|Inc|Ltd|Co|Corp|co|vs|Rev|Gen|Gov|Sen|Rep|Bros|Messrs|Mt|Adm|Jan|Feb|Mar|Apr"
+    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|E\.g|I\.e|a\.m|p\.m|Ph\.D|Ala|Ariz|Ark|Calif|Colo|Conn|Del"
+    r"|Fla|Ga|Ill|Ind|Kan|Kans|Ky|La|Mass|Md|Mich|Minn|Miss|Mo|Mont|Neb|Nebr|Nev|Okla|Ore|Pa|Tenn|Va|Wash|Wis)"
 )
 _RUN = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥]"""
 _KEEP = "\ue000"  # private-use placeholder protecting a period from the suffix rules
