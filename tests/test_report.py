@@ -154,3 +154,12 @@ def test_long_tail_ends_the_axis_at_p99_and_far_thresholds_are_off_scale(tmp_pat
     assert hist["above"] == 1 and hist["kept"][-1] == 11 and sum(hist["kept"]) == 101
     short = binned(ws, "SELECT 5.0 AS x, 'kept' AS status", [], "x", bins=4, thresholds=[3.0])
     assert short["edges"] == [3.0, 3.5, 4.0, 4.5, 5.0] and short["kept"] == [0, 0, 0, 1]
+
+
+def test_reason_kinds_drop_per_row_values(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    reasons = ["words=3 < min=5", "words=12 < min=5", "ppl=812.5 > max_perplexity=500",
+               "exact duplicate", "gopher_quality: hash_ratio > max"]
+    got = ws.sql(f"SELECT {queries.REASON_KIND} AS k FROM unnest(?) t(reason)", [reasons]).column("k").to_pylist()
+    assert got == ["words < min=5", "words < min=5", "ppl > max_perplexity=500", "exact duplicate",
+                   "gopher_quality: hash_ratio > max"]

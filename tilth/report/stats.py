@@ -74,10 +74,11 @@ def duplication(ws: Workspace, view: str, field: str) -> dict[str, float]:
 
 
 def sample_sql(view: str, rows: int, seed: int) -> str:
-    """A seeded reservoir sample of at most `rows` rows of a view (the whole view when rows is 0)."""
+    """A seeded random sample of at most `rows` rows of a view (the whole view when rows is 0): the rows
+    with the smallest hash(_id, seed), a top-N that is the same whatever the thread count or part layout."""
     if not rows:
         return f"SELECT * FROM {_q(view)}"
-    return f"SELECT * FROM {_q(view)} USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})"
+    return f"SELECT * FROM {_q(view)} ORDER BY hash(_id, {int(seed)}) LIMIT {int(rows)}"
 
 
 def distinct_n(ws: Workspace, view: str, field: str, sample: int, seed: int, ns=(1, 2)) -> dict[str, Any]:
