@@ -1,0 +1,112 @@
+"""Language ID (offline lid.176), PII redaction (with Luhn) and unicode/whitespace normalisation."""
+
+from __future__ import annotations
+
+import socket
+import unicodedata
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tilth.exec.tasks import apply_filter, apply_mapper
+from tilth.ops import build
+from tilth.ops.process.pii_redact import luhn_ok
+
+SENTENCES = {
+    "en": "The committee will publish its final report on the new railway line next spring.",
+    "fr": "Le comité publiera son rapport final sur la nouvelle ligne de chemin de fer au printemps prochain.",
+    "de": "Der Ausschuss wird seinen Abschlussbericht über die neue Bahnstrecke im nächsten Frühjahr vorlegen.",
+    "es": "El comité publicará su informe final sobre la nueva línea de ferrocarril la próxima primavera.",
+}
+
+
+def table(texts):
+    return pa.table({"_id": list(range(len(texts))), "text": texts})
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Language ID must work offline: any socket connection fails the test."""
+    def refuse(*a, **k):
+        raise AssertionError("lang_id tried to use the network")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_lang_id_detects_and_stores_scores(no_network):
+    op = build("lang_id", {"languages": ["en", "de"], "min_score": 0.5})
+    scores = pa.table(op.score(table(list(SENTENCES.values()) + [""])))
+    assert scores.column("lang").to_pylist() == ["en", "fr", "de", "es", None]
+    s = scores.column("lang_score").to_pylist()
+    assert all(0.5 < x <= 1.0 for x in s[:4]) and s[4] == 0.0
+    keep, reasons = op.keep(scores)
+    assert list(keep) == [True, False, True, False, False]
+    assert reasons[1] == "lang_id: language not in list"
+    # the threshold applies on stored scores: raising it above the English score drops English too
+    strict = build("lang_id", {"languages": ["en", "de"], "min_score": min(s[0], s[2]) + 1e-6})
+    assert not all(strict.keep(scores)[0][[0, 2]])
+
+
+def test_lang_id_any_language_when_list_empty(no_network):
+    op = build("lang_id", {"languages": [], "min_score": 0.3})
+    kept, lineage = apply_filter(op, table(list(SENTENCES.values())))
+    assert kept.num_rows == 4 and lineage.num_rows == 0
+
+
+def test_luhn():
+    assert luhn_ok("4111 1111 1111 1111") and luhn_ok("5500-0000-0000-0004") and luhn_ok("378282246310005")
+    assert not luhn_ok("4111 1111 1111 1112") and not luhn_ok("1234") and not luhn_ok("12345678901234567890")
+
+
+def test_pii_redact_each_kind_and_not_lookalikes():
+    texts = [
+        "Write to jane.roe@example.co.uk or call (555) 123-4567 or +44 20 7946 0958.",
+        "Host 10.0.0.12 and fe80:0:0:0:202:b3ff:fe1e:8329 paid with 4111 1111 1111 1111.",
+        "Python 3.11.2 was released on 2023-10-15 at 12:30:45; order 4111 1111 1111 1112.",
+        "No personal data in this sentence.",
+    ]
+    out, lineage = apply_mapper(build("pii_redact"), table(texts))
+    assert out.column("text").to_pylist() == [
+        "Write to <EMAIL> or call <PHONE> or <PHONE>.",
+        "Host <IP> and <IP> paid with <CREDIT_CARD>.",
+        texts[2],
+        texts[3],
+    ]
+    assert out.column("pii_redactions").to_pylist() == [3, 3, 0, 0]
+    assert sorted(lineage.column("_id").to_pylist()) == [0, 1]
+
+
+def test_pii_kinds_and_replacement_are_params():
+    op = build("pii_redact", {"kinds": ["email"], "replacement": "[{KIND} removed]"})
+    out = op.map(table(["mail a@b.org from 10.0.0.1"]))
+    assert out.column("text").to_pylist() == ["mail [EMAIL removed] from 10.0.0.1"]
+
+
+def test_normalize_unicode_and_whitespace():
+    text = "  Cafe\u0301\u00a0time\u200b!\r\n\r\n\r\n\tNext   line \x07 \n"
+    out = build("normalize").map(table([text]))
+    assert out.column("text").to_pylist() == ["Caf\u00e9 time!\n\nNext line"]
+    nfkc = build("normalize", {"unicode_form": "NFKC"}).map(table(["\ufb01ne x\u00b2"]))
+    assert nfkc.column("text").to_pylist() == ["fine x2"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
+def test_normalize_is_idempotent_and_nfc(texts):
+    op = build("normalize")
+    once = op.map(table(texts))
+    twice = op.map(once)
+    assert once.column("text").equals(twice.column("text"))
+    for t in once.column("text").to_pylist():
+        assert unicodedata.is_normalized("NFC", t) and t == t.strip() and "\r" not in t and "  " not in t
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab@.1234 -:()+x"), max_size=60), min_size=1, max_size=6))
+def test_pii_redaction_keeps_rows_and_is_idempotent(texts):
+    op = build("pii_redact")
+    once = op.map(table(texts))
+    assert once.num_rows == len(texts) and once.column("_id").to_pylist() == list(range(len(texts)))
+    twice = op.map(once.drop_columns(["pii_redactions"]))
+    assert twice.column("text").equals(once.column("text"))
