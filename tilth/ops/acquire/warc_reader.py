@@ -2,12 +2,14 @@
 
 Only `response` records whose HTTP content type is HTML (and, by default, whose status is 2xx) become
 rows; request, metadata and warcinfo records are normal WARC content and are skipped. A record that cannot
-be parsed, or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the
-rows read before it are kept.
+be parsed, is truncated (fewer bytes than its Content-Length), or a file whose gzip/WARC framing breaks, is
+quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
+records at all is quarantined whole (line 0). warcio prints its own warnings about junk between records.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -48,7 +50,7 @@ class WarcReader(DocFileReader):
         cols = ["url", "date", "status", "title", "text"] + (["html"] if p.keep_html else [])
         rows: dict[str, list] = {c: [] for c in cols}
         records: list[int] = []
-        number = 0
+        number, broken = 0, False
         with open(path, "rb") as fh:
             it = iter(ArchiveIterator(fh))
             while True:
@@ -58,6 +60,14 @@ class WarcReader(DocFileReader):
                     break
                 except Exception as e:  # warcio raises several types for broken framing; none may crash a run
                     yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}", "")
+                    broken = True
+                    break
+                if record.rec_type is None:  # only blank lines left: warcio yields an empty pseudo-record
+                    continue
+                if record.format != "warc":  # warcio falls back to parsing junk as legacy ARC headers
+                    yield Quarantined(path, number + 1, f"record {number + 1} is not a WARC record (parsed as {record.format!r})",
+                                      _head(path) if number == 0 else "")
+                    broken = True
                     break
                 number += 1
                 try:
@@ -75,6 +85,8 @@ class WarcReader(DocFileReader):
                     if p.limit and len(records) >= p.limit:
                         return
                     rows, records = {c: [] for c in cols}, []
+        if number == 0 and not broken and os.path.getsize(path) > 0:
+            yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
         if records or number == 0:
             yield self._table(rows, path, records)
 
@@ -88,6 +100,9 @@ class WarcReader(DocFileReader):
         if self.params.only_ok and not 200 <= status < 300:
             return None
         data = record.content_stream().read()
+        missing = getattr(record.raw_stream, "limit", 0)
+        if missing:  # warcio returns a truncated block without complaint; the WARC Content-Length knows
+            raise EOFError(f"record truncated: {missing} of {record.length} bytes missing")
         url = record.rec_headers.get_header("WARC-Target-URI")
         doc = extract_html(data, url=url, favor=self.params.favor)
         row = {"url": url, "date": record.rec_headers.get_header("WARC-Date"), "status": status,
@@ -113,3 +128,8 @@ def _charset(record) -> str | None:
             except LookupError:
                 return None
     return None
+
+
+def _head(path: str) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(200).decode("utf-8", "replace")
