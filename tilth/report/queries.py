@@ -33,7 +33,6 @@ class StepInfo:
     path: str
     stats: dict[str, Any]
     op: Operator | None = None  # rebuilt from the recipe (params, thresholds), when possible
-    input_view: str | None = None
     columns: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)  # integer or floating columns: the ones to histogram
 
@@ -47,7 +46,8 @@ def run_info(ws: Workspace, run: str) -> dict[str, Any]:
 
 
 def _rebuild_ops(recipe_yaml: str) -> list[Operator | None]:
-    """Operators of the recipe's steps (index 1..n), so the report knows params and thresholds."""
+    """Operators of the recipe's steps (index 1..n), so the report knows params and thresholds. A step whose
+    operator cannot be rebuilt (plugin gone, operator renamed) is None: its figures lose thresholds, no more."""
     from tilth.ops.registry import build, load_plugin
 
     try:
@@ -85,8 +85,7 @@ def steps(ws: Workspace, run: str) -> list[StepInfo]:
         schema = ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").schema
         numeric = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
         stats = {k: v for k, v in r.items() if k not in ("step_index", "step", "operator", "kind", "path")}
-        out.append(StepInfo(i, r["step"], r["operator"], r["kind"], view, r["path"], stats, op,
-                            out[-1].view if out else None, schema.names, numeric))
+        out.append(StepInfo(i, r["step"], r["operator"], r["kind"], view, r["path"], stats, op, schema.names, numeric))
     return out
 
 
