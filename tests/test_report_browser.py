@@ -92,7 +92,8 @@ def test_demo_recipe_report_loads_in_chromium(tmp_path):
     recipe = demo_recipe(corpus, tmp_path / "exports").model_copy(update={"workers": 1})
     res = run_recipe(recipe, tmp_path / "ws", progress=False)
     ops = [build(s.op, s.params) for s in recipe.steps]
-    # a histogram per filter score and per sample metric, plus funnel, drops per reason and domains
-    figures = sum(len(op.output_columns()) for op in ops if op.kind == "filter" or op.name == "sample_metrics")
+    # a histogram per filter score and per evaluate-mapper column, plus funnel, drops per reason and domains
+    figures = sum(len(op.output_columns()) for op in ops
+                  if op.kind == "filter" or (op.kind == "mapper" and op.category == "evaluate"))
     expected = figures + 1 + any(s.dropped for s in res.steps) + 1
     assert images_loaded(res.report, tmp_path) == (expected, expected)
