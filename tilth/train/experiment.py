@@ -26,7 +26,7 @@ class ExperimentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "compare"
-    benchmark: str = "synthetic"  # "synthetic" or "dataset" (then base.dataset names a workspace table)
+    benchmark: str = "synthetic"  # "synthetic", "realtext", or "dataset" (base.dataset names a table)
     docs_per_domain: int = 64
     doc_chars: int = 2000
     seeds: list[int] = [0, 1, 2]
@@ -51,6 +51,13 @@ def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
         base.update(dataset=name, tokenizer="byte")
         base.setdefault("eval_skip", synthetic.EVAL_SKIP)
         floors = synthetic.floors()
+    elif cfg.benchmark == "realtext":
+        from tilth.train import realtext
+
+        name = f"local_text_{cfg.docs_per_domain}x{cfg.doc_chars}"
+        if name not in set(ws.datasets().column("name").to_pylist()):
+            realtext.write_dataset(ws, name, docs_per_domain=cfg.docs_per_domain, doc_chars=cfg.doc_chars)
+        base["dataset"] = name
     for s, over in cfg.strategies.items():
         clash = [f for f in BUDGET_FIELDS if f in over]
         if clash:

