@@ -176,6 +176,10 @@ def test_operator_metadata_contract_holds_for_every_operator():
         assert m["description"] and m["category"] in ("acquire", "process", "rewrite", "evaluate"), m["name"]
         for p in m["params"]:
             assert p["description"], f"{m['name']}.{p['name']} has no description"
+        if not any(p["required"] for p in m["params"]):
+            # regression: a `{n}` column template that is no parameter crashed validation of any recipe using it
+            op = cls()
+            assert all(isinstance(c, str) and "{" not in c for c in op.input_columns() + op.output_columns()), m["name"]
 
 
 def test_stdlib_fixture_is_real_text():

@@ -114,7 +114,11 @@ class Operator:
     # -- metadata ------------------------------------------------------------------------------------
     def _fmt(self, cols: tuple[str, ...]) -> list[str]:
         values = self.params.model_dump()
-        return [c.format(**values) for c in cols]
+        try:
+            return [c.format(**values) for c in cols]
+        except KeyError as e:
+            raise TypeError(f"{self.name}: column template {cols} names {e}, which is not a parameter; "
+                            "override input_columns()/output_columns() for computed names") from None
 
     def input_columns(self) -> list[str]:
         return self._fmt(self.inputs)

@@ -51,6 +51,13 @@ class GopherRepetitionFilter(Filter):
     )
     Params = GopherRepetitionParams
 
+    def output_columns(self) -> list[str]:
+        """One top/dup column per configured n (the class-level `outputs` shows the pattern)."""
+        p = self.params
+        return (["rep_dup_para_frac", "rep_dup_para_char_frac", "rep_dup_line_frac", "rep_dup_line_char_frac"]
+                + [f"rep_top_{n}gram_frac" for n in sorted(p.top_n_grams)]
+                + [f"rep_dup_{n}gram_frac" for n in sorted(p.dup_n_grams)] + ["rep_chars"])
+
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
         p = self.params
         text = text_column(batch, p.text_field)
