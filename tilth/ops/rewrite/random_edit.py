@@ -9,7 +9,7 @@ Shared behaviour (`RuleAugment`):
   worker, and a re-run gives the same rows.
 - `where_column` / `where_min`: only rows whose column is >= where_min are augmented ("only the hard
   problems"); rows with a null there are not.
-- A variant identical to its parent (nothing could be edited) is not emitted.
+- A variant identical to its parent (nothing could be edited) or to an earlier variant is not emitted.
 """
 
 from __future__ import annotations
@@ -75,15 +75,17 @@ class RuleAugment(Generator):
         ids = batch.column("_id").to_numpy()
         texts = batch.column(p.text_field).to_pylist()
         rows, new_texts, parents, new_ids = [], [], [], []
-        for k in range(p.n_variants):
-            salt = self._salt(k)
-            for i in np.flatnonzero(self.eligible(batch)):
-                text = texts[i]
-                if not text:
-                    continue
+        salts = [self._salt(k) for k in range(p.n_variants)]
+        for i in np.flatnonzero(self.eligible(batch)):  # row-major: a parent's variants follow each other
+            text = texts[i]
+            if not text:
+                continue
+            seen = {text}
+            for k, salt in enumerate(salts):
                 out = self.edit(text, self.rng(ids[i], k))
-                if out == text:
-                    continue
+                if out in seen:
+                    continue  # unchanged, or the same as an earlier variant
+                seen.add(out)
                 rows.append(i)
                 new_texts.append(out)
                 parents.append(ids[i])

@@ -1,11 +1,12 @@
 """Rule-based augmentation: replace random words by WordNet synonyms (EDA's synonym replacement).
 
 WordNet comes from Debian's `wordnet-base` (/usr/share/wordnet/{index,data}.{noun,verb,adj,adv}), read
-by the small parser below: a word's synonyms are the other lemmas of its most frequent `senses` synsets in
-its dominant part of speech (index files list synsets by sense frequency; data files are addressed by byte
-offset). Without a POS tagger the first sense is the safest choice. Function words, words shorter than 3
-letters, proper-noun synonyms and (unless `allow_phrases`) multi-word synonyms are never used, and the
-replacement copies the original's capitalisation.
+by the small parser below: a word's synonyms are the other lemmas of its `senses` most frequent synsets in
+its dominant part of speech, the one with most corpus-tagged senses (index files list synsets by sense
+frequency; data files are addressed by byte offset). Without a POS tagger, the dominant part of speech
+and first sense are the safest choice. Function words, words shorter than 3 letters, synonyms that are
+proper nouns, numerals or hyphenated, and (unless `allow_phrases`) multi-word synonyms are never used;
+the replacement copies the original's capitalisation.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def load_wordnet(directory: str | None = None, senses: int = 1) -> WordNet:
 
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# Usable synonyms: lower-case letters only (no proper nouns, numerals like "4", hyphenations), or phrases of such.
+_PLAIN = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*$")
 
 
 class SynonymParams(AugmentParams):
@@ -134,7 +137,7 @@ class SynonymSubstitute(RuleAugment):
         if word[0].isupper() and word[1:].islower() is False:
             return ()
         return tuple(s for s in self.wordnet.synonyms(word)
-                     if s.lower() == s and (self.params.allow_phrases or " " not in s) and "-" not in s)
+                     if _PLAIN.match(s) and (self.params.allow_phrases or " " not in s))
 
     def edit(self, text: str, rng: np.random.Generator) -> str:
         spans = [(m.start(), m.end(), c) for m in _WORD.finditer(text) if (c := self.candidates(m.group()))]
