@@ -79,6 +79,20 @@ def test_doremi_lambda_pools_the_whole_window_not_one_batch():
     np.testing.assert_allclose(m.average, first, rtol=1e-12)
 
 
+def test_doremi_smoothed_alpha_carries_into_the_next_update():
+    m = DoReMi(eta=1.0, smoothing=0.1)
+    m.setup(2)
+    m.observe(0, doremi_batch())
+    m.update(0, None)
+    a1 = m.weights.copy()
+    m.observe(1, doremi_batch())
+    m.update(1, None)
+    raw = a1 * np.exp([2.5 / 4, 0.0])
+    a2 = 0.9 * raw / raw.sum() + 0.05
+    np.testing.assert_allclose(m.weights, a2, rtol=1e-12)
+    np.testing.assert_allclose(m.average, (a1 + a2) / 2, rtol=1e-12)
+
+
 def test_odm_exp3_update_matches_hand_computation():
     m = ODM(alpha=0.9)
     m.setup(2)

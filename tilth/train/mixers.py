@@ -52,12 +52,12 @@ class DoReMi(Mixer):
     """DoReMi (Xie et al., 2023), online form. Per update, over all steps since the previous update:
 
         λ_i = Σ_{x∈D_i} Σ_j max(ℓ_θ(x_j) − ℓ_ref(x_j), 0) / Σ_{x∈D_i} |x|    (per-token excess loss)
-        α_i ← α_i · exp(η λ_i) / Σ_k α_k · exp(η λ_k)
-        w   = (1 − c) α + c / K,   ᾱ = mean of w over updates (the paper's output weights)
+        α ← (1 − c) · α ⊙ exp(η λ) / Σ_k α_k exp(η λ_k) + c / K    (smoothed α carries over)
+        ᾱ = mean of α over updates (the paper's output weights)
 
     Defaults follow the paper: η = 1, c = 1e-3, α₀ uniform. λ accumulates over the window between updates
     (not one batch), and only domain i's own rows of each mixed batch count towards λ_i. The next batches
-    are sampled with `use`: "current" (w) or "average" (ᾱ). Needs a reference model (`reference:`).
+    are sampled with `use`: "current" (α) or "average" (ᾱ). Needs a reference model (`reference:`).
     """
 
     default_schedule = Schedule(warmup=0, every=1)
@@ -70,7 +70,7 @@ class DoReMi(Mixer):
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)
-        self.log_alpha = np.zeros(n_domains)
+        self.alpha = np.full(n_domains, 1.0 / n_domains)
         self.avg_sum = np.zeros(n_domains)
         self.n_updates = 0
         self._reset()
@@ -87,8 +87,9 @@ class DoReMi(Mixer):
 
     def update(self, step: int, signals) -> None:
         lam = self.excess / np.maximum(self.tokens, 1)
-        self.log_alpha += self.eta * lam
-        w = (1 - self.c) * softmax(self.log_alpha) + self.c / self.n
+        # α_t = (1 − c)·normalise(α_{t−1} ⊙ exp(ηλ)) + c/K: the smoothed α carries over, as in Algorithm 1
+        w = (1 - self.c) * softmax(np.log(self.alpha) + self.eta * lam) + self.c / self.n
+        self.alpha = w
         self.avg_sum += w
         self.n_updates += 1
         self.current = w
