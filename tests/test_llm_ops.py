@@ -17,6 +17,7 @@ DOCS = [
 
 
 def run_twice(tmp_path, steps: str, rows=DOCS, name="llm") -> tuple[list[dict], Workspace]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     data = write_jsonl(tmp_path / "in.jsonl", rows)
     outputs = []
     for run in (f"{name}_first", f"{name}_second"):

@@ -30,11 +30,50 @@ def load(model_path: str | Path | None = None):
     with _LOCK:
         if key not in _MODELS:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-            model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
+            converted = _converted_dir(path)
+            if (converted / "config.json").exists():
+                tok = AutoTokenizer.from_pretrained(converted)
+                model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.float32)
+            else:
+                tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+                model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
+                _save_converted(tok, model, converted)
             model.eval()
             _MODELS[key] = (tok, model)
         return _MODELS[key]
+
+
+def _converted_dir(path: Path) -> Path:
+    """Dequantising a GGUF takes tens of seconds; the result is kept as safetensors for the next process."""
+    import hashlib
+    import os
+
+    st = path.stat()
+    tag = hashlib.sha256(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    base = Path(os.environ.get("TILTH_MODEL_CACHE", Path.home() / ".cache" / "tilth" / "models"))
+    return base / f"{path.stem}-{tag}"
+
+
+def _save_converted(tok, model, target: Path) -> None:
+    import os
+    import shutil
+
+    from safetensors.torch import save_file
+
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        config = model.config.to_dict()
+        config.pop("quantization_config", None)  # the weights are plain float32 now
+        (tmp / "config.json").write_text(__import__("json").dumps(config))
+        state = {k: v.contiguous() for k, v in model.state_dict().items()}
+        if getattr(model.config, "tie_word_embeddings", False):
+            state.pop("lm_head.weight", None)
+        save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        tok.save_pretrained(tmp)
+        os.replace(tmp, target)  # atomic: a concurrent converter either wins or finds it done
+    except (OSError, ValueError):
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
