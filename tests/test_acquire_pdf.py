@@ -75,3 +75,10 @@ def test_document_shards_group_files_and_batches_split_rows(pdf_dir):
     parts = [x.num_rows for s in reader.shards() for x in reader.read(s) if not isinstance(x, Quarantined)]
     assert parts == [1, 1]
     assert guess_reader(str(pdf_dir / "report.pdf")) == "read_pdf" and guess_reader(str(pdf_dir)) == "read_pdf"
+
+
+def test_a_shard_of_broken_files_still_yields_the_columns(pdf_dir):
+    reader = build("read_pdf", {"path": str(pdf_dir / "broken.pdf")})
+    items = list(reader.read(reader.shards()[0]))
+    assert isinstance(items[0], Quarantined) and items[1].num_rows == 0
+    assert items[1].column_names == ["_id", "path", "page", "n_pages", "title", "text"]

@@ -119,3 +119,14 @@ def test_recipe_reads_a_warc_directory_by_extension(tmp_path):
     assert [s.rows_out for s in res.steps] == [len(pages) + 1, len(pages) + 1]
     urls = Workspace(tmp_path / "ws").sql("SELECT url FROM w ORDER BY url").column("url").to_pylist()
     assert urls == sorted([u for u, _, _ in pages] + [pages[0][0]])
+
+
+def test_limit_counts_rows_across_batches_and_empty_files_still_show_columns(tmp_path):
+    recs, pages = crawl_records()
+    (tmp_path / "a.warc.gz").write_bytes(b"".join(recs))
+    rows, _ = read_all(build("read_warc", {"path": str(tmp_path), "batch_size": 1, "limit": 2}))
+    assert [r["url"] for r in rows] == [u for u, _, _ in pages[:2]]
+    (tmp_path / "b.warc.gz").write_bytes(b"".join(recs[-3:]))  # a 404, a redirect and an image: no rows
+    reader = build("read_warc", {"path": str(tmp_path / "b.warc.gz")})
+    (empty,) = list(reader.read(reader.shards()[0]))
+    assert empty.num_rows == 0 and empty.column_names == ["_id", "url", "date", "status", "title", "text"]

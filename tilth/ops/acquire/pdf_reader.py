@@ -44,6 +44,7 @@ class PdfReader(DocFileReader):
 
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
         rows: list[tuple[str, int, int, str | None, str]] = []
+        yielded = False
         for path in shard:
             for item in self._read_file(path):
                 if isinstance(item, Quarantined):
@@ -52,8 +53,8 @@ class PdfReader(DocFileReader):
                 rows.append(item)
                 if len(rows) >= self.params.batch_size:
                     yield self._table(rows)
-                    rows = []
-        if rows or not shard:
+                    rows, yielded = [], True
+        if rows or not yielded:  # an empty table still tells validation (peek) the reader's columns
             yield self._table(rows)
 
     def _table(self, rows: list[tuple[str, int, int, str | None, str]]) -> pa.Table:

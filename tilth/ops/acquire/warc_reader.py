@@ -50,7 +50,7 @@ class WarcReader(DocFileReader):
         cols = ["url", "date", "status", "title", "text"] + (["html"] if p.keep_html else [])
         rows: dict[str, list] = {c: [] for c in cols}
         records: list[int] = []
-        number, broken = 0, False
+        number, kept, broken, yielded = 0, 0, False, False
         with open(path, "rb") as fh:
             it = iter(ArchiveIterator(fh))
             while True:
@@ -80,14 +80,16 @@ class WarcReader(DocFileReader):
                 for c in cols:
                     rows[c].append(row[c])
                 records.append(number - 1)
-                if len(records) >= p.batch_size or (p.limit and len(records) >= p.limit):
+                kept += 1
+                at_limit = p.limit is not None and kept >= p.limit
+                if len(records) >= p.batch_size or at_limit:
                     yield self._table(rows, path, records)
-                    if p.limit and len(records) >= p.limit:
+                    if at_limit:
                         return
-                    rows, records = {c: [] for c in cols}, []
+                    rows, records, yielded = {c: [] for c in cols}, [], True
         if number == 0 and not broken and os.path.getsize(path) > 0:
             yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
-        if records or number == 0:
+        if records or not yielded:  # an empty table still tells validation (peek) the reader's columns
             yield self._table(rows, path, records)
 
     def _row(self, record) -> dict | None:
