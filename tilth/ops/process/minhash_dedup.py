@@ -1,0 +1,167 @@
+"""MinHash-LSH near-duplicate removal: word n-gram shingles, MinHash, banded LSH, verification by
+estimated Jaccard, and connected components so chains of near duplicates keep a single row.
+
+Per part (in workers): shingle hashes -> (num_perm) MinHash -> `bands` band hashes, written to the
+signature parquet with the 32-bit tail of the signature for verification. Globally (driver, DuckDB over
+those files, spilling to `work_dir`): rows sharing a (band, bucket) become candidate pairs, candidates are
+kept if their signatures agree on >= threshold of the positions, then a vectorised union-find merges them;
+the first row of each component in dataset order is kept and every other row records it as duplicate_of.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from pydantic import Field, model_validator
+
+from tilth.ops.base import Deduplicator, Params, Resources
+from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, permutations
+from tilth.ops.process.dedup_shingles import shingle_hashes
+from tilth.ops.process.dedup_unionfind import components
+from tilth.ops.process.text_utils import text_column
+from tilth.ops.registry import register
+
+
+class MinHashParams(Params):
+    text_field: str = Field("text", description="Column holding the text.")
+    threshold: float = Field(0.8, gt=0, le=1, description="Drop a row if its estimated Jaccard similarity "
+                             "with a row kept earlier (directly or through a chain) is >= threshold.")
+    ngram: int = Field(5, ge=1, le=8, description="Words per shingle.")
+    num_perm: int = Field(128, ge=8, le=1024, description="MinHash permutations (signature length).")
+    bands: int | None = Field(None, ge=1, description="LSH bands; with `rows` unset, chosen from threshold.")
+    rows: int | None = Field(None, ge=1, description="Signature rows per band; set together with `bands`.")
+    fp_weight: float = Field(0.5, ge=0, le=1, description="Weight of false positives when choosing bands x rows.")
+    fn_weight: float = Field(0.5, ge=0, le=1, description="Weight of false negatives when choosing bands x rows.")
+    verify: bool = Field(True, description="Keep an LSH candidate pair only if its full signatures agree "
+                         "on >= threshold of positions (fewer false positives).")
+    lowercase: bool = Field(True, description="Compare text case-insensitively.")
+    seed: int = Field(1, description="Seed of the MinHash permutations.")
+
+    @model_validator(mode="after")
+    def _bands(self):
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("set both bands and rows, or neither")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands*rows ({self.bands * self.rows}) must be <= num_perm ({self.num_perm})")
+        return self
+
+
+@register
+class MinHashDedup(Deduplicator):
+    name = "minhash_dedup"
+    category = "process"
+    description = """Remove near duplicates by MinHash-LSH over word n-gram shingles. Candidate pairs share
+    an LSH band bucket (bands x rows chosen from `threshold`); with `verify` they must also have estimated
+    Jaccard >= threshold. Chains of near duplicates collapse to one kept row (the first in dataset
+    order); each dropped row records that row's `_id` as `duplicate_of`."""
+    inputs = ("{text_field}",)
+    outputs = ()
+    Params = MinHashParams
+    resources = Resources(cpu=1.0, memory_mb=512)
+
+    def band_config(self) -> tuple[int, int]:
+        p = self.params
+        if p.bands is not None:
+            return p.bands, p.rows
+        return optimal_bands(p.threshold, p.num_perm, p.fp_weight, p.fn_weight)
+
+    # -- per part ---------------------------------------------------------------------------------------
+    def signature(self, batch: pa.Table) -> pa.Table:
+        p = self.params
+        n = batch.num_rows
+        text = text_column(batch, p.text_field)
+        sh, doc = shingle_hashes(text, p.ngram, p.lowercase)
+        a, b = permutations(p.num_perm, p.seed)
+        sig = minhash(sh, doc, n, a, b)
+        n_bands, rows = self.band_config()
+        bh = band_hashes(sig, n_bands, rows)
+        has = np.zeros(n, dtype=bool)
+        has[doc] = True
+        offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
+        bands = pa.ListArray.from_arrays(pa.array(offsets), pa.array(bh.ravel()), mask=pa.array(~has))
+        cols = {"bands": bands}
+        if p.verify:
+            tail = (sig >> np.uint64(32)).astype(np.uint32).ravel()
+            cols["sig"] = pa.FixedSizeListArray.from_arrays(pa.array(tail), p.num_perm)
+        return pa.table(cols)
+
+    # -- global -----------------------------------------------------------------------------------------
+    def similar_pairs(self, con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(node, other, estimated jaccard) of the accepted pairs, over the `sig` table of `con`."""
+        p = self.params
+        con.execute(
+            """CREATE TABLE b AS SELECT node, unnest(bands) AS bucket, generate_subscripts(bands, 1) AS band
+               FROM s WHERE bands IS NOT NULL""")
+        # Only rows whose bucket is shared matter; the window functions then run over those alone.
+        con.execute(
+            """CREATE TABLE bb AS SELECT band, bucket, node,
+                 count(*) OVER w AS size, min(node) OVER w AS root, lag(node) OVER (w ORDER BY node) AS prev
+               FROM b SEMI JOIN (SELECT band, bucket FROM b GROUP BY ALL HAVING count(*) > 1) USING (band, bucket)
+               WINDOW w AS (PARTITION BY band, bucket)""")
+        # Buckets of up to 16 rows give every pair; larger ones a star to the first row and a chain, which
+        # keeps the pair count linear while still connecting everything the bucket connects.
+        con.execute(
+            """CREATE TABLE cand AS SELECT DISTINCT u, v FROM (
+                 SELECT x.node AS u, y.node AS v FROM bb x JOIN bb y
+                   ON x.band = y.band AND x.bucket = y.bucket AND x.node < y.node WHERE x.size <= 16
+                 UNION ALL SELECT root, node FROM bb WHERE size > 16 AND node <> root
+                 UNION ALL SELECT prev, node FROM bb WHERE size > 16 AND prev IS NOT NULL)""")
+        us, vs, js = [], [], []
+        if not p.verify:
+            t = con.sql("SELECT u, v FROM cand").to_arrow_table()
+            u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+            return u, v, np.full(u.size, np.nan)
+        reader = con.sql(
+            "SELECT c.u, c.v, x.sig AS su, y.sig AS sv FROM cand c JOIN s x ON x.node = c.u JOIN s y ON y.node = c.v"
+        ).to_arrow_reader(65536)
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            su = _flat(batch.column(2), p.num_perm)
+            sv = _flat(batch.column(3), p.num_perm)
+            est = (su == sv).mean(axis=1)
+            ok = est >= p.threshold - 1e-12
+            us.append(batch.column(0).to_numpy()[ok])
+            vs.append(batch.column(1).to_numpy()[ok])
+            js.append(est[ok])
+        if not us:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(us), np.concatenate(vs), np.concatenate(js)
+
+    def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
+        con = _connect(work_dir)
+        try:
+            con.execute(
+                """CREATE TABLE s AS SELECT (row_number() OVER (ORDER BY _part, _row) - 1)::BIGINT AS node,
+                   _id, _part, bands, {sig} FROM read_parquet(?)""".format(sig="sig" if self.params.verify else "NULL AS sig"),
+                [signature_files])
+            u, v, _ = self.similar_pairs(con)
+            nodes, roots = components(u, v)
+            keep = nodes != roots
+            con.register("comp", pa.table({"node": nodes[keep], "root": roots[keep]}))
+            return con.sql(
+                """SELECT x._id, x._part, y._id AS duplicate_of, 'near duplicate (minhash)' AS reason
+                   FROM comp c JOIN s x ON x.node = c.node JOIN s y ON y.node = c.root"""
+            ).to_arrow_table()
+        finally:
+            con.close()
+
+
+def _flat(col: pa.Array, k: int) -> np.ndarray:
+    """A (fixed-size) list column of k uint32 values per row as an (n, k) numpy array."""
+    if col.offset:
+        col = pa.concat_arrays([col])
+    return col.flatten().to_numpy().reshape(-1, k)
+
+
+def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to work_dir, so the global pass is bounded in memory."""
+    tmp = Path(work_dir) / "_dedup_tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
