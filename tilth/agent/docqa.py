@@ -65,7 +65,9 @@ def operator_passages() -> list[Passage]:
 class DocQA:
     def __init__(self, docs_dir: Path = DOCS_DIR, use_embeddings: bool = True, chat: Chat | None = None):
         self.passages = doc_passages(docs_dir) + operator_passages()
-        self.index = HybridIndex([f"{p.title}. {p.text}" for p in self.passages], use_embeddings=use_embeddings)
+        # a section heading says what the section is about: weigh it like three mentions in the text
+        self.index = HybridIndex([f"{p.title}. {p.title}. {p.title}. {p.text}" for p in self.passages],
+                                 use_embeddings=use_embeddings)
         self.chat = chat
 
     def search(self, question: str, k: int = 3) -> list[tuple[Passage, float]]:
@@ -90,7 +92,7 @@ def extract(question: str, hits: list[tuple[Passage, float]], max_sentences: int
     scored = []
     for rank, (p, score) in enumerate(hits):
         for j, sent in enumerate(re.split(r"(?<=[.!?])\s+|\n{2,}|\n(?=[-*|`] )", p.text)):
-            sent = sent.strip()
+            sent = " ".join(sent.split())
             if len(sent) < 15:
                 continue
             overlap = len(q & set(tokenize(sent)))

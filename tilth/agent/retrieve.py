@@ -33,9 +33,11 @@ def tokenize(text: str) -> list[str]:
 
 def _stem(t: str) -> str:
     """A tiny suffix stripper: enough for duplicates/duplicate, filtering/filter, statistics/statistic."""
-    for suf in ("ations", "ation", "ing", "ies", "es", "s", "ed"):
+    for suf in ("ations", "ation", "ities", "ity", "ates", "ated", "ate", "ing", "ies", "es", "s", "ed"):
         if len(t) > len(suf) + 3 and t.endswith(suf):
             return t[: -len(suf)] + ("y" if suf == "ies" else "")
+    if len(t) > 7 and t.endswith("ally"):  # semantically -> semantic
+        return t[:-4]
     return t
 
 

@@ -92,8 +92,10 @@ def run_sample(plan: Plan, steps: int | None = None):
 
     with tempfile.TemporaryDirectory(prefix="tilth-agent-dry-") as tmp:
         quiet = Console(file=io.StringIO())
-        result = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False,
-                        console=quiet).run()
+        runner = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False,
+                        console=quiet)
+        runner.write_html_report = False  # a throw-away run on 20 rows needs no HTML report
+        result = runner.run()
         parts = list_parts(result.steps[-1].directory)
         rows = [r for p in parts for r in pq.read_table(p).to_pylist()]
         return result, rows

@@ -89,6 +89,8 @@ def step_key(prev: str, op: Operator) -> str:
 
 
 class Runner:
+    write_html_report = True  # False for throw-away runs, e.g. the Data Agent's dry runs on a 20-row sample
+
     def __init__(self, recipe: Recipe, workspace: Workspace | str | Path | None = None,
                  executor: Executor | str | None = None, progress: bool = True, console: Console | None = None):
         self.recipe = recipe
@@ -146,6 +148,8 @@ class Runner:
                 self.executor.close()
                 self.executor = None
         result.seconds = time.perf_counter() - t0
+        if not self.write_html_report:
+            return result
         try:  # the report is written for every run; a report problem warns but never fails a finished run
             from tilth.report import write_report
 

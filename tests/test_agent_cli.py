@@ -1,0 +1,52 @@
+"""`tilth agent` end to end on a math QA file (the paper's example) and `tilth ask`, through the real CLI.
+
+This uses the whole registry as it is, so it asserts what any registry must give: a validated recipe
+with a deduplicator that removed the planted copies, the dataset, and a report that agrees with it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tilth.agent.eval.mathqa import make_math_qa
+from tilth.cli import app
+from tilth.ops import registry
+from tilth.pipeline.recipe import Recipe
+from tilth.pipeline.validate import validate
+
+PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
+         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
+
+
+def test_paper_example_end_to_end_offline(tmp_path, monkeypatch):
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "math.jsonl"
+    counts = make_math_qa(data, n=60, duplicates=6, junk=4)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", PAPER, "--data", str(data), "--yes", "--no-embed",
+                                   "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    recipe = Recipe.from_yaml(out / "recipe.yaml")
+    assert validate(recipe)[2] == []
+    kinds = [registry.get(s.op).kind for s in recipe.steps]
+    assert "deduplicator" in kinds
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["validation"]["ok"] and rep["validation"]["dry_run"] and rep["planner"] == "offline"
+    rows = [json.loads(line) for line in open(out / "dataset.jsonl")]
+    assert rep["stats"]["rows"] == len(rows) == rep["run"]["steps"][-1]["rows_out"]
+    dedup = next(s for s in rep["run"]["steps"] if registry.get(s["step"].split("_", 1)[1]).kind == "deduplicator")
+    assert dedup["dropped"] >= counts["duplicates"]
+    originals = [r for r in rows if r.get("_parent_id") is None]
+    assert len({r["text"] for r in originals}) == len(originals)  # no duplicate survives among the originals
+    assert (out / "report.md").read_text().startswith("# Data Agent report")
+    assert (tmp_path / "ws" / "agent" / "skills" / f"{recipe.name}.yaml").exists()
+
+
+def test_ask_cites_sources():
+    res = CliRunner().invoke(app, ["ask", "how is a plan validated before I review it?", "--no-embed", "--json"])
+    assert res.exit_code == 0, res.output
+    ans = json.loads(res.output)
+    assert "docs/agent.md#validation" in ans["citations"]
+    assert "[docs/agent.md#validation]" in ans["answer"]
