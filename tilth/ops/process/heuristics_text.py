@@ -33,6 +33,12 @@ _ABBREV = (
 )
 _RUN = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥]"""
 _KEEP = "\ue000"  # private-use placeholder protecting a period from the suffix rules
+_URL = (r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)|^[^@\s]+@[^@\s]+\.[A-Za-z]+$"
+        r"|^[\pL\d][\pL\d-]*(?:\.[\pL\d-]+)*\.[A-Za-z]{2,63}$")
+# "don't" -> do n't, "I'm" -> I 'm, "it's" -> it 's
+_CONTRACTION = r"(\pL)([nN]['’][tT]|['’](?:[mM]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[sS]))$"
+# hyphens and , : / = < > between a letter/digit and a letter; lower.Upper; digit-operator-digit
+_INFIX = r"([\pL\d])(--?-?|[–—~,:/=<>])(\pL)|(\p{Ll})(\.)(\p{Lu})|(\d)([+\-*^])(\d)"
 PUNCT_TOKEN = r"^[\p{P}$+<=>^`|~\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+$"
 
 
@@ -50,19 +56,19 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     toks = pc.utf8_split_whitespace(t)
     doc = parents(toks)
     flat = pc.list_flatten(toks)
-    # URLs and e-mail addresses stay whole; other tokens get the infix and contraction rules
-    url = pc.match_substring_regex(flat, r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)|^[^@\s]+@[^@\s]+\.[A-Za-z]+$"
-                                   r"|^[\pL\d][\pL\d-]*(?:\.[\pL\d-]+)*\.[A-Za-z]{2,63}$")
-    f = flat
-    f = pc.replace_substring_regex(f, r"(\pL)([nN]['’][tT])$", "\\1 \\2")
-    f = pc.replace_substring_regex(f, r"(\pL)(['’](?:[mM]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[sS]))$", "\\1 \\2")
-    f = pc.replace_substring_regex(f, r"([\pL\d])(--?-?|[–—~,:/=<>])(\pL)", "\\1 \\2 \\3")
-    f = pc.replace_substring_regex(f, r"(\p{Ll})\.(\p{Lu})", "\\1 . \\2")
-    f = pc.replace_substring_regex(f, r"(\d)([+\-*^])(\d)", "\\1 \\2 \\3")
+    # Inner rules (contractions, infixes, punctuation runs) only concern tokens with a non-alphanumeric
+    # character, so only those go through the per-token regexes; URLs and e-mail addresses stay whole.
+    inner = pc.match_substring_regex(flat, r"[^\pL\d]")
+    url = pc.match_substring_regex(flat, _URL)
+    todo = pc.and_not(inner, url)
+    f = flat.filter(todo)
+    f = pc.replace_substring_regex(f, _CONTRACTION, "\\1 \\2")
+    f = pc.replace_substring_regex(f, _INFIX, "\\1\\4\\7 \\2\\5\\8 \\3\\6\\9")
     # a run made only of prefix/suffix punctuation ("====", "``)") is peeled one character at a time
     run = pc.match_substring_regex(f, "^" + _RUN + "+$")
-    f = pc.if_else(run, pc.replace_substring_regex(f, "(.)", "\\1 "), f)
-    f = pc.if_else(url, flat, f)
+    if pc.any(run).as_py():
+        f = pc.replace_with_mask(f, run, pc.replace_substring_regex(f.filter(run), "(.)", "\\1 "))
+    f = pc.replace_with_mask(flat, todo, f)
     f = pc.replace_substring(f, _KEEP, ".")
     sub = pc.utf8_split_whitespace(f)
     out = pc.list_flatten(sub)
