@@ -11,6 +11,7 @@ the first row of each component in dataset order is kept and every other row rec
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import numpy as np
@@ -33,10 +34,13 @@ class MinHashParams(Params):
     num_perm: int = Field(128, ge=8, le=1024, description="MinHash permutations (signature length).")
     bands: int | None = Field(None, ge=1, description="LSH bands; with `rows` unset, chosen from threshold.")
     rows: int | None = Field(None, ge=1, description="Signature rows per band; set together with `bands`.")
-    fp_weight: float = Field(0.5, ge=0, le=1, description="Weight of false positives when choosing bands x rows.")
-    fn_weight: float = Field(0.5, ge=0, le=1, description="Weight of false negatives when choosing bands x rows.")
-    verify: bool = Field(True, description="Keep an LSH candidate pair only if its full signatures agree "
-                         "on >= threshold of positions (fewer false positives).")
+    fp_weight: float = Field(0.05, ge=0, le=1, description="Weight of false positives when choosing bands x "
+                             "rows; low by default because verification removes false candidates.")
+    fn_weight: float = Field(0.95, ge=0, le=1, description="Weight of false negatives when choosing bands x rows.")
+    verify: Literal["exact", "signature", "none"] = Field(
+        "exact", description="Which LSH candidate pairs to accept: exact: true Jaccard of the shingle sets "
+        ">= threshold (stores 4 bytes per shingle in the signature files); signature: estimated Jaccard "
+        "(share of equal MinHash values) >= threshold; none: every candidate.")
     lowercase: bool = Field(True, description="Compare text case-insensitively.")
     seed: int = Field(1, description="Seed of the MinHash permutations.")
 
@@ -83,9 +87,16 @@ class MinHashDedup(Deduplicator):
         offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
         bands = pa.ListArray.from_arrays(pa.array(offsets), pa.array(bh.ravel()), mask=pa.array(~has))
         cols = {"bands": bands}
-        if p.verify:
+        if p.verify == "signature":
             tail = (sig >> np.uint64(32)).astype(np.uint32).ravel()
             cols["sig"] = pa.FixedSizeListArray.from_arrays(pa.array(tail), p.num_perm)
+        elif p.verify == "exact":
+            # the distinct 32-bit tails of each document's shingle hashes, sorted
+            key = np.unique((doc.astype(np.uint64) << np.uint64(32)) | (sh >> np.uint64(32)))
+            counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n)
+            offs = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(counts, out=offs[1:])
+            cols["sig"] = pa.LargeListArray.from_arrays(pa.array(offs), pa.array(key.astype(np.uint32)))
         return pa.table(cols)
 
     # -- global -----------------------------------------------------------------------------------------
@@ -110,7 +121,7 @@ class MinHashDedup(Deduplicator):
                  UNION ALL SELECT root, node FROM bb WHERE size > 16 AND node <> root
                  UNION ALL SELECT prev, node FROM bb WHERE size > 16 AND prev IS NOT NULL)""")
         us, vs, js = [], [], []
-        if not p.verify:
+        if p.verify == "none":
             t = con.sql("SELECT u, v FROM cand").to_arrow_table()
             u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
             return u, v, np.full(u.size, np.nan)
@@ -120,9 +131,10 @@ class MinHashDedup(Deduplicator):
         for batch in reader:
             if batch.num_rows == 0:
                 continue
-            su = _flat(batch.column(2), p.num_perm)
-            sv = _flat(batch.column(3), p.num_perm)
-            est = (su == sv).mean(axis=1)
+            if p.verify == "exact":
+                est = _set_jaccard(batch.column(2), batch.column(3))
+            else:
+                est = (_flat(batch.column(2), p.num_perm) == _flat(batch.column(3), p.num_perm)).mean(axis=1)
             ok = est >= p.threshold - 1e-12
             us.append(batch.column(0).to_numpy()[ok])
             vs.append(batch.column(1).to_numpy()[ok])
@@ -136,7 +148,8 @@ class MinHashDedup(Deduplicator):
         try:
             con.execute(
                 """CREATE TABLE s AS SELECT (row_number() OVER (ORDER BY _part, _row) - 1)::BIGINT AS node,
-                   _id, _part, bands, {sig} FROM read_parquet(?)""".format(sig="sig" if self.params.verify else "NULL AS sig"),
+                   _id, _part, bands, {sig} FROM read_parquet(?)""".format(
+                    sig="NULL AS sig" if self.params.verify == "none" else "sig"),
                 [signature_files])
             u, v, _ = self.similar_pairs(con)
             nodes, roots = components(u, v)
@@ -155,6 +168,21 @@ def _flat(col: pa.Array, k: int) -> np.ndarray:
     if col.offset:
         col = pa.concat_arrays([col])
     return col.flatten().to_numpy().reshape(-1, k)
+
+
+def _set_jaccard(a: pa.Array, b: pa.Array) -> np.ndarray:
+    """Exact Jaccard of the sorted distinct uint32 lists a[i], b[i], for all rows at once: tag each value
+    with its row, sort both sides together, and count the values that occur twice."""
+    la = np.diff(a.offsets.to_numpy()).astype(np.int64)
+    lb = np.diff(b.offsets.to_numpy()).astype(np.int64)
+    rows = np.arange(len(a), dtype=np.uint64)
+    va = (np.repeat(rows, la) << np.uint64(32)) | a.flatten().to_numpy().astype(np.uint64)
+    vb = (np.repeat(rows, lb) << np.uint64(32)) | b.flatten().to_numpy().astype(np.uint64)
+    both = np.sort(np.concatenate([va, vb]))
+    dup = both[1:][both[1:] == both[:-1]]
+    inter = np.bincount((dup >> np.uint64(32)).astype(np.int64), minlength=len(a))
+    union = la + lb - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
 def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:

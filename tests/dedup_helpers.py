@@ -1,0 +1,46 @@
+"""Shared helpers for the dedup tests: run a Deduplicator's two phases on in-memory parts, without the
+runner, so property tests can call it hundreds of times cheaply."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tilth.ops.base import Deduplicator
+from tilth.storage.parts import write_part
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+
+def run_dedup(op: Deduplicator, texts: list[str], part_size: int | None = None) -> tuple[pa.Table, list[str]]:
+    """Return (duplicates table, part names); row i gets `_id` = i, parts hold `part_size` rows each."""
+    part_size = part_size or max(1, len(texts))
+    with tempfile.TemporaryDirectory() as d:
+        files, parts = [], []
+        for k, lo in enumerate(range(0, len(texts), part_size)):
+            chunk = texts[lo : lo + part_size]
+            name = f"p{k:05d}"
+            sig = op.signature(pa.table({"text": pa.array(chunk, pa.string())}))
+            sig = sig.add_column(0, "_id", pa.array(np.arange(lo, lo + len(chunk), dtype=np.int64)))
+            sig = sig.add_column(1, "_part", pa.array([name] * len(chunk), pa.string()))
+            sig = sig.add_column(2, "_row", pa.array(np.arange(len(chunk), dtype=np.int64)))
+            path = Path(d) / "sig" / f"{name}.parquet"
+            write_part(sig, path)
+            files.append(str(path))
+            parts.append(name)
+        return op.duplicates(files, d), parts
+
+
+def dropped(op: Deduplicator, texts: list[str], part_size: int | None = None) -> dict[int, int]:
+    """{dropped row: the row it duplicates}."""
+    t, _ = run_dedup(op, texts, part_size)
+    return dict(zip(t.column("_id").to_pylist(), t.column("duplicate_of").to_pylist(), strict=True))
+
+
+def survivors(op: Deduplicator, texts: list[str], part_size: int | None = None) -> list[str]:
+    gone = dropped(op, texts, part_size)
+    return [t for i, t in enumerate(texts) if i not in gone]
