@@ -109,3 +109,20 @@ def test_endpoint_resolution(tmp_path, monkeypatch):
     env.write_for_run(tmp_path, "keyed")  # the key's variable name is stored, never the key
     text = run_endpoint_path(tmp_path, "keyed").read_text()
     assert "MY_KEY" in text and "sk-test" not in text
+
+
+def test_server_exits_when_its_driver_dies():
+    """A driver killed without cleanup must not leave a model server running."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = ("import os; from tilth.llm.server import EmbeddedServer; "
+              "s = EmbeddedServer(parallel=1, threads=1).start(); print(s._proc.pid, flush=True); os._exit(0)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    status = Path(f"/proc/{int(out.stdout.strip())}/status")
+    deadline = time.monotonic() + 10
+    while status.exists() and "zombie" not in status.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not status.exists() or "zombie" in status.read_text()

@@ -1,7 +1,7 @@
 """Prompt templates are files, so users can change wording without touching code.
 
 Lookup order for template `name`: the operator's `prompt_file` parameter, then `$TILTH_PROMPTS_DIR/name.txt`,
-then the built-in `tilth/llm/prompts/name.txt`. Templates use `$field` placeholders (string.Template), so
+then the built-in `tilth/llm/prompt_templates/name.txt`. Templates use `$field` placeholders (string.Template), so
 literal JSON braces in a prompt need no escaping.
 """
 
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from string import Template
 
-BUILTIN_DIR = Path(__file__).parent / "prompts"
+BUILTIN_DIR = Path(__file__).parent / "prompt_templates"
 
 
 def template_path(name: str, override: str | None = None) -> Path:

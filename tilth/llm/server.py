@@ -80,7 +80,7 @@ class EmbeddedServer:
         log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "tilth.llm.server", "--model", str(self.model_path), "--alias", self.alias,
                "--port", str(self.port), "--parallel", str(self.parallel), "--ctx", str(self.ctx_per_slot * self.parallel),
-               "--threads", str(self.threads)]
+               "--threads", str(self.threads), "--parent-pid", str(os.getpid())]
         self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + self.startup_timeout
@@ -128,8 +128,10 @@ def _tail(path: Path, n: int = 2000) -> str:
         return ""
 
 
-def serve(model: str, alias: str, port: int, parallel: int, ctx: int, threads: int) -> None:
-    """Run the server in this process until SIGTERM/SIGINT."""
+def serve(model: str, alias: str, port: int, parallel: int, ctx: int, threads: int,
+          parent_pid: int | None = None) -> None:
+    """Run the server in this process until SIGTERM/SIGINT, or until `parent_pid` is gone (a killed
+    driver must not leave a model server behind)."""
     import xllamacpp
 
     p = xllamacpp.CommonParams()
@@ -147,7 +149,8 @@ def serve(model: str, alias: str, port: int, parallel: int, ctx: int, threads: i
     server = xllamacpp.Server(p)
     print(f"tilth: serving {alias} on {server.listening_address}", flush=True)
     while not stop.wait(0.5):
-        pass
+        if parent_pid and os.getppid() != parent_pid:
+            break
     del server
 
 
@@ -159,8 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--parallel", type=int, default=4)
     ap.add_argument("--ctx", type=int, default=8192)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--parent-pid", type=int, default=None, help="Exit when this process is gone.")
     a = ap.parse_args(argv)
-    serve(a.model or str(default_model_path()), a.alias, a.port, a.parallel, a.ctx, a.threads)
+    serve(a.model or str(default_model_path()), a.alias, a.port, a.parallel, a.ctx, a.threads, a.parent_pid)
 
 
 if __name__ == "__main__":

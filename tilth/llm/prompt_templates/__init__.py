@@ -1,0 +1,1 @@
+"""Built-in prompt templates (data files; a package so that they are installed with Tilth)."""
