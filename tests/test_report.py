@@ -163,3 +163,12 @@ def test_reason_kinds_drop_per_row_values(tmp_path):
     got = ws.sql(f"SELECT {queries.REASON_KIND} AS k FROM unnest(?) t(reason)", [reasons]).column("k").to_pylist()
     assert got == ["words < min=5", "words < min=5", "ppl > max_perplexity=500", "exact duplicate",
                    "gopher_quality: hash_ratio > max"]
+
+
+def test_thresholds_resolve_placeholders_and_skip_unset_params():
+    from tilth.ops.process.length_filter import LengthFilter
+
+    assert LengthFilter(unit="chars", min=3).threshold_values() == [("length_chars", "min", ">=", 3)]
+    assert LengthFilter(min=1, max=9).threshold_values() == [("length_words", "min", ">=", 1),
+                                                            ("length_words", "max", "<=", 9)]
+    assert {"score": "length_{unit}", "param": "max", "keep_if": "<="} in LengthFilter.metadata()["thresholds"]
