@@ -135,8 +135,9 @@ def render(d: dict[str, Any]) -> str:
         h.section("Examples of dropped rows", _examples(d["examples"], d["drops"]), "examples"),
         h.section("Quarantine", h.table(d["quarantine"]["by_file"]) + h.table(
             d["quarantine"]["examples"], text_cols=("raw", "error")), "quarantine"),
-        h.section("Recipe", f"<details><summary>YAML</summary><pre>{escape(run.get('recipe') or '')}</pre></details>",
-                  "recipe"),
+        h.section("Recipe", f"<details><summary>YAML</summary><pre>{escape(run.get('recipe') or '')}</pre></details>"
+                  '<p class="muted">The numbers of this page are in <code>stats.json</code> next to it; '
+                  "<code>tilth report RUN</code> rewrites both.</p>", "recipe"),
     ]
     sub = f"status {run.get('status')} · started {run.get('started_at')} · finished {run.get('finished_at')}"
     return h.page(f"Tilth run report: {run['run']}", sub, sections)
