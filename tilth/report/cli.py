@@ -23,7 +23,7 @@ def report(run: Annotated[str, typer.Argument(help="Run name (the recipe's name)
     err = Console(stderr=True)
     try:
         path = write_report(Workspace(workspace, read_only=True), run, out)
-    except (KeyError, ValueError, FileNotFoundError) as e:
+    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as e:  # unknown run, busy workspace
         err.print(f"[red]error:[/red] {e.args[0] if isinstance(e, KeyError) else e}")
         raise typer.Exit(2) from None
     print(path)
