@@ -44,3 +44,8 @@ def dropped(op: Deduplicator, texts: list[str], part_size: int | None = None) ->
 def survivors(op: Deduplicator, texts: list[str], part_size: int | None = None) -> list[str]:
     gone = dropped(op, texts, part_size)
     return [t for i, t in enumerate(texts) if i not in gone]
+
+
+import corpus  # noqa: E402  (bench/corpus.py, importable once bench/ is on the path above)
+
+__all__ = ["corpus", "dropped", "run_dedup", "survivors"]
