@@ -85,3 +85,16 @@ def test_drop_phrasing_flips_the_bound(env):
     planner, data = env
     assert planner.plan("Remove problems longer than 200 characters.", data).steps[0].params == {"max": 200, "unit": "chars"}
     assert planner.plan("Keep problems longer than 3 words.", data).steps[0].params == {"min": 4, "unit": "words"}
+
+
+def test_no_duplicates_asks_for_dedup_but_no_augmentation_skips_it(env):
+    planner, data = env
+    assert planner.plan("I want no duplicates and no augmentation.", data).ops() == ["exact_dedup"]
+    assert planner.plan("Don't deduplicate; just report statistics.", data).ops() == ["t_stats"]
+
+
+def test_language_model_is_not_a_language_request():
+    from tilth.agent.intents import detect
+
+    assert [i.name for i, _ in detect("Score fluency with a small language model.")] == ["perplexity"]
+    assert [i.name for i, _ in detect("Keep only German text.")] == ["language"]

@@ -53,13 +53,14 @@ INTENTS: tuple[Intent, ...] = (
            r"\bphone numbers\b|\bredact|\banonymi[sz]|\bprivate (?:data|information)",
            15, "redact personal identifiable information email phone", ("mapper",), ("pii", "personal", "redact"),
            why="the request asks to remove personal information"),
-    Intent("language", r"\blanguage\b|\benglish\b|\bfrench\b|\bgerman\b|\bspanish\b|\bchinese\b|\bjapanese\b|"
+    Intent("language", r"\blanguage\b(?! models?\b)|\benglish\b|\bfrench\b|\bgerman\b|\bspanish\b|\bchinese\b|\bjapanese\b|"
            r"\brussian\b|\bitalian\b|\bportuguese\b|\blang[- ]?id\b|\bnon-english\b|\bmonolingual\b",
            20, "language identification keep documents in language", ("filter", "mapper"), ("language",),
            why="the request restricts the language"),
     Intent("length", r"\b(?:by|filter(?:ing)?|limit|bound|restrict)\s+(?:the\s+)?length\b|\blength (?:filter|limit|bounds?)\b|\btoo (?:short|long)\b|\bshort (?:documents|texts|samples|rows|answers|lines)\b|"
            r"\bat (?:least|most) \d+ (?:words|characters|chars)\b|\b(?:fewer|less|more|longer|shorter) than \d+ "
-           r"(?:words|characters|chars)\b|\bbetween \d+ and \d+ (?:words|characters|chars)\b|\btiny\b",
+           r"(?:words|characters|chars)\b|\bbetween \d+ and \d+ (?:words|characters|chars)\b|\btiny\b|"
+           r"\b(?:under|over|below|above) \d+ (?:words|characters|chars)\b",
            30, "length filter minimum maximum words characters", ("filter",), ("length",),
            why="the request bounds the length of samples"),
     Intent("repetition", r"\brepetit|\brepeated (?:lines|n-?grams|paragraphs|phrases|words)\b|\bboilerplate\b",
@@ -74,8 +75,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent("ifd", r"\bifd\b|\binstruction[- ]following difficulty\b|\bsuperfilter|\bcherry ?llm\b",
            48, "instruction-following difficulty IFD superfiltering select instruction data", ("filter",), ("ifd",),
            why="the request asks to select instruction data by instruction-following difficulty"),
-    Intent("dedup", r"\bde-?dup|\bduplicat|\bnear-?duplicat|\bredundan|\brepeated (?:samples|rows|examples|documents|problems|entries)\b|"
-           r"\bidentical (?:samples|rows|examples|documents|problems|entries)\b",
+    Intent("dedup", r"\bde-?dup|\bduplicat(?!ion rate)|\bnear-?duplicat|\bredundan|\brepeated (?:samples|rows|examples|documents|problems|entries)\b|"
+           r"\bidentical (?:samples|rows|examples|documents|problems|entries)\b|\bcopies of\b",
            50, "remove duplicate samples deduplication", ("deduplicator",),
            why="the request asks to remove duplicates"),
     Intent("difficulty", r"(?<!following )\bdifficult|\bhard(?:er|est)? (?:problems|questions|samples|examples|items|ones)\b|\beasy\b|"
@@ -95,12 +96,27 @@ INTENTS: tuple[Intent, ...] = (
            85, "per-row text metrics columns lexical diversity", ("mapper",), ("metric",), category="evaluate",
            why="the request asks for metrics on every row"),
     Intent("stats", r"\bstatistic|\bstats\b|\breport\b|\bprofil(?:e|ing)\b|(?<!per-sample )(?<!per-row )\bmetrics\b|\bdistribution\b|"
-           r"\bsummar(?:y|ise|ize) (?:of )?(?:the )?(?:data|dataset|corpus)\b",
+           r"\bsummar(?:y|ise|ize) (?:of )?(?:the )?(?:data|dataset|corpus)\b|\boverview\b|\bsample count\b",
            90, "dataset statistics metrics report", ("mapper", "filter", "generator"), ("statistic", "metric"),
            category="evaluate", why="the request asks for dataset statistics", prefer=("stats", "statistic")),
 )
 
 BY_NAME = {i.name: i for i in INTENTS}
+
+# A small thesaurus from everyday wording to the vocabulary operator descriptions use; it only widens
+# the retrieval query that ranks candidates, it never picks an operator by itself.
+EXPAND = (
+    (re.compile(r"\b(?:fuzzy|approximate|similar|almost identical)\b", re.I), "near duplicates similarity"),
+    (re.compile(r"\bcopies\b", re.I), "duplicates"),
+    (re.compile(r"\b(?:junk|spam|garbage)\b", re.I), "low-quality"),
+    (re.compile(r"\bfluen(?:t|cy)\b", re.I), "perplexity"),
+    (re.compile(r"\boverview\b", re.I), "statistics"),
+)
+
+
+def expand(text: str) -> str:
+    extra = [words for rx, words in EXPAND if rx.search(text)]
+    return " ".join([text, *extra])
 
 
 def clause_around(text: str, start: int, end: int) -> str:
@@ -110,12 +126,23 @@ def clause_around(text: str, start: int, end: int) -> str:
     return text[left + 1 : min(rights) if rights else len(text)].strip()
 
 
+# For these intents "no duplicates", "without junk" describe the data wanted: it asks *for* the step.
+REMOVAL_INTENTS = {"dedup", "quality", "pii", "repetition", "length"}
+SOFT_NEGATION = re.compile(r"\b(?:no|without)\s+(?:[\w-]+\s+){0,1}$", re.I)
+
+
+def _negated(intent: Intent, before: str) -> bool:
+    if not NEGATION.search(before):
+        return False
+    return not (intent.name in REMOVAL_INTENTS and SOFT_NEGATION.search(before))
+
+
 def detect(text: str) -> list[tuple[Intent, str]]:
     """Intents the text asks for (negated mentions such as "don't deduplicate" excluded), with their clause."""
     found = []
     for intent in INTENTS:
         for m in intent.regex().finditer(text):
-            if NEGATION.search(text[max(0, m.start() - 30) : m.start()]):
+            if _negated(intent, text[max(0, m.start() - 30) : m.start()]):
                 continue
             found.append((intent, clause_around(text, m.start(), m.end())))
             break
@@ -127,7 +154,7 @@ def negated(text: str) -> list[Intent]:
     out = []
     for intent in INTENTS:
         for m in intent.regex().finditer(text):
-            if NEGATION.search(text[max(0, m.start() - 30) : m.start()]):
+            if _negated(intent, text[max(0, m.start() - 30) : m.start()]):
                 out.append(intent)
                 break
     return out

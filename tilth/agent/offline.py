@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tilth.agent.intents import BY_NAME, Intent, detect
+from tilth.agent.intents import BY_NAME, Intent, detect, expand
 from tilth.agent.peek import TEXT_NAMES, DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.skills import Catalogue, Skill
@@ -73,7 +73,7 @@ class OfflinePlanner:
         return out
 
     def candidates(self, intent: Intent, clause: str) -> list[tuple[Skill, float]]:
-        scores = self.cat.scores(f"{intent.query}. {clause}")
+        scores = self.cat.scores(f"{intent.query}. {expand(clause)}")
         cands = [(s, scores[s.name]) for s in self.cat.skills if s.kind != "pipeline" and intent.accepts(s)]
         if not self.llm_available:
             cands = [c for c in cands if not c[0].needs_llm]
@@ -212,17 +212,18 @@ def length_bounds(skill: Skill, clause: str) -> dict[str, Any]:
         out.update(min=num(m[1]), max=num(m[2]), unit=m[3])
     else:
         # "keep ... longer than 10 words" bounds from below; "drop ... longer than 10 words" from above
-        drop = re.search(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete)\b", text) is not None
-        lo = rf"(?:at least|minimum(?: of)?|no fewer than|more than|longer than|over) {_NUM} {_UNIT}"
-        hi = rf"(?:at most|maximum(?: of)?|no more than|fewer than|less than|shorter than|under) {_NUM} {_UNIT}"
+        drop = re.search(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw away|throw out)\b",
+                         text) is not None
+        lo = rf"(?:at least|minimum(?: of)?|no fewer than|more than|longer than|over|above) {_NUM} {_UNIT}"
+        hi = rf"(?:at most|maximum(?: of)?|no more than|fewer than|less than|shorter than|under|below) {_NUM} {_UNIT}"
         if m := re.search(lo, text):
-            strict = m[0].startswith(("more", "longer", "over"))
+            strict = m[0].startswith(("more", "longer", "over", "above"))
             if drop and strict:
                 out.update(max=num(m[1]), unit=m[2])
             else:
                 out.update(min=num(m[1]) + int(strict), unit=m[2])
         if m := re.search(hi, text):
-            strict = m[0].startswith(("fewer", "less", "shorter", "under"))
+            strict = m[0].startswith(("fewer", "less", "shorter", "under", "below"))
             if drop and strict:
                 out.update(min=num(m[1]), unit=m[2])
             else:
