@@ -125,3 +125,13 @@ def test_recipe_with_format_crawl(site, tmp_path):
     got = Workspace(tmp_path / "ws").sql("SELECT url, depth FROM c ORDER BY url").to_pylist()
     assert got == [{"url": "a/one.html", "depth": 1}, {"url": "b/index.html", "depth": 1},
                    {"url": "index.html", "depth": 0}, {"url": "skip.html", "depth": 1}]
+
+
+def test_a_page_removed_after_discovery_is_quarantined(site):
+    reader = build("read_crawl", {"path": str(site / "index.html"), "max_depth": 1})
+    shard = reader.shards()[0]
+    (site / "b" / "index.html").unlink()
+    items = list(reader.read(shard))
+    (bad,) = [x for x in items if not isinstance(x, pa.Table)]
+    assert bad.file.endswith("b/index.html") and bad.error.startswith("unreadable page")
+    assert items[-1].column("url").to_pylist() == ["index.html", "a/one.html", "skip.html"]

@@ -150,11 +150,16 @@ class CrawlReader(DocFileReader):
         urls, depths, titles, texts = [], [], [], []
         for item in shard[: p.limit] if p.limit else shard:
             depth_s, _, path = item.partition("|")
-            size = os.path.getsize(path)
-            if size > p.max_bytes:
-                yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={p.max_bytes}", "")
+            try:
+                size = os.path.getsize(path)
+                if size > p.max_bytes:
+                    yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={p.max_bytes}", "")
+                    continue
+                data = Path(path).read_bytes()
+            except OSError as e:  # removed or unreadable since discovery
+                yield Quarantined(path, 0, f"unreadable page: {e}", "")
                 continue
-            doc = extract_html(Path(path).read_bytes(), favor=p.favor)
+            doc = extract_html(data, favor=p.favor)
             urls.append(self.relpath(path).replace(os.sep, "/"))
             depths.append(int(depth_s))
             titles.append(doc.title)

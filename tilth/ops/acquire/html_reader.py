@@ -63,12 +63,16 @@ class HtmlReader(DocFileReader):
             rows["html"] = []
         ids = []
         for path in shard[: p.limit] if p.limit else shard:
-            size = os.path.getsize(path)
-            if size > p.max_bytes:
-                yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={p.max_bytes}", "")
+            try:
+                size = os.path.getsize(path)
+                if size > p.max_bytes:
+                    yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={p.max_bytes}", "")
+                    continue
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError as e:  # removed or unreadable since listing
+                yield Quarantined(path, 0, f"unreadable file: {e}", "")
                 continue
-            with open(path, "rb") as fh:
-                data = fh.read()
             doc = extract_html(data, favor=p.favor)
             rel = self.relpath(path)
             rows["path"].append(rel)
