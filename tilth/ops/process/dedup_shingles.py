@@ -105,7 +105,7 @@ def _shingles(text: pa.Array, ngram: int, lower: bool) -> tuple[np.ndarray, np.n
     if n == 0:
         return wh, wd
     acc = wh * _GRAM[0]
-    for j in range(1, ngram):
+    for j in range(1, min(ngram, n)):  # n - j must stay positive
         nxt = np.zeros(n, dtype=np.uint64)
         same = np.zeros(n, dtype=bool)
         same[: n - j] = wd[j:] == wd[: n - j]

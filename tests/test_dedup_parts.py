@@ -1,0 +1,122 @@
+"""The building blocks of minhash_dedup: shingles, LSH band choice, union-find."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tilth.ops.process.dedup_lsh import _false_rates, minhash, optimal_bands, permutations
+from tilth.ops.process.dedup_shingles import shingle_hashes, word_hashes
+from tilth.ops.process.dedup_unionfind import components
+
+
+def _per_doc(h, d, n):
+    out = [[] for _ in range(n)]
+    for x, i in zip(h.tolist(), d.tolist(), strict=True):
+        out[i].append(x)
+    return out
+
+
+def test_words_split_on_punctuation_and_keep_unicode_words_whole():
+    h, d = word_hashes(pa.array(["Hello, world! hello", "", None, "x", "Été, été-2 a_b"]))
+    assert d.tolist() == [0, 0, 0, 3, 4, 4, 4, 4]
+    assert h[0] == h[2] and h[0] != h[1]  # case folded
+    assert h[4] == h[5]  # "été" whole, equal after lower-casing
+
+
+def test_shingle_counts_and_sharing():
+    h, d = shingle_hashes(pa.array(["a b c d e f", "a b c", "", "b c d e f g a"]), ngram=5)
+    assert d.tolist() == [0, 0, 1, 3, 3, 3]  # 2 five-grams, 1 short-doc shingle, none, 3 five-grams
+    assert h[1] == h[3]  # "b c d e f" in docs 0 and 3
+    assert len(set(h.tolist())) == 5
+    h2, _ = shingle_hashes(pa.array(["b a c d e"]), ngram=5)
+    assert h2[0] not in set(h.tolist())  # order matters
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="ab cé,\n", max_size=40), max_size=12), st.integers(1, 6), st.integers(1, 64))
+def test_shingles_do_not_depend_on_batch_chunking(texts, ngram, chunk):
+    h1, d1 = shingle_hashes(pa.array(texts, pa.string()), ngram=ngram)
+    h2, d2 = shingle_hashes(pa.array(texts, pa.string()), ngram=ngram, chunk_bytes=chunk)
+    assert h1.tolist() == h2.tolist() and d1.tolist() == d2.tolist()
+    # and a document's shingles do not depend on its neighbours
+    for i, t in enumerate(texts):
+        alone, _ = shingle_hashes(pa.array([t], pa.string()), ngram=ngram)
+        assert alone.tolist() == h1[d1 == i].tolist()
+
+
+def test_minhash_is_min_over_each_permutation():
+    rng = np.random.default_rng(0)
+    sh = rng.integers(0, 2**63, size=50, dtype=np.uint64)
+    doc = np.repeat([0, 2, 3], [20, 25, 5])
+    a, b = permutations(16, 3)
+    sig = minhash(sh, doc, 5, a, b, chunk=7)
+    for i in range(5):
+        mine = sh[doc == i]
+        expect = [min(((int(a[k]) * int(x) + int(b[k])) % 2**64 for x in mine), default=2**64 - 1) for k in range(16)]
+        assert sig[i].tolist() == [int(e) for e in expect]
+
+
+@pytest.mark.parametrize("threshold,num_perm,w", [(0.8, 128, 0.5), (0.7, 256, 0.5), (0.8, 128, 0.05), (0.5, 64, 0.3)])
+def test_optimal_bands_minimise_weighted_error(threshold, num_perm, w):
+    b, r = optimal_bands(threshold, num_perm, w, 1 - w)
+    assert b * r <= num_perm
+    cand = [(bb, rr) for bb in range(1, num_perm + 1) for rr in range(1, num_perm // bb + 1)]
+    bb = np.array([c[0] for c in cand], float)
+    rr = np.array([c[1] for c in cand], float)
+    fp, fn = _false_rates(threshold, bb, rr, steps=4001)
+    err = w * fp + (1 - w) * fn
+    mine = cand.index((b, r))
+    assert err[mine] <= err.min() + 1e-6
+
+
+def test_optimal_bands_match_datasketch_reference_values():
+    # datasketch 2.0 `_optimal_param(t, num_perm, 0.5, 0.5)`, run in .venv-bench
+    assert optimal_bands(0.8, 128) == (9, 13)
+    assert optimal_bands(0.7, 256) == (25, 10)
+    assert optimal_bands(0.8, 112) == (9, 12)
+
+
+def _bfs_roots(edges, nodes):
+    adj = defaultdict(set)
+    for u, v in edges:
+        adj[u].add(v)
+        adj[v].add(u)
+    root = {}
+    for s in sorted(nodes):
+        if s in root:
+            continue
+        stack, comp = [s], []
+        while stack:
+            x = stack.pop()
+            if x in root:
+                continue
+            root[x] = None
+            comp.append(x)
+            stack.extend(adj[x])
+        for x in comp:
+            root[x] = min(comp)
+    return root
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=60))
+def test_components_match_breadth_first_search(edges):
+    u = np.array([e[0] for e in edges], dtype=np.int64)
+    v = np.array([e[1] for e in edges], dtype=np.int64)
+    nodes, roots = components(u, v)
+    expect = _bfs_roots(edges, {x for e in edges for x in e})
+    assert nodes.tolist() == sorted(expect)
+    assert roots.tolist() == [expect[n] for n in nodes.tolist()]
+
+
+def test_components_long_path_collapses_to_smallest():
+    n = 5000
+    order = np.random.default_rng(1).permutation(n)
+    nodes, roots = components(order[:-1], order[1:])
+    assert nodes.tolist() == list(range(n)) and set(roots.tolist()) == {0}
