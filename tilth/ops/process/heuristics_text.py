@@ -23,7 +23,7 @@ _PRE = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€�
 _SUF = r"""[,:;!?()\[\]{}<>_#*&"'“”‘’`´«»—–…]"""
 # A period is its own token after a lower-case letter, digit, %, ², -, +, quote or punctuation, or after
 # two upper-case letters; never inside "3.5", "U.S." or "os.path".
-_PERIOD_AFTER = r"""[\p{Ll}\d%²\-+"'“”‘’`´«»)\]}!?,:;]"""
+_PERIOD_AFTER = r"""[\p{Ll}\d%²\-+"'“”‘’`´«»()\[\]{}<>!?,:;_#*&]"""
 # Abbreviations spaCy keeps whole (its English tokenizer exceptions: single lower-case letters, titles,
 # months, US states).
 _ABBREV = (
@@ -33,8 +33,9 @@ _ABBREV = (
 )
 _RUN = r"""[§%=+—–()\[\]{}<>_#*&,:;!?¿¡"'“”‘’`´«»„‚$£€¥]"""
 _KEEP = "\ue000"  # private-use placeholder protecting a period from the suffix rules
+_EMO, _QQ = "\ue001", "\ue002"  # placeholders for the special-case tokens "):" and "''"
 _URL = (r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)|^[^@\s]+@[^@\s]+\.[A-Za-z]+$"
-        r"|^[\pL\d][\pL\d-]*(?:\.[\pL\d-]+)*\.[A-Za-z]{2,63}$")
+        r"|^[\pL\d][\pL\d-]*(?:\.[\pL\d-]+)*\.[a-z]{2,63}$|^and/or$")
 # "don't" -> do n't, "I'm" -> I 'm, "it's" -> it 's
 _CONTRACTION = r"(\pL)([nN]['’][tT]|['’](?:[mM]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[sS]))$"
 # hyphens and , : / = < > between a letter/digit and a letter; lower.Upper; digit-operator-digit
@@ -47,6 +48,9 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     t = _combine(text)
     n = len(t)
     t = pc.replace_substring_regex(t, r"\b(" + _ABBREV + r")\.(\s|$)", "\\1" + _KEEP + "\\2")
+    # spaCy special cases that contain affix characters: "):" closing a token (emoticon) and "''"
+    t = pc.replace_substring_regex(t, r"\):(\s|$)", " " + _EMO + "\\1")
+    t = pc.replace_substring(t, "''", " " + _QQ + " ")
     # ellipses and pictographic symbols (emoji) are always tokens of their own
     t = pc.replace_substring_regex(t, r"(\.\.+|…|\p{So})", " \\1 ")
     t = pc.replace_substring_regex(t, r"(^|\s)(" + _PRE + r"+)(\S)", "\\1\\2 \\3")
@@ -69,7 +73,7 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     if pc.any(run).as_py():
         f = pc.replace_with_mask(f, run, pc.replace_substring_regex(f.filter(run), "(.)", "\\1 "))
     f = pc.replace_with_mask(flat, todo, f)
-    f = pc.replace_substring(f, _KEEP, ".")
+    f = pc.replace_substring(pc.replace_substring(pc.replace_substring(f, _KEEP, "."), _EMO, "):"), _QQ, "''")
     sub = pc.utf8_split_whitespace(f)
     out = pc.list_flatten(sub)
     out_doc = doc[parents(sub)]
