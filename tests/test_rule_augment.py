@@ -15,7 +15,7 @@ from corpus_fixtures import stdlib_paragraphs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tilth.exec.tasks import apply_generator
+from tilth.exec.tasks import apply_generator, apply_mapper
 from tilth.ops import build
 from tilth.ops.rewrite.random_edit import random_edit
 from tilth.ops.rewrite.synonym_substitute import STOPWORDS, WordNet, WordNetMissing, load_wordnet
@@ -162,3 +162,18 @@ def test_recipe_output_is_the_same_for_any_partitioning_and_worker_count(tmp_pat
         assert [s.added for s in res.steps] == [0, n_hard, res.steps[2].rows_out]
         results.append(Workspace(tmp_path / "ws").sql(f"SELECT _id, _parent_id, text FROM r{run} ORDER BY _id").to_pylist())
     assert results[0] == results[1] and len(results[0]) > len(PARAS)
+
+
+@pytest.mark.parametrize("name", ["random_edit_inplace", "synonym_substitute_inplace"])
+def test_in_place_forms_rewrite_only_eligible_rows_and_keep_ids(name):
+    t = table()
+    op = build(name, {"where_column": "difficulty", "where_min": 0.5, "seed": 3})
+    out, lineage = apply_mapper(op, t)
+    eligible = [d is not None and d >= 0.5 for d in t.column("difficulty").to_pylist()]
+    before, after = t.column("text").to_pylist(), out.column("text").to_pylist()
+    changed = [b != a for b, a in zip(before, after, strict=True)]
+    assert changed == eligible  # every eligible paragraph has a replaceable word, no other row is touched
+    assert out.column("_id").equals(t.column("_id")) and out.drop_columns(["text"]).equals(t.drop_columns(["text"]))
+    assert lineage.column("_id").to_pylist() == [i for i, c in zip(t.column("_id").to_pylist(), changed, strict=True) if c]
+    halves = pa.concat_tables([op.map(t.slice(0, 5)), op.map(t.slice(5))])
+    assert halves.equals(out)

@@ -1,7 +1,8 @@
 """Rule-based augmentation: random word deletion and swap (EDA-style), plus the base every rule-based
-augmentation Generator here shares.
+augmentation here shares. Each comes as a Generator (`random_edit`: new rows) and as an in-place Mapper
+(`random_edit_inplace`: the row's text is rewritten, `_id` kept).
 
-Shared behaviour (`RuleAugment`):
+Shared behaviour of the Generators (`RuleAugment`; the Mappers share the seeding and `where_*`):
 - `n_variants` new rows per eligible input row, each a copy of the parent with `text_field` rewritten,
   `_id = derived_ids(parent, salt)` where the salt hashes the operator, its parameters and the variant
   number, and `_parent_id` = the parent's `_id`.
@@ -23,18 +24,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
-from tilth.ops.base import Generator, Params
+from tilth.ops.base import Generator, Mapper, Params
 from tilth.ops.registry import register
 from tilth.storage.ids import derived_ids
 
 
-class AugmentParams(Params):
+class RuleParams(Params):
     text_field: str = Field("text", description="Column holding the text to augment.")
-    n_variants: int = Field(1, ge=1, le=100, description="New rows made from each eligible input row.")
     seed: int = Field(0, ge=0, description="Random seed; with the row's `_id` it fixes every random choice.")
     where_column: str | None = Field(None, description="Augment only rows whose where_column >= where_min (e.g. a difficulty score).")
     where_min: float | None = Field(None, description="Threshold for where_column: augment if value >= where_min.")
-    keep_input: bool = Field(True, description="Keep the input rows in the output (false: output only the new rows).")
 
     @model_validator(mode="after")
     def _where(self):
@@ -43,11 +42,16 @@ class AugmentParams(Params):
         return self
 
 
-class RuleAugment(Generator):
-    """Base: subclasses implement `edit(text, rng) -> str`."""
+class AugmentParams(RuleParams):
+    n_variants: int = Field(1, ge=1, le=100, description="New rows made from each eligible input row.")
+    keep_input: bool = Field(True, description="Keep the input rows in the output (false: output only the new rows).")
 
-    category = "rewrite"
-    Params = AugmentParams
+
+class RuleLogic:
+    """Shared by the Generator and the in-place Mapper forms: row selection and per-row seeded RNGs."""
+
+    params: RuleParams
+    name: str
 
     def edit(self, text: str, rng: np.random.Generator) -> str:
         raise NotImplementedError
@@ -68,6 +72,30 @@ class RuleAugment(Generator):
     def rng(self, parent_id: int, variant: int) -> np.random.Generator:
         u = int(parent_id) & (2**64 - 1)
         return np.random.default_rng([self.params.seed, u & 0xFFFFFFFF, u >> 32, variant, self._salt(0) & 0xFFFFFFFF])
+
+
+class RuleRewrite(RuleLogic, Mapper):
+    """In-place form: eligible rows get their text rewritten (same `_id`); the others pass unchanged."""
+
+    category = "rewrite"
+
+    def map(self, batch: pa.Table) -> pa.Table:
+        self.ensure_ready()
+        p = self.params
+        ids = batch.column("_id").to_numpy()
+        texts = batch.column(p.text_field).to_pylist()
+        for i in np.flatnonzero(self.eligible(batch)):
+            if texts[i]:
+                texts[i] = self.edit(texts[i], self.rng(ids[i], 0))
+        col = batch.column_names.index(p.text_field)
+        return batch.set_column(col, p.text_field, pa.array(texts, batch.schema.field(p.text_field).type))
+
+
+class RuleAugment(RuleLogic, Generator):
+    """Generator form: subclasses implement `edit(text, rng) -> str`."""
+
+    category = "rewrite"
+    Params = AugmentParams
 
     def generate(self, batch: pa.Table) -> pa.Table:
         self.ensure_ready()
@@ -102,9 +130,17 @@ class RuleAugment(Generator):
 _TOKENS = re.compile(r"\S+|\s+")
 
 
-class RandomEditParams(AugmentParams):
+class RandomEditFields(Params):
     delete_prob: float = Field(0.1, ge=0, le=0.9, description="Each word is deleted with this probability (at least one word is always kept).")
     swap_fraction: float = Field(0.1, ge=0, le=1, description="Swap round(swap_fraction x words) random pairs of words (at least one if > 0).")
+
+
+class RandomEditParams(AugmentParams, RandomEditFields):
+    pass
+
+
+class RandomEditInPlaceParams(RuleParams, RandomEditFields):
+    pass
 
 
 @register
@@ -116,6 +152,20 @@ class RandomEdit(RuleAugment):
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "_parent_id")
     Params = RandomEditParams
+
+    def edit(self, text: str, rng: np.random.Generator) -> str:
+        return random_edit(text, rng, self.params.delete_prob, self.params.swap_fraction)
+
+
+@register
+class RandomEditInPlace(RuleRewrite):
+    name = "random_edit_inplace"
+    description = """Rewrite text in place by random word deletion and swaps (as random_edit, but the row is
+    edited instead of copied: same `_id`, no new rows). Seeded per row; optionally only rows with
+    where_column >= where_min."""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}",)
+    Params = RandomEditInPlaceParams
 
     def edit(self, text: str, rng: np.random.Generator) -> str:
         return random_edit(text, rng, self.params.delete_prob, self.params.swap_fraction)

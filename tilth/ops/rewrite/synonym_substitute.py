@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field
 
+from tilth.ops.base import Params
 from tilth.ops.registry import register
-from tilth.ops.rewrite.random_edit import AugmentParams, RuleAugment
+from tilth.ops.rewrite.random_edit import AugmentParams, RuleAugment, RuleParams, RuleRewrite
 
 POS_FILES = ("noun", "verb", "adj", "adv")
 TIE_ORDER = ("adj", "noun", "verb", "adv")
@@ -109,23 +110,23 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _PLAIN = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*$")
 
 
-class SynonymParams(AugmentParams):
+class SynonymFields(Params):
     fraction: float = Field(0.15, gt=0, le=1, description="Replace round(fraction x replaceable words) words per variant (at least one).")
-    senses: int = Field(1, ge=1, le=10, description="Use synonyms from each word's `senses` most frequent meanings per part of speech.")
+    senses: int = Field(1, ge=1, le=10, description="Use synonyms from each word's `senses` most frequent meanings in its dominant part of speech.")
     allow_phrases: bool = Field(False, description="Also use multi-word synonyms ('ice cream').")
     wordnet_dir: str | None = Field(None, description=f"Folder with the WordNet 3 database files (default $TILTH_WORDNET_DIR or {DEFAULT_DIR}).")
 
 
-@register
-class SynonymSubstitute(RuleAugment):
-    name = "synonym_substitute"
-    description = """Augment text by replacing a random fraction of its words with WordNet synonyms (first
-    sense per part of speech; needs Debian's wordnet-base), seeded per row so re-runs are identical.
-    Function words and proper nouns are left alone; capitalisation is kept. Optionally only rows with
-    where_column >= where_min. New rows carry `_parent_id`."""
-    inputs = ("{text_field}",)
-    outputs = ("{text_field}", "_parent_id")
-    Params = SynonymParams
+class SynonymParams(AugmentParams, SynonymFields):
+    pass
+
+
+class SynonymInPlaceParams(RuleParams, SynonymFields):
+    pass
+
+
+class SynonymLogic:
+    """Word choice and replacement, shared by the Generator and the in-place Mapper."""
 
     def setup(self) -> None:
         self.wordnet = load_wordnet(self.params.wordnet_dir, self.params.senses)
@@ -154,3 +155,26 @@ class SynonymSubstitute(RuleAugment):
             last = end
         out.append(text[last:])
         return "".join(out)
+
+
+@register
+class SynonymSubstitute(SynonymLogic, RuleAugment):
+    name = "synonym_substitute"
+    description = """Augment text by replacing a random fraction of its words with WordNet synonyms (first
+    sense of the dominant part of speech; needs Debian's wordnet-base), seeded per row so re-runs are
+    identical. Function words and proper nouns are left alone; capitalisation is kept. Optionally only
+    rows with where_column >= where_min. New rows carry `_parent_id`."""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}", "_parent_id")
+    Params = SynonymParams
+
+
+@register
+class SynonymSubstituteInPlace(SynonymLogic, RuleRewrite):
+    name = "synonym_substitute_inplace"
+    description = """Rewrite text in place by replacing a random fraction of its words with WordNet synonyms
+    (as synonym_substitute, but the row is edited instead of copied: same `_id`, no new rows). Seeded per
+    row; optionally only rows with where_column >= where_min."""
+    inputs = ("{text_field}",)
+    outputs = ("{text_field}",)
+    Params = SynonymInPlaceParams
