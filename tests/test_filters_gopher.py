@@ -36,6 +36,10 @@ def test_tokenizer_splits_punctuation_like_spacy():
                     "don't", "-", "stop", "...", "U.S.", "3.5", "=", "=", "=", "="]]
     assert words(pa.array(["see https://a.org/x-y/z or mail a.b@c.org"])).to_pylist() == [
         ["see", "https://a.org/x-y/z", "or", "mail", "a.b@c.org"]]
+    code = "if f(x): call.Foo and/or objects*. mock.ANY see docs.python.org ''quoted''"
+    assert words(pa.array([code])).to_pylist() == [
+        ["if", "f(x", "):", "call", ".", "Foo", "and/or", "objects", "*", ".", "mock", ".", "ANY", "see",
+         "docs.python.org", "''", "quoted", "''"]]
 
 
 def test_gopher_quality_keeps_prose_and_each_rule_fires():
