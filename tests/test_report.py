@@ -15,7 +15,6 @@ from tilth.cli import app
 from tilth.pipeline import Recipe, run_recipe
 from tilth.report import queries
 from tilth.report.histogram import binned, score_histogram
-from tilth.report.writer import collect
 from tilth.storage import Workspace
 
 GOOD = [
@@ -107,11 +106,12 @@ def test_html_is_self_contained_with_real_pngs(done):
 
 def test_dropped_examples_are_joined_with_input_text_and_escaped(done):
     res, ws = done
-    data = collect(ws, "rep")
-    ex = {(e["step"], e["text"]) for e in data["examples"]}
-    assert ex == {("02_length_filter", "hi"), ("02_length_filter", "<script>alert(1)</script>"),
-                  ("03_exact_dedup", DUP[0])}
-    dup = next(e for e in data["examples"] if e["step"] == "03_exact_dedup")
+    steps = queries.steps(ws, "rep")
+    short = queries.dropped_examples(ws, "rep", steps[2], steps[1])
+    assert {(e["kind"], e["text"]) for e in short} == {("words < min=3", "hi"),
+                                                       ("words < min=3", "<script>alert(1)</script>")}
+    [dup] = queries.dropped_examples(ws, "rep", steps[3], steps[2])
+    assert dup["text"] == DUP[0] and dup["text_chars"] == len(DUP[0])
     kept_id = ws.sql(f"SELECT _id FROM {res.steps[3].view} WHERE text = ?", [DUP[0]]).column(0)[0].as_py()
     assert dup["duplicate_of"] == kept_id
     html = res.report.read_text()
