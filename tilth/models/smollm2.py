@@ -57,13 +57,27 @@ def _cache_dir(kind: str) -> Path | None:
 
 def _save_atomically(save, target: Path) -> None:
     """save(dir) into a temp dir, then rename: concurrent workers never see a half-written cache."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError:  # read-only or missing home: run without a disk cache
+        return
     try:
         save(tmp)
         os.rename(tmp, target)
-    except OSError:  # another process won the race (target exists) or the disk is read-only: fine
+    except OSError:  # another process won the race (target exists) or the disk is full: fine
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _from_cache(load, cache: Path | None):
+    """load(cache) if a usable cache exists; None (convert from the gguf again) if it is absent or broken,
+    e.g. written by another transformers version."""
+    if cache is None or not cache.is_dir():
+        return None
+    try:
+        return load(cache)
+    except Exception:  # any failure to read the cache just means converting again
+        return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,27 +86,27 @@ def load_tokenizer():
     from transformers import AutoTokenizer
 
     cache = _cache_dir("tokenizer")
-    if cache is not None and cache.is_dir():
-        return AutoTokenizer.from_pretrained(cache)
+    tok = _from_cache(AutoTokenizer.from_pretrained, cache)
+    if tok is not None:
+        return tok
     g = gguf_path()
     tok = AutoTokenizer.from_pretrained(g.parent, gguf_file=g.name)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     tok.padding_side = "right"
-    if cache is not None:
+    if cache is not None and not cache.exists():
         _save_atomically(tok.save_pretrained, cache)
     return tok
 
 
 @functools.lru_cache(maxsize=1)
 def load_model():
-    """The SmolLM2 causal LM in float32 eval mode on CPU (weights de-quantized from Q4_1 once)."""
+    """The SmolLM2 causal LM in float32 eval mode on CPU (gguf weights, Q4_1/Q8_0, de-quantized once)."""
     from transformers import AutoModelForCausalLM
 
     cache = _cache_dir("model")
-    if cache is not None and cache.is_dir():
-        model = AutoModelForCausalLM.from_pretrained(cache, dtype="float32")
-    else:
+    model = _from_cache(lambda d: AutoModelForCausalLM.from_pretrained(d, dtype="float32"), cache)
+    if model is None:
         g = gguf_path()
         try:
             model = AutoModelForCausalLM.from_pretrained(g.parent, gguf_file=g.name, dtype="float32")
@@ -100,7 +114,7 @@ def load_model():
             if "accelerate" in str(e):
                 raise ModelUnavailable(f"{e} (transformers needs it to read gguf weights)") from e
             raise
-        if cache is not None:
+        if cache is not None and not cache.exists():
             _save_atomically(functools.partial(_save_dequantized, model), cache)
     return model.eval()
 

@@ -43,6 +43,7 @@ def extract_html(html: str | bytes, url: str | None = None, favor: Favor = "bala
     if not text and fallback_plain:
         text, plain_title = _plain_text(html)
         title = title or plain_title
+    title = (title or "").rstrip("¶").strip()  # Sphinx headings end in a permalink pilcrow
     return Extracted(title or None, text.strip())
 
 
