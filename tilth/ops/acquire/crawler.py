@@ -34,6 +34,7 @@ from tilth.ops.registry import register
 
 
 class CrawlParams(DocReaderParams):
+    batch_size: int = Field(100, ge=1, le=1_000_000, description="Pages per part: the unit of parallelism and resume (extraction costs ~0.2 CPU-s per documentation page, so parts stay small).")
     path: str = Field(description="Root directory, index HTML file, or sitemap.xml to start from.")
     max_depth: int = Field(3, ge=0, le=100, description="Follow links (or descend folders) at most this many steps from the start.")
     include: list[str] = Field(["*.html", "*.htm"], description="Glob patterns (relative path) a page must match.")

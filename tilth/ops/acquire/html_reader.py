@@ -26,6 +26,7 @@ class DocReaderParams(Params):
 
 
 class HtmlParams(DocReaderParams):
+    batch_size: int = Field(100, ge=1, le=1_000_000, description="Pages per part: the unit of parallelism and resume (extraction costs ~0.2 CPU-s per documentation page, so parts stay small).")
     keep_html: bool = Field(False, description="Also store the raw HTML in an `html` column.")
     favor: Favor = Field("balanced", description="trafilatura's trade-off: 'precision' drops more boilerplate, 'recall' keeps more text.")
     max_bytes: int = Field(20_000_000, ge=1, description="Quarantine files larger than this many bytes.")
