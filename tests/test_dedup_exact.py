@@ -1,0 +1,62 @@
+"""exact_dedup: which normalisation makes two rows equal, that the first row is kept, and idempotence."""
+
+from __future__ import annotations
+
+import pytest
+from dedup_helpers import dropped, survivors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tilth.ops.base import OperatorParamError
+from tilth.ops.process.exact_dedup import ExactDedup
+
+LINE = "Errors should never pass silently."
+
+
+@pytest.mark.parametrize(
+    "mode,variant,duplicate",
+    [
+        ("exact", LINE, True),
+        ("exact", LINE + " ", False),
+        ("whitespace", "  Errors  should never\tpass\nsilently. ", True),
+        ("whitespace", LINE.lower(), False),
+        ("lower", "ERRORS should never pass SILENTLY.", True),
+        ("lower", "Errors should never pass silently!", False),
+        ("alnum", "errors -- should never pass, silently!!! 42", True),
+        ("alnum", "Errors should always pass silently.", False),
+    ],
+)
+def test_each_normalisation_fires_and_does_not(mode, variant, duplicate):
+    expect = {1: 0} if duplicate else {}
+    assert dropped(ExactDedup(normalise=mode), [LINE, variant]) == expect
+
+
+def test_first_row_is_kept_across_parts_and_all_copies_point_at_it():
+    texts = ["b", LINE, "a", LINE, LINE.upper(), LINE]
+    assert dropped(ExactDedup(), texts, part_size=2) == {3: 1, 5: 1}
+    assert dropped(ExactDedup(normalise="lower"), texts, part_size=2) == {3: 1, 4: 1, 5: 1}
+
+
+def test_null_and_empty_are_the_same_empty_text():
+    assert dropped(ExactDedup(), ["", None, "x", "  "]) == {1: 0, 3: 0}
+
+
+def test_unknown_mode_is_rejected():
+    with pytest.raises(OperatorParamError, match="normalise"):
+        ExactDedup(normalise="fuzzy")
+
+
+TEXTS = st.lists(st.sampled_from(["a", "A", "a ", " a", "a!", "b", "b b", "", "é", "É"]) | st.text(max_size=6),
+                 max_size=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS, st.sampled_from(["exact", "whitespace", "lower", "alnum"]), st.integers(1, 5))
+def test_idempotent_no_growth_and_first_kept(texts, mode, part_size):
+    op = ExactDedup(normalise=mode)
+    once = survivors(op, texts, part_size)
+    assert len(once) <= len(texts)
+    assert survivors(op, once, part_size) == once
+    assert len(once) == len(set(once)) or mode != "exact"
+    for row, kept in dropped(op, texts, part_size).items():
+        assert kept < row
