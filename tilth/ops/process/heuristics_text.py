@@ -63,17 +63,18 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     # Inner rules (contractions, infixes, punctuation runs) only concern tokens with a non-alphanumeric
     # character, so only those go through the per-token regexes; URLs and e-mail addresses stay whole.
     inner = pc.match_substring_regex(flat, r"[^\pL\d]")
-    url = pc.match_substring_regex(flat, _URL)
-    todo = pc.and_not(inner, url)
-    f = flat.filter(todo)
-    f = pc.replace_substring_regex(f, _CONTRACTION, "\\1 \\2")
-    f = pc.replace_substring_regex(f, _INFIX, "\\1\\4\\7 \\2\\5\\8 \\3\\6\\9")
+    f = flat.filter(inner)
+    url = pc.match_substring_regex(f, _URL)
+    g = f.filter(pc.invert(url))
+    g = pc.replace_substring_regex(g, _CONTRACTION, "\\1 \\2")
+    g = pc.replace_substring_regex(g, _INFIX, "\\1\\4\\7 \\2\\5\\8 \\3\\6\\9")
     # a run made only of prefix/suffix punctuation ("====", "``)") is peeled one character at a time
-    run = pc.match_substring_regex(f, "^" + _RUN + "+$")
+    run = pc.match_substring_regex(g, "^" + _RUN + "+$")
     if pc.any(run).as_py():
-        f = pc.replace_with_mask(f, run, pc.replace_substring_regex(f.filter(run), "(.)", "\\1 "))
-    f = pc.replace_with_mask(flat, todo, f)
+        g = pc.replace_with_mask(g, run, pc.replace_substring_regex(g.filter(run), "(.)", "\\1 "))
+    f = pc.replace_with_mask(f, pc.invert(url), g)
     f = pc.replace_substring(pc.replace_substring(pc.replace_substring(f, _KEEP, "."), _EMO, "):"), _QQ, "''")
+    f = pc.replace_with_mask(flat, inner, f)
     sub = pc.utf8_split_whitespace(f)
     out = pc.list_flatten(sub)
     out_doc = doc[parents(sub)]
