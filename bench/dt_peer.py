@@ -1,7 +1,7 @@
 """Run datatrove's heuristic filters on a JSONL corpus (executed by .venv-bench's Python, never by Tilth).
 
 Why a separate script: Tilth must not import datatrove; this process writes one JSON line per document
-with datatrove's keep/drop decision and reason per filter, plus the seconds and peak RSS of each filter.
+with datatrove's keep/drop decision and reason per filter, plus the wall and CPU seconds of each filter and the peak RSS.
 
 usage: .venv-bench/bin/python bench/dt_peer.py corpus.jsonl decisions.jsonl [filter ...]
 """
@@ -37,14 +37,15 @@ def main(corpus: str, out: str, names: list[str]) -> None:
 
     texts = [json.loads(line)["text"] for line in open(corpus, encoding="utf-8")]
     decisions = [{} for _ in texts]
-    timing = {}
+    timing, cpu = {}, {}
     for name in names:
         f = make(name)
         f.filter(Document(text="warm up the tokenizer. " * 10, id="w"))  # loads spaCy once, not timed
         docs = [Document(text=t, id=str(i)) for i, t in enumerate(texts)]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         results = [f.filter(d) for d in docs]
         timing[name] = time.perf_counter() - t0
+        cpu[name] = time.process_time() - c0
         for i, r in enumerate(results):
             ok, reason = (r, None) if isinstance(r, bool) else (r[0], r[1])
             decisions[i][name] = [bool(ok), reason]
@@ -52,7 +53,7 @@ def main(corpus: str, out: str, names: list[str]) -> None:
         for d in decisions:
             fh.write(json.dumps(d) + "\n")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": timing, "peak_rss_mb": peak, "docs": len(texts)}))
+    print(json.dumps({"seconds": timing, "cpu_seconds": cpu, "peak_rss_mb": peak, "docs": len(texts)}))
 
 
 if __name__ == "__main__":
