@@ -66,7 +66,8 @@ def test_flagged_words():
     assert keep == [True, False] and reasons == [None, "flagged_word_ratio > max"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NAMES + ["gopher_quality", "gopher_repetition", "c4_filter", "fineweb_filter",
+                                          "lang_id"])
 def test_metadata_spells_out_directions(name):
     meta = build(name).metadata()
     assert meta["thresholds"], name
