@@ -75,7 +75,7 @@ def run(concurrencies=(1, 4, 16), requests_per_level: int | None = None) -> list
     with EmbeddedServer(parallel=16, ctx_per_slot=512) as srv, tempfile.TemporaryDirectory() as ws:
         bare(srv, prompts(2, "warmup"), 2)
         for c in concurrencies:
-            n = requests_per_level or max(8, 2 * c)
+            n = requests_per_level or max(8, c)
             salt = uuid.uuid4().hex[:6]
             raw = bare(srv, prompts(n, f"raw{salt}"), c)
             ours = via_client(srv, prompts(n, f"cli{salt}"), c, ws)

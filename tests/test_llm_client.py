@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import write_jsonl
 from llm_fixtures import llm_endpoint  # noqa: F401  (fixture)
 
@@ -60,6 +61,7 @@ def test_logprobs_are_returned_and_cached(llm_endpoint, tmp_path):  # noqa: F811
     assert hit.cached and hit.logprobs == r.logprobs
 
 
+@pytest.mark.slow
 def test_pipeline_starts_and_stops_embedded_server(tmp_path, monkeypatch):
     """No endpoint configured: the run starts its own server, shares it across both LLM steps and stops it."""
     monkeypatch.delenv("TILTH_LLM_URL", raising=False)

@@ -4,6 +4,7 @@ names: the second run must issue zero model requests (all answers from the cache
 
 from __future__ import annotations
 
+import pytest
 from conftest import write_jsonl
 from llm_fixtures import llm_endpoint  # noqa: F401  (fixture)
 
@@ -35,6 +36,7 @@ def run_twice(tmp_path, steps: str, rows=DOCS, name="llm") -> tuple[list[dict], 
     return outputs[0].to_pylist(), ws
 
 
+@pytest.mark.slow
 def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # noqa: F811
     doc = DOCS[1]
     rows, ws = run_twice(tmp_path, """
@@ -63,6 +65,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
     assert modified == ([{"step": "06_llm_rewrite"}] if r["text"] != doc["text"] else [])
 
 
+@pytest.mark.slow
 def test_binary_quality_filter_drops_with_reason(llm_endpoint, tmp_path):  # noqa: F811
     rows = [{"text": "Buy cheap pills now!!! click click click"}, {"text": "The Moon orbits the Earth every 27 days."}]
     kept, ws = run_twice(tmp_path, "  - llm_quality_filter: {mode: binary, max_tokens: 64}\n", rows, name="bin")
@@ -76,6 +79,7 @@ def _new_rows(rows):
     return [r for r in rows if r["_parent_id"] is not None]
 
 
+@pytest.mark.slow
 def test_augmenters_add_rows_only_where_selected(llm_endpoint, tmp_path):  # noqa: F811
     rows, ws = run_twice(tmp_path, """
   - llm_back_translate: {where_column: level, where_min: 3, max_tokens: 24, keep_input: false}
@@ -89,6 +93,7 @@ def test_augmenters_add_rows_only_where_selected(llm_endpoint, tmp_path):  # noq
     assert len({r["_id"] for r in rows}) == 3 and all(r["text"] for r in rows)
 
 
+@pytest.mark.slow
 def test_context_expansion_and_difficulty_escalation(llm_endpoint, tmp_path):  # noqa: F811
     rows, _ = run_twice(tmp_path, """
   - llm_expand_context: {where_column: level, max_tokens: 24}
@@ -103,6 +108,7 @@ def test_context_expansion_and_difficulty_escalation(llm_endpoint, tmp_path):  #
     assert len(new) == 1 and new[0]["level"] == 5 and new[0]["aug_method"] == "llm_escalate_difficulty"
 
 
+@pytest.mark.slow
 def test_synthesis_operators(llm_endpoint, tmp_path):  # noqa: F811
     rows, _ = run_twice(tmp_path, """
   - llm_qa_synthesis: {max_tokens: 96, keep_input: true}
@@ -124,6 +130,7 @@ def test_synthesis_operators(llm_endpoint, tmp_path):  # noqa: F811
     assert all(r["response"] and r["synth_method"] == "llm_template_synthesis" for r in rows)
 
 
+@pytest.mark.slow
 def test_ifd_and_superfilter_with_local_model(tmp_path):
     pairs = [
         {"instruction": "What is the capital of France?", "response": "The capital of France is Paris."},
