@@ -26,7 +26,10 @@ to `text`. Only set parameters you need; unknown parameters are errors. Readers 
 class LLMPlanner:
     name = "llm"
 
-    def __init__(self, catalogue: Catalogue, chat: Chat, max_repairs: int = 2, k: int = 12, dry_run: bool = True):
+    def __init__(self, catalogue: Catalogue, chat: Chat, max_repairs: int = 2, k: int = 12, dry_run: bool = True,
+                 max_context_chars: int = 4000):
+        """`max_context_chars` bounds the skill cards (about 4 characters a token): small models have 2k contexts."""
+        self.max_context_chars = max_context_chars
         self.cat = catalogue
         self.chat = chat
         self.max_repairs = max_repairs
@@ -40,7 +43,16 @@ class LLMPlanner:
         for s in self.fallback.plan_ops(request, data):  # intent matches are always offered too
             if s not in skills:
                 skills.append(s)
-        cards = "\n".join(s.card() for s in skills)
+        cards, used = [], 0
+        for s in skills:  # full cards while they fit the budget, then one-line cards, then nothing
+            card = s.card()
+            if used + len(card) > self.max_context_chars:
+                card = f"- {s.name} [{s.kind}]: {s.description.split('. ')[0][:160]}; params {s.param_names}"
+            if used + len(card) > self.max_context_chars:
+                break
+            cards.append(card)
+            used += len(card)
+        cards = "\n".join(cards)
         return f"Operators:\n{cards}\n\nData: {data.summary()}\nColumns seen by steps: {data.pipeline_columns}"
 
     def plan(self, request: str, data: DataPeek, name: str | None = None) -> Plan:
