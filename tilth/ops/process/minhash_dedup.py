@@ -92,7 +92,8 @@ class MinHashDedup(Deduplicator):
             cols["sig"] = pa.FixedSizeListArray.from_arrays(pa.array(tail), p.num_perm)
         elif p.verify == "exact":
             # the distinct 32-bit tails of each document's shingle hashes, sorted
-            key = np.unique((doc.astype(np.uint64) << np.uint64(32)) | (sh >> np.uint64(32)))
+            key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | (sh >> np.uint64(32)))
+            key = key[np.r_[True, key[1:] != key[:-1]]]  # sort + mask: np.unique's hash path is ~20x slower here
             counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n)
             offs = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(counts, out=offs[1:])
