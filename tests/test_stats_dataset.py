@@ -110,3 +110,24 @@ def test_embedding_dispersion_with_minilm(run):
     assert same.shape == (3, 384) and dispersion(same) == pytest.approx(0.0, abs=1e-5)
     with pytest.raises(Exception, match="embed_sample"):
         build("dataset_stats", {"embed_sample": 5000})
+
+
+def test_distinct_n_is_linear_in_document_length(tmp_path):
+    """Regression: n-grams were built by slicing the word list per position (minutes for one long doc)."""
+    import time
+
+    import pyarrow as pa
+
+    from tilth.report.stats import distinct_n
+    from tilth.storage import Workspace
+    from tilth.storage.parts import write_part
+
+    ws = Workspace(tmp_path / "ws")
+    write_part(pa.table({"_id": [1, 2], "text": [" ".join(["a", "b"] * 10_000), "  c d  "]}), tmp_path / "d" / "p.parquet")
+    with ws.connect() as con:
+        ws.register_version(con, "long", tmp_path / "d")
+    t0 = time.perf_counter()
+    got = distinct_n(ws, "long", "text", 0, 0)
+    assert time.perf_counter() - t0 < 20
+    assert got["ngrams_1"] == 20_002 and got["distinct_1"] == 4 / 20_002
+    assert got["ngrams_2"] == 19_999 + 1 and got["distinct_2"] == 3 / 20_000  # "a b", "b a", "c d"

@@ -17,7 +17,7 @@ DEMO_QUERIES = [
      "SELECT step, rows_in, rows_out, round(seconds, 2) AS seconds, round(peak_rss_mb) AS peak_mb "
      "FROM step_stats WHERE run = 'demo' ORDER BY step_index"),
     ("What is left, by source",
-     "SELECT source, count(*) AS docs, round(avg(length_words)) AS avg_words FROM demo_clean GROUP BY 1 ORDER BY 2 DESC"),
+     "SELECT source, count(*) AS docs, round(avg(n_words)) AS avg_words, round(avg(ttr), 3) AS type_token_ratio FROM demo_clean GROUP BY 1 ORDER BY 2 DESC"),
 ]
 
 
