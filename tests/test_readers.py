@@ -55,6 +55,15 @@ def test_invalid_utf8_is_quarantined_even_in_an_otherwise_valid_block(tmp_path):
     assert [(b.line, b.error) for b in bad] == [(2, "invalid UTF-8 at byte 13")]  # after `{"text": "caf`
 
 
+def test_file_with_only_malformed_records_is_quarantined_not_a_crash(tmp_path):
+    # regression: renaming the text field failed on the empty table ("not in input columns []")
+    p = tmp_path / "bad.jsonl"
+    p.write_bytes(b'{"content": broken\n[1]\n')
+    table, bad = read_all(build("read_jsonl", {"path": str(p), "text": "content"}))
+    assert table.num_rows == 0 and "text" in table.column_names
+    assert [b.line for b in bad] == [1, 2]
+
+
 def test_ids_do_not_depend_on_batch_size_or_on_bad_lines_elsewhere(tmp_path):
     clean = tmp_path / "clean.jsonl"
     clean.write_text("".join(LINES))

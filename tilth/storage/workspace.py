@@ -110,6 +110,7 @@ class Workspace:
                     "retry when it finishes"
                 ) from e
             raise
+        con.execute("SET enable_progress_bar = false")  # Tilth shows its own progress
         try:
             yield con
         finally:

@@ -75,7 +75,9 @@ class FileReader(Reader):
             table = table.rename_columns(["_source_id" if c == "_id" else c for c in table.column_names])
         src = self.params.text
         if src and src != "text":
-            if src not in table.column_names:
+            if src not in table.column_names and table.num_rows == 0:
+                table = table.append_column("text", pa.array([], pa.string()))  # every record was quarantined
+            elif src not in table.column_names:
                 raise KeyError(f"{self.name}: text field {src!r} not in input columns {table.column_names}")
             table = table.rename_columns(["text" if c == src else c for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), records)
