@@ -89,6 +89,46 @@ def run(concurrencies=(1, 4, 16), requests_per_level: int | None = None) -> list
     return rows
 
 
+def client_overhead(n: int = 400, concurrencies=(1, 4, 16)) -> list[dict]:
+    """The client against an endpoint that answers instantly (tests' FaultServer with no faults): what the
+    client itself costs per request, and how fast cache hits are answered."""
+    import sys
+    import threading
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from llm_fixtures import FaultServer
+
+    rows = []
+    with FaultServer() as srv, tempfile.TemporaryDirectory() as ws:
+        port = srv.httpd.server_address[1]
+        for c in concurrencies:
+            local = threading.local()
+
+            def one(i, c=c, local=local):
+                if not hasattr(local, "conn"):
+                    local.conn = http.client.HTTPConnection("127.0.0.1", port)
+                local.conn.request("POST", "/v1/chat/completions", json.dumps(
+                    {"model": "m", "messages": [{"role": "user", "content": f"b{c}-{i}"}]}),
+                    {"Content-Type": "application/json"})
+                return json.loads(local.conn.getresponse().read())
+
+            t = time.perf_counter()
+            with ThreadPoolExecutor(c) as pool:
+                list(pool.map(one, range(n)))
+            bare_rate = n / (time.perf_counter() - t)
+            reqs = [ChatRequest([{"role": "user", "content": f"c{c}-{i}"}]) for i in range(n)]
+            rates = []
+            for _ in range(2):  # misses, then the same requests again as cache hits
+                client = LLMClient(srv.endpoint(), cache=ResponseCache(ws), usage=UsageLog(ws), concurrency=c)
+                t = time.perf_counter()
+                client.chat_many(reqs)
+                rates.append(n / (time.perf_counter() - t))
+            rows.append({"concurrency": c, "bare_req_s": bare_rate, "client_req_s": rates[0],
+                         "cache_hit_answers_s": rates[1]})
+    return rows
+
+
 def format_rows(rows: list[dict]) -> str:
     head = ("conc", "reqs", "client req/s", "client tok/s", "bare req/s", "bare tok/s", "client/bare",
             "server decode tok/s/req")
@@ -98,6 +138,15 @@ def format_rows(rows: list[dict]) -> str:
                                  f"{r['client_tok_s']:.1f}", f"{r['bare_req_s']:.2f}", f"{r['bare_tok_s']:.1f}",
                                  f"{r['client_vs_bare']:.2f}", f"{r['server_decode_tok_s_per_request']:.1f}"]))
     return "\n".join(lines)
+
+
+@pytest.mark.bench
+def test_bench_client_overhead():
+    rows = client_overhead()
+    for r in rows:
+        print(f"instant endpoint, concurrency {r['concurrency']}: bare {r['bare_req_s']:.0f} req/s, LLMClient "
+              f"{r['client_req_s']:.0f} req/s, cache hits {r['cache_hit_answers_s']:.0f} answers/s")
+        assert r["cache_hit_answers_s"] > r["client_req_s"] > 0
 
 
 @pytest.mark.bench
@@ -113,5 +162,7 @@ if __name__ == "__main__":
 
     levels = tuple(int(x) for x in sys.argv[1:]) or (1, 4, 16)
     print(f"load average before: {os.getloadavg()}, cores: {os.cpu_count()}, max_tokens: {MAX_TOKENS}")
+    for r in client_overhead():
+        print(r)
     print(format_rows(run(levels)))
     print(f"load average after: {os.getloadavg()}")

@@ -103,6 +103,7 @@ class FaultServer:
                 except OSError:
                     pass
 
+        ThreadingHTTPServer.request_queue_size = 128  # concurrency-16 clients must not be reset
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
