@@ -93,7 +93,7 @@ class MinHashDedup(Deduplicator):
         elif p.verify == "exact":
             # the distinct 32-bit tails of each document's shingle hashes, sorted
             key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | (sh >> np.uint64(32)))
-            key = key[np.r_[True, key[1:] != key[:-1]]]  # sort + mask: np.unique's hash path is ~20x slower here
+            key = key[np.r_[key[:1] == key[:1], key[1:] != key[:-1]]]  # sort + mask: np.unique's hash path is ~20x slower
             counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n)
             offs = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(counts, out=offs[1:])
