@@ -1,6 +1,6 @@
 """Do Tilth's Gopher quality, Gopher repetition, C4 and FineWeb filters make datatrove's keep/drop decisions?
 
-Builds a real-text corpus (bench/corpus.py), runs datatrove's filters on it in a subprocess with
+Builds a real-text corpus (tilth/corpora.py), runs datatrove's filters on it in a subprocess with
 .venv-bench's Python (bench/dt_peer.py; Tilth never imports datatrove), runs Tilth's operators on the same
 documents in batches, and compares the decisions per document. Prints the agreement per filter and the
 disagreements grouped by (Tilth reason, datatrove reason) with example documents.
@@ -43,8 +43,8 @@ def peer_available() -> bool:
 
 
 def build_corpus(path: Path, n_docs: int, seed: int) -> list[dict]:
-    from corpus import build_corpus as build
-    from corpus import read_jsonl
+    from tilth.corpora import build_corpus as build
+    from tilth.corpora import read_jsonl
 
     build(n_docs, path, seed=seed)
     return read_jsonl(path)

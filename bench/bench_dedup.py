@@ -173,8 +173,7 @@ def measure(tool: str, src: str, out: str, timeout: float = 3600) -> dict:
 
 
 def benchmark(n_docs: int, rounds: int, tools=TOOLS, seed: int = 0) -> dict:
-    sys.path.insert(0, str(ROOT / "bench"))
-    import corpus
+    from tilth import corpora as corpus
 
     with tempfile.TemporaryDirectory() as d:
         docs = corpus.sample_documents(int(n_docs / 1.1), seed=seed)

@@ -12,7 +12,7 @@ pip=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 # torch first, pinned, so nothing later pulls a CUDA build.
 "${pip[@]}" "torch==2.13.0"
 "${pip[@]}" datasketch "xxhash<4" psutil  # datatrove hashes str, which xxhash 4 refuses
-"${pip[@]}" "datatrove" tokenizers nltk orjson || echo "peers.sh: datatrove failed to install" >&2  # its tokenizer and JsonlReader import these
+"${pip[@]}" "datatrove" tokenizers nltk orjson spacy || echo "peers.sh: datatrove failed to install" >&2  # its tokenizer and JsonlReader import these
 # py-data-juicer pulls a very large dependency tree; try the full package, and fall back to the package
 # without dependencies plus only what its document_minhash_deduplicator imports.
 if ! "${pip[@]}" py-data-juicer; then

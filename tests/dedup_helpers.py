@@ -3,7 +3,6 @@ runner, so property tests can call it hundreds of times cheaply."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
@@ -12,8 +11,6 @@ import pyarrow as pa
 
 from tilth.ops.base import Deduplicator
 from tilth.storage.parts import write_part
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 
 def run_dedup(op: Deduplicator, texts: list[str], part_size: int | None = None) -> tuple[pa.Table, list[str]]:
@@ -46,6 +43,6 @@ def survivors(op: Deduplicator, texts: list[str], part_size: int | None = None) 
     return [t for i, t in enumerate(texts) if i not in gone]
 
 
-import corpus  # noqa: E402  (bench/corpus.py, importable once bench/ is on the path above)
+from tilth import corpora as corpus  # noqa: E402
 
 __all__ = ["corpus", "dropped", "run_dedup", "survivors"]

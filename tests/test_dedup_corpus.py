@@ -1,4 +1,4 @@
-"""bench/corpus.py: the exact Jaccard ground truth and the planted near-duplicates the accuracy test uses."""
+"""tilth/corpora.py: the exact Jaccard ground truth and the planted near-duplicates the accuracy test uses."""
 
 from __future__ import annotations
 
