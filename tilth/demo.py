@@ -70,8 +70,6 @@ def run_demo(workspace: Path, n_docs: int, console: Console) -> None:
     console.print(summary_table(result))
     console.print(f"output dataset [bold]{result.output.name}[/bold] v{result.output.version} "
                   f"({result.output.rows:,} rows), exported to {result.export}")
-    if getattr(result, "report", None):
-        console.print(f"report: {result.report}")
     from tilth.storage import Workspace
 
     ws = Workspace(workspace)
