@@ -185,3 +185,11 @@ def test_operator_metadata_contract_holds_for_every_operator():
 def test_stdlib_fixture_is_real_text():
     paras = stdlib_paragraphs(5)
     assert len(paras) == 5 and all(len(p) >= 40 for p in paras)
+
+
+def test_operator_reference_doc_is_generated_from_current_metadata():
+    """docs/operators.md must be what `tilth docs` writes now (regenerate it when operators change)."""
+    from tilth.docs import operator_reference
+
+    doc = Path(__file__).parent.parent / "docs" / "operators.md"
+    assert doc.read_text() == operator_reference(), "run `tilth docs` to regenerate docs/operators.md"
