@@ -57,6 +57,8 @@ case "$cmd" in
     exit $lint ;;
   bench)
     install; corpora
+    # peers (datatrove, data-juicer, datasketch) live in .venv-bench; Tilth never imports them
+    bash bench/peers.sh
     exec "$VENV/bin/python" -m pytest -q -m bench -s -p no:cacheprovider -o addopts="" bench "$@" ;;
   *)
     echo "usage: ./tilth.sh demo | test | bench" >&2; exit 2 ;;
