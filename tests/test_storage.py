@@ -75,3 +75,11 @@ def test_parts_are_atomic_and_listed_in_name_order(tmp_path):
     write_part(pa.table({"a": [2]}), tmp_path / "a.parquet")
     (tmp_path / ".c.parquet.tmp-1").write_bytes(b"partial")  # what a killed writer leaves
     assert [p.name for p in list_parts(tmp_path)] == ["a.parquet", "b.parquet"]
+
+
+def test_write_table_adds_versions(tmp_path):
+    ws = Workspace(tmp_path)
+    assert ws.write_table("gen", pa.table({"_id": [1, 2]})).version == 1
+    v2 = ws.write_table("gen", pa.table({"_id": [3]}))
+    assert (v2.version, v2.rows) == (2, 1)
+    assert ws.read("gen").column("_id").to_pylist() == [3] and ws.read("gen", 1).num_rows == 2

@@ -162,6 +162,16 @@ class Workspace:
         self._create_views(con, name, version, directory)
         return DatasetVersion(name, version, directory, rows, run, step)
 
+    def write_table(self, name: str, table: pa.Table) -> DatasetVersion:
+        """Store an in-memory table (a generated or small dataset) as the newest version of `name`."""
+        from tilth.storage.parts import write_part
+
+        with self.connect() as con:
+            latest = con.execute("SELECT coalesce(max(version), 0) FROM datasets WHERE name = ?", [name]).fetchone()[0]
+            directory = self.root / "tables" / view_name(name) / f"v{latest + 1}"
+            write_part(table, directory / "part-00000.parquet")
+            return self.register_version(con, name, directory)
+
     def _create_views(self, con, name: str, version: int, directory: Path) -> None:
         src = f"read_parquet('{directory.as_posix()}/*.parquet', union_by_name=true)"
         ident = view_name(name)

@@ -57,12 +57,6 @@ def documents(docs_per_domain: int = 200, doc_chars: int = 2000) -> pa.Table:
 
 
 def write_dataset(ws, name: str = "local_text", **kw) -> str:
-    from tilth.storage.parts import write_part
-
-    table = documents(**kw)
-    existing = ws.sql("SELECT count(*) AS n FROM datasets WHERE name = ?", [name]).column("n")[0].as_py()
-    directory = ws.root / "train_data" / name / f"v{existing + 1}"
-    write_part(table, directory / "part-00000.parquet")
-    with ws.connect() as con:
-        ws.register_version(con, name, directory)
+    """Register the corpus as a workspace dataset (a new version each call)."""
+    ws.write_table(name, documents(**kw))
     return name
