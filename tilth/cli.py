@@ -188,14 +188,16 @@ def demo(workspace: WorkspaceOpt = None,
     run_demo(Path(workspace or os.environ.get("TILTH_WORKSPACE", "tilth-workspace")), docs_limit, console)
 
 
-app.command("report")(__import__("tilth.report.cli", fromlist=["report"]).report)  # `tilth report RUN`
+# Commands that live with their layer (each keeps its heavy imports inside its commands).
+from tilth.agent.cli import register as register_agent  # noqa: E402
+from tilth.llm.cli import llm_app  # noqa: E402
+from tilth.report.cli import report  # noqa: E402
+from tilth.train.cli import register as register_train  # noqa: E402
 
-
-app.add_typer(__import__("tilth.llm.cli", fromlist=["llm_app"]).llm_app, name="llm")
-__import__("tilth.agent.cli", fromlist=["register"]).register(app)  # `tilth agent`, `tilth ask`
-
-from tilth.train.cli import register as _register_train  # noqa: E402
-_register_train(app)
+app.command("report")(report)  # `tilth report RUN`
+app.add_typer(llm_app, name="llm")  # `tilth llm serve|usage`
+register_agent(app)  # `tilth agent`, `tilth ask`
+register_train(app)  # `tilth train`, `tilth experiment compare`
 
 if __name__ == "__main__":
     app()
