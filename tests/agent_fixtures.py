@@ -136,3 +136,21 @@ def registered_test_ops():
     finally:
         for cls in TEST_OPS:
             registry._REGISTRY.pop(cls.name, None)
+
+
+PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
+         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
+
+
+def agent_env(tmp_path_factory):
+    """Body of a module-scoped fixture: (names of the test operators, an offline planner over them, a peek
+    at a 40-row math QA file with 4 duplicates and 3 junk rows)."""
+    from tilth.agent.eval.mathqa import make_math_qa
+    from tilth.agent.offline import OfflinePlanner
+    from tilth.agent.peek import peek
+    from tilth.agent.skills import Catalogue
+
+    path = tmp_path_factory.mktemp("data") / "math.jsonl"
+    make_math_qa(path, n=40, duplicates=4, junk=3)
+    with registered_test_ops() as names:
+        yield names, OfflinePlanner(Catalogue(use_embeddings=False, only=names)), peek(str(path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from agent_fixtures import PAPER
 from typer.testing import CliRunner
 
 from tilth.agent.eval.mathqa import make_math_qa
@@ -15,9 +16,6 @@ from tilth.cli import app
 from tilth.ops import registry
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import validate
-
-PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
-         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
 
 
 def test_paper_example_end_to_end_offline(tmp_path, monkeypatch):

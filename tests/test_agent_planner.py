@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from agent_fixtures import registered_test_ops
+from agent_fixtures import PAPER, agent_env
 
-from tilth.agent.eval.mathqa import make_math_qa
 from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import peek
 from tilth.agent.skills import Catalogue
 
-PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
-         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "math.jsonl"
-    make_math_qa(path, n=40, duplicates=4, junk=3)
-    with registered_test_ops() as names:
-        yield OfflinePlanner(Catalogue(use_embeddings=False, only=names)), peek(str(path))
+env = pytest.fixture(scope="module")(agent_env)
 
 
 def test_peek_finds_the_question_and_solution_fields(env):
-    _, data = env
+    _, _, data = env
     assert data.columns == ["question", "solution", "answer", "id"]
     assert (data.text_field, data.answer_field) == ("question", "solution")
     assert data.input_spec()["text"] == "question"
@@ -32,7 +21,7 @@ def test_peek_finds_the_question_and_solution_fields(env):
 
 
 def test_paper_request_gives_quality_dedup_difficulty_augment_stats_in_stage_order(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan(PAPER, data)
     assert plan.ops() == ["t_quality", "exact_dedup", "t_difficulty", "t_augment", "t_stats"]
     aug = plan.steps[3]
@@ -46,13 +35,13 @@ def test_paper_request_gives_quality_dedup_difficulty_augment_stats_in_stage_ord
 
 
 def test_negated_intent_is_left_out(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Remove duplicate problems but don't filter by length.", data)
     assert plan.ops() == ["exact_dedup"]
 
 
 def test_length_bounds_are_read_from_the_request(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Keep only problems with at least 5 words and at most 40 words.", data)
     assert [(s.op, s.params) for s in plan.steps] == [("length_filter", {"min": 5, "max": 40, "unit": "words"})]
     plan = planner.plan("Drop samples shorter than 30 characters.", data)
@@ -60,19 +49,19 @@ def test_length_bounds_are_read_from_the_request(env):
 
 
 def test_operator_named_in_the_request_is_used(env):
-    planner, data = env
+    _, planner, data = env
     assert planner.plan("please run exact_dedup on this", data).ops() == ["exact_dedup"]
 
 
 def test_unmatched_request_says_what_generation_would_need(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Translate everything into Klingon poetry.", data)
     assert plan.steps == []
     assert any("generate an operator" in n for n in plan.notes)
 
 
 def test_intent_with_only_llm_operators_is_reported_not_planned(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Augment the problems and remove duplicates.", data)
     assert plan.ops() == ["exact_dedup", "t_augment"]
     no_aug = OfflinePlanner(Catalogue(use_embeddings=False, only={"exact_dedup"}))
@@ -82,13 +71,13 @@ def test_intent_with_only_llm_operators_is_reported_not_planned(env):
 
 
 def test_drop_phrasing_flips_the_bound(env):
-    planner, data = env
+    _, planner, data = env
     assert planner.plan("Remove problems longer than 200 characters.", data).steps[0].params == {"max": 200, "unit": "chars"}
     assert planner.plan("Keep problems longer than 3 words.", data).steps[0].params == {"min": 4, "unit": "words"}
 
 
 def test_no_duplicates_asks_for_dedup_but_no_augmentation_skips_it(env):
-    planner, data = env
+    _, planner, data = env
     assert planner.plan("I want no duplicates and no augmentation.", data).ops() == ["exact_dedup"]
     assert planner.plan("Don't deduplicate; just report statistics.", data).ops() == ["t_stats"]
 

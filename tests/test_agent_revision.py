@@ -5,27 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from agent_fixtures import registered_test_ops
+from agent_fixtures import PAPER, agent_env
 
-from tilth.agent.eval.mathqa import make_math_qa
 from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import peek
 from tilth.agent.review import Decision, scripted
 from tilth.agent.skills import Catalogue
 from tilth.agent.validation import check_plan
 from tilth.agent.workflow import Agent
 from tilth.pipeline.recipe import Recipe
 
-PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
-         "duplicate samples, augment difficult problems, and report basic dataset statistics.")
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "math.jsonl"
-    make_math_qa(path, n=40, duplicates=4, junk=3)
-    with registered_test_ops() as names:
-        yield names, OfflinePlanner(Catalogue(use_embeddings=False, only=names)), peek(str(path))
+env = pytest.fixture(scope="module")(agent_env)
 
 
 def test_less_aggressive_augmentation_on_easy_samples_keeps_structure(env):

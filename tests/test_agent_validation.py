@@ -7,22 +7,12 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from agent_fixtures import TQuality, registered_test_ops
+from agent_fixtures import TQuality, agent_env
 
-from tilth.agent.eval.mathqa import make_math_qa
-from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import peek
 from tilth.agent.plan import Plan, PlanStep
-from tilth.agent.skills import Catalogue
 from tilth.agent.validation import check_plan, run_sample
 
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "math.jsonl"
-    make_math_qa(path, n=40, duplicates=4, junk=3)
-    with registered_test_ops() as names:
-        yield OfflinePlanner(Catalogue(use_embeddings=False, only=names)), peek(str(path))
+env = pytest.fixture(scope="module")(agent_env)
 
 
 def _plan(data, *steps) -> Plan:
@@ -30,21 +20,21 @@ def _plan(data, *steps) -> Plan:
 
 
 def test_unknown_operator_is_named_with_a_suggestion(env):
-    _, data = env
+    _, _, data = env
     v = check_plan(_plan(data, ("exact_dedup", {}), ("lenght_filter", {"min": 3})), dry_run=False)
     assert [(p.step, p.where) for p in v.problems] == [(2, "step 2: lenght_filter")]
     assert "length_filter" in v.problems[0].fix
 
 
 def test_bad_parameter_is_named(env):
-    _, data = env
+    _, _, data = env
     v = check_plan(_plan(data, ("length_filter", {"min": 10, "max": 5}), ("exact_dedup", {"normalise": "fuzzy"})), dry_run=False)
     assert sorted({(p.step, p.where) for p in v.problems}) == [(1, "step 1: length_filter"), (2, "step 2: exact_dedup")]
     assert any("max (5) must be >= min (10)" in p.message for p in v.problems)
 
 
 def test_column_parameter_must_exist_upstream(env):
-    _, data = env
+    _, _, data = env
     # t_difficulty comes *after* the augmentation that needs its column: connectivity error at step 1
     v = check_plan(_plan(data, ("t_augment", {"where_column": "t_difficulty", "where_min": 1.0}), ("t_difficulty", {})),
                    dry_run=False)
@@ -56,13 +46,13 @@ def test_column_parameter_must_exist_upstream(env):
 
 
 def test_text_column_missing_is_caught(env):
-    _, data = env
+    _, _, data = env
     v = check_plan(_plan(data, ("exact_dedup", {"text_field": "prompt"})), dry_run=False)
     assert [p.where for p in v.problems] == ["step 1: exact_dedup"]
 
 
 def test_dry_run_failure_names_the_failing_step(env):
-    _, data = env
+    _, _, data = env
     v = check_plan(_plan(data, ("exact_dedup", {}), ("t_broken", {}), ("t_stats", {})))
     assert [(p.step, p.where) for p in v.problems] == [(2, "step 2: t_broken")]
     assert "dry run on 20 sample rows failed" in v.problems[0].message
@@ -70,7 +60,7 @@ def test_dry_run_failure_names_the_failing_step(env):
 
 
 def test_dry_run_counts_rows_per_step_on_the_sample(env, tmp_path):
-    _, data = env
+    _, _, data = env
     rows = [json.loads(line) for line in open(data.path)][:20]
     n_dup = 20 - len({r["question"].strip() for r in rows})
     v = check_plan(_plan(data, ("exact_dedup", {})))
@@ -79,7 +69,7 @@ def test_dry_run_counts_rows_per_step_on_the_sample(env, tmp_path):
 
 
 def test_where_min_is_calibrated_to_the_sample_quantile(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Augment difficult problems.", data)
     assert plan.ops() == ["t_difficulty", "t_augment"]
     v = check_plan(plan)
@@ -93,7 +83,7 @@ def test_where_min_is_calibrated_to_the_sample_quantile(env):
 
 
 def test_filter_thresholds_are_fitted_when_defaults_drop_most_of_the_sample(env):
-    planner, data = env
+    _, planner, data = env
     plan = planner.plan("Remove low-quality samples.", data)
     assert plan.ops() == ["t_quality"]
     v = check_plan(plan)
