@@ -72,15 +72,7 @@ class FaultServer:
                         return self._answer(body, attempt, digest)
                     with outer.lock:
                         outer.log.append((digest, status))
-                    payload = json.dumps({"error": {"message": f"injected {status}"}}).encode()
-                    try:
-                        self.send_response(status)
-                        self.send_header("Content-Type", "application/json")
-                        self.send_header("Content-Length", str(len(payload)))
-                        self.end_headers()
-                        self.wfile.write(payload)
-                    except OSError:
-                        pass
+                    self._send(status, {"error": {"message": f"injected {status}"}})
                     return
                 self._answer(body, attempt, digest)
 
@@ -91,16 +83,19 @@ class FaultServer:
                                      "message": {"role": "assistant", "content": content}}],
                         "usage": {"prompt_tokens": len(_last_user(body).split()),
                                   "completion_tokens": len(content.split())}}
-                payload = json.dumps(data).encode()
                 with outer.lock:
                     outer.log.append((digest, 200))
+                self._send(200, data)
+
+            def _send(self, status, obj):
+                payload = json.dumps(obj).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
-                except OSError:
+                except OSError:  # the client gave up (timeout tests): nothing to answer
                     pass
 
         ThreadingHTTPServer.request_queue_size = 128  # concurrency-16 clients must not be reset
