@@ -221,7 +221,7 @@ class Runner:
         self._commit(index, op, step)
         return step
 
-    def _run_tasks(self, progress, label, kind, op, key, directory, items) -> list[PartStats]:
+    def _run_tasks(self, progress, label, kind, op, key, directory, items, drops: str | None = None) -> list[PartStats]:
         """Run one task per (part, inputs) item, skipping parts an earlier attempt finished."""
         tid = progress.add_task(label, total=len(items), rows="")
         results, todo = [], []
@@ -231,7 +231,7 @@ class Runner:
             if done is not None:
                 results.append(done)
             else:
-                todo.append(cloudpickle.dumps(Task(kind, key, op, str(directory), part, inputs, context=ctx)))
+                todo.append(cloudpickle.dumps(Task(kind, key, op, str(directory), part, inputs, drops, ctx)))
         progress.update(tid, completed=len(results), rows=_rows(results))
         for blob in self.executor.map_unordered(run_blob, todo):
             results.append(cloudpickle.loads(blob))
@@ -246,21 +246,7 @@ class Runner:
             op.context = self._context(op, key, directory)
             table = op.duplicates(signature_files(str(directory)), str(directory))
             write_part(table.sort_by([("_part", "ascending"), ("_id", "ascending")]), drops)
-        results = []
-        tid = progress.add_task(f"{label} (apply)", total=len(items), rows="")
-        todo = []
-        for part, inputs in items:
-            done = load_stats(str(directory), "apply", part)
-            if done is not None:
-                results.append(done)
-            else:
-                todo.append(cloudpickle.dumps(Task("apply", key, op, str(directory), part, inputs, drops=str(drops),
-                                                   context=self._context(op, key, directory))))
-        progress.update(tid, completed=len(results))
-        for blob in self.executor.map_unordered(run_blob, todo):
-            results.append(cloudpickle.loads(blob))
-            progress.update(tid, advance=1, rows=_rows(results))
-        return results
+        return self._run_tasks(progress, f"{label} (apply)", "apply", op, key, directory, items, str(drops))
 
     def _context(self, op: Operator, key: str, directory: Path) -> StepContext:
         index = ([self.reader, *self.ops]).index(op)
