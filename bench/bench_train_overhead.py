@@ -21,11 +21,16 @@ MODULES = {
     "ODM mixer (training loss)": {"mixer": "odm"},
     "ADO mixer (training loss + fits)": {"mixer": {"name": "ado", "schedule": {"warmup": 0}, "fit_every": 20}},
     "DoReMi mixer (+reference forward)": {"mixer": "doremi", "reference": {"steps": 5}},
-    "loss selection (pool 2x inference)": {"selector": "loss"},
-    "RHO-LOSS selection (pool 2x, 2 models)": {"selector": "rho", "reference": {"steps": 5, "on": "heldout"}},
+    "loss selection (remembered losses, default)": {"selector": "loss"},
+    "loss selection (fresh pool inference)": {"selector": {"name": "loss", "scores": "fresh"}},
+    "RHO-LOSS (remembered, IL precomputed, default)": {"selector": "rho",
+                                                       "reference": {"steps": 5, "on": "heldout"}},
+    "RHO-LOSS (fresh pool inference)": {"selector": {"name": "rho", "scores": "fresh"},
+                                        "reference": {"steps": 5, "on": "heldout"}},
     "DoGE mixer (grads every 10 steps, k=128)": {"mixer": {"name": "doge", "schedule": {"every": 10}}},
     "DoGE mixer (grads every step, k=128)": {"mixer": {"name": "doge", "schedule": {"every": 1}}},
-    "LESS selection (pool 2x grads, k=128)": {"selector": "less"},
+    "LESS (output-layer grads, k=128, default)": {"selector": "less"},
+    "LESS (full vmap grads, k=128)": {"selector": {"name": "less", "gradients": "full", "target_every": 1}},
 }
 
 

@@ -168,3 +168,19 @@ def test_aioli_recovers_interaction_matrix_under_linear_dynamics():
     s = A_true.sum(axis=0)
     w = p0 * np.exp(s / np.abs(s).max())
     np.testing.assert_allclose(m.weights, w / w.sum())
+
+
+def test_ado_fits_block_means_of_its_noisy_per_step_losses():
+    from tilth.train.mixers import block_means
+
+    assert block_means([1.0, 2.0, 3.0, 4.0, 5.0], 2).tolist() == [1.5, 3.5]
+    m = ADO(ignore_first=0, smooth=10)
+    m.setup(1)
+    n = np.arange(1, 31, dtype=float)
+    m.hist_n[0], m.hist_l[0] = list(n * 100), list(1.5 + 2.0 * (n * 100) ** -0.5 + 0.01 * (-1) ** n)
+    m.fit()  # three block means: the ±0.01 alternation cancels inside each block of 10
+    expect = fit_power_law(block_means(m.hist_n[0], 10), block_means(m.hist_l[0], 10))
+    np.testing.assert_allclose(m.params[0], expect)
+    m.hist_n[0], m.hist_l[0] = m.hist_n[0][:29], m.hist_l[0][:29]
+    m.fit()  # only two full blocks: too few points to fit, so no predicted progress
+    assert m.params[0].tolist() == [0.0, 0.0, 0.0]

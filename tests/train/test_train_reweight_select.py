@@ -50,9 +50,15 @@ def test_uniform_reweighter_is_all_ones():
 POOL = torch.zeros(4, 5, dtype=torch.long)
 
 
-def test_loss_selector_high_keeps_highest_losses():
+@pytest.mark.parametrize("scores", ["remembered", "fresh"])
+def test_loss_selector_high_keeps_highest_losses(scores):
     sig = FakeSignals(pool_loss=[0.1, 0.9, 0.5, 0.7])
-    assert LossSelector("high").select(0, POOL, None, 2, sig).tolist() == [False, True, False, True]
+    assert LossSelector("high", scores=scores).select(0, POOL, None, 2, sig).tolist() == [False, True, False, True]
+
+
+def test_selectors_reject_unknown_score_source():
+    with pytest.raises(ValueError, match="scores must be one of"):
+        LossSelector(scores="stale")
 
 
 def test_loss_selector_band_keeps_rows_nearest_the_band_middle():

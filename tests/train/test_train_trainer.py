@@ -44,8 +44,9 @@ def test_domains_come_from_the_domain_column(ws):
 def test_sample_batch_follows_weights_and_reports_domains():
     data = DomainData(["a", "b"], [torch.zeros(5, 3, dtype=torch.long), torch.ones(5, 3, dtype=torch.long)],
                       [torch.zeros(1, 3, dtype=torch.long)] * 2)
-    x, d = sample_batch(data, np.array([0.0, 1.0]), 4, torch.Generator().manual_seed(0))
+    x, d, rows = sample_batch(data, np.array([0.0, 1.0]), 4, torch.Generator().manual_seed(0))
     assert d.tolist() == [1, 1, 1, 1] and bool((x == 1).all())
+    assert ((rows >= 5) & (rows < 10)).all()  # global row ids: domain "b" starts after a's 5 rows
 
 
 def test_lr_schedule_warms_up_then_decays_to_floor():
@@ -58,7 +59,7 @@ def test_first_logged_loss_is_the_initial_models_loss_on_the_first_batch(ws):
     c = cfg()
     trainer = Trainer(c, workspace=ws)
     gen = torch.Generator().manual_seed(c.seed)
-    x, _ = sample_batch(trainer.data, np.full(4, 0.25), c.batch_size, gen)
+    x, _, _ = sample_batch(trainer.data, np.full(4, 0.25), c.batch_size, gen)
     with torch.no_grad():
         expected = float(token_losses(build_model(TINY, 257, 16, c.seed), x).mean())
     res = trainer.run()

@@ -16,6 +16,7 @@ class FakeSignals:
         self._target = None if target is None else torch.tensor(target, dtype=torch.float64)
         self.L = None if eval_losses is None else np.asarray(eval_losses, dtype=np.float64)
         self.pool_loss, self.pool_ref_loss = pool_loss, pool_ref_loss
+        self.pool_rows = None if pool_loss is None else torch.arange(len(pool_loss))
 
     @property
     def per_sample_loss(self):
@@ -30,7 +31,10 @@ class FakeSignals:
     def grads(self, x):
         return self._grads
 
-    def target_grad(self, target=None, rows=16):
+    def output_grads(self, x):
+        return self._grads
+
+    def target_grad(self, target=None, rows=16, kind="full", every=1):
         return self._target
 
     def eval_losses(self):
@@ -38,6 +42,12 @@ class FakeSignals:
 
     def inference_token_loss(self, x, model=None):
         return torch.tensor(self.pool_loss, dtype=torch.float64)[:, None].repeat(1, 3)
+
+    def remembered_loss(self, rows, domains):
+        return torch.tensor(self.pool_loss, dtype=torch.float64)[rows]
+
+    def reference_row_loss(self, rows):
+        return torch.tensor(self.pool_ref_loss, dtype=torch.float64)[rows]
 
     def reference_token_loss(self, x):
         return torch.tensor(self.pool_ref_loss, dtype=torch.float64)[:, None].repeat(1, 3)

@@ -24,6 +24,11 @@ class DomainData:
     def n_domains(self) -> int:
         return len(self.domains)
 
+    @property
+    def offsets(self) -> np.ndarray:
+        """Global id of each domain's first training row (row ids are offset + index within the domain)."""
+        return np.concatenate([[0], np.cumsum([len(t) for t in self.train])]).astype(np.int64)
+
 
 def pack(token_arrays: list[np.ndarray], seq_len: int, eos_id: int) -> torch.Tensor:
     """Concatenate documents (EOS after each) and cut into [N, seq_len + 1] windows, dropping the tail."""
@@ -73,13 +78,15 @@ def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, stratified:
 
 
 def sample_batch(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
-                 stratified: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rows x [n, seq_len+1] and their domain ids [n], drawn by domain `weights`."""
+                 stratified: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows x [n, seq_len+1], their domain ids [n] and global row ids [n], drawn by domain `weights`."""
     counts = domain_counts(weights, n, gen, stratified)
-    xs, ds = [], []
+    offsets = data.offsets
+    xs, ds, rows = [], [], []
     for d, c in enumerate(counts):
         if c:
             idx = torch.randint(len(data.train[d]), (int(c),), generator=gen)
             xs.append(data.train[d][idx])
             ds.append(torch.full((int(c),), d, dtype=torch.long))
-    return torch.cat(xs), torch.cat(ds)
+            rows.append(idx + int(offsets[d]))
+    return torch.cat(xs), torch.cat(ds), torch.cat(rows)

@@ -135,9 +135,12 @@ class ODM(Mixer):
 
 
 def fit_power_law(n: np.ndarray, loss: np.ndarray, grid: int = 200) -> tuple[float, float, float]:
-    """Least-squares fit of L(n) = ε + β n^(−α): grid over ε ∈ [0, min L), closed-form (log β, α) per ε.
+    """Fit L(n) = ε + β n^(−α) in log space, as ADO does: grid over ε ∈ [0, min L), closed-form (log β, α)
+    per ε, and keep the ε whose curve has the least squared error in log L.
 
-    Vectorised over the ε grid; returns (ε, β, α) with α ≥ 0 (α = 0 means no measurable progress).
+    Log-space error weighs the flat tail of a curve as much as its early drop, so a domain that has stopped
+    improving gets ε ≈ its current loss (no predicted progress) instead of a slow fake decay. Vectorised
+    over the ε grid; returns (ε, β, α) with α ≥ 0 (α = 0 means no measurable progress).
     """
     n, loss = np.asarray(n, dtype=np.float64), np.asarray(loss, dtype=np.float64)
     eps = np.linspace(0.0, 0.999, grid) * loss.min()
@@ -148,8 +151,15 @@ def fit_power_law(n: np.ndarray, loss: np.ndarray, grid: int = 200) -> tuple[flo
     alpha = np.maximum(-slope, 0.0)
     log_beta = y.mean(axis=1) + alpha * x.mean()
     pred = eps[:, None] + np.exp(log_beta[:, None] - alpha[:, None] * x[None, :])
-    best = int(np.argmin(((pred - loss[None, :]) ** 2).sum(axis=1)))
+    best = int(np.argmin(((np.log(pred) - np.log(loss)[None, :]) ** 2).sum(axis=1)))
     return float(eps[best]), float(np.exp(log_beta[best])), float(alpha[best])
+
+
+def block_means(values: list[float], block: int) -> np.ndarray:
+    """Means of consecutive blocks of `block` values (a trailing partial block is dropped unless it is all)."""
+    v = np.asarray(values, dtype=np.float64)
+    k = len(v) // block
+    return v[: k * block].reshape(k, block).mean(axis=1) if k else v[:0]
 
 
 @register_mixer("ado")
@@ -166,16 +176,17 @@ class ADO(Mixer):
 
     Defaults follow the paper: γ₁ = γ₂ = 0.1, s = 0.5, δ_min = 0.01. Losses of the first `ignore_first`
     observed steps are left out of the fits (early transients); per-domain losses come from each domain's
-    own rows of the mixed batch.
+    own rows of the mixed batch. Per-step training losses are noisy, so (like the authors' code, which
+    smooths them before fitting) the fit sees means over blocks of `smooth` consecutive observations.
     """
 
     default_schedule = Schedule(warmup=100, every=1)
 
     def __init__(self, gamma1: float = 0.1, gamma2: float = 0.1, s: float = 0.5, delta_min: float = 0.01,
-                 fit_every: int = 50, ignore_first: int = 20, schedule=None):
+                 fit_every: int = 50, ignore_first: int = 20, smooth: int = 10, schedule=None):
         super().__init__(schedule)
         self.gamma1, self.gamma2, self.s, self.delta_min = gamma1, gamma2, s, delta_min
-        self.fit_every, self.ignore_first = fit_every, ignore_first
+        self.fit_every, self.ignore_first, self.smooth = fit_every, ignore_first, max(1, smooth)
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)
@@ -203,8 +214,9 @@ class ADO(Mixer):
     def fit(self) -> None:
         params = []
         for k in range(self.n):
-            if len(self.hist_n[k]) >= 3 and len(set(self.hist_n[k])) >= 3:
-                params.append(fit_power_law(np.array(self.hist_n[k]), np.array(self.hist_l[k])))
+            n, loss = block_means(self.hist_n[k], self.smooth), block_means(self.hist_l[k], self.smooth)
+            if len(n) >= 3 and len(set(n)) >= 3:
+                params.append(fit_power_law(n, loss))
             else:
                 params.append((0.0, 0.0, 0.0))
         self.params = np.array(params)

@@ -19,21 +19,31 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
 
 
 def build_model(spec: dict, vocab_size: int, seq_len: int, seed: int) -> torch.nn.Module:
-    """`spec` is either {"path": local dir} or GPT-2 config fields (n_layer, n_embd, n_head, ...).
+    """`spec` is {"path": local dir}, or config fields of a tiny `arch`: "gpt2" (learned absolute positions,
+    the default) or "llama" (rotary positions, RMSNorm, SwiGLU).
 
-    Dropout defaults to 0 so that per-sample gradients under `torch.func.vmap` are deterministic.
+    Size fields use GPT-2 names for both (n_layer, n_embd, n_head); dropout is 0 so that per-sample
+    gradients under `torch.func.vmap` are deterministic.
     """
-    from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel
+    from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
+    spec = dict(spec)
     if spec.get("path"):
         return AutoModelForCausalLM.from_pretrained(spec["path"], local_files_only=True)
-    fields = {"n_layer": 2, "n_embd": 64, "n_head": 4, "resid_pdrop": 0.0, "embd_pdrop": 0.0,
-              "attn_pdrop": 0.0, "attn_implementation": "sdpa"}
-    fields.update(spec)
-    cfg = GPT2Config(vocab_size=vocab_size, n_positions=seq_len, bos_token_id=vocab_size - 1,
-                     eos_token_id=vocab_size - 1, **fields)
-    return GPT2LMHeadModel(cfg)
+    arch = spec.pop("arch", "gpt2")
+    size = {"n_layer": spec.pop("n_layer", 2), "n_embd": spec.pop("n_embd", 64), "n_head": spec.pop("n_head", 4)}
+    special = {"bos_token_id": vocab_size - 1, "eos_token_id": vocab_size - 1}
+    if arch == "gpt2":
+        fields = {"resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "attn_implementation": "sdpa", **spec}
+        return GPT2LMHeadModel(GPT2Config(vocab_size=vocab_size, n_positions=seq_len, **size, **special, **fields))
+    if arch == "llama":
+        fields = {"intermediate_size": 4 * size["n_embd"], "attention_dropout": 0.0, "attn_implementation": "sdpa",
+                  "tie_word_embeddings": True, **spec}
+        return LlamaForCausalLM(LlamaConfig(vocab_size=vocab_size, hidden_size=size["n_embd"],
+                                            num_hidden_layers=size["n_layer"], num_attention_heads=size["n_head"],
+                                            max_position_embeddings=seq_len, **special, **fields))
+    raise ValueError(f"unknown model arch {arch!r}; use 'gpt2', 'llama' or a local `path`")
 
 
 def token_losses(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:

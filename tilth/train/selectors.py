@@ -31,28 +31,52 @@ class RandomSelector(Selector):
         return mask
 
 
+SCORES = ("remembered", "fresh")
+
+
+def current_loss(scores: str, pool: torch.Tensor, domains: torch.Tensor, signals) -> torch.Tensor:
+    """The current model's mean loss on each pool row: "fresh" runs one batched inference pass over the
+    pool; "remembered" looks up the loss each row had when last trained on (its domain's moving average if
+    never), which needs no extra pass — Loshchilov & Hutter's stored-loss ranking."""
+    if scores == "fresh":
+        return signals.inference_token_loss(pool).mean(dim=1).cpu()
+    return signals.remembered_loss(signals.pool_rows, domains)
+
+
+def check_scores(scores: str) -> str:
+    if scores not in SCORES:
+        raise ValueError(f"scores must be one of {SCORES}")
+    return scores
+
+
 @register_selector("loss")
 class LossSelector(Selector):
-    """Loss-based selection (Loshchilov & Hutter 2015 / Kawaguchi & Lu 2020 style).
+    """Loss-based online batch selection (Loshchilov & Hutter 2015; Kawaguchi & Lu 2020).
 
-    mode "high": keep the n highest current-model losses. mode "band": keep rows whose loss lies in the
-    pool's [q_low, q_high] quantile band — the rows closest to the band's middle quantile when the band
-    holds more or fewer than n. Defaults: high; band 0.5–0.9.
+    mode "high": keep the n pool rows with the highest current loss. mode "band": keep rows whose loss lies
+    in the pool's [q_low, q_high] quantile band — the rows closest to the band's middle quantile when the
+    band holds more or fewer than n. Defaults: high; band 0.5–0.9; pool factor 2; scores "remembered"
+    (each row's loss from its last training step, as in Loshchilov & Hutter: no extra forward pass) or
+    "fresh" (one batched inference pass over the pool each step: exact, about 1.7× the step time).
     """
 
     def __init__(self, mode: str = "high", q_low: float = 0.5, q_high: float = 0.9, pool_factor: int = 2,
-                 schedule=None):
+                 scores: str = "remembered", schedule=None):
         super().__init__(schedule)
         if mode not in ("high", "band"):
             raise ValueError("mode must be 'high' or 'band'")
         self.mode, self.q_low, self.q_high, self.pool_factor = mode, q_low, q_high, pool_factor
+        self.scores = check_scores(scores)
 
     def select(self, step, pool, domains, n, signals):
-        loss = signals.inference_token_loss(pool).mean(dim=1).cpu()
+        loss = current_loss(self.scores, pool, domains, signals)
         if self.mode == "high":
             return top_mask(loss, n)
-        mid = torch.quantile(loss, (self.q_low + self.q_high) / 2)
-        return top_mask(-(loss - mid).abs(), n)
+        finite = loss[torch.isfinite(loss)]
+        if len(finite) == 0:
+            return top_mask(torch.zeros(len(loss)), n)
+        mid = torch.quantile(finite.float(), (self.q_low + self.q_high) / 2)
+        return top_mask(-(loss.nan_to_num(posinf=float(mid)) - mid).abs(), n)
 
 
 @register_selector("rho")
@@ -62,16 +86,19 @@ class RhoSelector(Selector):
         score(x) = L(x; θ_t) − L(x; θ_IL)
 
     where θ_IL is a small reference ("irreducible loss") model trained on held-out data (`reference:`).
-    Rows that are noisy (high both) or already learnt (low both) score low. Default pool factor 2.
+    As in the paper, L(x; θ_IL) is computed once for every training row and looked up. L(x; θ_t) is
+    "fresh" (one inference pass over the pool per step, as in the paper) or "remembered" (no extra pass;
+    see LossSelector). Rows that are noisy (high both) or already learnt (low both) score low.
+    Defaults: pool factor 2, scores "remembered".
     """
 
-    def __init__(self, pool_factor: int = 2, schedule=None):
+    def __init__(self, pool_factor: int = 2, scores: str = "remembered", schedule=None):
         super().__init__(schedule)
-        self.pool_factor = pool_factor
+        self.pool_factor, self.scores = pool_factor, check_scores(scores)
 
     def select(self, step, pool, domains, n, signals):
-        cur = signals.inference_token_loss(pool).mean(dim=1)
-        ref = signals.reference_token_loss(pool).mean(dim=1)
+        cur = current_loss(self.scores, pool, domains, signals)
+        ref = signals.reference_row_loss(signals.pool_rows)
         return top_mask((cur - ref).cpu(), n)
 
 
@@ -79,17 +106,25 @@ class RhoSelector(Selector):
 class LessSelector(Selector):
     """LESS-style gradient selection (Xia et al., 2024): keep the n rows whose projected per-sample gradient
     has the highest cosine similarity with the mean projected gradient of the target set (held-out rows of
-    `target` domains, all when None). Gradients are randomly projected to `projection_dim` (trainer
-    setting, default 128). Deviation: plain SGD gradients, not LESS's Adam-preconditioned ones.
+    `target` domains, all when None), projected to `projection_dim` (trainer setting, default 128).
+
+    gradients "output" (default): output-layer gradients in closed form from one inference pass with a
+    Kronecker (LoGra-style) projection — about the cost of a forward pass over the pool. "full": vmap
+    per-sample gradients of the trainer's `grad_layers` (all by default; several times a training step).
+    The target gradient is recomputed every `target_every` steps (default 10). Deviation from LESS: plain
+    SGD gradients, not Adam-preconditioned ones.
     """
 
     def __init__(self, target: list[int] | None = None, target_rows: int = 16, pool_factor: int = 2,
-                 schedule=None):
+                 gradients: str = "output", target_every: int = 10, schedule=None):
         super().__init__(schedule)
+        if gradients not in ("output", "full"):
+            raise ValueError("gradients must be 'output' or 'full'")
         self.target, self.target_rows, self.pool_factor = target, target_rows, pool_factor
+        self.gradients, self.target_every = gradients, target_every
 
     def select(self, step, pool, domains, n, signals):
-        g = signals.grads(pool)
-        t = signals.target_grad(self.target, self.target_rows)
+        g = signals.output_grads(pool) if self.gradients == "output" else signals.grads(pool)
+        t = signals.target_grad(self.target, self.target_rows, self.gradients, self.target_every)
         cos = torch.nn.functional.cosine_similarity(g, t[None, :], dim=1)
         return top_mask(cos.cpu(), n)

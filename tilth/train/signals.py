@@ -31,6 +31,46 @@ class Projector:
         return g @ self.matrix
 
 
+class KroneckerProjector:
+    """Projection of a [V, d] weight gradient G to k = k1·k2 dims as P_Vᵀ G P_d (LoGra-style).
+
+    This equals the JL projection vec(G) @ (P_V ⊗ P_d) with Rademacher P_V [V, k1] and P_d [d, k2] scaled by
+    1/sqrt(k), so it preserves inner products in expectation like `Projector`, but for an output layer it
+    never materialises G: P_Vᵀ G_i P_d = (E_i P_V)ᵀ (H_i P_d) from the errors E_i and hidden states H_i.
+    """
+
+    def __init__(self, rows: int, cols: int, k: int, seed: int = 0, device: torch.device | str = "cpu"):
+        self.k2 = 2 ** int(np.log2(max(1.0, k**0.5)))
+        self.k1 = max(1, k // self.k2)
+        gen = torch.Generator().manual_seed(seed)
+        scale = (self.k1 * self.k2) ** -0.25  # each factor carries the square root of 1/sqrt(k)
+        self.left = ((torch.randint(0, 2, (rows, self.k1), generator=gen) * 2 - 1).float() * scale).to(device)
+        self.right = ((torch.randint(0, 2, (cols, self.k2), generator=gen) * 2 - 1).float() * scale).to(device)
+
+    def matrix(self) -> torch.Tensor:
+        """The equivalent dense [V·d, k] matrix (for tests; row-major vec of G)."""
+        return torch.kron(self.left, self.right)
+
+
+@torch.no_grad()
+def output_layer_grads(model: torch.nn.Module, x: torch.Tensor,
+                       projector: KroneckerProjector | None = None) -> torch.Tensor:
+    """Per-sample gradient of each row's mean token loss w.r.t. the output (unembedding) matrix W [V, d],
+    in closed form from one inference pass: G_i = E_iᵀ H_i / T with E = softmax(logits) − onehot(targets)
+    and H the final hidden states. Returns [n, k] projected, or [n, V·d] flattened when `projector` is None.
+
+    Exact for the output layer's own term; with tied embeddings the input-embedding term is left out.
+    """
+    out = model(x[:, :-1], output_hidden_states=True)
+    h = out.hidden_states[-1].float()
+    err = torch.softmax(out.logits.float(), dim=-1)
+    err.scatter_add_(-1, x[:, 1:, None], torch.full_like(err[..., :1], -1.0))
+    err /= x.shape[1] - 1
+    if projector is None:
+        return torch.einsum("ntv,ntd->nvd", err, h).reshape(len(x), -1)
+    return torch.einsum("ntk,ntl->nkl", err @ projector.left, h @ projector.right).reshape(len(x), -1)
+
+
 def select_params(model: torch.nn.Module, layers: list[str] | None) -> list[str]:
     """Parameter names whose name contains any of `layers` (all trainable parameters when None)."""
     names = [n for n, p in model.named_parameters() if p.requires_grad]
@@ -82,6 +122,12 @@ class Signals:
         self.batch_x: torch.Tensor | None = None
         self.batch_domains: np.ndarray | None = None
         self.token_loss: torch.Tensor | None = None  # [B, T], detached, from the training forward pass
+        self.batch_rows: torch.Tensor | None = None  # global training-row ids of the batch
+        self.pool_rows: torch.Tensor | None = None  # global row ids of the candidate pool a selector sees
+        # Every training row's loss when it was last trained on (NaN: never yet), and each domain's moving
+        # average of training loss: what selectors rank by without another forward pass.
+        self.row_loss = torch.full((int(data.offsets[-1]),), float("nan"))
+        self.domain_loss = np.full(data.n_domains, np.nan)
         self._cache: dict = {}
         self._projector: Projector | None = None
         self.cost = {"inference_rows": 0, "grad_rows": 0, "eval_calls": 0}
@@ -90,10 +136,29 @@ class Signals:
     def n_domains(self) -> int:
         return self.data.n_domains
 
-    def new_step(self, step: int, x: torch.Tensor, domains: torch.Tensor, token_loss: torch.Tensor) -> None:
+    def new_step(self, step: int, x: torch.Tensor, domains: torch.Tensor, token_loss: torch.Tensor,
+                 rows: torch.Tensor | None = None, ema: float = 0.9) -> None:
         self.step, self.batch_x, self.token_loss = step, x, token_loss.detach()
         self.batch_domains = domains.cpu().numpy()
         self._cache = {k: v for k, v in self._cache.items() if k[0] == "static"}
+        per_row = self.token_loss.mean(dim=1).float().cpu()
+        if rows is not None:
+            self.batch_rows = rows
+            self.row_loss[rows] = per_row
+        sums = np.bincount(self.batch_domains, weights=per_row.double().numpy(), minlength=self.n_domains)
+        counts = np.bincount(self.batch_domains, minlength=self.n_domains)
+        seen = counts > 0
+        mean = sums[seen] / counts[seen]
+        old = self.domain_loss[seen]
+        self.domain_loss[seen] = np.where(np.isnan(old), mean, ema * old + (1 - ema) * mean)
+
+    def remembered_loss(self, rows: torch.Tensor, domains: torch.Tensor) -> torch.Tensor:
+        """Each row's loss from the last training step that used it; rows never trained on get their
+        domain's moving-average training loss (+inf for a domain not yet seen). Costs no forward pass."""
+        loss = self.row_loss[rows.cpu()].clone()
+        fallback = torch.as_tensor(self.domain_loss, dtype=loss.dtype)[domains.cpu()]
+        fallback = torch.nan_to_num(fallback, nan=float("inf"))
+        return torch.where(torch.isnan(loss), fallback, loss)
 
     @property
     def per_sample_loss(self) -> torch.Tensor:
@@ -118,6 +183,16 @@ class Signals:
             raise RuntimeError("this module needs a reference model (set `reference` in the config)")
         return self.inference_token_loss(x, self.reference_model)
 
+    def reference_row_loss(self, rows: torch.Tensor, batch: int = 256) -> torch.Tensor:
+        """Reference-model mean loss of training rows, computed once for the whole training set (as
+        RHO-LOSS precomputes its irreducible losses) and then looked up."""
+        key = ("static", "ref_rows")
+        if key not in self._cache:
+            every = torch.cat(self.data.train)
+            self._cache[key] = torch.cat([self.reference_token_loss(every[i:i + batch]).mean(dim=1).cpu()
+                                          for i in range(0, len(every), batch)])
+        return self._cache[key][rows.cpu()]
+
     def batch_reference_token_loss(self) -> torch.Tensor:
         key = ("step", "ref_batch")
         if key not in self._cache:
@@ -138,6 +213,23 @@ class Signals:
         g = per_sample_grads(self.model, x.to(self.device), names)
         proj = self.projector(g.shape[1])
         return proj(g) if proj is not None else g
+
+    def output_grads(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample output-layer gradients of `x` rows from one inference pass ([n, k] when projected)."""
+        self.cost["inference_rows"] += len(x)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            proj = None
+            if self.projection_dim:
+                v, d = self.model.get_output_embeddings().weight.shape
+                key = ("static", "kron", v, d)
+                if key not in self._cache:
+                    self._cache[key] = KroneckerProjector(v, d, self.projection_dim, self.seed, self.device)
+                proj = self._cache[key]
+            return output_layer_grads(self.model, x.to(self.device), proj)
+        finally:
+            self.model.train(was_training)
 
     def batch_grads(self) -> torch.Tensor:
         key = ("step", "batch_grads")
@@ -163,11 +255,18 @@ class Signals:
                 np.bincount(ids.numpy(), minlength=self.n_domains), 1)
         return self._cache[key]
 
-    def target_grad(self, target_domains: list[int] | None = None, rows: int = 16) -> torch.Tensor:
-        """Mean (projected) gradient over held-out rows of the target domains (all domains when None)."""
-        key = ("step", "target_grad", tuple(target_domains or []))
-        if key not in self._cache:
+    def target_grad(self, target_domains: list[int] | None = None, rows: int = 16, kind: str = "full",
+                    every: int = 1) -> torch.Tensor:
+        """Mean (projected) gradient over held-out rows of the target domains (all domains when None).
+
+        kind "full": per-sample gradients of the chosen layers (`grads`); "output": output-layer gradients
+        (`output_grads`). `every` > 1 reuses the value for that many steps (the target moves slowly).
+        """
+        key = ("static", "target_grad", tuple(target_domains or []), kind)
+        hit = self._cache.get(key)
+        if hit is None or self.step - hit[0] >= every or self.step < hit[0]:
             doms = target_domains if target_domains else list(range(self.n_domains))
             x = torch.cat([self.data.heldout[d][:rows] for d in doms])
-            self._cache[key] = self.grads(x).mean(dim=0)
-        return self._cache[key]
+            g = self.output_grads(x) if kind == "output" else self.grads(x)
+            self._cache[key] = hit = (self.step, g.mean(dim=0))
+        return hit[1]

@@ -118,15 +118,16 @@ class Trainer:
         weights = np.asarray(self.mixer.probe_weights(step, sig), dtype=np.float64)
         select = self.selector is not None and self.selector.schedule.active(step)
         n_pool = cfg.batch_size * (self.selector.pool_factor if select else 1)
-        x, dom = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.stratified)
+        x, dom, rows = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.stratified)
         if select:
+            sig.pool_rows = rows
             mask = self.selector.select(step, x.to(self.device), dom, cfg.batch_size, sig)
-            x, dom = x[mask], dom[mask]
+            x, dom, rows = x[mask], dom[mask], rows[mask]
         x = x.to(self.device)
         for g in self.opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         tok_loss = self.forward_losses(x)
-        sig.new_step(step, x, dom, tok_loss)
+        sig.new_step(step, x, dom, tok_loss, rows)
         per_sample = tok_loss.mean(dim=1)
         if self.reweighter is not None and self.reweighter.schedule.active(step):
             w = self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
