@@ -66,3 +66,22 @@ def test_tilth_train_cli_trains_from_yaml(tmp_path):
     assert out.exit_code == 0, out.output
     assert "run cli-run: 6 steps" in out.output
     assert ws.sql("SELECT count(*) AS n FROM train_steps WHERE run = 'cli-run'").column("n")[0].as_py() == 6
+
+
+@pytest.mark.parametrize("name", ["synthetic_compare.yaml", "realtext_compare.yaml"])
+def test_shipped_experiment_configs_build_every_strategy(name):
+    """Each strategy of the shipped configs is a valid TrainConfig whose modules and model build."""
+    from pathlib import Path
+
+    import tilth.train
+    from tilth.train.experiment import load_experiment
+    from tilth.train.model import build_model
+    from tilth.train.modules import build
+    from tilth.train.trainer import TrainConfig
+
+    cfg = load_experiment(Path(tilth.train.__file__).parent / "configs" / name)
+    for over in cfg.strategies.values():
+        tc = TrainConfig(**{**cfg.base, **over, "dataset": "x"})
+        assert build("mixer", tc.mixer) is not None
+        build("selector", tc.selector), build("reweighter", tc.reweighter)
+    assert build_model(dict(cfg.base["model"]), 300, cfg.base["seq_len"], 0).config.model_type == "llama"
