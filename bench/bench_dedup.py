@@ -30,10 +30,13 @@ NUM_PERM, NGRAM, THRESHOLD, BANDS, ROWS = 128, 5, 0.8, 16, 8
 
 # -- per-tool runners (each imports only its own tool) -------------------------------------------------
 def run_tilth(src: str, out: str) -> int:
+    import duckdb
+    import numpy as np
     import pyarrow as pa
     import pyarrow.json as pj
     import pyarrow.parquet as pq
 
+    from tilth.ops.process.arrow_np import from_numpy, to_numpy
     from tilth.ops.process.minhash_dedup import MinHashDedup
 
     table = pj.read_json(src)
@@ -43,14 +46,23 @@ def run_tilth(src: str, out: str) -> int:
         for k, lo in enumerate(range(0, table.num_rows, 10000)):
             part = table.slice(lo, 10000)
             sig = op.signature(part)
-            sig = sig.add_column(0, "_id", pa.array(range(lo, lo + part.num_rows), pa.int64()))
-            sig = sig.add_column(1, "_part", pa.array([f"p{k:05d}"] * part.num_rows))
-            sig = sig.add_column(2, "_row", pa.array(range(part.num_rows), pa.int64()))
+            sig = sig.add_column(0, "_id", from_numpy(np.arange(lo, lo + part.num_rows, dtype=np.int64)))
+            name = f"p{k:05d}".encode()  # (pa.repeat / pa.array of str would import pandas: ~0.2 s)
+            offs = np.arange(part.num_rows + 1, dtype=np.int32) * len(name)
+            sig = sig.add_column(1, "_part", pa.Array.from_buffers(
+                pa.string(), part.num_rows, [None, pa.py_buffer(offs), pa.py_buffer(name * part.num_rows)]))
+            sig = sig.add_column(2, "_row", from_numpy(np.arange(part.num_rows, dtype=np.int64)))
             files.append(f"{work}/p{k:05d}.parquet")
             pq.write_table(sig, files[-1])
-        drop = set(op.duplicates(files, work).column("_id").to_pylist())
-    kept = table.filter(pa.array([i not in drop for i in range(table.num_rows)]))
-    _write(out, kept.column("text").to_pylist())
+        drop = to_numpy(op.duplicates(files, work).column("_id"))
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[drop] = False
+    kept = table.filter(from_numpy(keep)).select(["text"])
+    con = duckdb.connect()  # written as Tilth's exporter (tilth.pipeline.runner.export) writes JSONL
+    con.execute("SET preserve_insertion_order = true")
+    con.register("kept", kept)
+    con.execute(f"COPY kept TO '{out}' (FORMAT json)")
+    con.close()
     return kept.num_rows
 
 
@@ -146,11 +158,26 @@ def python_for(tool: str) -> Path:
     return ROOT / (".venv" if tool == "tilth" else ".venv-bench") / "bin" / "python"
 
 
+def run_env() -> tuple[dict, tempfile.TemporaryDirectory]:
+    """The environment of one tool run, with a fresh Hugging Face datasets cache (clean it up after the
+    run): data-juicer reads through `datasets`, which caches the parsed input and every map() result
+    under a fingerprint of the input file, so from the second round on it would load the previous
+    round's hashes instead of computing them."""
+    cache = tempfile.TemporaryDirectory(prefix="tilth-bench-hf-")
+    env = dict(os.environ, HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(ROOT),
+               HF_DATASETS_CACHE=cache.name)
+    return env, cache
+
+
 def measure(tool: str, src: str, out: str, timeout: float = 3600) -> dict:
-    """Run one tool in its own venv; wall seconds, peak RSS of its process tree (MB), rows kept."""
+    """Run one tool in its own venv; wall seconds, CPU seconds (user + system, the whole process tree,
+    from getrusage(RUSAGE_CHILDREN) around the run), peak RSS of its process tree (MB), rows kept."""
+    import resource
+
     import psutil
 
-    env = dict(os.environ, HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(ROOT))
+    env, cache = run_env()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(python_for(tool)), __file__, "run", tool, src, out], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -167,9 +194,13 @@ def measure(tool: str, src: str, out: str, timeout: float = 3600) -> dict:
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     stdout, stderr = proc.communicate()
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child has been waited for: its CPU is in here
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    cache.cleanup()
     if proc.returncode != 0:
         return {"tool": tool, "error": stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]}
-    return {"tool": tool, "seconds": wall, "peak_rss_mb": peak / 2**20, "kept": int(stdout.strip().split()[-1])}
+    return {"tool": tool, "seconds": wall, "cpu_seconds": cpu, "peak_rss_mb": peak / 2**20,
+            "kept": int(stdout.strip().split()[-1])}
 
 
 def benchmark(n_docs: int, rounds: int, tools=TOOLS, seed: int = 0) -> dict:
@@ -200,11 +231,13 @@ def summarise(runs: dict[str, list[dict]], n_docs: int) -> dict:
             continue
         sec = statistics.median(r["seconds"] for r in ok)
         out["tools"][tool] = {"seconds": sec, "docs_per_s": n_docs / sec, "kept": ok[0]["kept"],
+                              "cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok),
                               "peak_rss_mb": max(r["peak_rss_mb"] for r in ok), "runs": len(ok)}
     if "seconds" in out["tools"].get("tilth", {}):
         for tool, v in out["tools"].items():
             if tool != "tilth" and "seconds" in v:
                 v["tilth_speedup"] = v["seconds"] / out["tools"]["tilth"]["seconds"]
+                v["tilth_cpu_ratio"] = v["cpu_seconds"] / out["tools"]["tilth"]["cpu_seconds"]
     return out
 
 

@@ -54,11 +54,12 @@ def test_minhash_is_min_over_each_permutation():
     rng = np.random.default_rng(0)
     sh = rng.integers(0, 2**63, size=50, dtype=np.uint64)
     doc = np.repeat([0, 2, 3], [20, 25, 5])
-    a, b = permutations(16, 3)
-    sig = minhash(sh, doc, 5, a, b, chunk=7)
+    a = permutations(16, 3)
+    assert (a % 2 == 1).all()  # odd: a bijection mod 2**64
+    sig = minhash(sh, doc, 5, a, chunk=7)
     for i in range(5):
         mine = sh[doc == i]
-        expect = [min(((int(a[k]) * int(x) + int(b[k])) % 2**64 for x in mine), default=2**64 - 1) for k in range(16)]
+        expect = [min(((int(a[k]) * int(x)) % 2**64 for x in mine), default=2**64 - 1) for k in range(16)]
         assert sig[i].tolist() == [int(e) for e in expect]
 
 
@@ -120,3 +121,77 @@ def test_components_long_path_collapses_to_smallest():
     order = np.random.default_rng(1).permutation(n)
     nodes, roots = components(order[:-1], order[1:])
     assert nodes.tolist() == list(range(n)) and set(roots.tolist()) == {0}
+
+
+def test_multiplicative_permutations_behave_like_random_minhash():
+    """x -> a*x (mod 2**64) over mixed hashes: P(equal MinHash value) = Jaccard, with the binomial spread
+    of independent permutations, and the LSH band-hit rate of the S-curve (16 bands x 8 rows)."""
+    from tilth.ops.process.dedup_lsh import band_hashes
+    from tilth.ops.process.dedup_shingles import splitmix64
+
+    a = permutations(128, 1)
+    size, shared = 200, 160  # Jaccard 0.8
+    eq, hit = [], []
+    for t in range(400):
+        ids = splitmix64(np.arange(t * size, (t + 1) * size, dtype=np.uint64))
+        x, y = ids[:180], np.r_[ids[:shared], ids[180:]]
+        sx = minhash(x, np.zeros(x.size, np.int64), 1, a)
+        sy = minhash(y, np.zeros(y.size, np.int64), 1, a)
+        eq.append((sx == sy).mean())
+        hit.append((band_hashes(sx, 16, 8) == band_hashes(sy, 16, 8)).any())
+    assert abs(np.mean(eq) - 0.8) < 0.01
+    assert abs(np.std(eq) - np.sqrt(0.8 * 0.2 / 128)) < 0.006
+    assert abs(np.mean(hit) - (1 - (1 - 0.8**8) ** 16)) < 0.035
+
+
+def test_minhash_signature_does_not_import_pandas():
+    """pyarrow's pa.array / to_numpy import pandas on first use (~0.2 s per worker process); the MinHash
+    operator builds its Arrow columns from buffers instead."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, pyarrow as pa
+from tilth.ops.process.arrow_np import from_numpy
+from tilth.ops.process.minhash_dedup import MinHashDedup
+text = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(b"\\0\\0\\0\\0\\x0b\\0\\0\\0\\x16\\0\\0\\0"),
+                                             pa.py_buffer(b"hello worldhello there")])
+sig = MinHashDedup().signature(pa.Table.from_arrays([text], names=["text"]))
+assert sig.num_rows == 2
+print("pandas" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_arrow_numpy_round_trip():
+    from tilth.ops.process.arrow_np import from_numpy, to_numpy
+
+    for arr in (np.arange(5, dtype=np.int64), np.array([1, 2], np.uint32), np.array([0.5, 1.5]),
+                np.array([True, False, True, True, False, False, False, False, True])):
+        back = to_numpy(from_numpy(arr))
+        assert back.dtype == arr.dtype and back.tolist() == arr.tolist()
+    sliced = from_numpy(np.arange(10, dtype=np.uint64)).slice(3, 4)
+    assert to_numpy(sliced).tolist() == [3, 4, 5, 6]
+    bools = from_numpy(np.array([True, False] * 7)).slice(3, 6)
+    assert to_numpy(bools).tolist() == [False, True, False, True, False, True]
+    with_null = pa.array([1, None, 3])
+    assert to_numpy(with_null).tolist()[0] == 1 and np.isnan(to_numpy(with_null)[1])
+
+
+def test_bench_runs_get_a_fresh_datasets_cache():
+    """Regression: data-juicer's later rounds loaded round one's cached map() results from the shared
+    Hugging Face cache, so the benchmark timed a cache read instead of MinHash."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_dedup import run_env
+
+    (e1, c1), (e2, c2) = run_env(), run_env()
+    try:
+        assert e1["HF_DATASETS_CACHE"] != e2["HF_DATASETS_CACHE"]
+        assert all(Path(e["HF_DATASETS_CACHE"]).is_dir() for e in (e1, e2))
+    finally:
+        c1.cleanup()
+        c2.cleanup()

@@ -1,11 +1,13 @@
 """MinHash signatures and LSH banding, vectorised over a batch of documents.
 
 Why these choices:
-- Permutations are h_i(x) = a_i * x + b_i (mod 2**64) with odd a_i over splitmix64-mixed 64-bit shingle
+- Permutations are h_i(x) = a_i * x (mod 2**64) with odd a_i over splitmix64-mixed 64-bit shingle
   hashes: a bijection of the 64-bit space per i, computed as one numpy outer product per chunk of
   shingles, with the per-document minimum taken by `np.minimum.reduceat`. (The Mersenne-prime form
   (a*x+b) mod 2**61-1 needs 128-bit products, which numpy lacks; its purpose, a random-looking
-  permutation, is already met because x is a well mixed hash.)
+  permutation, is already met because x is a well mixed hash. An added b_i would not make the
+  permutations more independent, and numpy's broadcast add over the (perm, shingle) block costs more
+  than the multiplication itself.)
 - Bands x rows come from the target Jaccard threshold by weighing the integrated false-positive and
   false-negative probability of the S-curve 1-(1-s^r)^b, as datasketch does.
 - A document with no shingle gets no signature (all-max), so empty documents never collide.
@@ -20,32 +22,34 @@ from tilth.ops.process.dedup_shingles import _GRAM, splitmix64
 EMPTY = np.iinfo(np.uint64).max
 
 
-def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b) of `num_perm` random permutations; a is odd so that a*x+b is a bijection mod 2**64."""
+def permutations(num_perm: int, seed: int) -> np.ndarray:
+    """`num_perm` random odd multipliers a_i: x -> a_i * x is a bijection mod 2**64."""
     rng = np.random.default_rng(seed)
-    a = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    return a, b
+    return rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
-def minhash(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, b: np.ndarray,
-            chunk: int = 16384) -> np.ndarray:
-    """(n_docs, num_perm) uint64 MinHash signatures; `doc` (sorted) is each shingle's document."""
+def minhash(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """(n_docs, num_perm) uint64 MinHash signatures: min over each document's shingles x of a_i * x
+    (mod 2**64); `doc` (sorted) is each shingle's document.
+
+    Chunks of about `chunk` shingles, ending on document boundaries, go through one reused (perm,
+    shingle) buffer: it stays in cache and is never freshly allocated (new pages cost page faults)."""
     k = a.size
     sig = np.full((k, n_docs), EMPTY, dtype=np.uint64)  # (perm, doc): reduceat along the last axis is ~8x faster
-    bcol = b[:, None]
     n = shingles.size
-    start = 0
-    while start < n:
-        stop = min(n, start + chunk)
-        if stop < n:  # end the chunk on a document boundary (a long document may make it longer)
-            stop = int(np.searchsorted(doc, doc[stop - 1], side="right"))
-        d = doc[start:stop]
-        firsts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-        v = np.multiply.outer(a, shingles[start:stop])
-        v += bcol
-        sig[:, d[firsts]] = np.minimum.reduceat(v, firsts, axis=1)
-        start = stop
+    if n == 0:
+        return np.ascontiguousarray(sig.T)
+    acol = a[:, None]
+    # chunk boundaries: the first document boundary at or after each multiple of `chunk`
+    firsts_all = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    fa = np.r_[firsts_all, n]
+    bounds = np.unique(np.r_[fa[np.searchsorted(fa, np.arange(0, n, chunk))], n])
+    buf = np.empty(k * int(np.diff(bounds).max()), dtype=np.uint64)
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        v = buf[: k * (stop - start)].reshape(k, stop - start)
+        np.multiply(acol, shingles[None, start:stop], out=v)
+        f = firsts_all[np.searchsorted(firsts_all, start) : np.searchsorted(firsts_all, stop)]
+        sig[:, doc[f]] = np.minimum.reduceat(v, f - start, axis=1)
     return np.ascontiguousarray(sig.T)
 
 

@@ -36,7 +36,8 @@ def _utf8(text: pa.Array | pa.ChunkedArray, lower: bool) -> tuple[np.ndarray, np
     """(bytes, offsets) of a string array, offsets rebased to start at 0."""
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
-    text = pc.fill_null(text, "")
+    if text.null_count:
+        text = pc.fill_null(text, "")
     if lower:
         text = pc.utf8_lower(text)
     text = text.cast(pa.large_string())
@@ -47,56 +48,88 @@ def _utf8(text: pa.Array | pa.ChunkedArray, lower: bool) -> tuple[np.ndarray, np
     return data, offsets - offsets[0]
 
 
+_P_INV = np.uint64(pow(int(_P), -1, 2**64))
+_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i and P**-i, grown on demand
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(P**i, P**-i) mod 2**64 for i < n (at least), cached."""
+    if _POW[0].size < n:
+        m = max(n, 2 * _POW[0].size)
+        for k, base in enumerate((_P, _P_INV)):
+            p = np.empty(m, np.uint64)
+            p[0] = 1
+            p[1:] = base
+            _POW[k] = np.cumprod(p, dtype=np.uint64)
+    return _POW[0], _POW[1]
+
+
 def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(64-bit hash per word, document index per word) for every word of every document, in order."""
+    """(64-bit hash per word, document index per word) for every word of every document, in order.
+
+    A word's hash is splitmix64 of sum_j (byte_j + 1) * P**j over its bytes (j from 0), mixed with its
+    length. All words at once: with C the prefix sums of (byte_t + 1) * P**t over the whole buffer,
+    the word [s, e) sums to (C[e] - C[s]) * P**-s (P is odd, so invertible mod 2**64); that is three
+    passes over the bytes instead of a gather, a scan and a segmented reduction per byte."""
     data, offsets = _utf8(text, lower)
-    if data.size == 0:
+    m = data.size
+    if m == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     isw = _WORD[data]
-    doc_start = np.zeros(data.size + 1, dtype=bool)
-    doc_start[offsets[:-1][offsets[:-1] < data.size]] = True
-    prev = np.empty_like(isw)
-    prev[0] = False
-    prev[1:] = isw[:-1]
-    starts_mask = isw & (~prev | doc_start[:-1])
-    wb = np.flatnonzero(isw)  # positions of word bytes
-    if wb.size == 0:
+    bound = np.zeros(m + 1, dtype=bool)  # a word never continues across a document boundary
+    bound[offsets] = True
+    # a word starts at a word byte whose predecessor is not one (or that starts a document); it ends
+    # before a byte that is not a word byte (or that starts a document)
+    brk = np.empty(m + 1, dtype=bool)  # brk[t]: the bytes t-1 and t are not in one word
+    brk[0] = brk[m] = True
+    np.logical_not(isw[:-1] & isw[1:], out=brk[1:m])
+    brk[1:m] |= bound[1:m]
+    starts = np.flatnonzero(brk[:m] & isw)
+    if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    is_first = starts_mask[wb]
-    word_of = np.cumsum(is_first) - 1  # word index of each word byte
-    first_pos = np.flatnonzero(is_first)  # index into wb of each word's first byte
-    pos_in_word = np.arange(wb.size) - first_pos[word_of]
-    max_len = int(pos_in_word.max()) + 1
-    powers = np.ones(max_len, dtype=np.uint64)  # P**0, P**1, ... (mod 2**64)
-    powers[1:] = np.cumprod(np.full(max_len - 1, _P, dtype=np.uint64), dtype=np.uint64)
-    terms = (data[wb].astype(np.uint64) + np.uint64(1)) * powers[pos_in_word]
-    h = np.add.reduceat(terms, first_pos)
-    lengths = np.diff(np.append(first_pos, wb.size)).astype(np.uint64)
+    ends = np.flatnonzero(np.r_[False, isw] & brk)  # ends[i] is the end of the word starting at starts[i]
+    pw, inv = _powers(m + 1)
+    c = np.empty(m + 1, np.uint64)
+    c[0] = 0
+    np.multiply(data, pw[:m], out=c[1:])  # (byte + 1) * P**t = byte * P**t + P**t
+    c[1:] += pw[:m]
+    np.cumsum(c, out=c)
+    h = (c[ends] - c[starts]) * inv[starts]
+    lengths = (ends - starts).astype(np.uint64)
     h = splitmix64(h ^ (lengths << np.uint64(56)))
-    docs = np.searchsorted(offsets, wb[first_pos], side="right") - 1
+    docs = np.searchsorted(offsets, starts, side="right") - 1
     return h, docs.astype(np.int64)
 
 
 def shingle_hashes(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool = True,
-                   chunk_bytes: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+                   chunk_bytes: int = 1 << 18) -> tuple[np.ndarray, np.ndarray]:
     """(64-bit hash per word n-gram, document index per shingle), documents in order.
 
-    Documents shorter than `ngram` words contribute one shingle of all their words. Works through the
-    batch in runs of whole documents of about `chunk_bytes` of text: the temporaries then stay in cache
-    and are reused, which is several times faster than one pass over a large batch."""
+    Documents shorter than `ngram` words contribute one shingle of all their words."""
+    hs, ds = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    for lo, _hi, h, d in shingle_runs(text, ngram, lower, chunk_bytes):
+        hs.append(h)
+        ds.append(d + lo)
+    return np.concatenate(hs), np.concatenate(ds)
+
+
+def shingle_runs(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool = True,
+                 chunk_bytes: int = 1 << 18):
+    """Yield (lo, hi, shingle hashes, document index - lo) for runs [lo, hi) of whole documents of about
+    `chunk_bytes` of text. Working run by run keeps the temporaries in cache, which is several times
+    faster than one pass over a large batch, and lets the caller consume each run at once."""
     if not 1 <= ngram <= len(_GRAM):
         raise ValueError(f"ngram must be in 1..{len(_GRAM)}")
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
-    text = pc.fill_null(text, "").cast(pa.large_string())
+    if text.null_count:  # (pc.fill_null's str -> scalar conversion imports pandas: only when needed)
+        text = pc.fill_null(text, "")
+    text = text.cast(pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], chunk_bytes)), len(text)])
-    hs, ds = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
-    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         h, d = _shingles(text.slice(lo, hi - lo), ngram, lower)
-        hs.append(h)
-        ds.append(d + lo)
-    return np.concatenate(hs), np.concatenate(ds)
+        yield lo, hi, h, d
 
 
 def _shingles(text: pa.Array, ngram: int, lower: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -104,21 +137,22 @@ def _shingles(text: pa.Array, ngram: int, lower: bool) -> tuple[np.ndarray, np.n
     n = wh.size
     if n == 0:
         return wh, wd
+    # acc[k] = sum_j G_j * word[k + j], summed across document ends too; only n-grams that lie inside
+    # one document are kept below, and the one shingle of each short document is recomputed alone
     acc = wh * _GRAM[0]
-    for j in range(1, min(ngram, n)):  # n - j must stay positive
-        nxt = np.zeros(n, dtype=np.uint64)
-        same = np.zeros(n, dtype=bool)
-        same[: n - j] = wd[j:] == wd[: n - j]
-        nxt[: n - j] = wh[j:]
-        acc += np.where(same, nxt, np.uint64(0)) * _GRAM[j]
-    # an n-gram starting at k is whole if word k+n-1 is in the same document
-    whole = np.zeros(n, dtype=bool)
+    for j in range(1, min(ngram, n)):
+        acc[: n - j] += wh[j:] * _GRAM[j]
+    keep = np.zeros(n, dtype=bool)  # an n-gram starting at k is whole if word k+n-1 is in the same doc
     if n >= ngram:
-        whole[: n - ngram + 1] = wd[ngram - 1 :] == wd[: n - ngram + 1]
-    counts = np.bincount(wd)
-    first = np.zeros(n, dtype=bool)
-    first[0] = True
-    first[1:] = wd[1:] != wd[:-1]
-    short = first & (counts[wd] < ngram)
-    keep = whole | short
+        np.equal(wd[ngram - 1 :], wd[: n - ngram + 1], out=keep[: n - ngram + 1])
+    first = np.flatnonzero(np.r_[True, wd[1:] != wd[:-1]])  # each document's first word
+    count = np.diff(np.r_[first, n])
+    short = first[count < ngram]
+    if short.size:
+        sc = count[count < ngram]
+        sacc = wh[short] * _GRAM[0]
+        for j in range(1, ngram - 1):
+            sacc += np.where(sc > j, wh[np.minimum(short + j, n - 1)], np.uint64(0)) * _GRAM[j]
+        acc[short] = sacc
+        keep[short] = True
     return splitmix64(acc[keep]), wd[keep]

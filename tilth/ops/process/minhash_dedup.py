@@ -19,8 +19,9 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Deduplicator, Params, Resources
+from tilth.ops.process.arrow_np import from_numpy, table, to_numpy
 from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, permutations
-from tilth.ops.process.dedup_shingles import shingle_hashes
+from tilth.ops.process.dedup_shingles import shingle_runs
 from tilth.ops.process.dedup_unionfind import components
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
@@ -77,32 +78,40 @@ class MinHashDedup(Deduplicator):
         p = self.params
         n = batch.num_rows
         text = text_column(batch, p.text_field)
-        sh, doc = shingle_hashes(text, p.ngram, p.lowercase)
-        a, b = permutations(p.num_perm, p.seed)
-        sig = minhash(sh, doc, n, a, b)
+        a = permutations(p.num_perm, p.seed)
+        sig = np.empty((n, p.num_perm), dtype=np.uint64)
+        has = np.zeros(n, dtype=bool)
+        keys, counts = [np.zeros(0, np.uint32)], np.zeros(n, dtype=np.int64)
+        # run by run of whole documents (~1 MB of text): shingles, MinHash and the verification keys of a
+        # run are computed while its temporaries are still in cache
+        for lo, hi, sh, doc in shingle_runs(text, p.ngram, p.lowercase):
+            sig[lo:hi] = minhash(sh, doc, hi - lo, a)
+            has[lo + doc] = True
+            if p.verify == "exact" and sh.size:
+                # the distinct 32-bit tails of each document's shingle hashes, sorted
+                key = np.sort(doc.astype(np.uint64) << np.uint64(32) | (sh >> np.uint64(32)))
+                key = key[np.r_[True, key[1:] != key[:-1]]]
+                counts[lo:hi] = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=hi - lo)
+                keys.append(key.astype(np.uint32))
         n_bands, rows = self.band_config()
         bh = band_hashes(sig, n_bands, rows)
-        has = np.zeros(n, dtype=bool)
-        has[doc] = True
         offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
-        bands = pa.ListArray.from_arrays(pa.array(offsets), pa.array(bh.ravel()), mask=pa.array(~has))
+        bands = pa.ListArray.from_arrays(from_numpy(offsets), from_numpy(bh), mask=from_numpy(~has))
         cols = {"bands": bands}
         if p.verify == "signature":
             tail = (sig >> np.uint64(32)).astype(np.uint32).ravel()
-            cols["sig"] = pa.FixedSizeListArray.from_arrays(pa.array(tail), p.num_perm)
+            cols["sig"] = pa.FixedSizeListArray.from_arrays(from_numpy(tail), p.num_perm)
         elif p.verify == "exact":
-            # the distinct 32-bit tails of each document's shingle hashes, sorted
-            key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | (sh >> np.uint64(32)))
-            key = key[np.r_[key[:1] == key[:1], key[1:] != key[:-1]]]  # sort + mask: np.unique's hash path is ~20x slower
-            counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n)
             offs = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(counts, out=offs[1:])
-            cols["sig"] = pa.LargeListArray.from_arrays(pa.array(offs), pa.array(key.astype(np.uint32)))
-        return pa.table(cols)
+            cols["sig"] = pa.LargeListArray.from_arrays(from_numpy(offs), from_numpy(np.concatenate(keys)))
+        return table(cols)
 
     # -- global -----------------------------------------------------------------------------------------
-    def similar_pairs(self, con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(node, other, estimated jaccard) of the accepted pairs, over the `sig` table of `con`."""
+    def similar_pairs(self, con: duckdb.DuckDBPyConnection,
+                      signature_files: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(node, other, estimated jaccard) of the accepted pairs, over the table `s` (node, _part, _row,
+        bands) of `con`; the `sig` column is read from the signature files for candidate rows only."""
         p = self.params
         con.execute(
             """CREATE TABLE b AS SELECT node, unnest(bands) AS bucket, generate_subscripts(bands, 1) AS band
@@ -124,10 +133,15 @@ class MinHashDedup(Deduplicator):
         us, vs, js = [], [], []
         if p.verify == "none":
             t = con.sql("SELECT u, v FROM cand").to_arrow_table()
-            u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+            u, v = to_numpy(t.column("u")), to_numpy(t.column("v"))
             return u, v, np.full(u.size, np.nan)
+        # sig is most of the signature files' bytes and only candidates need it: not loaded into `s`
+        con.execute(
+            """CREATE TABLE cs AS SELECT s.node, f.sig FROM read_parquet(?) f
+               JOIN (SELECT node, _part, _row FROM s SEMI JOIN (SELECT u AS node FROM cand UNION SELECT v FROM cand)
+                     USING (node)) s ON s._part = f._part AND s._row = f._row""", [signature_files])
         reader = con.sql(
-            "SELECT c.u, c.v, x.sig AS su, y.sig AS sv FROM cand c JOIN s x ON x.node = c.u JOIN s y ON y.node = c.v"
+            "SELECT c.u, c.v, x.sig AS su, y.sig AS sv FROM cand c JOIN cs x ON x.node = c.u JOIN cs y ON y.node = c.v"
         ).to_arrow_reader(65536)
         for batch in reader:
             if batch.num_rows == 0:
@@ -137,8 +151,8 @@ class MinHashDedup(Deduplicator):
             else:
                 est = (_flat(batch.column(2), p.num_perm) == _flat(batch.column(3), p.num_perm)).mean(axis=1)
             ok = est >= p.threshold - 1e-12
-            us.append(batch.column(0).to_numpy()[ok])
-            vs.append(batch.column(1).to_numpy()[ok])
+            us.append(to_numpy(batch.column(0))[ok])
+            vs.append(to_numpy(batch.column(1))[ok])
             js.append(est[ok])
         if not us:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
@@ -149,13 +163,11 @@ class MinHashDedup(Deduplicator):
         try:
             con.execute(
                 """CREATE TABLE s AS SELECT (row_number() OVER (ORDER BY _part, _row) - 1)::BIGINT AS node,
-                   _id, _part, bands, {sig} FROM read_parquet(?)""".format(
-                    sig="NULL AS sig" if self.params.verify == "none" else "sig"),
-                [signature_files])
-            u, v, _ = self.similar_pairs(con)
+                   _id, _part, _row, bands FROM read_parquet(?)""", [signature_files])
+            u, v, _ = self.similar_pairs(con, signature_files)
             nodes, roots = components(u, v)
             keep = nodes != roots
-            con.register("comp", pa.table({"node": nodes[keep], "root": roots[keep]}))
+            con.register("comp", table({"node": from_numpy(nodes[keep]), "root": from_numpy(roots[keep])}))
             return con.sql(
                 """SELECT x._id, x._part, y._id AS duplicate_of, 'near duplicate (minhash)' AS reason
                    FROM comp c JOIN s x ON x.node = c.node JOIN s y ON y.node = c.root"""
@@ -168,17 +180,17 @@ def _flat(col: pa.Array, k: int) -> np.ndarray:
     """A (fixed-size) list column of k uint32 values per row as an (n, k) numpy array."""
     if col.offset:
         col = pa.concat_arrays([col])
-    return col.flatten().to_numpy().reshape(-1, k)
+    return to_numpy(col.flatten()).reshape(-1, k)
 
 
 def _set_jaccard(a: pa.Array, b: pa.Array) -> np.ndarray:
     """Exact Jaccard of the sorted distinct uint32 lists a[i], b[i], for all rows at once: tag each value
     with its row, sort both sides together, and count the values that occur twice."""
-    la = np.diff(a.offsets.to_numpy()).astype(np.int64)
-    lb = np.diff(b.offsets.to_numpy()).astype(np.int64)
+    la = np.diff(to_numpy(a.offsets)).astype(np.int64)
+    lb = np.diff(to_numpy(b.offsets)).astype(np.int64)
     rows = np.arange(len(a), dtype=np.uint64)
-    va = (np.repeat(rows, la) << np.uint64(32)) | a.flatten().to_numpy().astype(np.uint64)
-    vb = (np.repeat(rows, lb) << np.uint64(32)) | b.flatten().to_numpy().astype(np.uint64)
+    va = (np.repeat(rows, la) << np.uint64(32)) | to_numpy(a.flatten()).astype(np.uint64)
+    vb = (np.repeat(rows, lb) << np.uint64(32)) | to_numpy(b.flatten()).astype(np.uint64)
     both = np.sort(np.concatenate([va, vb]))
     dup = both[1:][both[1:] == both[:-1]]
     inter = np.bincount((dup >> np.uint64(32)).astype(np.int64), minlength=len(a))

@@ -11,7 +11,7 @@ def text_column(batch: pa.Table, field: str) -> pa.ChunkedArray:
     col = batch.column(field)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = pc.cast(col, pa.string())
-    return pc.fill_null(col, "")
+    return pc.fill_null(col, "") if col.null_count else col  # (fill_null's str -> scalar imports pandas)
 
 
 # Python's str.split() whitespace: ASCII whitespace, \x1c-\x1f, \x85 and the Unicode separators (Z*).

@@ -1,0 +1,58 @@
+"""Zero-copy numpy <-> Arrow for plain numeric columns, without pyarrow's pandas probe.
+
+Why: `pa.array`, `pa.scalar`, `pa.table(dict)` and `Array.to_numpy` ask pyarrow's pandas shim whether the
+object is pandas-like, and the shim imports pandas the first time it is asked: 0.15-0.3 s of every
+worker process that runs a dedup operator, for nothing. Building arrays from buffers skips the probe.
+Anything that is not a null-free fixed-width numeric (or boolean) array falls back to pyarrow's own
+conversion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+_NUMERIC = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float", "double"}
+
+
+def from_numpy(a: np.ndarray) -> pa.Array:
+    """A 1-d numeric or boolean numpy array as an Arrow array (shares the memory, except booleans)."""
+    a = np.ascontiguousarray(a).reshape(-1)
+    if a.dtype == np.bool_:
+        bits = np.packbits(a, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), a.size, [None, pa.py_buffer(bits)])
+    if a.dtype.kind not in "iuf":
+        return pa.array(a)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), a.size, [None, pa.py_buffer(a)])
+
+
+def to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A null-free numeric or boolean Arrow array as numpy (zero-copy for numerics; read-only)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    if arr.null_count:
+        return arr.to_numpy(zero_copy_only=False)
+    n, off = len(arr), arr.offset
+    if str(arr.type) in _NUMERIC:
+        dtype = _dtype(arr.type)
+        buf = arr.buffers()[1]
+        if buf is None:
+            return np.zeros(0, dtype)
+        return np.frombuffer(buf, dtype)[off : off + n]
+    if pa.types.is_boolean(arr.type):
+        buf = arr.buffers()[1]
+        if buf is None:
+            return np.zeros(0, bool)
+        bits = np.unpackbits(np.frombuffer(buf, np.uint8), bitorder="little")
+        return bits[off : off + n].astype(bool)
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _dtype(t: pa.DataType) -> np.dtype:
+    name = str(t)
+    return np.dtype({"float": "float32", "double": "float64"}.get(name, name))
+
+
+def table(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
+    """`pa.table(dict)` without the pandas probe."""
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
