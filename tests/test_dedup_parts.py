@@ -29,6 +29,21 @@ def test_words_split_on_punctuation_and_keep_unicode_words_whole():
     assert h[4] == h[5]  # "été" whole, equal after lower-casing
 
 
+def test_word_bytes_by_comparison_match_the_table():
+    from tilth.ops.process.dedup_shingles import _WORD, _word_bytes
+
+    every = np.arange(256, dtype=np.uint8)
+    assert _word_bytes(every).tolist() == _WORD.tolist()
+
+
+def test_words_split_at_document_boundaries_inside_word_runs():
+    # "ab" + "cd" are adjacent word bytes in the buffer; an empty document sits between "cd" and "ef"
+    h, d = word_hashes(pa.array(["x ab", "cd", "", "ef g"]))
+    alone = [word_hashes(pa.array([w]))[0][0] for w in ("x", "ab", "cd", "ef", "g")]
+    assert d.tolist() == [0, 0, 1, 3, 3]
+    assert h.tolist() == [int(x) for x in alone]
+
+
 def test_shingle_counts_and_sharing():
     h, d = shingle_hashes(pa.array(["a b c d e f", "a b c", "", "b c d e f g a"]), ngram=5)
     assert d.tolist() == [0, 0, 1, 3, 3, 3]  # 2 five-grams, 1 short-doc shingle, none, 3 five-grams
