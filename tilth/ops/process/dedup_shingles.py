@@ -120,7 +120,7 @@ def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[n
 
 
 def shingle_hashes(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool = True,
-                   chunk_bytes: int = 1 << 18) -> tuple[np.ndarray, np.ndarray]:
+                   chunk_bytes: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
     """(64-bit hash per word n-gram, document index per shingle), documents in order.
 
     Documents shorter than `ngram` words contribute one shingle of all their words."""
@@ -132,7 +132,7 @@ def shingle_hashes(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool
 
 
 def shingle_runs(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool = True,
-                 chunk_bytes: int = 1 << 18):
+                 chunk_bytes: int = 1 << 20):
     """Yield (lo, hi, shingle hashes, document index - lo) for runs [lo, hi) of whole documents of about
     `chunk_bytes` of text. Working run by run keeps the temporaries in cache, which is several times
     faster than one pass over a large batch, and lets the caller consume each run at once."""
