@@ -90,3 +90,14 @@ def test_same_seed_same_run(ws):
     a = Trainer(cfg(), workspace=ws).run(log=False)
     b = Trainer(cfg(), workspace=ws).run(log=False)
     assert [s["loss"] for s in a.steps] == [s["loss"] for s in b.steps]
+
+
+def test_compact_vocab_renumbers_only_the_ids_the_data_uses(ws):
+    full = load_domain_data(ws, "synthetic_mix", ByteTokenizer(), 16)
+    small = load_domain_data(ws, "synthetic_mix", ByteTokenizer(), 16, compact_vocab=True)
+    used = np.unique(torch.cat([torch.cat(full.train), torch.cat(full.heldout)]).numpy())
+    assert small.vocab.tolist() == used.tolist() and small.vocab_size == len(used) < 257
+    for a, b in zip(full.train + full.heldout, small.train + small.heldout, strict=True):
+        assert torch.equal(torch.from_numpy(small.vocab)[b], a)  # same sequences, renumbered
+    res = Trainer(cfg(compact_vocab=True, steps=2), workspace=ws).run(log=False)
+    assert res.model.get_output_embeddings().weight.shape[0] == len(used)

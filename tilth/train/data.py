@@ -19,6 +19,12 @@ class DomainData:
     domains: list[str]
     train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64
     heldout: list[torch.Tensor]
+    vocab: np.ndarray | None = None  # compacted ids → tokenizer ids (None: ids are the tokenizer's own)
+
+    @property
+    def vocab_size(self) -> int | None:
+        """Model vocabulary the ids need when compacted; None means the tokenizer's full vocabulary."""
+        return None if self.vocab is None else len(self.vocab)
 
     @property
     def n_domains(self) -> int:
@@ -42,8 +48,13 @@ def pack(token_arrays: list[np.ndarray], seq_len: int, eos_id: int) -> torch.Ten
 
 def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str = "text",
                      domain_column: str = "domain", heldout_fraction: float = 0.1, seed: int = 0,
-                     max_docs_per_domain: int | None = None) -> DomainData:
-    """Stream `dataset` from the workspace, group rows by `domain_column`, tokenise and pack per domain."""
+                     max_docs_per_domain: int | None = None, compact_vocab: bool = False) -> DomainData:
+    """Stream `dataset` from the workspace, group rows by `domain_column`, tokenise and pack per domain.
+
+    `compact_vocab` renumbers the token ids that occur (plus EOS) as 0..V'−1, so a tiny model trained with
+    a large real tokenizer (SmolLM2: 49k ids) does not spend most of its compute on an output layer for
+    ids the data never uses. Losses are unchanged: unused ids would only ever get probability mass.
+    """
     docs: dict[str, list[str]] = defaultdict(list)
     for batch in ws.iter_batches(dataset, columns=[text_column, domain_column]):
         for text, dom in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
@@ -51,16 +62,24 @@ def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str
                 docs[str(dom)].append(text)
     rng = np.random.default_rng(seed)
     domains = sorted(docs)
-    train, held = [], []
+    toks: dict[str, list[np.ndarray]] = {}
     for d in domains:
         order = rng.permutation(len(docs[d]))
-        n_held = max(1, int(round(heldout_fraction * len(order))))
-        toks = [tokenizer.encode(docs[d][i]) for i in order]
-        held.append(pack(toks[:n_held], seq_len, tokenizer.eos_id))
-        train.append(pack(toks[n_held:], seq_len, tokenizer.eos_id))
+        toks[d] = [tokenizer.encode(docs[d][i]) for i in order]
+        docs[d] = []  # the text is no longer needed
+    eos, vocab = tokenizer.eos_id, None
+    if compact_vocab:
+        vocab = np.unique(np.concatenate([np.array([eos], dtype=np.int64)] + [a for d in domains for a in toks[d]]))
+        toks = {d: [np.searchsorted(vocab, a) for a in arrs] for d, arrs in toks.items()}
+        eos = int(np.searchsorted(vocab, eos))
+    train, held = [], []
+    for d in domains:
+        n_held = max(1, int(round(heldout_fraction * len(toks[d]))))
+        held.append(pack(toks[d][:n_held], seq_len, eos))
+        train.append(pack(toks[d][n_held:], seq_len, eos))
         if len(train[-1]) == 0 or len(held[-1]) == 0:
             raise ValueError(f"domain {d!r} has too little text for seq_len={seq_len}")
-    return DomainData(domains, train, held)
+    return DomainData(domains, train, held, vocab)
 
 
 def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, stratified: bool) -> np.ndarray:

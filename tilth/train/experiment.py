@@ -19,7 +19,7 @@ from tilth.train.data import load_domain_data
 from tilth.train.tokenizer import load_tokenizer
 from tilth.train.trainer import TrainConfig, Trainer, train_reference
 
-BUDGET_FIELDS = ("steps", "batch_size", "seq_len", "model", "tokenizer", "dataset")
+BUDGET_FIELDS = ("steps", "batch_size", "seq_len", "model", "tokenizer", "dataset", "compact_vocab")
 
 
 class ExperimentConfig(BaseModel):
@@ -64,7 +64,8 @@ def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
             raise ValueError(f"strategy {s!r} overrides {clash}: the token budget must be identical")
     probe = TrainConfig(**base)
     data = load_domain_data(ws, probe.dataset, load_tokenizer(probe.tokenizer), probe.seq_len, probe.text_column,
-                            probe.domain_column, probe.heldout_fraction, seed=0)
+                            probe.domain_column, probe.heldout_fraction, seed=0, compact_vocab=probe.compact_vocab)
+    vocab_size = data.vocab_size or load_tokenizer(probe.tokenizer).vocab_size
     refs: dict = {}
     for seed in cfg.seeds:
         for strategy, over in cfg.strategies.items():
@@ -75,11 +76,11 @@ def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
                 key = (seed, tuple(sorted(tc.reference.items())))
                 if key not in refs:
                     t0 = time.perf_counter()
-                    refs[key] = train_reference(tc, data, load_tokenizer(tc.tokenizer).vocab_size)
+                    refs[key] = train_reference(tc, data, vocab_size)
                     progress(f"reference {dict(tc.reference)} seed {seed}: {time.perf_counter() - t0:.1f}s")
                 ref = refs[key]
             t0 = time.perf_counter()
-            res = Trainer(tc, data, ws, reference_model=ref).run()
+            res = Trainer(tc, data, ws, reference_model=ref, vocab_size=vocab_size).run()
             final = res.evals[-1][1]
             progress(f"{strategy} seed {seed}: {time.perf_counter() - t0:.1f}s, {res.ms_per_step:.1f} ms/step, "
                      f"final eval {dict(zip(data.domains, final.round(3), strict=True))}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +51,11 @@ def smollm2_gguf_path() -> Path:
     raise FileNotFoundError(f"{SMOLLM2_GGUF} not found under {root}")
 
 
+@functools.lru_cache(maxsize=4)
 def load_tokenizer(spec: str | None):
-    """`byte` (default), `smollm2` (tokenizer read from the locally installed gguf), or a local directory."""
+    """`byte` (default), `smollm2` (tokenizer read from the locally installed gguf), or a local directory.
+
+    Cached: reading SmolLM2's tokenizer from the gguf takes ~35 s, and an experiment builds many trainers."""
     if spec in (None, "", "byte"):
         return ByteTokenizer()
     from transformers import AutoTokenizer

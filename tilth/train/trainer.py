@@ -46,6 +46,7 @@ class TrainConfig(BaseModel):
     device: str = "auto"
     threads: int | None = None
     heldout_fraction: float = 0.1
+    compact_vocab: bool = False  # renumber the token ids the data uses (see data.load_domain_data)
     eval_every: int = 25
     eval_rows: int = 32
     eval_skip: int = 0
@@ -91,10 +92,11 @@ class Trainer:
             if workspace is None or cfg.dataset is None:
                 raise ValueError("give `data` or a workspace plus `dataset`")
             data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
-                                    cfg.domain_column, cfg.heldout_fraction, cfg.seed)
+                                    cfg.domain_column, cfg.heldout_fraction, cfg.seed,
+                                    compact_vocab=cfg.compact_vocab)
         self.data = data
         self.device = pick_device(cfg.device)
-        self.vocab_size = vocab_size or self.tokenizer.vocab_size
+        self.vocab_size = vocab_size or data.vocab_size or self.tokenizer.vocab_size
         self.model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
         self.mixer = build("mixer", cfg.mixer) or build("mixer", "static")
         self.selector = build("selector", cfg.selector)
