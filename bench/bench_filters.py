@@ -8,7 +8,7 @@ Reported per filter: docs/s (wall) and docs per CPU-second (process CPU time, ro
 the cores) on both sides, the median Tilth / datatrove ratio over rounds, and the peak RSS of each
 process. Reading the corpus is not timed on either side.
 
-    python bench/bench_filters.py [--docs 4000] [--rounds 2] [--workers 2]
+    python bench/bench_filters.py [--docs 4000] [--rounds 2] [--workers 2] [--filters fineweb ...]
     pytest -m bench bench/bench_filters.py
 """
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from agreement_datatrove import PAIRS, build_corpus, peer_available, run_peer  # noqa: E402
 
 
-def tilth_worker(corpus: str, batch: int = 1000) -> dict:
+def tilth_worker(corpus: str, batch: int = 1000, names: list[str] | None = None) -> dict:
     """Runs in its own process (so peak RSS is Tilth's alone): seconds per filter over all documents."""
     from tilth.ops import build
 
@@ -40,6 +40,8 @@ def tilth_worker(corpus: str, batch: int = 1000) -> dict:
     batches = [pa.table({"text": texts[i:i + batch]}) for i in range(0, len(texts), batch)]
     seconds, cpu = {}, {}
     for dt_name, (op_name, params) in PAIRS.items():
+        if names and dt_name not in names:
+            continue
         op = build(op_name, params)
         op.keep(pa.table(op.score(batches[0].slice(0, 10))))  # warm-up (regex compilation), not timed
         t0, c0 = time.perf_counter(), time.process_time()
@@ -51,18 +53,20 @@ def tilth_worker(corpus: str, batch: int = 1000) -> dict:
             "docs": len(texts)}
 
 
-def run_tilth(corpus: Path) -> dict:
-    r = subprocess.run([sys.executable, __file__, "--tilth-worker", str(corpus)], capture_output=True, text=True,
-                       check=True)
+def run_tilth(corpus: Path, names: list[str]) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--tilth-worker", str(corpus), "--filters", *names],
+                       capture_output=True, text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def run_pipeline(corpus: Path, work: Path, workers: int, tag: str) -> dict:
+def run_pipeline(corpus: Path, work: Path, workers: int, tag: str, names: list[str]) -> dict:
     """docs/s of each filter as one step of a recipe run by the local executor with `workers` processes."""
     from tilth.pipeline import Recipe, run_recipe
 
     out = {}
     for dt_name, (op_name, params) in PAIRS.items():
+        if dt_name not in names:
+            continue
         recipe = Recipe.model_validate({
             "name": f"b_{dt_name}_{tag}", "input": {"path": str(corpus), "text": "text", "batch_size": 1000},
             "steps": [{op_name: params}], "workers": workers})
@@ -72,18 +76,19 @@ def run_pipeline(corpus: Path, work: Path, workers: int, tag: str) -> dict:
     return out
 
 
-def bench(n_docs: int = 4000, rounds: int = 2, workers: int = 2, seed: int = 2) -> dict:
+def bench(n_docs: int = 4000, rounds: int = 2, workers: int = 2, seed: int = 2, names: list[str] | None = None) -> dict:
+    names = list(names or PAIRS)
     work = Path(tempfile.mkdtemp(prefix="tilth-bench-filters-"))
     corpus = work / "corpus.jsonl"
     docs = build_corpus(corpus, n_docs, seed)
     n = len(docs)
     rows = []
     for _ in range(rounds):
-        rows.append({"peer": run_peer(corpus, work / "dt.jsonl", list(PAIRS)), "tilth": run_tilth(corpus)})
-    pipe = run_pipeline(corpus, work, workers, "p") if workers else None
+        rows.append({"peer": run_peer(corpus, work / "dt.jsonl", names), "tilth": run_tilth(corpus, names)})
+    pipe = run_pipeline(corpus, work, workers, "p", names) if workers else None
     report = {"docs": n, "chars": sum(len(d["text"]) for d in docs), "rounds": rounds, "workers": workers,
               "filters": {}}
-    for name in PAIRS:
+    for name in names:
         dt = [n / x["peer"]["seconds"][name] for x in rows]
         tl = [n / x["tilth"]["seconds"][name] for x in rows]
         dt_cpu = [n / x["peer"]["cpu_seconds"][name] for x in rows]
@@ -120,11 +125,12 @@ if __name__ == "__main__":
     ap.add_argument("--docs", type=int, default=4000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--filters", nargs="*", default=None, help=f"a subset of {list(PAIRS)} (default: all)")
     a = ap.parse_args()
     if a.tilth_worker:
-        print(json.dumps(tilth_worker(a.tilth_worker)))
+        print(json.dumps(tilth_worker(a.tilth_worker, names=a.filters)))
     else:
-        rep = bench(a.docs, a.rounds, a.workers)
+        rep = bench(a.docs, a.rounds, a.workers, names=a.filters)
         for name, r in rep["filters"].items():
             print(f"{name:18s} docs/s wall: datatrove {statistics.median(r['datatrove_docs_s']):7.0f}  tilth "
                   f"{statistics.median(r['tilth_docs_s']):7.0f}  (x{r['ratio_wall']:.2f}) | docs per CPU-s: "

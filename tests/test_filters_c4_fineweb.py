@@ -103,3 +103,17 @@ def test_cleaner_keeps_rows_and_kept_lines_pass(texts):
     # cleaning is idempotent: the cleaned text passes the line rules unchanged
     again = build("c4_line_cleaner").map(out)
     assert again.column("text").equals(out.column("text"))
+
+
+def test_word_token_counts_equal_the_length_of_the_token_lists():
+    """fineweb_filter counts words without building the token lists; the counts must be what `words`
+    gives (contractions, infixes, punctuation runs, URLs, abbreviations, emoji, leading/trailing space)."""
+    import pyarrow.compute as pc
+
+    from tilth.ops.process.heuristics_text import word_token_counts, words
+
+    texts = ["", " ", "a", " a  b ", "don't stop-me now, U.S. e.g. Mr. Smith... 3.5 ==== ``) x): ''hi''",
+             "see https://a.org/x-y/z or a.b@c.org", "\v a \u2028 b\n\n", "😀😀 hi! (ok)", "a--b c—d 2+2 lower.Upper",
+             *stdlib_paragraphs(300)]
+    arr = pa.array(texts)
+    assert word_token_counts(arr).tolist() == pc.list_value_length(words(arr)).to_pylist()

@@ -24,7 +24,7 @@ from tilth.ops.process.heuristics_text import (
     py_strip,
     split_lines,
     text_column,
-    words,
+    word_token_counts,
 )
 from tilth.ops.registry import register
 
@@ -75,14 +75,14 @@ class FineWebFilter(Filter):
         punct = pc.match_substring_regex(flat, sentence_terminal_class() + "$").to_numpy(zero_copy_only=False)
         short = (pc.utf8_length(flat).to_numpy(zero_copy_only=False) <= p.short_line_length)
         _, dup_chars = duplicates(kept)
-        chars_no_nl = (pc.utf8_length(text).to_numpy(zero_copy_only=False)
-                       - pc.count_substring(text, "\n").to_numpy(zero_copy_only=False))
-        n_words = pc.list_value_length(words(text)).to_numpy(zero_copy_only=False)
+        newlines = pc.count_substring(text, "\n").to_numpy(zero_copy_only=False)
+        chars_no_nl = pc.utf8_length(text).to_numpy(zero_copy_only=False) - newlines
+        n_words = word_token_counts(text)  # only the count of gopher_quality's words is needed
         return as_scores({
             "fw_line_punct_ratio": ratio(per_doc_sum(doc, punct, n), n_lines),
             "fw_short_line_ratio": ratio(per_doc_sum(doc, short, n), n_lines),
             "fw_char_dup_ratio": ratio(dup_chars, chars_no_nl),
-            "fw_newline_ratio": ratio(pc.count_substring(text, "\n").to_numpy(zero_copy_only=False), n_words),
+            "fw_newline_ratio": ratio(newlines, n_words),
             "fw_lines": n_lines.astype(np.int64),
         })
 

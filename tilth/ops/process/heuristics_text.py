@@ -45,6 +45,16 @@ PUNCT_TOKEN = r"^[\p{P}$+<=>^`|~\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+$"
 
 def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     """spaCy-English-like word tokens per document (list<string>), punctuation as separate tokens."""
+    return _tokenise(text, count_only=False)
+
+
+def word_token_counts(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The number of tokens `words` gives each document (int64), without building the token lists:
+    several times less Arrow work when only the count is needed (FineWeb's newline ratio)."""
+    return _tokenise(text, count_only=True)
+
+
+def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArray | np.ndarray:
     t = _combine(text)
     n = len(t)
     t = pc.replace_substring_regex(t, r"\b(" + _ABBREV + r")\.(\s|$)", "\\1" + _KEEP + "\\2")
@@ -70,6 +80,21 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     g = pc.replace_substring_regex(g, _INFIX, "\\1\\4\\7 \\2\\5\\8 \\3\\6\\9")
     # a run made only of prefix/suffix punctuation ("====", "``)") is peeled one character at a time
     run = pc.match_substring_regex(g, "^" + _RUN + "+$")
+    if count_only:
+        # Tokens of the split hold no whitespace, and the rules above only insert single spaces: a
+        # token becomes (its space-separated pieces) tokens, a punctuation run one per character, and
+        # a token without inner characters stays one (if not empty: the split yields empty strings
+        # around leading and trailing whitespace).
+        inner_np = _bools(inner)
+        plain = _bools(pc.greater(pc.binary_length(flat), 0)) & ~inner_np
+        run_np = _bools(run)
+        pieces = pc.count_substring_regex(g, "[^ ]+").to_numpy(zero_copy_only=False).astype(np.int64)
+        pieces[run_np] = pc.utf8_length(g.filter(run)).to_numpy(zero_copy_only=False)
+        inner_doc = doc[inner_np]
+        url_np = _bools(url)
+        counts = np.bincount(doc[plain], minlength=n) + np.bincount(inner_doc[url_np], minlength=n)
+        counts += np.bincount(inner_doc[~url_np], weights=pieces, minlength=n).astype(np.int64)
+        return counts.astype(np.int64)
     if pc.any(run).as_py():
         g = pc.replace_with_mask(g, run, pc.replace_substring_regex(g.filter(run), "(.)", "\\1 "))
     f = pc.replace_with_mask(f, pc.invert(url), g)
@@ -83,6 +108,10 @@ def words(text: pa.ChunkedArray | pa.Array) -> pa.ListArray:
     counts = np.bincount(out_doc[nonempty], minlength=n)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), out)
+
+
+def _bools(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def split_lines(text: pa.ChunkedArray | pa.Array, how: str) -> pa.ListArray:
