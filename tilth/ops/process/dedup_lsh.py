@@ -15,6 +15,8 @@ Why these choices:
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from tilth.ops.process.dedup_shingles import _GRAM, splitmix64
@@ -44,13 +46,25 @@ def minhash(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, c
     firsts_all = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
     fa = np.r_[firsts_all, n]
     bounds = np.unique(np.r_[fa[np.searchsorted(fa, np.arange(0, n, chunk))], n])
-    buf = np.empty(k * int(np.diff(bounds).max()), dtype=np.uint64)
+    buf = _buffer(k * int(np.diff(bounds).max()))
     for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         v = buf[: k * (stop - start)].reshape(k, stop - start)
         np.multiply(acol, shingles[None, start:stop], out=v)
         f = firsts_all[np.searchsorted(firsts_all, start) : np.searchsorted(firsts_all, stop)]
         sig[:, doc[f]] = np.minimum.reduceat(v, f - start, axis=1)
     return np.ascontiguousarray(sig.T)
+
+
+_BUF = threading.local()
+
+
+def _buffer(size: int) -> np.ndarray:
+    """A per-thread uint64 scratch array of at least `size`, kept between calls: a fresh multi-MB array
+    per call would be fresh pages (page faults) every time."""
+    buf = getattr(_BUF, "a", None)
+    if buf is None or buf.size < size:
+        buf = _BUF.a = np.empty(max(size, 1 << 19), dtype=np.uint64)
+    return buf
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
