@@ -45,6 +45,14 @@ def test_compare_runs_strategies_by_seeds_and_writes_report(tmp_path):
                                                           ("uniform", 1)]
     page = path.read_text()
     assert page.count("data:image/png;base64,") == 4 and "<td>doremi</td>" in page
+    from tilth.cli import app
+
+    del ws  # the CLI opens the workspace itself
+    out = CliRunner().invoke(app, ["experiment", "summary", "t", "--workspace", str(tmp_path / "ws")])
+    assert out.exit_code == 0, out.output
+    assert "experiment 't': 2 seeds" in out.output and "uniform" in out.output and "1.00" in out.output
+    bad = CliRunner().invoke(app, ["experiment", "summary", "nope", "--workspace", str(tmp_path / "ws")])
+    assert bad.exit_code == 1 and "no runs logged for experiment 'nope'" in bad.output
 
 
 def test_strategies_may_not_change_the_token_budget(tmp_path):

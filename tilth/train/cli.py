@@ -38,8 +38,41 @@ def compare_command(config: Annotated[Path, typer.Argument(help="Experiment YAML
     """Run every strategy for every seed, log into the workspace and write an HTML report."""
     from tilth.train.experiment import compare, load_experiment
 
-    path = compare(load_experiment(config), _workspace(workspace), progress=typer.echo)
+    cfg = load_experiment(config)
+    ws = _workspace(workspace)
+    path = compare(cfg, ws, progress=typer.echo)
+    _print_summary(ws, cfg.name)
     typer.echo(f"report: {path}")
+
+
+@experiment_app.command("summary")
+def summary_command(name: Annotated[str, typer.Argument(help="Experiment name (the config's `name`).")],
+                    workspace: WorkspaceOpt = None):
+    """Print an experiment's per-strategy table (final loss, steps to uniform's final) from the database."""
+    try:
+        _print_summary(_workspace(workspace), name)
+    except KeyError as e:
+        typer.echo(f"error: {e.args[0]}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _print_summary(ws, name: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from tilth.train.report import load_results, summary
+
+    res = load_results(ws, name)
+    loss = "mean excess loss" if res["floors"] else "mean held-out loss"
+    table = Table(title=f"experiment {name!r}: {len(res['seeds'])} seeds")
+    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final", "ms/step"):
+        table.add_column(col)
+    for r in summary(res):
+        table.add_row(r["strategy"], f"{r['final_mean']:.4f} ± {r['final_std']:.4f}",
+                      " / ".join(f"{v:.3f}" for v in r["per_domain"]),
+                      "not reached" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                      "" if r["ms"] is None else f"{r['ms']:.1f}")
+    Console(width=max(Console().width, 140)).print(table)
 
 
 def register(app: typer.Typer) -> None:
