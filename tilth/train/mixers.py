@@ -139,7 +139,7 @@ def fit_power_law(n: np.ndarray, loss: np.ndarray, grid: int = 200) -> tuple[flo
     per ε, and keep the ε whose curve has the least squared error in log L.
 
     Log-space error weighs the flat tail of a curve as much as its early drop, so a domain that has stopped
-    improving gets ε ≈ its current loss (no predicted progress) instead of a slow fake decay. Vectorised
+    improving is fitted with α ≈ 0 (little predicted progress) rather than a slow fake decay. Vectorised
     over the ε grid; returns (ε, β, α) with α ≥ 0 (α = 0 means no measurable progress).
     """
     n, loss = np.asarray(n, dtype=np.float64), np.asarray(loss, dtype=np.float64)
@@ -156,7 +156,7 @@ def fit_power_law(n: np.ndarray, loss: np.ndarray, grid: int = 200) -> tuple[flo
 
 
 def block_means(values: list[float], block: int) -> np.ndarray:
-    """Means of consecutive blocks of `block` values (a trailing partial block is dropped unless it is all)."""
+    """Means of consecutive blocks of `block` values; a trailing partial block is dropped."""
     v = np.asarray(values, dtype=np.float64)
     k = len(v) // block
     return v[: k * block].reshape(k, block).mean(axis=1) if k else v[:0]
