@@ -7,6 +7,7 @@ is therefore lazy and cached per step.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -69,6 +70,17 @@ def output_layer_grads(model: torch.nn.Module, x: torch.Tensor,
     if projector is None:
         return torch.einsum("ntv,ntd->nvd", err, h).reshape(len(x), -1)
     return torch.einsum("ntk,ntl->nkl", err @ projector.left, h @ projector.right).reshape(len(x), -1)
+
+
+@contextlib.contextmanager
+def eval_mode(model: torch.nn.Module):
+    """Run `model` in eval mode for a block, restoring its train/eval state afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def select_params(model: torch.nn.Module, layers: list[str] | None) -> list[str]:
@@ -169,14 +181,9 @@ class Signals:
     @torch.no_grad()
     def inference_token_loss(self, x: torch.Tensor, model: torch.nn.Module | None = None) -> torch.Tensor:
         """Per-token loss [n, T] of the current (or a given) model on arbitrary samples, in one batched pass."""
-        m = model or self.model
-        was_training = m.training
-        m.eval()
-        try:
-            self.cost["inference_rows"] += len(x)
+        self.cost["inference_rows"] += len(x)
+        with eval_mode(model or self.model) as m:
             return token_losses(m, x.to(self.device)).float()
-        finally:
-            m.train(was_training)
 
     def reference_token_loss(self, x: torch.Tensor) -> torch.Tensor:
         if self.reference_model is None:
@@ -217,19 +224,15 @@ class Signals:
     def output_grads(self, x: torch.Tensor) -> torch.Tensor:
         """Per-sample output-layer gradients of `x` rows from one inference pass ([n, k] when projected)."""
         self.cost["inference_rows"] += len(x)
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            proj = None
-            if self.projection_dim:
-                v, d = self.model.get_output_embeddings().weight.shape
-                key = ("static", "kron", v, d)
-                if key not in self._cache:
-                    self._cache[key] = KroneckerProjector(v, d, self.projection_dim, self.seed, self.device)
-                proj = self._cache[key]
-            return output_layer_grads(self.model, x.to(self.device), proj)
-        finally:
-            self.model.train(was_training)
+        proj = None
+        if self.projection_dim:
+            v, d = self.model.get_output_embeddings().weight.shape
+            key = ("static", "kron", v, d)
+            if key not in self._cache:
+                self._cache[key] = KroneckerProjector(v, d, self.projection_dim, self.seed, self.device)
+            proj = self._cache[key]
+        with eval_mode(self.model) as m:
+            return output_layer_grads(m, x.to(self.device), proj)
 
     def batch_grads(self) -> torch.Tensor:
         key = ("step", "batch_grads")
