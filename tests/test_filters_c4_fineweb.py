@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 from corpus_fixtures import stdlib_paragraphs
+from filter_helpers import decide
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,13 +18,6 @@ GOOD = [
     "Nobody was hurt, and the town slowly recovered.",
     "The council promised to build a new levee next year.",
 ]
-
-
-def decide(name, texts, **params):
-    op = build(name, params)
-    scores = pa.table(op.score(pa.table({"_id": list(range(len(texts))), "text": texts})))
-    keep, reasons = op.keep(scores)
-    return scores, list(keep), reasons
 
 
 def test_sentence_counts_follow_spacy_sentencizer():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 from corpus_fixtures import stdlib_paragraphs
+from filter_helpers import run_filter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,13 +21,6 @@ PROSE = (
     "from the nearby hills. Today the old market square is the heart of the town, and visitors come to see "
     "the buildings that have stood there for more than three hundred years."
 )
-
-
-def run(op, texts):
-    t = pa.table({"_id": list(range(len(texts))), "text": texts})
-    scores = pa.table(op.score(t))
-    keep, reasons = op.keep(scores)
-    return scores, list(keep), reasons
 
 
 def test_tokenizer_splits_punctuation_like_spacy():
@@ -54,7 +48,7 @@ def test_gopher_quality_keeps_prose_and_each_rule_fires():
         "no_stop_words": " ".join(["Apples bananas cherries dates elderberries figs grapes."] * 10),
         "symbols": PROSE + " " + " ".join(["1234 5678 90 12 34"] * 12),
     }
-    scores, keep, reasons = run(op, list(docs.values()))
+    scores, keep, reasons = run_filter(op, list(docs.values()))
     got = dict(zip(docs, zip(keep, reasons, strict=True), strict=True))
     assert got["prose"] == (True, None)
     assert got["short"] == (False, "gopher_quality: words < min_doc_words")
@@ -70,10 +64,10 @@ def test_gopher_quality_keeps_prose_and_each_rule_fires():
 
 def test_gopher_quality_thresholds_are_params():
     loose = build("gopher_quality", {"min_doc_words": 5})
-    _, keep, _ = run(loose, ["The farmer and the miller walked over the bridge together."])
+    _, keep, _ = run_filter(loose, ["The farmer and the miller walked over the bridge together."])
     assert keep == [True]
     off = build("gopher_quality", {"min_stop_words": None})
-    _, keep, _ = run(off, [" ".join(["Apples bananas cherries dates elderberries figs grapes."] * 10)])
+    _, keep, _ = run_filter(off, [" ".join(["Apples bananas cherries dates elderberries figs grapes."] * 10)])
     assert keep == [True]
 
 
@@ -95,7 +89,7 @@ def test_gopher_repetition_rules():
         "repeated_ngrams": (PROSE + " ") + " ".join(["one two three four five six"] * 12),
         "empty": "",
     }
-    _, keep, reasons = run(op, list(docs.values()))
+    _, keep, reasons = run_filter(op, list(docs.values()))
     got = dict(zip(docs, reasons, strict=True))
     assert keep[0] and got["prose"] is None
     assert got["dup_paragraphs"] == "gopher_repetition: dup_para_frac > max"
@@ -103,7 +97,7 @@ def test_gopher_repetition_rules():
     assert got["repeated_ngrams"] == "gopher_repetition: top_3gram_frac > max"
     assert got["empty"] == "gopher_repetition: empty"
     # without the top n-gram rules the same text still fails on repeated 5-grams
-    _, keep, reasons = run(build("gopher_repetition", {"top_n_grams": {}}), [docs["repeated_ngrams"]])
+    _, keep, reasons = run_filter(build("gopher_repetition", {"top_n_grams": {}}), [docs["repeated_ngrams"]])
     assert reasons == ["gopher_repetition: dup_5gram_frac > max"]
 
 

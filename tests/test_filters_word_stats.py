@@ -8,6 +8,7 @@ import math
 import pyarrow as pa
 import pytest
 from corpus_fixtures import stdlib_paragraphs
+from filter_helpers import decide
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,13 +17,6 @@ from tilth.ops import build
 
 NAMES = ["word_count_filter", "mean_word_length_filter", "symbol_ratio_filter", "stop_words_filter",
          "flagged_words_filter"]
-
-
-def decide(name, texts, **params):
-    op = build(name, params)
-    scores = pa.table(op.score(pa.table({"_id": list(range(len(texts))), "text": texts})))
-    keep, reasons = op.keep(scores)
-    return scores, list(keep), reasons
 
 
 def test_word_count_ignores_punctuation_tokens():
