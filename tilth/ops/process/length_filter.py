@@ -9,6 +9,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Filter, Params
+from tilth.ops.process.heuristics_rules import first_failure, gt, lt
 from tilth.ops.process.text_utils import char_counts, text_column, word_counts
 from tilth.ops.registry import register
 
@@ -45,12 +46,7 @@ class LengthFilter(Filter):
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params
         n = scores.column(f"length_{p.unit}").to_numpy()
-        too_short = n < p.min
-        too_long = n > p.max if p.max is not None else np.zeros(len(n), bool)
         # Reasons name the rule, not the row's value (that is in the scores), so they GROUP BY cleanly.
-        reasons: list[str | None] = [None] * len(n)
-        for i in np.flatnonzero(too_short):
-            reasons[i] = f"{p.unit} < min={p.min}"
-        for i in np.flatnonzero(too_long):
-            reasons[i] = f"{p.unit} > max={p.max}"
-        return ~(too_short | too_long), reasons
+        # min <= max is validated, so at most one rule fails per row.
+        return first_failure([(f"{p.unit} < min={p.min}", lt(n, p.min)), (f"{p.unit} > max={p.max}", gt(n, p.max))],
+                             len(n))
