@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from tilth.train.modules import Mixer, Schedule, register_mixer
+from tilth.train.modules import Mixer, Schedule, one_of, register_mixer
 
 
 def domain_sums(values: np.ndarray, domains: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +64,7 @@ class DoReMi(Mixer):
 
     def __init__(self, eta: float = 1.0, smoothing: float = 1e-3, use: str = "current", schedule=None):
         super().__init__(schedule)
-        if use not in ("current", "average"):
-            raise ValueError("use must be 'current' or 'average'")
-        self.eta, self.c, self.use = eta, smoothing, use
+        self.eta, self.c, self.use = eta, smoothing, one_of("use", use, ("current", "average"))
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)

@@ -26,6 +26,13 @@ class Schedule:
         return (step - self.warmup) % max(self.every, 1) == 0
 
 
+def one_of(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """`value` if it is one of `choices`; otherwise a ValueError naming the parameter and its choices."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, not {value!r}")
+    return value
+
+
 class Module:
     name = "base"
     default_schedule = Schedule()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from tilth.train.modules import Reweighter, register_reweighter
+from tilth.train.modules import Reweighter, one_of, register_reweighter
 
 
 @register_reweighter("uniform")
@@ -31,9 +31,8 @@ class LossReweighter(Reweighter):
 
     def __init__(self, strategy: str = "linupper", delta: float = 1.0, temperature: float = 1.0, schedule=None):
         super().__init__(schedule)
-        if strategy not in self.STRATEGIES:
-            raise ValueError(f"strategy must be one of {self.STRATEGIES}")
-        self.strategy, self.delta, self.temperature = strategy, delta, temperature
+        self.strategy = one_of("strategy", strategy, self.STRATEGIES)
+        self.delta, self.temperature = delta, temperature
 
     def scores(self, losses: torch.Tensor) -> torch.Tensor:
         lo, hi = losses.min(), losses.max()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from tilth.train.modules import Selector, register_selector
+from tilth.train.modules import Selector, one_of, register_selector
 
 
 def top_mask(scores: torch.Tensor, n: int) -> torch.Tensor:
@@ -43,12 +43,6 @@ def current_loss(scores: str, pool: torch.Tensor, domains: torch.Tensor, signals
     return signals.remembered_loss(signals.pool_rows, domains)
 
 
-def check_scores(scores: str) -> str:
-    if scores not in SCORES:
-        raise ValueError(f"scores must be one of {SCORES}")
-    return scores
-
-
 @register_selector("loss")
 class LossSelector(Selector):
     """Loss-based online batch selection (Loshchilov & Hutter 2015; Kawaguchi & Lu 2020).
@@ -63,10 +57,8 @@ class LossSelector(Selector):
     def __init__(self, mode: str = "high", q_low: float = 0.5, q_high: float = 0.9, pool_factor: int = 2,
                  scores: str = "remembered", schedule=None):
         super().__init__(schedule)
-        if mode not in ("high", "band"):
-            raise ValueError("mode must be 'high' or 'band'")
-        self.mode, self.q_low, self.q_high, self.pool_factor = mode, q_low, q_high, pool_factor
-        self.scores = check_scores(scores)
+        self.mode, self.scores = one_of("mode", mode, ("high", "band")), one_of("scores", scores, SCORES)
+        self.q_low, self.q_high, self.pool_factor = q_low, q_high, pool_factor
 
     def select(self, step, pool, domains, n, signals):
         loss = current_loss(self.scores, pool, domains, signals)
@@ -94,7 +86,7 @@ class RhoSelector(Selector):
 
     def __init__(self, pool_factor: int = 2, scores: str = "remembered", schedule=None):
         super().__init__(schedule)
-        self.pool_factor, self.scores = pool_factor, check_scores(scores)
+        self.pool_factor, self.scores = pool_factor, one_of("scores", scores, SCORES)
 
     def select(self, step, pool, domains, n, signals):
         cur = current_loss(self.scores, pool, domains, signals)
@@ -118,10 +110,8 @@ class LessSelector(Selector):
     def __init__(self, target: list[int] | None = None, target_rows: int = 16, pool_factor: int = 2,
                  gradients: str = "output", target_every: int = 10, schedule=None):
         super().__init__(schedule)
-        if gradients not in ("output", "full"):
-            raise ValueError("gradients must be 'output' or 'full'")
         self.target, self.target_rows, self.pool_factor = target, target_rows, pool_factor
-        self.gradients, self.target_every = gradients, target_every
+        self.gradients, self.target_every = one_of("gradients", gradients, ("output", "full")), target_every
 
     def select(self, step, pool, domains, n, signals):
         g = signals.output_grads(pool) if self.gradients == "output" else signals.grads(pool)
