@@ -16,6 +16,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.process.heuristics_rules import first_failure, gt, lt
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
 
@@ -88,15 +89,11 @@ class PerplexityFilter(Filter):
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params
         ppl = scores.column("perplexity").to_numpy(zero_copy_only=False).astype(float)
-        known = ~np.isnan(ppl)
-        too_high = known & (ppl > p.max_perplexity) if p.max_perplexity is not None else np.zeros(len(ppl), bool)
-        too_low = known & (ppl < p.min_perplexity) if p.min_perplexity is not None else np.zeros(len(ppl), bool)
-        reasons: list[str | None] = [None] * len(ppl)
-        for i in np.flatnonzero(too_high):
-            reasons[i] = f"perplexity={ppl[i]:.2f} > max_perplexity={p.max_perplexity}"
-        for i in np.flatnonzero(too_low):
-            reasons[i] = f"perplexity={ppl[i]:.2f} < min_perplexity={p.min_perplexity}"
-        return ~(too_high | too_low), reasons
+        # Reasons name the rule, not the row's value (that is in the scores), so they GROUP BY cleanly;
+        # a NaN perplexity (no scorable tokens) never violates a threshold.
+        return first_failure([(f"perplexity > max_perplexity={p.max_perplexity}", gt(ppl, p.max_perplexity)),
+                              (f"perplexity < min_perplexity={p.min_perplexity}", lt(ppl, p.min_perplexity))],
+                             len(ppl))
 
 
 def _batch_nll(model, input_ids, mask, chunk: int = 1024) -> tuple[list[float], list[int]]:
