@@ -52,20 +52,20 @@ def _utf8(text: pa.Array | pa.ChunkedArray, lower: bool) -> tuple[np.ndarray, np
         text = pc.fill_null(text, "")
     if lower:
         text = pc.utf8_lower(text)
-    text = text.cast(pa.large_string())
-    bufs = text.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    offsets = _offsets(text).astype(np.int64)
+    buf = text.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
     data = data[offsets[0] : offsets[-1]]
     return data, offsets - offsets[0]
 
 
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
-_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i and P**-i, grown on demand
+# P**i, P**-i and sum_{j<i} P**j, grown on demand
+_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64), np.zeros(1, np.uint64)]
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(P**i, P**-i) mod 2**64 for i < n (at least), cached."""
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P**i, P**-i, sum_{j<i} P**j) mod 2**64 for i < n (at least), cached."""
     if _POW[0].size < n:
         m = max(n, 2 * _POW[0].size)
         for k, base in enumerate((_P, _P_INV)):
@@ -73,16 +73,20 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
             p[0] = 1
             p[1:] = base
             _POW[k] = np.cumprod(p, dtype=np.uint64)
-    return _POW[0], _POW[1]
+        g = np.zeros(m, np.uint64)
+        np.cumsum(_POW[0][: m - 1], out=g[1:])
+        _POW[2] = g
+    return _POW[0], _POW[1], _POW[2]
 
 
 def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(64-bit hash per word, document index per word) for every word of every document, in order.
 
     A word's hash is splitmix64 of sum_j (byte_j + 1) * P**j over its bytes (j from 0), mixed with its
-    length. All words at once: with C the prefix sums of (byte_t + 1) * P**t over the whole buffer,
-    the word [s, e) sums to (C[e] - C[s]) * P**-s (P is odd, so invertible mod 2**64); that is three
-    passes over the bytes instead of a gather, a scan and a segmented reduction per byte."""
+    length. All words at once: with C the prefix sums of byte_t * P**t over the whole buffer, the word
+    [s, e) sums to (C[e] - C[s]) * P**-s + sum_{j<e-s} P**j (P is odd, so invertible mod 2**64; the
+    second term, the `+ 1`s, is one table lookup per word): two passes over the bytes instead of a
+    gather, a scan and a segmented reduction per byte."""
     data, offsets = _utf8(text, lower)
     m = data.size
     if m == 0:
@@ -104,15 +108,15 @@ def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[n
         ends = np.insert(ends, np.searchsorted(ends, split), split)
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    pw, inv = _powers(m + 1)
+    pw, inv, geo = _powers(m + 1)
     c = np.empty(m + 1, np.uint64)
     c[0] = 0
-    np.multiply(data, pw[:m], out=c[1:])  # (byte + 1) * P**t = byte * P**t + P**t
-    c[1:] += pw[:m]
+    np.multiply(data, pw[:m], out=c[1:])
     np.cumsum(c, out=c)
-    h = (c[ends] - c[starts]) * inv[starts]
-    lengths = (ends - starts).astype(np.uint64)
-    h = splitmix64(h ^ (lengths << np.uint64(56)))
+    # (byte + 1) * P**t = byte * P**t + P**t, and the P**t of a word sum to P**s * geo[length]
+    lengths = ends - starts
+    h = (c[ends] - c[starts]) * inv[starts] + geo[lengths]
+    h = splitmix64(h ^ (lengths.astype(np.uint64) << np.uint64(56)))
     # words before each document's start -> document of each word
     before = np.searchsorted(starts, offsets[:-1], side="left")
     docs = np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(np.r_[before, starts.size]))
@@ -138,16 +142,40 @@ def shingle_runs(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool =
     faster than one pass over a large batch, and lets the caller consume each run at once."""
     if not 1 <= ngram <= len(_GRAM):
         raise ValueError(f"ngram must be in 1..{len(_GRAM)}")
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
-    if text.null_count:  # (pc.fill_null's str -> scalar conversion imports pandas: only when needed)
-        text = pc.fill_null(text, "")
-    text = text.cast(pa.large_string())
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], chunk_bytes)), len(text)])
-    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-        h, d = _shingles(text.slice(lo, hi - lo), ngram, lower)
-        yield lo, hi, h, d
+    base = 0
+    for chunk in _coalesce(text.chunks if isinstance(text, pa.ChunkedArray) else [text], chunk_bytes):
+        if chunk.null_count:  # (pc.fill_null's str -> scalar conversion imports pandas: only when needed)
+            chunk = pc.fill_null(chunk, "")
+        offsets = _offsets(chunk)
+        cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], chunk_bytes)), len(chunk)])
+        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            h, d = _shingles(chunk.slice(lo, hi - lo), ngram, lower)
+            yield base + lo, base + hi, h, d
+        base += len(chunk)
+
+
+def _offsets(text: pa.Array) -> np.ndarray:
+    """The value offsets of a (large) string array (a zero-copy view)."""
+    dtype = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    return np.frombuffer(text.buffers()[1], dtype=dtype)[text.offset : text.offset + len(text) + 1]
+
+
+def _coalesce(chunks: list[pa.Array], chunk_bytes: int):
+    """The chunks of a column, consecutive small ones concatenated to about `chunk_bytes / 2` or more:
+    runs are cut inside each yielded array, so the column is never copied as a whole (a JSON or Parquet
+    reader's chunks are already runs of about the right size)."""
+    group, size = [], 0
+    for c in chunks:
+        if len(c) == 0:
+            continue
+        offs = _offsets(c)
+        group.append(c)
+        size += int(offs[-1] - offs[0])
+        if size >= chunk_bytes // 2:
+            yield group[0] if len(group) == 1 else pa.concat_arrays(group)
+            group, size = [], 0
+    if group:
+        yield group[0] if len(group) == 1 else pa.concat_arrays(group)
 
 
 def _shingles(text: pa.Array, ngram: int, lower: bool) -> tuple[np.ndarray, np.ndarray]:
