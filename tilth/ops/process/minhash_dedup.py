@@ -88,11 +88,10 @@ class MinHashDedup(Deduplicator):
             sig[lo:hi] = minhash(sh, doc, hi - lo, a)
             has[lo + doc] = True
             if p.verify == "exact" and sh.size:
-                # the distinct 32-bit tails of each document's shingle hashes, sorted
-                key = np.sort(doc.astype(np.uint64) << np.uint64(32) | (sh >> np.uint64(32)))
-                key = key[np.r_[True, key[1:] != key[:-1]]]
-                counts[lo:hi] = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=hi - lo)
-                keys.append(key.astype(np.uint32))
+                # the 32-bit tails of each document's shingle hashes, in text order: they are sorted and
+                # deduplicated in the global pass, for the candidate rows only
+                counts[lo:hi] = np.bincount(doc, minlength=hi - lo)
+                keys.append((sh >> np.uint64(32)).astype(np.uint32))
         n_bands, rows = self.band_config()
         bh = band_hashes(sig, n_bands, rows)
         offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
@@ -102,9 +101,12 @@ class MinHashDedup(Deduplicator):
             tail = (sig >> np.uint64(32)).astype(np.uint32).ravel()
             cols["sig"] = pa.FixedSizeListArray.from_arrays(from_numpy(tail), p.num_perm)
         elif p.verify == "exact":
+            # one blob of uint32 per row rather than a list column: Parquet writes and DuckDB reads a blob
+            # as one value, a list as one value (with its levels) per element
             offs = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(counts, out=offs[1:])
-            cols["sig"] = pa.LargeListArray.from_arrays(from_numpy(offs), from_numpy(np.concatenate(keys)))
+            np.cumsum(counts * 4, out=offs[1:])
+            data = np.concatenate(keys)
+            cols["sig"] = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offs), pa.py_buffer(data)])
         return table(cols)
 
     # -- global -----------------------------------------------------------------------------------------
@@ -184,18 +186,32 @@ def _flat(col: pa.Array, k: int) -> np.ndarray:
 
 
 def _set_jaccard(a: pa.Array, b: pa.Array) -> np.ndarray:
-    """Exact Jaccard of the sorted distinct uint32 lists a[i], b[i], for all rows at once: tag each value
-    with its row, sort both sides together, and count the values that occur twice."""
-    la = np.diff(to_numpy(a.offsets)).astype(np.int64)
-    lb = np.diff(to_numpy(b.offsets)).astype(np.int64)
-    rows = np.arange(len(a), dtype=np.uint64)
-    va = (np.repeat(rows, la) << np.uint64(32)) | to_numpy(a.flatten()).astype(np.uint64)
-    vb = (np.repeat(rows, lb) << np.uint64(32)) | to_numpy(b.flatten()).astype(np.uint64)
-    both = np.sort(np.concatenate([va, vb]))
-    dup = both[1:][both[1:] == both[:-1]]
-    inter = np.bincount((dup >> np.uint64(32)).astype(np.int64), minlength=len(a))
-    union = la + lb - inter
+    """Exact Jaccard of the sets of uint32 values in the blobs a[i], b[i] (4 bytes per value, any order,
+    repeats allowed), for all rows at once: tag each value with its row and side, sort everything
+    together, drop repeats, and count the (row, value)s that occur on both sides."""
+    ra, va = _blob_values(a)
+    rb, vb = _blob_values(b)
+    both = np.concatenate([(ra << np.uint64(33)) | (va << np.uint64(1)),
+                           (rb << np.uint64(33)) | (vb << np.uint64(1)) | np.uint64(1)])
+    both.sort()
+    both = both[np.r_[True, both[1:] != both[:-1]]]  # distinct (row, value, side)
+    rows = (both >> np.uint64(33)).astype(np.int64)
+    same = (both[1:] >> np.uint64(1)) == (both[:-1] >> np.uint64(1))  # (row, value) on both sides
+    inter = np.bincount(rows[1:][same], minlength=len(a))
+    union = np.bincount(rows, minlength=len(a)) - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+
+def _blob_values(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(row, value) as uint64 for every uint32 value of a (large) binary column of packed uint32."""
+    n = len(col)
+    offs = np.frombuffer(col.buffers()[1], np.int64 if pa.types.is_large_binary(col.type) else np.int32)
+    offs = offs[col.offset : col.offset + n + 1]
+    buf = col.buffers()[2]
+    data = np.frombuffer(buf, np.uint8)[offs[0] : offs[-1]] if buf is not None else np.zeros(0, np.uint8)
+    values = data.view(np.uint32).astype(np.uint64)
+    rows = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offs) // 4)
+    return rows, values
 
 
 def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:
