@@ -25,6 +25,7 @@ def test_set_jaccard_matches_python_sets():
     for large in (False, True):
         got = _set_jaccard(_blobs(a, large), _blobs(b, large))
         assert np.allclose(got, expect, rtol=0, atol=1e-15)
+        assert np.array_equal(_set_jaccard(_blobs(a, large), _blobs(b, large), block=16), got)  # in blocks
         # a slice (non-zero array offset, offsets not starting at 0) reads the same rows
         got = _set_jaccard(_blobs(a, large).slice(7, 50), _blobs(b, large).slice(7, 50))
         assert np.allclose(got, expect[7:57], rtol=0, atol=1e-15)

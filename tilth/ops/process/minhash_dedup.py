@@ -185,28 +185,44 @@ def _flat(col: pa.Array, k: int) -> np.ndarray:
     return to_numpy(col.flatten()).reshape(-1, k)
 
 
-def _set_jaccard(a: pa.Array, b: pa.Array) -> np.ndarray:
+def _set_jaccard(a: pa.Array, b: pa.Array, block: int = 1 << 17) -> np.ndarray:
     """Exact Jaccard of the sets of uint32 values in the blobs a[i], b[i] (4 bytes per value, any order,
     repeats allowed), for all rows at once: tag each value with its row and side, sort everything
-    together, drop repeats, and count the (row, value)s that occur on both sides."""
-    ra, va = _blob_values(a)
-    rb, vb = _blob_values(b)
-    both = np.concatenate([(ra << np.uint64(33)) | (va << np.uint64(1)),
-                           (rb << np.uint64(33)) | (vb << np.uint64(1)) | np.uint64(1)])
-    both.sort()
-    both = both[np.r_[True, both[1:] != both[:-1]]]  # distinct (row, value, side)
-    rows = (both >> np.uint64(33)).astype(np.int64)
-    same = (both[1:] >> np.uint64(1)) == (both[:-1] >> np.uint64(1))  # (row, value) on both sides
-    inter = np.bincount(rows[1:][same], minlength=len(a))
-    union = np.bincount(rows, minlength=len(a)) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    together, drop repeats, and count the (row, value)s that occur on both sides. Rows go in blocks of
+    about `block` values, so the temporaries stay in cache."""
+    n = len(a)
+    sizes = np.cumsum(_blob_lengths(a) + _blob_lengths(b))
+    cuts = np.unique(np.r_[0, np.searchsorted(sizes, np.arange(block, sizes[-1] if n else 0, block)), n])
+    out = np.zeros(n)
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        ra, va = _blob_values(a.slice(lo, hi - lo))
+        rb, vb = _blob_values(b.slice(lo, hi - lo))
+        both = np.concatenate([(ra << np.uint64(33)) | (va << np.uint64(1)),
+                               (rb << np.uint64(33)) | (vb << np.uint64(1)) | np.uint64(1)])
+        both.sort()
+        both = both[np.r_[True, both[1:] != both[:-1]]]  # distinct (row, value, side)
+        rows = (both >> np.uint64(33)).astype(np.int64)
+        same = (both[1:] >> np.uint64(1)) == (both[:-1] >> np.uint64(1))  # (row, value) on both sides
+        inter = np.bincount(rows[1:][same], minlength=hi - lo)
+        union = np.bincount(rows, minlength=hi - lo) - inter
+        out[lo:hi] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    return out
+
+
+def _blob_offsets(col: pa.Array) -> np.ndarray:
+    offs = np.frombuffer(col.buffers()[1], np.int64 if pa.types.is_large_binary(col.type) else np.int32)
+    return offs[col.offset : col.offset + len(col) + 1]
+
+
+def _blob_lengths(col: pa.Array) -> np.ndarray:
+    """Values (uint32) per row of a binary column of packed uint32."""
+    return np.diff(_blob_offsets(col)).astype(np.int64) // 4
 
 
 def _blob_values(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(row, value) as uint64 for every uint32 value of a (large) binary column of packed uint32."""
     n = len(col)
-    offs = np.frombuffer(col.buffers()[1], np.int64 if pa.types.is_large_binary(col.type) else np.int32)
-    offs = offs[col.offset : col.offset + n + 1]
+    offs = _blob_offsets(col)
     buf = col.buffers()[2]
     data = np.frombuffer(buf, np.uint8)[offs[0] : offs[-1]] if buf is not None else np.zeros(0, np.uint8)
     values = data.view(np.uint32).astype(np.uint64)
