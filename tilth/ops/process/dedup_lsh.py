@@ -34,24 +34,28 @@ def minhash(shingles: np.ndarray, doc: np.ndarray, n_docs: int, a: np.ndarray, c
     """(n_docs, num_perm) uint64 MinHash signatures: min over each document's shingles x of a_i * x
     (mod 2**64); `doc` (sorted) is each shingle's document.
 
-    Chunks of about `chunk` shingles, ending on document boundaries, go through one reused (perm,
-    shingle) buffer: it stays in cache and is never freshly allocated (new pages cost page faults)."""
+    Chunks of `chunk` shingles go through one reused (perm, shingle) buffer of num_perm x chunk values:
+    it is never freshly allocated (new pages cost page faults), and its size does not grow with the
+    longest document: a document spanning several chunks gets the minimum of its pieces' minima."""
     k = a.size
     sig = np.full((k, n_docs), EMPTY, dtype=np.uint64)  # (perm, doc): reduceat along the last axis is ~8x faster
     n = shingles.size
     if n == 0:
         return np.ascontiguousarray(sig.T)
     acol = a[:, None]
-    # chunk boundaries: the first document boundary at or after each multiple of `chunk`
-    firsts_all = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    fa = np.r_[firsts_all, n]
-    bounds = np.unique(np.r_[fa[np.searchsorted(fa, np.arange(0, n, chunk))], n])
-    buf = _buffer(k * int(np.diff(bounds).max()))
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+    firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])  # each document's first shingle
+    buf = _buffer(k * min(chunk, n))
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
         v = buf[: k * (stop - start)].reshape(k, stop - start)
         np.multiply(acol, shingles[None, start:stop], out=v)
-        f = firsts_all[np.searchsorted(firsts_all, start) : np.searchsorted(firsts_all, stop)]
-        sig[:, doc[f]] = np.minimum.reduceat(v, f - start, axis=1)
+        # pieces: from the chunk's start (which may continue the previous chunk's last document) and
+        # from each document start after it
+        cut = np.r_[start, firsts[np.searchsorted(firsts, start, "right") : np.searchsorted(firsts, stop)]]
+        m = np.minimum.reduceat(v, cut - start, axis=1)
+        d = doc[cut]
+        np.minimum(sig[:, d[0]], m[:, 0], out=m[:, 0])
+        sig[:, d] = m
     return np.ascontiguousarray(sig.T)
 
 
