@@ -79,34 +79,35 @@ class MinHashDedup(Deduplicator):
         n = batch.num_rows
         text = text_column(batch, p.text_field)
         a = permutations(p.num_perm, p.seed)
-        sig = np.empty((n, p.num_perm), dtype=np.uint64)
+        n_bands, rows = self.band_config()
+        bh = np.zeros((n, n_bands), dtype=np.uint64)
         has = np.zeros(n, dtype=bool)
-        keys, counts = [np.zeros(0, np.uint32)], np.zeros(n, dtype=np.int64)
-        # run by run of whole documents (~1 MB of text): shingles, MinHash and the verification keys of a
-        # run are computed while its temporaries are still in cache
+        tails = np.zeros((n, p.num_perm), dtype=np.uint32) if p.verify == "signature" else None
+        keys, done = [], 0  # exact: one blob array per run of rows (and per gap between runs)
+        # run by run of whole documents (~1 MB of text): shingles, MinHash, band hashes and the
+        # verification keys of a run are computed while its temporaries are still in cache
         for lo, hi, sh, doc in shingle_runs(text, p.ngram, p.lowercase):
-            sig[lo:hi] = minhash(sh, doc, hi - lo, a)
+            sig = minhash(sh, doc, hi - lo, a)
+            bh[lo:hi] = band_hashes(sig, n_bands, rows)
             has[lo + doc] = True
-            if p.verify == "exact" and sh.size:
+            if tails is not None:
+                tails[lo:hi] = sig >> np.uint64(32)
+            elif p.verify == "exact":
                 # the 32-bit tails of each document's shingle hashes, in text order: they are sorted and
                 # deduplicated in the global pass, for the candidate rows only
-                counts[lo:hi] = np.bincount(doc, minlength=hi - lo)
-                keys.append((sh >> np.uint64(32)).astype(np.uint32))
-        n_bands, rows = self.band_config()
-        bh = band_hashes(sig, n_bands, rows)
+                if lo > done:
+                    keys.append(_blobs(np.zeros(lo - done, np.int64), np.zeros(0, np.uint32)))
+                keys.append(_blobs(np.bincount(doc, minlength=hi - lo), (sh >> np.uint64(32)).astype(np.uint32)))
+                done = hi
         offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
         bands = pa.ListArray.from_arrays(from_numpy(offsets), from_numpy(bh), mask=from_numpy(~has))
         cols = {"bands": bands}
-        if p.verify == "signature":
-            tail = (sig >> np.uint64(32)).astype(np.uint32).ravel()
-            cols["sig"] = pa.FixedSizeListArray.from_arrays(from_numpy(tail), p.num_perm)
+        if tails is not None:
+            cols["sig"] = pa.FixedSizeListArray.from_arrays(from_numpy(tails), p.num_perm)
         elif p.verify == "exact":
-            # one blob of uint32 per row rather than a list column: Parquet writes and DuckDB reads a blob
-            # as one value, a list as one value (with its levels) per element
-            offs = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(counts * 4, out=offs[1:])
-            data = np.concatenate(keys)
-            cols["sig"] = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offs), pa.py_buffer(data)])
+            if done < n or not keys:
+                keys.append(_blobs(np.zeros(n - done, np.int64), np.zeros(0, np.uint32)))
+            cols["sig"] = pa.chunked_array(keys, pa.large_binary())
         return table(cols)
 
     # -- global -----------------------------------------------------------------------------------------
@@ -176,6 +177,15 @@ class MinHashDedup(Deduplicator):
             ).to_arrow_table()
         finally:
             con.close()
+
+
+def _blobs(counts: np.ndarray, values: np.ndarray) -> pa.Array:
+    """A large_binary array whose row i packs the next counts[i] of the uint32 `values` (one blob of
+    4 bytes per value rather than a list: Parquet writes and DuckDB reads a blob as one value, a list
+    as one value, with its levels, per element)."""
+    offs = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts * 4, out=offs[1:])
+    return pa.Array.from_buffers(pa.large_binary(), counts.size, [None, pa.py_buffer(offs), pa.py_buffer(values)])
 
 
 def _flat(col: pa.Array, k: int) -> np.ndarray:
