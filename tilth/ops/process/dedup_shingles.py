@@ -67,12 +67,12 @@ _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64), np.zeros
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(P**i, P**-i, sum_{j<i} P**j) mod 2**64 for i < n (at least), cached."""
     if _POW[0].size < n:
-        m = max(n, 2 * _POW[0].size)
+        m = max(n, _POW[0].size) * 5 // 4  # (runs are ~1 MB: a little headroom, not 2x of 3 tables)
         for k, base in enumerate((_P, _P_INV)):
             p = np.empty(m, np.uint64)
             p[0] = 1
             p[1:] = base
-            _POW[k] = np.cumprod(p, dtype=np.uint64)
+            _POW[k] = np.cumprod(p, out=p)
         g = np.zeros(m, np.uint64)
         np.cumsum(_POW[0][: m - 1], out=g[1:])
         _POW[2] = g
