@@ -84,7 +84,7 @@ class MinHashDedup(Deduplicator):
         has = np.zeros(n, dtype=bool)
         tails = np.zeros((n, p.num_perm), dtype=np.uint32) if p.verify == "signature" else None
         keys, done = [], 0  # exact: one blob array per run of rows (and per gap between runs)
-        # run by run of whole documents (~1 MB of text): shingles, MinHash, band hashes and the
+        # run by run of whole documents (~0.5 MB of text): shingles, MinHash, band hashes and the
         # verification keys of a run are computed while its temporaries are still in cache
         for lo, hi, sh, doc in shingle_runs(text, p.ngram, p.lowercase):
             sig = minhash(sh, doc, hi - lo, a)
