@@ -66,6 +66,7 @@ class MinHashDedup(Deduplicator):
     outputs = ()
     Params = MinHashParams
     resources = Resources(cpu=1.0, memory_mb=512)
+    version = 2  # 2: exact-verification keys stored as one uint32 blob per row (was a list<uint32>)
 
     def band_config(self) -> tuple[int, int]:
         p = self.params
