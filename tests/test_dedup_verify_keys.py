@@ -42,3 +42,14 @@ def test_signature_keys_are_the_shingle_tails_of_each_row():
         tails = np.frombuffer(blob, "<u4")
         assert tails.tolist() == (sh[doc == i] >> np.uint64(32)).astype(np.uint32).tolist()
     assert sig.column("bands").null_count == 2  # the null and the empty text have no shingle
+
+
+def test_signature_rows_outside_any_run_get_empty_keys():
+    """Trailing chunks of empty strings (or an all-empty batch) yield no run of shingles: their rows still
+    get a null band list and an empty key blob."""
+    big = " ".join(f"w{i}" for i in range(60_000))  # > 256 KB: a run of its own
+    for chunks, valid in (([["", big], ["", ""]], [False, True, False, False]), ([["", ""]], [False, False])):
+        sig = MinHashDedup(verify="exact").signature(pa.table({"text": pa.chunked_array(chunks)}))
+        assert sig.num_rows == len(valid)
+        assert sig.column("bands").is_valid().to_pylist() == valid
+        assert [len(b) for b in sig.column("sig").to_pylist()] == [4 * (60_000 - 4) * v for v in valid]
