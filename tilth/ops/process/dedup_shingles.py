@@ -60,23 +60,31 @@ def _utf8(text: pa.Array | pa.ChunkedArray, lower: bool) -> tuple[np.ndarray, np
 
 
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
-# P**i, P**-i and sum_{j<i} P**j, grown on demand
-_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64), np.zeros(1, np.uint64)]
+_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i and P**-i, grown on demand
+_GEO: list[np.ndarray] = [np.zeros(1, np.uint64)]  # sum_{j<i} P**j, as far as the longest word so far
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(P**i, P**-i, sum_{j<i} P**j) mod 2**64 for i < n (at least), cached."""
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(P**i, P**-i) mod 2**64 for i < n (at least), cached."""
     if _POW[0].size < n:
-        m = max(n, _POW[0].size) * 5 // 4  # (runs are ~0.5 MB: a little headroom, not 2x of 3 tables)
+        m = max(n, _POW[0].size) * 5 // 4  # (runs are ~0.5 MB: a little headroom, not 2x)
         for k, base in enumerate((_P, _P_INV)):
             p = np.empty(m, np.uint64)
             p[0] = 1
             p[1:] = base
             _POW[k] = np.cumprod(p, out=p)
+    return _POW[0], _POW[1]
+
+
+def _geometric(n: int) -> np.ndarray:
+    """sum_{j<i} P**j mod 2**64 for i < n (at least), cached; n <= the size of the powers table."""
+    if _GEO[0].size < n:
+        pw = _POW[0]
+        m = min(max(n, 2 * _GEO[0].size), pw.size)
         g = np.zeros(m, np.uint64)
-        np.cumsum(_POW[0][: m - 1], out=g[1:])
-        _POW[2] = g
-    return _POW[0], _POW[1], _POW[2]
+        np.cumsum(pw[: m - 1], out=g[1:])
+        _GEO[0] = g
+    return _GEO[0]
 
 
 def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -108,13 +116,14 @@ def word_hashes(text: pa.Array | pa.ChunkedArray, lower: bool = True) -> tuple[n
         ends = np.insert(ends, np.searchsorted(ends, split), split)
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    pw, inv, geo = _powers(m + 1)
+    pw, inv = _powers(m + 1)
     c = np.empty(m + 1, np.uint64)
     c[0] = 0
     np.multiply(data, pw[:m], out=c[1:])
     np.cumsum(c, out=c)
     # (byte + 1) * P**t = byte * P**t + P**t, and the P**t of a word sum to P**s * geo[length]
     lengths = ends - starts
+    geo = _geometric(int(lengths.max()) + 1)
     h = (c[ends] - c[starts]) * inv[starts] + geo[lengths]
     h = splitmix64(h ^ (lengths.astype(np.uint64) << np.uint64(56)))
     # words before each document's start -> document of each word
