@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tilth.storage.workspace import Workspace
 from tilth.train.experiment import ExperimentConfig, compare
-from tilth.train.report import steps_to_target, summary
+from tilth.train.report import paired_text, steps_to_target, summary
 
 TINY = {"model": {"n_layer": 1, "n_embd": 16, "n_head": 2}, "seq_len": 16, "batch_size": 8, "steps": 6,
         "eval_every": 2, "eval_rows": 4, "warmup_steps": 2, "threads": 1}
@@ -31,6 +31,32 @@ def test_summary_compares_with_uniforms_final_value():
     assert rows["uniform"]["steps_to_target"] == 40 and rows["uniform"]["ratio"] == 1.0
     assert rows["fast"]["steps_to_target"] == 20 and rows["fast"]["ratio"] == 0.5
     assert rows["fast"]["overhead"] == pytest.approx(1.2) and rows["fast"]["final_mean"] == 0.5
+
+
+def test_paired_speedup_compares_each_seed_with_the_same_seed_of_uniform():
+    steps = np.array([10, 20, 30, 40])
+    uniform = np.array([[4.0, 3.0, 2.0, 1.0], [4.0, 3.9, 3.8, 3.7]])  # seed 1 is stuck on a plateau
+    method = np.array([[3.0, 1.5, 1.0, 0.9], [3.0, 3.0, 3.0, 3.0]])
+    res = {"strategies": ["uniform", "m"], "steps": steps, "ms": {},
+           "evals": {"uniform": uniform[:, :, None], "m": method[:, :, None]}}
+    rows = {r["strategy"]: r for r in summary(res)}
+    # seed 0: reaches 1.0 at step 30 vs 40; seed 1: reaches 3.7 at 10 vs 40
+    assert rows["m"]["paired"] == [0.75, 0.25] and rows["uniform"]["paired"] == [1.0, 1.0]
+    # the seed-mean curves (uniform's stuck seed lifts its final value to 2.35): 20 vs 40 steps
+    assert rows["m"]["ratio"] == 0.5
+    assert paired_text(rows["m"]["paired"]) == "0.75 / 0.25 (median 0.50)"
+    assert paired_text([0.8, None, 0.6]) == "0.80 / — / 0.60 (median 0.80)"
+    assert paired_text([0.8, None]) == "0.80 / — (median —)"
+
+
+def test_summary_uses_only_the_seeds_a_strategy_has_runs_for():
+    steps = np.array([10, 20])
+    uniform = np.array([[2.0, 1.0], [2.0, 1.2]])
+    method = np.array([[1.0, 0.5], [np.nan, np.nan]])  # seed 1 not run (yet)
+    res = {"strategies": ["uniform", "m"], "steps": steps, "ms": {},
+           "evals": {"uniform": uniform[:, :, None], "m": method[:, :, None]}}
+    m = {r["strategy"]: r for r in summary(res)}["m"]
+    assert m["paired"] == [0.5] and m["final_mean"] == 0.5 and m["final_std"] == 0.0
 
 
 def test_compare_runs_strategies_by_seeds_and_writes_report(tmp_path):

@@ -60,17 +60,17 @@ def _print_summary(ws, name: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from tilth.train.report import load_results, summary
+    from tilth.train.report import load_results, paired_text, summary
 
     res = load_results(ws, name)
     loss = "mean excess loss" if res["floors"] else "mean held-out loss"
     table = Table(title=f"experiment {name!r}: {len(res['seeds'])} seeds")
-    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final", "ms/step"):
+    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final", "× per seed (paired)", "ms/step"):
         table.add_column(col)
     for r in summary(res):
         table.add_row(r["strategy"], f"{r['final_mean']:.4f} ± {r['final_std']:.4f}",
                       " / ".join(f"{v:.3f}" for v in r["per_domain"]),
-                      "not reached" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                      "not reached" if r["ratio"] is None else f"{r['ratio']:.2f}", paired_text(r["paired"]),
                       "" if r["ms"] is None else f"{r['ms']:.1f}")
     Console(width=max(Console().width, 140)).print(table)
 

@@ -54,22 +54,47 @@ def steps_to_target(curve: np.ndarray, steps: np.ndarray, target: float) -> int 
     return int(steps[hit[0]]) if len(hit) else None
 
 
+def speedup(curve: np.ndarray, base_curve: np.ndarray, steps: np.ndarray) -> float | None:
+    """Steps for `curve` to reach base_curve's final value, divided by base_curve's own steps to it."""
+    target = float(base_curve[-1])
+    hit, base_hit = steps_to_target(curve, steps, target), steps_to_target(base_curve, steps, target)
+    return None if hit is None or not base_hit else hit / base_hit
+
+
 def summary(res: dict, baseline: str = "uniform") -> list[dict]:
-    """Per strategy: final mean excess (mean ± std over seeds), steps to baseline's final value, speed-up."""
-    mean_curves = {s: np.nanmean(res["evals"][s].mean(axis=2), axis=0) for s in res["strategies"]}
+    """Per strategy: final mean excess (mean ± std over seeds), steps to baseline's final value, speed-up on
+    the seed-mean curves (`ratio`) and paired per seed (`paired`: each seed against the baseline's run with
+    the same seed, which shares its data order and initialisation, so one unlucky baseline seed cannot carry
+    the mean)."""
+    seed_curves = {s: res["evals"][s].mean(axis=2) for s in res["strategies"]}  # [seed, step]
+    mean_curves = {s: np.nanmean(c, axis=0) for s, c in seed_curves.items()}
     base = baseline if baseline in mean_curves else res["strategies"][0]
     target = float(mean_curves[base][-1])
-    base_steps = steps_to_target(mean_curves[base], res["steps"], target)
     rows = []
+    ran = {s: ~np.isnan(c).all(axis=1) for s, c in seed_curves.items()}  # seeds this strategy has runs for
     for s in res["strategies"]:
-        finals = res["evals"][s][:, -1, :].mean(axis=1)
-        hit = steps_to_target(mean_curves[s], res["steps"], target)
-        rows.append({"strategy": s, "final_mean": float(finals.mean()), "final_std": float(finals.std()),
-                     "per_domain": res["evals"][s][:, -1, :].mean(axis=0).tolist(), "steps_to_target": hit,
-                     "ratio": None if hit is None or not base_steps else hit / base_steps,
+        finals = res["evals"][s][ran[s], -1, :]
+        paired = [speedup(seed_curves[s][i], seed_curves[base][i], res["steps"])
+                  for i in np.flatnonzero(ran[s] & ran[base])]
+        rows.append({"strategy": s, "final_mean": float(finals.mean(axis=1).mean()),
+                     "final_std": float(finals.mean(axis=1).std()), "per_domain": finals.mean(axis=0).tolist(),
+                     "steps_to_target": steps_to_target(mean_curves[s], res["steps"], target),
+                     "ratio": speedup(mean_curves[s], mean_curves[base], res["steps"]), "paired": paired,
                      "ms": res["ms"].get(s), "overhead": (res["ms"].get(s) or 0) / res["ms"][base]
                      if res["ms"].get(base) else None})
     return rows
+
+
+def paired_text(paired: list[float | None]) -> str:
+    """Per-seed ratios as '0.83 / 0.75 / —', then their median over all seeds (an unreached seed counts as
+    slower than any reached one)."""
+    if not paired:
+        return ""
+    ranked = sorted(paired, key=lambda v: np.inf if v is None else v)
+    mid = ranked[(len(ranked) - 1) // 2: len(ranked) // 2 + 1]
+    med = None if None in mid else sum(mid) / len(mid)
+    cells = " / ".join("—" if v is None else f"{v:.2f}" for v in paired)
+    return f"{cells} (median {'—' if med is None else f'{med:.2f}'})"
 
 
 def _png(fig) -> str:
@@ -137,12 +162,12 @@ def write_report(ws, experiment: str, out_dir: Path) -> Path:
     fmt = lambda v, p=3: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
     head = "".join(f"<th>{html.escape(h)}</th>" for h in
                    ["strategy", "final mean excess", "± std (seeds)", *res["domains"], "steps to target",
-                    "× uniform steps", "median ms/step", "× uniform ms"])
+                    "× uniform steps", "× per seed (paired)", "median ms/step", "× uniform ms"])
     body = "".join(
         "<tr>" + "".join(f"<td>{c}</td>" for c in [
             html.escape(r["strategy"]), fmt(r["final_mean"]), fmt(r["final_std"]),
             *(fmt(v) for v in r["per_domain"]), r["steps_to_target"] or "not reached", fmt(r["ratio"], 2),
-            fmt(r["ms"], 1), fmt(r["overhead"], 2)]) + "</tr>" for r in rows)
+            paired_text(r["paired"]), fmt(r["ms"], 1), fmt(r["overhead"], 2)]) + "</tr>" for r in rows)
     floors = res["floors"]
     floor_txt = ", ".join(f"{d}: {floors[d]:.4f}" for d in res["domains"]) if floors else "unknown (raw loss)"
     img = lambda k, alt: f'<img alt="{alt}" src="data:image/png;base64,{imgs[k]}">'  # noqa: E731
@@ -153,7 +178,8 @@ table{{border-collapse:collapse;font-size:13px}}</style></head><body>
 <p>{len(res["strategies"])} strategies × seeds {res["seeds"]}, identical token budget ({int(res["steps"][-1])} steps).
 Known per-token floors (nats): {floor_txt}. Excess loss = held-out loss − floor, averaged over domains.
 Target = uniform's final mean excess loss (mean over seeds); "steps to target" is the first evaluation step at
-which a strategy's seed-mean curve reaches it, and "× uniform steps" divides by uniform's own step count to it.</p>
+which a strategy's seed-mean curve reaches it, and "× uniform steps" divides by uniform's own step count to it.
+"× per seed (paired)" repeats that for each seed against uniform's run with the same seed (— = not reached).</p>
 <table><tr>{head}</tr>{body}</table>
 <h2>Mean excess loss (seed mean, band = seed min–max)</h2>{img("curves", "loss curves")}
 <h2>Domain weight trajectories</h2>{img("weights", "weights")}
