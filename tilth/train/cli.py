@@ -65,7 +65,8 @@ def _print_summary(ws, name: str) -> None:
     res = load_results(ws, name)
     loss = "mean excess loss" if res["floors"] else "mean held-out loss"
     table = Table(title=f"experiment {name!r}: {len(res['seeds'])} seeds")
-    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final", "× per seed (paired)", "ms/step"):
+    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final",
+                "× per seed (paired)", "ms/step"):
         table.add_column(col)
     for r in summary(res):
         table.add_row(r["strategy"], f"{r['final_mean']:.4f} ± {r['final_std']:.4f}",

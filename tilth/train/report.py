@@ -64,8 +64,8 @@ def speedup(curve: np.ndarray, base_curve: np.ndarray, steps: np.ndarray) -> flo
 def summary(res: dict, baseline: str = "uniform") -> list[dict]:
     """Per strategy: final mean excess (mean ± std over seeds), steps to baseline's final value, speed-up on
     the seed-mean curves (`ratio`) and paired per seed (`paired`: each seed against the baseline's run with
-    the same seed, which shares its data order and initialisation, so one unlucky baseline seed cannot carry
-    the mean)."""
+    the same seed, which starts from the same initial weights, so one unlucky baseline seed cannot
+    carry the mean)."""
     seed_curves = {s: res["evals"][s].mean(axis=2) for s in res["strategies"]}  # [seed, step]
     mean_curves = {s: np.nanmean(c, axis=0) for s, c in seed_curves.items()}
     base = baseline if baseline in mean_curves else res["strategies"][0]
