@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tilth.ops.process.dedup_lsh import _false_rates, minhash, optimal_bands, permutations
-from tilth.ops.process.dedup_shingles import shingle_hashes, word_hashes
+from tilth.ops.process.dedup_shingles import _coalesce, shingle_hashes, word_hashes
 from tilth.ops.process.dedup_unionfind import components
 
 
@@ -54,11 +54,18 @@ def test_shingle_counts_and_sharing():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(alphabet="ab cé,\n", max_size=40), max_size=12), st.integers(1, 6), st.integers(1, 64))
-def test_shingles_do_not_depend_on_batch_chunking(texts, ngram, chunk):
+@given(st.lists(st.text(alphabet="ab cé,\n", max_size=40), max_size=12), st.integers(1, 6), st.integers(1, 64),
+       st.lists(st.integers(0, 12), max_size=4))
+def test_shingles_do_not_depend_on_batch_chunking(texts, ngram, chunk, cuts):
     h1, d1 = shingle_hashes(pa.array(texts, pa.string()), ngram=ngram)
     h2, d2 = shingle_hashes(pa.array(texts, pa.string()), ngram=ngram, chunk_bytes=chunk)
     assert h1.tolist() == h2.tolist() and d1.tolist() == d2.tolist()
+    # nor on how the column is split into Arrow chunks (empty chunks included)
+    bounds = [0, *sorted(min(c, len(texts)) for c in cuts), len(texts)]
+    parts = [pa.array(texts[a:b], pa.string()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    column = pa.chunked_array(parts, pa.string())
+    h3, d3 = shingle_hashes(column, ngram=ngram, chunk_bytes=chunk)
+    assert h1.tolist() == h3.tolist() and d1.tolist() == d3.tolist()
     # and a document's shingles do not depend on its neighbours
     for i, t in enumerate(texts):
         alone, _ = shingle_hashes(pa.array([t], pa.string()), ngram=ngram)
@@ -210,3 +217,11 @@ def test_bench_runs_get_a_fresh_datasets_cache():
     finally:
         c1.cleanup()
         c2.cleanup()
+
+
+def test_coalesce_joins_small_chunks_but_never_a_large_one():
+    small, big = pa.array(["ab"] * 3), pa.array(["x" * 50])  # 6 and 50 bytes; chunk_bytes 40 -> joins to >= 20
+    got = [a.to_pylist() for a in _coalesce([small, small, pa.array([], pa.string()), big, small, small], 40)]
+    assert got == [["ab"] * 6, ["x" * 50], ["ab"] * 6]
+    got = [a.to_pylist() for a in _coalesce([small, small, small, small], 40)]
+    assert got == [["ab"] * 12]

@@ -174,14 +174,19 @@ def _offsets(text: pa.Array) -> np.ndarray:
 def _coalesce(chunks: list[pa.Array], chunk_bytes: int):
     """The chunks of a column, consecutive small ones concatenated to about `chunk_bytes / 2` or more:
     runs are cut inside each yielded array, so the column is never copied as a whole (a JSON or Parquet
-    reader's chunks are already runs of about the right size)."""
+    reader's chunks are already runs of about the right size). A large chunk is yielded on its own, so a
+    concatenation never holds more than ~chunk_bytes of text (no int32 string-offset overflow)."""
     group, size = [], 0
     for c in chunks:
         if len(c) == 0:
             continue
         offs = _offsets(c)
+        n_bytes = int(offs[-1] - offs[0])
+        if n_bytes >= chunk_bytes // 2 and group:
+            yield group[0] if len(group) == 1 else pa.concat_arrays(group)
+            group, size = [], 0
         group.append(c)
-        size += int(offs[-1] - offs[0])
+        size += n_bytes
         if size >= chunk_bytes // 2:
             yield group[0] if len(group) == 1 else pa.concat_arrays(group)
             group, size = [], 0
