@@ -141,7 +141,6 @@ class Signals:
         self.row_loss = torch.full((int(data.offsets[-1]),), float("nan"))
         self.domain_loss = np.full(data.n_domains, np.nan)
         self._cache: dict = {}
-        self._projector: Projector | None = None
         self.cost = {"inference_rows": 0, "grad_rows": 0, "eval_calls": 0}
 
     @property
@@ -193,12 +192,12 @@ class Signals:
     def reference_row_loss(self, rows: torch.Tensor, batch: int = 256) -> torch.Tensor:
         """Reference-model mean loss of training rows, computed once for the whole training set (as
         RHO-LOSS precomputes its irreducible losses) and then looked up."""
-        key = ("static", "ref_rows")
-        if key not in self._cache:
+        def every_row() -> torch.Tensor:
             every = torch.cat(self.data.train)
-            self._cache[key] = torch.cat([self.reference_token_loss(every[i:i + batch]).mean(dim=1).cpu()
-                                          for i in range(0, len(every), batch)])
-        return self._cache[key][rows.cpu()]
+            return torch.cat([self.reference_token_loss(every[i:i + batch]).mean(dim=1).cpu()
+                              for i in range(0, len(every), batch)])
+
+        return self._static(("ref_rows",), every_row)[rows.cpu()]
 
     def batch_reference_token_loss(self) -> torch.Tensor:
         key = ("step", "ref_batch")
@@ -206,12 +205,17 @@ class Signals:
             self._cache[key] = self.reference_token_loss(self.batch_x)
         return self._cache[key]
 
+    def _static(self, key: tuple, make):
+        """`make()` computed once and kept for the whole run (projections, precomputed reference losses)."""
+        key = ("static", *key)
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     def projector(self, dim: int) -> Projector | None:
         if not self.projection_dim:
             return None
-        if self._projector is None or self._projector.matrix.shape[0] != dim:
-            self._projector = Projector(dim, self.projection_dim, self.seed, self.device)
-        return self._projector
+        return self._static(("dense", dim), lambda: Projector(dim, self.projection_dim, self.seed, self.device))
 
     def grads(self, x: torch.Tensor) -> torch.Tensor:
         """Per-sample gradients of `x` rows ([n, k] when projected, [n, D] otherwise)."""
@@ -227,10 +231,8 @@ class Signals:
         proj = None
         if self.projection_dim:
             v, d = self.model.get_output_embeddings().weight.shape
-            key = ("static", "kron", v, d)
-            if key not in self._cache:
-                self._cache[key] = KroneckerProjector(v, d, self.projection_dim, self.seed, self.device)
-            proj = self._cache[key]
+            proj = self._static(("kron", v, d),
+                                lambda: KroneckerProjector(v, d, self.projection_dim, self.seed, self.device))
         with eval_mode(self.model) as m:
             return output_layer_grads(m, x.to(self.device), proj)
 
