@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -181,7 +181,7 @@ def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int) -> torc
     model, trained on the held-out split so that it has not seen the candidate rows).
     """
     if cfg.reference.get("on", "train") == "heldout":
-        data = DomainData(data.domains, data.heldout, data.heldout)
+        data = replace(data, train=data.heldout)  # (keeps the compacted vocabulary too)
     ref_cfg = cfg.model_copy(update={"mixer": "static", "selector": None, "reweighter": None,
                                      "reference": None, "steps": int(cfg.reference.get("steps", cfg.steps))})
     ref = Trainer(ref_cfg, data, None, vocab_size=vocab_size).run(log=False).model
