@@ -96,8 +96,8 @@ class MinHashDedup(Deduplicator):
             elif p.verify == "exact":
                 # the 32-bit tails of each document's shingle hashes, in text order: they are sorted and
                 # deduplicated in the global pass, for the candidate rows only
-                if lo > done:
-                    keys.append(_blobs(np.zeros(lo - done, np.int64), np.zeros(0, np.uint32)))
+                if lo > done:  # rows without shingles between runs
+                    keys.append(_blobs(np.zeros(lo - done, np.int64)))
                 keys.append(_blobs(np.bincount(doc, minlength=hi - lo), (sh >> np.uint64(32)).astype(np.uint32)))
                 done = hi
         offsets = np.arange(0, (n + 1) * n_bands, n_bands, dtype=np.int32)
@@ -107,7 +107,7 @@ class MinHashDedup(Deduplicator):
             cols["sig"] = pa.FixedSizeListArray.from_arrays(from_numpy(tails), p.num_perm)
         elif p.verify == "exact":
             if done < n or not keys:
-                keys.append(_blobs(np.zeros(n - done, np.int64), np.zeros(0, np.uint32)))
+                keys.append(_blobs(np.zeros(n - done, np.int64)))
             cols["sig"] = pa.chunked_array(keys, pa.large_binary())
         return table(cols)
 
@@ -180,10 +180,11 @@ class MinHashDedup(Deduplicator):
             con.close()
 
 
-def _blobs(counts: np.ndarray, values: np.ndarray) -> pa.Array:
+def _blobs(counts: np.ndarray, values: np.ndarray | None = None) -> pa.Array:
     """A large_binary array whose row i packs the next counts[i] of the uint32 `values` (one blob of
     4 bytes per value rather than a list: Parquet writes and DuckDB reads a blob as one value, a list
-    as one value, with its levels, per element)."""
+    as one value, with its levels, per element). No `values`: all rows empty (counts all 0)."""
+    values = np.zeros(0, np.uint32) if values is None else values
     offs = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts * 4, out=offs[1:])
     return pa.Array.from_buffers(pa.large_binary(), counts.size, [None, pa.py_buffer(offs), pa.py_buffer(values)])
