@@ -155,9 +155,7 @@ def shingle_runs(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool =
         raise ValueError(f"ngram must be in 1..{len(_GRAM)}")
     base = 0
     for chunk in _coalesce(text.chunks if isinstance(text, pa.ChunkedArray) else [text], chunk_bytes):
-        if chunk.null_count:  # (pc.fill_null's str -> scalar conversion imports pandas: only when needed)
-            chunk = pc.fill_null(chunk, "")
-        offsets = _offsets(chunk)
+        offsets = _offsets(chunk)  # (nulls are filled per run, by word_hashes)
         cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], chunk_bytes)), len(chunk)])
         for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
             h, d = _shingles(chunk.slice(lo, hi - lo), ngram, lower)
