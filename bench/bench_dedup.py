@@ -32,11 +32,10 @@ NUM_PERM, NGRAM, THRESHOLD, BANDS, ROWS = 128, 5, 0.8, 16, 8
 def run_tilth(src: str, out: str) -> int:
     import duckdb
     import numpy as np
-    import pyarrow as pa
     import pyarrow.json as pj
     import pyarrow.parquet as pq
 
-    from tilth.ops.process.arrow_np import from_numpy, to_numpy
+    from tilth.ops.process.arrow_np import from_numpy, repeat_string, to_numpy
     from tilth.ops.process.minhash_dedup import MinHashDedup
 
     table = pj.read_json(src)
@@ -47,10 +46,8 @@ def run_tilth(src: str, out: str) -> int:
             part = table.slice(lo, 10000)
             sig = op.signature(part)
             sig = sig.add_column(0, "_id", from_numpy(np.arange(lo, lo + part.num_rows, dtype=np.int64)))
-            name = f"p{k:05d}".encode()  # (pa.repeat / pa.array of str would import pandas: ~0.2 s)
-            offs = np.arange(part.num_rows + 1, dtype=np.int32) * len(name)
-            sig = sig.add_column(1, "_part", pa.Array.from_buffers(
-                pa.string(), part.num_rows, [None, pa.py_buffer(offs), pa.py_buffer(name * part.num_rows)]))
+            # the same key columns as the runner's signature task (tilth.exec.tasks._signature_part)
+            sig = sig.add_column(1, "_part", repeat_string(f"p{k:05d}", part.num_rows))
             sig = sig.add_column(2, "_row", from_numpy(np.arange(part.num_rows, dtype=np.int64)))
             files.append(f"{work}/p{k:05d}.parquet")
             pq.write_table(sig, files[-1])

@@ -201,6 +201,15 @@ def test_arrow_numpy_round_trip():
     assert to_numpy(with_null).tolist()[0] == 1 and np.isnan(to_numpy(with_null)[1])
 
 
+def test_repeat_string_is_a_valid_string_column():
+    from tilth.ops.process.arrow_np import repeat_string
+
+    col = repeat_string("part-00003", 4)
+    col.validate(full=True)
+    assert col.type == pa.string() and col.to_pylist() == ["part-00003"] * 4
+    assert repeat_string("p", 0).to_pylist() == [] and repeat_string("é", 2).to_pylist() == ["é", "é"]
+
+
 def test_bench_runs_get_a_fresh_datasets_cache():
     """Regression: data-juicer's later rounds loaded round one's cached map() results from the shared
     Hugging Face cache, so the benchmark timed a cache read instead of MinHash."""

@@ -32,6 +32,7 @@ from tilth.ops.base import (
     StepContext,
     scores_json,
 )
+from tilth.ops.process.arrow_np import from_numpy, repeat_string
 from tilth.storage.parts import list_parts, write_part
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
 
@@ -279,8 +280,8 @@ def _signature_part(task: Task) -> PartStats:
     if sig.num_rows != table.num_rows:
         raise ValueError(f"{op.name}.signature returned {sig.num_rows} rows for {table.num_rows}")
     sig = sig.add_column(0, "_id", table.column("_id"))
-    sig = sig.add_column(1, "_part", pa.array([task.part] * table.num_rows, pa.string()))
-    sig = sig.add_column(2, "_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    sig = sig.add_column(1, "_part", repeat_string(task.part, table.num_rows))
+    sig = sig.add_column(2, "_row", from_numpy(np.arange(table.num_rows, dtype=np.int64)))
     _timed_write(sig, Path(task.out_dir) / "sig" / f"{task.part}.parquet", stats, False)
     return stats
 

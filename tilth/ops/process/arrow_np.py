@@ -26,6 +26,13 @@ def from_numpy(a: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), a.size, [None, pa.py_buffer(a)])
 
 
+def repeat_string(value: str, n: int) -> pa.Array:
+    """`value` n times as an Arrow string array (a part-name column), without the pandas probe."""
+    data = value.encode()
+    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)])
+
+
 def to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A null-free numeric or boolean Arrow array as numpy (zero-copy for numerics; read-only)."""
     if isinstance(arr, pa.ChunkedArray):
