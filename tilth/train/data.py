@@ -82,24 +82,32 @@ def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str
     return DomainData(domains, train, held, vocab)
 
 
-def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, stratified: bool) -> np.ndarray:
-    """How many of `n` rows each domain gets: multinomial draw, or largest-remainder rounding if stratified."""
+def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, carry: np.ndarray | None = None) -> np.ndarray:
+    """How many of `n` rows each domain gets: a multinomial draw, or, given `carry`, stratified counts.
+
+    Stratified: each domain gets ⌊w·n⌋ rows, and the n − Σ⌊w·n⌋ rows left go one each to the domains
+    with the largest fraction of w·n plus `carry`, the fractions not yet given (updated in place). So a
+    domain's total stays within about a row of its exact share over any number of steps; without the
+    carry, a weight below 1/(2n) would get zero rows at every step and starve its domain.
+    """
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.sum()
-    if stratified:
+    if carry is not None:
         raw = w * n
         counts = np.floor(raw).astype(np.int64)
-        rest = n - counts.sum()
-        counts[np.argsort(-(raw - counts), kind="stable")[:rest]] += 1
-        return counts
+        owed = raw - counts + carry
+        extra = np.zeros(len(w), dtype=np.int64)
+        extra[np.argsort(-owed, kind="stable")[: n - counts.sum()]] = 1
+        carry[:] = owed - extra
+        return counts + extra
     draws = torch.multinomial(torch.as_tensor(w), n, replacement=True, generator=gen)
     return np.bincount(draws.numpy(), minlength=len(w))
 
 
 def sample_batch(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
-                 stratified: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                 carry: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Rows x [n, seq_len+1], their domain ids [n] and global row ids [n], drawn by domain `weights`."""
-    counts = domain_counts(weights, n, gen, stratified)
+    counts = domain_counts(weights, n, gen, carry)
     offsets = data.offsets
     xs, ds, rows = [], [], []
     for d, c in enumerate(counts):

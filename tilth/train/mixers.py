@@ -42,9 +42,12 @@ class StaticMixer(Mixer):
 
 @register_mixer("stratified")
 class StratifiedMixer(StaticMixer):
-    """Static weights with exact per-batch domain counts (largest-remainder rounding) instead of sampling."""
+    """Static weights with exact per-batch domain counts instead of sampling: largest-remainder rounding whose
+    remainders carry over to the next batch, so each domain's share is exact over steps, however small."""
 
-    stratified = True
+    def setup(self, n_domains: int) -> None:
+        super().setup(n_domains)
+        self.carry = np.zeros(n_domains)
 
 
 @register_mixer("doremi")

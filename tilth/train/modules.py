@@ -46,7 +46,7 @@ class Module:
 class Mixer(Module):
     """Domain sampling weights. `observe` sees every step's signals; `update` runs on the schedule."""
 
-    stratified = False
+    carry: np.ndarray | None = None  # stratified mixers: per-domain rounding remainder (see data.domain_counts)
     self_scheduled = False  # True: the mixer decides inside `observe` when to update (e.g. Aioli's rounds)
 
     def setup(self, n_domains: int) -> None:

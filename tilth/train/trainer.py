@@ -120,7 +120,7 @@ class Trainer:
         weights = np.asarray(self.mixer.probe_weights(step, sig), dtype=np.float64)
         select = self.selector is not None and self.selector.schedule.active(step)
         n_pool = cfg.batch_size * (self.selector.pool_factor if select else 1)
-        x, dom, rows = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.stratified)
+        x, dom, rows = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.carry)
         if select:
             sig.pool_rows = rows
             mask = self.selector.select(step, x.to(self.device), dom, cfg.batch_size, sig)
