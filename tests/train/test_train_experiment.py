@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tilth.storage.workspace import Workspace
-from tilth.train.experiment import ExperimentConfig, compare
+from tilth.train.experiment import ExperimentConfig, compare, weights_source
 from tilth.train.report import paired_text, steps_to_target, summary
 
 TINY = {"model": {"n_layer": 1, "n_embd": 16, "n_head": 2}, "seq_len": 16, "batch_size": 8, "steps": 6,
@@ -88,6 +88,34 @@ def test_strategies_may_not_change_the_token_budget(tmp_path):
         compare(cfg, Workspace(tmp_path / "ws"), progress=lambda m: None)
 
 
+def test_weights_from_trains_a_fresh_model_on_doremis_time_averaged_weights(tmp_path):
+    """DoReMi's second stage: the static strategy samples, for each seed, with that seed's proxy ᾱ."""
+    ws = Workspace(tmp_path / "ws")
+    cfg = ExperimentConfig(name="two", docs_per_domain=6, doc_chars=300, seeds=[0, 1], base=TINY,
+                           out=str(tmp_path / "rep"),
+                           strategies={"doremi": {"mixer": {"name": "doremi", "schedule": {"every": 2}},
+                                                  "reference": {"steps": 4}},
+                                       "main": {"mixer": {"name": "static", "weights_from": "doremi"}}})
+    compare(cfg, ws, progress=lambda m: None)
+    for seed in (0, 1):
+        def logged(strategy, seed=seed):
+            rows = ws.sql(f"SELECT step, weight FROM train_domain_weights WHERE run = 'two:{strategy}:s{seed}' "
+                          "ORDER BY step, domain").to_pylist()
+            return np.array([r["weight"] for r in rows]).reshape(TINY["steps"], -1)
+        # updates at steps 0, 2, 4 (every 2); each update's α is the sampling weight of the step after it
+        alpha_bar = logged("doremi")[[1, 3, 5]].mean(axis=0)
+        assert np.abs(alpha_bar - 0.25).max() > 1e-3  # the proxy moved away from uniform
+        assert np.allclose(logged("main"), alpha_bar, rtol=0, atol=1e-12)
+
+
+def test_weights_from_must_name_an_earlier_strategy(tmp_path):
+    cfg = ExperimentConfig(docs_per_domain=6, doc_chars=300, seeds=[0], base=TINY,
+                           strategies={"main": {"mixer": {"name": "static", "weights_from": "doremi"}},
+                                       "doremi": {"mixer": "doremi", "reference": {"steps": 4}}})
+    with pytest.raises(ValueError, match="weights_from 'doremi', which is not a strategy listed before it"):
+        compare(cfg, Workspace(tmp_path / "ws"), progress=lambda m: None)
+
+
 def test_tilth_train_cli_trains_from_yaml(tmp_path):
     from tilth.cli import app
     from tilth.train import synthetic
@@ -115,6 +143,8 @@ def test_shipped_experiment_configs_build_every_strategy(name):
 
     cfg = load_experiment(Path(tilth.train.__file__).parent / "configs" / name)
     for over in cfg.strategies.values():
+        if weights_source(over):  # the runner fills in the weights from the source strategy's run
+            over = {**over, "mixer": {"name": over["mixer"]["name"], "weights": [0.25] * 4}}
         tc = TrainConfig(**{**cfg.base, **over, "dataset": "x"})
         assert build("mixer", tc.mixer) is not None
         build("selector", tc.selector), build("reweighter", tc.reweighter)

@@ -39,6 +39,13 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     return ExperimentConfig(**yaml.safe_load(Path(path).read_text()))
 
 
+def weights_source(strategy: dict) -> str | None:
+    """The strategy whose run (same seed) supplies this one's static mixture, e.g. DoReMi's ᾱ for its second
+    stage: `mixer: {name: static, weights_from: doremi}`."""
+    mixer = strategy.get("mixer")
+    return mixer.get("weights_from") if isinstance(mixer, dict) else None
+
+
 def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
     """Run every strategy for every seed, log into `ws`, and write `<out>/report.html`."""
     base = dict(cfg.base)
@@ -58,17 +65,25 @@ def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
         if name not in set(ws.datasets().column("name").to_pylist()):
             realtext.write_dataset(ws, name, docs_per_domain=cfg.docs_per_domain, doc_chars=cfg.doc_chars)
         base["dataset"] = name
-    for s, over in cfg.strategies.items():
+    for i, (s, over) in enumerate(cfg.strategies.items()):
         clash = [f for f in BUDGET_FIELDS if f in over]
         if clash:
             raise ValueError(f"strategy {s!r} overrides {clash}: the token budget must be identical")
+        src = weights_source(over)
+        if src is not None and src not in list(cfg.strategies)[:i]:
+            raise ValueError(f"strategy {s!r} takes weights_from {src!r}, which is not a strategy listed before it")
     probe = TrainConfig(**base)
     data = load_domain_data(ws, probe.dataset, load_tokenizer(probe.tokenizer), probe.seq_len, probe.text_column,
                             probe.domain_column, probe.heldout_fraction, seed=0, compact_vocab=probe.compact_vocab)
     vocab_size = data.vocab_size or load_tokenizer(probe.tokenizer).vocab_size
     refs: dict = {}
+    outputs: dict = {}  # (seed, strategy) -> the mixer's recommended weights, for `weights_from`
     for seed in cfg.seeds:
         for strategy, over in cfg.strategies.items():
+            src = weights_source(over)
+            if src is not None:
+                mixer = {k: v for k, v in over["mixer"].items() if k != "weights_from"}
+                over = {**over, "mixer": {**mixer, "weights": [float(w) for w in outputs[(seed, src)]]}}
             tc = TrainConfig(**{**base, **over, "seed": seed, "strategy": strategy, "floors": floors,
                                 "run": f"{cfg.name}:{strategy}:s{seed}"})
             ref = None
@@ -80,7 +95,9 @@ def compare(cfg: ExperimentConfig, ws, progress=print) -> Path:
                     progress(f"reference {dict(tc.reference)} seed {seed}: {time.perf_counter() - t0:.1f}s")
                 ref = refs[key]
             t0 = time.perf_counter()
-            res = Trainer(tc, data, ws, reference_model=ref, vocab_size=vocab_size).run()
+            trainer = Trainer(tc, data, ws, reference_model=ref, vocab_size=vocab_size)
+            res = trainer.run()
+            outputs[(seed, strategy)] = trainer.mixer.output_weights()
             final = res.evals[-1][1]
             progress(f"{strategy} seed {seed}: {time.perf_counter() - t0:.1f}s, {res.ms_per_step:.1f} ms/step, "
                      f"final eval {dict(zip(data.domains, final.round(3), strict=True))}")

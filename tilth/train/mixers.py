@@ -61,6 +61,8 @@ class DoReMi(Mixer):
     Defaults follow the paper: η = 1, c = 1e-3, α₀ uniform. λ accumulates over the window between updates
     (not one batch), and only domain i's own rows of each mixed batch count towards λ_i. The next batches
     are sampled with `use`: "current" (α) or "average" (ᾱ). Needs a reference model (`reference:`).
+    The paper's second stage, a fresh model trained on ᾱ, is a compare strategy with
+    `mixer: {name: static, weights_from: <this strategy>}`.
     """
 
     default_schedule = Schedule(warmup=0, every=1)
@@ -97,6 +99,10 @@ class DoReMi(Mixer):
         self.average = self.avg_sum / self.n_updates
         self.weights = w if self.use == "current" else self.average
         self._reset()
+
+    def output_weights(self) -> np.ndarray:
+        """ᾱ: the paper trains its main model on the proxy's time-averaged weights (`weights_from` in a compare)."""
+        return self.average if self.n_updates else self.weights
 
 
 @register_mixer("odm")

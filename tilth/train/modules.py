@@ -59,6 +59,10 @@ class Mixer(Module):
     def update(self, step: int, signals) -> None:
         raise NotImplementedError
 
+    def output_weights(self) -> np.ndarray:
+        """The mixture this run recommends for training a fresh model (default: the final weights)."""
+        return self.weights
+
     def probe_weights(self, step: int, signals=None) -> np.ndarray:
         """Weights to sample the next batch with (methods that perturb the mixture override this)."""
         return self.weights
