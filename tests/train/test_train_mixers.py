@@ -13,7 +13,7 @@ from train_fake_signals import FakeSignals
 
 from tilth.train.data import domain_counts
 from tilth.train.mixers import ADO, ODM, Aioli, DoGE, DoReMi, StaticMixer, fit_power_law
-from tilth.train.modules import Schedule, build
+from tilth.train.modules import Schedule, build, domain_objective_weights
 
 
 def test_static_weights_are_normalised_and_checked():
@@ -81,6 +81,28 @@ def test_doremi_update_matches_hand_computation():
     lam0 = 2.5 / 4  # per-token excess of domain 0; domain 1 has none
     a0 = math.exp(lam0) / (math.exp(lam0) + 1)
     np.testing.assert_allclose(m.weights, [0.9 * a0 + 0.05, 0.9 * (1 - a0) + 0.05], rtol=1e-12)
+
+
+def test_doremi_reweight_proxy_samples_uniformly_and_puts_alpha_on_the_loss():
+    m = DoReMi(eta=1.0, smoothing=0.1, proxy="reweight")
+    m.setup(2)
+    m.observe(0, doremi_batch())
+    m.update(0, None)
+    a0 = math.exp(2.5 / 4) / (math.exp(2.5 / 4) + 1)
+    np.testing.assert_array_equal(m.probe_weights(1), [0.5, 0.5])
+    np.testing.assert_allclose(m.loss_weights(), [0.9 * a0 + 0.05, 0.9 * (1 - a0) + 0.05], rtol=1e-12)
+    assert DoReMi().loss_weights() is None  # the default proxy resamples instead
+    with pytest.raises(ValueError, match="proxy must be one of"):
+        DoReMi(proxy="both")
+
+
+def test_domain_objective_weights_make_the_mean_a_weighted_sum_of_domain_means():
+    alpha = np.array([0.5, 0.3, 0.2])
+    domains = torch.tensor([0, 0, 1, 2, 2, 2])
+    losses = torch.tensor([1.0, 3.0, 2.0, 4.0, 5.0, 6.0])
+    w = domain_objective_weights(alpha, domains)
+    np.testing.assert_allclose(w.numpy(), [1.5, 1.5, 1.8, 0.4, 0.4, 0.4], rtol=1e-6)  # α_d · 6 / n_d
+    assert float((w * losses).mean()) == pytest.approx(0.5 * 2.0 + 0.3 * 2.0 + 0.2 * 5.0)
 
 
 def test_doremi_lambda_pools_the_whole_window_not_one_batch():

@@ -86,6 +86,23 @@ def test_modules_combine_in_one_run(ws):
     assert all(np.isfinite(s["loss"]) for s in res.steps)
 
 
+def test_doremi_reweight_proxy_samples_uniformly_and_logs_alpha(ws, monkeypatch):
+    """Paper form of DoReMi's proxy: batches come from the uniform mixture; α acts on the loss and is logged."""
+    import tilth.train.trainer as trainer_module
+
+    drawn, real = [], trainer_module.sample_batch
+    monkeypatch.setattr(trainer_module, "sample_batch", lambda data, w, *a: drawn.append(np.array(w)) or real(data, w, *a))
+    c = cfg(mixer={"name": "doremi", "proxy": "reweight"}, reference={"steps": 3})
+    trainer = Trainer(c, workspace=ws)
+    alphas, update = [], trainer.mixer.update
+    trainer.mixer.update = lambda step, sig: (update(step, sig), alphas.append(trainer.mixer.weights.copy()))
+    res = trainer.run(log=False)
+    assert len(drawn) == 3 + 6 and all(np.array_equal(w, np.full(4, 0.25)) for w in drawn)  # reference, proxy
+    # step t's loss (and log) uses the α of the update after step t − 1; α moved away from uniform
+    np.testing.assert_allclose(np.array(res.weights[1:]), np.array(alphas[:-1]), rtol=1e-12)
+    assert not np.allclose(res.weights[-1], 0.25)
+
+
 def test_same_seed_same_run(ws):
     a = Trainer(cfg(), workspace=ws).run(log=False)
     b = Trainer(cfg(), workspace=ws).run(log=False)

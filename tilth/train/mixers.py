@@ -52,24 +52,28 @@ class StratifiedMixer(StaticMixer):
 
 @register_mixer("doremi")
 class DoReMi(Mixer):
-    """DoReMi (Xie et al., 2023), online form. Per update, over all steps since the previous update:
+    """DoReMi (Xie et al., 2023). Per update, over all steps since the previous update:
 
         λ_i = Σ_{x∈D_i} Σ_j max(ℓ_θ(x_j) − ℓ_ref(x_j), 0) / Σ_{x∈D_i} |x|    (per-token excess loss)
         α ← (1 − c) · α ⊙ exp(η λ) / Σ_k α_k exp(η λ_k) + c / K    (smoothed α carries over)
         ᾱ = mean of α over updates (the paper's output weights)
 
     Defaults follow the paper: η = 1, c = 1e-3, α₀ uniform. λ accumulates over the window between updates
-    (not one batch), and only domain i's own rows of each mixed batch count towards λ_i. The next batches
-    are sampled with `use`: "current" (α) or "average" (ᾱ). Needs a reference model (`reference:`).
-    The paper's second stage, a fresh model trained on ᾱ, is a compare strategy with
-    `mixer: {name: static, weights_from: <this strategy>}`.
+    (not one batch), and only domain i's own rows of each mixed batch count towards λ_i. Needs a reference
+    model (`reference:`, trained on the uniform mixture). The proxy is steered by α (`use: current`) or ᾱ
+    (`use: average`), in one of two ways (`proxy`): "resample" (default, an online form: batches are drawn
+    with the weights) or "reweight" (the paper's Algorithm 1: batches are drawn uniformly, the reference
+    mixture, and the loss is Σ_i w_i · mean loss of domain i's rows). The paper's second stage, a fresh
+    model trained on ᾱ, is a compare strategy `mixer: {name: static, weights_from: <this strategy>}`.
     """
 
     default_schedule = Schedule(warmup=0, every=1)
 
-    def __init__(self, eta: float = 1.0, smoothing: float = 1e-3, use: str = "current", schedule=None):
+    def __init__(self, eta: float = 1.0, smoothing: float = 1e-3, use: str = "current", proxy: str = "resample",
+                 schedule=None):
         super().__init__(schedule)
         self.eta, self.c, self.use = eta, smoothing, one_of("use", use, ("current", "average"))
+        self.proxy = one_of("proxy", proxy, ("resample", "reweight"))
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)
@@ -99,6 +103,12 @@ class DoReMi(Mixer):
         self.average = self.avg_sum / self.n_updates
         self.weights = w if self.use == "current" else self.average
         self._reset()
+
+    def probe_weights(self, step: int, signals=None) -> np.ndarray:
+        return np.full(self.n, 1.0 / self.n) if self.proxy == "reweight" else self.weights
+
+    def loss_weights(self) -> np.ndarray | None:
+        return self.weights if self.proxy == "reweight" else None
 
     def output_weights(self) -> np.ndarray:
         """ᾱ: the paper trains its main model on the proxy's time-averaged weights (`weights_from` in a compare)."""

@@ -59,6 +59,11 @@ class Mixer(Module):
     def update(self, step: int, signals) -> None:
         raise NotImplementedError
 
+    def loss_weights(self) -> np.ndarray | None:
+        """Per-domain weights on the objective instead of on sampling (None: the plain mean loss). Given α,
+        the step's loss is Σ_i α_i · (mean loss of domain i's rows): see `domain_objective_weights`."""
+        return None
+
     def output_weights(self) -> np.ndarray:
         """The mixture this run recommends for training a fresh model (default: the final weights)."""
         return self.weights
@@ -66,6 +71,14 @@ class Mixer(Module):
     def probe_weights(self, step: int, signals=None) -> np.ndarray:
         """Weights to sample the next batch with (methods that perturb the mixture override this)."""
         return self.weights
+
+
+def domain_objective_weights(alpha: np.ndarray, domains: torch.Tensor) -> torch.Tensor:
+    """Row weights w with mean(w · ℓ) = Σ_i α_i · mean_{rows of domain i} ℓ: w = α_d · B / n_d for a row of
+    domain d, where domain d has n_d of the batch's B rows (domains absent from the batch contribute 0)."""
+    counts = torch.bincount(domains, minlength=len(alpha)).to(torch.float64)
+    per_row = torch.as_tensor(alpha, dtype=torch.float64)[domains] * len(domains) / counts[domains]
+    return per_row.to(torch.float32)
 
 
 class Selector(Module):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tilth.train.data import DomainData, load_domain_data, sample_batch
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
-from tilth.train.modules import build
+from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
 from tilth.train.signals import Signals
 from tilth.train.tokenizer import load_tokenizer
@@ -131,11 +131,14 @@ class Trainer:
         tok_loss = self.forward_losses(x)
         sig.new_step(step, x, dom, tok_loss, rows)
         per_sample = tok_loss.mean(dim=1)
+        row_w = torch.ones_like(per_sample)
+        domain_alpha = self.mixer.loss_weights()
+        if domain_alpha is not None:  # the mixer weighs domains in the objective; log those weights
+            row_w = row_w * domain_objective_weights(domain_alpha, dom).to(per_sample.device)
+            weights = np.asarray(domain_alpha, dtype=np.float64) / np.sum(domain_alpha)
         if self.reweighter is not None and self.reweighter.schedule.active(step):
-            w = self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
-            loss = (w * per_sample).mean()
-        else:
-            loss = per_sample.mean()
+            row_w = row_w * self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
+        loss = (row_w * per_sample).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip:
