@@ -44,7 +44,8 @@ class Module:
 
 
 class Mixer(Module):
-    """Domain sampling weights. `observe` sees every step's signals; `update` runs on the schedule."""
+    """Domain weights, for sampling (or, through `loss_weights`, on the objective). `observe` sees every step's
+    signals; `update` runs on the schedule."""
 
     carry: np.ndarray | None = None  # stratified mixers: per-domain rounding remainder (see data.domain_counts)
     self_scheduled = False  # True: the mixer decides inside `observe` when to update (e.g. Aioli's rounds)
