@@ -92,6 +92,9 @@ def test_doremi_reweight_proxy_samples_uniformly_and_logs_alpha(ws, monkeypatch)
 
     drawn, real = [], trainer_module.sample_batch
     monkeypatch.setattr(trainer_module, "sample_batch", lambda data, w, *a: drawn.append(np.array(w)) or real(data, w, *a))
+    weighed, real_w = [], trainer_module.domain_objective_weights
+    monkeypatch.setattr(trainer_module, "domain_objective_weights",
+                        lambda alpha, dom: weighed.append(np.array(alpha)) or real_w(alpha, dom))
     c = cfg(mixer={"name": "doremi", "proxy": "reweight"}, reference={"steps": 3})
     trainer = Trainer(c, workspace=ws)
     alphas, update = [], trainer.mixer.update
@@ -101,6 +104,7 @@ def test_doremi_reweight_proxy_samples_uniformly_and_logs_alpha(ws, monkeypatch)
     # step t's loss (and log) uses the α of the update after step t − 1; α moved away from uniform
     np.testing.assert_allclose(np.array(res.weights[1:]), np.array(alphas[:-1]), rtol=1e-12)
     assert not np.allclose(res.weights[-1], 0.25)
+    np.testing.assert_allclose(np.array(weighed), np.array(res.weights), rtol=1e-12)  # every step's loss used α
 
 
 def test_same_seed_same_run(ws):
