@@ -21,6 +21,8 @@ MODULES = {
     "ODM mixer (training loss)": {"mixer": "odm"},
     "ADO mixer (training loss + fits)": {"mixer": {"name": "ado", "schedule": {"warmup": 0}, "fit_every": 20}},
     "DoReMi mixer (+reference forward)": {"mixer": "doremi", "reference": {"steps": 5}},
+    "DoReMi, paper proxy (reweight: α on the loss)": {"mixer": {"name": "doremi", "proxy": "reweight"},
+                                                      "reference": {"steps": 5}},
     "loss selection (remembered losses, default)": {"selector": "loss"},
     "loss selection (fresh pool inference)": {"selector": {"name": "loss", "scores": "fresh"}},
     "RHO-LOSS (remembered, IL precomputed, default)": {"selector": "rho",
