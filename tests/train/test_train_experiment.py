@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tilth.storage.workspace import Workspace
 from tilth.train.experiment import ExperimentConfig, compare, weights_source
-from tilth.train.report import paired_text, steps_to_target, summary
+from tilth.train.report import paired_text, steps_to_target, strategy_colors, summary
 
 TINY = {"model": {"n_layer": 1, "n_embd": 16, "n_head": 2}, "seq_len": 16, "batch_size": 8, "steps": 6,
         "eval_every": 2, "eval_rows": 4, "warmup_steps": 2, "threads": 1}
@@ -57,6 +57,14 @@ def test_summary_uses_only_the_seeds_a_strategy_has_runs_for():
            "evals": {"uniform": uniform[:, :, None], "m": method[:, :, None]}}
     m = {r["strategy"]: r for r in summary(res)}["m"]
     assert m["paired"] == [0.5] and m["final_mean"] == 0.5 and m["final_std"] == 0.0
+
+
+def test_every_strategy_gets_its_own_colour_and_uniform_is_black():
+    # bug: with matplotlib's 10-colour cycle the 11th strategy took uniform's colour in the loss plot
+    names = ["uniform"] + [f"s{i}" for i in range(11)]
+    colors = strategy_colors(names)
+    assert colors["uniform"] == "black"
+    assert len({tuple(c) for s, c in colors.items() if s != "uniform"}) == 11
 
 
 def test_compare_runs_strategies_by_seeds_and_writes_report(tmp_path):

@@ -106,6 +106,18 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def strategy_colors(strategies: list[str], baseline: str = "uniform") -> dict:
+    """One colour per strategy, the same in every plot: the baseline black, the rest from tab20 (the default
+    10-colour cycle repeats, and then e.g. uniform and the eleventh strategy share a colour)."""
+    import matplotlib
+
+    others = [s for s in strategies if s != baseline]
+    cmap = matplotlib.colormaps["tab20" if len(others) > 10 else "tab10"]
+    colors = {s: cmap(i % cmap.N) for i, s in enumerate(others)}
+    colors[baseline] = "black"
+    return colors
+
+
 def plots(res: dict, rows: list[dict]) -> dict[str, str]:
     import matplotlib
 
@@ -113,43 +125,60 @@ def plots(res: dict, rows: list[dict]) -> dict[str, str]:
     import matplotlib.pyplot as plt
 
     label = "excess loss over floor (nats/token)" if res["floors"] else "held-out loss (nats/token)"
+    color = strategy_colors(res["strategies"])
+    outside = {"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
     out = {}
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for s in res["strategies"]:
         per_seed = res["evals"][s].mean(axis=2)
         m = np.nanmean(per_seed, axis=0)
-        ax.plot(res["steps"], m, label=s)
-        ax.fill_between(res["steps"], np.nanmin(per_seed, axis=0), np.nanmax(per_seed, axis=0), alpha=0.15)
+        ax.plot(res["steps"], m, label=s, color=color[s], lw=2 if s == "uniform" else 1.2)
+        ax.fill_between(res["steps"], np.nanmin(per_seed, axis=0), np.nanmax(per_seed, axis=0), alpha=0.12,
+                        color=color[s])
     target = next((r for r in rows if r["strategy"] == "uniform"), rows[0])["final_mean"]
     ax.axhline(target, color="k", ls=":", lw=1, label="uniform final")
     ax.set(xlabel="step", ylabel=f"mean {label}", yscale="log")
-    ax.legend(fontsize=8)
+    ax.legend(**outside)
     out["curves"] = _png(fig)
 
     n = len(res["strategies"])
-    fig, axes = plt.subplots(1, n, figsize=(3 * n, 2.8), sharey=True, squeeze=False)
-    for ax, s in zip(axes[0], res["strategies"], strict=True):
+    cols = min(n, 4)
+    grid = -(-n // cols)
+    fig, axes = plt.subplots(grid, cols, figsize=(3.2 * cols, 2.6 * grid), sharex=True, sharey=True, squeeze=False)
+    for ax, s in zip(axes.flat[:n], res["strategies"], strict=True):
         w = np.nanmean(res["weights"][s], axis=0)
         ax.stackplot(res["wsteps"], w.T, labels=res["domains"])
-        ax.set(title=s, xlabel="step", ylim=(0, 1))
-    axes[0][0].set_ylabel("domain weight (mean over seeds)")
-    axes[0][-1].legend(fontsize=7, loc="upper right")
+        ax.set(title=s, ylim=(0, 1))
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("domain weight\n(mean over seeds)")
+    for ax in axes[-1]:
+        ax.set_xlabel("step")
+    axes[0][-1].legend(**outside)
+    fig.tight_layout()
     out["weights"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
     width = 0.8 / n
     x = np.arange(len(res["domains"]))
     for i, r in enumerate(rows):
-        ax.bar(x + i * width, r["per_domain"], width, label=r["strategy"])
+        ax.bar(x + i * width, r["per_domain"], width, label=r["strategy"], color=color[r["strategy"]])
     ax.set_xticks(x + 0.4 - width / 2, res["domains"])
     ax.set(ylabel=f"final {label}")
-    ax.legend(fontsize=7)
+    ax.legend(**outside)
     out["domains"] = _png(fig)
 
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.bar([r["strategy"] for r in rows], [r["steps_to_target"] or np.nan for r in rows])
-    ax.axhline(res["steps"][-1], color="k", ls=":", lw=1)
-    ax.set(ylabel="steps to uniform's final value")
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.3 * n))
+    y = np.arange(n)[::-1]
+    reached = [r["steps_to_target"] for r in rows]
+    ax.barh(y, [v or 0 for v in reached], color=[color[r["strategy"]] for r in rows])
+    for yi, v in zip(y, reached, strict=True):
+        if v is None:
+            ax.text(5, yi, "not reached", va="center", fontsize=8)
+    ax.set_yticks(y, [r["strategy"] for r in rows])
+    ax.axvline(res["steps"][-1], color="k", ls=":", lw=1)
+    ax.set(xlabel="steps to reach uniform's final value (dotted: the budget)")
     out["speed"] = _png(fig)
     return out
 
