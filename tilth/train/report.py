@@ -153,7 +153,8 @@ def plots(res: dict, rows: list[dict]) -> dict[str, str]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("domain weight\n(mean over seeds)")
-    for ax in axes[-1]:
+    for ax in axes.flat[max(n - cols, 0):n]:  # the lowest visible panel of each column
+        ax.xaxis.set_tick_params(labelbottom=True)
         ax.set_xlabel("step")
     axes[0][-1].legend(**outside)
     fig.tight_layout()
