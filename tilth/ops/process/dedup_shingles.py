@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tilth.ops.process.arrow_np import value_bytes, value_offsets
+
 _WORD = np.zeros(256, dtype=bool)
 _WORD[np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", np.uint8)] = True
 _WORD[128:] = True
@@ -52,11 +54,7 @@ def _utf8(text: pa.Array | pa.ChunkedArray, lower: bool) -> tuple[np.ndarray, np
         text = pc.fill_null(text, "")
     if lower:
         text = pc.utf8_lower(text)
-    offsets = _offsets(text).astype(np.int64)
-    buf = text.buffers()[2]
-    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
-    data = data[offsets[0] : offsets[-1]]
-    return data, offsets - offsets[0]
+    return value_bytes(text)
 
 
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
@@ -155,18 +153,12 @@ def shingle_runs(text: pa.Array | pa.ChunkedArray, ngram: int = 5, lower: bool =
         raise ValueError(f"ngram must be in 1..{len(_GRAM)}")
     base = 0
     for chunk in _coalesce(text.chunks if isinstance(text, pa.ChunkedArray) else [text], chunk_bytes):
-        offsets = _offsets(chunk)  # (nulls are filled per run, by word_hashes)
+        offsets = value_offsets(chunk)  # (nulls are filled per run, by word_hashes)
         cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], chunk_bytes)), len(chunk)])
         for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
             h, d = _shingles(chunk.slice(lo, hi - lo), ngram, lower)
             yield base + lo, base + hi, h, d
         base += len(chunk)
-
-
-def _offsets(text: pa.Array) -> np.ndarray:
-    """The value offsets of a (large) string array (a zero-copy view)."""
-    dtype = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    return np.frombuffer(text.buffers()[1], dtype=dtype)[text.offset : text.offset + len(text) + 1]
 
 
 def _coalesce(chunks: list[pa.Array], chunk_bytes: int):
@@ -178,7 +170,7 @@ def _coalesce(chunks: list[pa.Array], chunk_bytes: int):
     for c in chunks:
         if len(c) == 0:
             continue
-        offs = _offsets(c)
+        offs = value_offsets(c)
         n_bytes = int(offs[-1] - offs[0])
         if n_bytes >= chunk_bytes // 2 and group:
             yield group[0] if len(group) == 1 else pa.concat_arrays(group)

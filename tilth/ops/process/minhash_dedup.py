@@ -19,7 +19,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Deduplicator, Params, Resources
-from tilth.ops.process.arrow_np import from_numpy, table, to_numpy
+from tilth.ops.process.arrow_np import from_numpy, table, to_numpy, value_bytes, value_offsets
 from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, permutations
 from tilth.ops.process.dedup_shingles import shingle_runs
 from tilth.ops.process.dedup_unionfind import components
@@ -221,24 +221,16 @@ def _set_jaccard(a: pa.Array, b: pa.Array, block: int = 1 << 17) -> np.ndarray:
     return out
 
 
-def _blob_offsets(col: pa.Array) -> np.ndarray:
-    offs = np.frombuffer(col.buffers()[1], np.int64 if pa.types.is_large_binary(col.type) else np.int32)
-    return offs[col.offset : col.offset + len(col) + 1]
-
-
 def _blob_lengths(col: pa.Array) -> np.ndarray:
     """Values (uint32) per row of a binary column of packed uint32."""
-    return np.diff(_blob_offsets(col)).astype(np.int64) // 4
+    return np.diff(value_offsets(col)).astype(np.int64) // 4
 
 
 def _blob_values(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(row, value) as uint64 for every uint32 value of a (large) binary column of packed uint32."""
-    n = len(col)
-    offs = _blob_offsets(col)
-    buf = col.buffers()[2]
-    data = np.frombuffer(buf, np.uint8)[offs[0] : offs[-1]] if buf is not None else np.zeros(0, np.uint8)
+    data, offs = value_bytes(col)
     values = data.view(np.uint32).astype(np.uint64)
-    rows = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offs) // 4)
+    rows = np.repeat(np.arange(len(col), dtype=np.uint64), np.diff(offs) // 4)
     return rows, values
 
 
