@@ -62,10 +62,11 @@ def plant_paraphrases(docs: list[dict], n_planted: int, seed: int = 0, edit_frac
 
 # -- the operator, in its own process -------------------------------------------------------------------
 def run_operator(src: str, out: str) -> None:
-    import pyarrow as pa
+    import numpy as np
     import pyarrow.json as pj
     import pyarrow.parquet as pq
 
+    from tilth.ops.process.arrow_np import from_numpy, repeat_string
     from tilth.ops.process.semantic_dedup import SemanticDedup
 
     table = pj.read_json(src)
@@ -80,9 +81,10 @@ def run_operator(src: str, out: str) -> None:
         for k, lo in enumerate(range(0, n, PART)):
             part = table.slice(lo, PART)
             sig = op.signature(part.select(["text"]))
-            sig = sig.add_column(0, "_id", pa.array(range(lo, lo + part.num_rows), pa.int64()))
-            sig = sig.add_column(1, "_part", pa.array([f"p{k:05d}"] * part.num_rows))
-            sig = sig.add_column(2, "_row", pa.array(range(part.num_rows), pa.int64()))
+            # the same key columns as the runner's signature task (tilth.exec.tasks._signature_part)
+            sig = sig.add_column(0, "_id", from_numpy(np.arange(lo, lo + part.num_rows, dtype=np.int64)))
+            sig = sig.add_column(1, "_part", repeat_string(f"p{k:05d}", part.num_rows))
+            sig = sig.add_column(2, "_row", from_numpy(np.arange(part.num_rows, dtype=np.int64)))
             files.append(f"{work}/p{k:05d}.parquet")
             pq.write_table(sig, files[-1])
         t2 = time.perf_counter()
