@@ -99,6 +99,7 @@ class TAugment(Generator):
 
 class TStats(Mapper):
     name = "t_stats"
+    stage = 90  # like dataset_stats: statistics describe the final data
     category = "evaluate"
     description = "Dataset statistics for tests: counts rows (rows are not changed)."
 

@@ -48,3 +48,16 @@ def test_ask_cites_sources():
     ans = json.loads(res.output)
     assert "docs/agent.md#validation" in ans["citations"]
     assert "[docs/agent.md#validation]" in ans["answer"]
+
+
+def test_a_request_nothing_understands_fails_and_is_not_saved(tmp_path, monkeypatch):
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "math.jsonl"
+    make_math_qa(data, n=20)
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(app, ["agent", "Compile every problem into Klingon opera librettos.", "--data", str(data),
+                                   "--yes", "--no-embed", "-w", str(ws), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1, res.output
+    assert "I did not understand" in res.output and "the plan is empty" in res.output
+    assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
+    assert not (tmp_path / "out" / "dataset.jsonl").exists()

@@ -1,19 +1,24 @@
-"""LLM planner against a scripted local fake model: structured output, repair on validation errors, fallback.
+"""LLM planner against a scripted local fake model: one schema-constrained choice per action, typed
+parameters checked by the operator, and the offline planner taking over when the endpoint fails.
 
-This exercises the repair loop only; it says nothing about how well a real model plans.
+This exercises the protocol only; it says nothing about how well a real model plans (see the bench).
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import pytest
 from agent_fixtures import registered_test_ops
 
 from tilth.agent.eval.mathqa import make_math_qa
-from tilth.agent.llm_planner import LLMPlanner
+from tilth.agent.llm import endpoint_chat
+from tilth.agent.llm_planner import LLMPlanner, choice_schema
 from tilth.agent.peek import peek
 from tilth.agent.skills import Catalogue
+from tilth.llm.endpoint import Endpoint
 
 
 @pytest.fixture(scope="module")
@@ -25,50 +30,64 @@ def env(tmp_path_factory):
 
 
 class FakeModel:
+    """Answers each request with the next scripted reply; records the messages and schemas it was sent."""
+
     def __init__(self, replies):
         self.replies = list(replies)
-        self.seen: list[list[dict]] = []
+        self.seen: list[tuple[list[dict], dict | None]] = []
 
-    def __call__(self, messages):
-        self.seen.append(messages)
+    def __call__(self, messages, json_schema=None):
+        self.seen.append((messages, json_schema))
         return self.replies.pop(0)
 
 
-def test_broken_plan_is_repaired_from_the_named_problems(env):
+def test_the_model_chooses_per_action_among_retrieved_candidates(env):
     cat, data = env
-    bad = json.dumps({"steps": [{"op": "exact_dedup", "params": {}}, {"op": "lenght_filter", "params": {"min": 3}}]})
-    good = "Sure:\n```json\n" + json.dumps({"steps": [{"op": "exact_dedup", "params": {}, "why": "dups"},
-                                                       {"op": "length_filter", "params": {"min": 3}, "why": "short"}]}) + "\n```"
-    model = FakeModel([bad, good])
-    plan = LLMPlanner(cat, model, dry_run=False).plan("Remove duplicates and very short problems.", data)
-    assert plan.planner == "llm" and plan.ops() == ["exact_dedup", "length_filter"]
-    assert plan.steps[1].params == {"min": 3}
-    repair_msg = model.seen[1][-1]["content"]
-    assert "[step 2: lenght_filter]" in repair_msg and "length_filter" in repair_msg
-    # the prompt carried only retrieved skill cards plus the data peek
-    prompt = model.seen[0][1]["content"]
-    assert "exact_dedup" in prompt and "text field 'question'" in prompt and "read_jsonl" not in prompt
-    assert "planned by the LLM in 2 attempt(s)" in plan.notes
+    model = FakeModel([json.dumps({"op": "exact_dedup"}), json.dumps({"op": "length_filter", "params": {"min": 7}})])
+    planner = LLMPlanner(cat, model)
+    plan = planner.plan("Remove duplicates, then drop problems shorter than 5 words.", data)
+    # the words say 5 words: the offline reading of the words wins over the model's number
+    assert [(s.op, s.params) for s in plan.steps] == [("length_filter", {"min": 5, "unit": "words"}),
+                                                    ("exact_dedup", {})]
+    assert plan.planner == "llm" and planner.parse_rate() == (2, 2)
+    messages, schema = model.seen[0]
+    assert "Part to do now: Remove duplicates" in messages[1]["content"]
+    allowed = {o["properties"]["op"]["const"] for o in schema["anyOf"]}
+    assert "exact_dedup" in allowed and "none" in allowed and len(allowed) == 6  # top-5 candidates + none
 
 
-def test_model_that_never_gets_it_right_falls_back_to_offline(env):
+def test_the_models_parameters_are_checked_by_the_operator(env):
     cat, data = env
-    model = FakeModel(["I think you should dedup.", json.dumps({"steps": [{"op": "nope"}]}), "{}"])
-    planner = LLMPlanner(cat, model, max_repairs=2, dry_run=False)
-    plan = planner.plan("Remove duplicates.", data)
-    assert len(model.seen) == 3
-    assert plan.planner == "offline" and plan.ops() == ["exact_dedup"]
-    assert "used the offline planner" in plan.notes[-1]
-    assert [a["problems"][0].split("]")[0] for a in planner.attempts] == ["[reply", "[step 1: nope", "[reply"]
+    model = FakeModel([json.dumps({"op": "length_filter", "params": {"max": 30, "unit": "furlongs"}})])
+    plan = LLMPlanner(cat, model).plan("Filter the problems by length.", data)
+    assert [(s.op, s.params) for s in plan.steps] == [("length_filter", {"max": 30})]  # bad unit dropped
 
 
-def test_llm_revision_keeps_other_steps(env):
+def test_none_means_not_understood(env):
     cat, data = env
-    first = json.dumps({"steps": [{"op": "exact_dedup"}, {"op": "t_stats"}]})
-    revised = json.dumps({"steps": [{"op": "exact_dedup"}]})
-    model = FakeModel([first, revised])
-    planner = LLMPlanner(cat, model, dry_run=False)
+    plan = LLMPlanner(cat, FakeModel([json.dumps({"op": "none"})])).plan("Remove duplicates.", data)
+    assert plan.steps == [] and plan.unmatched == ["Remove duplicates"]
+
+
+def test_choice_schema_is_typed_per_operator(env):
+    cat, _ = env
+    schema = choice_schema([cat.by_name["length_filter"]])
+    props = schema["anyOf"][0]["properties"]["params"]["properties"]
+    assert props["min"] == {"type": "integer"} and props["unit"] == {"enum": ["words", "chars"]}
+    assert schema["anyOf"][1] == {"type": "object", "properties": {"op": {"const": "none"}}, "required": ["op"],
+                                  "additionalProperties": False}
+
+
+def test_a_dead_endpoint_falls_back_to_offline_in_seconds(env):
+    cat, data = env
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chat = endpoint_chat(Endpoint(url=f"http://127.0.0.1:{port}/v1", model="m"), timeout=2.0)
+    t0 = time.monotonic()
+    planner = LLMPlanner(cat, chat)
     plan = planner.plan("Remove duplicates and report statistics.", data)
-    p2 = planner.revise(plan, "no statistics please", data)
-    assert p2.ops() == ["exact_dedup"]
-    assert "Reviewer feedback: no statistics please" in model.seen[1][1]["content"]
+    assert time.monotonic() - t0 < 20
+    assert plan.ops() == ["exact_dedup", "t_stats"]  # the offline planner's choice
+    assert plan.planner == "offline (LLM failed)"
+    assert sum("fell back to the offline planner" in n for n in plan.notes) == 1

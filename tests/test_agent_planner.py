@@ -60,14 +60,15 @@ def test_unmatched_request_says_what_generation_would_need(env):
     assert any("generate an operator" in n for n in plan.notes)
 
 
-def test_intent_with_only_llm_operators_is_reported_not_planned(env):
+def test_an_action_no_skill_matches_is_shown_back(env):
     _, planner, data = env
     plan = planner.plan("Augment the problems and remove duplicates.", data)
     assert plan.ops() == ["exact_dedup", "t_augment"]
     no_aug = OfflinePlanner(Catalogue(use_embeddings=False, only={"exact_dedup"}))
     plan = no_aug.plan("Augment the problems and remove duplicates.", data)
     assert plan.ops() == ["exact_dedup"]
-    assert any(n.startswith("cannot do 'augment'") for n in plan.notes)
+    assert plan.unmatched == ["Augment the problems"]
+    assert any(n.startswith("I did not understand: 'Augment the problems'") for n in plan.notes)
 
 
 def test_drop_phrasing_flips_the_bound(env):

@@ -74,7 +74,7 @@ def test_workflow_review_loop_saves_a_reloadable_recipe_and_skill(env, tmp_path)
     # registered as a skill: a new catalogue over the workspace lists it, and the same request reuses it
     cat = Catalogue(tmp_path / "ws", use_embeddings=False, only=names)
     skill = cat.by_name[state["plan"].name]
-    assert skill.kind == "pipeline" and skill.meta["steps"] == ["exact_dedup"]
+    assert skill.kind == "pipeline" and skill.meta["steps"] == [{"op": "exact_dedup", "params": {}}]
     again = OfflinePlanner(cat).plan("Remove duplicates and report statistics.", data)
     assert again.ops() == ["exact_dedup"] and any("reused saved pipeline" in n for n in again.notes)
 

@@ -15,19 +15,31 @@ from collections.abc import Callable
 Chat = Callable[[list[dict]], str]
 
 
-def configured_chat(max_tokens: int = 2048) -> Chat | None:
-    """A Chat for the configured endpoint, or None when no endpoint is configured."""
+def configured_chat(max_tokens: int = 512, timeout: float = 30.0) -> Chat | None:
+    """A Chat for the configured endpoint, or None when no endpoint is configured.
+
+    `chat(messages, json_schema=None)`: with a schema the endpoint constrains its reply to it. Requests
+    fail fast (one retry, `timeout` seconds) so a dead or slow endpoint costs seconds, not minutes: the
+    agent then falls back to its offline planner.
+    """
     try:
-        from tilth.llm import ChatRequest, Endpoint, LLMClient
+        from tilth.llm import Endpoint
     except ImportError:  # the LLM layer is optional for the agent
         return None
     endpoint = Endpoint.from_env()
     if endpoint is None:
         return None
-    client = LLMClient(endpoint, concurrency=1)
+    return endpoint_chat(endpoint, max_tokens=max_tokens, timeout=timeout)
 
-    def chat(messages: list[dict]) -> str:
-        return client.chat(ChatRequest(messages=messages, max_tokens=max_tokens, temperature=0.0)).content
+
+def endpoint_chat(endpoint, max_tokens: int = 512, timeout: float = 30.0) -> Chat:
+    from tilth.llm import ChatRequest, LLMClient
+
+    client = LLMClient(endpoint, concurrency=1, timeout=timeout, max_retries=1, backoff=0.2)
+
+    def chat(messages: list[dict], json_schema: dict | None = None) -> str:
+        req = ChatRequest(messages=messages, max_tokens=max_tokens, temperature=0.0, json_schema=json_schema)
+        return client.chat(req).content
 
     chat.endpoint = f"{endpoint.model} at {endpoint.url}"  # type: ignore[attr-defined]
     return chat

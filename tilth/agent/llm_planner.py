@@ -1,104 +1,127 @@
-"""The LLM planner: structured output from any OpenAI-compatible model, repaired on validation errors.
+"""The LLM planner: the model chooses, per action, among the operators retrieval found, under a JSON schema.
 
-The model sees the request, the data peek and only the retrieved skills' cards (so a small context
-suffices). Its JSON plan is validated like any other; every problem (with its step and fix) is sent back
-for repair, at most `max_repairs` times. If the model still fails, the offline planner's plan is used and
-the plan says so: a bad model never blocks the user.
+A free-form JSON plan is too much to ask of a small model (SmolLM2-135M parsed 0 of 9 such replies), and
+even a large one invents operators and parameters. Here the request is split into actions exactly as the
+offline planner does; for each action the model sees the action, the whole request and the top-k
+candidate cards, and must reply `{"op": <one of the candidates or "none">, "params": {...}}`. The
+schema goes to the endpoint as `response_format` (llama.cpp, vLLM and SGLang turn it into a grammar),
+so every reply parses; parameters are typed per operator and checked by the operator's own `Params`.
+Parameters the model leaves out come from the offline reading of the words and the data.
+
+Time and failure: each request has a short client timeout and no long retry loop, the whole plan a
+budget (`budget_s`); an endpoint that fails or is too slow hands the remaining actions to the offline
+planner, and the plan says so in one line.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
+from tilth.agent.actions import Action
 from tilth.agent.llm import Chat, parse_json
 from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import DataPeek
-from tilth.agent.plan import Plan, PlanStep, recipe_name
-from tilth.agent.skills import Catalogue
-from tilth.agent.validation import check_plan
+from tilth.agent.skills import Catalogue, Skill
 
-SYSTEM = """You plan data-preparation pipelines for Tilth. Use only the operators listed. Reply with one JSON
-object: {"steps": [{"op": "<operator name>", "params": {...}, "why": "<one sentence>"}], "notes": ["..."]}.
-Steps run in order; each reads the columns the previous steps produce. The input's text field is renamed
-to `text`. Only set parameters you need; unknown parameters are errors. Readers are not steps."""
+SYSTEM = ("You choose the operator of a data-preparation pipeline that does one part of a user's request. "
+          "Pick exactly one of the listed operators, or \"none\" if no listed operator does that part. "
+          "Set only the parameters the request states; leave the others out. Reply with JSON only.")
+SIMPLE = {"int": "integer", "float": "number", "str": "string", "bool": "boolean"}
 
 
-class LLMPlanner:
+def param_schema(skill: Skill) -> dict:
+    """JSON schema of the operator's simple parameters (numbers, strings, booleans, string lists, choices)."""
+    props = {}
+    for p in skill.meta.get("params", []):
+        t = p["type"].replace(" | None", "").replace("Optional[", "").rstrip("]")
+        if p.get("choices"):
+            props[p["name"]] = {"enum": p["choices"]}
+        elif t in SIMPLE:
+            props[p["name"]] = {"type": SIMPLE[t]}
+        elif t in ("list[str]", "list"):
+            props[p["name"]] = {"type": "array", "items": {"type": "string"}}
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def choice_schema(candidates: list[Skill]) -> dict:
+    options = [{"type": "object", "properties": {"op": {"const": s.name}, "params": param_schema(s)},
+                "required": ["op"], "additionalProperties": False} for s in candidates]
+    options.append({"type": "object", "properties": {"op": {"const": "none"}}, "required": ["op"],
+                    "additionalProperties": False})
+    return {"anyOf": options}
+
+
+class LLMPlanner(OfflinePlanner):
     name = "llm"
 
-    def __init__(self, catalogue: Catalogue, chat: Chat, max_repairs: int = 2, k: int = 12, dry_run: bool = True,
-                 max_context_chars: int = 4000):
-        """`max_context_chars` bounds the skill cards (about 4 characters a token): small models have 2k contexts."""
-        self.max_context_chars = max_context_chars
-        self.cat = catalogue
+    def __init__(self, catalogue: Catalogue, chat: Chat, k: int = 5, budget_s: float = 60.0, dry_run: bool = True):
+        super().__init__(catalogue, llm_available=True)
         self.chat = chat
-        self.max_repairs = max_repairs
         self.k = k
+        self.budget_s = budget_s
         self.dry_run = dry_run
-        self.fallback = OfflinePlanner(catalogue, llm_available=True)
-        self.attempts: list[dict] = []  # (reply, problems) per try, for the report and tests
+        self.attempts: list[dict] = []  # per action: candidates, reply, parsed choice (for reports and the bench)
+        self.failed: str | None = None
+        self._t0 = 0.0
+        self._request = ""
 
-    def _context(self, request: str, data: DataPeek) -> str:
-        skills = [s for s, _ in self.cat.retrieve(request, k=self.k) if s.kind not in ("reader", "pipeline")]
-        for s in self.fallback.plan_ops(request, data):  # intent matches are always offered too
-            if s not in skills:
-                skills.append(s)
-        cards, used = [], 0
-        for s in skills:  # full cards while they fit the budget, then one-line cards, then nothing
-            card = s.card()
-            if used + len(card) > self.max_context_chars:
-                card = f"- {s.name} [{s.kind}]: {s.description.split('. ')[0][:160]}; params {s.param_names}"
-            if used + len(card) > self.max_context_chars:
-                break
-            cards.append(card)
-            used += len(card)
-        cards = "\n".join(cards)
-        return f"Operators:\n{cards}\n\nData: {data.summary()}\nColumns seen by steps: {data.pipeline_columns}"
+    def plan(self, request: str, data, name: str | None = None):
+        self._t0, self._request, self.failed = time.monotonic(), request, None
+        plan = super().plan(request, data, name)
+        if self.failed:
+            plan.notes.append(f"the LLM planner fell back to the offline planner: {self.failed}")
+            plan.planner = "offline (LLM failed)"
+        return plan
 
-    def plan(self, request: str, data: DataPeek, name: str | None = None) -> Plan:
+    def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
+        if self.failed or time.monotonic() - self._t0 > self.budget_s:
+            self.failed = self.failed or f"over the {self.budget_s:.0f} s planning budget"
+            return super().choose(action, ranked)
+        cands = [s for s, _ in ranked[: self.k]]
+        cards = "\n".join(f"- {s.name}: {s.description.split('. ')[0][:200]}" for s in cands)
         messages = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"{self._context(request, data)}\n\nRequest: {request}"}]
-        return self._loop(messages, request, data, name or recipe_name(request), lambda: self.fallback.plan(request, data, name))
+                    {"role": "user", "content": f"Request: {self._request}\nPart to do now: {action.full}\n"
+                                                f"Operators:\n{cards}\nWhich operator does this part?"}]
+        try:
+            reply = self.chat(messages, json_schema=choice_schema(cands))
+        except Exception as e:  # endpoint down, timeout, HTTP error: the offline planner takes over
+            self.failed = f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+            return super().choose(action, ranked)
+        record = {"action": action.full, "candidates": [s.name for s in cands], "reply": reply, "parsed": False}
+        self.attempts.append(record)
+        try:
+            obj = parse_json(reply)
+            op = obj["op"]
+        except (ValueError, TypeError, KeyError):
+            return super().choose(action, ranked)
+        record["parsed"] = True
+        if op == "none":
+            return None
+        skill = self.cat.by_name.get(op)
+        if skill is None or skill not in cands:
+            return super().choose(action, ranked)
+        score = dict((s.name, v) for s, v in ranked)[op]
+        params = obj.get("params") if isinstance(obj.get("params"), dict) else {}
+        return skill, score, self._valid(skill, params)
 
-    def revise(self, plan: Plan, feedback: str, data: DataPeek) -> Plan:
-        current = json.dumps({"steps": [{"op": s.op, "params": s.params, "why": s.why} for s in plan.steps]})
-        messages = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"{self._context(plan.request, data)}\n\nRequest: {plan.request}\n"
-                     f"Current plan: {current}\nReviewer feedback: {feedback}\nRevise the plan for the feedback, "
-                     "keeping every step the feedback does not concern."}]
-        return self._loop(messages, plan.request, data, plan.name, lambda: self.fallback.revise(plan, feedback, data))
+    @staticmethod
+    def _valid(skill: Skill, params: dict) -> dict:
+        """The model's parameters that the operator's own schema accepts (each checked alone)."""
+        from tilth.ops import registry
 
-    def _loop(self, messages, request, data, name, fallback) -> Plan:
-        problems_text = ""
-        for attempt in range(self.max_repairs + 1):
-            reply = self.chat(messages)
+        cls = registry.get(skill.name)
+        out = {}
+        for k, v in params.items():
             try:
-                plan = self._to_plan(parse_json(reply), request, data, name)
-                v = check_plan(plan, dry_run=self.dry_run)
-                problems = [str(p) for p in v.problems]
-            except (ValueError, TypeError, KeyError) as e:
-                plan, problems = None, [f"[reply] {e}\n    fix: reply with one JSON object as specified"]
-            self.attempts.append({"reply": reply, "problems": problems})
-            if plan is not None and not problems:
-                plan.notes.append(f"planned by the LLM in {attempt + 1} attempt(s)")
-                return plan
-            problems_text = "\n".join(problems)
-            messages = [*messages, {"role": "assistant", "content": reply},
-                        {"role": "user", "content": f"The plan has problems:\n{problems_text}\nReply with the corrected JSON plan."}]
-        plan = fallback()
-        plan.notes.append(f"the LLM's plan still failed validation after {self.max_repairs} repairs "
-                          f"({problems_text.splitlines()[0] if problems_text else 'no reply'}); used the offline planner")
-        return plan
+                cls(**{**out, k: v})
+                out[k] = v
+            except Exception:  # a bad value is dropped; the offline reading of the words stands
+                continue
+        return out
 
-    def _to_plan(self, obj, request: str, data: DataPeek, name: str) -> Plan:
-        if not isinstance(obj, dict) or not isinstance(obj.get("steps"), list):
-            raise ValueError("the JSON needs a `steps` list")
-        steps = []
-        for s in obj["steps"]:
-            if not isinstance(s, dict) or not isinstance(s.get("op"), str):
-                raise ValueError(f"each step needs an `op` name, got {s!r}")
-            steps.append(PlanStep(op=s["op"], params=dict(s.get("params") or {}), why=str(s.get("why", "")), intent="llm"))
-        plan = Plan(request=request, name=name, input=data.input_spec(), steps=steps,
-                    notes=[str(n) for n in obj.get("notes", [])], planner=self.name)
-        self.fallback.finish(plan, data)
-        return plan
+    def parse_rate(self) -> tuple[int, int]:
+        return sum(a["parsed"] for a in self.attempts), len(self.attempts)
+
+
+def dump_attempts(planner: LLMPlanner) -> str:
+    return json.dumps(planner.attempts, indent=2)

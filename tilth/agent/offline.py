@@ -1,9 +1,17 @@
-"""The offline planner: a plan from intent keywords, retrieval and operator metadata, with no LLM.
+"""The offline planner: a plan by meaning, with no LLM.
 
-It is the safety net behind the LLM planner and the planner the paper example runs on. For each intent
-in the request it takes the operators whose metadata can serve it, ranks them by hybrid retrieval
-against the intent and the request's own wording, and fills parameters from metadata (defaults, column
-names from the data peek, numbers stated in the request). Steps are ordered by pipeline stage.
+1. The request is split into actions (`actions.parse`): clauses, "then", "and", conditions, negations.
+2. Each action is matched against every operator's own phrasings (`match.SkillMatcher`); the best
+   operator is planned if its score reaches the calibrated acceptance threshold. An action that
+   matches nothing is *shown back* ("I did not understand: ...", with the nearest skills), never dropped
+   silently; an empty plan is never a success (the workflow refuses it).
+3. Parameters come from the words and the data (`params`): numbers with comparatives, fractions,
+   languages, named columns, conditions ("only where rating is 1 or 2" -> where_column/where_min/max),
+   "hard problems" (a difficulty score first, then a calibrated where_min), reader units ("pages").
+4. Request-wide constraints: negated actions remove what they name; "do not throw any rows away" keeps
+   filters and deduplicators out (measuring operators stay); "leave the replies as they are" keeps
+   rewriting off that column.
+5. Steps are ordered by each operator's pipeline stage (metadata), the user's order breaking ties.
 """
 
 from __future__ import annotations
@@ -11,20 +19,38 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tilth.agent.intents import BY_NAME, Intent, detect, expand
-from tilth.agent.peek import TEXT_NAMES, DataPeek
+from tilth.agent.actions import KEEP_ALL, MEASURE, PRESERVE, Action, ParsedRequest, lead_verb, parse
+from tilth.agent.params import (
+    DROP,
+    choices_to_params,
+    column_mentions,
+    column_params,
+    condition_bounds,
+    languages,
+    numbers_to_params,
+)
+from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.skills import Catalogue, Skill
 
-LANGS = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "chinese": "zh", "japanese": "ja",
-         "russian": "ru", "italian": "it", "portuguese": "pt"}
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
+EASY_QUANTILE = 0.25
 # Heuristic filters are tuned for web text; on other data (short math problems) their defaults can drop
 # nearly everything. If a filter would drop more than FIT_MAX_DROP of the sample, each threshold is
 # relaxed to the sample's FIT_QUANTILE (never tightened), and the plan says so.
-FIT_INTENTS = ("quality", "repetition", "perplexity")
 FIT_MAX_DROP = 0.3
 FIT_QUANTILE = 0.1
+# A threshold with no default (perplexity) is set from the sample when the user gives no number.
+UNSET_QUANTILE = 0.1
+DROPS = ("filter", "deduplicator")
+LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
+HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
+EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
+                  re.I)
+LLM_NOTE = ("{ops} call an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
+            "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
+            "point Tilth at a capable OpenAI-compatible server, e.g. your vLLM: TILTH_LLM_URL=http://HOST:8000/v1 "
+            "TILTH_LLM_MODEL=NAME (or an `llm: {{url, model}}` block in the recipe).")
 
 
 class OfflinePlanner:
@@ -33,115 +59,263 @@ class OfflinePlanner:
     def __init__(self, catalogue: Catalogue, llm_available: bool = False):
         self.cat = catalogue
         self.llm_available = llm_available
+        self._matcher = None
+
+    @property
+    def matcher(self):
+        if self._matcher is None:
+            from tilth.agent.match import SkillMatcher
+
+            self._matcher = SkillMatcher(self.cat, use_embeddings=self.cat.use_embeddings)
+        return self._matcher
 
     # -- planning --------------------------------------------------------------------------------------
     def plan(self, request: str, data: DataPeek, name: str | None = None) -> Plan:
         plan = Plan(request=request, name=name or recipe_name(request), input=data.input_spec(), planner=self.name)
         saved = self._saved_pipeline(request)
         if saved is not None:
-            plan.notes.append(f"reused saved pipeline skill {saved.name!r}")
-            for op in saved.meta["steps"]:
-                plan.steps.append(PlanStep(op=op, why=f"step of saved pipeline {saved.name}", intent="saved"))
-        else:
-            for intent, clause in detect(request):
-                self._add_intent(plan, intent, clause, data)
-            self._add_named_ops(plan, request, data)
-        if not plan.steps:
-            plan.notes.append("no skill matched the request; with an LLM configured the agent can generate "
-                              "an operator for it (see `tilth agent --help`)")
+            plan.notes.append(f"reused saved pipeline skill {saved.name!r} (its request: "
+                              f"{saved.meta.get('request', '')!r})")
+            for st in saved.meta["steps"]:
+                plan.steps.append(PlanStep(op=st["op"], params=dict(st["params"]), why=f"step of saved pipeline {saved.name}",
+                                           intent="saved"))
+            self.finish(plan, data)
+            return plan
+        parsed = parse(request)
+        self.compose(plan, parsed, data)
         self.finish(plan, data)
         return plan
 
-    def _saved_pipeline(self, request: str) -> Skill | None:
-        """A saved pipeline whose recorded request is (nearly) this one is reused as it is."""
-        want = set(re.findall(r"[a-z0-9]+", request.lower()))
-        for s in self.cat.skills:
-            if s.kind != "pipeline" or not want:
+    def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
+        """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
+        columns = list(data.pipeline_columns)
+        preserve: set[str] = set()
+        excluded: set[str] = set()
+        for a in parsed.actions:
+            if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
-            have = set(re.findall(r"[a-z0-9]+", s.description.split("Saved pipeline:")[0].lower()))
-            if have and len(want & have) / len(want | have) >= 0.9:
+            cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
+            if cols:
+                preserve |= set(cols)
+                plan.notes.append(f"leaving column(s) {', '.join(cols)} as they are, as asked ({a.text!r})")
+                continue
+            ranked = self.ranked(a.text)
+            # "don't touch the phone numbers" refuses a choice inside a job, not the job itself
+            if ranked and ranked[0][1] >= self.matcher.accept and not PRESERVE.search(a.text):
+                top, score = ranked[0]
+                near = {s.name for s, v in ranked if s.kind == top.kind and v >= score - 0.08}
+                excluded |= near
+                plan.notes.append(f"not planning {', '.join(sorted(near))}, as asked ({a.text!r})")
+        self.preserve = preserve
+        self.refused = " ".join(a.full for a in parsed.actions if a.negated)
+        for a in parsed.actions:
+            if a.negated:
+                continue
+            ranked = self.ranked(a.full)
+            if not ranked:
+                continue
+            choice = self.choose(a, ranked)
+            if choice is None:
+                if a.asks:
+                    near = ", ".join(f"{s.name} ({v:.2f})" for s, v in ranked[:3])
+                    plan.unmatched.append(a.full)
+                    plan.notes.append(f"I did not understand: {a.full!r}. Nearest skills: {near}. No step was "
+                                      "added for it; rephrase it, name an operator, or let a capable LLM generate "
+                                      "one (set TILTH_LLM_URL; see `tilth ask 'generate an operator'`).")
+                continue
+            best, score, given = choice
+            if best.name in excluded:
+                continue
+            if (parsed.keep_all_rows or lead_verb(a.text) in MEASURE) and best.kind in DROPS:
+                alt = next(((s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept
+                            and s.name not in excluded), None)
+                why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
+                plan.notes.append(f"{best.name} would remove rows and {why}, so it is not planned for {a.text!r}"
+                                  + (f"; {alt[0].name} measures instead" if alt else ""))
+                if alt is None:
+                    continue
+                best, score = alt
+                given = {}
+            self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+        plan.steps.sort(key=lambda s: self._stage(s.op))
+        llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
+        if llm_ops and not self.llm_available:
+            plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
+        self._reader_params(plan, parsed.text, data)
+
+    def ranked(self, text: str) -> list[tuple[Skill, float]]:
+        return self.matcher.rank(text)
+
+    def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
+        """(operator, score, parameters it was given) for an action, or None if nothing fits it well enough.
+        An operator named in the action wins; otherwise the best match, if it reaches the threshold."""
+        named = next((s for s, _ in ranked if mentioned(s, action.full)), None)
+        if named is not None:
+            return named, 1.0, {}
+        best, score = ranked[0]
+        if score < self.matcher.accept:
+            return None
+        if best.needs_llm and not self.llm_available:  # a local operator that does the job about as well wins
+            alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
+                        and s.kind == best.kind), None)
+            if alt is not None:
+                return alt[0], alt[1], {}
+        return best, score, {}
+
+    def _stage(self, op: str) -> int:
+        s = self.cat.by_name.get(op)
+        return s.meta.get("stage", 55) if s else 55
+
+    def add(self, plan: Plan, skill: Skill, action: Action, data: DataPeek, columns: list[str], why: str,
+            given: dict | None = None) -> None:
+        """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
+        params = {**(given or {}), **self.params_for(skill, action.full, data)}
+        cond_params, extra, calibrate = self._condition(plan, skill, action, data)
+        params.update(cond_params)
+        existing = next((s for s in plan.steps if s.op == skill.name), None)
+        if existing is not None:
+            for k, v in params.items():
+                if isinstance(v, list) and isinstance(existing.params.get(k), list):
+                    existing.params[k] = existing.params[k] + [x for x in v if x not in existing.params[k]]
+                else:
+                    existing.params.setdefault(k, v)
+            existing.why += f"; also {action.text!r}"
+            return
+        plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.text,
+                                   calibrate=calibrate))
+
+    # -- parameters ------------------------------------------------------------------------------------
+    @staticmethod
+    def _pipeline_col(col: str, data: DataPeek) -> str:
+        return "text" if col == data.text_field else col
+
+    def params_for(self, skill: Skill, text: str, data: DataPeek) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        cols = list(data.pipeline_columns)
+        preserve = getattr(self, "preserve", set())
+        named = [self._pipeline_col(c, data) for c in column_mentions(text, data.columns)]
+        named = [c for c in named if c not in preserve]
+        cparams = column_params(skill)
+        strings = [self._pipeline_col(c, data) for c in _string_columns(data)]
+        for p in cparams:
+            name, default = p["name"], p["default"]
+            answerish = any(w in name for w in ("answer", "solution", "response", "output"))
+            promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
+            if len(cparams) == 1 and named:
+                out[name] = named[0]
+            elif answerish and data.answer_field and default not in cols:
+                out[name] = self._pipeline_col(data.answer_field, data)
+            elif promptish and default not in cols and "text" in cols and data.answer_field:
+                out[name] = "text"
+            elif not answerish and not promptish and default not in cols and "text" in cols and (p["required"] or default == "text"):
+                out[name] = "text"
+            target = out.get(name, default)
+            if target in preserve and skill.category == "rewrite":
+                other = next((c for c in named + strings if c not in preserve and c != target), None)
+                if other:
+                    out[name] = other
+        for p in skill.meta.get("params", []):
+            if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
+                codes = languages(text)
+                if codes:
+                    out[p["name"]] = codes
+        out.update(choices_to_params(skill, text, getattr(self, "refused", "")))
+        out.update(numbers_to_params(skill, text))
+        return {k: v for k, v in out.items() if k in skill.param_names}
+
+    def _condition(self, plan: Plan, skill: Skill, action: Action, data: DataPeek):
+        """(params, why, calibration): where_column/where_min/where_max from "only where rating is 1 or 2",
+        or from "difficult problems" (a difficulty score step first, the bound set from the sample)."""
+        names = set(skill.param_names)
+        if "where_column" not in names:
+            return {}, "", None
+        cond = action.condition
+        if cond:
+            avail = list(data.columns) + [c for s in plan.steps for c in s.expects]
+            # a bound compares numbers: prefer the named column whose sample values are numbers
+            cols = sorted(column_mentions(cond, avail), key=lambda c: not _numeric(c, data))
+            lo, hi = condition_bounds(cond)
+            if cols and (lo is not None or hi is not None):
+                out: dict[str, Any] = {"where_column": self._pipeline_col(cols[0], data)}
+                if lo is not None:
+                    out["where_min"] = lo
+                if hi is not None and "where_max" in names:
+                    out["where_max"] = hi
+                return out, f"; only rows where {cond.removeprefix('only ').strip()}", None
+        hard, easy = HARD.search(action.full), EASY.search(action.full)
+        if not (hard or easy) or skill.category != "rewrite" or (easy and "where_max" not in names):
+            return {}, "", None
+        col = self._difficulty_column(plan, data)
+        if col is None:
+            return {}, "", None
+        # 0.0 is a placeholder that passes the schema; validation sets the bound from the sample
+        if hard:
+            return ({"where_column": col, "where_min": 0.0}, f"; only rows whose {col} is in the top quarter of the sample",
+                    {"param": "where_min", "column": col, "quantile": AUGMENT_QUANTILE})
+        return ({"where_column": col, "where_max": 0.0}, f"; only rows whose {col} is in the bottom quarter of the sample",
+                {"param": "where_max", "column": col, "quantile": EASY_QUANTILE})
+
+    def _difficulty_column(self, plan: Plan, data: DataPeek) -> str | None:
+        """The difficulty score column: one the data has, one a planned step writes, or a new scoring step."""
+        for c in data.columns:
+            if "difficult" in c.lower():
+                return self._pipeline_col(c, data)
+        for s in plan.steps:
+            sk = self.cat.by_name.get(s.op)
+            if sk and any("difficult" in o for o in sk.meta.get("outputs", [])):
+                return next(o for o in sk.meta["outputs"] if "difficult" in o)
+        ranked = [(s, v) for s, v in self.ranked("score how difficult each problem is")
+                  if s.kind == "mapper" and (self.llm_available or not s.needs_llm)
+                  and any("difficult" in o for o in s.meta.get("outputs", []))]
+        if not ranked:
+            return None
+        sk = ranked[0][0]
+        plan.steps.append(PlanStep(op=sk.name, params=self.params_for(sk, "", data), intent="difficulty",
+                                   why="the request treats samples by difficulty, so they need a difficulty score first"))
+        return next(o for o in sk.meta["outputs"] if "difficult" in o)
+
+    def _reader_params(self, plan: Plan, text: str, data: DataPeek) -> None:
+        """Reader choices the user names ("drop pages" of a PDF -> unit: page)."""
+        from tilth.ops import registry
+        from tilth.ops.acquire.readers import guess_reader
+
+        try:
+            reader = guess_reader(plan.input["path"]) if "format" not in plan.input else plan.input["format"]
+            cls = registry.get(reader)
+        except Exception:  # unknown formats are reported by validation
+            return
+        low = text.lower()
+        for p in cls.metadata()["params"]:
+            for choice in p.get("choices") or []:
+                if choice != p["default"] and isinstance(choice, str) and re.search(rf"\b{re.escape(choice)}s?\b", low):
+                    plan.input[p["name"]] = choice
+                    plan.notes.append(f"reading {cls.name} with {p['name']}={choice!r}, as the request speaks of {choice}s")
+
+    def _saved_pipeline(self, request: str) -> Skill | None:
+        """A saved pipeline whose request means the same as this one (embedding similarity) is reused."""
+        saved = [s for s in self.cat.skills if s.kind == "pipeline" and s.meta.get("request")]
+        if not saved:
+            return None
+        if self.cat.use_embeddings:
+            from tilth.agent.embed import encode
+
+            e = encode([request] + [s.meta["request"] for s in saved])
+            sims = e[1:] @ e[0]
+            best = int(sims.argmax())
+            return saved[best] if sims[best] >= SAVED_SIMILARITY else None
+        want = set(re.findall(r"[a-z0-9]+", request.lower()))
+        for s in saved:
+            have = set(re.findall(r"[a-z0-9]+", s.meta["request"].lower()))
+            if want and have and len(want & have) / len(want | have) >= 0.9:
                 return s
         return None
 
-    def plan_ops(self, request: str, data: DataPeek) -> list[Skill]:
-        """The skills the intent rules would pick (offered to the LLM planner as well)."""
-        out = []
-        for intent, clause in detect(request):
-            cands = self.candidates(intent, clause)
-            if cands:
-                out.append(cands[0][0])
-        return out
-
-    def candidates(self, intent: Intent, clause: str) -> list[tuple[Skill, float]]:
-        scores = self.cat.scores(f"{intent.query}. {expand(clause)}")
-        cands = [(s, scores[s.name]) for s in self.cat.skills if s.kind != "pipeline" and intent.accepts(s)]
-        if not self.llm_available:
-            cands = [c for c in cands if not c[0].needs_llm]
-        # an operator named in the clause wins; otherwise retrieval order (name breaks ties, for determinism)
-        return sorted(cands, key=lambda c: (not mentioned(c[0], clause), -intent.preferred(c[0]), -c[1], c[0].name))
-
-    def _add_intent(self, plan: Plan, intent: Intent, clause: str, data: DataPeek) -> None:
-        if any(s.intent == intent.name for s in plan.steps):
-            return
-        cands = self.candidates(intent, clause)
-        if not cands:
-            llm_only = [s.name for s in self.cat.skills if intent.accepts(s) and s.needs_llm]
-            why = (f"only LLM operators serve it ({', '.join(llm_only)}); configure an LLM endpoint" if llm_only
-                   else "no registered operator serves it")
-            plan.notes.append(f"cannot do {intent.name!r} ({clause!r}): {why}")
-            return
-        skill, score = cands[0]
-        others = [c[0].name for c in cands[1:3]]
-        why = f"{intent.why}; best match for {clause!r}" + (f" (also considered {', '.join(others)})" if others else "")
-        step = PlanStep(op=skill.name, params=self.params_for(skill, clause, data), why=why, intent=intent.name)
-        plan.steps.append(step)
-        plan.steps.sort(key=lambda s: BY_NAME[s.intent].stage if s.intent in BY_NAME else 55)
-
-    def _add_named_ops(self, plan: Plan, request: str, data: DataPeek) -> None:
-        """Operators the user names literally ("run exact_dedup") are taken even without an intent keyword."""
-        have = set(plan.ops())
-        for s in self.cat.skills:
-            if s.kind in ("pipeline", "reader") or s.name in have or (s.needs_llm and not self.llm_available):
-                continue
-            served = next((st for st in plan.steps if BY_NAME.get(st.intent) and BY_NAME[st.intent].accepts(s)), None)
-            if served is not None:
-                continue  # an intent step already covers it (and was ranked with the mention in mind)
-            if mentioned(s, request):
-                plan.steps.append(PlanStep(op=s.name, params=self.params_for(s, request, data),
-                                           why="named in the request", intent="named"))
-
-    # -- parameters ------------------------------------------------------------------------------------
-    def params_for(self, skill: Skill, clause: str, data: DataPeek) -> dict[str, Any]:
-        cols = set(data.pipeline_columns)
-        out: dict[str, Any] = {}
-        for p in skill.meta.get("params", []):
-            name, default = p["name"], p["default"]
-            if name.endswith(("_field", "_column")) and name != "where_column" and "str" in p["type"]:
-                desc = p["description"].lower()
-                if "write" in desc or "output column" in desc:
-                    continue  # names a column the operator writes, not one it reads
-                answerish = any(w in name for w in ("answer", "solution", "response", "output"))
-                promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
-                if answerish and data.answer_field and default not in cols:
-                    out[name] = data.answer_field
-                elif promptish and default not in cols and data.answer_field and "text" in cols:
-                    out[name] = "text"
-                elif not answerish and "text" in cols and (p["required"] or default in TEXT_NAMES) and default not in cols:
-                    out[name] = "text"
-            elif "language" in (name + p["description"]).lower() and name in ("lang", "language", "languages", "keep", "langs"):
-                code = next((c for w, c in LANGS.items() if w in clause.lower()), None)
-                if code:
-                    out[name] = [code] if "list" in p["type"] else code
-        out.update(length_bounds(skill, clause))
-        return out
-
     # -- wiring between steps --------------------------------------------------------------------------
     def finish(self, plan: Plan, data: DataPeek) -> None:
-        """Connect score producers to consumers (difficulty -> augmentation) and record expected columns."""
+        """Record the columns after each step and mark heuristic filters for fitting on the sample."""
         from tilth.ops import registry
 
         cols = list(data.pipeline_columns)
-        difficulty_col = None
         for step in plan.steps:
             try:
                 cls = registry.get(step.op)
@@ -149,21 +323,20 @@ class OfflinePlanner:
                 step.expects = list(cols)
                 continue
             skill = self.cat.by_name.get(step.op)
-            pnames = skill.param_names if skill else []
-            if skill and skill.meta.get("thresholds") and step.intent in FIT_INTENTS and step.calibrate is None:
-                step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
-            if step.intent == "augment" and difficulty_col and "where_column" in pnames:
-                step.params.setdefault("where_column", difficulty_col)
-                if step.params.get("where_min") is None and "where_min" in pnames:
-                    step.calibrate = {"param": "where_min", "column": difficulty_col, "quantile": AUGMENT_QUANTILE}
-                    step.params["where_min"] = 0.0  # placeholder that passes the schema; calibration sets it
-                step.why += f"; only rows whose {difficulty_col} is in the top quarter of the sample are augmented"
+            thresholds = skill.meta.get("thresholds", []) if skill else []
+            if thresholds and step.calibrate is None and not skill.needs_llm:
+                user_set = {t["param"] for t in thresholds} & set(step.params)
+                unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
+                if unset and not user_set:
+                    t = unset[0]
+                    q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
+                    step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
+                elif not user_set:
+                    step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
             try:
                 outs = cls(**step.params).output_columns()
             except Exception:  # params not valid yet (calibration pending): fall back to the declared names
                 outs = [c for c in cls.outputs if "{" not in c]
-            if step.intent == "difficulty" and outs:
-                difficulty_col = next((c for c in outs if "difficult" in c), outs[0])
             cols += [c for c in outs if c not in cols]
             step.expects = list(cols)
 
@@ -172,6 +345,35 @@ class OfflinePlanner:
         from tilth.agent.revise import revise
 
         return revise(self, plan, feedback, data)
+
+    def add_for_text(self, plan: Plan, text: str, data: DataPeek) -> str | None:
+        """Add the step one piece of feedback asks for ("also redact emails"); returns the operator or None."""
+        ranked = self.ranked(text)
+        if not ranked or ranked[0][1] < self.matcher.accept:
+            return None
+        best = ranked[0][0]
+        if best.needs_llm and not self.llm_available and any(not s.needs_llm for s, v in ranked[:1]):
+            return None
+        self.add(plan, best, Action(text), data, list(data.pipeline_columns), why=f"the reviewer asked: {text!r}")
+        plan.steps.sort(key=lambda s: self._stage(s.op))
+        return best.name
+
+
+SAVED_SIMILARITY = 0.85
+
+
+def _numeric(col: str, data: DataPeek) -> bool:
+    vals = [r.get(col) for r in data.rows if r.get(col) is not None]
+    return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+
+
+def _string_columns(data: DataPeek) -> list[str]:
+    out = []
+    for c in data.columns:
+        vals = [r.get(c) for r in data.rows if r.get(c) is not None]
+        if vals and all(isinstance(v, str) for v in vals):
+            out.append(c)
+    return sorted(out, key=lambda c: -sum(len(r.get(c) or "") for r in data.rows))
 
 
 # First parts of operator names that are ordinary words: mentioning "random" or "length" is not naming an op.
@@ -193,46 +395,4 @@ def mentioned(skill: Skill, text: str) -> bool:
     return any(w != w.lower() or any(ch.isdigit() for ch in w) for w in spelled)
 
 
-_NUM = r"(\d[\d,]*)"
-_UNIT = r"(words?|characters?|chars?)"
-
-
-def length_bounds(skill: Skill, clause: str) -> dict[str, Any]:
-    """'at least 50 words', 'fewer than 2000 characters', 'between 10 and 500 words' -> min/max/unit."""
-    names = set(skill.param_names)
-    if not {"min", "max"} & names:
-        return {}
-    text = clause.lower()
-    out: dict[str, Any] = {}
-
-    def num(s: str) -> int:
-        return int(s.replace(",", ""))
-
-    if m := re.search(rf"between {_NUM} and {_NUM} {_UNIT}", text):
-        out.update(min=num(m[1]), max=num(m[2]), unit=m[3])
-    else:
-        # "keep ... longer than 10 words" bounds from below; "drop ... longer than 10 words" from above
-        drop = re.search(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw away|throw out)\b",
-                         text) is not None
-        lo = rf"(?:at least|minimum(?: of)?|no fewer than|more than|longer than|over|above) {_NUM} {_UNIT}"
-        hi = rf"(?:at most|maximum(?: of)?|no more than|fewer than|less than|shorter than|under|below) {_NUM} {_UNIT}"
-        if m := re.search(lo, text):
-            strict = m[0].startswith(("more", "longer", "over", "above"))
-            if drop and strict:
-                out.update(max=num(m[1]), unit=m[2])
-            else:
-                out.update(min=num(m[1]) + int(strict), unit=m[2])
-        if m := re.search(hi, text):
-            strict = m[0].startswith(("fewer", "less", "shorter", "under", "below"))
-            if drop and strict:
-                out.update(min=num(m[1]), unit=m[2])
-            else:
-                out.update(max=num(m[1]) - int(strict), unit=m[2])
-    if "unit" in out:
-        out["unit"] = "chars" if out["unit"].startswith("char") else "words"
-        choices = (skill.param("unit") or {}).get("choices")
-        if choices and out["unit"] not in choices:
-            out.pop("unit")
-        elif "unit" not in names:
-            out.pop("unit")
-    return {k: v for k, v in out.items() if k in names}
+__all__ = ["DROP", "OfflinePlanner", "mentioned"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tilth.agent.intents import BY_NAME, detect, negated
+from tilth.agent.actions import parse
+from tilth.agent.intents import negated
 from tilth.agent.plan import Plan
 
 LESS = re.compile(r"\b(?:less|fewer|gentler|softer|milder|lighter|lower|relax|loosen|more conservative|not so)\b", re.I)
@@ -25,36 +26,46 @@ def revise(planner, plan: Plan, feedback: str, data) -> Plan:
     plan = plan.model_copy(deep=True)
     changes: list[str] = []
     cat = planner.cat
+    parsed = parse(feedback)
+    skill_of = {s.op: cat.by_name.get(s.op) for s in plan.steps}
 
     # removals: "skip the statistics", "no augmentation", "remove the dedup step"
-    drop = {i.name for i in negated(feedback)}
-    for m in REMOVE.finditer(feedback):
-        word = m[1].lower()
-        drop |= {s.intent for s in plan.steps if s.op == word or s.intent == word or word in s.op}
+    drop: set[str] = set()
+    for intent in negated(feedback):  # the keyword rules are a cheap first reading
+        drop |= {op for op, sk in skill_of.items() if sk is not None and intent.accepts(sk)}
+    targets = [a.text for a in parsed.actions if a.negated] + [m[1] for m in REMOVE.finditer(feedback)]
+    for t in targets:
+        drop |= {op for op in skill_of if op == t.lower() or t.lower() in op}
+        drop |= _closest_steps(planner, plan, t)
     before = plan.ops()
-    plan.steps = [s for s in plan.steps if s.intent not in drop and s.op not in drop]
+    plan.steps = [s for s in plan.steps if s.op not in drop]
     changes += [f"removed {op}" for op in before if op not in plan.ops()]
 
     # swaps: "use minhash_dedup"
+    swapped = False
     for m in USE.finditer(feedback):
         new = cat.by_name.get(m[1])
         if new is None or new.kind in ("reader", "pipeline"):
             continue
-        intent = next((i for i in BY_NAME.values() if i.accepts(new)), None)
         for s in plan.steps:
-            if intent is not None and s.intent == intent.name and s.op != new.name:
+            old = cat.by_name.get(s.op)
+            if old is not None and old.kind == new.kind and old.category == new.category and s.op != new.name:
                 changes.append(f"replaced {s.op} by {new.name}")
                 s.op, s.params = new.name, planner.params_for(new, feedback, data)
                 s.why = f"the reviewer asked for {new.name}"
+                swapped = True
+                break
 
-    # additions: intents the feedback asks for that the plan lacks
-    present = {s.intent for s in plan.steps}
-    for intent, clause in detect(feedback):
-        if intent.name not in present and intent.name not in drop and not _is_modifier(feedback, clause):
-            n = len(plan.steps)
-            planner._add_intent(plan, intent, clause, data)
-            if len(plan.steps) > n:
-                changes.append(f"added {next(s.op for s in plan.steps if s.intent == intent.name)} ({intent.name})")
+    # additions: "also redact emails", "add a language filter for English"
+    if not swapped:
+        for a in parsed.actions:
+            if a.negated or _is_modifier(feedback, a.text) or SET.search(a.text) or REMOVE.search(a.text):
+                continue
+            have = set(plan.ops())
+            top = planner.ranked(a.full)[:1]
+            op = planner.add_for_text(plan, a.full, data) if top and top[0][0].name not in have else None
+            if op and op not in have:
+                changes.append(f"added {op}")
 
     # explicit settings: "set min to 20", "set length_filter.min=20"
     for m in SET.finditer(feedback):
@@ -70,14 +81,26 @@ def revise(planner, plan: Plan, feedback: str, data) -> Plan:
     # gentler / stricter
     direction = -1 if LESS.search(feedback) else (1 if MORE.search(feedback) else 0)
     if direction:
-        mentioned = {i.name for i, _ in detect(feedback)}
-        targets = [s for s in plan.steps if s.intent in mentioned or s.op in feedback]
-        for s in targets:
-            changes += _adjust(cat.by_name.get(s.op), s, direction, feedback)
+        wanted = _closest_steps(planner, plan, feedback) | {i_op for i_op in plan.ops() if i_op in feedback}
+        for s in plan.steps:
+            if s.op in wanted:
+                changes += _adjust(cat.by_name.get(s.op), s, direction, feedback)
 
     planner.finish(plan, data)
     plan.notes.append(f"revised for {feedback!r}: " + ("; ".join(changes) if changes else "no change understood"))
     return plan
+
+
+def _closest_steps(planner, plan: Plan, text: str) -> set[str]:
+    """The plan's steps a piece of feedback is about: the best-matching planned operators, if they match."""
+    ranked = [(s, v) for s, v in planner.ranked(text) if s.name in plan.ops()]
+    if not ranked:
+        return set()
+    top = max(v for _, v in ranked)
+    if top < planner.matcher.accept - 0.1:
+        return set()
+    best = ranked[0][0]
+    return {s.name for s, v in ranked if v >= top - 0.05 and s.kind == best.kind}
 
 
 def _is_modifier(feedback: str, clause: str) -> bool:

@@ -75,9 +75,10 @@ def pipeline_skills(workspace: str | Path | None) -> list[Skill]:
             r = Recipe.from_yaml(path)
         except Exception:  # a hand-edited file may be broken; it is simply not a skill then
             continue
-        steps = [s.op for s in r.steps]
-        desc = f"{r.description} Saved pipeline: {' -> '.join(steps)}."
-        out.append(Skill(r.name, "pipeline", "pipeline", desc.strip(), {"steps": steps, "path": str(path)}))
+        steps = [{"op": s.op, "params": dict(s.params)} for s in r.steps]
+        desc = f"{r.description} Saved pipeline: {' -> '.join(s['op'] for s in steps)}."
+        out.append(Skill(r.name, "pipeline", "pipeline", desc.strip(),
+                         {"steps": steps, "path": str(path), "request": r.description}))
     return out
 
 
@@ -86,6 +87,7 @@ class Catalogue:
 
     def __init__(self, workspace: str | Path | None = None, use_embeddings: bool = True, only: set[str] | None = None):
         """`only`: restrict to these operator names (tests use it to plan against a fixed set)."""
+        self.use_embeddings = use_embeddings
         ops = [s for s in operator_skills() if only is None or s.name in only]
         self.skills = ops + pipeline_skills(workspace)
         self.by_name = {s.name: s for s in self.skills}

@@ -117,7 +117,15 @@ def calibrate(plan: Plan) -> list[Problem]:
             problems.append(Problem(i, f"step {i}: {step.op}", f"cannot calibrate {c['param']}: {e}",
                                     "fix the steps before it, or set the parameter by hand"))
             continue
-        values = sorted(float(r[c["column"]]) for r in rows if r.get(c["column"]) is not None)
+        if c.get("score_self"):  # the column is this filter's own score (e.g. perplexity): score the sample
+            try:
+                rows = _own_scores(step, c["param"], rows)
+            except Exception as e:
+                problems.append(Problem(i, f"step {i}: {step.op}", f"cannot score the sample to set {c['param']}: "
+                                        f"{type(e).__name__}: {e}", f"set {c['param']} by hand"))
+                continue
+        values = sorted(float(r[c["column"]]) for r in rows
+                        if r.get(c["column"]) is not None and r[c["column"]] == r[c["column"]])
         if not values:
             problems.append(Problem(i, f"step {i}: {step.op}", f"cannot calibrate {c['param']}: no values of "
                                     f"{c['column']!r} on the sample", f"set {c['param']} by hand"))
@@ -125,6 +133,17 @@ def calibrate(plan: Plan) -> list[Problem]:
         k = min(len(values) - 1, int(c["quantile"] * len(values)))
         step.params[c["param"]] = round(values[k], 4)
     return problems
+
+
+def _own_scores(step, param: str, rows: list[dict]) -> list[dict]:
+    """The step's score columns on the sample rows, computed with `param` left unset."""
+    import numpy as np
+    import pyarrow as pa
+
+    op = registry.build(step.op, {k: v for k, v in step.params.items() if k != param})
+    scores = op.score(pa.Table.from_pylist(rows))
+    cols = {k: (v.to_pylist() if hasattr(v, "to_pylist") else np.asarray(v).tolist()) for k, v in scores.items()}
+    return [{k: cols[k][j] for k in cols} for j in range(len(rows))]
 
 
 def _fit_filter(plan: Plan, i: int) -> list[Problem]:
@@ -176,6 +195,12 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
     from tilth.agent.peek import peek
 
     v = Validation()
+    if not plan.steps:  # copying the input unchanged is never what a request asked for
+        what = "; ".join(repr(u) for u in plan.unmatched) or repr(plan.request)
+        v.problems.append(Problem(0, "plan", f"the plan is empty: I did not understand {what}",
+                                  "rephrase the request (one job per clause), name an operator from `tilth ops "
+                                  "list`, or configure a capable LLM (TILTH_LLM_URL) to generate an operator"))
+        return v
     recipe = plan.to_recipe()
     v.problems += safe_validate(plan)
     if v.problems:

@@ -147,7 +147,7 @@ class Agent:
 
     # -- edges ---------------------------------------------------------------------------------------
     def _after_validate(self, s: State) -> str:
-        if not s["validation"].ok and s.get("repairs", 0) < self.max_repairs and self.planner.name == "offline":
+        if not s["validation"].ok and s.get("repairs", 0) < self.max_repairs:
             return "repair"
         return "review"
 

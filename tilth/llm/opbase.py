@@ -10,14 +10,14 @@ import zlib
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tilth.llm.client import ChatRequest, ChatResult, LLMClient
 from tilth.llm.endpoint import Endpoint
 from tilth.llm.prompts import load_template, render
 from tilth.llm.store import ResponseCache, UsageLog
 from tilth.ops.base import Params, Resources
+from tilth.ops.where import check_where, where_mask
 from tilth.storage.ids import derived_ids
 
 
@@ -33,6 +33,12 @@ class WhereParams(LLMParams):
     where_column: str | None = Field(None, description="Apply only to rows whose `where_column` >= `where_min` "
                                                        "(e.g. llm_difficulty after llm_annotate).")
     where_min: float | None = Field(None, description="Threshold for `where_column`: apply if value >= where_min.")
+    where_max: float | None = Field(None, description="Upper bound for `where_column`: apply if value <= where_max.")
+
+    @model_validator(mode="after")
+    def _where(self):
+        check_where(self)
+        return self
 
 
 class LLMOp:
@@ -81,18 +87,6 @@ def text_values(batch: pa.Table, column: str) -> list[str]:
     if column not in batch.column_names:
         raise KeyError(f"column {column!r} not in batch (columns: {', '.join(batch.column_names)})")
     return ["" if v is None else str(v) for v in batch.column(column).to_pylist()]
-
-
-def where_mask(batch: pa.Table, params) -> np.ndarray:
-    """Rows an operator applies to: all, or those whose `where_column` >= `where_min` (nulls excluded)."""
-    col, lo = getattr(params, "where_column", None), getattr(params, "where_min", None)
-    if col is None:
-        return np.ones(batch.num_rows, dtype=bool)
-    if col not in batch.column_names:
-        raise KeyError(f"where_column {col!r} not in batch (columns: {', '.join(batch.column_names)})")
-    values = pc.cast(batch.column(col), pa.float64())
-    mask = pc.greater_equal(values, lo if lo is not None else float("-inf"))
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
 def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], variants: list[int],

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 import pyarrow as pa
@@ -102,6 +102,12 @@ class Operator:
     # Filters: (score column, threshold param, keep-if direction ">=" or "<=") triples; the column may use
     # {param} placeholders. The run report draws each threshold on its score's histogram.
     thresholds: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # A few ways a user would ask for this job, in their words ("drop pages that are almost the same").
+    # The Data Agent matches requests against them by meaning; `tilth ops show` prints them.
+    examples: ClassVar[tuple[str, ...]] = ()
+    # Where the step belongs in a pipeline the agent composes (lower runs first). None: by kind, see
+    # `pipeline_stage()`; measurement operators that describe the final data set a late stage.
+    stage: ClassVar[int | None] = None
 
     def __init__(self, **params: Any):
         try:
@@ -136,7 +142,6 @@ class Operator:
         """Everything the registry, CLI, docs and agent know about this operator."""
         params = []
         for fname, field in cls.Params.model_fields.items():
-            meta = {m.__class__.__name__: m for m in field.metadata}
             bounds = {}
             for attr in ("ge", "gt", "le", "lt"):
                 for m in field.metadata:
@@ -150,7 +155,7 @@ class Operator:
                     "required": field.is_required(),
                     "description": field.description or "",
                     **({"bounds": bounds} if bounds else {}),
-                    **({"choices": list(meta["Literal"].args)} if "Literal" in meta else {}),
+                    **({"choices": choices} if (choices := _choices(field.annotation)) else {}),
                 }
             )
         return {
@@ -163,7 +168,19 @@ class Operator:
             "params": params,
             "resources": cls.resources.model_dump(),
             "thresholds": [{"score": c, "param": p, "keep_if": d} for c, p, d in cls.thresholds],
+            "examples": list(cls.examples),
+            "stage": cls.pipeline_stage(),
         }
+
+    @classmethod
+    def pipeline_stage(cls) -> int:
+        """Extraction, then cleaning, filtering, dedup, labelling, rewriting; statistics describe the result."""
+        if cls.stage is not None:
+            return cls.stage
+        by_kind = {"reader": 0, "filter": 30, "deduplicator": 50, "generator": 70}
+        if cls.kind in by_kind:
+            return by_kind[cls.kind]
+        return {"acquire": 5, "process": 10, "evaluate": 60, "rewrite": 70}[cls.category]
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -271,6 +288,16 @@ def _jsonable(v):
     if isinstance(v, tuple):
         return list(v)
     return v
+
+
+def _choices(annotation) -> list | None:
+    """The allowed values of a Literal parameter, also inside Optional[...] or list[...]."""
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    for arg in get_args(annotation):
+        if (found := _choices(arg)) is not None:
+            return found
+    return None
 
 
 def _type_name(annotation) -> str:

@@ -54,6 +54,11 @@ class CrawlReader(DocFileReader):
     description = """Crawl local HTML: walk a directory tree, or follow `<a href>` links from an index page
     or a sitemap.xml, breadth-first up to `max_depth`, keeping pages that match `include` and not
     `exclude`. One row per page: `url` (relative path), `depth`, `title`, `text` (trafilatura)."""
+    examples = (
+        "crawl a local mirror of a website",
+        "follow links from an index page",
+        "read every page of a sitemap",
+    )
     outputs = ("_id", "url", "depth", "title", "text")
     Params = CrawlParams
 

@@ -85,6 +85,13 @@ class HtmlExtract(Mapper):
     category = "acquire"
     description = """Extract the main text (and title) from raw HTML in a column with trafilatura, dropping
     navigation, sidebars and footers. Empty or unparseable HTML gives an empty text, never an error."""
+    examples = (
+        "extract the main text from the raw HTML",
+        "strip navigation menus, headers and footers from web pages",
+        "turn the html column into clean readable text",
+        "get the article content out of the page markup",
+        "remove tags and boilerplate and keep the body text of each page",
+    )
     inputs = ("{html_field}",)
     outputs = ("{text_field}",)
     Params = HtmlExtractParams

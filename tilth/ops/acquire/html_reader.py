@@ -48,6 +48,10 @@ class HtmlReader(DocFileReader):
     description = """Read HTML files (a directory, recursively, or a glob), one row per file with `path`
     (relative), `title` and `text` (main content extracted by trafilatura). Files that are too large are
     quarantined; a page without text gives an empty `text`."""
+    examples = (
+        "load a folder of HTML files",
+        "one row per saved web page",
+    )
     patterns = ("*.html", "*.htm", "*.xhtml")
     outputs = ("_id", "path", "title", "text")
     Params = HtmlParams

@@ -32,6 +32,11 @@ class PdfReader(DocFileReader):
     description = """Read PDF files with pypdf: one row per document (`unit: document`, pages joined by
     blank lines) or per page (`unit: page`), with `path`, `page` (1-based; 0 for whole documents),
     `n_pages`, `title` (from the PDF metadata) and `text`. Unreadable files and pages are quarantined."""
+    examples = (
+        "read PDF documents",
+        "one row per page of each PDF",
+        "extract the text of scanned reports (with a text layer)",
+    )
     patterns = ("*.pdf", "*.PDF")
     outputs = ("_id", "path", "page", "n_pages", "title", "text")
     Params = PdfParams

@@ -115,6 +115,10 @@ class JsonlReader(FileReader):
     name = "read_jsonl"
     description = """Read JSON Lines files (plain, .gz or .zst), one object per line. Broken JSON and
     invalid UTF-8 lines are quarantined with file and line; blank lines are skipped."""
+    examples = (
+        "load JSON lines",
+        "read a .jsonl.gz dump",
+    )
     patterns = ("*.jsonl", "*.jsonl.gz", "*.jsonl.zst", "*.json.gz", "*.ndjson")
 
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
@@ -199,6 +203,10 @@ class ParquetReader(FileReader):
     name = "read_parquet"
     description = """Read Parquet files in bounded batches. A file that cannot be opened is quarantined
     whole (line 0) and the run goes on."""
+    examples = (
+        "load parquet files",
+        "read a Hugging Face parquet shard",
+    )
     patterns = ("*.parquet",)
 
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
@@ -228,6 +236,10 @@ class CsvReader(FileReader):
     name = "read_csv"
     description = """Read CSV files with a header row, streaming. Rows with the wrong number of fields and
     lines that are not valid UTF-8 are quarantined with their line number."""
+    examples = (
+        "load a CSV file",
+        "read a spreadsheet export with a header row",
+    )
     patterns = ("*.csv", "*.csv.gz", "*.tsv")
     Params = CsvParams
 
@@ -341,6 +353,10 @@ class TextFilesReader(FileReader):
     name = "read_text_files"
     description = """Read a directory of text files, one row per file with columns `text` and `path`
     (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined."""
+    examples = (
+        "load a directory of .txt files",
+        "one row per text file",
+    )
     outputs = ("_id", "text", "path")
     Params = TextFilesParams
 

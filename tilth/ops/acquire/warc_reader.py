@@ -35,6 +35,10 @@ class WarcReader(DocFileReader):
     description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
     `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
     Broken records or a corrupt archive are quarantined with the record number; earlier rows are kept."""
+    examples = (
+        "read WARC archives from a crawl",
+        "extract pages from Common Crawl WARC files",
+    )
     patterns = ("*.warc", "*.warc.gz")
     outputs = ("_id", "url", "date", "status", "title", "text")
     Params = WarcParams

@@ -43,6 +43,15 @@ class DatasetStats(Mapper):
     total samples, mean/std of text (and input/output) lengths, domain distribution, exact and normalised
     duplication rate, distinct-1/distinct-2 and, optionally, embedding dispersion. They appear in the run
     report and as JSON in the step's `_scratch/dataset_stats.json`."""
+    examples = (
+        "report dataset statistics",
+        "give me an overview of the data",
+        "summarise the corpus: counts, lengths, domains",
+        "profile the dataset",
+        "show the distribution of lengths and sources",
+        "compute basic stats for the dataset",
+    )
+    stage = 90
     inputs = ("{text_field}",)
     outputs = ()
     Params = DatasetStatsParams

@@ -38,6 +38,12 @@ class DifficultyHeuristic(Mapper):
     operations, numbers and algebra (variables, equations) in the problem and its worked solution, and
     writes `difficulty` in [0, 1) (higher = harder) and `solution_steps`. Use it to augment or filter
     difficult or easy problems."""
+    examples = (
+        "score how difficult each problem is",
+        "estimate problem difficulty",
+        "rate samples from easy to hard",
+        "find the hard questions",
+    )
     inputs = ("{text_field}",)
     outputs = ("difficulty", "solution_steps")
     Params = DifficultyParams

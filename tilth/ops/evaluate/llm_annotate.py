@@ -36,6 +36,13 @@ class LLMAnnotate(LLMOp, Mapper):
     description = """Label each row with the LLM: domain, topic or task type (one of `choices`) or difficulty
     (1-5), into `llm_<label>`, for mixing and for where_column selection in later steps. Rows the model
     could not label get null."""
+    examples = (
+        "tag each document with a topic",
+        "label the domain of every row with an LLM",
+        "classify rows into categories",
+        "annotate the task type of each instruction",
+        "assign a difficulty label with a model",
+    )
     inputs = ("{text_field}",)
     outputs = ("llm_{label}",)
     Params = LLMAnnotateParams

@@ -65,6 +65,11 @@ class LLMIFDFilter(_IFDBase):
     name = "llm_ifd_filter"
     description = """Instruction-Following Difficulty (CherryLLM) with the local small model: stores ifd,
     ppl_conditioned, ppl_response; keeps pairs with min_ifd <= ifd < max_ifd."""
+    examples = (
+        "select instruction data by instruction-following difficulty",
+        "filter by IFD score",
+        "keep instructions whose response is hard for the model to predict",
+    )
     Params = IFDParams
 
     def keep(self, scores: pa.Table):
@@ -82,6 +87,11 @@ class LLMSuperfilter(_IFDBase):
     description = """Superfiltering: rank instruction/response pairs by the small model's IFD and keep the top
     keep_fraction (among pairs with ifd < max_ifd). The ranking is within each part (bounded memory);
     use one part, or llm_ifd_filter with a global threshold, for an exact global top fraction."""
+    examples = (
+        "keep the most useful fraction of instruction data",
+        "superfiltering: select instructions with a small model",
+        "pick the top half of the instruction pairs by difficulty",
+    )
     Params = SuperfilterParams
 
     def keep(self, scores: pa.Table):

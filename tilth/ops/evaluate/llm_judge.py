@@ -36,6 +36,12 @@ class LLMJudge(LLMOp, Mapper):
     description = """LLM-as-judge evaluation of a sample of rows: scores coherence, helpfulness and relevance
     1-5 into judge_* columns (null for rows outside the sample) with judge_rationale; the run summary table
     llm_judge_summary holds the per-step means."""
+    examples = (
+        "have an LLM judge the responses",
+        "rate answer quality with a model as a judge",
+        "evaluate a sample of the responses with an LLM",
+        "score how helpful each answer is",
+    )
     inputs = ("{response_field}",)
     outputs = ("judge_coherence", "judge_helpfulness", "judge_relevance", "judge_rationale")
     Params = LLMJudgeParams

@@ -28,6 +28,13 @@ class LLMQualityFilter(LLMOp, Filter):
     category = "evaluate"
     description = """Ask the LLM to judge each text's training value: binary (0 drop / 1 keep) or graded
     (1-5). Stores `llm_quality` and `llm_quality_rationale`; keeps rows with llm_quality >= min_score."""
+    examples = (
+        "rate every document's quality using a language model",
+        "drop low-quality rows according to a language model",
+        "have the model grade every document from 1 to 5",
+        "LLM-based quality filtering",
+    )
+    stage = 55  # a model per row: run after the cheap filters and dedup have shrunk the data
     inputs = ("{text_field}",)
     outputs = ("llm_quality", "llm_quality_rationale")
     Params = LLMQualityParams

@@ -30,6 +30,13 @@ class SampleMetrics(Mapper):
     per word), `ttr` (lexical diversity: distinct words / words), `distinct_2` (distinct word bigrams /
     bigrams) and `dup_line_frac` (share of non-empty lines that repeat another line of the same row, a
     repetition flag). Ratios are 0 for rows too short to have them. Rows are not changed otherwise."""
+    examples = (
+        "compute per-row text metrics",
+        "add metrics like lexical diversity to each sample",
+        "measure every document without removing any",
+        "annotate rows with readability and diversity scores",
+    )
+    stage = 85
     inputs = ("{text_field}",)
     outputs = ("{prefix}n_chars", "{prefix}n_words", "{prefix}n_lines", "{prefix}mean_word_len", "{prefix}ttr",
                "{prefix}distinct_2", "{prefix}dup_line_frac")

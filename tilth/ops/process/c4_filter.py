@@ -45,6 +45,12 @@ class C4Filter(Filter):
     description = """C4 document rules on the lines that survive C4's line rules: drop documents with
     'lorem ipsum' or a curly bracket, or with fewer than 5 sentences (spaCy-style sentence split) in kept
     lines. Pair with c4_line_cleaner to also remove the lines."""
+    examples = (
+        "apply the C4 cleaning rules",
+        "drop documents with lorem ipsum, curly braces or too few sentences",
+        "remove pages that look like code or placeholder text",
+        "C4-style document filtering of web text",
+    )
     inputs = ("{text_field}",)
     outputs = ("c4_sentences", "c4_kept_lines", "c4_lorem_ipsum", "c4_curly_bracket")
     thresholds = (("c4_sentences", "min_num_sentences", ">="),)
@@ -73,6 +79,12 @@ class C4LineCleaner(Mapper):
     description = """Rewrite text to the lines that pass C4's line rules (terminal punctuation, >= 3
     words, no 'javascript', no policy phrases, no word over 1000 chars; citations removed), joined by
     newlines. Rows are never dropped; use c4_filter for the document rules."""
+    examples = (
+        "remove lines that do not end in punctuation",
+        "strip cookie notices, javascript warnings and policy lines",
+        "clean each document line by line, dropping short fragment lines",
+        "delete boilerplate lines like 'terms of use' inside pages",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
     Params = C4Params

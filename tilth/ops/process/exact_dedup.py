@@ -30,6 +30,14 @@ class ExactDedup(Deduplicator):
     category = "process"
     description = """Remove exact duplicates: rows whose normalised text has the same 128-bit xxh3 hash.
     The first row in dataset order is kept; every dropped row records the `_id` it duplicates."""
+    examples = (
+        "remove exact duplicates",
+        "drop rows whose text is identical to an earlier row",
+        "delete verbatim copies",
+        "keep one of each identical document",
+        "remove the same text appearing twice character for character",
+        "deduplicate identical records after normalising whitespace or case",
+    )
     inputs = ("{text_field}",)
     outputs = ()
     Params = ExactDedupParams

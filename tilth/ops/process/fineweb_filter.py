@@ -50,6 +50,12 @@ class FineWebFilter(Filter):
     description = """FineWeb quality rules on non-empty lines: fraction ending in sentence-final
     punctuation (Unicode Sentence_Terminal), fraction of short lines, characters in duplicated lines,
     newlines per word (words as in gopher_quality), with FineWeb's thresholds."""
+    examples = (
+        "apply FineWeb's quality rules",
+        "drop pages made of short lines like menus and lists",
+        "remove documents where most lines lack final punctuation",
+        "filter web text that has too many duplicated lines or line breaks",
+    )
     inputs = ("{text_field}",)
     outputs = ("fw_line_punct_ratio", "fw_short_line_ratio", "fw_char_dup_ratio", "fw_newline_ratio", "fw_lines")
     thresholds = (

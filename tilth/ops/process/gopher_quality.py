@@ -53,6 +53,15 @@ class GopherQualityFilter(Filter):
     description = """Gopher quality heuristics: word count, mean word length, '#' and ellipsis to word
     ratios, bullet and ellipsis line fractions, alphabetic word fraction, stop words. Words are
     spaCy-English-like tokens (punctuation separate), as in datatrove's GopherQualityFilter."""
+    examples = (
+        "remove low-quality documents",
+        "filter out junk, spam and gibberish text",
+        "keep only well-formed natural prose",
+        "apply Gopher quality heuristics",
+        "drop garbage pages with few real words",
+        "clean the corpus of noisy low-effort text",
+        "quality filtering with heuristic rules",
+    )
     inputs = ("{text_field}",)
     outputs = (
         "gopher_words", "gopher_nonsymbol_words", "gopher_mean_word_length", "gopher_hash_ratio",

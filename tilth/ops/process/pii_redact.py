@@ -56,6 +56,15 @@ class PiiRedact(Mapper):
     description = """Replace e-mail addresses, IPv4/IPv6 addresses, credit-card numbers (13-19 digits that
     pass the Luhn check) and phone numbers with placeholders such as <EMAIL>; adds `pii_redactions`, the
     number of replacements per document."""
+    examples = (
+        "redact personal information",
+        "mask email addresses and phone numbers",
+        "anonymise the data",
+        "remove contact information such as emails, phones and IP addresses",
+        "scrub credit card numbers",
+        "hide private data before sharing",
+    )
+    stage = 15
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "pii_redactions")
     Params = PiiParams

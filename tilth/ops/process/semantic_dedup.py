@@ -43,6 +43,15 @@ class SemanticDedup(Deduplicator):
     description = """Remove semantic near duplicates: rows whose all-MiniLM-L6-v2 embeddings have cosine
     similarity >= `threshold` with an earlier row. Rows are blocked by k-means so only rows in a shared
     block are compared. Chains collapse to the first row in dataset order, recorded as `duplicate_of`."""
+    examples = (
+        "remove semantic duplicates",
+        "drop documents that mean the same thing in different words",
+        "deduplicate by embedding similarity",
+        "remove paraphrased duplicates",
+        "cluster by meaning and keep one per near-identical meaning",
+        "drop reworded copies of the same content",
+        "remove entries that ask the same thing in other words",
+    )
     inputs = ("{text_field}",)
     outputs = ()
     Params = SemanticParams

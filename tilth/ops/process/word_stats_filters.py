@@ -44,6 +44,12 @@ class WordCountFilter(Filter):
     category = "process"
     description = """Keep documents whose word count (whitespace tokens that are not only punctuation)
     lies in [min_words, max_words]; Gopher's 50..100,000 by default."""
+    examples = (
+        "keep documents with enough words",
+        "drop documents with too few words",
+        "filter by word count",
+        "remove documents with an extreme number of words",
+    )
     inputs = ("{text_field}",)
     outputs = ("word_count",)
     thresholds = (("word_count", "min_words", ">="), ("word_count", "max_words", "<="))
@@ -72,6 +78,11 @@ class MeanWordLengthFilter(Filter):
     category = "process"
     description = """Keep documents whose mean word length in characters lies in [min_length,
     max_length] (Gopher: 3..10). Documents without words score NaN and are dropped."""
+    examples = (
+        "drop documents whose average word length is abnormal",
+        "remove text with absurdly long or short words on average",
+        "filter by mean word length",
+    )
     inputs = ("{text_field}",)
     outputs = ("mean_word_length",)
     thresholds = (("mean_word_length", "min_length", ">="), ("mean_word_length", "max_length", "<="))
@@ -102,6 +113,12 @@ class SymbolRatioFilter(Filter):
     category = "process"
     description = """Keep documents whose share of punctuation and symbol characters (Unicode P* and S*)
     among all non-whitespace characters is at most max_ratio (data-juicer's special-character rule)."""
+    examples = (
+        "remove documents with too many symbols",
+        "drop text that is mostly punctuation or special characters",
+        "filter rows with a high share of non-letter symbols",
+        "get rid of emoji and symbol spam",
+    )
     inputs = ("{text_field}",)
     outputs = ("symbol_ratio",)
     thresholds = (("symbol_ratio", "max_ratio", "<="),)
@@ -147,6 +164,11 @@ class StopWordsFilter(Filter):
     category = "process"
     description = """Keep documents in which stop words (English function words by default) make up at
     least min_ratio of the words: running prose has many, lists, code and keyword spam have few."""
+    examples = (
+        "drop texts with too few common function words",
+        "remove keyword lists and tag soup that are not real sentences",
+        "filter out non-prose like lists of keywords",
+    )
     inputs = ("{text_field}",)
     outputs = ("stop_word_ratio",)
     thresholds = (("stop_word_ratio", "min_ratio", ">="),)
@@ -176,6 +198,12 @@ class FlaggedWordsFilter(Filter):
     description = """Keep documents in which flagged (obscene or sexually explicit) words make up at
     most max_ratio of the words (BigScience/data-juicer default 0.045). The built-in English list is
     short; pass words_file for a fuller one."""
+    examples = (
+        "remove obscene or sexually explicit documents",
+        "filter out profanity and adult content",
+        "drop texts with too many swear words",
+        "remove NSFW documents by a bad-words list",
+    )
     inputs = ("{text_field}",)
     outputs = ("flagged_word_ratio",)
     thresholds = (("flagged_word_ratio", "max_ratio", "<="),)

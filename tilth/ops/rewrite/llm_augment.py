@@ -48,6 +48,12 @@ class _Augment(LLMOp, Generator):
 class LLMParaphrase(_Augment):
     name = "llm_paraphrase"
     description = """Add `n` paraphrases of each selected row (same meaning, new wording) as new rows."""
+    examples = (
+        "paraphrase the samples with an LLM",
+        "augment the data with reworded versions",
+        "create variants that say the same thing differently",
+        "generate more examples by rephrasing",
+    )
     template_name = "paraphrase"
 
 
@@ -61,6 +67,11 @@ class LLMBackTranslate(_Augment):
     name = "llm_back_translate"
     description = """Add back-translations: translate each selected row into `pivot_language`, then back
     into `source_language`, giving a paraphrase with natural variation."""
+    examples = (
+        "back-translate samples to create paraphrases",
+        "translate to another language and back for augmentation",
+        "augment by round-trip translation",
+    )
     template_name = "translate"
     Params = BackTranslateParams
 
@@ -77,6 +88,11 @@ class LLMBackTranslate(_Augment):
 class LLMExpandContext(_Augment):
     name = "llm_expand_context"
     description = """Add a version of each selected row expanded with background and context."""
+    examples = (
+        "add background and context to each sample",
+        "expand short texts with more detail",
+        "make each example longer with explanations",
+    )
     template_name = "expand_context"
 
 
@@ -85,4 +101,10 @@ class LLMEscalateDifficulty(_Augment):
     name = "llm_escalate_difficulty"
     description = """Add a harder version of each selected problem (an extra constraint, step or edge case).
     Pair with where_column=llm_difficulty to escalate only problems already judged hard, or easy."""
+    examples = (
+        "make harder versions of the problems",
+        "increase the difficulty of the questions",
+        "add more challenging variants of each problem",
+        "evolve instructions into more complex ones",
+    )
     template_name = "escalate_difficulty"

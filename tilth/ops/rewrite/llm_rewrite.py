@@ -28,6 +28,14 @@ class LLMRewrite(LLMOp, Mapper):
     category = "rewrite"
     description = """Rewrite a text column with the LLM: fix grammar and clarity, change tone/style, or remove
     redundancy. Rows not selected by where_column/where_min, and empty replies, keep the original text."""
+    examples = (
+        "rewrite the text with an LLM",
+        "change the tone to be more polite",
+        "make the wording formal",
+        "fix grammar and spelling with a model",
+        "rephrase replies in a calmer, friendlier style",
+        "simplify the language of each text",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
     Params = LLMRewriteParams

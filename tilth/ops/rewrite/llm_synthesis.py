@@ -46,6 +46,12 @@ class LLMQASynthesis(LLMOp, Generator):
     category = "rewrite"
     description = """Generate instruction/response pairs (question and grounded answer) from seed documents,
     `n` per document, as new rows with `instruction`, `response` and `_parent_id`."""
+    examples = (
+        "generate question-answer pairs from the documents",
+        "create QA pairs from each passage",
+        "synthesise questions and answers for training",
+        "turn documents into Q&A data",
+    )
     inputs = ("{text_field}",)
     outputs = ("instruction", "response", "synth_method", "_parent_id")
     Params = QAParams
@@ -79,6 +85,11 @@ class LLMMagpie(LLMOp, Generator):
     description = """Magpie-style self-instruct: give the model only the system prompt and the start of a user
     turn so it writes a plausible user instruction, then answer it. `n` pairs per input row (each row is a
     seed: its `system_field` or the `system_prompt` parameter conditions the instructions)."""
+    examples = (
+        "generate instructions from scratch with the model",
+        "synthesise new instruction data without seed examples",
+        "Magpie-style self-instruct generation",
+    )
     outputs = ("instruction", "response", "synth_method", "_parent_id")
     Params = MagpieParams
 
@@ -127,6 +138,10 @@ class LLMTemplateSynthesis(LLMOp, Generator):
     category = "rewrite"
     description = """Templated synthesis: fill `template` with each row's columns to form an instruction, and
     have the model write the response. New rows carry `instruction`, `response`, `_parent_id`."""
+    examples = (
+        "fill a prompt template with each row to generate data",
+        "generate data from a custom template",
+    )
     outputs = ("instruction", "response", "synth_method", "_parent_id")
     Params = TemplateParams
 

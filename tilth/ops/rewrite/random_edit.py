@@ -21,11 +21,11 @@ import re
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Generator, Mapper, Params
 from tilth.ops.registry import register
+from tilth.ops.where import check_where, where_mask
 from tilth.storage.ids import derived_ids
 
 
@@ -34,11 +34,11 @@ class RuleParams(Params):
     seed: int = Field(0, ge=0, description="Random seed; with the row's `_id` it fixes every random choice.")
     where_column: str | None = Field(None, description="Augment only rows whose where_column >= where_min (e.g. a difficulty score).")
     where_min: float | None = Field(None, description="Threshold for where_column: augment if value >= where_min.")
+    where_max: float | None = Field(None, description="Upper bound for where_column: augment if value <= where_max.")
 
     @model_validator(mode="after")
     def _where(self):
-        if (self.where_column is None) != (self.where_min is None):
-            raise ValueError("where_column and where_min must be set together")
+        check_where(self)
         return self
 
 
@@ -57,16 +57,12 @@ class RuleLogic:
         raise NotImplementedError
 
     def eligible(self, batch: pa.Table) -> np.ndarray:
-        p = self.params
-        mask = np.ones(batch.num_rows, bool)
-        if p.where_column is not None:
-            col = batch.column(p.where_column)
-            ge = pc.greater_equal(col, pa.scalar(p.where_min, pa.float64()))
-            mask &= pc.fill_null(ge, False).to_numpy(zero_copy_only=False)
-        return mask
+        return where_mask(batch, self.params)
 
     def _salt(self, variant: int) -> int:
-        key = json.dumps([self.name, self.params.model_dump(exclude={"keep_input"}), variant], sort_keys=True)
+        # an unset where_max is left out so seeds (and outputs) are those of recipes written before it existed
+        unset = {"where_max"} if getattr(self.params, "where_max", None) is None else set()
+        key = json.dumps([self.name, self.params.model_dump(exclude={"keep_input"} | unset), variant], sort_keys=True)
         return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") >> 1
 
     def rng(self, parent_id: int, variant: int) -> np.random.Generator:
@@ -149,6 +145,11 @@ class RandomEdit(RuleAugment):
     description = """Augment text by random word deletion and random word swaps (EDA-style), seeded per row
     so re-runs are identical. Words keep their attached punctuation; whitespace layout is preserved.
     Optionally only rows with where_column >= where_min. New rows carry `_parent_id`."""
+    examples = (
+        "augment with random word deletions and swaps",
+        "add noisy copies with typos for robustness",
+        "create perturbed variants by randomly dropping words",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "_parent_id")
     Params = RandomEditParams
@@ -163,6 +164,10 @@ class RandomEditInPlace(RuleRewrite):
     description = """Rewrite text in place by random word deletion and swaps (as random_edit, but the row is
     edited instead of copied: same `_id`, no new rows). Seeded per row; optionally only rows with
     where_column >= where_min."""
+    examples = (
+        "randomly delete and swap words in place",
+        "inject noise into the text without adding rows",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
     Params = RandomEditInPlaceParams

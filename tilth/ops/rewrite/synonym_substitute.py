@@ -164,6 +164,11 @@ class SynonymSubstitute(SynonymLogic, RuleAugment):
     sense of the dominant part of speech; needs Debian's wordnet-base), seeded per row so re-runs are
     identical. Function words and proper nouns are left alone; capitalisation is kept. Optionally only
     rows with where_column >= where_min. New rows carry `_parent_id`."""
+    examples = (
+        "augment by replacing words with synonyms",
+        "create extra samples with synonym swaps",
+        "add variants with some words replaced by WordNet synonyms",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "_parent_id")
     Params = SynonymParams
@@ -175,6 +180,10 @@ class SynonymSubstituteInPlace(SynonymLogic, RuleRewrite):
     description = """Rewrite text in place by replacing a random fraction of its words with WordNet synonyms
     (as synonym_substitute, but the row is edited instead of copied: same `_id`, no new rows). Seeded per
     row; optionally only rows with where_column >= where_min."""
+    examples = (
+        "replace some words with synonyms in place",
+        "perturb the text with synonyms without adding rows",
+    )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
     Params = SynonymInPlaceParams

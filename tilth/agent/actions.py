@@ -1,0 +1,235 @@
+"""A request in words -> the actions it asks for, each with its condition and whether it is negated.
+
+Planning by meaning needs units a retriever can match: "Remove low-quality and duplicate samples, then
+report statistics" is three jobs, not one bag of words. We split at sentence ends, list items and
+connectives ("then", "and", "after that", commas), give a verb-less fragment the verb before it
+("remove low-quality and duplicate samples" -> "remove duplicate samples"), and cut conditions ("only
+where rating is 1 or 2") off the clause they restrict, so they become parameters instead of actions.
+
+Two request-wide readings are made here too, because they change what every action may do: the user
+forbids dropping rows ("do not throw any rows away", "just the numbers"), and clauses that describe the
+data or the goal rather than ask for a job ("I have support chats") are context, not actions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class Action:
+    text: str  # the clause as written, with an inherited verb if it had none
+    condition: str = ""  # "only where rating is 1 or 2" (kept out of `text`'s job, used for parameters)
+    negated: bool = False  # "don't deduplicate", "no stats this time", "skip the length filter"
+    asks: bool = True  # an imperative / a wish; False for context ("my data is math problems")
+    index: int = 0
+
+    @property
+    def full(self) -> str:
+        return f"{self.text} {self.condition}".strip()
+
+
+@dataclass
+class ParsedRequest:
+    text: str
+    actions: list[Action]
+    keep_all_rows: bool  # no filter or deduplicator may drop rows
+
+
+# Words that start a request for a job. Common English, not operator names.
+VERBS = frozenset("""
+remove drop delete discard exclude filter keep retain get clean cleanup tidy strip scrub purge prune trim
+dedupe dedup deduplicate de-duplicate collapse merge redact mask anonymise anonymize hide censor replace
+normalise normalize fix repair standardise standardize convert squash unify extract parse pull turn
+detect identify find flag mark tag label classify categorise categorize annotate score rate grade judge
+evaluate assess measure count compute calculate estimate report show tell give list summarise summarize
+profile describe analyse analyze check inspect rewrite rephrase paraphrase reword translate back-translate
+make generate create synthesise synthesize produce write add augment expand increase enrich upsample
+oversample escalate harden simplify polish soften calm improve select pick choose limit cap
+bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
+""".split())
+WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
+                  r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
+                  r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
+CONTEXT = re.compile(r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
+                     r"comes?|came|looks?|holds?)\b", re.I)
+
+# "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
+_DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e|ing)|lose|exclud\w*|get(?:ting)? rid)"
+_ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single)"
+KEEP_ALL = re.compile(
+    rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b|"
+    rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
+    rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
+    rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
+    rf"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
+    rf"\bjust (?:the )?(?:numbers|stats|statistics|counts|metrics)\b|\bread-only\b|\bno filtering\b|"
+    rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
+    rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|the data|the dataset|the corpus)\b",
+    re.I)
+
+NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|without|skip(?:ping)?|avoid|"
+                 r"leave out|omit|forget about|no)\b", re.I)
+# what a negation must govern to negate the job itself: a verb or the name of a job ("no dedup this time")
+_JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|augment\w*|stat(?:s|istics)|report\w*|normali[sz]\w*|cleaning|" \
+             r"redact\w*|translat\w*|rewrit\w*|paraphras\w*|labell?ing|tagging|scoring|counting|step|steps|" \
+             r"language detection|language id|synthesis|generation)"
+CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?only (?=the )|where |"
+                       r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
+                       r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
+                       r"which|rated|scored)\b|in (?:rows|cases) where )", re.I)
+SPLIT = re.compile(r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
+                   r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
+                   r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+", re.I)
+
+
+def _first_word(text: str) -> str:
+    m = re.match(r"[\w'-]+", text.strip().lower())
+    return m[0] if m else ""
+
+
+def _starts_with_verb(text: str) -> bool:
+    w = _first_word(WISH.sub("", text.strip()))
+    if w.endswith("ing") and w[:-3] in VERBS | {v.rstrip("e") for v in VERBS}:
+        return True
+    return w in VERBS
+
+
+def _verb(text: str) -> str:
+    """The leading verb phrase of a clause (wish words stripped): what a verb-less neighbour inherits."""
+    t = WISH.sub("", text.strip())
+    m = re.match(r"([\w'-]+(?:\s+(?:out|away|up|off|rid of))?)\s", t + " ")
+    return m[1] if m else ""
+
+
+PRESERVE = re.compile(r"\b(?:leave|keep|don'?t touch|do not touch|not touch)\b.*\b(?:as (?:it is|they are|is|are)|"
+                      r"untouched|alone|unchanged|intact|as-is)\b|\b(?:don'?t|do not|never) (?:touch|change|modify|edit|"
+                      r"rewrite|alter)\b", re.I)
+
+
+def is_negated(text: str) -> bool:
+    """The clause refuses a job: a negation that governs a verb or a job noun within three words, or it asks
+    to leave something as it is."""
+    low = text.lower()
+    if PRESERVE.search(low):
+        return True
+    for m in NEG.finditer(low):
+        after = low[m.end():].split()[:3]
+        words = [re.sub(r"[^\w-]", "", w) for w in after]
+        if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
+                re.fullmatch(_JOB_NOUNS, w) or w in ("step", "part") for w in words):
+            return True
+        if m[0] in ("skip", "skipping"):
+            continue  # "skip functions longer than ..." drops rows; it refuses no job
+        for w in words:
+            if w in VERBS or re.fullmatch(_JOB_NOUNS, w) or (w.endswith("ing") and w[:-3] in VERBS):
+                return True
+    return False
+
+
+def split_conditions(clause: str) -> tuple[str, str]:
+    m = CONDITION.search(clause)
+    if not m or m.start() == 0 and not clause.lower().startswith("only"):
+        return clause.strip(" ,"), ""
+    head, cond = clause[: m.start()].strip(" ,"), clause[m.start():].strip(" ,")
+    if not head:
+        return clause.strip(" ,"), ""
+    return head, cond
+
+
+# Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
+MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|"
+                      r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
+                      r"case-insensitive|case insensitively)\b", re.I)
+# Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
+SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
+# What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
+VAGUE = frozenset("the a an worst rest them it those ones one bad others other remainder everything all else "
+                  "anything stuff any of these this that".split())
+GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed".split())
+# A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").
+GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together|create|make|produce|get|turn|"
+                  r"clean(?: up)?|process|tidy(?: up)?)\b.*\b(?:dataset|data ?set|corpus|data|collection|set|crawl|"
+                  r"dump|scrape|files?)\b(?:.*\bready\b)?", re.I)
+MEASURE = frozenset("show tell report count compute calculate measure estimate give list describe summarise summarize "
+                    "profile analyse analyze check inspect how what".split())
+
+
+def _content(text: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z'-]*", WISH.sub("", text.lower()))
+    return [w for w in words if w not in VAGUE and w not in GENERIC and w not in {"away", "out", "rid", "of", "up"}]
+
+
+def lead_verb(text: str) -> str:
+    """The action's verb, lower case ("" if it starts otherwise): measuring verbs never drop rows."""
+    w = _first_word(WISH.sub("", text.strip()))
+    return w if (w in VERBS or w in MEASURE) else ""
+
+
+def parse(request: str) -> ParsedRequest:
+    """Split a request into actions (see the module docstring)."""
+    text = request.replace("\r", "\n")
+    actions: list[Action] = []
+    goals: list[Action] = []
+    # "Build a corpus: English only, deduplicated" -- the head is a goal when details follow the colon
+    pieces = re.split(r"(:\s+)", text)
+    sentences: list[tuple[str, bool]] = []
+    for k in range(0, len(pieces), 2):
+        after_colon = k > 0
+        for sent in SENTENCE.split(pieces[k]):
+            if sent and sent.strip(" ."):
+                sentences.append((sent, after_colon))
+                after_colon = False
+        if k + 2 < len(pieces) and sentences:  # this piece ends in a colon: its last sentence introduces a list
+            last, flag = sentences[-1]
+            sentences[-1] = (last + "\x00", flag)
+    prev_verb = ""
+    for sent, after_colon in sentences:
+        intro = sent.endswith("\x00")
+        sent = sent.rstrip("\x00").strip().rstrip(".!?").strip()
+        if not after_colon:
+            prev_verb = ""
+        # a condition restricts the clause before it; split it off first so its "and"/"or" stay inside
+        head, cond = split_conditions(sent)
+        parts = [p for p in SPLIT.split(head) if p and p.strip(" ,.")]
+        tail: list[str] = []
+        if cond:  # a condition ends where a new verb-led clause starts ("..., and leave X as it is")
+            pieces = [p for p in SPLIT.split(cond) if p and p.strip(" ,.")]
+            k = next((i for i, p in enumerate(pieces[1:], 1) if _starts_with_verb(p)), len(pieces))
+            cond_end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
+            cond, tail = cond[:cond_end].strip(" ,"), pieces[k:]
+            cond = re.sub(r",?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,")
+        for j, part in enumerate(parts):
+            part = part.strip(" ,.")
+            last_cond = cond if j == len(parts) - 1 else ""
+            verb_led = _starts_with_verb(part)
+            vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
+            if actions and not actions[-1].negated and (MODIFIER.match(part) or vague):
+                actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
+                actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
+                continue
+            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part))
+            refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
+            if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part):
+                part = f"{prev_verb} {part}"
+                verb_led = True
+            elif verb_led and not goal:
+                prev_verb = _verb(part)
+            asks = verb_led or bool(WISH.match(part)) or not (CONTEXT.match(part) or SCENE.match(part))
+            a = Action(part, last_cond, is_negated(part), asks, len(actions))
+            if goal and not a.negated:
+                goals.append(a)
+            actions.append(a)
+        if cond and not parts:
+            actions.append(Action(cond, "", is_negated(cond), True, len(actions)))
+        for part in tail:
+            part = part.strip(" ,.")
+            actions.append(Action(part, "", is_negated(part), True, len(actions)))
+    # a goal is dropped when other actions spell out the work; alone, it is the request
+    if len(goals) < len(actions) and any(a.asks and not a.negated for a in actions if a not in goals):
+        actions = [a for a in actions if a not in goals]
+    for i, a in enumerate(actions):
+        a.index = i
+    return ParsedRequest(request, actions, bool(KEEP_ALL.search(request)))

@@ -1,0 +1,91 @@
+"""Match one action ("get rid of exact copies") to the operators that do that job, by meaning.
+
+Each operator is represented by the phrasings in its own metadata: the first sentence of its description
+and its `examples` (ways a user would ask for the job). An action's score for an operator is the best
+cosine similarity between the action and any of those phrasings (MiniLM, shipped, offline), plus a small
+BM25 term over the operator's whole card so exact vocabulary ("MinHash", "perplexity", a column name in
+the description) still counts. The intent keyword rules of `intents.py` add a small prior; they never
+decide alone. `ACCEPT` is the score an operator needs to be planned; it was calibrated on the dev split
+of the evaluation set (`tilth/agent/eval/cases_dev.jsonl`) and is reported with the test split's figures.
+
+Without embeddings (`--no-embed`) the score is half BM25 (relative to the best skill) and half the share
+of the action's words that the skill's card knows (absolute, so nonsense is not accepted), with its own
+threshold.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from tilth.agent.actions import lead_verb
+from tilth.agent.intents import detect
+from tilth.agent.retrieve import BM25, _stem, tokenize
+from tilth.agent.skills import Catalogue, Skill
+
+ACCEPT = {"embed": float(os.environ.get("TILTH_AGENT_ACCEPT", 0.5)), "bm25": 0.7}
+BM25_WEIGHT = 0.15
+INTENT_PRIOR = 0.08
+VERB_BONUS = 0.06  # the action's verb leads one of the operator's phrasings ("paraphrase ...")
+
+
+def phrasings(skill: Skill) -> list[str]:
+    first = re.split(r"(?<=[.!?])\s", skill.description, maxsplit=1)[0]
+    return [first, *skill.meta.get("examples", [])]
+
+
+class SkillMatcher:
+    def __init__(self, catalogue: Catalogue, use_embeddings: bool = True, include_llm: bool = True):
+        self.skills = [s for s in catalogue.skills if s.kind not in ("reader", "pipeline")]
+        self.mode = "embed" if use_embeddings else "bm25"
+        self.owner: list[int] = []
+        texts: list[str] = []
+        for i, s in enumerate(self.skills):
+            for p in phrasings(s):
+                texts.append(p)
+                self.owner.append(i)
+        self.owner_arr = np.asarray(self.owner)
+        self.verbs = [{_stem(lead_verb(p)) for p in phrasings(s)} - {""} for s in self.skills]
+        cards = [f"{s.search_text()} {' '.join(phrasings(s))}" for s in self.skills]
+        self.bm25 = BM25(cards)
+        self.vocab = [set(tokenize(c)) for c in cards]
+        self._emb = None
+        if use_embeddings:
+            from tilth.agent.embed import encode
+
+            self._emb = encode(texts)
+
+    @property
+    def accept(self) -> float:
+        return ACCEPT[self.mode]
+
+    def scores(self, text: str) -> np.ndarray:
+        """One score per skill in `self.skills` (see the module docstring)."""
+        raw = self.bm25.scores(text)
+        lexical = raw / raw.max() if raw.max() > 0 else raw  # BM25 is >= 0; a one-skill catalogue keeps its score
+        if self._emb is not None:
+            from tilth.agent.embed import encode
+
+            sims = self._emb @ encode([text])[0]
+            best = np.full(len(self.skills), -1.0)
+            np.maximum.at(best, self.owner_arr, sims)
+            out = best + BM25_WEIGHT * lexical
+        else:  # BM25 is relative; half the score is the share of the action's words the skill knows (absolute)
+            q = set(tokenize(text))
+            cover = np.array([len(q & t) / max(len(q), 1) for t in self.vocab])
+            out = 0.5 * lexical + 0.5 * cover
+        verb = _stem(lead_verb(text))
+        if verb:
+            out += VERB_BONUS * np.array([verb in v for v in self.verbs])
+        for intent, _ in detect(text):
+            for i, s in enumerate(self.skills):
+                if intent.accepts(s):
+                    out[i] += INTENT_PRIOR
+        return out
+
+    def rank(self, text: str, k: int | None = None) -> list[tuple[Skill, float]]:
+        s = self.scores(text)
+        order = np.argsort(-s, kind="stable")[: k or len(s)]
+        return [(self.skills[i], float(s[i])) for i in order]

@@ -1,0 +1,34 @@
+"""Row selection shared by rewriting operators: apply only where `where_min <= where_column <= where_max`.
+
+One definition for the LLM and the rule-based operators, so "only where rating is 1 or 2" means the same
+rows for every operator the agent might pick.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def where_mask(batch: pa.Table, params) -> np.ndarray:
+    """Rows an operator applies to: all, or those whose `where_column` lies in [where_min, where_max]
+    (either bound may be unset; nulls are never selected)."""
+    col = getattr(params, "where_column", None)
+    lo, hi = getattr(params, "where_min", None), getattr(params, "where_max", None)
+    if col is None:
+        return np.ones(batch.num_rows, dtype=bool)
+    if col not in batch.column_names:
+        raise KeyError(f"where_column {col!r} not in batch (columns: {', '.join(batch.column_names)})")
+    values = pc.cast(batch.column(col), pa.float64())
+    mask = pc.greater_equal(values, lo if lo is not None else float("-inf"))
+    if hi is not None:
+        mask = pc.and_(mask, pc.less_equal(values, hi))
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def check_where(params) -> None:
+    """A where_column needs a bound, and a bound needs a column."""
+    bounds = (getattr(params, "where_min", None), getattr(params, "where_max", None))
+    if (params.where_column is None) != all(b is None for b in bounds):
+        raise ValueError("set where_column together with where_min and/or where_max")
