@@ -159,7 +159,12 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
         return
     console.print(f"[bold]{m['name']}[/bold]  ({m['kind']}, {m['category']})\n{m['description']}\n")
     console.print(f"reads: {', '.join(m['inputs']) or '-'}    writes: {', '.join(m['outputs']) or '-'}")
-    console.print(f"resources: {m['resources']}\n")
+    console.print(f"resources: {m['resources']}    pipeline stage: {m['stage']}")
+    if m["examples"]:  # how users ask for this job: what the Data Agent matches requests against
+        from rich.markup import escape
+
+        console.print("asked for as: " + "; ".join(f'"{escape(e)}"' for e in m["examples"]))
+    console.print()
     t = Table(title="parameters")
     for col in ("name", "type", "default", "range", "meaning"):
         t.add_column(col, overflow="fold")
