@@ -15,8 +15,12 @@ from collections.abc import Callable
 Chat = Callable[[list[dict]], str]
 
 
-def configured_chat(max_tokens: int = 2048) -> Chat | None:
-    """A Chat for the configured endpoint, or None when no endpoint is configured."""
+def configured_chat(max_tokens: int = 2048, max_retries: int | None = None) -> Chat | None:
+    """A Chat for the configured endpoint, or None when no endpoint is configured.
+
+    `max_retries` (default: the client's) lets an interactive caller give up on a dead endpoint in about a
+    second instead of retrying with backoff for half a minute.
+    """
     try:
         from tilth.llm import ChatRequest, Endpoint, LLMClient
     except ImportError:  # the LLM layer is optional for the agent
@@ -24,7 +28,7 @@ def configured_chat(max_tokens: int = 2048) -> Chat | None:
     endpoint = Endpoint.from_env()
     if endpoint is None:
         return None
-    client = LLMClient(endpoint, concurrency=1)
+    client = LLMClient(endpoint, concurrency=1, **({} if max_retries is None else {"max_retries": max_retries}))
 
     def chat(messages: list[dict]) -> str:
         return client.chat(ChatRequest(messages=messages, max_tokens=max_tokens, temperature=0.0)).content
