@@ -57,10 +57,13 @@ def ask(question: Annotated[str, typer.Argument(help="A question about Tilth, e.
     from tilth.agent.docqa import DocQA
     from tilth.agent.llm import configured_chat
 
-    ans = DocQA(use_embeddings=not no_embed, chat=configured_chat()).answer(question, k=k)
+    # one retry: a question should not wait half a minute on a dead endpoint before the offline answer
+    ans = DocQA(use_embeddings=not no_embed, chat=configured_chat(max_retries=1)).answer(question, k=k)
     if as_json:
         print(json.dumps(ans, indent=2))
         return
+    if ans.get("note"):
+        print(f"note: {ans['note']}", file=sys.stderr, flush=True)  # one line, never wrapped
     print(ans["answer"])
     print("\nsources: " + ", ".join(ans["citations"]))
 

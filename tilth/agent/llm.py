@@ -15,12 +15,12 @@ from collections.abc import Callable
 Chat = Callable[[list[dict]], str]
 
 
-def configured_chat(max_tokens: int = 512, timeout: float = 30.0) -> Chat | None:
+def configured_chat(max_tokens: int = 512, timeout: float = 30.0, max_retries: int = 1) -> Chat | None:
     """A Chat for the configured endpoint, or None when no endpoint is configured.
 
     `chat(messages, json_schema=None)`: with a schema the endpoint constrains its reply to it. Requests
-    fail fast (one retry, `timeout` seconds) so a dead or slow endpoint costs seconds, not minutes: the
-    agent then falls back to its offline planner.
+    fail fast (`max_retries`, `timeout` seconds) so a dead or slow endpoint costs seconds, not minutes:
+    the agent then falls back to its offline planner, `tilth ask` to its extractive answer.
     """
     try:
         from tilth.llm import Endpoint
@@ -29,13 +29,13 @@ def configured_chat(max_tokens: int = 512, timeout: float = 30.0) -> Chat | None
     endpoint = Endpoint.from_env()
     if endpoint is None:
         return None
-    return endpoint_chat(endpoint, max_tokens=max_tokens, timeout=timeout)
+    return endpoint_chat(endpoint, max_tokens=max_tokens, timeout=timeout, max_retries=max_retries)
 
 
-def endpoint_chat(endpoint, max_tokens: int = 512, timeout: float = 30.0) -> Chat:
+def endpoint_chat(endpoint, max_tokens: int = 512, timeout: float = 30.0, max_retries: int = 1) -> Chat:
     from tilth.llm import ChatRequest, LLMClient
 
-    client = LLMClient(endpoint, concurrency=1, timeout=timeout, max_retries=1, backoff=0.2)
+    client = LLMClient(endpoint, concurrency=1, timeout=timeout, max_retries=max_retries, backoff=0.2)
 
     def chat(messages: list[dict], json_schema: dict | None = None) -> str:
         req = ChatRequest(messages=messages, max_tokens=max_tokens, temperature=0.0, json_schema=json_schema)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -42,8 +43,10 @@ def _stem(t: str) -> str:
 
 
 class BM25:
-    def __init__(self, docs: list[str], k1: float = 1.2, b: float = 0.75):
-        self.toks = [tokenize(d) for d in docs]
+    def __init__(self, docs: list[str], k1: float = 1.2, b: float = 0.75,
+                 tokenizer: Callable[[str], list[str]] = tokenize):
+        self.tokenize = tokenizer
+        self.toks = [tokenizer(d) for d in docs]
         self.k1, self.b = k1, b
         self.avg = sum(len(t) for t in self.toks) / max(len(self.toks), 1)
         df = Counter(t for toks in self.toks for t in set(toks))
@@ -52,7 +55,7 @@ class BM25:
         self.tf = [Counter(t) for t in self.toks]
 
     def scores(self, query: str) -> np.ndarray:
-        q = tokenize(query)
+        q = self.tokenize(query)
         out = np.zeros(len(self.tf))
         for i, tf in enumerate(self.tf):
             dl = len(self.toks[i])
@@ -73,14 +76,22 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 
 
 class HybridIndex:
-    """Search a fixed list of documents; `search` returns (index, score) pairs, best first."""
+    """Search a fixed list of documents; `search` returns (index, score) pairs, best first.
 
-    def __init__(self, docs: list[str], use_embeddings: bool = True, alpha: float = 0.5):
+    Options for callers with other needs (the defaults are what the skill catalogue uses): `tokenizer`
+    replaces BM25's tokenizer; `embeddings` are the documents' embeddings computed by the caller (one row
+    per document, e.g. from a disk cache, or of shorter texts), used instead of encoding `docs`.
+    """
+
+    def __init__(self, docs: list[str], use_embeddings: bool = True, alpha: float = 0.5,
+                 tokenizer: Callable[[str], list[str]] = tokenize, embeddings: np.ndarray | None = None):
         self.docs = docs
-        self.bm25 = BM25(docs)
+        self.bm25 = BM25(docs, tokenizer=tokenizer)
         self.alpha = alpha if use_embeddings else 0.0
         self._emb = None
-        if use_embeddings and docs:
+        if use_embeddings and embeddings is not None:
+            self._emb = embeddings
+        elif use_embeddings and docs:
             from tilth.agent.embed import encode
 
             self._emb = encode(docs)
