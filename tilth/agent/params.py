@@ -94,8 +94,10 @@ def languages(text: str) -> list[str]:
 
 def column_mentions(text: str, columns: list[str]) -> list[str]:
     """Columns the text names: every word of the column name appears (plural/possessive forms too)."""
-    words = {w.rstrip("s").removesuffix("'") for w in re.findall(r"[a-z0-9']+", text.lower().replace("_", " "))}
-    words |= {w.removesuffix("'s").rstrip("'").rstrip("s") for w in re.findall(r"[a-z0-9']+", text.lower())}
+    # "agents'", "customer's", "replies" -> "agent", "customer", "replie"/"reply" forms
+    raw = re.findall(r"[a-z0-9']+", text.lower().replace("_", " "))
+    words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
+    words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
     hits = []
     for col in columns:
         if col.startswith("_"):
