@@ -69,7 +69,7 @@ class FileReader(Reader):
         p = self.params.path
         if os.path.isdir(p):
             return os.path.abspath(p)
-        if any(ch in p for ch in "*?["):
+        if not os.path.exists(p) and any(ch in p for ch in "*?["):  # an existing path is never a pattern
             return os.path.abspath(_glob_base(p))
         return os.path.abspath(os.path.dirname(p) or ".")
 
@@ -77,10 +77,10 @@ class FileReader(Reader):
         p = self.params.path
         if os.path.isdir(p):
             found = [str(f) for pat in self.patterns for f in Path(p).rglob(pat) if f.is_file()]
-        elif any(ch in p for ch in "*?["):
-            found = [f for f in glob.glob(p, recursive=True) if os.path.isfile(f)]
         elif os.path.isfile(p):
             found = [p]
+        elif any(ch in p for ch in "*?["):
+            found = [f for f in glob.glob(p, recursive=True) if os.path.isfile(f)]
         else:
             raise FileNotFoundError(f"{self.name}: input {p!r} does not exist")
         return self._in_split(sorted({os.path.abspath(f) for f in found}))
