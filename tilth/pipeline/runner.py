@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from tilth import __version__
 from tilth.exec import Executor, make_executor
@@ -160,9 +161,9 @@ class Runner:
             from tilth.report import write_report
 
             result.report = write_report(self.ws, run)
-            self.console.print(f"report: {result.report}")
+            self.console.print(Text(f"report: {result.report}"))
         except Exception as e:
-            self.console.print(f"[yellow]warning:[/yellow] run report not written: {type(e).__name__}: {e}")
+            self.console.print(Text.assemble(("warning:", "yellow"), f" run report not written: {type(e).__name__}: {e}"))
         return result
 
     # -- steps --------------------------------------------------------------------------------------------
