@@ -1,19 +1,57 @@
-"""`tilth` command line: thin wrappers over the layers below."""
+"""`tilth` command line: thin wrappers over the layers below.
+
+Errors: a command that fails prints one line, `error: <what happened and the fix>`, and exits non-zero;
+`--debug` (anywhere on the command line) or TILTH_DEBUG=1 shows the traceback instead. Text that comes
+from data, recipes or operator metadata is printed as plain text, never as rich markup (where
+`[step 2: lang_id]` or `[min, max]` would vanish as unknown tags).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+_DEBUG = False
+
+
+class TilthGroup(TyperGroup):
+    """The root command: `--debug` anywhere, and one clear line for every error a command raises."""
+
+    def main(self, args=None, *a, **kw):
+        global _DEBUG
+        args = list(sys.argv[1:] if args is None else args)
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            _DEBUG = True
+            args = [x for x in args[:end] if x != "--debug"] + args[end:]
+        return super().main(args, *a, **kw)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as e:
+            if _DEBUG or os.environ.get("TILTH_DEBUG"):
+                raise
+            message, code = describe_error(e)
+            err.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+            raise typer.Exit(code) from None
+
 
 app = typer.Typer(help="Tilth: data-centric LLM training on an embedded DuckDB + Parquet workspace.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=TilthGroup)
 ops_app = typer.Typer(help="List and describe operators.", no_args_is_help=True)
 app.add_typer(ops_app, name="ops")
 # Wide enough for tables when piped (rich would fall back to 80 columns).
@@ -24,17 +62,82 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", help="Wo
                                                     "(default: $TILTH_WORKSPACE or ./tilth-workspace).")]
 
 
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback when a command fails "
+                                               "(also TILTH_DEBUG=1).")] = False):
+    """Tilth: data-centric LLM training on an embedded DuckDB + Parquet workspace."""
+
+
+def describe_error(e: BaseException) -> tuple[str, int]:
+    """One line for an error: what happened and what to do (exit code 2: bad input; 1: the rest)."""
+    from pydantic import ValidationError
+
+    from tilth.llm.client import LLMError
+    from tilth.storage.workspace import NameConflict, WorkspaceBusy
+
+    debug = " (run with --debug for the traceback)"
+    if isinstance(e, WorkspaceBusy | NameConflict):
+        return str(e), 1 if isinstance(e, WorkspaceBusy) else 2
+    if isinstance(e, ValidationError):
+        return f"invalid {e.title.lower()}: " + "; ".join(_pydantic_lines(e)), 2
+    if isinstance(e, LLMError):
+        return (f"LLM request failed: {_one_line(e)}; check that the endpoint is up (recipe `llm: {{url: ...}}` or "
+                "TILTH_LLM_URL), or remove it to use the embedded model"), 1
+    if isinstance(e, FileNotFoundError | IsADirectoryError | PermissionError) and e.filename:
+        return f"{e.strerror or 'cannot open'}: {e.filename}", 2
+    if isinstance(e, KeyError) and e.args:
+        return str(e.args[0]), 2
+    if isinstance(e, ValueError | FileNotFoundError):
+        return _one_line(e), 2
+    return f"{type(e).__name__}: {_one_line(e)}{debug}", 1
+
+
+def _one_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return "; ".join(lines) if len(lines) <= 3 else str(e).strip()
+
+
+def _pydantic_lines(e) -> list[str]:
+    out = []
+    for x in e.errors():
+        loc = ".".join(str(p) for p in x["loc"]) or "value"
+        msg = "unknown key" if x["type"] == "extra_forbidden" else x["msg"].removeprefix("Value error, ")
+        got = "" if x["type"] == "missing" else f" (got {x.get('input')!r:.60})"
+        out.append(f"{loc}: {msg}{got}")
+    return out
+
+
 def _fail(msg: str, code: int = 1):
-    err.print(f"[red]error:[/red] {msg}")
+    err.print(Text.assemble(("error: ", "red"), str(msg)), soft_wrap=True)
     raise typer.Exit(code)
 
 
+def hint(command: str, *args: str, workspace: Path | str | None = None) -> str:
+    """A follow-up `tilth <command> ...` to print: with `-w` when the workspace is not the default one,
+    every word quoted for the shell."""
+    from tilth.storage.workspace import default_workspace
+
+    words = ["tilth", command]
+    if workspace is not None and Path(workspace).resolve() != default_workspace().resolve():
+        words += ["-w", str(workspace)]
+    return " ".join(_shell_word(w) for w in [*words, *args])
+
+
+def _shell_word(word: str) -> str:
+    """`word` quoted for a POSIX shell, in double quotes when that is enough (SQL keeps its 'quotes')."""
+    if shlex.quote(word) == word:
+        return word
+    if not any(ch in word for ch in '"$`\\!'):
+        return f'"{word}"'
+    return shlex.quote(word)
+
+
 def print_arrow(table, title: str | None = None, max_rows: int = 50, max_width: int = 60) -> None:
-    t = Table(title=title)
+    t = Table(title=Text(title) if title else None)
     for name in table.column_names:
-        t.add_column(name, overflow="fold")
+        t.add_column(Text(name), overflow="fold")
     for row in table.slice(0, max_rows).to_pylist():
-        t.add_row(*[_cell(v, max_width) for v in row.values()])
+        t.add_row(*[Text(_cell(v, max_width)) for v in row.values()])
     console.print(t)
     if table.num_rows > max_rows:
         console.print(f"... {table.num_rows - max_rows:,} more rows")
@@ -56,25 +159,31 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     from tilth.pipeline import Recipe, RecipeError, Runner
     from tilth.pipeline.runner import summary_table
 
+    r = Recipe.from_yaml(recipe)
+    if workers:
+        r = r.model_copy(update={"workers": workers})
+    if executor:
+        r = r.model_copy(update={"executor": executor})
     try:
-        r = Recipe.from_yaml(recipe)
-        if workers:
-            r = r.model_copy(update={"workers": workers})
-        if executor:
-            r = r.model_copy(update={"executor": executor})
         result = Runner(r, workspace, progress=not quiet).run()
     except RecipeError as e:
-        _fail(str(e), 2)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(str(e), 2)
+        err.print(Text(str(e)), soft_wrap=True)
+        raise typer.Exit(2) from None
     console.print(summary_table(result))
+    shown_ws = workspace if workspace is not None else result.workspace
     q = sum(s.quarantined for s in result.steps)
     if q:
-        console.print(f"[yellow]{q} malformed records quarantined[/yellow]: tilth sql \"SELECT * FROM quarantine "
-                      f"WHERE run = '{result.run}'\"")
-    console.print(f"output dataset [bold]{result.output.name}[/bold] v{result.output.version}: {result.output.rows:,} rows")
+        sql_text = f"SELECT * FROM quarantine WHERE run = {_sql_str(result.run)}"
+        console.print(Text.assemble((f"{q} malformed records quarantined", "yellow"), ": ",
+                                    hint("sql", sql_text, workspace=shown_ws)), soft_wrap=True)
+    console.print(Text.assemble("output dataset ", (result.output.name, "bold"),
+                                f" v{result.output.version}: {result.output.rows:,} rows"))
     if result.export:
-        console.print(f"exported to {result.export}")
+        console.print(Text(f"exported to {result.export}"))
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 @app.command()
@@ -83,16 +192,13 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")]):
     from tilth.pipeline import Recipe
     from tilth.pipeline.validate import validate as check
 
-    try:
-        r = Recipe.from_yaml(recipe)
-    except ValueError as e:
-        _fail(str(e), 2)
+    r = Recipe.from_yaml(recipe)
     _, ops, problems = check(r)
     if problems:
         for i, p in enumerate(problems, 1):
-            err.print(f"{i}. {p}")
+            err.print(Text(f"{i}. {p}"), soft_wrap=True)
         raise typer.Exit(2)
-    console.print(f"[green]ok[/green]: {len(ops)} steps")
+    console.print(Text.assemble(("ok", "green"), f": {len(ops)} steps"))
 
 
 @app.command()
@@ -102,12 +208,14 @@ def sql(query: Annotated[str, typer.Argument(help="SQL over the workspace: datas
         fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
         limit: Annotated[int, typer.Option(help="Rows to print in table format.")] = 50):
     """Query the workspace with DuckDB SQL."""
+    import duckdb
+
     from tilth.storage import Workspace
 
     ws = Workspace(workspace, read_only=True)
     try:
         result = ws.sql(query)
-    except Exception as e:  # duckdb raises many error types; all are user errors here
+    except duckdb.Error as e:  # duckdb raises many error types; all are user errors here
         _fail(str(e), 2)
     if fmt == "json":
         for row in result.to_pylist():
@@ -115,7 +223,10 @@ def sql(query: Annotated[str, typer.Argument(help="SQL over the workspace: datas
     elif fmt == "csv":
         import pyarrow.csv as pacsv
 
-        pacsv.write_csv(result, "/dev/stdout")
+        # to the stdout we were given: reopening /dev/stdout truncated a file redirected with >>
+        sys.stdout.flush()
+        pacsv.write_csv(result, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     else:
         print_arrow(result, max_rows=limit)
 
@@ -140,7 +251,7 @@ def ops_list(category: Annotated[str | None, typer.Option(help="acquire, process
         m = cls.metadata()
         if category and m["category"] != category:
             continue
-        t.add_row(m["name"], m["kind"], m["category"], m["description"])
+        t.add_row(*(Text(m[k]) for k in ("name", "kind", "category", "description")))
     console.print(t)
 
 
@@ -157,20 +268,19 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
     if as_json:
         print(json.dumps(m, indent=2, default=str))
         return
-    console.print(f"[bold]{m['name']}[/bold]  ({m['kind']}, {m['category']})\n{m['description']}\n")
-    console.print(f"reads: {', '.join(m['inputs']) or '-'}    writes: {', '.join(m['outputs']) or '-'}")
-    console.print(f"resources: {m['resources']}    pipeline stage: {m['stage']}")
+    console.print(Text.assemble((m["name"], "bold"), f"  ({m['kind']}, {m['category']})\n{m['description']}\n"))
+    console.print(Text(f"reads: {', '.join(m['inputs']) or '-'}    writes: {', '.join(m['outputs']) or '-'}"))
+    console.print(Text(f"resources: {m['resources']}    pipeline stage: {m['stage']}"))
     if m["examples"]:  # how users ask for this job: what the Data Agent matches requests against
-        from rich.markup import escape
-
-        console.print("asked for as: " + "; ".join(f'"{escape(e)}"' for e in m["examples"]))
+        console.print(Text("asked for as: " + "; ".join(f'"{e}"' for e in m["examples"])))
     console.print()
     t = Table(title="parameters")
     for col in ("name", "type", "default", "range", "meaning"):
         t.add_column(col, overflow="fold")
     for p in m["params"]:
         rng = p.get("choices") or p.get("bounds") or ""
-        t.add_row(p["name"], p["type"], "(required)" if p["required"] else repr(p["default"]), str(rng), p["description"])
+        t.add_row(*(Text(x) for x in (p["name"], p["type"], "(required)" if p["required"] else repr(p["default"]),
+                                      str(rng), p["description"])))
     console.print(t)
 
 
@@ -181,7 +291,7 @@ def docs(out: Annotated[Path, typer.Option(help="Where to write the operator ref
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(operator_reference())
-    console.print(f"wrote {out}")
+    console.print(Text(f"wrote {out}"))
 
 
 @app.command()

@@ -52,7 +52,9 @@ def demo_recipe(corpus: Path, out_dir: Path):
 
 
 def run_demo(workspace: Path, n_docs: int, console: Console) -> None:
-    from tilth.cli import print_arrow
+    from rich.text import Text
+
+    from tilth.cli import hint, print_arrow
     from tilth.pipeline import Runner
     from tilth.pipeline.runner import summary_table
 
@@ -61,19 +63,20 @@ def run_demo(workspace: Path, n_docs: int, console: Console) -> None:
     console.rule("[bold]Tilth demo")
     if not corpus.exists():
         facts = build_demo_corpus(corpus, n_docs)
-        console.print(f"built {corpus}: {facts['documents']:,} real documents from this machine, "
-                      f"{facts['planted_duplicates']:,} planted duplicates, {facts['malformed_lines']} malformed lines")
+        console.print(Text(f"built {corpus}: {facts['documents']:,} real documents from this machine, "
+                           f"{facts['planted_duplicates']:,} planted duplicates, {facts['malformed_lines']} malformed lines"))
     recipe = demo_recipe(corpus, workspace / "exports")
     (demo_dir / "demo.yaml").write_text(recipe.to_yaml())
-    console.print(f"recipe: {demo_dir / 'demo.yaml'}  (re-run it with: tilth run {demo_dir / 'demo.yaml'} -w {workspace})")
+    console.print(Text(f"recipe: {demo_dir / 'demo.yaml'}  (re-run it with: "
+                       f"{hint('run', str(demo_dir / 'demo.yaml'), workspace=workspace)})"))
     result = Runner(recipe, workspace).run()
     console.print(summary_table(result))
-    console.print(f"output dataset [bold]{result.output.name}[/bold] v{result.output.version} "
-                  f"({result.output.rows:,} rows), exported to {result.export}")
+    console.print(Text.assemble("output dataset ", (result.output.name, "bold"), f" v{result.output.version} "
+                                f"({result.output.rows:,} rows), exported to {result.export}"))
     from tilth.storage import Workspace
 
     ws = Workspace(workspace)
     console.rule("[bold]Next: query the workspace with SQL")
     for title, q in DEMO_QUERIES:
-        console.print(f"[bold]{title}[/bold]\n  tilth sql -w {workspace} \"{q}\"")
+        console.print(Text.assemble((title, "bold"), "\n  ", hint("sql", q, workspace=workspace)))
         print_arrow(ws.sql(q), max_rows=10)

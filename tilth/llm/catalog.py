@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tilth.storage.sql import quote_ident
+
 CACHE_COLUMNS = ("{key: 'VARCHAR', model: 'VARCHAR', request: 'VARCHAR', content: 'VARCHAR', "
                  "prompt_tokens: 'BIGINT', completion_tokens: 'BIGINT', created: 'DOUBLE'}")
 USAGE_COLUMNS = ("{run: 'VARCHAR', step: 'VARCHAR', step_index: 'INTEGER', operator: 'VARCHAR', key: 'VARCHAR', "
@@ -52,6 +54,6 @@ def record_judge_summary(con, run: str, step) -> None:
     con.execute("DELETE FROM llm_judge_summary WHERE run = ? AND step = ?", [run, step.name])
     for c in ("coherence", "helpfulness", "relevance"):
         con.execute(
-            f'INSERT INTO llm_judge_summary SELECT ?, ?, ?, count(judge_{c}), avg(judge_{c}) FROM "{step.view}"',
+            f"INSERT INTO llm_judge_summary SELECT ?, ?, ?, count(judge_{c}), avg(judge_{c}) FROM {quote_ident(step.view)}",
             [run, step.name, c],
         )

@@ -61,6 +61,8 @@ class Recipe(BaseModel):
     @classmethod
     def _steps(cls, v):
         """Accept `- op_name: {params}` (the YAML form) as well as `{op: ..., params: ...}`."""
+        if v is not None and not isinstance(v, list | tuple):
+            raise ValueError(f"steps is a list of `- operator: {{params}}` entries, got {type(v).__name__}")
         out = []
         for i, s in enumerate(v or []):
             if isinstance(s, str):
@@ -87,15 +89,20 @@ class Recipe(BaseModel):
     # -- YAML ------------------------------------------------------------------------------------------
     @classmethod
     def from_yaml(cls, text_or_path: str | Path) -> Recipe:
-        p = Path(text_or_path) if not str(text_or_path).lstrip().startswith(("name:", "{")) else None
-        if p is not None and p.exists():
-            data = yaml.safe_load(p.read_text())
-            base = p.parent
+        """A recipe from a YAML file (a Path, or a one-line string that is not YAML) or from YAML text."""
+        text = str(text_or_path)
+        is_text = not isinstance(text_or_path, Path) and ("\n" in text or text.lstrip().startswith("{") or ": " in text)
+        if is_text:
+            data, base, where = _load_yaml(text, "recipe"), None, "recipe"
         else:
-            data = yaml.safe_load(str(text_or_path))
-            base = None
+            p = Path(text_or_path)
+            if not p.exists():
+                raise FileNotFoundError(f"recipe file not found: {p}")
+            if not p.is_file():
+                raise ValueError(f"recipe {p} is not a file")
+            data, base, where = _load_yaml(p.read_text(), f"recipe {p}"), p.parent, f"recipe {p}"
         if not isinstance(data, dict):
-            raise ValueError("a recipe is a YAML mapping with name, input, steps and output")
+            raise ValueError(f"{where}: a recipe is a YAML mapping with name, input, steps and output")
         recipe = cls.model_validate(data)
         if base is not None:
             recipe = recipe.resolved_against(base)
@@ -133,3 +140,12 @@ class Recipe(BaseModel):
         if out:
             data["output"] = out
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+
+
+def _load_yaml(text: str, where: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ValueError(f"{where}: not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import cloudpickle
 import pyarrow as pa
+import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from tilth import __version__
 from tilth.exec import Executor, make_executor
@@ -30,6 +32,7 @@ from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import check
 from tilth.storage.parts import list_parts, write_part
+from tilth.storage.sql import quote_ident
 from tilth.storage.workspace import DatasetVersion, Workspace, view_name
 
 
@@ -110,12 +113,16 @@ class Runner:
         result = RunResult(run=run, workspace=self.ws.root)
         n_steps = len(self.ops) + 1
         with self.ws.connect() as con:
+            # before any work: a name whose SQL views belong to another run or dataset is an error, not a
+            # silent overwrite ("my data" and "my_data" would both be the view my_data)
+            self.ws.check_run_name(con, run)
+            self.ws.check_dataset_name(con, self.recipe.dataset_name)
             con.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
                 [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
             )
             for table in ("run_steps", "lineage"):
-                con.execute(f"DELETE FROM {table} WHERE run = ? AND step_index >= ?", [run, n_steps])
+                con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
         if self.executor is None:
             self.executor = make_executor(self.executor_spec, self.recipe.workers)
         llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
@@ -154,9 +161,9 @@ class Runner:
             from tilth.report import write_report
 
             result.report = write_report(self.ws, run)
-            self.console.print(f"report: {result.report}")
+            self.console.print(Text(f"report: {result.report}"))
         except Exception as e:
-            self.console.print(f"[yellow]warning:[/yellow] run report not written: {type(e).__name__}: {e}")
+            self.console.print(Text.assemble(("warning:", "yellow"), f" run report not written: {type(e).__name__}: {e}"))
         return result
 
     # -- steps --------------------------------------------------------------------------------------------
@@ -218,6 +225,8 @@ class Runner:
         if op.kind == "reader" and not list_parts(directory):
             # every record was quarantined: keep an empty part so the step is a valid (empty) dataset
             write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
+        elif op.kind == "reader":
+            unify_empty_parts(directory)
         self._commit(index, op, step)
         return step
 
@@ -289,6 +298,23 @@ class Runner:
             con.execute("COMMIT")
 
 
+def unify_empty_parts(directory: Path) -> None:
+    """Give every empty reader part the columns of the step's other parts. A file whose records were all
+    quarantined (a binary file in a folder of JSONL) leaves an empty part with `_id` only; the next step
+    would fail on it with KeyError for `text`. Cheap: only footers are read, only empty parts rewritten."""
+    metas = [(p, pq.read_metadata(p)) for p in list_parts(directory)]
+    schemas = [m.schema.to_arrow_schema() for _, m in metas if m.num_rows]
+    if not schemas:
+        return
+    try:
+        full = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # parts disagree on a type; DuckDB's union_by_name copes
+        return
+    for path, meta in metas:
+        if meta.num_rows == 0 and set(full.names) - set(meta.schema.names):
+            write_part(full.empty_table(), path)
+
+
 def _rows(stats: list[PartStats]) -> str:
     return f"{sum(s.rows_out for s in stats):,} rows"
 
@@ -312,8 +338,8 @@ def export(parts: list[Path], target: Path) -> Path:
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO '{tmp}' ({fmt})",
-                    [[str(p) for p in parts]])
+        con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # fmt: constants
+                    [[str(p) for p in parts], str(tmp)])
     finally:
         con.close()
     os.replace(tmp, target)

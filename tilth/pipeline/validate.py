@@ -1,18 +1,21 @@
 """Check a recipe before anything runs and report every problem at once, each with its step and a fix.
 
 Checks, in order: the input (reader known, path exists, a peek at a few records for the real columns),
-each step's operator name, its parameters, and whether every column a step reads is produced upstream.
+the executor, each step's operator name, its parameters, and whether every column a step reads is
+produced upstream.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tilth.exec.base import executor_problem
 from tilth.ops import registry
-from tilth.ops.base import Operator, OperatorParamError, Reader
+from tilth.ops.base import Operator, OperatorParamError, Quarantined, Reader
 from tilth.pipeline.recipe import Recipe
 
-PEEK_ROWS = 20
+PEEK_ROWS = 20  # records looked at for the input's columns
+PEEK_FILES = 20  # shards (files) tried before giving up on finding a readable record
 
 
 @dataclass(frozen=True)
@@ -49,17 +52,61 @@ def build_reader(recipe: Recipe) -> Reader:
     return cls(**params)
 
 
-def peek_columns(reader: Reader) -> list[str]:
-    """Columns of the first few records (readers tell us nothing about a user's fields otherwise)."""
+@dataclass
+class Peek:
+    """What a look at the first readable records of the input found."""
+
+    columns: list[str] | None  # None: nothing readable in the shards tried (and more shards were left)
+    shards_tried: int
+    shards_total: int
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def unreadable(self) -> bool:
+        """Every shard was tried and none has a readable record: the run would produce nothing."""
+        return self.columns is None and self.shards_tried == self.shards_total
+
+
+def peek(reader: Reader) -> Peek:
+    """Columns of the first few readable records, looking past empty, binary or truncated files (readers
+    tell us nothing about a user's fields otherwise)."""
     shards = reader.shards()
     if not shards:
-        raise FileNotFoundError(f"no input files match {reader.params.path!r}")
+        split = getattr(reader.params, "split", None)
+        raise FileNotFoundError(f"no input files match {reader.params.path!r}"
+                                + (f" in split {split!r}" if split else ""))
     small = type(reader)(**{**reader.params.model_dump(), "limit": PEEK_ROWS, "batch_size": PEEK_ROWS})
-    for item in small.read(shards[0][:PEEK_ROWS]):
-        if not hasattr(item, "column_names"):
-            continue
-        return list(item.column_names)
-    return ["_id"]
+    columns: dict[str, None] = {}
+    bad: list[Quarantined] = []
+    rows, tried = 0, 0
+    for shard in shards[:PEEK_FILES]:
+        tried += 1
+        for item in small.read(shard[:PEEK_ROWS]):
+            if isinstance(item, Quarantined):
+                bad.append(item)
+            elif item.num_rows:
+                columns.update(dict.fromkeys(item.column_names))
+                rows += item.num_rows
+        if rows >= PEEK_ROWS:
+            break
+    return Peek(list(columns) if columns else None, tried, len(shards), bad)
+
+
+def peek_columns(reader: Reader) -> list[str] | None:
+    return peek(reader).columns
+
+
+def _unreadable_problem(p: Peek) -> Problem:
+    import os
+
+    shown = "; ".join(f"{os.path.basename(q.file)}" + (f" line {q.line}" if q.line > 0 else "") + f": {q.error}"
+                      for q in p.quarantined[:3])
+    more = f" (and {len(p.quarantined) - 3} more)" if len(p.quarantined) > 3 else ""
+    what = (f"none of the {p.shards_total} input files has a readable record" if p.shards_total > 1
+            else "the input file has no readable record")
+    why = f": {shown}{more}" if shown else " (empty)"
+    return Problem(0, "input", what + why,
+                   "point input.path at files in the format of the reader, or check input.text and input.format")
 
 
 def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Problem]]:
@@ -72,14 +119,21 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         except Exception as e:  # a plugin can fail in any way; report it, don't crash validation
             problems.append(Problem(0, "plugins", f"cannot load plugin {path}: {e}", "fix the plugin file or remove it"))
 
-    reader, columns = None, None
+    reader, columns, input_columns = None, None, None
     try:
         reader = build_reader(recipe)
-        columns = set(peek_columns(reader))
+        found = peek(reader)
+        if found.unreadable:
+            problems.append(_unreadable_problem(found))
+        columns = None if found.columns is None else set(found.columns) | {"_id"}
+        input_columns = columns
     except OperatorParamError as e:
         problems += [Problem(0, "input", msg, "see `tilth ops show " + e.op + "` for the reader's parameters") for msg in e.errors]
     except (FileNotFoundError, registry.UnknownOperator) as e:
         problems.append(Problem(0, "input", str(e), "point input.path at an existing file, directory or glob"))
+    bad_executor = executor_problem(recipe.executor)
+    if bad_executor:
+        problems.append(Problem(0, "executor", *bad_executor))
 
     ops: list[Operator] = []
     for i, step in enumerate(recipe.steps, 1):
@@ -111,6 +165,10 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
                 )
                 problems.append(Problem(i, where, f"reads column {c!r}, which nothing upstream produces", hint))
             columns |= set(op.output_columns())
+    if reader is not None and "text" in type(reader.params).model_fields and reader.params.text is None \
+            and (input_columns is None or "text" in input_columns) and any("text" in op.input_columns() for op in ops):
+        # a step reads `text`: a record without a string there is quarantined at ingest, not a crash later
+        reader = type(reader)(**{**reader.params.model_dump(), "text": "text"})
     return reader, ops, problems
 
 

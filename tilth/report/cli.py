@@ -16,6 +16,7 @@ def report(run: Annotated[str, typer.Argument(help="Run name (the recipe's name)
     """Write one self-contained HTML report of a run: funnel, drops per reason, score histograms with
     thresholds, dataset statistics, domain distribution, dropped examples, quarantine."""
     from rich.console import Console
+    from rich.text import Text
 
     from tilth.report import write_report
     from tilth.storage import Workspace
@@ -24,6 +25,6 @@ def report(run: Annotated[str, typer.Argument(help="Run name (the recipe's name)
     try:
         path = write_report(Workspace(workspace, read_only=True), run, out)
     except (KeyError, ValueError, FileNotFoundError, RuntimeError) as e:  # unknown run, busy workspace
-        err.print(f"[red]error:[/red] {e.args[0] if isinstance(e, KeyError) else e}")
+        err.print(Text.assemble(("error: ", "red"), str(e.args[0] if isinstance(e, KeyError) else e)))
         raise typer.Exit(2) from None
     print(path)

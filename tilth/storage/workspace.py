@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from tilth.storage.parts import list_parts
+from tilth.storage.sql import parquet_source, quote_ident
 
 DB_FILE = "tilth.duckdb"
 
@@ -66,9 +67,24 @@ def default_workspace() -> Path:
 
 
 def view_name(name: str) -> str:
-    """A SQL-friendly identifier for a dataset name (letters, digits, underscores)."""
+    """A SQL-friendly identifier for a dataset name (letters, digits, underscores). Several names map to
+    one identifier ("my data", "my_data", "My_Data": DuckDB identifiers ignore case), so the workspace
+    refuses a name whose views another dataset already has (see Workspace.check_dataset_name)."""
     ident = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
     return ident if ident and not ident[0].isdigit() else f"d_{ident}"
+
+
+class WorkspaceBusy(RuntimeError):
+    """Another process holds the workspace database."""
+
+
+class NameConflict(ValueError):
+    """A dataset or run name whose SQL views would be another dataset's or run's."""
+
+
+def _owns(ident: str, view: str) -> bool:
+    """Whether `view` is one of the views of a dataset whose identifier is `ident` (itself or `_vN`)."""
+    return view == ident or re.fullmatch(re.escape(ident) + r"_v\d+", view) is not None
 
 
 @dataclass(frozen=True)
@@ -105,10 +121,12 @@ class Workspace:
             con = duckdb.connect(str(self.root / DB_FILE), read_only=self.read_only)
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
-                raise RuntimeError(
-                    f"workspace {self.root} is busy: another Tilth process holds its database; "
-                    "retry when it finishes"
-                ) from e
+                pid = re.search(r"PID (\d+)", str(e))
+                holder = f"another process (PID {pid.group(1)})" if pid else "another Tilth process"
+                raise WorkspaceBusy(
+                    f"workspace {self.root} is busy: {holder} is using its database; wait for it to finish, "
+                    "or use another workspace with -w"
+                ) from None
             raise
         con.execute("SET enable_progress_bar = false")  # Tilth shows its own progress
         try:
@@ -141,6 +159,7 @@ class Workspace:
     ) -> DatasetVersion:
         """Record `directory`'s parts as the newest version of dataset `name` (no copy; a view)."""
         rel = self.rel(directory)
+        self.check_dataset_name(con, name)
         latest = con.execute(
             "SELECT version, path FROM datasets WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
         ).fetchone()
@@ -167,18 +186,50 @@ class Workspace:
         from tilth.storage.parts import write_part
 
         with self.connect() as con:
+            self.check_dataset_name(con, name)
             latest = con.execute("SELECT coalesce(max(version), 0) FROM datasets WHERE name = ?", [name]).fetchone()[0]
             directory = self.root / "tables" / view_name(name) / f"v{latest + 1}"
             write_part(table, directory / "part-00000.parquet")
             return self.register_version(con, name, directory)
 
+    def check_dataset_name(self, con, name: str) -> None:
+        """Raise NameConflict if dataset `name`'s views (`ident`, `ident_vN`) would be another dataset's
+        views, or a workspace table. Views cannot take parameters, so they are the one place where two
+        names could silently become one."""
+        ident = view_name(name).lower()
+        others = [r[0] for r in con.execute("SELECT DISTINCT name FROM datasets WHERE name <> ?", [name]).fetchall()]
+        for other in others:
+            o = view_name(other).lower()
+            if _owns(o, ident) or _owns(ident, o):
+                raise NameConflict(
+                    f"dataset name {name!r} would use the SQL view {view_name(name)!r}, which belongs to the "
+                    f"existing dataset {other!r}; choose another name (or use {other!r})")
+        tables = {r[0].lower() for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        views = {r[0].lower() for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()").fetchall()}
+        mine = con.execute("SELECT count(*) FROM datasets WHERE name = ?", [name]).fetchone()[0] > 0
+        known = [view_name(n).lower() for n in [*others, *([name] if mine else [])]]
+        foreign = {v for v in views if not any(_owns(d, v) for d in known)}  # views that are no dataset's
+        if any(_owns(ident, t) for t in tables | foreign):
+            raise NameConflict(f"dataset name {name!r} would be the SQL view {view_name(name)!r}, which is a "
+                               "workspace table or view; choose another name")
+
+    def check_run_name(self, con, run: str) -> None:
+        """Raise NameConflict if another run's step views would be this run's (runs 'a-b' and 'a_b')."""
+        for (other,) in con.execute("SELECT run FROM runs WHERE run <> ?", [run]).fetchall():
+            if view_name(other).lower() == view_name(run).lower():
+                raise NameConflict(
+                    f"run name {run!r} would share its SQL views ({view_name(run)}__...) with the existing run "
+                    f"{other!r}; rename the recipe (name: ...) or use another workspace")
+
     def _create_views(self, con, name: str, version: int, directory: Path) -> None:
-        src = f"read_parquet('{directory.as_posix()}/*.parquet', union_by_name=true)"
+        src = parquet_source(directory.as_posix(), [p.as_posix() for p in list_parts(directory)])
         ident = view_name(name)
-        con.execute(f'CREATE OR REPLACE VIEW "{ident}_v{version}" AS SELECT * FROM {src}')
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(f'{ident}_v{version}')} AS SELECT * FROM {src}")
         latest = con.execute("SELECT max(version) FROM datasets WHERE name = ?", [name]).fetchone()[0]
         if latest == version:
-            con.execute(f'CREATE OR REPLACE VIEW "{ident}" AS SELECT * FROM {src}')
+            con.execute(f"CREATE OR REPLACE VIEW {quote_ident(ident)} AS SELECT * FROM {src}")
 
     def _refresh_views(self, con) -> None:
         """Re-point every view at this root (the workspace directory may have moved)."""
@@ -187,10 +238,13 @@ class Workspace:
                 self._create_views(con, name, version, self.abs(rel))
 
     def datasets(self) -> pa.Table:
-        return self.sql(
+        """One row per dataset: its name, the SQL view to query it by, versions, rows of the newest."""
+        table = self.sql(
             "SELECT name, max(version) AS versions, arg_max(rows, version) AS rows, "
             "arg_max(run, version) AS run, max(created_at) AS updated FROM datasets GROUP BY name ORDER BY name"
         )
+        views = pa.array([view_name(n) for n in table.column("name").to_pylist()], pa.string())
+        return table.add_column(1, "view", views)
 
     def version(self, name: str, version: int | None = None) -> DatasetVersion:
         q = "SELECT name, version, path, rows, run, step FROM datasets WHERE name = ?"

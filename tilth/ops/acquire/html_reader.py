@@ -14,6 +14,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
+from tilth.ops.acquire.intake import unreadable
 from tilth.ops.acquire.readers import FileReader, _ids_for_records
 from tilth.ops.base import Params, Quarantined
 from tilth.ops.registry import register
@@ -76,7 +77,7 @@ class HtmlReader(DocFileReader):
                 with open(path, "rb") as fh:
                     data = fh.read()
             except OSError as e:  # removed or unreadable since listing
-                yield Quarantined(path, 0, f"unreadable file: {e}", "")
+                yield unreadable(path, e)
                 continue
             doc = extract_html(data, favor=p.favor)
             rel = self.relpath(path)

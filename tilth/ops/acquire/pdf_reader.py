@@ -16,6 +16,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.acquire.intake import describe, head
 from tilth.ops.acquire.readers import _ids_for_records
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
@@ -86,7 +87,7 @@ class PdfReader(DocFileReader):
             n_pages = len(pdf.pages)
             title = _title(pdf)
         except Exception as e:  # pypdf raises many types for broken files; quarantine, never crash
-            yield Quarantined(path, 0, f"unreadable PDF: {type(e).__name__}: {e}", _head(path))
+            yield Quarantined(path, 0, f"unreadable PDF: {describe(e)}", _head(path))
             return
         rel = self.relpath(path)
         last = min(n_pages, p.limit) if p.limit and p.unit == "page" else n_pages
@@ -115,5 +116,4 @@ def _title(pdf) -> str | None:
 
 
 def _head(path: str) -> str:
-    with open(path, "rb") as fh:
-        return fh.read(200).decode("latin-1")
+    return head(path)

@@ -1,43 +1,65 @@
-"""Readers for local files: JSONL (plain, .gz, .zst), Parquet, CSV and a directory of text files.
+"""Readers for local files: JSONL (plain, .gz, .zst), Parquet, CSV, Arrow (Hugging Face `save_to_disk`)
+and a directory of text files.
 
 Each input file (or group of small text files) is a shard; shards are read in parallel and cut into parts
 of at most `batch_size` rows. A malformed record (broken JSON, bad UTF-8, a CSV row with the wrong number
-of fields) is quarantined with its file and line, and the run goes on.
+of fields, a text field that is not a string, a value whose type conflicts with the rest of its column) or
+a broken file (unreadable, truncated compression, a corrupt Parquet row group) is quarantined with its file
+and line through the one path in `intake.py`, and the run goes on with everything else.
 """
 
 from __future__ import annotations
 
 import collections
+import csv
 import glob
-import gzip
 import io
+import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from pydantic import Field
 
+from tilth.ops.acquire.intake import (
+    DATA_ERRORS,
+    RAW_LIMIT,
+    check_text,
+    describe,
+    open_maybe_compressed,
+    quarantine_rows,
+    raw_line,
+    raw_row,
+    read_lines,
+    records_to_table,
+    unreadable,
+)
 from tilth.ops.base import Params, Quarantined, Reader
 from tilth.ops.registry import register
 from tilth.storage.ids import row_ids
 
-RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
+__all__ = ["RAW_LIMIT", "open_maybe_compressed", "guess_reader"]
 
 
 class FileReaderParams(Params):
     path: str = Field(description="A file, a directory (read recursively) or a glob pattern.")
     batch_size: int = Field(10_000, ge=1, le=10_000_000, description="Rows per part: the unit of parallelism and resume.")
-    text: str | None = Field(None, description="Name of the input field holding the document text; renamed to `text`.")
+    text: str | None = Field(None, description="Name of the input field holding the document text; renamed to `text`. "
+                             "Records where it is missing, null or not a string are quarantined.")
     limit: int | None = Field(None, ge=1, description="Read at most this many records per file (for sampling).")
+    split: str | None = Field(None, description="Only the files of this split of a dataset folder (e.g. a Hugging Face "
+                              "dataset): under a `<split>/` folder or named like `<split>-00000-of-00001.parquet`.")
 
 
 class FileReader(Reader):
-    """Shared behaviour: file discovery, stable ids, renaming the text field."""
+    """Shared behaviour: file discovery, stable ids, the text contract, renaming the text field."""
 
     patterns: tuple[str, ...] = ()
     Params = FileReaderParams
@@ -47,7 +69,7 @@ class FileReader(Reader):
         p = self.params.path
         if os.path.isdir(p):
             return os.path.abspath(p)
-        if any(ch in p for ch in "*?["):
+        if not os.path.exists(p) and any(ch in p for ch in "*?["):  # an existing path is never a pattern
             return os.path.abspath(_glob_base(p))
         return os.path.abspath(os.path.dirname(p) or ".")
 
@@ -55,13 +77,19 @@ class FileReader(Reader):
         p = self.params.path
         if os.path.isdir(p):
             found = [str(f) for pat in self.patterns for f in Path(p).rglob(pat) if f.is_file()]
-        elif any(ch in p for ch in "*?["):
-            found = [f for f in glob.glob(p, recursive=True) if os.path.isfile(f)]
         elif os.path.isfile(p):
             found = [p]
+        elif any(ch in p for ch in "*?["):
+            found = [f for f in glob.glob(p, recursive=True) if os.path.isfile(f)]
         else:
             raise FileNotFoundError(f"{self.name}: input {p!r} does not exist")
-        return sorted({os.path.abspath(f) for f in found})
+        return self._in_split(sorted({os.path.abspath(f) for f in found}))
+
+    def _in_split(self, files: list[str]) -> list[str]:
+        split = getattr(self.params, "split", None)
+        if not split:
+            return files
+        return [f for f in files if in_split(self.relpath(f), split)]
 
     def shards(self) -> list[list[str]]:
         return [[f] for f in self.files()]
@@ -69,19 +97,45 @@ class FileReader(Reader):
     def relpath(self, path: str) -> str:
         return os.path.relpath(path, self.source_root())
 
+    def emit(self, table: pa.Table, path: str, records: np.ndarray, line_of: Callable[[int], int] | None = None,
+             raw_of: Callable[[int], str] | None = None) -> Iterator[pa.Table | Quarantined]:
+        """The one exit of every file reader: quarantine the rows that break the text contract (see
+        intake.check_text), then yield the rest with `_id` and the text field renamed. `records` are the
+        rows' record numbers (they make the ids); `line_of`/`raw_of` describe a row for quarantine
+        (default: 1-based record number, the row as JSON)."""
+        field = self.params.text or "text"
+        checked, bad = check_text(table, field, required=self.params.text is not None)
+        if bad:
+            records = np.asarray(records, dtype=np.int64)
+            yield from quarantine_rows(
+                path, bad, line_of or (lambda i: int(records[i]) + 1),
+                raw_of or (lambda i: raw_row(table.slice(i, 1).to_pylist()[0])))
+            keep = np.ones(len(records), dtype=bool)
+            keep[[i for i, _ in bad]] = False
+            records = records[keep]
+        yield self.finish(checked, path, records)
+
     def finish(self, table: pa.Table, path: str, records: np.ndarray) -> pa.Table:
-        """Add `_id` (from file and record number) and rename the text field."""
-        if "_id" in table.column_names:
-            table = table.rename_columns(["_source_id" if c == "_id" else c for c in table.column_names])
+        """Add `_id` (from file and record number) and rename the text field (a `text` column that is not
+        the text field is kept as `_source_text`, as an input `_id` is kept as `_source_id`)."""
         src = self.params.text
+        rename = {"_id": "_source_id"}
         if src and src != "text":
-            if src not in table.column_names and table.num_rows == 0:
-                table = table.append_column("text", pa.array([], pa.string()))  # every record was quarantined
-            elif src not in table.column_names:
-                raise KeyError(f"{self.name}: text field {src!r} not in input columns {table.column_names}")
-            table = table.rename_columns(["text" if c == src else c for c in table.column_names])
-        ids = _ids_for_records(self.relpath(path), records)
+            rename.update({"text": "_source_text", src: "text"})
+        if any(c in rename for c in table.column_names):
+            table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+        ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", pa.array(ids, pa.int64()))
+
+
+def in_split(relpath: str, split: str) -> bool:
+    """Whether a file belongs to a dataset split: a folder named like the split, or the split as a word of
+    the file name (`train-00000-of-00002.parquet`, `imdb-train.arrow`, `train.jsonl`)."""
+    parts = Path(relpath).parts
+    if split in parts[:-1]:
+        return True
+    stem = parts[-1].split(".", 1)[0]
+    return split in re.split(r"[-_]", stem)
 
 
 def _ids_for_records(source: str, records: np.ndarray) -> np.ndarray:
@@ -98,16 +152,6 @@ def _glob_base(pattern: str) -> str:
             break
         base.append(part)
     return str(Path(*base)) if base else "."
-
-
-def open_maybe_compressed(path: str) -> io.BufferedIOBase:
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".zst") or path.endswith(".zstd"):
-        import zstandard
-
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
-    return open(path, "rb")
 
 
 @register
@@ -131,71 +175,83 @@ class JsonlReader(FileReader):
         numbers: list[int] = []
         seen = 0
         limit = self.params.limit
-        with open_maybe_compressed(path) as fh:
-            for lineno, line in enumerate(fh):
-                if limit is not None and seen >= limit:
-                    break
-                if not line.strip():
-                    continue
-                seen += 1
-                lines.append(line)
-                numbers.append(lineno)
-                if len(lines) >= self.params.batch_size:
-                    table, bad, schema = self._parse(path, lines, numbers, schema)
-                    yield from bad
-                    yield table
-                    lines, numbers = [], []
+        broken: Quarantined | None = None
+        source = read_lines(path)
+        for item in source:
+            if isinstance(item, Quarantined):  # unreadable file or a compressed stream that breaks
+                broken = item
+                break
+            lineno, line = item
+            if limit is not None and seen >= limit:
+                break
+            if not line.strip():
+                continue
+            seen += 1
+            lines.append(line)
+            numbers.append(lineno)
+            if len(lines) >= self.params.batch_size:
+                items, schema = self._parse(path, lines, numbers, schema)
+                yield from items
+                lines, numbers = [], []
+        source.close()
         if lines:
-            table, bad, schema = self._parse(path, lines, numbers, schema)
-            yield from bad
-            yield table
+            items, schema = self._parse(path, lines, numbers, schema)
+            yield from items
+        if broken is not None:
+            yield broken
 
-    def _parse(self, path, lines, numbers, schema):
+    def _parse(self, path, lines, numbers, schema) -> tuple[list[pa.Table | Quarantined], pa.Schema | None]:
         """Fast path: Arrow's JSON parser on the whole block. Slow path only if the block has a bad line."""
+        field = self.params.text or "text"
         block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
         try:
             block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
             table = _read_json_block(block, schema)
             if table.num_rows == len(lines):
-                return self.finish(table, path, np.asarray(numbers)), [], schema or table.schema
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+                items = list(self.emit(table, path, np.asarray(numbers, dtype=np.int64),
+                                       raw_of=lambda i: raw_line(lines[i])))
+                return items, _text_as_string(table.schema, field)
+        except (pa.ArrowException, UnicodeDecodeError):
             pass
         import orjson
 
-        good, good_numbers, bad = [], [], []
-        for ln, num in zip(lines, numbers, strict=True):
+        bad: list[Quarantined] = []
+        records, where = [], []
+        for k, (ln, num) in enumerate(zip(lines, numbers, strict=True)):
             try:
                 ln.decode("utf-8")
             except UnicodeDecodeError as e:
-                bad.append(Quarantined(path, num + 1, f"invalid UTF-8 at byte {e.start}", _raw(ln)))
+                bad.append(Quarantined(path, num + 1, f"invalid UTF-8 at byte {e.start}", raw_line(ln)))
                 continue
             try:
                 obj = orjson.loads(ln)
             except orjson.JSONDecodeError as e:
-                bad.append(Quarantined(path, num + 1, f"invalid JSON: {e}", _raw(ln)))
+                bad.append(Quarantined(path, num + 1, f"invalid JSON: {e}", raw_line(ln)))
                 continue
             if not isinstance(obj, dict):
-                bad.append(Quarantined(path, num + 1, f"expected a JSON object, got {type(obj).__name__}", _raw(ln)))
+                bad.append(Quarantined(path, num + 1, f"expected a JSON object, got {type(obj).__name__}", raw_line(ln)))
                 continue
-            good.append(obj)
-            good_numbers.append(num)
-        if good:
-            try:
-                table = pa.Table.from_pylist(good, schema=schema) if schema is not None else pa.Table.from_pylist(good)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                table = pa.Table.from_pylist(good)
-        else:
-            table = pa.table({}) if schema is None else schema.empty_table()
-        return self.finish(table, path, np.asarray(good_numbers, dtype=np.int64)), bad, schema or table.schema
+            records.append(obj)
+            where.append(k)
+        table, conflicts = records_to_table(records, schema, field, required=self.params.text is not None)
+        left_out = {j for j, _ in conflicts}
+        bad += [Quarantined(path, numbers[where[j]] + 1, reason, raw_line(lines[where[j]])) for j, reason in conflicts]
+        bad.sort(key=lambda q: q.line)
+        kept = [where[j] for j in range(len(records)) if j not in left_out]
+        items = bad + list(self.emit(table, path, np.asarray([numbers[k] for k in kept], dtype=np.int64),
+                                     raw_of=lambda i: raw_line(lines[kept[i]])))
+        return items, _text_as_string(table.schema, field) if table.num_columns else schema
+
+
+def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
+    """The schema the next block of the file is parsed with: the text field is always a string."""
+    i = schema.get_field_index(field)
+    return schema if i < 0 else schema.set(i, pa.field(field, pa.string()))
 
 
 def _read_json_block(data: bytes, schema: pa.Schema | None) -> pa.Table:
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
     return pajson.read_json(io.BytesIO(data), parse_options=opts, read_options=pajson.ReadOptions(block_size=1 << 26))
-
-
-def _raw(line: bytes) -> str:
-    return line.decode("utf-8", errors="replace").rstrip("\n")[:RAW_LIMIT]
 
 
 @register
@@ -211,20 +267,48 @@ class ParquetReader(FileReader):
 
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
         for path in shard:
-            try:
-                pf = pq.ParquetFile(path)
-            except (pa.ArrowInvalid, OSError) as e:
-                yield Quarantined(path, 0, f"unreadable Parquet file: {e}", "")
-                continue
-            start = 0
-            for batch in pf.iter_batches(batch_size=self.params.batch_size):
-                n = batch.num_rows
-                if self.params.limit is not None:
-                    n = min(n, self.params.limit - start)
+            yield from self._read_file(path)
+
+    def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        try:
+            pf = pq.ParquetFile(path)
+        except DATA_ERRORS as e:
+            yield unreadable(path, e, "Parquet file")
+            return
+        groups = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
+        yield from read_row_groups(self, path, groups,
+                                   lambda g: pf.iter_batches(batch_size=self.params.batch_size, row_groups=[g]),
+                                   pf.schema_arrow)
+
+
+def read_row_groups(reader: FileReader, path: str, groups: list[int], batches_of: Callable[[int], Iterator],
+                    schema: pa.Schema) -> Iterator[pa.Table | Quarantined]:
+    """Rows of a columnar file group by group, `_id` by row number. A group that cannot be decoded is
+    quarantined (line: its first row, 1-based) with the rows read before it kept; the next group goes on."""
+    p = reader.params
+    field = p.text or "text"
+    if p.text is not None and field not in schema.names:
+        yield Quarantined(path, 0, f"no column {field!r} (columns: {', '.join(schema.names)})", "")
+        return
+    start, emitted = 0, False
+    for g, n_rows in enumerate(groups):
+        if p.limit is not None and start >= p.limit:
+            break
+        row = start
+        try:
+            for batch in batches_of(g):
+                n = batch.num_rows if p.limit is None else min(batch.num_rows, p.limit - row)
                 if n <= 0:
                     break
-                yield self.finish(pa.Table.from_batches([batch.slice(0, n)]), path, np.arange(start, start + n))
-                start += n
+                yield from reader.emit(pa.Table.from_batches([batch.slice(0, n)]), path, np.arange(row, row + n))
+                row += n
+                emitted = True
+        except DATA_ERRORS as e:
+            yield Quarantined(path, row + 1, f"unreadable row group {g} (rows {row + 1}-{start + n_rows} lost): "
+                              f"{describe(e)}", "")
+        start += n_rows
+    if not emitted:  # an empty table still tells validation (peek) the file's columns
+        yield from reader.emit(schema.empty_table(), path, np.arange(0))
 
 
 class CsvParams(FileReaderParams):
@@ -248,53 +332,206 @@ class CsvReader(FileReader):
             yield from self._read_file(path)
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
-        bad: list[Quarantined] = []
-        delim = "\t" if path.endswith(".tsv") and self.params.delimiter == "," else self.params.delimiter
-        source = _Utf8Lines(open_maybe_compressed(path), path, bad)
-
-        def on_invalid(row) -> str:
-            line = source.physical_line(row.number) if row.number and row.number > 0 else source.find_line(row.text)
-            bad.append(Quarantined(path, line, f"CSV: expected {row.expected_columns} fields, got {row.actual_columns}", (row.text or "")[:RAW_LIMIT]))
-            return "skip"
-
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
-        )
-        record = 0
-        pending: list[pa.RecordBatch] = []
-        pending_rows = 0
-        for batch in reader:
-            yield from bad
-            bad.clear()
-            pending.append(batch)
-            pending_rows += batch.num_rows
+        """Arrow's streaming CSV reader, re-cut into parts of batch_size rows (ids: index among good rows)."""
+        record, pending, pending_rows, schema, emitted = 0, [], 0, None, False
+        for item in self._batches(path):
+            if isinstance(item, Quarantined):
+                yield item
+                continue
+            if isinstance(item, pa.Schema):
+                schema = item
+                continue
+            pending.append(item)
+            pending_rows += item.num_rows
             while pending_rows >= self.params.batch_size:
                 table = pa.Table.from_batches(pending).combine_chunks()
                 head, rest = table.slice(0, self.params.batch_size), table.slice(self.params.batch_size)
-                yield self.finish(head, path, np.arange(record, record + head.num_rows))
+                yield from self.emit(head, path, np.arange(record, record + head.num_rows), line_of=lambda i: -1)
                 record += head.num_rows
+                emitted = True
                 pending = rest.to_batches()
                 pending_rows = rest.num_rows
-        yield from bad
-        if pending_rows or record == 0:
-            table = pa.Table.from_batches(pending, schema=reader.schema)
-            yield self.finish(table, path, np.arange(record, record + table.num_rows))
+        if schema is not None and (pending_rows or not emitted):
+            table = pa.Table.from_batches(pending, schema=schema)
+            yield from self.emit(table, path, np.arange(record, record + table.num_rows), line_of=lambda i: -1)
+
+    def _batches(self, path: str) -> Iterator[pa.RecordBatch | pa.Schema | Quarantined]:
+        """The file's schema, then its batches and quarantined rows in file order. Arrow infers column types
+        from the first block; a later value that does not convert (an 'abc' in an int64 column) makes the
+        rest of the file go through Python's csv module, which quarantines exactly the rows that do not
+        fit (Arrow's reader can only fail the whole block)."""
+        field = self.params.text or "text"
+        delim = "\t" if path.endswith(".tsv") and self.params.delimiter == "," else self.params.delimiter
+        bad: list[Quarantined] = []
+        yielded_lines: set[int] = set()
+
+        def flush() -> Iterator[Quarantined]:
+            for q in bad:
+                yielded_lines.add(q.line)
+                yield q
+            bad.clear()
+
+        source = _Utf8Lines(read_lines(path), path, bad)
+
+        def on_invalid(row) -> str:
+            line = source.physical_line(row.number) if row.number and row.number > 0 else source.find_line(row.text)
+            bad.append(Quarantined(path, line, f"CSV: expected {row.expected_columns} fields, got {row.actual_columns}",
+                                   (row.text or "")[:RAW_LIMIT]))
+            return "skip"
+
+        try:
+            reader = pacsv.open_csv(
+                source,
+                read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE),
+                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types={field: pa.string()}),
+            )
+        except DATA_ERRORS as e:
+            yield from flush()
+            if source.passed:  # lines were there but nothing could be parsed (an empty file is just empty)
+                yield unreadable(path, e, "CSV file")
+            source.close()
+            return
+        schema = reader.schema
+        if self.params.text is not None and field not in schema.names:
+            yield from flush()
+            yield Quarantined(path, 0, f"no column {field!r} in the header (columns: {', '.join(schema.names)})", "")
+            source.close()
+            return
+        yield schema
+        delivered = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except DATA_ERRORS as e:
+                bad.clear()  # the rest of the file is read again below; its bad rows are reported there
+                source.close()
+                if isinstance(e, pa.ArrowInvalid) and "conversion error" in str(e):
+                    yield from _csv_rest(path, delim, schema, delivered, yielded_lines)
+                else:
+                    yield Quarantined(path, max(source.lineno, 1), f"CSV breaks here: {describe(e)}", "")
+                return
+            yield from flush()
+            delivered += batch.num_rows
+            yield batch
+        yield from flush()
+        source.close()
+
+
+CSV_BLOCK_SIZE = 1 << 22  # bytes Arrow parses at once; column types are inferred from the first block
+_CSV_NULLS = frozenset(pacsv.ConvertOptions().null_values)
+_CSV_BOOLS = {**dict.fromkeys(pacsv.ConvertOptions().true_values, True),
+              **dict.fromkeys(pacsv.ConvertOptions().false_values, False)}
+
+
+def _csv_rest(path: str, delim: str, schema: pa.Schema, skip: int, reported: set[int],
+              batch_rows: int = 4096) -> Iterator[pa.RecordBatch | Quarantined]:
+    """The rows of a CSV file after its first `skip` good rows, parsed by Python's csv module and converted
+    to `schema` value by value; quarantine rows (and lines) are reported unless their line is in `reported`."""
+    bad: list[Quarantined] = []
+    since: list[int] = []  # physical lines (1-based) read since the last row
+
+    def text_lines() -> Iterator[str]:
+        for item in read_lines(path):
+            if isinstance(item, Quarantined):
+                bad.append(item)
+                return
+            lineno, line = item
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad.append(Quarantined(path, lineno + 1, f"invalid UTF-8 at byte {e.start}", raw_line(line)))
+                continue
+            since.append(lineno + 1)
+            yield text
+
+    def report(more: list[Quarantined] = ()) -> list[Quarantined]:
+        out = sorted([q for q in [*bad, *more] if q.line not in reported], key=lambda q: q.line)
+        reported.update(q.line for q in out)
+        bad.clear()
+        return out
+
+    rows = csv.reader(text_lines(), delimiter=delim)
+    good: list[tuple[int, list[str]]] = []
+    seen_header, n_good = False, 0
+    try:
+        for row in rows:
+            start = since[0] if since else -1
+            since.clear()
+            if not row:
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            if len(row) != len(schema):
+                bad.append(Quarantined(path, start, f"CSV: expected {len(schema)} fields, got {len(row)}",
+                                       delim.join(row)[:RAW_LIMIT]))
+            else:
+                n_good += 1
+                if n_good > skip:
+                    good.append((start, row))
+            if len(good) >= batch_rows:
+                batch, wrong = _csv_convert(path, delim, schema, good)
+                yield from report(wrong)
+                yield batch
+                good = []
+    except csv.Error as e:
+        bad.append(Quarantined(path, since[0] if since else -1, f"CSV breaks here: {describe(e)}", ""))
+    batch, wrong = _csv_convert(path, delim, schema, good)
+    yield from report(wrong)
+    if batch.num_rows:
+        yield batch
+
+
+def _csv_convert(path: str, delim: str, schema: pa.Schema,
+                 rows: list[tuple[int, list[str]]]) -> tuple[pa.RecordBatch, list[Quarantined]]:
+    """Rows of strings to a batch of `schema`; a value that does not convert quarantines its row."""
+    reasons: dict[int, str] = {}
+    arrays = []
+    for j, f in enumerate(schema):
+        strings = [r[j] for _, r in rows]
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            arrays.append(pa.array(strings, f.type))
+            continue
+        values = []
+        for k, v in enumerate(strings):
+            if v in _CSV_NULLS:
+                values.append(None)
+            elif pa.types.is_boolean(f.type):
+                values.append(_CSV_BOOLS.get(v))
+                if v not in _CSV_BOOLS:
+                    reasons.setdefault(k, f"CSV: column {f.name!r}: {v[:80]!r} is not {f.type} like the rows before")
+            elif pa.types.is_null(f.type):
+                values.append(None)
+                reasons.setdefault(k, f"CSV: column {f.name!r}: {v[:80]!r} where the rows before are empty")
+            else:
+                try:
+                    values.append(pc.cast(pa.array([v], pa.string()), f.type)[0].as_py())
+                except (pa.ArrowException, ValueError):
+                    values.append(None)
+                    reasons.setdefault(k, f"CSV: column {f.name!r}: {v[:80]!r} is not {f.type} like the rows before")
+        arrays.append(pa.array(values, f.type))
+    batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+    if reasons:
+        batch = batch.filter(pa.array([k not in reasons for k in range(len(rows))]))
+    return batch, [Quarantined(path, rows[k][0], reasons[k], delim.join(rows[k][1])[:RAW_LIMIT]) for k in sorted(reasons)]
 
 
 class _Utf8Lines(io.RawIOBase):
-    """A byte stream that drops lines which are not valid UTF-8 (quarantining them) and remembers where
-    it dropped them, so CSV row numbers can be mapped back to physical lines."""
+    """A byte stream of a file's lines (from intake.read_lines) that drops lines which are not valid UTF-8
+    (quarantining them) and remembers where it dropped them, so CSV row numbers can be mapped back to
+    physical lines. A file that breaks (truncated compression) ends the stream at its last whole line."""
 
     WINDOW = 100_000  # lines remembered for locating invalid rows (pyarrow reads ahead one block)
 
-    def __init__(self, fh, path: str, bad: list[Quarantined]):
-        self.fh, self.path, self.bad = fh, path, bad
+    def __init__(self, lines: Iterator, path: str, bad: list[Quarantined]):
+        self.lines, self.path, self.bad = lines, path, bad
         self.dropped: list[int] = []  # physical line numbers (1-based) removed
         self.lineno = 0
-        self.buf = b""
+        self.passed = 0  # lines handed to the CSV parser
+        self.buf = bytearray()
         self.recent: collections.deque[tuple[int, bytes]] = collections.deque(maxlen=self.WINDOW)
 
     def readable(self) -> bool:
@@ -302,21 +539,26 @@ class _Utf8Lines(io.RawIOBase):
 
     def readinto(self, b) -> int:
         while len(self.buf) < len(b):
-            line = self.fh.readline()
-            if not line:
+            item = next(self.lines, None)
+            if item is None:
                 break
-            self.lineno += 1
+            if isinstance(item, Quarantined):
+                self.bad.append(item)
+                continue
+            self.lineno = item[0] + 1
+            line = item[1]
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as e:
                 self.dropped.append(self.lineno)
-                self.bad.append(Quarantined(self.path, self.lineno, f"invalid UTF-8 at byte {e.start}", _raw(line)))
+                self.bad.append(Quarantined(self.path, self.lineno, f"invalid UTF-8 at byte {e.start}", raw_line(line)))
                 continue
             self.recent.append((self.lineno, line))
+            self.passed += 1
             self.buf += line
         n = min(len(b), len(self.buf))
         b[:n] = self.buf[:n]
-        self.buf = self.buf[n:]
+        del self.buf[:n]
         return n
 
     def find_line(self, row_text: str | None) -> int:
@@ -339,7 +581,9 @@ class _Utf8Lines(io.RawIOBase):
         return line
 
     def close(self) -> None:
-        self.fh.close()
+        close = getattr(self.lines, "close", None)
+        if close is not None:
+            close()
         super().close()
 
 
@@ -364,7 +608,7 @@ class TextFilesReader(FileReader):
         p = self.params.path
         if not os.path.isdir(p):
             raise FileNotFoundError(f"{self.name}: {p!r} is not a directory")
-        return sorted(os.path.abspath(f) for f in Path(p).rglob(self.params.glob) if f.is_file())
+        return self._in_split(sorted(os.path.abspath(f) for f in Path(p).rglob(self.params.glob) if f.is_file()))
 
     def source_root(self) -> str:
         return os.path.abspath(self.params.path)
@@ -380,41 +624,159 @@ class TextFilesReader(FileReader):
         texts, paths, ids = [], [], []
         for path in shard:
             rel = self.relpath(path)
-            size = os.path.getsize(path)
-            if size > self.params.max_bytes:
-                yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={self.params.max_bytes}", "")
-                continue
-            data = Path(path).read_bytes()
             try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                line = data[: e.start].count(b"\n") + 1
-                yield Quarantined(path, line, f"invalid UTF-8 at byte {e.start}", _raw(data[: 200]))
+                size = os.path.getsize(path)
+                if size > self.params.max_bytes:
+                    yield Quarantined(path, 0, f"file too large: {size} bytes > max_bytes={self.params.max_bytes}", "")
+                    continue
+                data = Path(path).read_bytes()
+            except OSError as e:  # removed or unreadable since listing
+                yield unreadable(path, e)
+                continue
+            text = decode_text(path, data)
+            if isinstance(text, Quarantined):
+                yield text
                 continue
             texts.append(text)
             paths.append(rel)
             ids.append(row_ids(rel, 0, 1)[0])
-        yield pa.table({"_id": pa.array(ids, pa.int64()), "text": texts, "path": paths})
+        yield pa.table({"_id": pa.array(ids, pa.int64()), "text": pa.array(texts, pa.string()),
+                        "path": pa.array(paths, pa.string())})
+
+
+@register
+class ArrowReader(FileReader):
+    name = "read_arrow"
+    description = """Read Arrow IPC files (stream or file format, `.arrow`/`.feather`), e.g. a Hugging Face
+    dataset saved with `save_to_disk` or its cache: a folder is read through its `state.json` files when it
+    has them (only the dataset's data files, never `cache-*.arrow`). A file that cannot be opened is
+    quarantined whole; a batch that cannot be decoded ends its file with the rows before it kept."""
+    patterns = ("*.arrow", "*.feather")
+
+    def files(self) -> list[str]:
+        p = self.params.path
+        if not os.path.isdir(p):
+            return super().files()
+        found: set[str] = set()
+        listed_dirs: set[Path] = set()
+        for state in Path(p).rglob("state.json"):
+            try:
+                entries = json.loads(state.read_text()).get("_data_files") or []
+            except (OSError, ValueError, AttributeError):
+                continue
+            listed_dirs.add(state.parent)
+            found.update(str(state.parent / e["filename"]) for e in entries if isinstance(e, dict) and "filename" in e)
+        for pat in self.patterns:
+            for f in Path(p).rglob(pat):
+                if f.is_file() and f.parent not in listed_dirs and not f.name.startswith("cache-"):
+                    found.add(str(f))
+        return self._in_split(sorted({os.path.abspath(f) for f in found if os.path.isfile(f)}))
+
+    def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
+        for path in shard:
+            yield from self._read_file(path)
+
+    def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        try:
+            source = pa.memory_map(path)
+            try:
+                ipc = pa.ipc.open_file(source)
+                batches = (ipc.get_batch(i) for i in range(ipc.num_record_batches))
+            except pa.ArrowInvalid:  # not the file format: the stream format (what `datasets` writes)
+                source.seek(0)
+                ipc = pa.ipc.open_stream(source)
+                batches = iter(ipc)
+            schema = ipc.schema
+        except DATA_ERRORS as e:
+            yield unreadable(path, e, "Arrow file")
+            return
+        p = self.params
+        field = p.text or "text"
+        if p.text is not None and field not in schema.names:
+            yield Quarantined(path, 0, f"no column {field!r} (columns: {', '.join(schema.names)})", "")
+            return
+        row, pending, emitted = 0, [], False
+        pending_rows = 0
+        while p.limit is None or row + pending_rows < p.limit:
+            try:
+                batch = next(batches, None)
+            except DATA_ERRORS as e:
+                if pending:
+                    yield from self.emit(pa.Table.from_batches(pending, schema), path, np.arange(row, row + pending_rows))
+                    row, pending, pending_rows, emitted = row + pending_rows, [], 0, True
+                yield Quarantined(path, row + 1, f"file breaks after row {row}: {describe(e)}", "")
+                return
+            if batch is None:
+                break
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= p.batch_size or (p.limit is not None and row + pending_rows >= p.limit):
+                n = p.batch_size if p.limit is None else min(p.batch_size, p.limit - row)
+                table = pa.Table.from_batches(pending, schema)
+                yield from self.emit(table.slice(0, n), path, np.arange(row, row + n))
+                row, emitted = row + n, True
+                rest = table.slice(n)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+                if p.limit is not None and row >= p.limit:
+                    return
+        if pending_rows or not emitted:
+            yield from self.emit(pa.Table.from_batches(pending, schema), path, np.arange(row, row + pending_rows))
+
+
+def decode_text(path: str, data: bytes) -> str | Quarantined:
+    """A whole file as text, or the reason it is not text (invalid UTF-8, or a NUL byte: a binary file)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        return Quarantined(path, line, f"invalid UTF-8 at byte {e.start}", raw_line(data[:200]))
+    nul = text.find("\x00")
+    if nul >= 0:
+        return Quarantined(path, 0, f"binary file (NUL byte at character {nul})", raw_line(data[:200]))
+    return text
 
 
 READERS_BY_SUFFIX = {
     ".jsonl": "read_jsonl", ".ndjson": "read_jsonl", ".jsonl.gz": "read_jsonl", ".jsonl.zst": "read_jsonl",
     ".json.gz": "read_jsonl", ".parquet": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv",
-    ".csv.gz": "read_csv",
+    ".csv.gz": "read_csv", ".arrow": "read_arrow", ".feather": "read_arrow",
     ".warc": "read_warc", ".warc.gz": "read_warc", ".pdf": "read_pdf", ".html": "read_html", ".htm": "read_html",
 }
+SCAN_LIMIT = 10_000  # files looked at to guess a folder's format
 
 
 def guess_reader(path: str) -> str | None:
-    """The reader for a path by its extension (for `input: {path: ...}` without a format)."""
+    """The reader for a path by its extension (for `input: {path: ...}` without a format). For a folder:
+    the format most of its data files have, at any depth (a Hugging Face dataset keeps them under `data/`
+    or one folder per split, next to a README and JSON metadata); text files if none has a known one."""
     name = path.rstrip("/").lower()
-    for suffix, reader in sorted(READERS_BY_SUFFIX.items(), key=lambda kv: -len(kv[0])):
+    for suffix, reader in _by_length():
         if name.endswith(suffix):
             return reader
     if os.path.isdir(path):
-        exts = {"".join(Path(f).suffixes[-2:]).lower() for f in os.listdir(path)}
-        for suffix, reader in READERS_BY_SUFFIX.items():
-            if suffix in exts:
-                return reader
+        if any(os.path.isfile(os.path.join(path, f)) for f in ("dataset_dict.json", "state.json")):
+            return "read_arrow"  # `datasets` save_to_disk
+        counts: collections.Counter[str] = collections.Counter()
+        for i, f in enumerate(_walk(path)):
+            if i >= SCAN_LIMIT:
+                break
+            low = f.lower()
+            reader = next((r for suffix, r in _by_length() if low.endswith(suffix)), None)
+            if reader is not None and not os.path.basename(low).startswith("cache-"):
+                counts[reader] += 1
+        if counts:
+            order = list(dict.fromkeys(READERS_BY_SUFFIX.values()))
+            return max(counts, key=lambda r: (counts[r], -order.index(r)))
         return "read_text_files"
     return None
+
+
+def _by_length() -> list[tuple[str, str]]:
+    return sorted(READERS_BY_SUFFIX.items(), key=lambda kv: -len(kv[0]))
+
+
+def _walk(root: str) -> Iterator[str]:
+    """File names under `root` (top-down), skipping hidden folders (.git, .cache, .huggingface)."""
+    for _dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        yield from sorted(filenames)

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
 from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.acquire.intake import head, unreadable
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
 
@@ -55,7 +56,12 @@ class WarcReader(DocFileReader):
         rows: dict[str, list] = {c: [] for c in cols}
         records: list[int] = []
         number, kept, broken, yielded = 0, 0, False, False
-        with open(path, "rb") as fh:
+        try:
+            fh = open(path, "rb")
+        except OSError as e:  # removed or unreadable since listing
+            yield unreadable(path, e, "WARC file")
+            return
+        with fh:
             it = iter(ArchiveIterator(fh))
             while True:
                 try:
@@ -137,5 +143,4 @@ def _charset(record) -> str | None:
 
 
 def _head(path: str) -> str:
-    with open(path, "rb") as fh:
-        return fh.read(200).decode("utf-8", "replace")
+    return head(path)

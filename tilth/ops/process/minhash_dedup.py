@@ -249,6 +249,6 @@ def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:
     tmp = Path(work_dir) / "_dedup_tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET temp_directory = ?", [str(tmp)])
     con.execute("SET preserve_insertion_order = false")
     return con

@@ -1,0 +1,320 @@
+"""One path from a broken input record to a quarantine row, shared by every reader in tilth/ops/acquire.
+
+Readers do not decide on their own how to report bad input: they call these helpers, so every reader
+quarantines the same things the same way, each with its file, line (0: the whole file; for Parquet and
+Arrow files the 1-based row) and a reason, and the run goes on.
+
+- `read_lines(path)`: a file's physical lines (plain, .gz, .zst). A file that cannot be opened, or
+  compressed data that is truncated or corrupt, gives ONE quarantine row and ends the file; every line
+  before it is kept.
+- `unreadable(path, exc)`: a file that cannot be opened or parsed at all (line 0).
+- `records_to_table(records, ...)`: parsed JSON records to an Arrow table, column by column. A record
+  whose value conflicts with the type of the other records' values in a column is quarantined instead of
+  failing the whole block (Arrow raises) or being silently coerced (Arrow truncates 1.5 to 1 in int64).
+- `check_text(table, field, required)`: the contract every reader's output meets: the text field holds
+  strings. A number, boolean, object or list there is quarantined; a missing or null text too when the
+  text is required (the recipe names the field with `input.text`, or a step reads `text`).
+- `DATA_ERRORS`: the exception types that mean "this input is broken", as opposed to a bug in Tilth,
+  which still raises.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tilth.ops.base import Quarantined
+
+RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
+
+
+def _zstd_error() -> type[Exception]:
+    try:
+        import zstandard
+
+        return zstandard.ZstdError
+    except ImportError:  # pragma: no cover - zstandard is a dependency
+        return OSError
+
+
+# OSError covers unreadable files and BadGzipFile; EOFError a truncated gzip stream; zlib.error corrupt
+# deflate data; ValueError (with ArrowInvalid) and ArrowException malformed Arrow, Parquet and CSV data.
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, zlib.error, ValueError, UnicodeError, pa.ArrowException, _zstd_error(),
+)
+
+
+def describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "(no message)"
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def unreadable(path: str, exc: BaseException, what: str = "file") -> Quarantined:
+    return Quarantined(path, 0, f"unreadable {what}: {describe(exc)}", head(path))
+
+
+def head(path: str, n: int = 200) -> str:
+    """The first bytes of a file, for a quarantine row's `raw` (empty if the file cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def raw_line(line: bytes) -> str:
+    return line.decode("utf-8", errors="replace").rstrip("\r\n")[:RAW_LIMIT]
+
+
+def raw_row(row: dict) -> str:
+    return json.dumps(row, default=str, ensure_ascii=False)[:RAW_LIMIT]
+
+
+# -- compressed files ---------------------------------------------------------------------------------
+class _ZstdStream(io.RawIOBase):
+    """zstd frames decompressed one after another. Unlike zstandard's stream_reader, this notices a file
+    that ends inside a frame (a truncated download) and raises EOFError instead of returning a short file."""
+
+    def __init__(self, fh):
+        import zstandard
+
+        self.fh, self.dctx = fh, zstandard.ZstdDecompressor()
+        self.dobj, self.out, self.in_frame = self.dctx.decompressobj(), b"", False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.out:
+            chunk = self.fh.read(1 << 17)
+            if not chunk:
+                if self.in_frame:
+                    raise EOFError("zstd data ended inside a frame (the file is truncated)")
+                return 0
+            while chunk:
+                self.in_frame = True
+                self.out += self.dobj.decompress(chunk)
+                if not self.dobj.eof:
+                    break
+                self.in_frame = False
+                chunk = self.dobj.unused_data
+                self.dobj = self.dctx.decompressobj()
+        n = min(len(b), len(self.out))
+        b[:n] = self.out[:n]
+        self.out = self.out[n:]
+        return n
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
+
+
+def open_maybe_compressed(path: str) -> io.BufferedIOBase:
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.endswith(".zst") or path.endswith(".zstd"):
+        return io.BufferedReader(_ZstdStream(open(path, "rb")))
+    return open(path, "rb")
+
+
+def read_lines(path: str) -> Iterator[tuple[int, bytes] | Quarantined]:
+    """(0-based line number, line) for each physical line. An unreadable file (line 0) or a compressed
+    stream that breaks (the line where it breaks) is yielded as one Quarantined, and the file ends there."""
+    try:
+        fh = open_maybe_compressed(path)
+    except DATA_ERRORS as e:
+        yield unreadable(path, e)
+        return
+    lineno = 0
+    with fh:
+        while True:
+            try:
+                line = fh.readline()
+            except DATA_ERRORS as e:
+                if lineno == 0:
+                    yield unreadable(path, e)
+                else:
+                    yield Quarantined(path, lineno + 1, f"file breaks after line {lineno} (truncated or corrupt): "
+                                      f"{describe(e)}", "")
+                return
+            if not line:
+                return
+            yield lineno, line
+            lineno += 1
+
+
+# -- types ----------------------------------------------------------------------------------------------
+def kind(value) -> str:
+    """A JSON value's kind in words, for quarantine reasons."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def type_kind(t: pa.DataType) -> str:
+    """An Arrow type's kind in the same words as `kind`."""
+    if pa.types.is_null(t):
+        return "null"
+    if pa.types.is_boolean(t):
+        return "a boolean"
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "a number"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "a string"
+    if pa.types.is_struct(t) or pa.types.is_map(t):
+        return "an object"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return "a list"
+    return f"a {t}"
+
+
+def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType:
+    """The type both fit in without loss (int + float -> float, struct fields merged); TypeError if none."""
+    if a == b:
+        return a
+    try:
+        merged = pa.unify_schemas([pa.schema([("c", a)]), pa.schema([("c", b)])], promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
+        raise TypeError(str(e)) from None
+    return merged.field("c").type
+
+
+def missing_text(field: str) -> str:
+    return f"field {field!r} is missing or null"
+
+
+def not_text(field: str, what: str) -> str:
+    return f"field {field!r} is {what}, not a string"
+
+
+def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: str,
+                     required: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Build a table of `records` (parsed JSON objects). Returns the table of the good records, in order,
+    and (index, reason) for every record that was left out. `schema` is the previous block's, so a
+    column keeps its type across blocks where the values allow it (it may widen, never narrow)."""
+    bad: dict[int, str] = {}
+    names: dict[str, None] = dict.fromkeys(schema.names) if schema is not None else {}
+    for r in records:
+        names.update(dict.fromkeys(r))
+    for i, r in enumerate(records):
+        v = r.get(text_field)
+        if v is None:
+            if required:
+                bad[i] = missing_text(text_field)
+        elif not isinstance(v, str):
+            bad[i] = not_text(text_field, kind(v))
+    types: dict[str, pa.DataType] = {}
+    for name in names:
+        if name == text_field:
+            types[name] = pa.string()
+            continue
+        prev = schema.field(name).type if schema is not None and name in schema.names else None
+        good = [i for i in range(len(records)) if i not in bad]
+        try:
+            t = pa.array([records[i].get(name) for i in good]).type
+            types[name] = t if prev is None else _unify(prev, t)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            types[name] = _column_type_by_record(records, good, name, prev, bad)
+    good = [i for i in range(len(records)) if i not in bad]
+    columns = {}
+    for name, t in types.items():
+        if name == text_field and name not in (schema.names if schema is not None else ()) and \
+                all(text_field not in records[i] for i in good) and not required:
+            continue  # no text field anywhere in this block and none required: add no column
+        columns[name] = pa.array([records[i].get(name) for i in good], type=t)
+    table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
+    return table, sorted(bad.items())
+
+
+def _column_type_by_record(records, good, name, prev, bad) -> pa.DataType:
+    """One column's type, record by record in file order: the first value (or the previous block) sets
+    the type, later values may widen it; a value that does not fit is its record's quarantine reason."""
+    t = prev
+    for i in good:
+        v = records[i].get(name)
+        if v is None:
+            continue
+        try:
+            tv = pa.array([v]).type
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
+            bad[i] = f"field {name!r}: {describe(e)}"
+            continue
+        if t is None:
+            t = tv
+            continue
+        try:
+            t = _unify(t, tv)
+        except TypeError:
+            bad[i] = f"field {name!r} is {kind(v)} here but {type_kind(t)} in earlier records"
+    return t if t is not None else pa.null()
+
+
+def check_text(table: pa.Table, field: str, required: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Keep the rows whose `field` is a string (binary is decoded as UTF-8); return the kept table, with
+    that column typed string, and (row index, reason) for every other row. A table without the column
+    passes when the text is not required; when it is, every row is reported."""
+    n = table.num_rows
+    if field not in table.column_names:
+        if not required or n == 0:
+            if required:
+                table = table.append_column(field, pa.array([], pa.string()))
+            return table, []
+        return table.slice(0, 0).append_column(field, pa.array([], pa.string())), \
+            [(i, f"no field {field!r} (fields: {', '.join(table.column_names)})") for i in range(n)]
+    col = table.column(field)
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col, t = col.cast(t.value_type), t.value_type
+    reasons: list[str | None] = [None] * n
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        text = col
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        values = col.to_pylist()
+        decoded = []
+        for i, v in enumerate(values):
+            try:
+                decoded.append(None if v is None else v.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                reasons[i] = f"field {field!r} is not valid UTF-8 (byte {e.start})"
+                decoded.append(None)
+        text = pa.array(decoded, pa.string())
+    elif pa.types.is_null(t):
+        text = pa.nulls(n, pa.string())
+    else:
+        valid = pc.is_valid(col).to_pylist()
+        what = type_kind(t)
+        for i in range(n):
+            if valid[i]:
+                reasons[i] = not_text(field, what)
+        text = pa.nulls(n, pa.string())
+    if required and text.null_count:
+        for i, ok in enumerate(pc.is_valid(text).to_pylist()):
+            if not ok and reasons[i] is None:
+                reasons[i] = missing_text(field)
+    table = table.set_column(table.column_names.index(field), field, text)
+    bad = [(i, r) for i, r in enumerate(reasons) if r is not None]
+    if bad:
+        mask = pa.array([r is None for r in reasons])
+        table = table.filter(mask)
+    return table, bad
+
+
+def quarantine_rows(path: str, bad: list[tuple[int, str]], line_of: Callable[[int], int],
+                    raw_of: Callable[[int], str]) -> list[Quarantined]:
+    return [Quarantined(path, line_of(i), reason, raw_of(i)) for i, reason in bad]
