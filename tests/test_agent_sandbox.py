@@ -243,3 +243,28 @@ def test_generated_operator_only_ever_runs_confined(tmp_path, sandbox, cleanup_r
     assert [r["sees_host"] for r in rows] == [False] * 8
     assert list(host.iterdir()) == []  # never ran where it could see the host
     assert not [m for m in sys.modules if m.startswith("tilth_plugin_gen_tagger")]  # never imported here
+
+
+def test_cli_refuses_generated_code_without_a_sandbox_unless_flagged(tmp_path, monkeypatch, cleanup_registry):
+    from typer.testing import CliRunner
+
+    from tilth.cli import app
+
+    monkeypatch.setattr(sb, "bwrap_status", lambda: (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setenv(sb.ALLOW_ENV, "")
+    plugin = tmp_path / "ws" / "agent" / "plugins" / "gen_question_mark_filter.py"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_text(registry.GENERATED_HEADER + "\n" + GOOD_OP.split("```python\n")[1].split("```")[0])
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: q\ninput: {{path: {data}}}\nworkers: 1\nplugins: [{plugin}]\n"
+                      "steps:\n  - gen_question_mark_filter: {}\n")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["run", str(recipe), "-w", str(tmp_path / "ws"), "-q"])
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "refusing to run generated code" in said and "--allow-unconfined" in said
+    allowed = runner.invoke(app, ["run", str(recipe), "-w", str(tmp_path / "ws"), "-q", "--allow-unconfined"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "2 rows" in allowed.output

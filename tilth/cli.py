@@ -51,10 +51,18 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         workspace: WorkspaceOpt = None,
         executor: Annotated[str | None, typer.Option(help="Override the recipe's executor: local or ray.")] = None,
         workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False):
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+        allow_unconfined: Annotated[bool, typer.Option(
+            "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
+            "plain child process with resource limits only (by default they are refused).")] = False):
     """Run (or resume) a recipe. Finished steps are reused; an interrupted step continues from its last part."""
     from tilth.pipeline import Recipe, RecipeError, Runner
     from tilth.pipeline.runner import summary_table
+
+    if allow_unconfined:
+        from tilth.agent.sandbox import ALLOW_ENV
+
+        os.environ[ALLOW_ENV] = "1"  # read by the sandbox in this process and in every worker
 
     try:
         r = Recipe.from_yaml(recipe)
