@@ -179,3 +179,75 @@ def _tail_of_prompt(text: str) -> str:
     from tilth.llm.prompts import load_template, render
 
     return render(load_template("paraphrase"), text=text)[-40:]
+
+
+def _server_pid(port: int) -> int | None:
+    import psutil
+
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if "tilth.llm.server" in cmd and "--port" in cmd and cmd[cmd.index("--port") + 1] == str(port):
+            return p.pid
+    return None
+
+
+@pytest.mark.slow
+def test_killed_embedded_server_is_restarted_and_the_run_goes_on(tmp_path, monkeypatch, caplog):
+    """ISSUE row 12: `kill -9` of the run's own embedded server mid-step. The runner restarts it, the
+    requests that were refused are retried, every row gets its answer, and each answer is accounted once."""
+    import logging
+    import os
+    import signal
+    import threading
+    from urllib.parse import urlparse
+
+    from tilth.llm.endpoint import run_endpoint_path
+
+    for var in ("TILTH_LLM_URL", "TILTH_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    n = 8
+    data = write_jsonl(tmp_path / "in.jsonl", [{"text": f"this are sentence number {i}"} for i in range(n)])
+    recipe = Recipe.from_yaml(f"""
+name: restart
+input: {{path: {data}, batch_size: 2}}
+workers: 1
+llm: {{parallel: 2, threads: 2, ctx_per_slot: 512}}
+steps:
+  - llm_rewrite: {{task: grammar, output_field: fixed, max_tokens: 4, concurrency: 2}}
+""")
+    ws = tmp_path / "ws"
+    killed: list[int] = []
+    answered_at_kill: list[int] = []
+
+    def killer():  # once the first answers are in, kill the server the run started
+        deadline = time.monotonic() + 600
+        path = run_endpoint_path(ws, "restart")
+        while time.monotonic() < deadline:
+            answered = len(read_segments(ws / "llm" / "cache"))
+            if path.exists() and answered >= 2:
+                pid = _server_pid(urlparse(json.loads(path.read_text())["url"]).port)
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    answered_at_kill.append(answered)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer, daemon=True)
+    t.start()
+    with caplog.at_level(logging.WARNING):
+        run_recipe(recipe, workspace=ws, progress=False)
+    t.join(timeout=5)
+    assert killed, "the server was never killed: the test did not test a crash"
+    assert answered_at_kill[0] < n, "the step had finished before the kill: the test did not test a crash"
+    assert any("restarting it" in r.getMessage() for r in caplog.records)
+    assert len(read_segments(ws / "llm" / "cache")) == n
+    w = Workspace(ws)
+    out = w.read("restart").to_pylist()
+    assert len(out) == n and all(r["fixed"] for r in out)
+    usage = w.sql("SELECT key, cached, completion_tokens FROM llm_usage WHERE run = 'restart'").to_pylist()
+    assert len(usage) == n and len({u["key"] for u in usage}) == n and not any(u["cached"] for u in usage)
+    cache = {c["key"]: c for c in read_segments(ws / "llm" / "cache")}
+    assert sum(u["completion_tokens"] for u in usage) == sum(c["completion_tokens"] for c in cache.values())
+    by_step = w.sql("SELECT requests, cache_hits FROM llm_usage_by_step WHERE run = 'restart'").to_pylist()
+    assert by_step == [{"requests": n, "cache_hits": 0}]
