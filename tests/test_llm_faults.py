@@ -251,3 +251,70 @@ steps:
     assert sum(u["completion_tokens"] for u in usage) == sum(c["completion_tokens"] for c in cache.values())
     by_step = w.sql("SELECT requests, cache_hits FROM llm_usage_by_step WHERE run = 'restart'").to_pylist()
     assert by_step == [{"requests": n, "cache_hits": 0}]
+
+
+def _quality_run(tmp_path, srv, name: str, extra: str = "", n: int = 30):
+    data = write_jsonl(tmp_path / f"{name}.jsonl", [{"text": f"document {i} about things"} for i in range(n)])
+    recipe = Recipe.from_yaml(f"""
+name: {name}
+input: {{path: {data}, batch_size: 10}}
+workers: 1
+llm: {{url: "{srv.url}", model: fault-model}}
+steps:
+  - llm_quality_filter: {{mode: graded{extra}}}
+""")
+    return run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
+
+
+def _grade(score):
+    return lambda body, attempt: json.dumps({"score": score(_last_user_text(body)), "rationale": "r"})
+
+
+def _last_user_text(body) -> str:
+    return [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+
+
+def test_quality_filter_that_drops_everything_stops_with_the_numbers(tmp_path):
+    """ISSUE row 13: a judge that grades every row 1 would drop 100% silently; the step stops after
+    `degenerate_min_rows` judged rows and says how many were judged, dropped, and what the scores were."""
+    from tilth.ops.evaluate.llm_quality import DegenerateFilter
+
+    with FaultServer(reply=_grade(lambda text: 1)) as srv:
+        with pytest.raises(DegenerateFilter) as e:
+            _quality_run(tmp_path, srv, "all_ones")
+        requests = len(srv.statuses())
+    msg = str(e.value)
+    assert "would drop 20 of 20 judged rows (100%, limit 95%)" in msg
+    assert "20 rows scored, 1 distinct score (1: 20)" in msg and "allow_degenerate" in msg
+    assert requests == 20  # stopped early: the last part was never sent to the model
+    status = Workspace(tmp_path / "ws").sql("SELECT status FROM runs WHERE run = 'all_ones'").to_pylist()
+    assert status == [{"status": "failed"}]
+
+
+def test_quality_filter_with_constant_scores_stops_even_when_it_keeps_everything(tmp_path):
+    from tilth.ops.evaluate.llm_quality import DegenerateFilter
+
+    with FaultServer(reply=_grade(lambda text: 4)) as srv:
+        with pytest.raises(DegenerateFilter, match=r"keeps 20 of 20 judged rows; 20 rows scored, 1 distinct score "
+                                                    r"\(4: 20\); every scored row got the same score"):
+            _quality_run(tmp_path, srv, "all_fours")
+
+
+def test_degenerate_quality_filter_can_be_allowed_and_warns_loudly(tmp_path, caplog):
+    import logging
+
+    with FaultServer(reply=_grade(lambda text: 1)) as srv, caplog.at_level(logging.WARNING):
+        res = _quality_run(tmp_path, srv, "allowed", ", allow_degenerate: true")
+    assert res.rows_out == 0 and res.steps[-1].dropped == 30
+    warnings = [r.getMessage() for r in caplog.records if "allow_degenerate is set" in r.getMessage()]
+    assert len(warnings) == 1 and "would drop 20 of 20 judged rows (100%" in warnings[0]
+
+
+def test_discriminating_quality_filter_runs_without_complaint(tmp_path, caplog):
+    def score(text):  # 1..5 by document number
+        return int(text.split("document ")[1].split()[0]) % 5 + 1
+
+    with FaultServer(reply=_grade(score)) as srv:
+        res = _quality_run(tmp_path, srv, "healthy")
+    assert res.rows_out == 18 and res.steps[-1].dropped == 12  # scores 3, 4, 5 are kept
+    assert not [r for r in caplog.records if "judge is not discriminating" in r.getMessage()]
