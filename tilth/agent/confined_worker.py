@@ -15,13 +15,14 @@ import traceback
 KINDS = ("mapper", "filter", "generator")
 
 
-def _read_exact(f, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = f.read(n - len(buf))
-        if not chunk:
+def _read_exact(f, n: int) -> bytearray:
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = f.readinto(view[got:])
+        if not k:
             raise EOFError
-        buf += chunk
+        got += k
     return buf
 
 
@@ -39,8 +40,9 @@ def main(argv: list[str]) -> None:
     from tilth.ops import registry
 
     def send(header: dict, table=None) -> None:
-        proto_out.write(encode(header, table))
-        proto_out.flush()
+        view = memoryview(encode(header, table))
+        while view:  # a raw pipe write may be partial
+            view = view[proto_out.write(view):]
 
     def error(e: BaseException) -> dict:
         return {"ok": False, "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()[-4000:]}
