@@ -64,6 +64,9 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
 
         os.environ[ALLOW_ENV] = "1"  # read by the sandbox in this process and in every worker
 
+    from tilth.agent.confined import ConfinedError
+    from tilth.agent.sandbox import SandboxUnavailable
+
     try:
         r = Recipe.from_yaml(recipe)
         if workers:
@@ -73,8 +76,10 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         result = Runner(r, workspace, progress=not quiet).run()
     except RecipeError as e:
         _fail(str(e), 2)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, SandboxUnavailable) as e:
         _fail(str(e), 2)
+    except ConfinedError as e:  # a generated operator failed in its sandbox: its own message says how
+        _fail(str(e), 1)
     console.print(summary_table(result))
     q = sum(s.quarantined for s in result.steps)
     if q:
