@@ -28,8 +28,10 @@ install() {
 }
 
 corpora() {
-  # Real text for demos and benchmarks, from Debian packages (best effort: needs root + apt).
-  local want=(fortunes dict-gcide python3-doc debian-reference-en chromium wordnet-base)
+  # Real text for demos and benchmarks, from Debian packages (best effort: needs root + apt), and
+  # bubblewrap, the sandbox that generated operators run in (without it they are refused, and the
+  # sandbox tests skip, saying why).
+  local want=(fortunes dict-gcide python3-doc debian-reference-en chromium wordnet-base bubblewrap)
   local missing=()
   for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

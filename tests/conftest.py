@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from sandbox_fixtures import sandbox  # noqa: F401  (the fixture: tests that run generated code)
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

@@ -33,3 +33,54 @@ def test_local_and_ray_give_identical_outputs(tmp_path, ray_local):
 def test_unknown_executor_is_a_clear_error():
     with pytest.raises(ValueError, match="use 'local' or 'ray'"):
         make_executor("spark")
+
+
+def test_workers_die_with_a_killed_driver(tmp_path):
+    """ISSUE row 11: `kill -9` of `tilth run` mid-step leaves no forkserver, worker or tracker behind."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"text": f"row {i}"}) + "\n" for i in range(16)))
+    plugin = Path(__file__).parent / "plugins" / "slow_ops.py"
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: slow\ninput: {{path: {data}, batch_size: 2}}\nworkers: 2\nplugins: [{plugin}]\n"
+                      "steps:\n  - slow_upper: {seconds_per_part: 60}\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    log = open(tmp_path / "run.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "tilth.cli", "run", str(recipe), "-w", str(tmp_path / "ws"), "-q"],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    driver = psutil.Process(proc.pid)
+    try:
+        deadline = time.monotonic() + 180
+        kids: list[psutil.Process] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            kids = driver.children(recursive=True)
+            if len(kids) >= 4:  # resource tracker, forkserver and its two workers
+                break
+            time.sleep(0.2)
+        assert len(kids) >= 4, f"the run never started its workers: {(tmp_path / 'run.log').read_text()[-2000:]}"
+        time.sleep(1.0)  # the workers are inside slow_upper now
+        kids = driver.children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        t0 = time.monotonic()
+        alive = kids
+        while alive and time.monotonic() - t0 < 5:
+            time.sleep(0.1)
+            alive = [k for k in alive if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, f"survived the driver: {[(k.pid, k.cmdline()[:3]) for k in alive]}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for k in psutil.Process().children(recursive=True):  # never leave our own strays behind
+            if k.pid != os.getpid() and "slow" in " ".join(k.cmdline()):
+                k.kill()
+        log.close()

@@ -179,3 +179,142 @@ def _tail_of_prompt(text: str) -> str:
     from tilth.llm.prompts import load_template, render
 
     return render(load_template("paraphrase"), text=text)[-40:]
+
+
+def _server_pid(port: int) -> int | None:
+    import psutil
+
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if "tilth.llm.server" in cmd and "--port" in cmd and cmd[cmd.index("--port") + 1] == str(port):
+            return p.pid
+    return None
+
+
+@pytest.mark.slow
+def test_killed_embedded_server_is_restarted_and_the_run_goes_on(tmp_path, monkeypatch, caplog):
+    """ISSUE row 12: `kill -9` of the run's own embedded server mid-step. The runner restarts it, the
+    requests that were refused are retried, every row gets its answer, and each answer is accounted once."""
+    import logging
+    import os
+    import signal
+    import threading
+    from urllib.parse import urlparse
+
+    from tilth.llm.endpoint import run_endpoint_path
+
+    for var in ("TILTH_LLM_URL", "TILTH_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    n = 8
+    data = write_jsonl(tmp_path / "in.jsonl", [{"text": f"this are sentence number {i}"} for i in range(n)])
+    recipe = Recipe.from_yaml(f"""
+name: restart
+input: {{path: {data}, batch_size: 2}}
+workers: 1
+llm: {{parallel: 2, threads: 2, ctx_per_slot: 512}}
+steps:
+  - llm_rewrite: {{task: grammar, output_field: fixed, max_tokens: 4, concurrency: 2}}
+""")
+    ws = tmp_path / "ws"
+    killed: list[int] = []
+    answered_at_kill: list[int] = []
+
+    def killer():  # once the first answers are in, kill the server the run started
+        deadline = time.monotonic() + 600
+        path = run_endpoint_path(ws, "restart")
+        while time.monotonic() < deadline:
+            answered = len(read_segments(ws / "llm" / "cache"))
+            if path.exists() and answered >= 2:
+                pid = _server_pid(urlparse(json.loads(path.read_text())["url"]).port)
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    answered_at_kill.append(answered)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer, daemon=True)
+    t.start()
+    with caplog.at_level(logging.WARNING):
+        run_recipe(recipe, workspace=ws, progress=False)
+    t.join(timeout=5)
+    assert killed, "the server was never killed: the test did not test a crash"
+    assert answered_at_kill[0] < n, "the step had finished before the kill: the test did not test a crash"
+    assert any("restarting it" in r.getMessage() for r in caplog.records)
+    assert len(read_segments(ws / "llm" / "cache")) == n
+    w = Workspace(ws)
+    out = w.read("restart").to_pylist()
+    assert len(out) == n and all(r["fixed"] for r in out)
+    usage = w.sql("SELECT key, cached, completion_tokens FROM llm_usage WHERE run = 'restart'").to_pylist()
+    assert len(usage) == n and len({u["key"] for u in usage}) == n and not any(u["cached"] for u in usage)
+    cache = {c["key"]: c for c in read_segments(ws / "llm" / "cache")}
+    assert sum(u["completion_tokens"] for u in usage) == sum(c["completion_tokens"] for c in cache.values())
+    by_step = w.sql("SELECT requests, cache_hits FROM llm_usage_by_step WHERE run = 'restart'").to_pylist()
+    assert by_step == [{"requests": n, "cache_hits": 0}]
+
+
+def _quality_run(tmp_path, srv, name: str, extra: str = "", n: int = 30):
+    data = write_jsonl(tmp_path / f"{name}.jsonl", [{"text": f"document {i} about things"} for i in range(n)])
+    recipe = Recipe.from_yaml(f"""
+name: {name}
+input: {{path: {data}, batch_size: 10}}
+workers: 1
+llm: {{url: "{srv.url}", model: fault-model}}
+steps:
+  - llm_quality_filter: {{mode: graded{extra}}}
+""")
+    return run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
+
+
+def _grade(score):
+    return lambda body, attempt: json.dumps({"score": score(_last_user_text(body)), "rationale": "r"})
+
+
+def _last_user_text(body) -> str:
+    return [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+
+
+def test_quality_filter_that_drops_everything_stops_with_the_numbers(tmp_path):
+    """ISSUE row 13: a judge that grades every row 1 would drop 100% silently; the step stops after
+    `degenerate_min_rows` judged rows and says how many were judged, dropped, and what the scores were."""
+    from tilth.ops.evaluate.llm_quality import DegenerateFilter
+
+    with FaultServer(reply=_grade(lambda text: 1)) as srv:
+        with pytest.raises(DegenerateFilter) as e:
+            _quality_run(tmp_path, srv, "all_ones")
+        requests = len(srv.statuses())
+    msg = str(e.value)
+    assert "would drop 20 of 20 judged rows (100%, limit 95%)" in msg
+    assert "20 rows scored, 1 distinct score (1: 20)" in msg and "allow_degenerate" in msg
+    assert requests == 20  # stopped early: the last part was never sent to the model
+    status = Workspace(tmp_path / "ws").sql("SELECT status FROM runs WHERE run = 'all_ones'").to_pylist()
+    assert status == [{"status": "failed"}]
+
+
+def test_quality_filter_with_constant_scores_stops_even_when_it_keeps_everything(tmp_path):
+    from tilth.ops.evaluate.llm_quality import DegenerateFilter
+
+    with FaultServer(reply=_grade(lambda text: 4)) as srv:
+        with pytest.raises(DegenerateFilter, match=r"keeps 20 of 20 judged rows; 20 rows scored, 1 distinct score "
+                                                    r"\(4: 20\); every scored row got the same score"):
+            _quality_run(tmp_path, srv, "all_fours")
+
+
+def test_degenerate_quality_filter_can_be_allowed_and_warns_loudly(tmp_path, caplog):
+    import logging
+
+    with FaultServer(reply=_grade(lambda text: 1)) as srv, caplog.at_level(logging.WARNING):
+        res = _quality_run(tmp_path, srv, "allowed", ", allow_degenerate: true")
+    assert res.rows_out == 0 and res.steps[-1].dropped == 30
+    warnings = [r.getMessage() for r in caplog.records if "allow_degenerate is set" in r.getMessage()]
+    assert len(warnings) == 1 and "would drop 20 of 20 judged rows (100%" in warnings[0]
+
+
+def test_discriminating_quality_filter_runs_without_complaint(tmp_path, caplog):
+    def score(text):  # 1..5 by document number
+        return int(text.split("document ")[1].split()[0]) % 5 + 1
+
+    with FaultServer(reply=_grade(score)) as srv:
+        res = _quality_run(tmp_path, srv, "healthy")
+    assert res.rows_out == 18 and res.steps[-1].dropped == 12  # scores 3, 4, 5 are kept
+    assert not [r for r in caplog.records if "judge is not discriminating" in r.getMessage()]

@@ -154,10 +154,21 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         workspace: WorkspaceOpt = None,
         executor: Annotated[str | None, typer.Option(help="Override the recipe's executor: local or ray.")] = None,
         workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False):
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+        allow_unconfined: Annotated[bool, typer.Option(
+            "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
+            "plain child process with resource limits only (by default they are refused).")] = False):
     """Run (or resume) a recipe. Finished steps are reused; an interrupted step continues from its last part."""
     from tilth.pipeline import Recipe, RecipeError, Runner
     from tilth.pipeline.runner import summary_table
+
+    if allow_unconfined:
+        from tilth.agent.sandbox import ALLOW_ENV
+
+        os.environ[ALLOW_ENV] = "1"  # read by the sandbox in this process and in every worker
+
+    from tilth.agent.confined import ConfinedError
+    from tilth.agent.sandbox import SandboxUnavailable
 
     r = Recipe.from_yaml(recipe)
     if workers:
@@ -169,6 +180,10 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     except RecipeError as e:
         err.print(Text(str(e)), soft_wrap=True)
         raise typer.Exit(2) from None
+    except (ValueError, FileNotFoundError, SandboxUnavailable) as e:
+        _fail(str(e), 2)
+    except ConfinedError as e:  # a generated operator failed in its sandbox: its own message says how
+        _fail(str(e), 1)
     console.print(summary_table(result))
     shown_ws = workspace if workspace is not None else result.workspace
     q = sum(s.quarantined for s in result.steps)

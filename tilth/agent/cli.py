@@ -20,9 +20,17 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
                                                    "(default: ./tilth-agent-out/<name>).")] = None,
           planner: Annotated[str, typer.Option(help="auto (LLM if TILTH_LLM_URL is set, else offline), offline or llm.")] = "auto",
           no_run: Annotated[bool, typer.Option("--no-run", help="Validate and save the recipe, do not execute it.")] = False,
-          no_embed: Annotated[bool, typer.Option("--no-embed", help="BM25 retrieval only (skips loading MiniLM).")] = False):
+          no_embed: Annotated[bool, typer.Option("--no-embed", help="BM25 retrieval only (skips loading MiniLM).")] = False,
+          allow_unconfined: Annotated[bool, typer.Option(
+              "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
+              "plain child process with resource limits only (by default they are refused).")] = False):
     """Turn a request into a validated, reviewable recipe; run it and write the dataset and a report."""
     from tilth.agent.build import build_agent
+
+    if allow_unconfined:
+        from tilth.agent.sandbox import ALLOW_ENV
+
+        os.environ[ALLOW_ENV] = "1"  # read by the sandbox in this process and in every worker
     from tilth.agent.review import auto_accept, terminal_reviewer
 
     console = Console(stderr=True)

@@ -1,22 +1,27 @@
 """Operator generation: when no skill fits, a capable LLM writes one, which must prove itself in a sandbox.
 
 The model writes one module: an operator class on the core contract (registered with `@register`) and a
-`test_operator(rows)` function. The module goes into `<workspace>/agent/plugins/`; a harness runs it in
-the sandbox (time, memory, no network) on the user's sample rows and checks the contract: metadata,
-parameters constructible from defaults, the kind's method on a real batch (mappers keep the row count and
-`_id`, filters return one decision per row, generators carry `_parent_id`), then the module's own test.
-Only then is it loaded in-process and registered. Without an LLM the agent says so and what it needs.
+`test_operator(rows)` function. The module goes into `<workspace>/agent/plugins/`, marked on its first
+line as generated; a harness runs it in the sandbox (tilth.agent.sandbox: bwrap namespaces, time, memory,
+no network) on the user's sample rows and checks the contract: metadata, parameters constructible from
+defaults, the kind's method on a real batch (mappers keep the row count and `_id`, filters return one
+decision per row, generators carry `_parent_id`), then the module's own test. Only then is it registered,
+as a stand-in whose calls all run in a sandboxed worker (tilth.agent.confined): Tilth never imports it.
+Without an LLM the agent says so and what it needs.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tilth.agent.llm import Chat
 from tilth.agent.sandbox import SandboxResult, run_python
+from tilth.ops.registry import GENERATED_HEADER
 
 NEEDS_LLM = ("cannot generate an operator: no capable LLM is configured. Set TILTH_LLM_URL (and TILTH_LLM_MODEL) "
              "to an OpenAI-compatible endpoint serving a code-capable instruct model (roughly 7B parameters or "
@@ -43,7 +48,7 @@ HARNESS = r'''
 import json, sys
 import numpy as np, pyarrow as pa
 from tilth.ops import registry
-names = registry.load_plugin(sys.argv[1])
+names = registry.import_plugin(sys.argv[1])  # inside the sandbox
 assert len(names) == 1, f"the module must register exactly one operator, registered {names}"
 cls = registry.get(names[0])
 meta = cls.metadata()
@@ -95,13 +100,19 @@ def extract_code(reply: str) -> str:
 
 
 def check_in_sandbox(module: Path, rows: list[dict], wall_s: float = 60, cpu_s: int = 30, mem_mb: int = 2048) -> SandboxResult:
-    """Run the contract harness and the module's own test on `rows` in the sandbox."""
-    d = module.parent
-    (d / "_harness.py").write_text(HARNESS)
-    sample = d / f"_{module.stem}_rows.json"
-    rows = [{"_id": i, **{k: v for k, v in r.items() if k != "_id"}} for i, r in enumerate(rows)]
-    sample.write_text(json.dumps(rows, default=str))
-    return run_python(d / "_harness.py", d, wall_s=wall_s, cpu_s=cpu_s, mem_mb=mem_mb, args=[str(module), str(sample)])
+    """Run the contract harness and the module's own test on `rows` in the sandbox, in a fresh work
+    directory (its only writable place) holding copies of the module, the harness and the rows."""
+    d = Path(tempfile.mkdtemp(prefix="tilth-opcheck-"))
+    try:
+        (d / "_harness.py").write_text(HARNESS)
+        copy = d / module.name
+        copy.write_text(module.read_text())
+        sample = d / f"_{module.stem}_rows.json"
+        rows = [{"_id": i, **{k: v for k, v in r.items() if k != "_id"}} for i, r in enumerate(rows)]
+        sample.write_text(json.dumps(rows, default=str))
+        return run_python(d / "_harness.py", d, wall_s=wall_s, cpu_s=cpu_s, mem_mb=mem_mb, args=[str(copy), str(sample)])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def generate_operator(request: str, rows: list[dict], workspace: str | Path, chat: Chat | None,
@@ -119,17 +130,18 @@ def generate_operator(request: str, rows: list[dict], workspace: str | Path, cha
         m = re.search(r'name\s*=\s*["\']([a-z][a-z0-9_]*)["\']', code)
         stem = m[1] if m else f"generated_{k}"
         path = d / f"{stem}.py"
-        path.write_text(code)
+        path.write_text(f"{GENERATED_HEADER}\n{code}")
         res = check_in_sandbox(path, rows, **limits)
         attempts.append(res)
         if res.ok:
             from tilth.ops import registry
 
-            try:
+            try:  # a sandboxed stand-in: the module is described in the sandbox, never imported here
                 names = registry.load_plugin(path)
             except Exception as e:  # passed in the sandbox but not here: report, do not register half
                 return Generated(False, f"generated operator failed to load: {e}", path=str(path), attempts=attempts)
-            return Generated(True, f"generated and registered {names[0]} ({path})", names[0], str(path), attempts)
+            return Generated(True, f"generated and registered {names[0]} ({path}; it runs only in the sandbox)",
+                             names[0], str(path), attempts)
         path.rename(path.with_suffix(".rejected"))
         messages += [{"role": "assistant", "content": reply},
                      {"role": "user", "content": f"It failed in the sandbox: {res.explain()}. Fix it."}]

@@ -2,6 +2,7 @@
 
 Workers come from a forkserver with Tilth preloaded: they start fast and never inherit the driver's open
 database connection or threads. With one worker, or one item, tasks run inline (no process start-up).
+Workers and the forkserver die with the driver, even when it is killed with SIGKILL (tilth.exec.lifeline).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from tilth.exec.base import Executor
+from tilth.exec.lifeline import worker_init
 
 
 class LocalExecutor(Executor):
@@ -24,8 +26,9 @@ class LocalExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["tilth.exec.tasks"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            ctx.set_forkserver_preload(["tilth.exec.forkserver_lifeline", "tilth.exec.tasks"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=worker_init,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:

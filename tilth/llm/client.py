@@ -101,8 +101,11 @@ def validate_json(text: str, schema: dict | None) -> tuple[Any, str | None]:
 class LLMClient:
     def __init__(self, endpoint: Endpoint, *, cache: ResponseCache | None = None, usage: UsageLog | None = None,
                  concurrency: int = 8, timeout: float = 120.0, max_retries: int = 6, backoff: float = 0.5,
-                 max_backoff: float = 30.0, reasks: int = 2):
+                 max_backoff: float = 30.0, reasks: int = 2, resolve=None):
         self.endpoint = endpoint
+        # called after a connection error: the run's current endpoint (its embedded server may have been
+        # restarted on another port)
+        self.resolve = resolve
         self.cache = cache
         self.usage = usage
         self.concurrency = concurrency
@@ -188,6 +191,16 @@ class LLMClient:
         return result
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _refresh_endpoint(self) -> None:
+        if self.resolve is None:
+            return
+        try:
+            new = self.resolve()
+        except Exception:  # keep retrying the endpoint we have
+            return
+        if new is not None and new.url != self.endpoint.url and new.model == self.endpoint.model:
+            self.endpoint = new
+
     def _result(self, req, content, pt, ct, key, cached=False, logprobs=None) -> ChatResult:
         parsed = error = None
         if req.wants_json:
@@ -209,9 +222,10 @@ class LLMClient:
             self.stats.http_requests += 1
             wait = None
             try:
-                resp = await http.post(path, json=body)
+                resp = await http.post(self.endpoint.url + path, json=body)
             except (httpx.TransportError, httpx.TimeoutException) as e:
                 last = f"{type(e).__name__}: {e}"
+                self._refresh_endpoint()
             else:
                 if resp.status_code == 200:
                     try:

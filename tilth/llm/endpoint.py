@@ -43,7 +43,7 @@ class Endpoint:
         """From a recipe's `llm: {url, model, api_key_env}` section (None if it names no url)."""
         if not cfg or not cfg.get("url"):
             return None
-        unknown = set(cfg) - {"url", "model", "api_key_env", "parallel", "threads", "ctx_per_slot"}
+        unknown = set(cfg) - {"url", "model", "api_key_env", "parallel", "threads", "ctx_per_slot", "max_restarts"}
         if unknown:
             raise ValueError(f"recipe llm section: unknown keys {sorted(unknown)} (use url, model, api_key_env)")
         return cls(cfg["url"], cfg.get("model", "default"), cfg.get("api_key_env"))

@@ -61,7 +61,12 @@ class LLMOp:
                 cache = ResponseCache(ctx.workspace)
                 usage = UsageLog(ctx.workspace, {"run": ctx.run, "step": ctx.step, "step_index": ctx.step_index,
                                                  "operator": self.name})
-            self._client = LLMClient(endpoint, cache=cache, usage=usage, concurrency=self.params.concurrency)
+            resolve = None
+            if self.endpoint is None and ctx is not None:  # follow the run's endpoint file (server restarts)
+                ws, run = ctx.workspace, ctx.run
+                resolve = lambda: Endpoint.for_run(ws, run)  # noqa: E731
+            self._client = LLMClient(endpoint, cache=cache, usage=usage, concurrency=self.params.concurrency,
+                                     resolve=resolve)
         return self._client
 
     def template(self, name: str):

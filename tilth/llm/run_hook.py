@@ -2,6 +2,8 @@
 every LLM step, publish it to workers, refresh the llm_* tables after each step, stop the server at the end.
 
 One server per run (not per step or per worker) amortises model start-up across operators sharing a model.
+The embedded server is supervised: killed or crashed mid-step, it is restarted (same port when possible,
+else the new endpoint is republished) while the workers' requests retry, and the run goes on.
 """
 
 from __future__ import annotations
@@ -34,8 +36,16 @@ class LLMRunHook:
             opts = {k: v for k, v in self.config.items() if k in ("parallel", "threads", "ctx_per_slot")}
             self.server = EmbeddedServer(log_path=Path(self.ws.root) / "llm" / "server.log", **opts).start()
             self.endpoint = self.server.endpoint
+            self.server.supervise(max_restarts=int(self.config.get("max_restarts", 3)), on_restart=self._restarted)
         self.endpoint.write_for_run(self.ws.root, self.run)
         return self
+
+    def _restarted(self, server) -> None:
+        if server.endpoint != self.endpoint:  # a new port: workers re-read the run's endpoint file
+            self.endpoint = server.endpoint
+            self.endpoint.write_for_run(self.ws.root, self.run)
+        log.warning("run %s: the embedded LLM server was restarted (%d so far); the run goes on", self.run,
+                    server.restarts)
 
     def after_step(self, op, step) -> None:
         if not self.needed:

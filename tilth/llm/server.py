@@ -3,11 +3,17 @@
 It runs in a child process (`python -m tilth.llm.server`), not in the driver, so that stopping it is a
 plain signal, a crash of the model cannot take the driver down, and forkserver/Ray workers reach it over
 HTTP like any other endpoint. Bound to 127.0.0.1 on a free port.
+
+`supervise()` restarts it when it dies under a run (killed, crashed): on the same port, so clients that
+are retrying a refused connection simply get through; on a new one if that port was taken meanwhile
+(the caller is told, to republish the endpoint). At most `max_restarts` times, then the run's requests
+fail as before.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import socket
@@ -22,6 +28,7 @@ from pathlib import Path
 from tilth.llm.endpoint import Endpoint
 
 DEFAULT_ALIAS = "SmolLM2-135M-Instruct"
+log = logging.getLogger(__name__)
 
 
 def default_model_path() -> Path:
@@ -59,6 +66,10 @@ class EmbeddedServer:
         self.log_path = Path(log_path) if log_path else Path(tempfile.gettempdir()) / f"tilth-llm-{os.getpid()}.log"
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen | None = None
+        self.restarts = 0
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -72,29 +83,83 @@ class EmbeddedServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def start(self) -> EmbeddedServer:
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> EmbeddedServer:
         if self.running:
             return self
+        self._stopping.clear()
         self.port = self.port or free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        logf = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "tilth.llm.server", "--model", str(self.model_path), "--alias", self.alias,
                "--port", str(self.port), "--parallel", str(self.parallel), "--ctx", str(self.ctx_per_slot * self.parallel),
                "--threads", str(self.threads), "--parent-pid", str(os.getpid())]
-        self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        self._proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        logf.close()
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"embedded LLM server exited with {self._proc.returncode}; log: {self.log_path}\n"
+                rc, self._proc = self._proc.returncode, None
+                raise RuntimeError(f"embedded LLM server exited with {rc}; log: {self.log_path}\n"
                                    + _tail(self.log_path))
             if _healthy(self.port):
                 return self
             time.sleep(0.2)
-        self.stop()
+        self._stop()
         raise TimeoutError(f"embedded LLM server not healthy after {self.startup_timeout}s; log: {self.log_path}")
 
+    def supervise(self, max_restarts: int = 3, on_restart=None, interval: float = 0.5) -> EmbeddedServer:
+        """Watch the server from a daemon thread; restart it when it dies (see the module doc).
+        `on_restart(server)` is called after each restart, e.g. to republish a changed endpoint."""
+
+        def watch() -> None:
+            while not self._stopping.wait(interval):
+                with self._lock:
+                    proc = self._proc
+                    if self._stopping.is_set() or proc is None or proc.poll() is None:
+                        continue
+                    if self.restarts >= max_restarts:
+                        log.error("embedded LLM server died (exit %s) after %d restarts; not restarting it again "
+                                  "(log: %s)", proc.returncode, self.restarts, self.log_path)
+                        return
+                    self.restarts += 1
+                    log.warning("embedded LLM server (pid %s) died with exit %s; restarting it on port %s (%d/%d)",
+                                proc.pid, proc.returncode, self.port, self.restarts, max_restarts)
+                    self._proc = None
+                    try:
+                        self._start()
+                    except Exception as e:  # the port may have been taken meanwhile: any free one will do
+                        log.warning("restart on port %s failed (%s); trying another port", self.port, e)
+                        self._proc, self.port = None, None
+                        try:
+                            self._start()
+                        except Exception as e2:
+                            log.error("embedded LLM server could not be restarted: %s", e2)
+                            return
+                if on_restart is not None:
+                    on_restart(self)
+
+        if self._watcher is None or not self._watcher.is_alive():
+            self._watcher = threading.Thread(target=watch, daemon=True, name="tilth-llm-supervisor")
+            self._watcher.start()
+        return self
+
     def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            self._stop()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
+    def _stop(self) -> None:
         if self._proc is None:
             return
         if self._proc.poll() is None:

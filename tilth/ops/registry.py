@@ -1,7 +1,10 @@
 """The operator registry, built from operator metadata.
 
 Built-in operators register themselves when their module under tilth/ops/<category>/ is imported;
-plugin operators (e.g. ones the Data Agent generated) are loaded from files by path.
+plugin operators are loaded from files by path. A user's own plugin is imported like any module. An
+operator the Data Agent generated (first line GENERATED_HEADER, or a file in `<workspace>/agent/plugins/`)
+is never imported by Tilth: `load_plugin` registers a stand-in whose every call runs the code in a
+sandboxed worker process (tilth.agent.confined).
 """
 
 from __future__ import annotations
@@ -63,11 +66,37 @@ def load_builtin() -> None:
                 importlib.import_module(f"tilth.ops.{category}.{mod.name}")
 
 
+GENERATED_HEADER = "# tilth: generated operator; it runs only inside the sandbox (tilth.agent.confined)"
+
+
+def is_generated(path: str | Path) -> bool:
+    """Code the Data Agent generated: marked on its first line, or kept where the agent keeps it."""
+    path = Path(path).resolve()
+    if path.parent.name == "plugins" and path.parent.parent.name == "agent":
+        return True
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.readline().startswith(GENERATED_HEADER.split(";")[0])
+    except OSError:
+        return False
+
+
 def load_plugin(path: str | Path) -> list[str]:
-    """Import an operator module from a file; return the names it registered."""
+    """Load an operator module from a file; return the names it registered. Generated code is not imported:
+    its operators are registered as sandboxed stand-ins (see tilth.agent.confined)."""
     path = Path(path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"plugin {path} not found")
+    if is_generated(path):
+        from tilth.agent.confined import load_confined
+
+        return load_confined(path)
+    return import_plugin(path)
+
+
+def import_plugin(path: str | Path) -> list[str]:
+    """Import an operator module into this process (trusted code, or inside the sandbox)."""
+    path = Path(path).resolve()
     before = set(_REGISTRY)
     mod_name = f"tilth_plugin_{path.stem}_{abs(hash(str(path))) % 10**8}"
     spec = importlib.util.spec_from_file_location(mod_name, path)

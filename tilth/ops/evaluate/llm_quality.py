@@ -1,7 +1,18 @@
-"""LLM quality scoring: binary keep/drop (0/1) or graded (1-5), with the model's rationale kept."""
+"""LLM quality scoring: binary keep/drop (0/1) or graded (1-5), with the model's rationale kept.
+
+A judge that is not discriminating (a small model that gives every text the same grade) makes a filter
+that silently drops everything, or nothing, at great cost. So the filter watches its own decisions: once
+`degenerate_min_rows` rows are judged (per worker process, across the step's parts), if it would drop at
+least `max_drop_share` of them, or every scored row got the same score, the step stops with the numbers
+(rows judged, scored, dropped and their share, the score histogram) and what to do. A stop rather than a
+warning, because the run's output would be empty or unfiltered either way and every further row costs
+model time; `allow_degenerate: true` accepts such a result, with a loud warning instead.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from typing import Literal
 
 import numpy as np
@@ -12,6 +23,12 @@ from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
 from tilth.ops.base import Filter
 from tilth.ops.registry import register
 
+log = logging.getLogger(__name__)
+
+
+class DegenerateFilter(ValueError):
+    """The filter would drop (nearly) every row, or its scores are all the same."""
+
 
 class LLMQualityParams(LLMParams):
     text_field: str = Field("text", description="Column holding the text to judge.")
@@ -20,6 +37,12 @@ class LLMQualityParams(LLMParams):
                                                                "(default: 1 for binary, 3 for graded).")
     keep_unscored: bool = Field(True, description="Keep rows the model could not score (invalid reply).")
     max_tokens: int = Field(96, ge=16, le=2048, description="Most tokens per judgement (JSON score + rationale).")
+    max_drop_share: float = Field(0.95, gt=0, le=1, description="Stop the step if at least this share of the "
+                                  "judged rows would be dropped (see allow_degenerate).")
+    degenerate_min_rows: int = Field(20, ge=1, description="Check for a degenerate judge (drops >= max_drop_share, "
+                                     "or one score for every row) once this many rows are judged, per worker.")
+    allow_degenerate: bool = Field(False, description="Accept a degenerate result (log a warning) instead of "
+                                   "stopping the step.")
 
 
 @register
@@ -60,4 +83,36 @@ class LLMQualityFilter(LLMOp, Filter):
         mask = np.array([p.keep_unscored if v is None else v >= threshold for v in values], dtype=bool)
         reasons = [None if m else ("unscored" if v is None else f"llm_quality={v} < min_score={threshold}")
                    for v, m in zip(values, mask, strict=True)]
+        self._check_degenerate(values, mask, threshold)
         return mask, reasons
+
+    def _check_degenerate(self, values: list, mask: np.ndarray, threshold: int) -> None:
+        """Tally this worker's decisions in this step; stop (or warn) when the judge is degenerate."""
+        p = self.params
+        tally = getattr(self, "_tally", None)
+        if tally is None or tally["context"] != self.context:
+            tally = self._tally = {"context": self.context, "rows": 0, "dropped": 0, "hist": Counter(), "warned": False}
+        tally["rows"] += len(values)
+        tally["dropped"] += int((~mask).sum())
+        tally["hist"].update(v for v in values if v is not None)
+        rows, dropped, hist = tally["rows"], tally["dropped"], tally["hist"]
+        scored = sum(hist.values())
+        if rows < p.degenerate_min_rows or tally["warned"]:
+            return
+        share = dropped / rows
+        constant = scored >= p.degenerate_min_rows and len(hist) == 1
+        if share < p.max_drop_share and not constant:
+            return
+        histogram = ", ".join(f"{k}: {n}" for k, n in sorted(hist.items())) or "none"
+        what = (f"would drop {dropped} of {rows} judged rows ({share:.0%}, limit {p.max_drop_share:.0%})"
+                if share >= p.max_drop_share else f"keeps {rows - dropped} of {rows} judged rows")
+        msg = (f"{self.name} ({p.mode}, min_score={threshold}) {what}; {scored} rows scored, "
+               f"{len(hist)} distinct score{'s' if len(hist) != 1 else ''} ({histogram})"
+               f"{'; every scored row got the same score' if constant else ''}. The judge is not discriminating")
+        if p.allow_degenerate:
+            tally["warned"] = True
+            log.warning("WARNING: %s; continuing because allow_degenerate is set", msg)
+            return
+        raise DegenerateFilter(
+            f"{msg}: stopped. Use a stronger model (TILTH_LLM_URL or the recipe's `llm:` section), try "
+            f"mode: binary or a lower min_score, or set allow_degenerate: true to accept this result.")
