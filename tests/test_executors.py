@@ -31,7 +31,7 @@ def test_local_and_ray_give_identical_outputs(tmp_path, ray_local):
 
 
 def test_unknown_executor_is_a_clear_error():
-    with pytest.raises(ValueError, match="use 'local' or 'ray'"):
+    with pytest.raises(ValueError, match="unknown executor 'spark'.*local or ray"):
         make_executor("spark")
 
 
