@@ -243,6 +243,8 @@ def test_generated_operator_only_ever_runs_confined(tmp_path, sandbox, cleanup_r
     assert [r["sees_host"] for r in rows] == [False] * 8
     assert list(host.iterdir()) == []  # never ran where it could see the host
     assert not [m for m in sys.modules if m.startswith("tilth_plugin_gen_tagger")]  # never imported here
+    with pytest.raises(PermissionError, match="never imported outside the sandbox"):
+        registry.import_plugin(path)
 
 
 def test_cli_refuses_generated_code_without_a_sandbox_unless_flagged(tmp_path, monkeypatch, cleanup_registry):

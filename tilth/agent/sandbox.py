@@ -174,7 +174,8 @@ def _env(work: Path, uid: int | None) -> dict[str, str]:
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": "/tmp", "LANG": "C.UTF-8",
            "PYTHONPATH": str(Path(tilth.__file__).resolve().parent.parent), "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONNOUSERSITE": "1", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+           "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "TILTH_IN_SANDBOX": "1"}  # lets registry.import_plugin import generated code, here only
     if uid is not None:
         env["TILTH_SANDBOX_UID"] = str(uid)
     return env
