@@ -67,11 +67,13 @@ for p in ("/etc/passwd", "/etc/shadow", {str(home_secret)!r}, {str(outside)!r}, 
 
 
 def test_cannot_write_outside_its_work_dir(tmp_path):
+    tag = uuid.uuid4().hex[:8]
     target = tmp_path / "escaped.txt"
-    home_target = Path.home() / f".tilth-escaped-{uuid.uuid4().hex[:8]}"
+    home_target = Path.home() / f".tilth-escaped-{tag}"
+    system_targets = [Path(f"/usr/tilth-escaped-{tag}"), Path(f"/tilth-escaped-{tag}")]
     code = f"""
 import os
-for p in ({str(target)!r}, {str(home_target)!r}, "/usr/tilth-escaped", "/tmp/../escaped", "/escaped"):
+for p in ({str(target)!r}, {str(home_target)!r}, *{[str(p) for p in system_targets]!r}, "/tmp/../tilth-escaped-{tag}"):
     try:
         with open(p, "w") as f:
             f.write("escaped")
@@ -83,10 +85,12 @@ open("inside.txt", "w").write("fine")
     try:
         r, _, _ = _run(tmp_path, code)
         assert r.ok, r.stderr
-        assert not target.exists() and not home_target.exists() and not Path("/usr/tilth-escaped").exists()
+        assert not target.exists() and not home_target.exists()
+        assert not any(p.exists() for p in system_targets)
         assert (tmp_path / "work" / "inside.txt").read_text() == "fine"  # its own work dir is writable
     finally:
-        home_target.unlink(missing_ok=True)
+        for p in (home_target, *system_targets):
+            p.unlink(missing_ok=True)
 
 
 @pytest.fixture
