@@ -54,6 +54,8 @@ def test_cannot_read_system_home_or_user_files(tmp_path, home_secret):
     outside = tmp_path / "secret.txt"
     outside.write_text("outside-secret-value")
     code = f"""
+import os
+print("uid", os.getuid(), os.geteuid())
 for p in ("/etc/passwd", "/etc/shadow", {str(home_secret)!r}, {str(outside)!r}, "/root/.bash_history"):
     try:
         print(p, open(p).read())
@@ -64,6 +66,8 @@ for p in ("/etc/passwd", "/etc/shadow", {str(home_secret)!r}, {str(outside)!r}, 
     assert r.ok and r.confined, r.stderr
     assert "root:" not in r.stdout and "home-secret-value" not in r.stdout and "outside-secret-value" not in r.stdout
     assert r.stdout.count("refused:") == 5
+    uid, euid = map(int, r.stdout.split()[1:3])
+    assert uid != 0 and euid != 0  # never root, even when Tilth is
 
 
 def test_cannot_write_outside_its_work_dir(tmp_path):
