@@ -243,7 +243,7 @@ def confined_command(argv: list[str], work: Path, limits: Limits, confine: bool 
             cmd += ["--ro-bind", top, top]
     binds = [(p, True) for p in (*_python_paths(), *ro_paths)] + [(str(work), False)]
     parents = sorted({str(q) for p, _ in binds for q in Path(p).parents if str(q) != "/"}, key=lambda s: s.count("/"))
-    for d in parents:  # bwrap would create them 0700, which uid 65534 cannot traverse
+    for d in parents:  # bwrap would create them 0700, which the sandbox uid could not traverse
         cmd += ["--perms", "0755", "--dir", d]
     for p, ro in binds:
         cmd += ["--ro-bind" if ro else "--bind", p, p]
