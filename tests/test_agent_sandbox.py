@@ -141,7 +141,13 @@ def test_generated_operator_passes_checks_and_is_registered(tmp_path, sandbox, c
     assert g.name == "gen_question_mark_filter"
     assert g.path == str(tmp_path / "agent" / "plugins" / "gen_question_mark_filter.py")
     op = registry.build(g.name)
-    assert op.metadata()["kind"] == "filter"
+    meta = op.metadata()
+    assert meta["kind"] == "filter" and meta["outputs"] == ["ends_q"]
+    assert [(p["name"], p["type"], p["default"]) for p in meta["params"]] == [("text_field", "str", "text")]
+    from tilth.ops.base import OperatorParamError
+
+    with pytest.raises(OperatorParamError, match="unknown parameter"):  # parameters checked here, from the JSON
+        registry.build(g.name, {"nope": 1})
 
 
 def test_generated_operator_that_loops_is_rejected_not_registered(tmp_path, sandbox, cleanup_registry):
@@ -243,6 +249,8 @@ def test_generated_operator_only_ever_runs_confined(tmp_path, sandbox, cleanup_r
     assert [r["sees_host"] for r in rows] == [False] * 8
     assert list(host.iterdir()) == []  # never ran where it could see the host
     assert not [m for m in sys.modules if m.startswith("tilth_plugin_gen_tagger")]  # never imported here
+    with pytest.raises(PermissionError, match="never imported outside the sandbox"):
+        registry.import_plugin(path)
 
 
 def test_cli_refuses_generated_code_without_a_sandbox_unless_flagged(tmp_path, monkeypatch, cleanup_registry):

@@ -54,6 +54,8 @@ def test_cannot_read_system_home_or_user_files(tmp_path, home_secret):
     outside = tmp_path / "secret.txt"
     outside.write_text("outside-secret-value")
     code = f"""
+import os
+print("uid", os.getuid(), os.geteuid())
 for p in ("/etc/passwd", "/etc/shadow", {str(home_secret)!r}, {str(outside)!r}, "/root/.bash_history"):
     try:
         print(p, open(p).read())
@@ -64,14 +66,18 @@ for p in ("/etc/passwd", "/etc/shadow", {str(home_secret)!r}, {str(outside)!r}, 
     assert r.ok and r.confined, r.stderr
     assert "root:" not in r.stdout and "home-secret-value" not in r.stdout and "outside-secret-value" not in r.stdout
     assert r.stdout.count("refused:") == 5
+    uid, euid = map(int, r.stdout.split()[1:3])
+    assert uid != 0 and euid != 0  # never root, even when Tilth is
 
 
 def test_cannot_write_outside_its_work_dir(tmp_path):
+    tag = uuid.uuid4().hex[:8]
     target = tmp_path / "escaped.txt"
-    home_target = Path.home() / f".tilth-escaped-{uuid.uuid4().hex[:8]}"
+    home_target = Path.home() / f".tilth-escaped-{tag}"
+    system_targets = [Path(f"/usr/tilth-escaped-{tag}"), Path(f"/tilth-escaped-{tag}")]
     code = f"""
 import os
-for p in ({str(target)!r}, {str(home_target)!r}, "/usr/tilth-escaped", "/tmp/../escaped", "/escaped"):
+for p in ({str(target)!r}, {str(home_target)!r}, *{[str(p) for p in system_targets]!r}, "/tmp/../tilth-escaped-{tag}"):
     try:
         with open(p, "w") as f:
             f.write("escaped")
@@ -83,10 +89,12 @@ open("inside.txt", "w").write("fine")
     try:
         r, _, _ = _run(tmp_path, code)
         assert r.ok, r.stderr
-        assert not target.exists() and not home_target.exists() and not Path("/usr/tilth-escaped").exists()
+        assert not target.exists() and not home_target.exists()
+        assert not any(p.exists() for p in system_targets)
         assert (tmp_path / "work" / "inside.txt").read_text() == "fine"  # its own work dir is writable
     finally:
-        home_target.unlink(missing_ok=True)
+        for p in (home_target, *system_targets):
+            p.unlink(missing_ok=True)
 
 
 @pytest.fixture

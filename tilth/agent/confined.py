@@ -96,8 +96,13 @@ class ConfinedWorker:
         module = work / self.filename
         module.write_text(self.source)
         log = tempfile.TemporaryFile()
-        cmd, kw = confined_command(["-m", "tilth.agent.confined_worker", str(module)], work, self.limits)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, **kw)
+        try:  # refused (no sandbox) or failed to start: leave nothing behind
+            cmd, kw = confined_command(["-m", "tilth.agent.confined_worker", str(module)], work, self.limits)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, **kw)
+        except BaseException:
+            log.close()
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         self._log = log
         # also at the exit of a pool worker process, which skips atexit (multiprocessing runs these)
         self._finalizer = mp_util.Finalize(self, _shutdown, args=(self.proc, work, log), exitpriority=10)

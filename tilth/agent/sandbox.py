@@ -6,9 +6,10 @@ What confines the code (`confined_command`):
   the `tilth` package), one writable work directory, a private /tmp, /proc and /dev. No /etc, no home, no
   workspace. `--die-with-parent` and `--new-session`; when bwrap goes, the pid namespace goes with it, so
   a double-forked, setsid'd grandchild dies too.
-- the process runs as uid/gid 65534: when Tilth runs as root, bwrap keeps CAP_SETUID/CAP_SETGID only until
-  the bootstrap below has dropped to it (root is exempt from RLIMIT_NPROC); as another user bwrap puts it
-  in a user namespace.
+- the code never runs as root. As another user, bwrap puts it in a user namespace as uid 65534. When Tilth
+  runs as root, bwrap keeps CAP_SETUID/CAP_SETGID only until the bootstrap below has dropped to a uid/gid
+  of the sandbox's own, from a high range no account uses (root is exempt from RLIMIT_NPROC, and without
+  a user namespace that limit counts all processes of a uid: a shared uid would make sandboxes share it).
 - rlimits set by the bootstrap before any generated code runs: CPU time, address space, processes (a fork
   storm stops at `nproc`), file size, no core files.
 - the wall clock, in the parent: on expiry bwrap is killed, and the whole namespace with it.
@@ -24,6 +25,7 @@ via `unshare -n` where that works), which stops accidents, not a determined atta
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import signal
@@ -35,7 +37,8 @@ from pathlib import Path
 
 NET_BLOCKED_EXIT = 97
 SETUID_FAILED_EXIT = 96
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID = 65534  # nobody: the uid inside a user namespace (Tilth not running as root)
+ROOT_UID_BASE = 0x7FFE0000  # running as root: each sandbox gets ROOT_UID_BASE + n, n < 65536
 ALLOW_ENV = "TILTH_ALLOW_UNCONFINED"
 
 # Runs first in the sandboxed interpreter: drop root, set limits, install the socket reporter, then run
@@ -124,7 +127,7 @@ def bwrap_status() -> tuple[bool, str]:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kw)
         except (OSError, subprocess.TimeoutExpired) as e:
             return False, f"bwrap failed to start: {e}"
-        if p.returncode != 0 or f"uid {SANDBOX_UID}" not in p.stdout:
+        if p.returncode != 0 or not p.stdout.startswith("uid ") or p.stdout.split()[1] == "0":
             return False, f"bwrap cannot build the sandbox here (exit {p.returncode}): {p.stderr.strip()[-300:]}"
         return True, ""
     finally:
@@ -160,6 +163,15 @@ def _python_paths() -> list[str]:
     return [p for p in out if not any(p != q and p.startswith(q + "/") for q in out)]
 
 
+_uid_counter = itertools.count()
+
+
+def _root_uid() -> int:
+    """A uid for one sandbox when Tilth runs as root: distinct across this process's sandboxes and, by the
+    pid, very likely across processes."""
+    return ROOT_UID_BASE + ((os.getpid() * 64 + next(_uid_counter)) & 0xFFFF)
+
+
 @functools.lru_cache(maxsize=1)
 def _bwrap_supports(flag: str) -> bool:
     try:
@@ -174,7 +186,8 @@ def _env(work: Path, uid: int | None) -> dict[str, str]:
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": "/tmp", "LANG": "C.UTF-8",
            "PYTHONPATH": str(Path(tilth.__file__).resolve().parent.parent), "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONNOUSERSITE": "1", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+           "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "TILTH_IN_SANDBOX": "1"}  # lets registry.import_plugin import generated code, here only
     if uid is not None:
         env["TILTH_SANDBOX_UID"] = str(uid)
     return env
@@ -210,7 +223,7 @@ def confined_command(argv: list[str], work: Path, limits: Limits, confine: bool 
         env["PATH"] = os.environ.get("PATH", env["PATH"])
         return cmd, {"cwd": str(work), "env": env, "start_new_session": True}
 
-    uid = SANDBOX_UID
+    uid = _root_uid() if root else SANDBOX_UID
     if root:
         os.chown(work, uid, uid)
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
@@ -230,7 +243,7 @@ def confined_command(argv: list[str], work: Path, limits: Limits, confine: bool 
             cmd += ["--ro-bind", top, top]
     binds = [(p, True) for p in (*_python_paths(), *ro_paths)] + [(str(work), False)]
     parents = sorted({str(q) for p, _ in binds for q in Path(p).parents if str(q) != "/"}, key=lambda s: s.count("/"))
-    for d in parents:  # bwrap would create them 0700, which uid 65534 cannot traverse
+    for d in parents:  # bwrap would create them 0700, which the sandbox uid could not traverse
         cmd += ["--perms", "0755", "--dir", d]
     for p, ro in binds:
         cmd += ["--ro-bind" if ro else "--bind", p, p]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.util
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -97,6 +98,8 @@ def load_plugin(path: str | Path) -> list[str]:
 def import_plugin(path: str | Path) -> list[str]:
     """Import an operator module into this process (trusted code, or inside the sandbox)."""
     path = Path(path).resolve()
+    if is_generated(path) and os.environ.get("TILTH_IN_SANDBOX") != "1":
+        raise PermissionError(f"{path} is generated code: it is never imported outside the sandbox (use load_plugin)")
     before = set(_REGISTRY)
     mod_name = f"tilth_plugin_{path.stem}_{abs(hash(str(path))) % 10**8}"
     spec = importlib.util.spec_from_file_location(mod_name, path)
