@@ -167,8 +167,7 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     try:
         result = Runner(r, workspace, progress=not quiet).run()
     except RecipeError as e:
-        err.print(Text(str(e)), soft_wrap=True)
-        raise typer.Exit(2) from None
+        _fail(str(e), 2)
     console.print(summary_table(result))
     shown_ws = workspace if workspace is not None else result.workspace
     q = sum(s.quarantined for s in result.steps)
