@@ -64,13 +64,17 @@ def test_row1_text_that_is_a_number_object_list_or_null_is_quarantined_and_the_r
     assert ids == sorted(int(expected[i]) for i in range(3000) if i not in wrong)
 
 
-def test_row1_validate_does_not_crash_when_the_first_rows_have_a_wrong_text(tmp_path):
+@pytest.mark.parametrize("n_bad", [2, 30])  # 30: more than validation's first look (20 records)
+def test_row1_validate_does_not_crash_when_the_first_rows_have_a_wrong_text(tmp_path, n_bad):
     path = tmp_path / "in.jsonl"
-    path.write_text(json.dumps({"text": 5}) + "\n" + json.dumps({"text": {"a": 1}}) + "\n" + doc(2) + doc(3))
+    path.write_text("".join(json.dumps({"text": [5, {"a": 1}][i % 2]}) + "\n" for i in range(n_bad)) + doc(2) + doc(3))
     (tmp_path / "r.yaml").write_text(recipe(path).to_yaml())
     out = CliRunner().invoke(app, ["validate", str(tmp_path / "r.yaml")])
     assert out.exit_code == 0, out.output
     assert "ok" in out.output
+    out = CliRunner().invoke(app, ["run", str(tmp_path / "r.yaml"), "-w", str(tmp_path / "ws"), "-q"])
+    assert out.exit_code == 0, out.output
+    assert Workspace(tmp_path / "ws").sql("SELECT count(*) FROM quarantine").column(0)[0].as_py() == n_bad
 
 
 def test_row1_other_columns_with_conflicting_types_quarantine_the_record_not_the_block(tmp_path):

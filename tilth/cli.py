@@ -178,8 +178,7 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     try:
         result = Runner(r, workspace, progress=not quiet).run()
     except RecipeError as e:
-        err.print(Text(str(e)), soft_wrap=True)
-        raise typer.Exit(2) from None
+        _fail(str(e), 2)
     except (ValueError, FileNotFoundError, SandboxUnavailable) as e:
         _fail(str(e), 2)
     except ConfinedError as e:  # a generated operator failed in its sandbox: its own message says how

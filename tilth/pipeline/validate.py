@@ -7,6 +7,7 @@ produced upstream.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from tilth.exec.base import executor_problem
@@ -15,6 +16,7 @@ from tilth.ops.base import Operator, OperatorParamError, Quarantined, Reader
 from tilth.pipeline.recipe import Recipe
 
 PEEK_ROWS = 20  # records looked at for the input's columns
+PEEK_DEEP = 1000  # records looked at in a file whose first PEEK_ROWS are all broken
 PEEK_FILES = 20  # shards (files) tried before giving up on finding a readable record
 
 
@@ -56,40 +58,52 @@ def build_reader(recipe: Recipe) -> Reader:
 class Peek:
     """What a look at the first readable records of the input found."""
 
-    columns: list[str] | None  # None: nothing readable in the shards tried (and more shards were left)
-    shards_tried: int
-    shards_total: int
+    columns: list[str] | None  # None: no readable record in what was looked at
+    complete: bool  # every input file was read to its end
+    shards: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
 
     @property
     def unreadable(self) -> bool:
-        """Every shard was tried and none has a readable record: the run would produce nothing."""
-        return self.columns is None and self.shards_tried == self.shards_total
+        """Every file was read whole and none has a readable record: the run would produce nothing."""
+        return self.columns is None and self.complete
 
 
 def peek(reader: Reader) -> Peek:
-    """Columns of the first few readable records, looking past empty, binary or truncated files (readers
-    tell us nothing about a user's fields otherwise)."""
+    """Columns of the first few readable records, looking past empty, binary or truncated files and past
+    a first stretch of broken records (readers tell us nothing about a user's fields otherwise)."""
     shards = reader.shards()
     if not shards:
         split = getattr(reader.params, "split", None)
         raise FileNotFoundError(f"no input files match {reader.params.path!r}"
                                 + (f" in split {split!r}" if split else ""))
-    small = type(reader)(**{**reader.params.model_dump(), "limit": PEEK_ROWS, "batch_size": PEEK_ROWS})
     columns: dict[str, None] = {}
     bad: list[Quarantined] = []
-    rows, tried = 0, 0
+    rows, complete = 0, len(shards) <= PEEK_FILES
     for shard in shards[:PEEK_FILES]:
-        tried += 1
-        for item in small.read(shard[:PEEK_ROWS]):
-            if isinstance(item, Quarantined):
-                bad.append(item)
-            elif item.num_rows:
-                columns.update(dict.fromkeys(item.column_names))
-                rows += item.num_rows
+        for limit in (PEEK_ROWS, PEEK_DEEP):
+            tables, quarantined, cut = _peek_shard(reader, shard, limit)
+            if any(t.num_rows for t in tables) or not cut:
+                break
+        bad += quarantined
+        complete &= not cut
+        for t in tables:
+            if t.num_rows:
+                columns.update(dict.fromkeys(t.column_names))
+                rows += t.num_rows
         if rows >= PEEK_ROWS:
             break
-    return Peek(list(columns) if columns else None, tried, len(shards), bad)
+    return Peek(list(columns) if columns else None, complete and rows < PEEK_ROWS, len(shards), bad)
+
+
+def _peek_shard(reader: Reader, shard: list[str], limit: int) -> tuple[list, list[Quarantined], bool]:
+    """(tables, quarantined, whether the limit cut the shard short) for the first `limit` records."""
+    small = type(reader)(**{**reader.params.model_dump(), "limit": limit, "batch_size": limit})
+    tables, bad = [], []
+    for item in small.read(shard[:limit]):
+        (bad if isinstance(item, Quarantined) else tables).append(item)
+    seen = sum(t.num_rows for t in tables) + len(bad)
+    return tables, bad, seen >= limit or len(shard) > limit
 
 
 def peek_columns(reader: Reader) -> list[str] | None:
@@ -97,12 +111,10 @@ def peek_columns(reader: Reader) -> list[str] | None:
 
 
 def _unreadable_problem(p: Peek) -> Problem:
-    import os
-
     shown = "; ".join(f"{os.path.basename(q.file)}" + (f" line {q.line}" if q.line > 0 else "") + f": {q.error}"
                       for q in p.quarantined[:3])
     more = f" (and {len(p.quarantined) - 3} more)" if len(p.quarantined) > 3 else ""
-    what = (f"none of the {p.shards_total} input files has a readable record" if p.shards_total > 1
+    what = (f"none of the {p.shards} input files has a readable record" if p.shards > 1
             else "the input file has no readable record")
     why = f": {shown}{more}" if shown else " (empty)"
     return Problem(0, "input", what + why,

@@ -199,6 +199,10 @@ def missing_text(field: str) -> str:
     return f"field {field!r} is missing or null"
 
 
+def no_field(field: str, fields: list[str]) -> str:
+    return f"no field {field!r} (fields: {', '.join(fields)})"
+
+
 def not_text(field: str, what: str) -> str:
     return f"field {field!r} is {what}, not a string"
 
@@ -212,11 +216,12 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
     names: dict[str, None] = dict.fromkeys(schema.names) if schema is not None else {}
     for r in records:
         names.update(dict.fromkeys(r))
+    absent = text_field not in names
     for i, r in enumerate(records):
         v = r.get(text_field)
         if v is None:
             if required:
-                bad[i] = missing_text(text_field)
+                bad[i] = no_field(text_field, list(names)) if absent else missing_text(text_field)
         elif not isinstance(v, str):
             bad[i] = not_text(text_field, kind(v))
     types: dict[str, pa.DataType] = {}
@@ -232,12 +237,7 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             types[name] = _column_type_by_record(records, good, name, prev, bad)
     good = [i for i in range(len(records)) if i not in bad]
-    columns = {}
-    for name, t in types.items():
-        if name == text_field and name not in (schema.names if schema is not None else ()) and \
-                all(text_field not in records[i] for i in good) and not required:
-            continue  # no text field anywhere in this block and none required: add no column
-        columns[name] = pa.array([records[i].get(name) for i in good], type=t)
+    columns = {name: pa.array([records[i].get(name) for i in good], type=t) for name, t in types.items()}
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
     return table, sorted(bad.items())
 
@@ -276,7 +276,7 @@ def check_text(table: pa.Table, field: str, required: bool) -> tuple[pa.Table, l
                 table = table.append_column(field, pa.array([], pa.string()))
             return table, []
         return table.slice(0, 0).append_column(field, pa.array([], pa.string())), \
-            [(i, f"no field {field!r} (fields: {', '.join(table.column_names)})") for i in range(n)]
+            [(i, no_field(field, table.column_names)) for i in range(n)]
     col = table.column(field)
     t = col.type
     if pa.types.is_dictionary(t):

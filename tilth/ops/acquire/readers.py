@@ -203,16 +203,19 @@ class JsonlReader(FileReader):
     def _parse(self, path, lines, numbers, schema) -> tuple[list[pa.Table | Quarantined], pa.Schema | None]:
         """Fast path: Arrow's JSON parser on the whole block. Slow path only if the block has a bad line."""
         field = self.params.text or "text"
-        block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
-        try:
-            block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
-            table = _read_json_block(block, schema)
-            if table.num_rows == len(lines):
-                items = list(self.emit(table, path, np.asarray(numbers, dtype=np.int64),
-                                       raw_of=lambda i: raw_line(lines[i])))
-                return items, _text_as_string(table.schema, field)
-        except (pa.ArrowException, UnicodeDecodeError):
-            pass
+        # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
+        # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
+        if all(ln.lstrip()[:1] == b"{" for ln in lines):
+            block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
+            try:
+                block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
+                table = _read_json_block(block, schema)
+                if table.num_rows == len(lines):
+                    items = list(self.emit(table, path, np.asarray(numbers, dtype=np.int64),
+                                           raw_of=lambda i: raw_line(lines[i])))
+                    return items, _text_as_string(table.schema, field)
+            except (pa.ArrowException, UnicodeDecodeError):
+                pass
         import orjson
 
         bad: list[Quarantined] = []
