@@ -24,6 +24,8 @@ class Action:
     negated: bool = False  # "don't deduplicate", "no stats this time", "skip the length filter"
     asks: bool = True  # an imperative / a wish; False for context ("my data is math problems")
     index: int = 0
+    sentence: int = 0  # which sentence it came from: a leftover fragment may only modify its neighbours
+    context: str = ""  # that sentence: a column named anywhere in it applies to each of its jobs
 
     @property
     def full(self) -> str:
@@ -57,7 +59,7 @@ CONTEXT = re.compile(r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
 _DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e|ing)|lose|exclud\w*|get(?:ting)? rid)"
-_ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single)"
+_ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single|them|those|these)"
 KEEP_ALL = re.compile(
     rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b|"
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
@@ -72,7 +74,7 @@ KEEP_ALL = re.compile(
 NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|without|skip(?:ping)?|avoid|"
                  r"leave out|omit|forget about|no)\b", re.I)
 # what a negation must govern to negate the job itself: a verb or the name of a job ("no dedup this time")
-_JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|augment\w*|stat(?:s|istics)|report\w*|normali[sz]\w*|cleaning|" \
+_JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|matching|comparison|augment\w*|stat(?:s|istics)|report\w*|normali[sz]\w*|cleaning|" \
              r"redact\w*|translat\w*|rewrit\w*|paraphras\w*|labell?ing|tagging|scoring|counting|step|steps|" \
              r"language detection|language id|synthesis|generation)"
 CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?only (?=the )|where |"
@@ -90,7 +92,7 @@ def _first_word(text: str) -> str:
     return m[0] if m else ""
 
 
-def _starts_with_verb(text: str) -> bool:
+def starts_with_verb(text: str) -> bool:
     w = _first_word(WISH.sub("", text.strip()))
     if w.endswith("ing") and w[:-3] in VERBS | {v.rstrip("e") for v in VERBS}:
         return True
@@ -110,13 +112,18 @@ PRESERVE = re.compile(r"\b(?:leave|keep|don'?t touch|do not touch|not touch)\b.*
 
 
 def is_negated(text: str) -> bool:
-    """The clause refuses a job: a negation that governs a verb or a job noun within three words, or it asks
-    to leave something as it is."""
+    """The clause refuses something: a job (see `refuses_job`), a way of doing one ("do not lower-case the
+    code"), or a change to some column ("leave the replies as they are")."""
     low = text.lower()
-    if PRESERVE.search(low):
-        return True
+    return (refuses_job(low) or bool(PRESERVE.search(low))
+            or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low)))
+
+
+def refuses_job(text: str) -> bool:
+    """A negation that governs a verb or a job noun within four words: "don't deduplicate", "no stats"."""
+    low = text.lower()
     for m in NEG.finditer(low):
-        after = low[m.end():].split()[:3]
+        after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
                 re.fullmatch(_JOB_NOUNS, w) or w in ("step", "part") for w in words):
@@ -140,9 +147,10 @@ def split_conditions(clause: str) -> tuple[str, str]:
 
 
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
-MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|"
+MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
@@ -170,7 +178,12 @@ def lead_verb(text: str) -> str:
 
 def parse(request: str) -> ParsedRequest:
     """Split a request into actions (see the module docstring)."""
-    text = request.replace("\r", "\n")
+    # "as one of billing, shipping or returns": an enumeration, not a list of jobs
+    request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+)([^.;:!?]*)",
+                     lambda m: m[1] + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
+                     request, flags=re.I)
+    # "between 5 and 80 words", "1 and 2": a range, not two jobs
+    text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?)\s+and\s+(?=\S*\d)", "\\1 \x01and ", request.replace("\r", "\n"))
     actions: list[Action] = []
     goals: list[Action] = []
     # "Build a corpus: English only, deduplicated" -- the head is a goal when details follow the colon
@@ -186,7 +199,7 @@ def parse(request: str) -> ParsedRequest:
             last, flag = sentences[-1]
             sentences[-1] = (last + "\x00", flag)
     prev_verb = ""
-    for sent, after_colon in sentences:
+    for sent_no, (sent, after_colon) in enumerate(sentences):
         intro = sent.endswith("\x00")
         sent = sent.rstrip("\x00").strip().rstrip(".!?").strip()
         if not after_colon:
@@ -194,17 +207,19 @@ def parse(request: str) -> ParsedRequest:
         # a condition restricts the clause before it; split it off first so its "and"/"or" stay inside
         head, cond = split_conditions(sent)
         parts = [p for p in SPLIT.split(head) if p and p.strip(" ,.")]
+        # "Foo and foo are different names": a statement explains, it asks for nothing
+        said = not starts_with_verb(head) and not WISH.match(head) and bool(COPULA.search(head))
         tail: list[str] = []
         if cond:  # a condition ends where a new verb-led clause starts ("..., and leave X as it is")
             pieces = [p for p in SPLIT.split(cond) if p and p.strip(" ,.")]
-            k = next((i for i, p in enumerate(pieces[1:], 1) if _starts_with_verb(p)), len(pieces))
+            k = next((i for i, p in enumerate(pieces[1:], 1) if starts_with_verb(p)), len(pieces))
             cond_end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
             cond, tail = cond[:cond_end].strip(" ,"), pieces[k:]
             cond = re.sub(r",?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,")
         for j, part in enumerate(parts):
             part = part.strip(" ,.")
             last_cond = cond if j == len(parts) - 1 else ""
-            verb_led = _starts_with_verb(part)
+            verb_led = starts_with_verb(part)
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
             if actions and not actions[-1].negated and (MODIFIER.match(part) or vague):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
@@ -215,21 +230,26 @@ def parse(request: str) -> ParsedRequest:
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part):
                 part = f"{prev_verb} {part}"
                 verb_led = True
-            elif verb_led and not goal:
+            elif verb_led and not goal and not NEG.match(part):
                 prev_verb = _verb(part)
-            asks = verb_led or bool(WISH.match(part)) or not (CONTEXT.match(part) or SCENE.match(part))
-            a = Action(part, last_cond, is_negated(part), asks, len(actions))
+            # "Foo and foo are different names": a statement explains, it asks for nothing
+            statement = not verb_led and (said or bool(COPULA.search(part)))
+            asks = not statement and (verb_led or bool(WISH.match(part)) or not (CONTEXT.match(part) or SCENE.match(part)))
+            a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no)
             if goal and not a.negated:
                 goals.append(a)
             actions.append(a)
         if cond and not parts:
-            actions.append(Action(cond, "", is_negated(cond), True, len(actions)))
+            actions.append(Action(cond, "", is_negated(cond), True, len(actions), sent_no))
         for part in tail:
             part = part.strip(" ,.")
-            actions.append(Action(part, "", is_negated(part), True, len(actions)))
+            actions.append(Action(part, "", is_negated(part), True, len(actions), sent_no))
     # a goal is dropped when other actions spell out the work; alone, it is the request
     if len(goals) < len(actions) and any(a.asks and not a.negated for a in actions if a not in goals):
         actions = [a for a in actions if a not in goals]
     for i, a in enumerate(actions):
         a.index = i
+        a.context = sentences[a.sentence][0].replace("\x00", "").replace("\x01", "").replace("\x02", ",")
+        a.text = a.text.replace("\x01", "").replace("\x02", ",").strip(" ,")
+        a.condition = a.condition.replace("\x01", "").replace("\x02", ",")
     return ParsedRequest(request, actions, bool(KEEP_ALL.search(request)))

@@ -19,15 +19,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tilth.agent.actions import KEEP_ALL, MEASURE, PRESERVE, Action, ParsedRequest, lead_verb, parse
+from tilth.agent.actions import (
+    KEEP_ALL,
+    MEASURE,
+    PRESERVE,
+    Action,
+    ParsedRequest,
+    lead_verb,
+    parse,
+    refuses_job,
+    starts_with_verb,
+)
 from tilth.agent.params import (
     DROP,
     choices_to_params,
     column_mentions,
     column_params,
     condition_bounds,
+    enumeration_to_params,
     languages,
+    literals_to_params,
     numbers_to_params,
+    partial_column_mentions,
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
@@ -44,6 +57,9 @@ FIT_QUANTILE = 0.1
 UNSET_QUANTILE = 0.1
 DROPS = ("filter", "deduplicator")
 LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
+STATEMENT_MARGIN = 0.1
+RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
+LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
@@ -95,19 +111,20 @@ class OfflinePlanner:
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
             cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
-            if cols:
+            if cols and PRESERVE.search(a.full):
                 preserve |= set(cols)
                 plan.notes.append(f"leaving column(s) {', '.join(cols)} as they are, as asked ({a.text!r})")
                 continue
             ranked = self.ranked(a.text)
             # "don't touch the phone numbers" refuses a choice inside a job, not the job itself
-            if ranked and ranked[0][1] >= self.matcher.accept and not PRESERVE.search(a.text):
+            if ranked and ranked[0][1] >= self.matcher.accept and refuses_job(a.text) and not PRESERVE.search(a.text):
                 top, score = ranked[0]
                 near = {s.name for s, v in ranked if s.kind == top.kind and v >= score - 0.08}
                 excluded |= near
                 plan.notes.append(f"not planning {', '.join(sorted(near))}, as asked ({a.text!r})")
         self.preserve = preserve
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
+        last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
         for a in parsed.actions:
             if a.negated:
                 continue
@@ -115,6 +132,13 @@ class OfflinePlanner:
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if choice is None and a.sentence in last and not starts_with_verb(a.text):
+                # a verb-less leftover ("err on the side of recall") qualifies the job before it
+                step, prev = last[a.sentence]
+                skill = self.cat.by_name[step.op]
+                for k, v in self.params_for(skill, f"{prev.full} {a.full}", data).items():
+                    step.params.setdefault(k, v)
+                continue
             if choice is None:
                 if a.asks:
                     near = ", ".join(f"{s.name} ({v:.2f})" for s, v in ranked[:3])
@@ -126,7 +150,16 @@ class OfflinePlanner:
             best, score, given = choice
             if best.name in excluded:
                 continue
-            if (parsed.keep_all_rows or lead_verb(a.text) in MEASURE) and best.kind in DROPS:
+            scores = dict((sk.name, v) for sk, v in ranked)
+            same = next((st for st in plan.steps if st.op != best.name and self.cat.by_name.get(st.op) is not None
+                         and self.cat.by_name[st.op].kind == best.kind and st.intent != "difficulty"
+                         and scores.get(st.op, 0) >= score - RESTATE_MARGIN), None)
+            if same is not None and not mentioned(best, a.full):
+                # "Keep one page from each bunch" after "these pages are nearly the same": the same job again
+                same.why += f"; also {a.text!r}"
+                continue
+            if (parsed.keep_all_rows or lead_verb(a.text) in MEASURE) and best.kind in DROPS \
+                    and not (best.kind == "filter" and self._scores_only(best)):
                 alt = next(((s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept
                             and s.name not in excluded), None)
                 why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
@@ -137,6 +170,8 @@ class OfflinePlanner:
                 best, score = alt
                 given = {}
             self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+            last[a.sentence] = (next(st for st in plan.steps if st.op == best.name), a)
+        plan.keep_all_rows = parsed.keep_all_rows
         plan.steps.sort(key=lambda s: self._stage(s.op))
         llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
         if llm_ops and not self.llm_available:
@@ -144,7 +179,17 @@ class OfflinePlanner:
         self._reader_params(plan, parsed.text, data)
 
     def ranked(self, text: str) -> list[tuple[Skill, float]]:
-        return self.matcher.rank(text)
+        """Skills by score for the text; naming a language favours the operators that take languages."""
+        ranked = self.matcher.rank(text)
+        if languages(text):
+            ranked = sorted(((sk, v + LANGUAGE_PRIOR if sk.param("languages") else v) for sk, v in ranked),
+                            key=lambda t: -t[1])
+        return ranked
+
+    def _scores_only(self, skill: Skill) -> bool:
+        """A filter whose thresholds are all unset by default keeps every row: it can measure (perplexity)."""
+        ts = skill.meta.get("thresholds", [])
+        return bool(ts) and all((skill.param(t["param"]) or {}).get("default") is None for t in ts)
 
     def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
         """(operator, score, parameters it was given) for an action, or None if nothing fits it well enough.
@@ -153,7 +198,8 @@ class OfflinePlanner:
         if named is not None:
             return named, 1.0, {}
         best, score = ranked[0]
-        if score < self.matcher.accept:
+        # a statement about the data ("these pages are nearly the same") must match more clearly than a request
+        if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):
             return None
         if best.needs_llm and not self.llm_available:  # a local operator that does the job about as well wins
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
@@ -169,7 +215,7 @@ class OfflinePlanner:
     def add(self, plan: Plan, skill: Skill, action: Action, data: DataPeek, columns: list[str], why: str,
             given: dict | None = None) -> None:
         """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
-        params = {**(given or {}), **self.params_for(skill, action.full, data)}
+        params = {**(given or {}), **self.params_for(skill, action.full, data, context=action.context)}
         cond_params, extra, calibrate = self._condition(plan, skill, action, data)
         params.update(cond_params)
         existing = next((s for s in plan.steps if s.op == skill.name), None)
@@ -189,11 +235,15 @@ class OfflinePlanner:
     def _pipeline_col(col: str, data: DataPeek) -> str:
         return "text" if col == data.text_field else col
 
-    def params_for(self, skill: Skill, text: str, data: DataPeek) -> dict[str, Any]:
+    def params_for(self, skill: Skill, text: str, data: DataPeek, context: str = "") -> dict[str, Any]:
+        """Parameters from the action's words; columns may be named anywhere in its sentence (`context`)."""
         out: dict[str, Any] = {}
         cols = list(data.pipeline_columns)
         preserve = getattr(self, "preserve", set())
-        named = [self._pipeline_col(c, data) for c in column_mentions(text, data.columns)]
+        texts = _string_columns(data)
+        named = [c for c in column_mentions(text, data.columns) or column_mentions(context, data.columns)
+                 or partial_column_mentions(text, texts) if c in texts]
+        named = [self._pipeline_col(c, data) for c in named]
         named = [c for c in named if c not in preserve]
         cparams = column_params(skill)
         strings = [self._pipeline_col(c, data) for c in _string_columns(data)]
@@ -210,7 +260,7 @@ class OfflinePlanner:
             elif not answerish and not promptish and default not in cols and "text" in cols and (p["required"] or default == "text"):
                 out[name] = "text"
             target = out.get(name, default)
-            if target in preserve and skill.category == "rewrite":
+            if target in preserve and skill.kind in ("mapper", "generator"):
                 other = next((c for c in named + strings if c not in preserve and c != target), None)
                 if other:
                     out[name] = other
@@ -220,6 +270,10 @@ class OfflinePlanner:
                 if codes:
                     out[p["name"]] = codes
         out.update(choices_to_params(skill, text, getattr(self, "refused", "")))
+        refused = getattr(self, "refused", "")  # "do not lower-case" said in a clause of its own
+        out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
+        out.update(literals_to_params(skill, text, cols))
+        out.update(enumeration_to_params(skill, text))
         out.update(numbers_to_params(skill, text))
         return {k: v for k, v in out.items() if k in skill.param_names}
 
@@ -324,7 +378,7 @@ class OfflinePlanner:
                 continue
             skill = self.cat.by_name.get(step.op)
             thresholds = skill.meta.get("thresholds", []) if skill else []
-            if thresholds and step.calibrate is None and not skill.needs_llm:
+            if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 user_set = {t["param"] for t in thresholds} & set(step.params)
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
                 if unset and not user_set:

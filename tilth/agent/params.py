@@ -30,7 +30,7 @@ LANGUAGES = {
 }
 FRACTIONS = {"half": 0.5, "a half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
              "one quarter": 0.25, "three quarters": 0.75, "a fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100, "a hundred": 100, "a thousand": 1000}
 _NUM = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
 LOWER = r"(?:at least|no fewer than|no less than|minimum(?: of)?|min(?:imum)?\.?|more than|greater than|longer than|" \
@@ -45,8 +45,15 @@ UNITS = {"word": "words", "words": "words", "character": "chars", "characters": 
          "char": "chars", "letters": "chars"}
 
 
+SHORT = {"minimum": "min", "maximum": "max", "lowest": "min", "highest": "max", "threshold": "threshold",
+         "similarity": "threshold", "cosine": "threshold", "jaccard": "threshold", "variants": "n", "copies": "n",
+         "versions": "n", "paraphrases": "n", "each": "n", "per": "n"}
+
+
 def _words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
+    """Content words, singular, with the usual abbreviations a parameter name uses (minimum -> min)."""
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 or w in ("n",)}
+    return words | {SHORT[w] for w in re.findall(r"[a-z]+", text.lower()) if w in SHORT}
 
 
 def _number(s: str) -> float:
@@ -62,6 +69,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
     for word, val in sorted({**FRACTIONS, **NUMBER_WORDS}.items(), key=lambda kv: -len(kv[0])):
         low = re.sub(rf"(?<![\w-]){word}(?![\w-])(?! of a)", f"{val:g}" if val >= 1 else f"{val:.4f}", low)
     out = []
+    # "grade from 1 to 5", "rate 1-10": a scale, not a bound
+    low = re.sub(rf"\b((?:grade|rate|score|rank|scale|rating|judge)\w*(?:\s+\w+){{0,3}}?\s+(?:from|on a|on)?\s*)"
+                 rf"{_NUM}\s*(?:to|-|–)\s*{_NUM}", lambda m: m[1] + " " * (len(m[0]) - len(m[1])), low)
     if m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low):
         unit = m[4] or ""
         out.append({"value": _number(m[1]), "bound": "lower", "unit": unit, "percent": bool(m[3]), "strict": False,
@@ -69,15 +79,17 @@ def quantities(text: str) -> list[dict[str, Any]]:
         out.append({"value": _number(m[2]), "bound": "upper", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
-    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:\s*([a-z]+))?"
-                         rf"(?:\s+(or (?:more|fewer|less|above|below|higher|lower|longer|shorter)))?", low):
+    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:\s*(?!(?:or|and|to)\b)([a-z]+))?"
+                         rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
+                         rf"better|worse|greater)))?", low):
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
         bound, strict = None, False
         if comp:
             bound = "lower" if re.fullmatch(LOWER, comp) else "upper"
             strict = comp in STRICT
         elif tail:
-            bound = "lower" if any(w in tail for w in ("more", "above", "higher", "longer")) else "upper"
+            up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater")
+            bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
     return out
@@ -109,6 +121,18 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     return [c for c in hits if not any(c != o and c in o for o in hits)]
 
 
+def partial_column_mentions(text: str, columns: list[str]) -> list[str]:
+    """Columns named by one distinctive word ("what customers wrote" -> customer_message): a word of at
+    least four letters that belongs to exactly one column's name."""
+    words = {w.removesuffix("'s").strip("'").rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
+    owners: dict[str, list[str]] = {}
+    for col in columns:
+        for part in {p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4}:
+            owners.setdefault(part, []).append(col)
+    hits = [cols[0] for part, cols in owners.items() if len(cols) == 1 and part in words and part != "text"]
+    return list(dict.fromkeys(hits))
+
+
 def column_params(skill: Skill) -> list[dict[str, Any]]:
     """Parameters that name a column the operator reads (not ones it writes)."""
     out = []
@@ -135,7 +159,7 @@ def _direction(skill: Skill, param: str) -> str | None:
 
 def _ratio_like(p: dict[str, Any]) -> bool:
     b = p.get("bounds", {})
-    return ("le" in b and b["le"] <= 1) or any(w in p["name"] for w in ("ratio", "frac", "threshold", "score", "prob"))
+    return ("le" in b and b["le"] <= 1) or any(w in p["name"] for w in ("ratio", "frac", "threshold", "prob"))
 
 
 def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
@@ -247,3 +271,83 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "") -> dict[s
         elif len(hits) == 1 and hits[0] != p["default"]:
             out[p["name"]] = hits[0]
     return out
+
+
+QUOTED = re.compile(r"'([^']{1,200})'|\"([^\"]{1,200})\"|(\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>)")
+NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:called|named)?\s*[`'\"]?([a-z_][a-z0-9_]*)[`'\"]?", re.I)
+NEG_NEAR = re.compile(r"\b(?:no|not|don'?t|do not|never|without|nor)\b(?:\s+\S+){0,3}\s*$", re.I)
+
+
+def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str, Any]:
+    """Literal values the text spells out: quoted strings ("template 'Write an ad for $product'",
+    "with [REMOVED]"), new column names ("into a new column called clean_text"), booleans named by a
+    parameter ("do not lower-case" -> lowercase: false)."""
+    out: dict[str, Any] = {}
+    low = text.lower()
+    params = skill.meta.get("params", [])
+    col_params = {p["name"] for p in column_params(skill)}
+    strs = [p for p in params if p["type"] in ("str", "str | None", "Optional") and not p.get("choices")
+            and p["name"] not in col_params and not p["name"].endswith(("_field", "_column", "_file", "_dir"))]
+    for m in QUOTED.finditer(text):
+        value = next(g for g in m.groups() if g)
+        context = _words(text[max(0, m.start() - 40): m.start()])
+        best = max(strs, key=lambda p: (len(context & _words(p["name"] + " " + p["description"])), p["required"]),
+                   default=None)
+        if best is not None and best["name"] not in out and (
+                best["required"] or context & _words(best["name"] + " " + best["description"])):
+            out[best["name"]] = value
+    if m := NEW_COLUMN.search(text):
+        name = m[1]
+        writes = [p for p in params if p["name"].endswith(("_field", "_column")) and p["name"] not in col_params
+                  and p["name"] != "where_column"]
+        if name not in columns and writes:
+            out[writes[0]["name"]] = name
+    # a generator's keep_input, in the words people use for it
+    if "keep_input" in {p["name"] for p in params}:
+        if re.search(r"\b(?:only|just) (?:the )?new\b|\b(?:don'?t|do not|without) keep(?:ing)? (?:the )?(?:original|source|input)", low):
+            out["keep_input"] = False
+        elif re.search(r"\bkeep(?:ing)? (?:the )?(?:original|source|input|existing)\w*", low):
+            out["keep_input"] = True
+    # "back-translate through German": a language parameter takes the language named after via/through/into
+    for p in params:
+        if "language" in p["name"] and p["type"] == "str":
+            m = re.search(r"\b(?:via|through|into|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)", low)
+            if m and m[1] in LANGUAGES and any(k in p["name"] for k in ("pivot", "target")):
+                out[p["name"]] = m[1].capitalize()
+    collapsed = re.sub(r"[-\s]", "", low)
+    for p in params:
+        if p["type"] != "bool":
+            continue
+        key = p["name"].replace("_", "")
+        at = collapsed.find(key)
+        if at < 0 or len(key) < 5:
+            continue
+        # map the position back to the original text to look for a negation just before it
+        seen = 0
+        for i, ch in enumerate(low):
+            if seen == at:
+                before = low[:i]
+                break
+            if ch not in "- \t\n":
+                seen += 1
+        else:
+            before = low
+        value = not bool(NEG_NEAR.search(before))
+        if value != p["default"]:
+            out[p["name"]] = value
+    return out
+
+
+ENUM = re.compile(r"\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+([^.;:!?]+)", re.I)
+
+
+def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
+    """'label each message as one of billing, shipping or returns' -> a list parameter of allowed labels."""
+    m = ENUM.search(text)
+    if not m:
+        return {}
+    items = [w.strip(" '\"") for w in re.split(r",|\bor\b|\band\b", m[1]) if w.strip(" '\"")]
+    items = [w for w in items if len(w.split()) <= 3]
+    target = next((p for p in skill.meta.get("params", []) if "list" in p["type"] and not p.get("choices")
+                   and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)
+    return {target["name"]: items} if target and len(items) >= 2 else {}

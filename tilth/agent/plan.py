@@ -31,6 +31,7 @@ class Plan(BaseModel):
     steps: list[PlanStep] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="What the planner could not do, and why.")
     unmatched: list[str] = Field(default_factory=list, description="Parts of the request no skill matched.")
+    keep_all_rows: bool = Field(False, description="The request forbids dropping rows.")
     planner: str = "offline"
     output: dict[str, Any] = Field(default_factory=dict)
     plugins: list[str] = Field(default_factory=list, description="Operator files the plan needs (generated ones).")

@@ -27,8 +27,12 @@ def where_mask(batch: pa.Table, params) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
-def check_where(params) -> None:
-    """A where_column needs a bound, and a bound needs a column."""
+def check_where(params, require_bound: bool = False) -> None:
+    """A bound needs a column; with `require_bound` a column needs a bound too (without one, an LLM
+    operator applies to every row whose column is set)."""
     bounds = (getattr(params, "where_min", None), getattr(params, "where_max", None))
-    if (params.where_column is None) != all(b is None for b in bounds):
-        raise ValueError("set where_column together with where_min and/or where_max")
+    no_bound = all(b is None for b in bounds)
+    if params.where_column is None and not no_bound:
+        raise ValueError("where_min/where_max need where_column: set where_column and where_min (and/or where_max)")
+    if require_bound and params.where_column is not None and no_bound:
+        raise ValueError("set where_column and where_min (and/or where_max) together")

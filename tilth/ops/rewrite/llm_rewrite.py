@@ -35,6 +35,7 @@ class LLMRewrite(LLMOp, Mapper):
         "fix grammar and spelling with a model",
         "rephrase replies in a calmer, friendlier style",
         "simplify the language of each text",
+        "correct typos and spelling mistakes in the text",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)

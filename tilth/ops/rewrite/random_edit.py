@@ -38,7 +38,7 @@ class RuleParams(Params):
 
     @model_validator(mode="after")
     def _where(self):
-        check_where(self)
+        check_where(self, require_bound=True)
         return self
 
 
