@@ -201,7 +201,7 @@ class JsonlReader(FileReader):
         field = self.params.text or "text"
         # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
         # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
-        if all(ln.lstrip()[:1] == b"{" for ln in lines):
+        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines):
             block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
             try:
                 block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
