@@ -163,6 +163,20 @@ def test_row3_folder_with_a_good_and_a_binary_file_runs_on_with_the_good_rows(tm
     assert gz == [{"line": 0, "error": gz[0]["error"]}] and gz[0]["error"].startswith("unreadable file")
 
 
+def test_row3_empty_part_of_a_binary_file_gets_the_columns_a_later_step_reads(tmp_path):
+    # no step reads `text` here, so nothing requires it at ingest: the binary file's part is empty with
+    # `_id` only, and exact_dedup on `content` failed on it with KeyError before the parts were unified
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text("".join(json.dumps({"content": f"row {i % 7}"}) + "\n" for i in range(20)))
+    (data / "b.jsonl").write_bytes(b"\xff\xfe\x00 binary\n" * 10)
+    res = run_recipe(recipe(data, steps=[{"exact_dedup": {"text_field": "content"}}]), tmp_path / "ws",
+                     progress=False)
+    assert res.steps[0].quarantined == 10 and res.rows_out == 7
+    parts = sorted((tmp_path / "ws" / "runs" / "h").glob("00_read_jsonl-*/*.parquet"))
+    assert [pq.read_schema(p).names for p in parts] == [["_id", "content"], ["_id", "content"]]
+
+
 # -- row 4: validation looks past a broken first file ------------------------------------------------------
 @pytest.mark.parametrize("first", ["empty", "binary", "truncated"])
 def test_row4_validation_samples_beyond_a_broken_first_file(tmp_path, first):

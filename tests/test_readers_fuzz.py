@@ -376,3 +376,19 @@ def test_null_line_is_not_a_row_and_does_not_crash(tmp_path, required, content):
     assert [r["text"] for r in rows] == ["x", "y"]
     assert [(q["line"], q["error"]) for q in bad] == [(content.split("\n").index("null") + 1,
                                                        "expected a JSON object, got NoneType")]
+
+
+@pytest.mark.parametrize("reader,name", [
+    ("read_jsonl", "a.jsonl"), ("read_jsonl", "a.jsonl.gz"), ("read_jsonl", "a.jsonl.zst"), ("read_csv", "a.csv"),
+    ("read_parquet", "a.parquet"), ("read_arrow", "a.arrow"), ("read_text_files", "a.txt"), ("read_html", "a.html"),
+    ("read_warc", "a.warc"), ("read_pdf", "a.pdf")])
+def test_every_reader_quarantines_a_file_it_cannot_open(tmp_path, reader, name):
+    """A file listed but gone (or unreadable) when its shard is read is one quarantine row, line 0."""
+    (tmp_path / name).write_bytes(b"x")
+    op = build(reader, {"path": str(tmp_path)})
+    shards = op.shards()
+    (tmp_path / name).unlink()
+    items = [item for shard in shards for item in op.read(shard)]
+    bad = [i for i in items if not isinstance(i, pa.Table)]
+    assert len(bad) == 1 and bad[0].line == 0 and "No such file" in bad[0].error, bad
+    assert sum(t.num_rows for t in items if isinstance(t, pa.Table)) == 0

@@ -133,20 +133,16 @@ def read_lines(path: str) -> Iterator[tuple[int, bytes] | Quarantined]:
         return
     lineno = 0
     with fh:
-        while True:
-            try:
-                line = fh.readline()
-            except DATA_ERRORS as e:
-                if lineno == 0:
-                    yield unreadable(path, e)
-                else:
-                    yield Quarantined(path, lineno + 1, f"file breaks after line {lineno} (truncated or corrupt): "
-                                      f"{describe(e)}", "")
-                return
-            if not line:
-                return
-            yield lineno, line
-            lineno += 1
+        try:
+            for line in fh:
+                yield lineno, line
+                lineno += 1
+        except DATA_ERRORS as e:
+            if lineno == 0:
+                yield unreadable(path, e)
+            else:
+                yield Quarantined(path, lineno + 1, f"file breaks after line {lineno} (truncated or corrupt): "
+                                  f"{describe(e)}", "")
 
 
 # -- types ----------------------------------------------------------------------------------------------

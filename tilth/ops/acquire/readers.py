@@ -33,7 +33,7 @@ from tilth.ops.acquire.intake import (
     RAW_LIMIT,
     check_text,
     describe,
-    open_maybe_compressed,
+    open_maybe_compressed,  # noqa: F401 - it lived here; kept importable
     quarantine_rows,
     raw_line,
     raw_row,
@@ -44,8 +44,6 @@ from tilth.ops.acquire.intake import (
 from tilth.ops.base import Params, Quarantined, Reader
 from tilth.ops.registry import register
 from tilth.storage.ids import row_ids
-
-__all__ = ["RAW_LIMIT", "open_maybe_compressed", "guess_reader"]
 
 
 class FileReaderParams(Params):
@@ -205,7 +203,7 @@ class JsonlReader(FileReader):
         field = self.params.text or "text"
         # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
         # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
-        if all(ln.lstrip()[:1] == b"{" for ln in lines):
+        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines):
             block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
             try:
                 block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
@@ -278,10 +276,13 @@ class ParquetReader(FileReader):
         except DATA_ERRORS as e:
             yield unreadable(path, e, "Parquet file")
             return
-        groups = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
-        yield from read_row_groups(self, path, groups,
-                                   lambda g: pf.iter_batches(batch_size=self.params.batch_size, row_groups=[g]),
-                                   pf.schema_arrow)
+        try:
+            groups = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
+            yield from read_row_groups(self, path, groups,
+                                       lambda g: pf.iter_batches(batch_size=self.params.batch_size, row_groups=[g]),
+                                       pf.schema_arrow)
+        finally:
+            pf.close()
 
 
 def read_row_groups(reader: FileReader, path: str, groups: list[int], batches_of: Callable[[int], Iterator],
@@ -681,7 +682,15 @@ class ArrowReader(FileReader):
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
         try:
-            source = pa.memory_map(path)
+            source = pa.OSFile(path, "rb")  # not a memory map: batches outlive the file here
+        except DATA_ERRORS as e:
+            yield unreadable(path, e, "Arrow file")
+            return
+        with source:
+            yield from self._read_source(path, source)
+
+    def _read_source(self, path: str, source) -> Iterator[pa.Table | Quarantined]:
+        try:
             try:
                 ipc = pa.ipc.open_file(source)
                 batches = (ipc.get_batch(i) for i in range(ipc.num_record_batches))
