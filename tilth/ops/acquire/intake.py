@@ -228,8 +228,12 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
         prev = schema.field(name).type if schema is not None and name in schema.names else None
         good = [i for i in range(len(records)) if i not in bad]
         try:
-            t = pa.array([records[i].get(name) for i in good]).type
-            types[name] = t if prev is None else _unify(prev, t)
+            values = [records[i].get(name) for i in good]
+            arr = pa.array(values)
+            # Arrow's inference may coerce inside a nested value ([0.0, False] -> [0.0, 0.0]): check it kept them
+            if pa.types.is_nested(arr.type) and not _kept(arr.to_pylist(), values):
+                raise ValueError("lossy nested inference")
+            types[name] = arr.type if prev is None else _unify(prev, arr.type)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             types[name] = _column_type_by_record(records, good, name, prev, bad)
     good = [i for i in range(len(records)) if i not in bad]
@@ -247,9 +251,13 @@ def _column_type_by_record(records, good, name, prev, bad) -> pa.DataType:
         if v is None:
             continue
         try:
-            tv = pa.array([v]).type
+            one = pa.array([v])
+            tv = one.type
         except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
             bad[i] = f"field {name!r}: {describe(e)}"
+            continue
+        if pa.types.is_nested(tv) and not _kept(one.to_pylist(), [v]):
+            bad[i] = f"field {name!r}: mixed value types inside one value (e.g. numbers and booleans in a list)"
             continue
         if t is None:
             t = tv
@@ -314,3 +322,16 @@ def check_text(table: pa.Table, field: str, required: bool) -> tuple[pa.Table, l
 def quarantine_rows(path: str, bad: list[tuple[int, str]], line_of: Callable[[int], int],
                     raw_of: Callable[[int], str]) -> list[Quarantined]:
     return [Quarantined(path, line_of(i), reason, raw_of(i)) for i, reason in bad]
+
+
+def _kept(got, want) -> bool:
+    """Arrow gave back the same values: booleans stay booleans, numbers stay numbers (int/float may widen)."""
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(want, int | float) and isinstance(got, int | float):
+        return float(got) == float(want)
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(map(_kept, got, want))
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(_kept(got.get(k), v) for k, v in want.items())
+    return got == want or (want is None and got is None)
