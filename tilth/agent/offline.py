@@ -32,6 +32,7 @@ from tilth.agent.actions import (
 )
 from tilth.agent.params import (
     DROP,
+    UNITS,
     choices_to_params,
     column_mentions,
     column_params,
@@ -41,6 +42,7 @@ from tilth.agent.params import (
     literals_to_params,
     numbers_to_params,
     partial_column_mentions,
+    quantities,
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
@@ -59,7 +61,8 @@ DROPS = ("filter", "deduplicator")
 LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
 STATEMENT_MARGIN = 0.1
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
-LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
+LANGUAGE_PRIOR = 0.15
+UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
@@ -125,13 +128,19 @@ class OfflinePlanner:
         self.preserve = preserve
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
+        said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         for a in parsed.actions:
             if a.negated:
                 continue
-            ranked = self.ranked(a.full)
+            ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full)
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if not a.asks and choice is None:
+                said = f"{said} {a.full}".strip()
+                continue
+            if a.asks:
+                said = ""
             if choice is None and a.sentence in last and not starts_with_verb(a.text):
                 # a verb-less leftover ("err on the side of recall") qualifies the job before it
                 step, prev = last[a.sentence]
@@ -181,9 +190,18 @@ class OfflinePlanner:
     def ranked(self, text: str) -> list[tuple[Skill, float]]:
         """Skills by score for the text; naming a language favours the operators that take languages."""
         ranked = self.matcher.rank(text)
+        bonus = {}
         if languages(text):
-            ranked = sorted(((sk, v + LANGUAGE_PRIOR if sk.param("languages") else v) for sk, v in ranked),
-                            key=lambda t: -t[1])
+            bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked if sk.param("languages")}
+        units = {UNITS[q["unit"]] for q in quantities(text) if q["unit"] in UNITS}
+        if units:  # "fewer than 20 words": the filters whose thresholds count that unit, the most specific first
+            for sk, _ in ranked:
+                ts = sk.meta.get("thresholds", [])
+                unit_param = (sk.param("unit") or {}).get("choices") or []
+                if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        if bonus:
+            ranked = sorted(((sk, v + bonus.get(sk.name, 0)) for sk, v in ranked), key=lambda t: -t[1])
         return ranked
 
     def _scores_only(self, skill: Skill) -> bool:
@@ -296,6 +314,14 @@ class OfflinePlanner:
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
                 return out, f"; only rows where {cond.removeprefix('only ').strip()}", None
+        avail = list(data.columns) + [c for s in plan.steps for c in s.expects]
+        if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
+            col = next((c for c in avail if c.lower() == m[1].lower()), None)
+            if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"
+                bound = "where_min" if m[2] in (">=", ">", "≥") else "where_max"
+                if bound in names:
+                    return ({"where_column": self._pipeline_col(col, data), bound: float(m[3])},
+                            f"; only rows where {m[0]}", None)
         hard, easy = HARD.search(action.full), EASY.search(action.full)
         if not (hard or easy) or skill.category != "rewrite" or (easy and "where_max" not in names):
             return {}, "", None
@@ -339,6 +365,10 @@ class OfflinePlanner:
         except Exception:  # unknown formats are reported by validation
             return
         low = text.lower()
+        if (m := re.search(r"\b(?:first|only|just|a sample of|sample of) (\d[\d,]*) (?:rows|records|documents|docs|lines|"
+                           r"samples|examples|entries)\b", low)) and "limit" in cls.Params.model_fields:
+            plan.input["limit"] = int(m[1].replace(",", ""))
+            plan.notes.append(f"reading only the first {plan.input['limit']} records, as asked")
         for p in cls.metadata()["params"]:
             for choice in p.get("choices") or []:
                 if choice != p["default"] and isinstance(choice, str) and re.search(rf"\b{re.escape(choice)}s?\b", low):

@@ -183,6 +183,8 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
                 continue
             d = _direction(skill, p["name"])
             score = len(context & _words(p["name"] + " " + p["description"]))
+            # the parameter's own name in the phrase ("2 variants" -> n, "threshold 0.9") counts double
+            score += 2 * len(context & ({w for w in p["name"].split("_")} | {SHORT.get(w, w) for w in p["name"].split("_")}))
             if want and d:
                 score += 3 if d == want else -3
             elif want and not d:

@@ -37,6 +37,8 @@ class ExactDedup(Deduplicator):
         "keep one of each identical document",
         "remove the same text appearing twice character for character",
         "deduplicate identical records after normalising whitespace or case",
+        "exact dedup",
+        "exact-match deduplication",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -71,6 +71,8 @@ class MinHashDedup(Deduplicator):
         "deduplicate similar but not identical texts",
         "collapse lightly edited copies of the same article",
         "remove copies of the same article with small changes such as a different header or footer",
+        "near dedup",
+        "fuzzy dedup with MinHash",
     )
     inputs = ("{text_field}",)
     outputs = ()

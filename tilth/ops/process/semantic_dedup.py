@@ -51,6 +51,8 @@ class SemanticDedup(Deduplicator):
         "cluster by meaning and keep one per near-identical meaning",
         "drop reworded copies of the same content",
         "remove entries that ask the same thing in other words",
+        "semantic dedup",
+        "embedding-based dedup",
     )
     inputs = ("{text_field}",)
     outputs = ()
