@@ -67,6 +67,8 @@ KEEP_ALL = re.compile(
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
     rf"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
     rf"\bjust (?:the )?(?:numbers|stats|statistics|counts|metrics)\b|\bread-only\b|\bno filtering\b|"
+    rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
+    rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
     rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|the data|the dataset|the corpus)\b",
     re.I)
@@ -225,7 +227,8 @@ def parse(request: str) -> ParsedRequest:
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
                 continue
-            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part))
+            # "Prepare an SFT set", or a verb-less heading before a colon ("Code corpus cleanup:")
+            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (intro and not verb_led)
             refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part):
                 part = f"{prev_verb} {part}"

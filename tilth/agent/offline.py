@@ -46,6 +46,7 @@ from tilth.agent.params import (
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
+from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
@@ -130,7 +131,7 @@ class OfflinePlanner:
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         for a in parsed.actions:
-            if a.negated:
+            if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
             ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full)
             if not ranked:
@@ -212,9 +213,11 @@ class OfflinePlanner:
     def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
         """(operator, score, parameters it was given) for an action, or None if nothing fits it well enough.
         An operator named in the action wins; otherwise the best match, if it reaches the threshold."""
-        named = next((s for s, _ in ranked if mentioned(s, action.full)), None)
-        if named is not None:
-            return named, 1.0, {}
+        named = [s for s, _ in ranked if mentioned(s, action.full)]
+        if named:  # "C4 line cleaning" names c4_line_cleaner more fully than c4_filter
+            words = set(tokenize(action.full))
+            best = max(named, key=lambda s: len(set(tokenize(s.name.replace("_", " "))) & words))
+            return best, 1.0, {}
         best, score = ranked[0]
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):

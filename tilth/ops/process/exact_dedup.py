@@ -39,6 +39,8 @@ class ExactDedup(Deduplicator):
         "deduplicate identical records after normalising whitespace or case",
         "exact dedup",
         "exact-match deduplication",
+        "dedupe the rows",
+        "dedupe the dataset",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -106,5 +106,6 @@ class LLMEscalateDifficulty(_Augment):
         "increase the difficulty of the questions",
         "add more challenging variants of each problem",
         "evolve instructions into more complex ones",
+        "escalate the difficulty of the problems",
     )
     template_name = "escalate_difficulty"
