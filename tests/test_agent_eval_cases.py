@@ -23,12 +23,12 @@ FAMILIES = {
     "exact-dedup", "near-dedup", "semantic-dedup", "length", "language-id", "pii", "normalisation",
     "html-extraction", "heuristic-quality", "repetition", "perplexity", "token-count", "dataset-stats",
     "sample-metrics", "difficulty", "llm-quality", "llm-annotation", "llm-synthesis", "augmentation",
-    "llm-rewrite", "back-translation", "ifd", "pdf", "multi-family", "out-of-scope",
+    "llm-rewrite", "back-translation", "ifd", "pdf", "multi-family", "out-of-scope", "value-filter",
 }
 STYLES = {"synonym", "indirect", "multi-step", "conditional", "column-specific", "negated", "analysis-only",
           "parameterised", "unsupported"}
 KEYS = {"id", "family", "style", "data", "request", "expect", "params", "input", "no_drop", "forbid",
-        "unsupported", "seen"}
+        "unsupported", "seen", "relabelled"}
 # Parameters that name a column the step reads (so it must exist in the data or be written earlier).
 COLUMN_PARAMS = {"text_field", "html_field", "url_field", "solution_field", "instruction_field", "response_field",
                  "system_field", "domain_field", "input_field", "output_field", "where_column"}

@@ -50,6 +50,9 @@ profile describe analyse analyze check inspect rewrite rephrase paraphrase rewor
 make generate create synthesise synthesize produce write add augment expand increase enrich upsample
 oversample escalate harden simplify polish soften calm improve select pick choose limit cap
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
+push upload publish send email mail share save store export load import train fine-tune finetune compile
+execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize
+bin trash scrap chuck nuke
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
@@ -65,13 +68,17 @@ KEEP_ALL = re.compile(
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
-    rf"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
-    rf"\bjust (?:the )?(?:numbers|stats|statistics|counts|metrics)\b|\bread-only\b|\bno filtering\b|"
+    rf"\bread-only\b|\bno filtering\b|"
     rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
     rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|the data|the dataset|the corpus)\b",
     re.I)
+
+# "just tell me how many tokens": a job that also forbids changing the data
+MEASURE_ONLY = re.compile(
+    r"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
+    r"\bjust (?:the )?(?:numbers|stats|statistics|counts|metrics)\b", re.I)
 
 NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|without|skip(?:ping)?|avoid|"
                  r"leave out|omit|forget about|no)\b", re.I)
@@ -152,13 +159,15 @@ def split_conditions(clause: str) -> tuple[str, str]:
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
 COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that".split())
-GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed".split())
+GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed bin trash "
+                    "scrap chuck nuke".split())
 # A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").
 GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together|create|make|produce|get|turn|"
                   r"clean(?: up)?|process|tidy(?: up)?)\b.*\b(?:dataset|data ?set|corpus|data|collection|set|crawl|"
@@ -210,7 +219,7 @@ def parse(request: str) -> ParsedRequest:
         head, cond = split_conditions(sent)
         parts = [p for p in SPLIT.split(head) if p and p.strip(" ,.")]
         # "Foo and foo are different names": a statement explains, it asks for nothing
-        said = not starts_with_verb(head) and not WISH.match(head) and bool(COPULA.search(head))
+        said = not starts_with_verb(head) and not WISH.match(head) and bool(COPULA.search(head)) and not NEED.search(head)
         tail: list[str] = []
         if cond:  # a condition ends where a new verb-led clause starts ("..., and leave X as it is")
             pieces = [p for p in SPLIT.split(cond) if p and p.strip(" ,.")]
@@ -236,7 +245,7 @@ def parse(request: str) -> ParsedRequest:
             elif verb_led and not goal and not NEG.match(part):
                 prev_verb = _verb(part)
             # "Foo and foo are different names": a statement explains, it asks for nothing
-            statement = not verb_led and (said or bool(COPULA.search(part)))
+            statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
             asks = not statement and (verb_led or bool(WISH.match(part)) or not (CONTEXT.match(part) or SCENE.match(part)))
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no)
             if goal and not a.negated:
@@ -255,4 +264,4 @@ def parse(request: str) -> ParsedRequest:
         a.context = sentences[a.sentence][0].replace("\x00", "").replace("\x01", "").replace("\x02", ",")
         a.text = a.text.replace("\x01", "").replace("\x02", ",").strip(" ,")
         a.condition = a.condition.replace("\x01", "").replace("\x02", ",")
-    return ParsedRequest(request, actions, bool(KEEP_ALL.search(request)))
+    return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or MEASURE_ONLY.search(request)))

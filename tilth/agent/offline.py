@@ -133,10 +133,14 @@ class OfflinePlanner:
         for a in parsed.actions:
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
-            ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full)
+            ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full, a.context)
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if a.condition:  # "augment only the reviews with 4 or 5 stars": the head says the job, the
+                head = self.ranked(a.text)  # condition which rows, if the job can be restricted to rows
+                if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column"):
+                    choice = (head[0][0], head[0][1], {})
             if not a.asks and choice is None:
                 said = f"{said} {a.full}".strip()
                 continue
@@ -158,6 +162,12 @@ class OfflinePlanner:
                                       "one (set TILTH_LLM_URL; see `tilth ask 'generate an operator'`).")
                 continue
             best, score, given = choice
+            if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
+                # an operator that reads one named column does not fit an action that names none
+                nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name), None)
+                if nxt is None or nxt[1] < self.matcher.accept:
+                    continue
+                best, score, given = nxt[0], nxt[1], {}
             if best.name in excluded:
                 continue
             scores = dict((sk.name, v) for sk, v in ranked)
@@ -182,17 +192,18 @@ class OfflinePlanner:
             self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
             last[a.sentence] = (next(st for st in plan.steps if st.op == best.name), a)
         plan.keep_all_rows = parsed.keep_all_rows
-        plan.steps.sort(key=lambda s: self._stage(s.op))
+        self._order(plan)
         llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
 
-    def ranked(self, text: str) -> list[tuple[Skill, float]]:
-        """Skills by score for the text; naming a language favours the operators that take languages."""
+    def ranked(self, text: str, context: str = "") -> list[tuple[Skill, float]]:
+        """Skills by score for the text; a language named in it or its sentence (`context`: "the Dutch and
+        Polish lines") favours the operators that take languages."""
         ranked = self.matcher.rank(text)
         bonus = {}
-        if languages(text):
+        if languages(f"{text} {context}"):
             bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked if sk.param("languages")}
         units = {UNITS[q["unit"]] for q in quantities(text) if q["unit"] in UNITS}
         if units:  # "fewer than 20 words": the filters whose thresholds count that unit, the most specific first
@@ -239,6 +250,13 @@ class OfflinePlanner:
         params = {**(given or {}), **self.params_for(skill, action.full, data, context=action.context)}
         cond_params, extra, calibrate = self._condition(plan, skill, action, data)
         params.update(cond_params)
+        if skill.param("column") and "column" not in params:  # an operator that reads any one column
+            found, calib = self._value_column(plan, action, data)
+            if found:
+                params["column"] = found
+                calibrate = calibrate or calib
+                if calib:
+                    params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
         existing = next((s for s in plan.steps if s.op == skill.name), None)
         if existing is not None:
             for k, v in params.items():
@@ -287,7 +305,8 @@ class OfflinePlanner:
                     out[name] = other
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
-                codes = languages(text)
+                # "the Dutch and Polish lines": a list of languages is split like a list of jobs
+                codes = languages(f"{text} {context}") if languages(text) else languages(context)
                 if codes:
                     out[p["name"]] = codes
         out.update(choices_to_params(skill, text, getattr(self, "refused", "")))
@@ -337,6 +356,52 @@ class OfflinePlanner:
                     {"param": "where_min", "column": col, "quantile": AUGMENT_QUANTILE})
         return ({"where_column": col, "where_max": 0.0}, f"; only rows whose {col} is in the bottom quarter of the sample",
                 {"param": "where_max", "column": col, "quantile": EASY_QUANTILE})
+
+    def _outputs(self, step: PlanStep) -> list[str]:
+        from tilth.ops import registry
+
+        try:
+            return registry.build(step.op, step.params).output_columns()
+        except Exception:  # params not valid yet (calibration pending): the declared names
+            sk = self.cat.by_name.get(step.op)
+            return [c for c in (sk.meta.get("outputs", []) if sk else []) if "{" not in c]
+
+    def _order(self, plan: Plan) -> None:
+        """Stage order (metadata), user order breaking ties; then a step that reads a column another step
+        writes ("over 1,000 tokens" reads token_count's n_tokens) moves after its producer."""
+        plan.steps.sort(key=lambda s: self._stage(s.op))
+        for _ in range(len(plan.steps)):
+            moved = False
+            for i, st in enumerate(plan.steps):
+                reads = {v for k, v in st.params.items() if k in ("column", "where_column") and isinstance(v, str)}
+                j = next((j for j in range(i + 1, len(plan.steps)) if reads & set(self._outputs(plan.steps[j]))), None)
+                if j is not None:
+                    plan.steps.insert(j, plan.steps.pop(i))
+                    moved = True
+                    break
+            if not moved:
+                return
+
+    def _value_column(self, plan: Plan, action: Action, data: DataPeek,
+                      probe: bool = False) -> tuple[str | None, dict | None]:
+        """The column a value filter reads: one named in the action (numbers favour numeric columns), an
+        earlier step's output it names ("over 1,000 tokens" -> n_tokens), or a difficulty score."""
+        outputs = [c for st in plan.steps for c in self._outputs(st) if c not in data.pipeline_columns]
+        named = column_mentions(action.full, list(data.columns) + outputs)
+        named += [c for c in partial_column_mentions(action.full, list(data.columns) + outputs) if c not in named]
+        # a value to compare: numbers, scores of earlier steps, or short labels -- never the text itself
+        named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data)]
+        if quantities(action.full):
+            named.sort(key=lambda c: not (_numeric(c, data) or c in outputs))
+        if named:
+            return self._pipeline_col(named[0], data), None
+        if HARD.search(action.full) or EASY.search(action.full):
+            if probe:  # would be a difficulty score (added when planned)
+                return "difficulty", None
+            col = self._difficulty_column(plan, data)
+            q = EASY_QUANTILE if EASY.search(action.full) else AUGMENT_QUANTILE
+            return col, ({"param": "min", "column": col, "quantile": q} if col else None)
+        return None, None
 
     def _difficulty_column(self, plan: Plan, data: DataPeek) -> str | None:
         """The difficulty score column: one the data has, one a planned step writes, or a new scoring step."""
@@ -414,7 +479,9 @@ class OfflinePlanner:
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 user_set = {t["param"] for t in thresholds} & set(step.params)
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
-                if unset and not user_set:
+                rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
+                if unset and not user_set and not rules_set:  # an unset threshold is set from the sample
+                    # only when nothing else tells the filter what to drop
                     t = unset[0]
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
                     step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
@@ -452,6 +519,12 @@ SAVED_SIMILARITY = 0.85
 def _numeric(col: str, data: DataPeek) -> bool:
     vals = [r.get(col) for r in data.rows if r.get(col) is not None]
     return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+
+
+def _categorical(col: str, data: DataPeek) -> bool:
+    """Short labels (topic, product, source): at most three words per value on the sample."""
+    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str)]
+    return bool(vals) and col != data.text_field and sum(len(v.split()) for v in vals) / len(vals) <= 3
 
 
 def _string_columns(data: DataPeek) -> list[str]:

@@ -263,7 +263,8 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "") -> dict[s
         choices = p.get("choices") or []
         if not choices or p["name"] == "unit":
             continue
-        hits = [c for c in choices if isinstance(c, str)
+        # a choice spelled in the operator's own name ("exact" of exact_dedup) names the operator, not the option
+        hits = [c for c in choices if isinstance(c, str) and c.lower() not in skill.name.split("_")
                 and any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", low) for f in _choice_words(c))
                 and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))]
         if not hits:

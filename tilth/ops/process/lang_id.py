@@ -47,6 +47,7 @@ class LangIdFilter(Filter):
         "keep French and German documents only",
         "drop non-English rows",
         "language identification",
+        "we only need the Italian documents",
     )
     stage = 20
     inputs = ("{text_field}",)

@@ -1,0 +1,79 @@
+"""The offline planner on the real registry with MiniLM: requests in users' words -> exact plans.
+
+These are dev-split phrasings (tilth/agent/eval/cases_dev.jsonl); the held-out figures are the bench's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tilth.agent.eval.data import make_all
+from tilth.agent.offline import OfflinePlanner
+from tilth.agent.peek import peek
+from tilth.agent.skills import Catalogue
+from tilth.agent.workflow import save_recipe
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    paths = make_all(tmp_path_factory.mktemp("data"))
+    return OfflinePlanner(Catalogue(use_embeddings=True)), {k: peek(v) for k, v in paths.items()}
+
+
+def steps(plan):
+    return [(s.op, s.params) for s in plan.steps]
+
+
+def test_a_filter_on_an_earlier_steps_score_runs_after_it(env):
+    planner, data = env
+    plan = planner.plan("Count tokens per document and drop every document over 1,000 tokens.", data["web"])
+    assert steps(plan) == [("token_count", {}), ("value_filter", {"max": 1000.0, "column": "n_tokens"})]
+
+
+def test_a_condition_restricts_the_rows_a_job_applies_to(env):
+    planner, data = env
+    plan = planner.plan("Rewrite in a calmer tone only where rating is 1 or 2, and leave our agents' replies as "
+                        "they are.", data["chat"])
+    (step,) = plan.steps
+    assert step.op == "llm_rewrite"
+    assert {k: step.params[k] for k in ("where_column", "where_min", "where_max", "text_field")} == {
+        "where_column": "rating", "where_min": 1, "where_max": 2, "text_field": "customer_message"}
+    assert any("SmolLM2" in n and "TILTH_LLM_URL" in n for n in plan.notes)  # an LLM job, planned offline
+
+
+def test_keep_every_row_plans_measurement_only(env):
+    planner, data = env
+    plan = planner.plan("Get rid of exact copies, then tell me how many tokens we have. Do not throw any rows "
+                        "away.", data["chat"])
+    assert plan.ops() == ["token_count"] and plan.keep_all_rows
+    assert any("exact_dedup would remove rows" in n for n in plan.notes)
+
+
+def test_numbers_languages_and_units_from_words(env):
+    planner, data = env
+    assert steps(planner.plan("Remove anything with fewer than 50 words.", data["web"])) == [
+        ("length_filter", {"min": 50, "unit": "words"})]
+    assert steps(planner.plan("Keep only the Dutch and Polish sentences.", data["multilingual"])) == [
+        ("lang_id", {"languages": ["nl", "pl"]})]
+    plan = planner.plan("Drop pages of the PDFs that have fewer than 20 words.", data["pdf"])
+    assert plan.input["unit"] == "page" and plan.ops()[0] in ("length_filter", "word_count_filter")
+
+
+def test_an_unknown_job_is_shown_back_and_the_rest_is_planned(env):
+    planner, data = env
+    plan = planner.plan("Dedupe, keep English, and then push the result to the Hugging Face Hub.", data["web"])
+    assert plan.ops() == ["lang_id", "exact_dedup"]
+    assert plan.unmatched == ["push the result to the Hugging Face Hub"]
+
+
+def test_a_saved_pipeline_is_reused_for_a_paraphrase_with_its_edited_parameters(env, tmp_path):
+    planner, data = env
+    plan = planner.plan("Remove documents shorter than 30 words and drop exact duplicates.", data["web"])
+    plan.steps[0].params["min"] = 25  # the reviewer's edit
+    save_recipe(plan, tmp_path / "ws", tmp_path / "out")
+    again = OfflinePlanner(Catalogue(tmp_path / "ws", use_embeddings=True))
+    reused = again.plan("Drop docs under 30 words and remove exact duplicates", data["web"])
+    assert any("reused saved pipeline" in n for n in reused.notes)
+    assert steps(reused) == [("length_filter", {"min": 25, "unit": "words"}), ("exact_dedup", {})]
+    other = again.plan("Tag each document with its topic.", data["web"])
+    assert not any("reused" in n for n in other.notes)

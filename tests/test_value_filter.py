@@ -1,0 +1,40 @@
+"""value_filter: keep rows by one column's value (range or allowed set), with exact reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from tilth.exec.tasks import apply_filter
+from tilth.ops import build
+from tilth.ops.base import OperatorParamError
+
+
+def table():
+    return pa.table({"_id": pa.array([1, 2, 3, 4, 5], pa.int64()), "stars": pa.array([1, 3, None, 5, 4]),
+                     "topic": pa.array(["billing", "returns", "billing", None, "shipping"])})
+
+
+def test_a_numeric_range_keeps_the_bounds_and_drops_missing_values():
+    kept, lineage = apply_filter(build("value_filter", {"column": "stars", "min": 3, "max": 4}), table())
+    assert kept.column("_id").to_pylist() == [2, 5]
+    assert dict(zip(lineage.column("_id").to_pylist(), lineage.column("reason").to_pylist(), strict=True)) == {
+        1: "stars < min=3", 3: "stars is missing", 4: "stars > max=4"}
+
+
+def test_allowed_values_and_keep_null():
+    op = build("value_filter", {"column": "topic", "values": ["billing"], "keep_null": True})
+    mask, reasons = op.keep(pa.table(op.score(table())))
+    assert np.asarray(mask).tolist() == [True, False, True, True, False]
+    assert reasons == [None, "topic not in values", None, None, "topic not in values"]
+
+
+def test_a_filter_with_no_rule_is_refused():
+    with pytest.raises(OperatorParamError, match="set min, max or values"):
+        build("value_filter", {"column": "stars"})
+
+
+def test_a_missing_column_is_named():
+    with pytest.raises(KeyError, match="'rating' not in batch"):
+        build("value_filter", {"column": "rating", "min": 1}).score(table())

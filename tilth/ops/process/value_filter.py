@@ -1,0 +1,86 @@
+"""Keep rows by the value of one column: a range for numbers, a set of allowed values for anything.
+
+Scores other operators wrote (n_tokens, difficulty, llm_quality, lang_score) and columns the data came
+with (stars, rating, topic) are only useful if a pipeline can act on them; this is the one filter that
+reads any column, so "drop every document over 1,000 tokens" or "remove reviews with fewer than 3 stars"
+is a step, not a script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, model_validator
+
+from tilth.ops.base import Filter, Params
+from tilth.ops.registry import register
+
+
+class ValueParams(Params):
+    column: str = Field(description="Column whose value decides (any column: from the data or an earlier step).")
+    min: float | None = Field(None, description="Keep if value >= min (numbers only).")
+    max: float | None = Field(None, description="Keep if value <= max (numbers only).")
+    values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
+    keep_null: bool = Field(False, description="Keep rows whose value is missing.")
+
+    @model_validator(mode="after")
+    def _some_rule(self):
+        if self.min is None and self.max is None and not self.values:
+            raise ValueError("set min, max or values: with none of them every row would be kept")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+@register
+class ValueFilter(Filter):
+    name = "value_filter"
+    category = "process"
+    description = """Keep rows whose value in `column` lies in [min, max] or is one of `values`. Works on
+    any column, including scores written by earlier steps (n_tokens, difficulty, llm_quality, lang_score);
+    rows with a missing value are dropped unless keep_null."""
+    examples = (
+        "remove reviews with fewer than 3 stars",
+        "keep only rows whose rating is at least 4",
+        "drop every document with more than 1000 tokens",
+        "keep only the tickets whose topic is billing",
+        "drop rows whose difficulty score is below 0.3",
+        "throw away the easy problems, keep the hard ones",
+    )
+    inputs = ("{column}",)
+    Params = ValueParams
+    thresholds = (("{column}", "min", ">="), ("{column}", "max", "<="))
+
+    def score(self, batch: pa.Table) -> dict[str, pa.ChunkedArray]:
+        if self.params.column not in batch.column_names:
+            raise KeyError(f"column {self.params.column!r} not in batch (columns: {', '.join(batch.column_names)})")
+        return {self.params.column: batch.column(self.params.column)}  # the value itself is the score
+
+    def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        p = self.params
+        col = scores.column(p.column)
+        n = scores.num_rows
+        reasons: list[str | None] = [None] * n
+        null = col.is_null().to_numpy(zero_copy_only=False)
+        keep = np.ones(n, dtype=bool)
+        checks = []
+        if p.min is not None or p.max is not None:
+            num = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+            with np.errstate(invalid="ignore"):
+                if p.min is not None:
+                    checks.append((f"{p.column} < min={p.min:g}", ~null & (num < p.min)))
+                if p.max is not None:
+                    checks.append((f"{p.column} > max={p.max:g}", ~null & (num > p.max)))
+        if p.values:
+            allowed = pc.is_in(col, value_set=pa.array(p.values, type=col.type)).to_numpy(zero_copy_only=False)
+            checks.append((f"{p.column} not in values", ~null & ~allowed))
+        if not p.keep_null:
+            checks.append((f"{p.column} is missing", null))
+        for reason, bad in checks:
+            for i in np.flatnonzero(bad & keep):
+                reasons[i] = reason
+            keep &= ~bad
+        return keep, reasons
