@@ -23,7 +23,7 @@ FAMILIES = {
     "exact-dedup", "near-dedup", "semantic-dedup", "length", "language-id", "pii", "normalisation",
     "html-extraction", "heuristic-quality", "repetition", "perplexity", "token-count", "dataset-stats",
     "sample-metrics", "difficulty", "llm-quality", "llm-annotation", "llm-synthesis", "augmentation",
-    "llm-rewrite", "back-translation", "ifd", "pdf", "multi-family", "out-of-scope", "value-filter",
+    "llm-rewrite", "back-translation", "ifd", "pdf", "multi-family", "out-of-scope",
 }
 STYLES = {"synonym", "indirect", "multi-step", "conditional", "column-specific", "negated", "analysis-only",
           "parameterised", "unsupported"}
