@@ -38,6 +38,7 @@ from tilth.agent.params import (
     column_params,
     condition_bounds,
     enumeration_to_params,
+    examples_to_params,
     languages,
     literals_to_params,
     numbers_to_params,
@@ -314,6 +315,7 @@ class OfflinePlanner:
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
         out.update(literals_to_params(skill, text, cols))
         out.update(enumeration_to_params(skill, text))
+        out.update(examples_to_params(skill, text))
         out.update(numbers_to_params(skill, text))
         return {k: v for k, v in out.items() if k in skill.param_names}
 
@@ -325,7 +327,7 @@ class OfflinePlanner:
             return {}, "", None
         cond = action.condition
         if cond:
-            avail = list(data.columns) + [c for s in plan.steps for c in s.expects]
+            avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
             # a bound compares numbers: prefer the named column whose sample values are numbers
             cols = sorted(column_mentions(cond, avail), key=lambda c: not _numeric(c, data))
             lo, hi = condition_bounds(cond)
@@ -336,7 +338,7 @@ class OfflinePlanner:
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
                 return out, f"; only rows where {cond.removeprefix('only ').strip()}", None
-        avail = list(data.columns) + [c for s in plan.steps for c in s.expects]
+        avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"

@@ -110,13 +110,14 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     raw = re.findall(r"[a-z0-9']+", text.lower().replace("_", " "))
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
     words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
+    stems = _stems(text)
     hits = []
     for col in columns:
         if col.startswith("_"):
             continue
         parts = [p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if p]
-        if parts and all(p in words for p in parts):
-            hits.append(col)
+        if parts and (all(p in words for p in parts) or _stems(col.replace("_", " ")) <= stems):
+            hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
     # a longer name that contains a shorter one wins ("agent_reply" over "reply")
     return [c for c in hits if not any(c != o and c in o for o in hits)]
 
@@ -267,6 +268,8 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "") -> dict[s
         hits = [c for c in choices if isinstance(c, str) and c.lower() not in skill.name.split("_")
                 and any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", low) for f in _choice_words(c))
                 and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))]
+        if not hits and not neg:  # "ignoring case" -> `lower: also ignore case` in the parameter's description
+            hits = _explained_choices(p, choices, text)
         if not hits:
             continue
         if "list" in p["type"]:
@@ -354,3 +357,53 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     target = next((p for p in skill.meta.get("params", []) if "list" in p["type"] and not p.get("choices")
                    and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)
     return {target["name"]: items} if target and len(items) >= 2 else {}
+
+
+def _stems(text: str) -> set[str]:
+    """Word stems for loose comparison: rated/rating -> rat, ignoring/ignore -> ignor."""
+    from tilth.agent.retrieve import _STOP
+
+    out = set()
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        if w in _STOP:
+            continue
+        for suf in ("ing", "ed", "es", "e", "s"):
+            if w.endswith(suf) and len(w) - len(suf) >= 3:
+                w = w[: -len(suf)]
+                break
+        out.add(w)
+    return out
+
+
+def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]:
+    """Choices whose explanation in the parameter's description ("lower: also ignore case") shares two
+    content words with the text."""
+    desc = p["description"]
+    words = _stems(text)
+    out = []
+    for c in choices:
+        if not isinstance(c, str):
+            continue
+        m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)", desc)
+        if m and len(_stems(m[1]) & words) >= 2:
+            out.append(c)
+    return out[:1]
+
+
+def examples_to_params(skill: Skill, text: str) -> dict[str, Any]:
+    """A free-text parameter whose description lists examples ("e.g. formal, friendly, concise") takes
+    the one the text names; a parameter described as "for task=tone" sets that other parameter too."""
+    low = text.lower()
+    out: dict[str, Any] = {}
+    for p in skill.meta.get("params", []):
+        if p.get("choices") or "str" not in p["type"]:
+            continue
+        m = re.search(r"\(e\.g\.\s*([^)]+)\)", p["description"])
+        if not m:
+            continue
+        hit = next((w.strip() for w in m[1].split(",") if w.strip() and re.search(rf"\b{re.escape(w.strip().lower())}\b", low)), None)
+        if hit:
+            out[p["name"]] = hit
+            if dep := re.search(r"\bfor (\w+)=(\w+)", p["description"]):
+                out.setdefault(dep[1], dep[2])
+    return out
