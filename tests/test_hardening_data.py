@@ -13,23 +13,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
+from reader_helpers import read_all
 from typer.testing import CliRunner
 
 from tilth.cli import app
 from tilth.ops import build
 from tilth.ops.acquire.readers import guess_reader
-from tilth.ops.base import Quarantined
 from tilth.pipeline import Recipe, run_recipe, validate
 from tilth.storage import Workspace
 from tilth.storage.ids import row_ids
-
-
-def read_all(reader):
-    tables, bad = [], []
-    for shard in reader.shards():
-        for item in reader.read(shard):
-            (bad if isinstance(item, Quarantined) else tables).append(item)
-    return pa.concat_tables(tables, promote_options="permissive") if tables else None, bad
 
 
 def recipe(path, steps=None, **kw) -> Recipe:

@@ -9,19 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
+from reader_helpers import read_all
 
 from tilth.ops import build
 from tilth.ops.acquire.readers import guess_reader
-from tilth.ops.base import Quarantined
-
-
-def read_all(reader):
-    tables, bad = [], []
-    for shard in reader.shards():
-        for item in reader.read(shard):
-            (bad if isinstance(item, Quarantined) else tables).append(item)
-    return pa.concat_tables(tables, promote_options="permissive") if tables else None, bad
-
 
 LINES = [json.dumps({"text": f"doc {i}", "n": i}) + "\n" for i in range(5)]
 BROKEN = LINES[:2] + ['{"text": "unterminated\n', "\n", b'{"text": "bad \xff byte"}\n'.decode("latin-1"),
