@@ -91,3 +91,12 @@ def test_a_dead_endpoint_falls_back_to_offline_in_seconds(env):
     assert plan.ops() == ["exact_dedup", "t_stats"]  # the offline planner's choice
     assert plan.planner == "offline (LLM failed)"
     assert sum("fell back to the offline planner" in n for n in plan.notes) == 1
+
+
+def test_strings_are_bounded_and_columns_are_the_datas(env):
+    cat, _ = env
+    schema = choice_schema([cat.by_name["exact_dedup"]], columns=["text", "solution"])
+    props = schema["anyOf"][0]["properties"]["params"]["properties"]
+    assert props["text_field"] == {"enum": ["text", "solution"]}  # a small model cannot loop inside a name
+    t_quality = choice_schema([cat.by_name["t_augment"]])["anyOf"][0]["properties"]["params"]["properties"]
+    assert t_quality["text_field"] == {"type": "string", "maxLength": 40}

@@ -27,24 +27,36 @@ SYSTEM = ("You choose the operator of a data-preparation pipeline that does one 
           "Pick exactly one of the listed operators, or \"none\" if no listed operator does that part. "
           "Set only the parameters the request states; leave the others out. Reply with JSON only.")
 SIMPLE = {"int": "integer", "float": "number", "str": "string", "bool": "boolean"}
+MAX_STRING = 40
+MAX_ITEMS = 6
 
 
-def param_schema(skill: Skill) -> dict:
-    """JSON schema of the operator's simple parameters (numbers, strings, booleans, string lists, choices)."""
+def param_schema(skill: Skill, columns: list[str] | None = None) -> dict:
+    """JSON schema of the operator's simple parameters (numbers, strings, booleans, string lists, choices).
+
+    Every string and list is bounded, and a parameter that names a column may only name one the data has:
+    unbounded, a small model loops inside a string ("text_field_text_field_...") until its token limit.
+    """
     props = {}
     for p in skill.meta.get("params", []):
         t = p["type"].replace(" | None", "").replace("Optional[", "").rstrip("]")
+        name = p["name"]
         if p.get("choices"):
-            props[p["name"]] = {"enum": p["choices"]}
+            props[name] = {"enum": p["choices"]}
+        elif columns and t == "str" and (name.endswith(("_field", "_column")) or name == "column"):
+            props[name] = {"enum": list(columns)}
+        elif t == "str":
+            props[name] = {"type": "string", "maxLength": MAX_STRING}
         elif t in SIMPLE:
-            props[p["name"]] = {"type": SIMPLE[t]}
+            props[name] = {"type": SIMPLE[t]}
         elif t in ("list[str]", "list"):
-            props[p["name"]] = {"type": "array", "items": {"type": "string"}}
+            props[name] = {"type": "array", "items": {"type": "string", "maxLength": MAX_STRING},
+                           "maxItems": MAX_ITEMS}
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
-def choice_schema(candidates: list[Skill]) -> dict:
-    options = [{"type": "object", "properties": {"op": {"const": s.name}, "params": param_schema(s)},
+def choice_schema(candidates: list[Skill], columns: list[str] | None = None) -> dict:
+    options = [{"type": "object", "properties": {"op": {"const": s.name}, "params": param_schema(s, columns)},
                 "required": ["op"], "additionalProperties": False} for s in candidates]
     options.append({"type": "object", "properties": {"op": {"const": "none"}}, "required": ["op"],
                     "additionalProperties": False})
@@ -64,9 +76,11 @@ class LLMPlanner(OfflinePlanner):
         self.failed: str | None = None
         self._t0 = 0.0
         self._request = ""
+        self._columns: list[str] = []
 
     def plan(self, request: str, data, name: str | None = None):
         self._t0, self._request, self.failed = time.monotonic(), request, None
+        self._columns = [c for c in data.pipeline_columns if c != "_id"]
         plan = super().plan(request, data, name)
         if self.failed:
             plan.notes.append(f"the LLM planner fell back to the offline planner: {self.failed}")
@@ -83,7 +97,7 @@ class LLMPlanner(OfflinePlanner):
                     {"role": "user", "content": f"Request: {self._request}\nPart to do now: {action.full}\n"
                                                 f"Operators:\n{cards}\nWhich operator does this part?"}]
         try:
-            reply = self.chat(messages, json_schema=choice_schema(cands))
+            reply = self.chat(messages, json_schema=choice_schema(cands, self._columns))
         except Exception as e:  # endpoint down, timeout, HTTP error: the offline planner takes over
             self.failed = f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
             return super().choose(action, ranked)
