@@ -61,3 +61,13 @@ def test_a_request_nothing_understands_fails_and_is_not_saved(tmp_path, monkeypa
     assert "I did not understand" in res.output and "the plan is empty" in res.output
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
     assert not (tmp_path / "out" / "dataset.jsonl").exists()
+
+
+def test_agent_report_reads_an_output_path_with_an_apostrophe(tmp_path):
+    from tilth.agent.report import output_stats
+
+    path = tmp_path / "it's here" / "dataset.jsonl"
+    path.parent.mkdir()
+    path.write_text('{"text": "two words", "n": 1}\n{"text": "three words here", "n": 3}\n')
+    out = output_stats(path)
+    assert out["rows"] == 2 and out["text_words_mean"] == 2.5 and out["means"] == {"n": 2.0}

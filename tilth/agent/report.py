@@ -13,6 +13,7 @@ from typing import Any
 
 from tilth.agent.plan import Plan
 from tilth.agent.validation import Validation
+from tilth.storage.sql import quote_ident, quote_literal
 
 
 def output_stats(path: Path, text: str = "text") -> dict[str, Any]:
@@ -21,22 +22,25 @@ def output_stats(path: Path, text: str = "text") -> dict[str, Any]:
 
     con = duckdb.connect()
     try:
-        con.execute(f"CREATE TEMP VIEW rel AS SELECT * FROM read_json('{path}', format='newline_delimited')")
+        # views take no parameters: the path is a quoted literal, column names quoted identifiers
+        con.execute(f"CREATE TEMP VIEW rel AS SELECT * FROM read_json({quote_literal(str(path))}, "
+                    "format='newline_delimited')")
         desc = con.execute("DESCRIBE rel").fetchall()
         cols = [d[0] for d in desc]
         types = {d[0]: str(d[1]) for d in desc}
         out: dict[str, Any] = {"rows": int(con.execute("SELECT count(*) FROM rel").fetchone()[0]), "columns": cols}
         if text in cols:
-            r = con.execute(f"SELECT avg(length({text})), min(length({text})), max(length({text})), "
-                        f"avg(len(string_split_regex(trim({text}), '\\s+'))) FROM rel").fetchone()
+            t = quote_ident(text)
+            r = con.execute(f"SELECT avg(length({t})), min(length({t})), max(length({t})), "
+                            f"avg(len(string_split_regex(trim({t}), '\\s+'))) FROM rel").fetchone()
             out["text_chars"] = {"mean": round(r[0] or 0, 2), "min": r[1], "max": r[2]}
             out["text_words_mean"] = round(r[3] or 0, 2)
-            out["distinct_text"] = int(con.execute(f"SELECT count(DISTINCT {text}) FROM rel").fetchone()[0])
+            out["distinct_text"] = int(con.execute(f"SELECT count(DISTINCT {t}) FROM rel").fetchone()[0])
         if "_parent_id" in cols:
             out["augmented_rows"] = int(con.execute("SELECT count(*) FROM rel WHERE _parent_id IS NOT NULL").fetchone()[0])
         numeric = [c for c in cols if not c.startswith("_") and types[c] in ("DOUBLE", "BIGINT", "INTEGER", "FLOAT")]
         if numeric:
-            r = con.execute("SELECT " + ", ".join(f'avg("{c}")' for c in numeric) + " FROM rel").fetchone()
+            r = con.execute("SELECT " + ", ".join(f"avg({quote_ident(c)})" for c in numeric) + " FROM rel").fetchone()
             out["means"] = {c: round(v, 4) for c, v in zip(numeric, r, strict=True) if v is not None}
         return out
     finally:
