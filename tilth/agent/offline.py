@@ -326,8 +326,8 @@ class OfflinePlanner:
         if "where_column" not in names:
             return {}, "", None
         cond = action.condition
+        avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if cond:
-            avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
             # a bound compares numbers: prefer the named column whose sample values are numbers
             cols = sorted(column_mentions(cond, avail), key=lambda c: not _numeric(c, data))
             lo, hi = condition_bounds(cond)
@@ -338,7 +338,6 @@ class OfflinePlanner:
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
                 return out, f"; only rows where {cond.removeprefix('only ').strip()}", None
-        avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"
@@ -467,33 +466,22 @@ class OfflinePlanner:
     # -- wiring between steps --------------------------------------------------------------------------
     def finish(self, plan: Plan, data: DataPeek) -> None:
         """Record the columns after each step and mark heuristic filters for fitting on the sample."""
-        from tilth.ops import registry
-
         cols = list(data.pipeline_columns)
         for step in plan.steps:
-            try:
-                cls = registry.get(step.op)
-            except registry.UnknownOperator:
-                step.expects = list(cols)
-                continue
-            skill = self.cat.by_name.get(step.op)
+            skill = self.cat.by_name.get(step.op)  # None for an unknown operator: validation names it
             thresholds = skill.meta.get("thresholds", []) if skill else []
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 user_set = {t["param"] for t in thresholds} & set(step.params)
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
+                # any parameter but a column name tells the filter what to drop (thresholds among them)
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
-                if unset and not user_set and not rules_set:  # an unset threshold is set from the sample
-                    # only when nothing else tells the filter what to drop
+                if unset and not rules_set:  # an unset threshold is set from the sample
                     t = unset[0]
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
                     step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
                 elif not user_set:
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
-            try:
-                outs = cls(**step.params).output_columns()
-            except Exception:  # params not valid yet (calibration pending): fall back to the declared names
-                outs = [c for c in cls.outputs if "{" not in c]
-            cols += [c for c in outs if c not in cols]
+            cols += [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
 
     # -- revision --------------------------------------------------------------------------------------
