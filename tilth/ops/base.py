@@ -85,6 +85,7 @@ class StepContext:
     step: str
     step_key: str
     scratch_dir: str
+    part_bytes: int = 0  # readers cut parts of about this many input bytes (0: batch_size rows only)
 
 
 class Operator:

@@ -260,7 +260,15 @@ class Runner:
     def _context(self, op: Operator, key: str, directory: Path) -> StepContext:
         index = ([self.reader, *self.ops]).index(op)
         return StepContext(str(self.ws.root), self.recipe.name, index, f"{index:02d}_{op.name}", key,
-                           str(directory / "_scratch"))
+                           str(directory / "_scratch"), part_bytes=self._part_bytes() if index == 0 else 0)
+
+    def _part_bytes(self) -> int:
+        """Input bytes per part: two parts per worker, so every core works on a small input and a slow
+        part does not leave the others idle; at least 1 MB (smaller parts cost more than they save) and at
+        most 32 MB (memory per worker)."""
+        total = sum(os.path.getsize(f) for f in self.reader.files())
+        workers = getattr(self.executor, "workers", None) or self.recipe.workers or os.cpu_count() or 1
+        return int(min(32 << 20, max(1 << 20, total // (2 * workers))))
 
     def _commit(self, index: int, op: Operator, step: StepResult) -> None:
         run = self.recipe.name

@@ -1,5 +1,9 @@
 """The run report: dataset statistics and a self-contained HTML page with plots, written for every run."""
 
-from tilth.report.writer import report_dir, write_report
+from tilth.lazy import lazy_exports
 
-__all__ = ["report_dir", "write_report"]
+__getattr__, __dir__ = lazy_exports(__name__, {
+    'report_dir': 'writer',
+    'write_report': 'writer',
+})
+

@@ -3,6 +3,11 @@
 Public API: `train(config, workspace)` runs one training run; `compare(config)` runs strategies × seeds.
 """
 
-from tilth.train.trainer import TrainConfig, Trainer, train
+from tilth.lazy import lazy_exports
 
-__all__ = ["TrainConfig", "Trainer", "train"]
+__getattr__, __dir__ = lazy_exports(__name__, {
+    'TrainConfig': 'trainer',
+    'Trainer': 'trainer',
+    'train': 'trainer',
+})
+

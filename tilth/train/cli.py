@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace directory "
                                                    "(default: $TILTH_WORKSPACE or ./tilth-workspace).")]
@@ -24,6 +23,8 @@ def _workspace(path: Path | None):
 def train_command(config: Annotated[Path, typer.Argument(help="YAML file with TrainConfig fields.")],
                   workspace: WorkspaceOpt = None):
     """Train a causal LM on a workspace table with the configured selector / mixer / reweighter."""
+    import yaml
+
     from tilth.train.trainer import TrainConfig, Trainer
 
     cfg = TrainConfig(**(yaml.safe_load(config.read_text()) or {}))

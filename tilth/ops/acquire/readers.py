@@ -46,6 +46,10 @@ from tilth.ops.registry import register
 from tilth.storage.ids import row_ids
 
 
+COMPRESSED = (".gz", ".zst", ".zstd")
+CHUNK_BYTES = 32 << 20  # plain JSONL is parsed this many bytes at a time: memory stays bounded
+
+
 class FileReaderParams(Params):
     path: str = Field(description="A file, a directory (read recursively) or a glob pattern.")
     batch_size: int = Field(10_000, ge=1, le=10_000_000, description="Rows per part: the unit of parallelism and resume.")
@@ -91,6 +95,15 @@ class FileReader(Reader):
 
     def shards(self) -> list[list[str]]:
         return [[f] for f in self.files()]
+
+    def rows_per_part(self, n_rows: int, n_bytes: int) -> int:
+        """Rows per part: at most batch_size, and about the runner's `part_bytes` of input, so that a small
+        input still makes a part per worker."""
+        rows = self.params.batch_size
+        target = self.context.part_bytes if self.context is not None else 0
+        if target and n_bytes > target:
+            rows = min(rows, max(1, -(-n_rows * target // n_bytes)))
+        return rows
 
     def relpath(self, path: str) -> str:
         return os.path.relpath(path, self.source_root())
@@ -168,6 +181,85 @@ class JsonlReader(FileReader):
             yield from self._read_file(path)
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        if self.params.limit is None and not path.endswith(COMPRESSED):
+            yield from self._read_chunks(path)
+        else:
+            yield from self._read_lines(path)
+
+    def _read_chunks(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        """A plain file in chunks of whole lines. A chunk whose lines are all `{...}` goes to Arrow's
+        multi-threaded JSON parser in one call (no Python per line); any other chunk (blank lines, a
+        broken record, a type conflict) takes the line-by-line path, which quarantines exactly the bad lines."""
+        try:
+            fh = open(path, "rb")
+        except DATA_ERRORS as e:
+            yield unreadable(path, e)
+            return
+        schema, first_line, carry = None, 0, b""
+        with fh:
+            while True:
+                try:
+                    buf = fh.read(CHUNK_BYTES)
+                except DATA_ERRORS as e:
+                    yield Quarantined(path, first_line + 1, f"file breaks after line {first_line}: {describe(e)}", "")
+                    return
+                data = carry + buf if carry else buf
+                if buf:
+                    cut = data.rfind(b"\n") + 1
+                    if not cut:  # one line longer than a chunk: read on
+                        carry = data
+                        continue
+                    chunk, carry = data[:cut], data[cut:]
+                elif data:
+                    chunk, carry = data, b""
+                else:
+                    return
+                items, schema, n_lines = self._parse_chunk(path, chunk, first_line, schema)
+                yield from items
+                first_line += n_lines
+
+    def _parse_chunk(self, path: str, chunk: bytes, first_line: int, schema):
+        """(items, schema for the next chunk, physical lines in the chunk)."""
+        n_lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+        field = self.params.text or "text"
+        if chunk[:1] == b"{" and chunk.count(b"\n{") == n_lines - 1:  # no blank line, every line an object
+            try:
+                table = _read_json_block(chunk, schema, block_size=4 << 20)
+                table.validate(full=True)  # Arrow's JSON parser lets invalid UTF-8 through into strings
+            except pa.ArrowException:
+                table = None
+            if table is not None and table.num_rows == n_lines:
+                lines: list[bytes] = []
+
+                def raw_of(i: int, lo: int) -> str:  # only bad rows ask for their line
+                    if not lines:
+                        lines.extend(chunk.split(b"\n"))
+                    return raw_line(lines[lo + i])
+
+                items: list[pa.Table | Quarantined] = []
+                step = self.rows_per_part(table.num_rows, len(chunk))
+                for lo in range(0, table.num_rows, step):
+                    part = table.slice(lo, step)
+                    records = np.arange(first_line + lo, first_line + lo + part.num_rows, dtype=np.int64)
+                    items += self.emit(part, path, records, raw_of=lambda i, lo=lo: raw_of(i, lo))
+                return items, _text_as_string(table.schema, field), n_lines
+        items = []
+        lines, numbers = [], []
+        for k, line in enumerate(chunk.split(b"\n")[:n_lines]):
+            if line.strip():
+                lines.append(line)
+                numbers.append(first_line + k)
+            if len(lines) >= self.params.batch_size:
+                parsed, schema = self._parse(path, lines, numbers, schema)
+                items += parsed
+                lines, numbers = [], []
+        if lines:
+            parsed, schema = self._parse(path, lines, numbers, schema)
+            items += parsed
+        return items, schema, n_lines
+
+    def _read_lines(self, path: str) -> Iterator[pa.Table | Quarantined]:
+        """Compressed files and `limit`: line by line, parsed in blocks of batch_size lines."""
         schema = None
         lines: list[bytes] = []
         numbers: list[int] = []
@@ -250,9 +342,9 @@ def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
     return schema if i < 0 else schema.set(i, pa.field(field, pa.string()))
 
 
-def _read_json_block(data: bytes, schema: pa.Schema | None) -> pa.Table:
+def _read_json_block(data: bytes, schema: pa.Schema | None, block_size: int = 1 << 26) -> pa.Table:
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
-    return pajson.read_json(io.BytesIO(data), parse_options=opts, read_options=pajson.ReadOptions(block_size=1 << 26))
+    return pajson.read_json(io.BytesIO(data), parse_options=opts, read_options=pajson.ReadOptions(block_size=block_size))
 
 
 @register

@@ -1,0 +1,21 @@
+"""Lazy package exports (PEP 562): `from tilth.train import Trainer` works, but `import tilth.train` costs
+nothing until a name is used, so a command that never trains never imports torch."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+
+def lazy_exports(package: str, exports: dict[str, str]):
+    """Return (__getattr__, __dir__) for a package whose public names live in submodules:
+    exports maps name -> submodule (relative to the package)."""
+
+    def __getattr__(name: str):
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(import_module(f"{package}.{exports[name]}"), name)
+
+    def __dir__() -> list[str]:
+        return sorted(exports)
+
+    return __getattr__, __dir__
