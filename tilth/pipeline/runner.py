@@ -128,7 +128,7 @@ class Runner:
         llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
         try:
             llm.start()
-            with self._progress() as progress:
+            with self.ws.held(), self._progress() as progress:
                 key = input_key(self.reader)
                 prev_dir = None
                 for index, op in enumerate([self.reader, *self.ops]):
@@ -138,11 +138,11 @@ class Runner:
                     llm.after_step(op, step)
                     result.steps.append(step)
                     prev_dir = step.directory
-            with self.ws.connect() as con:
-                result.output = self.ws.register_version(
-                    con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
-                )
-                con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
+                with self.ws.connect() as con:
+                    result.output = self.ws.register_version(
+                        con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
+                    )
+                    con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
             if self.recipe.output.export:
                 result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
         except BaseException:
@@ -155,7 +155,7 @@ class Runner:
                 self.executor.close()
                 self.executor = None
         result.seconds = time.perf_counter() - t0
-        if not self.write_html_report:
+        if not (self.write_html_report and self.recipe.output.report):
             return result
         try:  # the report is written for every run; a report problem warns but never fails a finished run
             from tilth.report import write_report
@@ -198,16 +198,18 @@ class Runner:
 
         t0 = time.perf_counter()
         directory.mkdir(parents=True, exist_ok=True)
-        if op.kind == "reader":
-            stats = self._run_tasks(progress, name, "read", op, key, directory,
-                                    [(f"s{i:05d}", shard) for i, shard in enumerate(op.shards())])
-        elif op.kind in ("mapper", "filter", "generator"):
-            parts = list_parts(prev_dir)
-            stats = self._run_tasks(progress, name, "map", op, key, directory, [(p.stem, [str(p)]) for p in parts])
-        elif op.kind == "deduplicator":
-            stats = self._run_dedup(progress, name, op, key, directory, list_parts(prev_dir))
-        else:
-            raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
+        with self.ws.released():  # other processes may read the workspace while the step computes
+            if op.kind == "reader":
+                stats = self._run_tasks(progress, name, "read", op, key, directory,
+                                        [(f"s{i:05d}", shard) for i, shard in enumerate(op.shards())])
+            elif op.kind in ("mapper", "filter", "generator"):
+                parts = list_parts(prev_dir)
+                stats = self._run_tasks(progress, name, "map", op, key, directory,
+                                        [(p.stem, [str(p)]) for p in parts])
+            elif op.kind == "deduplicator":
+                stats = self._run_dedup(progress, name, op, key, directory, list_parts(prev_dir))
+            else:
+                raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
         step.seconds = time.perf_counter() - t0
         for s in stats:
             step.rows_in += s.rows_in

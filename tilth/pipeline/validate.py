@@ -123,7 +123,6 @@ def _unreadable_problem(p: Peek) -> Problem:
 
 def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Problem]]:
     """Build the reader and operators; return them with every problem found."""
-    registry.load_builtin()
     problems: list[Problem] = []
     for path in recipe.plugins:
         try:

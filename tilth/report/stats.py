@@ -125,15 +125,44 @@ def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | No
     return out
 
 
-def cached_statistics(ws: Workspace, view: str, step_dir: Path, params: DatasetStatsParams | None) -> dict:
-    """dataset_statistics, read from / written to `<step dir>/_scratch/dataset_stats.json`."""
+def overview_statistics(ws: Workspace, view: str, params: DatasetStatsParams | None = None) -> dict[str, Any]:
+    """What every run report shows at its input and output, in one scan of the text column: rows, text
+    length in characters, exact duplicate rate (64-bit hashes) and, if present, the domain column. Word
+    counts, normalised duplicates and n-gram diversity cost a regex pass over every word: they are measured
+    where a recipe asks for them, at a `dataset_stats` step."""
     p = params or DatasetStatsParams()
+    cols = columns(ws, view)
+    out: dict[str, Any] = {"view": view, "params": {"overview": True, **p.model_dump()}, "lengths": {}}
+    if p.text_field in cols:
+        n_expr = f"length(coalesce(CAST({_q(p.text_field)} AS VARCHAR), ''))"
+        n, mean, std, lo, hi, distinct = ws.sql(
+            f"SELECT count(*), avg({n_expr}), coalesce(stddev_pop({n_expr}), 0), min({n_expr}), max({n_expr}), "
+            f"count(DISTINCT hash(coalesce(CAST({_q(p.text_field)} AS VARCHAR), ''))) FROM {_q(view)}"
+        ).to_pylist()[0].values()
+        out["lengths"][f"text:{p.text_field}"] = {"chars": {"mean": mean or 0.0, "std": std or 0.0,
+                                                            "min": lo or 0, "max": hi or 0}}
+        out["duplication"] = {"exact_duplicate_rows": n - distinct, "exact_rate": (n - distinct) / n if n else 0.0}
+    else:
+        n = ws.sql(f"SELECT count(*) FROM {_q(view)}").column(0)[0].as_py()
+    out["rows"] = n
+    if p.domain_field and p.domain_field in cols:
+        out["domain_field"] = p.domain_field
+        out["domains"] = domain_counts(ws, view, p.domain_field, p.top_domains)
+    return out
+
+
+def cached_statistics(ws: Workspace, view: str, step_dir: Path, params: DatasetStatsParams | None,
+                      overview: bool = False) -> dict:
+    """dataset_statistics (or, with `overview`, overview_statistics), read from / written to
+    `<step dir>/_scratch/dataset_stats.json`."""
+    p = params or DatasetStatsParams()
+    want = {"overview": True, **p.model_dump()} if overview else p.model_dump()
     path = Path(step_dir) / "_scratch" / CACHE_NAME
     if path.exists():
         cached = json.loads(path.read_text())
-        if cached.get("params") == p.model_dump() and cached.get("view") == view:
+        if cached.get("params") == want and cached.get("view") == view:
             return cached
-    stats = dataset_statistics(ws, view, p)
+    stats = overview_statistics(ws, view, p) if overview else dataset_statistics(ws, view, p)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

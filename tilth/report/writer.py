@@ -39,14 +39,15 @@ def write_report(ws: Workspace | str | Path, run: str, out: Path | None = None) 
     return out
 
 
-def _points(steps: list[queries.StepInfo]) -> list[tuple[str, queries.StepInfo, DatasetStatsParams]]:
-    """Where dataset statistics are measured: the input, every dataset_stats step, and the output."""
+def _points(steps: list[queries.StepInfo]) -> list[tuple[str, queries.StepInfo, DatasetStatsParams, bool]]:
+    """Where dataset statistics are measured: (label, step, params, overview only). The input and the output
+    get the one-scan overview; every dataset_stats step gets the full statistics its params ask for."""
     marked = [s for s in steps if s.operator == "dataset_stats" and s.op is not None]
     base = marked[0].op.params.model_copy(update={"embed_sample": 0}) if marked else DatasetStatsParams()
-    points = [("input", steps[0], base)]
-    points += [(f"{s.step}", s, s.op.params) for s in marked]
+    points = [("input", steps[0], base, True)]
+    points += [(f"{s.step}", s, s.op.params, False) for s in marked]
     if steps[-1].index != 0 and steps[-1] not in marked:
-        points.append(("output", steps[-1], base))
+        points.append(("output", steps[-1], base, True))
     return points
 
 
@@ -58,7 +59,8 @@ def collect(ws: Workspace, run: str) -> dict[str, Any]:
         raise ValueError(f"run {run!r} has no finished steps yet")
     step_rows = [_step_row(s) for s in steps]
     drops = queries.drops_by_reason(ws, run)
-    stats = {label: cached_statistics(ws, s.view, ws.abs(s.path), p) for label, s, p in _points(steps)}
+    stats = {label: cached_statistics(ws, s.view, ws.abs(s.path), p, overview)
+             for label, s, p, overview in _points(steps)}
     figures: dict[str, Any] = {"funnel": plots.funnel([(s.step, s.stats.get("rows_out") or 0) for s in steps])}
     if drops:
         figures["reasons"] = plots.reason_bars(drops)
@@ -161,7 +163,8 @@ def _stats_table(stats: dict[str, dict[str, Any]]) -> str:
                 put(f"{name} {unit} std", label, v["std"])
         if "duplication" in s:
             put("exact duplicate rate", label, s["duplication"]["exact_rate"])
-            put("normalised duplicate rate", label, s["duplication"]["normalised_rate"])
+            if "normalised_rate" in s["duplication"]:
+                put("normalised duplicate rate", label, s["duplication"]["normalised_rate"])
         if "diversity" in s:
             put("distinct-1", label, s["diversity"]["distinct_1"])
             put("distinct-2", label, s["diversity"]["distinct_2"])

@@ -103,6 +103,7 @@ class Workspace:
     def __init__(self, root: str | Path | None = None, read_only: bool = False):
         self.root = Path(root or default_workspace()).resolve()
         self.read_only = read_only
+        self._held: duckdb.DuckDBPyConnection | None = None
         if not read_only:
             self.root.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
@@ -117,6 +118,50 @@ class Workspace:
     # -- connections -------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the workspace database: the held one inside `held()`, else a new one closed on exit."""
+        if self._held is not None:
+            yield self._held
+            return
+        with self._open() as con:
+            yield con
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Keep one connection open for every `connect()` inside: opening the database costs 30-70 ms, and a
+        run asks for it a few times per step. Other processes cannot open the workspace while it is held,
+        so the runner lets go of it while a step computes (see `released`)."""
+        if self._held is not None:
+            yield self._held
+            return
+        with self._open() as con:
+            self._held = con
+            try:
+                yield con
+            finally:
+                self._held = None
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """Inside `held()`: close the held connection for a while (a step's work) and reopen it after."""
+        if self._held is None:
+            yield
+            return
+        self._held.close()
+        self._held = None
+        try:
+            yield
+        finally:
+            self._held = self._open_raw()
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._open_raw()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_raw(self) -> duckdb.DuckDBPyConnection:
         try:
             con = duckdb.connect(str(self.root / DB_FILE), read_only=self.read_only)
         except duckdb.IOException as e:
@@ -129,10 +174,7 @@ class Workspace:
                 ) from None
             raise
         con.execute("SET enable_progress_bar = false")  # Tilth shows its own progress
-        try:
-            yield con
-        finally:
-            con.close()
+        return con
 
     def sql(self, query: str, params: list | None = None) -> pa.Table:
         """Run one SQL statement against the workspace and return the result as an Arrow table."""

@@ -42,9 +42,9 @@ from tilth.ops.acquire.intake import (
     unreadable,
 )
 from tilth.ops.base import Params, Quarantined, Reader
+from tilth.ops.process.arrow_np import from_numpy
 from tilth.ops.registry import register
 from tilth.storage.ids import row_ids
-
 
 COMPRESSED = (".gz", ".zst", ".zstd")
 CHUNK_BYTES = 32 << 20  # plain JSONL is parsed this many bytes at a time: memory stays bounded
@@ -136,7 +136,7 @@ class FileReader(Reader):
         if any(c in rename for c in table.column_names):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
-        return table.add_column(0, "_id", pa.array(ids, pa.int64()))
+        return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
 
 
 def in_split(relpath: str, split: str) -> bool:
