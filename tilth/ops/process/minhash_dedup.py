@@ -78,7 +78,7 @@ class MinHashDedup(Deduplicator):
     outputs = ()
     Params = MinHashParams
     resources = Resources(cpu=1.0, memory_mb=512)
-    version = 2  # 2: exact-verification keys stored as one uint32 blob per row (was a list<uint32>)
+    version = 3  # 2: exact-verification keys stored as one uint32 blob per row (was a list<uint32>); 3: 32-bit MinHash
 
     def band_config(self) -> tuple[int, int]:
         p = self.params
@@ -104,7 +104,7 @@ class MinHashDedup(Deduplicator):
             bh[lo:hi] = band_hashes(sig, n_bands, rows)
             has[lo + doc] = True
             if tails is not None:
-                tails[lo:hi] = sig >> np.uint64(32)
+                tails[lo:hi] = sig
             elif p.verify == "exact":
                 # the 32-bit tails of each document's shingle hashes, in text order: they are sorted and
                 # deduplicated in the global pass, for the candidate rows only
