@@ -21,6 +21,10 @@ class Executor:
     def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """Start workers now, without waiting for them, so their start-up overlaps the driver's own work
+        (reading the input) instead of delaying the first parallel step."""
+
     def close(self) -> None:
         pass
 

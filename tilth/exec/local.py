@@ -16,6 +16,11 @@ from tilth.exec.base import Executor
 from tilth.exec.lifeline import worker_init
 
 
+def ready() -> bool:
+    """A no-op task: submitting one per worker starts the workers."""
+    return True
+
+
 class LocalExecutor(Executor):
     name = "local"
 
@@ -30,6 +35,12 @@ class LocalExecutor(Executor):
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=worker_init,
                                              initargs=(os.getpid(),))
         return self._pool
+
+    def warm(self) -> None:
+        if self.workers > 1 and self._pool is None:
+            pool = self._get_pool()
+            for _ in range(self.workers):
+                pool.submit(ready)
 
     def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
         if self.workers == 1 or len(blobs) <= 1:

@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -145,30 +146,38 @@ def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Ta
 # -- readers -----------------------------------------------------------------------------------------
 def _read_shard(task: Task) -> PartStats:
     """Read one shard into parts `<shard>-00000`, `<shard>-00001`, ... Parts that already exist (from a
-    killed attempt) are re-derived identically and not rewritten."""
+    killed attempt) are re-derived identically and not rewritten. Parts are written by a second thread
+    while the reader parses the next chunk (Parquet compression releases the GIL); at most two wait, so
+    memory stays bounded."""
     reader: Reader = _op(task)
     out = Path(task.out_dir)
     stats = PartStats(task.part)
     bad: list[Quarantined] = []
     chunk = 0
-    for item in reader.read(task.inputs):
-        if isinstance(item, Quarantined):
-            bad.append(item)
-            continue
-        name = f"{task.part}-{chunk:05d}"
-        chunk += 1
-        stats.parts.append(name)
-        stats.rows_in += item.num_rows + len(bad)
-        stats.rows_out += item.num_rows
-        stats.quarantined += len(bad)
-        target = out / f"{name}.parquet"
-        if not target.exists():
-            if bad:
-                _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
-            _timed_write(item, target, stats)
-        else:
-            stats.bytes_out += target.stat().st_size
-        bad = []
+    pending: list[Future] = []
+    with ThreadPoolExecutor(1) as writer:
+        for item in reader.read(task.inputs):
+            if isinstance(item, Quarantined):
+                bad.append(item)
+                continue
+            name = f"{task.part}-{chunk:05d}"
+            chunk += 1
+            stats.parts.append(name)
+            stats.rows_in += item.num_rows + len(bad)
+            stats.rows_out += item.num_rows
+            stats.quarantined += len(bad)
+            target = out / f"{name}.parquet"
+            if not target.exists():
+                if bad:
+                    _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
+                while len(pending) >= 2:
+                    pending.pop(0).result()
+                pending.append(writer.submit(_timed_write, item, target, stats))
+            else:
+                stats.bytes_out += target.stat().st_size
+            bad = []
+        for fut in pending:
+            fut.result()
     if bad:  # bad records after the last good batch
         stats.rows_in += len(bad)
         stats.quarantined += len(bad)
@@ -274,7 +283,11 @@ def apply_generator(op: Generator, table: pa.Table) -> tuple[pa.Table, pa.Table]
 def _signature_part(task: Task) -> PartStats:
     op: Deduplicator = _op(task)
     stats = PartStats(task.part)
-    table = _timed_read(task.inputs[0], stats)
+    columns = None
+    if op.inputs:  # a signature reads only the columns it declares (the text), not the rest of the row
+        wanted = {"_id", *op.input_columns()}
+        columns = [c for c in pq.read_schema(task.inputs[0]).names if c in wanted]
+    table = _timed_read(task.inputs[0], stats, columns=columns)
     stats.rows_in = table.num_rows
     sig = op.signature(table)
     if sig.num_rows != table.num_rows:

@@ -125,6 +125,8 @@ class Runner:
                 con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
         if self.executor is None:
             self.executor = make_executor(self.executor_spec, self.recipe.workers)
+        if self.ops and self._part_bytes() < sum(os.path.getsize(f) for f in self.reader.files()):
+            self.executor.warm()  # later steps have several parts: workers start while the input is read
         llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
         try:
             llm.start()

@@ -220,9 +220,12 @@ class JsonlReader(FileReader):
 
     def _parse_chunk(self, path: str, chunk: bytes, first_line: int, schema):
         """(items, schema for the next chunk, physical lines in the chunk)."""
-        n_lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+        view = np.frombuffer(chunk, np.uint8)
+        newlines = np.flatnonzero(view == 10)
+        n_lines = newlines.size + (not chunk.endswith(b"\n"))
         field = self.params.text or "text"
-        if chunk[:1] == b"{" and chunk.count(b"\n{") == n_lines - 1:  # no blank line, every line an object
+        after = newlines[newlines + 1 < view.size] + 1
+        if chunk[:1] == b"{" and (view[after] == 123).all():  # no blank line, every line starts with `{`
             try:
                 table = _read_json_block(chunk, schema, block_size=4 << 20)
                 table.validate(full=True)  # Arrow's JSON parser lets invalid UTF-8 through into strings

@@ -16,6 +16,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -92,6 +93,7 @@ def _false_rates(threshold: float, b: np.ndarray, r: np.ndarray, steps: int = 20
     return np.trapezoid(p_lo, s_lo, axis=1), np.trapezoid(1.0 - p_hi, s_hi, axis=1)
 
 
+@functools.lru_cache(maxsize=64)  # ~0.3 s per call: once per process, not once per part
 def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
     """(bands, rows) with bands*rows <= num_perm minimising fp_weight*FP + fn_weight*FN (datasketch's
     `_optimal_param`); ties go to the smaller band count, as in datasketch's loop order."""
