@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tilth.ops.process.arrow_np import from_numpy
 from tilth.ops.process.text_utils import text_column
 
 __all__ = ["text_column", "words", "split_lines", "parents", "per_doc_sum", "duplicates", "PUNCT_TOKEN"]
@@ -71,33 +72,37 @@ def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArra
     doc = parents(toks)
     flat = pc.list_flatten(toks)
     # Inner rules (contractions, infixes, punctuation runs) only concern tokens with a non-alphanumeric
-    # character, so only those go through the per-token regexes; URLs and e-mail addresses stay whole.
-    inner = pc.match_substring_regex(flat, r"[^\pL\d]")
+    # character and at least two characters (a lone "," or "." stays one token), so only those go through
+    # the per-token regexes; URLs and e-mail addresses stay whole.
+    inner = _has_non_alnum(flat)
     f = flat.filter(inner)
-    url = pc.match_substring_regex(f, _URL)
-    g = f.filter(pc.invert(url))
+    multi = pc.greater(pc.utf8_length(f), 1)
+    fm = f.filter(multi)
+    url = pc.match_substring_regex(fm, _URL)
+    g = fm.filter(pc.invert(url))
     g = pc.replace_substring_regex(g, _CONTRACTION, "\\1 \\2")
     g = pc.replace_substring_regex(g, _INFIX, "\\1\\4\\7 \\2\\5\\8 \\3\\6\\9")
     # a run made only of prefix/suffix punctuation ("====", "``)") is peeled one character at a time
     run = pc.match_substring_regex(g, "^" + _RUN + "+$")
     if count_only:
-        # Tokens of the split hold no whitespace, and the rules above only insert single spaces: a
-        # token becomes (its space-separated pieces) tokens, a punctuation run one per character, and
-        # a token without inner characters stays one (if not empty: the split yields empty strings
-        # around leading and trailing whitespace).
+        # Tokens of the split hold no whitespace, and the rules above only insert single spaces between
+        # non-empty pieces: a token becomes (its spaces + 1) tokens, a punctuation run one per character,
+        # and any other token stays one (if not empty: the split yields empty strings around leading and
+        # trailing whitespace).
         inner_np = _bools(inner)
-        plain = _bools(pc.greater(pc.binary_length(flat), 0)) & ~inner_np
+        one = _bools(pc.greater(pc.binary_length(flat), 0))
+        one[np.flatnonzero(inner_np)[_bools(multi)]] = False  # multi-character inner tokens: counted below
         run_np = _bools(run)
-        pieces = pc.count_substring_regex(g, "[^ ]+").to_numpy(zero_copy_only=False).astype(np.int64)
+        pieces = pc.count_substring(g, " ").to_numpy(zero_copy_only=False).astype(np.int64) + 1
         pieces[run_np] = pc.utf8_length(g.filter(run)).to_numpy(zero_copy_only=False)
-        inner_doc = doc[inner_np]
+        multi_doc = doc[inner_np][_bools(multi)]
         url_np = _bools(url)
-        counts = np.bincount(doc[plain], minlength=n) + np.bincount(inner_doc[url_np], minlength=n)
-        counts += np.bincount(inner_doc[~url_np], weights=pieces, minlength=n).astype(np.int64)
+        counts = np.bincount(doc[one], minlength=n) + np.bincount(multi_doc[url_np], minlength=n)
+        counts += np.bincount(multi_doc[~url_np], weights=pieces, minlength=n).astype(np.int64)
         return counts.astype(np.int64)
     if pc.any(run).as_py():
         g = pc.replace_with_mask(g, run, pc.replace_substring_regex(g.filter(run), "(.)", "\\1 "))
-    f = pc.replace_with_mask(f, pc.invert(url), g)
+    f = pc.replace_with_mask(f, multi, pc.replace_with_mask(fm, pc.invert(url), g))
     f = pc.replace_substring(pc.replace_substring(pc.replace_substring(f, _KEEP, "."), _EMO, "):"), _QQ, "''")
     f = pc.replace_with_mask(flat, inner, f)
     sub = pc.utf8_split_whitespace(f)
@@ -108,6 +113,20 @@ def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArra
     counts = np.bincount(out_doc[nonempty], minlength=n)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), out)
+
+
+def _has_non_alnum(tokens: pa.Array) -> pa.Array:
+    """`[^\\pL\\d]` matches the token, without running a regex per token where a kernel can tell: a
+    non-empty token that is not all letters and numbers has such a character; an ASCII one that is has
+    none; only non-ASCII alphanumeric tokens ("x²": ² is numeric but not \\d) need the regex."""
+    alnum = pc.utf8_is_alnum(tokens)
+    out = pc.and_(pc.invert(alnum), pc.greater(pc.binary_length(tokens), 0))
+    unsure = pc.and_(alnum, pc.invert(pc.string_is_ascii(tokens)))
+    if pc.any(unsure).as_py():
+        out_np = _bools(out)
+        out_np[_bools(unsure)] = _bools(pc.match_substring_regex(tokens.filter(unsure), r"[^\pL\d]"))
+        out = from_numpy(out_np)
+    return out
 
 
 def _bools(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
