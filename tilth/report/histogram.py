@@ -1,7 +1,8 @@
 """Histograms binned in DuckDB, so only bin counts (not the rows) reach Python.
 
 A long right tail (the top 1% of values spanning more than the other 99%) would squash every other bar
-into one, so then the axis ends at the 99th percentile and the last bin also holds the rows above it.
+into one, so then the axis ends at the 99th percentile and the last bin also holds the rows above it
+(unless 99% of the values are the minimum: then nothing is squashed and the axis spans them all).
 Thresholds near the data widen the axis so their line is drawn; far-away ones are reported as off scale.
 """
 
@@ -25,11 +26,13 @@ def binned(ws: Workspace, values_sql: str, args: list, column: str, bins: int = 
     lo, hi, p99, n = r.values()
     if not n:
         return None
-    top = p99 if hi > p99 and hi - p99 > p99 - lo else hi
+    top = p99 if hi > p99 > lo and hi - p99 > p99 - lo else hi
     span = (top - lo) or max(abs(lo), 1.0)
     on_scale = [v for v in thresholds or [] if lo - span / 2 <= v <= top + span / 2]
     lo, top = min([lo, *on_scale]), max([top, *on_scale])
-    width = (top - lo) / bins if top > lo else 1.0
+    if top <= lo:  # one distinct value: centre it on a unit-wide axis
+        lo, top = lo - 0.5, lo + 0.5
+    width = (top - lo) / bins
     rows = ws.sql(
         f"SELECT least(greatest(CAST(floor((x - {lo!r}) / {width!r}) AS INTEGER), 0), {bins - 1}) AS b, status, "
         f"count(*) AS n, count(*) FILTER (WHERE x > {top!r}) AS above FROM ({values_sql}) WHERE isfinite(x) "

@@ -15,7 +15,7 @@ th,td{border:1px solid #ddd;padding:.25rem .5rem;vertical-align:top}th{backgroun
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.text{min-width:420px;max-width:800px;white-space:pre-wrap;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:.8rem}
 .grid{display:flex;flex-wrap:wrap;gap:1rem}.grid figure{margin:0}
-img{max-width:100%;height:auto}.scroll{overflow-x:auto}
+svg.plot{max-width:100%;height:auto;display:block}.scroll{overflow-x:auto}
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem}
 .card b{display:block;font-size:1.4rem}
 """
@@ -52,8 +52,9 @@ def table(rows: list[dict[str, Any]], columns: list[str] | None = None, text_col
     return f'<div class="scroll"><table><tr>{head}</tr>{"".join(body)}</table></div>'
 
 
-def img(uri: str, alt: str) -> str:
-    return f'<figure><img src="{uri}" alt="{escape(alt)}"></figure>'
+def figure(svg: str) -> str:
+    """A figure from plots.py: its inline <svg> (already escaped there, titled for screen readers)."""
+    return f"<figure>{svg}</figure>"
 
 
 def section(title: str, body: str, anchor: str) -> str:

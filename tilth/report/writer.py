@@ -121,18 +121,18 @@ def render(d: dict[str, Any]) -> str:
                  ("of rows read kept", f"{last['out'] / first['out']:.1%}" if first["out"] else "-"),
                  ("dropped", sum(s["dropped"] for s in steps)), ("quarantined", d["quarantine"]["total"]),
                  ("seconds in steps", f"{sum(s['seconds'] for s in steps):.2f}")]),
-        h.section("Funnel", h.img(figs["funnel"], "rows after each step"), "funnel"),
+        h.section("Funnel", h.figure(figs["funnel"]), "funnel"),
         h.section("Steps", h.table(steps, STEP_COLUMNS)
                   + '<p class="muted">Each step is a SQL view: <code>tilth sql "select * from &lt;view&gt;"</code> '
                   + "(views: " + ", ".join(escape(s["view"]) for s in steps) + ").</p>", "steps"),
         h.section("Dropped rows per reason",
-                  (h.img(figs["reasons"], "dropped rows per reason") if "reasons" in figs else "")
+                  (h.figure(figs["reasons"]) if "reasons" in figs else "")
                   + h.table(d["drops"], ["step", "reason", "rows", "share_of_step_input"]), "reasons"),
         h.section("Score distributions",
-                  '<div class="grid">' + "".join(h.img(uri, cap) for cap, uri in figs["scores"]) + "</div>"
+                  '<div class="grid">' + "".join(h.figure(svg) for _, svg in figs["scores"]) + "</div>"
                   if figs["scores"] else '<p class="muted">no score columns in this run</p>', "scores"),
         h.section("Dataset statistics", _stats_table(d["stats"]), "stats"),
-        h.section("Domain distribution", h.img(figs["domains"], "domain distribution") if "domains" in figs
+        h.section("Domain distribution", h.figure(figs["domains"]) if "domains" in figs
                   else '<p class="muted">no domain column</p>', "domains"),
         h.section("Examples of dropped rows", _examples(d["examples"], d["drops"]), "examples"),
         h.section("Quarantine", h.table(d["quarantine"]["by_file"]) + h.table(
