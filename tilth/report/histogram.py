@@ -20,44 +20,83 @@ def _q(ident: str) -> str:
 def binned(ws: Workspace, values_sql: str, args: list, column: str, bins: int = 30,
            thresholds: list[float] | None = None) -> dict[str, Any] | None:
     """Counts per bin and status of `values_sql` (columns x numeric, status 'kept' | 'dropped')."""
-    values_sql = f"SELECT TRY_CAST(x AS DOUBLE) AS x, status FROM ({values_sql})"
-    r = ws.sql(f"SELECT min(x), max(x), quantile_cont(x, 0.99), count(x) FROM ({values_sql}) WHERE isfinite(x)",
-               args).to_pylist()[0]
-    lo, hi, p99, n = r.values()
-    if not n:
-        return None
-    top = p99 if hi > p99 > lo and hi - p99 > p99 - lo else hi
-    span = (top - lo) or max(abs(lo), 1.0)
-    on_scale = [v for v in thresholds or [] if lo - span / 2 <= v <= top + span / 2]
-    lo, top = min([lo, *on_scale]), max([top, *on_scale])
-    if top <= lo:  # one distinct value: centre it on a unit-wide axis
-        lo, top = lo - 0.5, lo + 0.5
-    width = (top - lo) / bins
-    rows = ws.sql(
-        f"SELECT least(greatest(CAST(floor((x - {lo!r}) / {width!r}) AS INTEGER), 0), {bins - 1}) AS b, status, "
-        f"count(*) AS n, count(*) FILTER (WHERE x > {top!r}) AS above FROM ({values_sql}) WHERE isfinite(x) "
-        "GROUP BY ALL", args
-    ).to_pylist()
-    kept, dropped = [0] * bins, [0] * bins
+    return binned_many(ws, f"SELECT x AS x0, status FROM ({values_sql})", args, [column], bins,
+                       [thresholds or []])[0]
+
+
+def binned_many(ws: Workspace, values_sql: str, args: list, columns: list[str], bins: int = 30,
+                thresholds: list[list[float]] | None = None) -> list[dict[str, Any] | None]:
+    """`binned` for several columns of one source in two scans, not two per column: `values_sql` gives
+    columns x0, x1, ... (one per name in `columns`) and status."""
+    k = len(columns)
+    if not k:
+        return []
+    thresholds = thresholds or [[] for _ in columns]
+    xs = [f"x{i}" for i in range(k)]
+    src = f"SELECT {', '.join(f'TRY_CAST({x} AS DOUBLE) AS {x}' for x in xs)}, status FROM ({values_sql})"
+    aggs = ", ".join(f"min({x}) FILTER (WHERE isfinite({x})), max({x}) FILTER (WHERE isfinite({x})), "
+                     f"quantile_cont({x}, 0.99) FILTER (WHERE isfinite({x})), count({x}) FILTER (WHERE isfinite({x}))"
+                     for x in xs)
+    r = list(ws.sql(f"SELECT {aggs} FROM ({src})", args).to_pylist()[0].values())
+    axes: list[tuple[float, float, float] | None] = []
+    for i in range(k):
+        lo, hi, p99, n = r[4 * i: 4 * i + 4]
+        if not n:
+            axes.append(None)
+            continue
+        top = p99 if hi > p99 > lo and hi - p99 > p99 - lo else hi
+        span = (top - lo) or max(abs(lo), 1.0)
+        on_scale = [v for v in thresholds[i] if lo - span / 2 <= v <= top + span / 2]
+        lo, top = min([lo, *on_scale]), max([top, *on_scale])
+        if top <= lo:  # one distinct value: centre it on a unit-wide axis
+            lo, top = lo - 0.5, lo + 0.5
+        axes.append((lo, top, (top - lo) / bins))
+    selects = [
+        f"SELECT {i} AS k, least(greatest(CAST(floor(({x} - {lo!r}) / {width!r}) AS INTEGER), 0), {bins - 1}) AS b, "
+        f"status, count(*) AS n, count(*) FILTER (WHERE {x} > {top!r}) AS above FROM v WHERE isfinite({x}) GROUP BY ALL"
+        for i, (x, axis) in enumerate(zip(xs, axes, strict=True)) if axis is not None
+        for lo, top, width in [axis]
+    ]
+    out: list[dict[str, Any] | None] = [None] * k
+    if not selects:
+        return out
+    rows = ws.sql(f"WITH v AS MATERIALIZED ({src}) " + " UNION ALL ".join(selects), args).to_pylist()
+    for i, axis in enumerate(axes):
+        if axis is not None:
+            lo, top, width = axis
+            out[i] = {"column": columns[i], "edges": [lo + j * width for j in range(bins + 1)], "kept": [0] * bins,
+                      "dropped": [0] * bins, "above": 0, "top": top}
     for row in rows:
-        (kept if row["status"] == "kept" else dropped)[row["b"]] += row["n"]
-    return {"column": column, "edges": [lo + i * width for i in range(bins + 1)], "kept": kept, "dropped": dropped,
-            "above": sum(row["above"] for row in rows), "top": top}
+        h = out[row["k"]]
+        (h["kept"] if row["status"] == "kept" else h["dropped"])[row["b"]] += row["n"]
+        h["above"] += row["above"]
+    return out
 
 
 def score_histogram(ws: Workspace, run: str, step_index: int, view: str, column: str, bins: int = 30,
                     thresholds: list[float] | None = None) -> dict[str, Any] | None:
     """A filter score over ALL rows of its step: kept rows from the step's view, dropped rows from the
     scores JSON that lineage keeps for them."""
-    values = (
-        f"SELECT TRY_CAST({_q(column)} AS DOUBLE) AS x, 'kept' AS status FROM {_q(view)} UNION ALL "
-        "SELECT TRY_CAST(json_extract_string(scores, ?) AS DOUBLE), 'dropped' FROM lineage "
-        "WHERE run = ? AND step_index = ? AND action = 'drop'"
-    )
-    return binned(ws, values, [f'$."{column}"', run, step_index], column, bins, thresholds)
+    return score_histograms(ws, run, step_index, view, [column], bins, [thresholds or []])[0]
+
+
+def score_histograms(ws: Workspace, run: str, step_index: int, view: str, columns: list[str], bins: int = 30,
+                     thresholds: list[list[float]] | None = None) -> list[dict[str, Any] | None]:
+    """score_histogram for every score column of one step, in two scans of its view and lineage."""
+    if not columns:
+        return []
+    kept = ", ".join(f"{_q(c)} AS x{i}" for i, c in enumerate(columns))
+    dropped = ", ".join(f"json_extract_string(scores, ?) AS x{i}" for i in range(len(columns)))
+    values = (f"SELECT {kept}, 'kept' AS status FROM {_q(view)} UNION ALL "
+              f"SELECT {dropped}, 'dropped' FROM lineage WHERE run = ? AND step_index = ? AND action = 'drop'")
+    return binned_many(ws, values, [*(f'$."{c}"' for c in columns), run, step_index], columns, bins, thresholds)
+
+
+def column_histograms(ws: Workspace, view: str, columns: list[str], bins: int = 30) -> list[dict[str, Any] | None]:
+    """Numeric columns of a view (e.g. sample_metrics columns); every row counts as kept."""
+    values = f"SELECT {', '.join(f'{_q(c)} AS x{i}' for i, c in enumerate(columns))}, 'kept' AS status FROM {_q(view)}"
+    return binned_many(ws, values, [], columns, bins)
 
 
 def column_histogram(ws: Workspace, view: str, column: str, bins: int = 30) -> dict[str, Any] | None:
-    """A numeric column of a view (e.g. a sample_metrics column); every row counts as kept."""
-    values = f"SELECT TRY_CAST({_q(column)} AS DOUBLE) AS x, 'kept' AS status FROM {_q(view)}"
-    return binned(ws, values, [], column, bins)
+    return column_histograms(ws, view, [column], bins)[0]

@@ -14,7 +14,7 @@ from typing import Any
 from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
 from tilth.report import html as h
 from tilth.report import plots, queries
-from tilth.report.histogram import column_histogram, score_histogram
+from tilth.report.histogram import column_histograms, score_histograms
 from tilth.report.stats import cached_statistics
 from tilth.storage.workspace import Workspace
 
@@ -29,7 +29,8 @@ def report_dir(ws: Workspace, run: str) -> Path:
 def write_report(ws: Workspace | str | Path, run: str, out: Path | None = None) -> Path:
     """Build the report of `run` and return the path of its index.html."""
     ws = ws if isinstance(ws, Workspace) else Workspace(ws, read_only=True)
-    data = collect(ws, run)
+    with ws.held():  # one database connection for the report's few dozen queries
+        data = collect(ws, run)
     out = Path(out) if out else report_dir(ws, run) / "index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     (out.parent / "stats.json").write_text(json.dumps(data["json"], indent=1, default=str))
@@ -100,14 +101,15 @@ def _score_figures(ws: Workspace, run: str, steps: list[queries.StepInfo]) -> li
     out = []
     for s in steps:
         thresholds = s.op.threshold_values() if s.op is not None else []
-        for col in queries.score_columns(s):
-            lines = [(p, d, v) for c, p, d, v in thresholds if c == col]
-            hist = score_histogram(ws, run, s.index, s.view, col, thresholds=[v for _, _, v in lines])
+        cols = queries.score_columns(s)
+        lines = {c: [(p, d, v) for tc, p, d, v in thresholds if tc == c] for c in cols}
+        hists = score_histograms(ws, run, s.index, s.view, cols, thresholds=[[v for *_, v in lines[c]] for c in cols])
+        for col, hist in zip(cols, hists, strict=True):
             if hist:
-                out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}", lines)))
+                out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}", lines[col])))
         if s.kind == "mapper" and s.op is not None and s.op.category == "evaluate":
-            for col in s.op.output_columns():
-                hist = column_histogram(ws, s.view, col) if col in s.numeric else None
+            cols = [c for c in s.op.output_columns() if c in s.numeric]
+            for col, hist in zip(cols, column_histograms(ws, s.view, cols), strict=True):
                 if hist:
                     out.append((f"{s.step}: {col}", plots.histogram(hist, f"{s.step}: {col}")))
     return out
