@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cloudpickle
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
@@ -112,7 +113,9 @@ class Runner:
         run = self.recipe.name
         result = RunResult(run=run, workspace=self.ws.root)
         n_steps = len(self.ops) + 1
-        with self.ws.connect() as con:
+        # One connection for the run's bookkeeping (opening the database costs 30-70 ms); each computing
+        # step lets go of it (Workspace.released) so that other processes can read the workspace meanwhile.
+        with self.ws.held() as con:
             # before any work: a name whose SQL views belong to another run or dataset is an error, not a
             # silent overwrite ("my data" and "my_data" would both be the view my_data)
             self.ws.check_run_name(con, run)
@@ -123,39 +126,44 @@ class Runner:
             )
             for table in ("run_steps", "lineage"):
                 con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
-        if self.executor is None:
-            self.executor = make_executor(self.executor_spec, self.recipe.workers)
-        if self.ops and self._part_bytes() < sum(os.path.getsize(f) for f in self.reader.files()):
-            self.executor.warm()  # later steps have several parts: workers start while the input is read
-        llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
-        try:
-            llm.start()
-            with self.ws.held(), self._progress() as progress:
-                key = input_key(self.reader)
-                prev_dir = None
-                for index, op in enumerate([self.reader, *self.ops]):
-                    if index:
-                        key = step_key(key, op)
-                    step = self._run_step(index, op, key, prev_dir, progress)
-                    llm.after_step(op, step)
-                    result.steps.append(step)
-                    prev_dir = step.directory
+            if self.executor is None:
+                self.executor = make_executor(self.executor_spec, self.recipe.workers)
+            if self.ops and self._part_bytes() < sum(os.path.getsize(f) for f in self.reader.files()):
+                self.executor.warm()  # later steps have several parts: workers start while the input is read
+            llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
+            try:
+                llm.start()
+                with self._progress() as progress:
+                    key = input_key(self.reader)
+                    prev_dir = None
+                    for index, op in enumerate([self.reader, *self.ops]):
+                        if index:
+                            key = step_key(key, op)
+                        step = self._run_step(index, op, key, prev_dir, progress)
+                        llm.after_step(op, step)
+                        result.steps.append(step)
+                        prev_dir = step.directory
                 with self.ws.connect() as con:
                     result.output = self.ws.register_version(
                         con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
-            if self.recipe.output.export:
-                result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
-        except BaseException:
-            with self.ws.connect() as con:
-                con.execute("UPDATE runs SET status = 'failed', finished_at = current_timestamp WHERE run = ?", [run])
-            raise
-        finally:
-            llm.close()
-            if self._own_executor and self.executor is not None:
-                self.executor.close()
-                self.executor = None
+                if self.recipe.output.export:
+                    result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
+            except BaseException:
+                with self.ws.connect() as con:
+                    try:  # a step may have failed inside its commit transaction
+                        con.execute("ROLLBACK")
+                    except duckdb.Error:
+                        pass
+                    con.execute("UPDATE runs SET status = 'failed', finished_at = current_timestamp WHERE run = ?",
+                                [run])
+                raise
+            finally:
+                llm.close()
+                if self._own_executor and self.executor is not None:
+                    self.executor.close()
+                    self.executor = None
         result.seconds = time.perf_counter() - t0
         if not (self.write_html_report and self.recipe.output.report):
             return result
