@@ -14,7 +14,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tilth.ops.process.heuristics_rules import sentence_terminal_class
-from tilth.ops.process.heuristics_text import parents, per_doc_sum, py_strip, split_lines, words
+from tilth.ops.process.heuristics_text import (
+    has_non_alnum,
+    parents,
+    per_doc_sum,
+    py_strip,
+    split_lines,
+    words,
+)
 
 CITATION = r"\[\d*\]|\[edit\]|\[citation needed\]"
 POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
@@ -42,7 +49,10 @@ def c4_lines(text: pa.Array, p) -> C4Lines:
     if p.max_word_length is not None:
         wl = pc.utf8_length(pc.list_flatten(ws)).to_numpy(zero_copy_only=False)
         longest = np.zeros(len(raw), np.int64)
-        np.maximum.at(longest, parents(ws), wl)
+        offs = ws.offsets.to_numpy()
+        starts, filled = offs[:-1] - offs[0], np.diff(offs) > 0
+        if filled.any():  # max per line over its words (segments between non-empty lines' starts)
+            longest[filled] = np.maximum.reduceat(wl, starts[filled])
         ok &= longest <= p.max_word_length
     line = pc.replace_substring_regex(raw, CITATION, "") if p.remove_citations else raw
     if p.filter_no_terminal_punct:
@@ -51,14 +61,14 @@ def c4_lines(text: pa.Array, p) -> C4Lines:
         ok &= ends & ~ell
     if p.min_words_per_line is not None:
         ok &= n_words >= p.min_words_per_line
-    low = pc.utf8_lower(line)
-    lorem = ok & _has(low, "lorem ipsum") if p.filter_lorem_ipsum else np.zeros(len(raw), bool)
+    has = _LineSearch(line, ls.offsets, doc)
+    lorem = ok & has("lorem ipsum", lower=True) if p.filter_lorem_ipsum else np.zeros(len(raw), bool)
     if p.filter_javascript:
-        ok &= ~_has(low, "javascript")
-    curly = ok & _has(line, "{") if p.filter_curly_bracket else np.zeros(len(raw), bool)
+        ok &= ~has("javascript", lower=True)
+    curly = ok & has("{") if p.filter_curly_bracket else np.zeros(len(raw), bool)
     if p.filter_policy:
         for phrase in POLICY:
-            ok &= ~_has(low, phrase)
+            ok &= ~has(phrase, lower=True)
     sent = np.zeros(len(raw), np.int64)
     if ok.any():
         sent[ok] = sentence_counts(line.filter(pa.array(ok)))
@@ -77,8 +87,10 @@ def sentence_counts(lines: pa.Array) -> np.ndarray:
     line = parents(toks)
     if len(flat) == 0:
         return np.zeros(len(lines), np.int64)
-    term = pc.match_substring_regex(flat, "^" + sentence_terminal_class() + "$").to_numpy(zero_copy_only=False)
-    punct = pc.match_substring_regex(flat, r"^\p{P}+$").to_numpy(zero_copy_only=False) | term
+    # per-token regexes only where they can match: a terminal is one character, punctuation not alphanumeric
+    single = pc.equal(pc.utf8_length(flat), 1)
+    term = _where(single, flat, "^" + sentence_terminal_class() + "$")
+    punct = _where(has_non_alnum(flat), flat, r"^\p{P}+$") | term
     idx = np.arange(len(flat))
     anchor = np.where(~punct, idx, -1)
     prev = np.concatenate([[-1], np.maximum.accumulate(anchor)[:-1]])
@@ -91,5 +103,33 @@ def sentence_counts(lines: pa.Array) -> np.ndarray:
     return has_tokens.astype(np.int64) + np.bincount(line, weights=boundary, minlength=len(lines)).astype(np.int64)
 
 
-def _has(arr: pa.Array, needle: str) -> np.ndarray:
-    return pc.match_substring(arr, needle).to_numpy(zero_copy_only=False)
+class _LineSearch:
+    """Which lines contain a phrase (optionally after lower-casing). A search per line pays Arrow's
+    per-string cost a million times; the lines of a document joined by newlines are searched first, and
+    only the lines of documents that contain the phrase are searched one by one (exact: a line that
+    contains the phrase is in a document whose joined lines do; lower-casing is per character)."""
+
+    def __init__(self, lines: pa.Array, offsets: pa.Array, doc: np.ndarray):
+        self.lines, self.doc = lines, doc
+        self.joined = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")
+        self._low: pa.Array | None = None
+
+    def __call__(self, needle: str, lower: bool = False) -> np.ndarray:
+        if lower and self._low is None:
+            self._low = pc.utf8_lower(self.joined)
+        docs = pc.match_substring(self._low if lower else self.joined, needle).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(self.lines), bool)
+        cand = docs[self.doc]
+        if cand.any():
+            sub = self.lines.filter(pa.array(cand))
+            out[cand] = pc.match_substring(pc.utf8_lower(sub) if lower else sub, needle).to_numpy(zero_copy_only=False)
+        return out
+
+
+def _where(mask: pa.Array, tokens: pa.Array, pattern: str) -> np.ndarray:
+    """match_substring_regex(tokens, pattern), evaluated only where `mask` is true (False elsewhere)."""
+    m = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+    out = np.zeros(len(tokens), bool)
+    if m.any():
+        out[m] = pc.match_substring_regex(tokens.filter(mask), pattern).to_numpy(zero_copy_only=False)
+    return out

@@ -74,7 +74,7 @@ def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArra
     # Inner rules (contractions, infixes, punctuation runs) only concern tokens with a non-alphanumeric
     # character and at least two characters (a lone "," or "." stays one token), so only those go through
     # the per-token regexes; URLs and e-mail addresses stay whole.
-    inner = _has_non_alnum(flat)
+    inner = has_non_alnum(flat)
     f = flat.filter(inner)
     multi = pc.greater(pc.utf8_length(f), 1)
     fm = f.filter(multi)
@@ -115,7 +115,7 @@ def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArra
     return pa.ListArray.from_arrays(pa.array(offsets), out)
 
 
-def _has_non_alnum(tokens: pa.Array) -> pa.Array:
+def has_non_alnum(tokens: pa.Array) -> pa.Array:
     """`[^\\pL\\d]` matches the token, without running a regex per token where a kernel can tell: a
     non-empty token that is not all letters and numbers has such a character; an ASCII one that is has
     none; only non-ASCII alphanumeric tokens ("x²": ² is numeric but not \\d) need the regex."""
