@@ -1,4 +1,9 @@
-"""MinHash dedup throughput: Tilth vs datatrove, data-juicer and datasketch on one real corpus.
+"""In-process operator profile: MinHash dedup throughput of Tilth's operator vs datatrove, data-juicer and
+datasketch on one real corpus.
+
+Tilth's side calls the operator's `signature` / `duplicates` directly in one process (no runner, no CLI, no
+workspace or report), so this profiles the operator; what a user gets from `tilth run` end to end is
+measured by bench/bench_e2e.py.
 
 Every tool runs as its own subprocess (Tilth from .venv, peers from .venv-bench built by bench/peers.sh),
 single worker, same JSONL in, kept documents as JSONL out, same settings where a tool has them (5-word

@@ -1,4 +1,9 @@
-"""Throughput of Tilth's heuristic filters against datatrove's, on the same real-text corpus.
+"""In-process operator profile: throughput of Tilth's heuristic filters against datatrove's, on the same
+real-text corpus.
+
+Both sides call the filters directly (Tilth's `score` + `keep`, datatrove's `filter(doc)`) with reading
+untimed, so this profiles the operators; what a user gets from `tilth run` against a datatrove pipeline,
+end to end, is measured by bench/bench_e2e.py.
 
 Each round runs, one after the other (interleaved, so background load hits both alike):
   1. datatrove: bench/dt_peer.py in .venv-bench, `filter(doc)` over every document, per filter;
