@@ -93,6 +93,7 @@ def run_task(task: Task) -> PartStats:
     stats = fn(task)
     stats.seconds = time.perf_counter() - t0
     stats.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pa.default_memory_pool().release_unused()  # a task's buffers go back to the OS, not to an idle heap
     # Written last: the sidecar is the marker that this task finished (see load_stats).
     _write_json(Path(task.out_dir) / "_stats" / f"{task.kind}-{task.part}.json", asdict(stats))
     return stats

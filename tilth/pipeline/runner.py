@@ -143,6 +143,7 @@ class Runner:
                         llm.after_step(op, step)
                         result.steps.append(step)
                         prev_dir = step.directory
+                self._close_executor()  # idle workers hold ~300 MB each through the export and report
                 with self.ws.connect() as con:
                     result.output = self.ws.register_version(
                         con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
@@ -161,9 +162,7 @@ class Runner:
                 raise
             finally:
                 llm.close()
-                if self._own_executor and self.executor is not None:
-                    self.executor.close()
-                    self.executor = None
+                self._close_executor()
         result.seconds = time.perf_counter() - t0
         if not (self.write_html_report and self.recipe.output.report):
             return result
@@ -175,6 +174,11 @@ class Runner:
         except Exception as e:
             self.console.print(Text.assemble(("warning:", "yellow"), f" run report not written: {type(e).__name__}: {e}"))
         return result
+
+    def _close_executor(self) -> None:
+        if self._own_executor and self.executor is not None:
+            self.executor.close()
+            self.executor = None
 
     # -- steps --------------------------------------------------------------------------------------------
     def _progress(self) -> Progress:
