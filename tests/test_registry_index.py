@@ -9,7 +9,7 @@ from tilth.ops.builtin_index import BUILTIN
 
 
 def test_builtin_index_is_current():
-    assert BUILTIN == registry.builtin_index(), "stale: run `python -m tilth.ops.registry`"
+    assert BUILTIN == registry.builtin_index(), "stale: run `tilth docs`"
 
 
 def test_getting_one_operator_imports_only_its_module():

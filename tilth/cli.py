@@ -306,12 +306,13 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
 
 @app.command()
 def docs(out: Annotated[Path, typer.Option(help="Where to write the operator reference.")] = Path("docs/operators.md")):
-    """Regenerate the operator reference from operator metadata."""
+    """Regenerate the operator reference (and the built-in operator index) from operator metadata."""
     from tilth.docs import operator_reference
+    from tilth.ops.registry import write_index
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(operator_reference())
-    console.print(Text(f"wrote {out}"))
+    console.print(Text(f"wrote {out} and {write_index()}"))
 
 
 @app.command()
