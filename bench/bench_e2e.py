@@ -306,6 +306,9 @@ def run_once(tool: Tool, run_dir: Path, timeout: float, extras: dict) -> dict:
     return res
 
 
+SLOW_S = float(os.environ.get("TILTH_BENCH_E2E_SLOW", 120))  # a tool slower than this runs one round only
+
+
 def interleaved(groups: dict[str, list[Tool]], rounds: int, work: Path, timeout: float) -> tuple[dict, dict]:
     """Run every group's tools `rounds` times, rotating the order within each group every round.
     Returns ({group: {tool: [run results] or {"skipped": why}}}, {tool name: after() result})."""
@@ -326,6 +329,11 @@ def interleaved(groups: dict[str, list[Tool]], rounds: int, work: Path, timeout:
         for g, tools in ready.items():
             k = r % max(len(tools), 1)
             for t in tools[k:] + tools[:k]:
+                done = [x["wall_s"] for x in runs[g][t.name] if "wall_s" in x]
+                if done and statistics.median(done) > SLOW_S:
+                    # minutes per run: more rounds would not change a ratio of several x, only the session length
+                    print(f"[{g}] round {r} {t.name}: not repeated (one run took > {SLOW_S:g} s)", flush=True)
+                    continue
                 run_dir = work / g / f"{t.name}-r{r}"
                 res = run_once(t, run_dir, timeout, extras)
                 runs[g][t.name].append(res)
