@@ -172,18 +172,30 @@ def _read_shard(task: Task) -> PartStats:
                 if bad:
                     _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
                 while len(pending) >= 2:
-                    pending.pop(0).result()
-                pending.append(writer.submit(_timed_write, item, target, stats))
+                    _add_write(stats, pending.pop(0).result())
+                pending.append(writer.submit(_write_timed, item, target))
             else:
                 stats.bytes_out += target.stat().st_size
             bad = []
         for fut in pending:
-            fut.result()
+            _add_write(stats, fut.result())
     if bad:  # bad records after the last good batch
         stats.rows_in += len(bad)
         stats.quarantined += len(bad)
         _timed_write(_quarantine_table(bad), out / "quarantine" / f"{task.part}-tail.parquet", stats, False)
     return stats
+
+
+def _write_timed(table: pa.Table, path: Path) -> tuple[float, int]:
+    """(seconds, bytes) of writing one part: runs in the writer thread, which must not touch the stats."""
+    t = time.perf_counter()
+    size = write_part(table, path)
+    return time.perf_counter() - t, size
+
+
+def _add_write(stats: PartStats, done: tuple[float, int]) -> None:
+    stats.io_seconds += done[0]
+    stats.bytes_out += done[1]
 
 
 def _quarantine_table(bad: list[Quarantined]) -> pa.Table:

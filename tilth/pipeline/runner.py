@@ -106,6 +106,7 @@ class Runner:
         self.executor = executor if isinstance(executor, Executor) else None
         self.console = console or Console(stderr=True)
         self.show_progress = progress
+        self._input_size: int | None = None
 
     # -- public -------------------------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -128,7 +129,7 @@ class Runner:
                 con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
             if self.executor is None:
                 self.executor = make_executor(self.executor_spec, self.recipe.workers)
-            if self.ops and self._part_bytes() < sum(os.path.getsize(f) for f in self.reader.files()):
+            if self.ops and self._part_bytes() < self._input_bytes():
                 self.executor.warm()  # later steps have several parts: workers start while the input is read
             llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
             try:
@@ -282,9 +283,13 @@ class Runner:
         """Input bytes per part: two parts per worker, so every core works on a small input and a slow
         part does not leave the others idle; at least 1 MB (smaller parts cost more than they save) and at
         most 32 MB (memory per worker)."""
-        total = sum(os.path.getsize(f) for f in self.reader.files())
         workers = getattr(self.executor, "workers", None) or self.recipe.workers or os.cpu_count() or 1
-        return int(min(32 << 20, max(1 << 20, total // (2 * workers))))
+        return int(min(32 << 20, max(1 << 20, self._input_bytes() // (2 * workers))))
+
+    def _input_bytes(self) -> int:
+        if self._input_size is None:  # listing a folder of many files is not free: once per run
+            self._input_size = sum(os.path.getsize(f) for f in self.reader.files())
+        return self._input_size
 
     def _commit(self, index: int, op: Operator, step: StepResult) -> None:
         run = self.recipe.name
