@@ -52,7 +52,8 @@ CHUNK_BYTES = 32 << 20  # plain JSONL is parsed this many bytes at a time: memor
 
 class FileReaderParams(Params):
     path: str = Field(description="A file, a directory (read recursively) or a glob pattern.")
-    batch_size: int = Field(10_000, ge=1, le=10_000_000, description="Rows per part: the unit of parallelism and resume.")
+    batch_size: int = Field(10_000, ge=1, le=10_000_000, description="Rows per part at most: the unit of parallelism "
+                            "and resume (plain JSONL parts are also cut at about input bytes / (2 x workers)).")
     text: str | None = Field(None, description="Name of the input field holding the document text; renamed to `text`. "
                              "Records where it is missing, null or not a string are quarantined.")
     limit: int | None = Field(None, ge=1, description="Read at most this many records per file (for sampling).")
