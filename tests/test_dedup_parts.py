@@ -210,13 +210,14 @@ def test_repeat_string_is_a_valid_string_column():
     assert repeat_string("p", 0).to_pylist() == [] and repeat_string("é", 2).to_pylist() == ["é", "é"]
 
 
-def test_bench_runs_get_a_fresh_datasets_cache():
+def test_bench_runs_get_a_fresh_datasets_cache(monkeypatch):
     """Regression: data-juicer's later rounds loaded round one's cached map() results from the shared
     Hugging Face cache, so the benchmark timed a cache read instead of MinHash."""
-    import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    # undone after the test: bench/ left on sys.path made later `from conftest import ...` (tests/conftest.py)
+    # find bench/conftest.py in a spawned child process instead
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "bench"))
     from bench_dedup import run_env
 
     (e1, c1), (e2, c2) = run_env(), run_env()
