@@ -78,7 +78,7 @@ def test_a_run_opens_the_database_once_per_computed_step_not_once_per_query(tmp_
     runner = Runner(_recipe(corpus, output={"report": False}), tmp_path / "ws", progress=False)
     opened.clear()
     runner.run()
-    # run start + one reopen after each of the 2 computed steps (reader, length_filter)
+    # run start + one reopen after each of the 2 computed steps (reader, length_filter); no export here
     assert len(opened) == 3
 
 

@@ -151,7 +151,8 @@ class Runner:
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
                 if self.recipe.output.export:
-                    result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
+                    with self.ws.released():  # a long export need not lock the workspace
+                        result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
             except BaseException:
                 with self.ws.connect() as con:
                     try:  # a step may have failed inside its commit transaction
