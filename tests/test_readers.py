@@ -144,3 +144,27 @@ def test_plain_jsonl_chunk_with_a_blank_line_or_bad_record_falls_back_exactly(tm
     assert table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]
     assert [(b.line, b.error.split(":")[0]) for b in bad] == [
         (3, "invalid JSON"), (5, "invalid UTF-8 at byte 14"), (6, "expected a JSON object, got list")]
+
+
+@pytest.mark.parametrize("chunk", [None, 64, 200])
+@pytest.mark.parametrize("raw", [
+    b'{"te\xffxt":"a"}\n{"text":"b"}\n',  # invalid UTF-8 in a key: the fast path raised UnicodeDecodeError
+    b'{}\n{}\n',  # a chunk of `{}` lines only: pyarrow's zero-column slice made batch_size rows of nothing
+    b'{"m":1.5}\n{"m":true}',  # an unterminated last line was parsed alone, against the earlier schema
+    b'{"m":9223372036854775807}\n{"m":1.5}',
+    b'{"l":1.5}\n{"l":9007199254740993}\nnull\n',  # an int above 2**53 in a float column crashed both paths
+])
+def test_plain_and_gzipped_jsonl_agree_on_hostile_input(tmp_path, monkeypatch, raw, chunk):
+    """Found by differential fuzzing of the chunked fast path against the line path (the reference)."""
+    from tilth.ops.acquire import readers
+
+    if chunk:
+        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk)
+    (tmp_path / "a.jsonl").write_bytes(raw)
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(raw))
+    plain, bad_plain = read_all(build("read_jsonl", {"path": str(tmp_path / "a.jsonl")}))
+    packed, bad_packed = read_all(build("read_jsonl", {"path": str(tmp_path / "a.jsonl.gz")}))
+    assert plain.drop(["_id"]).to_pylist() == packed.drop(["_id"]).to_pylist()
+    assert [(b.line, b.error.split(":")[0]) for b in bad_plain] == [(b.line, b.error.split(":")[0]) for b in bad_packed]
+    lines = [ln for ln in raw.split(b"\n") if ln.strip()]
+    assert plain.num_rows + len(bad_plain) == len(lines)

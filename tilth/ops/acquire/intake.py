@@ -236,10 +236,33 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
             types[name] = arr.type if prev is None else _unify(prev, arr.type)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             types[name] = _column_type_by_record(records, good, name, prev, bad)
-    good = [i for i in range(len(records)) if i not in bad]
-    columns = {name: pa.array([records[i].get(name) for i in good], type=t) for name, t in types.items()}
+    while True:
+        good = [i for i in range(len(records)) if i not in bad]
+        try:
+            columns = {name: pa.array([records[i].get(name) for i in good], type=t) for name, t in types.items()}
+            break
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            # a value that its column's type cannot hold exactly (an integer above 2**53 in a float column)
+            found = _values_that_do_not_fit(records, good, types, bad)
+            if not found:
+                raise
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
     return table, sorted(bad.items())
+
+
+def _values_that_do_not_fit(records, good, types, bad) -> bool:
+    """Quarantine each record with a value its column's type cannot hold; whether any was found."""
+    found = False
+    for name, t in types.items():
+        for i in good:
+            if i in bad:
+                continue
+            try:
+                pa.array([records[i].get(name)], type=t)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
+                bad[i] = f"field {name!r}: does not fit the column's type {t}: {describe(e)}"
+                found = True
+    return found
 
 
 def _column_type_by_record(records, good, name, prev, bad) -> pa.DataType:

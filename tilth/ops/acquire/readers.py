@@ -198,26 +198,36 @@ class JsonlReader(FileReader):
             return
         schema, first_line, carry = None, 0, b""
         with fh:
-            while True:
-                try:
-                    buf = fh.read(CHUNK_BYTES)
-                except DATA_ERRORS as e:
-                    yield Quarantined(path, first_line + 1, f"file breaks after line {first_line}: {describe(e)}", "")
-                    return
+            buf = self._read_or_quarantine(fh, path, first_line)
+            while isinstance(buf, bytes) and (buf or carry):
                 data = carry + buf if carry else buf
-                if buf:
+                # read ahead: the last chunk takes the file's unterminated last line with it, so that line
+                # is parsed with its neighbours (as the line path does), not alone
+                nxt = self._read_or_quarantine(fh, path, first_line) if buf else b""
+                if isinstance(nxt, bytes) and nxt:
                     cut = data.rfind(b"\n") + 1
                     if not cut:  # one line longer than a chunk: read on
-                        carry = data
+                        carry, buf = data, nxt
                         continue
                     chunk, carry = data[:cut], data[cut:]
-                elif data:
-                    chunk, carry = data, b""
                 else:
-                    return
+                    chunk, carry = data, b""
                 items, schema, n_lines = self._parse_chunk(path, chunk, first_line, schema)
                 yield from items
                 first_line += n_lines
+                if isinstance(nxt, Quarantined):
+                    yield nxt
+                    return
+                buf = nxt
+            if isinstance(buf, Quarantined):
+                yield buf
+
+    @staticmethod
+    def _read_or_quarantine(fh, path: str, first_line: int) -> bytes | Quarantined:
+        try:
+            return fh.read(CHUNK_BYTES)
+        except DATA_ERRORS as e:
+            return Quarantined(path, first_line + 1, f"file breaks after line {first_line}: {describe(e)}", "")
 
     def _parse_chunk(self, path: str, chunk: bytes, first_line: int, schema):
         """(items, schema for the next chunk, physical lines in the chunk)."""
@@ -230,9 +240,11 @@ class JsonlReader(FileReader):
             try:
                 table = _read_json_block(chunk, schema, block_size=4 << 20)
                 table.validate(full=True)  # Arrow's JSON parser lets invalid UTF-8 through into strings
-            except pa.ArrowException:
+            except (pa.ArrowException, UnicodeDecodeError):  # (invalid UTF-8 in a key raises the latter)
                 table = None
-            if table is not None and table.num_rows == n_lines:
+            # a table without columns (every line `{}`) is left to the line path: pyarrow's slice of a
+            # zero-column table does not clamp its length
+            if table is not None and table.num_rows == n_lines and table.num_columns:
                 lines: list[bytes] = []
 
                 def raw_of(i: int, lo: int) -> str:  # only bad rows ask for their line
