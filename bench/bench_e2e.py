@@ -107,6 +107,9 @@ def base_env() -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                TOKENIZERS_PARALLELISM="false")
     env.pop("TILTH_WORKSPACE", None)
+    # as on a user's machine, every tool may cache its bytecode (some sandboxes set this, which makes each
+    # run recompile whatever has no .pyc yet)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
