@@ -123,11 +123,17 @@ def _timed_read(path: str, stats: PartStats, columns=None) -> pa.Table:
 
 
 def _timed_write(table: pa.Table, path: Path, stats: PartStats, counts_as_output: bool = True) -> None:
-    t = time.perf_counter()
-    size = write_part(table, path)
-    stats.io_seconds += time.perf_counter() - t
+    seconds, size = _write_timed(table, path)
+    stats.io_seconds += seconds
     if counts_as_output:
         stats.bytes_out += size
+
+
+def _write_timed(table: pa.Table, path: Path) -> tuple[float, int]:
+    """(seconds, bytes) of writing one part; touches no stats, so the reader's writer thread can run it."""
+    t = time.perf_counter()
+    size = write_part(table, path)
+    return time.perf_counter() - t, size
 
 
 def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Table:
@@ -184,13 +190,6 @@ def _read_shard(task: Task) -> PartStats:
         stats.quarantined += len(bad)
         _timed_write(_quarantine_table(bad), out / "quarantine" / f"{task.part}-tail.parquet", stats, False)
     return stats
-
-
-def _write_timed(table: pa.Table, path: Path) -> tuple[float, int]:
-    """(seconds, bytes) of writing one part: runs in the writer thread, which must not touch the stats."""
-    t = time.perf_counter()
-    size = write_part(table, path)
-    return time.perf_counter() - t, size
 
 
 def _add_write(stats: PartStats, done: tuple[float, int]) -> None:

@@ -41,10 +41,11 @@ def dispersion(vectors: np.ndarray) -> float:
 
 
 def embedding_dispersion(ws: Workspace, view: str, field: str, sample: int, seed: int) -> dict:
-    from tilth.report.stats import _q, sample_sql
+    from tilth.report.stats import sample_sql
+    from tilth.storage.sql import quote_ident
 
     texts = ws.sql(
-        f"SELECT left(CAST({_q(field)} AS VARCHAR), {MAX_CHARS}) AS t FROM ({sample_sql(view, sample, seed)}) "
+        f"SELECT left(CAST({quote_ident(field)} AS VARCHAR), {MAX_CHARS}) AS t FROM ({sample_sql(view, sample, seed)}) "
         "WHERE t IS NOT NULL ORDER BY _id"
     ).column("t").to_pylist()
     return {"sample_rows": len(texts), "model": "all-MiniLM-L6-v2",

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tilth.storage.sql import quote_ident
 from tilth.storage.workspace import Workspace
-
-
-def _q(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
 
 
 def binned(ws: Workspace, values_sql: str, args: list, column: str, bins: int = 30,
@@ -85,16 +82,16 @@ def score_histograms(ws: Workspace, run: str, step_index: int, view: str, column
     """score_histogram for every score column of one step, in two scans of its view and lineage."""
     if not columns:
         return []
-    kept = ", ".join(f"{_q(c)} AS x{i}" for i, c in enumerate(columns))
+    kept = ", ".join(f"{quote_ident(c)} AS x{i}" for i, c in enumerate(columns))
     dropped = ", ".join(f"json_extract_string(scores, ?) AS x{i}" for i in range(len(columns)))
-    values = (f"SELECT {kept}, 'kept' AS status FROM {_q(view)} UNION ALL "
+    values = (f"SELECT {kept}, 'kept' AS status FROM {quote_ident(view)} UNION ALL "
               f"SELECT {dropped}, 'dropped' FROM lineage WHERE run = ? AND step_index = ? AND action = 'drop'")
     return binned_many(ws, values, [*(f'$."{c}"' for c in columns), run, step_index], columns, bins, thresholds)
 
 
 def column_histograms(ws: Workspace, view: str, columns: list[str], bins: int = 30) -> list[dict[str, Any] | None]:
     """Numeric columns of a view (e.g. sample_metrics columns); every row counts as kept."""
-    values = f"SELECT {', '.join(f'{_q(c)} AS x{i}' for i, c in enumerate(columns))}, 'kept' AS status FROM {_q(view)}"
+    values = f"SELECT {', '.join(f'{quote_ident(c)} AS x{i}' for i, c in enumerate(columns))}, 'kept' AS status FROM {quote_ident(view)}"
     return binned_many(ws, values, [], columns, bins)
 
 

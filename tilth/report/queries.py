@@ -13,14 +13,12 @@ import pyarrow as pa
 
 from tilth.ops.base import Operator
 from tilth.pipeline.recipe import Recipe
+from tilth.storage.sql import quote_ident
 from tilth.storage.workspace import Workspace, view_name
 
 # `words=3 < min=5` -> `words < min=5`; reasons without a `name=value <op>` part are kept as they are.
 REASON_KIND = r"regexp_replace(reason, '([A-Za-z_][A-Za-z0-9_]*)=\S+(\s*[<>]=?)', '\1\2', 'g')"
 
-
-def _q(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
 
 
 @dataclass
@@ -82,7 +80,7 @@ def steps(ws: Workspace, run: str) -> list[StepInfo]:
         i = r["step_index"]
         view = view_name(f"{run}__{r['step']}")
         op = ops[i] if i < len(ops) and ops[i] is not None and ops[i].name == r["operator"] else None
-        schema = ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").schema
+        schema = ws.sql(f"SELECT * FROM {quote_ident(view)} LIMIT 0").schema
         numeric = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
         stats = {k: v for k, v in r.items() if k not in ("step_index", "step", "operator", "kind", "path")}
         out.append(StepInfo(i, r["step"], r["operator"], r["kind"], view, r["path"], stats, op, schema.names, numeric))
@@ -115,14 +113,14 @@ def dropped_examples(ws: Workspace, run: str, step: StepInfo, input_step: StepIn
                      chars: int = 300) -> list[dict[str, Any]]:
     """Up to `per_reason` dropped rows per reason kind, with their (truncated) text from the step's input."""
     text = text_column(input_step.columns)
-    text_sql = f"left(CAST(v.{_q(text)} AS VARCHAR), {int(chars)})" if text else "NULL"
+    text_sql = f"left(CAST(v.{quote_ident(text)} AS VARCHAR), {int(chars)})" if text else "NULL"
     return ws.sql(
         f"WITH d AS (SELECT _id, reason, duplicate_of, {REASON_KIND} AS kind, "
         "row_number() OVER (PARTITION BY " + REASON_KIND + " ORDER BY _id) AS rn "
         "FROM lineage WHERE run = ? AND step_index = ? AND action = 'drop') "
         f"SELECT d.kind, d.reason, d._id, d.duplicate_of, {text_sql} AS text, "
-        f"length(CAST({'v.' + _q(text) if text else 'NULL'} AS VARCHAR)) AS text_chars "
-        f"FROM d JOIN {_q(input_step.view)} v ON v._id = d._id WHERE d.rn <= ? ORDER BY d.kind, d._id",
+        f"length(CAST({'v.' + quote_ident(text) if text else 'NULL'} AS VARCHAR)) AS text_chars "
+        f"FROM d JOIN {quote_ident(input_step.view)} v ON v._id = d._id WHERE d.rn <= ? ORDER BY d.kind, d._id",
         [run, step.index, per_reason],
     ).to_pylist()
 

@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
+from tilth.storage.sql import quote_ident
 from tilth.storage.workspace import Workspace
 
 CACHE_NAME = "dataset_stats.json"
 WS = r"'^\s+|\s+$'"  # leading/trailing whitespace, for regexp_replace
 
 
-def _q(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
-
 
 def columns(ws: Workspace, view: str) -> list[str]:
-    return ws.sql(f"SELECT * FROM {_q(view)} LIMIT 0").column_names
+    return ws.sql(f"SELECT * FROM {quote_ident(view)} LIMIT 0").column_names
 
 
 def _words(expr: str) -> str:
@@ -33,11 +31,11 @@ def _words(expr: str) -> str:
 
 def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, float]]:
     """Mean, std, min, max of a text column's length in characters and in words."""
-    col = f"CAST({_q(field)} AS VARCHAR)"
+    col = f"CAST({quote_ident(field)} AS VARCHAR)"
     out = {}
     for unit, expr in (("chars", f"length(coalesce({col}, ''))"), ("words", _words(col))):
         r = ws.sql(
-            f"SELECT avg(n), coalesce(stddev_pop(n), 0), min(n), max(n) FROM (SELECT {expr} AS n FROM {_q(view)})"
+            f"SELECT avg(n), coalesce(stddev_pop(n), 0), min(n), max(n) FROM (SELECT {expr} AS n FROM {quote_ident(view)})"
         ).to_pylist()[0]
         mean, std, lo, hi = r.values()
         out[unit] = {"mean": mean or 0.0, "std": std or 0.0, "min": lo or 0, "max": hi or 0}
@@ -47,7 +45,7 @@ def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, fl
 def domain_counts(ws: Workspace, view: str, field: str, top: int) -> list[dict[str, Any]]:
     """Rows per domain, largest first; domains past `top` are summed into one 'other' entry."""
     rows = ws.sql(
-        f"SELECT coalesce(CAST({_q(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n FROM {_q(view)} "
+        f"SELECT coalesce(CAST({quote_ident(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n FROM {quote_ident(view)} "
         "GROUP BY 1 ORDER BY n DESC, domain"
     ).to_pylist()
     total = sum(r["n"] for r in rows) or 1
@@ -60,10 +58,10 @@ def domain_counts(ws: Workspace, view: str, field: str, top: int) -> list[dict[s
 
 def duplication(ws: Workspace, view: str, field: str) -> dict[str, float]:
     """Share of rows whose text repeats an earlier row: exactly, and after lower-casing and collapsing spaces."""
-    col = f"coalesce(CAST({_q(field)} AS VARCHAR), '')"
+    col = f"coalesce(CAST({quote_ident(field)} AS VARCHAR), '')"
     norm = f"lower(regexp_replace(regexp_replace({col}, '\\s+', ' ', 'g'), {WS}, '', 'g'))"
     n, exact, normed = ws.sql(
-        f"SELECT count(*), count(DISTINCT md5({col})), count(DISTINCT md5({norm})) FROM {_q(view)}"
+        f"SELECT count(*), count(DISTINCT md5({col})), count(DISTINCT md5({norm})) FROM {quote_ident(view)}"
     ).to_pylist()[0].values()
     return {
         "exact_duplicate_rows": n - exact,
@@ -77,8 +75,8 @@ def sample_sql(view: str, rows: int, seed: int) -> str:
     """A seeded random sample of at most `rows` rows of a view (the whole view when rows is 0): the rows
     with the smallest hash(_id, seed), a top-N that is the same whatever the thread count or part layout."""
     if not rows:
-        return f"SELECT * FROM {_q(view)}"
-    return f"SELECT * FROM {_q(view)} ORDER BY hash(_id, {int(seed)}) LIMIT {int(rows)}"
+        return f"SELECT * FROM {quote_ident(view)}"
+    return f"SELECT * FROM {quote_ident(view)} ORDER BY hash(_id, {int(seed)}) LIMIT {int(rows)}"
 
 
 def distinct_n(ws: Workspace, view: str, field: str, sample: int, seed: int, ns=(1, 2)) -> dict[str, Any]:
@@ -86,7 +84,7 @@ def distinct_n(ws: Workspace, view: str, field: str, sample: int, seed: int, ns=
 
     Words are unnested once with their positions and n-grams built with lead() windows: linear in the
     words. (Slicing the word list per position was quadratic: minutes for one 30k-word document.)"""
-    t = f"lower(regexp_replace(coalesce(CAST({_q(field)} AS VARCHAR), ''), {WS}, '', 'g'))"
+    t = f"lower(regexp_replace(coalesce(CAST({quote_ident(field)} AS VARCHAR), ''), {WS}, '', 'g'))"
     docs = (f"SELECT row_number() OVER () AS doc, string_split_regex(trim({t}), '\\s+') AS w "
             f"FROM ({sample_sql(view, sample, seed)}) WHERE trim({t}) <> ''")
     words = f"SELECT doc, unnest(w) AS w, generate_subscripts(w, 1) AS pos FROM ({docs})"
@@ -107,7 +105,7 @@ def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | No
     """Every statistic DatasetStats asks for, for one view. Fields missing from the view are skipped."""
     p = params or DatasetStatsParams()
     cols = columns(ws, view)
-    n = ws.sql(f"SELECT count(*) FROM {_q(view)}").column(0)[0].as_py()
+    n = ws.sql(f"SELECT count(*) FROM {quote_ident(view)}").column(0)[0].as_py()
     out: dict[str, Any] = {"view": view, "rows": n, "params": p.model_dump(), "lengths": {}}
     for role, field in (("text", p.text_field), ("input", p.input_field), ("output", p.output_field)):
         if field and field in cols:
@@ -134,16 +132,16 @@ def overview_statistics(ws: Workspace, view: str, params: DatasetStatsParams | N
     cols = columns(ws, view)
     out: dict[str, Any] = {"view": view, "params": {"overview": True, **p.model_dump()}, "lengths": {}}
     if p.text_field in cols:
-        n_expr = f"length(coalesce(CAST({_q(p.text_field)} AS VARCHAR), ''))"
+        n_expr = f"length(coalesce(CAST({quote_ident(p.text_field)} AS VARCHAR), ''))"
         n, mean, std, lo, hi, distinct = ws.sql(
             f"SELECT count(*), avg({n_expr}), coalesce(stddev_pop({n_expr}), 0), min({n_expr}), max({n_expr}), "
-            f"count(DISTINCT hash(coalesce(CAST({_q(p.text_field)} AS VARCHAR), ''))) FROM {_q(view)}"
+            f"count(DISTINCT hash(coalesce(CAST({quote_ident(p.text_field)} AS VARCHAR), ''))) FROM {quote_ident(view)}"
         ).to_pylist()[0].values()
         out["lengths"][f"text:{p.text_field}"] = {"chars": {"mean": mean or 0.0, "std": std or 0.0,
                                                             "min": lo or 0, "max": hi or 0}}
         out["duplication"] = {"exact_duplicate_rows": n - distinct, "exact_rate": (n - distinct) / n if n else 0.0}
     else:
-        n = ws.sql(f"SELECT count(*) FROM {_q(view)}").column(0)[0].as_py()
+        n = ws.sql(f"SELECT count(*) FROM {quote_ident(view)}").column(0)[0].as_py()
     out["rows"] = n
     if p.domain_field and p.domain_field in cols:
         out["domain_field"] = p.domain_field

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from tilth.ops.process.heuristics_rules import sentence_terminal_class
 from tilth.ops.process.heuristics_text import (
     has_non_alnum,
+    match_where,
     parents,
     per_doc_sum,
     py_strip,
@@ -89,8 +90,8 @@ def sentence_counts(lines: pa.Array) -> np.ndarray:
         return np.zeros(len(lines), np.int64)
     # per-token regexes only where they can match: a terminal is one character, punctuation not alphanumeric
     single = pc.equal(pc.utf8_length(flat), 1)
-    term = _where(single, flat, "^" + sentence_terminal_class() + "$")
-    punct = _where(has_non_alnum(flat), flat, r"^\p{P}+$") | term
+    term = match_where(single, flat, "^" + sentence_terminal_class() + "$")
+    punct = match_where(has_non_alnum(flat), flat, r"^\p{P}+$") | term
     idx = np.arange(len(flat))
     anchor = np.where(~punct, idx, -1)
     prev = np.concatenate([[-1], np.maximum.accumulate(anchor)[:-1]])
@@ -125,11 +126,3 @@ class _LineSearch:
             out[cand] = pc.match_substring(pc.utf8_lower(sub) if lower else sub, needle).to_numpy(zero_copy_only=False)
         return out
 
-
-def _where(mask: pa.Array, tokens: pa.Array, pattern: str) -> np.ndarray:
-    """match_substring_regex(tokens, pattern), evaluated only where `mask` is true (False elsewhere)."""
-    m = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
-    out = np.zeros(len(tokens), bool)
-    if m.any():
-        out[m] = pc.match_substring_regex(tokens.filter(mask), pattern).to_numpy(zero_copy_only=False)
-    return out

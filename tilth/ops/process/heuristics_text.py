@@ -123,9 +123,17 @@ def has_non_alnum(tokens: pa.Array) -> pa.Array:
     out = pc.and_(pc.invert(alnum), pc.greater(pc.binary_length(tokens), 0))
     unsure = pc.and_(alnum, pc.invert(pc.string_is_ascii(tokens)))
     if pc.any(unsure).as_py():
-        out_np = _bools(out)
-        out_np[_bools(unsure)] = _bools(pc.match_substring_regex(tokens.filter(unsure), r"[^\pL\d]"))
-        out = from_numpy(out_np)
+        out = from_numpy(_bools(out) | match_where(unsure, tokens, r"[^\pL\d]"))
+    return out
+
+
+def match_where(mask: pa.Array, tokens: pa.Array, pattern: str) -> np.ndarray:
+    """match_substring_regex(tokens, pattern), evaluated only where `mask` is true (False elsewhere): a
+    regex per string costs per string, so the strings that cannot match are left out."""
+    m = _bools(mask)
+    out = np.zeros(len(tokens), bool)
+    if m.any():
+        out[m] = _bools(pc.match_substring_regex(tokens.filter(mask), pattern))
     return out
 
 
