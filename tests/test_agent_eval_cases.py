@@ -2,13 +2,15 @@
 
 Checks the files only, never a planner: ids, families and styles, that every operator and parameter a
 case names exists in the registry and accepts the value, that the fixtures build and have the columns
-the cases refer to, and the dev/test split rules described in tilth/agent/eval/README.md.
+the cases refer to, and the dev/test split rules described in tilth/agent/eval/README.md, for the first
+batch (cases_dev / cases_test) and for batch b (cases_dev_b / cases_test_b) alike.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+import random
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,10 @@ from tilth.ops import build, get
 from tilth.ops.registry import UnknownOperator
 
 EVAL = Path(__file__).resolve().parents[1] / "tilth" / "agent" / "eval"
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "dev_b", "test_b")
+BATCH_A = ("dev", "test")
+BATCH_B = ("dev_b", "test_b")
+SEED_B = 2026  # batch b's split seed (README.md: the first seed whose test half has every style)
 FAMILIES = {
     "exact-dedup", "near-dedup", "semantic-dedup", "length", "language-id", "pii", "normalisation",
     "html-extraction", "heuristic-quality", "repetition", "perplexity", "token-count", "dataset-stats",
@@ -31,7 +36,7 @@ KEYS = {"id", "family", "style", "data", "request", "expect", "params", "input",
         "unsupported", "seen", "relabelled"}
 # Parameters that name a column the step reads (so it must exist in the data or be written earlier).
 COLUMN_PARAMS = {"text_field", "html_field", "url_field", "solution_field", "instruction_field", "response_field",
-                 "system_field", "domain_field", "input_field", "output_field", "where_column"}
+                 "system_field", "domain_field", "input_field", "output_field", "where_column", "column"}
 # ...except where the parameter names a column the step writes.
 WRITTEN = {("html_extract", "text_field"), ("html_extract", "title_field"), ("token_count", "output_field"),
            ("llm_annotate", "output_field"), ("llm_rewrite", "output_field")}
@@ -214,10 +219,45 @@ def test_split_rules():
     dev, test = CASES["dev"], CASES["test"]
     assert not [c["id"] for c in test if "seen" in c], "complaint and brief phrasings belong to dev only"
     assert {c["style"] for c in test} == STYLES
-    fam = Counter(c["family"] for c in ALL)
+    fam = Counter(c["family"] for c in dev + test)
     for f in FAMILIES:
         assert fam[f] >= MIN_PER_FAMILY, f
         n_dev = sum(c["family"] == f for c in dev)
         assert abs(2 * n_dev - fam[f]) <= max(3, fam[f] // 3), (f, n_dev, fam[f])
     requests = Counter(c["request"].strip().lower() for c in ALL)
     assert not [r for r, n in requests.items() if n > 1]
+
+
+def split_b(cases: list[dict], seed: int) -> set[str]:
+    """Batch b's rule: per family (sorted), cases in file order, shuffled by one Random(seed); round(n/2) to test."""
+    rng = random.Random(seed)
+    by_family: dict[str, list[dict]] = defaultdict(list)
+    for c in cases:
+        by_family[c["family"]].append(c)
+    test_ids: set[str] = set()
+    for family in sorted(by_family):
+        group = list(by_family[family])
+        rng.shuffle(group)
+        test_ids |= {c["id"] for c in group[:round(len(group) / 2)]}
+    return test_ids
+
+
+def test_split_rules_batch_b():
+    dev, test = CASES["dev_b"], CASES["test_b"]
+    batch = dev + test
+    assert len(batch) >= 130
+    assert all(c["id"].startswith("b-") for c in batch)
+    assert not [c["id"] for c in batch if {"seen", "relabelled"} & set(c)], "batch b has no seen or relabelled cases"
+    # The scratch file the split was drawn from listed families in sorted order and each family's cases by id,
+    # and each half keeps that order, so the draw can be repeated from the two files.
+    for part in (dev, test):
+        assert part == sorted(part, key=lambda c: (c["family"], c["id"]))
+    scratch = sorted(batch, key=lambda c: (c["family"], c["id"]))
+    assert split_b(scratch, SEED_B) == {c["id"] for c in test}
+    # The seed is the first from 2026 on whose test half has every style.
+    for seed in range(2026, SEED_B):
+        assert {c["style"] for c in scratch if c["id"] in split_b(scratch, seed)} != STYLES
+    assert {c["style"] for c in test} == STYLES
+    assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
+    fam = Counter(c["family"] for c in batch)
+    assert all(n >= 5 for n in fam.values()), fam

@@ -1,6 +1,7 @@
 """Evaluate a planner on the evaluation cases: operators, parameters, constraints, honesty about gaps.
 
-Cases (`cases_dev.jsonl`, `cases_test.jsonl`; see README.md here) list expected *slots*, each a set of
+Cases (`cases_dev.jsonl` + `cases_dev_b.jsonl`, `cases_test.jsonl` + `cases_test_b.jsonl`; `--split=dev_b` /
+`--split=test_b` for batch b alone; see README.md here) list expected *slots*, each a set of
 acceptable operators. Per split we report:
 - recall: available slots filled; precision: chosen operators that fill some slot;
 - parameter accuracy: expected parameters (and reader settings) the plan set to the expected value;
@@ -24,13 +25,22 @@ from tilth.agent.skills import Catalogue
 from tilth.ops import registry
 
 HERE = Path(__file__).parent
-SPLITS = {"dev": HERE / "cases_dev.jsonl", "test": HERE / "cases_test.jsonl"}
+# Each split is a list of case files. Batch b (`cases_*_b.jsonl`, see README.md) was written later by someone
+# who had not seen the planner; `dev_b` / `test_b` score it alone.
+SPLITS = {
+    "dev": (HERE / "cases_dev.jsonl", HERE / "cases_dev_b.jsonl"),
+    "test": (HERE / "cases_test.jsonl", HERE / "cases_test_b.jsonl"),
+    "dev_b": (HERE / "cases_dev_b.jsonl",),
+    "test_b": (HERE / "cases_test_b.jsonl",),
+}
 # The first evaluation sets, written together with the old keyword rules: in-sample, kept as extra dev cases.
 LEGACY = (HERE / "requests.jsonl", HERE / "requests_heldout.jsonl")
 
 
-def load_cases(*paths: Path) -> list[dict]:
-    return [json.loads(line) for p in paths for line in Path(p).read_text().splitlines() if line.strip()]
+def load_cases(*paths) -> list[dict]:
+    """The cases of the given files, in order; an argument may also be a split's tuple of files (SPLITS[name])."""
+    files = [f for p in paths for f in (p if isinstance(p, (tuple, list)) else (p,))]
+    return [json.loads(line) for p in files for line in Path(p).read_text().splitlines() if line.strip()]
 
 
 def _same(a, b, tol: float) -> bool:
@@ -128,7 +138,7 @@ def evaluate(cases: list[dict], use_embeddings: bool = True, planner_factory=Non
 
 def main(argv: list[str]) -> None:
     split = next((a.split("=", 1)[1] for a in argv if a.startswith("--split=")), "dev")
-    cases = load_cases(SPLITS[split]) if split in SPLITS else load_cases(*LEGACY)
+    cases = load_cases(*SPLITS[split]) if split in SPLITS else load_cases(*LEGACY)
     res = evaluate(cases, use_embeddings="--no-embed" not in argv)
     verbose = "-v" in argv
     for r in res["rows"]:
