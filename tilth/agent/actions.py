@@ -26,6 +26,8 @@ class Action:
     index: int = 0
     sentence: int = 0  # which sentence it came from: a leftover fragment may only modify its neighbours
     context: str = ""  # that sentence: a column named anywhere in it applies to each of its jobs
+    inherited: bool = False  # its verb was borrowed from the clause before ("..., NFD" -> "convert NFD")
+    own: str = ""  # with a borrowed verb: the clause's own words ("NFD")
 
     @property
     def full(self) -> str:
@@ -52,7 +54,7 @@ oversample escalate harden simplify polish soften calm improve select pick choos
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
 push upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize
-bin trash scrap chuck nuke
+bin trash scrap chuck nuke look spot catch hunt locate
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
@@ -94,6 +96,16 @@ SPLIT = re.compile(r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+", re.I)
+
+
+def _lang_list() -> re.Pattern:
+    from tilth.agent.params import LANGUAGES
+
+    name = "(?:" + "|".join(sorted(LANGUAGES, key=len, reverse=True)) + ")"
+    return re.compile(rf"\b{name}(?:\s*,\s*{name})*,?\s+(?:and|or)\s+{name}\b", re.I)
+
+
+_LANG_LIST = _lang_list()
 
 
 def _first_word(text: str) -> str:
@@ -157,15 +169,21 @@ def split_conditions(clause: str) -> tuple[str, str]:
 
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
+                      r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) by|look(?:ing)? only at|"
+                      r"(?:but )?not (?:the|a|an|any|its|their|on|by)\b|rather than|instead of|"
+                      r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
 NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
-COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b", re.I)
+COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b|"
+                    r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
+                    r"will|would|should|must|need not|do not|don'?t)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them it those ones one bad others other remainder everything all else "
-                  "anything stuff any of these this that".split())
+                  "anything stuff any of these this that later earlier latter former extra remaining leftover "
+                  "offending such".split())
 GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed bin trash "
                     "scrap chuck nuke".split())
 # A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").
@@ -193,8 +211,12 @@ def parse(request: str) -> ParsedRequest:
     request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+)([^.;:!?]*)",
                      lambda m: m[1] + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
                      request, flags=re.I)
-    # "between 5 and 80 words", "1 and 2": a range, not two jobs
-    text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?)\s+and\s+(?=\S*\d)", "\\1 \x01and ", request.replace("\r", "\n"))
+    # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
+    text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
+                  request.replace("\r", "\n"))
+    # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
+    text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
+    text = _LANG_LIST.sub(lambda m: re.sub(r"\s+(and|or)\s+", " \x01\\1 ", re.sub(r",\s*", "\x02 ", m[0])), text)
     actions: list[Action] = []
     goals: list[Action] = []
     # "Build a corpus: English only, deduplicated" -- the head is a goal when details follow the colon
@@ -234,20 +256,25 @@ def parse(request: str) -> ParsedRequest:
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
             if actions and not actions[-1].negated and (MODIFIER.match(part) or vague):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
+                actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
                 continue
             # "Prepare an SFT set", or a verb-less heading before a colon ("Code corpus cleanup:")
-            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (intro and not verb_led)
+            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (intro and j == 0 and not verb_led)
             refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
+            inherited = False
+            own = ""
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part):
+                own = part
                 part = f"{prev_verb} {part}"
-                verb_led = True
+                verb_led = inherited = True
             elif verb_led and not goal and not NEG.match(part):
                 prev_verb = _verb(part)
             # "Foo and foo are different names": a statement explains, it asks for nothing
             statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
-            asks = not statement and (verb_led or bool(WISH.match(part)) or not (CONTEXT.match(part) or SCENE.match(part)))
-            a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no)
+            asks = not statement and (verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
+                                      or not (CONTEXT.match(part) or SCENE.match(part)))
+            a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own)
             if goal and not a.negated:
                 goals.append(a)
             actions.append(a)
@@ -263,5 +290,6 @@ def parse(request: str) -> ParsedRequest:
         a.index = i
         a.context = sentences[a.sentence][0].replace("\x00", "").replace("\x01", "").replace("\x02", ",")
         a.text = a.text.replace("\x01", "").replace("\x02", ",").strip(" ,")
+        a.own = a.own.replace("\x01", "").replace("\x02", ",").strip(" ,")
         a.condition = a.condition.replace("\x01", "").replace("\x02", ",")
     return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or MEASURE_ONLY.search(request)))

@@ -32,6 +32,8 @@ from tilth.agent.actions import (
 )
 from tilth.agent.params import (
     DROP,
+    ENUM,
+    LANGUAGE_NAME,
     UNITS,
     choices_to_params,
     column_mentions,
@@ -44,6 +46,7 @@ from tilth.agent.params import (
     numbers_to_params,
     partial_column_mentions,
     quantities,
+    refused_columns,
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
@@ -62,6 +65,7 @@ UNSET_QUANTILE = 0.1
 DROPS = ("filter", "deduplicator")
 LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
 STATEMENT_MARGIN = 0.1
+INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
@@ -147,13 +151,23 @@ class OfflinePlanner:
                 continue
             if a.asks:
                 said = ""
-            if choice is None and a.sentence in last and not starts_with_verb(a.text):
+            if choice is None and a.sentence in last and (a.inherited or not starts_with_verb(a.text)):
                 # a verb-less leftover ("err on the side of recall") qualifies the job before it
                 step, prev = last[a.sentence]
                 skill = self.cat.by_name[step.op]
                 for k, v in self.params_for(skill, f"{prev.full} {a.full}", data).items():
                     step.params.setdefault(k, v)
                 continue
+            near_step = last.get(a.sentence) or last.get(a.sentence - 1)
+            if near_step is not None and (choice is None or self._restates(near_step[0], a, choice, ranked)):
+                # "count a pair as dupes once their Jaccard overlap hits 85%": no job of its own, but it sets
+                # a parameter of the job just planned (or restates that job in other words)
+                step, prev = near_step
+                extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
+                if extra or choice is not None:
+                    _merge(step.params, extra, overwrite=True)
+                    step.why += f"; also {a.text!r}"
+                    continue
             if choice is None:
                 if a.asks:
                     near = ", ".join(f"{s.name} ({v:.2f})" for s, v in ranked[:3])
@@ -179,7 +193,8 @@ class OfflinePlanner:
                 # "Keep one page from each bunch" after "these pages are nearly the same": the same job again
                 same.why += f"; also {a.text!r}"
                 continue
-            if (parsed.keep_all_rows or lead_verb(a.text) in MEASURE) and best.kind in DROPS \
+            planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
+            if (parsed.keep_all_rows or (lead_verb(a.text) in MEASURE and not planned)) and best.kind in DROPS \
                     and not (best.kind == "filter" and self._scores_only(best)):
                 alt = next(((s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept
                             and s.name not in excluded), None)
@@ -199,10 +214,35 @@ class OfflinePlanner:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
 
+    def _restates(self, step: PlanStep, action: Action, choice: tuple[Skill, float, dict],
+                  ranked: list[tuple[Skill, float]]) -> bool:
+        """An action with a borrowed verb whose best operator is of the planned step's kind and scores it
+        nearly as well says that job again ("dedupe by meaning, (dedupe) be very conservative")."""
+        best, score, _ = choice
+        planned = self.cat.by_name.get(step.op)
+        if planned is None or best.name == step.op or best.kind != planned.kind or score >= 1.0 \
+                or best.kind not in (*DROPS, "generator"):  # mappers do different jobs side by side
+            return best.name == step.op
+        if dict((sk.name, v) for sk, v in ranked).get(step.op, 0) >= score - INHERITED_MARGIN:
+            return True
+        # the clause's own words, without the verb it borrowed, ask for no job ("be very conservative")
+        own = self.ranked(action.own, action.context) if action.own else []
+        return not own or own[0][1] < self.matcher.accept
+
+    def _qualifying_params(self, skill: Skill, action: Action, data: DataPeek) -> dict[str, Any]:
+        """Parameters the action's words set on `skill`, beyond what its empty request would set."""
+        base = self.params_for(skill, "", data)
+        got = self.params_for(skill, action.full, data)  # its own words: the sentence named the step's already
+        return {k: v for k, v in got.items() if base.get(k, _UNSET) != v}
+
     def ranked(self, text: str, context: str = "") -> list[tuple[Skill, float]]:
         """Skills by score for the text; a language named in it or its sentence (`context`: "the Dutch and
         Polish lines") favours the operators that take languages."""
-        ranked = self.matcher.rank(text)
+        # the values of an enumeration ("one of billing, shipping or returns") are parameters: they say
+        # nothing about the job and drown its words in the embedding
+        # "the Dutch lines" says little to an embedding; "the Dutch-language lines" says what the job is
+        text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
+        ranked = self.matcher.rank(LANGUAGE_NAME.sub(lambda m: f"{m[0]}-language", text))
         bonus = {}
         if languages(f"{text} {context}"):
             bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked if sk.param("languages")}
@@ -260,11 +300,7 @@ class OfflinePlanner:
                     params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
         existing = next((s for s in plan.steps if s.op == skill.name), None)
         if existing is not None:
-            for k, v in params.items():
-                if isinstance(v, list) and isinstance(existing.params.get(k), list):
-                    existing.params[k] = existing.params[k] + [x for x in v if x not in existing.params[k]]
-                else:
-                    existing.params.setdefault(k, v)
+            _merge(existing.params, params)
             existing.why += f"; also {action.text!r}"
             return
         plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.text,
@@ -283,7 +319,8 @@ class OfflinePlanner:
         texts = _string_columns(data)
         named = [c for c in column_mentions(text, data.columns) or column_mentions(context, data.columns)
                  or partial_column_mentions(text, texts) if c in texts]
-        named = [self._pipeline_col(c, data) for c in named]
+        refused = refused_columns(f"{text} {context}", data.columns)
+        named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
         named = [c for c in named if c not in preserve]
         cparams = column_params(skill)
         strings = [self._pipeline_col(c, data) for c in _string_columns(data)]
@@ -310,7 +347,7 @@ class OfflinePlanner:
                 codes = languages(f"{text} {context}") if languages(text) else languages(context)
                 if codes:
                     out[p["name"]] = codes
-        out.update(choices_to_params(skill, text, getattr(self, "refused", "")))
+        out.update(choices_to_params(skill, text, getattr(self, "refused", ""), context))
         refused = getattr(self, "refused", "")  # "do not lower-case" said in a clause of its own
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
         out.update(literals_to_params(skill, text, cols))
@@ -504,6 +541,19 @@ class OfflinePlanner:
 
 
 SAVED_SIMILARITY = 0.85
+_UNSET = object()
+
+
+def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False) -> None:
+    """Merge a later clause's parameters into a step's: lists are joined ("redact e-mails, and phone
+    numbers"); a scalar already set is kept unless the clause qualifies the step (`overwrite`)."""
+    for k, v in more.items():
+        if isinstance(v, list) and isinstance(params.get(k), list):
+            params[k] = params[k] + [x for x in v if x not in params[k]]
+        elif overwrite:
+            params[k] = v
+        else:
+            params.setdefault(k, v)
 
 
 def _numeric(col: str, data: DataPeek) -> bool:

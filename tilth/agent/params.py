@@ -27,7 +27,14 @@ LANGUAGES = {
     "catalan": "ca", "basque": "eu", "galician": "gl", "estonian": "et", "latvian": "lv", "lithuanian": "lt",
     "icelandic": "is", "irish": "ga", "welsh": "cy", "tagalog": "tl", "filipino": "tl", "afrikaans": "af",
     "esperanto": "eo", "latin": "la",
+    # what speakers call their own language
+    "deutsch": "de", "français": "fr", "francais": "fr", "español": "es", "espanol": "es", "castellano": "es",
+    "italiano": "it", "português": "pt", "portugues": "pt", "nederlands": "nl", "polski": "pl", "svenska": "sv",
+    "norsk": "no", "dansk": "da", "suomi": "fi", "türkçe": "tr", "turkce": "tr", "magyar": "hu", "čeština": "cs",
+    "română": "ro", "ελληνικά": "el", "русский": "ru", "українська": "uk", "中文": "zh", "日本語": "ja", "한국어": "ko",
 }
+# A language name as a word ("Polish" only capitalised: "polish the replies" is a verb)
+LANGUAGE_NAME = re.compile(r"\b(?:Polish|(?i:" + "|".join(n for n in LANGUAGES if n != "polish") + r"))\b(?![-\w])")
 FRACTIONS = {"half": 0.5, "a half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
              "one quarter": 0.25, "three quarters": 0.75, "a fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -46,7 +53,7 @@ UNITS = {"word": "words", "words": "words", "character": "chars", "characters": 
 
 
 SHORT = {"minimum": "min", "maximum": "max", "lowest": "min", "highest": "max", "threshold": "threshold",
-         "similarity": "threshold", "cosine": "threshold", "jaccard": "threshold", "variants": "n", "copies": "n",
+         "similarity": "threshold", "similar": "threshold", "cosine": "threshold", "jaccard": "threshold", "variants": "n", "copies": "n",
          "versions": "n", "paraphrases": "n", "each": "n", "per": "n"}
 
 
@@ -72,7 +79,11 @@ def quantities(text: str) -> list[dict[str, Any]]:
     # "grade from 1 to 5", "rate 1-10": a scale, not a bound
     low = re.sub(rf"\b((?:grade|rate|score|rank|scale|rating|judge)\w*(?:\s+\w+){{0,3}}?\s+(?:from|on a|on)?\s*)"
                  rf"{_NUM}\s*(?:to|-|–)\s*{_NUM}", lambda m: m[1] + " " * (len(m[0]) - len(m[1])), low)
-    if m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low):
+    # "between 5 and 80 words"; "4s and 5s", "4- and 5-star", "1 or 2" with no comparative before them
+    pair = next((m for m in re.finditer(rf"(?<![\d.]){_NUM}(?:s|-|-star)?\s+(?:and|or)\s+{_NUM}(?:s\b|-)?\s*(%|percent)?"
+                                        rf"\s*([a-z]+)?", low)
+                 if not re.search(rf"(?:{LOWER}|{UPPER})\s*$", low[: m.start()])), None)
+    if m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or pair:
         unit = m[4] or ""
         out.append({"value": _number(m[1]), "bound": "lower", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
@@ -120,6 +131,18 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
     # a longer name that contains a shorter one wins ("agent_reply" over "reply")
     return [c for c in hits if not any(c != o and c in o for o in hits)]
+
+
+def refused_columns(text: str, columns: list[str]) -> set[str]:
+    """Columns the text names only to rule out: "compare the solution, not the question"."""
+    low = text.lower().replace("_", " ")
+    out = set()
+    for col in columns:
+        words = [p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if p]
+        if words and re.search(r"\b(?:not|rather than|instead of|except|but not|ignore|ignoring|never)\s+(?:the\s+|any\s+|its\s+|their\s+)?"
+                               + r"\s+".join(re.escape(w) + r"\w*" for w in words) + r"\b", low):
+            out.add(col)
+    return out
 
 
 def partial_column_mentions(text: str, columns: list[str]) -> list[str]:
@@ -255,9 +278,10 @@ def _choice_words(choice: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def choices_to_params(skill: Skill, text: str, negated_text: str = "") -> dict[str, Any]:
+def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: str = "") -> dict[str, Any]:
     """A choice the text names ("NFKC", "topic", "binary", "e-mails and phone numbers") sets its parameter;
     list parameters get every named choice that is not refused in `negated_text`."""
+    text = f"{text} {_literal_differences(text)}".strip()
     low, neg = text.lower(), negated_text.lower()
     out: dict[str, Any] = {}
     for p in skill.meta.get("params", []):
@@ -273,14 +297,69 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "") -> dict[s
         if not hits:
             continue
         if "list" in p["type"]:
-            out[p["name"]] = hits
+            # spared and "only" choices are read over the whole sentence: "redact emails, but not IP addresses"
+            whole = f"{low} {context.lower()}"
+            spared = [c for c in choices if _spared(whole, c) or _spared(neg, c)]
+            only = [c for c in hits if _only(whole, c)]
+            kept = [c for c in (only or hits) if c not in spared]
+            if not kept and spared and re.search(r"\b(?:everything|all|any|every)\b", low):  # "all but card numbers"
+                kept = [c for c in choices if c not in spared]
+            if kept:
+                out[p["name"]] = kept
         elif len(hits) == 1 and hits[0] != p["default"]:
             out[p["name"]] = hits[0]
     return out
 
 
+def _mentions(low: str, choice: str):
+    for f in _choice_words(choice):
+        yield from re.finditer(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", low)
+
+
+# "the phone numbers can stay", "leave IP addresses alone": a choice the user spares
+_STAYS = re.compile(r"^(?:\s+\w+){0,3}?\s*(?:can|may|should|will|must)?\s*(?:stay|stays|remain|remains|be kept|"
+                    r"are fine|is fine|alone|untouched|as (?:they are|it is|is))\b")
+_LEAVES = re.compile(r"\b(?:leave|leaving|keep|keeping|don'?t touch|do not touch|not|except|but not|other than|"
+                     r"apart from|save|besides)\s+(?:the\s+|any\s+)?(?:[\w-]+(?:\s+|,\s*|\s+and\s+)){0,5}$")
+
+
+def _spared(low: str, choice: str) -> bool:
+    return any(_STAYS.match(low[m.end():]) or (_LEAVES.search(low[max(0, m.start() - 50): m.start()])
+                                                and re.search(r"\b(?:alone|untouched|as (?:they are|it is|is))\b|"
+                                                              r"\b(?:except|but not|other than|apart from)\b",
+                                                              low[max(0, m.start() - 50): m.end() + 40]))
+               for m in _mentions(low, choice))
+
+
+def _only(low: str, choice: str) -> bool:
+    """'only emails and phone numbers', 'just the e-mail addresses': the choice falls under an 'only'."""
+    return any(re.search(r"\b(?:only|just|solely|nothing but)\s+(?:the\s+)?(?:[\w-]+(?:\s+|,\s*|\s+(?:and|or)\s+)){0,4}$",
+                         low[max(0, m.start() - 50): m.start()]) for m in _mentions(low, choice))
+
+
+def _literal_differences(text: str) -> str:
+    """What two quoted examples of "the same thing" differ in, in words a parameter's description uses:
+    'GREAT PRODUCT' and 'great product' -> "ignore case"."""
+    quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+    said = []
+    for i, a in enumerate(quoted):
+        for b in quoted[i + 1:]:
+            if a == b:
+                continue
+            if a.lower() == b.lower():
+                said.append("ignore case")
+            elif " ".join(a.split()) == " ".join(b.split()):
+                said.append("ignore whitespace")
+            elif re.sub(r"[\W\d_]+", "", a.lower()) == re.sub(r"[\W\d_]+", "", b.lower()):
+                said.append("ignore punctuation symbols digits")
+    return " ".join(dict.fromkeys(said))
+
+
 QUOTED = re.compile(r"'([^']{1,200})'|\"([^\"]{1,200})\"|(\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>)")
-NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:called|named)?\s*[`'\"]?([a-z_][a-z0-9_]*)[`'\"]?", re.I)
+# "a column named page_title", "into a `clean` field", "a new column agent_reply_short": a name the user gives
+NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:(?:called|named)\s+[`'\"]?([a-z_][a-z0-9_]*)|[`'\"]([a-z_][a-z0-9_]*)[`'\"])"
+                        r"|[`'\"]([a-z_][a-z0-9_]*)[`'\"]\s+(?:column|field)\b"
+                        r"|\b(?:new|separate|extra|own|its own|additional)\s+(?:column|field)\s+([a-z][a-z0-9]*_[a-z0-9_]+)\b", re.I)
 NEG_NEAR = re.compile(r"\b(?:no|not|don'?t|do not|never|without|nor)\b(?:\s+\S+){0,3}\s*$", re.I)
 
 
@@ -303,11 +382,13 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
                 best["required"] or context & _words(best["name"] + " " + best["description"])):
             out[best["name"]] = value
     if m := NEW_COLUMN.search(text):
-        name = m[1]
+        name = next(g for g in m.groups() if g)
         writes = [p for p in params if p["name"].endswith(("_field", "_column")) and p["name"] not in col_params
                   and p["name"] != "where_column"]
-        if name not in columns and writes:
-            out[writes[0]["name"]] = name
+        if name not in columns and writes:  # the written column whose meaning the words around it share most
+            context = _words(text[max(0, m.start() - 60): m.end()])
+            best = max(writes, key=lambda p: len(context & _words(p["name"] + " " + p["description"])))
+            out[best["name"]] = name
     # a generator's keep_input, in the words people use for it
     if "keep_input" in {p["name"] for p in params}:
         if re.search(r"\b(?:only|just) (?:the )?new\b|\b(?:don'?t|do not|without) keep(?:ing)? (?:the )?(?:original|source|input)", low):
