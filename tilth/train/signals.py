@@ -8,6 +8,7 @@ is therefore lazy and cached per step.
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 
 import numpy as np
@@ -146,6 +147,21 @@ class Signals:
     @property
     def n_domains(self) -> int:
         return self.data.n_domains
+
+    STATE = ("step", "batch_x", "batch_domains", "token_loss", "batch_rows", "pool_rows", "row_loss",
+             "domain_loss", "cost")
+
+    def state_dict(self) -> dict:
+        """What a resumed run needs to see the same signals: remembered losses, the last batch, and the
+        cache (a target gradient is reused for `every` steps). Projections are left out: they are seeded,
+        rebuilt identically on demand, and can be large."""
+        cache = {k: v for k, v in self._cache.items() if not isinstance(v, Projector | KroneckerProjector)}
+        return {**{k: copy.deepcopy(getattr(self, k)) for k in self.STATE}, "cache": copy.deepcopy(cache)}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k in self.STATE:
+            setattr(self, k, copy.deepcopy(state[k]))
+        self._cache.update(copy.deepcopy(state["cache"]))
 
     def new_step(self, step: int, x: torch.Tensor, domains: torch.Tensor, token_loss: torch.Tensor,
                  rows: torch.Tensor | None = None, ema: float = 0.9) -> None:
