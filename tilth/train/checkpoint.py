@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 # Config fields that may change between a run and its resumption: they do not touch the trajectory.
-RESUMABLE_CHANGES = frozenset({"checkpoint_every", "checkpoint_dir", "flush_every", "progress"})
+RESUMABLE_CHANGES = frozenset({"checkpoint_every", "checkpoint_dir", "flush_every"})
 
 
 def rng_state() -> dict:

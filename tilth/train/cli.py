@@ -34,7 +34,13 @@ def train_command(config: Annotated[Path, typer.Argument(help="YAML file with Tr
     if resume:
         typer.echo(f"resuming {trainer.run_name} at step {trainer.resumed['next_step']}" if trainer.resumed
                    else f"no checkpoint for {trainer.run_name}: starting at step 0")
-    res = trainer.run()
+    from tilth.train.progress import ProgressLine
+
+    line = ProgressLine(cfg.steps, trainer.data.domains)
+    try:
+        res = trainer.run(progress=line)
+    finally:
+        line.close()
     final = dict(zip(res.domains, (round(float(v), 4) for v in res.evals[-1][1]), strict=True))
     typer.echo(f"run {res.run}: {len(res.steps)} steps, {res.ms_per_step:.1f} ms/step, final eval loss {final}")
 

@@ -82,6 +82,20 @@ def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str
     return DomainData(domains, train, held, vocab)
 
 
+def ensure_builtin(ws, dataset: str, kind: str) -> None:
+    """Write a built-in corpus (`synthetic` or `realtext`, default sizes) as `dataset` unless the workspace
+    has it, so a shipped config runs in an empty workspace."""
+    if dataset in set(ws.datasets().column("name").to_pylist()):
+        return
+    if kind == "synthetic":
+        from tilth.train import synthetic as corpus
+    elif kind == "realtext":
+        from tilth.train import realtext as corpus
+    else:
+        raise ValueError(f"make_dataset must be 'synthetic' or 'realtext', not {kind!r}")
+    corpus.write_dataset(ws, dataset)
+
+
 def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, carry: np.ndarray | None = None) -> np.ndarray:
     """How many of `n` rows each domain gets: a multinomial draw, or, given `carry`, stratified counts.
 

@@ -18,7 +18,7 @@ import torch
 from pydantic import BaseModel, ConfigDict
 
 from tilth.train import checkpoint
-from tilth.train.data import DomainData, load_domain_data, sample_batch
+from tilth.train.data import DomainData, ensure_builtin, load_domain_data, sample_batch
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
 from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
@@ -32,6 +32,7 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     dataset: str | None = None
+    make_dataset: str | None = None  # "synthetic" or "realtext": build that corpus as `dataset` if missing
     text_column: str = "text"
     domain_column: str = "domain"
     tokenizer: str = "byte"
@@ -99,6 +100,8 @@ class Trainer:
         if data is None:
             if workspace is None or cfg.dataset is None:
                 raise ValueError("give `data` or a workspace plus `dataset`")
+            if cfg.make_dataset:
+                ensure_builtin(workspace, cfg.dataset, cfg.make_dataset)
             data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
                                     cfg.domain_column, cfg.heldout_fraction, cfg.seed,
                                     compact_vocab=cfg.compact_vocab)
@@ -188,7 +191,9 @@ class Trainer:
             self.mixer.update(step, sig)
         return float(per_sample.detach().mean()), weights
 
-    def run(self, log: bool = True) -> TrainResult:
+    def run(self, log: bool = True, progress=None) -> TrainResult:
+        """Train to `cfg.steps` (from the checkpoint's step when resumed); `progress` (a ProgressLine or
+        anything with its `update`) sees every step."""
         cfg, run, start = self.cfg, self.run_name, 0
         res = TrainResult(run, self.data.domains)
         total_ms = 0.0
@@ -207,6 +212,8 @@ class Trainer:
             ms = (time.perf_counter() - t0) * 1000
             total_ms += ms
             rlog.step(step, (step + 1) * tokens_per_step, loss, ms, weights)
+            if progress is not None:
+                progress.update(step + 1, loss, (step + 1) * tokens_per_step, weights)
             res.steps.append({"step": step, "loss": loss, "ms": ms})
             res.weights.append(weights)
             if (step + 1) % cfg.eval_every == 0 or step == cfg.steps - 1:
