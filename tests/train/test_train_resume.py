@@ -43,6 +43,7 @@ MODULES = {
     "less": {"selector": {"name": "less", "target_every": 3}, "projection_dim": 8},
     "uniform": {"reweighter": "uniform"},
     "loss-reweighter": {"reweighter": {"name": "loss", "strategy": "quadratic"}},
+    "odm-on-shards": {"mixer": "odm", "shards": True},  # rows streamed from token shards
 }
 
 

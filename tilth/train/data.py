@@ -17,7 +17,7 @@ import torch
 @dataclass
 class DomainData:
     domains: list[str]
-    train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64
+    train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64 (or shards.TokenWindows, read on demand)
     heldout: list[torch.Tensor]
     vocab: np.ndarray | None = None  # compacted ids → tokenizer ids (None: ids are the tokenizer's own)
 
@@ -80,6 +80,20 @@ def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str
         if len(train[-1]) == 0 or len(held[-1]) == 0:
             raise ValueError(f"domain {d!r} has too little text for seq_len={seq_len}")
     return DomainData(domains, train, held, vocab)
+
+
+def training_row_chunks(data: DomainData, batch: int):
+    """All training rows in global-id order, `batch` at a time (a chunk may span domains), without
+    concatenating them first: shard-backed domains are read chunk by chunk."""
+    offsets = data.offsets
+    for start in range(0, int(offsets[-1]), batch):
+        stop = min(start + batch, int(offsets[-1]))
+        pieces = []
+        for d, rows in enumerate(data.train):
+            lo, hi = max(start, int(offsets[d])), min(stop, int(offsets[d + 1]))
+            if lo < hi:
+                pieces.append(rows[lo - int(offsets[d]): hi - int(offsets[d])])
+        yield torch.cat(pieces)
 
 
 def ensure_builtin(ws, dataset: str, kind: str) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
+from tilth.train.data import training_row_chunks
 from tilth.train.model import token_losses
 
 
@@ -209,9 +210,8 @@ class Signals:
         """Reference-model mean loss of training rows, computed once for the whole training set (as
         RHO-LOSS precomputes its irreducible losses) and then looked up."""
         def every_row() -> torch.Tensor:
-            every = torch.cat(self.data.train)
-            return torch.cat([self.reference_token_loss(every[i:i + batch]).mean(dim=1).cpu()
-                              for i in range(0, len(every), batch)])
+            return torch.cat([self.reference_token_loss(x).mean(dim=1).cpu()
+                              for x in training_row_chunks(self.data, batch)])
 
         return self._static(("ref_rows",), every_row)[rows.cpu()]
 

@@ -22,6 +22,7 @@ from tilth.train.data import DomainData, ensure_builtin, load_domain_data, sampl
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
 from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
+from tilth.train.shards import open_shards, write_shards
 from tilth.train.signals import Signals
 from tilth.train.tokenizer import load_tokenizer
 
@@ -50,6 +51,7 @@ class TrainConfig(BaseModel):
     threads: int | None = None
     heldout_fraction: float = 0.1
     compact_vocab: bool = False  # renumber the token ids the data uses (see data.load_domain_data)
+    shards: bool = False  # stream from per-domain token shards in the workspace (written once; shards.py)
     eval_every: int = 25
     eval_rows: int = 32
     eval_skip: int = 0
@@ -102,9 +104,16 @@ class Trainer:
                 raise ValueError("give `data` or a workspace plus `dataset`")
             if cfg.make_dataset:
                 ensure_builtin(workspace, cfg.dataset, cfg.make_dataset)
-            data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
-                                    cfg.domain_column, cfg.heldout_fraction, cfg.seed,
-                                    compact_vocab=cfg.compact_vocab)
+            if cfg.shards:
+                if cfg.compact_vocab:
+                    raise ValueError("compact_vocab needs the whole corpus in memory; it does not work with shards")
+                folder = write_shards(workspace, cfg.dataset, self.tokenizer, cfg.tokenizer, cfg.text_column,
+                                      cfg.domain_column, cfg.heldout_fraction)
+                data = open_shards(folder, cfg.seq_len)
+            else:
+                data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
+                                        cfg.domain_column, cfg.heldout_fraction, cfg.seed,
+                                        compact_vocab=cfg.compact_vocab)
         self.data = data
         self.device = pick_device(cfg.device)
         self.vocab_size = vocab_size or data.vocab_size or self.tokenizer.vocab_size
