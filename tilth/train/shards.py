@@ -70,7 +70,7 @@ def write_shards(ws, dataset: str, tokenizer, tokenizer_name: str, text_column: 
     has_id = "_id" in pq.ParquetFile(ws.parts(dataset)[0]).schema_arrow.names
     row = 0
     try:
-        for batch in ws.iter_batches(dataset, columns=cols + (["_id"] if has_id else [])):
+        for batch in ws.iter_batches(dataset, columns=cols + (["_id"] if has_id else []), batch_size=1024):
             texts, doms = batch.column(0).to_pylist(), batch.column(1).to_pylist()
             ids = batch.column(2).to_pylist() if has_id else [f"row:{row + i}" for i in range(len(texts))]
             row += len(texts)
