@@ -21,14 +21,26 @@ def _workspace(path: Path | None):
 
 
 def train_command(config: Annotated[Path, typer.Argument(help="YAML file with TrainConfig fields.")],
-                  workspace: WorkspaceOpt = None):
+                  workspace: WorkspaceOpt = None,
+                  resume: Annotated[bool, typer.Option("--resume", help="Continue from the run's last "
+                                                       "checkpoint (`checkpoint_every:`), if it has one.")] = False):
     """Train a causal LM on a workspace table with the configured selector / mixer / reweighter."""
     import yaml
 
     from tilth.train.trainer import TrainConfig, Trainer
 
     cfg = TrainConfig(**(yaml.safe_load(config.read_text()) or {}))
-    res = Trainer(cfg, workspace=_workspace(workspace)).run()
+    trainer = Trainer(cfg, workspace=_workspace(workspace), resume=resume)
+    if resume:
+        typer.echo(f"resuming {trainer.run_name} at step {trainer.resumed['next_step']}" if trainer.resumed
+                   else f"no checkpoint for {trainer.run_name}: starting at step 0")
+    from tilth.train.progress import ProgressLine
+
+    line = ProgressLine(cfg.steps, trainer.data.domains)
+    try:
+        res = trainer.run(progress=line)
+    finally:
+        line.close()
     final = dict(zip(res.domains, (round(float(v), 4) for v in res.evals[-1][1]), strict=True))
     typer.echo(f"run {res.run}: {len(res.steps)} steps, {res.ms_per_step:.1f} ms/step, final eval loss {final}")
 

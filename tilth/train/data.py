@@ -17,7 +17,7 @@ import torch
 @dataclass
 class DomainData:
     domains: list[str]
-    train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64
+    train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64 (or shards.TokenWindows, read on demand)
     heldout: list[torch.Tensor]
     vocab: np.ndarray | None = None  # compacted ids → tokenizer ids (None: ids are the tokenizer's own)
 
@@ -80,6 +80,34 @@ def load_domain_data(ws, dataset: str, tokenizer, seq_len: int, text_column: str
         if len(train[-1]) == 0 or len(held[-1]) == 0:
             raise ValueError(f"domain {d!r} has too little text for seq_len={seq_len}")
     return DomainData(domains, train, held, vocab)
+
+
+def training_row_chunks(data: DomainData, batch: int):
+    """All training rows in global-id order, `batch` at a time (a chunk may span domains), without
+    concatenating them first: shard-backed domains are read chunk by chunk."""
+    offsets = data.offsets
+    for start in range(0, int(offsets[-1]), batch):
+        stop = min(start + batch, int(offsets[-1]))
+        pieces = []
+        for d, rows in enumerate(data.train):
+            lo, hi = max(start, int(offsets[d])), min(stop, int(offsets[d + 1]))
+            if lo < hi:
+                pieces.append(rows[lo - int(offsets[d]): hi - int(offsets[d])])
+        yield torch.cat(pieces)
+
+
+def ensure_builtin(ws, dataset: str, kind: str) -> None:
+    """Write a built-in corpus (`synthetic` or `realtext`, default sizes) as `dataset` unless the workspace
+    has it, so a shipped config runs in an empty workspace."""
+    if dataset in set(ws.datasets().column("name").to_pylist()):
+        return
+    if kind == "synthetic":
+        from tilth.train import synthetic as corpus
+    elif kind == "realtext":
+        from tilth.train import realtext as corpus
+    else:
+        raise ValueError(f"make_dataset must be 'synthetic' or 'realtext', not {kind!r}")
+    corpus.write_dataset(ws, dataset)
 
 
 def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, carry: np.ndarray | None = None) -> np.ndarray:

@@ -6,6 +6,7 @@ A module is configured in YAML either by name (`mixer: doremi`) or as a mapping
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,23 @@ class Module:
         if isinstance(schedule, dict):
             schedule = Schedule(**schedule)
         self.schedule = schedule or Schedule(**vars(self.default_schedule))
+
+    def state_dict(self) -> dict:
+        """Every instance attribute (weights, statistics, fits, memories, a generator's state), copied.
+
+        Taking all of them, not a per-class list, means a module that gains a field is still resumed
+        exactly; parameters come along too, and the checkpoint refuses a changed config anyway.
+        """
+        return {k: v.get_state() if isinstance(v, torch.Generator) else copy.deepcopy(v)
+                for k, v in vars(self).items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k, v in state.items():
+            current = getattr(self, k, None)
+            if isinstance(current, torch.Generator):
+                current.set_state(v)
+            else:
+                setattr(self, k, copy.deepcopy(v))
 
 
 class Mixer(Module):

@@ -24,15 +24,24 @@ class RunLog:
     """Buffers rows in memory (always kept, for the caller) and flushes new ones every `flush_every` steps."""
 
     def __init__(self, workspace, run: str, strategy: str, seed: int, domains: list[str],
-                 floors: dict | None, config: dict, flush_every: int = 100):
+                 floors: dict | None, config: dict, flush_every: int = 100, resume_step: int | None = None):
+        """`resume_step`: continue a run from a checkpoint taken after that many steps, dropping the rows
+        a killed process logged after it (the checkpoint flushed everything before it)."""
         self.ws, self.run, self.domains, self.flush_every = workspace, run, domains, flush_every
         self.rows: dict[str, list[dict]] = {t: [] for t in TABLES}
         self.flushed = {t: 0 for t in TABLES}
         if self.ws is not None:
             with self.ws.connect() as con:
                 con.execute(DDL)
-                for t in (*TABLES, "train_runs"):
-                    con.execute(f"DELETE FROM {t} WHERE run = ?", [run])
+                if resume_step is not None:
+                    for t in ("train_steps", "train_domain_weights"):
+                        con.execute(f"DELETE FROM {t} WHERE run = ? AND step >= ?", [run, resume_step])
+                    con.execute("DELETE FROM train_eval WHERE run = ? AND step > ?", [run, resume_step])
+                    if con.execute("SELECT count(*) FROM train_runs WHERE run = ?", [run]).fetchone()[0]:
+                        return
+                else:
+                    for t in (*TABLES, "train_runs"):
+                        con.execute(f"DELETE FROM {t} WHERE run = ?", [run])
                 con.execute("INSERT INTO train_runs (run, strategy, seed, domains, floors, config) "
                             "VALUES (?, ?, ?, ?, ?, ?)",
                             [run, strategy, seed, json.dumps(domains), json.dumps(floors), json.dumps(config)])

@@ -8,12 +8,14 @@ is therefore lazy and cached per step.
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 
 import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
+from tilth.train.data import training_row_chunks
 from tilth.train.model import token_losses
 
 
@@ -147,6 +149,21 @@ class Signals:
     def n_domains(self) -> int:
         return self.data.n_domains
 
+    STATE = ("step", "batch_x", "batch_domains", "token_loss", "batch_rows", "pool_rows", "row_loss",
+             "domain_loss", "cost")
+
+    def state_dict(self) -> dict:
+        """What a resumed run needs to see the same signals: remembered losses, the last batch, and the
+        cache (a target gradient is reused for `every` steps). Projections are left out: they are seeded,
+        rebuilt identically on demand, and can be large."""
+        cache = {k: v for k, v in self._cache.items() if not isinstance(v, Projector | KroneckerProjector)}
+        return {**{k: copy.deepcopy(getattr(self, k)) for k in self.STATE}, "cache": copy.deepcopy(cache)}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k in self.STATE:
+            setattr(self, k, copy.deepcopy(state[k]))
+        self._cache.update(copy.deepcopy(state["cache"]))
+
     def new_step(self, step: int, x: torch.Tensor, domains: torch.Tensor, token_loss: torch.Tensor,
                  rows: torch.Tensor | None = None, ema: float = 0.9) -> None:
         self.step, self.batch_x, self.token_loss = step, x, token_loss.detach()
@@ -193,9 +210,8 @@ class Signals:
         """Reference-model mean loss of training rows, computed once for the whole training set (as
         RHO-LOSS precomputes its irreducible losses) and then looked up."""
         def every_row() -> torch.Tensor:
-            every = torch.cat(self.data.train)
-            return torch.cat([self.reference_token_loss(every[i:i + batch]).mean(dim=1).cpu()
-                              for i in range(0, len(every), batch)])
+            return torch.cat([self.reference_token_loss(x).mean(dim=1).cpu()
+                              for x in training_row_chunks(self.data, batch)])
 
         return self._static(("ref_rows",), every_row)[rows.cpu()]
 

@@ -10,16 +10,19 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict
 
-from tilth.train.data import DomainData, load_domain_data, sample_batch
+from tilth.train import checkpoint
+from tilth.train.data import DomainData, ensure_builtin, load_domain_data, sample_batch
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
 from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
+from tilth.train.shards import open_shards, write_shards
 from tilth.train.signals import Signals
 from tilth.train.tokenizer import load_tokenizer
 
@@ -30,6 +33,7 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     dataset: str | None = None
+    make_dataset: str | None = None  # "synthetic" or "realtext": build that corpus as `dataset` if missing
     text_column: str = "text"
     domain_column: str = "domain"
     tokenizer: str = "byte"
@@ -47,6 +51,7 @@ class TrainConfig(BaseModel):
     threads: int | None = None
     heldout_fraction: float = 0.1
     compact_vocab: bool = False  # renumber the token ids the data uses (see data.load_domain_data)
+    shards: bool = False  # stream from per-domain token shards in the workspace (written once; shards.py)
     eval_every: int = 25
     eval_rows: int = 32
     eval_skip: int = 0
@@ -60,6 +65,8 @@ class TrainConfig(BaseModel):
     strategy: str = "default"
     floors: dict[str, float] | None = None
     flush_every: int = 100
+    checkpoint_every: int | None = None  # steps between checkpoints (and one after the last step)
+    checkpoint_dir: str | None = None  # default: <workspace>/checkpoints/<run>
 
 
 @dataclass
@@ -83,17 +90,30 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, data: DomainData | None = None, workspace=None,
-                 reference_model: torch.nn.Module | None = None, vocab_size: int | None = None):
+                 reference_model: torch.nn.Module | None = None, vocab_size: int | None = None,
+                 resume: bool = False):
+        """`resume`: continue from this run's checkpoint when there is one (a fresh start otherwise)."""
         self.cfg, self.ws = cfg, workspace
+        self.run_name = cfg.run or f"{cfg.strategy}-s{cfg.seed}"
+        self.resumed = self._load_checkpoint() if resume else None
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self.tokenizer = load_tokenizer(cfg.tokenizer)
         if data is None:
             if workspace is None or cfg.dataset is None:
                 raise ValueError("give `data` or a workspace plus `dataset`")
-            data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
-                                    cfg.domain_column, cfg.heldout_fraction, cfg.seed,
-                                    compact_vocab=cfg.compact_vocab)
+            if cfg.make_dataset:
+                ensure_builtin(workspace, cfg.dataset, cfg.make_dataset)
+            if cfg.shards:
+                if cfg.compact_vocab:
+                    raise ValueError("compact_vocab needs the whole corpus in memory; it does not work with shards")
+                folder = write_shards(workspace, cfg.dataset, self.tokenizer, cfg.tokenizer, cfg.text_column,
+                                      cfg.domain_column, cfg.heldout_fraction)
+                data = open_shards(folder, cfg.seq_len)
+            else:
+                data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
+                                        cfg.domain_column, cfg.heldout_fraction, cfg.seed,
+                                        compact_vocab=cfg.compact_vocab)
         self.data = data
         self.device = pick_device(cfg.device)
         self.vocab_size = vocab_size or data.vocab_size or self.tokenizer.vocab_size
@@ -102,7 +122,11 @@ class Trainer:
         self.selector = build("selector", cfg.selector)
         self.reweighter = build("reweighter", cfg.reweighter)
         self.mixer.setup(data.n_domains)
-        if reference_model is None and cfg.reference:
+        if reference_model is None and self.resumed is not None and self.resumed["reference"] is not None:
+            reference_model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
+            reference_model.load_state_dict(self.resumed["reference"])
+            reference_model.eval()
+        elif reference_model is None and cfg.reference:
             reference_model = train_reference(cfg, data, self.vocab_size)
         self.signals = Signals(self.model, data, self.device, cfg.eval_rows, cfg.eval_skip, cfg.grad_layers,
                                cfg.projection_dim, reference_model, cfg.seed)
@@ -110,6 +134,33 @@ class Trainer:
                                      betas=(0.9, 0.95))
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.amp = autocast_dtype(self.device)
+        if self.resumed is not None:
+            checkpoint.restore(self, self.resumed)
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        if self.cfg.checkpoint_dir:
+            return Path(self.cfg.checkpoint_dir) / "last.pt"
+        if self.ws is None:
+            return None
+        return Path(self.ws.root) / "checkpoints" / self.run_name.replace("/", "_") / "last.pt"
+
+    def _load_checkpoint(self) -> dict | None:
+        path = self.checkpoint_path
+        if path is None or not path.exists():
+            return None
+        state = checkpoint.load(path, pick_device(self.cfg.device))
+        checkpoint.check_config(state["config"], self.cfg.model_dump())
+        return state
+
+    def save_checkpoint(self, next_step: int, res: TrainResult, total_ms: float, rlog: RunLog) -> None:
+        """Flush the log first, so the database holds every row up to the checkpoint it is resumed from."""
+        path = self.checkpoint_path
+        if path is None:
+            raise ValueError("checkpoint_every needs a workspace or a checkpoint_dir")
+        rlog.flush()
+        history = {"steps": res.steps, "weights": res.weights, "evals": res.evals, "total_ms": total_ms}
+        checkpoint.save_atomic(checkpoint.capture(self, next_step, history), path)
 
     def forward_losses(self, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
@@ -149,21 +200,29 @@ class Trainer:
             self.mixer.update(step, sig)
         return float(per_sample.detach().mean()), weights
 
-    def run(self, log: bool = True) -> TrainResult:
-        cfg = self.cfg
-        run = cfg.run or f"{cfg.strategy}-s{cfg.seed}"
-        rlog = RunLog(self.ws if log else None, run, cfg.strategy, cfg.seed, self.data.domains, cfg.floors,
-                      cfg.model_dump(), cfg.flush_every)
+    def run(self, log: bool = True, progress=None) -> TrainResult:
+        """Train to `cfg.steps` (from the checkpoint's step when resumed); `progress` (a ProgressLine or
+        anything with its `update`) sees every step."""
+        cfg, run, start = self.cfg, self.run_name, 0
         res = TrainResult(run, self.data.domains)
-        tokens_per_step = cfg.batch_size * cfg.seq_len
         total_ms = 0.0
+        if self.resumed is not None:
+            start, hist = self.resumed["next_step"], self.resumed["history"]
+            res.steps, res.weights, res.evals = list(hist["steps"]), list(hist["weights"]), list(hist["evals"])
+            total_ms = hist["total_ms"]
+        rlog = RunLog(self.ws if log else None, run, cfg.strategy, cfg.seed, self.data.domains, cfg.floors,
+                      cfg.model_dump(), cfg.flush_every, resume_step=start if self.resumed is not None else None)
+        tokens_per_step = cfg.batch_size * cfg.seq_len
+        every = cfg.checkpoint_every
         self.model.train()
-        for step in range(cfg.steps):
+        for step in range(start, cfg.steps):
             t0 = time.perf_counter()
             loss, weights = self.train_step(step)
             ms = (time.perf_counter() - t0) * 1000
             total_ms += ms
             rlog.step(step, (step + 1) * tokens_per_step, loss, ms, weights)
+            if progress is not None:
+                progress.update(step + 1, loss, (step + 1) * tokens_per_step, weights)
             res.steps.append({"step": step, "loss": loss, "ms": ms})
             res.weights.append(weights)
             if (step + 1) % cfg.eval_every == 0 or step == cfg.steps - 1:
@@ -171,6 +230,8 @@ class Trainer:
                 self.signals._cache.pop(("step", "eval"), None)  # logging evals are not module signals
                 rlog.eval(step + 1, ev)
                 res.evals.append((step + 1, ev))
+            if every and ((step + 1) % every == 0 or step == cfg.steps - 1):
+                self.save_checkpoint(step + 1, res, total_ms, rlog)
         rlog.flush()
         res.ms_per_step = total_ms / max(cfg.steps, 1)
         res.model = self.model
@@ -186,7 +247,8 @@ def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int) -> torc
     if cfg.reference.get("on", "train") == "heldout":
         data = replace(data, train=data.heldout)  # (keeps the compacted vocabulary too)
     ref_cfg = cfg.model_copy(update={"mixer": "static", "selector": None, "reweighter": None,
-                                     "reference": None, "steps": int(cfg.reference.get("steps", cfg.steps))})
+                                     "reference": None, "steps": int(cfg.reference.get("steps", cfg.steps)),
+                                     "checkpoint_every": None})
     ref = Trainer(ref_cfg, data, None, vocab_size=vocab_size).run(log=False).model
     ref.eval()
     return copy.deepcopy(ref)
