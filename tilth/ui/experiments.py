@@ -29,7 +29,7 @@ def _thin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def figures(store: Store, runs: list[str]) -> dict[str, Any]:
     """Loss curves of the chosen runs (one figure), then per run its mixture weights and eval losses."""
     if not runs or not store.has_table("train_runs"):
-        return {"loss": None, "runs": []}
+        return {"loss": None, "per_run": []}
     known = {r["run"]: r for r in store.rows("SELECT run, strategy, domains, config FROM train_runs")}
     missing = [r for r in runs if r not in known]
     if missing:
@@ -52,4 +52,4 @@ def figures(store: Store, runs: list[str]) -> dict[str, Any]:
                                                      for d, v in by_domain.items()], "step", ylabel))
         per_run.append({"run": run, "strategy": known[run]["strategy"],
                         "domains": json.loads(known[run]["domains"] or "[]"), "figures": figs})
-    return {"loss": lines("Training loss", loss, "step", "loss"), "runs": per_run}
+    return {"loss": lines("Training loss", loss, "step", "loss"), "per_run": per_run}
