@@ -9,18 +9,22 @@
   const who = document.getElementById("annotator"), err = document.getElementById("label-error");
   const $ = id => document.getElementById(id);
   let rows = [], i = 0, active = 0, rubric = {};
+  let loads = 0, replies = 0;  // only the latest load, and the latest agreement reply, are drawn
 
   who.value = localStorage.getItem("tilth-annotator") || "";
   who.addEventListener("change", () => { localStorage.setItem("tilth-annotator", who.value.trim()); load(); });
 
   async function load() {
+    const mine = ++loads;
     try {
       const data = await api(`/api/eval/${encodeURIComponent(sample)}/rows?annotator=${encodeURIComponent(who.value.trim())}`);
+      if (mine !== loads) return;  // the annotator changed meanwhile: a newer load draws
       rows = data.rows;
       const first = rows.findIndex(r => !r.label);
       i = first < 0 ? 0 : first;
       show();
-      agreement(await api(`/api/eval/${encodeURIComponent(sample)}/agreement`));
+      const seq = ++replies, rep = await api(`/api/eval/${encodeURIComponent(sample)}/agreement`);
+      if (seq === replies) agreement(rep);
     } catch (e) { showError(err, e.message); }
   }
 
@@ -53,13 +57,14 @@
     if (!who.value.trim()) { showError(err, "Type your name (annotator) first."); who.focus(); return; }
     showError(err, "");
     $("save-status").textContent = "saving…";
+    const seq = ++replies, at = i;
     try {
       const rep = await api(`/api/eval/${encodeURIComponent(sample)}/labels`,
                             {id: r._id, annotator: who.value.trim(), label: value, rubric});
       r.label = value; r.rubric = Object.assign({}, rubric);
       $("save-status").textContent = `saved ${value}`;
-      agreement(rep);
-      if (i < rows.length - 1) i++;
+      if (seq === replies) agreement(rep);
+      if (i === at && i < rows.length - 1) i++;
       show();
     } catch (e) { $("save-status").textContent = ""; showError(err, e.message); }
   }
