@@ -1,9 +1,13 @@
-"""The UI's one door to the workspace database.
+"""The UI's one door to the workspace: its database, and its Parquet parts.
 
 A DuckDB file is opened by one process for writing or by many for reading, and inside one process all open
 connections must agree on read-only or not. So the UI opens a short connection per request, one at a time
 (a lock), read-only for reading: `tilth run` and `tilth sql` in other processes keep working while the UI is
 up, and a label write never meets an open read-only connection of the UI itself.
+
+Dataset pages do not need the database at all once the catalog said where a version's parts are: they are
+read by an in-memory DuckDB per thread (`scan`), which skips the 30-70 ms open of the workspace file and
+never holds its lock. Opening the file per page made a page 1M rows deep take ~600 ms; this ~50 ms.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from tilth.storage.workspace import Workspace
+from tilth.storage.workspace import DB_FILE, Workspace
 
 JS_SAFE_INT = 2**53  # larger integers (every `_id`) lose digits as JavaScript numbers: sent as strings
 
@@ -31,6 +35,7 @@ class Store:
         self.ws = Workspace(root, read_only=True)  # raises FileNotFoundError when there is no workspace
         self.root = self.ws.root
         self._lock = threading.RLock()
+        self._local = threading.local()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Workspace]:
@@ -46,6 +51,26 @@ class Store:
             rw = Workspace(self.root)
             with rw.connect() as con:
                 yield con
+
+    def scan(self) -> duckdb.DuckDBPyConnection:
+        """This thread's in-memory DuckDB, for queries over Parquet parts only (no workspace tables)."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
+        return con
+
+    def catalog_stamp(self) -> tuple:
+        """Changes whenever the catalog may have (the database file or its write-ahead log changed): the key
+        under which what was read from it can be reused."""
+        out = []
+        for name in (DB_FILE, DB_FILE + ".wal"):
+            try:
+                st = (self.root / name).stat()
+                out.append((st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                out.append(None)
+        return tuple(out)
 
     def rows(self, query: str, params: list | None = None) -> list[dict[str, Any]]:
         with self.reading() as ws:
