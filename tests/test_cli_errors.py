@@ -23,7 +23,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTH
 
 def tilth(*args: str, **kw) -> subprocess.CompletedProcess:
     """The real `tilth` command in a fresh process (what a user's shell runs)."""
-    return subprocess.run([sys.executable, "-m", "tilth.cli", *args], env=ENV, cwd=kw.pop("cwd", ROOT),
+    return subprocess.run([sys.executable, "-m", "tilth.cli", *args], env={**ENV, **kw.pop("env", {})},
+                          cwd=kw.pop("cwd", ROOT),
                           capture_output="stdout" not in kw, text=True, timeout=120, **kw)
 
 
@@ -56,8 +57,9 @@ def test_row6_sql_csv_appends_to_a_redirected_file(tmp_path):
 
 # -- row 14 ---------------------------------------------------------------------------------------------------
 @pytest.fixture()
-def busy_workspace(tmp_path):
-    """A workspace whose database another process holds open for writing."""
+def busy_workspace(tmp_path, monkeypatch):
+    """A workspace whose database another process holds open for writing (and no wait for it to let go)."""
+    monkeypatch.setenv("TILTH_BUSY_WAIT", "0")
     Workspace(tmp_path / "ws")
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('ready', flush=True); time.sleep(60)", str(tmp_path / "ws" / "tilth.duckdb")],
@@ -79,7 +81,7 @@ def test_row14_busy_workspace_is_one_line_with_the_fix_and_debug_shows_the_trace
         assert error_lines(out.output) == [f"error: workspace {ws} is busy: another process (PID {pid}) is using its "
                                            "database; wait for it to finish, or use another workspace with -w"]
     for args in (["--debug", "sql", "SELECT 1", "-w", str(ws)], ["sql", "SELECT 1", "-w", str(ws), "--debug"]):
-        done = tilth(*args)
+        done = tilth(*args, env={"TILTH_BUSY_WAIT": "0"})
         assert done.returncode == 1 and done.stderr.count("Traceback (most recent call last)") == 1, done.stderr
         assert "WorkspaceBusy" in done.stderr and "IOException" not in done.stderr  # not chained twice
 

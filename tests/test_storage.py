@@ -83,3 +83,30 @@ def test_write_table_adds_versions(tmp_path):
     v2 = ws.write_table("gen", pa.table({"_id": [3]}))
     assert (v2.version, v2.rows) == (2, 1)
     assert ws.read("gen").column("_id").to_pylist() == [3] and ws.read("gen", 1).num_rows == 2
+
+
+def test_opening_waits_for_a_process_that_lets_go_soon(tmp_path, monkeypatch):
+    """A reader holding the database for a moment (`tilth sql`, `tilth ui`) must not fail a run that reopens
+    it after a step: the open waits up to $TILTH_BUSY_WAIT seconds, then says the workspace is busy."""
+    import subprocess
+    import sys
+    import time
+
+    from tilth.storage.workspace import WorkspaceBusy
+
+    Workspace(tmp_path / "ws")
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(float(sys.argv[2]))",
+                               str(tmp_path / "ws" / "tilth.duckdb"), "1.0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        monkeypatch.setenv("TILTH_BUSY_WAIT", "0.2")
+        t0 = time.monotonic()
+        with pytest.raises(WorkspaceBusy):
+            Workspace(tmp_path / "ws", read_only=True).sql("SELECT 1")
+        assert 0.15 < time.monotonic() - t0 < 1.0
+        monkeypatch.setenv("TILTH_BUSY_WAIT", "30")
+        assert Workspace(tmp_path / "ws", read_only=True).sql("SELECT 42 AS x").to_pylist() == [{"x": 42}]
+    finally:
+        holder.kill()
+        holder.wait()

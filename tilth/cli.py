@@ -329,11 +329,13 @@ from tilth.agent.cli import register as register_agent  # noqa: E402
 from tilth.llm.cli import llm_app  # noqa: E402
 from tilth.report.cli import report  # noqa: E402
 from tilth.train.cli import register as register_train  # noqa: E402
+from tilth.ui.cli import register as register_ui  # noqa: E402
 
 app.command("report")(report)  # `tilth report RUN`
 app.add_typer(llm_app, name="llm")  # `tilth llm serve|usage`
 register_agent(app)  # `tilth agent`, `tilth ask`
 register_train(app)  # `tilth train`, `tilth experiment compare`
+register_ui(app)  # `tilth ui`
 
 if __name__ == "__main__":
     app()

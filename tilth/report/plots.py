@@ -107,6 +107,57 @@ def histogram(hist: dict[str, Any], title: str, thresholds: list[tuple[str, str,
     return _svg(HIST_WIDTH, height, title, out)
 
 
+def lines(title: str, series: list[tuple[str, list[float], list[float]]], xlabel: str, ylabel: str,
+          width: float = WIDTH) -> str:
+    """Line chart, one line per (label, xs, ys) series, with a legend: training loss and mixture weights over
+    steps. The y axis spans the data (a loss curve would be flat on a 0-based axis)."""
+    series = [(name, xs, ys) for name, xs, ys in series if xs]
+    if not series:
+        return _empty(title, width)
+    xs_all = [x for _, xs, _ in series for x in xs]
+    ys_all = [y for _, _, ys in series for y in ys if y is not None and math.isfinite(y)]
+    if not ys_all:
+        return _empty(title, width)
+    x_lo, x_hi = min(xs_all), max(xs_all)
+    y_lo, y_hi = min(ys_all), max(ys_all)
+    if x_hi <= x_lo:
+        x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
+    if y_hi <= y_lo:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+    yticks = _range_ticks(y_lo, y_hi) or [y_lo, y_hi]
+    y_lo, y_hi = min(y_lo, yticks[0]), max(y_hi, yticks[-1])
+    left = 30 + max(_width(_n(t)) for t in yticks)
+    right = width - 16
+    colors = [SERIES[i % len(SERIES)] if i < len(SERIES) else _EXTRA[i % len(_EXTRA)] for i in range(len(series))]
+    out, y = _legend(left, 32, [("box", c, name) for (name, _, _), c in zip(series, colors, strict=True)], right)
+    top, bottom = y + 4, y + 184
+
+    def px(v: float) -> float:
+        return left + (v - x_lo) * (right - left) / (x_hi - x_lo)
+
+    def py(v: float) -> float:
+        return bottom - (v - y_lo) * (bottom - top) / (y_hi - y_lo)
+
+    for t in yticks:
+        out.append(f'<line x1="{_px(left)}" x2="{_px(right)}" y1="{_px(py(t))}" y2="{_px(py(t))}" stroke="{GRID}"/>')
+        out.append(_text(left - 5, py(t), _n(t), "end", cls="tick", dy="0.35em"))
+    for t in _range_ticks(x_lo, x_hi):
+        out.append(_text(px(t), bottom + 15, _n(t), "middle", cls="tick"))
+    for (name, xs, ys), color in zip(series, colors, strict=True):
+        pts = " ".join(f"{_px(px(a))},{_px(py(b))}" for a, b in zip(xs, ys, strict=True)
+                       if b is not None and math.isfinite(b))
+        out.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="1.6" points="{pts}">'
+                   f'<title>{_esc(name)}</title></polyline>')
+    out.append(f'<line class="axis" x1="{_px(left)}" x2="{_px(right)}" y1="{_px(bottom)}" y2="{_px(bottom)}" '
+               f'stroke="{MUTED}"/>')
+    out.append(_text((left + right) / 2, bottom + 32, xlabel, "middle"))
+    out.append(_text(12, (top + bottom) / 2, ylabel, "middle", transform=f"rotate(-90 12 {_px((top + bottom) / 2)})"))
+    return _svg(width, bottom + 42, title, out)
+
+
+_EXTRA = ["#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
+
+
 def _hbars(title: str, labels: list[str], series: list[tuple[str, str, list[float], list[str]]], xlabel: str,
            integer: bool = True, legend: bool = False) -> str:
     """Horizontal bars, one group per label (top to bottom), one bar per series in a group, each with its

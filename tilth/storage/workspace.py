@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,11 @@ def view_name(name: str) -> str:
     refuses a name whose views another dataset already has (see Workspace.check_dataset_name)."""
     ident = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
     return ident if ident and not ident[0].isdigit() else f"d_{ident}"
+
+
+def busy_wait() -> float:
+    """Seconds to wait for a workspace another process holds ($TILTH_BUSY_WAIT, default 5)."""
+    return float(os.environ.get("TILTH_BUSY_WAIT", "5"))
 
 
 class WorkspaceBusy(RuntimeError):
@@ -162,6 +168,21 @@ class Workspace:
             con.close()
 
     def _open_raw(self) -> duckdb.DuckDBPyConnection:
+        """Open the database, waiting up to `busy_wait()` seconds for another process to let go of it: a
+        reader (`tilth sql`, `tilth ui`) holds it for milliseconds, and a run that reopens it after a step
+        must not fail because a reader was there at that instant."""
+        deadline = time.monotonic() + busy_wait()
+        pause = 0.01
+        while True:
+            try:
+                return self._connect_once()
+            except WorkspaceBusy:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
+
+    def _connect_once(self) -> duckdb.DuckDBPyConnection:
         try:
             con = duckdb.connect(str(self.root / DB_FILE), read_only=self.read_only)
         except duckdb.IOException as e:

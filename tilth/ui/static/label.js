@@ -1,0 +1,114 @@
+// Labelling page: one row at a time, keyboard first. k keep, d drop, 1-5 score the active rubric
+// dimension (then the next one is active), Tab next dimension, j/→ next row, p/← previous row.
+// Each keep/drop is saved at once with the rubric scores, and the agreement panel is redrawn from the reply.
+"use strict";
+(() => {
+  const root = document.getElementById("labeller");
+  const sample = root.dataset.sample;
+  const dims = root.dataset.rubric ? root.dataset.rubric.split(",") : [];
+  const who = document.getElementById("annotator"), err = document.getElementById("label-error");
+  const $ = id => document.getElementById(id);
+  let rows = [], i = 0, active = 0, rubric = {};
+  let loads = 0, replies = 0;  // only the latest load, and the latest agreement reply, are drawn
+
+  who.value = localStorage.getItem("tilth-annotator") || "";
+  who.addEventListener("change", () => { localStorage.setItem("tilth-annotator", who.value.trim()); load(); });
+
+  async function load() {
+    const mine = ++loads;
+    try {
+      const data = await api(`/api/eval/${encodeURIComponent(sample)}/rows?annotator=${encodeURIComponent(who.value.trim())}`);
+      if (mine !== loads) return;  // the annotator changed meanwhile: a newer load draws
+      rows = data.rows;
+      const first = rows.findIndex(r => !r.label);
+      i = first < 0 ? 0 : first;
+      show();
+      const seq = ++replies, rep = await api(`/api/eval/${encodeURIComponent(sample)}/agreement`);
+      if (seq === replies) agreement(rep);
+    } catch (e) { showError(err, e.message); }
+  }
+
+  function show() {
+    const r = rows[i];
+    $("position").textContent = rows.length ? `row ${i + 1} of ${rows.length} · ${rows.filter(x => x.label).length} labelled by you` : "empty sample";
+    if (!r) return;
+    $("item-domain").textContent = r.domain;
+    $("item-bin").textContent = r.bin;
+    $("item-id").textContent = `_id ${r._id}`;
+    $("item-id").href = `/rows/${r._id}`;
+    $("item-label").textContent = r.label || "unlabelled";
+    $("item-label").className = `badge ${r.label || ""}`;
+    $("item-text").textContent = r.text === null ? "(no text column)" : r.text;
+    rubric = Object.assign({}, r.rubric || {});
+    active = 0;
+    drawRubric();
+  }
+
+  function drawRubric() {
+    $("rubric").replaceChildren(...dims.map((d, k) => el("div", {class: `dim${k === active ? " active" : ""}`, "data-dim": d},
+      el("span", {class: "name", text: d}),
+      [1, 2, 3, 4, 5].map(n => el("button", {type: "button", class: rubric[d] === n ? "on" : "", text: String(n),
+        onclick: () => { rubric[d] = n; active = k; drawRubric(); }})))));
+  }
+
+  async function label(value) {
+    const r = rows[i];
+    if (!r) return;
+    if (!who.value.trim()) { showError(err, "Type your name (annotator) first."); who.focus(); return; }
+    showError(err, "");
+    $("save-status").textContent = "saving…";
+    const seq = ++replies, at = i;
+    try {
+      const rep = await api(`/api/eval/${encodeURIComponent(sample)}/labels`,
+                            {id: r._id, annotator: who.value.trim(), label: value, rubric});
+      r.label = value; r.rubric = Object.assign({}, rubric);
+      $("save-status").textContent = `saved ${value}`;
+      if (seq === replies) agreement(rep);
+      if (i === at && i < rows.length - 1) i++;
+      show();
+    } catch (e) { $("save-status").textContent = ""; showError(err, e.message); }
+  }
+
+  function kappaText(k) { return k === null || k === undefined ? "–" : k.toFixed(2); }
+
+  function agreement(rep) {
+    $("agree-summary").textContent = rep.labelled
+      ? `${rep.labelled} rows labelled (${rep.keep} keep, ${rep.drop} drop) by ${rep.annotators.join(", ")}`
+      : "No labels yet.";
+    $("agree-filters").replaceChildren(...rep.filters.map(f => el("div", {class: "agree-block", "data-step": f.step},
+      el("div", {}, el("strong", {text: f.step}), " κ = ", el("span", {class: "kappa", text: kappaText(f.kappa)}),
+         el("span", {class: "muted", text: ` over ${f.n} labelled rows it saw`})),
+      el("table", {class: "confusion"},
+        el("tr", {}, el("th", {text: "people \\ filter"}), el("th", {text: "keep"}), el("th", {text: "drop"})),
+        ["keep", "drop"].map(h => el("tr", {}, el("th", {text: h}), el("td", {text: f.confusion[h].keep}), el("td", {text: f.confusion[h].drop})))))));
+    $("agree-scores").replaceChildren(rep.scores.length ? el("div", {class: "agree-block"},
+      el("strong", {text: "Thresholds the labels suggest"}),
+      el("table", {class: "confusion", id: "score-table"},
+        el("tr", {}, ["score", "keep if", "κ", "accuracy", "n"].map(h => el("th", {text: h}))),
+        rep.scores.map(s => el("tr", {}, el("td", {text: s.score, style: "text-align:left"}), el("td", {text: `${s.direction} ${fmtNum(s.threshold)}`}),
+          el("td", {class: "kappa", text: kappaText(s.kappa)}), el("td", {text: `${Math.round(100 * s.accuracy)}%`}), el("td", {text: s.n}))))) : "");
+    const rub = Object.entries(rep.rubric);
+    $("agree-rubric").replaceChildren(rub.length ? el("div", {class: "agree-block"}, el("strong", {text: "Rubric means"}), " ",
+      rub.map(([k, v]) => el("span", {class: "kv", text: `${k} ${v.mean.toFixed(2)} (n=${v.n})`}))) : "");
+  }
+
+  function move(d) { i = Math.max(0, Math.min(rows.length - 1, i + d)); show(); }
+
+  $("btn-keep").addEventListener("click", () => label("keep"));
+  $("btn-drop").addEventListener("click", () => label("drop"));
+  $("btn-next").addEventListener("click", () => move(1));
+  $("btn-prev").addEventListener("click", () => move(-1));
+  document.addEventListener("keydown", ev => {
+    if (ev.target.closest("input, textarea, select") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const k = ev.key;
+    if (k === "k") label("keep");
+    else if (k === "d") label("drop");
+    else if (k === "j" || k === "ArrowRight") move(1);
+    else if (k === "p" || k === "ArrowLeft") move(-1);
+    else if (k === "Tab" && dims.length) { active = (active + (ev.shiftKey ? dims.length - 1 : 1)) % dims.length; drawRubric(); }
+    else if (/^[1-5]$/.test(k) && dims.length) { rubric[dims[active]] = Number(k); active = (active + 1) % dims.length; drawRubric(); }
+    else return;
+    ev.preventDefault();
+  });
+  load();
+})();
