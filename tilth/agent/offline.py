@@ -131,6 +131,10 @@ class OfflinePlanner:
                 near = {s.name for s, v in ranked if s.kind == top.kind and v >= score - 0.08}
                 excluded |= near
                 plan.notes.append(f"not planning {', '.join(sorted(near))}, as asked ({a.text!r})")
+        named_out = sorted(sk.name for sk in self.cat.skills if sk.kind != "reader" and mentioned(sk, parsed.text, refused=True))
+        if named_out:  # "not those gopher/c4 heuristics"
+            excluded |= set(named_out)
+            plan.notes.append(f"not planning {', '.join(named_out)}, as asked")
         self.preserve = preserve
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
@@ -178,13 +182,20 @@ class OfflinePlanner:
                 continue
             best, score, given = choice
             if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
+                # "drop functions over 512 tokens": a column a measuring step would write is planned first
+                self._plan_producer(plan, a, data)
+            if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
                 # an operator that reads one named column does not fit an action that names none
                 nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name), None)
                 if nxt is None or nxt[1] < self.matcher.accept:
                     continue
                 best, score, given = nxt[0], nxt[1], {}
-            if best.name in excluded:
-                continue
+            if best.name in excluded:  # the user ruled it out: the next operator that fits, if any
+                alt = next(((sk, v) for sk, v in ranked if sk.name not in excluded and v >= self.matcher.accept
+                            and sk.kind == best.kind), None)
+                if alt is None:
+                    continue
+                best, score, given = alt[0], alt[1], {}
             scores = dict((sk.name, v) for sk, v in ranked)
             same = next((st for st in plan.steps if st.op != best.name and self.cat.by_name.get(st.op) is not None
                          and self.cat.by_name[st.op].kind == best.kind and st.intent != "difficulty"
@@ -265,7 +276,7 @@ class OfflinePlanner:
     def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
         """(operator, score, parameters it was given) for an action, or None if nothing fits it well enough.
         An operator named in the action wins; otherwise the best match, if it reaches the threshold."""
-        named = [s for s, _ in ranked if mentioned(s, action.full)]
+        named = [s for s, _ in ranked if mentioned(s, action.full) and not mentioned(s, action.full, refused=True)]
         if named:  # "C4 line cleaning" names c4_line_cleaner more fully than c4_filter
             words = set(tokenize(action.full))
             best = max(named, key=lambda s: len(set(tokenize(s.name.replace("_", " "))) & words))
@@ -441,6 +452,30 @@ class OfflinePlanner:
             return col, ({"param": "min", "column": col, "quantile": q} if col else None)
         return None, None
 
+    def _plan_producer(self, plan: Plan, action: Action, data: DataPeek) -> str | None:
+        """Plan the measuring step whose output column the action names by a word ("tokens" -> token_count's
+        n_tokens), so that a value filter can read it; returns that column."""
+        from tilth.agent.params import _stems
+        from tilth.ops import registry
+
+        words = {w for w in _stems(action.full) if len(w) >= 4}
+        for sk in self.cat.skills:
+            if sk.kind != "mapper" or (sk.needs_llm and not self.llm_available):
+                continue
+            try:
+                outs = registry.build(sk.name, self.params_for(sk, "", data)).output_columns()
+            except Exception:  # needs parameters the words do not give
+                continue
+            for col in outs:
+                if col in data.pipeline_columns:
+                    continue
+                parts = {w for w in _stems(col.replace("_", " ")) if len(w) >= 4}
+                if parts & words:
+                    plan.steps.append(PlanStep(op=sk.name, params=self.params_for(sk, "", data), intent="producer",
+                                               why=f"{action.text!r} reads {col}, which {sk.name} writes"))
+                    return col
+        return None
+
     def _difficulty_column(self, plan: Plan, data: DataPeek) -> str | None:
         """The difficulty score column: one the data has, one a planned step writes, or a new scoring step."""
         for c in data.columns:
@@ -581,14 +616,25 @@ COMMON_PREFIXES = {"llm", "read", "sample", "dataset", "exact", "length", "rando
                    "html", "perplexity"}
 
 
-def mentioned(skill: Skill, text: str) -> bool:
-    """The text names this operator: its full name, or a distinctive first part ("minhash", "gopher", "c4")."""
+# "not those gopher/c4 heuristics", "instead of MinHash", "without the embedding model"
+REFUSING = re.compile(r"\b(?:not|no|without|instead of|rather than|never|avoid|don'?t use|do not use|other than|"
+                      r"except)\b[^.;:!?]{0,40}$")
+
+
+def mentioned(skill: Skill, text: str, refused: bool = False) -> bool:
+    """The text names this operator: its full name, or a distinctive first part ("minhash", "gopher", "c4").
+    With `refused`, only a mention the text rules out ("not those gopher/c4 heuristics") counts."""
     low = text.lower()
-    if re.search(rf"\b{re.escape(skill.name)}\b", low):
-        return True
     head = skill.name.split("_")[0]
-    if "_" not in skill.name or head in COMMON_PREFIXES or not re.search(rf"\b{re.escape(head)}\b", low):
+    spots = [m.start() for m in re.finditer(rf"\b{re.escape(skill.name)}\b", low)]
+    if "_" in skill.name and head not in COMMON_PREFIXES:
+        spots += [m.start() for m in re.finditer(rf"\b{re.escape(head)}\b", low)]
+    if refused:
+        spots = [i for i in spots if REFUSING.search(low[:i])]
+    if not spots:
         return False
+    if any(low.startswith(skill.name, i) for i in spots):
+        return True
     # a distinctive name part is a proper name in the operator's own description ("Gopher", "C4", "MinHash"),
     # not an ordinary lower-case word ("word", "mean", "stop")
     spelled = [m[0] for m in re.finditer(rf"\b{re.escape(head)}\b", skill.description, re.I)]
