@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from tilth.agent.actions import parse
-from tilth.agent.params import column_mentions, condition_bounds, languages, numbers_to_params
+from tilth.agent.params import (
+    choices_to_params,
+    column_mentions,
+    condition_bounds,
+    languages,
+    literals_to_params,
+    numbers_to_params,
+    quantities,
+    refused_columns,
+)
 from tilth.agent.skills import Catalogue
 
 PAPER = ("Prepare a high-quality instruction-tuning dataset for mathematical reasoning. Remove low-quality and "
@@ -66,3 +75,57 @@ def test_languages_and_columns_from_words():
     cols = ["id", "customer_message", "agent_reply", "rating"]
     assert column_mentions("leave our agents' replies as they are", cols) == ["agent_reply"]
     assert column_mentions("fix typos in what the customer messages say", cols) == ["customer_message"]
+
+
+def test_lists_of_languages_ranges_and_idioms_are_not_split_into_jobs():
+    assert texts("The Dutch and Polish lines are all I need - bin the others.") == [
+        ("The Dutch and Polish lines are all I need bin the others", "", False)]
+    assert parse("The Dutch and Polish lines are all I need.").actions[0].asks  # a need, not a statement
+    assert texts("Keep only French, German and Spanish rows and drop duplicates") == [
+        ("Keep only French, German and Spanish rows", "", False), ("drop duplicates", "", False)]
+    assert texts("Some reviews are just the same phrase over and over; drop those.") == [
+        ("Some reviews are just the same phrase over and over drop those", "", False)]
+    assert parse("Some reviews are just the same phrase over and over; drop those.").actions[0].asks
+    assert [a.text for a in parse("Only keep 4- and 5-star reviews, then paraphrase them").actions] == [
+        "Only keep 4- and 5-star reviews", "paraphrase them"]
+    assert languages("filter down to Deutsch and Nederlands") == ["de", "nl"]
+
+
+def test_a_borrowed_verb_is_recorded_and_qualifiers_stay_with_their_job():
+    a = parse("convert the text to decomposed unicode, NFD").actions
+    assert [(x.text, x.inherited, x.own) for x in a] == [
+        ("convert the text to decomposed unicode", False, ""), ("convert NFD", True, "NFD")]
+    assert texts("Drop near duplicates. Compare the solution text, not the question.") == [
+        ("Drop near duplicates Compare the solution text not the question", "", False)]
+    assert not parse("the solutions can differ").actions[0].asks  # a statement about the data
+    # a fragment after a comma in a sentence that ends in a colon is not a heading
+    assert [x.text for x in parse("Extract the main text, erring on the side of precision: keep no menus").actions][:2] == [
+        "Extract the main text", "Extract erring on the side of precision"]
+
+
+def test_pairs_of_numbers_are_ranges():
+    assert [(q["value"], q["bound"]) for q in quantities("keep 4s and 5s")] == [(4.0, "lower"), (5.0, "upper")]
+    assert [(q["value"], q["bound"]) for q in quantities("only keep 4- and 5-star reviews")] == [
+        (4.0, "lower"), (5.0, "upper")]
+    assert [(q["value"], q["bound"]) for q in quantities("2 paraphrases and 3 variants")] == [(2.0, None), (3.0, None)]
+
+
+def test_list_choices_spared_or_singled_out_and_literals_that_differ_in_case():
+    pii = Catalogue(use_embeddings=False).by_name["pii_redact"]
+    assert choices_to_params(pii, "mask only the e-mail addresses; the phone numbers can stay") == {"kinds": ["email"]}
+    assert choices_to_params(pii, "redact emails and phones", context="redact emails and phones, but not IP addresses") == {
+        "kinds": ["email", "phone"]}
+    assert choices_to_params(pii, "redact everything except card numbers") == {"kinds": ["email", "ip", "phone"]}
+    dedup = Catalogue(use_embeddings=False).by_name["exact_dedup"]
+    assert choices_to_params(dedup, "dedupe, treat 'GREAT PRODUCT' and 'great product' as the same thing") == {
+        "normalise": "lower"}
+
+
+def test_columns_ruled_out_and_new_columns_named_in_passing():
+    cols = ["question", "solution", "answer"]
+    assert refused_columns("compare the solution text, not the question", cols) == {"question"}
+    rewrite = Catalogue(use_embeddings=False).by_name["llm_rewrite"]
+    assert literals_to_params(rewrite, "write a shorter version into a new column agent_reply_short", cols) == {
+        "output_field": "agent_reply_short"}
+    assert "text_field" not in literals_to_params(Catalogue(use_embeddings=False).by_name["html_extract"],
+                                                  "parse the html field into body text", ["html"])

@@ -77,3 +77,28 @@ def test_a_saved_pipeline_is_reused_for_a_paraphrase_with_its_edited_parameters(
     assert steps(reused) == [("length_filter", {"min": 25, "unit": "words"}), ("exact_dedup", {})]
     other = again.plan("Tag each document with its topic.", data["web"])
     assert not any("reused" in n for n in other.notes)
+
+
+def test_a_value_filter_on_a_measure_nobody_asked_to_compute_plans_the_measure_first(env):
+    planner, data = env
+    plan = planner.plan("drop functions that are over 512 tokens", data["code"])
+    assert steps(plan) == [("token_count", {}), ("value_filter", {"max": 512.0, "column": "n_tokens"})]
+
+
+def test_an_operator_named_only_to_rule_it_out_is_not_planned(env):
+    planner, data = env
+    plan = planner.plan("quality-filter with the language model's judgement, not those rule-of-thumb gopher/c4 "
+                        "heuristics", data["web"])
+    assert plan.ops() == ["llm_quality_filter"]
+
+
+def test_a_clause_that_tunes_the_job_before_it_is_not_a_job_of_its_own(env):
+    planner, data = env
+    plan = planner.plan("fuzzy dedup on the reviews, count a pair as dupes once their jaccard overlap hits 85 percent",
+                        data["reviews"])
+    assert steps(plan) == [("minhash_dedup", {"text_field": "text", "threshold": 0.85})]
+    plan = planner.plan("Dedupe reviews by meaning but be very conservative: only merge when they're like 98% similar.",
+                        data["reviews"])
+    assert plan.ops() == ["semantic_dedup"] and plan.steps[0].params["threshold"] == 0.98
+    plan = planner.plan("redact emails and phone numbers, drop duplicate tickets", data["chat"])
+    assert next(s for s in plan.steps if s.op == "pii_redact").params["kinds"] == ["email", "phone"]
