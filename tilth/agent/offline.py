@@ -65,6 +65,7 @@ UNSET_QUANTILE = 0.1
 DROPS = ("filter", "deduplicator")
 LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
 STATEMENT_MARGIN = 0.1
+NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it matches clearly anyway
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
@@ -85,6 +86,21 @@ class OfflinePlanner:
         self.cat = catalogue
         self.llm_available = llm_available
         self._matcher = None
+
+    @property
+    def novelty(self):
+        """Words no operator and no dictionary knows ("sympy", "Zendesk"): see `novelty.py`."""
+        if getattr(self, "_novelty", None) is None:
+            from tilth.agent.actions import MEASURE, VERBS
+            from tilth.agent.match import phrasings
+            from tilth.agent.novelty import NoveltyCheck
+            from tilth.agent.params import LANGUAGES
+
+            texts = [f"{sk.search_text()} {' '.join(phrasings(sk))} "
+                     + " ".join(str(c) for p in sk.meta.get("params", []) for c in (p.get("choices") or []))
+                     for sk in self.cat.skills]
+            self._novelty = NoveltyCheck(texts, set(LANGUAGES) | set(VERBS) | set(MEASURE))
+        return self._novelty
 
     @property
     def matcher(self):
@@ -181,6 +197,18 @@ class OfflinePlanner:
                                       "one (set TILTH_LLM_URL; see `tilth ask 'generate an operator'`).")
                 continue
             best, score, given = choice
+            novel = self.novelty.novel(a.full, list(data.columns))
+            if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
+                words = ", ".join(repr(w) for w in novel)
+                plan.unmatched.append(a.full)
+                if score < self.matcher.accept + NOVEL_MARGIN:
+                    plan.notes.append(f"I did not understand {words} in {a.full!r}, and no operator does that job "
+                                      f"(nearest: {best.name}, score {score:.2f}). No step was added for it; say it in "
+                                      "other words, or generate an operator for it (see `tilth ask 'generate an "
+                                      "operator'`).")
+                    continue
+                plan.notes.append(f"{best.name} is planned for {a.full!r}, but I do not know {words}: that part "
+                                  "of the request is not done. Check the plan does what you meant.")
             if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
                 # "drop functions over 512 tokens": a column a measuring step would write is planned first
                 self._plan_producer(plan, a, data)
