@@ -78,7 +78,8 @@ def _near(word: str, vocabulary: frozenset[str] | set[str]) -> bool:
     edits |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}  # swap
     edits |= {word[:i] + c + word[i + 1:] for i in range(len(word)) for c in letters}  # substitution
     edits |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}  # insertion
-    return any(len(e) >= 4 and any(f in vocabulary for f in _forms(e)) for e in edits)  # "reveiws" -> "reviews" -> review
+    # "reveiws" -> "reviews" -> review: a plural is the one inflection a typo's correction may carry
+    return any(len(e) >= 4 and (e in vocabulary or e.endswith("s") and e[:-1] in vocabulary) for e in edits)
 
 
 class NoveltyCheck:
