@@ -154,3 +154,29 @@ def test_accept_an_agent_plan_and_see_the_run_finish(site, page):
     assert short > 0  # the edited parameter is the one that ran
     page.click("#run-link")
     assert page.locator("h1").inner_text().startswith(f"Run {run}")
+
+
+def test_keys_pressed_faster_than_the_server_replies_label_consecutive_rows(site, page):
+    srv, ws, _ = site
+    page.goto(srv.url + "/eval")
+    page.fill("#s-name", "fast")
+    page.wait_for_function("document.getElementById('s-score').options.length > 1")
+    page.select_option("#s-score", "02_length_filter.length_words")
+    page.fill("#s-per", "3")
+    page.click("#s-create")
+    page.wait_for_url("**/eval/fast")
+    page.fill("#annotator", "bo")
+    page.press("#annotator", "Tab")
+    page.wait_for_function("document.getElementById('position').textContent.endsWith('0 labelled by you')")
+    page.locator("#item-text").click()
+    first = int(page.locator("#item-id").inner_text().removeprefix("_id "))
+    for key in "kdk":  # no waiting between keys: each save is still in flight when the next key comes
+        page.keyboard.press(key)
+    page.wait_for_function("document.getElementById('agree-summary').textContent.startsWith('3 rows labelled')"
+                           " || !document.getElementById('label-error').hidden")
+    assert page.locator("#label-error").is_hidden(), page.locator("#label-error").inner_text()
+    stored = Workspace(ws, read_only=True).sql(
+        "SELECT _id, label FROM human_labels WHERE sample = 'fast' AND annotator = 'bo' ORDER BY labelled_at").to_pylist()
+    assert [r["label"] for r in stored] == ["keep", "drop", "keep"]
+    assert len({r["_id"] for r in stored}) == 3 and stored[0]["_id"] == first
+    assert page.locator("#position").inner_text().startswith("row 4 of ")

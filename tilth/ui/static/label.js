@@ -1,6 +1,6 @@
 // Labelling page: one row at a time, keyboard first. k keep, d drop, 1-5 score the active rubric
 // dimension (then the next one is active), Tab next dimension, j/→ next row, p/← previous row.
-// Each keep/drop is saved at once with the rubric scores, and the agreement panel is redrawn from the reply.
+// Each keep/drop is saved with the rubric scores (in key order), and the agreement panel is redrawn from the last reply.
 "use strict";
 (() => {
   const root = document.getElementById("labeller");
@@ -51,22 +51,33 @@
         onclick: () => { rubric[d] = n; active = k; drawRubric(); }})))));
   }
 
-  async function label(value) {
+  // A keep/drop moves to the next row at once; the saves go to the server one after another, in the order
+  // the keys were pressed, so fast typing labels consecutive rows (waiting for each reply before moving
+  // made every key pressed meanwhile label the same row again). A failed save puts its row back.
+  let saving = Promise.resolve();
+  function label(value) {
     const r = rows[i];
     if (!r) return;
     if (!who.value.trim()) { showError(err, "Type your name (annotator) first."); who.focus(); return; }
     showError(err, "");
+    const at = i, before = {label: r.label, rubric: r.rubric}, scores = Object.assign({}, rubric);
+    const body = {id: r._id, annotator: who.value.trim(), label: value, rubric: scores};
+    r.label = value; r.rubric = scores;
+    if (i < rows.length - 1) i++;
+    show();
     $("save-status").textContent = "saving…";
-    const seq = ++replies, at = i;
-    try {
-      const rep = await api(`/api/eval/${encodeURIComponent(sample)}/labels`,
-                            {id: r._id, annotator: who.value.trim(), label: value, rubric});
-      r.label = value; r.rubric = Object.assign({}, rubric);
-      $("save-status").textContent = `saved ${value}`;
-      if (seq === replies) agreement(rep);
-      if (i === at && i < rows.length - 1) i++;
-      show();
-    } catch (e) { $("save-status").textContent = ""; showError(err, e.message); }
+    const seq = ++replies;
+    saving = saving.then(async () => {
+      try {
+        const rep = await api(`/api/eval/${encodeURIComponent(sample)}/labels`, body);
+        if (seq === replies) { $("save-status").textContent = `saved ${value}`; agreement(rep); }
+      } catch (e) {
+        r.label = before.label; r.rubric = before.rubric;
+        $("save-status").textContent = "";
+        showError(err, `row ${at + 1} was not saved: ${e.message}`);
+        i = at; show();
+      }
+    });
   }
 
   function kappaText(k) { return k === null || k === undefined ? "–" : k.toFixed(2); }
