@@ -70,6 +70,7 @@ INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
+KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
@@ -233,8 +234,11 @@ class OfflinePlanner:
                 same.why += f"; also {a.text!r}"
                 continue
             planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
-            if (parsed.keep_all_rows or (lead_verb(a.text) in MEASURE and not planned)) and best.kind in DROPS \
-                    and not (best.kind == "filter" and self._scores_only(best)):
+            measuring = parsed.keep_all_rows or (lead_verb(a.text) in MEASURE and not planned) \
+                or (best.meta.get("measure_params") and not DROP.search(a.full) and not KEEP.search(a.full))
+            if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops
+                pass
+            elif measuring and best.kind in DROPS and not (best.kind == "filter" and self._scores_only(best)):
                 alt = next(((s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept
                             and s.name not in excluded), None)
                 why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
@@ -245,7 +249,11 @@ class OfflinePlanner:
                 best, score = alt
                 given = {}
             self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
-            last[a.sentence] = (next(st for st in plan.steps if st.op == best.name), a)
+            step = next(st for st in plan.steps if st.op == best.name)
+            if measuring and best.meta.get("measure_params"):
+                step.params.update(best.meta["measure_params"])
+                step.why += "; it only measures here: every row passes"
+            last[a.sentence] = (step, a)
         plan.keep_all_rows = parsed.keep_all_rows
         self._order(plan)
         llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
@@ -315,7 +323,7 @@ class OfflinePlanner:
             return None
         if best.needs_llm and not self.llm_available:  # a local operator that does the job about as well wins
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
-                        and s.kind == best.kind), None)
+                        and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper")), None)
             if alt is not None:
                 return alt[0], alt[1], {}
         return best, score, {}

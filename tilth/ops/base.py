@@ -103,6 +103,9 @@ class Operator:
     # Filters: (score column, threshold param, keep-if direction ">=" or "<=") triples; the column may use
     # {param} placeholders. The run report draws each threshold on its score's histogram.
     thresholds: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # Filters that also measure: the parameters that let every row pass while the scores are still written
+    # (lang_id: any language, any confidence). The agent uses them where a request labels or keeps every row.
+    measure_params: ClassVar[dict[str, Any]] = {}
     # A few ways a user would ask for this job, in their words ("drop pages that are almost the same").
     # The Data Agent matches requests against them by meaning; `tilth ops show` prints them.
     examples: ClassVar[tuple[str, ...]] = ()
@@ -171,6 +174,7 @@ class Operator:
             "thresholds": [{"score": c, "param": p, "keep_if": d} for c, p, d in cls.thresholds],
             "examples": list(cls.examples),
             "stage": cls.pipeline_stage(),
+            **({"measure_params": dict(cls.measure_params)} if cls.measure_params else {}),
         }
 
     @classmethod

@@ -53,6 +53,7 @@ class LangIdFilter(Filter):
     inputs = ("{text_field}",)
     outputs = ("lang", "lang_score")
     thresholds = (("lang_score", "min_score", ">="),)
+    measure_params = {"languages": [], "min_score": 0.0}  # label every row with its language, drop none
     resources = Resources(memory_mb=512)
     Params = LangIdParams
 
