@@ -6,7 +6,6 @@ import os
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -56,10 +55,24 @@ def test_dataset_orders_rows_by_domain():
     assert data.offsets.tolist() == [0, 4, 8, 12] and data.train[2][torch.tensor([1])].tolist() == [rows[5]]
 
 
+class FakeHFDataset:
+    """What `from_hf` uses of a `datasets.Dataset`: a whole column by name, a row (a dict) by index."""
+
+    def __init__(self, columns: dict):
+        self.columns = columns
+
+    def __len__(self):
+        return len(next(iter(self.columns.values())))
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.columns[key]
+        return {k: v[key] for k, v in self.columns.items()}
+
+
 def test_from_hf_dataset():
-    datasets = pytest.importorskip("datasets")
     rows, doms = corpus(4)
-    ds = DomainDataset.from_hf(datasets.Dataset.from_dict({"input_ids": rows, "src": doms}), "src")
+    ds = DomainDataset.from_hf(FakeHFDataset({"input_ids": rows, "src": doms}), "src")
     assert ds[0]["input_ids"].tolist() == rows[0] and ds[11]["input_ids"].tolist() == rows[11]
 
 
@@ -223,3 +236,16 @@ def test_full_train_with_mixer_selector_reweighter_and_accumulation(tmp_path):
     # each step's signals held both micro-batches' selected rows: 2 × 8 // 2 = 8 rows
     assert len(tr.tilth.signals.batch_domains) == 8
     assert np.isfinite(tr.tilth.signals.row_loss[tr.tilth.signals.batch_rows]).all()
+
+
+def test_module_state_rides_in_the_trainers_checkpoint(tmp_path):
+    tr = make_trainer(tmp_path, mixer="odm", reweighter="loss",
+                      targs={"max_steps": 2, "save_strategy": "steps", "save_steps": 2})
+    tr.train()
+    fresh = make_trainer(tmp_path, mixer="odm", reweighter="loss")
+    assert np.allclose(fresh.tilth.mixer.weights, 1 / 3)
+    fresh._load_from_checkpoint(str(tmp_path / "checkpoint-2"))
+    np.testing.assert_array_equal(fresh.tilth.mixer.weights, tr.tilth.mixer.weights)
+    np.testing.assert_array_equal(fresh.tilth.mixer.rewards, tr.tilth.mixer.rewards)
+    assert fresh.tilth.mixer.t == 2 and len(fresh.tilth.history) == 2
+    torch.testing.assert_close(fresh.tilth.signals.row_loss, tr.tilth.signals.row_loss, equal_nan=True)

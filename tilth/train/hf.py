@@ -22,6 +22,7 @@ neither learn each row's domain nor drop rows before the forward pass; a model w
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -171,6 +172,18 @@ class TilthState:
         self.sampler: MixtureSampler | None = None
         self.history: list[np.ndarray] = []  # mixture weights after each optimizer step
 
+    def state_dict(self) -> dict:
+        mods = {"mixer": self.mixer, "selector": self.selector, "reweighter": self.reweighter}
+        return {**{k: m.state_dict() for k, m in mods.items() if m is not None},
+                "signals": self.signals.state_dict(), "history": list(self.history)}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k in ("mixer", "selector", "reweighter"):
+            if k in state and getattr(self, k) is not None:
+                getattr(self, k).load_state_dict(state[k])
+        self.signals.load_state_dict(state["signals"])
+        self.history = list(state["history"])
+
     def loss(self, model, step: int, x: torch.Tensor, dom: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """Weighted mean per-sample loss of one (micro-)batch, as in `tilth.train.trainer.Trainer.train_step`."""
         sig = self.signals
@@ -249,6 +262,21 @@ class TilthLossMixin:
             names = self.train_dataset.names
             logs = {**logs, **{f"weight/{n}": float(w) for n, w in zip(names, self.tilth.mixer.weights, strict=True)}}
         super().log(logs, *args, **kwargs)
+
+    STATE_FILE = "tilth_modules.pt"
+
+    def _save_checkpoint(self, model, trial) -> None:
+        """The Trainer's checkpoint, plus every module's `state_dict()` and the signals' memories."""
+        super()._save_checkpoint(model, trial)
+        if self.args.should_save:
+            folder = os.path.join(self._get_output_dir(trial), f"checkpoint-{self.state.global_step}")
+            torch.save(self.tilth.state_dict(), os.path.join(folder, self.STATE_FILE))
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        path = os.path.join(resume_from_checkpoint, self.STATE_FILE)
+        if os.path.exists(path):
+            self.tilth.load_state_dict(torch.load(path, map_location="cpu", weights_only=False))
 
     def _set_signature_columns_if_needed(self) -> None:
         super()._set_signature_columns_if_needed()
