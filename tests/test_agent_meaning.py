@@ -102,3 +102,12 @@ def test_a_clause_that_tunes_the_job_before_it_is_not_a_job_of_its_own(env):
     assert plan.ops() == ["semantic_dedup"] and plan.steps[0].params["threshold"] == 0.98
     plan = planner.plan("redact emails and phone numbers, drop duplicate tickets", data["chat"])
     assert next(s for s in plan.steps if s.op == "pii_redact").params["kinds"] == ["email", "phone"]
+
+
+def test_a_filter_that_can_measure_labels_every_row_when_nothing_may_be_dropped(env):
+    planner, data = env
+    plan = planner.plan("Which languages are in here? Tag every sentence with its language; don't remove anything.",
+                        data["multilingual"])
+    assert steps(plan) == [("lang_id", {"languages": [], "min_score": 0.0})]
+    assert steps(planner.plan("drop everything that is not French", data["multilingual"])) == [
+        ("lang_id", {"languages": ["fr"]})]
