@@ -129,3 +129,14 @@ def test_columns_ruled_out_and_new_columns_named_in_passing():
         "output_field": "agent_reply_short"}
     assert "text_field" not in literals_to_params(Catalogue(use_embeddings=False).by_name["html_extract"],
                                                   "parse the html field into body text", ["html"])
+
+
+def test_a_round_trip_translation_names_its_pivot_and_source_and_is_one_job():
+    bt = Catalogue(use_embeddings=False).by_name["llm_back_translate"]
+    assert literals_to_params(bt, "augment them by translating to English and back to French", []) == {
+        "pivot_language": "English", "source_language": "French"}
+    assert literals_to_params(bt, "back-translate through German", []) == {"pivot_language": "German"}
+    assert [a.text for a in parse("augment them by translating to English and back to French").actions] == [
+        "augment them by translating to English and back to French"]
+    qa = Catalogue(use_embeddings=False).by_name["llm_qa_synthesis"]
+    assert literals_to_params(qa, "make QA pairs, but don't throw the original pages away", [])["keep_input"] is True

@@ -216,6 +216,7 @@ def parse(request: str) -> ParsedRequest:
                   request.replace("\r", "\n"))
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
     text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
+    text = re.sub(r"\s+and\s+(?=back\b)", " \x01and ", text, flags=re.I)  # "to English and back": one round trip
     text = _LANG_LIST.sub(lambda m: re.sub(r"\s+(and|or)\s+", " \x01\\1 ", re.sub(r",\s*", "\x02 ", m[0])), text)
     actions: list[Action] = []
     goals: list[Action] = []

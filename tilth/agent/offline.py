@@ -65,11 +65,13 @@ UNSET_QUANTILE = 0.1
 DROPS = ("filter", "deduplicator")
 LLM_MARGIN = 0.05  # without an endpoint, an LLM operator must beat local ones by this much
 STATEMENT_MARGIN = 0.1
+QUALIFIER_MARGIN = 0.15  # a clause that sets a parameter of the step before is a job of its own only if it matches well
 NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it matches clearly anyway
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
+LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag".split())
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
@@ -180,12 +182,14 @@ class OfflinePlanner:
                     step.params.setdefault(k, v)
                 continue
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
-            if near_step is not None and (choice is None or self._restates(near_step[0], a, choice, ranked)):
-                # "count a pair as dupes once their Jaccard overlap hits 85%": no job of its own, but it sets
-                # a parameter of the job just planned (or restates that job in other words)
+            if near_step is not None:
+                # "count a pair as dupes once their Jaccard overlap hits 85%", "and keep the source documents
+                # too": no job of its own, but it sets a parameter of the job just planned, or restates it
                 step, prev = near_step
                 extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
-                if extra or choice is not None:
+                restates = choice is not None and self._restates(step, a, choice, ranked)
+                weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
+                if (extra and weak) or restates:
                     _merge(step.params, extra, overwrite=True)
                     step.why += f"; also {a.text!r}"
                     continue
@@ -235,7 +239,8 @@ class OfflinePlanner:
                 continue
             planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
             measuring = parsed.keep_all_rows or (lead_verb(a.text) in MEASURE and not planned) \
-                or (best.meta.get("measure_params") and not DROP.search(a.full) and not KEEP.search(a.full))
+                or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
+                    and not KEEP.search(a.full))
             if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops
                 pass
             elif measuring and best.kind in DROPS and not (best.kind == "filter" and self._scores_only(best)):
@@ -280,7 +285,10 @@ class OfflinePlanner:
         """Parameters the action's words set on `skill`, beyond what its empty request would set."""
         base = self.params_for(skill, "", data)
         got = self.params_for(skill, action.full, data)  # its own words: the sentence named the step's already
-        return {k: v for k, v in got.items() if base.get(k, _UNSET) != v}
+        out = {k: v for k, v in got.items() if base.get(k, _UNSET) != v}
+        if not re.search(r"\b(?:column|field)s?\b", action.full, re.I):  # "keep the source documents" names
+            out = {k: v for k, v in out.items() if not k.endswith(("_field", "_column")) and k != "column"}  # no column
+        return out
 
     def ranked(self, text: str, context: str = "") -> list[tuple[Skill, float]]:
         """Skills by score for the text; a language named in it or its sentence (`context`: "the Dutch and
@@ -390,8 +398,8 @@ class OfflinePlanner:
                     out[name] = other
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
-                # "the Dutch and Polish lines": a list of languages is split like a list of jobs
-                codes = languages(f"{text} {context}") if languages(text) else languages(context)
+                # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
+                codes = languages(text) or languages(context)
                 if codes:
                     out[p["name"]] = codes
         out.update(choices_to_params(skill, text, getattr(self, "refused", ""), context))

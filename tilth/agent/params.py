@@ -393,14 +393,22 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
     if "keep_input" in {p["name"] for p in params}:
         if re.search(r"\b(?:only|just) (?:the )?new\b|\b(?:don'?t|do not|without) keep(?:ing)? (?:the )?(?:original|source|input)", low):
             out["keep_input"] = False
-        elif re.search(r"\bkeep(?:ing)? (?:the )?(?:original|source|input|existing)\w*", low):
+        elif re.search(r"\bkeep(?:ing)? (?:the )?(?:original|source|input|existing)\w*|"
+                       r"\b(?:don'?t|do not|never|without) (?:throw\w*|drop\w*|remov\w+|delet\w+|los\w+|discard\w*|lose)"
+                       r" (?:away |out )?(?:the |any )?(?:original|source|input|existing)\w*", low):
             out["keep_input"] = True
     # "back-translate through German": a language parameter takes the language named after via/through/into
     for p in params:
         if "language" in p["name"] and p["type"] == "str":
-            m = re.search(r"\b(?:via|through|into|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)", low)
-            if m and m[1] in LANGUAGES and any(k in p["name"] for k in ("pivot", "target")):
-                out[p["name"]] = m[1].capitalize()
+            # "through German", "translating to English and back (to French)": the pivot; "back to French",
+            # "the French sentences", "from Spanish": the source
+            pivot = re.search(r"\b(?:via|through|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)|"
+                              r"\b(?:in)?to\s+(\w+)\s+and\s+back\b|\binto\s+(\w+)", low)
+            source = re.search(r"\bback (?:in)?to\s+(\w+)|\bfrom\s+(\w+)\s+(?:in)?to\b", low)
+            for m, keys in ((pivot, ("pivot", "target")), (source, ("source",))):
+                name = next((g for g in (m.groups() if m else ()) if g), None)
+                if name in LANGUAGES and any(k in p["name"] for k in keys):
+                    out[p["name"]] = name.capitalize()
     collapsed = re.sub(r"[-\s]", "", low)
     for p in params:
         if p["type"] != "bool":
