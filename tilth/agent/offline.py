@@ -187,7 +187,7 @@ class OfflinePlanner:
                 # too": no job of its own, but it sets a parameter of the job just planned, or restates it
                 step, prev = near_step
                 extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
-                restates = choice is not None and self._restates(step, a, choice, ranked)
+                restates = choice is not None and a.inherited and self._restates(step, a, choice, ranked)
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
                 if (extra and weak) or restates:
                     _merge(step.params, extra, overwrite=True)
