@@ -53,6 +53,10 @@ def cfg(name: str, **kw) -> TrainConfig:
     return TrainConfig(**{**base, **RUNS[name], **kw})
 
 
+def resumed_config() -> TrainConfig:
+    return cfg("doremi", run="ddp-resumed", checkpoint_every=4)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ddp")
@@ -60,7 +64,8 @@ def runs(tmp_path_factory):
     synthetic.write_dataset(ws, docs_per_domain=6, doc_chars=300)
     out = tmp / "results"
     out.mkdir()
-    launch(2, train_worker, [cfg(n).model_dump(exclude_defaults=True) for n in RUNS], str(ws.root), False, str(out))
+    configs = [cfg(n).model_dump(exclude_defaults=True) for n in RUNS] + [resumed_config().model_dump(exclude_defaults=True)]
+    launch(2, train_worker, configs, str(ws.root), False, str(out), {"ddp-resumed": 6})  # "killed" after step 6
     two = {n: [torch.load(out / f"ddp-{n}.rank{r}.pt", weights_only=False) for r in (0, 1)] for n in RUNS}
     one = {n: Trainer(cfg(n, run=f"one-{n}"), workspace=ws).run() for n in RUNS}
     return {"ws": ws, "tmp": tmp, "two": two, "one": one}
@@ -98,8 +103,7 @@ def test_only_rank_0_logs(runs):
 
 def test_stop_then_resume_with_nproc_2_gives_the_uninterrupted_run(runs):
     ws, tmp = runs["ws"], runs["tmp"]
-    c = cfg("doremi", run="ddp-resumed", checkpoint_every=4)
-    launch(2, train_worker, [c.model_dump(exclude_defaults=True)], str(ws.root), False, None, 6)  # "killed" at 6
+    c = resumed_config()  # the fixture's launch stopped it after step 6, its checkpoint at step 4
     ckpt = ws.root / "checkpoints" / "ddp-resumed" / "last.pt"
     assert checkpoint.load(ckpt)["next_step"] == 4
     path = tmp / "resumed.yaml"

@@ -44,10 +44,11 @@ def train_command(config: Annotated[Path, typer.Argument(help="YAML file with Tr
 
 
 def train_worker(configs: list[dict], workspace: str | None, resume: bool = False, results: str | None = None,
-                 stop_after: int | None = None) -> None:
+                 stop_after: dict[str, int] | None = None) -> None:
     """One process of `tilth train` (all of it with one process): join the process group torchrun's
     variables describe, train each config in turn; rank 0 prints. `results`: a folder where every rank saves
-    its losses and weights per run (`<run>.rank<r>.pt`, for tests); `stop_after`: see `Trainer.run`."""
+    its losses and weights per run (`<run>.rank<r>.pt`, for tests); `stop_after`: run name → step at which
+    that run stops as if killed (`Trainer.run`; tests of resuming)."""
     import torch
 
     from tilth.storage.workspace import Workspace
@@ -55,7 +56,7 @@ def train_worker(configs: list[dict], workspace: str | None, resume: bool = Fals
     from tilth.train.progress import ProgressLine
     from tilth.train.trainer import TrainConfig, Trainer
 
-    comm = from_env()
+    comm = from_env(use_cuda=all(raw.get("device", "auto") in ("auto", "cuda") for raw in configs))
     try:
         ws = Workspace(workspace) if workspace else None
         for raw in configs:
@@ -66,7 +67,7 @@ def train_worker(configs: list[dict], workspace: str | None, resume: bool = Fals
                            else f"no checkpoint for {trainer.run_name}: starting at step 0")
             line = ProgressLine(cfg.steps, trainer.data.domains) if comm.is_main and results is None else None
             try:
-                res = trainer.run(progress=line, stop_after=stop_after)
+                res = trainer.run(progress=line, stop_after=(stop_after or {}).get(trainer.run_name))
             finally:
                 if line is not None:
                     line.close()

@@ -83,13 +83,15 @@ class Comm:
             torch.distributed.barrier()
 
 
-def from_env() -> Comm:
-    """Join the process group described by torchrun's variables (a single-process Comm when absent)."""
+def from_env(use_cuda: bool = True) -> Comm:
+    """Join the process group described by torchrun's variables (a single-process Comm when absent).
+    NCCL with one GPU per rank (`cuda:LOCAL_RANK`) when CUDA is there and wanted (`use_cuda`: the configs do
+    not ask for `device: cpu`; `TILTH_DDP_BACKEND=gloo` also refuses it), gloo on CPU otherwise."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return Comm()
     rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", os.environ["RANK"]))
-    cuda = torch.cuda.is_available() and os.environ.get("TILTH_DDP_BACKEND", "") != "gloo"
+    cuda = use_cuda and torch.cuda.is_available() and os.environ.get("TILTH_DDP_BACKEND", "") != "gloo"
     if cuda:
         torch.cuda.set_device(local)
     if not torch.distributed.is_initialized():
