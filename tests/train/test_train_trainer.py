@@ -90,8 +90,8 @@ def test_doremi_reweight_proxy_samples_uniformly_and_logs_alpha(ws, monkeypatch)
     """Paper form of DoReMi's proxy: batches come from the uniform mixture; α acts on the loss and is logged."""
     import tilth.train.trainer as trainer_module
 
-    drawn, real = [], trainer_module.sample_batch
-    monkeypatch.setattr(trainer_module, "sample_batch", lambda data, w, *a: drawn.append(np.array(w)) or real(data, w, *a))
+    drawn, real = [], trainer_module.sample_rows
+    monkeypatch.setattr(trainer_module, "sample_rows", lambda data, w, *a: drawn.append(np.array(w)) or real(data, w, *a))
     weighed, real_w = [], trainer_module.domain_objective_weights
     monkeypatch.setattr(trainer_module, "domain_objective_weights",
                         lambda alpha, dom: weighed.append(np.array(alpha)) or real_w(alpha, dom))

@@ -23,26 +23,66 @@ def _workspace(path: Path | None):
 def train_command(config: Annotated[Path, typer.Argument(help="YAML file with TrainConfig fields.")],
                   workspace: WorkspaceOpt = None,
                   resume: Annotated[bool, typer.Option("--resume", help="Continue from the run's last "
-                                                       "checkpoint (`checkpoint_every:`), if it has one.")] = False):
+                                                       "checkpoint (`checkpoint_every:`), if it has one.")] = False,
+                  nproc: Annotated[int, typer.Option("--nproc", help="Local processes (DistributedDataParallel; "
+                                                     "gloo on CPU, NCCL on GPU); `batch_size` is the global "
+                                                     "batch. Under torchrun its variables decide.")] = 1):
     """Train a causal LM on a workspace table with the configured selector / mixer / reweighter."""
     import yaml
 
+    from tilth.train.trainer import TrainConfig
+
+    raw = yaml.safe_load(config.read_text()) or {}
+    TrainConfig(**raw)  # refuse a bad config before any process starts
+    root = str(_workspace(workspace).root)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 or nproc <= 1:  # torchrun started this process, or one
+        train_worker([raw], root, resume)
+    else:
+        from tilth.train.distributed import launch
+
+        launch(nproc, train_worker, [raw], root, resume)
+
+
+def train_worker(configs: list[dict], workspace: str | None, resume: bool = False, results: str | None = None,
+                 stop_after: dict[str, int] | None = None) -> None:
+    """One process of `tilth train` (all of it with one process): join the process group torchrun's
+    variables describe, train each config in turn; rank 0 prints. `results`: a folder where every rank saves
+    its losses and weights per run (`<run>.rank<r>.pt`, for tests); `stop_after`: run name → step at which
+    that run stops as if killed (`Trainer.run`; tests of resuming)."""
+    import torch
+
+    from tilth.storage.workspace import Workspace
+    from tilth.train.distributed import close, from_env
+    from tilth.train.progress import ProgressLine
     from tilth.train.trainer import TrainConfig, Trainer
 
-    cfg = TrainConfig(**(yaml.safe_load(config.read_text()) or {}))
-    trainer = Trainer(cfg, workspace=_workspace(workspace), resume=resume)
-    if resume:
-        typer.echo(f"resuming {trainer.run_name} at step {trainer.resumed['next_step']}" if trainer.resumed
-                   else f"no checkpoint for {trainer.run_name}: starting at step 0")
-    from tilth.train.progress import ProgressLine
-
-    line = ProgressLine(cfg.steps, trainer.data.domains)
+    comm = from_env(use_cuda=all(raw.get("device", "auto") in ("auto", "cuda") for raw in configs))
     try:
-        res = trainer.run(progress=line)
+        ws = Workspace(workspace) if workspace else None
+        for raw in configs:
+            cfg = TrainConfig(**raw)
+            trainer = Trainer(cfg, workspace=ws, resume=resume, comm=comm)
+            if resume and comm.is_main:
+                typer.echo(f"resuming {trainer.run_name} at step {trainer.resumed['next_step']}" if trainer.resumed
+                           else f"no checkpoint for {trainer.run_name}: starting at step 0")
+            line = ProgressLine(cfg.steps, trainer.data.domains) if comm.is_main and results is None else None
+            try:
+                res = trainer.run(progress=line, stop_after=(stop_after or {}).get(trainer.run_name))
+            finally:
+                if line is not None:
+                    line.close()
+            if results is not None:
+                torch.save({"losses": [s["loss"] for s in res.steps], "weights": res.weights, "evals": res.evals,
+                            "mixer": trainer.mixer.weights, "ms_per_step": res.ms_per_step,
+                            "params": {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()}},
+                           Path(results) / f"{trainer.run_name}.rank{comm.rank}.pt")
+            if comm.is_main and res.evals:
+                final = dict(zip(res.domains, (round(float(v), 4) for v in res.evals[-1][1]), strict=True))
+                procs = f" on {comm.world} processes" if comm.enabled else ""
+                typer.echo(f"run {res.run}: {len(res.steps)} steps{procs}, {res.ms_per_step:.1f} ms/step, "
+                           f"final eval loss {final}")
     finally:
-        line.close()
-    final = dict(zip(res.domains, (round(float(v), 4) for v in res.evals[-1][1]), strict=True))
-    typer.echo(f"run {res.run}: {len(res.steps)} steps, {res.ms_per_step:.1f} ms/step, final eval loss {final}")
+        close(comm)
 
 
 @experiment_app.command("compare")

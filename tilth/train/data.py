@@ -132,16 +132,37 @@ def domain_counts(weights: np.ndarray, n: int, gen: torch.Generator, carry: np.n
     return np.bincount(draws.numpy(), minlength=len(w))
 
 
-def sample_batch(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
-                 carry: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Rows x [n, seq_len+1], their domain ids [n] and global row ids [n], drawn by domain `weights`."""
+def sample_rows(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
+                carry: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Domain ids [n] and global row ids [n] of `n` rows drawn by domain `weights` (no tokens read yet)."""
     counts = domain_counts(weights, n, gen, carry)
     offsets = data.offsets
-    xs, ds, rows = [], [], []
+    ds, rows = [], []
     for d, c in enumerate(counts):
         if c:
             idx = torch.randint(len(data.train[d]), (int(c),), generator=gen)
-            xs.append(data.train[d][idx])
             ds.append(torch.full((int(c),), d, dtype=torch.long))
             rows.append(idx + int(offsets[d]))
-    return torch.cat(xs), torch.cat(ds), torch.cat(rows)
+    return torch.cat(ds), torch.cat(rows)
+
+
+def read_rows(data: DomainData, rows: torch.Tensor, domains: torch.Tensor) -> torch.Tensor:
+    """The token windows [n, seq_len+1] of global row ids `rows` (domain ids `domains`), in their order."""
+    offsets = data.offsets
+    present = torch.unique(domains).tolist()
+    if len(present) == 1:
+        d = present[0]
+        return data.train[d][rows - int(offsets[d])]
+    masks = [domains == d for d in present]
+    parts = [data.train[d][rows[m] - int(offsets[d])] for d, m in zip(present, masks, strict=True)]
+    x = torch.empty((len(rows), parts[0].shape[1]), dtype=parts[0].dtype)
+    for m, part in zip(masks, parts, strict=True):
+        x[m] = part
+    return x
+
+
+def sample_batch(data: DomainData, weights: np.ndarray, n: int, gen: torch.Generator,
+                 carry: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows x [n, seq_len+1], their domain ids [n] and global row ids [n], drawn by domain `weights`."""
+    dom, rows = sample_rows(data, weights, n, gen, carry)
+    return read_rows(data, rows, dom), dom, rows

@@ -15,6 +15,18 @@ def domain_sums(values: np.ndarray, domains: np.ndarray, k: int) -> tuple[np.nda
             np.bincount(domains, minlength=k).astype(np.float64))
 
 
+def batch_domain_sums(values: np.ndarray, signals, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """`domain_sums` of this step's batch rows, summed over all ranks when training runs in several processes
+    (each rank holds its share of the global batch), so every rank updates its mixture from the same
+    global statistics and holds identical weights."""
+    sums, counts = domain_sums(values, signals.batch_domains, k)
+    comm = getattr(signals, "comm", None)
+    if comm is None or not comm.enabled:
+        return sums, counts
+    sums, counts = comm.sum(sums, counts)
+    return sums, counts
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -88,7 +100,7 @@ class DoReMi(Mixer):
 
     def observe(self, step: int, signals) -> None:
         ex = (signals.token_loss - signals.batch_reference_token_loss()).clamp(min=0).sum(dim=1)
-        s, c = domain_sums(ex.cpu().numpy().astype(np.float64), signals.batch_domains, self.n)
+        s, c = batch_domain_sums(ex.cpu().numpy().astype(np.float64), signals, self.n)
         self.excess += s
         self.tokens += c * signals.token_loss.shape[1]
 
@@ -142,8 +154,8 @@ class ODM(Mixer):
 
     def update(self, step: int, signals) -> None:
         self.t += 1
-        sums, counts = domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64),
-                                   signals.batch_domains, self.n)
+        sums, counts = batch_domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64), signals,
+                                         self.n)
         present = counts > 0
         est = sums[present] / counts[present] / self.weights[present]
         self.rewards[present] = self.alpha * self.rewards[present] + (1 - self.alpha) * est
@@ -218,8 +230,8 @@ class ADO(Mixer):
         self.n_obs = 0
 
     def observe(self, step: int, signals) -> None:
-        sums, counts = domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64),
-                                   signals.batch_domains, self.n)
+        sums, counts = batch_domain_sums(signals.per_sample_loss.cpu().numpy().astype(np.float64), signals,
+                                         self.n)
         self.counts += counts
         self.n_obs += 1
         if self.n_obs <= self.ignore_first:
@@ -286,7 +298,7 @@ class DoGE(Mixer):
         g = signals.batch_grads().double()
         gt = signals.target_grad(self.target, self.target_rows).double()
         align = (g @ gt / max(float(gt @ gt), 1e-30)).cpu().numpy()
-        sums, counts = domain_sums(align, signals.batch_domains, self.n)
+        sums, counts = batch_domain_sums(align, signals, self.n)
         present = counts > 0
         self.log_alpha[present] += self.eta * sums[present] / counts[present]
         w = (1 - self.c) * softmax(self.log_alpha) + self.c / self.n

@@ -16,6 +16,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from tilth.train.data import training_row_chunks
+from tilth.train.distributed import Comm
 from tilth.train.model import token_losses
 
 
@@ -123,12 +124,21 @@ def token_losses_functional(model, params, x):
 
 
 class Signals:
-    """Per-step view of the model for data modules. The trainer fills the batch fields each step."""
+    """Per-step view of the model for data modules. The trainer fills the batch fields each step.
+
+    With several processes (`comm`), the batch fields (`batch_x`, `token_loss`, `per_sample_loss`,
+    `batch_domains`, `batch_rows`) are this rank's share of the global batch: a module sums its per-domain
+    statistics over ranks with `comm.sum` (see `mixers.batch_domain_sums`). Per-row losses are all-gathered
+    every step, so the remembered losses, the domain moving averages and `global_per_sample` /
+    `global_domains` are the whole batch's and identical on every rank; held-out evaluations and the target
+    gradient are split over ranks and summed.
+    """
 
     def __init__(self, model, data, device, eval_rows: int = 32, eval_skip: int = 0,
                  grad_layers: list[str] | None = None, projection_dim: int | None = 128,
-                 reference_model: torch.nn.Module | None = None, seed: int = 0):
+                 reference_model: torch.nn.Module | None = None, seed: int = 0, comm: Comm | None = None):
         self.model, self.data, self.device = model, data, device
+        self.comm = comm or Comm()
         self.eval_rows, self.eval_skip = eval_rows, eval_skip
         self.grad_layers, self.projection_dim, self.seed = grad_layers, projection_dim, seed
         self.reference_model = reference_model
@@ -138,6 +148,8 @@ class Signals:
         self.token_loss: torch.Tensor | None = None  # [B, T], detached, from the training forward pass
         self.batch_rows: torch.Tensor | None = None  # global training-row ids of the batch
         self.pool_rows: torch.Tensor | None = None  # global row ids of the candidate pool a selector sees
+        self.global_per_sample: torch.Tensor | None = None  # every rank's per-row losses, global batch order
+        self.global_domains: torch.Tensor | None = None
         # Every training row's loss when it was last trained on (NaN: never yet), and each domain's moving
         # average of training loss: what selectors rank by without another forward pass.
         self.row_loss = torch.full((int(data.offsets[-1]),), float("nan"))
@@ -170,11 +182,21 @@ class Signals:
         self.batch_domains = domains.cpu().numpy()
         self._cache = {k: v for k, v in self._cache.items() if k[0] == "static"}
         per_row = self.token_loss.mean(dim=1).float().cpu()
-        if rows is not None:
+        doms = self.batch_domains
+        if self.comm.enabled:  # the whole batch's rows on every rank: (loss, row id, domain), exact in float64
+            ids = rows if rows is not None else torch.zeros(len(per_row), dtype=torch.long)
+            packed = torch.stack([per_row.double(), ids.cpu().double(), domains.cpu().double()], dim=1)
+            packed = self.comm.gather_rows(packed).cpu()
             self.batch_rows = rows
+            per_row, rows = packed[:, 0].float(), (packed[:, 1].long() if rows is not None else None)
+            doms = packed[:, 2].long().numpy()
+        elif rows is not None:
+            self.batch_rows = rows
+        self.global_per_sample, self.global_domains = per_row, torch.as_tensor(doms)
+        if rows is not None:
             self.row_loss[rows] = per_row
-        sums = np.bincount(self.batch_domains, weights=per_row.double().numpy(), minlength=self.n_domains)
-        counts = np.bincount(self.batch_domains, minlength=self.n_domains)
+        sums = np.bincount(doms, weights=per_row.double().numpy(), minlength=self.n_domains)
+        counts = np.bincount(doms, minlength=self.n_domains)
         seen = counts > 0
         mean = sums[seen] / counts[seen]
         old = self.domain_loss[seen]
@@ -271,9 +293,12 @@ class Signals:
         if key not in self._cache:
             self.cost["eval_calls"] += 1
             x, ids = self.heldout_rows()
+            if self.comm.enabled:  # each rank evaluates every world-th row; sums and counts are all-reduced
+                x, ids = x[self.comm.rank::self.comm.world], ids[self.comm.rank::self.comm.world]
             tl = self.inference_token_loss(x)[:, self.eval_skip:].mean(dim=1).cpu().numpy()
-            self._cache[key] = np.bincount(ids.numpy(), weights=tl, minlength=self.n_domains) / np.maximum(
-                np.bincount(ids.numpy(), minlength=self.n_domains), 1)
+            sums, counts = self.comm.sum(np.bincount(ids.numpy(), weights=tl, minlength=self.n_domains),
+                                         np.bincount(ids.numpy(), minlength=self.n_domains))
+            self._cache[key] = sums / np.maximum(counts, 1)
         return self._cache[key]
 
     def target_grad(self, target_domains: list[int] | None = None, rows: int = 16, kind: str = "full",
@@ -288,6 +313,13 @@ class Signals:
         if hit is None or self.step - hit[0] >= every or self.step < hit[0]:
             doms = target_domains if target_domains else list(range(self.n_domains))
             x = torch.cat([self.data.heldout[d][:rows] for d in doms])
-            g = self.output_grads(x) if kind == "output" else self.grads(x)
-            self._cache[key] = hit = (self.step, g.mean(dim=0))
+            if self.comm.enabled:  # each rank takes every world-th row; the mean is summed over ranks
+                n_all, x = len(x), x[self.comm.rank::self.comm.world]
+                g = self.output_grads(x) if kind == "output" else self.grads(x)
+                total = self.comm.sum(g.double().sum(dim=0).cpu().numpy())[0]
+                mean = torch.as_tensor(total / n_all, dtype=g.dtype, device=g.device)
+            else:
+                g = self.output_grads(x) if kind == "output" else self.grads(x)
+                mean = g.mean(dim=0)
+            self._cache[key] = hit = (self.step, mean)
         return hit[1]

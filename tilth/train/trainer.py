@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,8 @@ import torch
 from pydantic import BaseModel, ConfigDict
 
 from tilth.train import checkpoint
-from tilth.train.data import DomainData, ensure_builtin, load_domain_data, sample_batch
+from tilth.train.data import DomainData, ensure_builtin, load_domain_data, read_rows, sample_rows
+from tilth.train.distributed import Comm
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
 from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
@@ -39,7 +41,7 @@ class TrainConfig(BaseModel):
     tokenizer: str = "byte"
     model: dict[str, Any] = {}
     seq_len: int = 64
-    batch_size: int = 16
+    batch_size: int = 16  # the global batch: split evenly over the processes of a multi-process run
     steps: int = 200
     lr: float = 3e-3
     warmup_steps: int = 20
@@ -91,14 +93,57 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 class Trainer:
     def __init__(self, cfg: TrainConfig, data: DomainData | None = None, workspace=None,
                  reference_model: torch.nn.Module | None = None, vocab_size: int | None = None,
-                 resume: bool = False):
-        """`resume`: continue from this run's checkpoint when there is one (a fresh start otherwise)."""
+                 resume: bool = False, comm: Comm | None = None):
+        """`resume`: continue from this run's checkpoint when there is one (a fresh start otherwise).
+        `comm`: this process's place in a multi-process run (`distributed.from_env()`; one process if None)."""
         self.cfg, self.ws = cfg, workspace
+        self.comm = comm = comm or Comm()
         self.run_name = cfg.run or f"{cfg.strategy}-s{cfg.seed}"
+        comm.share(cfg.batch_size)  # refuse a global batch that does not split evenly, before any work
         self.resumed = self._load_checkpoint() if resume else None
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
+        elif comm.enabled and comm.device.type == "cpu":  # N processes on one machine share its cores
+            local = int(os.environ.get("LOCAL_WORLD_SIZE", comm.world))
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // local))
         self.tokenizer = load_tokenizer(cfg.tokenizer)
+        # Rank 0 prepares the data first (it may write the dataset or its shards, and the workspace database
+        # admits one process at a time), then the other ranks read it.
+        for turn in (0, 1) if comm.enabled else (0,):
+            if (turn == 0) == comm.is_main:
+                data = self._load_data(data, workspace)
+            comm.barrier()
+        self.data = data
+        self.device = comm.device if comm.device.type == "cuda" else pick_device(cfg.device)
+        self.vocab_size = vocab_size or data.vocab_size or self.tokenizer.vocab_size
+        self.model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
+        self.ddp = self.model  # what the training forward runs through: DistributedDataParallel when distributed
+        if comm.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.ddp = DistributedDataParallel(self.model, device_ids=[self.device.index]
+                                               if self.device.type == "cuda" else None)
+        self.mixer = build("mixer", cfg.mixer) or build("mixer", "static")
+        self.selector = build("selector", cfg.selector)
+        self.reweighter = build("reweighter", cfg.reweighter)
+        self.mixer.setup(data.n_domains)
+        if reference_model is None and self.resumed is not None and self.resumed["reference"] is not None:
+            reference_model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
+            reference_model.load_state_dict(self.resumed["reference"])
+            reference_model.eval()
+        elif reference_model is None and cfg.reference:
+            reference_model = train_reference(cfg, data, self.vocab_size, comm)
+        self.signals = Signals(self.model, data, self.device, cfg.eval_rows, cfg.eval_skip, cfg.grad_layers,
+                               cfg.projection_dim, reference_model, cfg.seed, comm)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
+                                     betas=(0.9, 0.95))
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.amp = autocast_dtype(self.device)
+        if self.resumed is not None:
+            checkpoint.restore(self, self.resumed)
+
+    def _load_data(self, data: DomainData | None, workspace) -> DomainData:
+        cfg = self.cfg
         if data is None:
             if workspace is None or cfg.dataset is None:
                 raise ValueError("give `data` or a workspace plus `dataset`")
@@ -114,28 +159,7 @@ class Trainer:
                 data = load_domain_data(workspace, cfg.dataset, self.tokenizer, cfg.seq_len, cfg.text_column,
                                         cfg.domain_column, cfg.heldout_fraction, cfg.seed,
                                         compact_vocab=cfg.compact_vocab)
-        self.data = data
-        self.device = pick_device(cfg.device)
-        self.vocab_size = vocab_size or data.vocab_size or self.tokenizer.vocab_size
-        self.model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
-        self.mixer = build("mixer", cfg.mixer) or build("mixer", "static")
-        self.selector = build("selector", cfg.selector)
-        self.reweighter = build("reweighter", cfg.reweighter)
-        self.mixer.setup(data.n_domains)
-        if reference_model is None and self.resumed is not None and self.resumed["reference"] is not None:
-            reference_model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
-            reference_model.load_state_dict(self.resumed["reference"])
-            reference_model.eval()
-        elif reference_model is None and cfg.reference:
-            reference_model = train_reference(cfg, data, self.vocab_size)
-        self.signals = Signals(self.model, data, self.device, cfg.eval_rows, cfg.eval_skip, cfg.grad_layers,
-                               cfg.projection_dim, reference_model, cfg.seed)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
-                                     betas=(0.9, 0.95))
-        self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.amp = autocast_dtype(self.device)
-        if self.resumed is not None:
-            checkpoint.restore(self, self.resumed)
+        return data
 
     @property
     def checkpoint_path(self) -> Path | None:
@@ -164,19 +188,27 @@ class Trainer:
 
     def forward_losses(self, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
-            return token_losses(self.model, x)
+            return token_losses(self.ddp, x)
 
     def train_step(self, step: int) -> tuple[float, np.ndarray]:
-        cfg, sig = self.cfg, self.signals
+        cfg, sig, comm = self.cfg, self.signals, self.comm
         weights = np.asarray(self.mixer.probe_weights(step, sig), dtype=np.float64)
         select = self.selector is not None and self.selector.schedule.active(step)
         n_pool = cfg.batch_size * (self.selector.pool_factor if select else 1)
-        x, dom, rows = sample_batch(self.data, weights, n_pool, self.gen, self.mixer.carry)
-        if select:
+        # Every rank draws the same global pool (same generator, same calls) ...
+        dom, rows = sample_rows(self.data, weights, n_pool, self.gen, self.mixer.carry)
+        x = None
+        if select:  # ... selects on all of it (identical state everywhere; rank 0's mask is kept) ...
+            x = read_rows(self.data, rows, dom)
             sig.pool_rows = rows
             mask = self.selector.select(step, x.to(self.device), dom, cfg.batch_size, sig)
+            mask = comm.broadcast(mask.to(torch.uint8)).bool() if comm.enabled else mask
             x, dom, rows = x[mask], dom[mask], rows[mask]
-        x = x.to(self.device)
+        # ... and trains on its own contiguous share of the global batch (all of it with one process)
+        own = comm.share(len(rows))
+        global_dom = dom
+        dom, rows = dom[own], rows[own]
+        x = (read_rows(self.data, rows, dom) if x is None else x[own]).to(self.device)
         for g in self.opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         tok_loss = self.forward_losses(x)
@@ -185,11 +217,15 @@ class Trainer:
         row_w = torch.ones_like(per_sample)
         domain_alpha = self.mixer.loss_weights()
         if domain_alpha is not None:  # the mixer weighs domains in the objective; log those weights
-            row_w = row_w * domain_objective_weights(domain_alpha, dom).to(per_sample.device)
+            row_w = row_w * domain_objective_weights(domain_alpha, global_dom)[own].to(per_sample.device)
             weights = np.asarray(domain_alpha, dtype=np.float64) / np.sum(domain_alpha)
         if self.reweighter is not None and self.reweighter.schedule.active(step):
-            row_w = row_w * self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
-        loss = (row_w * per_sample).mean()
+            if comm.enabled:  # weights from the whole batch's losses (identical on every rank), this rank's share
+                w = self.reweighter.weights(step, sig.global_per_sample.to(per_sample.device), global_dom, sig)
+                row_w = row_w * w[own].to(per_sample.device)
+            else:
+                row_w = row_w * self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
+        loss = (row_w * per_sample).mean()  # DDP averages the ranks' gradients: the global batch's mean
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip:
@@ -198,12 +234,19 @@ class Trainer:
         self.mixer.observe(step, sig)
         if not self.mixer.self_scheduled and self.mixer.schedule.active(step):
             self.mixer.update(step, sig)
+        if comm.enabled:
+            return float(sig.global_per_sample.mean()), weights
         return float(per_sample.detach().mean()), weights
 
-    def run(self, log: bool = True, progress=None) -> TrainResult:
+    def run(self, log: bool = True, progress=None, stop_after: int | None = None) -> TrainResult:
         """Train to `cfg.steps` (from the checkpoint's step when resumed); `progress` (a ProgressLine or
-        anything with its `update`) sees every step."""
+        anything with its `update`) sees every step. `stop_after`: return after that many steps, as a process
+        killed there would stop (the schedule still runs to `cfg.steps`; tests of resuming use it).
+
+        With several processes only rank 0 logs into the workspace, shows progress and writes checkpoints."""
         cfg, run, start = self.cfg, self.run_name, 0
+        main = self.comm.is_main
+        log, progress = log and main, progress if main else None
         res = TrainResult(run, self.data.domains)
         total_ms = 0.0
         if self.resumed is not None:
@@ -215,7 +258,7 @@ class Trainer:
         tokens_per_step = cfg.batch_size * cfg.seq_len
         every = cfg.checkpoint_every
         self.model.train()
-        for step in range(start, cfg.steps):
+        for step in range(start, cfg.steps if stop_after is None else min(stop_after, cfg.steps)):
             t0 = time.perf_counter()
             loss, weights = self.train_step(step)
             ms = (time.perf_counter() - t0) * 1000
@@ -230,7 +273,7 @@ class Trainer:
                 self.signals._cache.pop(("step", "eval"), None)  # logging evals are not module signals
                 rlog.eval(step + 1, ev)
                 res.evals.append((step + 1, ev))
-            if every and ((step + 1) % every == 0 or step == cfg.steps - 1):
+            if every and ((step + 1) % every == 0 or step == cfg.steps - 1) and main:
                 self.save_checkpoint(step + 1, res, total_ms, rlog)
         rlog.flush()
         res.ms_per_step = total_ms / max(cfg.steps, 1)
@@ -238,7 +281,7 @@ class Trainer:
         return res
 
 
-def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int) -> torch.nn.Module:
+def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int, comm: Comm | None = None) -> torch.nn.Module:
     """A reference model trained with the uniform static mixture and no modules.
 
     `reference: {steps: N, on: train}` (DoReMi's reference) or `on: heldout` (RHO-LOSS's irreducible-loss
@@ -249,7 +292,7 @@ def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int) -> torc
     ref_cfg = cfg.model_copy(update={"mixer": "static", "selector": None, "reweighter": None,
                                      "reference": None, "steps": int(cfg.reference.get("steps", cfg.steps)),
                                      "checkpoint_every": None})
-    ref = Trainer(ref_cfg, data, None, vocab_size=vocab_size).run(log=False).model
+    ref = Trainer(ref_cfg, data, None, vocab_size=vocab_size, comm=comm).run(log=False).model
     ref.eval()
     return copy.deepcopy(ref)
 
