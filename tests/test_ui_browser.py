@@ -85,19 +85,24 @@ def test_find_why_a_row_was_dropped(site, page):
     assert page.locator("#row-status").inner_text() == "dropped"
 
 
-def test_label_five_rows_with_the_keyboard_and_see_kappa_update(site, page):
-    srv, ws, _ = site
-    page.goto(srv.url + "/eval")
-    page.fill("#s-name", "kb")
+def open_new_sample(page, url: str, name: str, annotator: str) -> None:
+    """Draw a sample stratified by the length filter's score and open it for labelling as `annotator`."""
+    page.goto(url + "/eval")
+    page.fill("#s-name", name)
     page.wait_for_function("document.getElementById('s-score').options.length > 1")
     page.select_option("#s-score", "02_length_filter.length_words")
     page.fill("#s-per", "3")
     page.click("#s-create")
-    page.wait_for_url("**/eval/kb")
-    page.fill("#annotator", "ada")
+    page.wait_for_url(f"**/eval/{name}")
+    page.fill("#annotator", annotator)
     page.press("#annotator", "Tab")  # change event: rows reload for this annotator
     page.wait_for_function("document.getElementById('position').textContent.endsWith('0 labelled by you')")
     page.locator("#item-text").click()
+
+
+def test_label_five_rows_with_the_keyboard_and_see_kappa_update(site, page):
+    srv, ws, _ = site
+    open_new_sample(page, srv.url, "kb", "ada")
     dropped_by_length = {r["_id"] for r in Workspace(ws, read_only=True).sql(
         "SELECT _id FROM lineage WHERE step_index = 2 AND action = 'drop'").to_pylist()}
     human, auto = [], []
@@ -158,17 +163,7 @@ def test_accept_an_agent_plan_and_see_the_run_finish(site, page):
 
 def test_keys_pressed_faster_than_the_server_replies_label_consecutive_rows(site, page):
     srv, ws, _ = site
-    page.goto(srv.url + "/eval")
-    page.fill("#s-name", "fast")
-    page.wait_for_function("document.getElementById('s-score').options.length > 1")
-    page.select_option("#s-score", "02_length_filter.length_words")
-    page.fill("#s-per", "3")
-    page.click("#s-create")
-    page.wait_for_url("**/eval/fast")
-    page.fill("#annotator", "bo")
-    page.press("#annotator", "Tab")
-    page.wait_for_function("document.getElementById('position').textContent.endsWith('0 labelled by you')")
-    page.locator("#item-text").click()
+    open_new_sample(page, srv.url, "fast", "bo")
     first = int(page.locator("#item-id").inner_text().removeprefix("_id "))
     for key in "kdk":  # no waiting between keys: each save is still in flight when the next key comes
         page.keyboard.press(key)
