@@ -91,6 +91,15 @@ class HtmlExtract(Mapper):
         "turn the html column into clean readable text",
         "get the article content out of the page markup",
         "remove tags and boilerplate and keep the body text of each page",
+        "parse the HTML column into plain text",
+        "convert raw html to text with trafilatura",
+        "the dataset has an html field; extract the article text",
+        "strip html tags",
+        "pull the title and body out of each html document",
+        "the text is full of <div> and <p> tags",
+        "get plain text from the saved page source",
+        "html to text",
+        "remove sidebars, ads and nav bars from the page source",
     )
     inputs = ("{html_field}",)
     outputs = ("{text_field}",)

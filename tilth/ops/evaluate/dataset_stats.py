@@ -50,6 +50,21 @@ class DatasetStats(Mapper):
         "profile the dataset",
         "show the distribution of lengths and sources",
         "compute basic stats for the dataset",
+        "how many samples do we have and how long are they?",
+        "what is the duplication rate of the dataset?",
+        "measure overall diversity with distinct-1 and distinct-2",
+        "what's the domain mix of the data?",
+        "describe the dataset after cleaning",
+        "report mean and std of prompt and response lengths across the dataset",
+        "what does our data look like overall?",
+        "check how spread out the dataset is in embedding space",
+        "data profiling report",
+        "datset summary stats",
+        "dataset-wide statistics: size, lengths, duplication",
+        "compute dataset-level diversity metrics",
+        "how many rows are in the dataset?",
+        "summary statistics of the whole corpus",
+        "overall dataset statistics report",
     )
     stage = 90
     inputs = ("{text_field}",)

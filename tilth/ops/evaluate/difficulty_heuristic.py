@@ -43,6 +43,17 @@ class DifficultyHeuristic(Mapper):
         "estimate problem difficulty",
         "rate samples from easy to hard",
         "find the hard questions",
+        "score math problems by difficulty without an LLM",
+        "count the solution steps of each problem",
+        "estimate how hard each math question is from its worked solution",
+        "rule-based difficulty score for the exercises",
+        "which problems are easy and which are hard?",
+        "rank math word problems by complexity",
+        "add a difficulty column from the steps and operations in the solution",
+        "cheap difficulty estimate with no model calls",
+        "how many steps does each solution take?",
+        "difficulty scoring heuristic for math",
+        "estimate each math problem's difficulty heuristically",
     )
     inputs = ("{text_field}",)
     outputs = ("difficulty", "solution_steps")

@@ -42,6 +42,19 @@ class LLMAnnotate(LLMOp, Mapper):
         "classify rows into categories",
         "annotate the task type of each instruction",
         "assign a difficulty label with a model",
+        "use the LLM to tag each ticket with its category",
+        "classify each post's domain: code, math, medicine...",
+        "label every instruction as summarization, QA, coding and so on",
+        "what topic is each article about? add a column",
+        "have the model label each problem's difficulty from 1 to 5",
+        "auto-label the documents so we can balance the data mix",
+        "categorize the reviews by topic with a language model",
+        "zero-shot classification of rows into given labels",
+        "tag the questions by subject",
+        "llm labeling of the domain",
+        "label each row's topic with an LLM",
+        "annotate every document with its domain",
+        "classify each document's topic with an LLM",
     )
     inputs = ("{text_field}",)
     outputs = ("llm_{label}",)

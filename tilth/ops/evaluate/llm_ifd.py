@@ -69,6 +69,17 @@ class LLMIFDFilter(_IFDBase):
         "select instruction data by instruction-following difficulty",
         "filter by IFD score",
         "keep instructions whose response is hard for the model to predict",
+        "compute IFD scores for instruction-response pairs",
+        "cherry-pick instruction data by IFD, like Cherry LLM",
+        "drop pairs where the instruction doesn't help predict the answer",
+        "keep instruction pairs with IFD between 0.3 and 1",
+        "remove examples whose response is trivially predictable",
+        "score instruction-following difficulty with the small local model",
+        "IFD threshold filter",
+        "filter SFT pairs by conditioned versus unconditioned response perplexity",
+        "drop instruction pairs with IFD of 1 or more",
+        "filter pairs by an IFD threshold",
+        "keep pairs whose IFD is above a cutoff",
     )
     Params = IFDParams
 
@@ -91,6 +102,17 @@ class LLMSuperfilter(_IFDBase):
         "keep the most useful fraction of instruction data",
         "superfiltering: select instructions with a small model",
         "pick the top half of the instruction pairs by difficulty",
+        "keep the top 30% of SFT pairs by IFD",
+        "Superfiltering: weak model selects data for a strong one",
+        "rank instruction pairs and keep the best fraction",
+        "trim the instruction set to its most valuable half",
+        "keep only a percentage of the SFT pairs, the most informative",
+        "choose the hardest 20% of instructions with a small model",
+        "superfilter the instruction data",
+        "shrink the SFT dataset but keep the most useful samples",
+        "weak-to-strong data selection for instruction tuning",
+        "keep the top fraction of pairs ranked by IFD",
+        "keep only the top-scoring share of instruction pairs",
     )
     Params = SuperfilterParams
 

@@ -41,6 +41,20 @@ class LLMJudge(LLMOp, Mapper):
         "rate answer quality with a model as a judge",
         "evaluate a sample of the responses with an LLM",
         "score how helpful each answer is",
+        "evaluate response coherence, helpfulness and relevance",
+        "LLM-as-a-judge on a sample of the answers",
+        "score a random 10% of the replies with a model",
+        "how good are the chatbot's answers? grade some of them",
+        "judge the responses 1 to 5 but don't drop anything",
+        "get a quality report on the responses from a grader model",
+        "have the model check whether each answer addresses the question",
+        "spot-check answer quality with an LLM judge",
+        "assess instruction-response pairs for relevance",
+        "measure the average helpfulness of our responses",
+        "llm judge eval with rationales",
+        "use an LLM judge to evaluate responses without filtering",
+        "evaluate the answers with a judge model",
+        "judge the response quality with an LLM, keep every row",
     )
     inputs = ("{response_field}",)
     outputs = ("judge_coherence", "judge_helpfulness", "judge_relevance", "judge_rationale")

@@ -56,6 +56,21 @@ class LLMQualityFilter(LLMOp, Filter):
         "drop low-quality rows according to a language model",
         "have the model grade every document from 1 to 5",
         "LLM-based quality filtering",
+        "ask an LLM whether each document is worth training on and drop the rest",
+        "keep only rows the model rates at least 3 out of 5",
+        "use an LLM to remove low-value samples",
+        "model-based quality filter for pretraining data",
+        "let the LLM decide which examples to keep",
+        "filter out bad training examples with an LLM grader",
+        "drop documents an LLM considers useless or spammy",
+        "an LLM keep-or-drop decision for every row",
+        "educational value filter scored by an LLM",
+        "remove the rows the judge model scores as poor",
+        "use an LLM to score quality and drop poor rows",
+        "keep only documents the LLM rates as high quality",
+        "drop rows an LLM rates as low quality",
+        "LLM quality scoring, keep the good rows",
+        "quality filter with an LLM grader",
     )
     stage = 55  # a model per row: run after the cheap filters and dedup have shrunk the data
     inputs = ("{text_field}",)

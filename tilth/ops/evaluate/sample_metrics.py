@@ -35,6 +35,20 @@ class SampleMetrics(Mapper):
         "add metrics like lexical diversity to each sample",
         "measure every document without removing any",
         "annotate rows with readability and diversity scores",
+        "add word, line and character counts to every row",
+        "compute the type-token ratio of each document",
+        "measure the lexical diversity of every response",
+        "attach distinct-2 and duplicate-line fraction columns",
+        "per-sample statistics as new columns",
+        "add each row's mean word length and word count as columns",
+        "how repetitive is each sample? add a column",
+        "compute n_chars and n_words for each row",
+        "add ttr and distinct bigram ratio per example",
+        "row-level text stats",
+        "add per-row metric columns",
+        "compute lexical diversity per row",
+        "add type-token ratio and word count columns",
+        "compute text metrics for each row without filtering",
     )
     stage = 85
     inputs = ("{text_field}",)

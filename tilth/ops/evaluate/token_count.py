@@ -29,6 +29,18 @@ class TokenCount(Mapper):
         "measure size in LLM tokens",
         "add a token count column",
         "total number of tokens in the corpus",
+        "how big is the dataset in tokens?",
+        "tokenize each row and store its length",
+        "write n_tokens for every record",
+        "estimate the training token budget",
+        "count BPE tokens per sample",
+        "how many tokens is each prompt?",
+        "token counts per example",
+        "measure each text's length in tokens",
+        "tokn count per row",
+        "count the tokens in each row",
+        "number of tokens per document",
+        "tokens per row with the SmolLM2 tokenizer",
     )
     stage = 80
     inputs = ("{text_field}",)

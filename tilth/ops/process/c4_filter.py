@@ -50,6 +50,20 @@ class C4Filter(Filter):
         "drop documents with lorem ipsum, curly braces or too few sentences",
         "remove pages that look like code or placeholder text",
         "C4-style document filtering of web text",
+        "drop pages containing lorem ipsum placeholder text",
+        "remove documents with curly braces, they are usually code",
+        "keep only pages with at least five sentences",
+        "apply the Colossal Clean Crawled Corpus document filter",
+        "throw away documents with too few full sentences",
+        "C4 filtering of Common Crawl pages",
+        "use the T5 / C4 rules to drop bad documents",
+        "drop unfinished template pages still saying lorem ipsum",
+        "pages with JSON or CSS in them should be removed entirely",
+        "c4 doc filter",
+        "drop documents that fail the C4 rules",
+        "remove documents with fewer than 5 sentences",
+        "apply C4's document filter",
+        "C4 document filter for the crawl",
     )
     inputs = ("{text_field}",)
     outputs = ("c4_sentences", "c4_kept_lines", "c4_lorem_ipsum", "c4_curly_bracket")
@@ -84,6 +98,20 @@ class C4LineCleaner(Mapper):
         "strip cookie notices, javascript warnings and policy lines",
         "clean each document line by line, dropping short fragment lines",
         "delete boilerplate lines like 'terms of use' inside pages",
+        "half the crawl is cookie banners and privacy notices",
+        "remove lines that mention javascript",
+        "strip citation markers like [1] and [edit]",
+        "keep only the lines that end with a period, question mark or exclamation mark",
+        "drop lines of fewer than three words from each page",
+        "apply C4's line-level cleaning without dropping any documents",
+        "cut menu fragments and short lines out of each document",
+        "remove 'please enable javascript' lines from the pages",
+        "get rid of wikipedia [citation needed] brackets",
+        "clean the page text line by line the C4 way",
+        "c4 line cleaning",
+        "strip lines without terminal punctuation from each page",
+        "remove short and boilerplate lines but keep every document",
+        "delete every line that doesn't end with punctuation",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)

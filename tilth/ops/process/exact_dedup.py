@@ -41,6 +41,18 @@ class ExactDedup(Deduplicator):
         "exact-match deduplication",
         "dedupe the rows",
         "dedupe the dataset",
+        "can you get rid of rows that are exact copies of each other?",
+        "the same review was scraped several times, word for word",
+        "drop duplicate records whose text is byte-identical",
+        "some tickets appear twice verbatim; keep only the first one",
+        "hash each text and drop rows with the same hash",
+        "remove exact dupes ignoring case and extra spaces",
+        "Remove Duplicate Rows",
+        "identical posts show up many times in the dump",
+        "drop exact duplicate rows",
+        "remove word-for-word copies of the same text",
+        "dedupe exact matches only",
+        "remove exact duplicate documents",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -55,6 +55,20 @@ class FineWebFilter(Filter):
         "drop pages made of short lines like menus and lists",
         "remove documents where most lines lack final punctuation",
         "filter web text that has too many duplicated lines or line breaks",
+        "run FineWeb's heuristic filters on the crawl",
+        "drop pages where most lines are very short",
+        "remove documents with many newlines relative to their words",
+        "filter out pages that look like link lists rather than prose",
+        "drop documents whose lines rarely end in a full stop",
+        "the crawl is full of navigation lists and menus; drop those pages",
+        "get rid of list-like pages made of short lines",
+        "FineWeb-style filtering of web data",
+        "run the fineweb filter",
+        "remove pages that are mostly line breaks",
+        "use the FineWeb heuristic filters",
+        "drop documents that fail FineWeb's line rules",
+        "drop pages where few lines end with punctuation",
+        "remove pages with too many short lines",
     )
     inputs = ("{text_field}",)
     outputs = ("fw_line_punct_ratio", "fw_short_line_ratio", "fw_char_dup_ratio", "fw_newline_ratio", "fw_lines")

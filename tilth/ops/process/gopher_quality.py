@@ -61,6 +61,17 @@ class GopherQualityFilter(Filter):
         "drop garbage pages with few real words",
         "clean the corpus of noisy low-effort text",
         "quality filtering with heuristic rules",
+        "run the MassiveText / Gopher quality filter",
+        "drop pages with too many hashtags or ellipses",
+        "remove documents that are mostly bullet points",
+        "throw out text where few words contain letters",
+        "rule-based quality filtering of web pages, like DeepMind's Gopher",
+        "get rid of low quality docs before pretraining",
+        "the crawl is full of junk pages that are not real text",
+        "drop pages where many lines trail off with '...'",
+        "gopher qualty filter",
+        "remove low-quality web pages",
+        "filter out low quality text with heuristics",
     )
     inputs = ("{text_field}",)
     outputs = (

@@ -48,6 +48,18 @@ class GopherRepetitionFilter(Filter):
         "drop pages full of copy-pasted repeated content",
         "remove documents with many duplicated lines",
         "drop posts that just repeat the same words again and again",
+        "apply Gopher's repetition rules",
+        "drop generated text stuck in a repetition loop",
+        "remove documents containing duplicated paragraphs",
+        "filter out pages where one phrase occurs over and over",
+        "too much internal repetition within a single document",
+        "get rid of texts where one sentence is repeated many times inside",
+        "degenerate outputs that loop the same phrase should go",
+        "repeated 5-gram to 10-gram fraction filter",
+        "repetiton filter for the web text",
+        "drop documents that repeat lines within themselves",
+        "filter out texts with repeated lines and paragraphs",
+        "remove texts whose n-grams repeat too often",
     )
     inputs = ("{text_field}",)
     outputs = ("rep_dup_para_frac", "rep_dup_para_char_frac", "rep_dup_line_frac", "rep_dup_line_char_frac",

@@ -48,6 +48,15 @@ class LangIdFilter(Filter):
         "drop non-English rows",
         "language identification",
         "we only need the Italian documents",
+        "remove anything that isn't Spanish",
+        "what language is each review written in?",
+        "the scrape mixes several languages, we only want German",
+        "drop documents in foreign languages",
+        "tag rows with their detected language",
+        "fastText language detection",
+        "keep English with a confident language score",
+        "language filter, english only pls",
+        "detect each document's language and keep English",
     )
     stage = 20
     inputs = ("{text_field}",)

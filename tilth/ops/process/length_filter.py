@@ -43,6 +43,18 @@ class LengthFilter(Filter):
         "remove empty or nearly empty entries",
         "remove anything under ten words",
         "skip texts longer than 2000 characters",
+        "drop samples shorter than 100 characters",
+        "filter out texts that are too short or too long",
+        "some answers are just 'ok' or 'thanks', drop those",
+        "remove huge records over 100k characters",
+        "keep only medium-length reviews",
+        "min and max character length filter on the text",
+        "cap document length by character count",
+        "length filter pls, the short junk has to go",
+        "drop overly long documents",
+        "filter out rows with too few characters",
+        "remove texts that are too short",
+        "keep only texts of a reasonable length",
     )
     inputs = ("{text_field}",)
     outputs = ("length_{unit}",)

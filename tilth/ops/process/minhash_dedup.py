@@ -73,6 +73,16 @@ class MinHashDedup(Deduplicator):
         "remove copies of the same article with small changes such as a different header or footer",
         "near dedup",
         "fuzzy dedup with MinHash",
+        "the crawl has mirrored copies of the same page with tiny edits",
+        "drop near-identical pages that differ only in dates or ads",
+        "find and remove almost-duplicate records by Jaccard similarity",
+        "can you fuzzy-dedupe the scraped news articles?",
+        "collapse templated pages that share most of their text",
+        "drop rows with heavy n-gram overlap with an earlier row",
+        "the model keeps memorising the same boilerplate page with small variations",
+        "neardup removal with lsh",
+        "remove near-duplicate documents",
+        "remove pages that share most of their word n-grams",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -48,6 +48,16 @@ class Normalize(Mapper):
         "standardise the text encoding to NFC",
         "collapse repeated spaces and blank lines",
         "tidy up messy formatting in the text",
+        "convert the text to NFKC",
+        "replace non-breaking spaces with normal spaces",
+        "strip BOMs and zero-width joiners",
+        "turn CRLF line endings into LF",
+        "remove stray control characters from the text",
+        "invisible characters in the text break tokenization",
+        "squeeze multiple blank lines into one and trim",
+        "apply unicode normalization",
+        "normalize the whitespace everywhere",
+        "normalize unicode to NFKC form",
     )
     stage = 12
     inputs = ("{text_field}",)

@@ -49,6 +49,19 @@ class PerplexityFilter(Filter):
         "keep fluent, natural-sounding text",
         "drop garbled or machine-generated noise by model score",
         "score each document's perplexity",
+        "drop samples with very high perplexity",
+        "use a small LM to remove unnatural text",
+        "ppl filter with SmolLM2",
+        "remove OCR garbage and garbled encodings by perplexity",
+        "perplexity-based filtering like CCNet",
+        "text that reads like random noise should be removed",
+        "drop degenerate text with suspiciously low perplexity",
+        "score fluency with a small model and drop the least fluent rows",
+        "keep rows the LM thinks are likely",
+        "drop text with high perplexity under a small LM",
+        "LM perplexity filter",
+        "perplexity filter using a small language model",
+        "remove high-perplexity text",
     )
     stage = 40  # a model per row: run after the cheap heuristic filters have shrunk the data
     inputs = ("{text_field}",)

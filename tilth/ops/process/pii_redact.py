@@ -63,6 +63,15 @@ class PiiRedact(Mapper):
         "remove contact information such as emails, phones and IP addresses",
         "scrub credit card numbers",
         "hide private data before sharing",
+        "remove emails from the support tickets",
+        "replace phone numbers with placeholders",
+        "mask IP addresses in the logs",
+        "de-identify the customer messages",
+        "strip personally identifiable information",
+        "PII scrubbing on the text",
+        "we can't ship customer emails and card numbers in the training data",
+        "anonymize user data before training",
+        "Hide emails & phone numbers",
     )
     stage = 15
     inputs = ("{text_field}",)

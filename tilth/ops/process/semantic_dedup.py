@@ -53,6 +53,17 @@ class SemanticDedup(Deduplicator):
         "remove entries that ask the same thing in other words",
         "semantic dedup",
         "embedding-based dedup",
+        "remove questions that are paraphrases of each other",
+        "dedupe by meaning, not by exact wording",
+        "many prompts are just rephrasings of the same request",
+        "drop conceptually redundant examples using sentence embeddings",
+        "answers with the same meaning but different wording should be merged",
+        "cosine-similarity dedup on MiniLM embeddings",
+        "the FAQ data is full of reworded versions of the same question",
+        "keep one sample per cluster of equivalent meaning",
+        "remove duplicates that use different words but mean the same",
+        "drop prompts that are rephrasings of one another",
+        "drop semantically similar duplicates",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -48,7 +48,21 @@ class ValueFilter(Filter):
         "drop every document with more than 1000 tokens",
         "keep only the tickets whose topic is billing",
         "drop rows whose difficulty score is below 0.3",
-        "throw away the easy problems, keep the hard ones",
+        "throw away the easy problems by difficulty score, keep the hard ones",
+        "keep rows where the score column is above 0.8",
+        "filter rows by the value of a column",
+        "only keep rows whose source field equals wikipedia",
+        "drop records whose label is spam",
+        "keep products with a price between 10 and 100",
+        "filter on the lang_score column written earlier",
+        "keep rows whose llm_quality is 4 or more",
+        "drop rows where that field is missing",
+        "select rows whose category is one of a few values",
+        "where rating >= 4",
+        "filter rows on a numeric column's range",
+        "keep rows whose category is in a list of values",
+        "drop reviews rated below 3 stars",
+        "keep only 4- and 5-star reviews",
     )
     inputs = ("{column}",)
     Params = ValueParams

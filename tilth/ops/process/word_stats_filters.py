@@ -49,6 +49,20 @@ class WordCountFilter(Filter):
         "drop documents with too few words",
         "filter by word count",
         "remove documents with an extreme number of words",
+        "apply Gopher's word-count limits of 50 to 100,000",
+        "count the words in each document and drop the outliers",
+        "the number of words must lie between a minimum and a maximum",
+        "drop pages whose word count is too low to be an article",
+        "remove documents with fewer than 50 real words, not counting punctuation",
+        "discard posts that are only a handful of words long",
+        "drop enormous documents with more than 100,000 words",
+        "word count bounds on the text column",
+        "filter out docs by how many words they contain",
+        "apply a wordcount filter",
+        "drop documents whose word count is out of range",
+        "keep pages with a reasonable number of words",
+        "require at least 50 words per document",
+        "keep documents within a word count range",
     )
     inputs = ("{text_field}",)
     outputs = ("word_count",)
@@ -82,6 +96,21 @@ class MeanWordLengthFilter(Filter):
         "drop documents whose average word length is abnormal",
         "remove text with absurdly long or short words on average",
         "filter by mean word length",
+        "average word length should be between 3 and 10 characters",
+        "drop texts made of very long tokens like URLs, hashes or base64",
+        "remove documents whose words are mostly one or two letters",
+        "filter on the number of characters per word",
+        "keep documents with a normal average word size",
+        "texts full of giant run-together strings should go",
+        "Gopher's mean word length rule",
+        "spaced-out letters like 'h e l l o' give tiny average word lengths",
+        "reject rows where the typical word is absurdly long",
+        "avg word len filter",
+        "minified code and hex dumps have huge mean word lengths",
+        "drop docs with an abnormal mean word length",
+        "average word length filter",
+        "mean word length too high or too low",
+        "drop documents by average characters per word",
     )
     inputs = ("{text_field}",)
     outputs = ("mean_word_length",)
@@ -118,6 +147,18 @@ class SymbolRatioFilter(Filter):
         "drop text that is mostly punctuation or special characters",
         "filter rows with a high share of non-letter symbols",
         "get rid of emoji and symbol spam",
+        "drop rows where special characters dominate",
+        "remove text with too high a punctuation ratio",
+        "documents full of ####, *** and ||| should go",
+        "keep documents whose special-character share is low",
+        "data-juicer's special characters filter",
+        "get rid of rows that are mostly emojis",
+        "ASCII art and symbol-heavy markup dumps should be dropped",
+        "too many non-alphanumeric characters in some posts",
+        "special char ratio filter",
+        "filter out text with too many symbols",
+        "drop docs with a high symbol-to-character ratio",
+        "remove symbol-heavy documents",
     )
     inputs = ("{text_field}",)
     outputs = ("symbol_ratio",)
@@ -168,6 +209,18 @@ class StopWordsFilter(Filter):
         "drop texts with too few common function words",
         "remove keyword lists and tag soup that are not real sentences",
         "filter out non-prose like lists of keywords",
+        "keep texts with a normal share of function words",
+        "drop documents with a low ratio of stop words",
+        "remove SEO keyword-stuffed pages",
+        "stop word ratio filter",
+        "drop rows that are just lists of product tags",
+        "remove texts that lack words like 'the', 'of' and 'and'",
+        "keep texts that read like sentences, not word lists",
+        "filter out code and tables that are not natural language",
+        "get rid of keyword-stuffed SEO text",
+        "stopword ratio filter pls",
+        "filter by the fraction of stop words",
+        "drop texts with few stop words",
     )
     inputs = ("{text_field}",)
     outputs = ("stop_word_ratio",)
@@ -203,6 +256,19 @@ class FlaggedWordsFilter(Filter):
         "filter out profanity and adult content",
         "drop texts with too many swear words",
         "remove NSFW documents by a bad-words list",
+        "keep the text family friendly by dropping obscene documents",
+        "drop porn and explicit sexual content",
+        "filter out documents with offensive, vulgar language",
+        "our chatbot picked up curse words; clean them out of the data",
+        "remove adult content using a flagged-words list",
+        "drop posts with a high ratio of profanity",
+        "bad words filter",
+        "filter explicit content out of the crawl",
+        "BigScience flagged words ratio filter",
+        "get rid of pornographic pages",
+        "remove texts containing swear words",
+        "filter out documents with obscene words",
+        "filter documents containing flagged obscene words",
     )
     inputs = ("{text_field}",)
     outputs = ("flagged_word_ratio",)

@@ -53,6 +53,20 @@ class LLMParaphrase(_Augment):
         "augment the data with reworded versions",
         "create variants that say the same thing differently",
         "generate more examples by rephrasing",
+        "add paraphrased versions of each question",
+        "double the dataset with LLM rewordings",
+        "generate 3 paraphrases per sample",
+        "create alternative phrasings of every prompt as new rows",
+        "paraphrase augmentation with an LLM",
+        "we have too few examples; add reworded versions of each",
+        "write differently worded versions of each sentence with the LLM",
+        "add paraphrases while keeping the originals",
+        "rephrase each example to get more training data",
+        "paraphrse the prompts to augment",
+        "add LLM paraphrases of each row as new rows",
+        "generate rephrased variants of the prompts",
+        "add reworded variants of each example",
+        "paraphrase each row into new rows",
     )
     template_name = "paraphrase"
 
@@ -71,6 +85,17 @@ class LLMBackTranslate(_Augment):
         "back-translate samples to create paraphrases",
         "translate to another language and back for augmentation",
         "augment by round-trip translation",
+        "translate each sample to French and back to English",
+        "back translation augmentation",
+        "round-trip the text through German to get paraphrases",
+        "create variants via a pivot language",
+        "augment the data by translating to Spanish and back",
+        "backtranslate the reviews for more variety",
+        "add back-translated versions of the training examples",
+        "translate then translate back",
+        "paraphrase through another language",
+        "back-translation of the reviews through French",
+        "make round-trip translated variants of each row",
     )
     template_name = "translate"
     Params = BackTranslateParams
@@ -92,6 +117,19 @@ class LLMExpandContext(_Augment):
         "add background and context to each sample",
         "expand short texts with more detail",
         "make each example longer with explanations",
+        "add versions enriched with background information",
+        "elaborate on each sample with more context",
+        "make short answers longer and more detailed as new rows",
+        "expand terse questions with context",
+        "generate context-rich variants of each row",
+        "the examples are too short; add fuller versions",
+        "enrich each passage with explanations using the LLM",
+        "context expansion augmentation",
+        "flesh out the short snippets with an LLM",
+        "expand each sample with background context",
+        "add context-expanded versions of each example",
+        "make the texts longer by adding context",
+        "add longer, more detailed versions of each example",
     )
     template_name = "expand_context"
 
@@ -107,5 +145,16 @@ class LLMEscalateDifficulty(_Augment):
         "add more challenging variants of each problem",
         "evolve instructions into more complex ones",
         "escalate the difficulty of the problems",
+        "make the math problems harder with extra constraints",
+        "Evol-Instruct style deepening of the problems",
+        "add a tougher variant of each question",
+        "our problems are too easy; generate harder ones",
+        "create more challenging versions with extra steps or edge cases",
+        "complicate each task with an added constraint",
+        "upgrade the exercises to a harder level",
+        "generate advanced versions of the easy problems",
+        "make the questions more difficult",
+        "generate more difficult versions of each question",
+        "rewrite each problem into a new, harder one",
     )
     template_name = "escalate_difficulty"

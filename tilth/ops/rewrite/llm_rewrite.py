@@ -36,6 +36,18 @@ class LLMRewrite(LLMOp, Mapper):
         "rephrase replies in a calmer, friendlier style",
         "simplify the language of each text",
         "correct typos and spelling mistakes in the text",
+        "make the responses more concise",
+        "rewrite the answers in a friendly tone",
+        "tighten the wording and remove redundant sentences",
+        "improve the writing of every answer",
+        "make the support replies sound more professional",
+        "the answers are rude; rewrite them politely",
+        "improve the clarity of the text column",
+        "proofread and correct each document with the LLM",
+        "make each answer easier to read",
+        "rewrite each text in simpler words",
+        "rewrite the responses to be less redundant",
+        "simplify the wording of every answer",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)

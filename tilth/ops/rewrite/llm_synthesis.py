@@ -51,6 +51,18 @@ class LLMQASynthesis(LLMOp, Generator):
         "create QA pairs from each passage",
         "synthesise questions and answers for training",
         "turn documents into Q&A data",
+        "generate questions with answers grounded in each document",
+        "make a reading comprehension dataset from the articles",
+        "turn the manuals into question/answer training pairs",
+        "create instruction-response pairs from the passages",
+        "write FAQ pairs from the help-center pages",
+        "synthesize SFT data from our docs",
+        "build a Q&A set from the knowledge base",
+        "document-grounded QA generation",
+        "generate a few questions per article, with answers",
+        "generate instruction-response pairs from the documents",
+        "create question and answer pairs from the articles",
+        "generate SFT question-answer pairs from our documents",
     )
     inputs = ("{text_field}",)
     outputs = ("instruction", "response", "synth_method", "_parent_id")
@@ -89,6 +101,19 @@ class LLMMagpie(LLMOp, Generator):
         "generate instructions from scratch with the model",
         "synthesise new instruction data without seed examples",
         "Magpie-style self-instruct generation",
+        "generate user prompts and responses from only a system prompt",
+        "let the model invent instructions and answer them",
+        "create a synthetic chat dataset from scratch",
+        "self-instruct without any seed documents",
+        "sample user instructions from the chat template's user turn",
+        "make synthetic instruction-following data for a given persona",
+        "generate conversations conditioned on a system prompt",
+        "bootstrap an SFT set from a system prompt alone",
+        "let the model dream up questions for a support assistant",
+        "magpie self instruct",
+        "generate instruction data with no seed documents",
+        "synthetic instructions from nothing but a system prompt",
+        "generate an instruction dataset from scratch with the LLM",
     )
     outputs = ("instruction", "response", "synth_method", "_parent_id")
     Params = MagpieParams
@@ -141,6 +166,18 @@ class LLMTemplateSynthesis(LLMOp, Generator):
     examples = (
         "fill a prompt template with each row to generate data",
         "generate data from a custom template",
+        "fill 'Write a $level exercise about $topic' for each row",
+        "generate instructions from a template with column placeholders",
+        "build prompts from a template and have the model answer",
+        "templated data generation from a table of topics",
+        "for each row, format the template and get a model response",
+        "create exercises from a list of topics and levels using a template",
+        "prompt template synthesis",
+        "use my prompt template with $placeholders to make instruction data",
+        "turn a spreadsheet of attributes into instruction prompts via a template",
+        "synthesize data by filling a template with each record's fields",
+        "generate a response for each templated prompt",
+        "write one instruction per row from my template",
     )
     outputs = ("instruction", "response", "synth_method", "_parent_id")
     Params = TemplateParams

@@ -147,8 +147,20 @@ class RandomEdit(RuleAugment):
     Optionally only rows with where_column >= where_min. New rows carry `_parent_id`."""
     examples = (
         "augment with random word deletions and swaps",
-        "add noisy copies with typos for robustness",
+        "add noisy copies with missing and swapped words for robustness",
         "create perturbed variants by randomly dropping words",
+        "EDA random deletion and random swap augmentation",
+        "add noisy versions of each row with words dropped or shuffled",
+        "generate corrupted versions of sentences for robustness training",
+        "augment by randomly swapping word positions",
+        "create extra examples by deleting random words",
+        "make noisy augmented rows without an LLM",
+        "random word dropout augmentation",
+        "add perturbed variants with a few words shuffled",
+        "build a robustness set from randomly edited variants",
+        "add randomly edited versions as new rows",
+        "augment the data with word-deletion and swap variants",
+        "augment with extra noisy versions of each row",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "_parent_id")
@@ -167,6 +179,20 @@ class RandomEditInPlace(RuleRewrite):
     examples = (
         "randomly delete and swap words in place",
         "inject noise into the text without adding rows",
+        "randomly drop some words from each text in place",
+        "corrupt the text column with random word swaps",
+        "apply random deletions directly to the existing rows",
+        "noise up every sample in place, row count unchanged",
+        "shuffle a few words in each row, keeping the same ids",
+        "randomly perturb the text in place",
+        "apply word dropout to the text in place",
+        "make the inputs noisier by deleting words in place",
+        "edit each record with random word deletions and swaps",
+        "degrade the text with random edits instead of augmenting",
+        "randomly delete words in the existing texts",
+        "apply random word edits to the rows themselves",
+        "overwrite the text with a randomly edited version",
+        "corrupt the existing texts in place with random edits",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)

@@ -168,6 +168,17 @@ class SynonymSubstitute(SynonymLogic, RuleAugment):
         "augment by replacing words with synonyms",
         "create extra samples with synonym swaps",
         "add variants with some words replaced by WordNet synonyms",
+        "add versions of each sample with words swapped for synonyms",
+        "EDA synonym replacement augmentation",
+        "generate synonym-replaced variants as new rows",
+        "augment with WordNet synonyms and keep the originals",
+        "make extra training examples by replacing some words with synonyms",
+        "use a thesaurus to create new variants of each row",
+        "simple synonym augmentation that adds rows",
+        "create more data by substituting similar words",
+        "add versions where about 15% of the words are synonyms",
+        "add synonym-swapped variants as new rows",
+        "keep the originals and add synonym-replaced versions",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}", "_parent_id")
@@ -183,6 +194,18 @@ class SynonymSubstituteInPlace(SynonymLogic, RuleRewrite):
     examples = (
         "replace some words with synonyms in place",
         "perturb the text with synonyms without adding rows",
+        "swap words for synonyms in the existing rows",
+        "replace words with WordNet synonyms in place",
+        "edit the text itself with synonym replacements",
+        "perturb each sample's vocabulary with synonyms, same row count",
+        "overwrite the text with a synonym-substituted version",
+        "synonym replacement in place, no new rows",
+        "lightly obfuscate the wording with synonyms, keeping the ids",
+        "change some words to synonyms directly in each record",
+        "apply thesaurus swaps to the original texts in place",
+        "synonymize the text column in place",
+        "replace words with synonyms in the rows themselves",
+        "synonym substitution on the existing rows",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
