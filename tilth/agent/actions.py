@@ -170,7 +170,7 @@ def split_conditions(clause: str) -> tuple[str, str]:
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
                       r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) by|look(?:ing)? only at|"
-                      r"(?:but )?not (?:the|a|an|any|its|their|on|by)\b|rather than|instead of|"
+                      r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)

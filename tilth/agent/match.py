@@ -25,7 +25,7 @@ from tilth.agent.intents import detect
 from tilth.agent.retrieve import BM25, _stem, tokenize
 from tilth.agent.skills import Catalogue, Skill
 
-ACCEPT = {"embed": float(os.environ.get("TILTH_AGENT_ACCEPT", 0.5)), "bm25": 0.7}
+ACCEPT = {"embed": float(os.environ.get("TILTH_AGENT_ACCEPT", 0.55)), "bm25": 0.7}
 BM25_WEIGHT = 0.15
 INTENT_PRIOR = 0.08
 VERB_BONUS = 0.06  # the action's verb leads one of the operator's phrasings ("paraphrase ...")
