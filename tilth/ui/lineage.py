@@ -122,7 +122,7 @@ def row_path(store: Store, row_id: int, run: str) -> dict[str, Any]:
         if alive and st[-1]["kind"] != "reader":
             last = row_at(st[-1]["view"]) or last  # with the columns later steps added
     status = next((p["status"] for p in path if p["status"] == "dropped"), "kept" if alive else "absent")
-    return {"run": run, "_id": row_id, "status": status, "path": jsonable(path), "row": jsonable(last)}
+    return {"run": run, "_id": str(row_id), "status": status, "path": jsonable(path), "row": jsonable(last)}  # ids pass 2**53
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
