@@ -88,3 +88,13 @@ def test_language_model_is_not_a_language_request():
 
     assert [i.name for i, _ in detect("Score fluency with a small language model.")] == ["perplexity"]
     assert [i.name for i, _ in detect("Keep only German text.")] == ["language"]
+
+
+def test_peek_takes_a_path_object_as_well_as_a_string(tmp_path):
+    from pathlib import Path
+
+    from tilth.agent.peek import peek
+
+    src = tmp_path / "d.jsonl"
+    src.write_text('{"text": "one"}\n{"text": "two"}\n')
+    assert peek(Path(src)).rows == peek(str(src)).rows == [{"text": "one"}, {"text": "two"}]

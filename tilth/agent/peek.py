@@ -7,6 +7,7 @@ answer-like field for operators that take a second column.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +62,9 @@ def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
     return text, answer
 
 
-def peek(path: str, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
+def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
     """Read the first `rows` records of the input (any format a reader handles)."""
-    spec = {"path": path, "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
+    spec = {"path": os.fspath(path), "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
     reader = build_reader(Recipe(name="peek", input=spec))
     tables = []
     for shard in reader.shards()[:1]:
