@@ -90,8 +90,16 @@ class DocQA:
         if not q:
             return s
         want = direction(q)
+        # "resume a crashed run": a question that says a command's word is about `tilth run`, not `tilth train`
+        said = {c for c in COMMANDS if re.search(rf"\b{c}\b", question.lower())}
         for i, title in enumerate(self._titles):
             s[i] += self.title_weight * len(q & title) / len(q)
+            if said:  # a piece that shows another command, and not the one asked about, is about that other one
+                text = self.passages[i].text
+                if any(f"tilth {c}" in text for c in said):
+                    s[i] *= 1 + COMMAND_BONUS
+                elif any(f"tilth {c}" in text for c in COMMANDS):
+                    s[i] *= 1 - COMMAND_BONUS
             if want and self._dirs[i] and self._dirs[i] != want:
                 s[i] *= self.intent_penalty
             if self._pointers[i]:
@@ -129,6 +137,10 @@ class DocQA:
                 notes.append(f"the chat model ({where}) failed ({_short(e)}); this is the extractive answer.")
         text = extract(question, hits, max_sentences, doc_tokenize, self.index.bm25.idf)
         return {"answer": text, "citations": citations, "mode": "extractive", "note": " ".join(notes) or None}
+
+
+COMMANDS = ("run", "train", "agent", "ask", "ui", "sql", "validate", "docs")  # `tilth <command>` words
+COMMAND_BONUS = 0.2
 
 
 def _points_elsewhere(p: Passage) -> bool:
