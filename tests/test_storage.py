@@ -104,7 +104,7 @@ def test_opening_waits_for_a_process_that_lets_go_soon(tmp_path, monkeypatch):
         t0 = time.monotonic()
         with pytest.raises(WorkspaceBusy):
             Workspace(tmp_path / "ws", read_only=True).sql("SELECT 1")
-        assert 0.15 < time.monotonic() - t0 < 1.0
+        assert 0.1 < time.monotonic() - t0 < 1.0  # it waited (about 0.2 s, by the clock's and the loop's steps)
         monkeypatch.setenv("TILTH_BUSY_WAIT", "30")
         assert Workspace(tmp_path / "ws", read_only=True).sql("SELECT 42 AS x").to_pylist() == [{"x": 42}]
     finally:

@@ -89,7 +89,13 @@ def open_new_sample(page, url: str, name: str, annotator: str) -> None:
     """Draw a sample stratified by the length filter's score and open it for labelling as `annotator`."""
     page.goto(url + "/eval")
     page.fill("#s-name", name)
-    page.wait_for_function("document.getElementById('s-score').options.length > 1")
+    # the run whose steps include the length filter (other tests add runs, and the newest is the default)
+    page.wait_for_function("[...document.getElementById('s-run').options].some(o => o.value === 'webclean')")
+    if page.eval_on_selector("#s-run", "e => e.value") != "webclean":
+        page.select_option("#s-run", "webclean")
+        page.wait_for_load_state("networkidle")  # its scores are fetched again; a selection made before is lost
+    page.wait_for_function("[...document.getElementById('s-score').options]"
+                           ".some(o => o.value === '02_length_filter.length_words')")
     page.select_option("#s-score", "02_length_filter.length_words")
     page.fill("#s-per", "3")
     page.click("#s-create")
