@@ -86,20 +86,14 @@ def test_find_why_a_row_was_dropped(site, page):
 
 
 def open_new_sample(page, url: str, name: str, annotator: str) -> None:
-    """Draw a sample stratified by the length filter's score and open it for labelling as `annotator`."""
-    page.goto(url + "/eval")
-    page.fill("#s-name", name)
-    # the run whose steps include the length filter (other tests add runs, and the newest is the default)
-    page.wait_for_function("[...document.getElementById('s-run').options].some(o => o.value === 'webclean')")
-    if page.eval_on_selector("#s-run", "e => e.value") != "webclean":
-        page.select_option("#s-run", "webclean")
-        page.wait_for_load_state("networkidle")  # its scores are fetched again; a selection made before is lost
-    page.wait_for_function("[...document.getElementById('s-score').options]"
-                           ".some(o => o.value === '02_length_filter.length_words')")
-    page.select_option("#s-score", "02_length_filter.length_words")
-    page.fill("#s-per", "3")
-    page.click("#s-create")
-    page.wait_for_url(f"**/eval/{name}")
+    """Draw a sample stratified by the length filter's score (through the API the form posts to: the form's
+    option lists are refetched as the page settles, which made selecting in them racy under load) and open
+    it for labelling as `annotator`."""
+    made = page.request.post(url + "/api/eval/samples", data={
+        "name": name, "run": "webclean", "domain_column": "source", "score": "02_length_filter.length_words",
+        "bins": 4, "per_stratum": 3, "rubric": ["clarity", "correctness", "tone"]})
+    assert made.ok, made.text()
+    page.goto(f"{url}/eval/{name}")
     page.fill("#annotator", annotator)
     page.press("#annotator", "Tab")  # change event: rows reload for this annotator
     page.wait_for_function("document.getElementById('position').textContent.endsWith('0 labelled by you')")
