@@ -96,7 +96,8 @@ def open_new_sample(page, url: str, name: str, annotator: str) -> None:
     page.goto(f"{url}/eval/{name}")
     page.fill("#annotator", annotator)
     page.press("#annotator", "Tab")  # change event: rows reload for this annotator
-    page.wait_for_function("document.getElementById('position').textContent.endsWith('0 labelled by you')")
+    # the page's first load (no annotator yet) also shows '0 labelled': wait for the one for this annotator
+    page.wait_for_function(f"document.getElementById('position').textContent.endsWith('0 labelled by {annotator}')")
     page.locator("#item-text").click()
 
 

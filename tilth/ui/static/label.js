@@ -23,14 +23,21 @@
       const first = rows.findIndex(r => !r.label);
       i = first < 0 ? 0 : first;
       show();
-      const seq = ++replies, rep = await api(`/api/eval/${encodeURIComponent(sample)}/agreement`);
-      if (seq === replies) agreement(rep);
+      // after the saves already queued, so a reply never predates a label pressed before it was asked
+      const seq = ++replies;
+      saving = saving.then(async () => {
+        try {
+          const rep = await api(`/api/eval/${encodeURIComponent(sample)}/agreement`);
+          if (seq === replies) agreement(rep);
+        } catch (e) { showError(err, e.message); }
+      });
     } catch (e) { showError(err, e.message); }
   }
 
   function show() {
     const r = rows[i];
-    $("position").textContent = rows.length ? `row ${i + 1} of ${rows.length} · ${rows.filter(x => x.label).length} labelled by you` : "empty sample";
+    const by = who.value.trim() ? `by ${who.value.trim()}` : "(type your name to label)";
+    $("position").textContent = rows.length ? `row ${i + 1} of ${rows.length} · ${rows.filter(x => x.label).length} labelled ${by}` : "empty sample";
     if (!r) return;
     $("item-domain").textContent = r.domain;
     $("item-bin").textContent = r.bin;
