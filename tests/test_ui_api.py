@@ -37,6 +37,7 @@ def test_overview_lists_the_run_its_steps_and_the_output_dataset(client, built):
     data = client.get("/api/overview").json()
     (run,) = data["runs"]
     assert run["run"] == "webclean" and run["status"] == "done"
+    assert run["executor"] == "local"  # its name, not the JSON the runs table keeps ('"local"')
     assert [s["step"] for s in run["steps"]] == ["00_read_jsonl", "01_normalize", "02_length_filter", "03_exact_dedup"]
     read = counts["paragraphs"] + counts["duplicates"] + counts["short"] + 1  # + the HTML row
     assert [s["rows_out"] for s in run["steps"]] == [read, read, read - counts["short"], read - counts["short"] - counts["duplicates"]]
@@ -88,6 +89,12 @@ def test_bad_filters_and_missing_datasets_are_clear_errors(client):
     assert page.status_code == 404 and "no dataset &#39;missing&#39; in this workspace" in page.text
     assert client.get("/api/datasets/clean/rows?version=7").status_code == 404
     assert client.get("/api/rows/12abc").status_code == 400
+    # a mistyped query parameter names itself, as JSON or as a page, not FastAPI's raw 422 body
+    r = client.get("/api/datasets/clean/rows?page=abc")
+    assert r.status_code == 400 and r.json()["error"].startswith("page: Input should be a valid integer") \
+        and r.json()["error"].endswith("(got 'abc')")
+    page = client.get("/datasets/clean?page=abc")
+    assert page.status_code == 400 and "page: Input should be a valid integer" in page.text
 
 
 def test_html_in_cell_values_is_escaped(client):
@@ -119,7 +126,8 @@ def test_sql_box_answers_selects(client, built):
     ("COPY lineage TO '/tmp/tilth-ui-leak.csv'", "read-only: SELECT or EXPLAIN only, not COPY; use `tilth sql` or a recipe to change the workspace"),
     ("ATTACH '/tmp/tilth-ui-other.db' AS o", "read-only: SELECT or EXPLAIN only, not ATTACH; use `tilth sql` or a recipe to change the workspace"),
     ("SET enable_external_access = true", "read-only: SELECT or EXPLAIN only, not SET; use `tilth sql` or a recipe to change the workspace"),
-    ("INSTALL httpfs", "read-only: SELECT or EXPLAIN only, not LOAD; use `tilth sql` or a recipe to change the workspace"),
+    ("INSTALL httpfs", "read-only: SELECT or EXPLAIN only, not INSTALL; use `tilth sql` or a recipe to change the workspace"),
+    ("  checkpoint", "read-only: SELECT or EXPLAIN only, not CHECKPOINT; use `tilth sql` or a recipe to change the workspace"),
 ])
 def test_sql_box_refuses_writes_and_escapes(client, query, error):
     r = client.post("/api/sql", json={"query": query})

@@ -55,6 +55,13 @@ def test_open_the_workspace_and_page_through_a_dataset(site, page):
     page.click("#datasets a:text-is('clean')")
     assert page.locator("#rows-info").inner_text() == f"rows 1–50 of {len(ids)}"
     assert page.locator("#rows tbody tr td.id").all_inner_texts() == ids[:50]
+    # a long text shows its first lines; a click opens it whole, another closes it
+    clipped = page.locator("#rows .cell.clipped").first
+    short = clipped.bounding_box()["height"]
+    clipped.click()
+    assert "full" in clipped.get_attribute("class") and clipped.bounding_box()["height"] > short
+    clipped.click()
+    assert "full" not in clipped.get_attribute("class")
     page.click("#next")
     assert page.locator("#rows-info").inner_text() == f"rows 51–{len(ids)} of {len(ids)}"
     assert page.locator("#rows tbody tr td.id").all_inner_texts() == ids[50:]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -78,6 +79,16 @@ def create_app(workspace: str | Path, token: str | None = None, planner: str = "
     @app.exception_handler(ValueError)
     async def bad_input(request: Request, e: ValueError):
         return error(request, 400, str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, e: RequestValidationError):
+        # `?page=abc` says which parameter and what it takes, as a page or JSON, not FastAPI's raw 422 body
+        problems = []
+        for err in e.errors():
+            where = ".".join(str(x) for x in err.get("loc", ())[1:]) or "request"
+            got = err.get("input")
+            problems.append(f"{where}: {err.get('msg', 'invalid')}" + (f" (got {got!r})" if isinstance(got, str | int | float) else ""))
+        return error(request, 400, "; ".join(problems))
 
     @app.exception_handler(duckdb.Error)
     async def sql_error(request: Request, e: duckdb.Error):

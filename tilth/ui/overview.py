@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tilth.storage.workspace import view_name
@@ -20,10 +21,22 @@ def runs(store: Store) -> list[dict[str, Any]]:
         out = ws.sql("SELECT run, status, executor, started_at, finished_at, "
                      "epoch(finished_at - started_at) AS seconds FROM runs ORDER BY started_at DESC, run").to_pylist()
         for r in out:
+            r["executor"] = executor_name(r["executor"])
             r["steps"] = steps(ws, r["run"])
             r["rows_in"] = r["steps"][0]["rows_out"] if r["steps"] else None
             r["rows_out"] = r["steps"][-1]["rows_out"] if r["steps"] else None
     return out
+
+
+def executor_name(spec: str | None) -> str | None:
+    """The runs table keeps the recipe's executor as JSON ('"local"' or '{"name": "ray", ...}'): show its name."""
+    if spec is None:
+        return None
+    try:
+        value = json.loads(spec)
+    except ValueError:
+        return spec
+    return value.get("name", spec) if isinstance(value, dict) else str(value)
 
 
 def steps(ws, run: str) -> list[dict[str, Any]]:

@@ -39,9 +39,10 @@ def check(query: str) -> None:
         raise QueryRefused(str(e).splitlines()[0]) from None
     if len(statements) != 1:
         raise QueryRefused(f"one statement at a time (got {len(statements)})")
-    kind = statements[0].type
-    if kind not in ALLOWED:
-        raise QueryRefused(f"read-only: SELECT or EXPLAIN only, not {kind.name}; use `tilth sql` or a recipe "
+    if statements[0].type not in ALLOWED:
+        # named by its own first word: DuckDB files INSTALL under LOAD and CHECKPOINT under CALL
+        verb = (statements[0].query.split() or ["?"])[0].upper()
+        raise QueryRefused(f"read-only: SELECT or EXPLAIN only, not {verb}; use `tilth sql` or a recipe "
                            "to change the workspace")
 
 

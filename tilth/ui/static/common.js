@@ -47,4 +47,23 @@ function fillTable(table, columns, rows) {
       typeof v === "number" ? el("td", {class: "n", text: fmtNum(v)}) :
       el("td", {class: "t"}, el("div", {class: "cell", text: typeof v === "object" ? JSON.stringify(v) : String(v)}))))))
   );
+  markClipped(table);
 }
+
+// A long cell shows its first lines with a fade; a click (or Enter) opens it whole, another closes it.
+function markClipped(root) {
+  for (const c of (root || document).querySelectorAll(".cell:not(.clipped)")) {
+    if (c.scrollHeight <= c.clientHeight + 1) continue;
+    c.classList.add("clipped");
+    c.tabIndex = 0;
+    c.title = "click to show the whole text";
+  }
+}
+document.addEventListener("click", ev => {
+  const c = ev.target.closest && ev.target.closest(".cell.clipped");
+  if (c && !window.getSelection().toString()) c.classList.toggle("full");
+});
+document.addEventListener("keydown", ev => {
+  if (ev.key === "Enter" && ev.target.matches && ev.target.matches(".cell.clipped")) ev.target.classList.toggle("full");
+});
+document.addEventListener("DOMContentLoaded", () => markClipped());
