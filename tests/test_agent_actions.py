@@ -140,3 +140,32 @@ def test_a_round_trip_translation_names_its_pivot_and_source_and_is_one_job():
         "augment them by translating to English and back to French"]
     qa = Catalogue(use_embeddings=False).by_name["llm_qa_synthesis"]
     assert literals_to_params(qa, "make QA pairs, but don't throw the original pages away", [])["keep_input"] is True
+
+
+def test_a_quotation_is_never_split():
+    assert texts("Replace 'salt and pepper, then oil' with 'seasoning'; then count words.") == [
+        ("Replace 'salt and pepper, then oil' with 'seasoning'", "", False), ("count words", "", False)]
+    assert texts("Flag 'Sorry. We are closed.' and 'N/A' as boilerplate") == [
+        ("Flag 'Sorry. We are closed.' and 'N/A' as boilerplate", "", False)]
+    # an apostrophe inside a word does not end a quotation
+    cat = Catalogue(use_embeddings=False)
+    assert literals_to_params(cat.by_name["llm_template_synthesis"],
+                              "use the template 'Write the seller's reply to a $product review.'", ["text"]) == {
+        "template": "Write the seller's reply to a $product review."}
+
+
+def test_spelled_numbers_scale_and_unit_pick_the_parameter():
+    gopher = Catalogue(use_embeddings=False).by_name["gopher_quality"]
+    assert numbers_to_params(gopher, "drop documents with fewer than forty-five words") == {"min_doc_words": 45}
+    # 20 is a word count, not a mean word length (default 3): "minimum word count" names min_doc_words
+    assert numbers_to_params(gopher, "lower the minimum word count to 20") == {"min_doc_words": 20}
+    assert numbers_to_params(gopher, "mean word length of at least 4") == {"min_avg_word_length": 4}
+    # a bound the words switch off
+    assert numbers_to_params(gopher, "without the 50-word minimum") == {"min_doc_words": None}
+    assert numbers_to_params(gopher, "skip the first 50 words") != {"min_doc_words": None}
+
+
+def test_a_short_explanation_of_a_choice_is_named_by_one_of_its_words():
+    exact = Catalogue(use_embeddings=False).by_name["exact_dedup"]  # exact: byte-identical
+    assert choices_to_params(exact, "dedupe byte for byte") == {"normalise": "exact"}
+    assert choices_to_params(exact, "dedupe the rows") == {}

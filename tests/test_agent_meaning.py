@@ -111,3 +111,37 @@ def test_a_filter_that_can_measure_labels_every_row_when_nothing_may_be_dropped(
     assert steps(plan) == [("lang_id", {"languages": [], "min_score": 0.0})]
     assert steps(planner.plan("drop everything that is not French", data["multilingual"])) == [
         ("lang_id", {"languages": ["fr"]})]
+
+
+def test_a_clause_after_but_that_sets_a_parameter_adjusts_the_step_before_it(env):
+    planner, data = env
+    # word_count_filter matches "raise the maximum word count" well, but after "but" it tunes Gopher
+    plan = planner.plan("Run the Gopher quality heuristics, but raise the maximum word count to 5000.", data["web"])
+    assert steps(plan) == [("gopher_quality", {"max_doc_words": 5000})]
+    plan = planner.plan("Run the Gopher quality heuristics, but without the 100000-word cap.", data["web"])
+    assert steps(plan) == [("gopher_quality", {"max_doc_words": None})]
+
+
+def test_a_refused_bound_switches_it_off(env):
+    planner, data = env
+    plan = planner.plan("Drop the articles under twelve words, and do not impose any maximum.", data["web"])
+    (step,) = plan.steps
+    low, high = {"length_filter": ("min", "max"), "word_count_filter": ("min_words", "max_words")}[step.op]
+    assert step.params[low] == 12 and step.params.get(high, "unset") is None
+
+
+def test_a_clause_that_only_points_back_adds_no_job(env):
+    planner, data = env
+    assert planner.plan("Delete the identical documents and keep just one of them.", data["web"]).ops() == ["exact_dedup"]
+
+
+def test_where_the_data_is_does_not_say_what_to_do_with_it(env):
+    planner, data = env
+    # "in this web crawl" alone pulls towards the web-quality filters
+    assert planner.plan("Delete the word-for-word copies in this web crawl.", data["web"]).ops() == ["exact_dedup"]
+
+
+def test_a_quotation_is_one_value_whatever_it_contains(env):
+    planner, data = env
+    plan = planner.plan("Dedupe the reviews and count 'Fine, thanks' and 'fine, thanks' as one.", data["reviews"])
+    assert steps(plan) == [("exact_dedup", {"text_field": "text", "normalise": "lower"})]

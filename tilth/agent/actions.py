@@ -28,6 +28,7 @@ class Action:
     context: str = ""  # that sentence: a column named anywhere in it applies to each of its jobs
     inherited: bool = False  # its verb was borrowed from the clause before ("..., NFD" -> "convert NFD")
     own: str = ""  # with a borrowed verb: the clause's own words ("NFD")
+    contrast: bool = False  # it followed "but": "apply Gopher, but lower the word minimum to 20" adjusts
 
     @property
     def full(self) -> str:
@@ -92,7 +93,7 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
                        r"which|rated|scored)\b|in (?:rows|cases) where )", re.I)
-SPLIT = re.compile(r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
+SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+", re.I)
@@ -174,6 +175,13 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+# "in this crawl", "from our ticket data": where the job happens, not what it is ("across the whole corpus"
+# stays: it asks for totals);
+# left in, these words pull the embedding towards operators about that kind of data (web crawl -> web quality)
+DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?"
+                            r"(?:this|the|my|our|these|those|that)\s+(?:whole\s+|entire\s+)?(?:\w+\s+)?"
+                            r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
+                            re.I)
 NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
 COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
@@ -199,6 +207,21 @@ def _content(text: str) -> list[str]:
     return [w for w in words if w not in VAGUE and w not in GENERIC and w not in {"away", "out", "rid", "of", "up"}]
 
 
+# a quotation: an apostrophe inside a word ("buyer's") does not end it
+_QUOTED_PHRASE = re.compile(r"(?<!\w)(['\"])((?:[^'\"\n]|(?<=\w)'(?=\w)){1,200}?)\1(?!\w)")
+
+
+def _keep_whole(text: str) -> str:
+    """Mark the separators in a quotation (or between two: "'A' and 'B'") so no split cuts it."""
+    return (text.replace(",", "\x02").replace(" and ", " \x01and ").replace(" or ", " \x01or ").replace(" then ", " \x01then ")
+            .replace(";", "\x03").replace(". ", ".\x06").replace("! ", "!\x06").replace("? ", "?\x06").replace(": ", ":\x06"))
+
+
+def _unmark(text: str) -> str:
+    """The text as written, without the markers that kept a list, range or quotation in one piece."""
+    return text.replace("\x01", "").replace("\x02", ",").replace("\x03", ";").replace("\x06", " ")
+
+
 def lead_verb(text: str) -> str:
     """The action's verb, lower case ("" if it starts otherwise): measuring verbs never drop rows."""
     w = _first_word(WISH.sub("", text.strip()))
@@ -211,6 +234,9 @@ def parse(request: str) -> ParsedRequest:
     request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+)([^.;:!?]*)",
                      lambda m: m[1] + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
                      request, flags=re.I)
+    # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
+    request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
+    request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
@@ -250,7 +276,11 @@ def parse(request: str) -> ParsedRequest:
             cond_end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
             cond, tail = cond[:cond_end].strip(" ,"), pieces[k:]
             cond = re.sub(r",?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,")
+        cursor = 0
         for j, part in enumerate(parts):
+            at = head.find(part, cursor)
+            contrast = j > 0 and at >= 0 and re.search(r"\bbut\b", head[cursor:at], re.I) is not None
+            cursor = at + len(part) if at >= 0 else cursor
             part = part.strip(" ,.")
             last_cond = cond if j == len(parts) - 1 else ""
             verb_led = starts_with_verb(part)
@@ -275,7 +305,8 @@ def parse(request: str) -> ParsedRequest:
             statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
             asks = not statement and (verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
                                       or not (CONTEXT.match(part) or SCENE.match(part)))
-            a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own)
+            a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
+                       contrast=contrast)
             if goal and not a.negated:
                 goals.append(a)
             actions.append(a)
@@ -289,8 +320,8 @@ def parse(request: str) -> ParsedRequest:
         actions = [a for a in actions if a not in goals]
     for i, a in enumerate(actions):
         a.index = i
-        a.context = sentences[a.sentence][0].replace("\x00", "").replace("\x01", "").replace("\x02", ",")
-        a.text = a.text.replace("\x01", "").replace("\x02", ",").strip(" ,")
-        a.own = a.own.replace("\x01", "").replace("\x02", ",").strip(" ,")
-        a.condition = a.condition.replace("\x01", "").replace("\x02", ",")
+        a.context = _unmark(sentences[a.sentence][0].replace("\x00", ""))
+        a.text = _unmark(a.text).strip(" ,")
+        a.own = _unmark(a.own).strip(" ,")
+        a.condition = _unmark(a.condition)
     return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or MEASURE_ONLY.search(request)))

@@ -38,7 +38,7 @@ nav navbar footer header boilerplate dedup dedupe dedupes deduped deduping datas
 tokenizer tokenize tokenized detokenize embedding embeddings minilm smollm webpage webpages unicode utf utf8 ascii
 regex regexes eval evals finetune finetuning pretraining pretrain instruct chatbot repo repos
 """.split())
-_QUOTED = re.compile(r"(?<!\w)'[^']{1,200}'(?!\w)|\"[^\"]{1,200}\"|`[^`]{1,200}`")
+_QUOTED = re.compile(r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)|\"[^\"]{1,200}\"|`[^`]{1,200}`")
 _WORD = re.compile(r"[^\W\d_][\w'./+-]*", re.UNICODE)
 
 

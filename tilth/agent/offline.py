@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from tilth.agent.actions import (
+    DATA_REFERENCE,
     KEEP_ALL,
     MEASURE,
     PRESERVE,
@@ -47,6 +48,7 @@ from tilth.agent.params import (
     partial_column_mentions,
     quantities,
     refused_columns,
+    unbounded_params,
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
@@ -159,6 +161,13 @@ class OfflinePlanner:
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         for a in parsed.actions:
+            near_step = last.get(a.sentence) or last.get(a.sentence - 1)
+            if a.negated and near_step is not None:  # "..., but don't put any cap on the length": a bound off
+                off = unbounded_params(self.cat.by_name[near_step[0].op], a.full)
+                if off:
+                    _merge(near_step[0].params, off, overwrite=True)
+                    near_step[0].why += f"; {a.text!r}"
+                    continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
             ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full, a.context)
@@ -182,6 +191,11 @@ class OfflinePlanner:
                     step.params.setdefault(k, v)
                 continue
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
+            if near_step is not None and _anaphoric(a):
+                # "... and keep one of each", "then drop them": no words of its own to name a job; it goes on
+                # with the job just planned
+                near_step[0].why += f"; also {a.text!r}"
+                continue
             if near_step is not None:
                 # "count a pair as dupes once their Jaccard overlap hits 85%", "and keep the source documents
                 # too": no job of its own, but it sets a parameter of the job just planned, or restates it
@@ -189,7 +203,9 @@ class OfflinePlanner:
                 extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
                 restates = choice is not None and a.inherited and self._restates(step, a, choice, ranked)
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
-                if (extra and weak) or restates:
+                # after "but", a clause that sets the step's parameters adjusts it, however well it matches
+                # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
+                if (extra and (weak or a.contrast)) or restates:
                     _merge(step.params, extra, overwrite=True)
                     step.why += f"; also {a.text!r}"
                     continue
@@ -297,6 +313,7 @@ class OfflinePlanner:
         # nothing about the job and drown its words in the embedding
         # "the Dutch lines" says little to an embedding; "the Dutch-language lines" says what the job is
         text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
+        text = DATA_REFERENCE.sub("", text).strip() or text
         ranked = self.matcher.rank(LANGUAGE_NAME.sub(lambda m: f"{m[0]}-language", text))
         bonus = {}
         if languages(f"{text} {context}"):
@@ -621,6 +638,21 @@ class OfflinePlanner:
 
 SAVED_SIMILARITY = 0.85
 _UNSET = object()
+
+
+# words that point back at something already said rather than name anything
+ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "that", "this", "rest", "other", "again",
+                      "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just"})
+
+
+def _anaphoric(action: Action) -> bool:
+    """An action that keeps or drops and whose other words only point back ("keep one of each", "drop
+    them"); "translate them" names a job by its verb, so it is not one."""
+    verb = lead_verb(action.text)
+    if not verb or not (DROP.match(action.text.strip()) or re.match(r"(?:keep|retain|leave|hold on to)\b", verb, re.I)):
+        return False
+    words = [w for w in tokenize(action.text) if w not in tokenize(verb)]
+    return all(w in ANAPHORA for w in words)
 
 
 def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False) -> None:

@@ -10,6 +10,7 @@ third symbols" right with no change here.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -37,8 +38,15 @@ LANGUAGES = {
 LANGUAGE_NAME = re.compile(r"\b(?:Polish|(?i:" + "|".join(n for n in LANGUAGES if n != "polish") + r"))\b(?![-\w])")
 FRACTIONS = {"half": 0.5, "a half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
              "one quarter": 0.25, "three quarters": 0.75, "a fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
-NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100, "a hundred": 100, "a thousand": 1000}
+_UNITS_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+# spelled-out numbers ("one" is left out: "keep one of each" is not a threshold); compounds first ("thirty-five")
+NUMBER_WORDS = {**{w: i + 2 for i, w in enumerate(_UNITS_WORDS)}, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12,
+                "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+                "eighteen": 18, "nineteen": 19, **_TENS,
+                **{f"{t}{sep}{u}": v + i + 2 for t, v in _TENS.items() for i, u in enumerate(_UNITS_WORDS) for sep in "- "},
+                **{f"{t}{sep}one": v + 1 for t, v in _TENS.items() for sep in "- "},
+                "hundred": 100, "a hundred": 100, "one hundred": 100, "a thousand": 1000, "one thousand": 1000}
 _NUM = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
 LOWER = r"(?:at least|no fewer than|no less than|minimum(?: of)?|min(?:imum)?\.?|more than|greater than|longer than|" \
         r"over|above|exceeding|bigger than|larger than|upwards of|from)"
@@ -90,7 +98,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
         out.append({"value": _number(m[2]), "bound": "upper", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
-    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:\s*(?!(?:or|and|to)\b)([a-z]+))?"
+    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
                          rf"better|worse|greater)))?", low):
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
@@ -102,7 +110,8 @@ def quantities(text: str) -> list[dict[str, Any]]:
             up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater")
             bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
-                    "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
+                    "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30],
+                    "before": low[max(0, m.start() - 40): m.start()], "after": low[m.end(2): m.end(2) + 40]})
     return out
 
 
@@ -207,8 +216,15 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
                 continue
             d = _direction(skill, p["name"])
             score = len(context & _words(p["name"] + " " + p["description"]))
-            # the parameter's own name in the phrase ("2 variants" -> n, "threshold 0.9") counts double
-            score += 2 * len(context & ({w for w in p["name"].split("_")} | {SHORT.get(w, w) for w in p["name"].split("_")}))
+            # the parameter's own name in the phrase ("2 variants" -> n, "threshold 0.9") counts double; its
+            # parts as the phrase's words are counted (singular: "word count" names min_doc_words too)
+            score += 2 * len(context & (_words(p["name"].replace("_", " ")) | {SHORT.get(w, w) for w in p["name"].split("_")}))
+            # between equals, the parameter whose default is of the value's order: 20 is a word count, not
+            # a mean word length (default 3)
+            score -= 0.5 * _scale_gap(q["value"], p.get("default"))
+            # "80 words" is a count of words: min_doc_words measures words, min_avg_word_length a length
+            if unit and q["unit"] and p["name"].split("_")[-1].rstrip("s") in (q["unit"].rstrip("s"), unit.rstrip("s")):
+                score += 2
             if want and d:
                 score += 3 if d == want else -3
             elif want and not d:
@@ -236,6 +252,9 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
                 value += 1 if d == ">=" else -1
         else:
             value = round(value, 4)
+        if _negated(q) and "None" in best["type"]:
+            out[best["name"]] = None  # "without the 50-word minimum": that bound is off
+            continue
         b = best.get("bounds", {})
         if ("ge" in b and value < b["ge"]) or ("le" in b and value > b["le"]) or ("gt" in b and value <= b["gt"]):
             continue
@@ -243,6 +262,47 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
         if unit and unit in unit_choices:
             out["unit"] = unit
     return out
+
+
+def _scale_gap(value: float, default: Any) -> float:
+    """How many orders of magnitude a value is from a parameter's default (0 without a usable default)."""
+    if isinstance(default, bool) or not isinstance(default, (int, float)) or default <= 0 or value <= 0:
+        return 0.0
+    return abs(math.log10(value / default))
+
+
+_NEGATED_QUANTITY = re.compile(r"\b(?:without|no|not|don'?t|do not|never|drop|remove|lift|skip)\s+(?:the|a|an|any)?\s*$")
+_BOUND_NOUN = re.compile(r"^(?:\s*%|\s*percent)?(?:[\s-]*[a-z]+)?[\s-]*(?:minimum|maximum|cap|limit|floor|ceiling|cut-?off|"
+                         r"threshold|bound)\b")
+
+
+def _negated(q: dict[str, Any]) -> bool:
+    """'without the 50-word minimum', 'drop the 100000-word cap': the quantity names a bound to switch off."""
+    return (not q["bound"] and _NEGATED_QUANTITY.search(q.get("before", "")) is not None
+            and _BOUND_NOUN.match(q.get("after", "")) is not None)
+
+
+_NO_BOUND = re.compile(r"\b(?:no|not|don'?t|do not|never|without|any)\b.{0,30}?\b(?:(cap|maximum|max|upper (?:limit|bound)|"
+                       r"ceiling|limit on how (?:long|many|big)|longest)|(minimum|min|lower (?:limit|bound)|floor|"
+                       r"shortest))\b", re.I)
+
+
+def unbounded_params(skill: Skill, text: str) -> dict[str, Any]:
+    """'don't put any cap on how long a question can be': the operator's one switchable upper (or lower)
+    bound set to None (off). Nothing when the words name no bound or the operator has several of that side."""
+    m = _NO_BOUND.search(text)
+    if not m:
+        return {}
+    named = {k: v for k, v in numbers_to_params(skill, text).items() if v is None}  # "without the 50-word minimum"
+    if named:
+        return named
+    side = "<=" if m[1] else ">="
+    names = [t["param"] for t in skill.meta.get("thresholds", []) if t["keep_if"] == side
+             and "None" in (skill.param(t["param"]) or {}).get("type", "")]
+    if len(names) > 1:  # several bounds that side (Gopher's): the one whose name the words share
+        words = _words(text)
+        names = [n for n in names if _words(n.replace("_", " ")) - {"min", "max"} & words] or names
+    return {names[0]: None} if len(names) == 1 else {}
 
 
 def condition_bounds(condition: str) -> tuple[float | None, float | None]:
@@ -355,7 +415,8 @@ def _literal_differences(text: str) -> str:
     return " ".join(dict.fromkeys(said))
 
 
-QUOTED = re.compile(r"'([^']{1,200})'|\"([^\"]{1,200})\"|(\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>)")
+# a quoted literal (an apostrophe inside a word, "buyer's", does not end it), or a [PLACEHOLDER] / <TAG>
+QUOTED = re.compile(r"(?<!\w)'((?:[^'\n]|(?<=\w)'(?=\w)){1,200})'(?!\w)|\"([^\"]{1,200})\"|(\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>)")
 # "a column named page_title", "into a `clean` field", "a new column agent_reply_short": a name the user gives
 NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:(?:called|named)\s+[`'\"]?([a-z_][a-z0-9_]*)|[`'\"]([a-z_][a-z0-9_]*)[`'\"])"
                         r"|[`'\"]([a-z_][a-z0-9_]*)[`'\"]\s+(?:column|field)\b"
@@ -466,7 +527,7 @@ def _stems(text: str) -> set[str]:
 
 def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]:
     """Choices whose explanation in the parameter's description ("lower: also ignore case") shares two
-    content words with the text."""
+    content words with the text (one, for an explanation of one or two words)."""
     desc = p["description"]
     words = _stems(text)
     out = []
@@ -474,7 +535,8 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
         if not isinstance(c, str):
             continue
         m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)", desc)
-        if m and len(_stems(m[1]) & words) >= 2:
+        # a one- or two-word explanation ("exact: byte-identical") is named by one of its words
+        if m and len(_stems(m[1]) & words) >= (1 if len(_stems(m[1])) <= 2 else 2):
             out.append(c)
     return out[:1]
 
