@@ -145,3 +145,14 @@ def test_a_quotation_is_one_value_whatever_it_contains(env):
     planner, data = env
     plan = planner.plan("Dedupe the reviews and count 'Fine, thanks' and 'fine, thanks' as one.", data["reviews"])
     assert steps(plan) == [("exact_dedup", {"text_field": "text", "normalise": "lower"})]
+
+
+def test_a_clause_of_the_same_sentence_that_says_the_job_again_adds_no_step(env):
+    planner, data = env
+    # "discard the paragraphs it rejects" is the judge's own filtering, not a second filter
+    plan = planner.plan("Run the language model over each paragraph as a quality judge and discard the "
+                        "paragraphs it rejects.", data["web"])
+    assert plan.ops() == ["llm_quality_filter"]
+    plan = planner.plan("Filter by perplexity with the small model, remove the paragraphs it finds most "
+                        "surprising.", data["web"])
+    assert plan.ops() == ["perplexity_filter"]

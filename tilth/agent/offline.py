@@ -201,7 +201,9 @@ class OfflinePlanner:
                 # too": no job of its own, but it sets a parameter of the job just planned, or restates it
                 step, prev = near_step
                 extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
-                restates = choice is not None and a.inherited and self._restates(step, a, choice, ranked)
+                # a clause of the same sentence, or one that borrowed its verb, may say the same job again
+                same_sentence = a.inherited or a.sentence == prev.sentence
+                restates = choice is not None and same_sentence and self._restates(step, a, choice, ranked)
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
                 # after "but", a clause that sets the step's parameters adjusts it, however well it matches
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
@@ -284,8 +286,9 @@ class OfflinePlanner:
 
     def _restates(self, step: PlanStep, action: Action, choice: tuple[Skill, float, dict],
                   ranked: list[tuple[Skill, float]]) -> bool:
-        """An action with a borrowed verb whose best operator is of the planned step's kind and scores it
-        nearly as well says that job again ("dedupe by meaning, (dedupe) be very conservative")."""
+        """An action (of the step's sentence, or with a borrowed verb) whose best operator is of the planned
+        step's kind and scores it nearly as well says that job again ("dedupe by meaning, (dedupe) be very
+        conservative"; "score it with the LLM, a yes/no call is enough")."""
         best, score, _ = choice
         planned = self.cat.by_name.get(step.op)
         if planned is None or best.name == step.op or best.kind != planned.kind or score >= 1.0 \
