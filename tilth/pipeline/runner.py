@@ -268,12 +268,13 @@ class Runner:
     def _run_dedup(self, progress, label, op: Deduplicator, key, directory, parts) -> list[PartStats]:
         items = [(p.stem, [str(p)]) for p in parts]
         self._run_tasks(progress, f"{label} (signatures)", "signature", op, key, directory, items)
-        drops = directory / "_global" / "drops.parquet"
-        if not drops.exists():
+        done = directory / "_global" / "drops.json"  # written last: the global phase finished
+        if not done.exists():
             op.context = self._context(op, key, directory)
-            table = op.duplicates(signature_files(str(directory)), str(directory))
-            write_part(table.sort_by([("_part", "ascending"), ("_id", "ascending")]), drops)
-        return self._run_tasks(progress, f"{label} (apply)", "apply", op, key, directory, items, str(drops))
+            drops = op.drops(signature_files(str(directory)), str(directory), self.executor)
+            done.write_text(json.dumps({"drops": str(drops)}))
+        drops = json.loads(done.read_text())["drops"]
+        return self._run_tasks(progress, f"{label} (apply)", "apply", op, key, directory, items, drops)
 
     def _context(self, op: Operator, key: str, directory: Path) -> StepContext:
         index = ([self.reader, *self.ops]).index(op)
