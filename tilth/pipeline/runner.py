@@ -127,12 +127,12 @@ class Runner:
             )
             for table in ("run_steps", "lineage"):
                 con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
-            if self.executor is None:
-                self.executor = make_executor(self.executor_spec, self.recipe.workers)
-            if self.ops and self._part_bytes() < self._input_bytes():
-                self.executor.warm()  # later steps have several parts: workers start while the input is read
             llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
             try:
+                if self.executor is None:  # inside the try: an unreachable cluster marks the run failed
+                    self.executor = make_executor(self.executor_spec, self.recipe.workers)
+                if self.ops and self._part_bytes() < self._input_bytes():
+                    self.executor.warm()  # later steps have several parts: workers start while the input is read
                 llm.start()
                 with self._progress() as progress:
                     key = input_key(self.reader)
