@@ -1,8 +1,8 @@
 """The executor interface: map a picklable task function over items, yielding results as they finish.
 
 Tasks are serialised with cloudpickle by the caller (see tasks.run_blob), so every backend moves bytes
-only. Deduplicators use the same interface for their parallel signature and apply phases; their global
-phase runs in the driver on DuckDB.
+only. Deduplicators use the same interface for their parallel signature and apply phases, and the
+partitioned ones for their global phase too (tilth.exec.stage).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-# executor name -> the options a dict spec may give it ({type: ray, address: auto})
+# executor name -> the options a dict spec may give it ({name: ray, address: auto}; `type` is accepted too)
 EXECUTORS: dict[str, tuple[str, ...]] = {"local": ("workers",), "ray": ("num_cpus", "address", "resources")}
 
 
@@ -72,7 +72,7 @@ def _split(spec: dict[str, Any]) -> tuple[dict[str, Any], Any]:
 
 
 def make_executor(spec: str | dict[str, Any] | None, workers: int | None = None) -> Executor:
-    """`local` (default) or `ray`; a dict spec passes options, e.g. {type: ray, address: auto}."""
+    """`local` (default) or `ray`; a dict spec passes options, e.g. {name: ray, address: auto}."""
     problem = executor_problem(spec)
     if problem:
         raise ValueError(f"{problem[0]} ({problem[1]})")
