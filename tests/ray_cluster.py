@@ -40,6 +40,8 @@ def free_port() -> int:
 
 
 class TwoNodeCluster:
+    COMMON = ("--num-cpus", "1", "--disable-usage-stats")
+
     def __init__(self):
         self.ray = ray_cli()
         self.port = free_port()
@@ -47,12 +49,15 @@ class TwoNodeCluster:
         # short paths: a raylet's socket path must fit in 107 bytes
         self.dirs = [tempfile.mkdtemp(prefix="tr-", dir="/tmp") for _ in range(2)]
 
-    def start(self) -> TwoNodeCluster:
-        common = ["--num-cpus", "1", "--disable-usage-stats"]
+    def start_head(self) -> TwoNodeCluster:
         self._ray("start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(self.port),
-                  "--include-dashboard", "false", "--temp-dir", self.dirs[0], *common)
+                  "--include-dashboard", "false", "--temp-dir", self.dirs[0], *self.COMMON)
+        return self
+
+    def start(self) -> TwoNodeCluster:
+        self.start_head()
         self._ray("start", "--address", self.address, "--resources", json.dumps({"node2": 1}),
-                  "--temp-dir", self.dirs[1], *common)
+                  "--temp-dir", self.dirs[1], *self.COMMON)
         return self
 
     def _ray(self, *args: str) -> None:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tilth.exec.local import LocalExecutor
+from tilth.ops.process import dedup_layout
 from tilth.ops.process.dedup_components import partitioned_components
 from tilth.ops.process.dedup_unionfind import components
 from tilth.ops.process.exact_dedup import ExactDedup
@@ -56,11 +57,14 @@ def texts():
 
 
 @pytest.mark.parametrize("op", [MinHashDedup(), MinHashDedup(verify="none"), ExactDedup()], ids=["minhash", "none", "exact"])
-def test_worker_processes_give_the_inline_drops(op, texts, workers, tmp_path):
+def test_worker_processes_give_the_inline_drops(op, texts, workers, tmp_path, monkeypatch):
+    """Inline with one hash partition, then on two worker processes with four: the same drops."""
     inline, _ = run_dedup(op, texts, part_size=150)
     assert inline.num_rows > 20
     files = write_signatures(op, texts, tmp_path, part_size=150)
+    monkeypatch.setattr(dedup_layout, "ROWS_PER_PARTITION", len(texts) // 4)
     drops_dir = op.drops(files, str(tmp_path), workers)
+    assert dedup_layout.load_layout(str(tmp_path / "_global" / "layout.json")).partitions == 4
     parts = sorted(p.name for p in drops_dir.iterdir())
     got = pa.concat_tables([pq.read_table(f) for f in sorted(drops_dir.glob("*/*.parquet"))])
     for part in parts:  # every part's folder holds only that part's drops

@@ -1,7 +1,7 @@
 """MinHash-LSH's global phase as partitioned stages: no task holds more than one partition's band rows
 or one file's signatures, whatever the corpus size.
 
-1. bands:      per signature file, (band, bucket, node) rows scattered by bucket.
+1. bands:      per signature file, (band, bucket, node) rows scattered by bucket (layout.partitions).
 2. candidates: per bucket partition, rows sharing a (band, bucket) become pairs (u < v): every pair in
                buckets of up to 16 rows, a star to the first row plus a chain in larger ones (linear in the
                bucket, and still connecting all it connects); scattered by the file of u.
@@ -52,7 +52,7 @@ def _bands(item: tuple[str, int]) -> int:
     t = pa.table({"band": from_numpy(np.tile(np.arange(nb, dtype=np.int32), rows.size)),
                   "bucket": from_numpy(buckets),
                   "node": from_numpy(np.repeat(nodes_of(f, n)[rows], nb))}, schema=BANDS)
-    return scatter(t, bucket(buckets, len(layout.files)), layout.stage("bands"), partition_name(f))
+    return scatter(t, bucket(buckets, layout.partitions), layout.stage("bands"), partition_name(f))
 
 
 def _candidates(item: tuple[str, int]) -> int:
@@ -108,7 +108,7 @@ def _left(item: tuple[str, int, str | None]) -> int:
     if not u.size:
         return 0
     if verify is None:  # every candidate is an edge
-        return write_edges(u, v, layout.stage("edges"), partition_name(f), len(layout.files))
+        return write_edges(u, v, layout.stage("edges"), partition_name(f), layout.partitions)
     su = _keys(layout, f, u)
     out = pa.table({"u": from_numpy(u), "v": from_numpy(v), "su": su})
     return scatter(out, node_file(v), layout.stage("left"), partition_name(f))
@@ -125,7 +125,7 @@ def _verify(item: tuple[str, int, Similarity]) -> int:
     v = to_numpy(t.column("v"))
     ok = similarity(t.column("su").combine_chunks(), _keys(layout, g, v))
     u = to_numpy(t.column("u"))[ok]
-    return write_edges(u, v[ok], layout.stage("edges"), partition_name(g), len(layout.files))
+    return write_edges(u, v[ok], layout.stage("edges"), partition_name(g), layout.partitions)
 
 
 def similar_edges(executor: Executor | None, layout: Layout, similarity: Similarity | None) -> str:
@@ -133,7 +133,7 @@ def similar_edges(executor: Executor | None, layout: Layout, similarity: Similar
     `similarity` None: no verification (every candidate pair is an edge)."""
     n = len(layout.files)
     run_stage(executor, _bands, [(layout.path, f) for f in range(n)])
-    run_stage(executor, _candidates, [(layout.path, k) for k in range(n)])
+    run_stage(executor, _candidates, [(layout.path, k) for k in range(layout.partitions)])
     run_stage(executor, _left, [(layout.path, f, None if similarity is None else "keys") for f in range(n)])
     if similarity is not None:
         run_stage(executor, _verify, [(layout.path, g, similarity) for g in range(n)])

@@ -1,5 +1,9 @@
 """Where a partitioned dedup's global phase keeps its files, and how a row is named in it.
 
+Hash shuffles (band buckets, hash join, components) use `partitions` partitions, sized by rows (about
+ROWS_PER_PARTITION documents each), not one per file: every task of a hash shuffle writes to every
+partition, so tying them to the file count would make files^2 shuffle files.
+
 A row is the node `file_index << 32 | row` of the signature files in canonical (`_part`, `_row`) order, so
 the smaller node is the earlier row (the one kept) and a node says which file holds its signature without
 any lookup table. The file list is written once to `layout.json`; tasks are given its path, not the list (a list of
@@ -17,7 +21,9 @@ import numpy as np
 import pyarrow as pa
 
 from tilth.exec.shuffle import gather
+from tilth.storage.parts import part_rows
 
+ROWS_PER_PARTITION = 1_000_000  # documents per hash partition: ~20 MB of band rows per band
 DROPS = pa.schema([("_id", pa.int64()), ("_part", pa.string()), ("duplicate_of", pa.int64()),
                    ("reason", pa.string())])
 
@@ -27,6 +33,7 @@ class Layout:
     root: str  # <work_dir>/_global
     files: tuple[str, ...]
     names: tuple[str, ...]  # the `_part` of each file (its stem)
+    partitions: int = 1  # of the hash shuffles
 
     def stage(self, name: str) -> str:
         return str(Path(self.root) / "stages" / name)
@@ -46,15 +53,18 @@ def new_layout(signature_files: list[str], work_dir: str | Path) -> Layout:
     shutil.rmtree(root / "stages", ignore_errors=True)
     shutil.rmtree(root / "drops", ignore_errors=True)
     files = sorted(signature_files, key=lambda f: Path(f).stem)
-    layout = Layout(str(root), tuple(files), tuple(Path(f).stem for f in files))
+    rows = sum(part_rows(f) for f in files)  # Parquet footers only
+    partitions = max(1, min(len(files), -(-rows // ROWS_PER_PARTITION)))
+    layout = Layout(str(root), tuple(files), tuple(Path(f).stem for f in files), partitions)
     root.mkdir(parents=True, exist_ok=True)
-    Path(layout.path).write_text(json.dumps({"files": files}))
+    Path(layout.path).write_text(json.dumps({"files": files, "partitions": partitions}))
     return layout
 
 
 def load_layout(path: str) -> Layout:
-    files = json.loads(Path(path).read_text())["files"]
-    return Layout(str(Path(path).parent), tuple(files), tuple(Path(f).stem for f in files))
+    doc = json.loads(Path(path).read_text())
+    files = doc["files"]
+    return Layout(str(Path(path).parent), tuple(files), tuple(Path(f).stem for f in files), doc["partitions"])
 
 
 def node_file(node: np.ndarray) -> np.ndarray:

@@ -81,7 +81,7 @@ class ExactDedup(Deduplicator):
         layout = new_layout(signature_files, work_dir)
         n = len(layout.files)
         run_stage(executor, _scatter_hashes, [(layout.path, f) for f in range(n)])
-        run_stage(executor, _first_of_each, [(layout.path, k) for k in range(n)])
+        run_stage(executor, _first_of_each, [(layout.path, k) for k in range(layout.partitions)])
         write_drops(executor, layout, "exact duplicate")
         return layout.drops_dir
 
@@ -100,7 +100,7 @@ def _scatter_hashes(item: tuple[str, int]) -> int:
     h1 = to_numpy(t.column("h1")).astype(np.uint64)
     out = pa.table({"h1": from_numpy(h1), "h2": from_numpy(to_numpy(t.column("h2")).astype(np.uint64)),
                     "node": from_numpy(nodes_of(f, t.num_rows))}, schema=HASHES)
-    return scatter(out, bucket(h1, len(layout.files)), layout.stage("hashes"), partition_name(f))
+    return scatter(out, bucket(h1, layout.partitions), layout.stage("hashes"), partition_name(f))
 
 
 def _first_of_each(item: tuple[str, int]) -> int:

@@ -150,8 +150,8 @@ class MinHashDedup(Deduplicator):
         p = self.params
         similarity = None if p.verify == "none" else functools.partial(_similar, p.verify, p.threshold, p.num_perm)
         edges = similar_edges(executor, layout, similarity)
-        stars = star_components(executor, edges, len(layout.files), layout.stage("cc"))
-        run_stage(executor, _leaf_pairs, [(layout.path, str(stars), k) for k in range(len(layout.files))])
+        stars = star_components(executor, edges, layout.partitions, layout.stage("cc"))
+        run_stage(executor, _leaf_pairs, [(layout.path, str(stars), k) for k in range(layout.partitions)])
         write_drops(executor, layout, "near duplicate (minhash)")
         return layout.drops_dir
 
