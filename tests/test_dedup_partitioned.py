@@ -71,3 +71,24 @@ def test_worker_processes_give_the_inline_drops(op, texts, workers, tmp_path, mo
         assert set(pq.read_table(drops_dir / part).column("_part").to_pylist()) == {part}
     key = [("_id", "ascending")]
     assert got.sort_by(key).to_pylist() == inline.sort_by(key).to_pylist()
+
+
+def _pid(_item) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_a_lone_stage_task_runs_in_a_worker_not_the_driver(workers):
+    """Bug: a one-partition stage ran inline, so the driver held the whole partition (1 GB at 400k docs)."""
+    import os
+
+    from tilth.exec.stage import run_stage
+
+    assert run_stage(workers, _pid, [0]) != [os.getpid()]
+
+
+def test_stages_are_removed_once_the_drops_are_written(texts, tmp_path):
+    files = write_signatures(MinHashDedup(), texts[:200], tmp_path, part_size=50)
+    drops = MinHashDedup().drops(files, str(tmp_path))
+    assert drops.is_dir() and not (tmp_path / "_global" / "stages").exists()

@@ -18,7 +18,10 @@ EXECUTORS: dict[str, tuple[str, ...]] = {"local": ("workers",), "ray": ("num_cpu
 class Executor:
     name = "base"
 
-    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
+    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes],
+                      inline_single: bool = True) -> Iterator[bytes]:
+        """`inline_single`: a backend may run a lone task in the calling process (no start-up cost);
+        global dedup stages pass False so that the driver never holds a partition."""
         raise NotImplementedError
 
     def warm(self) -> None:

@@ -44,7 +44,8 @@ class RayExecutor(Executor):
         self.ray = _ensure_ray(num_cpus, address)
         self.resources = dict(resources or {})  # asked by every task: custom resources pin work to nodes
 
-    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
+    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes],
+                      inline_single: bool = True) -> Iterator[bytes]:
         if not blobs:
             return
         import ray.data

@@ -27,4 +27,6 @@ def run_stage(executor: Executor | None, fn: Callable[[Any], Any], items: Sequen
     if executor is None:
         return [fn(item) for item in items]
     blobs = [cloudpickle.dumps((fn, item)) for item in items]
-    return [cloudpickle.loads(b) for b in executor.map_unordered(call_blob, blobs)]
+    # a lone task still goes to a worker: a one-partition stage in the driver would make its memory grow
+    # with the corpus (measured: 1 GB at 400k documents before this)
+    return [cloudpickle.loads(b) for b in executor.map_unordered(call_blob, blobs, inline_single=False)]

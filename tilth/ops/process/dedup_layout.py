@@ -23,7 +23,7 @@ import pyarrow as pa
 from tilth.exec.shuffle import gather
 from tilth.storage.parts import part_rows
 
-ROWS_PER_PARTITION = 1_000_000  # documents per hash partition: ~20 MB of band rows per band
+ROWS_PER_PARTITION = 200_000  # documents per hash partition: a candidates task peaked at ~1 GB with 400k
 DROPS = pa.schema([("_id", pa.int64()), ("_part", pa.string()), ("duplicate_of", pa.int64()),
                    ("reason", pa.string())])
 
@@ -77,6 +77,12 @@ def node_row(node: np.ndarray) -> np.ndarray:
 
 def nodes_of(file_index: int, n: int) -> np.ndarray:
     return (np.int64(file_index) << np.int64(32)) | np.arange(n, dtype=np.int64)
+
+
+def finish(layout: Layout) -> Path:
+    """Remove the intermediate stages (the drops stay); return the drops folder."""
+    shutil.rmtree(Path(layout.root) / "stages", ignore_errors=True)
+    return layout.drops_dir
 
 
 def read_drops(layout: Layout) -> pa.Table:

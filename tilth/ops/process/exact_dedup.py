@@ -21,7 +21,7 @@ from tilth.exec.stage import run_stage
 from tilth.ops.base import Deduplicator, Params
 from tilth.ops.process.arrow_np import from_numpy, to_numpy
 from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
-from tilth.ops.process.dedup_layout import load_layout, new_layout, nodes_of, read_drops
+from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, nodes_of, read_drops
 from tilth.ops.process.text_utils import normalise_for_hash, text_column
 from tilth.ops.registry import register
 
@@ -83,7 +83,7 @@ class ExactDedup(Deduplicator):
         run_stage(executor, _scatter_hashes, [(layout.path, f) for f in range(n)])
         run_stage(executor, _first_of_each, [(layout.path, k) for k in range(layout.partitions)])
         write_drops(executor, layout, "exact duplicate")
-        return layout.drops_dir
+        return finish(layout)
 
     def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
         self.drops(signature_files, work_dir)

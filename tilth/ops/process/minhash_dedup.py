@@ -27,7 +27,7 @@ from tilth.ops.process.arrow_np import from_numpy, table, to_numpy, value_bytes,
 from tilth.ops.process.dedup_bands import similar_edges
 from tilth.ops.process.dedup_components import leaves, star_components
 from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
-from tilth.ops.process.dedup_layout import load_layout, new_layout, read_drops
+from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, read_drops
 from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, permutations
 from tilth.ops.process.dedup_shingles import shingle_runs
 from tilth.ops.process.text_utils import text_column
@@ -153,7 +153,7 @@ class MinHashDedup(Deduplicator):
         stars = star_components(executor, edges, layout.partitions, layout.stage("cc"))
         run_stage(executor, _leaf_pairs, [(layout.path, str(stars), k) for k in range(layout.partitions)])
         write_drops(executor, layout, "near duplicate (minhash)")
-        return layout.drops_dir
+        return finish(layout)
 
     def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
         self.drops(signature_files, work_dir)
