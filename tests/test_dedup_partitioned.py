@@ -92,3 +92,11 @@ def test_stages_are_removed_once_the_drops_are_written(texts, tmp_path):
     files = write_signatures(MinHashDedup(), texts[:200], tmp_path, part_size=50)
     drops = MinHashDedup().drops(files, str(tmp_path))
     assert drops.is_dir() and not (tmp_path / "_global" / "stages").exists()
+
+
+@pytest.mark.parametrize("op", [MinHashDedup(), ExactDedup()], ids=["minhash", "exact"])
+def test_no_duplicates_still_gives_a_drops_folder(op, tmp_path):
+    """Bug: with nothing to drop no folder was written, and every apply task failed (FileNotFoundError)."""
+    files = write_signatures(op, ["alpha beta gamma delta epsilon", "one two three four five six"], tmp_path)
+    drops = op.drops(files, str(tmp_path))
+    assert drops.is_dir() and not list(drops.iterdir())

@@ -80,8 +80,10 @@ def nodes_of(file_index: int, n: int) -> np.ndarray:
 
 
 def finish(layout: Layout) -> Path:
-    """Remove the intermediate stages (the drops stay); return the drops folder."""
+    """Remove the intermediate stages (the drops stay); return the drops folder, which exists even when
+    nothing is dropped (the apply tasks tell a folder of drops from a drops file by it)."""
     shutil.rmtree(Path(layout.root) / "stages", ignore_errors=True)
+    layout.drops_dir.mkdir(parents=True, exist_ok=True)
     return layout.drops_dir
 
 

@@ -146,7 +146,7 @@ class MinHashDedup(Deduplicator):
         land in `_global/drops/<part>/`. No process holds more than one partition or one file."""
         layout = new_layout(signature_files, work_dir)
         if not layout.files:
-            return layout.drops_dir
+            return finish(layout)
         p = self.params
         similarity = None if p.verify == "none" else functools.partial(_similar, p.verify, p.threshold, p.num_perm)
         edges = similar_edges(executor, layout, similarity)
