@@ -49,3 +49,21 @@ def test_unreachable_address_fails_fast():
         with pytest.raises(ConnectionError, match=f"no Ray cluster answers at 127.0.0.1:{port}.*ray start --head"):
             check_reachable(f"127.0.0.1:{port}")
     assert time.monotonic() - t0 < 5
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--ray-address", "nohost"], "bad Ray address 'nohost'"),
+    (["--ray-address", "127.0.0.1:6379", "--executor", "local"], "--executor is 'local'"),
+])
+def test_cli_rejects_a_bad_address_or_a_conflicting_executor(tmp_path, extra, message):
+    from typer.testing import CliRunner
+
+    from tilth.cli import app
+
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"text": "a b c"}\n')
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: t\ninput: {{path: {data}}}\nsteps:\n  - exact_dedup: {{}}\n")
+    out = CliRunner().invoke(app, ["run", str(recipe), "-w", str(tmp_path / "ws"), "-q", *extra])
+    assert out.exit_code == 2
+    assert message in out.output and "Traceback" not in out.output
