@@ -13,23 +13,28 @@ from tilth.ops.base import Deduplicator
 from tilth.storage.parts import write_part
 
 
+def write_signatures(op: Deduplicator, texts: list[str], d: str | Path, part_size: int | None = None) -> list[str]:
+    """Signature files of `texts` in `d`/sig, `part_size` rows each; row i gets `_id` = i."""
+    part_size = part_size or max(1, len(texts))
+    files = []
+    for k, lo in enumerate(range(0, max(len(texts), 1), part_size)):  # the runner always has a part
+        chunk = texts[lo : lo + part_size]
+        name = f"p{k:05d}"
+        sig = op.signature(pa.table({"text": pa.array(chunk, pa.string())}))
+        sig = sig.add_column(0, "_id", pa.array(np.arange(lo, lo + len(chunk), dtype=np.int64)))
+        sig = sig.add_column(1, "_part", pa.array([name] * len(chunk), pa.string()))
+        sig = sig.add_column(2, "_row", pa.array(np.arange(len(chunk), dtype=np.int64)))
+        path = Path(d) / "sig" / f"{name}.parquet"
+        write_part(sig, path)
+        files.append(str(path))
+    return files
+
+
 def run_dedup(op: Deduplicator, texts: list[str], part_size: int | None = None) -> tuple[pa.Table, list[str]]:
     """Return (duplicates table, part names); row i gets `_id` = i, parts hold `part_size` rows each."""
-    part_size = part_size or max(1, len(texts))
     with tempfile.TemporaryDirectory() as d:
-        files, parts = [], []
-        for k, lo in enumerate(range(0, max(len(texts), 1), part_size)):  # the runner always has a part
-            chunk = texts[lo : lo + part_size]
-            name = f"p{k:05d}"
-            sig = op.signature(pa.table({"text": pa.array(chunk, pa.string())}))
-            sig = sig.add_column(0, "_id", pa.array(np.arange(lo, lo + len(chunk), dtype=np.int64)))
-            sig = sig.add_column(1, "_part", pa.array([name] * len(chunk), pa.string()))
-            sig = sig.add_column(2, "_row", pa.array(np.arange(len(chunk), dtype=np.int64)))
-            path = Path(d) / "sig" / f"{name}.parquet"
-            write_part(sig, path)
-            files.append(str(path))
-            parts.append(name)
-        return op.duplicates(files, d), parts
+        files = write_signatures(op, texts, d, part_size)
+        return op.duplicates(files, d), [Path(f).stem for f in files]
 
 
 def dropped(op: Deduplicator, texts: list[str], part_size: int | None = None) -> dict[int, int]:
@@ -45,4 +50,4 @@ def survivors(op: Deduplicator, texts: list[str], part_size: int | None = None) 
 
 from tilth import corpora as corpus  # noqa: E402
 
-__all__ = ["corpus", "dropped", "run_dedup", "survivors"]
+__all__ = ["corpus", "dropped", "run_dedup", "survivors", "write_signatures"]

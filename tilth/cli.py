@@ -155,6 +155,9 @@ def _cell(v, width: int) -> str:
 def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         workspace: WorkspaceOpt = None,
         executor: Annotated[str | None, typer.Option(help="Override the recipe's executor: local or ray.")] = None,
+        ray_address: Annotated[str | None, typer.Option(
+            "--ray-address", help="Attach to a running Ray cluster (started with `ray start`): auto, or HOST:PORT "
+            "of its head node. Implies --executor ray.")] = None,
         workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
         no_report: Annotated[bool, typer.Option("--no-report", help="Skip the HTML run report (`tilth report RUN` "
@@ -179,6 +182,12 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         r = r.model_copy(update={"workers": workers})
     if executor:
         r = r.model_copy(update={"executor": executor})
+    if ray_address:
+        if executor not in (None, "ray"):
+            _fail(f"--ray-address attaches to a Ray cluster, but --executor is {executor!r} (drop one of them)", 2)
+        from tilth.exec.base import with_ray_address
+
+        r = r.model_copy(update={"executor": with_ray_address(r.executor, ray_address)})
     if no_report:
         r = r.model_copy(update={"output": r.output.model_copy(update={"report": False})})
     try:
@@ -186,6 +195,8 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     except RecipeError as e:
         _fail(str(e), 2)
     except (ValueError, FileNotFoundError, SandboxUnavailable) as e:
+        _fail(str(e), 2)
+    except ConnectionError as e:  # --ray-address: no cluster there
         _fail(str(e), 2)
     except ConfinedError as e:  # a generated operator failed in its sandbox: its own message says how
         _fail(str(e), 1)

@@ -1,8 +1,8 @@
 """The executor interface: map a picklable task function over items, yielding results as they finish.
 
 Tasks are serialised with cloudpickle by the caller (see tasks.run_blob), so every backend moves bytes
-only. Deduplicators use the same interface for their parallel signature and apply phases; their global
-phase runs in the driver on DuckDB.
+only. Deduplicators use the same interface for their parallel signature and apply phases, and the
+partitioned ones for their global phase too (tilth.exec.stage).
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-# executor name -> the options a dict spec may give it ({type: ray, address: auto})
-EXECUTORS: dict[str, tuple[str, ...]] = {"local": ("workers",), "ray": ("num_cpus", "address")}
+# executor name -> the options a dict spec may give it ({name: ray, address: auto}; `type` is accepted too)
+EXECUTORS: dict[str, tuple[str, ...]] = {"local": ("workers",), "ray": ("num_cpus", "address", "resources")}
 
 
 class Executor:
     name = "base"
 
-    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
+    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes],
+                      inline_single: bool = True) -> Iterator[bytes]:
+        """`inline_single`: a backend may run a lone task in the calling process (no start-up cost);
+        global dedup stages pass False so that the driver never holds a partition."""
         raise NotImplementedError
 
     def warm(self) -> None:
@@ -36,12 +39,13 @@ class Executor:
 
 
 def executor_problem(spec: Any) -> tuple[str, str] | None:
-    """(message, fix) if `spec` names no executor or gives one an option it does not take; else None."""
-    fix = "use executor: local or ray (or a mapping such as {type: ray, address: auto})"
+    """(message, fix) if `spec` names no executor or gives one an option it does not take; else None.
+    Ray's `resources` ({label: amount}) is what each task asks for: custom resources given to
+    `ray start --resources` pin the work to those nodes."""
+    fix = "use executor: local or ray (or a mapping such as {name: ray, address: auto})"
     opts: dict[str, Any] = {}
     if isinstance(spec, dict):
-        opts = dict(spec)
-        spec = opts.pop("type", "local")
+        opts, spec = _split(spec)
     if spec is None:
         spec = "local"
     if not isinstance(spec, str) or spec not in EXECUTORS:
@@ -52,18 +56,32 @@ def executor_problem(spec: Any) -> tuple[str, str] | None:
     if unknown:
         return (f"executor {spec!r} has no option {', '.join(map(repr, unknown))}",
                 f"{spec} takes: {', '.join(EXECUTORS[spec])}")
+    res = opts.get("resources")
+    if res is not None and not (isinstance(res, dict) and all(isinstance(v, int | float) and v > 0 for v in res.values())):
+        return f"executor ray: resources must map names to positive amounts, not {res!r}", "e.g. resources: {node2: 1}"
+    if spec == "ray" and opts.get("address") is not None:
+        from tilth.exec.ray_address import address_problem
+
+        return address_problem(opts["address"])
     return None
 
 
+def _split(spec: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """(options, executor name) of a mapping spec; the name is `name` or `type`."""
+    opts = dict(spec)
+    name = opts.pop("name", None)
+    kind = opts.pop("type", None)
+    return opts, name or kind or "local"
+
+
 def make_executor(spec: str | dict[str, Any] | None, workers: int | None = None) -> Executor:
-    """`local` (default) or `ray`; a dict spec passes options, e.g. {type: ray, address: auto}."""
+    """`local` (default) or `ray`; a dict spec passes options, e.g. {name: ray, address: auto}."""
     problem = executor_problem(spec)
     if problem:
         raise ValueError(f"{problem[0]} ({problem[1]})")
     opts: dict[str, Any] = {}
     if isinstance(spec, dict):
-        opts = dict(spec)
-        spec = opts.pop("type", "local")
+        opts, spec = _split(spec)
     spec = spec or "local"
     if spec == "local":
         from tilth.exec.local import LocalExecutor
@@ -72,5 +90,13 @@ def make_executor(spec: str | dict[str, Any] | None, workers: int | None = None)
     if spec == "ray":
         from tilth.exec.ray_executor import RayExecutor
 
-        return RayExecutor(num_cpus=workers or opts.get("num_cpus"), address=opts.get("address"))
+        return RayExecutor(num_cpus=workers or opts.get("num_cpus"), address=opts.get("address"),
+                           resources=opts.get("resources"))
     raise AssertionError(spec)  # executor_problem() knows every executor
+
+
+def with_ray_address(spec: str | dict[str, Any] | None, address: str) -> dict[str, Any]:
+    """The recipe's executor spec switched to Ray at `address` (keeping its other Ray options)."""
+    opts, name = _split(spec) if isinstance(spec, dict) else ({}, spec)
+    kept = {k: v for k, v in opts.items() if name == "ray" and k in EXECUTORS["ray"]}
+    return {"name": "ray", **kept, "address": address}

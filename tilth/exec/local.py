@@ -1,7 +1,9 @@
 """Local executor: a pool of worker processes (all cores by default), reused across the steps of a run.
 
 Workers come from a forkserver with Tilth preloaded: they start fast and never inherit the driver's open
-database connection or threads. With one worker, or one item, tasks run inline (no process start-up).
+database connection or threads. With one worker, or one item, tasks run inline (no process start-up), except
+the global dedup stages' lone tasks (inline_single=False), which would otherwise put a whole partition in
+the driver.
 Workers and the forkserver die with the driver, even when it is killed with SIGKILL (tilth.exec.lifeline).
 """
 
@@ -42,8 +44,9 @@ class LocalExecutor(Executor):
             for _ in range(self.workers):
                 pool.submit(ready)
 
-    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
-        if self.workers == 1 or len(blobs) <= 1:
+    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes],
+                      inline_single: bool = True) -> Iterator[bytes]:
+        if self.workers == 1 or (inline_single and len(blobs) <= 1):
             for blob in blobs:
                 yield fn(blob)
             return

@@ -1,8 +1,10 @@
 """Ray executor: the same tasks, scheduled by Ray Data's `map_batches` (one task per block).
 
-On a multi-node cluster the workspace directory must be on storage every node sees (NFS, a mounted
-bucket); workers read and write parts there exactly as local workers do, which is what makes the two
-executors' outputs identical.
+With an address (`auto` or HOST:PORT) it attaches to a cluster started with `ray start`; without one it
+starts a private Ray in this process. On a multi-node cluster the workspace directory must be on storage
+every node sees at the same path (NFS, a mounted bucket), and every node must import the same Tilth (see
+docs/scaling.md): workers read and write parts there exactly as local workers do, which is what makes the
+two executors' outputs identical.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from tilth.exec.base import Executor
+from tilth.exec.ray_address import START, check_reachable
 
 
 def _ensure_ray(num_cpus: int | None, address: str | None):
@@ -23,7 +26,11 @@ def _ensure_ray(num_cpus: int | None, address: str | None):
     if not ray.is_initialized():
         kwargs = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True}
         if address:
-            ray.init(address=address, **kwargs)
+            check_reachable(address)
+            try:
+                ray.init(address=address, **kwargs)
+            except ConnectionError as e:  # auto with no cluster on this machine, or a port that is not Ray's
+                raise ConnectionError(f"could not attach to a Ray cluster at {address}: {e}; {START}") from None
         else:
             ray.init(num_cpus=num_cpus or os.cpu_count(), **kwargs)
     return ray
@@ -32,10 +39,13 @@ def _ensure_ray(num_cpus: int | None, address: str | None):
 class RayExecutor(Executor):
     name = "ray"
 
-    def __init__(self, num_cpus: int | None = None, address: str | None = None):
+    def __init__(self, num_cpus: int | None = None, address: str | None = None,
+                 resources: dict[str, float] | None = None):
         self.ray = _ensure_ray(num_cpus, address)
+        self.resources = dict(resources or {})  # asked by every task: custom resources pin work to nodes
 
-    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes]) -> Iterator[bytes]:
+    def map_unordered(self, fn: Callable[[bytes], bytes], blobs: list[bytes],
+                      inline_single: bool = True) -> Iterator[bytes]:
         if not blobs:
             return
         import ray.data
@@ -48,6 +58,7 @@ class RayExecutor(Executor):
             return {"result": np.array([fn(b) for b in batch["task"]], dtype=object)}
 
         ds = ray.data.from_items([{"task": b} for b in blobs], override_num_blocks=len(blobs))
-        ds = ds.map_batches(udf, batch_size=1, batch_format="numpy")
+        extra = {"resources": self.resources} if self.resources else {}
+        ds = ds.map_batches(udf, batch_size=1, batch_format="numpy", **extra)
         for row in ds.iter_rows():
             yield row["result"]

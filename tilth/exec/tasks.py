@@ -315,7 +315,7 @@ def _apply_part(task: Task) -> PartStats:
     stats = PartStats(task.part)
     table = _timed_read(task.inputs[0], stats)
     stats.rows_in = table.num_rows
-    drops = pq.read_table(task.drops, filters=[("_part", "=", task.part)], columns=["_id", "duplicate_of", "reason"])
+    drops = _part_drops(task.drops, task.part)
     if drops.num_rows:
         drop_mask = pc.is_in(table.column("_id"), value_set=drops.column("_id")).to_numpy(zero_copy_only=False)
         table = table.filter(pa.array(~drop_mask))
@@ -328,6 +328,19 @@ def _apply_part(task: Task) -> PartStats:
     stats.rows_out = table.num_rows
     _timed_write(table, Path(task.out_dir) / f"{task.part}.parquet", stats)
     return stats
+
+
+def _part_drops(path: str, part: str) -> pa.Table:
+    """One part's drops: from a folder of per-part folders (partitioned global phases), or filtered from
+    one file (global phases that run in the driver)."""
+    columns = ["_id", "duplicate_of", "reason"]
+    if os.path.isdir(path):
+        files = list_parts(Path(path) / part)
+        if not files:
+            return pa.table({"_id": pa.array([], pa.int64()), "duplicate_of": pa.array([], pa.int64()),
+                             "reason": pa.array([], pa.string())})
+        return pa.concat_tables([pq.read_table(f, columns=columns) for f in files]).sort_by("_id")
+    return pq.read_table(path, filters=[("_part", "=", part)], columns=columns)
 
 
 def signature_files(out_dir: str) -> list[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
@@ -238,8 +239,19 @@ class Deduplicator(Operator):
 
     def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
         """Given signature parts (with `_id`, `_part`, `_row` columns, in canonical order), return a table
-        (`_id`, `duplicate_of`, `reason`) of the rows to drop. The first row in canonical order is kept."""
+        (`_id`, `_part`, `duplicate_of`, `reason`) of the rows to drop. The first row in canonical order is kept."""
         raise NotImplementedError
+
+    def drops(self, signature_files: list[str], work_dir: str, executor=None):
+        """Write the rows to drop where the apply tasks read them; return the path (a file, or a folder of
+        one sub-folder per part). By default `duplicates()` runs in the driver; operators whose global
+        phase is partitioned override this to run it as tasks through `executor`."""
+        from tilth.storage.parts import write_part
+
+        table = self.duplicates(signature_files, work_dir)
+        path = Path(work_dir) / "_global" / "drops.parquet"
+        write_part(table.sort_by([("_part", "ascending"), ("_id", "ascending")]), path)
+        return path
 
 
 class Generator(Operator):

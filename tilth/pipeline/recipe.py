@@ -3,7 +3,7 @@
 ```yaml
 name: web-clean
 input: {path: data/crawl/, text: content}   # reader picked from the extension, or `format: read_csv`
-executor: local                              # or: ray
+executor: local                              # or: ray; {name: ray, address: auto} attaches to a cluster
 steps:
   - length_filter: {min: 50}
   - exact_dedup: {}

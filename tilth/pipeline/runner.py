@@ -127,12 +127,12 @@ class Runner:
             )
             for table in ("run_steps", "lineage"):
                 con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
-            if self.executor is None:
-                self.executor = make_executor(self.executor_spec, self.recipe.workers)
-            if self.ops and self._part_bytes() < self._input_bytes():
-                self.executor.warm()  # later steps have several parts: workers start while the input is read
             llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
             try:
+                if self.executor is None:  # inside the try: an unreachable cluster marks the run failed
+                    self.executor = make_executor(self.executor_spec, self.recipe.workers)
+                if self.ops and self._part_bytes() < self._input_bytes():
+                    self.executor.warm()  # later steps have several parts: workers start while the input is read
                 llm.start()
                 with self._progress() as progress:
                     key = input_key(self.reader)
@@ -268,12 +268,13 @@ class Runner:
     def _run_dedup(self, progress, label, op: Deduplicator, key, directory, parts) -> list[PartStats]:
         items = [(p.stem, [str(p)]) for p in parts]
         self._run_tasks(progress, f"{label} (signatures)", "signature", op, key, directory, items)
-        drops = directory / "_global" / "drops.parquet"
-        if not drops.exists():
+        done = directory / "_global" / "drops.json"  # written last: the global phase finished
+        if not done.exists():
             op.context = self._context(op, key, directory)
-            table = op.duplicates(signature_files(str(directory)), str(directory))
-            write_part(table.sort_by([("_part", "ascending"), ("_id", "ascending")]), drops)
-        return self._run_tasks(progress, f"{label} (apply)", "apply", op, key, directory, items, str(drops))
+            drops = op.drops(signature_files(str(directory)), str(directory), self.executor)
+            done.write_text(json.dumps({"drops": str(drops)}))
+        drops = json.loads(done.read_text())["drops"]
+        return self._run_tasks(progress, f"{label} (apply)", "apply", op, key, directory, items, drops)
 
     def _context(self, op: Operator, key: str, directory: Path) -> StepContext:
         index = ([self.reader, *self.ops]).index(op)

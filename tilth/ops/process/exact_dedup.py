@@ -1,16 +1,27 @@
-"""Exact deduplication on a 128-bit hash of normalised text; the first occurrence is kept."""
+"""Exact deduplication on a 128-bit hash of normalised text; the first occurrence is kept.
+
+The global phase is a hash join by partitions: each task holds one partition of the hashes (about
+rows / parts of them), so the same code runs inline, on local workers or across a Ray cluster.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import xxhash
 from pydantic import Field
 
+from tilth.exec.base import Executor
+from tilth.exec.shuffle import bucket, gather, partition_name, scatter
+from tilth.exec.stage import run_stage
 from tilth.ops.base import Deduplicator, Params
+from tilth.ops.process.arrow_np import from_numpy, to_numpy
+from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
+from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, nodes_of, read_drops
 from tilth.ops.process.text_utils import normalise_for_hash, text_column
 from tilth.ops.registry import register
 
@@ -64,17 +75,42 @@ class ExactDedup(Deduplicator):
         h = np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2)
         return pa.table({"h1": h[:, 0], "h2": h[:, 1]})
 
+    def drops(self, signature_files: list[str], work_dir: str, executor: Executor | None = None) -> Path:
+        """Hash partitions as tasks through `executor`: rows scattered by h1, the first of each (h1, h2)
+        group kept; drops land in `_global/drops/<part>/` (dedup_drops)."""
+        layout = new_layout(signature_files, work_dir)
+        n = len(layout.files)
+        run_stage(executor, _scatter_hashes, [(layout.path, f) for f in range(n)])
+        run_stage(executor, _first_of_each, [(layout.path, k) for k in range(layout.partitions)])
+        write_drops(executor, layout, "exact duplicate")
+        return finish(layout)
+
     def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
-        con = duckdb.connect()
-        try:
-            return con.sql(
-                """
-                SELECT _id, _part, duplicate_of, 'exact duplicate' AS reason FROM (
-                    SELECT _id, _part, first_value(_id) OVER (PARTITION BY h1, h2 ORDER BY _part, _row) AS duplicate_of
-                    FROM read_parquet(?)
-                ) WHERE _id <> duplicate_of
-                """,
-                params=[signature_files],
-            ).to_arrow_table()
-        finally:
-            con.close()
+        self.drops(signature_files, work_dir)
+        return read_drops(load_layout(str(Path(work_dir) / "_global" / "layout.json")))
+
+
+HASHES = pa.schema([("h1", pa.uint64()), ("h2", pa.uint64()), ("node", pa.int64())])
+
+
+def _scatter_hashes(item: tuple[str, int]) -> int:
+    path, f = item
+    layout = load_layout(path)
+    t = pq.read_table(layout.files[f], columns=["h1", "h2"])
+    h1 = to_numpy(t.column("h1")).astype(np.uint64)
+    out = pa.table({"h1": from_numpy(h1), "h2": from_numpy(to_numpy(t.column("h2")).astype(np.uint64)),
+                    "node": from_numpy(nodes_of(f, t.num_rows))}, schema=HASHES)
+    return scatter(out, bucket(h1, layout.partitions), layout.stage("hashes"), partition_name(f))
+
+
+def _first_of_each(item: tuple[str, int]) -> int:
+    """Every row of one hash partition whose (h1, h2) was seen at a smaller node, with that node."""
+    path, k = item
+    layout = load_layout(path)
+    t = gather(layout.stage("hashes"), partition_name(k), HASHES)
+    h1, h2, node = (to_numpy(t.column(c)) for c in ("h1", "h2", "node"))
+    order = np.lexsort((node, h2, h1))
+    h1, h2, node = h1[order], h2[order], node[order]
+    first = np.r_[True, (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])] if node.size else np.zeros(0, bool)
+    root = node[np.flatnonzero(first)][np.cumsum(first) - 1]
+    return scatter_pairs(node[~first], root[~first], layout, partition_name(k))

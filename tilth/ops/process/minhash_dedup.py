@@ -2,27 +2,34 @@
 estimated Jaccard, and connected components so chains of near duplicates keep a single row.
 
 Per part (in workers): shingle hashes -> (num_perm) MinHash -> `bands` band hashes, written to the
-signature parquet with the 32-bit tail of the signature for verification. Globally (driver, DuckDB over
-those files, spilling to `work_dir`): rows sharing a (band, bucket) become candidate pairs, candidates are
-kept if their signatures agree on >= threshold of the positions, then a vectorised union-find merges them;
-the first row of each component in dataset order is kept and every other row records it as duplicate_of.
+signature parquet with the verification keys. Globally, as partitioned stages run by the same executor
+(so on a Ray cluster as well as locally, with one implementation): rows sharing a (band, bucket) become
+candidate pairs, candidates are kept if similar enough, then connected components (large-star/small-star
+rounds) merge them; the first row of each component in dataset order is kept and every other row records
+it as duplicate_of. Memory per task is one partition or one file's keys, never the whole corpus.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
+from tilth.exec.base import Executor
+from tilth.exec.shuffle import partition_name
+from tilth.exec.stage import run_stage
 from tilth.ops.base import Deduplicator, Params, Resources
 from tilth.ops.process.arrow_np import from_numpy, table, to_numpy, value_bytes, value_offsets
+from tilth.ops.process.dedup_bands import similar_edges
+from tilth.ops.process.dedup_components import leaves, star_components
+from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
+from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, read_drops
 from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, permutations
 from tilth.ops.process.dedup_shingles import shingle_runs
-from tilth.ops.process.dedup_unionfind import components
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
 
@@ -134,72 +141,36 @@ class MinHashDedup(Deduplicator):
         return table(cols)
 
     # -- global -----------------------------------------------------------------------------------------
-    def similar_pairs(self, con: duckdb.DuckDBPyConnection,
-                      signature_files: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(node, other, estimated jaccard) of the accepted pairs, over the table `s` (node, _part, _row,
-        bands) of `con`; the `sig` column is read from the signature files for candidate rows only."""
+    def drops(self, signature_files: list[str], work_dir: str, executor: Executor | None = None) -> Path:
+        """Partitioned stages (dedup_bands, dedup_components, dedup_drops) through `executor`; the drops
+        land in `_global/drops/<part>/`. No process holds more than one partition or one file."""
+        layout = new_layout(signature_files, work_dir)
+        if not layout.files:
+            return finish(layout)
         p = self.params
-        con.execute(
-            """CREATE TABLE b AS SELECT node, unnest(bands) AS bucket, generate_subscripts(bands, 1) AS band
-               FROM s WHERE bands IS NOT NULL""")
-        # Only rows whose bucket is shared matter; the window functions then run over those alone.
-        con.execute(
-            """CREATE TABLE bb AS SELECT band, bucket, node,
-                 count(*) OVER w AS size, min(node) OVER w AS root, lag(node) OVER (w ORDER BY node) AS prev
-               FROM b SEMI JOIN (SELECT band, bucket FROM b GROUP BY ALL HAVING count(*) > 1) USING (band, bucket)
-               WINDOW w AS (PARTITION BY band, bucket)""")
-        # Buckets of up to 16 rows give every pair; larger ones a star to the first row and a chain, which
-        # keeps the pair count linear while still connecting everything the bucket connects.
-        con.execute(
-            """CREATE TABLE cand AS SELECT DISTINCT u, v FROM (
-                 SELECT x.node AS u, y.node AS v FROM bb x JOIN bb y
-                   ON x.band = y.band AND x.bucket = y.bucket AND x.node < y.node WHERE x.size <= 16
-                 UNION ALL SELECT root, node FROM bb WHERE size > 16 AND node <> root
-                 UNION ALL SELECT prev, node FROM bb WHERE size > 16 AND prev IS NOT NULL)""")
-        us, vs, js = [], [], []
-        if p.verify == "none":
-            t = con.sql("SELECT u, v FROM cand").to_arrow_table()
-            u, v = to_numpy(t.column("u")), to_numpy(t.column("v"))
-            return u, v, np.full(u.size, np.nan)
-        # sig is most of the signature files' bytes and only candidates need it: not loaded into `s`
-        con.execute(
-            """CREATE TABLE cs AS SELECT s.node, f.sig FROM read_parquet(?) f
-               JOIN (SELECT node, _part, _row FROM s SEMI JOIN (SELECT u AS node FROM cand UNION SELECT v FROM cand)
-                     USING (node)) s ON s._part = f._part AND s._row = f._row""", [signature_files])
-        reader = con.sql(
-            "SELECT c.u, c.v, x.sig AS su, y.sig AS sv FROM cand c JOIN cs x ON x.node = c.u JOIN cs y ON y.node = c.v"
-        ).to_arrow_reader(65536)
-        for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            if p.verify == "exact":
-                est = _set_jaccard(batch.column(2), batch.column(3))
-            else:
-                est = (_flat(batch.column(2), p.num_perm) == _flat(batch.column(3), p.num_perm)).mean(axis=1)
-            ok = est >= p.threshold - 1e-12
-            us.append(to_numpy(batch.column(0))[ok])
-            vs.append(to_numpy(batch.column(1))[ok])
-            js.append(est[ok])
-        if not us:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(us), np.concatenate(vs), np.concatenate(js)
+        similarity = None if p.verify == "none" else functools.partial(_similar, p.verify, p.threshold, p.num_perm)
+        edges = similar_edges(executor, layout, similarity)
+        stars = star_components(executor, edges, layout.partitions, layout.stage("cc"))
+        run_stage(executor, _leaf_pairs, [(layout.path, str(stars), k) for k in range(layout.partitions)])
+        write_drops(executor, layout, "near duplicate (minhash)")
+        return finish(layout)
 
     def duplicates(self, signature_files: list[str], work_dir: str) -> pa.Table:
-        con = _connect(work_dir)
-        try:
-            con.execute(
-                """CREATE TABLE s AS SELECT (row_number() OVER (ORDER BY _part, _row) - 1)::BIGINT AS node,
-                   _id, _part, _row, bands FROM read_parquet(?)""", [signature_files])
-            u, v, _ = self.similar_pairs(con, signature_files)
-            nodes, roots = components(u, v)
-            keep = nodes != roots
-            con.register("comp", table({"node": from_numpy(nodes[keep]), "root": from_numpy(roots[keep])}))
-            return con.sql(
-                """SELECT x._id, x._part, y._id AS duplicate_of, 'near duplicate (minhash)' AS reason
-                   FROM comp c JOIN s x ON x.node = c.node JOIN s y ON y.node = c.root"""
-            ).to_arrow_table()
-        finally:
-            con.close()
+        self.drops(signature_files, work_dir)
+        return read_drops(load_layout(str(Path(work_dir) / "_global" / "layout.json")))
+
+
+def _similar(verify: str, threshold: float, num_perm: int, a: pa.Array, b: pa.Array) -> np.ndarray:
+    """Which pairs of verification keys are similar enough: exact or MinHash-estimated Jaccard."""
+    est = _set_jaccard(a, b) if verify == "exact" else (_flat(a, num_perm) == _flat(b, num_perm)).mean(axis=1)
+    return est >= threshold - 1e-12
+
+
+def _leaf_pairs(item: tuple[str, str, int]) -> int:
+    """Every non-root node of one partition of the components, with its root, to its file's pairs."""
+    path, stars, k = item
+    node, root = leaves(stars, k)
+    return scatter_pairs(node, root, load_layout(path), partition_name(k))
 
 
 def _blobs(counts: np.ndarray, values: np.ndarray | None = None) -> pa.Array:
@@ -254,13 +225,3 @@ def _blob_values(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     values = data.view(np.uint32).astype(np.uint64)
     rows = np.repeat(np.arange(len(col), dtype=np.uint64), np.diff(offs) // 4)
     return rows, values
-
-
-def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that spills to work_dir, so the global pass is bounded in memory."""
-    tmp = Path(work_dir) / "_dedup_tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET temp_directory = ?", [str(tmp)])
-    con.execute("SET preserve_insertion_order = false")
-    return con

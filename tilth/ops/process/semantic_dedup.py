@@ -9,6 +9,9 @@ dataset order is kept and the others record it as `duplicate_of`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pyarrow as pa
 from pydantic import Field
@@ -16,7 +19,6 @@ from pydantic import Field
 from tilth.ops.base import Deduplicator, Params, Resources
 from tilth.ops.process.dedup_semantic import close_pairs, kmeans, nearest
 from tilth.ops.process.dedup_unionfind import components
-from tilth.ops.process.minhash_dedup import _connect
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
 
@@ -169,3 +171,13 @@ def _pairs(tab: pa.Table, threshold: float) -> tuple[np.ndarray, np.ndarray]:
 def _empty() -> pa.Table:
     return pa.table({"_id": pa.array([], pa.int64()), "_part": pa.array([], pa.string()),
                      "duplicate_of": pa.array([], pa.int64()), "reason": pa.array([], pa.string())})
+
+
+def _connect(work_dir: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to work_dir, so the global pass is bounded in memory."""
+    tmp = Path(work_dir) / "_dedup_tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET temp_directory = ?", [str(tmp)])
+    con.execute("SET preserve_insertion_order = false")
+    return con
