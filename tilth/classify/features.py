@@ -108,10 +108,17 @@ class EmbedCache:
         tmp.rename(self.root / f"part-{uuid.uuid4().hex}.parquet")
 
 
-def embed(texts: list[str], max_chars: int, batch_size: int = 64) -> np.ndarray:
+def embed(texts: list[str], max_chars: int, batch_size: int = 32) -> np.ndarray:
+    """MiniLM embeddings of the first `max_chars` characters; texts are encoded in order of length, so a
+    batch pads to a similar length (padding is most of the cost of a mixed batch)."""
     from tilth.agent.embed import encode
 
-    return encode([t[:max_chars] for t in texts], batch_size=batch_size).astype(np.float32)
+    cut = [t[:max_chars] for t in texts]
+    order = np.argsort([len(t) for t in cut], kind="stable")
+    out = np.empty((len(cut), DIM_EMBED), np.float32)
+    if len(cut):
+        out[order] = encode([cut[k] for k in order], batch_size=batch_size)
+    return out
 
 
 def embed_cached(texts: list[str], ids: np.ndarray, cache: EmbedCache | None, max_chars: int) -> tuple[np.ndarray, int]:

@@ -82,7 +82,11 @@ class Head:
         self.arrays.update(w1=sd["0.weight"], b1=sd["0.bias"], w2=sd["2.weight"].ravel(), b2=sd["2.bias"])
 
     def calibrate(self, z: np.ndarray, y: np.ndarray) -> None:
-        """Platt scaling: p = sigmoid(a z + c), fitted on held-out logits by maximum likelihood."""
+        """Platt scaling: p = sigmoid(a z + c), fitted on held-out logits by maximum likelihood, with Platt's
+        smoothed targets ((n+ + 1) / (n+ + 2) and 1 / (n- + 2)) so that separable rows do not send a to infinity."""
+        pos = y.sum()
+        y = np.where(y == 1, (pos + 1) / (pos + 2), 1 / (len(y) - pos + 2))
+
         def nll(t):
             s = t[0] * z + t[1]
             p = sigmoid(s)
