@@ -6,6 +6,7 @@ Its state is plain numpy arrays, saved as one .npz, so loading a model needs nei
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,19 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 
 from tilth.classify import features as F
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Small matrix-vector products run on one BLAS thread: OpenBLAS's spinning threads made a 0.1 s fit take
+    6 s on two cores that other processes were using."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -45,10 +59,11 @@ class Head:
     def fit(self, x: sp.csr_matrix, y: np.ndarray, l2: float = 1e-3, seed: int = 0) -> None:
         """Class-balanced fit of the raw logit (calibration comes after, on other rows)."""
         w = np.where(y == 1, len(y) / (2 * max(y.sum(), 1)), len(y) / (2 * max((1 - y).sum(), 1)))
-        if self.head == "linear":
-            self._fit_linear(x, y.astype(np.float64), w, l2)
-        else:
-            self._fit_mlp(x, y, w, l2, seed)
+        with one_blas_thread():
+            if self.head == "linear":
+                self._fit_linear(x, y.astype(np.float64), w, l2)
+            else:
+                self._fit_mlp(x, y, w, l2, seed)
 
     def _fit_linear(self, x, y, w, l2) -> None:
         n, d = x.shape
@@ -92,7 +107,8 @@ class Head:
             p = sigmoid(s)
             return np.mean(np.logaddexp(0, s) - y * s), np.array([np.mean((p - y) * z), np.mean(p - y)])
 
-        res = minimize(nll, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
+        with one_blas_thread():
+            res = minimize(nll, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
         self.arrays["platt"] = res.x.astype(np.float64)
 
     # -- scoring -----------------------------------------------------------------------------------------
@@ -109,7 +125,9 @@ class Head:
         return sigmoid(a * self.logit(x) + c)
 
     def score_texts(self, texts: list[str]) -> np.ndarray:
-        return self.proba(self.features(texts))
+        x = self.features(texts)
+        with one_blas_thread():
+            return self.proba(x)
 
     # -- persistence -------------------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
