@@ -34,6 +34,13 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.clip(z, -40, 40)))
 
 
+def check_head(head: str, kinds: tuple[str, ...]) -> None:
+    if head not in ("linear", "mlp"):
+        raise ValueError(f"head: linear or mlp (got {head!r})")
+    if head == "mlp" and "ngrams" in kinds:
+        raise ValueError("head mlp takes dense features only (embed, stats): drop ngrams or use head linear")
+
+
 @dataclass
 class Head:
     """Features config + weights + calibration: everything needed to score raw texts."""
@@ -78,11 +85,18 @@ class Head:
         res = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
         self.arrays.update(w=res.x[:d].astype(np.float32), b=np.array([res.x[d]], np.float32))
 
-    def _fit_mlp(self, x, y, w, l2, seed, hidden: int = 64, epochs: int = 300) -> None:
+    def _fit_mlp(self, x, y, w, l2, seed, hidden: int = 64, epochs: int = 200) -> None:
         import torch
 
-        if "ngrams" in self.kinds:
-            raise ValueError("head mlp takes dense features only (embed, stats): drop ngrams or use head linear")
+        check_head(self.head, self.kinds)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a 64-unit layer: more threads only spin
+        try:
+            self._fit_mlp_torch(torch, x, y, w, l2, seed, hidden, epochs)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit_mlp_torch(self, torch, x, y, w, l2, seed, hidden, epochs) -> None:
         torch.manual_seed(seed)
         xt = torch.tensor(x.toarray(), dtype=torch.float32)
         yt, wt = torch.tensor(y, dtype=torch.float32), torch.tensor(w, dtype=torch.float32)

@@ -16,7 +16,7 @@ from tilth.classify import features as F
 from tilth.classify import labels as L
 from tilth.classify import metrics as M
 from tilth.classify import store
-from tilth.classify.model import Head, sigmoid
+from tilth.classify.model import Head, check_head, sigmoid
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,7 @@ def train(ws, name: str, spec: L.LabelSpec, cfg: TrainConfig = TrainConfig()) ->
     """Fit, calibrate, evaluate and save classifier `name`; returns its metadata (with the report)."""
     store.check_name(name)
     kinds = F.parse_kinds(cfg.features)
-    if cfg.head not in ("linear", "mlp"):
-        raise ValueError(f"head: linear or mlp (got {cfg.head!r})")
+    check_head(cfg.head, kinds)
     t0 = time.perf_counter()
     data = L.load(ws, spec)
     n = len(data.y)
