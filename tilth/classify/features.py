@@ -11,10 +11,9 @@ per `_id` and text hash (`classifiers/_cache/minilm/`); scoring a corpus compute
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import re
 import uuid
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,7 @@ import scipy.sparse as sp
 KINDS = ("embed", "ngrams", "stats")
 DIM_EMBED = 384
 STATS = ("log_chars", "log_words", "mean_word_len", "alpha_share", "digit_share", "symbol_share", "upper_share",
-         "log_lines", "bullet_line_share", "short_line_share", "unique_word_share")
-_WORD = re.compile(r"\w+")
+         "log_lines", "bullet_line_share", "short_line_share")
 
 
 def parse_kinds(features: str) -> tuple[str, ...]:
@@ -37,38 +35,80 @@ def parse_kinds(features: str) -> tuple[str, ...]:
 
 
 def ngrams(texts: list[str], dim: int) -> sp.csr_matrix:
-    """Hashed word unigrams + bigrams: log(1 + count), rows scaled to unit length."""
-    rows, cols = [], []
-    for i, t in enumerate(texts):
-        words = _WORD.findall(t.lower())
-        grams = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
-        cols.extend(zlib.crc32(g.encode()) % dim for g in grams)
-        rows.extend([i] * len(grams))
-    m = sp.csr_matrix((np.ones(len(cols), np.float32), (np.array(rows, np.int64), np.array(cols, np.int64))),
-                      shape=(len(texts), dim))
+    """Hashed word unigrams + bigrams: log(1 + count), rows scaled to unit length. Tokenised by Arrow and
+    hashed by pandas (stable across processes), so no Python loop runs per token."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pandas.util import hash_array
+
+    arr = pa.array(texts, pa.string())
+    lists = pc.split_pattern_regex(pc.utf8_lower(arr), r"\W+")
+    tok = pc.list_flatten(lists)
+    doc = pc.list_parent_indices(lists).to_numpy()
+    real = pc.greater(pc.utf8_length(tok), 0).to_numpy(zero_copy_only=False)
+    tok, doc = tok.filter(pa.array(real)), doc[real]
+    same = doc[1:] == doc[:-1]  # a bigram never spans two documents
+    big = pc.binary_join_element_wise(tok.slice(0, len(tok) - 1), tok.slice(1), " ").filter(pa.array(same)) \
+        if len(tok) > 1 else pa.array([], pa.string())
+    grams = np.concatenate([tok.to_numpy(zero_copy_only=False), big.to_numpy(zero_copy_only=False)])
+    rows = np.concatenate([doc, doc[:-1][same]]).astype(np.int64)
+    cols = (hash_array(grams, categorize=False) % np.uint64(dim)).astype(np.int64) if len(grams) else rows
+    m = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(texts), dim))
     m.sum_duplicates()
     m.data = np.log1p(m.data)
     norm = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     return sp.diags(1 / np.maximum(norm, 1e-9)).dot(m).tocsr().astype(np.float32)
 
 
+@functools.lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Bit flags per BMP code point: 1 alpha, 2 digit, 4 space, 8 upper, 16 newline, 32 bullet."""
+    t = np.zeros(0x10000, np.uint8)
+    for cp in range(0x10000):
+        c = chr(cp)
+        t[cp] = c.isalpha() | c.isdigit() << 1 | c.isspace() << 2 | c.isupper() << 3
+    t[ord("\n")] |= 16
+    for c in "-*•#>|":
+        t[ord(c)] |= 32
+    return t
+
+
 def stats(texts: list[str]) -> np.ndarray:
-    """Shape statistics per text (see STATS), float32."""
-    out = np.zeros((len(texts), len(STATS)), np.float32)
-    for i, t in enumerate(texts):
-        n = max(len(t), 1)
-        words = t.split()
-        nw = max(len(words), 1)
-        lines = [ln for ln in t.splitlines() if ln.strip()] or [""]
-        alpha = sum(c.isalpha() for c in t)
-        digit = sum(c.isdigit() for c in t)
-        space = sum(c.isspace() for c in t)
-        upper = sum(c.isupper() for c in t)
-        out[i] = (np.log1p(len(t)), np.log1p(len(words)), sum(map(len, words)) / nw, alpha / n, digit / n,
-                  (n - alpha - digit - space) / n, upper / max(alpha, 1), np.log1p(len(lines)),
-                  sum(ln.lstrip()[:1] in "-*•#>|" for ln in lines) / len(lines),
-                  sum(len(ln.split()) < 4 for ln in lines) / len(lines), len({w.lower() for w in words}) / nw)
-    return out
+    """Shape statistics per text (see STATS), float32, from one array of the batch's code points: each is
+    classified by table lookup and counted per document and per line with bincount (no loop per character)."""
+    n_docs = len(texts)
+    if not n_docs:
+        return np.zeros((0, len(STATS)), np.float32)
+    lengths = np.fromiter(map(len, texts), np.int64, n_docs)
+    cps = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
+    flags = _classes()[np.minimum(cps, 0xFFFF)]
+    flags[cps > 0xFFFF] = 0  # outside the BMP: counted as symbols
+    doc = np.repeat(np.arange(n_docs), lengths + 1)[: len(cps)]  # each text's characters and its separator
+
+    def per_doc(mask: np.ndarray, weights=None) -> np.ndarray:
+        return np.bincount(doc[mask], weights, minlength=n_docs).astype(np.float64)
+
+    space = (flags & 4) > 0
+    nonspace = ~space
+    starts = nonspace & np.r_[True, space[:-1]]  # a word starts after whitespace (or at the start)
+    chars = lengths.astype(np.float64)
+    words = per_doc(starts)
+    line = np.cumsum((flags & 16) > 0)  # line number of every character, over the whole batch
+    at = np.flatnonzero(nonspace)
+    ls = line[at]  # non-decreasing: a line's first character is where the line number changes
+    first = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if len(ls) else np.zeros(0, np.int64)
+    seg, first_pos = ls[first], at[first]
+    line_doc = doc[first_pos]
+    words_in_line = np.bincount(line[starts], minlength=line[-1] + 1)[seg]
+    lines = np.maximum(np.bincount(line_doc, minlength=n_docs), 1).astype(np.float64)
+    bullets = np.bincount(line_doc[(flags[first_pos] & 32) > 0], minlength=n_docs)
+    short = np.bincount(line_doc[words_in_line < 4], minlength=n_docs)
+    alpha, digit, upper = per_doc((flags & 1) > 0), per_doc((flags & 2) > 0), per_doc((flags & 8) > 0)
+    sp_count = per_doc(space & ((flags & 16) == 0)) + per_doc((flags & 16) > 0) - (np.arange(n_docs) < n_docs - 1)
+    n = np.maximum(chars, 1)
+    return np.stack([np.log1p(chars), np.log1p(words), (chars - sp_count) / np.maximum(words, 1), alpha / n,
+                     digit / n, (chars - alpha - digit - sp_count) / n, upper / np.maximum(alpha, 1), np.log1p(lines),
+                     bullets / lines, short / lines], axis=1).astype(np.float32)
 
 
 def text_hashes(texts: list[str]) -> np.ndarray:
