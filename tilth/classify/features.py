@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 KINDS = ("embed", "ngrams", "stats")
 DIM_EMBED = 384
+CHUNK = 1024  # texts featurised at once
 STATS = ("log_chars", "log_words", "mean_word_len", "alpha_share", "digit_share", "symbol_share", "upper_share",
          "log_lines", "bullet_line_share", "short_line_share")
 
@@ -83,7 +84,7 @@ def stats(texts: list[str]) -> np.ndarray:
     cps = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
     flags = _classes()[np.minimum(cps, 0xFFFF)]
     flags[cps > 0xFFFF] = 0  # outside the BMP: counted as symbols
-    doc = np.repeat(np.arange(n_docs), lengths + 1)[: len(cps)]  # each text's characters and its separator
+    doc = np.repeat(np.arange(n_docs, dtype=np.int32), lengths + 1)[: len(cps)]  # each text's characters and its separator
 
     def per_doc(mask: np.ndarray, weights=None) -> np.ndarray:
         return np.bincount(doc[mask], weights, minlength=n_docs).astype(np.float64)
@@ -93,7 +94,7 @@ def stats(texts: list[str]) -> np.ndarray:
     starts = nonspace & np.r_[True, space[:-1]]  # a word starts after whitespace (or at the start)
     chars = lengths.astype(np.float64)
     words = per_doc(starts)
-    line = np.cumsum((flags & 16) > 0)  # line number of every character, over the whole batch
+    line = np.cumsum((flags & 16) > 0, dtype=np.int32)  # line number of every character, over the whole batch
     at = np.flatnonzero(nonspace)
     ls = line[at]  # non-decreasing: a line's first character is where the line number changes
     first = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if len(ls) else np.zeros(0, np.int64)
@@ -186,6 +187,10 @@ def featurize(texts: list[str], kinds: tuple[str, ...], ngram_dim: int, max_char
               ) -> sp.csr_matrix:
     """The feature matrix of `texts` (columns: embed, then ngrams, then stats, for the kinds given); the
     stats are standardised with `stats_scale` (mean, std of the training rows) when given."""
+    if len(texts) > CHUNK:  # bounded memory: the per-character arrays of a chunk, not of a whole part
+        return sp.vstack([featurize(texts[i:i + CHUNK], kinds, ngram_dim, max_chars,
+                                    None if embeddings is None else embeddings[i:i + CHUNK], stats_scale)
+                          for i in range(0, len(texts), CHUNK)], format="csr")
     blocks = []
     if "embed" in kinds:
         blocks.append(sp.csr_matrix(embeddings if embeddings is not None else embed(texts, max_chars)))
