@@ -44,10 +44,12 @@ class FaultServer:
 
     fail(body, attempt) -> None to answer, or (status, seconds to sleep first).
     reply(body, attempt) -> the assistant message content.
+    logprobs(body) -> the choice's `logprobs.content` list, or None for a server that returns none.
     """
 
-    def __init__(self, fail=None, reply=None):
+    def __init__(self, fail=None, reply=None, logprobs=None):
         self.fail = fail or (lambda body, attempt: None)
+        self.logprobs = logprobs or (lambda body: None)
         self.reply = reply or (lambda body, attempt: "echo: " + _last_user(body)[-40:])
         self.attempts: dict[str, int] = defaultdict(int)
         self.log: list[tuple[str, int]] = []  # (body digest, status) per request
@@ -83,6 +85,8 @@ class FaultServer:
                                      "message": {"role": "assistant", "content": content}}],
                         "usage": {"prompt_tokens": len(_last_user(body).split()),
                                   "completion_tokens": len(content.split())}}
+                if (lp := outer.logprobs(body)) is not None:
+                    data["choices"][0]["logprobs"] = {"content": lp}
                 with outer.lock:
                     outer.log.append((digest, 200))
                 self._send(200, data)

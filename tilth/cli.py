@@ -337,6 +337,7 @@ def demo(workspace: WorkspaceOpt = None,
 
 # Commands that live with their layer (each keeps its heavy imports inside its commands).
 from tilth.agent.cli import register as register_agent  # noqa: E402
+from tilth.classify.cli import register as register_classifier  # noqa: E402
 from tilth.llm.cli import llm_app  # noqa: E402
 from tilth.report.cli import report  # noqa: E402
 from tilth.train.cli import register as register_train  # noqa: E402
@@ -347,6 +348,7 @@ app.add_typer(llm_app, name="llm")  # `tilth llm serve|usage`
 register_agent(app)  # `tilth agent`, `tilth ask`
 register_train(app)  # `tilth train`, `tilth experiment compare`
 register_ui(app)  # `tilth ui`
+register_classifier(app)  # `tilth classifier sample|train|list|show`
 
 if __name__ == "__main__":
     app()

@@ -31,6 +31,7 @@ BUILTIN = {
     'normalize': 'tilth.ops.process.normalize',
     'perplexity_filter': 'tilth.ops.process.perplexity',
     'pii_redact': 'tilth.ops.process.pii_redact',
+    'quality_classifier': 'tilth.ops.evaluate.quality_classifier',
     'random_edit': 'tilth.ops.rewrite.random_edit',
     'random_edit_inplace': 'tilth.ops.rewrite.random_edit',
     'read_arrow': 'tilth.ops.acquire.readers',

@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from tilth.classify.labels import majority
+from tilth.classify.strata import score_sources, stratified
 from tilth.storage.sql import quote_ident
 from tilth.ui import agreement
 from tilth.ui.overview import steps
@@ -29,32 +31,7 @@ CREATE TABLE IF NOT EXISTS human_labels (sample VARCHAR, _id BIGINT, annotator V
     PRIMARY KEY (sample, _id, annotator));
 """
 DEFAULT_RUBRIC = ("clarity", "correctness", "tone")
-TOP_DOMAINS = 8
 TEXT_CHARS = 4000
-
-
-def score_sources(ws, run: str) -> dict[str, tuple[str, list]]:
-    """Every score of a run's rows as SQL `(_id, v)` with its parameters, by name: `<step>.<column>` for the
-    numeric columns each step added (a filter's scores: from its view for kept rows and from lineage for
-    the rows it dropped), and `input.<column>` for numeric columns of the input (ratings, stars)."""
-    st = steps(ws, run)
-    out: dict[str, tuple[str, list]] = {}
-    seen: set[str] = set()
-    for i, s in enumerate(st):
-        cols = ws.sql(f"DESCRIBE SELECT * FROM {quote_ident(s['view'])}").to_pylist()
-        numeric = [c["column_name"] for c in cols if c["column_name"] not in seen and c["column_name"] != "_id"
-                   and re.match(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U?\w*INT|FLOAT|DOUBLE|DECIMAL)",
-                                c["column_type"])]
-        for c in numeric:
-            src = f"SELECT _id, CAST({quote_ident(c)} AS DOUBLE) AS v FROM {quote_ident(s['view'])}"
-            args: list = []
-            if i > 0:
-                src += (" UNION ALL SELECT _id, TRY_CAST(json_extract_string(scores, ?) AS DOUBLE) FROM lineage "
-                        "WHERE run = ? AND step_index = ? AND action = 'drop'")
-                args = ['$."' + c.replace('"', '\\"') + '"', run, s["step_index"]]
-            out[f"{'input' if i == 0 else s['step']}.{c}"] = (src, args)
-        seen |= {c["column_name"] for c in cols}
-    return out
 
 
 def options(store: Store, run: str) -> dict[str, Any]:
@@ -77,33 +54,7 @@ def create_sample(store: Store, name: str, run: str, domain_column: str | None =
     bins, per_stratum = max(1, min(int(bins), 10)), max(1, min(int(per_stratum), 200))
     rubric = [r.strip() for r in (rubric or DEFAULT_RUBRIC) if r.strip()][:6]
     with store.reading() as ws:
-        st = steps(ws, run)
-        if not st:
-            raise KeyError(f"no run {run!r} in this workspace")
-        src = quote_ident(st[0]["view"])
-        cols = ws.sql(f"DESCRIBE SELECT * FROM {src}").column("column_name").to_pylist()
-        if domain_column and domain_column not in cols:
-            raise ValueError(f"no column {domain_column!r} in the input of run {run!r}")
-        sources = score_sources(ws, run)
-        if score and score not in sources:
-            raise ValueError(f"no score {score!r} in run {run!r} (scores: {', '.join(sorted(sources)) or 'none'})")
-        dom = f"CAST({quote_ident(domain_column)} AS VARCHAR)" if domain_column else "NULL"
-        score_sql, args = sources[score] if score else ("SELECT NULL::BIGINT AS _id, NULL::DOUBLE AS v WHERE false", [])
-        picked = ws.sql(f"""
-            WITH base AS (SELECT _id, coalesce({dom}, '(none)') AS d FROM {src}),
-            top AS (SELECT d FROM base GROUP BY d ORDER BY count(*) DESC, d LIMIT {TOP_DOMAINS}),
-            sc AS (SELECT _id, any_value(v) AS v FROM ({score_sql}) GROUP BY _id),
-            j AS (SELECT b._id, CASE WHEN b.d IN (SELECT d FROM top) THEN b.d ELSE '(other)' END AS domain, sc.v
-                  FROM base b LEFT JOIN sc USING (_id)),
-            q AS (SELECT *, CASE WHEN v IS NULL THEN NULL ELSE ntile(?) OVER (PARTITION BY v IS NULL ORDER BY v) END AS q
-                  FROM j),
-            edges AS (SELECT q, min(v) AS lo, max(v) AS hi FROM q WHERE q IS NOT NULL GROUP BY q),
-            ranked AS (SELECT q._id, q.domain, CASE WHEN q.q IS NULL THEN {"'all'" if not score else "'no score'"}
-                              ELSE printf('q%d [%.4g, %.4g]', q.q, e.lo, e.hi) END AS bin,
-                              row_number() OVER (PARTITION BY q.domain, q.q ORDER BY hash(q._id, ?)) AS rn
-                       FROM q LEFT JOIN edges e USING (q))
-            SELECT _id, domain, bin FROM ranked WHERE rn <= ? ORDER BY hash(_id, ? + 1)""",
-                        [*args, bins, seed, per_stratum, seed]).to_pylist()
+        picked = stratified(ws, run, domain_column, score, bins, per_stratum, seed)
     with store.writing() as con:
         con.execute(DDL)
         con.execute("BEGIN TRANSACTION")
@@ -195,7 +146,7 @@ def report(store: Store, name: str) -> dict[str, Any]:
             values[key] = _pairs(ws.sql(f"SELECT _id AS k, any_value(v) AS v FROM ({src}) WHERE _id IN "
                                         "(SELECT _id FROM human_labels WHERE sample = ?) GROUP BY _id",
                                         [*args, name]).to_pylist())
-    human = _majority(labels)
+    human = majority(labels)
     ids = sorted(human)
     filters = []
     for s_ in st[1:]:
@@ -223,19 +174,3 @@ def report(store: Store, name: str) -> dict[str, Any]:
 
 def _pairs(rows: list[dict[str, Any]]) -> dict:
     return {r["k"]: r["v"] for r in rows}
-
-
-def _majority(labels: list[dict[str, Any]]) -> dict[int, str]:
-    """Per row: the label most annotators gave; a tie goes to the latest label (rows come oldest first)."""
-    votes: dict[int, dict[str, int]] = {}
-    latest: dict[int, str] = {}
-    for r in labels:
-        votes.setdefault(r["_id"], {}).setdefault(r["label"], 0)
-        votes[r["_id"]][r["label"]] += 1
-        latest[r["_id"]] = r["label"]
-    out = {}
-    for i, v in votes.items():
-        top = max(v.values())
-        winners = [k for k, n in v.items() if n == top]
-        out[i] = latest[i] if latest[i] in winners else winners[0]
-    return out

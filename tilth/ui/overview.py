@@ -5,14 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tilth.storage.runs import steps
 from tilth.storage.workspace import view_name
 from tilth.ui.store import Store
-
-STEPS_SQL = """
-SELECT r.run, r.step_index, r.step, r.operator, r.kind, s.rows_in, s.rows_out, s.rows_dropped, s.rows_modified,
-       s.rows_added, s.rows_quarantined, s.bytes_in, s.bytes_out, s.seconds, s.peak_rss_mb
-FROM run_steps r LEFT JOIN step_stats s ON s.run = r.run AND s.step_key = r.step_key
-WHERE r.run = ? ORDER BY r.step_index"""
 
 
 def runs(store: Store) -> list[dict[str, Any]]:
@@ -36,15 +31,7 @@ def executor_name(spec: str | None) -> str | None:
         value = json.loads(spec)
     except ValueError:
         return spec
-    return value.get("name", spec) if isinstance(value, dict) else str(value)
-
-
-def steps(ws, run: str) -> list[dict[str, Any]]:
-    """A run's steps in order (inside Store.reading())."""
-    rows = ws.sql(STEPS_SQL, [run]).to_pylist()
-    for s in rows:
-        s["view"] = view_name(f"{run}__{s['step']}")
-    return rows
+    return value.get("name", value.get("type", spec)) if isinstance(value, dict) else str(value)
 
 
 def datasets(store: Store) -> list[dict[str, Any]]:

@@ -7,6 +7,10 @@ least `max_drop_share` of them, or every scored row got the same score, the step
 (rows judged, scored, dropped and their share, the score histogram) and what to do. A stop rather than a
 warning, because the run's output would be empty or unfiltered either way and every further row costs
 model time; `allow_degenerate: true` accepts such a result, with a loud warning instead.
+
+`scoring: logprobs` asks for one grade token and scores the expected grade from its top log-probabilities
+(tilth/llm/label_logprobs.py): continuous, so a small judge's preferences survive; expected grades within
+0.01 of each other count as one score for the constant check.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
+from tilth.llm.client import ChatRequest
+from tilth.llm.label_logprobs import expected_grade
 from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
 from tilth.ops.base import Filter
 from tilth.ops.registry import register
@@ -33,6 +39,10 @@ class DegenerateFilter(ValueError):
 class LLMQualityParams(LLMParams):
     text_field: str = Field("text", description="Column holding the text to judge.")
     mode: Literal["binary", "graded"] = Field("graded", description="binary: score 0/1; graded: score 1-5.")
+    scoring: Literal["json", "logprobs"] = Field("json", description="json: the grade the model writes, with a "
+                                                "rationale; logprobs: the expected grade from the log-probabilities "
+                                                "of the grade tokens (continuous; needs an endpoint that returns "
+                                                "top_logprobs, e.g. vLLM or llama.cpp).")
     min_score: int | None = Field(None, ge=0, le=5, description="Keep if llm_quality >= min_score "
                                                                "(default: 1 for binary, 3 for graded).")
     keep_unscored: bool = Field(True, description="Keep rows the model could not score (invalid reply).")
@@ -84,6 +94,8 @@ class LLMQualityFilter(LLMOp, Filter):
                                "rationale": {"type": "string", "maxLength": 80}}}
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
+        if self.params.scoring == "logprobs":
+            return self._score_logprobs(batch)
         tpl = self.template(f"quality_{self.params.mode}")
         results = self.ask([render(tpl, text=t) for t in text_values(batch, self.params.text_field)],
                            json_schema=self.schema())
@@ -91,12 +103,31 @@ class LLMQualityFilter(LLMOp, Filter):
         why = [r.parsed["rationale"] if r.parsed else f"unscored: {r.error}" for r in results]
         return {"llm_quality": pa.array(scores, pa.int64()), "llm_quality_rationale": pa.array(why, pa.string())}
 
+    def _score_logprobs(self, batch: pa.Table) -> dict[str, pa.Array]:
+        """One token per row, greedy, with the top log-probs: the expected grade and its distribution."""
+        lo, hi = (0, 1) if self.params.mode == "binary" else (1, 5)
+        tpl = self.template(f"quality_{self.params.mode}_digit")
+        reqs = [ChatRequest([{"role": "user", "content": render(tpl, text=t)}], max_tokens=1, temperature=0.0,
+                            logprobs=True, extra={"top_logprobs": 20})
+                for t in text_values(batch, self.params.text_field)]
+        results = self.client.chat_many(reqs) if reqs else []
+        if results and all(not r.logprobs for r in results):
+            raise ValueError("llm_quality_filter (scoring: logprobs): the endpoint returned no log-probabilities; "
+                             "use an endpoint that returns top_logprobs (vLLM, llama.cpp) or scoring: json")
+        scores, why = [], []
+        for r in results:
+            v, dist = expected_grade(r.logprobs, lo, hi)
+            scores.append(v)
+            why.append("unscored: no grade among the top tokens" if v is None else
+                       "P(grade): " + ", ".join(f"{k}={p:.2f}" for k, p in dist.items()))
+        return {"llm_quality": pa.array(scores, pa.float64()), "llm_quality_rationale": pa.array(why, pa.string())}
+
     def keep(self, scores: pa.Table) -> tuple[np.ndarray, list[str | None]]:
         p = self.params
         threshold = p.min_score if p.min_score is not None else (1 if p.mode == "binary" else 3)
         values = scores.column("llm_quality").to_pylist()
         mask = np.array([p.keep_unscored if v is None else v >= threshold for v in values], dtype=bool)
-        reasons = [None if m else ("unscored" if v is None else f"llm_quality={v} < min_score={threshold}")
+        reasons = [None if m else ("unscored" if v is None else f"llm_quality{_value(v)} < min_score={threshold}")
                    for v, m in zip(values, mask, strict=True)]
         self._check_degenerate(values, mask, threshold)
         return mask, reasons
@@ -109,7 +140,8 @@ class LLMQualityFilter(LLMOp, Filter):
             tally = self._tally = {"context": self.context, "rows": 0, "dropped": 0, "hist": Counter(), "warned": False}
         tally["rows"] += len(values)
         tally["dropped"] += int((~mask).sum())
-        tally["hist"].update(v for v in values if v is not None)
+        # expected grades (scoring: logprobs) count as the same score within 0.01: nearly constant is constant
+        tally["hist"].update(round(v, 2) if isinstance(v, float) else v for v in values if v is not None)
         rows, dropped, hist = tally["rows"], tally["dropped"], tally["hist"]
         scored = sum(hist.values())
         if rows < p.degenerate_min_rows or tally["warned"]:
@@ -131,3 +163,8 @@ class LLMQualityFilter(LLMOp, Filter):
         raise DegenerateFilter(
             f"{msg}: stopped. Use a stronger model (TILTH_LLM_URL or the recipe's `llm:` section), try "
             f"mode: binary or a lower min_score, or set allow_degenerate: true to accept this result.")
+
+
+def _value(v) -> str:
+    """'=3' for a grade; nothing for an expected grade (its value is in the scores; reasons must GROUP BY)."""
+    return "" if isinstance(v, float) else f"={v}"
