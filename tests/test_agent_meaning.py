@@ -156,3 +156,13 @@ def test_a_clause_of_the_same_sentence_that_says_the_job_again_adds_no_step(env)
     plan = planner.plan("Filter by perplexity with the small model, remove the paragraphs it finds most "
                         "surprising.", data["web"])
     assert plan.ops() == ["perplexity_filter"]
+
+
+def test_an_operator_missing_a_required_value_yields_to_one_that_can_run(env):
+    planner, data = env
+    # llm_template_synthesis needs a template the request does not give; an operator that needs none is close
+    plan = planner.plan("Use the model to write an instruction for each paragraph.", data["web"])
+    assert plan.ops() != ["llm_template_synthesis"] and len(plan.ops()) == 1
+    assert any("llm_template_synthesis" in n and "template" in n for n in plan.notes)
+    # asked for by name, with nothing as close, it stays (and validation asks for the model's name)
+    assert planner.plan("Filter with the quality classifier I trained.", data["web"]).ops() == ["quality_classifier"]

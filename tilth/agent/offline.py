@@ -70,6 +70,7 @@ STATEMENT_MARGIN = 0.1
 QUALIFIER_MARGIN = 0.15  # a clause that sets a parameter of the step before is a job of its own only if it matches well
 NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it matches clearly anyway
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
+UNFILLABLE_MARGIN = 0.15  # an operator missing a required value (a model name) yields to one this close that needs none
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
@@ -174,6 +175,15 @@ class OfflinePlanner:
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if choice is not None and (missing := self._unfillable(choice[0], a, data)):
+                # "quality_classifier" needs the name of a model trained in the workspace: a request that
+                # does not give one is better served by the next operator that can run as it is
+                alt = next(((s, v) for s, v in ranked if s is not choice[0] and v >= self.matcher.accept
+                            and not self._unfillable(s, a, data)), None)
+                if alt is not None and alt[1] >= choice[1] - UNFILLABLE_MARGIN:
+                    plan.notes.append(f"not {choice[0].name} for {a.text!r}: it needs {', '.join(missing)}, "
+                                      f"which the request does not give")
+                    choice = (alt[0], alt[1], {})
             if a.condition:  # "augment only the reviews with 4 or 5 stars": the head says the job, the
                 head = self.ranked(a.text)  # condition which rows, if the job can be restricted to rows
                 if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column"):
@@ -299,6 +309,16 @@ class OfflinePlanner:
         # the clause's own words, without the verb it borrowed, ask for no job ("be very conservative")
         own = self.ranked(action.own, action.context) if action.own else []
         return not own or own[0][1] < self.matcher.accept
+
+    def _unfillable(self, skill: Skill, action: Action, data: DataPeek) -> list[str]:
+        """Required parameters of `skill` that neither the action's words nor the data can fill (a model
+        name, a template); columns and paths are filled later from the data."""
+        need = [p["name"] for p in skill.meta.get("params", []) if p["required"] and p["name"] not in ("path", "column")
+                and not p["name"].endswith(("_field", "_column"))]
+        if not need:
+            return []
+        got = self.params_for(skill, action.full, data, action.context)
+        return [n for n in need if n not in got]
 
     def _qualifying_params(self, skill: Skill, action: Action, data: DataPeek) -> dict[str, Any]:
         """Parameters the action's words set on `skill`, beyond what its empty request would set."""
