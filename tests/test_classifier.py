@@ -143,6 +143,15 @@ def test_learns_human_labels_from_the_ui_tables(gopher_run):
     meta = train(Workspace(ws.root), "people", LabelSpec(sample="people"), FAST)
     assert meta["rows"]["total"] == 160 and meta["rows"]["keep"] == 80
     assert meta["report"]["test"]["f1"] >= 0.9
+    # drawing a sample of the same name again would orphan those labels: refused unless asked
+    with pytest.raises(ValueError, match="sample 'people' exists \\(160 rows labelled\\).*--replace"):
+        create_sample(st, "people", "g", domain_column="kind", bins=2, per_stratum=5)
+    with pytest.raises(ValueError, match=r"bins: 1 to 10 \(got 0\)"):
+        create_sample(st, "other", "g", bins=0)
+    with pytest.raises(ValueError, match=r"rows per stratum: 1 to 200 \(got 1000\)"):
+        create_sample(st, "other", "g", per_stratum=1000)
+    # no score: one bin per domain, 2 domains x 5 rows
+    assert create_sample(st, "people", "g", domain_column="kind", bins=2, per_stratum=5, replace=True)["rows"] == 10
 
 
 def test_embeddings_are_cached_per_id(edu_ws):

@@ -67,3 +67,47 @@ def test_cli_rejects_a_bad_address_or_a_conflicting_executor(tmp_path, extra, me
     out = CliRunner().invoke(app, ["run", str(recipe), "-w", str(tmp_path / "ws"), "-q", *extra])
     assert out.exit_code == 2
     assert message in out.output and "Traceback" not in out.output
+
+
+def _serve_once(reply: bytes) -> tuple[socket.socket, int]:
+    """A listening socket whose first client gets `reply` after sending anything (a thread serves it)."""
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        with conn:
+            conn.recv(64)
+            conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, srv.getsockname()[1]
+
+
+def test_a_port_where_something_else_listens_is_refused_at_once():
+    # an HTTP server on the port: Ray itself would retry against it for minutes
+    srv, port = _serve_once(b"HTTP/1.0 400 Bad request\r\n\r\n")
+    with srv, pytest.raises(ConnectionError, match=f"something answers at 127.0.0.1:{port}, but not a Ray head"):
+        check_reachable(f"127.0.0.1:{port}", timeout=2)
+    # a gRPC server (Ray's GCS speaks gRPC) answers the HTTP/2 preface with a SETTINGS frame: accepted
+    srv, port = _serve_once(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    with srv:
+        check_reachable(f"127.0.0.1:{port}", timeout=2)
+
+
+def test_without_an_address_ray_starts_privately_whatever_the_environment_points_at(tmp_path):
+    # RAY_ADDRESS (or the record a killed `ray start` leaves in /tmp/ray) made Ray try to attach and fail
+    # with "num_cpus ... must not be provided"; no address means a private Ray
+    import os
+    import subprocess
+    import sys
+
+    code = ("from tilth.exec.ray_executor import _ensure_ray\n"
+            "r = _ensure_ray(1, None)\nprint('cpus', r.cluster_resources().get('CPU'))\nr.shutdown()\n")
+    env = {**os.environ, "RAY_ADDRESS": "127.0.0.1:1", "RAY_AUTH_MODE": "disabled"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "cpus 1.0" in out.stdout

@@ -25,8 +25,9 @@ def sample(name: Annotated[str, typer.Argument(help="Name of the sample (the UI'
            bins: Annotated[int, typer.Option(help="Quantile bins of the score (1-10).")] = 4,
            per_stratum: Annotated[int, typer.Option(help="Rows per (domain, bin) stratum (1-200).")] = 50,
            seed: int = 0,
-           out: Annotated[Path | None, typer.Option(help="Also write the rows (_id, text, domain, bin) to this "
-                                                    "JSONL, as the input of an LLM annotation recipe.")] = None,
+           out: Annotated[Path | None, typer.Option(help="Also write the rows (source_id, text, domain, bin) to "
+                                                    "this JSONL, as the input of an LLM annotation recipe.")] = None,
+           replace: Annotated[bool, typer.Option(help="Replace an existing sample of this name.")] = False,
            workspace: WS = None):
     """Draw a stratified sample of a run's rows to annotate: people label it in `tilth ui`, an LLM through
     --out and a recipe (see docs/classifiers.md)."""
@@ -37,7 +38,7 @@ def sample(name: Annotated[str, typer.Argument(help="Name of the sample (the UI'
     from tilth.ui.store import Store
 
     store = Store(workspace or default_workspace())
-    res = create_sample(store, name, run, domain, score, bins, per_stratum)
+    res = create_sample(store, name, run, domain, score, bins, per_stratum, replace=replace)
     console.print(Text(f"sample {name}: {res['rows']} rows in {len(res['strata'])} strata "
                        f"(label them in `tilth ui`, or annotate {out or 'them'} with an LLM)"))
     if out:

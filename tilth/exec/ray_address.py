@@ -34,7 +34,30 @@ def check_reachable(address: str, timeout: float = 3.0) -> None:
         return
     host, port = _HOST_PORT.match(address).groups()
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as sock:
+            speaks_grpc = _speaks_http2(sock, timeout)
     except OSError as e:
         raise ConnectionError(f"no Ray cluster answers at {address} ({e.strerror or e}); {START}") from None
+    if not speaks_grpc:  # a web server, a database...: Ray would retry against it for minutes
+        raise ConnectionError(f"something answers at {address}, but not a Ray head node (it does not speak "
+                              f"gRPC); check the port `ray start --head` printed; {START}")
+
+
+# the HTTP/2 connection preface and an empty SETTINGS frame: a gRPC server (Ray's GCS) answers with a
+# SETTINGS frame of its own; an HTTP/1 server, or anything else, does not
+_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _speaks_http2(sock: socket.socket, timeout: float) -> bool:
+    sock.settimeout(timeout)
+    try:
+        sock.sendall(_PREFACE)
+        head = b""
+        while len(head) < 9:
+            chunk = sock.recv(9 - len(head))
+            if not chunk:
+                return False
+            head += chunk
+    except OSError:
+        return False
+    return head[3] == 0x04  # frame type SETTINGS

@@ -32,7 +32,9 @@ def _ensure_ray(num_cpus: int | None, address: str | None):
             except ConnectionError as e:  # auto with no cluster on this machine, or a port that is not Ray's
                 raise ConnectionError(f"could not attach to a Ray cluster at {address}: {e}; {START}") from None
         else:
-            ray.init(num_cpus=num_cpus or os.cpu_count(), **kwargs)
+            # "local": a private Ray even where RAY_ADDRESS, or the record of someone's `ray start`
+            # (/tmp/ray/ray_current_cluster, left behind when it was killed), would make Ray attach
+            ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), **kwargs)
     return ray
 
 

@@ -47,11 +47,21 @@ def options(store: Store, run: str) -> dict[str, Any]:
 
 
 def create_sample(store: Store, name: str, run: str, domain_column: str | None = None, score: str | None = None,
-                  bins: int = 4, per_stratum: int = 5, rubric: list[str] | None = None, seed: int = 0) -> dict[str, Any]:
-    """Draw and store a stratified sample; returns its strata with their row counts."""
+                  bins: int = 4, per_stratum: int = 5, rubric: list[str] | None = None, seed: int = 0,
+                  replace: bool = False) -> dict[str, Any]:
+    """Draw and store a stratified sample; returns its strata with their row counts. An existing sample of
+    that name is replaced only when asked: people's labels belong to the rows it held."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name or ""):
         raise ValueError("sample name: 1-64 letters, digits, '-', '_' or '.'")
-    bins, per_stratum = max(1, min(int(bins), 10)), max(1, min(int(per_stratum), 200))
+    if not 1 <= int(bins) <= 10:
+        raise ValueError(f"bins: 1 to 10 (got {bins})")
+    if not 1 <= int(per_stratum) <= 200:
+        raise ValueError(f"rows per stratum: 1 to 200 (got {per_stratum})")
+    if not replace and store.has_table("eval_sets") and store.rows("SELECT 1 FROM eval_sets WHERE sample = ?", [name]):
+        labelled = store.rows("SELECT count(DISTINCT _id) AS n FROM human_labels WHERE sample = ?", [name])[0]["n"] \
+            if store.has_table("human_labels") else 0
+        raise ValueError(f"sample {name!r} exists ({labelled} rows labelled); pick another name, or replace it "
+                         "(--replace; its labels then refer to rows that may no longer be in it)")
     rubric = [r.strip() for r in (rubric or DEFAULT_RUBRIC) if r.strip()][:6]
     with store.reading() as ws:
         picked = stratified(ws, run, domain_column, score, bins, per_stratum, seed)
