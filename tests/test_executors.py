@@ -84,3 +84,24 @@ def test_workers_die_with_a_killed_driver(tmp_path):
             if k.pid != os.getpid() and "slow" in " ".join(k.cmdline()):
                 k.kill()
         log.close()
+
+
+def test_a_ray_run_prints_tilths_output_not_rays_log(tmp_path):
+    """Ray Data logged dozens of INFO lines per step (and a warning that progress bars were off) around
+    Tilth's own summary."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 60)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: quiet\ninput: {{path: {corpus}, text: content}}\nexecutor: ray\n"
+                      "steps:\n  - exact_dedup: {}\noutput: {report: false}\n")
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    out = subprocess.run([sys.executable, "-m", "tilth.cli", "run", str(recipe), "-w", str(tmp_path / "ws"), "-q"],
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    logged = [ln for ln in (out.stdout + out.stderr).splitlines() if re.search(r"\s(?:INFO|WARNING)\s", ln)]
+    assert logged == []
+    assert "output dataset quiet v1" in out.stdout

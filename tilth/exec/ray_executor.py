@@ -9,6 +9,7 @@ two executors' outputs identical.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 
@@ -24,7 +25,9 @@ def _ensure_ray(num_cpus: int | None, address: str | None):
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if not ray.is_initialized():
-        kwargs = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True}
+        # Tilth prints its own progress; Ray's INFO lines (dozens per step from Ray Data) drown it
+        kwargs = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True,
+                  "logging_level": logging.WARNING}
         if address:
             check_reachable(address)
             try:
@@ -55,6 +58,8 @@ class RayExecutor(Executor):
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = False
         ctx.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled"
 
         def udf(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             return {"result": np.array([fn(b) for b in batch["task"]], dtype=object)}
