@@ -14,7 +14,7 @@ from classifier_fixtures import boilerplate, educational
 from corpus_fixtures import stdlib_paragraphs
 
 from tilth.classify import metrics, store
-from tilth.classify.labels import LabelSpec
+from tilth.classify.labels import LabelError, LabelSpec
 from tilth.classify.train import TrainConfig, train
 from tilth.pipeline import Recipe, run_recipe
 from tilth.storage import Workspace
@@ -134,6 +134,9 @@ def test_learns_human_labels_from_the_ui_tables(gopher_run):
     assert res["rows"] == 160 and {s["domain"] for s in res["strata"]} == {"doc", "code"}
     rows = ws.sql("SELECT e._id, v.kind FROM eval_samples e JOIN g__00_read_jsonl v USING (_id) "
                   "WHERE sample = 'people'").to_pylist()
+    with pytest.raises(LabelError, match=r"no rows to learn from in human labels of sample 'people' \(label it on "
+                       r"the labelling page: `tilth ui`"):
+        train(Workspace(ws.root), "people", LabelSpec(sample="people"), FAST)
     # as the labelling page stores them (its save path is tested in test_ui_api): two annotators who agree,
     # and on 20 rows a third who disagrees and is outvoted
     votes = [[r["_id"], a, "keep" if r["kind"] == "doc" else "drop"] for r in rows for a in ("ann", "bob")]

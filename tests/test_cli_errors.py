@@ -181,3 +181,9 @@ def test_row18_a_missing_recipe_file_says_file_not_found(tmp_path, cmd):
     assert error_lines(out.output) == [f"error: recipe file not found: {tmp_path / 'nothere.yaml'}"]
     out = CliRunner().invoke(app, [cmd, str(tmp_path)])
     assert out.exit_code == 2 and error_lines(out.output) == [f"error: recipe {tmp_path} is not a file"]
+
+
+def test_dash_h_is_help_everywhere():
+    for args in (["-h"], ["run", "-h"], ["classifier", "train", "-h"]):
+        out = CliRunner().invoke(app, args)
+        assert out.exit_code == 0 and "Usage: " in out.output and "Options" in out.output, (args, out.output)

@@ -53,7 +53,8 @@ class TilthGroup(TyperGroup):
 
 
 app = typer.Typer(help="Tilth: data-centric LLM training on an embedded DuckDB + Parquet workspace.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, cls=TilthGroup)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=TilthGroup,
+                  context_settings={"help_option_names": ["-h", "--help"]})
 ops_app = typer.Typer(help="List and describe operators.", no_args_is_help=True)
 app.add_typer(ops_app, name="ops")
 # Wide enough for tables when piped (rich would fall back to 80 columns).

@@ -62,7 +62,9 @@ def load(ws, spec: LabelSpec) -> Labelled:
     else:
         rows, source = _from_humans(ws, spec)
     if not rows:
-        raise LabelError(f"no rows to learn from in {_where(source)}")
+        hint = (f" (label it on the labelling page: `tilth ui`, Evaluation, {source['sample']})"
+                if source["kind"] == "human" else "")
+        raise LabelError(f"no rows to learn from in {_where(source)}{hint}")
     ids = np.array([r["_id"] for r in rows], dtype=np.int64)
     texts = [r["text"] if isinstance(r["text"], str) else ("" if r["text"] is None else str(r["text"])) for r in rows]
     y, missing = binarize([r["label"] for r in rows], spec.positive_min, _where(source))
