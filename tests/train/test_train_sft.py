@@ -178,3 +178,34 @@ def test_tilth_train_fine_tunes_a_local_model(ws, model_dir, tmp_path):
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "run default-s0: 3 steps" in out.stdout
+
+
+def test_ifd_selector_scores_reply_given_prompt_over_reply_alone(ws, model_dir, tok, monkeypatch):
+    seen = []
+    real_top = selectors.top_mask
+    monkeypatch.setattr(selectors, "top_mask", lambda s, n: seen.append(s.clone()) or real_top(s, n))
+    trainer = Trainer(sft_cfg(model_dir, steps=1, selector={"name": "ifd", "max_ifd": 100.0}), workspace=ws)
+    pools = []
+    real_select = trainer.selector.select
+    trainer.selector.select = lambda step, pool, *a: pools.append(pool.clone()) or real_select(step, pool, *a)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True).eval()
+    trainer.run(log=False)
+    (pool,), (scores,) = pools, seen
+    header_end = tok("\n", add_special_tokens=False)["input_ids"][-1]  # "<|im_start|>assistant\n" ends so
+    with torch.no_grad():
+        for row, score in zip(pool, scores, strict=True):
+            ids = torch.where(row < 0, -row - 1, row)
+            trained = (row[1:] >= 0).nonzero().flatten()
+            reply = ids[1:][trained]
+            assert ids[trained[0]] == header_end
+            given = torch.nn.functional.cross_entropy(model(ids[None, :-1]).logits[0][trained], reply)
+            alone_ids = torch.tensor([header_end, *reply.tolist()])  # the header's last token, then the reply
+            alone = torch.nn.functional.cross_entropy(model(alone_ids[None, :-1]).logits[0], alone_ids[1:])
+            assert score.item() == pytest.approx((given / alone).item(), rel=1e-4)
+
+
+def test_ifd_refuses_rows_without_a_prompt():
+    from tilth.train.sft import strip_prompt
+
+    with pytest.raises(ValueError, match="no IFD"):
+        strip_prompt(torch.arange(10).view(2, 5))

@@ -112,3 +112,15 @@ def load_sft_data(ws, dataset: str, tok, seq_len: int, prompt: str = "prompt", r
     if skipped:
         warnings.warn(f"SFT rows skipped in {dataset!r}: {dict(skipped)}", stacklevel=2)
     return DomainData(domains, train, held, skipped=dict(skipped))
+
+
+def strip_prompt(x: torch.Tensor) -> torch.Tensor:
+    """Rows x [N, T+1] shifted left so that each starts at the token just before its first reply token
+    (the end of the assistant header): the reply without the prompt, as IFD's unconditioned perplexity
+    needs; the freed tail is masked padding. A row without a masked target has no prompt and is refused."""
+    trained = x[:, 1:] >= 0
+    if bool(trained.all(dim=1).any()):
+        raise ValueError("rows without a prompt (packed pre-training rows) have no IFD; use task: sft")
+    first = trained.float().argmax(dim=1)  # target t is token t + 1, so token `first` is the context token
+    idx = torch.arange(x.shape[1], device=x.device)[None, :] + first[:, None]
+    return torch.where(idx < x.shape[1], x.gather(1, idx.clamp(max=x.shape[1] - 1)), torch.full_like(x, -1))
