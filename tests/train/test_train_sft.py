@@ -209,3 +209,16 @@ def test_ifd_refuses_rows_without_a_prompt():
 
     with pytest.raises(ValueError, match="no IFD"):
         strip_prompt(torch.arange(10).view(2, 5))
+
+
+def test_grad_accum_with_a_reweighter_is_refused(model_dir):
+    with pytest.raises(ValueError, match="grad_accum > 1 with a reweighter"):
+        Trainer(sft_cfg(model_dir, grad_accum=2, reweighter="loss"))
+
+
+def test_ifd_ranks_rows_at_or_above_max_ifd_last(monkeypatch):
+    scores = torch.tensor([0.5, 1.5, 0.9, 1.0])
+    monkeypatch.setattr(selectors, "ifd_scores", lambda pool, sig, strip: scores)
+    assert selectors.IfdSelector().select(0, None, None, 2, None).tolist() == [True, False, True, False]
+    # with room for one more, the discarded row with the smaller IFD (1.0) comes first
+    assert selectors.IfdSelector().select(0, None, None, 3, None).tolist() == [True, False, True, True]

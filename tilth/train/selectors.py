@@ -115,7 +115,7 @@ class IfdSelector(Selector):
         from tilth.train.sft import strip_prompt
 
         ifd = ifd_scores(pool, signals, strip_prompt).cpu()
-        return top_mask(torch.where(ifd < self.max_ifd, ifd, ifd - 1e9), n)
+        return top_mask(torch.where(ifd < self.max_ifd, ifd, -ifd), n)  # IFD ≥ 0: rows at/above max_ifd last
 
 
 def ifd_scores(pool: torch.Tensor, signals, strip) -> torch.Tensor:
