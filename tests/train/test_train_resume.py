@@ -128,6 +128,20 @@ def test_resume_refuses_a_changed_config(ws, tmp_path):
     assert ok.resumed["next_step"] == 3
 
 
+def test_a_checkpoint_from_before_a_config_field_existed_resumes(ws, tmp_path):
+    """A field added later (here grad_accum, task, bf16) counts as its default in an older checkpoint."""
+    Trainer(cfg(steps=3, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws).run(log=False)
+    state = torch.load(tmp_path / "last.pt", weights_only=False)
+    for k in ("grad_accum", "task", "bf16"):
+        del state["config"][k]
+    torch.save(state, tmp_path / "last.pt")
+    ok = Trainer(cfg(steps=3, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws, resume=True)
+    assert ok.resumed["next_step"] == 3
+    with pytest.raises(ValueError, match=r"config changed.*\bgrad_accum\b"):
+        Trainer(cfg(steps=3, grad_accum=2, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws,
+                resume=True)
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "last.pt"
     checkpoint.save_atomic({"step": 1}, path)

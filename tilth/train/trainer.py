@@ -202,7 +202,9 @@ class Trainer:
         if path is None or not path.exists():
             return None
         state = checkpoint.load(path, pick_device(self.cfg.device))
-        checkpoint.check_config(state["config"], self.cfg.model_dump())
+        # a field added since the checkpoint was written (task, grad_accum, ...) counts as its default there
+        saved = {**TrainConfig.model_construct().model_dump(), **state["config"]}
+        checkpoint.check_config(saved, self.cfg.model_dump())
         return state
 
     def save_checkpoint(self, next_step: int, res: TrainResult, total_ms: float, rlog: RunLog) -> None:
