@@ -222,3 +222,27 @@ def test_ifd_ranks_rows_at_or_above_max_ifd_last(monkeypatch):
     assert selectors.IfdSelector().select(0, None, None, 2, None).tolist() == [True, False, True, False]
     # with room for one more, the discarded row with the smaller IFD (1.0) comes first
     assert selectors.IfdSelector().select(0, None, None, 3, None).tolist() == [True, False, True, True]
+
+
+def test_sft_with_ifd_and_grad_accum_resumes_bitwise(ws, model_dir, tmp_path, monkeypatch):
+    from test_train_resume import assert_same_run
+
+    kw = dict(steps=4, grad_accum=2, selector="ifd", eval_every=2)
+    ref = Trainer(sft_cfg(model_dir, **kw), workspace=ws).run(log=False)
+    c = sft_cfg(model_dir, **kw, checkpoint_every=2, checkpoint_dir=str(tmp_path))
+    real_step = Trainer.train_step
+
+    def crash_at_3(self, step):
+        if step == 3:
+            raise KeyboardInterrupt("simulated crash")
+        return real_step(self, step)
+
+    monkeypatch.setattr(Trainer, "train_step", crash_at_3)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(c, workspace=ws).run(log=False)
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    torch.manual_seed(1234)
+    resumed = Trainer(c, workspace=ws, resume=True)
+    assert resumed.resumed["next_step"] == 2
+    res = resumed.run(log=False)
+    assert_same_run(ref, res, ref.model, res.model)
