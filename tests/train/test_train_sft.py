@@ -246,3 +246,16 @@ def test_sft_with_ifd_and_grad_accum_resumes_bitwise(ws, model_dir, tmp_path, mo
     assert resumed.resumed["next_step"] == 2
     res = resumed.run(log=False)
     assert_same_run(ref, res, ref.model, res.model)
+
+
+def test_a_messages_column_is_read_from_a_workspace_table(tmp_path, tok):
+    w = Workspace(tmp_path / "ws")
+    conv = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "a colour?"},
+            {"role": "assistant", "content": "red."}, {"role": "user", "content": "another?"},
+            {"role": "assistant", "content": "blue."}]
+    w.write_table("msgs", pa.table({"messages": [conv] * 5 + [conv[:2]], "response": [None] * 6}))
+    with pytest.warns(UserWarning, match="'no assistant turn': 1"):
+        data = load_sft_data(w, "msgs", tok, 128, heldout_fraction=0.2)
+    assert data.domains == ["all"] and (len(data.train[0]), len(data.heldout[0])) == (4, 1)
+    _, targets, weights = split_rows(data.train[0][:1])
+    assert tok.decode(targets[0, weights[0] > 0].tolist()) == "red.<|im_end|>\nblue.<|im_end|>\n"
