@@ -44,6 +44,8 @@ RUNS = {
     "doremi": {"mixer": {"name": "doremi", "schedule": {"every": 2}}, "reference": {"steps": 3}},
     # selection and reweighting: the pool's mask and the batch's row weights must agree across ranks
     "odm-selector-reweighter": {"mixer": "odm", "selector": {"name": "loss", "mode": "band"}, "reweighter": "loss"},
+    # gradient accumulation: micro-batches under no_sync, one all-reduce per step
+    "grad-accum": {"mixer": "static", "grad_accum": 2},
 }
 
 

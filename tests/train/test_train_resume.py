@@ -47,6 +47,9 @@ MODULES = {
 }
 
 
+SFT_ONLY = {("selector", "ifd")}  # needs SFT rows: resumed in test_train_sft.py
+
+
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
     w = Workspace(tmp_path_factory.mktemp("ws"))
@@ -65,7 +68,7 @@ def test_every_registered_module_is_in_the_resume_test():
     names = {(k, s["name"] if isinstance(s, dict) else s) for m in MODULES.values()
              for k, s in m.items() if k in ("mixer", "selector", "reweighter")}
     assert {("mixer", n) for n in MIXERS} | {("selector", n) for n in SELECTORS} | \
-        {("reweighter", n) for n in REWEIGHTERS} == names
+        {("reweighter", n) for n in REWEIGHTERS} == names | SFT_ONLY
 
 
 def assert_same_run(a, b, model_a, model_b):
@@ -126,6 +129,20 @@ def test_resume_refuses_a_changed_config(ws, tmp_path):
         Trainer(cfg(steps=3, lr=0.5, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws, resume=True)
     ok = Trainer(cfg(steps=3, checkpoint_every=1, checkpoint_dir=str(tmp_path)), workspace=ws, resume=True)
     assert ok.resumed["next_step"] == 3
+
+
+def test_a_checkpoint_from_before_a_config_field_existed_resumes(ws, tmp_path):
+    """A field added later (here grad_accum, task, bf16) counts as its default in an older checkpoint."""
+    Trainer(cfg(steps=3, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws).run(log=False)
+    state = torch.load(tmp_path / "last.pt", weights_only=False)
+    for k in ("grad_accum", "task", "bf16"):
+        del state["config"][k]
+    torch.save(state, tmp_path / "last.pt")
+    ok = Trainer(cfg(steps=3, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws, resume=True)
+    assert ok.resumed["next_step"] == 3
+    with pytest.raises(ValueError, match=r"config changed.*\bgrad_accum\b"):
+        Trainer(cfg(steps=3, grad_accum=2, checkpoint_every=2, checkpoint_dir=str(tmp_path)), workspace=ws,
+                resume=True)
 
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):

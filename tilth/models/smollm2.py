@@ -119,6 +119,19 @@ def load_model():
     return model.eval()
 
 
+def model_dir() -> Path:
+    """The converted model's cached Hugging Face directory (converting it first if needed), for code that
+    loads a model from a path, such as `tilth train` with `model: {path: smollm2}`."""
+    cache = _cache_dir("model")
+    if cache is None:
+        raise ModelUnavailable("the SmolLM2 model directory needs the disk cache; unset TILTH_MODEL_CACHE=off")
+    if not (cache / "config.json").is_file():
+        load_model()
+    if not (cache / "config.json").is_file():
+        raise ModelUnavailable(f"could not write the converted model to {cache}")
+    return cache
+
+
 def _save_dequantized(model, directory: Path) -> None:
     """Weights as float32 safetensors plus a config without the gguf quantization marker (transformers
     refuses save_pretrained on a model it loaded from gguf, although the weights are plain tensors)."""

@@ -20,6 +20,7 @@ class DomainData:
     train: list[torch.Tensor]  # per domain: [N_d, seq_len + 1] int64 (or shards.TokenWindows, read on demand)
     heldout: list[torch.Tensor]
     vocab: np.ndarray | None = None  # compacted ids → tokenizer ids (None: ids are the tokenizer's own)
+    skipped: dict[str, int] | None = None  # SFT rows left out, by reason (sft.load_sft_data)
 
     @property
     def vocab_size(self) -> int | None:

@@ -94,6 +94,37 @@ class RhoSelector(Selector):
         return top_mask((cur - ref).cpu(), n)
 
 
+@register_selector("ifd")
+class IfdSelector(Selector):
+    """IFD (Li et al., 2024, "Cherry LLM"), online over SFT rows: keep the n pool rows with the highest
+
+        IFD(x) = L(reply | prompt; θ_t) / L(reply; θ_t)
+
+    from two batched inference passes of the current model: the rows as they are (response-only loss), and
+    the same rows with the prompt cut off (`sft.strip_prompt`). A high IFD means the prompt barely helps
+    predict the reply (a hard, informative pair); rows with IFD ≥ `max_ifd` (default 1: the prompt does not
+    help at all, often a misaligned pair) rank last, as Cherry LLM discards them. Needs `task: sft`.
+    Defaults: pool factor 2.
+    """
+
+    def __init__(self, max_ifd: float = 1.0, pool_factor: int = 2, schedule=None):
+        super().__init__(schedule)
+        self.max_ifd, self.pool_factor = max_ifd, pool_factor
+
+    def select(self, step, pool, domains, n, signals):
+        from tilth.train.sft import strip_prompt
+
+        ifd = ifd_scores(pool, signals, strip_prompt).cpu()
+        return top_mask(torch.where(ifd < self.max_ifd, ifd, -ifd), n)  # IFD ≥ 0: rows at/above max_ifd last
+
+
+def ifd_scores(pool: torch.Tensor, signals, strip) -> torch.Tensor:
+    """L(reply | prompt) / L(reply) per row, from the current model (two inference passes)."""
+    conditioned = signals.inference_token_loss(pool).mean(dim=1)
+    alone = signals.inference_token_loss(strip(pool)).mean(dim=1)
+    return conditioned / alone.clamp(min=1e-8)
+
+
 @register_selector("less")
 class LessSelector(Selector):
     """LESS-style gradient selection (Xia et al., 2024): keep the n rows whose projected per-sample gradient

@@ -17,7 +17,7 @@ from torch.func import functional_call, grad, vmap
 
 from tilth.train.data import training_row_chunks
 from tilth.train.distributed import Comm
-from tilth.train.model import token_losses
+from tilth.train.model import split_rows, token_losses, weighted_ce
 
 
 class Projector:
@@ -61,15 +61,17 @@ def output_layer_grads(model: torch.nn.Module, x: torch.Tensor,
                        projector: KroneckerProjector | None = None) -> torch.Tensor:
     """Per-sample gradient of each row's mean token loss w.r.t. the output (unembedding) matrix W [V, d],
     in closed form from one inference pass: G_i = E_iᵀ H_i / T with E = softmax(logits) − onehot(targets)
-    and H the final hidden states. Returns [n, k] projected, or [n, V·d] flattened when `projector` is None.
+    (each target's row scaled by its `split_rows` weight: response-only on SFT rows) and H the final hidden
+    states. Returns [n, k] projected, or [n, V·d] flattened when `projector` is None.
 
     Exact for the output layer's own term; with tied embeddings the input-embedding term is left out.
     """
-    out = model(x[:, :-1], output_hidden_states=True)
+    inputs, targets, weights = split_rows(x)  # SFT rows: only response targets count (weights 0 elsewhere)
+    out = model(inputs, output_hidden_states=True)
     h = out.hidden_states[-1].float()
     err = torch.softmax(out.logits.float(), dim=-1)
-    err.scatter_add_(-1, x[:, 1:, None], torch.full_like(err[..., :1], -1.0))
-    err /= x.shape[1] - 1
+    err.scatter_add_(-1, targets[..., None], torch.full_like(err[..., :1], -1.0))
+    err *= (weights / targets.shape[1])[..., None]
     if projector is None:
         return torch.einsum("ntv,ntd->nvd", err, h).reshape(len(x), -1)
     return torch.einsum("ntk,ntl->nkl", err @ projector.left, h @ projector.right).reshape(len(x), -1)
@@ -117,10 +119,9 @@ def per_sample_grads(model: torch.nn.Module, x: torch.Tensor, names: list[str],
 
 
 def token_losses_functional(model, params, x):
-    logits = functional_call(model, params, (x[:, :-1],)).logits
-    return torch.nn.functional.cross_entropy(
-        logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none"
-    ).view(x.shape[0], -1)
+    """`model.token_losses` with explicit parameters (for `torch.func`), response-only on SFT rows."""
+    inputs, targets, weights = split_rows(x)
+    return weighted_ce(functional_call(model, params, (inputs,)).logits, targets, weights)
 
 
 class Signals:

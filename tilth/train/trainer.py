@@ -6,6 +6,7 @@ reweighter weights → weighted mean loss → backward/AdamW → mixer observe/u
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -24,6 +25,7 @@ from tilth.train.distributed import Comm
 from tilth.train.model import autocast_dtype, build_model, pick_device, token_losses
 from tilth.train.modules import build, domain_objective_weights
 from tilth.train.runlog import RunLog
+from tilth.train.sft import load_sft_data
 from tilth.train.shards import open_shards, write_shards
 from tilth.train.signals import Signals
 from tilth.train.tokenizer import load_tokenizer
@@ -38,8 +40,14 @@ class TrainConfig(BaseModel):
     make_dataset: str | None = None  # "synthetic" or "realtext": build that corpus as `dataset` if missing
     text_column: str = "text"
     domain_column: str = "domain"
-    tokenizer: str = "byte"
-    model: dict[str, Any] = {}
+    tokenizer: str = "byte"  # with `model: {path: ...}` the default is that model's own tokenizer
+    model: dict[str, Any] = {}  # tiny-model fields (model.build_model), or {path: DIR or "smollm2"} to fine-tune
+    task: str = "pretrain"  # "pretrain": packed text; "sft": chat-formatted rows, loss on reply tokens (sft.py)
+    prompt_column: str = "prompt"  # task: sft — a row is prompt + response, or a messages list
+    response_column: str = "response"
+    messages_column: str = "messages"
+    grad_accum: int = 1  # micro-batches per optimizer step; each has batch_size rows (global batch × this)
+    bf16: bool = True  # bf16 autocast on a GPU that supports it; CPU always trains in float32 (no-op there)
     seq_len: int = 64
     batch_size: int = 16  # the global batch: split evenly over the processes of a multi-process run
     steps: int = 200
@@ -106,7 +114,14 @@ class Trainer:
         elif comm.enabled and comm.device.type == "cpu":  # N processes on one machine share its cores
             local = int(os.environ.get("LOCAL_WORLD_SIZE", comm.world))
             torch.set_num_threads(max(1, (os.cpu_count() or 1) // local))
-        self.tokenizer = load_tokenizer(cfg.tokenizer)
+        if cfg.task not in ("pretrain", "sft"):
+            raise ValueError(f"task must be 'pretrain' or 'sft', not {cfg.task!r}")
+        if cfg.grad_accum < 1:
+            raise ValueError(f"grad_accum must be ≥ 1, not {cfg.grad_accum}")
+        if cfg.grad_accum > 1 and cfg.reweighter is not None:
+            raise ValueError("grad_accum > 1 with a reweighter is not supported: its weights need the whole "
+                             "batch's losses before the first micro-batch's backward pass")
+        self.tokenizer = load_tokenizer(tokenizer_spec(cfg))
         # Rank 0 prepares the data first (it may write the dataset or its shards, and the workspace database
         # admits one process at a time), then the other ranks read it.
         for turn in (0, 1) if comm.enabled else (0,):
@@ -138,7 +153,7 @@ class Trainer:
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                                      betas=(0.9, 0.95))
         self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.amp = autocast_dtype(self.device)
+        self.amp = autocast_dtype(self.device, cfg.bf16)
         if self.resumed is not None:
             checkpoint.restore(self, self.resumed)
 
@@ -149,10 +164,12 @@ class Trainer:
                 raise ValueError("give `data` or a workspace plus `dataset`")
             if cfg.make_dataset:
                 ensure_builtin(workspace, cfg.dataset, cfg.make_dataset)
-            if cfg.shards:
+            if cfg.task == "sft":
+                data = self._load_sft(workspace)
+            elif cfg.shards:
                 if cfg.compact_vocab:
                     raise ValueError("compact_vocab needs the whole corpus in memory; it does not work with shards")
-                folder = write_shards(workspace, cfg.dataset, self.tokenizer, cfg.tokenizer, cfg.text_column,
+                folder = write_shards(workspace, cfg.dataset, self.tokenizer, tokenizer_spec(cfg), cfg.text_column,
                                       cfg.domain_column, cfg.heldout_fraction)
                 data = open_shards(folder, cfg.seq_len)
             else:
@@ -160,6 +177,17 @@ class Trainer:
                                         cfg.domain_column, cfg.heldout_fraction, cfg.seed,
                                         compact_vocab=cfg.compact_vocab)
         return data
+
+    def _load_sft(self, workspace) -> DomainData:
+        cfg = self.cfg
+        if cfg.shards or cfg.compact_vocab or cfg.eval_skip:
+            raise ValueError("task: sft does not use shards, compact_vocab or eval_skip")
+        if not hasattr(self.tokenizer, "tok"):
+            raise ValueError("task: sft needs a Hugging Face tokenizer with a chat template: set "
+                             "`model: {path: DIR}` (its tokenizer is used) or `tokenizer: DIR`")
+        return load_sft_data(workspace, cfg.dataset, self.tokenizer.tok, cfg.seq_len, cfg.prompt_column,
+                             cfg.response_column, cfg.messages_column, cfg.domain_column, cfg.heldout_fraction,
+                             cfg.seed)
 
     @property
     def checkpoint_path(self) -> Path | None:
@@ -174,7 +202,9 @@ class Trainer:
         if path is None or not path.exists():
             return None
         state = checkpoint.load(path, pick_device(self.cfg.device))
-        checkpoint.check_config(state["config"], self.cfg.model_dump())
+        # a field added since the checkpoint was written (task, grad_accum, ...) counts as its default there
+        saved = {**TrainConfig.model_construct().model_dump(), **state["config"]}
+        checkpoint.check_config(saved, self.cfg.model_dump())
         return state
 
     def save_checkpoint(self, next_step: int, res: TrainResult, total_ms: float, rlog: RunLog) -> None:
@@ -194,14 +224,15 @@ class Trainer:
         cfg, sig, comm = self.cfg, self.signals, self.comm
         weights = np.asarray(self.mixer.probe_weights(step, sig), dtype=np.float64)
         select = self.selector is not None and self.selector.schedule.active(step)
-        n_pool = cfg.batch_size * (self.selector.pool_factor if select else 1)
+        n_batch = cfg.batch_size * cfg.grad_accum
+        n_pool = n_batch * (self.selector.pool_factor if select else 1)
         # Every rank draws the same global pool (same generator, same calls) ...
         dom, rows = sample_rows(self.data, weights, n_pool, self.gen, self.mixer.carry)
         x = None
         if select:  # ... selects on all of it (identical state everywhere; rank 0's mask is kept) ...
             x = read_rows(self.data, rows, dom)
             sig.pool_rows = rows
-            mask = self.selector.select(step, x.to(self.device), dom, cfg.batch_size, sig)
+            mask = self.selector.select(step, x.to(self.device), dom, n_batch, sig)
             mask = comm.broadcast(mask.to(torch.uint8)).bool() if comm.enabled else mask
             x, dom, rows = x[mask], dom[mask], rows[mask]
         # ... and trains on its own contiguous share of the global batch (all of it with one process)
@@ -211,14 +242,20 @@ class Trainer:
         x = (read_rows(self.data, rows, dom) if x is None else x[own]).to(self.device)
         for g in self.opt.param_groups:
             g["lr"] = lr_at(step, cfg)
+        self.opt.zero_grad(set_to_none=True)
+        row_w = torch.ones(len(x), device=self.device)
+        domain_alpha = self.mixer.loss_weights()
+        if domain_alpha is not None:  # the mixer weighs domains in the objective; log those weights
+            row_w = row_w * domain_objective_weights(domain_alpha, global_dom)[own].to(self.device)
+            weights = np.asarray(domain_alpha, dtype=np.float64) / np.sum(domain_alpha)
+        if cfg.grad_accum > 1:
+            tok_loss = self._accumulate(x, row_w)
+            sig.new_step(step, x, dom, tok_loss, rows)
+            per_sample = tok_loss.mean(dim=1)
+            return self._finish_step(step, per_sample, weights)
         tok_loss = self.forward_losses(x)
         sig.new_step(step, x, dom, tok_loss, rows)
         per_sample = tok_loss.mean(dim=1)
-        row_w = torch.ones_like(per_sample)
-        domain_alpha = self.mixer.loss_weights()
-        if domain_alpha is not None:  # the mixer weighs domains in the objective; log those weights
-            row_w = row_w * domain_objective_weights(domain_alpha, global_dom)[own].to(per_sample.device)
-            weights = np.asarray(domain_alpha, dtype=np.float64) / np.sum(domain_alpha)
         if self.reweighter is not None and self.reweighter.schedule.active(step):
             if comm.enabled:  # weights from the whole batch's losses (identical on every rank), this rank's share
                 w = self.reweighter.weights(step, sig.global_per_sample.to(per_sample.device), global_dom, sig)
@@ -226,8 +263,24 @@ class Trainer:
             else:
                 row_w = row_w * self.reweighter.weights(step, per_sample, dom, sig).to(per_sample.device)
         loss = (row_w * per_sample).mean()  # DDP averages the ranks' gradients: the global batch's mean
-        self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        return self._finish_step(step, per_sample, weights)
+
+    def _accumulate(self, x: torch.Tensor, row_w: torch.Tensor) -> torch.Tensor:
+        """Backward over `grad_accum` micro-batches of x, each loss scaled by its share of the rows, so the
+        summed gradients are those of the whole batch's weighted mean. Returns the detached token losses."""
+        chunks, losses = torch.arange(len(x)).chunk(self.cfg.grad_accum), []
+        for i, idx in enumerate(chunks):
+            last = i == len(chunks) - 1
+            sync = contextlib.nullcontext() if last or not self.comm.enabled else self.ddp.no_sync()
+            with sync:
+                tok = self.forward_losses(x[idx])
+                ((row_w[idx] * tok.mean(dim=1)).sum() / len(x)).backward()
+            losses.append(tok.detach())
+        return torch.cat(losses)
+
+    def _finish_step(self, step: int, per_sample: torch.Tensor, weights: np.ndarray) -> tuple[float, np.ndarray]:
+        cfg, sig, comm = self.cfg, self.signals, self.comm
         if cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         self.opt.step()
@@ -255,7 +308,7 @@ class Trainer:
             total_ms = hist["total_ms"]
         rlog = RunLog(self.ws if log else None, run, cfg.strategy, cfg.seed, self.data.domains, cfg.floors,
                       cfg.model_dump(), cfg.flush_every, resume_step=start if self.resumed is not None else None)
-        tokens_per_step = cfg.batch_size * cfg.seq_len
+        tokens_per_step = cfg.batch_size * cfg.grad_accum * cfg.seq_len
         every = cfg.checkpoint_every
         self.model.train()
         for step in range(start, cfg.steps if stop_after is None else min(stop_after, cfg.steps)):
@@ -279,6 +332,12 @@ class Trainer:
         res.ms_per_step = total_ms / max(cfg.steps, 1)
         res.model = self.model
         return res
+
+
+def tokenizer_spec(cfg: TrainConfig) -> str:
+    """The tokenizer to load: a fine-tuned model's own unless the config names another."""
+    path = cfg.model.get("path") if isinstance(cfg.model, dict) else None
+    return path if path and cfg.tokenizer == "byte" else cfg.tokenizer
 
 
 def train_reference(cfg: TrainConfig, data: DomainData, vocab_size: int, comm: Comm | None = None) -> torch.nn.Module:
