@@ -169,3 +169,8 @@ def test_a_short_explanation_of_a_choice_is_named_by_one_of_its_words():
     exact = Catalogue(use_embeddings=False).by_name["exact_dedup"]  # exact: byte-identical
     assert choices_to_params(exact, "dedupe byte for byte") == {"normalise": "exact"}
     assert choices_to_params(exact, "dedupe the rows") == {}
+
+
+def test_the_parsed_request_is_the_text_as_written():
+    request = "Label each review as one of billing, shipping or returns; treat 'A, B' and 'c' alike."
+    assert parse(request).text == request

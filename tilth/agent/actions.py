@@ -175,9 +175,9 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
-# "in this crawl", "from our ticket data": where the job happens, not what it is ("across the whole corpus"
-# stays: it asks for totals);
-# left in, these words pull the embedding towards operators about that kind of data (web crawl -> web quality)
+# "in this crawl", "from our ticket data": where the job happens, not what it is. Left in, these words pull
+# the embedding towards operators about that kind of data (web crawl -> web quality). "across the whole
+# corpus" stays: it asks for totals.
 DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?"
                             r"(?:this|the|my|our|these|those|that)\s+(?:whole\s+|entire\s+)?(?:\w+\s+)?"
                             r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
@@ -324,4 +324,5 @@ def parse(request: str) -> ParsedRequest:
         a.text = _unmark(a.text).strip(" ,")
         a.own = _unmark(a.own).strip(" ,")
         a.condition = _unmark(a.condition)
+    request = _unmark(request)  # as written: the markers only guarded the splitting
     return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or MEASURE_ONLY.search(request)))
