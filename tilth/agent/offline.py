@@ -200,7 +200,6 @@ class OfflinePlanner:
                 for k, v in self.params_for(skill, f"{prev.full} {a.full}", data).items():
                     step.params.setdefault(k, v)
                 continue
-            near_step = last.get(a.sentence) or last.get(a.sentence - 1)
             if near_step is not None and _anaphoric(a):
                 # "... and keep one of each", "then drop them": no words of its own to name a job; it goes on
                 # with the job just planned
