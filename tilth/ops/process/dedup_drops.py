@@ -28,6 +28,11 @@ def scatter_pairs(node: np.ndarray, root: np.ndarray, layout: Layout, task: str)
     return scatter(t, node_file(node), layout.stage("pairs"), task)
 
 
+def _ids_at(layout: Layout, f: int, nodes: np.ndarray) -> pa.Array:
+    """The `_id`s of the given nodes, all rows of input file `f`, from that file's `_id` column."""
+    return pq.read_table(layout.files[f], columns=["_id"]).column("_id").take(pa.array(node_row(nodes)))
+
+
 def _leaf_ids(item: tuple[str, int]) -> int:
     path, f = item
     layout = load_layout(path)
@@ -35,7 +40,7 @@ def _leaf_ids(item: tuple[str, int]) -> int:
     if not t.num_rows:
         return 0
     node = to_numpy(t.column("node"))
-    ids = pq.read_table(layout.files[f], columns=["_id"]).column("_id").take(pa.array(node_row(node)))
+    ids = _ids_at(layout, f, node)
     root = to_numpy(t.column("root"))
     half = pa.table({"_id": ids, "leaf_file": from_numpy(np.full(node.size, f, np.int64)),
                      "root": from_numpy(root)})
@@ -49,7 +54,7 @@ def _root_ids(item: tuple[str, int, str]) -> int:
     if not t.num_rows:
         return 0
     root = to_numpy(t.column("root"))
-    kept = pq.read_table(layout.files[g], columns=["_id"]).column("_id").take(pa.array(node_row(root)))
+    kept = _ids_at(layout, g, root)
     leaf_file = to_numpy(t.column("leaf_file"))
     names = np.array(layout.names, dtype=object)[leaf_file]
     drops = pa.table({"_id": t.column("_id"), "_part": pa.array(names, pa.string()), "duplicate_of": kept,
