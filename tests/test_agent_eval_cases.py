@@ -3,7 +3,8 @@
 Checks the files only, never a planner: ids, families and styles, that every operator and parameter a
 case names exists in the registry and accepts the value, that the fixtures build and have the columns
 the cases refer to, and the dev/test split rules described in tilth/agent/eval/README.md, for the first
-batch (cases_dev / cases_test) and for batch b (cases_dev_b / cases_test_b) alike.
+batch (cases_dev / cases_test), for batch b (cases_dev_b / cases_test_b) and for batch c (cases_dev_c /
+cases_test_c) alike.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from tilth.ops import build, get
 from tilth.ops.registry import UnknownOperator
 
 EVAL = Path(__file__).resolve().parents[1] / "tilth" / "agent" / "eval"
-SPLITS = ("dev", "test", "dev_b", "test_b")
+SPLITS = ("dev", "test", "dev_b", "test_b", "dev_c", "test_c")
 BATCH_A = ("dev", "test")
 BATCH_B = ("dev_b", "test_b")
+BATCH_C = ("dev_c", "test_c")
 SEED_B = 2026  # batch b's split seed (README.md: the first seed whose test half has every style)
 FAMILIES = {
     "exact-dedup", "near-dedup", "semantic-dedup", "length", "language-id", "pii", "normalisation",
@@ -261,3 +263,18 @@ def test_split_rules_batch_b():
     assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
     fam = Counter(c["family"] for c in batch)
     assert all(n >= 5 for n in fam.values()), fam
+
+
+def test_split_rules_batch_c():
+    """Batch c was split by hand, by family and theme (a request and its paraphrases stay in one half)."""
+    dev, test = CASES["dev_c"], CASES["test_c"]
+    batch = dev + test
+    assert len(dev) == len(test) == 45
+    assert all(c["id"].startswith("c-") for c in batch)
+    assert not [c["id"] for c in batch if {"seen", "relabelled"} & set(c)], "batch c has no seen or relabelled cases"
+    for part in (dev, test):
+        assert part == sorted(part, key=lambda c: (c["family"], c["id"]))
+        assert {c["style"] for c in part} == STYLES
+    assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
+    fam = Counter(c["family"] for c in batch)
+    assert all(n >= 3 for n in fam.values()), fam
