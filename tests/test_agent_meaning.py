@@ -166,3 +166,50 @@ def test_an_operator_missing_a_required_value_yields_to_one_that_can_run(env):
     assert any("llm_template_synthesis" in n and "template" in n for n in plan.notes)
     # asked for by name, with nothing as close, it stays (and validation asks for the model's name)
     assert planner.plan("Filter with the quality classifier I trained.", data["web"]).ops() == ["quality_classifier"]
+
+
+def test_a_verb_rules_out_operators_of_another_kind_of_job(env):
+    """"Label" never means rewriting or dropping; the customer-message nouns in PII's phrasings do not pull a
+    labelling request towards redaction."""
+    planner, data = env
+    plan = planner.plan("Label each customer message as one of billing, shipping, returns, account or technical.",
+                        data["chat"])
+    assert plan.ops() == ["llm_annotate"]
+
+
+def test_job_kinds_come_from_operator_metadata():
+    from tilth.agent.match import job_kind
+    from tilth.agent.skills import Catalogue
+
+    kinds = {s.name: job_kind(s) for s in Catalogue(use_embeddings=False).skills if s.kind != "reader"}
+    assert (kinds["exact_dedup"], kinds["length_filter"], kinds["normalize"], kinds["token_count"],
+            kinds["llm_paraphrase"]) == ("drops", "drops", "edits", "measures", "adds")
+
+
+def test_row_nouns_are_made_neutral_in_phrasings():
+    from tilth.agent.match import neutral
+
+    assert neutral("de-identify the customer messages") == "de-identify texts"
+    assert neutral("drop reviews and tickets, keep the pages") == "drop texts and texts, keep the texts"
+    assert neutral("remove repeated lines") == "remove repeated lines"  # lines say what the job looks at
+
+
+def test_no_llm_rules_out_every_llm_operator(env):
+    planner, data = env
+    plan = planner.plan("Estimate how hard each problem is from its worked solution. No LLM for this.", data["math"])
+    assert plan.ops() == ["difficulty_heuristic"]
+    assert "not planning operators that call an LLM, as asked" in plan.notes
+
+
+def test_a_clause_led_by_a_refusal_is_negated_but_a_quantity_is_not():
+    from tilth.agent.actions import is_negated
+
+    assert is_negated("No LLM for this") and is_negated("without calling any model")
+    assert not is_negated("no more than 50 words") and not is_negated("no fewer than 3 sentences")
+
+
+def test_a_clause_that_only_names_rows_adds_no_step(env):
+    planner, data = env
+    plan = planner.plan("For each row, build the instruction from the template 'Write a short ad for a $product.' "
+                        "and have the model answer it.", data["reviews"])
+    assert plan.ops() == ["llm_template_synthesis"]

@@ -138,7 +138,17 @@ def is_negated(text: str) -> bool:
     code"), or a change to some column ("leave the replies as they are")."""
     low = text.lower()
     return (refuses_job(low) or bool(PRESERVE.search(low))
-            or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low)))
+            or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low))
+            or bool(NO_TOOL.match(low)))
+
+
+# "No LLM for this", "without calling any model": a clause led by a refusal refuses a tool or a way, never asks
+# for a job; "no more than 50 words" and "not fewer than ..." are quantities
+NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid)\b(?!\s+(?:more|less|fewer|longer|shorter|greater|"
+                     r"later|earlier|bigger|smaller|than)\b)")
+# the request rules out language models altogether: no LLM operator may be planned
+NO_LLM = re.compile(r"\b(?:no|without|not with|don'?t use|do not use|never use|avoid|not)\s+(?:\w+\s+){0,2}?"
+                    r"(?:llms?|language models?|gpts?|chatgpt|ai)\b(?!\s*(?:is|are|was|will|would|should)\b)", re.I)
 
 
 def refuses_job(text: str) -> bool:

@@ -29,6 +29,57 @@ ACCEPT = {"embed": float(os.environ.get("TILTH_AGENT_ACCEPT", 0.55)), "bm25": 0.
 BM25_WEIGHT = 0.15
 INTENT_PRIOR = 0.08
 VERB_BONUS = 0.06  # the action's verb leads one of the operator's phrasings ("paraphrase ...")
+KIND_PENALTY = 0.1  # the action's verb asks for another kind of job than the operator does
+
+# What a job does to the data, read from an operator's metadata: drops rows (filters, deduplicators), edits the
+# text (a mapper that writes the text column), adds rows (generators), or measures (a mapper that only adds
+# columns). A verb that clearly asks for one of these rules out operators of the kinds it never means: nobody
+# says "remove" for "generate variants", or "label" for "rewrite". Ambiguous verbs (keep, make, clean, add, get)
+# are left out.
+JOB_VERBS = {
+    "drop": ("drops", "edits"),  # "remove the emails" edits the text
+    "dedup": ("drops",),
+    "edit": ("edits", "adds"),  # "paraphrase" may add rows or rewrite them in place
+    "add": ("adds",),
+    "measure": ("measures", "drops"),  # "score quality and drop the worst"
+}
+VERB_CLASS = {
+    **dict.fromkeys("remove drop delete discard exclude purge prune throw weed toss ditch eliminate bin trash scrap "
+                    "chuck nuke".split(), "drop"),
+    **dict.fromkeys("dedupe dedup deduplicate de-duplicate".split(), "dedup"),
+    **dict.fromkeys("rewrite rephrase reword polish translate simplify soften calm correct normalise normalize "
+                    "standardise standardize convert redact mask anonymise anonymize censor tighten shorten "
+                    "fix repair scrub".split(), "edit"),
+    **dict.fromkeys("generate synthesise synthesize augment upsample oversample".split(), "add"),
+    **dict.fromkeys("count measure compute calculate estimate profile tag label classify categorise categorize "
+                    "annotate rate grade score judge assess evaluate analyse analyze".split(), "measure"),
+}
+
+
+def job_kind(skill: Skill) -> str:
+    """What the operator does to the data (see JOB_VERBS)."""
+    if skill.kind in ("filter", "deduplicator"):
+        return "drops"
+    if skill.kind == "generator":
+        return "adds"
+    return "edits" if "{text_field}" in skill.meta.get("outputs", []) else "measures"
+
+
+# Words that name the rows of some dataset ("the customer messages", "reviews", "functions") say where a job
+# happens, not what it is. Left in, they pull an action towards whichever operator's phrasings happen to use the
+# same noun ("de-identify the customer messages" made every action about customer messages look like PII
+# redaction). The phrasings are embedded with these nouns made neutral; the action keeps its own words (making
+# them neutral too lost more on the dev split than it gained: "texts" pulls towards text-shape filters).
+ROW_NOUNS = re.compile(
+    r"\b(?:(?:the\s+)?(?:customer|user|agent|support)(?:'s|s')?\s+(?:messages?|replies|reply|text|emails?|answers?|"
+    r"questions?)|support\s+(?:tickets?|logs?|chats?)|reviews?|tickets?|messages?|documents?|docs?|rows?|records?|"
+    r"samples?|entries|entry|items?|paragraphs?|posts?|articles?|functions?|snippets?|texts?|conversations?|"
+    r"chats?|transcripts?|web ?pages?|pages?|reviewers?|customers?)\b", re.I)
+
+
+def neutral(text: str) -> str:
+    """The text with the nouns that name a dataset's rows replaced by one neutral word (see ROW_NOUNS)."""
+    return ROW_NOUNS.sub("texts", text)
 
 
 def phrasings(skill: Skill) -> list[str]:
@@ -48,6 +99,7 @@ class SkillMatcher:
                 self.owner.append(i)
         self.owner_arr = np.asarray(self.owner)
         self.verbs = [{_stem(lead_verb(p)) for p in phrasings(s)} - {""} for s in self.skills]
+        self.jobs = np.array([job_kind(s) for s in self.skills])
         cards = [f"{s.search_text()} {' '.join(phrasings(s))}" for s in self.skills]
         self.bm25 = BM25(cards)
         self.vocab = [set(tokenize(c)) for c in cards]
@@ -55,7 +107,7 @@ class SkillMatcher:
         if use_embeddings:
             from tilth.agent.embed import encode
 
-            self._emb = encode(texts)
+            self._emb = encode([neutral(t) for t in texts])
 
     @property
     def accept(self) -> float:
@@ -76,9 +128,14 @@ class SkillMatcher:
             q = set(tokenize(text))
             cover = np.array([len(q & t) / max(len(q), 1) for t in self.vocab])
             out = 0.5 * lexical + 0.5 * cover
-        verb = _stem(lead_verb(text))
+        lead = lead_verb(text)
+        verb = _stem(lead)
         if verb:
             out += VERB_BONUS * np.array([verb in v for v in self.verbs])
+        if lead == "polish" and not re.match(r"\s*polish\s+(?:up|the|each|every|all|our|my|them|these|those|this)\b", text, re.I):
+            lead = ""  # "Polish lines only" names a language
+        if lead in VERB_CLASS:
+            out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS[VERB_CLASS[lead]])
         for intent, _ in detect(text):
             for i, s in enumerate(self.skills):
                 if intent.accepts(s):

@@ -21,9 +21,12 @@ from typing import Any
 
 from tilth.agent.actions import (
     DATA_REFERENCE,
+    GENERIC,
     KEEP_ALL,
     MEASURE,
+    NO_LLM,
     PRESERVE,
+    VERBS,
     Action,
     ParsedRequest,
     lead_verb,
@@ -31,6 +34,7 @@ from tilth.agent.actions import (
     refuses_job,
     starts_with_verb,
 )
+from tilth.agent.match import ROW_NOUNS
 from tilth.agent.params import (
     DROP,
     ENUM,
@@ -70,7 +74,7 @@ STATEMENT_MARGIN = 0.1
 QUALIFIER_MARGIN = 0.15  # a clause that sets a parameter of the step before is a job of its own only if it matches well
 NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it matches clearly anyway
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
-UNFILLABLE_MARGIN = 0.15  # an operator missing a required value (a model name) yields to one this close that needs none
+UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) yields to one this close that needs none
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
@@ -154,6 +158,9 @@ class OfflinePlanner:
                 excluded |= near
                 plan.notes.append(f"not planning {', '.join(sorted(near))}, as asked ({a.text!r})")
         named_out = sorted(sk.name for sk in self.cat.skills if sk.kind != "reader" and mentioned(sk, parsed.text, refused=True))
+        if NO_LLM.search(parsed.text):  # "no LLM for this": every operator that calls one is out
+            excluded |= {sk.name for sk in self.cat.skills if sk.needs_llm}
+            plan.notes.append("not planning operators that call an LLM, as asked")
         if named_out:  # "not those gopher/c4 heuristics"
             excluded |= set(named_out)
             plan.notes.append(f"not planning {', '.join(named_out)}, as asked")
@@ -184,8 +191,12 @@ class OfflinePlanner:
                     plan.notes.append(f"not {choice[0].name} for {a.text!r}: it needs {', '.join(missing)}, "
                                       f"which the request does not give")
                     choice = (alt[0], alt[1], {})
-            if a.condition:  # "augment only the reviews with 4 or 5 stars": the head says the job, the
-                head = self.ranked(a.text)  # condition which rows, if the job can be restricted to rows
+            if not a.condition and _contentless(a.text):  # "For each row, ...": no job of its own
+                if near_step is not None:
+                    near_step[0].why += f"; also {a.text!r}"
+                continue
+            if a.condition and not _contentless(a.text):  # "augment only the reviews with 4 or 5 stars": the head
+                head = self.ranked(a.text)  # says the job, the condition which rows, if the job can be restricted
                 if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column"):
                     choice = (head[0][0], head[0][1], {})
             if not a.asks and choice is None:
@@ -675,6 +686,22 @@ def _anaphoric(action: Action) -> bool:
         return False
     words = [w for w in tokenize(action.text) if w not in tokenize(verb)]
     return all(w in ANAPHORA for w in words)
+
+
+# with a generic verb, these say nothing about the job either
+_FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
+                    "its this that these those them it one ones please just also then first next finally and i we "
+                    "want need like would".split())
+
+
+def _contentless(text: str) -> bool:
+    """A clause whose words only name rows ("For each row", "Keep texts", "Drop a ticket"): a generic verb (or
+    none) and nouns for the data. It cannot say which job; an embedding of it matches whatever operator's
+    phrasings mention the same nouns."""
+    words = re.findall(r"[a-z][a-z'-]*", ROW_NOUNS.sub(" ", text.lower()))
+    if words and words[0] in VERBS and words[0] not in GENERIC:
+        return False  # "embed the reviews", "translate them": the verb names the job
+    return all(w in GENERIC or w in _FILLER for w in words)
 
 
 def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False) -> None:
