@@ -114,3 +114,25 @@ def test_parts_are_sized_so_every_core_gets_work(tmp_path):
     parts = sorted(p.name for p in res.steps[0].directory.glob("*.parquet"))
     assert size // (1 << 20) <= len(parts) <= -(-size // (1 << 20)), parts
     assert time.perf_counter() - t0 < 120
+
+
+def test_a_zero_step_run_never_imports_pyarrow_compute(tmp_path):
+    """pyarrow.compute generates its wrappers at import (~0.1 s): reading, writing parts, exporting and the
+    report do without it, so a run that calls none of its functions does not pay for it."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 50)
+    code = (f"from tilth.pipeline import Recipe, run_recipe; "
+            f"run_recipe(Recipe.model_validate({{'name': 'r', 'input': {{'path': {str(corpus)!r}, 'text': 'content'}}, "
+            f"'output': {{'export': {str(tmp_path / 'out.jsonl')!r}}}, 'workers': 1}}), {str(tmp_path / 'ws')!r}, "
+            f"progress=False); import sys; print('pyarrow.compute' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "ws" / "reports" / "r" / "index.html").exists() and (tmp_path / "out.jsonl").exists()
+
+
+def test_the_lazy_pyarrow_compute_is_the_module_on_use():
+    import pyarrow.compute
+
+    from tilth.exec import tasks
+
+    assert tasks.pc.is_in is pyarrow.compute.is_in
+
