@@ -136,3 +136,53 @@ def test_the_lazy_pyarrow_compute_is_the_module_on_use():
 
     assert tasks.pc.is_in is pyarrow.compute.is_in
 
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name)
+
+
+def test_a_failed_export_fails_the_run_and_leaves_no_partial_file_and_no_report(tmp_path):
+    """The export runs in a thread while the report is built: its failure still fails the run (status
+    failed, the error raised), leaves no temporary file behind, and no report is written."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    target = tmp_path / "out" / "x.jsonl"
+    target.mkdir(parents=True)  # a directory where the file should go: the final rename fails
+    with pytest.raises(OSError):
+        Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False).run()
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert _leftovers(target.parent) == []
+    assert not (tmp_path / "ws" / "reports" / "r" / "index.html").exists()
+    target.rmdir()  # and the next run exports
+    res = Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False).run()
+    assert len(target.read_text().splitlines()) == res.rows_out and res.report is not None
+
+
+def test_an_interrupt_while_the_report_is_built_cancels_the_export(tmp_path, monkeypatch):
+    import tilth.report
+
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tilth.report, "build_report", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Runner(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False).run()
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert _leftovers(tmp_path) == [], sorted(p.name for p in tmp_path.iterdir())
+    assert not (tmp_path / "ws" / "reports").exists()
+
+
+def test_a_cancelled_export_stops_and_leaves_nothing(tmp_path):
+    from tilth.pipeline.runner import BackgroundExport
+
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    res = run_recipe(_recipe(corpus, output={"report": False}), tmp_path / "ws", progress=False)
+    parts = sorted(res.steps[-1].directory.glob("*.parquet"))
+    job = BackgroundExport(parts, tmp_path / "out.jsonl")
+    job.cancel()  # before, during or after the COPY: the thread ends either way
+    assert not job._thread.is_alive() and _leftovers(tmp_path) == []
+    with pytest.raises(ValueError, match="cannot export"):
+        BackgroundExport(parts, tmp_path / "out.csv")  # an unknown format fails at once, in the caller

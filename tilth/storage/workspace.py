@@ -139,16 +139,19 @@ class Workspace:
         if self._held is not None:
             yield self._held
             return
-        with self._open() as con:
-            self._held = con
-            try:
-                yield con
-            finally:
-                self._held = None
+        self._held = con = self._open_raw()
+        try:
+            yield con
+        finally:
+            held, self._held = self._held, None
+            con.close()
+            if held is not None and held is not con:  # reopened by `released`
+                held.close()
 
     @contextlib.contextmanager
-    def released(self) -> Iterator[None]:
-        """Inside `held()`: close the held connection for a while (a step's work) and reopen it after."""
+    def released(self, reopen: bool = True) -> Iterator[None]:
+        """Inside `held()`: close the held connection for a while (a step's work) and reopen it after
+        (`reopen=False`: the held block needs no connection after this; `connect()` opens one if asked)."""
         if self._held is None:
             yield
             return
@@ -157,7 +160,8 @@ class Workspace:
         try:
             yield
         finally:
-            self._held = self._open_raw()
+            if reopen:
+                self._held = self._open_raw()
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
