@@ -75,11 +75,32 @@ def test_a_run_opens_the_database_once_per_computed_step_not_once_per_query(tmp_
     opened = []
     real = Workspace._open_raw
     monkeypatch.setattr(Workspace, "_open_raw", lambda self: opened.append(1) or real(self))
+    connected = []
+    real_connect = Workspace._connect_once
+    monkeypatch.setattr(Workspace, "_connect_once", lambda self: connected.append(1) or real_connect(self))
     runner = Runner(_recipe(corpus, output={"report": False}), tmp_path / "ws", progress=False)
     opened.clear()
     runner.run()
     # run start + one reopen after each of the 2 computed steps (reader, length_filter); no export here
     assert len(opened) == 3
+    # and the run start takes the connection that created the catalog (Workspace(keep_open=True)): the
+    # database is opened 3 times in all, constructing the runner included
+    assert len(connected) == 3
+
+
+def test_a_kept_connection_is_taken_once_and_can_be_closed(tmp_path):
+    ws = Workspace(tmp_path / "ws", keep_open=True)
+    spare = ws._spare
+    with ws.connect() as con:
+        assert con is spare
+    assert ws._spare is None
+    with ws.connect() as con:  # a new one: the kept one was closed on leaving the block
+        assert con is not spare
+    other = Workspace(tmp_path / "ws", keep_open=True)
+    other.close()
+    assert other._spare is None
+    code = f"from tilth.storage import Workspace; Workspace({str(tmp_path / 'ws')!r}).sql('SELECT 1')"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # nothing holds the database now
 
 
 def test_a_failed_step_marks_the_run_failed_and_leaves_the_workspace_usable(tmp_path):

@@ -102,7 +102,8 @@ class Runner:
         self.recipe = recipe
         self.reader, self.ops = check(recipe)
         ws = workspace if workspace is not None else recipe.workspace
-        self.ws = ws if isinstance(ws, Workspace) else Workspace(ws)
+        # the connection that creates the catalog is the run's first one (`run` holds it): one open fewer
+        self.ws = ws if isinstance(ws, Workspace) else Workspace(ws, keep_open=True)
         self._own_executor = not isinstance(executor, Executor)
         self.executor_spec = executor if isinstance(executor, str) else recipe.executor
         self.executor = executor if isinstance(executor, Executor) else None
