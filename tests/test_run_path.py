@@ -207,3 +207,11 @@ def test_a_cancelled_export_stops_and_leaves_nothing(tmp_path):
     assert not job._thread.is_alive() and _leftovers(tmp_path) == []
     with pytest.raises(ValueError, match="cannot export"):
         BackgroundExport(parts, tmp_path / "out.csv")  # an unknown format fails at once, in the caller
+
+
+def test_the_cli_freezes_the_gc_at_exit_so_shutdown_skips_a_collection_over_every_module():
+    # a handler registered before `import tilth.cli` runs after tilth's (LIFO): it sees the frozen objects
+    code = ("import atexit, gc; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+            "import tilth.cli")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "frozen True"
