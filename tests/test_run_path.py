@@ -215,3 +215,21 @@ def test_the_cli_freezes_the_gc_at_exit_so_shutdown_skips_a_collection_over_ever
             "import tilth.cli")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "frozen True"
+
+
+def test_paused_gc_restores_the_collector_as_it_was():
+    import gc
+
+    from tilth.lazy import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

@@ -174,8 +174,11 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
             "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
             "plain child process with resource limits only (by default they are refused).")] = False):
     """Run (or resume) a recipe. Finished steps are reused; an interrupted step continues from its last part."""
-    from tilth.pipeline import Recipe, RecipeError, Runner
-    from tilth.pipeline.runner import summary_table
+    from tilth.lazy import paused_gc
+
+    with paused_gc():
+        from tilth.pipeline import Recipe, RecipeError, Runner
+        from tilth.pipeline.runner import summary_table
 
     if allow_unconfined:
         from tilth.agent.sandbox import ALLOW_ENV
