@@ -125,12 +125,18 @@ class Runner:
             # silent overwrite ("my data" and "my_data" would both be the view my_data)
             self.ws.check_run_name(con, run)
             self.ws.check_dataset_name(con, self.recipe.dataset_name)
-            con.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
-                [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
-            )
-            for table in ("run_steps", "lineage"):
-                con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
+            con.execute("BEGIN TRANSACTION")  # one log flush for the run's start, not one per statement
+            try:
+                con.execute(
+                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
+                    [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
+                )
+                for table in ("run_steps", "lineage"):
+                    con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
             self._exporting = None
             report: tuple[str, str] | Exception | None = None
@@ -154,10 +160,12 @@ class Runner:
                 self._start_export(len(self.ops), prev_dir)  # (already started unless the last step was cached)
                 exporting = self._exporting
                 with self.ws.connect() as con:
+                    con.execute("BEGIN TRANSACTION")  # the output version and the run's status: together
                     result.output = self.ws.register_version(
                         con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
+                    con.execute("COMMIT")  # (on an error, the handler below rolls back)
                 if self.write_html_report and self.recipe.output.report:
                     report = self._build_report(run)  # on the held connection, while the export runs
                 if exporting is not None:

@@ -118,13 +118,16 @@ class Workspace:
             self.root.mkdir(parents=True, exist_ok=True)
             con = self._open_raw()
             try:
+                # one transaction: one write-ahead-log flush (fsync) for a new catalog, not one per table
+                con.execute("BEGIN TRANSACTION")
                 con.execute(CATALOG_DDL)
                 moved = con.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
                 if moved is None or moved[0] != str(self.root):
                     self._refresh_views(con)
                     con.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", [str(self.root)])
+                con.execute("COMMIT")
             except BaseException:
-                con.close()
+                con.close()  # (rolls back)
                 raise
             if keep_open:
                 self._spare = con
