@@ -233,3 +233,35 @@ def test_paused_gc_restores_the_collector_as_it_was():
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_the_export_file_appears_only_once_the_run_has_committed(tmp_path):
+    """The export is written while the last step commits, but renamed into place only after the run's commit:
+    a run that fails at its last commit leaves no export (and no temporary file)."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    target = tmp_path / "out.jsonl"
+    runner = Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False)
+    real = runner._commit
+
+    def commit(index, op, step):
+        if index == len(runner.ops):
+            time.sleep(1.0)  # the export, started before this commit, has its file written by now
+            raise RuntimeError("disk on fire")
+        return real(index, op, step)
+
+    runner._commit = commit
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        runner.run()
+    assert not target.exists() and _leftovers(tmp_path) == []
+    assert Workspace(tmp_path / "ws").sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+
+
+def test_an_unknown_export_extension_fails_the_run_after_its_steps_are_committed(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    with pytest.raises(ValueError, match="cannot export"):
+        run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.csv")}), tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert ws.sql("SELECT count(*) FROM run_steps WHERE run = 'r'").column(0)[0].as_py() == 2  # both steps kept
+    res = run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False)
+    assert all(s.cached for s in res.steps) and (tmp_path / "out.jsonl").exists()

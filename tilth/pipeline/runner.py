@@ -158,7 +158,6 @@ class Runner:
                         prev_dir = step.directory
                 self._close_executor()  # idle workers hold ~300 MB each through the export and report
                 self._start_export(len(self.ops), prev_dir)  # (already started unless the last step was cached)
-                exporting = self._exporting
                 with self.ws.connect() as con:
                     con.execute("BEGIN TRANSACTION")  # the output version and the run's status: together
                     result.output = self.ws.register_version(
@@ -166,6 +165,9 @@ class Runner:
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
                     con.execute("COMMIT")  # (on an error, the handler below rolls back)
+                if self.recipe.output.export and self._exporting is None:  # an unknown extension: fails here
+                    self._exporting = BackgroundExport(list_parts(prev_dir), Path(self.recipe.output.export))
+                exporting = self._exporting
                 if self.write_html_report and self.recipe.output.report:
                     report = self._build_report(run)  # on the held connection, while the export runs
                 if exporting is not None:
@@ -212,9 +214,15 @@ class Runner:
 
     def _start_export(self, index: int, directory: Path) -> None:
         """Once the last step's parts exist, export them in a thread (BackgroundExport): DuckDB writes the file
-        while the step is committed and the report is built."""
+        while the step is committed and the report is built; it is renamed into place after the commit. An
+        export target with an unknown extension is left to fail after the commit, as it always did."""
         if index == len(self.ops) and self.recipe.output.export and self._exporting is None:
-            self._exporting = BackgroundExport(list_parts(directory), Path(self.recipe.output.export))
+            target = Path(self.recipe.output.export)
+            try:
+                export_format(target)
+            except ValueError:
+                return
+            self._exporting = BackgroundExport(list_parts(directory), target)
 
     def _close_executor(self) -> None:
         if self._own_executor and self.executor is not None:
@@ -402,10 +410,20 @@ def export_format(target: Path) -> str:
     raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz or .parquet")
 
 
-def export(parts: list[Path], target: Path, connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+def export(parts: list[Path], target: Path) -> Path:
     """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet file (atomically: a failed
-    export leaves no partial file). `connected` is handed the DuckDB connection (to interrupt it)."""
+    export leaves no partial file)."""
     target = Path(target)
+    tmp = write_export(parts, target)
+    os.replace(tmp, target)
+    return target
+
+
+def write_export(parts: list[Path], target: Path,
+                 connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+    """Write the export of `target` to a temporary file beside it and return that file (renaming it into place
+    is the caller's: `export`, or the runner once the run has committed). Nothing is left on failure.
+    `connected` is handed the DuckDB connection (to interrupt it)."""
     fmt = export_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -416,18 +434,19 @@ def export(parts: list[Path], target: Path, connected: Callable[[duckdb.DuckDBPy
         con.execute("SET preserve_insertion_order = true")
         con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # fmt: constants
                     [[str(p) for p in parts], str(tmp)])
-        os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
         con.close()
-    return target
+    return tmp
 
 
 class BackgroundExport:
-    """`export` in a thread of its own. DuckDB runs the COPY without holding the GIL, so the driver builds
-    the run report meanwhile. `result()` waits and re-raises the export's error; `cancel()` interrupts it."""
+    """An export written in a thread of its own: DuckDB runs the COPY without holding the GIL, so the driver
+    commits the last step and builds the run report meanwhile. `result()` waits, re-raises the export's error
+    or renames the file into place (so the file still appears only once the run has committed); `cancel()`
+    interrupts it. Either way no temporary file is left."""
 
     def __init__(self, parts: list[Path], target: Path):
         self.target = Path(target)
@@ -435,6 +454,7 @@ class BackgroundExport:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._cancelled = False
+        self._tmp: Path | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, args=(list(parts),), name="tilth-export", daemon=True)
         self._thread.start()
@@ -447,7 +467,7 @@ class BackgroundExport:
 
     def _work(self, parts: list[Path]) -> None:
         try:
-            export(parts, self.target, self._connected)
+            self._tmp = write_export(parts, self.target, self._connected)
         except BaseException as e:
             self._error = e
         finally:
@@ -458,15 +478,22 @@ class BackgroundExport:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        try:
+            os.replace(self._tmp, self.target)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
         return self.target
 
     def cancel(self) -> None:
-        """Stop the export (the run failed or was interrupted) and wait for its thread to end."""
+        """Stop the export (the run failed or was interrupted), wait for its thread and remove its file."""
         with self._lock:
             self._cancelled = True
             if self._con is not None:
                 self._con.interrupt()
         self._thread.join()
+        if self._tmp is not None and self._error is None:
+            self._tmp.unlink(missing_ok=True)
 
 
 def run_recipe(recipe: Recipe | str | Path, workspace=None, executor=None, progress: bool = True) -> RunResult:
