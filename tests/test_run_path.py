@@ -265,3 +265,19 @@ def test_an_unknown_export_extension_fails_the_run_after_its_steps_are_committed
     assert ws.sql("SELECT count(*) FROM run_steps WHERE run = 'r'").column(0)[0].as_py() == 2  # both steps kept
     res = run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False)
     assert all(s.cached for s in res.steps) and (tmp_path / "out.jsonl").exists()
+
+
+def test_workers_start_with_pyarrow_compute_loaded():
+    """The forkserver preloads pyarrow.compute (tilth.exec.tasks no longer imports it): workers fork with it."""
+    from tilth.exec.local import LocalExecutor
+
+    ex = LocalExecutor(2)
+    try:
+        loaded = list(ex.map_unordered(_pc_loaded, [b"", b""], inline_single=False))
+    finally:
+        ex.close()
+    assert loaded == [b"True", b"True"]
+
+
+def _pc_loaded(_: bytes) -> bytes:
+    return str("pyarrow.compute" in sys.modules).encode()
