@@ -298,7 +298,8 @@ def run_once(tool: Tool, run_dir: Path, timeout: float, extras: dict) -> dict:
         print(f"  {tool.name} FAILED ({res['error']}); stderr tail:\n{tail(run_dir / 'stderr.txt')}", flush=True)
         return res
     m = _RUN_SECONDS.search((run_dir / "stdout.txt").read_text(errors="replace"))
-    if m:  # Tilth's own figure for the run (reading to export), without start-up and the report
+    if m:  # Tilth's own figure for the run (reading to export), without start-up; the report is built while
+        # the export is written, so it counts only where it takes longer than the export
         res["inner_run_s"] = float(m.group(1))
     if tool.after and tool.name not in extras:
         try:

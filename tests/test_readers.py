@@ -168,3 +168,16 @@ def test_plain_and_gzipped_jsonl_agree_on_hostile_input(tmp_path, monkeypatch, r
     assert [(b.line, b.error.split(":")[0]) for b in bad_plain] == [(b.line, b.error.split(":")[0]) for b in bad_packed]
     lines = [ln for ln in raw.split(b"\n") if ln.strip()]
     assert plain.num_rows + len(bad_plain) == len(lines)
+
+
+@pytest.mark.parametrize("block", [1, 3, 64, 1 << 22])
+def test_newline_positions_found_block_by_block_are_those_of_the_whole_chunk(block):
+    import numpy as np
+
+    from tilth.ops.acquire.readers import _newlines
+
+    rng = np.random.default_rng(block)
+    for n in (0, 1, 2, 63, 64, 65, 1000):
+        for share in (0.0, 0.05, 0.5, 1.0):
+            view = np.where(rng.random(n) < share, 10, 123).astype(np.uint8)
+            assert np.array_equal(_newlines(view, block), np.flatnonzero(view == 10)), (n, share)

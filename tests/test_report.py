@@ -267,13 +267,15 @@ def test_dropped_examples_are_joined_with_input_text_and_escaped(done):
     assert "broken" in html  # quarantined raw record is shown
 
 
-def test_report_failure_warns_but_run_succeeds(tmp_path, monkeypatch):
+@pytest.mark.parametrize("stage", ["build_report", "save_report"])
+def test_report_failure_warns_but_run_succeeds(tmp_path, monkeypatch, stage):
+    """The runner builds the report while the export runs and saves it after: a failure at either stage warns."""
     import tilth.report
 
-    def boom(ws, run):
+    def boom(*a, **kw):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(tilth.report, "write_report", boom)
+    monkeypatch.setattr(tilth.report, stage, boom)
     (tmp_path / "in.jsonl").write_text(lines())
     recipe = Recipe.model_validate({"name": "r2", "input": {"path": str(tmp_path / "in.jsonl"), "text": "content"},
                                     "workers": 1, "steps": [{"length_filter": {"min": 3}}]})

@@ -75,11 +75,32 @@ def test_a_run_opens_the_database_once_per_computed_step_not_once_per_query(tmp_
     opened = []
     real = Workspace._open_raw
     monkeypatch.setattr(Workspace, "_open_raw", lambda self: opened.append(1) or real(self))
+    connected = []
+    real_connect = Workspace._connect_once
+    monkeypatch.setattr(Workspace, "_connect_once", lambda self: connected.append(1) or real_connect(self))
     runner = Runner(_recipe(corpus, output={"report": False}), tmp_path / "ws", progress=False)
     opened.clear()
     runner.run()
     # run start + one reopen after each of the 2 computed steps (reader, length_filter); no export here
     assert len(opened) == 3
+    # and the run start takes the connection that created the catalog (Workspace(keep_open=True)): the
+    # database is opened 3 times in all, constructing the runner included
+    assert len(connected) == 3
+
+
+def test_a_kept_connection_is_taken_once_and_can_be_closed(tmp_path):
+    ws = Workspace(tmp_path / "ws", keep_open=True)
+    spare = ws._spare
+    with ws.connect() as con:
+        assert con is spare
+    assert ws._spare is None
+    with ws.connect() as con:  # a new one: the kept one was closed on leaving the block
+        assert con is not spare
+    other = Workspace(tmp_path / "ws", keep_open=True)
+    other.close()
+    assert other._spare is None
+    code = f"from tilth.storage import Workspace; Workspace({str(tmp_path / 'ws')!r}).sql('SELECT 1')"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # nothing holds the database now
 
 
 def test_a_failed_step_marks_the_run_failed_and_leaves_the_workspace_usable(tmp_path):
@@ -114,3 +135,149 @@ def test_parts_are_sized_so_every_core_gets_work(tmp_path):
     parts = sorted(p.name for p in res.steps[0].directory.glob("*.parquet"))
     assert size // (1 << 20) <= len(parts) <= -(-size // (1 << 20)), parts
     assert time.perf_counter() - t0 < 120
+
+
+def test_a_zero_step_run_never_imports_pyarrow_compute(tmp_path):
+    """pyarrow.compute generates its wrappers at import (~0.1 s): reading, writing parts, exporting and the
+    report do without it, so a run that calls none of its functions does not pay for it."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 50)
+    code = (f"from tilth.pipeline import Recipe, run_recipe; "
+            f"run_recipe(Recipe.model_validate({{'name': 'r', 'input': {{'path': {str(corpus)!r}, 'text': 'content'}}, "
+            f"'output': {{'export': {str(tmp_path / 'out.jsonl')!r}}}, 'workers': 1}}), {str(tmp_path / 'ws')!r}, "
+            f"progress=False); import sys; print('pyarrow.compute' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "ws" / "reports" / "r" / "index.html").exists() and (tmp_path / "out.jsonl").exists()
+
+
+def test_the_lazy_pyarrow_compute_is_the_module_on_use():
+    import pyarrow.compute
+
+    from tilth.exec import tasks
+
+    assert tasks.pc.is_in is pyarrow.compute.is_in
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name)
+
+
+def test_a_failed_export_fails_the_run_and_leaves_no_partial_file_and_no_report(tmp_path):
+    """The export runs in a thread while the report is built: its failure still fails the run (status
+    failed, the error raised), leaves no temporary file behind, and no report is written."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    target = tmp_path / "out" / "x.jsonl"
+    target.mkdir(parents=True)  # a directory where the file should go: the final rename fails
+    with pytest.raises(OSError):
+        Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False).run()
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert _leftovers(target.parent) == []
+    assert not (tmp_path / "ws" / "reports" / "r" / "index.html").exists()
+    target.rmdir()  # and the next run exports
+    res = Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False).run()
+    assert len(target.read_text().splitlines()) == res.rows_out and res.report is not None
+
+
+def test_an_interrupt_while_the_report_is_built_cancels_the_export(tmp_path, monkeypatch):
+    import tilth.report
+
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tilth.report, "build_report", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Runner(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False).run()
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert _leftovers(tmp_path) == [], sorted(p.name for p in tmp_path.iterdir())
+    assert not (tmp_path / "ws" / "reports").exists()
+
+
+def test_a_cancelled_export_stops_and_leaves_nothing(tmp_path):
+    from tilth.pipeline.runner import BackgroundExport
+
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    res = run_recipe(_recipe(corpus, output={"report": False}), tmp_path / "ws", progress=False)
+    parts = sorted(res.steps[-1].directory.glob("*.parquet"))
+    job = BackgroundExport(parts, tmp_path / "out.jsonl")
+    job.cancel()  # before, during or after the COPY: the thread ends either way
+    assert not job._thread.is_alive() and _leftovers(tmp_path) == []
+    with pytest.raises(ValueError, match="cannot export"):
+        BackgroundExport(parts, tmp_path / "out.csv")  # an unknown format fails at once, in the caller
+
+
+def test_the_cli_freezes_the_gc_at_exit_so_shutdown_skips_a_collection_over_every_module():
+    # a handler registered before `import tilth.cli` runs after tilth's (LIFO): it sees the frozen objects
+    code = ("import atexit, gc; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+            "import tilth.cli")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "frozen True"
+
+
+def test_paused_gc_restores_the_collector_as_it_was():
+    import gc
+
+    from tilth.lazy import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_the_export_file_appears_only_once_the_run_has_committed(tmp_path):
+    """The export is written while the last step commits, but renamed into place only after the run's commit:
+    a run that fails at its last commit leaves no export (and no temporary file)."""
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    target = tmp_path / "out.jsonl"
+    runner = Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False)
+    real = runner._commit
+
+    def commit(index, op, step):
+        if index == len(runner.ops):
+            time.sleep(1.0)  # the export, started before this commit, has its file written by now
+            raise RuntimeError("disk on fire")
+        return real(index, op, step)
+
+    runner._commit = commit
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        runner.run()
+    assert not target.exists() and _leftovers(tmp_path) == []
+    assert Workspace(tmp_path / "ws").sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+
+
+def test_an_unknown_export_extension_fails_the_run_after_its_steps_are_committed(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    with pytest.raises(ValueError, match="cannot export"):
+        run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.csv")}), tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
+    assert ws.sql("SELECT count(*) FROM run_steps WHERE run = 'r'").column(0)[0].as_py() == 2  # both steps kept
+    res = run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False)
+    assert all(s.cached for s in res.steps) and (tmp_path / "out.jsonl").exists()
+
+
+def test_workers_start_with_pyarrow_compute_loaded():
+    """The forkserver preloads pyarrow.compute (tilth.exec.tasks no longer imports it): workers fork with it."""
+    from tilth.exec.local import LocalExecutor
+
+    ex = LocalExecutor(2)
+    try:
+        loaded = list(ex.map_unordered(_pc_loaded, [b"", b""], inline_single=False))
+    finally:
+        ex.close()
+    assert loaded == [b"True", b"True"]
+
+
+def _pc_loaded(_: bytes) -> bytes:
+    return str("pyarrow.compute" in sys.modules).encode()

@@ -131,3 +131,21 @@ def test_distinct_n_is_linear_in_document_length(tmp_path):
     assert time.perf_counter() - t0 < 20
     assert got["ngrams_1"] == 20_002 and got["distinct_1"] == 4 / 20_002
     assert got["ngrams_2"] == 19_999 + 1 and got["distinct_2"] == 3 / 20_000  # "a b", "b a", "c d"
+
+
+def test_overview_statistics_are_those_of_the_texts(tmp_path):
+    import pyarrow as pa
+
+    from tilth.report.stats import overview_statistics
+
+    texts = ["a", "héllo wörld", None, "a", "", "x" * 1000, "héllo wörld", "ünïcode ✓"]
+    ws = Workspace(tmp_path / "ws")
+    ws.write_table("t", pa.table({"_id": pa.array(range(len(texts)), pa.int64()), "text": pa.array(texts, pa.string())}))
+    s = overview_statistics(ws, "t")
+    n = np.array([len(t or "") for t in texts])
+    assert s["rows"] == len(texts)
+    assert s["lengths"]["text:text"]["chars"] == pytest.approx(
+        {"mean": n.mean(), "std": n.std(), "min": n.min(), "max": n.max()})
+    distinct = len({t or "" for t in texts})  # a null text counts as the empty one
+    assert s["duplication"] == {"exact_duplicate_rows": len(texts) - distinct,
+                                "exact_rate": (len(texts) - distinct) / len(texts)}

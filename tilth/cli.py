@@ -8,6 +8,8 @@ from data, recipes or operator metadata is printed as plain text, never as rich 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import shlex
@@ -25,6 +27,11 @@ from typer.core import TyperGroup
 _DEBUG = False
 # pydantic looks up plugins in every installed package's entry points (~0.1 s); the CLI uses none
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# At exit, after every other atexit handler (they run last-registered first), move the objects still alive to
+# the GC's permanent generation: the interpreter's shutdown collections then skip them instead of traversing
+# pyarrow's, duckdb's, pydantic's and numpy's objects a few times (0.1 s of every command). Nothing is lost:
+# shutdown still frees the modules, and objects alive at exit were never promised a collection.
+atexit.register(gc.freeze)
 
 
 class TilthGroup(TyperGroup):
@@ -167,8 +174,11 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
             "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
             "plain child process with resource limits only (by default they are refused).")] = False):
     """Run (or resume) a recipe. Finished steps are reused; an interrupted step continues from its last part."""
-    from tilth.pipeline import Recipe, RecipeError, Runner
-    from tilth.pipeline.runner import summary_table
+    from tilth.lazy import paused_gc
+
+    with paused_gc():
+        from tilth.pipeline import Recipe, RecipeError, Runner
+        from tilth.pipeline.runner import summary_table
 
     if allow_unconfined:
         from tilth.agent.sandbox import ALLOW_ENV

@@ -19,9 +19,9 @@ from pathlib import Path
 import cloudpickle
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tilth.lazy import LazyModule
 from tilth.ops.base import (
     Deduplicator,
     Filter,
@@ -36,6 +36,8 @@ from tilth.ops.base import (
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
 from tilth.storage.parts import list_parts, write_part
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
+
+pc = LazyModule("pyarrow.compute")  # imported on first use (~0.1 s), not by every run
 
 
 @dataclass

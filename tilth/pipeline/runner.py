@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import resource
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -100,13 +102,15 @@ class Runner:
         self.recipe = recipe
         self.reader, self.ops = check(recipe)
         ws = workspace if workspace is not None else recipe.workspace
-        self.ws = ws if isinstance(ws, Workspace) else Workspace(ws)
+        # the connection that creates the catalog is the run's first one (`run` holds it): one open fewer
+        self.ws = ws if isinstance(ws, Workspace) else Workspace(ws, keep_open=True)
         self._own_executor = not isinstance(executor, Executor)
         self.executor_spec = executor if isinstance(executor, str) else recipe.executor
         self.executor = executor if isinstance(executor, Executor) else None
         self.console = console or Console(stderr=True)
         self.show_progress = progress
         self._input_size: int | None = None
+        self._exporting: BackgroundExport | None = None  # the export of a run in progress
 
     # -- public -------------------------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -121,13 +125,21 @@ class Runner:
             # silent overwrite ("my data" and "my_data" would both be the view my_data)
             self.ws.check_run_name(con, run)
             self.ws.check_dataset_name(con, self.recipe.dataset_name)
-            con.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
-                [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
-            )
-            for table in ("run_steps", "lineage"):
-                con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
+            con.execute("BEGIN TRANSACTION")  # one log flush for the run's start, not one per statement
+            try:
+                con.execute(
+                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 'running', current_timestamp, NULL)",
+                    [run, self.recipe.to_yaml(), json.dumps(self.executor_spec)],
+                )
+                for table in ("run_steps", "lineage"):
+                    con.execute(f"DELETE FROM {quote_ident(table)} WHERE run = ? AND step_index >= ?", [run, n_steps])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             llm = LLMRunHook(self.ws, run, self.ops, self.recipe.llm)  # one LLM endpoint shared by all steps
+            self._exporting = None
+            report: tuple[str, str] | Exception | None = None
             try:
                 if self.executor is None:  # inside the try: an unreachable cluster marks the run failed
                     self.executor = make_executor(self.executor_spec, self.recipe.workers)
@@ -145,15 +157,25 @@ class Runner:
                         result.steps.append(step)
                         prev_dir = step.directory
                 self._close_executor()  # idle workers hold ~300 MB each through the export and report
+                self._start_export(len(self.ops), prev_dir)  # (already started unless the last step was cached)
                 with self.ws.connect() as con:
+                    con.execute("BEGIN TRANSACTION")  # the output version and the run's status: together
                     result.output = self.ws.register_version(
                         con, self.recipe.dataset_name, prev_dir, run=run, step=result.steps[-1].name, step_key=key
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
-                if self.recipe.output.export:
-                    with self.ws.released():  # a long export need not lock the workspace
-                        result.export = export(list_parts(prev_dir), Path(self.recipe.output.export))
+                    con.execute("COMMIT")  # (on an error, the handler below rolls back)
+                if self.recipe.output.export and self._exporting is None:  # an unknown extension: fails here
+                    self._exporting = BackgroundExport(list_parts(prev_dir), Path(self.recipe.output.export))
+                exporting = self._exporting
+                if self.write_html_report and self.recipe.output.report:
+                    report = self._build_report(run)  # on the held connection, while the export runs
+                if exporting is not None:
+                    with self.ws.released(reopen=False):  # a long export need not lock the workspace
+                        result.export = exporting.result()
             except BaseException:
+                if self._exporting is not None:
+                    self._exporting.cancel()
                 with self.ws.connect() as con:
                     try:  # a step may have failed inside its commit transaction
                         con.execute("ROLLBACK")
@@ -163,19 +185,44 @@ class Runner:
                                 [run])
                 raise
             finally:
+                self._exporting = None
                 llm.close()
                 self._close_executor()
         result.seconds = time.perf_counter() - t0
-        if not (self.write_html_report and self.recipe.output.report):
+        if report is None:
             return result
         try:  # the report is written for every run; a report problem warns but never fails a finished run
-            from tilth.report import write_report
+            if isinstance(report, Exception):
+                raise report
+            import tilth.report
 
-            result.report = write_report(self.ws, run)
+            result.report = tilth.report.save_report(self.ws, run, report)
             self.console.print(Text(f"report: {result.report}"))
         except Exception as e:
             self.console.print(Text.assemble(("warning:", "yellow"), f" run report not written: {type(e).__name__}: {e}"))
         return result
+
+    def _build_report(self, run: str) -> tuple[str, str] | Exception:
+        """The run report's files (tilth.report.writer.build_report), or the error that kept it from being
+        built (a report problem warns, after the run, but never fails it)."""
+        try:
+            import tilth.report
+
+            return tilth.report.build_report(self.ws, run)
+        except Exception as e:
+            return e
+
+    def _start_export(self, index: int, directory: Path) -> None:
+        """Once the last step's parts exist, export them in a thread (BackgroundExport): DuckDB writes the file
+        while the step is committed and the report is built; it is renamed into place after the commit. An
+        export target with an unknown extension is left to fail after the commit, as it always did."""
+        if index == len(self.ops) and self.recipe.output.export and self._exporting is None:
+            target = Path(self.recipe.output.export)
+            try:
+                export_format(target)
+            except ValueError:
+                return
+            self._exporting = BackgroundExport(list_parts(directory), target)
 
     def _close_executor(self) -> None:
         if self._own_executor and self.executor is not None:
@@ -245,6 +292,7 @@ class Runner:
             write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
         elif op.kind == "reader":
             unify_empty_parts(directory)
+        self._start_export(index, directory)
         self._commit(index, op, step)
         return step
 
@@ -350,31 +398,102 @@ def _rows(stats: list[PartStats]) -> str:
     return f"{sum(s.rows_out for s in stats):,} rows"
 
 
-def export(parts: list[Path], target: Path) -> Path:
-    """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet file (atomically)."""
-    import duckdb
-
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    name = target.name.lower()
+def export_format(target: Path) -> str:
+    """DuckDB's COPY options for an export target, by its file name."""
+    name = Path(target).name.lower()
     if name.endswith(".parquet"):
-        fmt = "FORMAT parquet, COMPRESSION zstd"
-    elif name.endswith((".jsonl", ".json", ".ndjson")):
-        fmt = "FORMAT json"
-    elif name.endswith((".jsonl.gz", ".json.gz")):
-        fmt = "FORMAT json, COMPRESSION gzip"
-    else:
-        raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz or .parquet")
+        return "FORMAT parquet, COMPRESSION zstd"
+    if name.endswith((".jsonl", ".json", ".ndjson")):
+        return "FORMAT json"
+    if name.endswith((".jsonl.gz", ".json.gz")):
+        return "FORMAT json, COMPRESSION gzip"
+    raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz or .parquet")
+
+
+def export(parts: list[Path], target: Path) -> Path:
+    """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet file (atomically: a failed
+    export leaves no partial file)."""
+    target = Path(target)
+    tmp = write_export(parts, target)
+    os.replace(tmp, target)
+    return target
+
+
+def write_export(parts: list[Path], target: Path,
+                 connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+    """Write the export of `target` to a temporary file beside it and return that file (renaming it into place
+    is the caller's: `export`, or the runner once the run has committed). Nothing is left on failure.
+    `connected` is handed the DuckDB connection (to interrupt it)."""
+    fmt = export_format(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     con = duckdb.connect()
     try:
+        if connected is not None:
+            connected(con)
         con.execute("SET preserve_insertion_order = true")
         con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # fmt: constants
                     [[str(p) for p in parts], str(tmp)])
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
-    os.replace(tmp, target)
-    return target
+    return tmp
+
+
+class BackgroundExport:
+    """An export written in a thread of its own: DuckDB runs the COPY without holding the GIL, so the driver
+    commits the last step and builds the run report meanwhile. `result()` waits, re-raises the export's error
+    or renames the file into place (so the file still appears only once the run has committed); `cancel()`
+    interrupts it. Either way no temporary file is left."""
+
+    def __init__(self, parts: list[Path], target: Path):
+        self.target = Path(target)
+        export_format(self.target)  # an unknown extension fails here, before any work
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cancelled = False
+        self._tmp: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(list(parts),), name="tilth-export", daemon=True)
+        self._thread.start()
+
+    def _connected(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            self._con = con
+            if self._cancelled:
+                raise InterruptedError("export cancelled")
+
+    def _work(self, parts: list[Path]) -> None:
+        try:
+            self._tmp = write_export(parts, self.target, self._connected)
+        except BaseException as e:
+            self._error = e
+        finally:
+            with self._lock:
+                self._con = None
+
+    def result(self) -> Path:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        try:
+            os.replace(self._tmp, self.target)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+        return self.target
+
+    def cancel(self) -> None:
+        """Stop the export (the run failed or was interrupted), wait for its thread and remove its file."""
+        with self._lock:
+            self._cancelled = True
+            if self._con is not None:
+                self._con.interrupt()
+        self._thread.join()
+        if self._tmp is not None and self._error is None:
+            self._tmp.unlink(missing_ok=True)
 
 
 def run_recipe(recipe: Recipe | str | Path, workspace=None, executor=None, progress: bool = True) -> RunResult:

@@ -3,7 +3,9 @@
 from tilth.lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
+    'build_report': 'writer',
     'report_dir': 'writer',
+    'save_report': 'writer',
     'write_report': 'writer',
 })
 

@@ -29,13 +29,25 @@ def report_dir(ws: Workspace, run: str) -> Path:
 def write_report(ws: Workspace | str | Path, run: str, out: Path | None = None) -> Path:
     """Build the report of `run` and return the path of its index.html."""
     ws = ws if isinstance(ws, Workspace) else Workspace(ws, read_only=True)
+    return save_report(ws, run, build_report(ws, run), out)
+
+
+def build_report(ws: Workspace, run: str) -> tuple[str, str]:
+    """The report of `run`, not yet written: (stats.json text, index.html text). The runner builds it while
+    the export runs and writes it once the export has succeeded (a run whose export fails gets none)."""
     with ws.held():  # one database connection for the report's few dozen queries
         data = collect(ws, run)
+    return json.dumps(data["json"], indent=1, default=str), render(data)
+
+
+def save_report(ws: Workspace, run: str, built: tuple[str, str], out: Path | None = None) -> Path:
+    """Write a built report (build_report) to `out` (default <workspace>/reports/<run>/index.html)."""
+    stats_json, page = built
     out = Path(out) if out else report_dir(ws, run) / "index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    (out.parent / "stats.json").write_text(json.dumps(data["json"], indent=1, default=str))
+    (out.parent / "stats.json").write_text(stats_json)
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render(data))
+    tmp.write_text(page)
     tmp.replace(out)
     return out
 

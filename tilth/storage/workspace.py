@@ -106,18 +106,33 @@ class DatasetVersion:
 class Workspace:
     """Open (creating if needed) the workspace at `root`."""
 
-    def __init__(self, root: str | Path | None = None, read_only: bool = False):
+    def __init__(self, root: str | Path | None = None, read_only: bool = False, keep_open: bool = False):
+        """`keep_open`: keep the connection that created the catalog for the first `connect()`/`held()`
+        (the runner's, right after: opening the database costs 30-70 ms). Until that call, or `close()`, other
+        processes cannot open the workspace."""
         self.root = Path(root or default_workspace()).resolve()
         self.read_only = read_only
         self._held: duckdb.DuckDBPyConnection | None = None
+        self._spare: duckdb.DuckDBPyConnection | None = None
         if not read_only:
             self.root.mkdir(parents=True, exist_ok=True)
-            with self.connect() as con:
+            con = self._open_raw()
+            try:
+                # one transaction: one write-ahead-log flush (fsync) for a new catalog, not one per table
+                con.execute("BEGIN TRANSACTION")
                 con.execute(CATALOG_DDL)
                 moved = con.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
                 if moved is None or moved[0] != str(self.root):
                     self._refresh_views(con)
                     con.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", [str(self.root)])
+                con.execute("COMMIT")
+            except BaseException:
+                con.close()  # (rolls back)
+                raise
+            if keep_open:
+                self._spare = con
+            else:
+                con.close()
         elif not (self.root / DB_FILE).exists():
             raise FileNotFoundError(f"no Tilth workspace at {self.root} (expected {DB_FILE})")
 
@@ -139,16 +154,19 @@ class Workspace:
         if self._held is not None:
             yield self._held
             return
-        with self._open() as con:
-            self._held = con
-            try:
-                yield con
-            finally:
-                self._held = None
+        self._held = con = self._open_raw()
+        try:
+            yield con
+        finally:
+            held, self._held = self._held, None
+            con.close()
+            if held is not None and held is not con:  # reopened by `released`
+                held.close()
 
     @contextlib.contextmanager
-    def released(self) -> Iterator[None]:
-        """Inside `held()`: close the held connection for a while (a step's work) and reopen it after."""
+    def released(self, reopen: bool = True) -> Iterator[None]:
+        """Inside `held()`: close the held connection for a while (a step's work) and reopen it after
+        (`reopen=False`: the held block needs no connection after this; `connect()` opens one if asked)."""
         if self._held is None:
             yield
             return
@@ -157,7 +175,8 @@ class Workspace:
         try:
             yield
         finally:
-            self._held = self._open_raw()
+            if reopen:
+                self._held = self._open_raw()
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -167,10 +186,19 @@ class Workspace:
         finally:
             con.close()
 
+    def close(self) -> None:
+        """Close the connection kept by `keep_open`, if no call has taken it yet."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+
     def _open_raw(self) -> duckdb.DuckDBPyConnection:
-        """Open the database, waiting up to `busy_wait()` seconds for another process to let go of it: a
-        reader (`tilth sql`, `tilth ui`) holds it for milliseconds, and a run that reopens it after a step
-        must not fail because a reader was there at that instant."""
+        """Open the database (or take the one `keep_open` kept), waiting up to `busy_wait()` seconds for another
+        process to let go of it: a reader (`tilth sql`, `tilth ui`) holds it for milliseconds, and a run that
+        reopens it after a step must not fail because a reader was there at that instant."""
+        if self._spare is not None:
+            con, self._spare = self._spare, None
+            return con
         deadline = time.monotonic() + busy_wait()
         pause = 0.01
         while True:

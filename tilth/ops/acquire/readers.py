@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from pydantic import Field
 
+from tilth.lazy import LazyModule
 from tilth.ops.acquire.intake import (
     DATA_ERRORS,
     RAW_LIMIT,
@@ -45,6 +45,8 @@ from tilth.ops.base import Params, Quarantined, Reader
 from tilth.ops.process.arrow_np import from_numpy
 from tilth.ops.registry import register
 from tilth.storage.ids import row_ids
+
+pc = LazyModule("pyarrow.compute")  # imported on first use (~0.1 s), not by every run
 
 COMPRESSED = (".gz", ".zst", ".zstd")
 CHUNK_BYTES = 32 << 20  # plain JSONL is parsed this many bytes at a time: memory stays bounded
@@ -209,7 +211,7 @@ class JsonlReader(FileReader):
                     if not cut:  # one line longer than a chunk: read on
                         carry, buf = data, nxt
                         continue
-                    chunk, carry = data[:cut], data[cut:]
+                    chunk, carry = memoryview(data)[:cut], data[cut:]  # the chunk without a copy
                 else:
                     chunk, carry = data, b""
                 items, schema, n_lines = self._parse_chunk(path, chunk, first_line, schema)
@@ -229,11 +231,11 @@ class JsonlReader(FileReader):
         except DATA_ERRORS as e:
             return Quarantined(path, first_line + 1, f"file breaks after line {first_line}: {describe(e)}", "")
 
-    def _parse_chunk(self, path: str, chunk: bytes, first_line: int, schema):
+    def _parse_chunk(self, path: str, chunk: bytes | memoryview, first_line: int, schema):
         """(items, schema for the next chunk, physical lines in the chunk)."""
         view = np.frombuffer(chunk, np.uint8)
-        newlines = np.flatnonzero(view == 10)
-        n_lines = newlines.size + (not chunk.endswith(b"\n"))
+        newlines = _newlines(view)
+        n_lines = newlines.size + (not view.size or view[-1] != 10)  # an unterminated last line counts
         field = self.params.text or "text"
         after = newlines[newlines + 1 < view.size] + 1
         if chunk[:1] == b"{" and (view[after] == 123).all():  # no blank line, every line starts with `{`
@@ -249,7 +251,7 @@ class JsonlReader(FileReader):
 
                 def raw_of(i: int, lo: int) -> str:  # only bad rows ask for their line
                     if not lines:
-                        lines.extend(chunk.split(b"\n"))
+                        lines.extend(bytes(chunk).split(b"\n"))
                     return raw_line(lines[lo + i])
 
                 items: list[pa.Table | Quarantined] = []
@@ -261,7 +263,7 @@ class JsonlReader(FileReader):
                 return items, _text_as_string(table.schema, field), n_lines
         items = []
         lines, numbers = [], []
-        for k, line in enumerate(chunk.split(b"\n")[:n_lines]):
+        for k, line in enumerate(bytes(chunk).split(b"\n")[:n_lines]):
             if line.strip():
                 lines.append(line)
                 numbers.append(first_line + k)
@@ -352,15 +354,30 @@ class JsonlReader(FileReader):
         return items, _text_as_string(table.schema, field) if table.num_columns else schema
 
 
+def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+    """Positions of the b"\\n" bytes of `view`, found a few MB at a time: `view == 10` over a whole 32 MB chunk
+    would allocate (and page-fault in) a 32 MB mask per chunk; one block-sized mask is reused instead."""
+    mask = np.empty(min(block, view.size), dtype=bool)
+    found = []
+    for lo in range(0, view.size, block):
+        part = mask[: min(block, view.size - lo)]
+        np.equal(view[lo:lo + block], 10, out=part)
+        found.append(np.flatnonzero(part) + lo)
+    return np.concatenate(found) if found else np.empty(0, np.int64)
+
+
 def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
     """The schema the next block of the file is parsed with: the text field is always a string."""
     i = schema.get_field_index(field)
     return schema if i < 0 else schema.set(i, pa.field(field, pa.string()))
 
 
-def _read_json_block(data: bytes, schema: pa.Schema | None, block_size: int = 1 << 26) -> pa.Table:
+def _read_json_block(data: bytes | memoryview, schema: pa.Schema | None, block_size: int = 1 << 26) -> pa.Table:
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
-    return pajson.read_json(io.BytesIO(data), parse_options=opts, read_options=pajson.ReadOptions(block_size=block_size))
+    # an Arrow buffer over the bytes: Arrow slices it without copying and without calling back into Python
+    # (a BytesIO is read block by block through Python, each block copied)
+    return pajson.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=opts,
+                            read_options=pajson.ReadOptions(block_size=block_size))
 
 
 @register
