@@ -1,0 +1,68 @@
+"""Markdown tables of a skewed-mixture experiment, read back from the workspace database.
+
+    python bench/mixbench_tables.py WORKSPACE EXPERIMENT [--baseline natural] [--worst-ref uniform]
+
+Per strategy: final mean held-out loss (domains averaged equally; excess over the floors when they are known),
+final worst-domain loss (each seed's largest domain value), both mean ± std over seeds; per-domain finals;
+× steps to the baseline's final mean loss on the seed-mean curves and paired per seed (each seed against the
+baseline's run with the same seed); and the issue's two checks per strategy: paired ratio ≤ 0.5 on every
+seed, and worst-domain loss ≤ the worst-ref strategy's (per seed, and on the seed mean).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from tilth.storage.workspace import Workspace
+from tilth.train.report import load_results, paired_text, summary
+
+
+def tables(ws, experiment: str, baseline: str = "natural", worst_ref: str = "uniform") -> str:
+    res = load_results(ws, experiment)
+    rows = summary(res, baseline)
+    kind = "excess" if res["floors"] else "held-out loss"
+    doms = " / ".join(res["domains"])
+    out = [f"{experiment}: {len(res['seeds'])} seeds {res['seeds']}, {int(res['steps'][-1])} steps, "
+           f"evals every {int(res['steps'][1] - res['steps'][0])} steps; mean {kind} over domains",
+           "",
+           f"| strategy | final mean {kind} | worst domain | {doms} | × steps to {baseline}'s final "
+           f"(seed-mean) | paired, per seed (median) |",
+           "|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['strategy']} | {r['final_mean']:.3f} ± {r['final_std']:.3f} | "
+                   f"{r['final_worst']:.3f} ± {r['worst_std']:.3f} | "
+                   f"{' / '.join(f'{v:.3f}' for v in r['per_domain'])} | "
+                   f"{'not reached' if r['ratio'] is None else format(r['ratio'], '.2f')} | "
+                   f"{paired_text(r['paired'])} |")
+    # the done criteria, per strategy
+    ev = res["evals"]
+    if worst_ref in ev:
+        ref_worst = ev[worst_ref][:, -1, :].max(axis=1)  # [seed]
+        out += ["", f"Checks: paired × steps ≤ 0.5 on every seed; final worst-domain ≤ {worst_ref}'s "
+                f"(per seed {' / '.join(f'{v:.3f}' for v in ref_worst)})", ""]
+        for r in rows:
+            if r["strategy"] in (baseline, worst_ref):
+                continue
+            speed = bool(r["paired"]) and all(p is not None and p <= 0.5 for p in r["paired"])
+            worst = ev[r["strategy"]][:, -1, :].max(axis=1)
+            per_seed = bool(np.all(worst <= ref_worst + 1e-12))
+            out.append(f"* {r['strategy']}: speed {'met' if speed else 'not met'}; worst domain "
+                       f"{' / '.join(f'{v:.3f}' for v in worst)}: {'≤' if per_seed else 'not ≤'} {worst_ref}'s on "
+                       f"every seed, seed mean {worst.mean():.3f} vs {ref_worst.mean():.3f}")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("workspace")
+    ap.add_argument("experiment")
+    ap.add_argument("--baseline", default="natural")
+    ap.add_argument("--worst-ref", default="uniform")
+    a = ap.parse_args()
+    print(tables(Workspace(a.workspace), a.experiment, a.baseline, a.worst_ref))
+
+
+if __name__ == "__main__":
+    main()
