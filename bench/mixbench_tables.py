@@ -45,7 +45,10 @@ def merge_results(parts: list[dict]) -> dict:
 
 def tables(wss, experiment: str, baseline: str = "natural", worst_ref: str = "uniform") -> str:
     res = merge_results([load_results(ws, experiment) for ws in wss])
-    rows = summary(res, baseline)
+    first = [s for s in (baseline, worst_ref) if s in res["strategies"]]
+    rows = sorted(summary(res, baseline), key=lambda r: (r["strategy"] not in first,
+                                                         first.index(r["strategy"]) if r["strategy"] in first else 0,
+                                                         r["strategy"]))
     kind = "excess" if res["floors"] else "held-out loss"
     doms = " / ".join(res["domains"])
     out = [f"{experiment}: {len(res['seeds'])} seeds {res['seeds']}, {int(res['steps'][-1])} steps, "
