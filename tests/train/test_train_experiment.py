@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tilth.storage.workspace import Workspace
-from tilth.train.experiment import ExperimentConfig, compare, weights_source
+from tilth.train.experiment import ExperimentConfig, compare, weights_file, weights_source
 from tilth.train.report import paired_text, steps_to_target, strategy_colors, summary
 
 TINY = {"model": {"n_layer": 1, "n_embd": 16, "n_head": 2}, "seq_len": 16, "batch_size": 8, "steps": 6,
@@ -116,6 +116,40 @@ def test_weights_from_trains_a_fresh_model_on_doremis_time_averaged_weights(tmp_
         assert np.allclose(logged("main"), alpha_bar, rtol=0, atol=1e-12)
 
 
+def test_weights_from_a_file_takes_another_experiments_run_with_the_same_seed(tmp_path):
+    """The pilot-model workflow: a proxy experiment writes output_weights.json; a second experiment (e.g. a
+    larger model) trains static mixtures read from it, seed by seed, and a skewed corpus with a natural
+    baseline."""
+    import json
+
+    sizes = {"markov": 8, "arithmetic": 2, "noise": 2, "periodic": 2}
+    proxy = ExperimentConfig(name="proxy", domain_docs=sizes, doc_chars=300, seeds=[0, 1], base=TINY,
+                             out=str(tmp_path / "proxy"), baseline="natural",
+                             strategies={"natural": {"mixer": {"name": "static", "weights": "natural"}},
+                                         "odm": {"mixer": "odm"}})
+    ws = Workspace(tmp_path / "ws")
+    compare(proxy, ws, progress=lambda m: None)
+    saved = json.loads((tmp_path / "proxy" / "output_weights.json").read_text())
+    assert saved["domains"] == ["arithmetic", "markov", "noise", "periodic"]
+    nat = saved["runs"]["natural"]["0"]
+    # 300-byte documents + EOS, 1 held out per domain: 1, 7, 1, 1 training documents packed into windows of
+    # 17 tokens: 301 // 17 = 17 rows, 7 · 301 // 17 = 123 rows
+    assert np.allclose(nat["output"], np.array([17, 123, 17, 17]) / 174, rtol=0, atol=1e-15)
+    assert np.allclose(nat["mean"], nat["output"], rtol=0, atol=1e-15)
+    big = TINY | {"model": {"n_layer": 1, "n_embd": 32, "n_head": 2}}
+    main = ExperimentConfig(name="main", domain_docs=sizes, doc_chars=300, seeds=[0, 1], base=big,
+                            out=str(tmp_path / "main"),
+                            strategies={"odm-main": {"mixer": {"name": "static", "weights_from": {
+                                "file": str(tmp_path / "proxy" / "output_weights.json"), "strategy": "odm",
+                                "use": "mean"}}}})
+    compare(main, ws, progress=lambda m: None)
+    for seed in (0, 1):
+        rows = ws.sql(f"SELECT weight FROM train_domain_weights WHERE run = 'main:odm-main:s{seed}' AND step = 0 "
+                      "ORDER BY domain").column("weight").to_pylist()
+        assert np.allclose(rows, saved["runs"]["odm"][str(seed)]["mean"], rtol=0, atol=1e-12)
+    assert saved["runs"]["odm"]["0"]["mean"] != saved["runs"]["odm"]["1"]["mean"]
+
+
 def test_weights_from_must_name_an_earlier_strategy(tmp_path):
     cfg = ExperimentConfig(docs_per_domain=6, doc_chars=300, seeds=[0], base=TINY,
                            strategies={"main": {"mixer": {"name": "static", "weights_from": "doremi"}},
@@ -138,7 +172,8 @@ def test_tilth_train_cli_trains_from_yaml(tmp_path):
     assert ws.sql("SELECT count(*) AS n FROM train_steps WHERE run = 'cli-run'").column("n")[0].as_py() == 6
 
 
-@pytest.mark.parametrize("name", ["synthetic_compare.yaml", "realtext_compare.yaml"])
+@pytest.mark.parametrize("name", ["synthetic_compare.yaml", "realtext_compare.yaml", "synthetic_skewed.yaml",
+                                  "realtext_skewed.yaml", "realtext_skewed_pilot.yaml"])
 def test_shipped_experiment_configs_build_every_strategy(name):
     """Each strategy of the shipped configs is a valid TrainConfig whose modules and model build."""
     from pathlib import Path
@@ -151,7 +186,7 @@ def test_shipped_experiment_configs_build_every_strategy(name):
 
     cfg = load_experiment(Path(tilth.train.__file__).parent / "configs" / name)
     for over in cfg.strategies.values():
-        if weights_source(over):  # the runner fills in the weights from the source strategy's run
+        if weights_source(over) or weights_file(over):  # the runner fills in the weights from another run
             over = {**over, "mixer": {"name": over["mixer"]["name"], "weights": [0.25] * 4}}
         tc = TrainConfig(**{**cfg.base, **over, "dataset": "x"})
         assert build("mixer", tc.mixer) is not None

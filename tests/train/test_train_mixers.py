@@ -24,6 +24,40 @@ def test_static_weights_are_normalised_and_checked():
         StaticMixer(weights=[1, 2, 3]).setup(2)
 
 
+def test_natural_weights_are_domain_sizes_over_their_total():
+    m = build("mixer", {"name": "static", "weights": "natural"})
+    m.domain_sizes = np.array([800, 50, 40, 60, 50])
+    m.setup(5)
+    assert m.weights.tolist() == [0.8, 0.05, 0.04, 0.06, 0.05]
+    with pytest.raises(ValueError, match="need the domain sizes"):
+        StaticMixer(weights="natural").setup(5)
+    with pytest.raises(ValueError, match="weights must be one of"):
+        StaticMixer(weights="proportional")
+
+
+def test_ado_natural_prior_starts_from_and_shrinks_towards_the_natural_mixture():
+    m = ADO(prior="natural")
+    m.domain_sizes = np.array([3, 1])
+    m.setup(2)
+    assert m.mu.tolist() == [0.75, 0.25] and m.weights.tolist() == [0.75, 0.25]
+    assert m.pi_bar.tolist() == [0.75, 0.25] and m.h.tolist() == [0.75, 0.25]
+    u = ADO()
+    u.setup(2)
+    assert u.mu.tolist() == [0.5, 0.5] and u.weights.tolist() == [0.5, 0.5]
+
+
+def test_trainer_gives_the_mixer_each_domains_training_rows(tmp_path):
+    from tilth.train.data import DomainData
+    from tilth.train.trainer import TrainConfig, Trainer
+
+    rows = lambda n: torch.zeros((n, 9), dtype=torch.long)  # noqa: E731
+    data = DomainData(["a", "b"], [rows(30), rows(10)], [rows(2), rows(2)])
+    cfg = TrainConfig(model={"n_layer": 1, "n_embd": 16, "n_head": 2}, seq_len=8, batch_size=4, steps=1,
+                      mixer={"name": "static", "weights": "natural"}, threads=1)
+    t = Trainer(cfg, data)
+    assert t.mixer.domain_sizes.tolist() == [30, 10] and t.mixer.weights.tolist() == [0.75, 0.25]
+
+
 def test_stratified_counts_use_largest_remainder():
     carry = np.zeros(3)
     counts = domain_counts(np.array([0.5, 0.3, 0.2]), 7, torch.Generator(), carry)

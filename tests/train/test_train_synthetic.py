@@ -47,3 +47,12 @@ def test_documents_have_the_promised_structure():
     assert all(p[i] == p[i + 10] for i in range(90))
     assert set("".join(by["noise"])) <= set(synthetic.NOISE_ALPHABET)
     assert synthetic.floors()["arithmetic"] == pytest.approx(2 * math.log(10) / 7)
+
+
+def test_skewed_sizes_give_each_domain_its_own_number_of_documents():
+    t = synthetic.documents(doc_chars=70, domain_docs={"markov": 5, "noise": 2, "periodic": 1}).to_pylist()
+    counts = {d: sum(r["domain"] == d for r in t) for d in synthetic.DOMAINS}
+    assert counts == {"arithmetic": 0, "markov": 5, "noise": 2, "periodic": 1}
+    assert all(len(r["text"]) == 70 for r in t)
+    with pytest.raises(ValueError, match="unknown domains"):
+        synthetic.documents(domain_docs={"web": 3})

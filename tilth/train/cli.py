@@ -94,22 +94,23 @@ def compare_command(config: Annotated[Path, typer.Argument(help="Experiment YAML
     cfg = load_experiment(config)
     ws = _workspace(workspace)
     path = compare(cfg, ws, progress=typer.echo)
-    _print_summary(ws, cfg.name)
+    _print_summary(ws, cfg.name, cfg.baseline)
     typer.echo(f"report: {path}")
 
 
 @experiment_app.command("summary")
 def summary_command(name: Annotated[str, typer.Argument(help="Experiment name (the config's `name`).")],
-                    workspace: WorkspaceOpt = None):
-    """Print an experiment's per-strategy table (final loss, steps to uniform's final) from the database."""
+                    workspace: WorkspaceOpt = None,
+                   baseline: Annotated[str, typer.Option(help="Strategy to measure speed-ups against.")] = "uniform"):
+    """Print an experiment's per-strategy table (final loss, steps to the baseline's final) from the database."""
     try:
-        _print_summary(_workspace(workspace), name)
+        _print_summary(_workspace(workspace), name, baseline)
     except KeyError as e:
         typer.echo(f"error: {e.args[0]}", err=True)
         raise typer.Exit(1) from None
 
 
-def _print_summary(ws, name: str) -> None:
+def _print_summary(ws, name: str, baseline: str = "uniform") -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -118,11 +119,12 @@ def _print_summary(ws, name: str) -> None:
     res = load_results(ws, name)
     loss = "mean excess loss" if res["floors"] else "mean held-out loss"
     table = Table(title=f"experiment {name!r}: {len(res['seeds'])} seeds")
-    for col in ("strategy", f"final {loss}", " / ".join(res["domains"]), "× steps to uniform's final",
-                "× per seed (paired)", "ms/step"):
+    for col in ("strategy", f"final {loss}", "worst domain", " / ".join(res["domains"]),
+                f"× steps to {baseline}'s final", "× per seed (paired)", "ms/step"):
         table.add_column(col)
-    for r in summary(res):
+    for r in summary(res, baseline):
         table.add_row(r["strategy"], f"{r['final_mean']:.4f} ± {r['final_std']:.4f}",
+                      f"{r['final_worst']:.4f} ± {r['worst_std']:.4f}",
                       " / ".join(f"{v:.3f}" for v in r["per_domain"]),
                       "not reached" if r["ratio"] is None else f"{r['ratio']:.2f}", paired_text(r["paired"]),
                       "" if r["ms"] is None else f"{r['ms']:.1f}")

@@ -32,17 +32,33 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+def natural_weights(sizes: np.ndarray | None, n_domains: int) -> np.ndarray:
+    """Sampling proportional to domain size (training rows per domain): the "natural" mixture, which draws
+    every training row with the same probability, as concatenating and shuffling the domains would."""
+    if sizes is None:
+        raise ValueError("natural weights need the domain sizes, which the trainer sets (Mixer.domain_sizes)")
+    w = np.asarray(sizes, dtype=np.float64)
+    if len(w) != n_domains or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"domain sizes {list(w)} do not fit {n_domains} domains")
+    return w / w.sum()
+
+
 @register_mixer("static")
 class StaticMixer(Mixer):
-    """Fixed weights (uniform unless `weights` is given as a list aligned with the sorted domain names)."""
+    """Fixed weights: uniform unless `weights` is given, as a list aligned with the sorted domain names or
+    as "natural" (proportional to each domain's training rows, `natural_weights`)."""
 
-    def __init__(self, weights: list[float] | None = None, schedule=None):
+    def __init__(self, weights: list[float] | str | None = None, schedule=None):
         super().__init__(schedule)
+        if isinstance(weights, str):
+            one_of("weights", weights, ("natural",))
         self.fixed = weights
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)
-        if self.fixed is not None:
+        if isinstance(self.fixed, str):
+            self.weights = natural_weights(self.domain_sizes, n_domains)
+        elif self.fixed is not None:
             w = np.asarray(self.fixed, dtype=np.float64)
             if len(w) != n_domains or (w < 0).any() or w.sum() <= 0:
                 raise ValueError(f"static weights {self.fixed} do not fit {n_domains} domains")
@@ -203,7 +219,9 @@ class ADO(Mixer):
         π(t) = γ₂ ρ + (1 − γ₂) π̄(t−1),  then π_k ≥ δ_min and renormalised
         h    ← γ₁ π(t) + (1 − γ₁) h,      π̄(t) = ρ/(t+1) + (1 − 1/(t+1)) π̄(t−1)
 
-    Defaults follow the paper: γ₁ = γ₂ = 0.1, s = 0.5, δ_min = 0.01. Losses of the first `ignore_first`
+    Defaults follow the paper: γ₁ = γ₂ = 0.1, s = 0.5, δ_min = 0.01. The prior μ (also the initial π, h
+    and π̄) is uniform by default; `prior: natural` makes it proportional to domain size, as the paper's
+    prior is the corpus's own mixture (`natural_weights`). Losses of the first `ignore_first`
     observed steps are left out of the fits (early transients); per-domain losses come from each domain's
     own rows of the mixed batch. Per-step training losses are noisy, so (like the authors' code, which
     smooths them before fitting) the fit sees means over blocks of `smooth` consecutive observations.
@@ -212,14 +230,18 @@ class ADO(Mixer):
     default_schedule = Schedule(warmup=100, every=1)
 
     def __init__(self, gamma1: float = 0.1, gamma2: float = 0.1, s: float = 0.5, delta_min: float = 0.01,
-                 fit_every: int = 50, ignore_first: int = 20, smooth: int = 10, schedule=None):
+                 fit_every: int = 50, ignore_first: int = 20, smooth: int = 10, prior: str = "uniform",
+                 schedule=None):
         super().__init__(schedule)
+        self.prior = one_of("prior", prior, ("uniform", "natural"))
         self.gamma1, self.gamma2, self.s, self.delta_min = gamma1, gamma2, s, delta_min
         self.fit_every, self.ignore_first, self.smooth = fit_every, ignore_first, max(1, smooth)
 
     def setup(self, n_domains: int) -> None:
         super().setup(n_domains)
-        self.mu = np.full(n_domains, 1.0 / n_domains)
+        self.mu = (natural_weights(self.domain_sizes, n_domains) if self.prior == "natural"
+                   else np.full(n_domains, 1.0 / n_domains))
+        self.weights = self.mu.copy()
         self.h = self.mu.copy()
         self.pi_bar = self.mu.copy()
         self.counts = np.zeros(n_domains)

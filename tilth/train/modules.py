@@ -66,6 +66,9 @@ class Mixer(Module):
     signals; `update` runs on the schedule."""
 
     carry: np.ndarray | None = None  # stratified mixers: per-domain rounding remainder (see data.domain_counts)
+    # Training rows per domain, set by the trainer before `setup` (None when unknown): what `natural`
+    # weights (sampling proportional to domain size) and ADO's natural prior are computed from.
+    domain_sizes: np.ndarray | None = None
     self_scheduled = False  # True: the mixer decides inside `observe` when to update (e.g. Aioli's rounds)
 
     def setup(self, n_domains: int) -> None:

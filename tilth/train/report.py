@@ -62,7 +62,8 @@ def speedup(curve: np.ndarray, base_curve: np.ndarray, steps: np.ndarray) -> flo
 
 
 def summary(res: dict, baseline: str = "uniform") -> list[dict]:
-    """Per strategy: final mean excess (mean ± std over seeds), steps to baseline's final value, speed-up on
+    """Per strategy: final mean excess (mean ± std over seeds), final worst-domain excess (each seed's largest
+    domain value, mean ± std over seeds), steps to baseline's final value, speed-up on
     the seed-mean curves (`ratio`) and paired per seed (`paired`: each seed against the baseline's run with
     the same seed, which starts from the same initial weights, so one unlucky baseline seed cannot
     carry the mean)."""
@@ -78,6 +79,7 @@ def summary(res: dict, baseline: str = "uniform") -> list[dict]:
                   for i in np.flatnonzero(ran[s] & ran[base])]
         rows.append({"strategy": s, "final_mean": float(finals.mean(axis=1).mean()),
                      "final_std": float(finals.mean(axis=1).std()), "per_domain": finals.mean(axis=0).tolist(),
+                     "final_worst": float(finals.max(axis=1).mean()), "worst_std": float(finals.max(axis=1).std()),
                      "steps_to_target": steps_to_target(mean_curves[s], res["steps"], target),
                      "ratio": speedup(mean_curves[s], mean_curves[base], res["steps"]), "paired": paired,
                      "ms": res["ms"].get(s), "overhead": (res["ms"].get(s) or 0) / res["ms"][base]
@@ -118,25 +120,25 @@ def strategy_colors(strategies: list[str], baseline: str = "uniform") -> dict:
     return colors
 
 
-def plots(res: dict, rows: list[dict]) -> dict[str, str]:
+def plots(res: dict, rows: list[dict], baseline: str = "uniform") -> dict[str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     label = "excess loss over floor (nats/token)" if res["floors"] else "held-out loss (nats/token)"
-    color = strategy_colors(res["strategies"])
+    color = strategy_colors(res["strategies"], baseline)
     outside = {"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
     out = {}
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for s in res["strategies"]:
         per_seed = res["evals"][s].mean(axis=2)
         m = np.nanmean(per_seed, axis=0)
-        ax.plot(res["steps"], m, label=s, color=color[s], lw=2 if s == "uniform" else 1.2)
+        ax.plot(res["steps"], m, label=s, color=color[s], lw=2 if s == baseline else 1.2)
         ax.fill_between(res["steps"], np.nanmin(per_seed, axis=0), np.nanmax(per_seed, axis=0), alpha=0.12,
                         color=color[s])
-    target = next((r for r in rows if r["strategy"] == "uniform"), rows[0])["final_mean"]
-    ax.axhline(target, color="k", ls=":", lw=1, label="uniform final")
+    target = next((r for r in rows if r["strategy"] == baseline), rows[0])["final_mean"]
+    ax.axhline(target, color="k", ls=":", lw=1, label=f"{baseline} final")
     ax.set(xlabel="step", ylabel=f"mean {label}", yscale="log")
     ax.legend(**outside)
     out["curves"] = _png(fig)
@@ -179,24 +181,25 @@ def plots(res: dict, rows: list[dict]) -> dict[str, str]:
             ax.text(5, yi, "not reached", va="center", fontsize=8)
     ax.set_yticks(y, [r["strategy"] for r in rows])
     ax.axvline(res["steps"][-1], color="k", ls=":", lw=1)
-    ax.set(xlabel="steps to reach uniform's final value (dotted: the budget)")
+    ax.set(xlabel=f"steps to reach {baseline}'s final value (dotted: the budget)")
     out["speed"] = _png(fig)
     return out
 
 
-def write_report(ws, experiment: str, out_dir: Path) -> Path:
+def write_report(ws, experiment: str, out_dir: Path, baseline: str = "uniform") -> Path:
     res = load_results(ws, experiment)
-    rows = summary(res)
-    imgs = plots(res, rows)
+    rows = summary(res, baseline)
+    imgs = plots(res, rows, baseline)
     out_dir.mkdir(parents=True, exist_ok=True)
     fmt = lambda v, p=3: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
     head = "".join(f"<th>{html.escape(h)}</th>" for h in
-                   ["strategy", "final mean excess", "± std (seeds)", *res["domains"], "steps to target",
-                    "× uniform steps", "× per seed (paired)", "median ms/step", "× uniform ms"])
+                   ["strategy", "final mean excess", "± std (seeds)", "worst domain", *res["domains"],
+                    "steps to target", f"× {baseline} steps", "× per seed (paired)", "median ms/step",
+                    f"× {baseline} ms"])
     body = "".join(
         "<tr>" + "".join(f"<td>{c}</td>" for c in [
             html.escape(r["strategy"]), fmt(r["final_mean"]), fmt(r["final_std"]),
-            *(fmt(v) for v in r["per_domain"]), r["steps_to_target"] or "not reached", fmt(r["ratio"], 2),
+            f"{fmt(r['final_worst'])} ± {fmt(r['worst_std'])}", *(fmt(v) for v in r["per_domain"]), r["steps_to_target"] or "not reached", fmt(r["ratio"], 2),
             paired_text(r["paired"]), fmt(r["ms"], 1), fmt(r["overhead"], 2)]) + "</tr>" for r in rows)
     floors = res["floors"]
     floor_txt = ", ".join(f"{d}: {floors[d]:.4f}" for d in res["domains"]) if floors else "unknown (raw loss)"
@@ -207,14 +210,15 @@ table{{border-collapse:collapse;font-size:13px}}</style></head><body>
 <h1>Training comparison: {html.escape(experiment)}</h1>
 <p>{len(res["strategies"])} strategies × seeds {res["seeds"]}, identical token budget ({int(res["steps"][-1])} steps).
 Known per-token floors (nats): {floor_txt}. Excess loss = held-out loss − floor, averaged over domains.
-Target = uniform's final mean excess loss (mean over seeds); "steps to target" is the first evaluation step at
-which a strategy's seed-mean curve reaches it, and "× uniform steps" divides by uniform's own step count to it.
-"× per seed (paired)" repeats that for each seed against uniform's run with the same seed (— = not reached).</p>
+Target = {baseline}'s final mean excess loss (mean over seeds); "steps to target" is the first evaluation step at
+which a strategy's seed-mean curve reaches it, and "× {baseline} steps" divides by {baseline}'s own step count to it.
+"× per seed (paired)" repeats that for each seed against {baseline}'s run with the same seed (— = not reached).
+"Worst domain" is each seed's largest per-domain final value, mean ± std over seeds.</p>
 <table><tr>{head}</tr>{body}</table>
 <h2>Mean excess loss (seed mean, band = seed min–max)</h2>{img("curves", "loss curves")}
 <h2>Domain weight trajectories</h2>{img("weights", "weights")}
 <h2>Per-domain final excess loss</h2>{img("domains", "per-domain")}
-<h2>Steps to reach uniform's final mean excess loss</h2>{img("speed", "steps to target")}
+<h2>Steps to reach {baseline}'s final mean excess loss</h2>{img("speed", "steps to target")}
 </body></html>"""
     path = out_dir / "report.html"
     path.write_text(page)

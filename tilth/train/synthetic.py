@@ -54,22 +54,34 @@ def floors(seed: int = 1234) -> dict[str, float]:
             "noise": math.log(len(NOISE_ALPHABET)), "periodic": 0.0}
 
 
+DOMAINS = ("arithmetic", "markov", "noise", "periodic")
+
+
 def documents(docs_per_domain: int = 64, doc_chars: int = 2000, seed: int = 0,
-              markov_seed: int = 1234) -> pa.Table:
-    """The benchmark corpus as a table (text, domain)."""
+              markov_seed: int = 1234, domain_docs: dict[str, int] | None = None) -> pa.Table:
+    """The benchmark corpus as a table (text, domain): `docs_per_domain` documents in each domain, or
+    `domain_docs[d]` in domain d (skewed sizes; a domain left out of it gets none)."""
+    counts = {d: docs_per_domain for d in DOMAINS} if domain_docs is None else dict(domain_docs)
+    unknown = set(counts) - set(DOMAINS)
+    if unknown:
+        raise ValueError(f"unknown domains {sorted(unknown)}; known: {DOMAINS}")
     rng = np.random.default_rng(seed)
     P = markov_table(markov_seed)
     noise = np.array(list(NOISE_ALPHABET))
     letters = np.array(list(MARKOV_ALPHABET))
     rows = []
-    for _ in range(docs_per_domain):
-        rows.append(("".join(noise[rng.integers(len(noise), size=doc_chars)]), "noise"))
-        phase = int(rng.integers(len(PERIOD)))
-        rows.append(((PERIOD * (doc_chars // len(PERIOD) + 2))[phase: phase + doc_chars], "periodic"))
-        rows.append(("".join(letters[sample_markov(P, doc_chars, rng)]), "markov"))
-        a, b = rng.integers(10, size=(2, doc_chars // 7 + 1))
-        rows.append(("".join(f"{x}+{y}={x + y:02d};" for x, y in zip(a, b, strict=True))[:doc_chars],
-                     "arithmetic"))
+    for i in range(max(counts.values(), default=0)):
+        if i < counts.get("noise", 0):
+            rows.append(("".join(noise[rng.integers(len(noise), size=doc_chars)]), "noise"))
+        if i < counts.get("periodic", 0):
+            phase = int(rng.integers(len(PERIOD)))
+            rows.append(((PERIOD * (doc_chars // len(PERIOD) + 2))[phase: phase + doc_chars], "periodic"))
+        if i < counts.get("markov", 0):
+            rows.append(("".join(letters[sample_markov(P, doc_chars, rng)]), "markov"))
+        if i < counts.get("arithmetic", 0):
+            a, b = rng.integers(10, size=(2, doc_chars // 7 + 1))
+            rows.append(("".join(f"{x}+{y}={x + y:02d};" for x, y in zip(a, b, strict=True))[:doc_chars],
+                         "arithmetic"))
     return pa.table({"text": [r[0] for r in rows], "domain": [r[1] for r in rows]})
 
 

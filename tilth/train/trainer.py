@@ -141,6 +141,7 @@ class Trainer:
         self.mixer = build("mixer", cfg.mixer) or build("mixer", "static")
         self.selector = build("selector", cfg.selector)
         self.reweighter = build("reweighter", cfg.reweighter)
+        self.mixer.domain_sizes = np.array([len(t) for t in data.train], dtype=np.int64)
         self.mixer.setup(data.n_domains)
         if reference_model is None and self.resumed is not None and self.resumed["reference"] is not None:
             reference_model = build_model(dict(cfg.model), self.vocab_size, cfg.seq_len, cfg.seed).to(self.device)
