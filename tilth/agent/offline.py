@@ -58,6 +58,7 @@ from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
+from tilth.agent.spelling import mend
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -132,7 +133,11 @@ class OfflinePlanner:
                                            intent="saved"))
             self.finish(plan, data)
             return plan
-        parsed = parse(request)
+        mended = mend(request, list(data.columns))
+        if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
+            fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
+            plan.notes.append(f"read {', '.join(fixed)}")
+        parsed = parse(mended)
         self.compose(plan, parsed, data)
         self.finish(plan, data)
         return plan
