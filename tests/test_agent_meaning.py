@@ -213,3 +213,12 @@ def test_a_clause_that_only_names_rows_adds_no_step(env):
     plan = planner.plan("For each row, build the instruction from the template 'Write a short ad for a $product.' "
                         "and have the model answer it.", data["reviews"])
     assert plan.ops() == ["llm_template_synthesis"]
+
+
+def test_a_yes_no_verdict_is_the_binary_mode_and_a_grade_is_not():
+    """The choice is read from the parameter's own explanation (binary: a yes/no verdict)."""
+    from tilth.agent.params import choices_to_params
+
+    skill = Catalogue(use_embeddings=False).by_name["llm_quality_filter"]
+    assert choices_to_params(skill, "LLM keep/drop call on every review, yes or no.") == {"mode": "binary"}
+    assert choices_to_params(skill, "Have the LLM grade every text from 1 to 5 and keep 4 and up.") == {}

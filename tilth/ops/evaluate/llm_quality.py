@@ -38,7 +38,7 @@ class DegenerateFilter(ValueError):
 
 class LLMQualityParams(LLMParams):
     text_field: str = Field("text", description="Column holding the text to judge.")
-    mode: Literal["binary", "graded"] = Field("graded", description="binary: score 0/1; graded: score 1-5.")
+    mode: Literal["binary", "graded"] = Field("graded", description="binary: a yes/no verdict (score 0/1); graded: a grade from 1 to 5.")
     scoring: Literal["json", "logprobs"] = Field("json", description="json: the grade the model writes, with a "
                                                 "rationale; logprobs: the expected grade from the log-probabilities "
                                                 "of the grade tokens (continuous; needs an endpoint that returns "
