@@ -222,3 +222,26 @@ def test_a_yes_no_verdict_is_the_binary_mode_and_a_grade_is_not():
     skill = Catalogue(use_embeddings=False).by_name["llm_quality_filter"]
     assert choices_to_params(skill, "LLM keep/drop call on every review, yes or no.") == {"mode": "binary"}
     assert choices_to_params(skill, "Have the LLM grade every text from 1 to 5 and keep 4 and up.") == {}
+
+
+def test_what_an_operator_does_not_do_is_reported_not_faked(env):
+    """pii_redact's metadata says it does not do names or street addresses; lang_id does not translate."""
+    planner, data = env
+    plan = planner.plan("remove the customers' names and street addresses from the messages", data["chat"])
+    assert plan.ops() == [] and len(plan.unmatched) == 2
+    assert any("pii_redact does not do names" in n for n in plan.notes)
+    plan = planner.plan("redact emails, phone numbers and names in the customer messages", data["chat"])
+    assert steps(plan) == [("pii_redact", {"text_field": "customer_message", "kinds": ["email", "phone"]})]
+    assert plan.unmatched == ["redact names in the customer messages"]
+    plan = planner.plan("translate every customer message into English", data["chat"])
+    assert plan.ops() == [] and any("lang_id does not do translate" in n for n in plan.notes)
+    assert planner.plan("keep only the English tickets", data["chat"]).ops() == ["lang_id"]
+
+
+def test_a_refused_thing_an_operator_cannot_do_is_not_asked_of_it():
+    from tilth.agent.offline import cannot_do
+
+    skill = Catalogue(use_embeddings=False).by_name["pii_redact"]
+    assert cannot_do(skill, "redact everything except names") == []
+    assert cannot_do(skill, "rename the column names") == []
+    assert cannot_do(skill, "mask API keys and passwords") == ["API keys", "passwords"]

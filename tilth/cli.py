@@ -315,6 +315,8 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
     console.print(Text(f"resources: {m['resources']}    pipeline stage: {m['stage']}"))
     if m["examples"]:  # how users ask for this job: what the Data Agent matches requests against
         console.print(Text("asked for as: " + "; ".join(f'"{e}"' for e in m["examples"])))
+    if m.get("cannot"):
+        console.print(Text("does not do: " + "; ".join(m["cannot"])))
     console.print()
     t = Table(title="parameters")
     for col in ("name", "type", "default", "range", "meaning"):

@@ -19,6 +19,8 @@ def operator_reference() -> str:
             lines += [f"### `{m['name']}` ({m['kind']})", "", m["description"], ""]
             if m["examples"]:
                 lines += ["Asked for as: " + "; ".join(f"*{e}*" for e in m["examples"]) + ".", ""]
+            if m.get("cannot"):
+                lines += ["Does not do: " + "; ".join(m["cannot"]) + ".", ""]
             lines.append(f"- reads: {', '.join(f'`{c}`' for c in m['inputs']) or '-'}")
             lines.append(f"- writes: {', '.join(f'`{c}`' for c in m['outputs']) or '-'}")
             r = m["resources"]

@@ -233,6 +233,7 @@ class OfflinePlanner:
                 # after "but", a clause that sets the step's parameters adjusts it, however well it matches
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
                 if (extra and (weak or a.contrast)) or restates:
+                    self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _merge(step.params, extra, overwrite=True)
                     step.why += f"; also {a.text!r}"
                     continue
@@ -296,6 +297,8 @@ class OfflinePlanner:
                     continue
                 best, score = alt
                 given = {}
+            if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
+                continue
             self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
             step = next(st for st in plan.steps if st.op == best.name)
             if measuring and best.meta.get("measure_params"):
@@ -308,6 +311,20 @@ class OfflinePlanner:
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
+
+    def _within_reach(self, plan: Plan, skill: Skill, action: Action) -> bool:
+        """Whether `skill` can still do something the action asks, after the parts its metadata says it does
+        not do (`cannot`) are reported as not done. With such a part, it can only if the action also names
+        one of its list choices ("emails, phones and names": emails and phones)."""
+        beyond = cannot_do(skill, action.full)
+        if not beyond:
+            return True
+        plan.unmatched.append(action.full)
+        can = any(v for k, v in choices_to_params(skill, action.full, self.refused).items()
+                  if "list" in (skill.param(k) or {}).get("type", ""))
+        plan.notes.append(f"{skill.name} does not do {', '.join(beyond)}: that part of {action.full!r} is not done"
+                          + ("" if can else f", so {skill.name} is not planned for it"))
+        return can
 
     def _restates(self, step: PlanStep, action: Action, choice: tuple[Skill, float, dict],
                   ranked: list[tuple[Skill, float]]) -> bool:
@@ -749,6 +766,19 @@ COMMON_PREFIXES = {"llm", "read", "sample", "dataset", "exact", "length", "rando
 # "not those gopher/c4 heuristics", "instead of MinHash", "without the embedding model"
 REFUSING = re.compile(r"\b(?:not|no|without|instead of|rather than|never|avoid|don'?t use|do not use|other than|"
                       r"except)\b[^.;:!?]{0,40}$")
+
+
+def cannot_do(skill: Skill, text: str) -> list[str]:
+    """The things the text asks of `skill` that its metadata says it does not do (`cannot`), unless the text
+    rules them out itself ("everything except names")."""
+    low = text.lower()
+    found = []
+    for phrase in skill.meta.get("cannot", []):
+        for m in re.finditer(rf"(?<!column )(?<!field )(?<!file )\b{re.escape(phrase.lower())}\w*", low):
+            if not REFUSING.search(low[: m.start()]):
+                found.append(phrase)
+                break
+    return found
 
 
 def mentioned(skill: Skill, text: str, refused: bool = False) -> bool:

@@ -110,6 +110,9 @@ class Operator:
     # A few ways a user would ask for this job, in their words ("drop pages that are almost the same").
     # The Data Agent matches requests against them by meaning; `tilth ops show` prints them.
     examples: ClassVar[tuple[str, ...]] = ()
+    # What users may expect of this job that it does not do, in their words ("names", "street addresses" for PII
+    # redaction). The Data Agent reports such a request as unsupported instead of planning this operator for it.
+    cannot: ClassVar[tuple[str, ...]] = ()
     # Where the step belongs in a pipeline the agent composes (lower runs first). None: by kind, see
     # `pipeline_stage()`; measurement operators that describe the final data set a late stage.
     stage: ClassVar[int | None] = None
@@ -174,6 +177,7 @@ class Operator:
             "resources": cls.resources.model_dump(),
             "thresholds": [{"score": c, "param": p, "keep_if": d} for c, p, d in cls.thresholds],
             "examples": list(cls.examples),
+            **({"cannot": list(cls.cannot)} if cls.cannot else {}),
             "stage": cls.pipeline_stage(),
             **({"measure_params": dict(cls.measure_params)} if cls.measure_params else {}),
         }

