@@ -71,3 +71,24 @@ def test_agent_report_reads_an_output_path_with_an_apostrophe(tmp_path):
     path.write_text('{"text": "two words", "n": 1}\n{"text": "three words here", "n": 3}\n')
     out = output_stats(path)
     assert out["rows"] == 2 and out["text_words_mean"] == 2.5 and out["means"] == {"n": 2.0}
+
+
+def test_without_a_terminal_or_yes_the_plan_is_written_not_run_nor_kept_as_a_skill(tmp_path, monkeypatch):
+    """A newcomer's script piped nothing into `tilth agent` and it ran and saved an unreviewed plan."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "math.jsonl"
+    make_math_qa(data, n=20)
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--no-embed",
+                                   "-w", str(ws), "--out", str(tmp_path / "out")])  # CliRunner's stdin is no tty
+    assert res.exit_code == 0, res.output
+    assert "not run: no terminal to review the plan" in res.output
+    assert (tmp_path / "out" / "recipe.yaml").exists() and not (tmp_path / "out" / "dataset.jsonl").exists()
+    assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
+
+
+def test_an_empty_request_is_one_clear_error(tmp_path):
+    data = tmp_path / "math.jsonl"
+    make_math_qa(data, n=5)
+    res = CliRunner().invoke(app, ["agent", "   ", "--data", str(data), "--no-embed", "-w", str(tmp_path / "ws")])
+    assert res.exit_code == 2 and "the request is empty" in res.output

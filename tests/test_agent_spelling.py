@@ -15,6 +15,10 @@ def test_a_missing_letter_is_put_back():
     assert mend("Thow out reviews under 5 wrds") == "Throw out reviews under 5 words"
 
 
+def test_two_swapped_letters_are_put_back():
+    assert mend("dedpulicate the reveiws") == "deduplicate the reviews"
+
+
 def test_real_words_the_operators_do_not_use_stay():
     text = "the one-liners are filler, keyboard mash that was reposted"
     assert mend(text) == text

@@ -34,15 +34,23 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     from tilth.agent.review import auto_accept, terminal_reviewer
 
     console = Console(stderr=True)
+    if not request.strip():
+        console.print("[red]error:[/red] the request is empty: say in words what to do with the data, e.g. "
+                      "tilth agent \"remove exact duplicates\" --data file.jsonl")
+        raise typer.Exit(2)
     ws = Path(workspace or os.environ.get("TILTH_WORKSPACE", "tilth-workspace"))
-    reviewer = auto_accept if yes or not sys.stdin.isatty() else terminal_reviewer(console)
+    # nobody to review the plan (no terminal) and no --yes: validate and write it, but neither run it nor keep it
+    # as a skill that later requests would reuse
+    unattended = not yes and not sys.stdin.isatty()
+    reviewer = auto_accept if yes or unattended else terminal_reviewer(console)
     try:
-        ag = build_agent(request, ws, out, planner, reviewer, execute=not no_run, use_embeddings=not no_embed)
+        ag = build_agent(request, ws, out, planner, reviewer, execute=not (no_run or unattended),
+                         use_embeddings=not no_embed, remember=not unattended)
     except ValueError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
-    if reviewer is auto_accept:
-        console.print("[dim]--yes (or no terminal): the validated plan is accepted automatically[/dim]")
+    if yes:
+        console.print("[dim]--yes: the validated plan is accepted automatically[/dim]")
     state = ag(request, data)
     from tilth.agent.review import show
 
@@ -51,6 +59,10 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     if state.get("decision") and state["decision"].action != "accept":
         console.print(f"[yellow]not accepted[/yellow]: {state['decision'].text or state['decision'].action}")
         raise typer.Exit(1)
+    if unattended:
+        console.print(f"recipe: {state.get('recipe_path')}\nnot run: no terminal to review the plan; read it, "
+                      "then run it with `tilth run RECIPE`, or pass --yes to accept and run plans unattended")
+        return
     console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
     if rep.get("dataset"):
         console.print(f"dataset: {rep['dataset']} ({rep.get('stats', {}).get('rows')} rows)")

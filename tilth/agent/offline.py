@@ -24,6 +24,7 @@ from tilth.agent.actions import (
     GENERIC,
     KEEP_ALL,
     MEASURE,
+    MEASURE_ONLY,
     NO_LLM,
     PRESERVE,
     VERBS,
@@ -182,6 +183,9 @@ class OfflinePlanner:
                     near_step[0].why += f"; {a.text!r}"
                     continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
+                continue
+            if parsed.keep_all_rows and (m := MEASURE_ONLY.search(a.full)) and _contentless(a.full[m.end():]) \
+                    and not a.full[: m.start()].strip():  # "just the numbers": how to answer, not a job
                 continue
             ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full, a.context)
             if not ranked:

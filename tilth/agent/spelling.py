@@ -1,11 +1,11 @@
-"""Mend a request's dropped-letter typos ("thow out revews under 5 wrds") before it is parsed.
+"""Mend a request's dropped-letter and swapped-letter typos ("thow out revews", "dedpulicate") before parsing.
 
 People type requests fast. A word nobody knows (neither the operators' own cards and phrasings nor the
 embedding model's 22k-word vocabulary) that becomes a word of the operator vocabulary by putting back one
-letter is read as that word: "remov" -> "remove", "englsh" -> "english", "tokns" -> "tokens". Only a
-missing letter is put back: swapping or deleting letters turned real words the embedding model happens not
-to know into wrong ones ("filler" -> "filter", "mash" -> "math", "one-liners" -> "lines"). Quoted text,
-column names and words under four letters are left as written.
+letter, or by swapping two neighbouring letters back, is read as that word: "remov" -> "remove", "englsh" ->
+"english", "dedpulicate" -> "deduplicate". Replacing or deleting a letter turned real words the embedding
+model happens not to know into wrong ones ("filler" -> "filter", "mash" -> "math", "one-liners" ->
+"lines"). Quoted text, column names and words under four letters are left as written.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def operator_words() -> Counter:
 
 
 def _with_a_letter_back(word: str, vocab: Counter) -> str | None:
+    """The most common operator word with one letter put back, or two neighbouring letters swapped back."""
     found = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in string.ascii_lowercase}
+    found |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
     found = [w for w in found if w in vocab]
     return max(found, key=lambda w: (vocab[w], w)) if found else None
 

@@ -47,6 +47,7 @@ class Agent:
     workspace: Path = Path("tilth-workspace")
     out_dir: Path = Path("tilth-agent-out")
     execute: bool = True
+    remember: bool = True  # save the accepted recipe as a reusable skill (not for a plan nobody reviewed)
     max_repairs: int = 2
     max_revisions: int = 5
     chat: Any = None  # a configured chat model (tilth.agent.llm.Chat) or None
@@ -126,7 +127,7 @@ class Agent:
         return {"plan": plan, "revisions": s.get("revisions", 0) + 1, "repairs": 0}
 
     def save(self, s: State) -> State:
-        path = save_recipe(s["plan"], self.workspace, self.out_dir)
+        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=self.remember)
         self.log.append(f"save: {path}")
         return {"recipe_path": str(path)}
 
@@ -195,8 +196,9 @@ def plan_from_yaml(text: str, base: Plan) -> Plan:
                                    "notes": [*base.notes, "edited by the reviewer"]})
 
 
-def save_recipe(plan: Plan, workspace: Path, out_dir: Path) -> Path:
-    """Write the accepted recipe next to the outputs and into the workspace's skills (a reusable skill)."""
+def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = True) -> Path:
+    """Write the accepted recipe next to the outputs and (`as_skill`) into the workspace's skills (a reusable
+    skill)."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = {**plan.input, "path": str(Path(plan.input["path"]).resolve())}
@@ -204,6 +206,8 @@ def save_recipe(plan: Plan, workspace: Path, out_dir: Path) -> Path:
     text = plan.to_recipe().to_yaml()
     path = out_dir / "recipe.yaml"
     path.write_text(text)
+    if not as_skill:
+        return path
     sk = skills_dir(workspace)
     sk.mkdir(parents=True, exist_ok=True)
     (sk / f"{plan.name}.yaml").write_text(text)
