@@ -59,7 +59,7 @@ from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
-from tilth.agent.spelling import mend
+from tilth.agent.spelling import mend, operator_words
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -98,6 +98,7 @@ class OfflinePlanner:
         self.cat = catalogue
         self.llm_available = llm_available
         self._matcher = None
+        self._vocab = None  # operator_words(self.cat.skills), built on first use
 
     @property
     def novelty(self):
@@ -134,7 +135,9 @@ class OfflinePlanner:
                                            intent="saved"))
             self.finish(plan, data)
             return plan
-        mended = mend(request, list(data.columns))
+        if self._vocab is None:  # the words of this planner's own catalogue (saved and generated skills too)
+            self._vocab = operator_words(self.cat.skills)
+        mended = mend(request, list(data.columns), self._vocab)
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")

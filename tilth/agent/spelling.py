@@ -38,17 +38,22 @@ def known_words() -> frozenset[str]:
     return frozenset(w for w in path.read_text().split() if w.isalpha())
 
 
-@cache
-def operator_words() -> Counter:
-    """Words of every operator's card and phrasings, with how often they occur, plus the verbs of requests."""
+def operator_words(skills) -> Counter:
+    """Words of the operators' cards and phrasings, with how often they occur, plus the verbs of requests."""
     from tilth.agent.params import LANGUAGES
-    from tilth.agent.skills import Catalogue
 
     words: Counter = Counter()
-    for s in Catalogue(use_embeddings=False).skills:
+    for s in skills:
         words.update(re.findall(r"[a-z]+", f"{s.search_text()} {' '.join(s.meta.get('examples', []))}".lower()))
     words.update(w.lower() for w in (*VERBS, *MEASURE, *LANGUAGES) if w.isalpha())
     return words
+
+
+@cache
+def _builtin_words() -> Counter:
+    from tilth.agent.skills import Catalogue
+
+    return operator_words(Catalogue(use_embeddings=False).skills)
 
 
 def _with_a_letter_back(word: str, vocab: Counter) -> str | None:
@@ -59,9 +64,10 @@ def _with_a_letter_back(word: str, vocab: Counter) -> str | None:
     return max(found, key=lambda w: (vocab[w], w)) if found else None
 
 
-def mend(text: str, columns: list[str] | tuple[str, ...] = ()) -> str:
-    """The text with each unknown word that lacks one letter of an operator-vocabulary word mended."""
-    vocab, known = operator_words(), known_words()
+def mend(text: str, columns: list[str] | tuple[str, ...] = (), vocab: Counter | None = None) -> str:
+    """The text with each unknown word that lacks one letter of an operator-vocabulary word mended. `vocab`:
+    `operator_words` of the planner's catalogue (default: the built-in operators')."""
+    vocab, known = vocab if vocab is not None else _builtin_words(), known_words()
     if not known:  # without a vocabulary of ordinary words, any rare word could look like a typo
         return text
     keep = {c.lower() for c in columns}
