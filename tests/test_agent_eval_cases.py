@@ -3,8 +3,7 @@
 Checks the files only, never a planner: ids, families and styles, that every operator and parameter a
 case names exists in the registry and accepts the value, that the fixtures build and have the columns
 the cases refer to, and the dev/test split rules described in tilth/agent/eval/README.md, for the first
-batch (cases_dev / cases_test), for batch b (cases_dev_b / cases_test_b) and for batch c (cases_dev_c /
-cases_test_c) alike.
+batch (cases_dev / cases_test) and for batches b, c and d (cases_dev_b / cases_test_b, ...) alike.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from tilth.ops import build, get
 from tilth.ops.registry import UnknownOperator
 
 EVAL = Path(__file__).resolve().parents[1] / "tilth" / "agent" / "eval"
-SPLITS = ("dev", "test", "dev_b", "test_b", "dev_c", "test_c")
+SPLITS = ("dev", "test", "dev_b", "test_b", "dev_c", "test_c", "dev_d", "test_d")
 BATCH_A = ("dev", "test")
 BATCH_B = ("dev_b", "test_b")
 BATCH_C = ("dev_c", "test_c")
@@ -278,3 +277,16 @@ def test_split_rules_batch_c():
     assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
     fam = Counter(c["family"] for c in batch)
     assert all(n >= 3 for n in fam.values()), fam
+
+
+def test_split_rules_batch_d():
+    """Batch d was drawn at random within each family (seed 2031), each half sorted by family and id."""
+    dev, test = CASES["dev_d"], CASES["test_d"]
+    batch = dev + test
+    assert len(dev) == len(test) == 45
+    assert all(c["id"].startswith("d-") for c in batch)
+    assert not [c["id"] for c in batch if {"seen", "relabelled"} & set(c)], "batch d has no seen or relabelled cases"
+    for part in (dev, test):
+        assert part == sorted(part, key=lambda c: (c["family"], c["id"]))
+        assert {c["style"] for c in part} == STYLES
+    assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
