@@ -245,3 +245,28 @@ def test_a_refused_thing_an_operator_cannot_do_is_not_asked_of_it():
     assert cannot_do(skill, "redact everything except names") == []
     assert cannot_do(skill, "rename the column names") == []
     assert cannot_do(skill, "mask API keys and passwords") == ["API keys", "passwords"]
+
+
+def test_a_saved_pipeline_is_not_reused_for_other_numbers_or_the_opposite_direction(env, tmp_path):
+    planner, data = env
+    plan = planner.plan("Keep only reviews with at most 2 stars.", data["reviews"])
+    save_recipe(plan, tmp_path / "ws", tmp_path / "out")
+    again = OfflinePlanner(Catalogue(tmp_path / "ws", use_embeddings=True))
+    for other in ("Keep only reviews with at least 2 stars.", "Keep only reviews with at most 3 stars."):
+        assert not any("reused" in n for n in again.plan(other, data["reviews"]).notes), other
+    assert any("reused" in n for n in again.plan("keep only the reviews that have 2 stars or fewer",
+                                                 data["reviews"]).notes)
+
+
+def test_a_filter_the_request_configured_is_not_refitted_to_the_sample(env):
+    planner, data = env
+    (step,) = planner.plan("keep only English", data["multilingual"]).steps  # 14 of 65 rows are English
+    assert (step.op, step.params, step.calibrate) == ("lang_id", {"languages": ["en"]}, None)
+
+
+def test_measuring_instead_of_dropping_plans_the_operator_the_filter_names(env):
+    planner, data = env
+    plan = planner.plan("what share of rows are under 5 words? just the numbers", data["web"])
+    assert plan.ops() == ["sample_metrics"] and plan.keep_all_rows
+    plan = planner.plan("How many duplicates are in here? Don't remove them.", data["web"])
+    assert plan.ops() == ["dataset_stats"]

@@ -53,6 +53,7 @@ from tilth.agent.params import (
     partial_column_mentions,
     quantities,
     refused_columns,
+    request_facts,
     unbounded_params,
 )
 from tilth.agent.peek import DataPeek
@@ -295,8 +296,7 @@ class OfflinePlanner:
             if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops
                 pass
             elif measuring and best.kind in DROPS and not (best.kind == "filter" and self._scores_only(best)):
-                alt = next(((s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept
-                            and s.name not in excluded), None)
+                alt = self._measuring_alternative(best, ranked, excluded, asks_drop=bool(DROP.search(a.full)))
                 why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
                 plan.notes.append(f"{best.name} would remove rows and {why}, so it is not planned for {a.text!r}"
                                   + (f"; {alt[0].name} measures instead" if alt else ""))
@@ -318,6 +318,16 @@ class OfflinePlanner:
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
+
+    def _measuring_alternative(self, dropper: Skill, ranked, excluded, asks_drop: bool) -> tuple[Skill, float] | None:
+        """What measures instead of a dropper where rows must stay: the operator its metadata names
+        (`measured_by`), else the best-ranked operator that drops nothing, one without an LLM first. Where the
+        words asked to drop ("get rid of copies, but keep every row") only an operator that matches them does."""
+        fits = [(s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept and s.name not in excluded]
+        named = self.cat.by_name.get(dropper.meta.get("measured_by") or "")
+        if named is not None and named.name not in excluded and (not asks_drop or named in dict(fits)):
+            return named, dict((s.name, v) for s, v in ranked).get(named.name, self.matcher.accept)
+        return next((sv for sv in fits if not sv[0].needs_llm), fits[0] if fits else None)
 
     def _within_reach(self, plan: Plan, skill: Skill, action: Action) -> bool:
         """Whether `skill` can still do something the action asks, after the parts its metadata says it does
@@ -641,7 +651,9 @@ class OfflinePlanner:
 
     def _saved_pipeline(self, request: str) -> Skill | None:
         """A saved pipeline whose request means the same as this one (embedding similarity) is reused."""
-        saved = [s for s in self.cat.skills if s.kind == "pipeline" and s.meta.get("request")]
+        facts = request_facts(request)  # a paraphrase, not a request with other numbers or the other direction
+        saved = [s for s in self.cat.skills if s.kind == "pipeline" and s.meta.get("request")
+                 and request_facts(s.meta["request"]) == facts]
         if not saved:
             return None
         if self.cat.use_embeddings:
@@ -666,15 +678,15 @@ class OfflinePlanner:
             skill = self.cat.by_name.get(step.op)  # None for an unknown operator: validation names it
             thresholds = skill.meta.get("thresholds", []) if skill else []
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
-                user_set = {t["param"] for t in thresholds} & set(step.params)
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
-                # any parameter but a column name tells the filter what to drop (thresholds among them)
+                # any parameter but a column name tells the filter what to drop (thresholds among them), and
+                # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
                 if unset and not rules_set:  # an unset threshold is set from the sample
                     t = unset[0]
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
                     step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
-                elif not user_set:
+                elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
             cols += [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)

@@ -115,6 +115,17 @@ def quantities(text: str) -> list[dict[str, Any]]:
     return out
 
 
+NEGATION = re.compile(r"\b(?:no|not|don'?t|do not|never|without|nothing|avoid|keep (?:all|every))\b", re.I)
+
+
+def request_facts(text: str) -> tuple:
+    """What a request decides beyond its wording: quantities with their direction, languages, quoted literals,
+    negation. Two paraphrases share these; "at least 2 stars" and "at most 2 stars" do not."""
+    qty = sorted((round(q["value"], 4), q["bound"] or "", q["percent"]) for q in quantities(text))
+    quoted = sorted("".join(m) for m in QUOTED.findall(text))
+    return qty, sorted(languages(text)), quoted, bool(NEGATION.search(text))
+
+
 def languages(text: str) -> list[str]:
     low = text.lower()
     codes = []
