@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import json
 from pathlib import Path
 
@@ -193,3 +194,10 @@ def test_operator_reference_doc_is_generated_from_current_metadata():
 
     doc = Path(__file__).parent.parent / "docs" / "operators.md"
     assert doc.read_text() == operator_reference(), "run `tilth docs` to regenerate docs/operators.md"
+
+
+def test_operator_reference_tables_keep_five_cells_when_a_type_has_a_pipe():
+    from tilth.docs import operator_reference
+
+    rows = [ln for ln in operator_reference().splitlines() if ln.startswith("| `title_field`")]
+    assert rows and all(len(re.split(r"(?<!\\)\|", r)) == 7 for r in rows), rows  # 5 cells between 6 bars

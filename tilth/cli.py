@@ -317,6 +317,8 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
         console.print(Text("asked for as: " + "; ".join(f'"{e}"' for e in m["examples"])))
     if m.get("cannot"):
         console.print(Text("does not do: " + "; ".join(m["cannot"])))
+    if m.get("measured_by"):
+        console.print(Text(f"to measure without dropping rows: {m['measured_by']}"))
     console.print()
     t = Table(title="parameters")
     for col in ("name", "type", "default", "range", "meaning"):

@@ -21,6 +21,8 @@ def operator_reference() -> str:
                 lines += ["Asked for as: " + "; ".join(f"*{e}*" for e in m["examples"]) + ".", ""]
             if m.get("cannot"):
                 lines += ["Does not do: " + "; ".join(m["cannot"]) + ".", ""]
+            if m.get("measured_by"):
+                lines += [f"To measure without dropping rows: `{m['measured_by']}`.", ""]
             lines.append(f"- reads: {', '.join(f'`{c}`' for c in m['inputs']) or '-'}")
             lines.append(f"- writes: {', '.join(f'`{c}`' for c in m['outputs']) or '-'}")
             r = m["resources"]
@@ -29,7 +31,7 @@ def operator_reference() -> str:
             for p in m["params"]:
                 rng = p.get("choices") or p.get("bounds") or ""
                 default = "(required)" if p["required"] else f"`{p['default']!r}`"
-                desc = p["description"].replace("|", "\\|")
-                lines.append(f"| `{p['name']}` | {p['type']} | {default} | {rng} | {desc} |")
+                cells = [f"`{p['name']}`", p["type"], default, str(rng), p["description"]]
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # `str | None`
             lines.append("")
     return "\n".join(lines)

@@ -107,6 +107,9 @@ class Operator:
     # Filters that also measure: the parameters that let every row pass while the scores are still written
     # (lang_id: any language, any confidence). The agent uses them where a request labels or keeps every row.
     measure_params: ClassVar[dict[str, Any]] = {}
+    # Droppers whose quantity another operator measures without dropping (length_filter: sample_metrics's
+    # n_words). The agent plans that one where a request asks to measure or to keep every row.
+    measured_by: ClassVar[str | None] = None
     # A few ways a user would ask for this job, in their words ("drop pages that are almost the same").
     # The Data Agent matches requests against them by meaning; `tilth ops show` prints them.
     examples: ClassVar[tuple[str, ...]] = ()
@@ -180,6 +183,7 @@ class Operator:
             **({"cannot": list(cls.cannot)} if cls.cannot else {}),
             "stage": cls.pipeline_stage(),
             **({"measure_params": dict(cls.measure_params)} if cls.measure_params else {}),
+            **({"measured_by": cls.measured_by} if cls.measured_by else {}),
         }
 
     @classmethod

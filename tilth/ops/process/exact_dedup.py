@@ -68,6 +68,7 @@ class ExactDedup(Deduplicator):
     inputs = ("{text_field}",)
     outputs = ()
     Params = ExactDedupParams
+    measured_by = "dataset_stats"  # its exact and normalised duplication rates
 
     def signature(self, batch: pa.Table) -> pa.Table:
         text = normalise_for_hash(text_column(batch, self.params.text_field), self.params.normalise)

@@ -71,6 +71,7 @@ class GopherRepetitionFilter(Filter):
         ("rep_dup_line_char_frac", "dup_line_char_frac", "<="),
     )
     Params = GopherRepetitionParams
+    measured_by = "sample_metrics"  # dup_line_frac
 
     def output_columns(self) -> list[str]:
         """One top/dup column per configured n (the class-level `outputs` shows the pattern)."""

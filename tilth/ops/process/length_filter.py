@@ -60,6 +60,7 @@ class LengthFilter(Filter):
     outputs = ("length_{unit}",)
     Params = LengthParams
     thresholds = (("length_{unit}", "min", ">="), ("length_{unit}", "max", "<="))
+    measured_by = "sample_metrics"  # n_words, n_chars
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
         text = text_column(batch, self.params.text_field)

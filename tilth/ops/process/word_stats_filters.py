@@ -67,6 +67,7 @@ class WordCountFilter(Filter):
     inputs = ("{text_field}",)
     outputs = ("word_count",)
     thresholds = (("word_count", "min_words", ">="), ("word_count", "max_words", "<="))
+    measured_by = "sample_metrics"  # n_words
     Params = WordCountParams
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
@@ -115,6 +116,7 @@ class MeanWordLengthFilter(Filter):
     inputs = ("{text_field}",)
     outputs = ("mean_word_length",)
     thresholds = (("mean_word_length", "min_length", ">="), ("mean_word_length", "max_length", "<="))
+    measured_by = "sample_metrics"  # mean_word_len
     Params = MeanWordLengthParams
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
