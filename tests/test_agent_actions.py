@@ -174,3 +174,29 @@ def test_a_short_explanation_of_a_choice_is_named_by_one_of_its_words():
 def test_the_parsed_request_is_the_text_as_written():
     request = "Label each review as one of billing, shipping or returns; treat 'A, B' and 'c' alike."
     assert parse(request).text == request
+
+
+def test_numbers_with_scales_shares_and_caps_are_read():
+    q = [(x["value"], x["bound"], x["unit"]) for x in quantities(
+        "Cap the paragraphs at one thousand five hundred characters and throw out anything under two hundred characters.")]
+    assert q == [(1500.0, "upper", "characters"), (200.0, "upper", "characters")]
+    assert [x["value"] for x in quantities("two hundred and fifty words, 10k rows")] == [250.0, 10000.0]
+    assert [round(x["value"], 4) for x in quantities("let it keep the most informative third")] == [0.3333]
+    assert quantities("keep one of each") == []
+    assert [x["bound"] for x in quantities("limit answers to 300 words")] == ["upper"]
+    assert quantities("have the LLM rate how difficult each issue is (1-5)") == []  # a scale, not a bound
+
+
+def test_a_condition_written_before_its_clause_restricts_that_clause():
+    assert texts("for conversations rated 2 or lower, rewrite the agent's answer formally") == [
+        ("rewrite the agent's answer formally", "for conversations rated 2 or lower", False)]
+    assert texts("score difficulty, and for the ones scoring under 0.3 generate a harder version") == [
+        ("score difficulty", "", False), ("generate a harder version", "for the ones scoring under 0.3", False)]
+    assert texts("Rewrite in a calmer tone only where rating is 1 or 2, and leave the replies as they are.") == [
+        ("Rewrite in a calmer tone", "only where rating is 1 or 2", False), ("leave the replies as they are", "", True)]
+
+
+def test_a_number_nothing_ties_to_a_parameter_sets_none():
+    skill = Catalogue(use_embeddings=False).by_name["llm_rewrite"]
+    assert "temperature" not in numbers_to_params(skill, "for conversations rated 2 or lower, rewrite formally")
+    assert numbers_to_params(skill, "rewrite formally at temperature 0.2")["temperature"] == 0.2

@@ -270,3 +270,21 @@ def test_measuring_instead_of_dropping_plans_the_operator_the_filter_names(env):
     assert plan.ops() == ["sample_metrics"] and plan.keep_all_rows
     plan = planner.plan("How many duplicates are in here? Don't remove them.", data["web"])
     assert plan.ops() == ["dataset_stats"]
+
+
+def test_a_condition_on_a_score_just_planned_compares_that_score(env):
+    planner, data = env
+    plan = planner.plan("Estimate each problem's difficulty without a model, and for the ones scoring under 0.3 "
+                        "generate a harder version alongside.", data["math"])
+    assert plan.ops() == ["difficulty_heuristic", "llm_escalate_difficulty"]  # "without a model": that job only
+    assert {k: plan.steps[1].params[k] for k in ("where_column", "where_max")} == {"where_column": "difficulty",
+                                                                                  "where_max": 0.3}
+
+
+def test_reordering_splitting_or_moving_the_rows_is_reported_not_planned(env):
+    planner, data = env
+    plan = planner.plan("split the conversations 80/20 into train and eval, stratified by topic", data["chat"])
+    assert plan.steps == [] and plan.unmatched == ["split the conversations 80/20 into train, eval, stratified by topic"]
+    plan = planner.plan("sort the reviews by star rating and drop exact duplicates", data["reviews"])
+    assert plan.ops() == ["exact_dedup"] and plan.unmatched == ["sort the reviews by star rating"]
+    assert planner.plan("shuffle the words in each review", data["reviews"]).ops()[0].startswith("random_edit")

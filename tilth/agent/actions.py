@@ -54,10 +54,11 @@ make generate create synthesise synthesize produce write add augment expand incr
 oversample escalate harden simplify polish soften calm improve select pick choose limit cap
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
 push upload publish send email mail share save store export load import train fine-tune finetune compile
-execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize
+execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
 bin trash scrap chuck nuke look spot catch hunt locate
 """.split())
-WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
+WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
+                  r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
                   r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
 CONTEXT = re.compile(r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
@@ -92,7 +93,7 @@ _JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|matching|comparison|augment\w*|st
 CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?only (?=the )|where |"
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
-                       r"which|rated|scored)\b|in (?:rows|cases) where )", re.I)
+                       r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged)\b|in (?:rows|cases) where )", re.I)
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
@@ -148,7 +149,11 @@ NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid)\b(?!\s+(?:more|le
                      r"later|earlier|bigger|smaller|than)\b)")
 # the request rules out language models altogether: no LLM operator may be planned
 NO_LLM = re.compile(r"\b(?:no|without|not with|don'?t use|do not use|never use|avoid|not)\s+(?:\w+\s+){0,2}?"
-                    r"(?:llms?|language models?|gpts?|chatgpt|ai)\b(?!\s*(?:is|are|was|will|would|should)\b)", re.I)
+                    r"(?:llms?|language models?|gpts?|chatgpt|ai|(?<=without )(?:an?|any) models?)\b"
+                    r"(?!\s*(?:is|are|was|will|would|should)\b)", re.I)
+# the action asks a language model to do it: "have the LLM rate ...", "with a judge model", "let the model tag it"
+BY_LLM = re.compile(r"\b(?:llms?|language models?|gpt-?\w*|chatgpt|smollm\w*|(?:judge|grader|teacher) models?|"
+                    r"(?:have|let|get|ask|use|with|by|using|via) (?:the|a|an|our|your) (?:\w+ )?models?)\b", re.I)
 
 
 def refuses_job(text: str) -> bool:
@@ -166,6 +171,40 @@ def refuses_job(text: str) -> bool:
             if w in VERBS or re.fullmatch(_JOB_NOUNS, w) or (w.endswith("ing") and w[:-3] in VERBS):
                 return True
     return False
+
+
+# what may come before a condition that restricts the clause *after* it: "for tickets rated 2 or lower, rewrite
+# ...", "..., and where it's 4 or more, add ...", "and for the ones scoring under 0.3 generate ..."
+_FRONT_BEFORE = re.compile(r"(?:^|,|;|\band|\bthen|\bbut)\s*$", re.I)
+_NUMBERISH = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|half|third|quarter)\b", re.I)
+FRONT = "\x05"  # marks the start of a part whose condition was written before it
+
+
+def fronted_conditions(sentence: str) -> tuple[str, list[str]]:
+    """The sentence with each condition that restricts the clause after it cut out (a marker left where it
+    stood), and those conditions in order. A fronted condition ends at a comma, or, once it holds a number, at
+    the next imperative verb."""
+    conds: list[str] = []
+    out, pos = "", 0
+    for m in CONDITION.finditer(sentence):
+        start = m.start() + len(m[0]) - len(m[0].lstrip(", "))
+        if start < pos or not _FRONT_BEFORE.search(sentence[pos:start] if not out else out + sentence[pos:start]):
+            continue
+        rest = sentence[start:]
+        end = len(rest)
+        if (c := rest.find(",")) >= 0:
+            end = c
+        for w in re.finditer(r"\b[a-z][a-z-]*\b", rest[:end], re.I):
+            if w[0].lower() in VERBS and _NUMBERISH.search(rest[: w.start()]) and w.start() > 0:
+                end = w.start()
+                break
+        following = rest[end:].lstrip(" ,")
+        if not following or not starts_with_verb(following):
+            continue  # "only where rating is 1 or 2" at the end restricts the clause before it
+        conds.append(rest[:end].strip(" ,"))
+        out += sentence[pos:start] + FRONT
+        pos = start + end + (len(rest[end:]) - len(following))
+    return out + sentence[pos:], conds
 
 
 def split_conditions(clause: str) -> tuple[str, str]:
@@ -274,6 +313,7 @@ def parse(request: str) -> ParsedRequest:
         sent = sent.rstrip("\x00").strip().rstrip(".!?").strip()
         if not after_colon:
             prev_verb = ""
+        sent, fronted = fronted_conditions(sent)
         # a condition restricts the clause before it; split it off first so its "and"/"or" stay inside
         head, cond = split_conditions(sent)
         parts = [p for p in SPLIT.split(head) if p and p.strip(" ,.")]
@@ -293,6 +333,8 @@ def parse(request: str) -> ParsedRequest:
             cursor = at + len(part) if at >= 0 else cursor
             part = part.strip(" ,.")
             last_cond = cond if j == len(parts) - 1 else ""
+            if part.startswith(FRONT) and fronted:  # its condition was written before it
+                part, last_cond = part[len(FRONT):].strip(" ,"), f"{fronted.pop(0)} {last_cond}".strip()
             verb_led = starts_with_verb(part)
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
             if actions and not actions[-1].negated and (MODIFIER.match(part) or vague):

@@ -42,6 +42,7 @@ JOB_VERBS = {
     "edit": ("edits", "adds"),  # "paraphrase" may add rows or rewrite them in place
     "add": ("adds",),
     "measure": ("measures", "drops"),  # "score quality and drop the worst"
+    "elsewhere": (),  # reorder, split or move the data: no operator's job (the export writes the result)
 }
 VERB_CLASS = {
     **dict.fromkeys("remove drop delete discard exclude purge prune throw weed toss ditch eliminate bin trash scrap "
@@ -53,7 +54,23 @@ VERB_CLASS = {
     **dict.fromkeys("generate synthesise synthesize augment upsample oversample".split(), "add"),
     **dict.fromkeys("count measure compute calculate estimate profile tag label classify categorise categorize "
                     "annotate rate grade score judge assess evaluate analyse analyze".split(), "measure"),
+    **dict.fromkeys("sort shuffle split partition stratify upload push publish email mail".split(), "elsewhere"),
 }
+
+
+# "sort the reviews", "split the conversations 80/20", "upload the dataset": a job done to the rows as a whole
+ELSEWHERE_ROWS = re.compile(r"^\W*(\w+)\s+(?:(?:off|up|out|the|all|our|my|these|those|this|them|it|\w+ed)\s+){0,3}"
+                            r"(?:rows?|records?|data|dataset|data ?set|corpus|reviews?|tickets?|messages?|documents?|docs?|"
+                            r"samples?|examples?|conversations?|chats?|pairs?|entries|items?|them|it|result|output|"
+                            r"\w*\s*(?:sets?|splits?))\b", re.I)
+
+
+def elsewhere(text: str) -> str | None:
+    """The verb of an action that reorders, splits or moves the rows themselves (no operator does), else None."""
+    from tilth.agent.actions import WISH
+
+    m = ELSEWHERE_ROWS.match(WISH.sub("", text.strip()))
+    return m[1].lower() if m and VERB_CLASS.get(m[1].lower()) == "elsewhere" else None
 
 
 def job_kind(skill: Skill) -> str:

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from tilth.agent.actions import (
+    BY_LLM,
     DATA_REFERENCE,
     GENERIC,
     KEEP_ALL,
@@ -35,7 +36,7 @@ from tilth.agent.actions import (
     refuses_job,
     starts_with_verb,
 )
-from tilth.agent.match import ROW_NOUNS
+from tilth.agent.match import ROW_NOUNS, elsewhere
 from tilth.agent.params import (
     DROP,
     ENUM,
@@ -79,8 +80,9 @@ NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it m
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
 UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) yields to one this close that needs none
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
-LANGUAGE_PRIOR = 0.15
-UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit  # a language name in the action favours operators with a `languages` parameter
+LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
+UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
+LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag".split())
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
@@ -168,9 +170,15 @@ class OfflinePlanner:
                 excluded |= near
                 plan.notes.append(f"not planning {', '.join(sorted(near))}, as asked ({a.text!r})")
         named_out = sorted(sk.name for sk in self.cat.skills if sk.kind != "reader" and mentioned(sk, parsed.text, refused=True))
-        if NO_LLM.search(parsed.text):  # "no LLM for this": every operator that calls one is out
-            excluded |= {sk.name for sk in self.cat.skills if sk.needs_llm}
+        llm_ops = {sk.name for sk in self.cat.skills if sk.needs_llm}
+        no_llm = [a for a in parsed.actions if NO_LLM.search(a.full)]
+        # "no LLM for this": every operator that calls one is out; "score difficulty without a model, then
+        # paraphrase the hard ones" rules it out for that job only
+        if any(a.negated or _contentless(NO_LLM.sub(" ", a.full)) for a in no_llm) or (
+                NO_LLM.search(parsed.text) and not no_llm):
+            excluded |= llm_ops
             plan.notes.append("not planning operators that call an LLM, as asked")
+        local_only = {a.index for a in no_llm}
         if named_out:  # "not those gopher/c4 heuristics"
             excluded |= set(named_out)
             plan.notes.append(f"not planning {', '.join(named_out)}, as asked")
@@ -178,6 +186,7 @@ class OfflinePlanner:
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
+        unsupported: Action | None = None  # the last action no operator can do, for the fragments that go with it
         for a in parsed.actions:
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
             if a.negated and near_step is not None:  # "..., but don't put any cap on the length": a bound off
@@ -190,6 +199,16 @@ class OfflinePlanner:
                 continue
             if parsed.keep_all_rows and (m := MEASURE_ONLY.search(a.full)) and _contentless(a.full[m.end():]) \
                     and not a.full[: m.start()].strip():  # "just the numbers": how to answer, not a job
+                continue
+            if a.asks and (verb := elsewhere(a.text)) and not any(mentioned(sk, a.full) for sk in self.matcher.skills):
+                plan.unmatched.append(a.full)  # "sort the reviews by stars": the rows as a whole, no operator's job
+                plan.notes.append(f"No operator can {verb} the rows: {a.full!r} is not done. Tilth's steps filter, "
+                                  "deduplicate, rewrite, add or measure rows; do this after the export.")
+                unsupported = a
+                continue
+            if unsupported is not None and a.sentence == unsupported.sentence and (
+                    a.inherited or not starts_with_verb(a.text)):  # "..., best ones first", "stratified by topic"
+                plan.unmatched[-1] += f", {a.own or a.full}"
                 continue
             ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full, a.context)
             if not ranked:
@@ -275,8 +294,9 @@ class OfflinePlanner:
                 if nxt is None or nxt[1] < self.matcher.accept:
                     continue
                 best, score, given = nxt[0], nxt[1], {}
-            if best.name in excluded:  # the user ruled it out: the next operator that fits, if any
-                alt = next(((sk, v) for sk, v in ranked if sk.name not in excluded and v >= self.matcher.accept
+            ruled_out = excluded | (llm_ops if a.index in local_only else set())
+            if best.name in ruled_out:  # the user ruled it out: the next operator that fits, if any
+                alt = next(((sk, v) for sk, v in ranked if sk.name not in ruled_out and v >= self.matcher.accept
                             and sk.kind == best.kind), None)
                 if alt is None:
                     continue
@@ -296,7 +316,8 @@ class OfflinePlanner:
             if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops
                 pass
             elif measuring and best.kind in DROPS and not (best.kind == "filter" and self._scores_only(best)):
-                alt = self._measuring_alternative(best, ranked, excluded, asks_drop=bool(DROP.search(a.full)))
+                alt = self._measuring_alternative(best, ranked, ruled_out, asks_drop=bool(DROP.search(a.full)),
+                                                  planned={st.op for st in plan.steps})
                 why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
                 plan.notes.append(f"{best.name} would remove rows and {why}, so it is not planned for {a.text!r}"
                                   + (f"; {alt[0].name} measures instead" if alt else ""))
@@ -319,11 +340,15 @@ class OfflinePlanner:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
 
-    def _measuring_alternative(self, dropper: Skill, ranked, excluded, asks_drop: bool) -> tuple[Skill, float] | None:
-        """What measures instead of a dropper where rows must stay: the operator its metadata names
-        (`measured_by`), else the best-ranked operator that drops nothing, one without an LLM first. Where the
-        words asked to drop ("get rid of copies, but keep every row") only an operator that matches them does."""
+    def _measuring_alternative(self, dropper: Skill, ranked, excluded, asks_drop: bool,
+                               planned: set[str]) -> tuple[Skill, float] | None:
+        """What measures instead of a dropper where rows must stay: a fitting measurement already planned ("an
+        overview: ..., average length"), else the operator the dropper's metadata names (`measured_by`), else the
+        best-ranked operator that drops nothing, one without an LLM first. Where the words asked to drop ("get
+        rid of copies, but keep every row") only an operator that matches them does."""
         fits = [(s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept and s.name not in excluded]
+        if again := next((sv for sv in fits if sv[0].name in planned), None):
+            return again
         named = self.cat.by_name.get(dropper.meta.get("measured_by") or "")
         if named is not None and named.name not in excluded and (not asks_drop or named in dict(fits)):
             return named, dict((s.name, v) for s, v in ranked).get(named.name, self.matcher.accept)
@@ -397,6 +422,10 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        if BY_LLM.search(text) and not NO_LLM.search(text):
+            for sk, _ in ranked:
+                if sk.needs_llm:
+                    bonus[sk.name] = bonus.get(sk.name, 0) + LLM_PRIOR
         if bonus:
             ranked = sorted(((sk, v + bonus.get(sk.name, 0)) for sk, v in ranked), key=lambda t: -t[1])
         return ranked
@@ -418,7 +447,8 @@ class OfflinePlanner:
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):
             return None
-        if best.needs_llm and not self.llm_available:  # a local operator that does the job about as well wins
+        if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
+            # a local operator that does the job about as well wins, unless the user asked for a language model
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
                         and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper")), None)
             if alt is not None:
@@ -512,13 +542,15 @@ class OfflinePlanner:
             # a bound compares numbers: prefer the named column whose sample values are numbers
             cols = sorted(column_mentions(cond, avail), key=lambda c: not _numeric(c, data))
             lo, hi = condition_bounds(cond)
+            if not cols and (lo is not None or hi is not None):  # "where it's 4 or more": a score just planned
+                cols = self._recent_score(plan, f"{cond} {action.context}")
             if cols and (lo is not None or hi is not None):
                 out: dict[str, Any] = {"where_column": self._pipeline_col(cols[0], data)}
                 if lo is not None:
                     out["where_min"] = lo
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
-                return out, f"; only rows where {cond.removeprefix('only ').strip()}", None
+                return out, f"; only {re.sub(r'^(?:only )?(?:where|when|if|for) ', '', cond).strip()}", None
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"
@@ -538,6 +570,13 @@ class OfflinePlanner:
                     {"param": "where_min", "column": col, "quantile": AUGMENT_QUANTILE})
         return ({"where_column": col, "where_max": 0.0}, f"; only rows whose {col} is in the bottom quarter of the sample",
                 {"param": "where_max", "column": col, "quantile": EASY_QUANTILE})
+
+    def _recent_score(self, plan: Plan, words: str) -> list[str]:
+        """The column a bound with no column of its own compares ("for the ones scoring under 0.3"): an output
+        of a planned step that the words name, else the first output of the last step that writes one."""
+        outs = [c for st in reversed(plan.steps) for c in self._outputs(st)]
+        named = column_mentions(words, outs) or partial_column_mentions(words, outs)
+        return named[:1] or outs[:1]
 
     def _outputs(self, step: PlanStep) -> list[str]:
         from tilth.ops import registry

@@ -75,18 +75,61 @@ def _number(s: str) -> float:
     return float(s.replace(",", ""))
 
 
+_SMALL = {w: v for w, v in NUMBER_WORDS.items() if " " not in w and "-" not in w and w not in ("hundred", "dozen")}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+# "one thousand five hundred", "two hundred and fifty", "a hundred", "twenty-five thousand"
+_SM, _SC = "|".join(_SMALL), "|".join(_SCALES)
+_WORDS_NUMBER = re.compile(rf"(?<![\w-])(?:(?:a|one|{_SM})(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}))*[\s-]+(?:{_SC})"
+                           rf"(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}|one))*)(?![\w-])")
+# "the most informative third", "the worst quarter": an ordinal share after a ranking word
+_SHARE = re.compile(r"\b((?:top|bottom|best|worst|lowest|highest|first|last|most \w+|least \w+)\s+)"
+                    r"(half|third|quarter|fifth|tenth)\b")
+_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+
+
+def _compound(words: str) -> int:
+    """The value of a spelled-out number with scales: 'one thousand five hundred' -> 1500."""
+    total = current = 0
+    for w in re.split(r"[\s-]+", words):
+        if w in ("a", "one"):
+            current += 1
+        elif w in _SMALL:
+            current += _SMALL[w]
+        elif w in _SCALES:
+            if w == "hundred":
+                current = max(current, 1) * 100
+            else:
+                total += max(current, 1) * _SCALES[w]
+                current = 0
+    return total + current
+
+
+def spell_out_numbers(low: str) -> str:
+    """Lower-cased text with numbers in words and '10k' written as digits, so one pattern reads every quantity."""
+    low = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([km])\b(?!b)",
+                 lambda m: f"{float(m[1]) * (1000 if m[2] == 'k' else 1_000_000):g}", low)
+    low = _WORDS_NUMBER.sub(lambda m: str(_compound(m[0])), low)
+    low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
+    for word, val in sorted({**FRACTIONS, **NUMBER_WORDS}.items(), key=lambda kv: -len(kv[0])):
+        low = re.sub(rf"(?<![\w-]){word}(?![\w-])(?! of a)", f"{val:g}" if val >= 1 else f"{val:.4f}", low)
+    return low
+
+
 def quantities(text: str) -> list[dict[str, Any]]:
     """Each quantity in the text: value, comparative (lower / upper / None), unit word, percent, span."""
     low = text.lower()
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
-    for word, val in sorted({**FRACTIONS, **NUMBER_WORDS}.items(), key=lambda kv: -len(kv[0])):
-        low = re.sub(rf"(?<![\w-]){word}(?![\w-])(?! of a)", f"{val:g}" if val >= 1 else f"{val:.4f}", low)
+    low = spell_out_numbers(low)
+    # "cap the paragraphs at 1500 characters", "limit answers to 300 words": an upper bound a few words later
+    low = re.sub(r"\b((?:cap|caps|capped|capping|limit|limits|limited|limiting|truncate|clip)\b(?:\s+[a-z'_]+){0,4}?\s+"
+                 r"(?:at|to))\s+(?=\d)", r"\1 at most ", low)
     out = []
     # "grade from 1 to 5", "rate 1-10": a scale, not a bound
     low = re.sub(rf"\b((?:grade|rate|score|rank|scale|rating|judge)\w*(?:\s+\w+){{0,3}}?\s+(?:from|on a|on)?\s*)"
                  rf"{_NUM}\s*(?:to|-|–)\s*{_NUM}", lambda m: m[1] + " " * (len(m[0]) - len(m[1])), low)
+    low = re.sub(rf"\(\s*{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*\)", lambda m: " " * len(m[0]), low)  # "(1-5)": a scale
     # "between 5 and 80 words"; "4s and 5s", "4- and 5-star", "1 or 2" with no comparative before them
     pair = next((m for m in re.finditer(rf"(?<![\d.]){_NUM}(?:s|-|-star)?\s+(?:and|or)\s+{_NUM}(?:s\b|-)?\s*(%|percent)?"
                                         rf"\s*([a-z]+)?", low)
@@ -252,7 +295,7 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
                 score -= 1
             if score > best_score:
                 best, best_score = p, score
-        if best is None or best_score < 0:
+        if best is None or best_score <= 0:  # no word, unit or direction ties the number to any parameter
             continue
         value = q["value"] / 100 if q["percent"] and _ratio_like(best) else q["value"]
         if "int" in best["type"] and "float" not in best["type"]:
