@@ -200,3 +200,9 @@ def test_a_number_nothing_ties_to_a_parameter_sets_none():
     skill = Catalogue(use_embeddings=False).by_name["llm_rewrite"]
     assert "temperature" not in numbers_to_params(skill, "for conversations rated 2 or lower, rewrite formally")
     assert numbers_to_params(skill, "rewrite formally at temperature 0.2")["temperature"] == 0.2
+
+
+def test_statements_borrow_no_verb_and_nothing_gets_removed_keeps_every_row():
+    acts = parse("keep reviews whose perplexity is between 10 and 1000: lower is probably spam, higher is garbage").actions
+    assert [(a.text, a.asks) for a in acts][1:] == [("lower is probably spam", False), ("higher is garbage", False)]
+    assert parse("which language is each line in? nothing gets removed").keep_all_rows

@@ -288,3 +288,15 @@ def test_reordering_splitting_or_moving_the_rows_is_reported_not_planned(env):
     plan = planner.plan("sort the reviews by star rating and drop exact duplicates", data["reviews"])
     assert plan.ops() == ["exact_dedup"] and plan.unmatched == ["sort the reviews by star rating"]
     assert planner.plan("shuffle the words in each review", data["reviews"]).ops()[0].startswith("random_edit")
+
+
+def test_a_score_named_in_words_picks_the_filter_that_writes_it(env):
+    planner, data = env
+    plan = planner.plan("keep reviews whose perplexity is between 10 and 1000: lower is probably templated spam, "
+                        "higher is garbage", data["reviews"])
+    assert [(s.op, s.params.get("min_perplexity"), s.params.get("max_perplexity")) for s in plan.steps] == [
+        ("perplexity_filter", 10.0, 1000.0)]
+    plan = planner.plan("line-clean it the C4 way, then run the FineWeb heuristics, then prune paragraphs with "
+                        "perplexity over 500", data["web"])
+    assert plan.ops() == ["c4_line_cleaner", "fineweb_filter", "perplexity_filter"]
+    assert plan.steps[1].params == {} and plan.steps[2].params["max_perplexity"] == 500.0

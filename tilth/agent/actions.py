@@ -73,6 +73,7 @@ KEEP_ALL = re.compile(
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
     rf"\bread-only\b|\bno filtering\b|"
+    rf"\bnothing (?:gets|is|will be|should be|may be|must be|can be)\s+(?:removed|dropped|deleted|filtered|thrown away|lost)\b|"
     rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
@@ -235,6 +236,8 @@ NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|k
 COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
                     r"will|would|should|must|need not|do not|don'?t)\b", re.I)
+# "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb
+STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
@@ -347,7 +350,8 @@ def parse(request: str) -> ParsedRequest:
             refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
             inherited = False
             own = ""
-            if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part):
+            if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part) \
+                    and not STATES.match(part):
                 own = part
                 part = f"{prev_verb} {part}"
                 verb_led = inherited = True

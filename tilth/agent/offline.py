@@ -82,6 +82,8 @@ UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) y
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
+POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|the ones)\b", re.I)
+MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag".split())
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
@@ -259,7 +261,9 @@ class OfflinePlanner:
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
                 # after "but", a clause that sets the step's parameters adjusts it, however well it matches
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
-                if (extra and (weak or a.contrast)) or restates:
+                # "then prune paragraphs with perplexity over 500" names the score of another filter: its own job
+                own_measure = choice is not None and choice[0].name != step.op and _names_measure(choice[0], a.full)
+                if (extra and (weak and not own_measure or a.contrast)) or restates:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _merge(step.params, extra, overwrite=True)
                     step.why += f"; also {a.text!r}"
@@ -380,6 +384,10 @@ class OfflinePlanner:
             return best.name == step.op
         if dict((sk.name, v) for sk, v in ranked).get(step.op, 0) >= score - INHERITED_MARGIN:
             return True
+        # its own verb, and it matches another operator well: another job, unless it points back at the step
+        # ("... as a quality judge and discard the paragraphs it rejects")
+        if action.asks and not action.inherited and not POINTS_BACK.search(action.text):
+            return False
         # the clause's own words, without the verb it borrowed, ask for no job ("be very conservative")
         own = self.ranked(action.own, action.context) if action.own else []
         return not own or own[0][1] < self.matcher.accept
@@ -422,6 +430,9 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        for sk, _ in ranked:  # "keep reviews whose perplexity is under 1000": the filter that measures perplexity
+            if _names_measure(sk, text):
+                bonus[sk.name] = bonus.get(sk.name, 0) + MEASURE_PRIOR
         if BY_LLM.search(text) and not NO_LLM.search(text):
             for sk, _ in ranked:
                 if sk.needs_llm:
@@ -772,6 +783,14 @@ def _anaphoric(action: Action) -> bool:
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
                     "want need like would".split())
+
+
+def _names_measure(skill: Skill, text: str) -> bool:
+    """The text names the score this filter writes ("perplexity", "IFD"): every word of an output column."""
+    if skill.kind != "filter":
+        return False
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
+    return any(set(c.split("_")) <= words for c in skill.meta.get("outputs", []) if "{" not in c)
 
 
 def _contentless(text: str) -> bool:

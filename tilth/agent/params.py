@@ -55,7 +55,7 @@ UPPER = r"(?:at most|no more than|up to|maximum(?: of)?|max(?:imum)?\.?|fewer th
 STRICT = ("more than", "greater than", "longer than", "over", "above", "exceeding", "bigger than", "larger than",
           "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
-                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out)\b", re.I)
+                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke)\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
          "char": "chars", "letters": "chars"}
 
