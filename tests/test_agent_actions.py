@@ -206,3 +206,15 @@ def test_statements_borrow_no_verb_and_nothing_gets_removed_keeps_every_row():
     acts = parse("keep reviews whose perplexity is between 10 and 1000: lower is probably spam, higher is garbage").actions
     assert [(a.text, a.asks) for a in acts][1:] == [("lower is probably spam", False), ("higher is garbage", False)]
     assert parse("which language is each line in? nothing gets removed").keep_all_rows
+
+
+def test_the_usual_names_of_a_pairs_sides_name_its_columns():
+    assert column_mentions("stats on the model answers", ["instruction", "output"]) == ["output"]
+    assert column_mentions("dedupe the prompts", ["instruction", "output"]) == ["instruction"]
+    assert column_mentions("check the answers", ["question", "solution", "answer"]) == ["answer"]  # its own name first
+
+
+def test_a_parameter_named_in_words_takes_the_identifier_after_it():
+    skill = Catalogue(use_embeddings=False).by_name["sample_metrics"]
+    assert literals_to_params(skill, "Prefix the new columns with out_ so they don't clash.", []) == {"prefix": "out_"}
+    assert literals_to_params(skill, "add a prefix to the columns", []) == {}

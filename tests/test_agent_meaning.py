@@ -300,3 +300,18 @@ def test_a_score_named_in_words_picks_the_filter_that_writes_it(env):
                         "perplexity over 500", data["web"])
     assert plan.ops() == ["c4_line_cleaner", "fineweb_filter", "perplexity_filter"]
     assert plan.steps[1].params == {} and plan.steps[2].params["max_perplexity"] == 500.0
+
+
+def test_a_list_after_a_measuring_step_says_what_it_measures(env):
+    planner, data = env
+    plan = planner.plan("Per-row stats on the model answers - word count, chars, bigram diversity. Prefix the new "
+                        "columns with out_ so they don't clash.", data["instruct"])
+    assert steps(plan) == [("sample_metrics", {"text_field": "output", "prefix": "out_"})]
+
+
+def test_a_part_no_operator_does_is_reported_even_in_a_list_of_parts_it_does(env):
+    planner, data = env
+    plan = planner.plan("before we index the PDFs, blank out phone numbers, e-mail addresses and the names of any "
+                        "people mentioned", data["pdf"])
+    assert steps(plan) == [("pii_redact", {"kinds": ["phone", "email"]})]
+    assert plan.unmatched == ["the names of any people mentioned"]

@@ -77,7 +77,7 @@ KEEP_ALL = re.compile(
     rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
-    rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|the data|the dataset|the corpus)\b",
+    rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|a thing|the data|the dataset|the corpus)\b",
     re.I)
 
 # "just tell me how many tokens": a job that also forbids changing the data

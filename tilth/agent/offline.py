@@ -36,7 +36,7 @@ from tilth.agent.actions import (
     refuses_job,
     starts_with_verb,
 )
-from tilth.agent.match import ROW_NOUNS, elsewhere
+from tilth.agent.match import ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
     ENUM,
@@ -242,6 +242,7 @@ class OfflinePlanner:
                 # a verb-less leftover ("err on the side of recall") qualifies the job before it
                 step, prev = last[a.sentence]
                 skill = self.cat.by_name[step.op]
+                self._within_reach(plan, skill, a)  # "..., and the names of any people": said, not done
                 for k, v in self.params_for(skill, f"{prev.full} {a.full}", data).items():
                     step.params.setdefault(k, v)
                 continue
@@ -314,7 +315,11 @@ class OfflinePlanner:
                 same.why += f"; also {a.text!r}"
                 continue
             planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
-            measuring = parsed.keep_all_rows or (lead_verb(a.text) in MEASURE and not planned) \
+            # "Per-row stats on the answers - word count, chars": a list of what the measuring step before measures
+            listed = not a.inherited and not starts_with_verb(a.text) and near_step is not None \
+                and near_step[1].sentence != a.sentence \
+                and near_step[0].op in self.cat.by_name and job_kind(self.cat.by_name[near_step[0].op]) == "measures"
+            measuring = parsed.keep_all_rows or listed or (lead_verb(a.text) in MEASURE and not planned) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
             if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops

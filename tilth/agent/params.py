@@ -62,7 +62,8 @@ UNITS = {"word": "words", "words": "words", "character": "chars", "characters": 
 
 SHORT = {"minimum": "min", "maximum": "max", "lowest": "min", "highest": "max", "threshold": "threshold",
          "similarity": "threshold", "similar": "threshold", "cosine": "threshold", "jaccard": "threshold", "variants": "n", "copies": "n",
-         "versions": "n", "paraphrases": "n", "each": "n", "per": "n"}
+         "versions": "n", "paraphrases": "n", "each": "n", "per": "n", "document": "doc", "documents": "doc",
+         "average": "avg", "mean": "avg", "temp": "temperature", "characters": "chars", "percent": "pct"}
 
 
 def _words(text: str) -> set[str]:
@@ -192,8 +193,19 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         parts = [p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if p]
         if parts and (all(p in words for p in parts) or _stems(col.replace("_", " ")) <= stems):
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
+    # the usual names of an instruction pair's two sides ("the model answers" -> output), where no column
+    # has the word the text used
+    names = {p.rstrip("s") for c in columns for p in re.split(r"[_\W]+", c.lower()) if p}
+    for col in columns:
+        role = ROLES.get(col.lower())
+        if col not in hits and role and any(w in words and w not in names for w in role):
+            hits.append(col)
     # a longer name that contains a shorter one wins ("agent_reply" over "reply")
     return [c for c in hits if not any(c != o and c in o for o in hits)]
+
+
+_ANSWER, _PROMPT = ("answer", "response", "completion", "reply", "output"), ("prompt", "instruction", "query")
+ROLES = {"output": _ANSWER, "response": _ANSWER, "completion": _ANSWER, "instruction": _PROMPT, "prompt": _PROMPT}
 
 
 def refused_columns(text: str, columns: list[str]) -> set[str]:
@@ -496,6 +508,11 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
         if best is not None and best["name"] not in out and (
                 best["required"] or context & _words(best["name"] + " " + best["description"])):
             out[best["name"]] = value
+    for p in strs:  # "prefix the new columns with out_": a parameter named in words, then an identifier
+        m = re.search(rf"\b{re.escape(p['name'].replace('_', ' '))}\w*\b(?:\s+[\w'-]+){{0,4}}?\s+(?:with|to|as|=|:)\s+"
+                      r"([A-Za-z0-9]*_[A-Za-z0-9_]*)(?![\w-])", text, re.I)
+        if m and p["name"] not in out:
+            out[p["name"]] = m[1]
     if m := NEW_COLUMN.search(text):
         name = next(g for g in m.groups() if g)
         writes = [p for p in params if p["name"].endswith(("_field", "_column")) and p["name"] not in col_params
