@@ -84,7 +84,7 @@ def test_lists_of_languages_ranges_and_idioms_are_not_split_into_jobs():
     assert texts("Keep only French, German and Spanish rows and drop duplicates") == [
         ("Keep only French, German and Spanish rows", "", False), ("drop duplicates", "", False)]
     assert texts("Some reviews are just the same phrase over and over; drop those.") == [
-        ("Some reviews are just the same phrase over and over drop those", "", False)]
+        ("drop Some reviews that are just the same phrase over and over", "", False)]
     assert parse("Some reviews are just the same phrase over and over; drop those.").actions[0].asks
     assert [a.text for a in parse("Only keep 4- and 5-star reviews, then paraphrase them").actions] == [
         "Only keep 4- and 5-star reviews", "paraphrase them"]
@@ -218,3 +218,13 @@ def test_a_parameter_named_in_words_takes_the_identifier_after_it():
     skill = Catalogue(use_embeddings=False).by_name["sample_metrics"]
     assert literals_to_params(skill, "Prefix the new columns with out_ so they don't clash.", []) == {"prefix": "out_"}
     assert literals_to_params(skill, "add a prefix to the columns", []) == {}
+
+
+def test_a_statement_and_a_verb_pointing_back_at_it_are_one_request():
+    acts = parse("Some reviews are just the same phrase over and over; drop those.").actions
+    assert [(a.text, a.asks) for a in acts] == [("drop Some reviews that are just the same phrase over and over", True)]
+    acts = parse("Anonymise the messages; not a single row may be dropped.").actions
+    assert [a.text for a in acts] == ["Anonymise the messages", "not a single row may be dropped"]
+    acts = parse("the model overfits because the same prompt shows up restated. get rid of the restatements").actions
+    assert [(a.text, a.asks) for a in acts] == [("the same prompt shows up restated", False),
+                                                ("get rid of the restatements", True)]

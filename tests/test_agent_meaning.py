@@ -315,3 +315,19 @@ def test_a_part_no_operator_does_is_reported_even_in_a_list_of_parts_it_does(env
                         "people mentioned", data["pdf"])
     assert steps(plan) == [("pii_redact", {"kinds": ["phone", "email"]})]
     assert plan.unmatched == ["the names of any people mentioned"]
+
+
+def test_a_symptom_then_a_request_for_its_remedy_plans_the_remedy_once(env):
+    planner, data = env
+    plan = planner.plan("Some reviews are just the same phrase over and over; drop those.", data["reviews"])
+    assert plan.ops() == ["gopher_repetition"]
+    plan = planner.plan("the finetuned model overfits because the same prompt shows up restated five different "
+                        "ways. get rid of the restatements, looking at the instructions", data["instruct"])
+    assert plan.ops() == ["semantic_dedup"] and plan.unmatched == []
+
+
+def test_a_remedy_for_a_symptom_nothing_matches_is_reported_not_dropped(env):
+    planner, data = env
+    plan = planner.plan("some pages are basically filler, like the one that just says it was left blank on "
+                        "purpose. get those pages out", data["pdf"])
+    assert plan.steps == [] and len(plan.unmatched) == 1 and "get those pages out" in plan.unmatched[0]

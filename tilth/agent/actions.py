@@ -123,6 +123,18 @@ def starts_with_verb(text: str) -> bool:
     return w in VERBS
 
 
+_COPULA_VERB = re.compile(r"\b(?:are|is|were|was|seem|seems|look|looks|keep|keeps|show|shows|appear|appears|have|has|"
+                          r"contain|contains|get|gets|repeat|repeats|say|says)\b", re.I)
+
+
+def relativise(statement: str, verb: str) -> str:
+    """A statement about some rows and a generic verb pointing back at them, as one request: "some reviews are
+    the same phrase over and over" + "drop those" -> "drop some reviews that are the same phrase over and over"."""
+    m = _COPULA_VERB.search(statement)
+    body = statement[: m.start()] + "that " + statement[m.start():] if m else statement
+    return f"{verb} {body}".strip()
+
+
 def _verb(text: str) -> str:
     """The leading verb phrase of a clause (wish words stripped): what a verb-less neighbour inherits."""
     t = WISH.sub("", text.strip())
@@ -220,7 +232,7 @@ def split_conditions(clause: str) -> tuple[str, str]:
 
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
-                      r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) by|look(?:ing)? only at|"
+                      r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) (?:by|on)|look(?:ing)? (?:only )?at|"
                       r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
@@ -316,6 +328,12 @@ def parse(request: str) -> ParsedRequest:
         sent = sent.rstrip("\x00").strip().rstrip(".!?").strip()
         if not after_colon:
             prev_verb = ""
+        # "the model overfits because the same prompt shows up restated": an explanation asks for nothing; what
+        # follows "because" describes the rows a later "get rid of them" means
+        why = re.search(r"\b(?:because|since)\s+", sent, re.I)
+        if why and why.start() > 0 and not starts_with_verb(sent) and not WISH.match(sent) and not NEED.search(sent):
+            actions.append(Action(sent[why.end():].strip(" ,"), "", False, False, len(actions), sent_no))
+            continue
         sent, fronted = fronted_conditions(sent)
         # a condition restricts the clause before it; split it off first so its "and"/"or" stay inside
         head, cond = split_conditions(sent)
@@ -340,7 +358,12 @@ def parse(request: str) -> ParsedRequest:
                 part, last_cond = part[len(FRONT):].strip(" ,"), f"{fronted.pop(0)} {last_cond}".strip()
             verb_led = starts_with_verb(part)
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
-            if actions and not actions[-1].negated and (MODIFIER.match(part) or vague):
+            if actions and not actions[-1].negated and not actions[-1].asks and vague:
+                # "Some reviews are the same phrase over and over; drop those": the statement says which rows
+                actions[-1].text = relativise(actions[-1].text, _verb(part))
+                actions[-1].asks = True
+                continue
+            if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()

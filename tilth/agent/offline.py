@@ -31,9 +31,11 @@ from tilth.agent.actions import (
     VERBS,
     Action,
     ParsedRequest,
+    _verb,
     lead_verb,
     parse,
     refuses_job,
+    relativise,
     starts_with_verb,
 )
 from tilth.agent.match import ROW_NOUNS, elsewhere, job_kind
@@ -212,7 +214,10 @@ class OfflinePlanner:
                     a.inherited or not starts_with_verb(a.text)):  # "..., best ones first", "stratified by topic"
                 plan.unmatched[-1] += f", {a.own or a.full}"
                 continue
-            ranked = self.ranked(f"{said} {a.full}".strip() if said and a.asks else a.full, a.context)
+            query = a.full
+            if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
+                query = relativise(said, _verb(a.full)) if POINTS_BACK.search(a.text) else f"{said} {a.full}"
+            ranked = self.ranked(query, a.context)
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
@@ -228,6 +233,8 @@ class OfflinePlanner:
             if not a.condition and _contentless(a.text):  # "For each row, ...": no job of its own
                 if near_step is not None:
                     near_step[0].why += f"; also {a.text!r}"
+                elif said and a.asks and choice is None:  # "some pages are filler. get those out": never silently
+                    self._not_understood(plan, f"{said} {a.full}", ranked)
                 continue
             if a.condition and not _contentless(a.text):  # "augment only the reviews with 4 or 5 stars": the head
                 head = self.ranked(a.text)  # says the job, the condition which rows, if the job can be restricted
@@ -264,18 +271,18 @@ class OfflinePlanner:
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
                 # "then prune paragraphs with perplexity over 500" names the score of another filter: its own job
                 own_measure = choice is not None and choice[0].name != step.op and _names_measure(choice[0], a.full)
-                if (extra and (weak and not own_measure or a.contrast)) or restates:
+                # "the same prompt shows up restated five ways. get rid of the restatements": the statement planned
+                # the job, the request that follows it asks for it
+                confirms = choice is None and not prev.asks and a.asks and bool(DROP.search(a.full)) \
+                    and self.cat.by_name[step.op].kind in DROPS
+                if (extra and (weak and not own_measure or a.contrast)) or restates or confirms:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _merge(step.params, extra, overwrite=True)
                     step.why += f"; also {a.text!r}"
                     continue
             if choice is None:
                 if a.asks:
-                    near = ", ".join(f"{s.name} ({v:.2f})" for s, v in ranked[:3])
-                    plan.unmatched.append(a.full)
-                    plan.notes.append(f"I did not understand: {a.full!r}. Nearest skills: {near}. No step was "
-                                      "added for it; rephrase it, name an operator, or let a capable LLM generate "
-                                      "one (set TILTH_LLM_URL; see `tilth ask 'generate an operator'`).")
+                    self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
             novel = self.novelty.novel(a.full, list(data.columns))
@@ -348,6 +355,13 @@ class OfflinePlanner:
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
         self._reader_params(plan, parsed.text, data)
+
+    def _not_understood(self, plan: Plan, text: str, ranked: list[tuple[Skill, float]]) -> None:
+        near = ", ".join(f"{s.name} ({v:.2f})" for s, v in ranked[:3])
+        plan.unmatched.append(text)
+        plan.notes.append(f"I did not understand: {text!r}. Nearest skills: {near}. No step was added for it; "
+                          "rephrase it, name an operator, or let a capable LLM generate one (set TILTH_LLM_URL; see "
+                          "`tilth ask 'generate an operator'`).")
 
     def _measuring_alternative(self, dropper: Skill, ranked, excluded, asks_drop: bool,
                                planned: set[str]) -> tuple[Skill, float] | None:
