@@ -331,3 +331,19 @@ def test_a_remedy_for_a_symptom_nothing_matches_is_reported_not_dropped(env):
     plan = planner.plan("some pages are basically filler, like the one that just says it was left blank on "
                         "purpose. get those pages out", data["pdf"])
     assert plan.steps == [] and len(plan.unmatched) == 1 and "get those pages out" in plan.unmatched[0]
+
+
+def test_a_value_filter_on_text_numbers_says_what_it_drops_and_a_missing_column_is_asked_for(env, tmp_path):
+    import json
+
+    planner, _ = env
+    rows = [{"review": "Boils fast.", "stars": "5", "votes": 3}, {"review": "Broke.", "stars": "one", "votes": 10},
+            {"review": "fine", "stars": "", "votes": 0}, {"review": "Love it", "stars": "4", "votes": 1}]
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data = peek(tmp_path / "r.jsonl")
+    plan = planner.plan("keep reviews with at least 4 stars", data)
+    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "stars"})]
+    assert any("not numbers in the sample ('one', '')" in n for n in plan.notes)
+    plan = planner.plan("drop reviews rated below 3", data)
+    assert plan.steps == [] and plan.unmatched == ["drop reviews rated below 3"]
+    assert any("which column" in n and "stars" in n for n in plan.notes)

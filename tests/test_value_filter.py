@@ -38,3 +38,21 @@ def test_a_filter_with_no_rule_is_refused():
 def test_a_missing_column_is_named():
     with pytest.raises(KeyError, match="'rating' not in batch"):
         build("value_filter", {"column": "rating", "min": 1}).score(table())
+
+
+def test_text_that_is_not_a_number_is_dropped_with_its_reason_never_an_error():
+    # a CSV's stars column: "5" compares as 5; "one", "" and null cannot be compared
+    t = pa.table({"stars": ["5", "one", "", None, " 4 ", "3", "4.5"]})
+    op = build("value_filter", {"column": "stars", "min": 4})
+    keep, why = op.keep(pa.table(op.score(t)))
+    assert keep.tolist() == [True, False, False, False, True, False, True]
+    assert why[1:4] == ["stars is not a number", "stars is not a number", "stars is missing"] and why[5] == "stars < min=4"
+    op = build("value_filter", {"column": "stars", "min": 4, "keep_null": True})
+    keep, why = op.keep(pa.table(op.score(t)))
+    assert keep.tolist() == [True, False, False, True, True, False, True] and why[1] == "stars is not a number"
+
+
+def test_listed_numbers_match_numbers_however_the_column_stores_them():
+    t = pa.table({"stars": ["5", "five", " 4 ", None], "n": [5, 1, 4, None]})
+    assert build("value_filter", {"column": "stars", "values": [4, 5]}).keep(t)[0].tolist() == [True, False, True, False]
+    assert build("value_filter", {"column": "n", "values": ["5"]}).keep(t)[0].tolist() == [True, False, False, False]

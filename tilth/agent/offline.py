@@ -303,7 +303,10 @@ class OfflinePlanner:
             if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
                 # an operator that reads one named column does not fit an action that names none
                 nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name), None)
-                if nxt is None or nxt[1] < self.matcher.accept:
+                if nxt is None or nxt[1] < self.matcher.accept:  # "drop reviews rated below 3": which column?
+                    plan.unmatched.append(a.full)
+                    plan.notes.append(f"{best.name} fits {a.full!r}, but I could not tell which column holds the "
+                                      f"value. Name it (columns: {', '.join(data.columns)}).")
                     continue
                 best, score, given = nxt[0], nxt[1], {}
             ruled_out = excluded | (llm_ops if a.index in local_only else set())
@@ -351,6 +354,14 @@ class OfflinePlanner:
             last[a.sentence] = (step, a)
         plan.keep_all_rows = parsed.keep_all_rows
         self._order(plan)
+        for st in plan.steps:  # "at least 4 stars" on a CSV whose stars are "5", "five", "": say what happens
+            col = st.params.get("column")
+            if isinstance(col, str) and ("min" in st.params or "max" in st.params) and col in data.columns:
+                odd = [v for r in data.rows if (v := r.get(col)) is not None and not _looks_numeric(v)]
+                if odd:
+                    plan.notes.append(f"{col} holds values that are not numbers in the sample "
+                                      f"({', '.join(repr(v) for v in dict.fromkeys(odd[:3]))}): {st.op} drops "
+                                      f"those rows, with the reason '{col} is not a number'")
         llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
@@ -837,6 +848,14 @@ def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False
 def _numeric(col: str, data: DataPeek) -> bool:
     vals = [r.get(col) for r in data.rows if r.get(col) is not None]
     return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+
+
+def _looks_numeric(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return True
+    return isinstance(v, str) and re.fullmatch(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*", v) is not None
 
 
 def _categorical(col: str, data: DataPeek) -> bool:
