@@ -34,7 +34,7 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
-from tilth.storage.parts import list_parts, write_part
+from tilth.storage.parts import list_parts, write_part, write_text_stats
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
 
 pc = LazyModule("pyarrow.compute")  # imported on first use (~0.1 s), not by every run
@@ -181,7 +181,7 @@ def _read_shard(task: Task) -> PartStats:
                     _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
                 while len(pending) >= 2:
                     _add_write(stats, pending.pop(0).result())
-                pending.append(writer.submit(_write_timed, item, target))
+                pending.append(writer.submit(_write_reader_part, item, target))
             else:
                 stats.bytes_out += target.stat().st_size
             bad = []
@@ -192,6 +192,13 @@ def _read_shard(task: Task) -> PartStats:
         stats.quarantined += len(bad)
         _timed_write(_quarantine_table(bad), out / "quarantine" / f"{task.part}-tail.parquet", stats, False)
     return stats
+
+
+def _write_reader_part(table: pa.Table, path: Path) -> tuple[float, int]:
+    """A reader part, after its text statistics (write_text_stats: the part, written last, is the proof
+    that both exist)."""
+    write_text_stats(table, path)
+    return _write_timed(table, path)
 
 
 def _add_write(stats: PartStats, done: tuple[float, int]) -> None:

@@ -35,7 +35,7 @@ from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import check
 from tilth.storage.parts import list_parts, write_part
-from tilth.storage.sql import quote_ident
+from tilth.storage.sql import quote_ident, scratch
 from tilth.storage.workspace import DatasetVersion, Workspace, view_name
 
 
@@ -427,7 +427,7 @@ def write_export(parts: list[Path], target: Path,
     fmt = export_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    con = duckdb.connect()
+    con = scratch()
     try:
         if connected is not None:
             connected(con)
