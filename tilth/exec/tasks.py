@@ -69,6 +69,8 @@ class Task:
     context: StepContext | None = None
 
 
+WRITERS = 2  # threads writing a reader's parts (see _read_shard)
+
 # Operators are set up once per worker process and step, not once per part.
 _READY_OPS: dict[str, Operator] = {}
 
@@ -155,16 +157,16 @@ def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Ta
 # -- readers -----------------------------------------------------------------------------------------
 def _read_shard(task: Task) -> PartStats:
     """Read one shard into parts `<shard>-00000`, `<shard>-00001`, ... Parts that already exist (from a
-    killed attempt) are re-derived identically and not rewritten. Parts are written by a second thread
-    while the reader parses the next chunk (Parquet compression releases the GIL); at most two wait, so
-    memory stays bounded."""
+    killed attempt) are re-derived identically and not rewritten. Parts are written by two threads while
+    the reader parses the next chunk (Parquet compression releases the GIL, and compressing a part takes ~3x
+    as long as parsing it: one writer left the parser waiting); at most three wait, so memory stays bounded."""
     reader: Reader = _op(task)
     out = Path(task.out_dir)
     stats = PartStats(task.part)
     bad: list[Quarantined] = []
     chunk = 0
     pending: list[Future] = []
-    with ThreadPoolExecutor(1) as writer:
+    with ThreadPoolExecutor(WRITERS) as writer:
         for item in reader.read(task.inputs):
             if isinstance(item, Quarantined):
                 bad.append(item)
@@ -179,7 +181,7 @@ def _read_shard(task: Task) -> PartStats:
             if not target.exists():
                 if bad:
                     _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
-                while len(pending) >= 2:
+                while len(pending) > WRITERS:
                     _add_write(stats, pending.pop(0).result())
                 pending.append(writer.submit(_write_reader_part, item, target))
             else:
