@@ -273,6 +273,9 @@ class Runner:
                 stats = self._run_dedup(progress, name, op, key, directory, list_parts(prev_dir))
             else:
                 raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
+            if op.kind == "reader":
+                finish_reader_parts(directory)
+            self._start_export(index, directory)  # the parts are final: before the catalog is reopened (~20 ms)
         step.seconds = time.perf_counter() - t0
         for s in stats:
             step.rows_in += s.rows_in
@@ -287,12 +290,6 @@ class Runner:
             step.io_seconds += s.io_seconds
             step.peak_rss_mb = max(step.peak_rss_mb, s.peak_rss_mb)
         step.peak_rss_mb = max(step.peak_rss_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        if op.kind == "reader" and not list_parts(directory):
-            # every record was quarantined: keep an empty part so the step is a valid (empty) dataset
-            write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
-        elif op.kind == "reader":
-            unify_empty_parts(directory)
-        self._start_export(index, directory)
         self._commit(index, op, step)
         return step
 
@@ -375,6 +372,15 @@ class Runner:
                         [run, index, step.name, op.name, op.kind, step.key, self.ws.rel(d)])
             self.ws.register_version(con, step.view, d, run=run, step=step.name, step_key=step.key)
             con.execute("COMMIT")
+
+
+def finish_reader_parts(directory: Path) -> None:
+    """A reader step's parts, made a valid dataset: an empty part if every record was quarantined, else
+    empty parts given the others' columns (unify_empty_parts)."""
+    if not list_parts(directory):
+        write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
+    else:
+        unify_empty_parts(directory)
 
 
 def unify_empty_parts(directory: Path) -> None:
