@@ -12,8 +12,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-COMPRESSION = "zstd"
-COMPRESSION_LEVEL = 1
+# Parts are working data, written once and read by every later step, the export and the report: LZ4 costs
+# ~0.06 CPU s less per 44 MB of text than zstd level 1 (writing and reading back) for ~40% larger parts
+# (19.1 vs 13.6 MB). Exports are still zstd (Parquet) or gzip.
+COMPRESSION = "lz4"
+COMPRESSION_LEVEL = None
 TEXT_STATS = "_text"  # beside a reader's parts: each row's text length and hash (write_text_stats)
 
 
