@@ -149,3 +149,24 @@ def test_overview_statistics_are_those_of_the_texts(tmp_path):
     distinct = len({t or "" for t in texts})  # a null text counts as the empty one
     assert s["duplication"] == {"exact_duplicate_rows": len(texts) - distinct,
                                 "exact_rate": (len(texts) - distinct) / len(texts)}
+
+
+def test_the_input_overview_comes_from_the_readers_text_statistics_and_equals_the_scan(tmp_path):
+    from tilth.report.stats import overview_statistics
+    from tilth.storage.parts import TEXT_STATS, list_parts
+
+    texts = ["a", "héllo wörld", "a", "", "x" * 1000, "héllo wörld", "ünïcode ✓", None]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "source": "s"}) + "\n" for t in texts))
+    recipe = Recipe.model_validate({"name": "ov", "input": {"path": str(src), "batch_size": 3}, "workers": 1,
+                                    "steps": []})
+    res = run_recipe(recipe, tmp_path / "ws", progress=False)
+    reader = res.steps[0]
+    parts = list_parts(reader.directory)
+    assert len(parts) == 3 and all((p.parent / TEXT_STATS / p.name).exists() for p in parts)
+    ws = Workspace(tmp_path / "ws")
+    from_reader = overview_statistics(ws, reader.view, step_dir=reader.directory)
+    assert from_reader == overview_statistics(ws, reader.view)  # the same numbers as reading the texts back
+    report = json.loads((tmp_path / "ws" / "reports" / "ov" / "stats.json").read_text())
+    assert report["dataset_stats"]["input"]["duplication"] == from_reader["duplication"]
+    assert from_reader["duplication"]["exact_duplicate_rows"] == 3  # "a", "héllo wörld", and null as ""

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -46,10 +45,19 @@ class TilthGroup(TyperGroup):
             args = [x for x in args[:end] if x != "--debug"] + args[end:]
         return super().main(args, *a, **kw)
 
-    def invoke(self, ctx: click.Context):
+    def resolve_command(self, ctx: typer.Context, args: list[str]):
+        # typer parses every command's options through pydantic: import it before, without the ~0.02 s of
+        # cyclic collections its import triggers (tilth.lazy.paused_gc); a bare `tilth --help` never gets here
+        from tilth.lazy import paused_gc
+
+        with paused_gc():
+            import pydantic  # noqa: F401
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own (its click is built in): not ours
             raise
         except Exception as e:
             if _DEBUG or os.environ.get("TILTH_DEBUG"):

@@ -34,7 +34,8 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
-from tilth.storage.parts import list_parts, write_part
+from tilth.storage.parts import list_parts, write_part, write_text_stats
+from tilth.storage.sql import scratch
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
 
 pc = LazyModule("pyarrow.compute")  # imported on first use (~0.1 s), not by every run
@@ -68,6 +69,8 @@ class Task:
     drops: str | None = None
     context: StepContext | None = None
 
+
+WRITERS = 2  # threads writing a reader's parts (see _read_shard)
 
 # Operators are set up once per worker process and step, not once per part.
 _READY_OPS: dict[str, Operator] = {}
@@ -155,16 +158,17 @@ def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Ta
 # -- readers -----------------------------------------------------------------------------------------
 def _read_shard(task: Task) -> PartStats:
     """Read one shard into parts `<shard>-00000`, `<shard>-00001`, ... Parts that already exist (from a
-    killed attempt) are re-derived identically and not rewritten. Parts are written by a second thread
-    while the reader parses the next chunk (Parquet compression releases the GIL); at most two wait, so
-    memory stays bounded."""
+    killed attempt) are re-derived identically and not rewritten. Parts are written by two threads while
+    the reader parses the next chunk (Parquet compression releases the GIL, and compressing a part takes ~3x
+    as long as parsing it: one writer left the parser waiting); at most three wait, so memory stays bounded."""
     reader: Reader = _op(task)
     out = Path(task.out_dir)
     stats = PartStats(task.part)
     bad: list[Quarantined] = []
     chunk = 0
     pending: list[Future] = []
-    with ThreadPoolExecutor(1) as writer:
+    with ThreadPoolExecutor(WRITERS) as writer:
+        writer.submit(lambda: scratch().close())  # write_text_stats's DuckDB opens (~15 ms) during the first parse
         for item in reader.read(task.inputs):
             if isinstance(item, Quarantined):
                 bad.append(item)
@@ -179,9 +183,9 @@ def _read_shard(task: Task) -> PartStats:
             if not target.exists():
                 if bad:
                     _timed_write(_quarantine_table(bad), out / "quarantine" / f"{name}.parquet", stats, False)
-                while len(pending) >= 2:
+                while len(pending) > WRITERS:
                     _add_write(stats, pending.pop(0).result())
-                pending.append(writer.submit(_write_timed, item, target))
+                pending.append(writer.submit(_write_reader_part, item, target))
             else:
                 stats.bytes_out += target.stat().st_size
             bad = []
@@ -192,6 +196,13 @@ def _read_shard(task: Task) -> PartStats:
         stats.quarantined += len(bad)
         _timed_write(_quarantine_table(bad), out / "quarantine" / f"{task.part}-tail.parquet", stats, False)
     return stats
+
+
+def _write_reader_part(table: pa.Table, path: Path) -> tuple[float, int]:
+    """A reader part, after its text statistics (write_text_stats: the part, written last, is the proof
+    that both exist)."""
+    write_text_stats(table, path)
+    return _write_timed(table, path)
 
 
 def _add_write(stats: PartStats, done: tuple[float, int]) -> None:

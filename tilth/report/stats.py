@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
+from tilth.storage.parts import text_stats_files
 from tilth.storage.sql import quote_ident
 from tilth.storage.workspace import Workspace
 
@@ -123,21 +124,21 @@ def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | No
     return out
 
 
-def overview_statistics(ws: Workspace, view: str, params: DatasetStatsParams | None = None) -> dict[str, Any]:
+def overview_statistics(ws: Workspace, view: str, params: DatasetStatsParams | None = None,
+                        step_dir: Path | None = None) -> dict[str, Any]:
     """What every run report shows at its input and output, in one scan of the text column: rows, text
     length in characters, exact duplicate rate (64-bit hashes) and, if present, the domain column. Word
     counts, normalised duplicates and n-gram diversity cost a regex pass over every word: they are measured
-    where a recipe asks for them, at a `dataset_stats` step."""
+    where a recipe asks for them, at a `dataset_stats` step. Where the reader left each row's text length
+    and hash beside its parts (`step_dir`, storage.parts.write_text_stats), those are aggregated instead."""
     p = params or DatasetStatsParams()
     cols = columns(ws, view)
     out: dict[str, Any] = {"view": view, "params": {"overview": True, **p.model_dump()}, "lengths": {}}
     if p.text_field in cols:
-        text = f"coalesce(CAST({quote_ident(p.text_field)} AS VARCHAR), '')"
-        # each row's length and hash computed once (written out in every aggregate, the length was computed
-        # per aggregate: ~30% more CPU)
+        source, params = _text_lengths_and_hashes(view, p.text_field, step_dir)
         n, mean, std, lo, hi, distinct = ws.sql(
-            "SELECT count(*), avg(n), coalesce(stddev_pop(n), 0), min(n), max(n), count(DISTINCT h) "
-            f"FROM (SELECT length({text}) AS n, hash({text}) AS h FROM {quote_ident(view)})"
+            "SELECT count(*), avg(chars), coalesce(stddev_pop(chars), 0), min(chars), max(chars), "
+            f"count(DISTINCT hash) FROM {source}", params
         ).to_pylist()[0].values()
         out["lengths"][f"text:{p.text_field}"] = {"chars": {"mean": mean or 0.0, "std": std or 0.0,
                                                             "min": lo or 0, "max": hi or 0}}
@@ -151,6 +152,17 @@ def overview_statistics(ws: Workspace, view: str, params: DatasetStatsParams | N
     return out
 
 
+def _text_lengths_and_hashes(view: str, field: str, step_dir: Path | None) -> tuple[str, list | None]:
+    """(SQL, parameters) of one row per row of `view`: its text length in characters (`chars`) and 64-bit
+    hash (`hash`), each computed once per row (written out in every aggregate, the length was computed per
+    aggregate: ~30% more CPU), or read from the reader's text statistics when the step has them."""
+    files = text_stats_files(step_dir) if step_dir is not None and field == "text" else None
+    if files:
+        return "read_parquet(?)", [[str(f) for f in files]]
+    text = f"coalesce(CAST({quote_ident(field)} AS VARCHAR), '')"
+    return f"(SELECT length({text}) AS chars, hash({text}) AS hash FROM {quote_ident(view)})", None
+
+
 def cached_statistics(ws: Workspace, view: str, step_dir: Path, params: DatasetStatsParams | None,
                       overview: bool = False) -> dict:
     """dataset_statistics (or, with `overview`, overview_statistics), read from / written to
@@ -162,7 +174,7 @@ def cached_statistics(ws: Workspace, view: str, step_dir: Path, params: DatasetS
         cached = json.loads(path.read_text())
         if cached.get("params") == want and cached.get("view") == view:
             return cached
-    stats = overview_statistics(ws, view, p) if overview else dataset_statistics(ws, view, p)
+    stats = overview_statistics(ws, view, p, step_dir) if overview else dataset_statistics(ws, view, p)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

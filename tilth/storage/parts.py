@@ -12,8 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-COMPRESSION = "zstd"
-COMPRESSION_LEVEL = 1
+# Parts are working data, written once and read by every later step, the export and the report: LZ4 costs
+# ~0.06 CPU s less per 44 MB of text than zstd level 1 (writing and reading back) for ~40% larger parts
+# (19.1 vs 13.6 MB). Exports are still zstd (Parquet) or gzip.
+COMPRESSION = "lz4"
+COMPRESSION_LEVEL = None
+TEXT_STATS = "_text"  # beside a reader's parts: each row's text length and hash (write_text_stats)
 
 
 def write_part(table: pa.Table | pa.RecordBatch, path: str | Path) -> int:
@@ -56,3 +60,28 @@ def read_part(path: str | Path, columns: list[str] | None = None) -> pa.Table:
 
 def part_rows(path: str | Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def write_text_stats(table: pa.Table, part: Path) -> None:
+    """Write `<part's folder>/_text/<part name>`: each row's `text` length in characters and 64-bit hash,
+    computed while the part is in memory. The run report's input overview aggregates these instead of
+    reading every text back from the parts (tilth.report.stats.overview_statistics). No `text` column, no file."""
+    if "text" not in table.column_names:
+        return
+    from tilth.storage.sql import scratch
+
+    text = "coalesce(CAST(text AS VARCHAR), '')"
+    con = scratch()
+    try:
+        con.register("part", table)
+        stats = con.sql(f"SELECT length({text}) AS chars, hash({text}) AS hash FROM part").to_arrow_table()
+    finally:
+        con.close()
+    write_part(stats, Path(part).parent / TEXT_STATS / Path(part).name)
+
+
+def text_stats_files(directory: str | Path) -> list[Path] | None:
+    """The text statistics of every part of a step (write_text_stats), or None if any part has none."""
+    parts = list_parts(directory)
+    files = [p.parent / TEXT_STATS / p.name for p in parts]
+    return files if parts and all(f.exists() for f in files) else None

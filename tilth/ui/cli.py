@@ -4,7 +4,6 @@ inside the command: `import tilth.cli` stays light for every other command."""
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +28,8 @@ def ui(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help=
 
     token = token or os.environ.get("TILTH_UI_TOKEN") or None
     if token == "auto":
+        import secrets  # (3 ms: hmac, hashlib; not for every command)
+
         token = secrets.token_urlsafe(24)
     if host not in LOCAL and not token:
         raise ValueError(f"--host {host} lets other machines read this workspace; add --token auto (or --token SECRET) "
