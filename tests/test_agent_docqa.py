@@ -165,3 +165,13 @@ def test_with_embeddings_the_export_question_cites_the_export_section():
     ans = DocQA(use_embeddings=True).answer("how do I export to Parquet?")
     assert ans["citations"][0] == "README.md#exporting-a-dataset"
     assert "export:" in ans["answer"]
+
+
+def test_a_question_the_docs_say_nothing_about_gets_no_answer_and_exit_1():
+    from tilth.cli import app
+
+    qa = DocQA(use_embeddings=True)
+    assert qa.answer("what is the capital of France?")["citations"] == []
+    assert qa.answer("how do I resume a crashed run?")["citations"]
+    res = CliRunner().invoke(app, ["ask", "how do I bake sourdough bread?"])
+    assert res.exit_code == 1 and "found nothing" in res.output

@@ -85,6 +85,8 @@ def ask(question: Annotated[str, typer.Argument(help="A question about Tilth, e.
     if ans.get("note"):
         print(f"note: {ans['note']}", file=sys.stderr, flush=True)  # one line, never wrapped
     print(ans["answer"])
+    if not ans["citations"]:  # nothing in the docs is about it: say so to scripts too
+        raise typer.Exit(1)
     print("\nsources: " + ", ".join(ans["citations"]))
 
 

@@ -96,6 +96,15 @@ class HybridIndex:
 
             self._emb = encode(docs)
 
+    def best_similarity(self, query: str) -> float | None:
+        """The highest cosine between the query and any document (absolute, unlike `scores`); None without
+        embeddings."""
+        if self._emb is None:
+            return None
+        from tilth.agent.embed import encode
+
+        return float((self._emb @ encode([query])[0]).max())
+
     def scores(self, query: str) -> np.ndarray:
         s = (1 - self.alpha) * _minmax(self.bm25.scores(query))
         if self._emb is not None and self.alpha > 0:
