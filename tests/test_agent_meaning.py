@@ -347,3 +347,11 @@ def test_a_value_filter_on_text_numbers_says_what_it_drops_and_a_missing_column_
     plan = planner.plan("drop reviews rated below 3", data)
     assert plan.steps == [] and plan.unmatched == ["drop reviews rated below 3"]
     assert any("which column" in n and "stars" in n for n in plan.notes)
+
+
+def test_a_long_request_that_repeats_itself_keeps_a_short_why(env):
+    planner, data = env
+    plan = planner.plan("Remove exact duplicates. " + " ".join(["Also drop the exact duplicates again please."] * 60),
+                        data["web"])
+    (step,) = plan.steps
+    assert step.op == "exact_dedup" and step.why.endswith("; and 57 more clauses") and len(step.why) < 300

@@ -232,7 +232,7 @@ class OfflinePlanner:
                     choice = (alt[0], alt[1], {})
             if not a.condition and _contentless(a.text):  # "For each row, ...": no job of its own
                 if near_step is not None:
-                    near_step[0].why += f"; also {a.text!r}"
+                    _also(near_step[0], a.text)
                 elif said and a.asks and choice is None:  # "some pages are filler. get those out": never silently
                     self._not_understood(plan, f"{said} {a.full}", ranked)
                 continue
@@ -256,7 +256,7 @@ class OfflinePlanner:
             if near_step is not None and _anaphoric(a):
                 # "... and keep one of each", "then drop them": no words of its own to name a job; it goes on
                 # with the job just planned
-                near_step[0].why += f"; also {a.text!r}"
+                _also(near_step[0], a.text)
                 continue
             if near_step is not None:
                 # "count a pair as dupes once their Jaccard overlap hits 85%", "and keep the source documents
@@ -278,7 +278,7 @@ class OfflinePlanner:
                 if (extra and (weak and not own_measure or a.contrast)) or restates or confirms:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _merge(step.params, extra, overwrite=True)
-                    step.why += f"; also {a.text!r}"
+                    _also(step, a.text)
                     continue
             if choice is None:
                 if a.asks:
@@ -322,7 +322,7 @@ class OfflinePlanner:
                          and scores.get(st.op, 0) >= score - RESTATE_MARGIN), None)
             if same is not None and not mentioned(best, a.full):
                 # "Keep one page from each bunch" after "these pages are nearly the same": the same job again
-                same.why += f"; also {a.text!r}"
+                _also(same, a.text)
                 continue
             planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
             # "Per-row stats on the answers - word count, chars": a list of what the measuring step before measures
@@ -516,7 +516,7 @@ class OfflinePlanner:
         existing = next((s for s in plan.steps if s.op == skill.name), None)
         if existing is not None:
             _merge(existing.params, params)
-            existing.why += f"; also {action.text!r}"
+            _also(existing, action.text)
             return
         plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.text,
                                    calibrate=calibrate))
@@ -813,6 +813,20 @@ def _anaphoric(action: Action) -> bool:
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
                     "want need like would".split())
+
+
+MAX_ALSO = 3  # clauses quoted in one step's why; a long request would otherwise repeat itself there
+
+
+def _also(step: PlanStep, text: str) -> None:
+    """Record in the step's why that another clause asked for it too (quoted, short; counted past MAX_ALSO)."""
+    quoted = step.why.count("; also '") + step.why.count('; also "')
+    if quoted < MAX_ALSO:
+        step.why += f"; also {(text if len(text) <= 80 else text[:77] + '...')!r}"
+        return
+    m = re.search(r"; and (\d+) more clauses?$", step.why)
+    n = int(m[1]) + 1 if m else 1
+    step.why = (step.why[: m.start()] if m else step.why) + f"; and {n} more clause{'s' if n > 1 else ''}"
 
 
 def _names_measure(skill: Skill, text: str) -> bool:
