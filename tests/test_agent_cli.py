@@ -92,3 +92,17 @@ def test_an_empty_request_is_one_clear_error(tmp_path):
     make_math_qa(data, n=5)
     res = CliRunner().invoke(app, ["agent", "   ", "--data", str(data), "--no-embed", "-w", str(tmp_path / "ws")])
     assert res.exit_code == 2 and "the request is empty" in res.output
+
+
+def test_with_yes_a_requested_step_that_cannot_run_stops_the_run(tmp_path, monkeypatch):
+    """The math file has no html column: validation removes html_extract, and --yes must not run the rest."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "math.jsonl"
+    make_math_qa(data, n=20)
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(app, ["agent", "extract the main text from the html column, then drop exact duplicates",
+                                   "--data", str(data), "--yes", "--no-embed", "-w", str(ws), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1, res.output
+    assert "cannot run on this data" in res.output and "html_extract" in res.output
+    assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
+    assert not (tmp_path / "out" / "dataset.jsonl").exists()

@@ -32,6 +32,8 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list, description="What the planner could not do, and why.")
     unmatched: list[str] = Field(default_factory=list, description="Parts of the request no skill matched.")
     keep_all_rows: bool = Field(False, description="The request forbids dropping rows.")
+    removed: list[str] = Field(default_factory=list, description="Steps validation removed because they cannot run "
+                                                                 "on this data (each with the reason).")
     planner: str = "offline"
     output: dict[str, Any] = Field(default_factory=dict)
     plugins: list[str] = Field(default_factory=list, description="Operator files the plan needs (generated ones).")

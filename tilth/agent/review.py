@@ -27,6 +27,11 @@ Reviewer = Callable[[Plan, Validation], Decision]
 
 
 def auto_accept(plan: Plan, validation: Validation) -> Decision:
+    """Accept a validated plan unattended, unless validation had to remove a step the request asked for: then
+    the plan no longer does what was asked, and nobody is there to agree to that."""
+    if plan.removed:
+        return Decision("reject", "a step the request asked for cannot run on this data, so nothing was run: "
+                        + "; ".join(plan.removed))
     return Decision("accept")
 
 

@@ -103,6 +103,7 @@ class Agent:
             if i in bad:
                 msgs = "; ".join(p.message for p in s["validation"].problems if p.step == i)
                 plan.notes.append(f"removed step {i} ({step.op}) after validation failed: {msgs}")
+                plan.removed.append(f"{step.op}: {msgs}")
             else:
                 keep.append(step)
         plan.steps = keep
