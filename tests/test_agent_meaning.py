@@ -355,3 +355,12 @@ def test_a_long_request_that_repeats_itself_keeps_a_short_why(env):
                         data["web"])
     (step,) = plan.steps
     assert step.op == "exact_dedup" and step.why.endswith("; and 57 more clauses") and len(step.why) < 300
+
+
+def test_a_language_in_a_round_trip_is_its_pivot_not_one_to_keep(env):
+    planner, data = env
+    plan = planner.plan("Send the customer messages to Japanese and back to English.", data["chat"])
+    assert [(s.op, s.params.get("pivot_language")) for s in plan.steps] == [("llm_back_translate", "Japanese")]
+    plan = planner.plan("Take only the French sentences and augment them by translating to English and back to "
+                        "French.", data["multilingual"])
+    assert plan.ops() == ["lang_id", "llm_back_translate"]

@@ -84,6 +84,7 @@ UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) y
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
+ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip", re.I)
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
@@ -452,7 +453,10 @@ class OfflinePlanner:
         ranked = self.matcher.rank(LANGUAGE_NAME.sub(lambda m: f"{m[0]}-language", text))
         bonus = {}
         if languages(f"{text} {context}"):
-            bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked if sk.param("languages")}
+            # "to Japanese and back": the language is a round trip's pivot, not the one to keep
+            round_trip = ROUND_TRIP.search(text)
+            bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked
+                      if (sk.param("pivot_language") if round_trip else sk.param("languages"))}
         units = {UNITS[q["unit"]] for q in quantities(text) if q["unit"] in UNITS}
         if units:  # "fewer than 20 words": the filters whose thresholds count that unit, the most specific first
             for sk, _ in ranked:
