@@ -228,3 +228,9 @@ def test_a_statement_and_a_verb_pointing_back_at_it_are_one_request():
     acts = parse("the model overfits because the same prompt shows up restated. get rid of the restatements").actions
     assert [(a.text, a.asks) for a in acts] == [("the same prompt shows up restated", False),
                                                 ("get rid of the restatements", True)]
+
+
+def test_polish_opening_a_clause_is_the_verb():
+    assert languages("Polish the wording of the agent replies") == []
+    assert languages("keep only the Polish and Dutch lines") == ["nl", "pl"]
+    assert languages("Translate it to Polish") == ["pl"]

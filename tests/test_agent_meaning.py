@@ -364,3 +364,12 @@ def test_a_language_in_a_round_trip_is_its_pivot_not_one_to_keep(env):
     plan = planner.plan("Take only the French sentences and augment them by translating to English and back to "
                         "French.", data["multilingual"])
     assert plan.ops() == ["lang_id", "llm_back_translate"]
+
+
+def test_a_quoted_example_of_the_data_does_not_name_the_job_and_a_conditions_numbers_stay_in_it(env):
+    planner, data = env
+    plan = planner.plan("A couple of reviews are just one word or phrase on a loop ('bad bad bad bad...'). Looks like "
+                        "bot output to me; lose them.", data["reviews"])
+    assert plan.ops() == ["gopher_repetition"]  # not the flagged (bad) words filter
+    plan = planner.plan("Polish the wording of the agent replies, but only in tickets rated 4 or higher.", data["chat"])
+    assert steps(plan) == [("llm_rewrite", {"text_field": "text", "where_column": "rating", "where_min": 4.0})]

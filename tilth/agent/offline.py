@@ -42,7 +42,7 @@ from tilth.agent.match import ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
     ENUM,
-    LANGUAGE_NAME,
+    QUOTED,
     UNITS,
     choices_to_params,
     column_mentions,
@@ -51,7 +51,9 @@ from tilth.agent.params import (
     enumeration_to_params,
     examples_to_params,
     languages,
+    literal_differences,
     literals_to_params,
+    mark_languages,
     numbers_to_params,
     partial_column_mentions,
     quantities,
@@ -450,7 +452,10 @@ class OfflinePlanner:
         # "the Dutch lines" says little to an embedding; "the Dutch-language lines" says what the job is
         text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
         text = DATA_REFERENCE.sub("", text).strip() or text
-        ranked = self.matcher.rank(LANGUAGE_NAME.sub(lambda m: f"{m[0]}-language", text))
+        # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
+        # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
+        query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
+        ranked = self.matcher.rank(mark_languages(query))
         bonus = {}
         if languages(f"{text} {context}"):
             # "to Japanese and back": the language is a round trip's pivot, not the one to keep
@@ -507,7 +512,10 @@ class OfflinePlanner:
     def add(self, plan: Plan, skill: Skill, action: Action, data: DataPeek, columns: list[str], why: str,
             given: dict | None = None) -> None:
         """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
-        params = {**(given or {}), **self.params_for(skill, action.full, data, context=action.context)}
+        # a condition on a job that can be restricted ("only in tickets rated 4 or higher") becomes where_*:
+        # its numbers are not the job's own parameters
+        words = action.text if action.condition and skill.param("where_column") else action.full
+        params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         cond_params, extra, calibrate = self._condition(plan, skill, action, data)
         params.update(cond_params)
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
@@ -595,7 +603,7 @@ class OfflinePlanner:
                     out["where_min"] = lo
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
-                return out, f"; only {re.sub(r'^(?:only )?(?:where|when|if|for) ', '', cond).strip()}", None
+                return out, f"; only {re.sub(r'^(?:but )?(?:only )?(?:where|when|if|for|in) ', '', cond).strip()}", None
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"

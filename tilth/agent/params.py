@@ -171,12 +171,30 @@ def request_facts(text: str) -> tuple:
 
 
 def languages(text: str) -> list[str]:
+    """Language codes the text names; "polish" only as LANGUAGE_NAME reads it ("Polish the wording" is a verb)."""
     low = text.lower()
     codes = []
     for name, code in LANGUAGES.items():
+        if name == "polish" and not any(_polish_is_language(text, m.start()) for m in LANGUAGE_NAME.finditer(text)
+                                        if m[0].lower() == "polish"):
+            continue
         if re.search(rf"\b{name}\b", low) and code not in codes:
             codes.append(code)
     return codes
+
+
+def mark_languages(text: str) -> str:
+    """'the Dutch lines' -> 'the Dutch-language lines': what the job is, for an embedding ('Polish the text' stays)."""
+    return LANGUAGE_NAME.sub(lambda m: f"{m[0]}-language" if m[0].lower() != "polish" or _polish_is_language(
+        text, m.start()) else m[0], text)
+
+
+def _polish_is_language(text: str, at: int) -> bool:
+    """'Polish' opening a clause and followed by what one polishes is the verb, not the language."""
+    opens = not text[:at].strip() or re.search(r"(?:[.;:!?,]|\band|\bthen|\bplease)\s*$", text[:at], re.I)
+    verb = re.match(r"polish\s+(?:up|the|each|every|all|our|my|them|these|those|this|it|its|their|wording|grammar)\b",
+                    text[at:], re.I)
+    return not (opens and verb)
 
 
 def column_mentions(text: str, columns: list[str]) -> list[str]:
@@ -407,7 +425,7 @@ def _choice_words(choice: str) -> list[str]:
 def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: str = "") -> dict[str, Any]:
     """A choice the text names ("NFKC", "topic", "binary", "e-mails and phone numbers") sets its parameter;
     list parameters get every named choice that is not refused in `negated_text`."""
-    text = f"{text} {_literal_differences(text)}".strip()
+    text = f"{text} {literal_differences(text)}".strip()
     low, neg = text.lower(), negated_text.lower()
     out: dict[str, Any] = {}
     for p in skill.meta.get("params", []):
@@ -463,7 +481,7 @@ def _only(low: str, choice: str) -> bool:
                          low[max(0, m.start() - 50): m.start()]) for m in _mentions(low, choice))
 
 
-def _literal_differences(text: str) -> str:
+def literal_differences(text: str) -> str:
     """What two quoted examples of "the same thing" differ in, in words a parameter's description uses:
     'GREAT PRODUCT' and 'great product' -> "ignore case"."""
     quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
