@@ -264,29 +264,18 @@ def test_split_rules_batch_b():
     assert all(n >= 5 for n in fam.values()), fam
 
 
-def test_split_rules_batch_c():
-    """Batch c was split by hand, by family and theme (a request and its paraphrases stay in one half)."""
-    dev, test = CASES["dev_c"], CASES["test_c"]
-    batch = dev + test
+@pytest.mark.parametrize("batch", ["c", "d"])
+def test_split_rules_batches_c_and_d(batch):
+    """Batch c was split by hand, by family and theme (a request and its paraphrases stay in one half); batch d
+    was drawn at random within each family (seed 2031). Both halves: 45 cases each, sorted by family and id."""
+    dev, test = CASES[f"dev_{batch}"], CASES[f"test_{batch}"]
+    cases = dev + test
     assert len(dev) == len(test) == 45
-    assert all(c["id"].startswith("c-") for c in batch)
-    assert not [c["id"] for c in batch if {"seen", "relabelled"} & set(c)], "batch c has no seen or relabelled cases"
+    assert all(c["id"].startswith(f"{batch}-") for c in cases)
+    assert not [c["id"] for c in cases if {"seen", "relabelled"} & set(c)], "no seen or relabelled cases"
     for part in (dev, test):
         assert part == sorted(part, key=lambda c: (c["family"], c["id"]))
         assert {c["style"] for c in part} == STYLES
     assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
-    fam = Counter(c["family"] for c in batch)
+    fam = Counter(c["family"] for c in cases)
     assert all(n >= 3 for n in fam.values()), fam
-
-
-def test_split_rules_batch_d():
-    """Batch d was drawn at random within each family (seed 2031), each half sorted by family and id."""
-    dev, test = CASES["dev_d"], CASES["test_d"]
-    batch = dev + test
-    assert len(dev) == len(test) == 45
-    assert all(c["id"].startswith("d-") for c in batch)
-    assert not [c["id"] for c in batch if {"seen", "relabelled"} & set(c)], "batch d has no seen or relabelled cases"
-    for part in (dev, test):
-        assert part == sorted(part, key=lambda c: (c["family"], c["id"]))
-        assert {c["style"] for c in part} == STYLES
-    assert {c["family"] for c in dev} == {c["family"] for c in test} == FAMILIES
