@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tilth.exec.memory import release_memory
 from tilth.lazy import LazyModule
 from tilth.ops.base import (
     Deduplicator,
@@ -98,7 +99,7 @@ def run_task(task: Task) -> PartStats:
     stats = fn(task)
     stats.seconds = time.perf_counter() - t0
     stats.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    pa.default_memory_pool().release_unused()  # a task's buffers go back to the OS, not to an idle heap
+    release_memory()  # a task's buffers go back to the OS, not to an idle heap
     # Written last: the sidecar is the marker that this task finished (see load_stats).
     _write_json(Path(task.out_dir) / "_stats" / f"{task.kind}-{task.part}.json", asdict(stats))
     return stats
