@@ -36,7 +36,7 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
-from tilth.storage.parts import list_parts, write_part, write_text_stats
+from tilth.storage.parts import list_parts, read_part, write_part, write_text_stats
 from tilth.storage.sql import scratch
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
 
@@ -124,7 +124,7 @@ def _write_json(path: Path, obj) -> None:
 
 def _timed_read(path: str, stats: PartStats, columns=None) -> pa.Table:
     t = time.perf_counter()
-    table = pq.read_table(path, columns=columns)
+    table = read_part(path, columns=columns)
     stats.io_seconds += time.perf_counter() - t
     stats.bytes_in += os.path.getsize(path)
     return table
@@ -382,7 +382,7 @@ def _part_drops(path: str, part: str) -> pa.Table:
         if not files:
             return pa.table({"_id": pa.array([], pa.int64()), "duplicate_of": pa.array([], pa.int64()),
                              "reason": pa.array([], pa.string())})
-        return pa.concat_tables([pq.read_table(f, columns=columns) for f in files]).sort_by("_id")
+        return pa.concat_tables([read_part(f, columns=columns) for f in files]).sort_by("_id")
     return pq.read_table(path, filters=[("_part", "=", part)], columns=columns)
 
 
