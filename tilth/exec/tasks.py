@@ -155,7 +155,7 @@ def _timed_write(table: pa.Table, path: Path, stats: PartStats, counts_as_output
         stats.bytes_out += size
 
 
-def _write_timed(table: pa.Table, path: Path) -> tuple[float, int]:
+def _write_timed(table: pa.Table | Iterator[pa.Table], path: Path) -> tuple[float, int]:
     """(seconds, bytes) of writing one part; touches no stats, so the reader's writer thread can run it."""
     t = time.perf_counter()
     size = write_part(table, path)
@@ -353,24 +353,30 @@ def _signature(op: Deduplicator, batch: pa.Table) -> pa.Table:
 def _apply_part(task: Task) -> PartStats:
     stats = PartStats(task.part)
     drops = _part_drops(task.drops, task.part)
-    # a batch at a time, so that only the kept rows are ever whole in memory (see _timed_batches)
-    kept = []
-    for batch in _timed_batches(task.inputs[0], stats):
-        stats.rows_in += batch.num_rows
-        if drops.num_rows:
-            batch = batch.filter(pc.invert(pc.is_in(batch.column("_id"), value_set=drops.column("_id"))))
-        kept.append(batch)
-    table = pa.concat_tables(kept)
-    if drops.num_rows:
+    if drops.num_rows:  # written first: the data part, last, is the proof that the task finished
         lineage = _lineage(
             drops.column("_id").to_numpy(), "drop", drops.column("reason").to_pylist(),
             duplicate_of=drops.column("duplicate_of").to_numpy(),
         )
         _timed_write(lineage, Path(task.out_dir) / "lineage" / f"{task.part}.parquet", stats, False)
         stats.dropped = drops.num_rows
-    stats.rows_out = table.num_rows
-    _timed_write(table, Path(task.out_dir) / f"{task.part}.parquet", stats)
+    # read, filtered and written a batch at a time: the part is never whole in memory (see _timed_batches)
+    read_before = stats.io_seconds
+    kept = _kept_rows(_timed_batches(task.inputs[0], stats), drops.column("_id"), stats)
+    seconds, size = _write_timed(kept, Path(task.out_dir) / f"{task.part}.parquet")
+    stats.io_seconds = read_before + seconds  # the reads happen inside the write, and its time covers them
+    stats.bytes_out += size
     return stats
+
+
+def _kept_rows(batches: Iterator[pa.Table], dropped: pa.ChunkedArray, stats: PartStats) -> Iterator[pa.Table]:
+    """Each batch without the rows whose `_id` is in `dropped`; counts rows in and out."""
+    for batch in batches:
+        stats.rows_in += batch.num_rows
+        if len(dropped):
+            batch = batch.filter(pc.invert(pc.is_in(batch.column("_id"), value_set=dropped)))
+        stats.rows_out += batch.num_rows
+        yield batch
 
 
 def _part_drops(path: str, part: str) -> pa.Table:
