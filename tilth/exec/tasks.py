@@ -132,8 +132,8 @@ def _timed_read(path: str, stats: PartStats, columns=None) -> pa.Table:
 
 def _timed_batches(path: str, stats: PartStats, columns=None) -> Iterator[pa.Table]:
     """A part's rows, BATCH_ROWS at a time (at least one batch, empty for an empty part). Why: reading a whole
-    part holds ~3.5x its size in decoding buffers at the peak (~100 MB for a part of 28 MB of text, in each
-    worker at once); a batch at a time, the reader holds ~25 MB whatever the part's size."""
+    part holds ~3.5x its text in decoding buffers at the peak (~100 MB for a part of 28 MB of text, in each
+    worker at once); a batch at a time, a task grows far less (tests/test_task_memory.py)."""
     stats.bytes_in += os.path.getsize(path)
     t = time.perf_counter()
     f = pq.ParquetFile(path, buffer_size=1 << 20)
