@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from tilth.storage.parts import list_parts, write_part
+from tilth.storage.parts import list_parts, read_part, write_part
 
 
 def partition_name(k: int) -> str:
@@ -44,7 +43,7 @@ def gather(in_dir: str | Path, name: str, schema: pa.Schema) -> pa.Table:
     files = list_parts(Path(in_dir) / name)
     if not files:
         return schema.empty_table()
-    return pa.concat_tables([pq.read_table(f, schema=schema) for f in files])
+    return pa.concat_tables([read_part(f, columns=schema.names).cast(schema) for f in files])
 
 
 def bucket(values: np.ndarray, n: int) -> np.ndarray:

@@ -14,12 +14,15 @@ from typing import Any
 import cloudpickle
 
 from tilth.exec.base import Executor
+from tilth.exec.memory import release_memory
 
 
 def call_blob(blob: bytes) -> bytes:
     """Executor entry point: cloudpickled (fn, item) in, cloudpickled fn(item) out."""
     fn, item = cloudpickle.loads(blob)
-    return cloudpickle.dumps(fn(item))
+    out = cloudpickle.dumps(fn(item))
+    release_memory()  # a worker runs many small stage tasks: it should not keep the largest one's peak
+    return out
 
 
 def run_stage(executor: Executor | None, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:

@@ -156,7 +156,7 @@ class Runner:
                         llm.after_step(op, step)
                         result.steps.append(step)
                         prev_dir = step.directory
-                self._close_executor()  # idle workers hold ~300 MB each through the export and report
+                self._close_executor()  # (already closed unless the last step was cached: see _run_step)
                 self._start_export(len(self.ops), prev_dir)  # (already started unless the last step was cached)
                 with self.ws.connect() as con:
                     con.execute("BEGIN TRANSACTION")  # the output version and the run's status: together
@@ -275,6 +275,8 @@ class Runner:
                 raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
             if op.kind == "reader":
                 finish_reader_parts(directory)
+            if index == len(self.ops):  # no task is left: idle workers would hold their memory through the export
+                self._close_executor()
             self._start_export(index, directory)  # the parts are final: before the catalog is reopened (~20 ms)
         step.seconds = time.perf_counter() - t0
         for s in stats:

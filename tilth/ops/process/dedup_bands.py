@@ -25,6 +25,7 @@ from tilth.exec.stage import run_stage
 from tilth.ops.process.arrow_np import from_numpy, to_numpy
 from tilth.ops.process.dedup_components import write_edges
 from tilth.ops.process.dedup_layout import Layout, load_layout, node_file, node_row, nodes_of
+from tilth.storage.parts import read_part
 
 BANDS = pa.schema([("band", pa.int32()), ("bucket", pa.uint64()), ("node", pa.int64())])
 CANDS = pa.schema([("u", pa.int64()), ("v", pa.int64())])
@@ -37,7 +38,7 @@ Similarity = Callable[[pa.Array, pa.Array], np.ndarray]
 def _bands(item: tuple[str, int]) -> int:
     path, f = item
     layout = load_layout(path)
-    col = pq.read_table(layout.files[f], columns=["bands"]).column("bands").combine_chunks()
+    col = read_part(layout.files[f], columns=["bands"]).column("bands").combine_chunks()
     n = len(col)
     lengths = to_numpy(pc.fill_null(pc.list_value_length(col), 0)).astype(np.int64)
     rows = np.flatnonzero(to_numpy(col.is_valid()).astype(bool) & (lengths > 0))
@@ -96,7 +97,7 @@ def _distinct(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _keys(layout: Layout, f: int, nodes: np.ndarray) -> pa.Array:
     """The verification keys (`sig` column) of the given nodes of file f."""
-    col = pq.read_table(layout.files[f], columns=["sig"]).column("sig")
+    col = read_part(layout.files[f], columns=["sig"]).column("sig")
     return col.take(pa.array(node_row(nodes))).combine_chunks()
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tilth.exec.base import Executor
 from tilth.exec.shuffle import gather, partition_name, scatter
 from tilth.exec.stage import run_stage
 from tilth.ops.process.arrow_np import from_numpy, to_numpy
 from tilth.ops.process.dedup_layout import DROPS, Layout, load_layout, node_file, node_row
+from tilth.storage.parts import read_part
 
 PAIRS = pa.schema([("node", pa.int64()), ("root", pa.int64())])
 _HALF = pa.schema([("_id", pa.int64()), ("leaf_file", pa.int64()), ("root", pa.int64())])
@@ -30,7 +30,7 @@ def scatter_pairs(node: np.ndarray, root: np.ndarray, layout: Layout, task: str)
 
 def _ids_at(layout: Layout, f: int, nodes: np.ndarray) -> pa.Array:
     """The `_id`s of the given nodes, all rows of input file `f`, from that file's `_id` column."""
-    return pq.read_table(layout.files[f], columns=["_id"]).column("_id").take(pa.array(node_row(nodes)))
+    return read_part(layout.files[f], columns=["_id"]).column("_id").take(pa.array(node_row(nodes)))
 
 
 def _leaf_ids(item: tuple[str, int]) -> int:

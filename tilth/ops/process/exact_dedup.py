@@ -11,7 +11,6 @@ from typing import Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import xxhash
 from pydantic import Field
 
@@ -24,6 +23,7 @@ from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
 from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, nodes_of, read_drops
 from tilth.ops.process.text_utils import normalise_for_hash, text_column
 from tilth.ops.registry import register
+from tilth.storage.parts import read_part
 
 
 class ExactDedupParams(Params):
@@ -97,7 +97,7 @@ HASHES = pa.schema([("h1", pa.uint64()), ("h2", pa.uint64()), ("node", pa.int64(
 def _scatter_hashes(item: tuple[str, int]) -> int:
     path, f = item
     layout = load_layout(path)
-    t = pq.read_table(layout.files[f], columns=["h1", "h2"])
+    t = read_part(layout.files[f], columns=["h1", "h2"])
     h1 = to_numpy(t.column("h1")).astype(np.uint64)
     out = pa.table({"h1": from_numpy(h1), "h2": from_numpy(to_numpy(t.column("h2")).astype(np.uint64)),
                     "node": from_numpy(nodes_of(f, t.num_rows))}, schema=HASHES)
