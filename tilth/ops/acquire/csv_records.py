@@ -10,10 +10,12 @@ cut here first, a block of bytes at a time:
 - a regular expression that follows the quoting rules of Arrow and Python's csv module (a quote opens
   a value only at the start of a field, `""` inside quotes is a quote) finds where the last whole record
   of the block ends; the rest waits for the next block;
-- the rule for unterminated quotes: a quoted value may span at most `max_lines` lines. A record whose
-  quote is still open after that many lines is quarantined from its first line through the value's
-  `max_lines`-th line ("unterminated quote"), and reading resumes, outside quotes, at the next line. A
-  quote still open at the end of the file quarantines the record's lines to the end.
+- the rule for broken quotes: a quoted value may span at most `max_lines` lines and must be followed by
+  a separator or the end of its line. A quote that is not closed within `max_lines` lines or by the end
+  of the file ("unterminated quote"), or that is closed with text after it (usually a stray quote that
+  paired with the next quote in the file), breaks its record: the record's lines up to the line where
+  that quote opened are quarantined, and reading resumes, outside quotes, at the next line. So a stray
+  quote costs its own line, not the rows after it.
 
 Lines are numbered twice: *logical* lines are the lines handed on (invalid UTF-8 lines removed) and
 `LineMap.physical` turns one into the file's line number.
@@ -63,19 +65,19 @@ def span(first: int, last: int) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def patterns(delim: str, max_lines: int) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """(records, one record, fields before a broken one) for a delimiter and a quoted-value line limit.
+def patterns(delim: str, max_lines: int) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """(records, one record, the fields before a broken one, a quoted value) for a delimiter and a
+    quoted-value line limit. A quoted value must be followed by a separator or the end of its line.
 
     All repeats are possessive, so a match never backtracks into a quoted value and re-reads `""` or a
     closing quote as something else; the cost is linear in the bytes."""
     d = re.escape(delim.encode())
     content = rb'(?:[^"\n]++|"")*+'
     quoted = rb'"' + content + rb'(?:\n' + content + rb'){0,%d}+"' % (max_lines - 1)
-    rest = rb'[^' + d + rb'\r\n]*+'  # after a closing quote a field goes on to its separator (quotes literal)
-    fld = rb'(?:' + quoted + rest + rb'|[^"' + d + rb'\r\n]' + rest + rb')?+'
+    fld = rb'(?:' + quoted + rb'|[^"' + d + rb'\r\n][^' + d + rb'\r\n]*+)?+'  # later quotes in a field are text
     fields = rb'(?:' + fld + rb'[' + d + rb'\r])*+'
     record = fields + fld + rb'\n'
-    return re.compile(rb'(?:' + record + rb')*+'), re.compile(record), re.compile(fields)
+    return re.compile(rb'(?:' + record + rb')*+'), re.compile(record), re.compile(fields), re.compile(quoted)
 
 
 def record_starts(data: bytes, delim: str, max_lines: int) -> list[int]:
@@ -113,7 +115,7 @@ class _Records:
 
     def __init__(self, path: str, delim: str, max_lines: int, lines: LineMap):
         self.path, self.max_lines, self.lines = path, max_lines, lines
-        self.records, _, self.fields = patterns(delim, max_lines)
+        self.records, _, self.fields, self.quoted = patterns(delim, max_lines)
         self.pending = b""  # lines not yet in a chunk, starting at a record
         self.first = 0  # logical line (0-based) of pending's first line
         self.complete = 0  # bytes of pending that are whole records (known from the last scan)
@@ -129,34 +131,37 @@ class _Records:
             yield self._take(self.complete)
 
     def finish(self) -> Iterator[Chunk | Quarantined]:
-        """The end of the file: hand on what is whole; a quote still open quarantines the rest."""
+        """The end of the file: a quote still open now is unterminated; hand on the rest."""
         if self.pending and not self.pending.endswith(b"\n"):
             self.pending += b"\n"  # the last line has no newline: it is still one line
-        yield from self._scan()
+        yield from self._scan(at_end=True)
         if self.complete:
             yield self._take(self.complete)
-        if self.pending:
-            n = self.pending.count(b"\n")
-            yield self._quarantine(len(self.pending), n, f"CSV: unterminated quote at the end of the file"
-                                   f"{span(*self._physical(n))}")
 
-    def _scan(self) -> Iterator[Chunk | Quarantined]:
-        """Find where the whole records end; cut off every record whose quote runs past the line limit."""
+    def _scan(self, at_end: bool = False) -> Iterator[Chunk | Quarantined]:
+        """Find where the whole records end. A record whose quoted value is broken (not closed within
+        max_lines lines or by the end of the file, or closed with text after it) is quarantined through
+        the line where that quote opened, and the scan goes on at the next line."""
         while True:
             self.complete = self.records.match(self.pending, self.complete).end()
             if self.complete == len(self.pending):
                 return
-            start = self.fields.match(self.pending, self.complete).end()  # the quote that is still open
-            cut = _after_nth_newline(self.pending, start, self.max_lines)
-            if cut < 0:
+            quote = self.fields.match(self.pending, self.complete).end()  # the broken quoted value
+            closed = self.quoted.match(self.pending, quote)
+            if closed:
+                why = "text after the closing quote of a value (a stray quote?)"
+            elif self.pending.count(b"\n", quote) >= self.max_lines:
+                why = f"unterminated quote (not closed within {self.max_lines} lines)"
+            elif at_end:
+                why = "unterminated quote (not closed by the end of the file)"
+            else:
                 return  # the value may still close in lines not read yet
+            quote -= self.complete
             if self.complete:
                 yield self._take(self.complete)
-            n = self.pending.count(b"\n", 0, cut)
-            first, last = self._physical(n)
-            yield self._quarantine(cut, n, f"CSV: unterminated quote: a quoted value spans more than "
-                                   f"{self.max_lines} lines; lines {first}-{last} skipped, reading resumes "
-                                   f"at the next line")
+            end = self.pending.index(b"\n", quote) + 1
+            n = self.pending.count(b"\n", 0, end)
+            yield self._quarantine(end, n, f"CSV: {why}{span(*self._physical(n))}")
 
     def _physical(self, n: int) -> tuple[int, int]:
         return self.lines.physical(self.first + 1), self.lines.physical(self.first + n)
@@ -174,16 +179,6 @@ class _Records:
     def _drop(self, end: int, n_lines: int) -> None:
         self.pending, self.first = self.pending[end:], self.first + n_lines
         self.complete = max(0, self.complete - end)
-
-
-def _after_nth_newline(data: bytes, start: int, n: int) -> int:
-    """Offset just after the n-th newline at or after `start`, or -1 if there are fewer."""
-    if data.count(b"\n", start) < n:
-        return -1
-    pos = start
-    for _ in range(n):
-        pos = data.index(b"\n", pos) + 1
-    return pos
 
 
 def _valid_lines(fh, path: str, block: int, lines: LineMap) -> Iterator[bytes | Quarantined]:

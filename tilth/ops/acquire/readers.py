@@ -444,17 +444,18 @@ def read_row_groups(reader: FileReader, path: str, groups: list[int], batches_of
 class CsvParams(FileReaderParams):
     delimiter: str = Field(",", min_length=1, max_length=1, description="Field separator.")
     max_quoted_lines: int = Field(10_000, ge=1, description="A quoted value may span at most this many lines. A "
-                                  "quote still open after them (an unterminated quote) quarantines its row's lines "
-                                  "up to there, and reading resumes at the next line.")
+                                  "quote not closed within them (or by the end of the file) is unterminated: its "
+                                  "row's lines up to the quote's line are quarantined and reading resumes at the "
+                                  "next line, so the rows after a stray quote are kept.")
 
 
 @register
 class CsvReader(FileReader):
     name = "read_csv"
-    description = """Read CSV files with a header row, streaming. Every line is kept in a row or quarantined
-    with its line number: rows with the wrong number of fields, lines that are not valid UTF-8, and
-    unterminated quotes (a quoted value may span at most `max_quoted_lines` lines; past that its lines are
-    quarantined and reading resumes at the next line)."""
+    description = """Read CSV files with a header row, streaming. Every line ends up in a kept row or in
+    quarantine with its line number: rows with the wrong number of fields, lines that are not valid UTF-8,
+    and rows with a broken quote (not closed within `max_quoted_lines` lines or by the end of the file, or
+    text after a closing quote) are quarantined; after a broken quote reading resumes at the next line."""
     examples = (
         "load a CSV file",
         "read a spreadsheet export with a header row",
