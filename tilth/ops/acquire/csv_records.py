@@ -111,44 +111,51 @@ def chunks(path: str, delim: str, max_lines: int, block: int) -> Iterator[Chunk 
 
 
 class _Records:
-    """Cuts a stream of whole lines into chunks of whole records, applying the unterminated-quote rule."""
+    """Cuts a stream of whole lines into chunks of whole records, applying the broken-quote rule.
+
+    The lines of a broken record are cut out and noted in the LineMap as taken out, like invalid UTF-8
+    lines, so a chunk is the whole records around them and its lines keep their physical numbers."""
 
     def __init__(self, path: str, delim: str, max_lines: int, lines: LineMap):
         self.path, self.max_lines, self.lines = path, max_lines, lines
         self.records, _, self.fields, self.quoted = patterns(delim, max_lines)
-        self.pending = b""  # lines not yet in a chunk, starting at a record
-        self.first = 0  # logical line (0-based) of pending's first line
-        self.complete = 0  # bytes of pending that are whole records (known from the last scan)
+        self.pending, self.pos = b"", 0  # lines read; pending[pos:] is not handed on yet (starts a record)
+        self.first = 0  # logical line (0-based) at pos
+        self.complete, self.complete_lines = 0, 0  # pending[pos:complete] is whole records, of this many lines
+        self.parts: list[bytes] = []  # whole records before the lines cut out since the last chunk
+        self.parts_first = 0
 
     def feed(self, data: bytes, block: int) -> Iterator[Chunk | Quarantined]:
         """Take more lines; hand on the whole records once there are `block` bytes of them."""
-        self.pending += data
-        if b'"' not in data and data.endswith(b"\n") and self.complete == len(self.pending) - len(data):
-            self.complete = len(self.pending)  # no quote: every line is a record (the common case)
+        all_whole = self.complete == len(self.pending)
+        self.pending = self.pending[self.pos:] + data
+        self.complete -= self.pos
+        self.pos = 0
+        if all_whole and b'"' not in data:  # no quote: every line is a record (the common case)
+            self.complete, self.complete_lines = len(self.pending), self.complete_lines + data.count(b"\n")
         else:
             yield from self._scan()
-        if self.complete >= block:
-            yield self._take(self.complete)
+        if sum(map(len, self.parts)) + self.complete - self.pos >= block:
+            yield self._take()
 
     def finish(self) -> Iterator[Chunk | Quarantined]:
         """The end of the file: a quote still open now is unterminated; hand on the rest."""
-        if self.pending and not self.pending.endswith(b"\n"):
-            self.pending += b"\n"  # the last line has no newline: it is still one line
         yield from self._scan(at_end=True)
-        if self.complete:
-            yield self._take(self.complete)
+        if self.parts or self.complete > self.pos:
+            yield self._take()
 
-    def _scan(self, at_end: bool = False) -> Iterator[Chunk | Quarantined]:
+    def _scan(self, at_end: bool = False) -> Iterator[Quarantined]:
         """Find where the whole records end. A record whose quoted value is broken (not closed within
         max_lines lines or by the end of the file, or closed with text after it) is quarantined through
         the line where that quote opened, and the scan goes on at the next line."""
         while True:
-            self.complete = self.records.match(self.pending, self.complete).end()
-            if self.complete == len(self.pending):
+            end = self.records.match(self.pending, self.complete).end()
+            self.complete_lines += self.pending.count(b"\n", self.complete, end)
+            self.complete = end
+            if end == len(self.pending):
                 return
-            quote = self.fields.match(self.pending, self.complete).end()  # the broken quoted value
-            closed = self.quoted.match(self.pending, quote)
-            if closed:
+            quote = self.fields.match(self.pending, end).end()  # the broken quoted value
+            if self.quoted.match(self.pending, quote):
                 why = "text after the closing quote of a value (a stray quote?)"
             elif self.pending.count(b"\n", quote) >= self.max_lines:
                 why = f"unterminated quote (not closed within {self.max_lines} lines)"
@@ -156,33 +163,34 @@ class _Records:
                 why = "unterminated quote (not closed by the end of the file)"
             else:
                 return  # the value may still close in lines not read yet
-            quote -= self.complete
-            if self.complete:
-                yield self._take(self.complete)
-            end = self.pending.index(b"\n", quote) + 1
-            n = self.pending.count(b"\n", 0, end)
-            yield self._quarantine(end, n, f"CSV: {why}{span(*self._physical(n))}")
+            yield self._cut(self.pending.index(b"\n", quote) + 1, why)
 
-    def _physical(self, n: int) -> tuple[int, int]:
-        return self.lines.physical(self.first + 1), self.lines.physical(self.first + n)
-
-    def _take(self, end: int) -> Chunk:
-        chunk = Chunk(self.pending[:end], self.first, self.lines)
-        self._drop(end, chunk.data.count(b"\n"))
-        return chunk
-
-    def _quarantine(self, end: int, n_lines: int, reason: str) -> Quarantined:
-        q = Quarantined(self.path, self.lines.physical(self.first + 1), reason, raw_line(self.pending[:end]))
-        self._drop(end, n_lines)
+    def _cut(self, end: int, why: str) -> Quarantined:
+        """Quarantine pending[complete:end] (a broken record's first lines) and take them out of the stream."""
+        start, before = self.complete, self.first + self.complete_lines
+        n = self.pending.count(b"\n", start, end)
+        physical = [self.lines.physical(before + k) for k in range(1, n + 1)]
+        q = Quarantined(self.path, physical[0], f"CSV: {why}{span(physical[0], physical[-1])}",
+                        raw_line(self.pending[start:end]))
+        for line in physical:
+            bisect.insort(self.lines.dropped, line)
+        if start > self.pos:
+            if not self.parts:
+                self.parts_first = self.first
+            self.parts.append(self.pending[self.pos:start])
+        self.pos, self.first, self.complete, self.complete_lines = end, before, end, 0
         return q
 
-    def _drop(self, end: int, n_lines: int) -> None:
-        self.pending, self.first = self.pending[end:], self.first + n_lines
-        self.complete = max(0, self.complete - end)
+    def _take(self) -> Chunk:
+        first = self.parts_first if self.parts else self.first
+        chunk = Chunk(b"".join([*self.parts, self.pending[self.pos:self.complete]]), first, self.lines)
+        self.parts, self.pos = [], self.complete
+        self.first, self.complete_lines = self.first + self.complete_lines, 0
+        return chunk
 
 
 def _valid_lines(fh, path: str, block: int, lines: LineMap) -> Iterator[bytes | Quarantined]:
-    """Whole lines of the file, about `block` bytes at a time, without the lines that are not valid UTF-8
+    """Whole lines of the file (each ending in a newline), about `block` bytes at a time, without the lines that are not valid UTF-8
     (quarantined, and noted in `lines`). A file that breaks (truncated compression) ends at its last
     whole line, plus the partial one, with one quarantine row."""
     carry, n_lines = b"", 0  # n_lines: physical lines handed on or dropped so far
@@ -194,8 +202,8 @@ def _valid_lines(fh, path: str, block: int, lines: LineMap) -> Iterator[bytes | 
             broken = Quarantined(path, whole + 1, f"file breaks after line {whole} (truncated or corrupt): "
                                  f"{describe(e)}", "")
         if not buf:
-            if carry:
-                yield from _checked(carry, path, n_lines, lines)
+            if carry:  # the last line has no newline: it is still a line, and gets one here
+                yield from _checked(carry + b"\n", path, n_lines, lines)
             if buf is None:
                 yield broken
             return

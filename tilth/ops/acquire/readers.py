@@ -493,7 +493,7 @@ class CsvReader(FileReader):
 
     def _batches(self, path: str) -> Iterator[pa.RecordBatch | pa.Schema | Quarantined]:
         """The file's schema, then its batches and quarantined rows in file order. Column types are inferred
-        from the first chunk (about CSV_BLOCK_SIZE bytes); a later chunk with a value that does not convert
+        from the first chunk with rows (about CSV_BLOCK_SIZE bytes); a later chunk with a value that does not convert
         (an 'abc' in an int64 column) goes through Python's csv module, which quarantines exactly the rows
         that do not fit (Arrow can only fail the whole chunk)."""
         p = self.params
@@ -514,6 +514,9 @@ class CsvReader(FileReader):
                 except DATA_ERRORS as e:  # the first chunk decides the columns: without it, nothing can be read
                     yield unreadable(path, e, "CSV file")
                     return
+                if not table.num_rows:  # nothing to infer the column types from yet
+                    yield from bad
+                    continue
                 table = _nulls_as_strings(table)
                 schema = table.schema
                 if p.text is not None and field not in schema.names:
