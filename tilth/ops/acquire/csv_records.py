@@ -190,31 +190,42 @@ class _Records:
 
 
 def _valid_lines(fh, path: str, block: int, lines: LineMap) -> Iterator[bytes | Quarantined]:
-    """Whole lines of the file (each ending in a newline), about `block` bytes at a time, without the lines that are not valid UTF-8
-    (quarantined, and noted in `lines`). A file that breaks (truncated compression) ends at its last
-    whole line, plus the partial one, with one quarantine row."""
+    """Whole lines of the file (each ending in a newline), about `block` bytes at a time, without the
+    lines that are not valid UTF-8 (quarantined, and noted in `lines`). A file that breaks (truncated
+    compression) ends at its last whole line, with one quarantine row at the line where it broke."""
     carry, n_lines = b"", 0  # n_lines: physical lines handed on or dropped so far
     while True:
-        try:
-            buf = fh.read(block)
-        except DATA_ERRORS as e:
-            buf, whole = None, n_lines + carry.count(b"\n")
-            broken = Quarantined(path, whole + 1, f"file breaks after line {whole} (truncated or corrupt): "
-                                 f"{describe(e)}", "")
+        buf, error = _read_block(fh, block)
+        data = carry + buf
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield from _checked(data[:cut], path, n_lines, lines)
+            n_lines += data.count(b"\n", 0, cut)
+        carry = data[cut:]  # (a line longer than a block waits for the rest)
+        if error is not None:  # the partial line where it broke is the quarantined one
+            yield Quarantined(path, n_lines + 1, f"file breaks after line {n_lines} (truncated or corrupt): "
+                              f"{describe(error)}", "")
+            return
         if not buf:
             if carry:  # the last line has no newline: it is still a line, and gets one here
                 yield from _checked(carry + b"\n", path, n_lines, lines)
-            if buf is None:
-                yield broken
             return
-        data = carry + buf
-        cut = data.rfind(b"\n") + 1
-        if not cut:  # one line longer than a block: read on
-            carry = data
-            continue
-        carry = data[cut:]
-        yield from _checked(data[:cut], path, n_lines, lines)
-        n_lines += data.count(b"\n", 0, cut)
+
+
+def _read_block(fh, block: int) -> tuple[bytes, BaseException | None]:
+    """Up to `block` bytes in the stream's own reads (read1), so a stream that breaks (a truncated .gz)
+    keeps what it gave before; and the error, if it broke."""
+    parts, n = [], 0
+    try:
+        while n < block:
+            piece = fh.read1(block - n)
+            if not piece:
+                break
+            parts.append(piece)
+            n += len(piece)
+    except DATA_ERRORS as e:
+        return b"".join(parts), e
+    return b"".join(parts), None
 
 
 def _checked(data: bytes, path: str, n_before: int, lines: LineMap) -> Iterator[bytes | Quarantined]:

@@ -585,24 +585,32 @@ def _csv_arrow(path: str, delim: str, header: bytes, chunk: csv_records.Chunk, m
         parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types=types))
     bad = []
-    starts = iter(csv_records.record_starts(chunk.data, delim, max_lines) if invalid else ())
+    find = _RecordFinder(chunk.data, csv_records.record_starts(chunk.data, delim, max_lines) if invalid else [])
     for text, expected, actual in invalid:
-        start = _record_of(chunk.data, starts, text.encode())
-        first = chunk.first + chunk.data.count(b"\n", 0, start) + 1
+        start = find(text.encode())  # -1: a row Arrow cut from the header's line with a lone \r
+        first = chunk.first + (chunk.data.count(b"\n", 0, start) + 1 if start >= 0 else 0)
         first, last = chunk.lines.physical(first), chunk.lines.physical(first + text.count("\n"))
         bad.append(Quarantined(path, first, f"CSV: expected {expected} fields, got {actual}"
                                f"{csv_records.span(first, last)}", text[:RAW_LIMIT]))
     return table, bad
 
 
-def _record_of(data: bytes, starts: Iterator[int], text: bytes) -> int:
-    """Offset of the next record that is `text` (Arrow reports the invalid rows of a block in order, with
-    no row number when it runs threaded)."""
-    for start in starts:
-        end = start + len(text)
-        if data[start:end] == text and (data[end:end + 1] == b"\n" or data[end:end + 2] == b"\r\n"):
-            return start
-    raise AssertionError("an invalid CSV row that is not a record of its chunk")
+class _RecordFinder:
+    """Where Arrow's invalid rows start in a chunk. Arrow reports them in order, with no row number when it
+    runs threaded: each is the next record that is its text. A lone \\r ends a row for Arrow but not a
+    line, so a row that is not a whole record is found by its text after the last one found."""
+
+    def __init__(self, data: bytes, starts: list[int]):
+        self.data, self.starts, self.k = data, starts, 0
+
+    def __call__(self, text: bytes) -> int:
+        data = self.data
+        for k in range(self.k, len(self.starts)):
+            start, end = self.starts[k], self.starts[k] + len(text)
+            if data[start:end] == text and (data[end:end + 1] == b"\n" or data[end:end + 2] == b"\r\n"):
+                self.k = k + 1
+                return start
+        return data.find(text, self.starts[self.k - 1] if self.k else 0)
 
 
 def _csv_python(path: str, delim: str, schema: pa.Schema,
