@@ -3,6 +3,7 @@ line and reason), and a broken quote costs only the lines up to the line where i
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import tempfile
@@ -15,6 +16,7 @@ from reader_helpers import read_all
 
 import tilth.ops.acquire.readers as readers
 from tilth.ops import build
+from tilth.ops.base import Quarantined
 
 AT_END = "CSV: unterminated quote (not closed by the end of the file)"
 STRAY = "CSV: text after the closing quote of a value (a stray quote?)"
@@ -195,3 +197,33 @@ def test_other_delimiters(tmp_path, delimiter, name):
     data = sep.join([b"text", b"label"]) + b"\n" + sep.join([b'"a' + sep + b'b"', b"1"]) + b"\n\"open\nc" + sep + b"2\n"
     rows, bad = read(tmp_path, data, name=name, delimiter=delimiter)
     assert texts(rows) == ["a" + sep.decode() + "b", "c"] and bad == [(3, AT_END)]
+
+
+@settings(max_examples=int(os.environ.get("TILTH_FUZZ_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(st.sampled_from([b"a", b"1", b",", b'"', b"\n", b"\r", b"\r\n", b"\xff", b"\x00", b"\xef\xbb\xbf"]),
+                     max_size=60).map(b"".join), block=st.sampled_from([64, 1 << 22]))
+def test_any_bytes_never_raise(data, block):
+    """Any bytes (lone \\r, blank lines, a BOM anywhere): nothing raises, and every quarantine row names a
+    line of the file (or 0: the whole file)."""
+    path = Path(tempfile.mkdtemp(prefix="csvbytes-")) / "t.csv"
+    path.write_bytes(data)
+    op = build("read_csv", {"path": str(path)})
+    readers.CSV_BLOCK_SIZE, old = block, readers.CSV_BLOCK_SIZE
+    try:  # not read_all: a header like `,` names two columns "", which one table cannot hold twice
+        bad = [(q.line, q.error) for q in op.read(op.files()) if isinstance(q, Quarantined)]
+    finally:
+        readers.CSV_BLOCK_SIZE = old
+    n_lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    assert all(0 <= line <= n_lines for line, _ in bad)
+
+
+def test_gzip_and_a_truncated_gzip(tmp_path):
+    data = b'text,label\na,1\n"bad,2\n' + b"".join(b"r%d,%d\n" % (i, i) for i in range(20_000))
+    rows, bad = read(tmp_path, gzip.compress(data), name="t.csv.gz")
+    assert len(rows) == 20_001 and bad == [(3, "CSV: unterminated quote (not closed within 10000 lines)")]
+    rows, bad = read(tmp_path, gzip.compress(data)[:-2000], name="u.csv.gz")
+    # every whole line before the break is read; the line where it breaks is the quarantined one
+    assert texts(rows) == ["a"] + [f"r{i}" for i in range(len(rows) - 1)]
+    assert [line for line, _ in bad] == [3, len(rows) + 3]
+    assert bad[1][1].startswith(f"file breaks after line {len(rows) + 2} (truncated or corrupt): ")
