@@ -157,7 +157,7 @@ class _Records:
             quote = self.fields.match(self.pending, end).end()  # the broken quoted value
             if self.quoted.match(self.pending, quote):
                 why = "text after the closing quote of a value (a stray quote?)"
-            elif self.pending.count(b"\n", quote) >= self.max_lines:
+            elif _has_lines(self.pending, quote, self.max_lines):
                 why = f"unterminated quote (not closed within {self.max_lines} lines)"
             elif at_end:
                 why = "unterminated quote (not closed by the end of the file)"
@@ -187,6 +187,17 @@ class _Records:
         self.parts, self.pos = [], self.complete
         self.first, self.complete_lines = self.first + self.complete_lines, 0
         return chunk
+
+
+def _has_lines(data: bytes, start: int, n: int) -> bool:
+    """Whether data[start:] has n newlines, looking no further than the n-th (not data.count: with many
+    broken quotes in one block, counting to the end each time would be quadratic)."""
+    pos = start
+    for _ in range(n):
+        pos = data.find(b"\n", pos) + 1
+        if not pos:
+            return False
+    return True
 
 
 def _valid_lines(fh, path: str, block: int, lines: LineMap) -> Iterator[bytes | Quarantined]:

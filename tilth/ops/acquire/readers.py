@@ -586,9 +586,13 @@ def _csv_arrow(path: str, delim: str, header: bytes, chunk: csv_records.Chunk, m
         convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types=types))
     bad = []
     find = _RecordFinder(chunk.data, csv_records.record_starts(chunk.data, delim, max_lines) if invalid else [])
+    counted, newlines = 0, 0  # newlines in chunk.data[:counted]: counted on from the last row, not from 0
     for text, expected, actual in invalid:
         start = find(text.encode())  # -1: a row Arrow cut from the header's line with a lone \r
-        first = chunk.first + (chunk.data.count(b"\n", 0, start) + 1 if start >= 0 else 0)
+        if start >= counted:
+            counted, newlines = start, newlines + chunk.data.count(b"\n", counted, start)
+        first = chunk.first + (chunk.data.count(b"\n", 0, start) + 1 if 0 <= start < counted else
+                               newlines + 1 if start >= 0 else 0)
         first, last = chunk.lines.physical(first), chunk.lines.physical(first + text.count("\n"))
         bad.append(Quarantined(path, first, f"CSV: expected {expected} fields, got {actual}"
                                f"{csv_records.span(first, last)}", text[:RAW_LIMIT]))
