@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from pydantic import Field
 
 from tilth.lazy import LazyModule
+from tilth.ops.acquire import csv_records
 from tilth.ops.acquire.intake import (
     DATA_ERRORS,
     RAW_LIMIT,
@@ -442,13 +443,19 @@ def read_row_groups(reader: FileReader, path: str, groups: list[int], batches_of
 
 class CsvParams(FileReaderParams):
     delimiter: str = Field(",", min_length=1, max_length=1, description="Field separator.")
+    max_quoted_lines: int = Field(10_000, ge=1, description="A quoted value may span at most this many lines. A "
+                                  "quote not closed within them (or by the end of the file) is unterminated: its "
+                                  "row's lines up to the quote's line are quarantined and reading resumes at the "
+                                  "next line, so the rows after a stray quote are kept.")
 
 
 @register
 class CsvReader(FileReader):
     name = "read_csv"
-    description = """Read CSV files with a header row, streaming. Rows with the wrong number of fields and
-    lines that are not valid UTF-8 are quarantined with their line number."""
+    description = """Read CSV files with a header row, streaming. Every line ends up in a kept row or in
+    quarantine with its line number: rows with the wrong number of fields, lines that are not valid UTF-8,
+    and rows with a broken quote (not closed within `max_quoted_lines` lines or by the end of the file, or
+    text after a closing quote) are quarantined; after a broken quote reading resumes at the next line."""
     examples = (
         "load a CSV file",
         "read a spreadsheet export with a header row",
@@ -461,7 +468,7 @@ class CsvReader(FileReader):
             yield from self._read_file(path)
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
-        """Arrow's streaming CSV reader, re-cut into parts of batch_size rows (ids: index among good rows)."""
+        """The file's batches re-cut into parts of batch_size rows (ids: index among good rows)."""
         record, pending, pending_rows, schema, emitted = 0, [], 0, None, False
         for item in self._batches(path):
             if isinstance(item, Quarantined):
@@ -485,142 +492,176 @@ class CsvReader(FileReader):
             yield from self.emit(table, path, np.arange(record, record + table.num_rows), line_of=lambda i: -1)
 
     def _batches(self, path: str) -> Iterator[pa.RecordBatch | pa.Schema | Quarantined]:
-        """The file's schema, then its batches and quarantined rows in file order. Arrow infers column types
-        from the first block; a later value that does not convert (an 'abc' in an int64 column) makes the
-        rest of the file go through Python's csv module, which quarantines exactly the rows that do not
-        fit (Arrow's reader can only fail the whole block)."""
-        field = self.params.text or "text"
-        delim = "\t" if path.endswith(".tsv") and self.params.delimiter == "," else self.params.delimiter
-        bad: list[Quarantined] = []
-        yielded_lines: set[int] = set()
-
-        def flush() -> Iterator[Quarantined]:
-            for q in bad:
-                yielded_lines.add(q.line)
-                yield q
-            bad.clear()
-
-        source = _Utf8Lines(read_lines(path), path, bad)
-
-        def on_invalid(row) -> str:
-            line = source.physical_line(row.number) if row.number and row.number > 0 else source.find_line(row.text)
-            bad.append(Quarantined(path, line, f"CSV: expected {row.expected_columns} fields, got {row.actual_columns}",
-                                   (row.text or "")[:RAW_LIMIT]))
-            return "skip"
-
-        try:
-            reader = pacsv.open_csv(
-                source,
-                read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE),
-                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types={field: pa.string()}),
-            )
-        except DATA_ERRORS as e:
-            yield from flush()
-            if source.passed:  # lines were there but nothing could be parsed (an empty file is just empty)
-                yield unreadable(path, e, "CSV file")
-            source.close()
-            return
-        schema = reader.schema
-        if self.params.text is not None and field not in schema.names:
-            yield from flush()
-            yield Quarantined(path, 0, f"no column {field!r} in the header (columns: {', '.join(schema.names)})", "")
-            source.close()
-            return
-        yield schema
-        delivered = 0
-        while True:
+        """The file's schema, then its batches and quarantined rows in file order. Column types are inferred
+        from the first chunk with rows (about CSV_BLOCK_SIZE bytes); a later chunk with a value that does not convert
+        (an 'abc' in an int64 column) goes through Python's csv module, which quarantines exactly the rows
+        that do not fit (Arrow can only fail the whole chunk)."""
+        p = self.params
+        field = p.text or "text"
+        delim = "\t" if path.endswith(".tsv") and p.delimiter == "," else p.delimiter
+        header, schema = None, None
+        for chunk in csv_records.chunks(path, delim, p.max_quoted_lines, CSV_BLOCK_SIZE):
+            if isinstance(chunk, Quarantined):
+                yield chunk
+                continue
+            if header is None:
+                header, chunk = _csv_header(chunk, delim, p.max_quoted_lines)
+                if header is None:
+                    continue  # only blank lines so far
+            if schema is None:
+                try:
+                    table, bad = _csv_arrow(path, delim, header, chunk, p.max_quoted_lines, {field: pa.string()})
+                except DATA_ERRORS as e:  # the first chunk decides the columns: without it, nothing can be read
+                    yield unreadable(path, e, "CSV file")
+                    return
+                if not table.num_rows:  # nothing to infer the column types from yet
+                    yield from bad
+                    continue
+                table = _nulls_as_strings(table)
+                schema = table.schema
+                if p.text is not None and field not in schema.names:
+                    yield Quarantined(path, 0, f"no column {field!r} in the header (columns: "
+                                      f"{', '.join(schema.names)})", "")
+                    return
+                yield schema
+            else:
+                try:
+                    table, bad = _csv_arrow(path, delim, header, chunk, p.max_quoted_lines,
+                                            dict(zip(schema.names, schema.types, strict=True)))
+                except DATA_ERRORS:  # a value that does not convert: this chunk row by row
+                    table, bad = _csv_python(path, delim, schema, chunk)
+            yield from bad
+            yield from table.to_batches()
+        if header is not None and schema is None:  # a header and no rows
             try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
+                table, _ = _csv_arrow(path, delim, header, csv_records.Chunk(b"", 0, csv_records.LineMap()),
+                                      p.max_quoted_lines, {field: pa.string()})
             except DATA_ERRORS as e:
-                bad.clear()  # the rest of the file is read again below; its bad rows are reported there
-                source.close()
-                if isinstance(e, pa.ArrowInvalid) and "conversion error" in str(e):
-                    yield from _csv_rest(path, delim, schema, delivered, yielded_lines)
-                else:
-                    yield Quarantined(path, max(source.lineno, 1), f"CSV breaks here: {describe(e)}", "")
+                yield unreadable(path, e, "CSV file")
                 return
-            yield from flush()
-            delivered += batch.num_rows
-            yield batch
-        yield from flush()
-        source.close()
+            yield _nulls_as_strings(table).schema
 
 
-CSV_BLOCK_SIZE = 1 << 22  # bytes Arrow parses at once; column types are inferred from the first block
+CSV_BLOCK_SIZE = 1 << 22  # bytes of whole records parsed at once; column types are inferred from the first
 _CSV_NULLS = frozenset(pacsv.ConvertOptions().null_values)
 _CSV_BOOLS = {**dict.fromkeys(pacsv.ConvertOptions().true_values, True),
               **dict.fromkeys(pacsv.ConvertOptions().false_values, False)}
 
 
-def _csv_rest(path: str, delim: str, schema: pa.Schema, skip: int, reported: set[int],
-              batch_rows: int = 4096) -> Iterator[pa.RecordBatch | Quarantined]:
-    """The rows of a CSV file after its first `skip` good rows, parsed by Python's csv module and converted
-    to `schema` value by value; quarantine rows (and lines) are reported unless their line is in `reported`."""
+def _nulls_as_strings(table: pa.Table) -> pa.Table:
+    """A column with no value in the first chunk is typed string, not null: a later value then fits."""
+    return table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                                 for f in table.schema]))
+
+
+def _csv_header(chunk: csv_records.Chunk, delim: str,
+                max_lines: int) -> tuple[bytes | None, csv_records.Chunk]:
+    """(the header record, the chunk after it); blank lines before the header are skipped, as Arrow does."""
+    one = csv_records.patterns(delim, max_lines)[1]
+    pos = 0
+    while pos < len(chunk.data):
+        end = one.match(chunk.data, pos).end()
+        if chunk.data[pos:end] not in (b"\n", b"\r\n"):
+            first = chunk.first + chunk.data.count(b"\n", 0, end)
+            return chunk.data[pos:end], csv_records.Chunk(chunk.data[end:], first, chunk.lines)
+        pos = end
+    return None, chunk
+
+
+def _csv_arrow(path: str, delim: str, header: bytes, chunk: csv_records.Chunk, max_lines: int,
+               types: dict) -> tuple[pa.Table, list[Quarantined]]:
+    """One chunk (the header put in front) through Arrow in one block (so a record never straddles two):
+    rows with the wrong number of fields are quarantined with their lines."""
+    invalid: list[tuple[str, int, int]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.text or "", row.expected_columns, row.actual_columns))
+        return "skip"
+
+    data = header + chunk.data
+    table = pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(data)),
+        read_options=pacsv.ReadOptions(block_size=len(data) + 1),
+        parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types=types))
+    bad = []
+    find = _RecordFinder(chunk.data, csv_records.record_starts(chunk.data, delim, max_lines) if invalid else [])
+    counted, newlines = 0, 0  # newlines in chunk.data[:counted]: counted on from the last row, not from 0
+    for text, expected, actual in invalid:
+        start = find(text.encode())  # -1: a row Arrow cut from the header's line with a lone \r
+        if start >= counted:
+            counted, newlines = start, newlines + chunk.data.count(b"\n", counted, start)
+        first = chunk.first + (chunk.data.count(b"\n", 0, start) + 1 if 0 <= start < counted else
+                               newlines + 1 if start >= 0 else 0)
+        first, last = chunk.lines.physical(first), chunk.lines.physical(first + text.count("\n"))
+        bad.append(Quarantined(path, first, f"CSV: expected {expected} fields, got {actual}"
+                               f"{csv_records.span(first, last)}", text[:RAW_LIMIT]))
+    return table, bad
+
+
+class _RecordFinder:
+    """Where Arrow's invalid rows start in a chunk. Arrow reports them in order, with no row number when it
+    runs threaded: each is the next record that is its text. A lone \\r ends a row for Arrow but not a
+    line, so a row that is not a whole record is found by its text after the last one found."""
+
+    def __init__(self, data: bytes, starts: list[int]):
+        self.data, self.starts, self.k = data, starts, 0
+
+    def __call__(self, text: bytes) -> int:
+        data = self.data
+        for k in range(self.k, len(self.starts)):
+            start, end = self.starts[k], self.starts[k] + len(text)
+            if data[start:end] == text and (data[end:end + 1] == b"\n" or data[end:end + 2] == b"\r\n"):
+                self.k = k + 1
+                return start
+        return data.find(text, self.starts[self.k - 1] if self.k else 0)
+
+
+def _csv_python(path: str, delim: str, schema: pa.Schema,
+                chunk: csv_records.Chunk) -> tuple[pa.Table, list[Quarantined]]:
+    """One chunk parsed by Python's csv module and converted to `schema` value by value: a row with the
+    wrong number of fields or a value that does not convert is quarantined alone."""
     bad: list[Quarantined] = []
-    since: list[int] = []  # physical lines (1-based) read since the last row
+    good: list[tuple[int, int, list[str]]] = []
+    if csv.field_size_limit() < len(chunk.data):  # (128 KB by default) Arrow reads a value of any length
+        csv.field_size_limit(len(chunk.data))
+    rows = csv.reader(io.StringIO(chunk.data.decode("utf-8")), delimiter=delim)
+    done = 0  # lines of the chunk read so far
 
-    def text_lines() -> Iterator[str]:
-        for item in read_lines(path):
-            if isinstance(item, Quarantined):
-                bad.append(item)
-                return
-            lineno, line = item
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as e:
-                bad.append(Quarantined(path, lineno + 1, f"invalid UTF-8 at byte {e.start}", raw_line(line)))
-                continue
-            since.append(lineno + 1)
-            yield text
+    def lines() -> tuple[int, int]:
+        return chunk.lines.physical(chunk.first + done + 1), chunk.lines.physical(chunk.first + rows.line_num)
 
-    def report(more: list[Quarantined] = ()) -> list[Quarantined]:
-        out = sorted([q for q in [*bad, *more] if q.line not in reported], key=lambda q: q.line)
-        reported.update(q.line for q in out)
-        bad.clear()
-        return out
-
-    rows = csv.reader(text_lines(), delimiter=delim)
-    good: list[tuple[int, list[str]]] = []
-    seen_header, n_good = False, 0
-    try:
-        for row in rows:
-            start = since[0] if since else -1
-            since.clear()
-            if not row:
-                continue
-            if not seen_header:
-                seen_header = True
-                continue
-            if len(row) != len(schema):
-                bad.append(Quarantined(path, start, f"CSV: expected {len(schema)} fields, got {len(row)}",
-                                       delim.join(row)[:RAW_LIMIT]))
-            else:
-                n_good += 1
-                if n_good > skip:
-                    good.append((start, row))
-            if len(good) >= batch_rows:
-                batch, wrong = _csv_convert(path, delim, schema, good)
-                yield from report(wrong)
-                yield batch
-                good = []
-    except csv.Error as e:
-        bad.append(Quarantined(path, since[0] if since else -1, f"CSV breaks here: {describe(e)}", ""))
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as e:
+            first, last = lines()
+            bad.append(Quarantined(path, first, f"CSV: {e}{csv_records.span(first, last)}", ""))
+            done = rows.line_num
+            continue
+        if row is None:
+            break
+        first, last = lines()
+        done = rows.line_num
+        if not row:
+            continue  # a blank line
+        if len(row) != len(schema):
+            bad.append(Quarantined(path, first, f"CSV: expected {len(schema)} fields, got {len(row)}"
+                                   f"{csv_records.span(first, last)}", delim.join(row)[:RAW_LIMIT]))
+        else:
+            good.append((first, last, row))
     batch, wrong = _csv_convert(path, delim, schema, good)
-    yield from report(wrong)
-    if batch.num_rows:
-        yield batch
+    return pa.Table.from_batches([batch]), sorted(bad + wrong, key=lambda q: q.line)
 
 
 def _csv_convert(path: str, delim: str, schema: pa.Schema,
-                 rows: list[tuple[int, list[str]]]) -> tuple[pa.RecordBatch, list[Quarantined]]:
-    """Rows of strings to a batch of `schema`; a value that does not convert quarantines its row."""
+                 rows: list[tuple[int, int, list[str]]]) -> tuple[pa.RecordBatch, list[Quarantined]]:
+    """Rows of strings (with their first and last line) to a batch of `schema`; a value that does not
+    convert quarantines its row."""
     reasons: dict[int, str] = {}
     arrays = []
     for j, f in enumerate(schema):
-        strings = [r[j] for _, r in rows]
+        strings = [r[j] for _, _, r in rows]
         if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
             arrays.append(pa.array(strings, f.type))
             continue
@@ -645,75 +686,8 @@ def _csv_convert(path: str, delim: str, schema: pa.Schema,
     batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
     if reasons:
         batch = batch.filter(pa.array([k not in reasons for k in range(len(rows))]))
-    return batch, [Quarantined(path, rows[k][0], reasons[k], delim.join(rows[k][1])[:RAW_LIMIT]) for k in sorted(reasons)]
-
-
-class _Utf8Lines(io.RawIOBase):
-    """A byte stream of a file's lines (from intake.read_lines) that drops lines which are not valid UTF-8
-    (quarantining them) and remembers where it dropped them, so CSV row numbers can be mapped back to
-    physical lines. A file that breaks (truncated compression) ends the stream at its last whole line."""
-
-    WINDOW = 100_000  # lines remembered for locating invalid rows (pyarrow reads ahead one block)
-
-    def __init__(self, lines: Iterator, path: str, bad: list[Quarantined]):
-        self.lines, self.path, self.bad = lines, path, bad
-        self.dropped: list[int] = []  # physical line numbers (1-based) removed
-        self.lineno = 0
-        self.passed = 0  # lines handed to the CSV parser
-        self.buf = bytearray()
-        self.recent: collections.deque[tuple[int, bytes]] = collections.deque(maxlen=self.WINDOW)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        while len(self.buf) < len(b):
-            item = next(self.lines, None)
-            if item is None:
-                break
-            if isinstance(item, Quarantined):
-                self.bad.append(item)
-                continue
-            self.lineno = item[0] + 1
-            line = item[1]
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as e:
-                self.dropped.append(self.lineno)
-                self.bad.append(Quarantined(self.path, self.lineno, f"invalid UTF-8 at byte {e.start}", raw_line(line)))
-                continue
-            self.recent.append((self.lineno, line))
-            self.passed += 1
-            self.buf += line
-        n = min(len(b), len(self.buf))
-        b[:n] = self.buf[:n]
-        del self.buf[:n]
-        return n
-
-    def find_line(self, row_text: str | None) -> int:
-        """Physical line where an invalid row starts (pyarrow gives no row number when quoted values may
-        span lines); rows are reported in order, so search the remembered lines front to back."""
-        if not row_text:
-            return -1
-        first = row_text.split("\n", 1)[0].encode()
-        while self.recent:
-            lineno, line = self.recent.popleft()
-            if line.rstrip(b"\r\n") == first:
-                return lineno
-        return -1
-
-    def physical_line(self, logical: int) -> int:
-        line = logical
-        for d in self.dropped:
-            if d <= line:
-                line += 1
-        return line
-
-    def close(self) -> None:
-        close = getattr(self.lines, "close", None)
-        if close is not None:
-            close()
-        super().close()
+    return batch, [Quarantined(path, rows[k][0], reasons[k] + csv_records.span(rows[k][0], rows[k][1]),
+                               delim.join(rows[k][2])[:RAW_LIMIT]) for k in sorted(reasons)]
 
 
 class TextFilesParams(FileReaderParams):
