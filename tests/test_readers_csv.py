@@ -227,3 +227,9 @@ def test_gzip_and_a_truncated_gzip(tmp_path):
     assert texts(rows) == ["a"] + [f"r{i}" for i in range(len(rows) - 1)]
     assert [line for line, _ in bad] == [3, len(rows) + 3]
     assert bad[1][1].startswith(f"file breaks after line {len(rows) + 2} (truncated or corrupt): ")
+
+
+def test_limit_reads_at_most_that_many_rows_per_file(tmp_path):
+    data = ("id,text\n" + "".join(f"{i},row {i}\n" for i in range(50))).encode()
+    rows, bad = read(tmp_path, data, limit=7, batch_size=3)
+    assert texts(rows) == [f"row {i}" for i in range(7)] and bad == []

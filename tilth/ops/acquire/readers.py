@@ -468,8 +468,10 @@ class CsvReader(FileReader):
             yield from self._read_file(path)
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
-        """The file's batches re-cut into parts of batch_size rows (ids: index among good rows)."""
+        """The file's batches re-cut into parts of batch_size rows (ids: index among good rows), at most
+        `limit` rows."""
         record, pending, pending_rows, schema, emitted = 0, [], 0, None, False
+        limit = self.params.limit
         for item in self._batches(path):
             if isinstance(item, Quarantined):
                 yield item
@@ -477,6 +479,9 @@ class CsvReader(FileReader):
             if isinstance(item, pa.Schema):
                 schema = item
                 continue
+            full = limit is not None and record + pending_rows + item.num_rows >= limit
+            if full:  # the sample is complete: the rest of the file is not read
+                item = item.slice(0, limit - record - pending_rows)
             pending.append(item)
             pending_rows += item.num_rows
             while pending_rows >= self.params.batch_size:
@@ -487,6 +492,8 @@ class CsvReader(FileReader):
                 emitted = True
                 pending = rest.to_batches()
                 pending_rows = rest.num_rows
+            if full:
+                break
         if schema is not None and (pending_rows or not emitted):
             table = pa.Table.from_batches(pending, schema=schema)
             yield from self.emit(table, path, np.arange(record, record + table.num_rows), line_of=lambda i: -1)
