@@ -172,7 +172,8 @@ def _glob_base(pattern: str) -> str:
 class JsonlReader(FileReader):
     name = "read_jsonl"
     description = """Read JSON Lines files (plain, .gz or .zst), one object per line. Broken JSON and
-    invalid UTF-8 lines are quarantined with file and line; blank lines are skipped."""
+    invalid UTF-8 lines are quarantined with file and line; blank lines are skipped; a UTF-8 byte order
+    mark at the start of the file is dropped."""
     examples = (
         "load JSON lines",
         "read a .jsonl.gz dump",
@@ -201,6 +202,8 @@ class JsonlReader(FileReader):
         schema, first_line, carry = None, 0, b""
         with fh:
             buf = self._read_or_quarantine(fh, path, first_line)
+            if isinstance(buf, bytes):
+                buf = strip_bom(buf)
             while isinstance(buf, bytes) and (buf or carry):
                 data = carry + buf if carry else buf
                 # read ahead: the last chunk takes the file's unterminated last line with it, so that line
@@ -290,6 +293,8 @@ class JsonlReader(FileReader):
                 broken = item
                 break
             lineno, line = item
+            if lineno == 0:
+                line = strip_bom(line)
             if limit is not None and seen >= limit:
                 break
             if not line.strip():
@@ -352,6 +357,12 @@ class JsonlReader(FileReader):
         items = bad + list(self.emit(table, path, np.asarray([numbers[k] for k in kept], dtype=np.int64),
                                      raw_of=lambda i: raw_line(lines[kept[i]])))
         return items, _text_as_string(table.schema, field) if table.num_columns else schema
+
+
+def strip_bom(data: bytes) -> bytes:
+    """`data` without a leading UTF-8 byte order mark. Windows tools (Notepad, PowerShell, Excel) start
+    UTF-8 files with one; it is not part of the first record, and JSON parsers reject it."""
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
 
 
 def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
