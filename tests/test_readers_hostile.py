@@ -31,3 +31,54 @@ def test_jsonl_byte_order_mark_does_not_cost_the_first_record(tmp_path, suffix, 
     assert bad == []
     assert table.column("text").to_pylist() == [f"doc {i}" for i in range(n)]
     assert table.column("_id").to_pylist() == row_ids("in.jsonl" + suffix, 0, n).tolist()
+
+
+@pytest.fixture()
+def linked_folder(tmp_path):
+    """An input folder with a good file, a symlink to a file outside it, a symlink to a folder outside it, a
+    symlink loop back to itself, and a symlink to a file inside it (an alias, which is fine)."""
+    outside, root = tmp_path / "outside", tmp_path / "in"
+    outside.mkdir()
+    (root / "sub").mkdir(parents=True)
+    page = "<html><body><p>{} has a few words in a paragraph.</p></body></html>"
+    for ext, body in (("txt", "{}"), ("html", page)):
+        (outside / f"secret.{ext}").write_text(body.format("SECRET"))
+        (root / f"ok.{ext}").write_text(body.format("Good"))
+        (root / f"link out.{ext}").symlink_to(outside / f"secret.{ext}")
+        (root / f"alias.{ext}").symlink_to(root / f"ok.{ext}")
+    (root / "dir_out").symlink_to(outside)
+    (root / "sub" / "loop").symlink_to(root)
+    return root
+
+
+@pytest.mark.parametrize(("reader", "ext", "column"), [("read_text_files", "txt", "path"), ("read_html", "html", "path"),
+                                                       ("read_crawl", "html", "url")])
+def test_document_folders_never_read_a_symlink_target_outside_the_folder(linked_folder, reader, ext, column):
+    params = {"path": str(linked_folder)} | ({"glob": "*.txt"} if ext == "txt" else {})
+    table, bad = read_all(build(reader, params))
+    assert sorted(table.column(column).to_pylist()) == [f"alias.{ext}", f"ok.{ext}"]
+    assert "SECRET" not in " ".join(table.column("text").to_pylist())
+    outside = linked_folder.parent / "outside" / f"secret.{ext}"
+    assert [(q.file, q.line, q.error) for q in bad] == [
+        (str(linked_folder / f"link out.{ext}"), 0, f"symlink to a file outside the input folder ({outside}): not read")]
+
+
+def test_a_file_named_directly_is_read_even_through_a_symlink(linked_folder):
+    table, bad = read_all(build("read_html", {"path": str(linked_folder / "link out.html")}))
+    assert bad == [] and table.column("text").to_pylist() == ["SECRET has a few words in a paragraph."]
+
+
+def test_crawl_links_through_symlinks_and_loops_stay_inside_the_root_and_visit_a_page_once(linked_folder):
+    (linked_folder / "index.html").write_text(
+        '<html><body><p>The index page has words.</p><a href="ok.html">ok</a> <a href="link out.html">out</a> '
+        '<a href="dir_out/secret.html">dir</a> <a href="sub/loop/sub/loop/ok.html">loop</a> '
+        '<a href="sub/loop/index.html">self</a> <a href="file:///etc/passwd">passwd</a> '
+        '<a href="../outside/secret.html">up</a> <a href="%2e%2e/outside/secret.html">encoded</a></body></html>')
+    reader = build("read_crawl", {"path": str(linked_folder / "index.html"), "max_depth": 10})
+    assert [(p.removeprefix(str(linked_folder) + "/"), d) for p, d in reader.crawl()] == [("index.html", 0), ("ok.html", 1)]
+    table, bad = read_all(reader)
+    assert table.column("url").to_pylist() == ["index.html", "ok.html"] and bad == []
+    sitemap = linked_folder / "sitemap.xml"
+    sitemap.write_text("<urlset><url><loc>file:///etc/passwd</loc></url><url><loc>link%20out.html</loc></url>"
+                       "<url><loc>https://example.org/ok.html</loc></url></urlset>")
+    assert [p for p, _ in build("read_crawl", {"path": str(sitemap)}).crawl()] == [str(linked_folder / "ok.html")]

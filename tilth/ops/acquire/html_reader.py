@@ -48,7 +48,8 @@ class HtmlReader(DocFileReader):
     name = "read_html"
     description = """Read HTML files (a directory, recursively, or a glob), one row per file with `path`
     (relative), `title` and `text` (main content extracted by trafilatura). Files that are too large are
-    quarantined; a page without text gives an empty `text`."""
+    quarantined, and so is a symlink whose target lies outside the input folder (it is not read); folder
+    symlinks are not followed. A page without text gives an empty `text`."""
     examples = (
         "load a folder of HTML files",
         "one row per saved web page",
@@ -69,6 +70,9 @@ class HtmlReader(DocFileReader):
             rows["html"] = []
         ids = []
         for path in shard[: p.limit] if p.limit else shard:
+            if (escaped := self.outside_root(path)) is not None:
+                yield escaped
+                continue
             try:
                 size = os.path.getsize(path)
                 if size > p.max_bytes:

@@ -111,6 +111,18 @@ class FileReader(Reader):
     def relpath(self, path: str) -> str:
         return os.path.relpath(path, self.source_root())
 
+    def outside_root(self, path: str) -> Quarantined | None:
+        """A quarantine row for a file found under the input folder whose real path (symlinks resolved)
+        lies outside that folder, else None. The readers of document folders (text, HTML, crawl) call it,
+        so a link planted in a folder cannot pull /etc/passwd or a home directory into a dataset. A file
+        named directly as `path` is always read."""
+        if os.path.abspath(path) == os.path.abspath(self.params.path):
+            return None
+        real = os.path.realpath(path)
+        if inside(real, self.source_root()):
+            return None
+        return Quarantined(path, 0, f"symlink to a file outside the input folder ({real}): not read", "")
+
     def emit(self, table: pa.Table, path: str, records: np.ndarray, line_of: Callable[[int], int] | None = None,
              raw_of: Callable[[int], str] | None = None) -> Iterator[pa.Table | Quarantined]:
         """The one exit of every file reader: quarantine the rows that break the text contract (see
@@ -140,6 +152,12 @@ class FileReader(Reader):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether `path` resolves to `root` or below it (both with symlinks resolved)."""
+    real, root = os.path.realpath(path), os.path.realpath(root)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def in_split(relpath: str, split: str) -> bool:
@@ -736,7 +754,9 @@ class TextFilesParams(FileReaderParams):
 class TextFilesReader(FileReader):
     name = "read_text_files"
     description = """Read a directory of text files, one row per file with columns `text` and `path`
-    (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined."""
+    (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined, and so
+    is a symlink whose target lies outside the directory (it is not read); folder symlinks are not
+    followed."""
     examples = (
         "load a directory of .txt files",
         "one row per text file",
@@ -764,6 +784,9 @@ class TextFilesReader(FileReader):
         texts, paths, ids = [], [], []
         for path in shard:
             rel = self.relpath(path)
+            if (escaped := self.outside_root(path)) is not None:
+                yield escaped
+                continue
             try:
                 size = os.path.getsize(path)
                 if size > self.params.max_bytes:
