@@ -5,6 +5,7 @@ exact expectations."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
@@ -82,3 +83,44 @@ def test_crawl_links_through_symlinks_and_loops_stay_inside_the_root_and_visit_a
     sitemap.write_text("<urlset><url><loc>file:///etc/passwd</loc></url><url><loc>link%20out.html</loc></url>"
                        "<url><loc>https://example.org/ok.html</loc></url></urlset>")
     assert [p for p, _ in build("read_crawl", {"path": str(sitemap)}).crawl()] == [str(linked_folder / "ok.html")]
+
+
+def warc_records(n: int, gz: bool) -> list[bytes]:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = []
+    for i in range(n):
+        buf = io.BytesIO()
+        w = WARCWriter(buf, gzip=gz)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        body = f"<html><body><p>Page {i} has a few words in it.</p></body></html>".encode()
+        w.write_record(w.create_warc_record(f"https://example.org/{i}", "response", payload=io.BytesIO(body),
+                                            http_headers=http, warc_headers_dict={"WARC-Date": "2024-05-01T12:00:00Z"}))
+        out.append(buf.getvalue())
+    return out
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_warc_cut_anywhere_inside_the_last_record_is_quarantined_not_silently_dropped(tmp_path, gz):
+    """warcio ends without a word when the file stops inside a record's WARC or HTTP headers (or its gzip
+    member): the third record used to vanish with no quarantine row, so the counts did not add up."""
+    recs = warc_records(3, gz)
+    path = tmp_path / ("cut.warc.gz" if gz else "cut.warc")
+    for cut in range(1, len(recs[2]) - 10, 7):  # the last bytes: the record is whole, only framing is cut
+        path.write_bytes(recs[0] + recs[1] + recs[2][:cut])
+        table, bad = read_all(build("read_warc", {"path": str(path)}))
+        assert table.column("text").to_pylist() == ["Page 0 has a few words in it.", "Page 1 has a few words in it."]
+        assert [q.line for q in bad] == [3], (cut, [q.error for q in bad])
+    if not gz:
+        start = len(recs[0]) + len(recs[1])
+        headers = "file ends inside the headers of WARC record 3 (truncated: no Content-Length)"
+        for cut, error in [(10, headers), (60, headers), (150, headers),
+                           (200, f"file ends inside WARC record 3 (truncated: bytes {start}-{start + 200} are not a whole record)"),
+                           (len(recs[2]) - 100, "bad WARC record 3: EOFError: record truncated: 96 of 121 bytes missing")]:
+            path.write_bytes(recs[0] + recs[1] + recs[2][:cut])
+            assert [q.error for q in read_all(build("read_warc", {"path": str(path)}))[1]] == [error]
+    # trailing blank lines, or an empty gzip member, after the last record are not a cut record
+    path.write_bytes(b"".join(recs) + (gzip.compress(b"\r\n\r\n") if gz else b"\r\n\r\n"))
+    table, bad = read_all(build("read_warc", {"path": str(path)}))
+    assert table.num_rows == 3 and bad == []

@@ -2,14 +2,15 @@
 
 Only `response` records whose HTTP content type is HTML (and, by default, whose status is 2xx) become
 rows; request, metadata and warcinfo records are normal WARC content and are skipped. A record that cannot
-be parsed, is truncated (fewer bytes than its Content-Length), or a file whose gzip/WARC framing breaks, is
-quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
+be parsed, is truncated (fewer bytes than its Content-Length, or a file that ends inside a record's headers
+or gzip member), or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
 records at all is quarantined whole (line 0). warcio prints its own warnings about junk between records.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -35,7 +36,8 @@ class WarcReader(DocFileReader):
     name = "read_warc"
     description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
     `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
-    Broken records or a corrupt archive are quarantined with the record number; earlier rows are kept."""
+    Broken or truncated records (also a file cut inside a record's headers) or a corrupt archive are
+    quarantined with the record number; earlier rows are kept."""
     examples = (
         "read WARC archives from a crawl",
         "extract pages from Common Crawl WARC files",
@@ -56,13 +58,15 @@ class WarcReader(DocFileReader):
         rows: dict[str, list] = {c: [] for c in cols}
         records: list[int] = []
         number, kept, broken, yielded = 0, 0, False, False
+        skipped = None  # the last record, when it made no row (not HTML): checked for truncation at the end
         try:
             fh = open(path, "rb")
         except OSError as e:  # removed or unreadable since listing
             yield unreadable(path, e, "WARC file")
             return
         with fh:
-            it = iter(ArchiveIterator(fh))
+            archive = ArchiveIterator(fh)
+            it = iter(archive)
             while True:
                 try:
                     record = next(it)
@@ -70,6 +74,14 @@ class WarcReader(DocFileReader):
                     break
                 except Exception as e:  # warcio raises several types for broken framing; none may crash a run
                     yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}", "")
+                    broken = True
+                    break
+                length = (record.rec_headers.get_header("Content-Length") or "").strip()
+                if not length.isdigit() and record.format == "warc" and record.rec_headers.protocol.startswith("WARC/"):
+                    # a WARC record always has a Content-Length; warcio yields a file cut inside the headers
+                    # as a record without one (type None, or cut short: 'respon') or with an empty one
+                    yield Quarantined(path, number + 1, f"file ends inside the headers of WARC record {number + 1} "
+                                      "(truncated: no Content-Length)", "")
                     broken = True
                     break
                 if record.rec_type is None:  # only blank lines left: warcio yields an empty pseudo-record
@@ -86,7 +98,9 @@ class WarcReader(DocFileReader):
                     yield Quarantined(path, number, f"bad WARC record {number}: {type(e).__name__}: {e}", "")
                     continue
                 if row is None:
+                    skipped = record
                     continue
+                skipped = None
                 for c in cols:
                     rows[c].append(row[c])
                 records.append(number - 1)
@@ -97,6 +111,14 @@ class WarcReader(DocFileReader):
                     if at_limit:
                         return
                     rows, records, yielded = {c: [] for c in cols}, [], True
+            size = os.fstat(fh.fileno()).st_size
+            missing = getattr(getattr(skipped, "raw_stream", None), "limit", 0)
+            if missing and not broken:  # a skipped record (not HTML, or cut in its HTTP headers) that is cut short
+                yield Quarantined(path, number, f"bad WARC record {number}: EOFError: record truncated: {missing} "
+                                  f"of {skipped.length} bytes missing", "")
+            elif number and not broken and archive.offset < size and _cut_record(fh, archive.offset, path):
+                yield Quarantined(path, number + 1, f"file ends inside WARC record {number + 1} (truncated: bytes "
+                                  f"{archive.offset}-{size} are not a whole record)", "")
         if number == 0 and not broken and os.path.getsize(path) > 0:
             yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
         if records or not yielded:  # an empty table still tells validation (peek) the reader's columns
@@ -127,6 +149,23 @@ class WarcReader(DocFileReader):
         types = {"status": pa.int32()}
         table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
         return self.with_ids(table, path, records)
+
+
+def _cut_record(fh, offset: int, path: str) -> bool:
+    """Whether the bytes after the last record warcio parsed are the start of a record that was cut off.
+    warcio stops without a word when a file ends inside a record's headers or inside a gzip member (a
+    truncated download); trailing blank lines or an empty gzip member are not a record."""
+    fh.seek(offset)
+    tail = fh.read(1 << 16)
+    if path.endswith(".gz") and tail[:2] == b"\x1f\x8b":
+        d = zlib.decompressobj(wbits=31)
+        try:
+            tail = d.decompress(tail)
+        except zlib.error:
+            return True
+        if not d.eof:
+            return True
+    return bool(tail.strip())
 
 
 def _charset(record) -> str | None:
