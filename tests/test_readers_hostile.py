@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 
+import pyarrow as pa
 import pytest
 import zstandard
 from reader_helpers import read_all
@@ -124,3 +125,21 @@ def test_warc_cut_anywhere_inside_the_last_record_is_quarantined_not_silently_dr
     path.write_bytes(b"".join(recs) + (gzip.compress(b"\r\n\r\n") if gz else b"\r\n\r\n"))
     table, bad = read_all(build("read_warc", {"path": str(path)}))
     assert table.num_rows == 3 and bad == []
+
+
+def test_arrow_file_format_cut_short_keeps_the_batches_before_the_cut(tmp_path):
+    """A truncated copy of an Arrow file (file format: its footer is lost) used to be quarantined whole;
+    its body is a stream, so the rows before the cut are kept as for a cut stream-format file."""
+    table = pa.table({"text": [f"doc {i}" for i in range(40)], "n": list(range(40))})
+    whole = tmp_path / "whole.arrow"
+    with pa.ipc.new_file(whole, table.schema) as w:
+        for batch in table.to_batches(max_chunksize=10):
+            w.write_batch(batch)
+    data = whole.read_bytes()
+    whole.unlink()
+    (tmp_path / "cut.arrow").write_bytes(data[: len(data) * 6 // 10])
+    rows, bad = read_all(build("read_arrow", {"path": str(tmp_path / "cut.arrow"), "batch_size": 10}))
+    kept = rows.num_rows
+    assert kept == 20 and rows.column("n").to_pylist() == list(range(kept))
+    assert rows.column("_id").to_pylist() == row_ids("cut.arrow", 0, kept).tolist()
+    assert [(q.line, q.error.split(":")[0]) for q in bad] == [(kept + 1, f"file breaks after row {kept}")]

@@ -813,7 +813,8 @@ class ArrowReader(FileReader):
     description = """Read Arrow IPC files (stream or file format, `.arrow`/`.feather`), e.g. a Hugging Face
     dataset saved with `save_to_disk` or its cache: a folder is read through its `state.json` files when it
     has them (only the dataset's data files, never `cache-*.arrow`). A file that cannot be opened is
-    quarantined whole; a batch that cannot be decoded ends its file with the rows before it kept."""
+    quarantined whole; a batch that cannot be decoded, or a cut file (stream or file format), ends its
+    file with the rows before it kept."""
     patterns = ("*.arrow", "*.feather")
 
     def files(self) -> list[str]:
@@ -855,6 +856,9 @@ class ArrowReader(FileReader):
                 batches = (ipc.get_batch(i) for i in range(ipc.num_record_batches))
             except pa.ArrowInvalid:  # not the file format: the stream format (what `datasets` writes)
                 source.seek(0)
+                # ... or a file-format file whose footer is cut or broken (a truncated copy): its body after
+                # the 8-byte magic is a stream, so the batches before the cut are still read
+                source.seek(8 if source.read(8)[:6] == b"ARROW1" else 0)
                 ipc = pa.ipc.open_stream(source)
                 batches = iter(ipc)
             schema = ipc.schema
