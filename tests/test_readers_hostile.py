@@ -143,3 +143,28 @@ def test_arrow_file_format_cut_short_keeps_the_batches_before_the_cut(tmp_path):
     assert kept == 20 and rows.column("n").to_pylist() == list(range(kept))
     assert rows.column("_id").to_pylist() == row_ids("cut.arrow", 0, kept).tolist()
     assert [(q.line, q.error.split(":")[0]) for q in bad] == [(kept + 1, f"file breaks after row {kept}")]
+
+
+def test_text_files_drop_a_byte_order_mark_and_keep_crlf(tmp_path):
+    (tmp_path / "bom.txt").write_bytes(BOM + b"first line\r\nsecond line\r\n")
+    (tmp_path / "plain.txt").write_bytes(b"\xef\xbb\xbf")  # only a BOM: an empty document
+    table, bad = read_all(build("read_text_files", {"path": str(tmp_path)}))
+    assert bad == [] and table.select(["path", "text"]).to_pylist() == [
+        {"path": "bom.txt", "text": "first line\r\nsecond line\r\n"}, {"path": "plain.txt", "text": ""}]
+
+
+def test_pdf_document_without_text_has_empty_text_not_blank_lines(tmp_path):
+    import matplotlib
+
+    matplotlib.use("pdf")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(tmp_path / "scan.pdf") as pdf:  # two pages, no text on them
+        for _ in range(2):
+            fig = plt.figure(figsize=(2, 2))
+            pdf.savefig(fig)
+            plt.close(fig)
+    table, bad = read_all(build("read_pdf", {"path": str(tmp_path)}))
+    assert bad == [] and table.select(["path", "page", "n_pages", "text"]).to_pylist() == [
+        {"path": "scan.pdf", "page": 0, "n_pages": 2, "text": ""}]

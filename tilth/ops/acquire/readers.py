@@ -756,7 +756,7 @@ class TextFilesReader(FileReader):
     description = """Read a directory of text files, one row per file with columns `text` and `path`
     (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined, and so
     is a symlink whose target lies outside the directory (it is not read); folder symlinks are not
-    followed."""
+    followed. A UTF-8 byte order mark at the start of a file is dropped."""
     examples = (
         "load a directory of .txt files",
         "one row per text file",
@@ -899,9 +899,10 @@ class ArrowReader(FileReader):
 
 
 def decode_text(path: str, data: bytes) -> str | Quarantined:
-    """A whole file as text, or the reason it is not text (invalid UTF-8, or a NUL byte: a binary file)."""
+    """A whole file as text, or the reason it is not text (invalid UTF-8, or a NUL byte: a binary file).
+    A leading UTF-8 byte order mark (Windows editors write one) is dropped: it is not part of the text."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return Quarantined(path, line, f"invalid UTF-8 at byte {e.start}", raw_line(data[:200]))
