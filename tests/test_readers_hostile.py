@@ -168,3 +168,17 @@ def test_pdf_document_without_text_has_empty_text_not_blank_lines(tmp_path):
     table, bad = read_all(build("read_pdf", {"path": str(tmp_path)}))
     assert bad == [] and table.select(["path", "page", "n_pages", "text"]).to_pylist() == [
         {"path": "scan.pdf", "page": 0, "n_pages": 2, "text": ""}]
+
+
+def test_html_nested_deeper_than_libxml2_allows_keeps_its_text(tmp_path):
+    """libxml2 silently drops content nested deeper than 256 elements, which a page with unclosed tags
+    reaches; such pages used to come out with an empty text."""
+    (tmp_path / "unclosed.html").write_text("<html><body>" + "<font size=2>" * 300 + "<p>Text under three hundred "
+                                            "unclosed font tags.</p></body></html>")
+    (tmp_path / "deep.html").write_text("<html><body>" + "<div>" * 100_000 + "Text under a hundred thousand divs."
+                                        + "</div>" * 100_000 + "<script>var hidden = 1;</script></body></html>")
+    (tmp_path / "empty.html").write_text("<html><head><style>p {}</style></head><body><script>x()</script><!-- open")
+    table, bad = read_all(build("read_html", {"path": str(tmp_path)}))
+    assert bad == [] and table.select(["path", "text"]).to_pylist() == [
+        {"path": "deep.html", "text": "Text under a hundred thousand divs."}, {"path": "empty.html", "text": ""},
+        {"path": "unclosed.html", "text": "Text under three hundred unclosed font tags."}]
