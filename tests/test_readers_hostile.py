@@ -86,7 +86,8 @@ def test_crawl_links_through_symlinks_and_loops_stay_inside_the_root_and_visit_a
     assert [p for p, _ in build("read_crawl", {"path": str(sitemap)}).crawl()] == [str(linked_folder / "ok.html")]
 
 
-def warc_records(n: int, gz: bool) -> list[bytes]:
+def warc_records(n: int, gz: bool, padded: tuple[int, ...] = ()) -> list[bytes]:
+    """n HTML responses, 'Page i has a few words in it.'; the pages in `padded` carry 1000 more bytes."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -95,7 +96,8 @@ def warc_records(n: int, gz: bool) -> list[bytes]:
         buf = io.BytesIO()
         w = WARCWriter(buf, gzip=gz)
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-        body = f"<html><body><p>Page {i} has a few words in it.</p></body></html>".encode()
+        pad = "<!--" + "x" * 993 + "-->" if i in padded else ""
+        body = f"<html><body><p>Page {i} has a few words in it.</p>{pad}</body></html>".encode()
         w.write_record(w.create_warc_record(f"https://example.org/{i}", "response", payload=io.BytesIO(body),
                                             http_headers=http, warc_headers_dict={"WARC-Date": "2024-05-01T12:00:00Z"}))
         out.append(buf.getvalue())
@@ -182,3 +184,12 @@ def test_html_nested_deeper_than_libxml2_allows_keeps_its_text(tmp_path):
     assert bad == [] and table.select(["path", "text"]).to_pylist() == [
         {"path": "deep.html", "text": "Text under a hundred thousand divs."}, {"path": "empty.html", "text": ""},
         {"path": "unclosed.html", "text": "Text under three hundred unclosed font tags."}]
+
+
+def test_warc_html_record_over_max_bytes_is_quarantined_unread(tmp_path):
+    """read_html and read_crawl had max_bytes; read_warc read and extracted a record of any size (a 4 MB
+    page of links takes ~35 s in trafilatura, and the time grows faster than the page)."""
+    (tmp_path / "a.warc.gz").write_bytes(b"".join(warc_records(3, gz=True, padded=(1,))))
+    table, bad = read_all(build("read_warc", {"path": str(tmp_path), "max_bytes": 1000}))
+    assert table.column("url").to_pylist() == ["https://example.org/0", "https://example.org/2"]
+    assert [(q.line, q.error) for q in bad] == [(2, "bad WARC record 2: ValueError: record too large: 1121 bytes > max_bytes=1000")]

@@ -29,6 +29,8 @@ class WarcParams(DocReaderParams):
     keep_html: bool = Field(False, description="Also store the raw HTML (decoded) in an `html` column.")
     only_ok: bool = Field(True, description="Keep only responses with HTTP status 200-299 (redirects and errors are skipped).")
     favor: Favor = Field("balanced", description="trafilatura's trade-off: 'precision' drops more boilerplate, 'recall' keeps more text.")
+    max_bytes: int = Field(20_000_000, ge=1, description="Quarantine HTML records larger than this many bytes (not read: "
+                           "extraction time grows faster than the page, so one huge page could stall a worker for minutes).")
 
 
 @register
@@ -36,8 +38,8 @@ class WarcReader(DocFileReader):
     name = "read_warc"
     description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
     `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
-    Broken or truncated records (also a file cut inside a record's headers) or a corrupt archive are
-    quarantined with the record number; earlier rows are kept."""
+    Broken or truncated records (also a file cut inside a record's headers), HTML records larger than
+    `max_bytes` or a corrupt archive are quarantined with the record number; earlier rows are kept."""
     examples = (
         "read WARC archives from a crawl",
         "extract pages from Common Crawl WARC files",
@@ -96,6 +98,7 @@ class WarcReader(DocFileReader):
                     row = self._row(record)
                 except Exception as e:  # a truncated or undecodable payload
                     yield Quarantined(path, number, f"bad WARC record {number}: {type(e).__name__}: {e}", "")
+                    skipped = None
                     continue
                 if row is None:
                     skipped = record
@@ -133,6 +136,8 @@ class WarcReader(DocFileReader):
         status = int(record.http_headers.get_statuscode() or 0)
         if self.params.only_ok and not 200 <= status < 300:
             return None
+        if record.length is not None and record.length > self.params.max_bytes:
+            raise ValueError(f"record too large: {record.length} bytes > max_bytes={self.params.max_bytes}")
         data = record.content_stream().read()
         missing = getattr(record.raw_stream, "limit", 0)
         if missing:  # warcio returns a truncated block without complaint; the WARC Content-Length knows
