@@ -193,3 +193,28 @@ def test_warc_html_record_over_max_bytes_is_quarantined_unread(tmp_path):
     table, bad = read_all(build("read_warc", {"path": str(tmp_path), "max_bytes": 1000}))
     assert table.column("url").to_pylist() == ["https://example.org/0", "https://example.org/2"]
     assert [(q.line, q.error) for q in bad] == [(2, "bad WARC record 2: ValueError: record too large: 1121 bytes > max_bytes=1000")]
+
+
+def test_binary_pages_are_quarantined_not_turned_into_garbage_text(tmp_path):
+    """An image saved as .html, or UTF-16 without a byte order mark, used to become a row of control
+    characters and U+FFFD (read_text_files already quarantined binary files)."""
+    page = "<html><body><p>A page with a few words.</p></body></html>"
+    (tmp_path / "ok.html").write_text(page)
+    (tmp_path / "bom16.html").write_bytes(page.encode("utf-16"))  # with its BOM: fine
+    (tmp_path / "gz.html").write_bytes(gzip.compress(page.encode()))  # trafilatura decompresses it
+    (tmp_path / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (tmp_path / "nobom16.html").write_bytes(page.encode("utf-16-le"))
+    expected = [("image.html", "binary file, not HTML (NUL byte at byte 8)"),
+                ("nobom16.html", "binary file, not HTML (NUL byte at byte 1)")]
+    for reader, column in (("read_html", "path"), ("read_crawl", "url")):
+        table, bad = read_all(build(reader, {"path": str(tmp_path)}))
+        assert sorted(zip(table.column(column).to_pylist(), table.column("text").to_pylist(), strict=True)) == [
+            ("bom16.html", "A page with a few words."), ("gz.html", "A page with a few words."),
+            ("ok.html", "A page with a few words.")]
+        assert sorted((q.file.rsplit("/", 1)[1], q.error) for q in bad) == expected
+    recs = warc_records(1, gz=False)
+    binary = recs[0].replace(b"<p>Page 0", b"<p>\x00age 0")  # same length: the record stays whole
+    (tmp_path / "a.warc").write_bytes(recs[0] + binary)
+    table, bad = read_all(build("read_warc", {"path": str(tmp_path / "a.warc")}))
+    assert table.num_rows == 1 and [(q.line, q.error) for q in bad] == [
+        (2, "bad WARC record 2: ValueError: binary file, not HTML (NUL byte at byte 15)")]

@@ -29,7 +29,8 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
-from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams, not_html
+from tilth.ops.acquire.intake import raw_line
 from tilth.ops.acquire.readers import _ids_for_records, inside
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
@@ -57,7 +58,8 @@ class CrawlReader(DocFileReader):
     or a sitemap.xml, breadth-first up to `max_depth`, keeping pages that match `include` and not
     `exclude`. One row per page: `url` (relative path), `depth`, `title`, `text` (trafilatura). Nothing
     outside the root is read: links (file://, ../, or through a symlink) leaving it are not followed, a
-    symlinked page outside it is quarantined, and a page reached again through a symlink loop is skipped."""
+    symlinked page outside it is quarantined, and a page reached again through a symlink loop is skipped.
+    Binary pages (a NUL byte) and pages over `max_bytes` are quarantined."""
     examples = (
         "crawl a local mirror of a website",
         "follow links from an index page",
@@ -188,6 +190,9 @@ class CrawlReader(DocFileReader):
                 data = Path(path).read_bytes()
             except OSError as e:  # removed or unreadable since discovery
                 yield Quarantined(path, 0, f"unreadable page: {e}", "")
+                continue
+            if (reason := not_html(data)) is not None:
+                yield Quarantined(path, 0, reason, raw_line(data[:200]))
                 continue
             doc = extract_html(data, favor=p.favor)
             urls.append(self.relpath(path).replace(os.sep, "/"))

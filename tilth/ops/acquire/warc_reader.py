@@ -17,7 +17,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
-from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams, not_html
 from tilth.ops.acquire.intake import head, unreadable
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
@@ -39,7 +39,7 @@ class WarcReader(DocFileReader):
     description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
     `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
     Broken or truncated records (also a file cut inside a record's headers), HTML records larger than
-    `max_bytes` or a corrupt archive are quarantined with the record number; earlier rows are kept."""
+    `max_bytes` or binary (a NUL byte), or a corrupt archive are quarantined with the record number; earlier rows are kept."""
     examples = (
         "read WARC archives from a crawl",
         "extract pages from Common Crawl WARC files",
@@ -142,6 +142,8 @@ class WarcReader(DocFileReader):
         missing = getattr(record.raw_stream, "limit", 0)
         if missing:  # warcio returns a truncated block without complaint; the WARC Content-Length knows
             raise EOFError(f"record truncated: {missing} of {record.length} bytes missing")
+        if (reason := not_html(data)) is not None:  # served as HTML, but an image or UTF-16 without a BOM
+            raise ValueError(reason)
         url = record.rec_headers.get_header("WARC-Target-URI")
         doc = extract_html(data, url=url, favor=self.params.favor)
         row = {"url": url, "date": record.rec_headers.get_header("WARC-Date"), "status": status,
