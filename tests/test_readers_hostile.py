@@ -218,3 +218,18 @@ def test_binary_pages_are_quarantined_not_turned_into_garbage_text(tmp_path):
     table, bad = read_all(build("read_warc", {"path": str(tmp_path / "a.warc")}))
     assert table.num_rows == 1 and [(q.line, q.error) for q in bad] == [
         (2, "bad WARC record 2: ValueError: binary file, not HTML (NUL byte at byte 15)")]
+
+
+def test_malformed_html_that_trips_trafilatura_or_lxml_does_not_crash_the_run(tmp_path):
+    """Found by fuzzing: htmldate (inside trafilatura) hits an AssertionError in lxml's drop_tree on this
+    <svg>/<math> soup, and lxml refuses (ValueError) to merge text holding a form feed when a <script> is
+    dropped. Either used to raise out of read_html / read_crawl / html_extract and end the run."""
+    soup = b"<svg><p>\r<div>\xff\xfe--><!--<math></script><br/>\xff\xfe<div>\xc3<!DOCTYPE html>"
+    (tmp_path / "soup.html").write_bytes(soup)
+    (tmp_path / "ok.html").write_text("<html><body><p>A page with a few words.</p></body></html>")
+    for reader, column in (("read_html", "path"), ("read_crawl", "url")):
+        table, bad = read_all(build(reader, {"path": str(tmp_path)}))
+        assert bad == [] and sorted(table.column(column).to_pylist()) == ["ok.html", "soup.html"]
+    batch = pa.table({"html": ["<p>Before\x0c<script>x()</script>after</p>", soup.decode("utf-8", "replace")]})
+    out = build("html_extract", {"title_field": None}).map(batch)
+    assert out.column("text").to_pylist()[0] == "Before\nafter"

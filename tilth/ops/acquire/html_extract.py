@@ -34,10 +34,13 @@ def extract_html(html: str | bytes, url: str | None = None, favor: Favor = "bala
 
     if not html or not (html.strip() if isinstance(html, str) else html.strip()):
         return Extracted(None, "")
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=include_tables,
-        favor_precision=favor == "precision", favor_recall=favor == "recall",
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=include_tables,
+            favor_precision=favor == "precision", favor_recall=favor == "recall",
+        )
+    except Exception:  # trafilatura/htmldate trip over some malformed trees (an AssertionError in lxml's
+        doc = None     # drop_tree on '<svg><math>' soup): take the plain-text fallback, never fail the run
     title = getattr(doc, "title", None) if doc is not None else None
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not text and fallback_plain:
@@ -57,18 +60,20 @@ def _plain_text(html: str | bytes) -> tuple[str, str | None]:
     when it finds no text, Python's own HTML parser, which has no depth limit, is asked too."""
     import lxml.html
 
+    title, text = None, ""
     try:
         root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
-    except (ValueError, TypeError, lxml.etree.ParserError):
-        root = None
-    title, text = None, ""
-    if root is not None:
         for bad in root.xpath("//script|//style|//noscript|//template"):
-            bad.drop_tree()
+            if bad.getparent() is not None:  # lxml asserts on dropping the root
+                bad.drop_tree()
+            else:
+                bad.clear()
         title_el = root.find(".//title")
         title = title_el.text_content().strip() if title_el is not None else None
         body = root.find(".//body")
         text = (body if body is not None else root).text_content()
+    except (ValueError, TypeError, AssertionError, lxml.etree.LxmlError):
+        pass  # e.g. drop_tree refuses to merge text holding control characters: html.parser below
     if not text.strip():
         text = _text_without_depth_limit(html)
     lines = [_WS.sub(" ", ln).strip() for ln in text.splitlines()]
