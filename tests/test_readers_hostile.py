@@ -233,3 +233,31 @@ def test_malformed_html_that_trips_trafilatura_or_lxml_does_not_crash_the_run(tm
     batch = pa.table({"html": ["<p>Before\x0c<script>x()</script>after</p>", soup.decode("utf-8", "replace")]})
     out = build("html_extract", {"title_field": None}).map(batch)
     assert out.column("text").to_pylist()[0] == "Before\nafter"
+
+
+def test_jsonl_nested_too_deep_for_arrow_is_quarantined_not_a_segfault(tmp_path):
+    """Arrow's JSON parser recurses without a limit: a line nested ~20,000 deep overflowed its stack and
+    killed the process (a segfault: no quarantine, no traceback, the run gone). Run as a user would, in a
+    child process, so that the old behaviour fails this test instead of killing pytest."""
+    import subprocess
+    import sys
+
+    from tilth.storage import Workspace
+
+    deep = b'{"text": "deep", "a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}\n"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "plain.jsonl").write_bytes(LINES + deep + LINES)
+    (data / "packed.jsonl.gz").write_bytes(gzip.compress(LINES + deep + LINES))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(json.dumps({"name": "deep", "input": {"path": str(data), "format": "jsonl"}, "workers": 1,
+                                  "steps": [], "output": {"dataset": "deep", "report": False}}))
+    res = subprocess.run([sys.executable, "-m", "tilth.cli", "run", "-q", "-w", str(tmp_path / "ws"), str(recipe)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    ws = Workspace(tmp_path / "ws")
+    assert ws.sql("SELECT count(*) FROM deep").column(0).to_pylist() == [20]
+    q = ws.sql("SELECT file, line, error FROM quarantine WHERE run = 'deep' ORDER BY file").to_pylist()
+    assert [(r["file"].rsplit("/", 1)[1], r["line"], r["error"].split(":")[0]) for r in q] == [
+        ("packed.jsonl.gz", 6, "invalid JSON"), ("plain.jsonl", 6, "invalid JSON")]
+    assert all("depth limit exceeded" in r["error"] for r in q)

@@ -259,7 +259,8 @@ class JsonlReader(FileReader):
         n_lines = newlines.size + (not view.size or view[-1] != 10)  # an unterminated last line counts
         field = self.params.text or "text"
         after = newlines[newlines + 1 < view.size] + 1
-        if chunk[:1] == b"{" and (view[after] == 123).all():  # no blank line, every line starts with `{`
+        # no blank line, every line starts with `{`, and none nests too deep for Arrow
+        if chunk[:1] == b"{" and (view[after] == 123).all() and not _nests_deeper(view, newlines):
             try:
                 table = _read_json_block(chunk, schema, block_size=4 << 20)
                 table.validate(full=True)  # Arrow's JSON parser lets invalid UTF-8 through into strings
@@ -336,7 +337,8 @@ class JsonlReader(FileReader):
         field = self.params.text or "text"
         # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
         # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
-        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines):
+        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines) and \
+                all(ln.count(b"[") + ln.count(b"{") <= JSON_DEPTH for ln in lines):  # see _nests_deeper
             block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
             try:
                 block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
@@ -393,6 +395,32 @@ def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
         np.equal(view[lo:lo + block], 10, out=part)
         found.append(np.flatnonzero(part) + lo)
     return np.concatenate(found) if found else np.empty(0, np.int64)
+
+
+JSON_DEPTH = 1000  # a line nesting deeper than this is not given to Arrow (orjson's own limit is 1024)
+
+
+def _nests_deeper(view: np.ndarray, newlines: np.ndarray, limit: int = JSON_DEPTH, block: int = 1 << 22) -> bool:
+    """Whether some line may nest JSON deeper than `limit`: it holds more than `limit` `[` and `{` bytes
+    (an upper bound on its depth). Arrow's JSON parser recurses without a limit and overflows its thread's
+    stack somewhere above 16,000 levels: a segfault that kills the worker and the run, not an exception.
+    Such a chunk takes the line path, where orjson quarantines the too-deep lines. The brackets are found
+    a few MB at a time in reused masks (as in _newlines), and counted per line from their positions."""
+    if view.size <= limit:
+        return False
+    mask, folded = np.empty(min(block, view.size), dtype=bool), np.empty(min(block, view.size), dtype=np.uint8)
+    found = []
+    for lo in range(0, view.size, block):
+        part = view[lo:lo + block]
+        m, f = mask[:part.size], folded[:part.size]
+        np.bitwise_or(part, 0x20, out=f)  # `[` (0x5B) and `{` (0x7B) differ only in bit 0x20
+        np.equal(f, 0x7B, out=m)
+        found.append(np.flatnonzero(m) + lo)
+    opens = np.concatenate(found)
+    if opens.size <= limit:
+        return False
+    per_line = np.diff(np.searchsorted(opens, newlines), prepend=0, append=opens.size)
+    return bool(per_line.max() > limit)
 
 
 def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
