@@ -261,3 +261,16 @@ def test_jsonl_nested_too_deep_for_arrow_is_quarantined_not_a_segfault(tmp_path)
     assert [(r["file"].rsplit("/", 1)[1], r["line"], r["error"].split(":")[0]) for r in q] == [
         ("packed.jsonl.gz", 6, "invalid JSON"), ("plain.jsonl", 6, "invalid JSON")]
     assert all("depth limit exceeded" in r["error"] for r in q)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_garbage_after_the_compressed_data_keeps_the_lines_before_it(tmp_path, suffix):
+    """A .zst file with bytes after its frame (a botched concatenation or download) used to be quarantined
+    whole (line 0) with every good line lost; gzip already kept them. Now both keep the 5 lines and
+    quarantine the break after them."""
+    packed = gzip.compress(LINES) if suffix == ".gz" else zstandard.ZstdCompressor().compress(LINES)
+    path = tmp_path / f"in.jsonl{suffix}"
+    path.write_bytes(packed + b"garbage after the last frame")
+    table, bad = read_all(build("read_jsonl", {"path": str(path)}))
+    assert table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]
+    assert [(q.line, q.error.split(":")[0]) for q in bad] == [(6, "file breaks after line 5 (truncated or corrupt)")]
