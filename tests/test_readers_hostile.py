@@ -1,6 +1,7 @@
-"""Readers on hostile input found in an audit: byte order marks, files cut mid-record, symlinks leaving the
-input root and symlink loops, documents without text. Each test failed before its fix; small real inputs,
-exact expectations."""
+"""Readers on hostile input, from an audit of every reader but read_csv: byte order marks, files cut
+mid-record (WARC, Arrow) or followed by garbage (zstd), symlinks leaving the input root and symlink loops,
+binary, malformed, deeply nested and oversized pages, JSON nested deep enough to crash Arrow, documents
+without text. Each test failed before its fix; small real inputs, exact expectations."""
 
 from __future__ import annotations
 
