@@ -275,3 +275,20 @@ def test_garbage_after_the_compressed_data_keeps_the_lines_before_it(tmp_path, s
     table, bad = read_all(build("read_jsonl", {"path": str(path)}))
     assert table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]
     assert [(q.line, q.error.split(":")[0]) for q in bad] == [(6, "file breaks after line 5 (truncated or corrupt)")]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_warc_cut_inside_its_first_record_is_reported_as_truncated_not_as_another_format(tmp_path, gz):
+    """A download cut inside the first record used to read 'no WARC records found: not a WARC file'."""
+    rec = warc_records(1, gz)[0]
+    path = tmp_path / ("cut.warc.gz" if gz else "cut.warc")
+    reasons = set()
+    for cut in range(100, len(rec) - 10, 5):  # from 100 bytes on: gzip has given out 'WARC/' by then
+        path.write_bytes(rec[:cut])
+        table, bad = read_all(build("read_warc", {"path": str(path)}))
+        assert table.num_rows == 0 and len(bad) == 1 and bad[0].line == 1, (cut, bad)
+        reasons.add(bad[0].error.split(":")[0])
+    assert "no WARC records found" not in reasons and "file ends inside WARC record 1 (truncated" in reasons
+    path.write_bytes(gzip.compress(b"\n\n") if gz else b"\n\n")  # no record at all: still 'not a WARC file'
+    assert [(q.line, q.error) for q in read_all(build("read_warc", {"path": str(path)}))[1]] == [
+        (0, "no WARC records found: not a WARC file")]

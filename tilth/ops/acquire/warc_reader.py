@@ -123,7 +123,10 @@ class WarcReader(DocFileReader):
                 yield Quarantined(path, number + 1, f"file ends inside WARC record {number + 1} (truncated: bytes "
                                   f"{archive.offset}-{size} are not a whole record)", "")
         if number == 0 and not broken and os.path.getsize(path) > 0:
-            yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
+            if _starts_like_warc(path):  # a WARC file cut inside its first record, not some other file
+                yield Quarantined(path, 1, "file ends inside WARC record 1 (truncated: no whole record)", "")
+            else:
+                yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
         if records or not yielded:  # an empty table still tells validation (peek) the reader's columns
             yield self._table(rows, path, records)
 
@@ -173,6 +176,18 @@ def _cut_record(fh, offset: int, path: str) -> bool:
         if not d.eof:
             return True
     return bool(tail.strip())
+
+
+def _starts_like_warc(path: str) -> bool:
+    """Whether the file (gunzipped as far as it goes) begins with a WARC version line."""
+    with open(path, "rb") as fh:
+        data = fh.read(1 << 12)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data)
+        except zlib.error:
+            return False
+    return data.lstrip()[:5] == b"WARC/"
 
 
 def _charset(record) -> str | None:
