@@ -76,7 +76,8 @@ def ids(rel: str, positions: list[int]) -> list[int]:
 # -- JSONL (plain, .gz, .zst) --------------------------------------------------------------------------------
 JSONL_BAD = {  # kind -> (line bytes, reason the quarantine row starts with)
     "bad_json": (lambda t: b'{"text": "unterminated', "invalid JSON"),
-    "bad_utf8": (lambda t: b'{"text": "caf\xe9 ' + t.encode() + b'"}', "invalid UTF-8"),
+    # the text JSON-escaped: a raw newline in it would make the record two lines (two quarantine rows)
+    "bad_utf8": (lambda t: b'{"text": "caf\xe9 ' + json.dumps(t)[1:-1].encode() + b'"}', "invalid UTF-8"),
     "array": (lambda t: json.dumps([t]).encode(), "expected a JSON object"),
     "json_null": (lambda t: b"null", "expected a JSON object"),
     "number_line": (lambda t: b"42", "expected a JSON object"),

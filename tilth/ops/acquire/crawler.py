@@ -6,6 +6,8 @@
   so every page has a stable path relative to the crawl root (its `_id` source).
 - sitemap.xml: every `<loc>` (a relative path, a file:// URL, or an http(s) URL whose path is taken
   relative to the sitemap's folder, i.e. a local mirror) is a depth-0 seed; links are followed from there.
+- Nothing outside the root is read: every path is checked with symlinks resolved, so a symlink out of the
+  root is not followed (a symlinked file found by the walk is quarantined) and a symlink loop is walked once.
 
 `include` / `exclude` are glob patterns on the path relative to the root (`*` also matches `/`). Discovery
 happens once in `shards()` (cheap: only hrefs are parsed); text extraction runs per shard in parallel.
@@ -27,8 +29,9 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
-from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
-from tilth.ops.acquire.readers import _ids_for_records
+from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams, not_html
+from tilth.ops.acquire.intake import raw_line
+from tilth.ops.acquire.readers import _ids_for_records, inside
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
 
@@ -53,7 +56,10 @@ class CrawlReader(DocFileReader):
     name = "read_crawl"
     description = """Crawl local HTML: walk a directory tree, or follow `<a href>` links from an index page
     or a sitemap.xml, breadth-first up to `max_depth`, keeping pages that match `include` and not
-    `exclude`. One row per page: `url` (relative path), `depth`, `title`, `text` (trafilatura)."""
+    `exclude`. One row per page: `url` (relative path), `depth`, `title`, `text` (trafilatura). Nothing
+    outside the root is read: links (file://, ../, or through a symlink) leaving it are not followed, a
+    symlinked page outside it is quarantined, and a page reached again through a symlink loop is skipped.
+    Binary pages (a NUL byte) and pages over `max_bytes` are quarantined."""
     examples = (
         "crawl a local mirror of a website",
         "follow links from an index page",
@@ -96,13 +102,22 @@ class CrawlReader(DocFileReader):
         return ok and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(os.path.basename(rel), g) for g in self.params.exclude)
 
     def _walk(self) -> list[tuple[str, int]]:
+        """Folder symlinks are followed only into folders inside the root not yet walked: a link out of
+        the root is not entered, and a symlink loop is walked once."""
         root = self.source_root()
         out = []
+        walked = {os.path.realpath(root)}
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             depth = 0 if dirpath == root else os.path.relpath(dirpath, root).count(os.sep) + 1
             if depth >= self.params.max_depth:
                 dirnames.clear()
-            dirnames.sort()
+            keep = []
+            for d in sorted(dirnames):
+                real = os.path.realpath(os.path.join(dirpath, d))
+                if real not in walked and inside(real, root):
+                    walked.add(real)
+                    keep.append(d)
+            dirnames[:] = keep
             for f in sorted(filenames):
                 full = os.path.join(dirpath, f)
                 if self._wanted(full):
@@ -122,12 +137,17 @@ class CrawlReader(DocFileReader):
         return seeds
 
     def _follow(self, seeds: list[str]) -> list[tuple[str, int]]:
+        """Breadth-first over links. `seen` holds real paths (symlinks resolved), so a page reached through
+        a symlink loop or an alias is visited once; a link whose real target is outside the root is not
+        followed (nor is a sitemap seed outside it, so no outside page is even read for its links)."""
         seen: set[str] = set()
         queue: deque[tuple[str, int]] = deque()
         out: list[tuple[str, int]] = []
+        start = os.path.abspath(self.params.path)
         for s in seeds:
-            if s not in seen and os.path.isfile(s):
-                seen.add(s)
+            real = os.path.realpath(s)
+            if real not in seen and os.path.isfile(s) and (s == start or self._inside(s)):
+                seen.add(real)
                 queue.append((s, 0))
         while queue:
             path, depth = queue.popleft()
@@ -142,13 +162,16 @@ class CrawlReader(DocFileReader):
             for m in _HREF.finditer(data):
                 href = (m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")
                 target = _local_target(href, os.path.dirname(path))
-                if target and target not in seen and os.path.isfile(target) and self._inside(target):
-                    seen.add(target)
-                    queue.append((target, depth + 1))
+                if target and os.path.isfile(target) and self._inside(target):
+                    real = os.path.realpath(target)
+                    if real not in seen:
+                        seen.add(real)
+                        queue.append((target, depth + 1))
         return out
 
     def _inside(self, path: str) -> bool:
-        return not os.path.relpath(path, self.source_root()).startswith("..")
+        """Inside the root both by its path and by its real path (a symlink may point anywhere)."""
+        return not os.path.relpath(path, self.source_root()).startswith("..") and inside(path, self.source_root())
 
     # -- reading --------------------------------------------------------------------------------------
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
@@ -156,6 +179,9 @@ class CrawlReader(DocFileReader):
         urls, depths, titles, texts = [], [], [], []
         for item in shard[: p.limit] if p.limit else shard:
             depth_s, _, path = item.partition("|")
+            if (escaped := self.outside_root(path)) is not None:
+                yield escaped
+                continue
             try:
                 size = os.path.getsize(path)
                 if size > p.max_bytes:
@@ -164,6 +190,9 @@ class CrawlReader(DocFileReader):
                 data = Path(path).read_bytes()
             except OSError as e:  # removed or unreadable since discovery
                 yield Quarantined(path, 0, f"unreadable page: {e}", "")
+                continue
+            if (reason := not_html(data)) is not None:
+                yield Quarantined(path, 0, reason, raw_line(data[:200]))
                 continue
             doc = extract_html(data, favor=p.favor)
             urls.append(self.relpath(path).replace(os.sep, "/"))

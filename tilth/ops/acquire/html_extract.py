@@ -34,10 +34,13 @@ def extract_html(html: str | bytes, url: str | None = None, favor: Favor = "bala
 
     if not html or not (html.strip() if isinstance(html, str) else html.strip()):
         return Extracted(None, "")
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=include_tables,
-        favor_precision=favor == "precision", favor_recall=favor == "recall",
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=include_tables,
+            favor_precision=favor == "precision", favor_recall=favor == "recall",
+        )
+    except Exception:  # trafilatura/htmldate trip over some malformed trees (an AssertionError in lxml's
+        doc = None     # drop_tree on '<svg><math>' soup): take the plain-text fallback, never fail the run
     title = getattr(doc, "title", None) if doc is not None else None
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not text and fallback_plain:
@@ -52,21 +55,62 @@ _BLANKS = re.compile(r"\n\s*\n+")
 
 
 def _plain_text(html: str | bytes) -> tuple[str, str | None]:
-    """Visible text of <body> (scripts and styles removed), whitespace tidied."""
+    """Visible text of <body> (scripts and styles removed), whitespace tidied. libxml2 drops everything
+    nested deeper than 256 elements (2048 with huge_tree), which malformed pages with unclosed tags reach;
+    when it finds no text, Python's own HTML parser, which has no depth limit, is asked too."""
     import lxml.html
 
+    title, text = None, ""
     try:
-        root = lxml.html.fromstring(html)
-    except (ValueError, TypeError, lxml.etree.ParserError):
-        return "", None
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    title_el = root.find(".//title")
-    title = title_el.text_content().strip() if title_el is not None else None
-    body = root.find(".//body")
-    text = (body if body is not None else root).text_content()
+        root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+        for bad in root.xpath("//script|//style|//noscript|//template"):
+            if bad.getparent() is not None:  # lxml asserts on dropping the root
+                bad.drop_tree()
+            else:
+                bad.clear()
+        title_el = root.find(".//title")
+        title = title_el.text_content().strip() if title_el is not None else None
+        body = root.find(".//body")
+        text = (body if body is not None else root).text_content()
+    except (ValueError, TypeError, AssertionError, lxml.etree.LxmlError):
+        pass  # e.g. drop_tree refuses to merge text holding control characters: html.parser below
+    if not text.strip():
+        text = _text_without_depth_limit(html)
     lines = [_WS.sub(" ", ln).strip() for ln in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip(), title or None
+
+
+_HIDDEN = {"script", "style", "noscript", "template", "title", "head"}
+_BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "section", "article"}
+
+
+def _text_without_depth_limit(html: str | bytes) -> str:
+    """Visible text by html.parser (stdlib, no nesting limit): data outside hidden elements, a line break
+    at block elements; an unclosed comment or tag at the end is not text."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    hidden = [0]
+
+    class Text(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            hidden[0] += tag in _HIDDEN
+            if tag in _BLOCKS:
+                parts.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in _HIDDEN and hidden[0]:
+                hidden[0] -= 1
+            if tag in _BLOCKS:
+                parts.append("\n")
+
+        def handle_data(self, data):
+            if not hidden[0]:
+                parts.append(data)
+
+    parser = Text(convert_charrefs=True)
+    parser.feed(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
+    return "".join(parts)  # no close(): it would emit an unclosed trailing comment or tag as text
 
 
 class HtmlExtractParams(Params):

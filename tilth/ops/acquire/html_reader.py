@@ -14,7 +14,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
-from tilth.ops.acquire.intake import unreadable
+from tilth.ops.acquire.intake import raw_line, unreadable
 from tilth.ops.acquire.readers import FileReader, _ids_for_records
 from tilth.ops.base import Params, Quarantined
 from tilth.ops.registry import register
@@ -33,6 +33,17 @@ class HtmlParams(DocReaderParams):
     max_bytes: int = Field(20_000_000, ge=1, description="Quarantine files larger than this many bytes.")
 
 
+def not_html(data: bytes) -> str | None:
+    """Why a page's bytes are not an HTML document, or None. A NUL byte means a binary file (an image or an
+    archive saved as .html) or UTF-16 without a byte order mark: extraction would turn either into garbage
+    text, so the page is quarantined, as read_text_files does with binary files. UTF-16/32 with a byte order
+    mark, and gzip (trafilatura decompresses it), are fine."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x1f\x8b") or data[:4] == b"\x00\x00\xfe\xff":
+        return None
+    nul = data.find(b"\x00")
+    return None if nul < 0 else f"binary file, not HTML (NUL byte at byte {nul})"
+
+
 class DocFileReader(FileReader):
     """FileReader without the JSON-field renaming: documents get `_id` from (relative path, record)."""
 
@@ -48,7 +59,9 @@ class HtmlReader(DocFileReader):
     name = "read_html"
     description = """Read HTML files (a directory, recursively, or a glob), one row per file with `path`
     (relative), `title` and `text` (main content extracted by trafilatura). Files that are too large are
-    quarantined; a page without text gives an empty `text`."""
+    quarantined, and so is a binary file (a NUL byte; UTF-16 needs its byte order mark) and a symlink whose
+    target lies outside the input folder (it is not read); folder symlinks are not followed. A page without
+    text gives an empty `text`."""
     examples = (
         "load a folder of HTML files",
         "one row per saved web page",
@@ -69,6 +82,9 @@ class HtmlReader(DocFileReader):
             rows["html"] = []
         ids = []
         for path in shard[: p.limit] if p.limit else shard:
+            if (escaped := self.outside_root(path)) is not None:
+                yield escaped
+                continue
             try:
                 size = os.path.getsize(path)
                 if size > p.max_bytes:
@@ -78,6 +94,9 @@ class HtmlReader(DocFileReader):
                     data = fh.read()
             except OSError as e:  # removed or unreadable since listing
                 yield unreadable(path, e)
+                continue
+            if (reason := not_html(data)) is not None:
+                yield Quarantined(path, 0, reason, raw_line(data[:200]))
                 continue
             doc = extract_html(data, favor=p.favor)
             rel = self.relpath(path)

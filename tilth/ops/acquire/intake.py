@@ -88,12 +88,15 @@ class _ZstdStream(io.RawIOBase):
 
         self.fh, self.dctx = fh, zstandard.ZstdDecompressor()
         self.dobj, self.out, self.in_frame = self.dctx.decompressobj(), b"", False
+        self.error: Exception | None = None  # raised once the data decompressed before it is read
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
         while not self.out:
+            if self.error is not None:
+                raise self.error
             chunk = self.fh.read(1 << 17)
             if not chunk:
                 if self.in_frame:
@@ -101,7 +104,11 @@ class _ZstdStream(io.RawIOBase):
                 return 0
             while chunk:
                 self.in_frame = True
-                self.out += self.dobj.decompress(chunk)
+                try:
+                    self.out += self.dobj.decompress(chunk)
+                except Exception as e:  # corrupt data (or garbage after a frame): keep what came before it
+                    self.error = e
+                    break
                 if not self.dobj.eof:
                     break
                 self.in_frame = False

@@ -32,7 +32,8 @@ class PdfReader(DocFileReader):
     name = "read_pdf"
     description = """Read PDF files with pypdf: one row per document (`unit: document`, pages joined by
     blank lines) or per page (`unit: page`), with `path`, `page` (1-based; 0 for whole documents),
-    `n_pages`, `title` (from the PDF metadata) and `text`. Unreadable files and pages are quarantined."""
+    `n_pages`, `title` (from the PDF metadata) and `text`. Unreadable files and pages are quarantined, and so
+    is an encrypted PDF that needs a password; a PDF without a text layer (a scan) gives an empty `text`."""
     examples = (
         "read PDF documents",
         "one row per page of each PDF",
@@ -104,7 +105,7 @@ class PdfReader(DocFileReader):
             else:
                 texts.append((i + 1, (text or "").strip()))
         if p.unit == "document" and (texts or n_pages == 0):
-            yield (rel, 0, n_pages, title, "\n\n".join(t for _, t in texts))
+            yield (rel, 0, n_pages, title, "\n\n".join(t for _, t in texts if t))  # no text: '', not blank lines
 
 
 def _title(pdf) -> str | None:

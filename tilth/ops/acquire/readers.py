@@ -112,6 +112,18 @@ class FileReader(Reader):
     def relpath(self, path: str) -> str:
         return os.path.relpath(path, self.source_root())
 
+    def outside_root(self, path: str) -> Quarantined | None:
+        """A quarantine row for a file found under the input folder whose real path (symlinks resolved)
+        lies outside that folder, else None. The readers of document folders (text, HTML, crawl) call it,
+        so a link planted in a folder cannot pull /etc/passwd or a home directory into a dataset. A file
+        named directly as `path` is always read."""
+        if os.path.abspath(path) == os.path.abspath(self.params.path):
+            return None
+        real = os.path.realpath(path)
+        if inside(real, self.source_root()):
+            return None
+        return Quarantined(path, 0, f"symlink to a file outside the input folder ({real}): not read", "")
+
     def emit(self, table: pa.Table, path: str, records: np.ndarray, line_of: Callable[[int], int] | None = None,
              raw_of: Callable[[int], str] | None = None) -> Iterator[pa.Table | Quarantined]:
         """The one exit of every file reader: quarantine the rows that break the text contract (see
@@ -141,6 +153,12 @@ class FileReader(Reader):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether `path` resolves to `root` or below it (both with symlinks resolved)."""
+    real, root = os.path.realpath(path), os.path.realpath(root)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def in_split(relpath: str, split: str) -> bool:
@@ -173,7 +191,8 @@ def _glob_base(pattern: str) -> str:
 class JsonlReader(FileReader):
     name = "read_jsonl"
     description = """Read JSON Lines files (plain, .gz or .zst), one object per line. Broken JSON and
-    invalid UTF-8 lines are quarantined with file and line; blank lines are skipped."""
+    invalid UTF-8 lines are quarantined with file and line; blank lines are skipped; a UTF-8 byte order
+    mark at the start of the file is dropped."""
     examples = (
         "load JSON lines",
         "read a .jsonl.gz dump",
@@ -202,6 +221,8 @@ class JsonlReader(FileReader):
         schema, first_line, carry = None, 0, b""
         with fh:
             buf = self._read_or_quarantine(fh, path, first_line)
+            if isinstance(buf, bytes):
+                buf = strip_bom(buf)
             while isinstance(buf, bytes) and (buf or carry):
                 data = carry + buf if carry else buf
                 # read ahead: the last chunk takes the file's unterminated last line with it, so that line
@@ -239,7 +260,8 @@ class JsonlReader(FileReader):
         n_lines = newlines.size + (not view.size or view[-1] != 10)  # an unterminated last line counts
         field = self.params.text or "text"
         after = newlines[newlines + 1 < view.size] + 1
-        if chunk[:1] == b"{" and (view[after] == 123).all():  # no blank line, every line starts with `{`
+        # no blank line, every line starts with `{`, and none nests too deep for Arrow
+        if chunk[:1] == b"{" and (view[after] == 123).all() and not _nests_deeper(view, newlines):
             try:
                 table = _read_json_block(chunk, schema, block_size=4 << 20)
                 table.validate(full=True)  # Arrow's JSON parser lets invalid UTF-8 through into strings
@@ -291,6 +313,8 @@ class JsonlReader(FileReader):
                 broken = item
                 break
             lineno, line = item
+            if lineno == 0:
+                line = strip_bom(line)
             if limit is not None and seen >= limit:
                 break
             if not line.strip():
@@ -314,7 +338,8 @@ class JsonlReader(FileReader):
         field = self.params.text or "text"
         # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
         # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
-        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines):
+        if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines) and \
+                all(ln.count(b"[") + ln.count(b"{") <= JSON_DEPTH for ln in lines):  # see _nests_deeper
             block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
             try:
                 block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
@@ -355,6 +380,12 @@ class JsonlReader(FileReader):
         return items, _text_as_string(table.schema, field) if table.num_columns else schema
 
 
+def strip_bom(data: bytes) -> bytes:
+    """`data` without a leading UTF-8 byte order mark. Windows tools (Notepad, PowerShell, Excel) start
+    UTF-8 files with one; it is not part of the first record, and JSON parsers reject it."""
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+
+
 def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
     """Positions of the b"\\n" bytes of `view`, found a few MB at a time: `view == 10` over a whole 32 MB chunk
     would allocate (and page-fault in) a 32 MB mask per chunk; one block-sized mask is reused instead."""
@@ -365,6 +396,32 @@ def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
         np.equal(view[lo:lo + block], 10, out=part)
         found.append(np.flatnonzero(part) + lo)
     return np.concatenate(found) if found else np.empty(0, np.int64)
+
+
+JSON_DEPTH = 1000  # a line nesting deeper than this is not given to Arrow (orjson's own limit is 1024)
+
+
+def _nests_deeper(view: np.ndarray, newlines: np.ndarray, limit: int = JSON_DEPTH, block: int = 1 << 22) -> bool:
+    """Whether some line may nest JSON deeper than `limit`: it holds more than `limit` `[` and `{` bytes
+    (an upper bound on its depth). Arrow's JSON parser recurses without a limit and overflows its thread's
+    stack somewhere above 16,000 levels: a segfault that kills the worker and the run, not an exception.
+    Such a chunk takes the line path, where orjson quarantines the too-deep lines. The brackets are found
+    a few MB at a time in reused masks (as in _newlines), and counted per line from their positions."""
+    if view.size <= limit:
+        return False
+    mask, folded = np.empty(min(block, view.size), dtype=bool), np.empty(min(block, view.size), dtype=np.uint8)
+    found = []
+    for lo in range(0, view.size, block):
+        part = view[lo:lo + block]
+        m, f = mask[:part.size], folded[:part.size]
+        np.bitwise_or(part, 0x20, out=f)  # `[` (0x5B) and `{` (0x7B) differ only in bit 0x20
+        np.equal(f, 0x7B, out=m)
+        found.append(np.flatnonzero(m) + lo)
+    opens = np.concatenate(found)
+    if opens.size <= limit:
+        return False
+    per_line = np.diff(np.searchsorted(opens, newlines), prepend=0, append=opens.size)
+    return bool(per_line.max() > limit)
 
 
 def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
@@ -706,7 +763,9 @@ class TextFilesParams(FileReaderParams):
 class TextFilesReader(FileReader):
     name = "read_text_files"
     description = """Read a directory of text files, one row per file with columns `text` and `path`
-    (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined."""
+    (relative to the directory). Files that are not valid UTF-8 or are too large are quarantined, and so
+    is a symlink whose target lies outside the directory (it is not read); folder symlinks are not
+    followed. A UTF-8 byte order mark at the start of a file is dropped."""
     examples = (
         "load a directory of .txt files",
         "one row per text file",
@@ -734,6 +793,9 @@ class TextFilesReader(FileReader):
         texts, paths, ids = [], [], []
         for path in shard:
             rel = self.relpath(path)
+            if (escaped := self.outside_root(path)) is not None:
+                yield escaped
+                continue
             try:
                 size = os.path.getsize(path)
                 if size > self.params.max_bytes:
@@ -760,7 +822,8 @@ class ArrowReader(FileReader):
     description = """Read Arrow IPC files (stream or file format, `.arrow`/`.feather`), e.g. a Hugging Face
     dataset saved with `save_to_disk` or its cache: a folder is read through its `state.json` files when it
     has them (only the dataset's data files, never `cache-*.arrow`). A file that cannot be opened is
-    quarantined whole; a batch that cannot be decoded ends its file with the rows before it kept."""
+    quarantined whole; a batch that cannot be decoded, or a cut file (stream or file format), ends its
+    file with the rows before it kept."""
     patterns = ("*.arrow", "*.feather")
 
     def files(self) -> list[str]:
@@ -802,6 +865,9 @@ class ArrowReader(FileReader):
                 batches = (ipc.get_batch(i) for i in range(ipc.num_record_batches))
             except pa.ArrowInvalid:  # not the file format: the stream format (what `datasets` writes)
                 source.seek(0)
+                # ... or a file-format file whose footer is cut or broken (a truncated copy): its body after
+                # the 8-byte magic is a stream, so the batches before the cut are still read
+                source.seek(8 if source.read(8)[:6] == b"ARROW1" else 0)
                 ipc = pa.ipc.open_stream(source)
                 batches = iter(ipc)
             schema = ipc.schema
@@ -842,9 +908,10 @@ class ArrowReader(FileReader):
 
 
 def decode_text(path: str, data: bytes) -> str | Quarantined:
-    """A whole file as text, or the reason it is not text (invalid UTF-8, or a NUL byte: a binary file)."""
+    """A whole file as text, or the reason it is not text (invalid UTF-8, or a NUL byte: a binary file).
+    A leading UTF-8 byte order mark (Windows editors write one) is dropped: it is not part of the text."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return Quarantined(path, line, f"invalid UTF-8 at byte {e.start}", raw_line(data[:200]))

@@ -2,21 +2,22 @@
 
 Only `response` records whose HTTP content type is HTML (and, by default, whose status is 2xx) become
 rows; request, metadata and warcinfo records are normal WARC content and are skipped. A record that cannot
-be parsed, is truncated (fewer bytes than its Content-Length), or a file whose gzip/WARC framing breaks, is
-quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
+be parsed, is truncated (fewer bytes than its Content-Length, or a file that ends inside a record's headers
+or gzip member), or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
 records at all is quarantined whole (line 0). warcio prints its own warnings about junk between records.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 
 import pyarrow as pa
 from pydantic import Field
 
 from tilth.ops.acquire.html_extract import Favor, extract_html
-from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams
+from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams, not_html
 from tilth.ops.acquire.intake import head, unreadable
 from tilth.ops.base import Quarantined
 from tilth.ops.registry import register
@@ -28,6 +29,8 @@ class WarcParams(DocReaderParams):
     keep_html: bool = Field(False, description="Also store the raw HTML (decoded) in an `html` column.")
     only_ok: bool = Field(True, description="Keep only responses with HTTP status 200-299 (redirects and errors are skipped).")
     favor: Favor = Field("balanced", description="trafilatura's trade-off: 'precision' drops more boilerplate, 'recall' keeps more text.")
+    max_bytes: int = Field(20_000_000, ge=1, description="Quarantine HTML records larger than this many bytes (not read: "
+                           "extraction time grows faster than the page, so one huge page could stall a worker for minutes).")
 
 
 @register
@@ -35,7 +38,8 @@ class WarcReader(DocFileReader):
     name = "read_warc"
     description = """Read WARC archives (.warc, .warc.gz): one row per HTML response record with `url`,
     `date` (WARC-Date), `status`, `title` and `text` (main content by trafilatura); optional raw `html`.
-    Broken records or a corrupt archive are quarantined with the record number; earlier rows are kept."""
+    Broken or truncated records (also a file cut inside a record's headers), HTML records larger than
+    `max_bytes` or binary (a NUL byte), or a corrupt archive are quarantined with the record number; earlier rows are kept."""
     examples = (
         "read WARC archives from a crawl",
         "extract pages from Common Crawl WARC files",
@@ -56,13 +60,15 @@ class WarcReader(DocFileReader):
         rows: dict[str, list] = {c: [] for c in cols}
         records: list[int] = []
         number, kept, broken, yielded = 0, 0, False, False
+        skipped = None  # the last record, when it made no row (not HTML): checked for truncation at the end
         try:
             fh = open(path, "rb")
         except OSError as e:  # removed or unreadable since listing
             yield unreadable(path, e, "WARC file")
             return
         with fh:
-            it = iter(ArchiveIterator(fh))
+            archive = ArchiveIterator(fh)
+            it = iter(archive)
             while True:
                 try:
                     record = next(it)
@@ -70,6 +76,14 @@ class WarcReader(DocFileReader):
                     break
                 except Exception as e:  # warcio raises several types for broken framing; none may crash a run
                     yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}", "")
+                    broken = True
+                    break
+                length = (record.rec_headers.get_header("Content-Length") or "").strip()
+                if not length.isdigit() and record.format == "warc" and record.rec_headers.protocol.startswith("WARC/"):
+                    # a WARC record always has a Content-Length; warcio yields a file cut inside the headers
+                    # as a record without one (type None, or cut short: 'respon') or with an empty one
+                    yield Quarantined(path, number + 1, f"file ends inside the headers of WARC record {number + 1} "
+                                      "(truncated: no Content-Length)", "")
                     broken = True
                     break
                 if record.rec_type is None:  # only blank lines left: warcio yields an empty pseudo-record
@@ -84,9 +98,12 @@ class WarcReader(DocFileReader):
                     row = self._row(record)
                 except Exception as e:  # a truncated or undecodable payload
                     yield Quarantined(path, number, f"bad WARC record {number}: {type(e).__name__}: {e}", "")
+                    skipped = None
                     continue
                 if row is None:
+                    skipped = record
                     continue
+                skipped = None
                 for c in cols:
                     rows[c].append(row[c])
                 records.append(number - 1)
@@ -97,8 +114,19 @@ class WarcReader(DocFileReader):
                     if at_limit:
                         return
                     rows, records, yielded = {c: [] for c in cols}, [], True
+            size = os.fstat(fh.fileno()).st_size
+            missing = getattr(getattr(skipped, "raw_stream", None), "limit", 0)
+            if missing and not broken:  # a skipped record (not HTML, or cut in its HTTP headers) that is cut short
+                yield Quarantined(path, number, f"bad WARC record {number}: EOFError: record truncated: {missing} "
+                                  f"of {skipped.length} bytes missing", "")
+            elif number and not broken and archive.offset < size and _cut_record(fh, archive.offset, path):
+                yield Quarantined(path, number + 1, f"file ends inside WARC record {number + 1} (truncated: bytes "
+                                  f"{archive.offset}-{size} are not a whole record)", "")
         if number == 0 and not broken and os.path.getsize(path) > 0:
-            yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
+            if _starts_like_warc(path):  # a WARC file cut inside its first record, not some other file
+                yield Quarantined(path, 1, "file ends inside WARC record 1 (truncated: no whole record)", "")
+            else:
+                yield Quarantined(path, 0, "no WARC records found: not a WARC file", _head(path))
         if records or not yielded:  # an empty table still tells validation (peek) the reader's columns
             yield self._table(rows, path, records)
 
@@ -111,10 +139,14 @@ class WarcReader(DocFileReader):
         status = int(record.http_headers.get_statuscode() or 0)
         if self.params.only_ok and not 200 <= status < 300:
             return None
+        if record.length is not None and record.length > self.params.max_bytes:
+            raise ValueError(f"record too large: {record.length} bytes > max_bytes={self.params.max_bytes}")
         data = record.content_stream().read()
         missing = getattr(record.raw_stream, "limit", 0)
         if missing:  # warcio returns a truncated block without complaint; the WARC Content-Length knows
             raise EOFError(f"record truncated: {missing} of {record.length} bytes missing")
+        if (reason := not_html(data)) is not None:  # served as HTML, but an image or UTF-16 without a BOM
+            raise ValueError(reason)
         url = record.rec_headers.get_header("WARC-Target-URI")
         doc = extract_html(data, url=url, favor=self.params.favor)
         row = {"url": url, "date": record.rec_headers.get_header("WARC-Date"), "status": status,
@@ -127,6 +159,35 @@ class WarcReader(DocFileReader):
         types = {"status": pa.int32()}
         table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
         return self.with_ids(table, path, records)
+
+
+def _cut_record(fh, offset: int, path: str) -> bool:
+    """Whether the bytes after the last record warcio parsed are the start of a record that was cut off.
+    warcio stops without a word when a file ends inside a record's headers or inside a gzip member (a
+    truncated download); trailing blank lines or an empty gzip member are not a record."""
+    fh.seek(offset)
+    tail = fh.read(1 << 16)
+    if path.endswith(".gz") and tail[:2] == b"\x1f\x8b":
+        d = zlib.decompressobj(wbits=31)
+        try:
+            tail = d.decompress(tail)
+        except zlib.error:
+            return True
+        if not d.eof:
+            return True
+    return bool(tail.strip())
+
+
+def _starts_like_warc(path: str) -> bool:
+    """Whether the file (gunzipped as far as it goes) begins with a WARC version line."""
+    with open(path, "rb") as fh:
+        data = fh.read(1 << 12)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data)
+        except zlib.error:
+            return False
+    return data.lstrip()[:5] == b"WARC/"
 
 
 def _charset(record) -> str | None:
