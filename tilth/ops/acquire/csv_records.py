@@ -14,7 +14,7 @@ cut here first, a block of bytes at a time:
   a separator or the end of its line. A quote that is not closed within `max_lines` lines or by the end
   of the file ("unterminated quote"), or that is closed with text after it (usually a stray quote that
   paired with the next quote in the file), breaks its record: the record's lines up to the line where
-  that quote opened are quarantined, and reading resumes, outside quotes, at the next line. So a stray
+  that quote opened are quarantined, and reading goes on, outside quotes, from the next line. So a stray
   quote costs its own line, not the rows after it.
 
 Lines are numbered twice: *logical* lines are the lines handed on (invalid UTF-8 lines removed) and

@@ -502,8 +502,8 @@ class CsvParams(FileReaderParams):
     delimiter: str = Field(",", min_length=1, max_length=1, description="Field separator.")
     max_quoted_lines: int = Field(10_000, ge=1, description="A quoted value may span at most this many lines. A "
                                   "quote not closed within them (or by the end of the file) is unterminated: its "
-                                  "row's lines up to the quote's line are quarantined and reading resumes at the "
-                                  "next line, so the rows after a stray quote are kept.")
+                                  "row's lines up to the quote's line are quarantined and reading goes on from the "
+                                  "next line, so the rows that follow a stray quote are kept.")
 
 
 @register
@@ -512,7 +512,7 @@ class CsvReader(FileReader):
     description = """Read CSV files with a header row, streaming. Every line ends up in a kept row or in
     quarantine with its line number: rows with the wrong number of fields, lines that are not valid UTF-8,
     and rows with a broken quote (not closed within `max_quoted_lines` lines or by the end of the file, or
-    text after a closing quote) are quarantined; after a broken quote reading resumes at the next line."""
+    text after a closing quote) are quarantined, and reading goes on from the line below a broken quote."""
     examples = (
         "load a CSV file",
         "read a spreadsheet export with a header row",
