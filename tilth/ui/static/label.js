@@ -10,15 +10,19 @@
   const $ = id => document.getElementById(id);
   let rows = [], i = 0, active = 0, rubric = {};
   let loads = 0, replies = 0;  // only the latest load, and the latest agreement reply, are drawn
+  let edits = 0;  // labels pressed so far: a load asked for before one of them must not draw over it
 
   who.value = localStorage.getItem("tilth-annotator") || "";
   who.addEventListener("change", () => { localStorage.setItem("tilth-annotator", who.value.trim()); load(); });
 
   async function load() {
-    const mine = ++loads;
+    const mine = ++loads, editsAt = edits;
     try {
       const data = await api(`/api/eval/${encodeURIComponent(sample)}/rows?annotator=${encodeURIComponent(who.value.trim())}`);
       if (mine !== loads) return;  // the annotator changed meanwhile: a newer load draws
+      // keys pressed while the rows were on their way: those rows predate the labels, so read them again once
+      // the labels are saved (drawing them now would show the labelled rows as unlabelled, back at row 1)
+      if (edits !== editsAt) { saving = saving.then(load); return; }
       rows = data.rows;
       const first = rows.findIndex(r => !r.label);
       i = first < 0 ? 0 : first;
@@ -67,6 +71,7 @@
     if (!r) return;
     if (!who.value.trim()) { showError(err, "Type your name (annotator) first."); who.focus(); return; }
     showError(err, "");
+    edits++;
     const at = i, before = {label: r.label, rubric: r.rubric}, scores = Object.assign({}, rubric);
     const body = {id: r._id, annotator: who.value.trim(), label: value, rubric: scores};
     r.label = value; r.rubric = scores;
