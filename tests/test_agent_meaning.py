@@ -373,3 +373,16 @@ def test_a_quoted_example_of_the_data_does_not_name_the_job_and_a_conditions_num
     assert plan.ops() == ["gopher_repetition"]  # not the flagged (bad) words filter
     plan = planner.plan("Polish the wording of the agent replies, but only in tickets rated 4 or higher.", data["chat"])
     assert steps(plan) == [("llm_rewrite", {"text_field": "text", "where_column": "rating", "where_min": 4.0})]
+
+
+def test_newcomer_trial_column_parameter_and_measuring_choices(env, tmp_path):
+    planner, data = env
+    rows = "ticket_id,message,rating\n" + "".join(f"{1000 + i},order {i} is late,{r}\n"
+                                                   for i, r in enumerate(["4", "5", "three", "1", "2", "5"]))
+    (tmp_path / "t.csv").write_text(rows)
+    plan = planner.plan("Only keep tickets rated 4 or higher", peek(tmp_path / "t.csv"))
+    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "rating"})]  # not ticket_id
+    plan = planner.plan("Apply the Gopher quality rules, but lower the minimum word count to 10", data["web"])
+    assert steps(plan) == [("gopher_quality", {"min_doc_words": 10})]
+    plan = planner.plan("Remove pages with fewer than 20 words, but do not throw any rows away", data["web"])
+    assert "c4_line_cleaner" not in plan.ops()  # it rewrites the text: never a measurement

@@ -56,3 +56,13 @@ def test_listed_numbers_match_numbers_however_the_column_stores_them():
     t = pa.table({"stars": ["5", "five", " 4 ", None], "n": [5, 1, 4, None]})
     assert build("value_filter", {"column": "stars", "values": [4, 5]}).keep(t)[0].tolist() == [True, False, True, False]
     assert build("value_filter", {"column": "n", "values": ["5"]}).keep(t)[0].tolist() == [True, False, False, False]
+
+
+def test_a_row_condition_on_text_numbers_selects_the_numbers_and_never_fails():
+    from types import SimpleNamespace
+
+    from tilth.ops.where import where_mask
+
+    t = pa.table({"rating": ["1", "three", "2", "", None, "5"]})
+    cond = SimpleNamespace(where_column="rating", where_min=None, where_max=2)
+    assert where_mask(t, cond).tolist() == [True, False, True, False, False, False]

@@ -383,7 +383,9 @@ class OfflinePlanner:
         overview: ..., average length"), else the operator the dropper's metadata names (`measured_by`), else the
         best-ranked operator that drops nothing, one without an LLM first. Where the words asked to drop ("get
         rid of copies, but keep every row") only an operator that matches them does."""
-        fits = [(s, v) for s, v in ranked if s.kind not in DROPS and v >= self.matcher.accept and s.name not in excluded]
+        # only an operator that measures: "c4_line_cleaner measures instead" blanked the text of short pages
+        fits = [(s, v) for s, v in ranked if job_kind(s) == "measures" and v >= self.matcher.accept
+                and s.name not in excluded]
         if again := next((sv for sv in fits if sv[0].name in planned), None):
             return again
         named = self.cat.by_name.get(dropper.meta.get("measured_by") or "")
@@ -661,12 +663,13 @@ class OfflinePlanner:
         """The column a value filter reads: one named in the action (numbers favour numeric columns), an
         earlier step's output it names ("over 1,000 tokens" -> n_tokens), or a difficulty score."""
         outputs = [c for st in plan.steps for c in self._outputs(st) if c not in data.pipeline_columns]
-        named = column_mentions(action.full, list(data.columns) + outputs)
-        named += [c for c in partial_column_mentions(action.full, list(data.columns) + outputs) if c not in named]
+        cols = list(data.columns) + outputs
+        # a column named in full ("rated" -> rating) before one a single word points at ("tickets" -> ticket_id)
+        named = column_mentions(action.full, cols) or partial_column_mentions(action.full, cols)
         # a value to compare: numbers, scores of earlier steps, or short labels -- never the text itself
         named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data)]
-        if quantities(action.full):
-            named.sort(key=lambda c: not (_numeric(c, data) or c in outputs))
+        if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
+            named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
             return self._pipeline_col(named[0], data), None
         if HARD.search(action.full) or EASY.search(action.full):
@@ -871,9 +874,12 @@ def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False
             params.setdefault(k, v)
 
 
-def _numeric(col: str, data: DataPeek) -> bool:
+def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
+    """The sample's values of the column are numbers (at least `share` of them; '5' in a CSV counts)."""
     vals = [r.get(col) for r in data.rows if r.get(col) is not None]
-    return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+    if share >= 1.0:
+        return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+    return bool(vals) and sum(_looks_numeric(v) for v in vals) >= share * len(vals)
 
 
 def _looks_numeric(v: Any) -> bool:

@@ -309,6 +309,10 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
             # "80 words" is a count of words: min_doc_words measures words, min_avg_word_length a length
             if unit and q["unit"] and p["name"].split("_")[-1].rstrip("s") in (q["unit"].rstrip("s"), unit.rstrip("s")):
                 score += 2
+            # "the minimum word count to 10", "number of lines": a count of what the parameter's name ends with
+            last = p["name"].split("_")[-1]
+            if last.endswith("s") and re.search(rf"\b{last[:-1]}s? count|\bnumber of {last}\b", q["context"]):
+                score += 2
             if want and d:
                 score += 3 if d == want else -3
             elif want and not d:

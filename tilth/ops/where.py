@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from tilth.ops.numbers import as_numbers
 
 
 def where_mask(batch: pa.Table, params) -> np.ndarray:
@@ -20,11 +21,12 @@ def where_mask(batch: pa.Table, params) -> np.ndarray:
         return np.ones(batch.num_rows, dtype=bool)
     if col not in batch.column_names:
         raise KeyError(f"where_column {col!r} not in batch (columns: {', '.join(batch.column_names)})")
-    values = pc.cast(batch.column(col), pa.float64())
-    mask = pc.greater_equal(values, lo if lo is not None else float("-inf"))
-    if hi is not None:
-        mask = pc.and_(mask, pc.less_equal(values, hi))
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    values, _ = as_numbers(batch.column(col))  # "three" in a rating column: not selected, never an error
+    with np.errstate(invalid="ignore"):
+        mask = values >= (lo if lo is not None else -np.inf)
+        if hi is not None:
+            mask &= values <= hi
+    return mask & ~np.isnan(values)
 
 
 def check_where(params, require_bound: bool = False) -> None:

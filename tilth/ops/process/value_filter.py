@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from tilth.ops.base import Filter, Params
+from tilth.ops.numbers import as_numbers
 from tilth.ops.registry import register
 
 
@@ -82,7 +83,7 @@ class ValueFilter(Filter):
         keep = np.ones(n, dtype=bool)
         checks = []
         if p.min is not None or p.max is not None:
-            num, not_number = _as_numbers(col)
+            num, not_number = as_numbers(col)
             checks.append((f"{p.column} is not a number", not_number))  # "five", "n/a": nothing to compare
             with np.errstate(invalid="ignore"):
                 if p.min is not None:
@@ -101,29 +102,10 @@ class ValueFilter(Filter):
         return keep, reasons
 
 
-_NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
-
-
-def _as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
-    """The column as float64 (NaN where it holds no number) and a mask of values present but not numbers:
-    a CSV's "5" compares as 5, its "five" or "" cannot be compared and must not end the run."""
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        ok = pc.fill_null(pc.match_substring_regex(col, _NUMBER), False)
-        clean = pc.if_else(ok, pc.utf8_trim_whitespace(col), pa.scalar(None, col.type))
-        num = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
-        return num, (~ok.to_numpy(zero_copy_only=False)) & ~col.is_null().to_numpy(zero_copy_only=False)
-    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type) \
-            or pa.types.is_decimal(col.type) or pa.types.is_null(col.type):
-        num = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
-        return num, np.zeros(len(num), dtype=bool)
-    n = len(col)  # lists, structs, binary: no number to compare
-    return np.full(n, np.nan), ~col.is_null().to_numpy(zero_copy_only=False)
-
-
 def _allowed(col, values: list) -> np.ndarray:
     """Rows whose value is one of `values`; numbers match numbers however the column stores them ("4" is 4)."""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        num, _ = _as_numbers(col)
+        num, _ = as_numbers(col)
         return np.isin(num, np.asarray(values, dtype=float))
     try:
         return pc.is_in(col, value_set=pa.array(values, type=col.type)).to_numpy(zero_copy_only=False)

@@ -1,0 +1,29 @@
+"""Numbers from a column however it stores them: a CSV's "5" is 5, its "five" or "" is no number.
+
+Shared by every operator that compares a column with a bound (value_filter, where_column selection), so a
+text column with a stray word never ends a run and means the same rows everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
+
+
+def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
+    """The column as float64 (NaN where it holds no number) and a mask of values present but not numbers:
+    a CSV's "5" compares as 5, its "five" or "" cannot be compared and must not end the run."""
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        ok = pc.fill_null(pc.match_substring_regex(col, _NUMBER), False)
+        clean = pc.if_else(ok, pc.utf8_trim_whitespace(col), pa.scalar(None, col.type))
+        num = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
+        return num, (~ok.to_numpy(zero_copy_only=False)) & ~col.is_null().to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type) \
+            or pa.types.is_decimal(col.type) or pa.types.is_null(col.type):
+        num = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        return num, np.zeros(len(num), dtype=bool)
+    n = len(col)  # lists, structs, binary: no number to compare
+    return np.full(n, np.nan), ~col.is_null().to_numpy(zero_copy_only=False)
