@@ -386,3 +386,15 @@ def test_newcomer_trial_column_parameter_and_measuring_choices(env, tmp_path):
     assert steps(plan) == [("gopher_quality", {"min_doc_words": 10})]
     plan = planner.plan("Remove pages with fewer than 20 words, but do not throw any rows away", data["web"])
     assert "c4_line_cleaner" not in plan.ops()  # it rewrites the text: never a measurement
+
+
+def test_a_text_parameter_never_takes_a_date_or_label_column(env, tmp_path):
+    import json
+
+    planner, _ = env
+    rows = [{"content": "The quick brown fox jumps over the lazy dog again and again today.",
+             "crawl_date": f"2026-11-0{i % 9 + 1}"} for i in range(10)]
+    (tmp_path / "w.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    plan = planner.plan("Keep only paragraphs in English or French, and remove anything from before 2026-11-05 by "
+                        "crawl_date", peek(tmp_path / "w.jsonl"))
+    assert [(s.op, s.params.get("text_field")) for s in plan.steps] == [("lang_id", None)]

@@ -557,8 +557,11 @@ class OfflinePlanner:
             name, default = p["name"], p["default"]
             answerish = any(w in name for w in ("answer", "solution", "response", "output"))
             promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
-            if len(cparams) == 1 and named:
-                out[name] = named[0]
+            # a text parameter takes a column of running text, never a date or a label ("by crawl_date")
+            fits = [c for c in named if not _categorical(c, data)] if "text" in name or answerish or promptish \
+                else named
+            if len(cparams) == 1 and fits:
+                out[name] = fits[0]
             elif answerish and data.answer_field and default not in cols:
                 out[name] = self._pipeline_col(data.answer_field, data)
             elif promptish and default not in cols and "text" in cols and data.answer_field:
