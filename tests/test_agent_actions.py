@@ -234,3 +234,8 @@ def test_polish_opening_a_clause_is_the_verb():
     assert languages("Polish the wording of the agent replies") == []
     assert languages("keep only the Polish and Dutch lines") == ["nl", "pl"]
     assert languages("Translate it to Polish") == ["pl"]
+
+
+def test_a_fronted_condition_after_a_leading_connective_stays_with_its_clause():
+    assert texts("and where it is 4 or more, add a longer version") == [
+        ("add a longer version", "where it is 4 or more", False)]

@@ -283,7 +283,7 @@ def _keep_whole(text: str) -> str:
 
 def _unmark(text: str) -> str:
     """The text as written, without the markers that kept a list, range or quotation in one piece."""
-    return text.replace("\x01", "").replace("\x02", ",").replace("\x03", ";").replace("\x06", " ")
+    return text.replace("\x01", "").replace("\x02", ",").replace("\x03", ";").replace("\x06", " ").replace(FRONT, "")
 
 
 def lead_verb(text: str) -> str:
@@ -354,8 +354,10 @@ def parse(request: str) -> ParsedRequest:
             cursor = at + len(part) if at >= 0 else cursor
             part = part.strip(" ,.")
             last_cond = cond if j == len(parts) - 1 else ""
-            if part.startswith(FRONT) and fronted:  # its condition was written before it
-                part, last_cond = part[len(FRONT):].strip(" ,"), f"{fronted.pop(0)} {last_cond}".strip()
+            if FRONT in part and fronted:  # its condition was written before it ("and where it's 4 or more, add")
+                lead, _, rest = part.partition(FRONT)
+                lead = re.sub(r"^\s*(?:and|then|but|also)?[\s,]*$", "", lead, flags=re.I)
+                part, last_cond = f"{lead} {rest}".strip(" ,"), f"{fronted.pop(0)} {last_cond}".strip()
             verb_led = starts_with_verb(part)
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
             if actions and not actions[-1].negated and not actions[-1].asks and vague:
