@@ -66,6 +66,7 @@ from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
+from tilth.ops.numbers import looks_numeric
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -360,7 +361,7 @@ class OfflinePlanner:
         for st in plan.steps:  # "at least 4 stars" on a CSV whose stars are "5", "five", "": say what happens
             col = st.params.get("column")
             if isinstance(col, str) and ("min" in st.params or "max" in st.params) and col in data.columns:
-                odd = [v for r in data.rows if (v := r.get(col)) is not None and not _looks_numeric(v)]
+                odd = [v for r in data.rows if (v := r.get(col)) is not None and not looks_numeric(v)]
                 if odd:
                     plan.notes.append(f"{col} holds values that are not numbers in the sample "
                                       f"({', '.join(repr(v) for v in dict.fromkeys(odd[:3]))}): {st.op} drops "
@@ -882,15 +883,7 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     vals = [r.get(col) for r in data.rows if r.get(col) is not None]
     if share >= 1.0:
         return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
-    return bool(vals) and sum(_looks_numeric(v) for v in vals) >= share * len(vals)
-
-
-def _looks_numeric(v: Any) -> bool:
-    if isinstance(v, bool):
-        return False
-    if isinstance(v, (int, float)):
-        return True
-    return isinstance(v, str) and re.fullmatch(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*", v) is not None
+    return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
 def _categorical(col: str, data: DataPeek) -> bool:

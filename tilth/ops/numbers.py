@@ -6,18 +6,20 @@ text column with a stray word never ends a run and means the same rows everywher
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
+NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"  # one number as text, spaces around
 
 
 def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
     """The column as float64 (NaN where it holds no number) and a mask of values present but not numbers:
     a CSV's "5" compares as 5, its "five" or "" cannot be compared and must not end the run."""
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        ok = pc.fill_null(pc.match_substring_regex(col, _NUMBER), False)
+        ok = pc.fill_null(pc.match_substring_regex(col, NUMBER), False)
         clean = pc.if_else(ok, pc.utf8_trim_whitespace(col), pa.scalar(None, col.type))
         num = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
         return num, (~ok.to_numpy(zero_copy_only=False)) & ~col.is_null().to_numpy(zero_copy_only=False)
@@ -27,3 +29,10 @@ def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
         return num, np.zeros(len(num), dtype=bool)
     n = len(col)  # lists, structs, binary: no number to compare
     return np.full(n, np.nan), ~col.is_null().to_numpy(zero_copy_only=False)
+
+
+def looks_numeric(v) -> bool:
+    """One sample value is a number, or text that as_numbers reads as one."""
+    if isinstance(v, bool):
+        return False
+    return isinstance(v, (int, float)) or (isinstance(v, str) and re.match(NUMBER, v) is not None)
