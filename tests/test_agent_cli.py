@@ -106,3 +106,41 @@ def test_with_yes_a_requested_step_that_cannot_run_stops_the_run(tmp_path, monke
     assert "cannot run on this data" in res.output and "html_extract" in res.output
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
     assert not (tmp_path / "out" / "dataset.jsonl").exists()
+
+
+def test_a_missing_data_path_fails_before_anything_loads(tmp_path, monkeypatch):
+    import tilth.agent.build
+
+    def never(*a, **k):
+        raise AssertionError("the planner (and its models) must not load for a path that does not exist")
+
+    monkeypatch.setattr(tilth.agent.build, "build_agent", never)
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(tmp_path / "nope.jsonl"),
+                                   "--yes", "-w", str(tmp_path / "ws")])
+    assert res.exit_code == 2 and "does not exist" in res.output
+
+
+LANG_ROWS = {"en": "The committee will publish its annual report on the state of the rivers next week.",
+             "de": "Der Ausschuss wird nächste Woche seinen Jahresbericht über den Zustand der Flüsse veröffentlichen.",
+             "fr": "Le comité publiera la semaine prochaine son rapport annuel sur l'état des rivières."}
+
+
+def test_an_analysis_is_answered_over_every_row_and_the_plan_is_shown_before_the_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "news.jsonl"
+    langs = ["en"] * 5 + ["de"] * 3 + ["fr"] * 2
+    data.write_text("".join(json.dumps({"text": f"{LANG_ROWS[lg]} ({i})"}) + "\n" for i, lg in enumerate(langs)))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", "keep only English and tell me the language distribution", "--data",
+                                   str(data), "--yes", "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rep = json.loads((out / "report.json").read_text())
+    lang = next(d for d in rep["added_columns"] if d["column"] == "lang")
+    # every language the step saw, with how many of each it kept: not just the English rows that survived
+    assert lang["rows"] == 10 and lang["kept"] == 5
+    assert lang["values"] == [{"value": "en", "rows": 5, "kept": 5}, {"value": "de", "rows": 3, "kept": 0},
+                              {"value": "fr", "rows": 2, "kept": 0}]
+    assert "en 5 (50%, 5 kept), de 3 (30%, 0 kept), fr 2 (20%, 0 kept)" in (out / "report.md").read_text()
+    assert "lang (01_lang_id, 10 rows, 5 kept): en 5" in res.output
+    assert res.output.index("validated") < res.output.index("recipe:")  # the plan comes before the run
+    assert res.output.count("plan '") == 1

@@ -397,4 +397,43 @@ def test_a_text_parameter_never_takes_a_date_or_label_column(env, tmp_path):
     (tmp_path / "w.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     plan = planner.plan("Keep only paragraphs in English or French, and remove anything from before 2026-11-05 by "
                         "crawl_date", peek(tmp_path / "w.jsonl"))
-    assert [(s.op, s.params.get("text_field")) for s in plan.steps] == [("lang_id", None)]
+    # the text parameter stays on the text; the date is a bound on crawl_date (dropping what is before it)
+    assert [(s.op, s.params.get("text_field")) for s in plan.steps] == [("lang_id", None), ("value_filter", None)]
+    assert plan.steps[1].params == {"min": "2026-11-05", "column": "crawl_date"}
+
+
+def _dated_pages(tmp_path):
+    import json
+
+    rows = [{"body": f"Page {i} about gardening and soil.", "crawl_date": f"2026-11-{d:02d}", "rating": r}
+            for i, (d, r) in enumerate([(1, 5), (3, 2), (4, 4), (5, 3), (9, 5), (12, 1)])]
+    (tmp_path / "pages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return peek(tmp_path / "pages.jsonl")
+
+
+def test_a_date_is_a_bound_on_the_date_column_never_a_count(env, tmp_path):
+    planner, _ = env
+    data = _dated_pages(tmp_path)
+    plan = planner.plan("keep only pages crawled before 2026-11-05", data)
+    assert steps(plan) == [("value_filter", {"max": "2026-11-04", "column": "crawl_date"})]
+    plan = planner.plan("drop rows whose crawl_date is on or before November 4, 2026", data)
+    assert steps(plan) == [("value_filter", {"min": "2026-11-05", "column": "crawl_date"})]
+    plan = planner.plan("keep rows between 2026/11/02 and 2026/11/09", data)
+    assert steps(plan) == [("value_filter", {"min": "2026-11-02", "max": "2026-11-09", "column": "crawl_date"})]
+
+
+def test_bounds_on_two_columns_are_two_value_filters(env, tmp_path):
+    planner, _ = env
+    plan = planner.plan("keep pages from November 3, 2026 onwards and rated at least 3", _dated_pages(tmp_path))
+    assert steps(plan) == [("value_filter", {"min": "2026-11-03", "column": "crawl_date"}),
+                           ("value_filter", {"min": 3.0, "column": "rating"})]
+
+
+def test_adding_a_column_measures_and_keeps_every_row(env):
+    planner, data = env
+    for request in ("add a language column", "add a column with the detected language"):
+        plan = planner.plan(request, data["web"])
+        assert [s.op for s in plan.steps] == ["lang_id"], request
+        assert plan.steps[0].params == {"languages": [], "min_score": 0.0} and plan.steps[0].calibrate is None
+    plan = planner.plan("add a column with the detected language and drop anything not English", data["web"])
+    assert plan.steps[0].params["languages"] == ["en"] and "every row passes" not in plan.steps[0].why

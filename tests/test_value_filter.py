@@ -66,3 +66,65 @@ def test_a_row_condition_on_text_numbers_selects_the_numbers_and_never_fails():
     t = pa.table({"rating": ["1", "three", "2", "", None, "5"]})
     cond = SimpleNamespace(where_column="rating", where_min=None, where_max=2)
     assert where_mask(t, cond).tolist() == [True, False, True, False, False, False]
+
+
+# -- dates ---------------------------------------------------------------------------------------------------
+
+
+def dated():
+    import datetime as dt
+
+    return pa.table({"_id": pa.array([1, 2, 3, 4, 5, 6], pa.int64()),
+                     "crawled": pa.array([dt.datetime(2026, 11, 4, 23, 59), dt.datetime(2026, 11, 5), None,
+                                          dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 9, 12), dt.datetime(2026, 11, 6)]),
+                     "when": ["2026-11-04", "2026-11-05T00:00:00", "soon", "", None, "2026-11-05T23:30:00+05:00"]})
+
+
+def reasons_of(op, t):
+    kept, lineage = apply_filter(op, t)
+    return kept.column("_id").to_pylist(), dict(zip(lineage.column("_id").to_pylist(),
+                                                    lineage.column("reason").to_pylist(), strict=True))
+
+
+def test_a_date_bound_compares_timestamps_and_a_date_alone_covers_its_whole_day():
+    kept, why = reasons_of(build("value_filter", {"column": "crawled", "min": "2026-11-02", "max": "2026-11-05"}), dated())
+    assert kept == [1, 2] and why == {3: "crawled is missing", 4: "crawled before 2026-11-02",
+                                               5: "crawled after 2026-11-05", 6: "crawled after 2026-11-05"}
+    kept, _ = reasons_of(build("value_filter", {"column": "crawled", "max": "2026-11-05T00:00:00"}), dated())
+    assert kept == [1, 2, 4]  # a time of day is a bound to the second: 23:59 on the 5th is after it
+
+
+def test_iso_text_dates_with_zones_and_junk_are_compared_or_dropped_with_a_reason():
+    kept, why = reasons_of(build("value_filter", {"column": "when", "min": "2026-11-05"}), dated())
+    # 23:30 at +05:00 is 18:30 UTC on the 5th: kept; "soon" and "" are not dates; null is missing
+    assert kept == [2, 6] and why == {1: "when before 2026-11-05", 3: "when is not a date", 4: "when is not a date",
+                                       5: "when is missing"}
+
+
+def test_date_bounds_are_checked_and_numbers_in_text_stay_numbers():
+    import datetime as dt
+
+    assert build("value_filter", {"column": "x", "min": "5"}).params.min == 5.0
+    assert build("value_filter", {"column": "x", "min": dt.date(2026, 1, 2)}).params.min == "2026-01-02"  # YAML date
+    for bad, says in [({"min": "soonish"}, "neither a number nor an ISO date"),
+                      ({"min": "2026-11-05", "max": 3}, "both be numbers or both be dates"),
+                      ({"min": "2026-11-05", "max": "2026-11-04"}, "on or after min")]:
+        with pytest.raises(OperatorParamError, match=says):
+            build("value_filter", {"column": "x", **bad})
+    assert build("value_filter", {"column": "x", "min": "2026-11-05", "max": "2026-11-05"}).threshold_values() == []
+
+
+def test_a_number_column_under_a_date_bound_is_not_a_date():
+    kept, why = reasons_of(build("value_filter", {"column": "n", "max": "2026-11-05"}),
+                           pa.table({"_id": pa.array([1, 2], pa.int64()), "n": [1, 2]}))
+    assert kept == [] and why == {1: "n is not a date", 2: "n is not a date"}
+
+
+def test_lineage_keeps_dates_as_iso_text():
+    import json
+
+    from tilth.ops.base import scores_json
+
+    _, lineage = apply_filter(build("value_filter", {"column": "crawled", "values": ["x"]}), dated().slice(0, 1))
+    assert json.loads(lineage.column("scores")[0].as_py()) == {"crawled": "2026-11-04T23:59:00"}
+    assert scores_json(pa.table({"d": pa.array([b"\x00"])}), np.array([0])) == ['{"d":"b\'\\\\x00\'"}']

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tilth.agent.dates import DATE
+
 
 @dataclass
 class Action:
@@ -301,6 +303,10 @@ def parse(request: str) -> ParsedRequest:
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
+    # "November 3, 2026", "between 2025/01/01 and 2025/06/30", "2026-11-05 or later": one date or one span
+    request = DATE.sub(lambda m: _keep_whole(m[0]), request)
+    request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|later|earlier|after|before|newer|older)",
+                     lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))

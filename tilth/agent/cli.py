@@ -31,30 +31,44 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
         from tilth.agent.sandbox import ALLOW_ENV
 
         os.environ[ALLOW_ENV] = "1"  # read by the sandbox in this process and in every worker
-    from tilth.agent.review import auto_accept, terminal_reviewer
+    from tilth.agent.review import auto_accept, show, terminal_reviewer
 
     console = Console(stderr=True)
     if not request.strip():
         console.print("[red]error:[/red] the request is empty: say in words what to do with the data, e.g. "
                       "tilth agent \"remove exact duplicates\" --data file.jsonl")
         raise typer.Exit(2)
+    from tilth.agent.peek import peek
+
+    try:  # read the data first: a wrong path fails in a second, not after the retrieval models load
+        sample = peek(str(data))
+    except (FileNotFoundError, ValueError) as e:
+        console.print(f"[red]error:[/red] --data: {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
     ws = Path(workspace or os.environ.get("TILTH_WORKSPACE", "tilth-workspace"))
     # nobody to review the plan (no terminal) and no --yes: validate and write it, but neither run it nor keep it
     # as a skill that later requests would reuse
     unattended = not yes and not sys.stdin.isatty()
-    reviewer = auto_accept if yes or unattended else terminal_reviewer(console)
+    shown: list[bool] = []  # the plan is shown once, before anything runs
+
+    def reviewer(plan, validation):
+        shown.append(True)
+        if yes or unattended:
+            show(console, plan, validation)
+            return auto_accept(plan, validation)
+        return terminal_reviewer(console)(plan, validation)
+
     try:
         ag = build_agent(request, ws, out, planner, reviewer, execute=not (no_run or unattended),
-                         use_embeddings=not no_embed, remember=not unattended)
+                         use_embeddings=not no_embed, remember=not unattended, progress=console)
     except ValueError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
     if yes:
         console.print("[dim]--yes: the validated plan is accepted automatically[/dim]")
-    state = ag(request, data)
-    from tilth.agent.review import show
-
-    show(console, state["plan"], state["validation"])
+    state = ag(request, sample)
+    if not shown:
+        show(console, state["plan"], state["validation"])
     rep = state.get("report", {})
     if state.get("decision") and state["decision"].action != "accept":
         console.print(f"[yellow]not accepted[/yellow]: {state['decision'].text or state['decision'].action}")
@@ -66,6 +80,10 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
     if rep.get("dataset"):
         console.print(f"dataset: {rep['dataset']} ({rep.get('stats', {}).get('rows')} rows)")
+    from tilth.agent.report import describe_line
+
+    for d in rep.get("added_columns", []):  # analysis answers (a language distribution, a score) at a glance
+        console.print(describe_line(d, markdown=False), highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {ag.out_dir / 'report.md'}")
 
 

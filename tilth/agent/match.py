@@ -43,7 +43,12 @@ JOB_VERBS = {
     "add": ("adds",),
     "measure": ("measures", "drops"),  # "score quality and drop the worst"
     "elsewhere": (),  # reorder, split or move the data: no operator's job (the export writes the result)
+    "annotate": ("measures", "drops"),  # "add a language column": a new column (a filter only measures then)
 }
+# "add a language column", "attach a field with the toxicity score", "include a column for the word count"
+NEW_COLUMN = re.compile(r"^\W*(?:please\s+)?(?:add|attach|append|include|store|record|put|write|create)\b"
+                        r"(?:(?!\b(?:rows?|records?|examples?|samples?|variants?|copies|versions?)\b).)*"
+                        r"\b(?:column|field|attribute)s?\b", re.I)
 VERB_CLASS = {
     **dict.fromkeys("remove drop delete discard exclude purge prune throw weed toss ditch eliminate bin trash scrap "
                     "chuck nuke".split(), "drop"),
@@ -151,7 +156,9 @@ class SkillMatcher:
             out += VERB_BONUS * np.array([verb in v for v in self.verbs])
         if lead == "polish" and not re.match(r"\s*polish\s+(?:up|the|each|every|all|our|my|them|these|those|this)\b", text, re.I):
             lead = ""  # "Polish lines only" names a language
-        if lead in VERB_CLASS:
+        if NEW_COLUMN.search(text):
+            out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS["annotate"])
+        elif lead in VERB_CLASS:
             out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS[VERB_CLASS[lead]])
         for intent, _ in detect(text):
             for i, s in enumerate(self.skills):

@@ -38,7 +38,8 @@ from tilth.agent.actions import (
     relativise,
     starts_with_verb,
 )
-from tilth.agent.match import ROW_NOUNS, elsewhere, job_kind
+from tilth.agent.dates import bounds as date_bounds
+from tilth.agent.match import NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
     ENUM,
@@ -66,6 +67,7 @@ from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
+from tilth.ops.dates import looks_like_date
 from tilth.ops.numbers import looks_numeric
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
@@ -96,7 +98,8 @@ KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
-LLM_NOTE = ("{ops} call an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
+MEASURES_ONLY = "; it only measures here: every row passes"
+LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
             "point Tilth at a capable OpenAI-compatible server, e.g. your vLLM: TILTH_LLM_URL=http://HOST:8000/v1 "
             "TILTH_LLM_MODEL=NAME (or an `llm: {{url, model}}` block in the recipe).")
@@ -279,7 +282,10 @@ class OfflinePlanner:
                 # the job, the request that follows it asks for it
                 confirms = choice is None and not prev.asks and a.asks and bool(DROP.search(a.full)) \
                     and self.cat.by_name[step.op].kind in DROPS
-                if (extra and (weak and not own_measure or a.contrast)) or restates or confirms:
+                # "from 2026-11-03 on and rated at least 3": a bound on another column is a step of its own
+                other_column = "column" in step.params and \
+                    self._value_column(plan, a, data, probe=True)[0] not in (None, step.params["column"])
+                if ((extra and (weak and not own_measure or a.contrast)) or restates or confirms) and not other_column:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _merge(step.params, extra, overwrite=True)
                     _also(step, a.text)
@@ -334,6 +340,7 @@ class OfflinePlanner:
                 and near_step[1].sentence != a.sentence \
                 and near_step[0].op in self.cat.by_name and job_kind(self.cat.by_name[near_step[0].op]) == "measures"
             measuring = parsed.keep_all_rows or listed or (lead_verb(a.text) in MEASURE and not planned) \
+                or (NEW_COLUMN.search(a.text) is not None and not DROP.search(a.full)) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
             if measuring and best.meta.get("measure_params"):  # "tag each sentence with its language": no drops
@@ -350,17 +357,21 @@ class OfflinePlanner:
                 given = {}
             if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
                 continue
-            self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
-            step = next(st for st in plan.steps if st.op == best.name)
+            step = self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
             if measuring and best.meta.get("measure_params"):
                 step.params.update(best.meta["measure_params"])
-                step.why += "; it only measures here: every row passes"
+                step.why += MEASURES_ONLY
             last[a.sentence] = (step, a)
+        for st in plan.steps:  # "add a language column and drop anything not English": a later part made it drop
+            mp = self.cat.by_name[st.op].meta.get("measure_params") if st.op in self.cat.by_name else None
+            if mp and MEASURES_ONLY in st.why and any(st.params.get(k, v) != v for k, v in mp.items()):
+                st.why = st.why.replace(MEASURES_ONLY, "")
         plan.keep_all_rows = parsed.keep_all_rows
         self._order(plan)
         for st in plan.steps:  # "at least 4 stars" on a CSV whose stars are "5", "five", "": say what happens
             col = st.params.get("column")
-            if isinstance(col, str) and ("min" in st.params or "max" in st.params) and col in data.columns:
+            if isinstance(col, str) and ("min" in st.params or "max" in st.params) and col in data.columns \
+                    and not any(isinstance(st.params.get(k), str) for k in ("min", "max")):  # (dates: their own check)
                 odd = [v for r in data.rows if (v := r.get(col)) is not None and not looks_numeric(v)]
                 if odd:
                     plan.notes.append(f"{col} holds values that are not numbers in the sample "
@@ -368,7 +379,7 @@ class OfflinePlanner:
                                       f"those rows, with the reason '{col} is not a number'")
         llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
         if llm_ops and not self.llm_available:
-            plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops)))
+            plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops), verb="calls" if len(llm_ops) == 1 else "call"))
         self._reader_params(plan, parsed.text, data)
 
     def _not_understood(self, plan: Plan, text: str, ranked: list[tuple[Skill, float]]) -> None:
@@ -513,7 +524,7 @@ class OfflinePlanner:
         return s.meta.get("stage", 55) if s else 55
 
     def add(self, plan: Plan, skill: Skill, action: Action, data: DataPeek, columns: list[str], why: str,
-            given: dict | None = None) -> None:
+            given: dict | None = None) -> PlanStep:
         """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
         # a condition on a job that can be restricted ("only in tickets rated 4 or higher") becomes where_*:
         # its numbers are not the job's own parameters
@@ -523,18 +534,24 @@ class OfflinePlanner:
         params.update(cond_params)
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
             found, calib = self._value_column(plan, action, data)
+            if found and _dated(found, data) and skill.param("min") and skill.param("max"):
+                params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
             if found:
                 params["column"] = found
                 calibrate = calibrate or calib
                 if calib:
                     params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
-        existing = next((s for s in plan.steps if s.op == skill.name), None)
+        # one step per operator, except one that reads a named column: "from 2026-11-03 on and rated 3 or more"
+        # is a value filter on each column
+        existing = next((s for s in plan.steps if s.op == skill.name
+                         and s.params.get("column", params.get("column")) == params.get("column")), None)
         if existing is not None:
             _merge(existing.params, params)
             _also(existing, action.text)
-            return
+            return existing
         plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.text,
                                    calibrate=calibrate))
+        return plan.steps[-1]
 
     # -- parameters ------------------------------------------------------------------------------------
     @staticmethod
@@ -670,8 +687,12 @@ class OfflinePlanner:
         cols = list(data.columns) + outputs
         # a column named in full ("rated" -> rating) before one a single word points at ("tickets" -> ticket_id)
         named = column_mentions(action.full, cols) or partial_column_mentions(action.full, cols)
-        # a value to compare: numbers, scores of earlier steps, or short labels -- never the text itself
-        named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data)]
+        # a value to compare: numbers, scores of earlier steps, dates or short labels -- never the text itself
+        named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)]
+        if date_bounds(action.full):  # "before 2026-11-05": a date column, the only one if none is named
+            dated = [c for c in named if _dated(c, data)] or [c for c in data.columns if _dated(c, data)]
+            return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 or dated[:1] == named[:1] \
+                else (None, None)
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
@@ -884,6 +905,12 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     if share >= 1.0:
         return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
+
+
+def _dated(col: str, data: DataPeek) -> bool:
+    """Most of the sample's values of the column are dates (date objects, or ISO text)."""
+    vals = [r.get(col) for r in data.rows if r.get(col) not in (None, "")]
+    return bool(vals) and sum(looks_like_date(v) for v in vals) >= 0.8 * len(vals)
 
 
 def _categorical(col: str, data: DataPeek) -> bool:

@@ -14,6 +14,7 @@ import math
 import re
 from typing import Any
 
+from tilth.agent.dates import mask as mask_dates
 from tilth.agent.skills import Skill
 
 # ISO 639-1 codes of languages lid.176 knows, by English name (and a few common variants).
@@ -118,7 +119,7 @@ def spell_out_numbers(low: str) -> str:
 
 def quantities(text: str) -> list[dict[str, Any]]:
     """Each quantity in the text: value, comparative (lower / upper / None), unit word, percent, span."""
-    low = text.lower()
+    low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
@@ -395,7 +396,7 @@ def unbounded_params(skill: Skill, text: str) -> dict[str, Any]:
 
 def condition_bounds(condition: str) -> tuple[float | None, float | None]:
     """'rating is 1 or 2' -> (1, 2); 'below 3' -> (None, 3 exclusive as 2.999..); 'at least 4' -> (4, None)."""
-    low = condition.lower()
+    low = mask_dates(condition).lower()
     if m := re.search(rf"\b{_NUM}\s*(?:or|to|-|through|and)\s*{_NUM}\b", low):
         a, b = _number(m[1]), _number(m[2])
         return min(a, b), max(a, b)

@@ -47,6 +47,62 @@ def output_stats(path: Path, text: str = "text") -> dict[str, Any]:
         con.close()
 
 
+MAX_CATEGORIES = 20  # a column with more distinct values is reported as numbers or left out as free text
+
+
+def added_columns(result, limit: int = 10) -> list[dict[str, Any]]:
+    """The columns the run's steps added (a language, a score, a label), each described over every row its
+    step saw: the kept rows from the step's parts and the dropped ones from their lineage scores. So "keep
+    English and tell me the language distribution" is answered with every language, not only English."""
+    import pyarrow.parquet as pq
+
+    from tilth.storage import Workspace
+    from tilth.storage.parts import list_parts
+
+    out: list[dict[str, Any]] = []
+    ws = Workspace(result.workspace, read_only=True)
+    before: set[str] | None = None
+    for s in result.steps:
+        parts = list_parts(s.directory)
+        names = pq.read_schema(parts[0]).names if parts else []
+        new = [c for c in names if before is not None and c not in before and not c.startswith("_")]
+        before = set(names)
+        for col in new[: max(0, limit - len(out))]:
+            d = _describe(ws, result.run, s, parts, col)
+            if d:
+                out.append(d)
+    return out
+
+
+def _describe(ws, run: str, step, parts: list[Path], col: str) -> dict[str, Any] | None:
+    files = "[" + ", ".join(quote_literal(str(p)) for p in parts) + "]"
+    c = quote_ident(col)
+    with ws.connect() as con:
+        kind = con.execute(f"SELECT typeof({c}) FROM read_parquet({files}) WHERE {c} IS NOT NULL LIMIT 1").fetchone()
+        if kind is None:
+            return None
+        numeric = kind[0] in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DECIMAL", "HUGEINT")
+        cast = "DOUBLE" if numeric else "VARCHAR"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW seen AS SELECT CAST({c} AS {cast}) AS v, true AS kept "
+                    f"FROM read_parquet({files}) UNION ALL SELECT TRY_CAST(json_extract_string(scores, "
+                    f"{quote_literal('$.' + json.dumps(col))}) AS {cast}), false FROM lineage WHERE run = {quote_literal(run)} "
+                    f"AND step_index = {int(step.index)} AND action = 'drop'")  # views take no parameters
+        rows, kept = con.execute("SELECT count(*), count(*) FILTER (WHERE kept) FROM seen").fetchone()
+        base = {"column": col, "step": step.name, "rows": rows, "kept": kept}
+        distinct, fractional = con.execute(f"SELECT count(DISTINCT v), {'bool_or(v != round(v))' if numeric else 'false'} "
+                                           "FROM seen").fetchone()
+        if distinct <= MAX_CATEGORIES and not fractional:  # labels, or whole numbers such as a 1-5 grade
+            counts = con.execute("SELECT coalesce(CAST(v AS VARCHAR), '(none)'), count(*), "
+                                 "count(*) FILTER (WHERE kept) FROM seen GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+            return {**base, "values": [{"value": v, "rows": n, "kept": k} for v, n, k in counts]}
+        if numeric:
+            r = con.execute("SELECT avg(v), min(v), quantile_cont(v, 0.25), median(v), quantile_cont(v, 0.75), "
+                            "max(v), avg(v) FILTER (WHERE kept) FROM seen").fetchone()
+            keys = ("mean", "min", "p25", "median", "p75", "max", "mean_kept")
+            return {**base, "numbers": {k: None if v is None else round(float(v), 4) for k, v in zip(keys, r, strict=True)}}
+        return None  # free text (a rewrite, a generated answer): its rows are the dataset itself
+
+
 def html_report(result, out_dir: Path) -> str | None:
     """The workspace's HTML run report: the runner's own if it wrote one, else written here if possible."""
     if getattr(result, "report", None):
@@ -82,8 +138,12 @@ def write_report(plan: Plan, validation: Validation | None, result, out_dir: Pat
             rep["stats"] = output_stats(Path(result.export))
         for s in result.steps:
             f = Path(s.directory) / "_scratch" / "dataset_stats.json"
-            if f.exists():
+            if f.exists() and s.operator == "dataset_stats":  # (the runner's own overview writes one per step)
                 rep.setdefault("dataset_stats", {})[s.name] = json.loads(f.read_text())
+        try:
+            rep["added_columns"] = added_columns(result)
+        except Exception as e:  # a summary problem must not fail a finished run; say so in the report
+            rep["added_columns_error"] = f"{type(e).__name__}: {e}"
         rep["html_report"] = html_report(result, out_dir)
     (out_dir / "report.json").write_text(json.dumps(rep, indent=2, default=str))
     (out_dir / "report.md").write_text(markdown(rep))
@@ -104,6 +164,24 @@ def markdown(rep: dict[str, Any]) -> str:
         lines += ["", "## Run", "", "| step | in | out | dropped | added |", "|---|---|---|---|---|"]
         for s in rep["run"]["steps"]:
             lines.append(f"| {s['step']} | {s['rows_in']} | {s['rows_out']} | {s['dropped']} | {s['added']} |")
-        lines += ["", f"Dataset: `{rep.get('dataset')}`", "", "## Statistics", "", "```json",
-                  json.dumps(rep.get("stats", {}), indent=2), "```"]
+        lines += ["", f"Dataset: `{rep.get('dataset')}`"]
+        if rep.get("added_columns"):
+            lines += ["", "## Added columns", "", "Each over every row its step saw (kept and dropped):", ""]
+            lines += [describe_line(d) for d in rep["added_columns"]]
+        for step, stats in rep.get("dataset_stats", {}).items():
+            lines += ["", f"## Statistics from {step}", "", "```json", json.dumps(stats, indent=2), "```"]
+        lines += ["", "## Statistics of the output", "", "```json", json.dumps(rep.get("stats", {}), indent=2), "```"]
     return "\n".join(lines) + "\n"
+
+
+def describe_line(d: dict[str, Any], markdown: bool = True) -> str:
+    """One line: `lang` (01_lang_id, 65 rows, 24 kept): en 24 (37%, 24 kept), fr 22 (34%, 0 kept); a markdown
+    list item, or plain text for a terminal."""
+    col = f"- `{d['column']}`" if markdown else d["column"]
+    head = f"{col} ({d['step']}, {d['rows']} rows, {d['kept']} kept): "
+    if "values" in d:
+        total = max(d["rows"], 1)
+        return head + ", ".join(f"{v['value']} {v['rows']} ({100 * v['rows'] / total:.0f}%, {v['kept']} kept)"
+                                for v in d["values"][:10]) + (" …" if len(d["values"]) > 10 else "")
+    n = d["numbers"]
+    return head + ", ".join(f"{k} {v:g}" for k, v in n.items() if v is not None)

@@ -52,6 +52,7 @@ class Agent:
     max_revisions: int = 5
     chat: Any = None  # a configured chat model (tilth.agent.llm.Chat) or None
     log: list[str] = field(default_factory=list)
+    progress: Any = None  # a rich Console: show the run's progress on it (the CLI's stderr); None: quiet
 
     # -- nodes ---------------------------------------------------------------------------------------
     def understand(self, s: State) -> State:
@@ -137,7 +138,7 @@ class Agent:
         from tilth.pipeline.runner import Runner
 
         recipe = Recipe.from_yaml(Path(s["recipe_path"]))
-        result = Runner(recipe, self.workspace, progress=False).run()
+        result = Runner(recipe, self.workspace, progress=self.progress is not None, console=self.progress).run()
         self.log.append(f"execute: {result.rows_out} rows")
         return {"result": result}
 

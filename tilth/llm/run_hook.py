@@ -8,7 +8,10 @@ else the new endpoint is republished) while the workers' requests retry, and the
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import threading
 from pathlib import Path
 
 from tilth.llm.catalog import refresh_llm_tables
@@ -47,6 +50,36 @@ class LLMRunHook:
         log.warning("run %s: the embedded LLM server was restarted (%d so far); the run goes on", self.run,
                     server.restarts)
 
+    @contextlib.contextmanager
+    def watch(self, op, step_name: str, progress, rows: int | None):
+        """While an LLM step runs, count its answers as the workers log them (llm/usage segments, flushed per
+        answer) and show them as a progress row: a step of many slow requests is otherwise one silent bar."""
+        if not self.needed or not getattr(op.resources, "llm", False) or progress is None or progress.disable:
+            yield
+            return
+        stop = threading.Event()
+        counter = UsageCounter(Path(self.ws.root) / "llm" / "usage", self.run, step_name)
+
+        def poll():
+            tid = None
+            while True:
+                last = stop.wait(1.0)  # one more count after the step ends: the bar shows its final answers
+                n = counter.count()
+                if n and tid is None:
+                    tid = progress.add_task(f"{step_name} (LLM)", total=rows or None, rows="answers")
+                if tid is not None:
+                    progress.update(tid, completed=n)
+                if last:
+                    return
+
+        t = threading.Thread(target=poll, name="llm-progress", daemon=True)
+        t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            t.join()
+
     def after_step(self, op, step) -> None:
         if not self.needed:
             return
@@ -68,3 +101,32 @@ class LLMRunHook:
                     refresh_llm_tables(con, self.ws.root)
             except Exception as e:  # never mask the run's own outcome
                 log.warning("could not refresh llm tables: %s", e)
+
+
+class UsageCounter:
+    """Answers logged so far for one step of one run: reads only the bytes appended to the usage segments
+    since the last call, and only whole lines."""
+
+    def __init__(self, directory: Path, run: str, step: str):
+        self.directory, self.run, self.step = directory, run, step
+        self.offsets: dict[Path, int] = {}
+        self.n = 0
+
+    def count(self) -> int:
+        for f in sorted(self.directory.glob("usage-*.jsonl")) if self.directory.is_dir() else []:
+            start = self.offsets.get(f, 0)
+            try:
+                with open(f, "rb") as fh:
+                    fh.seek(start)
+                    chunk = fh.read()
+            except OSError:
+                continue
+            end = chunk.rfind(b"\n") + 1  # a line still being written is read next time
+            self.offsets[f] = start + end
+            for line in chunk[:end].splitlines():
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                self.n += r.get("run") == self.run and r.get("step") == self.step
+        return self.n

@@ -302,11 +302,17 @@ class Reader(Operator):
 def scores_json(scores: pa.Table, rows: np.ndarray) -> list[str]:
     """The score columns of the given rows as compact JSON strings, for lineage."""
     cols = {name: scores.column(name).to_pylist() for name in scores.column_names}
-    return [json.dumps({k: _round(v[i]) for k, v in cols.items()}, separators=(",", ":")) for i in rows]
+    return [json.dumps({k: _round(v[i]) for k, v in cols.items()}, separators=(",", ":"), default=_plain)
+            for i in rows]
 
 
 def _round(v):
     return round(v, 6) if isinstance(v, float) else v
+
+
+def _plain(v) -> str:
+    """A score JSON cannot hold (a date, a decimal, bytes) as text: the lineage keeps it readable."""
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
 def _jsonable(v):

@@ -152,7 +152,9 @@ class Runner:
                     for index, op in enumerate([self.reader, *self.ops]):
                         if index:
                             key = step_key(key, op)
-                        step = self._run_step(index, op, key, prev_dir, progress)
+                        rows = result.steps[-1].rows_out if result.steps else None
+                        with llm.watch(op, f"{index:02d}_{op.name}", progress, rows):
+                            step = self._run_step(index, op, key, prev_dir, progress)
                         llm.after_step(op, step)
                         result.steps.append(step)
                         prev_dir = step.directory

@@ -8,32 +8,64 @@ is a step, not a script.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tilth.ops.base import Filter, Params
-from tilth.ops.numbers import as_numbers
+from tilth.ops.dates import as_datetimes, bound_us, is_date_only, parse_date
+from tilth.ops.numbers import NUMBER, as_numbers
 from tilth.ops.registry import register
 
 
 class ValueParams(Params):
     column: str = Field(description="Column whose value decides (any column: from the data or an earlier step).")
-    min: float | None = Field(None, description="Keep if value >= min (numbers only).")
-    max: float | None = Field(None, description="Keep if value <= max (numbers only).")
+    min: float | str | None = Field(None, description="Keep if value >= min: a number, or an ISO date/time "
+                                    "such as 2026-11-05 to compare the column as dates.")
+    max: float | str | None = Field(None, description="Keep if value <= max: a number, or an ISO date/time (a "
+                                    "date alone keeps that whole day).")
     values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
     keep_null: bool = Field(False, description="Keep rows whose value is missing.")
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _number_or_date(cls, v, info):
+        """"5" is the number 5; other text must be an ISO date."""
+        if isinstance(v, (dt.date, dt.datetime)):  # a YAML date, unquoted
+            return v.isoformat()
+        if not isinstance(v, str):
+            return v
+        if re.match(NUMBER, v):
+            return float(v)
+        try:
+            parse_date(v)
+        except ValueError:
+            raise ValueError(f"{info.field_name} {v!r} is neither a number nor an ISO date such as 2026-11-05") from None
+        return v.strip()
 
     @model_validator(mode="after")
     def _some_rule(self):
         if self.min is None and self.max is None and not self.values:
             raise ValueError("set min, max or values: with none of them every row would be kept")
-        if self.min is not None and self.max is not None and self.max < self.min:
-            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        kinds = {isinstance(v, str) for v in (self.min, self.max) if v is not None}
+        if len(kinds) > 1:
+            raise ValueError(f"min ({self.min!r}) and max ({self.max!r}) must both be numbers or both be dates")
+        if self.min is not None and self.max is not None:
+            if self.dates and bound_us(self.max, upper=True) <= bound_us(self.min, upper=False):
+                raise ValueError(f"max ({self.max}) must be on or after min ({self.min})")
+            if not self.dates and self.max < self.min:
+                raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
         return self
+
+    @property
+    def dates(self) -> bool:
+        """The bounds are dates: the column is compared as dates."""
+        return isinstance(self.min, str) or isinstance(self.max, str)
 
 
 @register
@@ -55,6 +87,8 @@ class ValueFilter(Filter):
         "only keep rows whose source field equals wikipedia",
         "drop records whose label is spam",
         "keep products with a price between 10 and 100",
+        "keep only pages crawled after 2026-01-01 by their crawl date",
+        "drop rows whose date is before 2025-06-30",
         "filter on the lang_score column written earlier",
         "keep rows whose llm_quality is 4 or more",
         "drop rows where that field is missing",
@@ -69,6 +103,10 @@ class ValueFilter(Filter):
     Params = ValueParams
     thresholds = (("{column}", "min", ">="), ("{column}", "max", "<="))
 
+    def threshold_values(self):
+        """Date bounds are not numbers on a score axis: calibration and the report's histograms skip them."""
+        return [] if self.params.dates else super().threshold_values()
+
     def score(self, batch: pa.Table) -> dict[str, pa.ChunkedArray]:
         if self.params.column not in batch.column_names:
             raise KeyError(f"column {self.params.column!r} not in batch (columns: {', '.join(batch.column_names)})")
@@ -82,7 +120,16 @@ class ValueFilter(Filter):
         null = col.is_null().to_numpy(zero_copy_only=False)
         keep = np.ones(n, dtype=bool)
         checks = []
-        if p.min is not None or p.max is not None:
+        if p.dates:
+            us, not_date = as_datetimes(col)
+            checks.append((f"{p.column} is not a date", not_date))
+            if p.min is not None:
+                checks.append((f"{p.column} before {p.min}", ~null & ~not_date & (us < bound_us(p.min, upper=False))))
+            if p.max is not None:
+                upper = bound_us(p.max, upper=True)
+                late = us >= upper if is_date_only(p.max) else us > upper
+                checks.append((f"{p.column} after {p.max}", ~null & ~not_date & late))
+        elif p.min is not None or p.max is not None:
             num, not_number = as_numbers(col)
             checks.append((f"{p.column} is not a number", not_number))  # "five", "n/a": nothing to compare
             with np.errstate(invalid="ignore"):

@@ -1,0 +1,93 @@
+"""Dates in a request ("crawled before 2026-11-05", "since March 3, 2025", "between 2025/01/01 and 2025/06/30"):
+found, written as ISO text, and turned into the bounds a value filter keeps.
+
+A date is never a quantity: its digits must not become a word limit or a band count, so `mask` blanks them
+before numbers are read. Year-only and month-only phrases ("before 2020") are left alone: "2020" may as well
+be a count, and nothing here can tell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MONTHS = {m: i for i, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec")), 1) for m in names}
+_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+DATE = re.compile(
+    r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})((?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:z|[+-]\d{2}:?\d{2})?)(?![\w.-])"
+    r"|(?<![\w./])(\d{4})/(\d{1,2})/(\d{1,2})(?![\w/])"
+    rf"|\b{_MONTH}\s+{_DAY},?\s+(\d{{4}})\b"
+    rf"|\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})\b", re.I)
+
+# the bound a word puts on the kept rows, read as "keep rows <word> DATE"; `strict`: the date itself is out
+AFTER = r"after|later than|newer than|more recent than|younger than"
+FROM = r"since|from|starting(?: on| from)?|on or after|no earlier than|not before|onwards? from"
+BEFORE = r"before|earlier than|older than|prior to"
+UNTIL = r"until|till|up to(?: and including)?|through|thru|by|on or before|no later than|not after|up until"
+DIRECTION = re.compile(rf"\b({AFTER}|{FROM}|{BEFORE}|{UNTIL})\s+(?:the\s+)?$", re.I)
+LATER = re.compile(r"^\s*(?:(?:or|and)\s+(?:later|after|newer|more recent|since)|onwards?|and beyond)\b", re.I)
+EARLIER = re.compile(r"^\s*(?:or|and)\s+(?:earlier|before|older)\b", re.I)
+BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
+
+
+def iso(m: re.Match) -> str | None:
+    """The ISO text of a DATE match ("2026-11-05", "2026-11-05T10:00"), or None if no such day exists."""
+    g = m.groups()
+    try:
+        if g[0]:
+            day = dt.date(int(g[0]), int(g[1]), int(g[2]))
+            time = g[3].strip().upper().replace(" ", "T")
+            return day.isoformat() + (("T" + time.lstrip("T")) if time and time[0] in "T0123456789" else time)
+        if g[4]:
+            return dt.date(int(g[4]), int(g[5]), int(g[6])).isoformat()
+        if g[7]:
+            return dt.date(int(g[9]), MONTHS[g[7].lower()], int(g[8])).isoformat()
+        return dt.date(int(g[12]), MONTHS[g[11].lower()], int(g[10])).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def mask(text: str) -> str:
+    """The text with every date blanked (same length, so spans still line up)."""
+    return DATE.sub(lambda m: " " * len(m[0]) if iso(m) else m[0], text)
+
+
+def _shift(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def bounds(text: str, dropping: bool = False) -> dict[str, str]:
+    """{"min": ISO, "max": ISO} that keep the rows the text asks for. `dropping`: the text says what to remove
+    ("drop pages crawled before 2026-11-05" keeps min 2026-11-05). A date alone after "before"/"after" is
+    shifted a day (the bound is inclusive and covers whole days); a time of day is used as written."""
+    out: dict[str, str] = {}
+    found = [(m, iso(m)) for m in DATE.finditer(text)]
+    found = [(m, d) for m, d in found if d]
+    for i, (m, day) in enumerate(found):
+        before = text[max(0, m.start() - 40): m.start()]
+        if BETWEEN.search(before) and i + 1 < len(found) and \
+                re.fullmatch(r"\s*(?:and|to|until|till|through|-|–)\s*(?:the\s+)?", text[m.end(): found[i + 1][0].start()], re.I):
+            lo, hi = sorted((day, found[i + 1][1]))
+            return {} if dropping else {"min": lo, "max": hi}  # dropping a span keeps two ranges: not one filter
+        d, after = DIRECTION.search(before), text[m.end(): m.end() + 30]
+        if LATER.search(after) or EARLIER.search(after):  # "2026-11-05 or later", "... onwards": inclusive
+            lower, strict = LATER.search(after) is not None, False
+        elif d:
+            word = d[1].lower()
+            lower = re.fullmatch(AFTER, word, re.I) or re.fullmatch(FROM, word, re.I)
+            strict = bool(re.fullmatch(AFTER, word, re.I) or re.fullmatch(BEFORE, word, re.I))
+        else:
+            continue
+        date_only = len(day) == 10
+        if dropping:  # "drop rows before D": keep D and later; "drop rows after D": keep up to D
+            key = "min" if not lower else "max"
+            value = day if strict or not date_only else _shift(day, 1 if key == "min" else -1)
+        else:
+            key = "min" if lower else "max"
+            value = _shift(day, 1 if lower else -1) if strict and date_only else day
+        out.setdefault(key, value)
+    return out
