@@ -437,3 +437,29 @@ def test_adding_a_column_measures_and_keeps_every_row(env):
         assert plan.steps[0].params == {"languages": [], "min_score": 0.0} and plan.steps[0].calibrate is None
     plan = planner.plan("add a column with the detected language and drop anything not English", data["web"])
     assert plan.steps[0].params["languages"] == ["en"] and "every row passes" not in plan.steps[0].why
+
+
+def test_jobs_on_columns_reshape_and_never_drop_rows(env, tmp_path):
+    planner, _ = env
+    data = _dated_pages(tmp_path)
+    cases = {
+        "drop the rating column": [("select_columns", {"drop_columns": ["rating"]})],
+        "rename rating to stars": [("select_columns", {"rename_columns": {"rating": "stars"}})],
+        "keep only the body, crawl_date and rating columns": [
+            ("select_columns", {"keep_columns": ["text", "crawl_date", "rating"]})],
+        "throw away every column except body": [("select_columns", {"keep_columns": ["text"]})],
+        "lowercase the body": [("normalize", {"text_field": "text", "lowercase": True})],
+        # a row filter that happens to say "field" is still about rows
+        "keep only rows whose rating field is 4 or more": [("value_filter", {"min": 4.0, "column": "rating"})],
+    }
+    for request, want in cases.items():
+        assert steps(planner.plan(request, data)) == want, request
+    plan = planner.plan("drop the url and timestamp fields", data)
+    assert plan.steps == [] and any("names no column of this data" in n for n in plan.notes)
+
+
+def test_a_distribution_of_a_column_is_counted_not_filtered(env, tmp_path):
+    planner, _ = env
+    data = _dated_pages(tmp_path)
+    for request in ("tell me the rating distribution", "give me a breakdown of the rating column"):
+        assert steps(planner.plan(request, data)) == [("dataset_stats", {"domain_field": "rating"})], request

@@ -89,6 +89,8 @@ def test_normalize_unicode_and_whitespace():
     assert out.column("text").to_pylist() == ["Caf\u00e9 time!\n\nNext line"]
     nfkc = build("normalize", {"unicode_form": "NFKC"}).map(table(["\ufb01ne x\u00b2"]))
     assert nfkc.column("text").to_pylist() == ["fine x2"]
+    low = build("normalize", {"lowercase": True}).map(table(["\u00c9COLE  Stra\u00dfe ISTANBUL"]))
+    assert low.column("text").to_pylist() == ["\u00e9cole stra\u00dfe istanbul"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -307,6 +307,9 @@ def parse(request: str) -> ParsedRequest:
     request = DATE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|later|earlier|after|before|newer|older)",
                      lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
+    # "the id, body and rating columns": one list of names, not three jobs
+    request = re.sub(r"[\w'-]+(?:\s*,\s*[\w'-]+)*\s*,?\s+(?:and|or)\s+[\w'-]+\s+(?:columns|fields|attributes|keys)\b",
+                     lambda m: _keep_whole(m[0]), request, flags=re.I)
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))

@@ -44,7 +44,19 @@ JOB_VERBS = {
     "measure": ("measures", "drops"),  # "score quality and drop the worst"
     "elsewhere": (),  # reorder, split or move the data: no operator's job (the export writes the result)
     "annotate": ("measures", "drops"),  # "add a language column": a new column (a filter only measures then)
+    "reshape": ("reshapes",),  # "drop the subject column", "rename rating to stars": which columns exist
 }
+# "drop the subject column", "keep only the id, question and answer fields", "rename rating to stars": a job on
+# columns, not rows ("keep only rows whose rating field is 4" is about rows: a row word comes first)
+_NOT_COLUMN_NAME = r"(?!(?:rows?|records?|documents?|docs?|entries|items?|samples?|examples?|whose|where|with|that|" \
+                   r"which|if|when|in|from|of)\b)"
+COLUMN_JOB = re.compile(r"^\W*(?:please\s+)?(?:(?:drop|remove|delete|discard|exclude|strip|hide|toss|ditch|lose|"
+                        r"get rid of|throw (?:away|out)|keep only|only keep|keep just|just keep|select|keep)\s+"
+                        rf"(?:(?:{_NOT_COLUMN_NAME}[\w'-]+)(?:\s*,\s*|\s+and\s+|\s+|\s*/\s*)){{0,8}}?"
+                        r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"
+                        r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|"
+                        r"from (?:the )?(?:data|dataset|output|export|file)\b))"
+                        r"|rename\b)", re.I)
 # "add a language column", "attach a field with the toxicity score", "include a column for the word count"
 NEW_COLUMN = re.compile(r"^\W*(?:please\s+)?(?:add|attach|append|include|store|record|put|write|create)\b"
                         r"(?:(?!\b(?:rows?|records?|examples?|samples?|variants?|copies|versions?)\b).)*"
@@ -80,6 +92,8 @@ def elsewhere(text: str) -> str | None:
 
 def job_kind(skill: Skill) -> str:
     """What the operator does to the data (see JOB_VERBS)."""
+    if skill.meta.get("reshapes"):
+        return "reshapes"
     if skill.kind in ("filter", "deduplicator"):
         return "drops"
     if skill.kind == "generator":
@@ -156,10 +170,15 @@ class SkillMatcher:
             out += VERB_BONUS * np.array([verb in v for v in self.verbs])
         if lead == "polish" and not re.match(r"\s*polish\s+(?:up|the|each|every|all|our|my|them|these|those|this)\b", text, re.I):
             lead = ""  # "Polish lines only" names a language
-        if NEW_COLUMN.search(text):
+        if COLUMN_JOB.search(text):  # "drop the subject column": only an operator on columns does that
+            out[~np.isin(self.jobs, JOB_VERBS["reshape"])] = -1.0
+            out[self.jobs == "reshapes"] += INTENT_PRIOR  # the column words are the evidence, as an intent is
+        elif NEW_COLUMN.search(text):
             out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS["annotate"])
         elif lead in VERB_CLASS:
             out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS[VERB_CLASS[lead]])
+        if not COLUMN_JOB.search(text):  # changing which columns exist is asked for in words about columns only
+            out[self.jobs == "reshapes"] = -1.0
         for intent, _ in detect(text):
             for i, s in enumerate(self.skills):
                 if intent.accepts(s):

@@ -45,6 +45,7 @@ from tilth.agent.params import (
     ENUM,
     QUOTED,
     UNITS,
+    _words,
     choices_to_params,
     column_mentions,
     column_params,
@@ -355,6 +356,11 @@ class OfflinePlanner:
                     continue
                 best, score = alt
                 given = {}
+            if best.meta.get("reshapes") and not self._reshape_params(a.full, data):  # "drop the url field": none
+                plan.unmatched.append(a.full)
+                plan.notes.append(f"{best.name} fits {a.full!r}, but it names no column of this data (columns: "
+                                  f"{', '.join(data.columns)}).")
+                continue
             if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
                 continue
             step = self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
@@ -495,9 +501,11 @@ class OfflinePlanner:
         return ranked
 
     def _scores_only(self, skill: Skill) -> bool:
-        """A filter whose thresholds are all unset by default keeps every row: it can measure (perplexity)."""
+        """A filter whose thresholds are all unset by default keeps every row: it can measure (perplexity). One
+        whose score is a column it reads (value_filter) measures nothing new."""
         ts = skill.meta.get("thresholds", [])
-        return bool(ts) and all((skill.param(t["param"]) or {}).get("default") is None for t in ts)
+        return bool(ts) and all((skill.param(t["param"]) or {}).get("default") is None
+                                and t["score"] not in skill.meta.get("inputs", []) for t in ts)
 
     def choose(self, action: Action, ranked: list[tuple[Skill, float]]) -> tuple[Skill, float, dict] | None:
         """(operator, score, parameters it was given) for an action, or None if nothing fits it well enough.
@@ -580,6 +588,10 @@ class OfflinePlanner:
                 else named
             if len(cparams) == 1 and fits:
                 out[name] = fits[0]
+            elif len(cparams) > 1 and name not in out and (labels := _labels(column_mentions(text, data.columns), data)) \
+                    and ({w for w in _words(text) if len(w) >= 6} - {"column", "field", "value"}
+                         - _words(" ".join(data.columns).replace("_", " "))) & _words(f"{name} {p['description']}"):
+                out[name] = labels[0]  # "the rating distribution": the column the distribution is over
             elif answerish and data.answer_field and default not in cols:
                 out[name] = self._pipeline_col(data.answer_field, data)
             elif promptish and default not in cols and "text" in cols and data.answer_field:
@@ -591,6 +603,8 @@ class OfflinePlanner:
                 other = next((c for c in named + strings if c not in preserve and c != target), None)
                 if other:
                     out[name] = other
+        if skill.meta.get("reshapes"):
+            out.update(self._reshape_params(text, data))
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
@@ -662,6 +676,35 @@ class OfflinePlanner:
         except Exception:  # params not valid yet (calibration pending): the declared names
             sk = self.cat.by_name.get(step.op)
             return [c for c in (sk.meta.get("outputs", []) if sk else []) if "{" not in c]
+
+    def _reshape_params(self, text: str, data: DataPeek) -> dict[str, Any]:
+        """keep_columns / drop_columns / rename_columns from "rename rating to stars", "drop the subject and url
+        fields", "keep only the id and answer columns", "remove every column except text"."""
+        out: dict[str, Any] = {}
+        rename = {}
+        for m in RENAME.finditer(text):
+            old = next((c for c in data.columns if c.lower() == m[1].lower()), None)
+            if old is not None and not m[2].startswith("_"):
+                rename[self._pipeline_col(old, data)] = m[2]
+        if rename:
+            out["rename_columns"] = rename
+        rest = RENAME.sub(" ", text)
+        named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns))]
+        named = [c for c in named if c not in rename]
+        if named:
+            keep = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I) or \
+                re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
+            out["keep_columns" if keep else "drop_columns"] = named
+        return out
+
+    @staticmethod
+    def _removed(step: PlanStep, cols: list[str]) -> list[str]:
+        from tilth.ops import registry
+
+        try:
+            return registry.build(step.op, step.params).removed_columns(cols)
+        except Exception:  # params not valid yet: validation reports them
+            return []
 
     def _order(self, plan: Plan) -> None:
         """Stage order (metadata), user order breaking ties; then a step that reads a column another step
@@ -808,7 +851,8 @@ class OfflinePlanner:
                     step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
-            cols += [c for c in self._outputs(step) if c not in cols]
+            gone = set(self._removed(step, cols))
+            cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
 
     # -- revision --------------------------------------------------------------------------------------
@@ -907,10 +951,22 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
+                    r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
+
+
 def _dated(col: str, data: DataPeek) -> bool:
     """Most of the sample's values of the column are dates (date objects, or ISO text)."""
     vals = [r.get(col) for r in data.rows if r.get(col) not in (None, "")]
     return bool(vals) and sum(looks_like_date(v) for v in vals) >= 0.8 * len(vals)
+
+
+def _labels(cols: list[str], data: DataPeek) -> list[str]:
+    """The columns that label rows (a topic, a 1-5 rating): short strings, or few distinct whole numbers."""
+    def few_numbers(c):
+        vals = [r.get(c) for r in data.rows if r.get(c) is not None]
+        return _numeric(c, data) and all(float(v).is_integer() for v in vals) and len(set(vals)) <= 20
+    return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c))]
 
 
 def _categorical(col: str, data: DataPeek) -> bool:

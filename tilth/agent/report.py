@@ -56,6 +56,7 @@ def added_columns(result, limit: int = 10) -> list[dict[str, Any]]:
     English and tell me the language distribution" is answered with every language, not only English."""
     import pyarrow.parquet as pq
 
+    from tilth.ops import registry
     from tilth.storage import Workspace
     from tilth.storage.parts import list_parts
 
@@ -67,6 +68,11 @@ def added_columns(result, limit: int = 10) -> list[dict[str, Any]]:
         names = pq.read_schema(parts[0]).names if parts else []
         new = [c for c in names if before is not None and c not in before and not c.startswith("_")]
         before = set(names)
+        try:
+            if registry.get(s.operator).reshapes:
+                continue  # a renamed column holds nothing new
+        except registry.UnknownOperator:  # (a reader, or an operator no longer registered)
+            pass
         for col in new[: max(0, limit - len(out))]:
             d = _describe(ws, result.run, s, parts, col)
             if d:
@@ -92,7 +98,8 @@ def _describe(ws, run: str, step, parts: list[Path], col: str) -> dict[str, Any]
         distinct, fractional = con.execute(f"SELECT count(DISTINCT v), {'bool_or(v != round(v))' if numeric else 'false'} "
                                            "FROM seen").fetchone()
         if distinct <= MAX_CATEGORIES and not fractional:  # labels, or whole numbers such as a 1-5 grade
-            counts = con.execute("SELECT coalesce(CAST(v AS VARCHAR), '(none)'), count(*), "
+            label = "CAST(CAST(v AS BIGINT) AS VARCHAR)" if numeric else "v"  # a grade 3, not 3.0
+            counts = con.execute(f"SELECT coalesce({label}, '(none)'), count(*), "
                                  "count(*) FILTER (WHERE kept) FROM seen GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
             return {**base, "values": [{"value": v, "rows": n, "kept": k} for v, n, k in counts]}
         if numeric:

@@ -69,7 +69,8 @@ def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
                                             f"does not exist at this step", f"use one of {sorted(cols)}, or add a step "
                                             f"that produces {value!r} before this one"))
         try:
-            cols |= set(cls(**step.params).output_columns())
+            op = cls(**step.params)
+            cols = (cols - set(op.removed_columns(sorted(cols)))) | set(op.output_columns())
         except Exception:  # bad params are reported by the recipe checks
             cols |= {c for c in cls.outputs if "{" not in c}
     return problems

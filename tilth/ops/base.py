@@ -119,6 +119,9 @@ class Operator:
     # Where the step belongs in a pipeline the agent composes (lower runs first). None: by kind, see
     # `pipeline_stage()`; measurement operators that describe the final data set a late stage.
     stage: ClassVar[int | None] = None
+    # Mappers that change which columns exist (drop, keep, rename) rather than their values: the agent plans
+    # them only for requests about columns, and validation follows `removed_columns`.
+    reshapes: ClassVar[bool] = False
 
     def __init__(self, **params: Any):
         try:
@@ -142,6 +145,10 @@ class Operator:
 
     def output_columns(self) -> list[str]:
         return self._fmt(self.outputs)
+
+    def removed_columns(self, columns: list[str] | None = None) -> list[str]:
+        """Columns that no longer exist after this step (given the columns before it, where known)."""
+        return []
 
     def threshold_values(self) -> list[tuple[str, str, str, Any]]:
         """(score column, param, keep-if direction, value) for each set threshold of this instance."""
@@ -184,6 +191,7 @@ class Operator:
             "stage": cls.pipeline_stage(),
             **({"measure_params": dict(cls.measure_params)} if cls.measure_params else {}),
             **({"measured_by": cls.measured_by} if cls.measured_by else {}),
+            **({"reshapes": True} if cls.reshapes else {}),
         }
 
     @classmethod

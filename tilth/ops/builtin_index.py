@@ -44,6 +44,7 @@ BUILTIN = {
     'read_text_files': 'tilth.ops.acquire.readers',
     'read_warc': 'tilth.ops.acquire.warc_reader',
     'sample_metrics': 'tilth.ops.evaluate.sample_metrics',
+    'select_columns': 'tilth.ops.process.select_columns',
     'semantic_dedup': 'tilth.ops.process.semantic_dedup',
     'stop_words_filter': 'tilth.ops.process.word_stats_filters',
     'symbol_ratio_filter': 'tilth.ops.process.word_stats_filters',

@@ -21,7 +21,8 @@ class DatasetStatsParams(Params):
     input_field: str | None = Field(None, description="Instruction/prompt column: its lengths are reported too.")
     output_field: str | None = Field(None, description="Response column: its lengths are reported too.")
     domain_field: str | None = Field(
-        "source", description="Column giving each row's domain/task for the distribution (skipped if absent)."
+        "source", description="Column whose values are counted: the distribution (breakdown) of rows by domain, "
+        "task or label (skipped if absent)."
     )
     top_domains: int = Field(20, ge=1, le=200, description="Domains listed by name; the rest are summed as 'other'.")
     diversity_sample: int = Field(
@@ -54,6 +55,8 @@ class DatasetStats(Mapper):
         "what is the duplication rate of the dataset?",
         "measure overall diversity with distinct-1 and distinct-2",
         "what's the domain mix of the data?",
+        "give me a breakdown of the values in one column",
+        "how are the rows spread over the categories of a column?",
         "describe the dataset after cleaning",
         "report mean and std of prompt and response lengths across the dataset",
         "what does our data look like overall?",

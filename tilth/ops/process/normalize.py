@@ -32,6 +32,7 @@ class NormalizeParams(Params):
     collapse_spaces: bool = Field(True, description="Collapse runs of spaces/tabs to one space; trim line ends.")
     max_blank_lines: int | None = Field(1, ge=0, description="Keep at most this many blank lines in a row.")
     strip: bool = Field(True, description="Trim whitespace at the start and end of the text.")
+    lowercase: bool = Field(False, description="Lower-case the text (Unicode-aware: 'ÉCOLE' -> 'école').")
 
 
 @register
@@ -40,7 +41,7 @@ class Normalize(Mapper):
     category = "process"
     description = """Normalise text: Unicode normal form (NFC by default), line breaks to \\n, exotic
     spaces to ' ', remove zero-width and control characters, collapse runs of spaces, limit blank lines,
-    trim. Rows and ids are unchanged; only the text column is rewritten."""
+    trim; optionally lower-case. Rows and ids are unchanged; only the text column is rewritten."""
     examples = (
         "normalise unicode and whitespace",
         "fix weird characters and invisible control characters",
@@ -58,6 +59,8 @@ class Normalize(Mapper):
         "apply unicode normalization",
         "normalize the whitespace everywhere",
         "normalize unicode to NFKC form",
+        "lowercase the text",
+        "make everything lower case",
     )
     stage = 12
     inputs = ("{text_field}",)
@@ -84,4 +87,6 @@ class Normalize(Mapper):
             t = pc.replace_substring_regex(t, r"\n{" + str(p.max_blank_lines + 2) + r",}", "\n" * (p.max_blank_lines + 1))
         if p.strip:
             t = pc.utf8_trim_whitespace(t)
+        if p.lowercase:
+            t = pc.utf8_lower(t)
         return batch.set_column(batch.column_names.index(p.text_field), p.text_field, t)
