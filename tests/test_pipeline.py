@@ -88,6 +88,21 @@ def test_export_jsonl_and_parquet_in_canonical_order(tmp_path, corpus):
     assert len(rows) == res.rows_out
     run_recipe(recipe(corpus, output={"export": str(tmp_path / "out.parquet")}), tmp_path / "ws", progress=False)
     assert pq.read_table(tmp_path / "out.parquet").column("_id").to_pylist() == [r["_id"] for r in rows]
+    run_recipe(recipe(corpus, output={"export": str(tmp_path / "out.csv")}), tmp_path / "ws", progress=False)
+    import csv
+
+    with open(tmp_path / "out.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [int(r["_id"]) for r in table] == [r["_id"] for r in rows] and [r["text"] for r in table] == [r["text"] for r in rows]
+
+
+def test_an_unknown_export_format_is_a_validation_problem_before_any_work(tmp_path, corpus):
+    problems = validate(recipe(corpus, output={"export": str(tmp_path / "out.xlsx")}))[2]
+    assert [(p.where, p.message) for p in problems] == [
+        ("output", f"cannot export to {tmp_path / 'out.xlsx'}: use .jsonl, .jsonl.gz, .parquet, .csv, .csv.gz or .tsv")]
+    with pytest.raises(RecipeError):
+        run_recipe(recipe(corpus, output={"export": str(tmp_path / "out.xlsx")}), tmp_path / "ws", progress=False)
+    assert not (tmp_path / "ws" / "runs").exists()
 
 
 def test_yaml_and_python_recipes_are_the_same_thing(tmp_path, corpus):

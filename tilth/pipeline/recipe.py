@@ -33,7 +33,7 @@ class Step(BaseModel):
 class Output(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dataset: str | None = Field(None, description="Name of the output dataset in the workspace (default: the recipe name).")
-    export: str | None = Field(None, description="Also write the result to this .jsonl/.jsonl.gz/.parquet file.")
+    export: str | None = Field(None, description="Also write the result to this .jsonl/.jsonl.gz/.parquet/.csv/.csv.gz/.tsv file.")
     report: bool = Field(True, description="Write the HTML run report (false for scripts; `tilth report RUN` "
                          "writes it later).")
 

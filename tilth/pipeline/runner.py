@@ -33,7 +33,7 @@ from tilth.exec.tasks import PartStats, Task, load_stats, run_blob, signature_fi
 from tilth.llm.run_hook import LLMRunHook
 from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
-from tilth.pipeline.validate import check
+from tilth.pipeline.validate import check, export_format
 from tilth.storage.parts import list_parts, write_part
 from tilth.storage.sql import quote_ident, scratch
 from tilth.storage.workspace import DatasetVersion, Workspace, view_name
@@ -408,20 +408,8 @@ def _rows(stats: list[PartStats]) -> str:
     return f"{sum(s.rows_out for s in stats):,} rows"
 
 
-def export_format(target: Path) -> str:
-    """DuckDB's COPY options for an export target, by its file name."""
-    name = Path(target).name.lower()
-    if name.endswith(".parquet"):
-        return "FORMAT parquet, COMPRESSION zstd"
-    if name.endswith((".jsonl", ".json", ".ndjson")):
-        return "FORMAT json"
-    if name.endswith((".jsonl.gz", ".json.gz")):
-        return "FORMAT json, COMPRESSION gzip"
-    raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz or .parquet")
-
-
 def export(parts: list[Path], target: Path) -> Path:
-    """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet file (atomically: a failed
+    """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet / .csv file (atomically: a failed
     export leaves no partial file)."""
     target = Path(target)
     tmp = write_export(parts, target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tilth.exec.base import executor_problem
 from tilth.ops import registry
@@ -121,6 +122,20 @@ def _unreadable_problem(p: Peek) -> Problem:
                    "point input.path at files in the format of the reader, or check input.text and input.format")
 
 
+EXPORTS = ((".parquet",), "FORMAT parquet, COMPRESSION zstd"), ((".jsonl", ".json", ".ndjson"), "FORMAT json"), \
+    ((".jsonl.gz", ".json.gz"), "FORMAT json, COMPRESSION gzip"), ((".csv",), "FORMAT csv, HEADER"), \
+    ((".csv.gz",), "FORMAT csv, HEADER, COMPRESSION gzip"), ((".tsv",), "FORMAT csv, HEADER, DELIMITER '\t'")
+
+
+def export_format(target: Path | str) -> str:
+    """DuckDB's COPY options for an export target, by its file name (lists and structs become text in CSV)."""
+    name = Path(target).name.lower()
+    for ends, fmt in EXPORTS:
+        if name.endswith(ends):
+            return fmt
+    raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz, .parquet, .csv, .csv.gz or .tsv")
+
+
 def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Problem]]:
     """Build the reader and operators; return them with every problem found."""
     problems: list[Problem] = []
@@ -142,6 +157,11 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         problems += [Problem(0, "input", msg, "see `tilth ops show " + e.op + "` for the reader's parameters") for msg in e.errors]
     except (FileNotFoundError, registry.UnknownOperator) as e:
         problems.append(Problem(0, "input", str(e), "point input.path at an existing file, directory or glob"))
+    if recipe.output.export:  # before the run, not after it
+        try:
+            export_format(recipe.output.export)
+        except ValueError as e:
+            problems.append(Problem(0, "output", str(e), "change output.export's file name"))
     bad_executor = executor_problem(recipe.executor)
     if bad_executor:
         problems.append(Problem(0, "executor", *bad_executor))
