@@ -130,3 +130,18 @@ def test_limit_counts_rows_across_batches_and_empty_files_still_show_columns(tmp
     reader = build("read_warc", {"path": str(tmp_path / "b.warc.gz")})
     (empty,) = list(reader.read(reader.shards()[0]))
     assert empty.num_rows == 0 and empty.column_names == ["_id", "url", "date", "status", "title", "text"]
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+def test_junk_between_records_loses_only_itself(tmp_path, gzip):
+    recs, pages = crawl_records(gzip=gzip)
+    f = tmp_path / ("x.warc.gz" if gzip else "x.warc")
+    # a proxy's error text pasted between records, then binary junk with no line break before the next record
+    f.write_bytes(recs[0] + recs[1] + b"GARBAGE LINE here\r\nmore junk\r\n\r\n" + b"".join(recs[2:4]) + b"\x00\x01junk"
+                  + b"".join(recs[4:]))
+    rows, bad = read_all(build("read_warc", {"path": str(f)}))
+    assert [r["url"] for r in rows] == [u for u, _, _ in pages]
+    assert [q.line for q in bad] == [3, 6] and all("reading goes on at byte" in q.error for q in bad)
+    f.write_bytes(recs[0] + recs[1] + b"junk at the end\n")  # nothing after the junk: quarantined, rows kept
+    rows, bad = read_all(build("read_warc", {"path": str(f)}))
+    assert len(rows) == 1 and [q.line for q in bad] == [3] and "reading goes on" not in bad[0].error

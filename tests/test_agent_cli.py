@@ -144,3 +144,18 @@ def test_an_analysis_is_answered_over_every_row_and_the_plan_is_shown_before_the
     assert "lang (01_lang_id, 10 rows, 5 kept): en 5" in res.output
     assert res.output.index("validated") < res.output.index("recipe:")  # the plan comes before the run
     assert res.output.count("plan '") == 1
+
+
+def test_quarantined_records_are_counted_where_the_user_looks(tmp_path, monkeypatch):
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "mixed.jsonl"
+    data.write_text('{"text": "great kettle", "rating": 5}\n{"text": "broke", "rating": "4"}\n{"text": "ok"}\n{"text": "ok"}\n'
+                    '{"text": \n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--yes", "--no-embed",
+                                   "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["quarantined"] == 2 and rep["run"]["steps"][0]["quarantined"] == 2
+    assert "2 input records were quarantined (not in the dataset): tilth sql -w" in res.output
+    assert "| 00_read_jsonl | 5 | 3 | 0 | 0 | 2 |" in (out / "report.md").read_text()

@@ -463,3 +463,35 @@ def test_a_distribution_of_a_column_is_counted_not_filtered(env, tmp_path):
     data = _dated_pages(tmp_path)
     for request in ("tell me the rating distribution", "give me a breakdown of the rating column"):
         assert steps(planner.plan(request, data)) == [("dataset_stats", {"domain_field": "rating"})], request
+
+
+def _reviews(tmp_path):
+    import json
+
+    rows = [{"text": "great kettle", "review_date": "2026-11-04", "ship date": "2026-11-01", "stars": 5,
+             "updated": "2026-11-20T10:00:00Z"},
+            {"text": "broke fast", "review_date": "2026/11/06", "ship date": "2026-11-02", "stars": 1,
+             "updated": "2026-11-21T10:00:00Z"},
+            {"text": "fine", "review_date": "2026-11-07", "ship date": "2026-11-03", "stars": 3,
+             "updated": "2026-11-19T10:00:00Z"}]
+    (tmp_path / "rev.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return peek(tmp_path / "rev.jsonl")
+
+
+def test_the_date_column_named_wins_and_a_full_timestamp_is_one_date(env, tmp_path):
+    planner, _ = env
+    data = _reviews(tmp_path)
+    # review_date mixes layouts (so it does not look like a date column), but the request names it
+    plan = planner.plan("keep reviews with review_date on or after 2026-11-05", data)
+    assert steps(plan) == [("value_filter", {"min": "2026-11-05", "column": "review_date"})]
+    plan = planner.plan("keep rows where updated is on or before 2026-11-20T12:00:00Z", data)
+    assert steps(plan) == [("value_filter", {"max": "2026-11-20T12:00:00Z", "column": "updated"})] and not plan.notes
+
+
+def test_column_jobs_are_planned_without_embeddings_too(tmp_path):
+    planner = OfflinePlanner(Catalogue(use_embeddings=False))
+    data = _reviews(tmp_path)
+    assert steps(planner.plan("drop the ship date column and rename review_date to date", data)) == [
+        ("select_columns", {"drop_columns": ["ship date"], "rename_columns": {"review_date": "date"}})]
+    assert steps(planner.plan("rename review_date to date", data)) == [
+        ("select_columns", {"rename_columns": {"review_date": "date"}})]

@@ -71,3 +71,14 @@ def test_validation_and_a_run_follow_the_new_schema(tmp_path):
     res = run_recipe(good, tmp_path / "ws", progress=False)
     out = [json.loads(line) for line in open(tmp_path / "out.jsonl")]
     assert [s.rows_out for s in res.steps] == [7, 6, 6, 4] and sorted(out[0]) == ["_id", "stars", "text"]
+
+
+def test_renaming_onto_a_column_that_stays_is_a_validation_problem(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"text": "a", "lang": "en", "rating": 4}) + "\n")
+    r = Recipe(name="clash", input={"path": str(data)},
+               steps=[{"op": "select_columns", "params": {"rename_columns": {"rating": "lang"}}}])
+    assert [p.message for p in validate(r)[2]] == ["renames a column to 'lang', which already exists and stays"]
+    ok = Recipe(name="swap", input={"path": str(data)},
+                steps=[{"op": "select_columns", "params": {"drop_columns": ["lang"], "rename_columns": {"rating": "lang"}}}])
+    assert validate(ok)[2] == []

@@ -56,7 +56,7 @@ COLUMN_JOB = re.compile(r"^\W*(?:please\s+)?(?:(?:drop|remove|delete|discard|exc
                         r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"
                         r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|"
                         r"from (?:the )?(?:data|dataset|output|export|file)\b))"
-                        r"|rename\b)", re.I)
+                        r"|rename\b)|^\W*(?:\w+\s+)?rename\s+\S+\s+(?:to|as|into)\b", re.I)  # (a verb borrowed before it)
 # "add a language column", "attach a field with the toxicity score", "include a column for the word count"
 NEW_COLUMN = re.compile(r"^\W*(?:please\s+)?(?:add|attach|append|include|store|record|put|write|create)\b"
                         r"(?:(?!\b(?:rows?|records?|examples?|samples?|variants?|copies|versions?)\b).)*"

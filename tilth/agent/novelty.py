@@ -19,6 +19,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from tilth.agent.dates import mask as mask_dates
+
 # function words, contractions and request glue that a dictionary of content words does not list
 FUNCTION_WORDS = frozenset("""
 the a an and or but nor of to in on at by for with from into onto over under about after before between
@@ -112,6 +114,7 @@ class NoveltyCheck:
         cols = {p for c in (columns or []) for p in re.split(r"[_\W]+", c.lower()) if p}
         text = unicodedata.normalize("NFKC", text)  # full-width letters are the user's example, in plain letters
         out = []
+        text = mask_dates(text)  # "2026-11-20T12:00:00Z" is a date, not the unknown word "T12"
         for raw in _WORD.findall(_QUOTED.sub(" ", text)):  # quoted literals are data, not words
             word = raw.lower().strip("'.-/+")
             parts = [p for p in re.split(r"[-_/.+]", word) if p]

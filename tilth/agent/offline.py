@@ -39,7 +39,7 @@ from tilth.agent.actions import (
     starts_with_verb,
 )
 from tilth.agent.dates import bounds as date_bounds
-from tilth.agent.match import NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
+from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
     ENUM,
@@ -516,6 +516,8 @@ class OfflinePlanner:
             best = max(named, key=lambda s: len(set(tokenize(s.name.replace("_", " "))) & words))
             return best, 1.0, {}
         best, score = ranked[0]
+        if best.meta.get("reshapes") and action.asks and COLUMN_JOB.search(action.full):
+            return best, score, {}  # words about columns leave one kind of job: no threshold to reach
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):
             return None
@@ -542,7 +544,7 @@ class OfflinePlanner:
         params.update(cond_params)
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
             found, calib = self._value_column(plan, action, data)
-            if found and _dated(found, data) and skill.param("min") and skill.param("max"):
+            if found and date_bounds(action.full) and skill.param("min") and skill.param("max"):
                 params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
             if found:
                 params["column"] = found
@@ -732,10 +734,10 @@ class OfflinePlanner:
         named = column_mentions(action.full, cols) or partial_column_mentions(action.full, cols)
         # a value to compare: numbers, scores of earlier steps, dates or short labels -- never the text itself
         named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)]
-        if date_bounds(action.full):  # "before 2026-11-05": a date column, the only one if none is named
-            dated = [c for c in named if _dated(c, data)] or [c for c in data.columns if _dated(c, data)]
-            return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 or dated[:1] == named[:1] \
-                else (None, None)
+        if date_bounds(action.full):  # "before 2026-11-05": the date column named, else the only date column
+            said = column_mentions(action.full, cols)  # named, even if some of its values are not ISO dates
+            dated = said[:1] or [c for c in data.columns if _dated(c, data)]
+            return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:

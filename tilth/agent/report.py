@@ -8,6 +8,7 @@ JSON is included, and the workspace's HTML run report is written too when that m
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,9 @@ def write_report(plan: Plan, validation: Validation | None, result, out_dir: Pat
     if result is not None:
         rep["run"] = {"name": result.run, "seconds": round(result.seconds, 2), "steps": [
             {"step": s.name, "rows_in": s.rows_in, "rows_out": s.rows_out, "dropped": s.dropped, "added": s.added,
-             "modified": s.modified} for s in result.steps]}
+             "modified": s.modified, "quarantined": s.quarantined} for s in result.steps]}
+        rep["quarantined"] = sum(s.quarantined for s in result.steps)
+        rep["workspace"] = str(result.workspace)
         rep["dataset"] = str(result.export) if result.export else None
         if result.export:
             rep["stats"] = output_stats(Path(result.export))
@@ -168,9 +171,12 @@ def markdown(rep: dict[str, Any]) -> str:
     lines.append(f"ok: {v['ok']}, dry run on the sample: {v['dry_run']}, rows per step on the sample: {v['sample_rows']}")
     lines += [f"- problem: {p}" for p in v["problems"]]
     if rep.get("run"):
-        lines += ["", "## Run", "", "| step | in | out | dropped | added |", "|---|---|---|---|---|"]
+        lines += ["", "## Run", "", "| step | in | out | dropped | added | quarantined |", "|---|---|---|---|---|---|"]
         for s in rep["run"]["steps"]:
-            lines.append(f"| {s['step']} | {s['rows_in']} | {s['rows_out']} | {s['dropped']} | {s['added']} |")
+            lines.append(f"| {s['step']} | {s['rows_in']} | {s['rows_out']} | {s['dropped']} | {s['added']} | "
+                         f"{s.get('quarantined', 0)} |")
+        if rep.get("quarantined"):
+            lines += ["", quarantine_line(rep)]
         lines += ["", f"Dataset: `{rep.get('dataset')}`"]
         if rep.get("added_columns"):
             lines += ["", "## Added columns", "", "Each over every row its step saw (kept and dropped):", ""]
@@ -192,3 +198,11 @@ def describe_line(d: dict[str, Any], markdown: bool = True) -> str:
                                 for v in d["values"][:10]) + (" …" if len(d["values"]) > 10 else "")
     n = d["numbers"]
     return head + ", ".join(f"{k} {v:g}" for k, v in n.items() if v is not None)
+
+
+def quarantine_line(rep: dict[str, Any]) -> str:
+    """Records that could not be read are not in the dataset: say how many, and where they are."""
+    run = rep["run"]["name"].replace("'", "''")
+    return (f"{rep['quarantined']} input records were quarantined (not in the dataset): "
+            f"tilth sql -w {shlex.quote(rep.get('workspace', '.'))} "
+            f"\"SELECT file, line, error FROM quarantine WHERE run = '{run}'\"")

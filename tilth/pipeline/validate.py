@@ -195,7 +195,11 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
                     else f"add a step that produces {c!r} before this one, or pick an existing column: {sorted(columns)}"
                 )
                 problems.append(Problem(i, where, f"reads column {c!r}, which nothing upstream produces", hint))
-            columns = (columns - set(op.removed_columns(sorted(columns)))) | set(op.output_columns())
+            removed = set(op.removed_columns(sorted(columns)))
+            for c in sorted(set(op.output_columns()) & (columns - removed) if op.reshapes else ()):
+                problems.append(Problem(i, where, f"renames a column to {c!r}, which already exists and stays",
+                                        f"drop {c!r} first, or pick another name"))
+            columns = (columns - removed) | set(op.output_columns())
     if reader is not None and "text" in type(reader.params).model_fields and reader.params.text is None \
             and (input_columns is None or "text" in input_columns) and any("text" in op.input_columns() for op in ops):
         # a step reads `text`: a record without a string there is quarantined at ingest, not a crash later

@@ -3,8 +3,9 @@
 Only `response` records whose HTTP content type is HTML (and, by default, whose status is 2xx) become
 rows; request, metadata and warcinfo records are normal WARC content and are skipped. A record that cannot
 be parsed, is truncated (fewer bytes than its Content-Length, or a file that ends inside a record's headers
-or gzip member), or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the rows read before it are kept; a file with no WARC
-records at all is quarantined whole (line 0). warcio prints its own warnings about junk between records.
+or gzip member), or a file whose gzip/WARC framing breaks, is quarantined with its 1-based record number and the rows read
+before it are kept; junk between records is quarantined as one record and reading goes on at the next. A file
+with no WARC records at all is quarantined whole (line 0). warcio prints its own warnings about junk.
 """
 
 from __future__ import annotations
@@ -75,9 +76,18 @@ class WarcReader(DocFileReader):
                 except StopIteration:
                     break
                 except Exception as e:  # warcio raises several types for broken framing; none may crash a run
-                    yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}", "")
-                    broken = True
-                    break
+                    # (warcio's offsets are positions in the file, also for an iterator started after junk)
+                    at = _next_record(fh, archive.offset + 1, path.endswith(".gz"))
+                    yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}"
+                                      + (f"; reading goes on at byte {at}" if at is not None else ""), "")
+                    if at is None:
+                        broken = True
+                        break
+                    number += 1
+                    fh.seek(at)
+                    archive = ArchiveIterator(fh)
+                    it = iter(archive)
+                    continue
                 length = (record.rec_headers.get_header("Content-Length") or "").strip()
                 if not length.isdigit() and record.format == "warc" and record.rec_headers.protocol.startswith("WARC/"):
                     # a WARC record always has a Content-Length; warcio yields a file cut inside the headers
@@ -159,6 +169,28 @@ class WarcReader(DocFileReader):
         types = {"status": pa.int32()}
         table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
         return self.with_ids(table, path, records)
+
+
+def _next_record(fh, start: int, gz: bool) -> int | None:
+    """The offset of the next record at or after `start` (junk between records, e.g. a proxy's error page
+    pasted into the archive, loses only itself): a line starting with a WARC version, or for .gz the next
+    gzip member that inflates to one. None if there is none."""
+    fh.seek(start)
+    data, pos = fh.read(), start
+    needle = b"\x1f\x8b\x08" if gz else b"WARC/1."
+    i = data.find(needle)
+    while i >= 0:
+        if gz:
+            try:
+                head = zlib.decompressobj(wbits=31).decompress(data[i: i + 4096], 64)
+            except zlib.error:
+                head = b""
+            if head.lstrip()[:5] == b"WARC/":
+                return pos + i
+        else:  # (junk need not end with a line break)
+            return pos + i
+        i = data.find(needle, i + 1)
+    return None
 
 
 def _cut_record(fh, offset: int, path: str) -> bool:

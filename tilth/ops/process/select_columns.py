@@ -75,7 +75,7 @@ class SelectColumns(Mapper):
         if p.keep_columns and columns is not None:
             stay = set(p.keep_columns) | set((p.rename_columns or {}).values())
             gone += [c for c in columns if c not in stay and not c.startswith("_")]
-        return [c for c in dict.fromkeys(gone) if c not in (p.rename_columns or {}).values()]
+        return list(dict.fromkeys(gone))  # (a dropped column may come back as a rename's new name)
 
     def map(self, batch: pa.Table) -> pa.Table:
         p = self.params
