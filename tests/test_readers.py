@@ -181,3 +181,17 @@ def test_newline_positions_found_block_by_block_are_those_of_the_whole_chunk(blo
         for share in (0.0, 0.05, 0.5, 1.0):
             view = np.where(rng.random(n) < share, 10, 123).astype(np.uint8)
             assert np.array_equal(_newlines(view, block), np.flatnonzero(view == 10)), (n, share)
+
+
+def test_jsonl_dates_stay_the_strings_the_file_holds(tmp_path):
+    # Arrow's JSON reader would turn "2026-10-20" into a timestamp and the export into "2026-10-20 00:00:00"
+    rows = [{"text": f"row {i}", "created": f"2026-10-{i + 1:02d}", "at": "2026-10-20T10:00:00",
+             "meta": {"n": i}} for i in range(30)]
+    rows[7]["later"] = "2026-11-01"  # a date field that first appears further down
+    f = tmp_path / "d.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    got, bad = read_all(build("read_jsonl", {"path": str(f), "batch_size": 8}))
+    assert bad == [] and got.column_names[1:] == ["text", "created", "at", "meta", "later"]
+    assert {got.schema.field(c).type for c in ("created", "at", "later")} == {pa.string()}
+    assert got.column("created").to_pylist() == [r["created"] for r in rows]
+    assert got.column("later").to_pylist()[7] == "2026-11-01"

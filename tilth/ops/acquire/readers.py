@@ -431,11 +431,23 @@ def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
 
 
 def _read_json_block(data: bytes | memoryview, schema: pa.Schema | None, block_size: int = 1 << 26) -> pa.Table:
-    opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
-    # an Arrow buffer over the bytes: Arrow slices it without copying and without calling back into Python
-    # (a BytesIO is read block by block through Python, each block copied)
-    return pajson.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=opts,
-                            read_options=pajson.ReadOptions(block_size=block_size))
+    """Arrow's JSON reader on whole lines. A string it would turn into a timestamp ("2026-10-20") stays the
+    string the file holds: a pipeline without steps must give back the values it read (value_filter and the
+    agent compare ISO text as dates)."""
+    def read(schema):
+        opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
+        # an Arrow buffer over the bytes: Arrow slices it without copying and without calling back into Python
+        # (a BytesIO is read block by block through Python, each block copied)
+        return pajson.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=opts,
+                                read_options=pajson.ReadOptions(block_size=block_size))
+
+    table = read(schema)
+    dated = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+    if dated:  # parse again with those fields as strings (the next chunk inherits the schema: parsed once)
+        fields = {f.name: (pa.field(f.name, pa.string()) if f.name in dated else f) for f in table.schema}
+        fields.update({f.name: f for f in (schema or []) if f.name not in fields})  # (the file's column order)
+        table = read(pa.schema(list(fields.values())))
+    return table
 
 
 @register
