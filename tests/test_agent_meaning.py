@@ -402,24 +402,17 @@ def test_a_text_parameter_never_takes_a_date_or_label_column(env, tmp_path):
     assert plan.steps[1].params == {"min": "2026-11-05", "column": "crawl_date"}
 
 
-def _dated_pages(tmp_path):
+def _peek_rows(path, rows):
     import json
 
-    rows = [{"body": f"Page {i} about gardening and soil.", "crawl_date": f"2026-11-{d:02d}", "rating": r}
-            for i, (d, r) in enumerate([(1, 5), (3, 2), (4, 4), (5, 3), (9, 5), (12, 1)])]
-    (tmp_path / "pages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return peek(tmp_path / "pages.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return peek(path)
 
 
-def test_a_date_is_a_bound_on_the_date_column_never_a_count(env, tmp_path):
-    planner, _ = env
-    data = _dated_pages(tmp_path)
-    plan = planner.plan("keep only pages crawled before 2026-11-05", data)
-    assert steps(plan) == [("value_filter", {"max": "2026-11-04", "column": "crawl_date"})]
-    plan = planner.plan("drop rows whose crawl_date is on or before November 4, 2026", data)
-    assert steps(plan) == [("value_filter", {"min": "2026-11-05", "column": "crawl_date"})]
-    plan = planner.plan("keep rows between 2026/11/02 and 2026/11/09", data)
-    assert steps(plan) == [("value_filter", {"min": "2026-11-02", "max": "2026-11-09", "column": "crawl_date"})]
+def _dated_pages(tmp_path):
+    return _peek_rows(tmp_path / "pages.jsonl", [
+        {"body": f"Page {i} about gardening and soil.", "crawl_date": f"2026-11-{d:02d}", "rating": r}
+        for i, (d, r) in enumerate([(1, 5), (3, 2), (4, 4), (5, 3), (9, 5), (12, 1)])])
 
 
 def test_bounds_on_two_columns_are_two_value_filters(env, tmp_path):
@@ -466,26 +459,28 @@ def test_a_distribution_of_a_column_is_counted_not_filtered(env, tmp_path):
 
 
 def _reviews(tmp_path):
-    import json
-
-    rows = [{"text": "great kettle", "review_date": "2026-11-04", "ship date": "2026-11-01", "stars": 5,
-             "updated": "2026-11-20T10:00:00Z"},
-            {"text": "broke fast", "review_date": "2026/11/06", "ship date": "2026-11-02", "stars": 1,
-             "updated": "2026-11-21T10:00:00Z"},
-            {"text": "fine", "review_date": "2026-11-07", "ship date": "2026-11-03", "stars": 3,
-             "updated": "2026-11-19T10:00:00Z"}]
-    (tmp_path / "rev.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return peek(tmp_path / "rev.jsonl")
+    keys = ("text", "review_date", "ship date", "stars", "updated")
+    return _peek_rows(tmp_path / "rev.jsonl", [dict(zip(keys, r, strict=True)) for r in [
+        ("great kettle", "2026-11-04", "2026-11-01", 5, "2026-11-20T10:00:00Z"),
+        ("broke fast", "2026/11/06", "2026-11-02", 1, "2026-11-21T10:00:00Z"),
+        ("fine", "2026-11-07", "2026-11-03", 3, "2026-11-19T10:00:00Z")]])
 
 
-def test_the_date_column_named_wins_and_a_full_timestamp_is_one_date(env, tmp_path):
-    planner, _ = env
-    data = _reviews(tmp_path)
+@pytest.mark.parametrize("data_of, request_, want", [
+    (_dated_pages, "keep only pages crawled before 2026-11-05", {"max": "2026-11-04", "column": "crawl_date"}),
+    (_dated_pages, "drop rows whose crawl_date is on or before November 4, 2026",
+     {"min": "2026-11-05", "column": "crawl_date"}),
+    (_dated_pages, "keep rows between 2026/11/02 and 2026/11/09",
+     {"min": "2026-11-02", "max": "2026-11-09", "column": "crawl_date"}),
     # review_date mixes layouts (so it does not look like a date column), but the request names it
-    plan = planner.plan("keep reviews with review_date on or after 2026-11-05", data)
-    assert steps(plan) == [("value_filter", {"min": "2026-11-05", "column": "review_date"})]
-    plan = planner.plan("keep rows where updated is on or before 2026-11-20T12:00:00Z", data)
-    assert steps(plan) == [("value_filter", {"max": "2026-11-20T12:00:00Z", "column": "updated"})] and not plan.notes
+    (_reviews, "keep reviews with review_date on or after 2026-11-05", {"min": "2026-11-05", "column": "review_date"}),
+    (_reviews, "keep rows where updated is on or before 2026-11-20T12:00:00Z",
+     {"max": "2026-11-20T12:00:00Z", "column": "updated"}),
+])
+def test_a_date_is_a_bound_on_the_date_column_never_a_count(env, tmp_path, data_of, request_, want):
+    planner, _ = env
+    plan = planner.plan(request_, data_of(tmp_path))
+    assert steps(plan) == [("value_filter", want)] and not plan.notes
 
 
 def test_column_jobs_are_planned_without_embeddings_too(tmp_path):

@@ -31,6 +31,9 @@ UNTIL = r"until|till|up to(?: and including)?|through|thru|by|on or before|no la
 DIRECTION = re.compile(rf"\b({AFTER}|{FROM}|{BEFORE}|{UNTIL})\s+(?:the\s+)?$", re.I)
 LATER = re.compile(r"^\s*(?:(?:or|and)\s+(?:later|after|newer|more recent|since)|onwards?|and beyond)\b", re.I)
 EARLIER = re.compile(r"^\s*(?:or|and)\s+(?:earlier|before|older)\b", re.I)
+# a date with a direction: what makes a request ask for a date bound at all (the planner's "dates" intent)
+BOUND_PATTERN = rf"\b(?:{AFTER}|{FROM}|{BEFORE}|{UNTIL}|between)\s+(?:the\s+)?(?:{DATE.pattern})" \
+                rf"|(?:{DATE.pattern})\s*(?:(?:or|and)\s+(?:later|after|newer|more recent|earlier|before|older)|onwards?)\b"
 BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
 
 

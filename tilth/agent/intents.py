@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tilth.agent.dates import BOUND_PATTERN
+
 NEGATION = re.compile(r"\b(?:no|not|don'?t|do not|without|skip|never|avoid)\b[\w\s-]{0,20}$", re.I)
 
 
@@ -95,11 +97,7 @@ INTENTS: tuple[Intent, ...] = (
            r"\bmetrics? (?:to|for|on) (?:each|every) (?:row|sample|document)\b",
            85, "per-row text metrics columns lexical diversity", ("mapper",), ("metric",), category="evaluate",
            why="the request asks for metrics on every row"),
-    Intent("dates", r"\b(?:before|after|since|until|till|from|between|through|prior to|earlier than|later than|older than|"
-           r"newer than|up to|by|on or (?:before|after))\s+(?:the\s+)?(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+"
-           r"(?:of\s+)?[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b"
-           r"|\b\d{4}-\d{1,2}-\d{1,2}\s+(?:or|and)\s+(?:later|earlier|after|before|newer|older)\b",
-           30, "keep rows by the value of a date column", ("filter",), ("any column",),
+    Intent("dates", BOUND_PATTERN, 30, "keep rows by the value of a date column", ("filter",), ("any column",),
            why="the request bounds a date"),
     Intent("stats", r"\bstatistic|\bstats\b|\breport\b|\bprofil(?:e|ing)\b|(?<!per-sample )(?<!per-row )\bmetrics\b|\bdistribution\b|"
            r"\bsummar(?:y|ise|ize) (?:of )?(?:the )?(?:data|dataset|corpus)\b|\boverview\b|\bsample count\b",
