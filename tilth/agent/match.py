@@ -173,12 +173,12 @@ class SkillMatcher:
         if COLUMN_JOB.search(text):  # "drop the subject column": only an operator on columns does that
             out[~np.isin(self.jobs, JOB_VERBS["reshape"])] = -1.0
             out[self.jobs == "reshapes"] += INTENT_PRIOR  # the column words are the evidence, as an intent is
-        elif NEW_COLUMN.search(text):
-            out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS["annotate"])
-        elif lead in VERB_CLASS:
-            out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS[VERB_CLASS[lead]])
-        if not COLUMN_JOB.search(text):  # changing which columns exist is asked for in words about columns only
+        else:  # changing which columns exist is asked for in words about columns only
             out[self.jobs == "reshapes"] = -1.0
+            if NEW_COLUMN.search(text):
+                out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS["annotate"])
+            elif lead in VERB_CLASS:
+                out -= KIND_PENALTY * ~np.isin(self.jobs, JOB_VERBS[VERB_CLASS[lead]])
         for intent, _ in detect(text):
             for i, s in enumerate(self.skills):
                 if intent.accepts(s):

@@ -544,7 +544,7 @@ class OfflinePlanner:
         params.update(cond_params)
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
             found, calib = self._value_column(plan, action, data)
-            if found and date_bounds(action.full) and skill.param("min") and skill.param("max"):
+            if found and skill.param("min") and skill.param("max"):  # "before 2026-11-05": date bounds, if any
                 params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
             if found:
                 params["column"] = found
@@ -731,13 +731,13 @@ class OfflinePlanner:
         outputs = [c for st in plan.steps for c in self._outputs(st) if c not in data.pipeline_columns]
         cols = list(data.columns) + outputs
         # a column named in full ("rated" -> rating) before one a single word points at ("tickets" -> ticket_id)
-        named = column_mentions(action.full, cols) or partial_column_mentions(action.full, cols)
+        said = column_mentions(action.full, cols)
+        if date_bounds(action.full):  # "before 2026-11-05": the date column named (even if some of its values are
+            dated = said[:1] or [c for c in data.columns if _dated(c, data)]  # not ISO dates), else the only one
+            return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
+        named = said or partial_column_mentions(action.full, cols)
         # a value to compare: numbers, scores of earlier steps, dates or short labels -- never the text itself
         named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)]
-        if date_bounds(action.full):  # "before 2026-11-05": the date column named, else the only date column
-            said = column_mentions(action.full, cols)  # named, even if some of its values are not ISO dates
-            dated = said[:1] or [c for c in data.columns if _dated(c, data)]
-            return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:

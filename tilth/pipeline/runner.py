@@ -167,8 +167,6 @@ class Runner:
                     )
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
                     con.execute("COMMIT")  # (on an error, the handler below rolls back)
-                if self.recipe.output.export and self._exporting is None:  # an unknown extension: fails here
-                    self._exporting = BackgroundExport(list_parts(prev_dir), Path(self.recipe.output.export))
                 exporting = self._exporting
                 if self.write_html_report and self.recipe.output.report:
                     report = self._build_report(run)  # on the held connection, while the export runs
@@ -216,15 +214,10 @@ class Runner:
 
     def _start_export(self, index: int, directory: Path) -> None:
         """Once the last step's parts exist, export them in a thread (BackgroundExport): DuckDB writes the file
-        while the step is committed and the report is built; it is renamed into place after the commit. An
-        export target with an unknown extension is left to fail after the commit, as it always did."""
+        while the step is committed and the report is built; it is renamed into place after the commit. (The
+        target's extension was checked with the recipe, before any step ran.)"""
         if index == len(self.ops) and self.recipe.output.export and self._exporting is None:
-            target = Path(self.recipe.output.export)
-            try:
-                export_format(target)
-            except ValueError:
-                return
-            self._exporting = BackgroundExport(list_parts(directory), target)
+            self._exporting = BackgroundExport(list_parts(directory), Path(self.recipe.output.export))
 
     def _close_executor(self) -> None:
         if self._own_executor and self.executor is not None:
