@@ -422,6 +422,56 @@ def test_bounds_on_two_columns_are_two_value_filters(env, tmp_path):
                            ("value_filter", {"min": 3.0, "column": "rating"})]
 
 
+def test_a_date_bound_without_a_date_column_asks_for_the_column_and_never_bounds_the_text(env, tmp_path):
+    """Found in a newcomer trial: "reviews" named the text column, whose date bound then dropped every row."""
+    from tilth.agent.validation import check_plan
+
+    planner, _ = env
+    data = _peek_rows(tmp_path / "r.jsonl", [{"review": f"good stuff number {i}", "stars": i % 5 + 1} for i in range(6)])
+    plan = planner.plan("keep only reviews written before 2026-11-05", data)
+    assert plan.steps == [] and any("could not tell which column" in n and "review, stars" in n for n in plan.notes)
+    # and a plan whose every step validation removes says so, rather than "I did not understand"
+    plan.removed = ["value_filter: 'stars' holds no dates"]
+    assert check_plan(plan).problems[0].message.startswith("no step is left: validation removed every step I planned")
+
+
+@pytest.mark.parametrize("text, unknown", [
+    ("drop the source and lang columns", ["lang"]),
+    ("remove the columns source, lang and url", ["lang", "url"]),
+    ('remove column "lang"', ["lang"]),
+    ("keep only the stars column and the crawl_date field", []),
+    ("drop all other columns", []),
+    ("keep every column except source", []),
+    ("drop the Source column", []),
+])
+def test_column_names_the_data_lacks_are_found(text, unknown):
+    from tilth.agent.params import unknown_columns
+
+    assert unknown_columns(text, ["_id", "text", "source", "stars", "crawl_date"]) == unknown
+
+
+def test_a_column_job_naming_a_column_the_data_lacks_says_so(env, tmp_path):
+    """Found in a newcomer trial: the missing `lang` was dropped from the request without a word."""
+    planner, _ = env
+    data = _peek_rows(tmp_path / "s.jsonl", [{"text": f"row {i} text", "source": "web", "stars": i} for i in range(4)])
+    plan = planner.plan("drop the source and lang columns", data)
+    assert steps(plan) == [("select_columns", {"drop_columns": ["source"]})]
+    assert "this data has no column 'lang' (columns: text, source, stars); select_columns leaves it out." in plan.notes
+
+
+def test_a_value_condition_naming_no_column_takes_the_only_column_of_numbers(env, tmp_path):
+    """Found in a newcomer trial: "rated" did not find `stars`; with one column of numbers (ids aside) it is that one,
+    and the note says so; with two, the planner asks."""
+    planner, _ = env
+    rows = [{"review_id": i, "review": f"fine product number {i}", "stars": i % 5 + 1} for i in range(6)]
+    plan = planner.plan("keep only reviews rated 4 or more", _peek_rows(tmp_path / "a.jsonl", rows))
+    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "stars"})]
+    assert any("the only column of numbers" in n for n in plan.notes)
+    rows = [{**r, "price": 10 + r["stars"]} for r in rows]
+    plan = planner.plan("keep only reviews rated 4 or more", _peek_rows(tmp_path / "b.jsonl", rows))
+    assert plan.steps == [] and any("could not tell which column" in n for n in plan.notes)
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

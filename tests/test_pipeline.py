@@ -135,6 +135,25 @@ def test_validation_reports_three_distinct_mistakes_at_once(tmp_path, corpus):
     assert not (tmp_path / "ws" / "runs").exists()  # nothing ran
 
 
+def test_a_date_bound_on_numbers_or_a_number_bound_on_dates_is_refused_before_the_run(tmp_path):
+    """Found in a newcomer trial: both validated, then dropped every row."""
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "a", "stars": 4, "day": "2026-11-03"}\n{"text": "b", "stars": 2, "day": "2026-11-09"}\n')
+    bad = Recipe.model_validate({"name": "x", "input": {"path": str(data)}, "steps": [
+        {"value_filter": {"column": "stars", "max": "2026-11-05"}},
+        {"value_filter": {"column": "day", "min": 3}},
+        {"value_filter": {"column": "day", "max": "2026-11-05"}},      # fine: dates against dates
+        {"value_filter": {"column": "stars", "min": 3}},                # fine
+        {"token_count": {"output_field": "day"}},                       # overwrites day with numbers...
+        {"value_filter": {"column": "day", "min": 3}}]})                # ...so this one is not judged on the input
+    problems = validate(bad)[2]
+    assert [p.step for p in problems] == [1, 2]
+    assert problems[0].message == ("'stars' holds no dates in the first 2 records (e.g. 4), so the date bound "
+                                   "max=2026-11-05 would drop every row; give a number bound or pick a column of dates")
+    assert problems[1].message.endswith("the number bound min=3 would drop every row; write the bound as an ISO date "
+                                        "such as 2026-11-05")
+
+
 def test_validation_catches_missing_input_and_reader_in_steps(tmp_path):
     bad = Recipe.model_validate({"name": "x", "input": {"path": str(tmp_path / "nope.jsonl")},
                                  "steps": [{"read_csv": {"path": "a.csv"}}]})

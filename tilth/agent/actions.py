@@ -103,6 +103,13 @@ SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|ne
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+", re.I)
 
 
+_BOUND = (r"(?:at\s+(?:least|most)|no\s+(?:more|less|fewer|longer|shorter|higher|lower)(?:\s+than)?|"
+          r"(?:more|less|fewer|longer|shorter|greater|higher|lower)\s+than|over|under|above|below|up\s+to|"
+          r"(?:a\s+)?min(?:imum)?(?:\s+of)?|(?:a\s+)?max(?:imum)?(?:\s+of)?)")
+BOUND_PAIR = re.compile(rf"\b({_BOUND}\s+[\w.,%-]+(?:\s+(?:hundred|thousand|percent))?(?:\s+[a-z]+)?)\s+(and|but)\s+(?={_BOUND}\b)",
+                        re.I)
+
+
 def _lang_list() -> re.Pattern:
     from tilth.agent.params import LANGUAGES
 
@@ -313,6 +320,8 @@ def parse(request: str) -> ParsedRequest:
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
+    # "at least fifteen and at most four hundred characters": two bounds of one range
+    text = BOUND_PAIR.sub("\\1 \x01\\2 ", text)
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
     text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
     text = re.sub(r"\s+and\s+(?=back\b)", " \x01and ", text, flags=re.I)  # "to English and back": one round trip

@@ -62,6 +62,7 @@ from tilth.agent.params import (
     refused_columns,
     request_facts,
     unbounded_params,
+    unknown_columns,
 )
 from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan, PlanStep, recipe_name
@@ -314,12 +315,18 @@ class OfflinePlanner:
             if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
                 # an operator that reads one named column does not fit an action that names none
                 nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name), None)
-                if nxt is None or nxt[1] < self.matcher.accept:  # "drop reviews rated below 3": which column?
+                only = self._only_number_column(data, [q["value"] for q in quantities(a.full)])
+                if nxt is not None and nxt[1] >= self.matcher.accept:
+                    best, score, given = nxt[0], nxt[1], {}
+                elif only:  # "keep reviews rated 4 or more" on `stars`
+                    given = {"column": only}
+                    plan.notes.append(f"{a.full!r} names no column; I compared {only!r}, the only column of numbers "
+                                      f"in this data (columns: {', '.join(data.columns)}). Name another if you meant it.")
+                else:  # "drop reviews rated below 3": which column?
                     plan.unmatched.append(a.full)
                     plan.notes.append(f"{best.name} fits {a.full!r}, but I could not tell which column holds the "
                                       f"value. Name it (columns: {', '.join(data.columns)}).")
                     continue
-                best, score, given = nxt[0], nxt[1], {}
             ruled_out = excluded | (llm_ops if a.index in local_only else set())
             if best.name in ruled_out:  # the user ruled it out: the next operator that fits, if any
                 alt = next(((sk, v) for sk, v in ranked if sk.name not in ruled_out and v >= self.matcher.accept
@@ -361,6 +368,10 @@ class OfflinePlanner:
                 plan.notes.append(f"{best.name} fits {a.full!r}, but it names no column of this data (columns: "
                                   f"{', '.join(data.columns)}).")
                 continue
+            missing = unknown_columns(a.full, list(data.columns)) if best.meta.get("reshapes") else []
+            if missing:  # "drop the source and lang columns" on data without `lang`: say so, not silently
+                plan.notes.append(f"this data has no column {' or '.join(map(repr, missing))} (columns: "
+                                  f"{', '.join(data.columns)}); {best.name} leaves it out.")
             if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
                 continue
             step = self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
@@ -733,6 +744,7 @@ class OfflinePlanner:
         # a column named in full ("rated" -> rating) before one a single word points at ("tickets" -> ticket_id)
         said = column_mentions(action.full, cols)
         if date_bounds(action.full):  # "before 2026-11-05": the date column named (even if some of its values are
+            said = [c for c in said if c != data.text_field]  # "reviews written before ..." names rows, not a date
             dated = said[:1] or [c for c in data.columns if _dated(c, data)]  # not ISO dates), else the only one
             return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
         named = said or partial_column_mentions(action.full, cols)
@@ -749,6 +761,15 @@ class OfflinePlanner:
             q = EASY_QUANTILE if EASY.search(action.full) else AUGMENT_QUANTILE
             return col, ({"param": "min", "column": col, "quantile": q} if col else None)
         return None, None
+
+    def _only_number_column(self, data: DataPeek, values: list[float]) -> str | None:
+        """The data's one column of numbers that is not an identifier (a rating, a price), if there is exactly one
+        and the action's numbers lie within its sample's range ("rated 4 or more" on 1-5 stars, not "fifteen")."""
+        cols = [c for c in data.columns if _numeric(c, data, share=0.5) and not ID_LIKE.search(c)]
+        if len(cols) != 1 or not values:
+            return None
+        seen = [float(r[cols[0]]) for r in data.rows if looks_numeric(r.get(cols[0]))]
+        return self._pipeline_col(cols[0], data) if all(min(seen) <= v <= max(seen) for v in values) else None
 
     def _plan_producer(self, plan: Plan, action: Action, data: DataPeek) -> str | None:
         """Plan the measuring step whose output column the action names by a word ("tokens" -> token_count's
@@ -953,6 +974,7 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
                     r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
 

@@ -145,7 +145,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
     for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
-                         rf"better|worse|greater)))?", low):
+                         rf"better|worse|greater))(?!\s+than\b))?", low):  # "50 words and fewer than 2000": a new bound
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
         bound, strict = None, False
         if comp:
@@ -221,6 +221,26 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
             hits.append(col)
     # a longer name that contains a shorter one wins ("agent_reply" over "reply")
     return [c for c in hits if not any(c != o and c in o for o in hits)]
+
+
+_LISTED = r"['\"`]?[\w-]+['\"`]?(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?['\"`]?[\w-]+['\"`]?)*"
+COLUMN_LISTS = (re.compile(rf"\b({_LISTED})\s+(?:columns?|fields?)\b", re.I),
+                re.compile(rf"\b(?:columns?|fields?)\s+(?:called\s+|named\s+)?({_LISTED})", re.I))
+NOT_A_NAME = {"the", "both", "all", "other", "two", "three", "these", "those", "this", "that", "my", "our", "its",
+              "their", "extra", "unused", "every", "each", "any", "empty", "only", "just", "except", "but", "and",
+              "or", "from", "in", "of", "to", "a", "an", "following", "remaining", "rest", "text", "drop", "remove", "delete",
+              "keep", "rename", "select", "add", "discard", "exclude", "hide", "new", "is", "are", "with", "as"}
+
+
+def unknown_columns(text: str, columns: list[str]) -> list[str]:
+    """Names the text lists as columns ("drop the source and lang columns") that the data does not have."""
+    out = []
+    for m in (m for pattern in COLUMN_LISTS for m in pattern.finditer(text)):
+        for item in re.split(r"\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*", m[1]):
+            name = item.strip().removeprefix("the ").strip("'\"` ")
+            if name.lower() not in NOT_A_NAME and not column_mentions(name, columns) and name not in out:
+                out.append(name)
+    return out
 
 
 _ANSWER, _PROMPT = ("answer", "response", "completion", "reply", "output"), ("prompt", "instruction", "query")

@@ -196,6 +196,11 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
     from tilth.agent.peek import peek
 
     v = Validation()
+    if not plan.steps and plan.removed:  # understood, but nothing planned can run on this data
+        v.problems.append(Problem(0, "plan", "no step is left: validation removed every step I planned ("
+                                  + "; ".join(plan.removed) + ")",
+                                  "name the column to use, or change the data so the step can run on it"))
+        return v
     if not plan.steps:  # copying the input unchanged is never what a request asked for
         what = "; ".join(repr(u) for u in plan.unmatched) or repr(plan.request)
         v.problems.append(Problem(0, "plan", f"the plan is empty: I did not understand {what}",

@@ -150,6 +150,11 @@ class Operator:
         """Columns that no longer exist after this step (given the columns before it, where known)."""
         return []
 
+    def check_sample(self, sample: pa.Table) -> list[str]:
+        """Problems that the input's first records already show (a date bound on a column of numbers), found
+        before the run; `sample` holds the input columns this step reads that no earlier step changed."""
+        return []
+
     def threshold_values(self) -> list[tuple[str, str, str, Any]]:
         """(score column, param, keep-if direction, value) for each set threshold of this instance."""
         values = self.params.model_dump()

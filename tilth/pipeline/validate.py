@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from tilth.exec.base import executor_problem
 from tilth.ops import registry
 from tilth.ops.base import Operator, OperatorParamError, Quarantined, Reader
@@ -63,6 +65,7 @@ class Peek:
     complete: bool  # every input file was read to its end
     shards: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
+    sample: pa.Table | None = None  # the readable records looked at, for steps that check values (dates vs numbers)
 
     @property
     def unreadable(self) -> bool:
@@ -80,6 +83,7 @@ def peek(reader: Reader) -> Peek:
                                 + (f" in split {split!r}" if split else ""))
     columns: dict[str, None] = {}
     bad: list[Quarantined] = []
+    seen: list[pa.Table] = []
     rows, complete = 0, len(shards) <= PEEK_FILES
     for shard in shards[:PEEK_FILES]:
         for limit in (PEEK_ROWS, PEEK_DEEP):
@@ -92,9 +96,20 @@ def peek(reader: Reader) -> Peek:
             if t.num_rows:
                 columns.update(dict.fromkeys(t.column_names))
                 rows += t.num_rows
+                seen.append(t)
         if rows >= PEEK_ROWS:
             break
-    return Peek(list(columns) if columns else None, complete and rows < PEEK_ROWS, len(shards), bad)
+    return Peek(list(columns) if columns else None, complete and rows < PEEK_ROWS, len(shards), bad, _sample(seen))
+
+
+def _sample(tables: list[pa.Table]) -> pa.Table | None:
+    """The peeked records as one table; files whose columns disagree in type give the first file's records."""
+    if not tables:
+        return None
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return tables[0]
 
 
 def _peek_shard(reader: Reader, shard: list[str], limit: int) -> tuple[list, list[Quarantined], bool]:
@@ -145,14 +160,14 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         except Exception as e:  # a plugin can fail in any way; report it, don't crash validation
             problems.append(Problem(0, "plugins", f"cannot load plugin {path}: {e}", "fix the plugin file or remove it"))
 
-    reader, columns, input_columns = None, None, None
+    reader, columns, input_columns, sample = None, None, None, None
     try:
         reader = build_reader(recipe)
         found = peek(reader)
         if found.unreadable:
             problems.append(_unreadable_problem(found))
         columns = None if found.columns is None else set(found.columns) | {"_id"}
-        input_columns = columns
+        input_columns, sample = columns, found.sample
     except OperatorParamError as e:
         problems += [Problem(0, "input", msg, "see `tilth ops show " + e.op + "` for the reader's parameters") for msg in e.errors]
     except (FileNotFoundError, registry.UnknownOperator) as e:
@@ -174,6 +189,7 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         except registry.UnknownOperator as e:
             fix = f"use {e.suggestions[0]!r}" if e.suggestions else "run `tilth ops list` for the available operators"
             problems.append(Problem(i, where, str(e), fix))
+            sample = None  # what it changed is unknown
             continue  # its outputs are unknown; keep checking later steps against what is known
         if cls.kind == "reader":
             problems.append(Problem(i, where, f"{step.op} is a reader", "readers go in `input:`, not in `steps:`"))
@@ -184,6 +200,7 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
             for msg in e.errors:
                 problems.append(Problem(i, where, f"bad parameter {msg}", f"see `tilth ops show {step.op}`"))
             columns = None if columns is None else columns | set(cls.outputs)
+            sample = None
             continue
         ops.append(op)
         if columns is not None:
@@ -195,11 +212,17 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
                     else f"add a step that produces {c!r} before this one, or pick an existing column: {sorted(columns)}"
                 )
                 problems.append(Problem(i, where, f"reads column {c!r}, which nothing upstream produces", hint))
+            untouched = [c for c in sample.column_names if c in op.input_columns()] if sample is not None else []
+            for msg in op.check_sample(sample.select(untouched)) if untouched else ():
+                problems.append(Problem(i, where, msg, f"see `tilth ops show {step.op}`"))
             removed = set(op.removed_columns(sorted(columns)))
             for c in sorted(set(op.output_columns()) & (columns - removed) if op.reshapes else ()):
                 problems.append(Problem(i, where, f"renames a column to {c!r}, which already exists and stays",
                                         f"drop {c!r} first, or pick another name"))
             columns = (columns - removed) | set(op.output_columns())
+        if sample is not None:  # a column a step wrote or renamed no longer holds the input's values
+            changed = set(op.output_columns()) | set(op.removed_columns(sample.column_names))
+            sample = sample.drop_columns([c for c in sample.column_names if c in changed])
     if reader is not None and "text" in type(reader.params).model_fields and reader.params.text is None \
             and (input_columns is None or "text" in input_columns) and any("text" in op.input_columns() for op in ops):
         # a step reads `text`: a record without a string there is quarantined at ingest, not a crash later

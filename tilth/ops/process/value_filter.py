@@ -107,6 +107,31 @@ class ValueFilter(Filter):
         """Date bounds are not numbers on a score axis: calibration and the report's histograms skip them."""
         return [] if self.params.dates else super().threshold_values()
 
+    def check_sample(self, sample: pa.Table) -> list[str]:
+        """Date bounds on a column of numbers (or number bounds on a column of dates) would drop every row."""
+        p = self.params
+        if p.column not in sample.column_names or (p.min is None and p.max is None):
+            return []
+        col = sample.column(p.column).combine_chunks()
+        present = ~col.is_null().to_numpy(zero_copy_only=False)
+        if not present.any():
+            return []
+        example = next(v for v, ok in zip(col.to_pylist(), present, strict=True) if ok)
+        bounds = ", ".join(f"{k}={v if isinstance(v, str) else f'{v:g}'}" for k, v in (("min", p.min), ("max", p.max))
+                           if v is not None)
+        first = "the first record" if len(col) == 1 else f"the first {len(col)} records"
+        seen = f"{p.column!r} holds no {{}} in {first} (e.g. {example!r})"
+        if p.dates:
+            if as_datetimes(col)[1][present].all():
+                return [f"{seen.format('dates')}, so the date bound {bounds} would drop every row; "
+                        "give a number bound or pick a column of dates"]
+            return []
+        if as_numbers(col)[1][present].all():
+            dates = not as_datetimes(col)[1][present].any()
+            return [f"{seen.format('numbers')}, so the number bound {bounds} would drop every row; "
+                    + ("write the bound as an ISO date such as 2026-11-05" if dates else "pick a column of numbers")]
+        return []
+
     def score(self, batch: pa.Table) -> dict[str, pa.ChunkedArray]:
         if self.params.column not in batch.column_names:
             raise KeyError(f"column {self.params.column!r} not in batch (columns: {', '.join(batch.column_names)})")
