@@ -36,6 +36,25 @@ def test_a_condition_stays_with_its_clause_and_ends_where_a_new_job_starts():
     assert condition_bounds("rated below 3") == (None, 2)
 
 
+def test_a_condition_on_rows_named_by_a_bare_verb_is_the_job_itself():
+    """"Drop turns where ..." lost its job to the condition (batch e, dev)."""
+    assert texts("Remove functions where symbols and punctuation are more than 40% of the characters.") == [
+        ("Remove functions where symbols and punctuation are more than 40% of the characters", "", False)]
+    assert texts("Drop turns where the customer side is under 3 words, and dedupe the rest") == [
+        ("Drop turns where the customer side is under 3 words", "", False), ("dedupe the rest", "", False)]
+    assert texts("Where the rating is three or lower, redo the agent's answer in a warmer voice") == [
+        ("redo the agent's answer in a warmer voice", "Where the rating is three or lower", False)]
+
+
+def test_two_bounds_joined_by_and_are_one_range():
+    assert texts("keep reviews that are at least fifteen and at most four hundred characters long") == [
+        ("keep reviews that are at least fifteen and at most four hundred characters long", "", False)]
+    q = quantities("keep docs with more than 50 words and fewer than 2,000 words")
+    assert [(x["value"], x["bound"]) for x in q] == [(50.0, "lower"), (2000.0, "upper")]
+    assert [a.text for a in parse("keep pages over 100 words and remove duplicates").actions] == [
+        "keep pages over 100 words", "remove duplicates"]
+
+
 def test_negations_refuse_jobs_but_not_rows():
     assert texts("Remove duplicate problems but don't filter by length.") == [
         ("Remove duplicate problems", "", False), ("don't filter by length", "", True)]

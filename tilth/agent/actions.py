@@ -57,7 +57,8 @@ oversample escalate harden simplify polish soften calm improve select pick choos
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
 push upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
-bin trash scrap chuck nuke look spot catch hunt locate
+bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reformulate retell restate regenerate
+render fold blank cut scramble perturb corrupt
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
@@ -229,6 +230,14 @@ def fronted_conditions(sentence: str) -> tuple[str, list[str]]:
     return out + sentence[pos:], conds
 
 
+# What names the rows a job is about, not the job ("the customer messages", "reviews", "turns").
+ROW_NOUNS = re.compile(
+    r"\b(?:(?:the\s+)?(?:customer|user|agent|support)(?:'s|s')?\s+(?:messages?|replies|reply|text|emails?|answers?|"
+    r"questions?)|support\s+(?:tickets?|logs?|chats?)|reviews?|tickets?|messages?|documents?|docs?|rows?|records?|"
+    r"samples?|entries|entry|items?|turns?|examples?|paragraphs?|posts?|articles?|functions?|snippets?|texts?|conversations?|"
+    r"chats?|transcripts?|web ?pages?|pages?|reviewers?|customers?)\b", re.I)
+
+
 def split_conditions(clause: str) -> tuple[str, str]:
     m = CONDITION.search(clause)
     if not m or m.start() == 0 and not clause.lower().startswith("only"):
@@ -236,6 +245,13 @@ def split_conditions(clause: str) -> tuple[str, str]:
     head, cond = clause[: m.start()].strip(" ,"), clause[m.start():].strip(" ,")
     if not head:
         return clause.strip(" ,"), ""
+    if not _content(ROW_NOUNS.sub(" ", head)):  # "drop turns where the customer side is under 3 words": the condition
+        pieces = [p for p in SPLIT.split(cond) if p and p.strip(" ,.")]  # is the job, up to a new verb-led clause
+        k = next((i for i, p in enumerate(pieces[1:], 1) if starts_with_verb(p)), len(pieces))
+        end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
+        body = re.sub(r"(?:[\s,;]+(?:and then|then|and|but|after that|afterwards|finally))?[\s,;]*$", "", cond[:end],
+                      flags=re.I)
+        return f"{head} {_keep_whole(body)}{cond[len(body):]}".strip(" ,"), ""
     return head, cond
 
 

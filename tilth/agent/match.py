@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from tilth.agent.actions import lead_verb
+from tilth.agent.actions import ROW_NOUNS, lead_verb
 from tilth.agent.intents import detect
 from tilth.agent.retrieve import BM25, _stem, tokenize
 from tilth.agent.skills import Catalogue, Skill
@@ -106,11 +106,6 @@ def job_kind(skill: Skill) -> str:
 # same noun ("de-identify the customer messages" made every action about customer messages look like PII
 # redaction). The phrasings are embedded with these nouns made neutral; the action keeps its own words (making
 # them neutral too lost more on the dev split than it gained: "texts" pulls towards text-shape filters).
-ROW_NOUNS = re.compile(
-    r"\b(?:(?:the\s+)?(?:customer|user|agent|support)(?:'s|s')?\s+(?:messages?|replies|reply|text|emails?|answers?|"
-    r"questions?)|support\s+(?:tickets?|logs?|chats?)|reviews?|tickets?|messages?|documents?|docs?|rows?|records?|"
-    r"samples?|entries|entry|items?|paragraphs?|posts?|articles?|functions?|snippets?|texts?|conversations?|"
-    r"chats?|transcripts?|web ?pages?|pages?|reviewers?|customers?)\b", re.I)
 
 
 def neutral(text: str) -> str:
