@@ -154,6 +154,60 @@ def test_a_date_bound_on_numbers_or_a_number_bound_on_dates_is_refused_before_th
                                         "such as 2026-11-05")
 
 
+def test_the_same_run_twice_at_once_on_one_workspace_is_refused_and_a_killed_run_leaves_no_lock(tmp_path, corpus):
+    """Found in a newcomer trial: two `tilth run` of one recipe on one workspace wrote the same step folders and
+    exported ~23k duplicates that exact_dedup had found, both exiting 0."""
+    import subprocess
+    import sys
+
+    from tilth.storage.workspace import RunInProgress
+
+    ws = Workspace(tmp_path / "ws")
+    with ws.run_lock("t"):
+        with pytest.raises(RunInProgress, match=r"run 't' is already running in workspace .* \(pid \d+\)"):
+            run_recipe(recipe(corpus), ws, progress=False)
+        run_recipe(recipe(corpus, name="other"), ws, progress=False)  # another run name may run beside it
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from tilth.storage.workspace import Workspace\n"
+                               f"with Workspace({str(tmp_path / 'ws')!r}).run_lock('t'):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    (tmp_path / "r.yaml").write_text(recipe(corpus).to_yaml())
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "r.yaml"), "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 2 and "is already running" in result.output
+    holder.kill()
+    holder.wait()
+    assert run_recipe(recipe(corpus), ws, progress=False).output.rows > 0  # kill -9 released it
+
+
+def test_an_export_that_overwrites_or_feeds_back_into_the_input_is_refused(tmp_path):
+    """Found in a newcomer trial: export onto the input overwrote it; an export in the input folder grew the data
+    2 -> 4 -> 6 rows over reruns; an empty input.path read the recipe's own folder."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "in.jsonl").write_text('{"text": "a"}\n{"text": "b"}\n')
+
+    def problems(path, export):
+        r = Recipe.model_validate({"name": "x", "input": {"path": str(path)}, "output": {"export": str(export)}})
+        return [p.message for p in validate(r)[2]]
+
+    assert "is also an input file: the run would overwrite its own input" in problems(folder, folder / "in.jsonl")[0]
+    assert "the next run would read it back as input" in problems(folder, folder / "sub" / "out.jsonl")[0]
+    assert "the next run would read it back as input" in problems(f"{folder}/*.jsonl", folder / "x.jsonl")[0]
+    assert problems(folder, folder / "out.parquet") == []  # the JSONL reader never reads it
+    assert problems(folder / "in.jsonl", folder / "out.jsonl") == []
+    for bad in ("", None, 3):
+        with pytest.raises(ValueError, match="input needs a `path`"):
+            Recipe.model_validate({"name": "x", "input": {"path": bad}})
+    r = Recipe.model_validate({"name": "x", "input": {"path": str(folder), "format": "text"}})
+    assert validate(r)[2][0].fix.startswith("set input.format to one of: arrow, crawl, csv")
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    r = Recipe.model_validate({"name": "x", "input": {"path": str(folder)}, "output": {"export": str(blocked / "o.jsonl")}})
+    with pytest.raises(ValueError, match="cannot"):
+        run_recipe(r, tmp_path / "ws", progress=False)
+    assert not (tmp_path / "ws" / "runs" / "x").exists()  # refused before any step
+
+
 def test_validation_catches_missing_input_and_reader_in_steps(tmp_path):
     bad = Recipe.model_validate({"name": "x", "input": {"path": str(tmp_path / "nope.jsonl")},
                                  "steps": [{"read_csv": {"path": "a.csv"}}]})

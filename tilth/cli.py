@@ -195,6 +195,7 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
 
     from tilth.agent.confined import ConfinedError
     from tilth.agent.sandbox import SandboxUnavailable
+    from tilth.storage.workspace import RunInProgress
 
     r = Recipe.from_yaml(recipe)
     if workers:
@@ -216,6 +217,8 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     except (ValueError, FileNotFoundError, SandboxUnavailable) as e:
         _fail(str(e), 2)
     except ConnectionError as e:  # --ray-address: no cluster there
+        _fail(str(e), 2)
+    except RunInProgress as e:  # the same recipe already running on this workspace
         _fail(str(e), 2)
     except ConfinedError as e:  # a generated operator failed in its sandbox: its own message says how
         _fail(str(e), 1)

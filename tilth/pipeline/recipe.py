@@ -80,8 +80,9 @@ class Recipe(BaseModel):
 
     @model_validator(mode="after")
     def _input(self):
-        if "path" not in self.input:
-            raise ValueError("input needs a `path` (file, directory or glob)")
+        path = self.input.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ValueError(f"input needs a `path` (file, directory or glob), got {path!r}")
         return self
 
     @property

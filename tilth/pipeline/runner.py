@@ -114,6 +114,16 @@ class Runner:
 
     # -- public -------------------------------------------------------------------------------------------
     def run(self) -> RunResult:
+        export = self.recipe.output.export
+        if export:  # before any work: a folder that cannot be made fails the run now, not after every step
+            try:
+                Path(export).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ValueError(f"cannot create the folder of output.export {export}: {e.strerror or e}") from None
+        with self.ws.run_lock(self.recipe.name):
+            return self._run()
+
+    def _run(self) -> RunResult:
         t0 = time.perf_counter()
         run = self.recipe.name
         result = RunResult(run=run, workspace=self.ws.root)

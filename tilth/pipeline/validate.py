@@ -7,6 +7,7 @@ produced upstream.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,42 @@ def export_format(target: Path | str) -> str:
     raise ValueError(f"cannot export to {target}: use .jsonl, .jsonl.gz, .parquet, .csv, .csv.gz or .tsv")
 
 
+def _export_problems(target: Path, reader: Reader | None) -> list[Problem]:
+    """An export that would overwrite the input, be read back as input by the next run, or cannot be written."""
+    target = target.expanduser().resolve()
+    out = []
+    if reader is not None:
+        root = Path(reader.params.path).expanduser().resolve()
+        inputs = {Path(f).resolve() for f in reader.files()}
+        if target in inputs:
+            out.append(Problem(0, "output", f"output.export {target} is also an input file: the run would overwrite "
+                               "its own input", "export to another file"))
+        elif _read_back(target, reader, root):
+            out.append(Problem(0, "output", f"output.export {target} matches the input ({reader.params.path}): the "
+                               "next run would read it back as input", "export outside the input folder or glob"))
+    ancestor = target.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        out.append(Problem(0, "output", f"cannot write output.export {target}: {ancestor} is not a writable folder",
+                           "export to a folder you can write"))
+    return out
+
+
+def _formats() -> str:
+    readers = sorted(c.name.removeprefix("read_") for c in registry.all_operators() if c.kind == "reader")
+    return f"set input.format to one of: {', '.join(readers)} (`tilth ops show read_<format>` for its parameters)"
+
+
+def _read_back(target: Path, reader: Reader, root: Path) -> bool:
+    """The next run of the same recipe would read `target` as one of its input files."""
+    if root.is_dir():
+        patterns = [*getattr(reader, "patterns", ()), *([reader.params.glob] if hasattr(reader.params, "glob") else [])]
+        return target.is_relative_to(root) and any(fnmatch.fnmatch(target.name, p) for p in patterns)
+    pattern = str(reader.params.path)
+    return any(ch in pattern for ch in "*?[") and fnmatch.fnmatch(str(target), os.path.abspath(pattern))
+
+
 def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Problem]]:
     """Build the reader and operators; return them with every problem found."""
     problems: list[Problem] = []
@@ -169,14 +206,18 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
         columns = None if found.columns is None else set(found.columns) | {"_id"}
         input_columns, sample = columns, found.sample
     except OperatorParamError as e:
-        problems += [Problem(0, "input", msg, "see `tilth ops show " + e.op + "` for the reader's parameters") for msg in e.errors]
-    except (FileNotFoundError, registry.UnknownOperator) as e:
+        fix = f"see `tilth ops show {e.op}` for the reader's parameters" if e.op != "input" else _formats()
+        problems += [Problem(0, "input", msg, fix) for msg in e.errors]
+    except registry.UnknownOperator as e:  # input.format names no reader
+        problems.append(Problem(0, "input", str(e), _formats()))
+    except FileNotFoundError as e:
         problems.append(Problem(0, "input", str(e), "point input.path at an existing file, directory or glob"))
     if recipe.output.export:  # before the run, not after it
         try:
             export_format(recipe.output.export)
         except ValueError as e:
             problems.append(Problem(0, "output", str(e), "change output.export's file name"))
+        problems += _export_problems(Path(recipe.output.export), reader)
     bad_executor = executor_problem(recipe.executor)
     if bad_executor:
         problems.append(Problem(0, "executor", *bad_executor))

@@ -103,6 +103,10 @@ class DatasetVersion:
     step: str | None
 
 
+class RunInProgress(RuntimeError):
+    """The same run is being computed by another process in this workspace."""
+
+
 class Workspace:
     """Open (creating if needed) the workspace at `root`."""
 
@@ -135,6 +139,33 @@ class Workspace:
                 con.close()
         elif not (self.root / DB_FILE).exists():
             raise FileNotFoundError(f"no Tilth workspace at {self.root} (expected {DB_FILE})")
+
+    @contextlib.contextmanager
+    def run_lock(self, run: str) -> Iterator[None]:
+        """Hold run `run` of this workspace for one process: two processes running the same recipe would write
+        the same step folders (one deduplicator's pairs deleted by the other, duplicates left in the output).
+        Another run name may run beside it. The lock is the kernel's: a killed run leaves none behind."""
+        import fcntl
+
+        path = self.root / "runs" / f".{quote_ident(run).strip(chr(34))}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise RunInProgress(f"run {run!r} is already running in workspace {self.root} ({holder}); wait for "
+                                    "it to finish, or give this run another name or workspace (-w)") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+            try:
+                yield
+            finally:
+                fh.truncate(0)
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- connections -------------------------------------------------------------------------------------
     @contextlib.contextmanager
