@@ -149,7 +149,7 @@ def test_an_analysis_is_answered_over_every_row_and_the_plan_is_shown_before_the
 def test_quarantined_records_are_counted_where_the_user_looks(tmp_path, monkeypatch):
     monkeypatch.delenv("TILTH_LLM_URL", raising=False)
     data = tmp_path / "mixed.jsonl"
-    data.write_text('{"text": "great kettle", "rating": 5}\n{"text": "broke", "rating": "4"}\n{"text": "ok"}\n{"text": "ok"}\n'
+    data.write_text('{"text": "great kettle", "rating": 5}\n{"text": "broke", "rating": {"stars": 4}}\n{"text": "ok"}\n{"text": "ok"}\n'
                     '{"text": \n')
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--yes", "--no-embed",

@@ -244,7 +244,14 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
                 raise ValueError("lossy nested inference")
             types[name] = arr.type if prev is None else _unify(prev, arr.type)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            types[name] = _column_type_by_record(records, good, name, prev, bad)
+            if _strings_among_scalars(values) and (prev is None or pa.types.is_string(prev)):
+                types[name] = pa.string()  # "A-1" then 10,000 numbers: every id kept, numbers as their JSON text
+                for i in good:
+                    v = records[i].get(name)
+                    if v is not None and not isinstance(v, str):
+                        records[i][name] = json.dumps(v)
+            else:
+                types[name] = _column_type_by_record(records, good, name, prev, bad)
     while True:
         good = [i for i in range(len(records)) if i not in bad]
         try:
@@ -257,6 +264,12 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
                 raise
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
     return table, sorted(bad.items())
+
+
+def _strings_among_scalars(values: list) -> bool:
+    """Strings and numbers (or booleans) in one column, nothing nested: text is the type that holds them all."""
+    seen = {type(v) for v in values if v is not None}
+    return str in seen and len(seen) > 1 and seen <= {str, int, float, bool}
 
 
 def _values_that_do_not_fit(records, good, types, bad) -> bool:
@@ -297,7 +310,9 @@ def _column_type_by_record(records, good, name, prev, bad) -> pa.DataType:
         try:
             t = _unify(t, tv)
         except TypeError:
-            bad[i] = f"field {name!r} is {kind(v)} here but {type_kind(t)} in earlier records"
+            here, before = kind(v), type_kind(t)
+            bad[i] = (f"field {name!r} is {here} here but {before} in earlier records" if here != before else
+                      f"field {name!r} is {tv} here but {t} in earlier records")
     return t if t is not None else pa.null()
 
 

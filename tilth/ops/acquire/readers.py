@@ -131,6 +131,8 @@ class FileReader(Reader):
         rows' record numbers (they make the ids); `line_of`/`raw_of` describe a row for quarantine
         (default: 1-based record number, the row as JSON)."""
         field = self.params.text or "text"
+        if len(set(table.column_names)) < table.num_columns:  # a CSV header "text,text": the second is text_2
+            table = table.rename_columns(_distinct(table.column_names))
         checked, bad = check_text(table, field, required=self.params.text is not None)
         if bad:
             records = np.asarray(records, dtype=np.int64)
@@ -153,6 +155,18 @@ class FileReader(Reader):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Column names made unique in order: a repeated name gets _2, _3, ... (never one that exists)."""
+    out: list[str] = []
+    for name in names:
+        new, k = name, 1
+        while new in out or (new != name and new in names):
+            k += 1
+            new = f"{name}_{k}"
+        out.append(new)
+    return out
 
 
 def inside(path: str, root: str) -> bool:
@@ -593,7 +607,7 @@ class CsvReader(FileReader):
                 if not table.num_rows:  # nothing to infer the column types from yet
                     yield from bad
                     continue
-                table = _nulls_as_strings(table)
+                table = _nulls_as_strings(_exact_numbers(table, path, delim, header, chunk, p.max_quoted_lines))
                 schema = table.schema
                 if p.text is not None and field not in schema.names:
                     yield Quarantined(path, 0, f"no column {field!r} in the header (columns: "
@@ -622,6 +636,25 @@ CSV_BLOCK_SIZE = 1 << 22  # bytes of whole records parsed at once; column types 
 _CSV_NULLS = frozenset(pacsv.ConvertOptions().null_values)
 _CSV_BOOLS = {**dict.fromkeys(pacsv.ConvertOptions().true_values, True),
               **dict.fromkeys(pacsv.ConvertOptions().false_values, False)}
+
+
+# number-looking text that a number type would change: zip codes and ids with leading zeros, phone numbers with
+# a "+", integers past float precision, exponents past float range, words Arrow reads as floats
+_LOSSY_NUMBER = r"^\s*(?:[+-]?0\d|\+|[+-]?\d{16,}|[+-]?(?:inf|nan)|.*[eE][+-]?\d{3,})"
+
+
+def _exact_numbers(table: pa.Table, path: str, delim: str, header: bytes, chunk: csv_records.Chunk,
+                   max_lines: int) -> pa.Table:
+    """Columns inferred as numbers whose text a number would not give back ("02134", "+4917612345678",
+    "12345678901234567890") are kept as the text (the same chunk read again as strings)."""
+    numeric = [i for i, f in enumerate(table.schema) if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
+    if not numeric:
+        return table
+    text = _csv_arrow(path, delim, header, chunk, max_lines, dict.fromkeys(table.column_names, pa.string()))[0]
+    for i in numeric:
+        if pc.any(pc.match_substring_regex(text.column(i), _LOSSY_NUMBER, ignore_case=True)).as_py():
+            table = table.set_column(i, table.schema.field(i).name, text.column(i))
+    return table
 
 
 def _nulls_as_strings(table: pa.Table) -> pa.Table:
