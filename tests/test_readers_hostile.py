@@ -130,6 +130,31 @@ def test_warc_cut_anywhere_inside_the_last_record_is_quarantined_not_silently_dr
     assert table.num_rows == 3 and bad == []
 
 
+def test_a_warc_gz_compressed_as_one_stream_is_read_and_a_cut_one_keeps_what_is_before_the_cut(tmp_path):
+    """Found in a newcomer trial: `gzip whole.warc` (one gzip stream, not one member per record) failed the whole run
+    with OSError: warcio refuses such files; they are read decompressed now, as a cut one is up to the cut."""
+    raw = b"".join(warc_records(3, gz=False))
+    pages = [f"Page {i} has a few words in it." for i in range(3)]
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(raw))
+    table, bad = read_all(build("read_warc", {"path": str(tmp_path / "whole.warc.gz")}))
+    assert table.column("text").to_pylist() == pages and bad == []
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(raw)[:-40])
+    table, bad = read_all(build("read_warc", {"path": str(tmp_path / "whole.warc.gz")}))
+    assert table.column("text").to_pylist() == pages[:2]
+    assert [(q.line, q.error) for q in bad] == [(3, "the gzip stream is cut short after WARC record 2 (truncated "
+                                                   "download?): the rest of the file cannot be read")]
+
+
+def test_a_jsonl_field_that_is_an_empty_object_is_kept_as_its_json_text(tmp_path):
+    """Found in a newcomer trial: `{"m": {}}` in every record failed the run (Parquet cannot store a struct without
+    fields)."""
+    path = tmp_path / "e.jsonl"
+    path.write_text('{"text": "a", "m": {}}\n{"text": "b", "m": {}, "l": [{}]}\n{"text": "c", "m": null}\n')
+    table, bad = read_all(build("read_jsonl", {"path": str(path)}))
+    assert bad == [] and table.column("m").to_pylist() == ["{}", "{}", None]
+    assert table.column("l").to_pylist() == [None, "[{}]", None]
+
+
 def test_arrow_file_format_cut_short_keeps_the_batches_before_the_cut(tmp_path):
     """A truncated copy of an Arrow file (file format: its footer is lost) used to be quarantined whole;
     its body is a stream, so the rows before the cut are kept as for a cut stream-format file."""

@@ -133,6 +133,7 @@ class FileReader(Reader):
         field = self.params.text or "text"
         if len(set(table.column_names)) < table.num_columns:  # a CSV header "text,text": the second is text_2
             table = table.rename_columns(_distinct(table.column_names))
+        table = _empty_objects_as_text(table)
         checked, bad = check_text(table, field, required=self.params.text is not None)
         if bad:
             records = np.asarray(records, dtype=np.int64)
@@ -155,6 +156,25 @@ class FileReader(Reader):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
+
+
+def _has_empty_struct(t: pa.DataType) -> bool:
+    if pa.types.is_struct(t):
+        return t.num_fields == 0 or any(_has_empty_struct(t.field(i).type) for i in range(t.num_fields))
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _has_empty_struct(t.value_type)
+    if pa.types.is_map(t):
+        return _has_empty_struct(t.item_type)
+    return False
+
+
+def _empty_objects_as_text(table: pa.Table) -> pa.Table:
+    """A column holding `{}` (a struct without fields, which Parquet cannot store) becomes its JSON text."""
+    for i, f in enumerate(table.schema):
+        if _has_empty_struct(f.type):
+            text = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, f.name, pa.array(text, pa.string()))
+    return table
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ with no WARC records at all is quarantined whole (line 0). warcio prints its own
 
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class WarcReader(DocFileReader):
         except OSError as e:  # removed or unreadable since listing
             yield unreadable(path, e, "WARC file")
             return
+        whole = None  # a .warc.gz compressed as one gzip stream (gzip of the whole file): read decompressed
         with fh:
             archive = ArchiveIterator(fh)
             it = iter(archive)
@@ -75,7 +77,18 @@ class WarcReader(DocFileReader):
                     record = next(it)
                 except StopIteration:
                     break
-                except Exception as e:  # warcio raises several types for broken framing; none may crash a run
+                except Exception as e:
+                    if whole is None and path.endswith(".gz") and "non-chunked gzip" in str(e):
+                        whole = _Inflated(path)  # warcio seeks per gzip member and refuses one stream
+                        archive = ArchiveIterator(whole)
+                        it = _after(iter(archive), number)  # the records already read are not read twice
+                        continue
+                    if whole is not None:  # a cut or corrupt stream: nothing after this point can be found
+                        yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1} in a .gz that is one "
+                                          f"gzip stream: {type(e).__name__}: {e}", "")
+                        broken = True
+                        break
+                    # warcio raises several types for broken framing; none may crash a run
                     # (warcio's offsets are positions in the file, also for an iterator started after junk)
                     at = _next_record(fh, archive.offset + 1, path.endswith(".gz"))
                     yield Quarantined(path, number + 1, f"unreadable WARC record {number + 1}: {type(e).__name__}: {e}"
@@ -124,12 +137,19 @@ class WarcReader(DocFileReader):
                     if at_limit:
                         return
                     rows, records, yielded = {c: [] for c in cols}, [], True
+            if whole is not None:
+                whole.close()
+                if whole.cut and not broken:
+                    yield Quarantined(path, number + 1, f"the gzip stream is cut short after WARC record {number} "
+                                      "(truncated download?): the rest of the file cannot be read", "")
+                    broken = True
             size = os.fstat(fh.fileno()).st_size
             missing = getattr(getattr(skipped, "raw_stream", None), "limit", 0)
             if missing and not broken:  # a skipped record (not HTML, or cut in its HTTP headers) that is cut short
                 yield Quarantined(path, number, f"bad WARC record {number}: EOFError: record truncated: {missing} "
                                   f"of {skipped.length} bytes missing", "")
-            elif number and not broken and archive.offset < size and _cut_record(fh, archive.offset, path):
+            elif number and not broken and whole is None and archive.offset < size and \
+                    _cut_record(fh, archive.offset, path):
                 yield Quarantined(path, number + 1, f"file ends inside WARC record {number + 1} (truncated: bytes "
                                   f"{archive.offset}-{size} are not a whole record)", "")
         if number == 0 and not broken and os.path.getsize(path) > 0:
@@ -169,6 +189,58 @@ class WarcReader(DocFileReader):
         types = {"status": pa.int32()}
         table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
         return self.with_ids(table, path, records)
+
+
+class _Inflated(io.RawIOBase):
+    """A .gz file as its decompressed bytes, read in blocks; a cut stream ends early (`cut` says so) instead of
+    raising, so the records before the cut are kept."""
+
+    def __init__(self, path: str):
+        self._fh = open(path, "rb")
+        self._z = zlib.decompressobj(wbits=47)  # gzip or zlib header
+        self._buf = b""
+        self.cut = self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        while not self._buf:
+            if self._ended:
+                return 0
+            if self._z.eof:  # another gzip member may follow
+                rest = self._z.unused_data
+                if not rest and not (rest := self._fh.read(1 << 20)):
+                    self._ended = True
+                    return 0
+                self._z = zlib.decompressobj(wbits=47)
+                self._buf = self._z.decompress(rest)
+                continue
+            block = self._fh.read(1 << 20)
+            if not block:
+                self.cut = self._ended = True  # no end-of-stream marker
+                return 0
+            try:
+                self._buf = self._z.decompress(block)
+            except zlib.error:
+                self.cut = self._ended = True
+                return 0
+        n = min(len(out), len(self._buf))
+        out[:n], self._buf = self._buf[:n], self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _after(records: Iterator, n: int) -> Iterator:
+    """`records` without its first n WARC records (warcio's empty pseudo-records do not count)."""
+    for record in records:
+        if n <= 0:
+            yield record
+        elif record.rec_type is not None:
+            n -= 1
 
 
 def _next_record(fh, start: int, gz: bool) -> int | None:
