@@ -20,8 +20,9 @@ def write_signatures(op: Deduplicator, texts: list[str], d: str | Path, part_siz
     for k, lo in enumerate(range(0, max(len(texts), 1), part_size)):  # the runner always has a part
         chunk = texts[lo : lo + part_size]
         name = f"p{k:05d}"
-        sig = op.signature(pa.table({"text": pa.array(chunk, pa.string())}))
-        sig = sig.add_column(0, "_id", pa.array(np.arange(lo, lo + len(chunk), dtype=np.int64)))
+        ids = pa.array(np.arange(lo, lo + len(chunk), dtype=np.int64))
+        sig = op.signature(pa.table({"_id": ids, "text": pa.array(chunk, pa.string())}))  # as the runner reads it
+        sig = sig.add_column(0, "_id", ids)
         sig = sig.add_column(1, "_part", pa.array([name] * len(chunk), pa.string()))
         sig = sig.add_column(2, "_row", pa.array(np.arange(len(chunk), dtype=np.int64)))
         path = Path(d) / "sig" / f"{name}.parquet"

@@ -37,8 +37,10 @@ def test_first_row_is_kept_across_parts_and_all_copies_point_at_it():
     assert dropped(ExactDedup(normalise="lower"), texts, part_size=2) == {3: 1, 4: 1, 5: 1}
 
 
-def test_null_and_empty_are_the_same_empty_text():
-    assert dropped(ExactDedup(), ["", None, "x", "  "]) == {1: 0, 3: 0}
+def test_a_missing_value_duplicates_nothing_and_empty_texts_are_duplicates():
+    """A newcomer's titles null, missing and "" were cut to one row as "exact duplicate"s: a row without a
+    value says nothing about being a copy; "" and "  " are the same (empty) text."""
+    assert dropped(ExactDedup(), ["", None, "x", "  ", None]) == {3: 0}
 
 
 def test_unknown_mode_is_rejected():

@@ -25,6 +25,8 @@ from tilth.ops.process.text_utils import normalise_for_hash, text_column
 from tilth.ops.registry import register
 from tilth.storage.parts import read_part
 
+NO_VALUE = np.uint64(0x6E6F2076616C7565)  # h2 of a row without a value: h1 is its _id, so no two rows match
+
 
 class ExactDedupParams(Params):
     text_field: str = Field("text", description="Column whose (normalised) value defines a duplicate.")
@@ -68,12 +70,17 @@ class ExactDedup(Deduplicator):
     inputs = ("{text_field}",)
     outputs = ()
     Params = ExactDedupParams
+    version = 2  # 2: rows without a value are never duplicates (they hashed as "")
     measured_by = "dataset_stats"  # its exact and normalised duplication rates
 
     def signature(self, batch: pa.Table) -> pa.Table:
         text = normalise_for_hash(text_column(batch, self.params.text_field), self.params.normalise)
         digests = b"".join(xxhash.xxh3_128_digest(s.encode()) for s in text.to_pylist())
-        h = np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2)
+        h = np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2).copy()
+        missing = batch.column(self.params.text_field).is_null().to_numpy(zero_copy_only=False)
+        if missing.any():  # a missing value duplicates nothing (it hashed as "": nulls were "duplicates")
+            h[missing, 0] = to_numpy(batch.column("_id")).view(np.uint64)[missing]
+            h[missing, 1] = NO_VALUE
         return pa.table({"h1": h[:, 0], "h2": h[:, 1]})
 
     def drops(self, signature_files: list[str], work_dir: str, executor: Executor | None = None) -> Path:
