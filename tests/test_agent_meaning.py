@@ -472,6 +472,19 @@ def test_a_value_condition_naming_no_column_takes_the_only_column_of_numbers(env
     assert plan.steps == [] and any("could not tell which column" in n for n in plan.notes)
 
 
+def test_short_fits_a_minimum_and_long_a_maximum_on_the_measure_the_filter_writes(env):
+    """Found in a newcomer trial: "remove very short documents" fitted `max` on a column named 'length_{unit}'
+    and validation then removed the only step."""
+    from tilth.agent.validation import check_plan
+
+    planner, data = env
+    for request, param in [("remove very short documents", "min"), ("drop overly long pages", "max")]:
+        plan = planner.plan(request, data["web"])
+        assert [s.op for s in plan.steps] == ["length_filter"], request
+        assert {k: plan.steps[0].calibrate[k] for k in ("param", "column")} == {"param": param, "column": "length_words"}
+        assert check_plan(plan).ok and param in plan.steps[0].params, request
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

@@ -868,10 +868,13 @@ class OfflinePlanner:
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
                 # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
-                if unset and not rules_set:  # an unset threshold is set from the sample
-                    t = unset[0]
+                if unset and not rules_set:  # an unset threshold is set from the sample: the one whose side the
+                    side = SMALL.search(step.intent or "") and ">=" or LARGE.search(step.intent or "") and "<="
+                    t = next((t for t in thresholds if t["keep_if"] == side), unset[0])  # words name ("short": min)
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
-                    step.calibrate = {"param": t["param"], "column": t["score"], "quantile": q, "score_self": True}
+                    values = {p["name"]: p.get("default") for p in skill.meta.get("params", [])} | step.params
+                    step.calibrate = {"param": t["param"], "column": t["score"].format(**values), "quantile": q,
+                                      "score_self": True}
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
             gone = set(self._removed(step, cols))
@@ -974,6 +977,11 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+# words that say which end of a measure is unwanted: "remove very short documents" drops the small end
+SMALL = re.compile(r"\b(?:short(?:est)?|small(?:est)?|tiny|little|few(?:est)?|brief|stubs?|thin|low(?:est)?|"
+                   r"minimal|too few)\b", re.I)
+LARGE = re.compile(r"\b(?:long(?:est)?|large(?:st)?|huge|big(?:gest)?|lengthy|massive|bloated|high(?:est)?|"
+                   r"too many|oversized|giant)\b", re.I)
 ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
                     r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
