@@ -96,6 +96,16 @@ def test_export_jsonl_and_parquet_in_canonical_order(tmp_path, corpus):
     assert [int(r["_id"]) for r in table] == [r["_id"] for r in rows] and [r["text"] for r in table] == [r["text"] for r in rows]
 
 
+def test_a_jsonl_export_writes_nan_and_infinity_as_null(tmp_path):
+    """Found in a newcomer trial: a Parquet float NaN was exported as a bare NaN, which is not JSON."""
+    pq.write_table(pa.table({"text": ["a", "b", "c"], "x": [float("nan"), 1.5, float("-inf")]}), tmp_path / "n.parquet")
+    r = Recipe.model_validate({"name": "n", "input": {"path": str(tmp_path / "n.parquet")},
+                               "output": {"export": str(tmp_path / "o.jsonl")}})
+    run_recipe(r, tmp_path / "ws", progress=False)
+    lines = (tmp_path / "o.jsonl").read_text().splitlines()
+    assert [json.loads(x, parse_constant=lambda c: pytest.fail(c))["x"] for x in lines] == [None, 1.5, None]
+
+
 def test_an_unknown_export_format_is_a_validation_problem_before_any_work(tmp_path, corpus):
     problems = validate(recipe(corpus, output={"export": str(tmp_path / "out.xlsx")}))[2]
     assert [(p.where, p.message) for p in problems] == [
@@ -258,6 +268,11 @@ def test_cli_ops_list_shows_every_operator_and_sql_works(tmp_path, corpus):
     run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
     res = cli.invoke(app, ["sql", "SELECT count(*) AS n FROM t", "-w", str(tmp_path / "ws"), "--format", "json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 200
+    # found in a newcomer trial: only the last of two statements was shown, and an empty query printed nothing
+    res = cli.invoke(app, ["sql", "SELECT 1 AS a; SELECT 2 AS b", "-w", str(tmp_path / "ws"), "--format", "json"])
+    assert res.exit_code == 0 and [json.loads(x) for x in res.stdout.splitlines()] == [{"a": 1}, {"b": 2}]
+    res = cli.invoke(app, ["sql", "  ", "-w", str(tmp_path / "ws")])
+    assert res.exit_code == 2 and "no SQL statement given" in res.output
 
 
 def test_operator_metadata_contract_holds_for_every_operator():

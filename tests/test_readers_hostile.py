@@ -145,6 +145,16 @@ def test_a_warc_gz_compressed_as_one_stream_is_read_and_a_cut_one_keeps_what_is_
                                                    "download?): the rest of the file cannot be read")]
 
 
+def test_a_folder_is_read_in_any_case_of_extension_and_without_hidden_files(tmp_path):
+    """Found in a newcomer trial: DATA.JSONL in a folder was skipped (read when named directly), while .git/ and
+    hidden files were read."""
+    for name in ("a.jsonl", "B.JSONL", ".hidden.jsonl", ".git/objects.jsonl", "sub/c.Jsonl"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(json.dumps({"text": name}) + "\n")
+    table, bad = read_all(build("read_jsonl", {"path": str(tmp_path)}))
+    assert sorted(table.column("text").to_pylist()) == ["B.JSONL", "a.jsonl", "sub/c.Jsonl"] and bad == []
+
+
 def test_a_jsonl_field_that_is_an_empty_object_is_kept_as_its_json_text(tmp_path):
     """Found in a newcomer trial: `{"m": {}}` in every record failed the run (Parquet cannot store a struct without
     fields)."""

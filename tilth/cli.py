@@ -174,7 +174,7 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         ray_address: Annotated[str | None, typer.Option(
             "--ray-address", help="Attach to a running Ray cluster (started with `ray start`): auto, or HOST:PORT "
             "of its head node. Implies --executor ray.")] = None,
-        workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
+        workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
         no_report: Annotated[bool, typer.Option("--no-report", help="Skip the HTML run report (`tilth report RUN` "
                                                 "writes it later).")] = False,
@@ -265,11 +265,24 @@ def sql(query: Annotated[str, typer.Argument(help="SQL over the workspace: datas
 
     from tilth.storage import Workspace
 
-    ws = Workspace(workspace, read_only=True)
     try:
-        result = ws.sql(query)
-    except duckdb.Error as e:  # duckdb raises many error types; all are user errors here
+        statements = [st.query for st in duckdb.extract_statements(query)]
+    except duckdb.Error as e:
         _fail(str(e), 2)
+    if not statements:
+        _fail("no SQL statement given, e.g. tilth sql \"SELECT * FROM datasets\"", 2)
+    ws = Workspace(workspace, read_only=True)
+    for i, statement in enumerate(statements):  # "SELECT 1; SELECT 2": every result, not only the last
+        try:
+            result = ws.sql(statement)
+        except duckdb.Error as e:  # duckdb raises many error types; all are user errors here
+            _fail(str(e), 2)
+        if len(statements) > 1 and fmt == "table":
+            print(("\n" if i else "") + statement.strip())
+        _print_result(result, fmt, limit)
+
+
+def _print_result(result, fmt: str, limit: int) -> None:
     if fmt == "json":
         for row in result.to_pylist():
             print(json.dumps(row, default=str))

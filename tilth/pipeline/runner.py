@@ -433,8 +433,17 @@ def write_export(parts: list[Path], target: Path,
         if connected is not None:
             connected(con)
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # fmt: constants
-                    [[str(p) for p in parts], str(tmp)])
+        files = [str(p) for p in parts]
+        select = "*"
+        if "json" in fmt:  # JSON has no NaN or Infinity: such floats are written as null, not as invalid JSON
+            floats = [name for name, kind, *_ in con.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]).fetchall()
+                if kind in ("FLOAT", "DOUBLE")]
+            if floats:
+                select = "* REPLACE (" + ", ".join(f"CASE WHEN isfinite({quote_ident(c)}) THEN {quote_ident(c)} END "
+                                                   f"AS {quote_ident(c)}" for c in floats) + ")"
+        con.execute(f"COPY (SELECT {select} FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # quoted names
+                    [files, str(tmp)])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -183,7 +183,7 @@ def _read_back(target: Path, reader: Reader, root: Path) -> bool:
     """The next run of the same recipe would read `target` as one of its input files."""
     if root.is_dir():
         patterns = [*getattr(reader, "patterns", ()), *([reader.params.glob] if hasattr(reader.params, "glob") else [])]
-        return target.is_relative_to(root) and any(fnmatch.fnmatch(target.name, p) for p in patterns)
+        return target.is_relative_to(root) and any(fnmatch.fnmatch(target.name.lower(), p) for p in patterns)
     pattern = str(reader.params.path)
     return any(ch in pattern for ch in "*?[") and fnmatch.fnmatch(str(target), os.path.abspath(pattern))
 

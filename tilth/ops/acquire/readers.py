@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import fnmatch
 import glob
 import io
 import json
@@ -82,7 +83,7 @@ class FileReader(Reader):
     def files(self) -> list[str]:
         p = self.params.path
         if os.path.isdir(p):
-            found = [str(f) for pat in self.patterns for f in Path(p).rglob(pat) if f.is_file()]
+            found = data_files(p, self.patterns)
         elif os.path.isfile(p):
             found = [p]
         elif any(ch in p for ch in "*?["):
@@ -175,6 +176,17 @@ def _empty_objects_as_text(table: pa.Table) -> pa.Table:
             text = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
             table = table.set_column(i, f.name, pa.array(text, pa.string()))
     return table
+
+
+def data_files(root: str, patterns: tuple[str, ...] | list[str]) -> list[str]:
+    """Files under `root` whose name matches a pattern in any case (DATA.JSONL is JSON lines, as it is when named
+    directly); hidden files and folders (.git, .cache, editor swap files) are not data."""
+    out = []
+    for folder, dirs, names in os.walk(root):  # (a symlinked folder is not followed: loops, escapes)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        out += [os.path.join(folder, n) for n in names if not n.startswith(".")
+                and any(fnmatch.fnmatch(n.lower(), pat) for pat in patterns) and os.path.isfile(os.path.join(folder, n))]
+    return out
 
 
 def _distinct(names: list[str]) -> list[str]:
