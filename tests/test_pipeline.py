@@ -106,6 +106,30 @@ def test_a_jsonl_export_writes_nan_and_infinity_as_null(tmp_path):
     assert [json.loads(x, parse_constant=lambda c: pytest.fail(c))["x"] for x in lines] == [None, 1.5, None]
 
 
+def test_a_cached_step_whose_part_was_deleted_is_computed_again(tmp_path, corpus):
+    """Found in a newcomer trial: with one part deleted the rerun said "(cached) out 126,826" and exported fewer."""
+    r = recipe(corpus, output={"export": str(tmp_path / "o.jsonl")})
+    first = run_recipe(r, tmp_path / "ws", progress=False)
+    parts = sorted(first.steps[-1].directory.glob("*.parquet"))
+    assert len(parts) > 1
+    parts[0].unlink()
+    again = run_recipe(r, tmp_path / "ws", progress=False)
+    assert [s.cached for s in again.steps] == [True, True, False]
+    assert again.output.rows == first.output.rows == len((tmp_path / "o.jsonl").read_text().splitlines())
+
+
+def test_editing_steps_keep_missing_values_missing_and_yaml_keys_are_unique(tmp_path):
+    """Found in a newcomer trial: normalize and pii_redact turned null into "", and {min: 1, min: 100} silently
+    kept the last value."""
+    batch = pa.table({"_id": [1, 2], "text": ["a", "b"], "t": ["Ｆｉｎｅ me@x.org", None]})
+    assert build("normalize", {"text_field": "t", "unicode_form": "NFKC"}).map(batch).column("t").to_pylist() == [
+        "Fine me@x.org", None]
+    assert build("pii_redact", {"text_field": "t"}).map(batch).column("t").to_pylist() == ["Ｆｉｎｅ <EMAIL>", None]
+    (tmp_path / "r.yaml").write_text("name: t\ninput: {path: x.jsonl}\nsteps:\n  - length_filter: {min: 1, min: 100}\n")
+    with pytest.raises(ValueError, match=r"line 4, column 29\): key 'min' appears twice in one mapping"):
+        Recipe.from_yaml(tmp_path / "r.yaml")
+
+
 def test_an_unknown_export_format_is_a_validation_problem_before_any_work(tmp_path, corpus):
     problems = validate(recipe(corpus, output={"export": str(tmp_path / "out.xlsx")}))[2]
     assert [(p.where, p.message) for p in problems] == [

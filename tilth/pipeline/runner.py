@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -253,7 +254,10 @@ class Runner:
                 "SELECT s.* FROM run_steps r JOIN step_stats s ON s.run = r.run AND s.step_key = r.step_key "
                 "WHERE r.run = ? AND r.step_index = ? AND r.step_key = ?", params=[run, index, key]
             ).to_arrow_table().to_pylist()
-        if done and list_parts(directory):
+        on_disk = _rows_on_disk(directory) if done else None
+        if done and on_disk != done[0]["rows_out"]:  # a part deleted or replaced since: the step is computed anew
+            shutil.rmtree(directory, ignore_errors=True)  # (its other parts would pass as a resumed step's)
+        elif done:
             d = done[0]
             step.cached = True
             for f in ("rows_in", "rows_out", "bytes_in", "bytes_out", "seconds", "io_seconds", "peak_rss_mb"):
@@ -405,6 +409,12 @@ def unify_empty_parts(directory: Path) -> None:
     for path, meta in metas:
         if meta.num_rows == 0 and set(full.names) - set(meta.schema.names):
             write_part(full.empty_table(), path)
+
+
+def _rows_on_disk(directory: Path) -> int | None:
+    """Rows in a step's parts, from their footers (None without parts)."""
+    parts = list_parts(directory)
+    return sum(pq.read_metadata(p).num_rows for p in parts) if parts else None
 
 
 def _rows(stats: list[PartStats]) -> str:

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from tilth.ops.base import Mapper, Params
 from tilth.ops.process.heuristics_text import text_column
+from tilth.ops.process.text_utils import with_nulls_of
 from tilth.ops.registry import register
 
 # no-break and other fixed-width spaces that should read as a plain space
@@ -89,4 +90,5 @@ class Normalize(Mapper):
             t = pc.utf8_trim_whitespace(t)
         if p.lowercase:
             t = pc.utf8_lower(t)
+        t = with_nulls_of(batch.column(p.text_field), t)
         return batch.set_column(batch.column_names.index(p.text_field), p.text_field, t)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from tilth.ops.base import Mapper, Params
 from tilth.ops.process.heuristics_text import text_column
+from tilth.ops.process.text_utils import with_nulls_of
 from tilth.ops.registry import register
 
 Kind = Literal["email", "ip", "credit_card", "phone"]
@@ -94,6 +95,7 @@ class PiiRedact(Mapper):
                 n = pc.count_substring_regex(text, PATTERNS[kind]).to_numpy(zero_copy_only=False)
                 text = pc.replace_substring_regex(text, PATTERNS[kind], repl.replace("\\", "\\\\"))
             count += n
+        text = with_nulls_of(batch.column(p.text_field), text)
         batch = batch.set_column(batch.column_names.index(p.text_field), p.text_field, text)
         if "pii_redactions" in batch.column_names:
             return batch.set_column(batch.column_names.index("pii_redactions"), "pii_redactions", pa.array(count))

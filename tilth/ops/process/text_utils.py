@@ -14,6 +14,14 @@ def text_column(batch: pa.Table, field: str) -> pa.ChunkedArray:
     return pc.fill_null(col, "") if col.null_count else col  # (fill_null's str -> scalar imports pandas)
 
 
+def with_nulls_of(original: pa.ChunkedArray | pa.Array, edited: pa.ChunkedArray | pa.Array):
+    """`edited` (computed from text_column, where null was "") with the original's nulls put back: an editing
+    step must not turn a missing value into an empty text."""
+    if not original.null_count:
+        return edited
+    return pc.if_else(pc.is_null(original), pa.scalar(None, edited.type), edited)
+
+
 # Python's str.split() whitespace: ASCII whitespace, \x1c-\x1f, \x85 and the Unicode separators (Z*).
 WORD_RE = r"[^\s\x0b\x1c-\x1f\x85\p{Z}]+"
 
