@@ -55,6 +55,21 @@ def test_two_bounds_joined_by_and_are_one_range():
         "keep pages over 100 words", "remove duplicates"]
 
 
+def test_if_then_drop_is_one_job_and_arrows_chain_steps():
+    assert texts("Page by page: if a page has fewer than fifteen words (the cover, the blank one), drop it.") == [
+        ("drop the rows where a page has fewer than fifteen words (the cover, the blank one)", "", False)]
+    assert [a.text for a in parse("stats > exct dedup > c4 line cleaning -> stats agian").actions] == [
+        "stats", "exct dedup", "c4 line cleaning", "stats agian"]
+    assert [a.text for a in parse("dedupe → stats").actions] == ["dedupe", "stats"]
+    assert [a.text for a in parse("keep docs > 50 words").actions] == ["keep docs > 50 words"]
+
+
+def test_one_in_four_is_a_share():
+    assert [q["value"] for q in quantities("Grade one in four of the answers")] == [0.25]
+    assert [q["value"] for q in quantities("judge 1 out of 10 rows, keep 2 of every 5")] == [0.1, 0.4]
+    assert [q["value"] for q in quantities("rows 5 in 3")] == [5.0, 3.0]
+
+
 def test_negations_refuse_jobs_but_not_rows():
     assert texts("Remove duplicate problems but don't filter by length.") == [
         ("Remove duplicate problems", "", False), ("don't filter by length", "", True)]

@@ -485,6 +485,13 @@ def test_short_fits_a_minimum_and_long_a_maximum_on_the_measure_the_filter_write
         assert check_plan(plan).ok and param in plan.steps[0].params, request
 
 
+def test_a_clause_that_keeps_some_values_takes_them_out_of_the_editing_step(env):
+    planner, data = env
+    plan = planner.plan("Mask the card numbers customers typed into the chat. Keep emails and phone numbers readable, "
+                        "the follow-up team still needs them.", data["chat"])
+    assert steps(plan) == [("pii_redact", {"text_field": "customer_message", "kinds": ["credit_card"]})]
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

@@ -264,14 +264,19 @@ def test_the_export_file_appears_only_once_the_run_has_committed(tmp_path):
     assert Workspace(tmp_path / "ws").sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
 
 
-def test_an_export_that_fails_fails_the_run_after_its_steps_are_committed(tmp_path):
-    # (an unknown extension is a validation problem now: tests/test_pipeline.py); a target whose folder cannot
-    # be made fails only when the export runs
+def test_an_export_that_fails_fails_the_run_after_its_steps_are_committed(tmp_path, monkeypatch):
+    # (an unknown extension and a folder that cannot be made are found before the run now: tests/test_pipeline.py);
+    # a disk that fills up fails only when the export runs
+    import tilth.pipeline.runner as runner
+
+    def full_disk(parts, target, connected=None):
+        raise OSError(28, "No space left on device")
+
     corpus = write_corpus(tmp_path / "c.jsonl", 30)
-    (tmp_path / "afile").write_text("not a folder")
-    with pytest.raises(OSError):
-        run_recipe(_recipe(corpus, output={"export": str(tmp_path / "afile" / "out.jsonl")}), tmp_path / "ws",
-                   progress=False)
+    monkeypatch.setattr(runner, "write_export", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run_recipe(_recipe(corpus, output={"export": str(tmp_path / "out.jsonl")}), tmp_path / "ws", progress=False)
+    monkeypatch.undo()
     ws = Workspace(tmp_path / "ws")
     assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
     assert ws.sql("SELECT count(*) FROM run_steps WHERE run = 'r'").column(0)[0].as_py() == 2  # both steps kept

@@ -101,7 +101,9 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+", re.I)
+# "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+|"
+                      r"\s*(?:-+>|=+>|→|⇒|»)\s*|\s+>\s+(?![\d.])", re.I)
 
 
 _BOUND = (r"(?:at\s+(?:least|most)|no\s+(?:more|less|fewer|longer|shorter|higher|lower)(?:\s+than)?|"
@@ -109,6 +111,11 @@ _BOUND = (r"(?:at\s+(?:least|most)|no\s+(?:more|less|fewer|longer|shorter|higher
           r"(?:a\s+)?min(?:imum)?(?:\s+of)?|(?:a\s+)?max(?:imum)?(?:\s+of)?)")
 BOUND_PAIR = re.compile(rf"\b({_BOUND}\s+[\w.,%-]+(?:\s+(?:hundred|thousand|percent))?(?:\s+[a-z]+)?)\s+(and|but)\s+(?={_BOUND}\b)",
                         re.I)
+
+
+IF_THEN_DROP = re.compile(r"^(?:if|when|whenever)\s+(?P<cond>.+?),\s*(?:then\s+)?(?P<verb>drop|remove|delete|discard|skip|"
+                          r"exclude|toss|ditch|filter out|throw out|get rid of)\s+(?P<what>it|them|those|these|that one|"
+                          r"the row|the record)\b(?P<rest>.*)$", re.I)
 
 
 def _lang_list() -> re.Pattern:
@@ -360,6 +367,8 @@ def parse(request: str) -> ParsedRequest:
     for sent_no, (sent, after_colon) in enumerate(sentences):
         intro = sent.endswith("\x00")
         sent = sent.rstrip("\x00").strip().rstrip(".!?").strip()
+        # "if a page has fewer than 15 words, drop it": the job is dropping such rows, one action
+        sent = IF_THEN_DROP.sub(lambda m: f"{m['verb']} the rows where {m['cond']}{m['rest']}", sent)
         if not after_colon:
             prev_verb = ""
         # "the model overfits because the same prompt shows up restated": an explanation asks for nothing; what

@@ -289,6 +289,7 @@ class OfflinePlanner:
                     self._value_column(plan, a, data, probe=True)[0] not in (None, step.params["column"])
                 if ((extra and (weak and not own_measure or a.contrast)) or restates or confirms) and not other_column:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
+                    _spare(step, self.cat.by_name[step.op], a, extra)
                     _merge(step.params, extra, overwrite=True)
                     _also(step, a.text)
                     continue
@@ -567,6 +568,7 @@ class OfflinePlanner:
         existing = next((s for s in plan.steps if s.op == skill.name
                          and s.params.get("column", params.get("column")) == params.get("column")), None)
         if existing is not None:
+            _spare(existing, skill, action, params)
             _merge(existing.params, params)
             _also(existing, action.text)
             return existing
@@ -955,6 +957,22 @@ def _contentless(text: str) -> bool:
     if words and words[0] in VERBS and words[0] not in GENERIC:
         return False  # "embed the reviews", "translate them": the verb names the job
     return all(w in GENERIC or w in _FILLER for w in words)
+
+
+def _spare(step: PlanStep, skill: Skill, action: Action, extra: dict[str, Any]) -> None:
+    """"Mask the card numbers. Keep emails and phone numbers readable": a clause that keeps values of an editing
+    step's list parameter takes them out of it (from its default, if unset), instead of adding them."""
+    if lead_verb(action.text) not in SPARE or job_kind(skill) != "edits":
+        return
+    for name, values in [(k, v) for k, v in extra.items() if isinstance(v, list)]:
+        base = step.params.get(name)
+        if base is None:
+            base = (skill.param(name) or {}).get("default") or []
+        step.params[name] = [x for x in base if x not in values]
+        del extra[name]
+
+
+SPARE = frozenset("keep leave preserve retain spare".split())
 
 
 def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False) -> None:

@@ -114,7 +114,13 @@ def spell_out_numbers(low: str) -> str:
     low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
     for word, val in sorted({**FRACTIONS, **NUMBER_WORDS}.items(), key=lambda kv: -len(kv[0])):
         low = re.sub(rf"(?<![\w-]){word}(?![\w-])(?! of a)", f"{val:g}" if val >= 1 else f"{val:.4f}", low)
-    return low
+    # "one in four", "1 out of 10", "2 of every 5": a share
+    return re.sub(r"(?<![\w.])(\d+|one) (?:in|out of|of every|in every) (\d+)(?![\w.])",
+                  lambda m: f"{_share(m[1], m[2]):.4f}" if 0 < _share(m[1], m[2]) <= 1 else m[0], low)
+
+
+def _share(a: str, b: str) -> float:
+    return (1 if a == "one" else int(a)) / int(b) if int(b) else 0.0
 
 
 def quantities(text: str) -> list[dict[str, Any]]:
@@ -156,7 +162,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
             bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30],
-                    "before": low[max(0, m.start() - 40): m.start()], "after": low[m.end(2): m.end(2) + 40]})
+                    "before": low[max(0, m.start() - 40): m.start()], "after": low[m.end(2): m.end(2) + 64]})
     return out
 
 
@@ -300,6 +306,9 @@ def _ratio_like(p: dict[str, Any]) -> bool:
     return ("le" in b and b["le"] <= 1) or any(w in p["name"] for w in ("ratio", "frac", "threshold", "prob"))
 
 
+PER_ROW = re.compile(r"\b(?:per|for (?:each|every)|each|apiece|from each|of each|for all)\b", re.I)
+
+
 def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """Assign each quantity in the text to the numeric parameter it most plausibly sets."""
     params = numeric_params(skill)
@@ -333,6 +342,10 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
             # "the minimum word count to 10", "number of lines": a count of what the parameter's name ends with
             last = p["name"].split("_")[-1]
             if last.endswith("s") and re.search(rf"\b{last[:-1]}s? count|\bnumber of {last}\b", q["context"]):
+                score += 2
+            # "three QA pairs for every page", "2 variants each": a count per row sets the per-row count
+            if PER_ROW.search(q.get("after") or "") and re.search(r"\bper (?:selected )?(?:input )?(?:row|record|"
+                                                                  r"document|item|example|sample)\b", p["description"]):
                 score += 2
             if want and d:
                 score += 3 if d == want else -3
