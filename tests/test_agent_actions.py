@@ -70,6 +70,13 @@ def test_one_in_four_is_a_share():
     assert [q["value"] for q in quantities("rows 5 in 3")] == [5.0, 3.0]
 
 
+def test_ranges_written_from_to_and_a_strict_upper_end():
+    got = quantities("keep the pairs whose score is from 0.35 up to, but not including, 0.95")
+    assert [(q["value"], q["bound"], q["strict"]) for q in got] == [(0.35, "lower", False), (0.95, "upper", True)]
+    assert [(q["value"], q["bound"]) for q in quantities("keep rows with 3 to 5 stars")] == [(3, "lower"), (5, "upper")]
+    assert [q["bound"] for q in quantities("reduce the set from 10000 to 5000 rows")][1] is None  # not a range
+
+
 def test_negations_refuse_jobs_but_not_rows():
     assert texts("Remove duplicate problems but don't filter by length.") == [
         ("Remove duplicate problems", "", False), ("don't filter by length", "", True)]

@@ -492,6 +492,38 @@ def test_a_clause_that_keeps_some_values_takes_them_out_of_the_editing_step(env)
     assert steps(plan) == [("pii_redact", {"text_field": "customer_message", "kinds": ["credit_card"]})]
 
 
+@pytest.mark.parametrize("request_, params", [
+    ("Extract the page text from the source, but leave out anything that sits inside a table.", {"include_tables": False}),
+    ("extract text with no tables", {"include_tables": False}),
+    ("Get the main content from the HTML, but don't throw out the tables.", {}),
+])
+def test_leaving_out_a_thing_switches_off_the_parameter_that_includes_it(env, request_, params):
+    planner, data = env
+    assert steps(planner.plan(request_, data["web"])) == [("html_extract", params)]
+
+
+def test_characters_shown_in_the_request_that_only_nfkc_folds_choose_nfkc(env):
+    planner, data = env
+    plan = planner.plan("Normalize the unicode of the reviews typed like Ｆｉｎｅ.", data["reviews"])
+    assert [(s.op, s.params.get("unicode_form")) for s in plan.steps] == [("normalize", "NFKC")]
+    plan = planner.plan("Normalize the unicode of the reviews (accents like é).", data["reviews"])
+    assert [(s.op, s.params.get("unicode_form")) for s in plan.steps] == [("normalize", None)]  # NFC composes é
+
+
+def test_do_it_with_names_the_method_of_the_job_before_and_not_with_refuses_a_tool(env):
+    planner, data = env
+    plan = planner.plan("Get rid of reviews that were re-posted with one sentence slightly changed. Do it with n-gram "
+                        "overlap hashing, not with an embedding model.", data["reviews"])
+    assert [s.op for s in plan.steps] == ["minhash_dedup"]
+
+
+def test_a_verbless_request_for_counts_measures_and_a_prefix_follows_its_name(env):
+    planner, data = env
+    plan = planner.plan("Per-row word/char/line counts for the output column, with the new columns prefixed resp_ so "
+                        "they don't clash with anything.", data["instruct"])
+    assert steps(plan) == [("sample_metrics", {"text_field": "output", "prefix": "resp_"})]
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

@@ -175,8 +175,8 @@ def is_negated(text: str) -> bool:
 
 # "No LLM for this", "without calling any model": a clause led by a refusal refuses a tool or a way, never asks
 # for a job; "no more than 50 words" and "not fewer than ..." are quantities
-NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid)\b(?!\s+(?:more|less|fewer|longer|shorter|greater|"
-                     r"later|earlier|bigger|smaller|than)\b)")
+NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid|not (?:with|using|via|by|through))\b(?!\s+(?:more|less|"
+                     r"fewer|longer|shorter|greater|later|earlier|bigger|smaller|than)\b)")
 # the request rules out language models altogether: no LLM operator may be planned
 NO_LLM = re.compile(r"\b(?:no|without|not with|don'?t use|do not use|never use|avoid|not)\s+(?:\w+\s+){0,2}?"
                     r"(?:llms?|language models?|gpts?|chatgpt|ai|(?<=without )(?:an?|any) models?)\b"

@@ -262,6 +262,16 @@ class OfflinePlanner:
                 for k, v in self.params_for(skill, f"{prev.full} {a.full}", data).items():
                     step.params.setdefault(k, v)
                 continue
+            if near_step is not None and choice is not None and METHOD.match(a.text) and choice[0].name != near_step[0].op \
+                    and job_kind(choice[0]) == job_kind(self.cat.by_name[near_step[0].op]):
+                # "get rid of re-posted reviews. Do it with n-gram overlap hashing": the way to do the job just
+                # planned, so its operator replaces that step's
+                old = near_step[0]
+                plan.steps.remove(old)
+                step = self.add(plan, choice[0], a, data, columns, why=f"{old.why}; done as {a.text!r} says "
+                                f"(score {choice[1]:.2f})", given=choice[2])
+                last[a.sentence] = (step, a)
+                continue
             if near_step is not None and _anaphoric(a):
                 # "... and keep one of each", "then drop them": no words of its own to name a job; it goes on
                 # with the job just planned
@@ -348,7 +358,10 @@ class OfflinePlanner:
             listed = not a.inherited and not starts_with_verb(a.text) and near_step is not None \
                 and near_step[1].sentence != a.sentence \
                 and near_step[0].op in self.cat.by_name and job_kind(self.cat.by_name[near_step[0].op]) == "measures"
-            measuring = parsed.keep_all_rows or listed or (lead_verb(a.text) in MEASURE and not planned) \
+            # "per-row word/char/line counts for the output column": a request for measures, without a verb
+            asks_measures = not lead_verb(a.text) and MEASURE_NOUN.search(a.text) is not None \
+                and not DROP.search(a.full) and not KEEP.search(a.full) and not any(q["bound"] for q in quantities(a.full))
+            measuring = parsed.keep_all_rows or listed or (lead_verb(a.text) in MEASURE and not planned) or asks_measures \
                 or (NEW_COLUMN.search(a.text) is not None and not DROP.search(a.full)) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
@@ -909,6 +922,13 @@ _UNSET = object()
 # words that point back at something already said rather than name anything
 ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "that", "this", "rest", "other", "again",
                       "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just"})
+
+
+MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
+                          r"summary|breakdown|numbers)\b", re.I)
+# "do it with MinHash", "do this using n-gram hashing": how to do the job before, not a job of its own
+METHOD = re.compile(r"^(?:and\s+|but\s+)?(?:please\s+)?(?:do|doing|perform|run|handle|make)\s+(?:it|this|that|them|the "
+                    r"(?:job|step|dedup\w*|filtering|matching))\s+(?:with|using|via|by|through)\b", re.I)
 
 
 def _anaphoric(action: Action) -> bool:

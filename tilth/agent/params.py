@@ -142,7 +142,18 @@ def quantities(text: str) -> list[dict[str, Any]]:
     pair = next((m for m in re.finditer(rf"(?<![\d.]){_NUM}(?:s|-|-star)?\s+(?:and|or)\s+{_NUM}(?:s\b|-)?\s*(%|percent)?"
                                         rf"\s*([a-z]+)?", low)
                  if not re.search(rf"(?:{LOWER}|{UPPER})\s*$", low[: m.start()])), None)
-    if m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or pair:
+    # "from 0.35 up to, but not including, 0.95", "50 to 500 words", "3 through 5 stars"
+    span = re.search(rf"(?:\bfrom\s+)?(?<![\d.]){_NUM}\s*(?:up\s+)?(?:to|through|thru)\s*(,?\s*but\s+not\s+including,?\s*)?"
+                     rf"{_NUM}\s*(%|percent)?\s*([a-z]+)?", low)
+    if span and _number(span[1]) <= _number(span[3]) and \
+            not re.search(rf"(?:{LOWER}|{UPPER}|\bcap\w*|\blimit\w*|\bat most)\s*$", low[: span.start()]):
+        unit = span[5] or ""
+        out.append({"value": _number(span[1]), "bound": "lower", "unit": unit, "percent": bool(span[4]),
+                    "strict": False, "span": span.span(), "context": low[max(0, span.start() - 40): span.end() + 30]})
+        out.append({"value": _number(span[3]), "bound": "upper", "unit": unit, "percent": bool(span[4]),
+                    "strict": bool(span[2]), "span": span.span(), "context": low[max(0, span.start() - 40): span.end() + 30]})
+        low = low[: span.start()] + " " * (span.end() - span.start()) + low[span.end():]
+    elif m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or pair:
         unit = m[4] or ""
         out.append({"value": _number(m[1]), "bound": "lower", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
@@ -476,6 +487,8 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
                 and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))]
         if not hits and not neg:  # "ignoring case" -> `lower: also ignore case` in the parameter's description
             hits = _explained_choices(p, choices, text)
+        if not hits and "NFKC" in choices and _compatibility_chars(f"{text} {context}"):  # "like Ｆｉｎｅ": NFKC folds it
+            hits = ["NFKC"]
         if not hits:
             continue
         if "list" in p["type"]:
@@ -491,6 +504,13 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
         elif len(hits) == 1 and hits[0] != p["default"]:
             out[p["name"]] = hits[0]
     return out
+
+
+def _compatibility_chars(text: str) -> bool:
+    """The text shows characters that only a compatibility normal form changes (full-width letters, ligatures)."""
+    import unicodedata
+
+    return any(unicodedata.normalize("NFKC", ch) != unicodedata.normalize("NFC", ch) for ch in text if ord(ch) > 127)
 
 
 def _mentions(low: str, choice: str):
@@ -543,6 +563,9 @@ QUOTED = re.compile(r"(?<!\w)'((?:[^'\n]|(?<=\w)'(?=\w)){1,200})'(?!\w)|\"([^\"]
 NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:(?:called|named)\s+[`'\"]?([a-z_][a-z0-9_]*)|[`'\"]([a-z_][a-z0-9_]*)[`'\"])"
                         r"|[`'\"]([a-z_][a-z0-9_]*)[`'\"]\s+(?:column|field)\b"
                         r"|\b(?:new|separate|extra|own|its own|additional)\s+(?:column|field)\s+([a-z][a-z0-9]*_[a-z0-9_]+)\b", re.I)
+LEAVE_OUT = re.compile(r"\b(?:leave out|leaves out|leaving out|exclude|excluding|skip|skipping|ignore|ignoring|omit|"
+                       r"omitting|drop|dropping|throw out|throw away|remove|removing|without|strip out|except|no)\b"
+                       r"(?:\W+\w+){0,6}\W*$", re.I)
 NEG_NEAR = re.compile(r"\b(?:no|not|don'?t|do not|never|without|nor)\b(?:\s+\S+){0,3}\s*$", re.I)
 
 
@@ -565,7 +588,8 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
                 best["required"] or context & _words(best["name"] + " " + best["description"])):
             out[best["name"]] = value
     for p in strs:  # "prefix the new columns with out_": a parameter named in words, then an identifier
-        m = re.search(rf"\b{re.escape(p['name'].replace('_', ' '))}\w*\b(?:\s+[\w'-]+){{0,4}}?\s+(?:with|to|as|=|:)\s+"
+        # ("prefixed resp_", "the prefix resp_": the identifier right after the name)
+        m = re.search(rf"\b{re.escape(p['name'].replace('_', ' '))}\w*\b(?:(?:\s+[\w'-]+){{0,4}}?\s+(?:with|to|as|=|:))?\s+"
                       r"([A-Za-z0-9]*_[A-Za-z0-9_]*)(?![\w-])", text, re.I)
         if m and p["name"] not in out:
             out[p["name"]] = m[1]
@@ -603,6 +627,14 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
             continue
         key = p["name"].replace("_", "")
         at = collapsed.find(key)
+        part = re.fullmatch(r"(?:include|keep|with)_(\w+?)s?", p["name"])
+        if at < 0 and part:  # "leave out anything inside a table" sets include_tables: the thing, and what is done to it
+            m = re.search(rf"\b{re.escape(part[1].replace('_', ' '))}s?\b", low)
+            left = LEAVE_OUT.search(low[max(0, m.start() - 60): m.start()]) if m else None
+            if left and not re.search(r"\b(?:no|not|don'?t|do not|never)\s*$", left.string[: left.start()]):
+                if p["default"] is not False:
+                    out[p["name"]] = False
+                continue
         if at < 0 or len(key) < 5:
             continue
         # map the position back to the original text to look for a negation just before it
