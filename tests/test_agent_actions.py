@@ -77,6 +77,13 @@ def test_ranges_written_from_to_and_a_strict_upper_end():
     assert [q["bound"] for q in quantities("reduce the set from 10000 to 5000 rows")][1] is None  # not a range
 
 
+def test_a_fronted_condition_after_then_comma_restricts_the_next_job():
+    assert texts("Score difficulty, then, for problems at 0.5 or harder, add two LLM paraphrases") == [
+        ("Score difficulty", "", False), ("add two LLM paraphrases", "for problems at 0.5 or harder", False)]
+    assert condition_bounds("for problems at 0.5 or harder") == (0.5, None)
+    assert condition_bounds("for the 0.3 or easier ones") == (None, 0.3)
+
+
 def test_negations_refuse_jobs_but_not_rows():
     assert texts("Remove duplicate problems but don't filter by length.") == [
         ("Remove duplicate problems", "", False), ("don't filter by length", "", True)]

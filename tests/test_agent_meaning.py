@@ -524,6 +524,13 @@ def test_a_verbless_request_for_counts_measures_and_a_prefix_follows_its_name(en
     assert steps(plan) == [("sample_metrics", {"text_field": "output", "prefix": "resp_"})]
 
 
+def test_capital_letters_mean_case_and_keeping_the_earliest_of_each_is_no_job(env):
+    planner, data = env
+    plan = planner.plan("Treat two reviews as the same review if they only differ in capital letters or extra spaces, "
+                        "and keep just the earliest one of each.", data["reviews"])
+    assert [(s.op, s.params.get("normalise")) for s in plan.steps] == [("exact_dedup", "lower")]
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

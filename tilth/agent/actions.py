@@ -97,8 +97,9 @@ _JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|matching|comparison|augment\w*|st
 CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?only (?=the )|where |"
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
-                       r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged)\b|in (?:rows|cases) where )", re.I)
-SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then\s+|,?\s+then\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
+                       r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under)\b|"
+                       r"in (?:rows|cases) where )", re.I)
+SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
 # "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences

@@ -921,7 +921,8 @@ _UNSET = object()
 
 # words that point back at something already said rather than name anything
 ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "that", "this", "rest", "other", "again",
-                      "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just"})
+                      "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just", "earliest", "oldest",
+                      "latest", "newest", "copy", "copies", "single", "instance"})
 
 
 MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"

@@ -162,14 +162,15 @@ def quantities(text: str) -> list[dict[str, Any]]:
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
     for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
-                         rf"better|worse|greater))(?!\s+than\b))?", low):  # "50 words and fewer than 2000": a new bound
+                         rf"better|worse|greater|harder|easier|bigger|smaller|larger|under))(?!\s+than\b))?", low):
+        # ("50 words and fewer than 2000": a new bound)
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
         bound, strict = None, False
         if comp:
             bound = "lower" if re.fullmatch(LOWER, comp) else "upper"
             strict = comp in STRICT
         elif tail:
-            up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater")
+            up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater", "harder", "bigger", "larger")
             bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30],
@@ -684,11 +685,17 @@ def _stems(text: str) -> set[str]:
     return out
 
 
+# other words for what the choices' explanations say ("lower: also ignore case")
+_CONCEPTS = ((re.compile(r"\bcapital|\bupper[- ]?case|\blower[- ]?case|\bcasing\b|\bcase[- ]insensitiv", re.I), "cas"),
+             (re.compile(r"\bonly differ|\bdiffer only|\bregardless\b|\bdon'?t care\b|\btreat\b.{0,40}\bsame\b", re.I), "ignor"),
+             (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"))
+
+
 def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]:
     """Choices whose explanation in the parameter's description ("lower: also ignore case") shares two
     content words with the text (one, for an explanation of one or two words)."""
     desc = p["description"]
-    words = _stems(text)
+    words = _stems(text) | {stem for pattern, stem in _CONCEPTS if pattern.search(text)}
     out = []
     for c in choices:
         if not isinstance(c, str):
@@ -696,6 +703,8 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
         m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)", desc)
         # a one- or two-word explanation ("exact: byte-identical") is named by one of its words
         if m and len(_stems(m[1]) & words) >= (1 if len(_stems(m[1])) <= 2 else 2):
+            if out and m[1].strip().lower().startswith("also "):  # "lower: also ignore case" includes the one before
+                out = []
             out.append(c)
     return out[:1]
 
