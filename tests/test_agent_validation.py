@@ -93,3 +93,16 @@ def test_filter_thresholds_are_fitted_when_defaults_drop_most_of_the_sample(env)
     assert (alpha >= 0.9).mean() < 0.7  # the default would drop more than 30%: fitting is needed
     assert plan.steps[0].params["min_alpha"] == round(float(np.quantile(alpha, 0.1)), 4)
     assert "fitted to the sample's 10% quantile" in plan.steps[0].why
+
+
+def test_a_dry_run_with_a_language_model_step_is_short():
+    """Found in a newcomer trial: `tilth agent ... --no-run` spent 14 minutes dry-running an LLM step on 20 rows."""
+    from tilth.agent.plan import Plan, PlanStep
+    from tilth.agent.validation import LLM_SAMPLE_ROWS, LLM_SAMPLE_TOKENS, SAMPLE_ROWS, _sample_recipe
+
+    plan = Plan(request="r", name="r", input={"path": "x.jsonl"}, steps=[PlanStep(op="exact_dedup", params={})])
+    assert _sample_recipe(plan).input["limit"] == SAMPLE_ROWS
+    plan.steps.append(PlanStep(op="llm_rewrite", params={"max_tokens": 400}))
+    recipe = _sample_recipe(plan)
+    assert recipe.input["limit"] == LLM_SAMPLE_ROWS
+    assert recipe.steps[1].params["max_tokens"] == LLM_SAMPLE_TOKENS and plan.steps[1].params["max_tokens"] == 400

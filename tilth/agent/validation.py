@@ -24,6 +24,9 @@ from tilth.ops import registry
 from tilth.pipeline.validate import Problem, validate
 
 SAMPLE_ROWS = 20
+# a dry run with a language model step: enough to prove prompt, endpoint and columns work, not to judge the output
+LLM_SAMPLE_ROWS = 4
+LLM_SAMPLE_TOKENS = 48
 
 
 @dataclass
@@ -77,10 +80,23 @@ def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
 
 
 def _sample_recipe(plan: Plan, steps: int | None = None):
+    from tilth.ops import registry
+
     recipe = plan.to_recipe(workers=1)
     data = recipe.model_dump()
-    data["input"] = {**data["input"], "limit": SAMPLE_ROWS}
     data["steps"] = data["steps"][: steps if steps is not None else len(data["steps"])]
+    llm = False
+    for step in data["steps"]:
+        try:
+            cls = registry.get(step["op"])
+        except registry.UnknownOperator:
+            continue
+        if cls.resources.llm:  # a CPU answers a few short requests in seconds, 20 long ones in minutes
+            llm = True
+            if "max_tokens" in cls.Params.model_fields:
+                asked = step["params"].get("max_tokens") or LLM_SAMPLE_TOKENS
+                step["params"] = {**step["params"], "max_tokens": min(asked, LLM_SAMPLE_TOKENS)}
+    data["input"] = {**data["input"], "limit": LLM_SAMPLE_ROWS if llm else SAMPLE_ROWS}
     data["output"] = {}
     data["executor"] = "local"
     return type(recipe).model_validate(data)
