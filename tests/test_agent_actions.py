@@ -84,6 +84,15 @@ def test_a_fronted_condition_after_then_comma_restricts_the_next_job():
     assert condition_bounds("for the 0.3 or easier ones") == (None, 0.3)
 
 
+def test_newcomer_wordings_of_lists_halves_and_symbols():
+    """From a newcomer trial: a label list after "a topic:" became jobs, "one half" and "< three" were not read."""
+    assert [a.text for a in parse("label each review with a topic: durability, noise, price or design").actions] == [
+        "label each review with a topic: durability, noise, price or design"]
+    assert [a.text for a in parse("Build a corpus: English only, deduplicated").actions] == ["English only", "deduplicated"]
+    assert [(q["value"], q["bound"]) for q in quantities("drop rows with score below one half")] == [(0.5, "upper")]
+    assert [(q["value"], q["bound"]) for q in quantities("drop chats w/ csat < three")] == [(3.0, "upper")]
+
+
 def test_negations_refuse_jobs_but_not_rows():
     assert texts("Remove duplicate problems but don't filter by length.") == [
         ("Remove duplicate problems", "", False), ("don't filter by length", "", True)]

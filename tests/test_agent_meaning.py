@@ -531,6 +531,32 @@ def test_capital_letters_mean_case_and_keeping_the_earliest_of_each_is_no_job(en
     assert [(s.op, s.params.get("normalise")) for s in plan.steps] == [("exact_dedup", "lower")]
 
 
+def test_pages_whose_only_text_is_html_are_extracted_first_and_markup_is_never_the_text(env, tmp_path):
+    """Found in a newcomer trial: on url/html/crawled_at/status pages the agent read `html` as the text (renamed to
+    `text`), so html_extract found no html and every such plan failed."""
+    from tilth.agent.validation import check_plan
+
+    planner, _ = env
+    body = "<html><body><nav>Home</nav><article><p>Page {} is about gardening, soil and compost.</p></article></body></html>"
+    data = _peek_rows(tmp_path / "p.jsonl", [{"url": f"https://x.org/{i}", "html": body.format(i), "status": 200}
+                                             for i in range(8)])
+    assert data.text_field is None
+    plan = planner.plan("dedupe the pages and keep only english", data)
+    assert [s.op for s in plan.steps] == ["html_extract", "lang_id", "exact_dedup"] and check_plan(plan).ok
+    plan = planner.plan("extract the article text from the html, then run the gopher quality filter and dedupe", data)
+    assert [(s.op, s.params.get("text_field")) for s in plan.steps] == [
+        ("html_extract", None), ("gopher_quality", None), ("exact_dedup", None)]
+
+
+def test_lowercasing_a_named_column_never_drops_it(env, tmp_path):
+    """Found in a newcomer trial: "rename stars to rating and lowercase the body" planned drop_columns=['text']."""
+    planner, _ = env
+    data = _peek_rows(tmp_path / "r.jsonl", [{"body": f"Review {i}: Works WELL.", "stars": i % 5 + 1} for i in range(6)])
+    plan = planner.plan("rename stars to rating and lowercase the body", data)
+    assert steps(plan) == [("normalize", {"text_field": "text", "lowercase": True}),  # (renames run last: stage 95)
+                           ("select_columns", {"rename_columns": {"stars": "rating"}})]
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

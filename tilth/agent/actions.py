@@ -58,7 +58,7 @@ bound restrict throw weed toss ditch lose eliminate leave skip run apply use do 
 push upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
 bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reformulate retell restate regenerate
-render fold blank cut scramble perturb corrupt
+render fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
@@ -328,8 +328,10 @@ def lead_verb(text: str) -> str:
 def parse(request: str) -> ParsedRequest:
     """Split a request into actions (see the module docstring)."""
     # "as one of billing, shipping or returns": an enumeration, not a list of jobs
-    request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+)([^.;:!?]*)",
-                     lambda m: m[1] + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
+    request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+|"
+                     r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?)\s*:\s*)([^.;:!?]*)",
+                     lambda m: re.sub(r":\s+", ":\x06", m[1]) + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ")
+                     .replace(" and ", " \x01and "),
                      request, flags=re.I)
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)

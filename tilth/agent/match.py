@@ -54,7 +54,7 @@ COLUMN_JOB = re.compile(r"^\W*(?:please\s+)?(?:(?:drop|remove|delete|discard|exc
                         r"get rid of|throw (?:away|out)|keep only|only keep|keep just|just keep|select|keep)\s+"
                         rf"(?:(?:{_NOT_COLUMN_NAME}[\w'-]+)(?:\s*,\s*|\s+and\s+|\s+|\s*/\s*)){{0,8}}?"
                         r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"
-                        r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|"
+                        r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|so\b|because\b|since\b|"
                         r"from (?:the )?(?:data|dataset|output|export|file)\b))"
                         r"|rename\b)|^\W*(?:\w+\s+)?rename\s+\S+\s+(?:to|as|into)\b", re.I)  # (a verb borrowed before it)
 # "add a language column", "attach a field with the toxicity score", "include a column for the word count"

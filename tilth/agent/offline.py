@@ -159,8 +159,35 @@ class OfflinePlanner:
             plan.notes.append(f"read {', '.join(fixed)}")
         parsed = parse(mended)
         self.compose(plan, parsed, data)
+        self._extract_html_first(plan, data)
         self.finish(plan, data)
         return plan
+
+    def _extract_html_first(self, plan: Plan, data: DataPeek) -> None:
+        """Pages whose only text is their markup (url, html, status): a step that reads `text` needs html_extract
+        before it, which writes `text` from the markup."""
+        if data.text_field is not None or any(st.op == "html_extract" for st in plan.steps) or "html_extract" not in self.cat.by_name:
+            return
+        markup = next((c for c in data.columns if _html_column(c, data)), None)
+        if markup is None or not any("text" in self._reads(st) for st in plan.steps):
+            return
+        plan.steps.insert(0, PlanStep(op="html_extract", params={} if markup == "html" else {"html_field": markup},
+                                      why=f"the text of this data is HTML ({markup!r}): it is extracted first",
+                                      intent="extract"))
+        plan.notes.append(f"the text is HTML in column {markup!r}, so html_extract writes `text` from it first")
+
+    def _reads(self, step: PlanStep) -> set[str]:
+        skill = self.cat.by_name.get(step.op)
+        if skill is None:
+            return set()
+        values = {p["name"]: p.get("default") for p in skill.meta.get("params", [])} | step.params
+        out = set()
+        for template in skill.meta.get("inputs", []):
+            try:
+                out.add(template.format(**values))
+            except (KeyError, IndexError):
+                continue
+        return out
 
     def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
@@ -612,8 +639,9 @@ class OfflinePlanner:
             answerish = any(w in name for w in ("answer", "solution", "response", "output"))
             promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
             # a text parameter takes a column of running text, never a date or a label ("by crawl_date")
-            fits = [c for c in named if not _categorical(c, data)] if "text" in name or answerish or promptish \
-                else named
+            # (nor markup, which html_extract reads: "extract the text from the html, then run gopher")
+            fits = [c for c in named if not _categorical(c, data) and not (skill.name != "html_extract"
+                    and _html_column(c, data))] if "text" in name or answerish or promptish else named
             if len(cparams) == 1 and fits:
                 out[name] = fits[0]
             elif len(cparams) > 1 and name not in out and (labels := _labels(column_mentions(text, data.columns), data)) \
@@ -722,7 +750,10 @@ class OfflinePlanner:
         if named:
             keep = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I) or \
                 re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
-            out["keep_columns" if keep else "drop_columns"] = named
+            if keep:
+                out["keep_columns"] = named
+            elif DROP.search(rest) or re.search(r"\b(?:strip|hide|lose|exclude)\b", rest, re.I):
+                out["drop_columns"] = named  # never without a word for it: "lowercase the body" drops nothing
         return out
 
     @staticmethod
@@ -1024,6 +1055,13 @@ LARGE = re.compile(r"\b(?:long(?:est)?|large(?:st)?|huge|big(?:gest)?|lengthy|ma
 ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
                     r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
+
+
+def _html_column(col: str, data: DataPeek) -> bool:
+    from tilth.agent.peek import HTML_NAMES, HTML_START
+
+    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col).strip()]
+    return col.lower() in HTML_NAMES or (bool(vals) and sum(bool(HTML_START.match(v)) for v in vals) >= 0.8 * len(vals))
 
 
 def _dated(col: str, data: DataPeek) -> bool:

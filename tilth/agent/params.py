@@ -37,7 +37,7 @@ LANGUAGES = {
 }
 # A language name as a word ("Polish" only capitalised: "polish the replies" is a verb)
 LANGUAGE_NAME = re.compile(r"\b(?:Polish|(?i:" + "|".join(n for n in LANGUAGES if n != "polish") + r"))\b(?![-\w])")
-FRACTIONS = {"half": 0.5, "a half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
+FRACTIONS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
              "one quarter": 0.25, "three quarters": 0.75, "a fifth": 0.2, "a tenth": 0.1, "one tenth": 0.1}
 _UNITS_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
@@ -127,9 +127,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
     """Each quantity in the text: value, comparative (lower / upper / None), unit word, percent, span."""
     low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
+    low = spell_out_numbers(low)  # (first: "csat < three")
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
-    low = spell_out_numbers(low)
     # "cap the paragraphs at 1500 characters", "limit answers to 300 words": an upper bound a few words later
     low = re.sub(r"\b((?:cap|caps|capped|capping|limit|limits|limited|limiting|truncate|clip)\b(?:\s+[a-z'_]+){0,4}?\s+"
                  r"(?:at|to))\s+(?=\d)", r"\1 at most ", low)
@@ -247,7 +247,8 @@ COLUMN_LISTS = (re.compile(rf"\b({_LISTED})\s+(?:columns?|fields?)\b", re.I),
 NOT_A_NAME = {"the", "both", "all", "other", "two", "three", "these", "those", "this", "that", "my", "our", "its",
               "their", "extra", "unused", "every", "each", "any", "empty", "only", "just", "except", "but", "and",
               "or", "from", "in", "of", "to", "a", "an", "following", "remaining", "rest", "text", "drop", "remove", "delete",
-              "keep", "rename", "select", "add", "discard", "exclude", "hide", "new", "is", "are", "with", "as"}
+              "keep", "rename", "select", "add", "discard", "exclude", "hide", "new", "is", "are", "with", "as", "so",
+              "because", "since", "for", "which", "we", "i", "it", "too", "then", "entirely", "altogether", "completely"}
 
 
 def unknown_columns(text: str, columns: list[str]) -> list[str]:
@@ -654,7 +655,8 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
     return out
 
 
-ENUM = re.compile(r"\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+([^.;:!?]+)", re.I)
+ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+|"
+                  r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?)\s*:\s*)([^.;:!?]+)", re.I)
 
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:

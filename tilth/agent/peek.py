@@ -8,6 +8,7 @@ answer-like field for operators that take a second column.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import build_reader
 
 SAMPLE_ROWS = 20
+HTML_NAMES = frozenset({"html", "raw_html", "page_html", "html_content", "markup", "source_html", "body_html"})
+HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|div|p|span|article|section|table|!--)\b", re.I)
 TEXT_NAMES = ("text", "question", "problem", "instruction", "prompt", "query", "input", "content", "body")
 ANSWER_NAMES = ("solution", "answer", "output", "response", "completion", "target", "reasoning")
 
@@ -52,8 +55,23 @@ def _string_columns(table: pa.Table) -> list[str]:
     return [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
 
 
+def is_html(table: pa.Table, column: str) -> bool:
+    """Markup, not text: named so, or most sample values start with a tag."""
+    if column.lower() in HTML_NAMES:
+        return True
+    values = [v for v in table.column(column).to_pylist() if isinstance(v, str) and v.strip()]
+    return bool(values) and sum(bool(HTML_START.match(v)) for v in values) >= 0.8 * len(values)
+
+
+def _prose(table: pa.Table, column: str) -> bool:
+    """Words, not a URL, a date or an id: at least half the sample's values hold a space."""
+    values = [v for v in table.column(column).to_pylist() if isinstance(v, str) and v.strip()]
+    return bool(values) and sum(" " in v.strip() for v in values) >= 0.5 * len(values)
+
+
 def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
-    strings = _string_columns(table)
+    # a page's markup is never the text: renamed to `text` it is gone for html_extract, which makes the text
+    strings = [c for c in _string_columns(table) if not is_html(table, c) and _prose(table, c)]
     lower = {c.lower(): c for c in strings}
     text = next((lower[n] for n in TEXT_NAMES if n in lower), None)
     if text is None and strings:

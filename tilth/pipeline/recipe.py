@@ -13,6 +13,7 @@ output: {dataset: web_clean, export: out/web_clean.jsonl}
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ class Recipe(BaseModel):
     @model_validator(mode="after")
     def _input(self):
         path = self.input.get("path")
+        if isinstance(path, os.PathLike):  # a Path from Python code is a path
+            path = self.input["path"] = os.fspath(path)
         if not isinstance(path, str) or not path.strip():
             raise ValueError(f"input needs a `path` (file, directory or glob), got {path!r}")
         return self
