@@ -557,6 +557,24 @@ def test_lowercasing_a_named_column_never_drops_it(env, tmp_path):
                            ("select_columns", {"rename_columns": {"stars": "rating"}})]
 
 
+@pytest.mark.parametrize("request_, column, values", [
+    ("keep rows from the eu region only", "region", ["eu"]),
+    ("keep only verified reviews", "verified", [True]),
+    ("keep only reviews where verified is false", "verified", [False]),
+    ("keep only rows whose status is 404", "status", [404]),
+    ("keep only the headphones reviews", "product", ["headphones"]),
+    ("Only kettle and headphones reviews", "product", ["kettle", "headphones"]),
+])
+def test_keeping_a_value_of_a_label_true_false_or_code_column_is_a_value_filter(env, tmp_path, request_, column, values):
+    """Found in a newcomer trial: "keep rows from the eu region only", "status is 200", "verified is true" were
+    not understood (value_filter took only number ranges and dates from words)."""
+    planner, _ = env
+    data = _peek_rows(tmp_path / "r.jsonl", [
+        {"body": f"Review {i}: works fine", "product": ["kettle", "headphones", "lamp"][i % 3],
+         "region": ["eu", "us"][i % 2], "verified": i % 3 == 0, "status": [200, 404][i % 2]} for i in range(12)])
+    assert steps(planner.plan(request_, data)) == [("value_filter", {"column": column, "values": values})]
+
+
 def test_adding_a_column_measures_and_keeps_every_row(env):
     planner, data = env
     for request in ("add a language column", "add a column with the detected language"):

@@ -237,6 +237,21 @@ class OfflinePlanner:
                     continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
+            # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
+            goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
+                and not starts_with_verb(a.text)
+            equal = None if parsed.keep_all_rows or "value_filter" in excluded else _equality(a, data, goes_on)
+            if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
+                column, values = equal
+                step = self.add(plan, self.cat.by_name["value_filter"], a, data, columns,
+                                why=f"keeps {column} = {' or '.join(map(repr, values))}, as {a.text!r} says",
+                                given={"column": self._pipeline_col(column, data), "values": values})
+                had = step.params.get("values") or []  # "only kettle and headphones reviews": one list
+                step.params.update(column=self._pipeline_col(column, data), values=had + [v for v in values if v not in had])
+                for k in ("min", "max"):
+                    step.params.pop(k, None)
+                last[a.sentence] = (step, a)
+                continue
             if parsed.keep_all_rows and (m := MEASURE_ONLY.search(a.full)) and _contentless(a.full[m.end():]) \
                     and not a.full[: m.start()].strip():  # "just the numbers": how to answer, not a job
                 continue
@@ -1055,6 +1070,47 @@ LARGE = re.compile(r"\b(?:long(?:est)?|large(?:st)?|huge|big(?:gest)?|lengthy|ma
 ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
                     r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
+
+
+KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
+                     r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
+                     r"filter\s+(?:down\s+)?to\s+)", re.I)
+
+
+def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[str, list] | None:
+    """A keep-only action that names a value of one of the data's label columns: "keep rows from the eu region
+    only" (a value in the sample), "only verified reviews" (a true/false column), "pages whose status is 200"."""
+    if not (KEEPING.match(action.full) or goes_on):
+        return None
+    low = action.full.lower()
+    named_cols = column_mentions(action.full, list(data.columns))
+    # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
+    for col in named_cols + [c for c in data.columns if c not in named_cols]:
+        if col == data.text_field or col.startswith("_"):
+            continue
+        if col not in named_cols and not all(isinstance(r.get(col), str) for r in data.rows if r.get(col) is not None):
+            continue
+        vals = [r.get(col) for r in data.rows if r.get(col) is not None]
+        if not vals:
+            continue
+        if all(isinstance(v, bool) for v in vals):
+            negated = re.search(rf"\b(?:not|non|un)[\s-]?{re.escape(col.lower())}|\bis\s+false\b|\bfalse\b", low)
+            return col, [not negated]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b", low)
+            if m:
+                return col, [int(m[1])]
+            continue
+        distinct = {v for v in vals if isinstance(v, str)}
+        if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
+            continue  # not labels
+        shortest = 2 if col in named_cols else 3
+        named = [v for v in sorted(distinct, key=len, reverse=True)
+                 if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
+        if named:
+            return col, named
+    return None
+
 
 
 def _html_column(col: str, data: DataPeek) -> bool:
