@@ -302,11 +302,17 @@ def test_a_score_named_in_words_picks_the_filter_that_writes_it(env):
     assert plan.steps[1].params == {} and plan.steps[2].params["max_perplexity"] == 500.0
 
 
-def test_a_list_after_a_measuring_step_says_what_it_measures(env):
+@pytest.mark.parametrize("request_, prefix", [
+    # a list after a measuring step says what it measures
+    ("Per-row stats on the model answers - word count, chars, bigram diversity. Prefix the new columns with out_ so "
+     "they don't clash.", "out_"),
+    # a verb-less request for counts measures (it planned word_count_filter), and a prefix follows its name
+    ("Per-row word/char/line counts for the output column, with the new columns prefixed resp_ so they don't clash "
+     "with anything.", "resp_"),
+])
+def test_per_row_measures_of_the_answers_with_a_prefix(env, request_, prefix):
     planner, data = env
-    plan = planner.plan("Per-row stats on the model answers - word count, chars, bigram diversity. Prefix the new "
-                        "columns with out_ so they don't clash.", data["instruct"])
-    assert steps(plan) == [("sample_metrics", {"text_field": "output", "prefix": "out_"})]
+    assert steps(planner.plan(request_, data["instruct"])) == [("sample_metrics", {"text_field": "output", "prefix": prefix})]
 
 
 def test_a_part_no_operator_does_is_reported_even_in_a_list_of_parts_it_does(env):
@@ -515,13 +521,6 @@ def test_do_it_with_names_the_method_of_the_job_before_and_not_with_refuses_a_to
     plan = planner.plan("Get rid of reviews that were re-posted with one sentence slightly changed. Do it with n-gram "
                         "overlap hashing, not with an embedding model.", data["reviews"])
     assert [s.op for s in plan.steps] == ["minhash_dedup"]
-
-
-def test_a_verbless_request_for_counts_measures_and_a_prefix_follows_its_name(env):
-    planner, data = env
-    plan = planner.plan("Per-row word/char/line counts for the output column, with the new columns prefixed resp_ so "
-                        "they don't clash with anything.", data["instruct"])
-    assert steps(plan) == [("sample_metrics", {"text_field": "output", "prefix": "resp_"})]
 
 
 def test_capital_letters_mean_case_and_keeping_the_earliest_of_each_is_no_job(env):
