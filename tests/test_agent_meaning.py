@@ -540,6 +540,10 @@ def test_pages_whose_only_text_is_html_are_extracted_first_and_markup_is_never_t
     data = _peek_rows(tmp_path / "p.jsonl", [{"url": f"https://x.org/{i}", "html": body.format(i), "status": 200}
                                              for i in range(8)])
     assert data.text_field is None
+    import pyarrow as pa
+
+    from tilth.agent.peek import pick_fields
+    assert pick_fields(pa.table({"text": ["hi", "yo"], "url": ["http://a", "http://b"]})) == ("text", None)  # named
     plan = planner.plan("dedupe the pages and keep only english", data)
     assert [s.op for s in plan.steps] == ["html_extract", "lang_id", "exact_dedup"] and check_plan(plan).ok
     plan = planner.plan("extract the article text from the html, then run the gopher quality filter and dedupe", data)

@@ -228,6 +228,7 @@ def test_an_export_that_overwrites_or_feeds_back_into_the_input_is_refused(tmp_p
     assert "the next run would read it back as input" in problems(folder, folder / "sub" / "out.jsonl")[0]
     assert "the next run would read it back as input" in problems(f"{folder}/*.jsonl", folder / "x.jsonl")[0]
     assert problems(folder, folder / "out.parquet") == []  # the JSONL reader never reads it
+    assert problems(tmp_path / "nope.jsonl", tmp_path / "o.jsonl")[0].startswith("read_jsonl: input")  # no crash
     assert problems(folder / "in.jsonl", folder / "out.jsonl") == []
     assert Recipe.model_validate({"name": "x", "input": {"path": folder}}).input["path"] == str(folder)  # a Path is one
     for bad in ("", None, 3):

@@ -71,11 +71,12 @@ def _prose(table: pa.Table, column: str) -> bool:
 
 def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
     # a page's markup is never the text: renamed to `text` it is gone for html_extract, which makes the text
-    strings = [c for c in _string_columns(table) if not is_html(table, c) and _prose(table, c)]
+    strings = [c for c in _string_columns(table) if not is_html(table, c)]
     lower = {c.lower(): c for c in strings}
     text = next((lower[n] for n in TEXT_NAMES if n in lower), None)
-    if text is None and strings:
-        text = max(strings, key=lambda c: sum(len(v or "") for v in table.column(c).to_pylist()))
+    prose = [c for c in strings if _prose(table, c)]  # unnamed, the longest column of words (not a URL or a date)
+    if text is None and prose:
+        text = max(prose, key=lambda c: sum(len(v or "") for v in table.column(c).to_pylist()))
     answer = next((lower[n] for n in ANSWER_NAMES if n in lower and lower[n] != text), None)
     return text, answer
 

@@ -158,7 +158,10 @@ def _export_problems(target: Path, reader: Reader | None) -> list[Problem]:
     out = []
     if reader is not None:
         root = Path(reader.params.path).expanduser().resolve()
-        inputs = {Path(f).resolve() for f in reader.files()}
+        try:
+            inputs = {Path(f).resolve() for f in reader.files()}
+        except OSError:  # a missing input is its own problem (reported above)
+            inputs = set()
         if target in inputs:
             out.append(Problem(0, "output", f"output.export {target} is also an input file: the run would overwrite "
                                "its own input", "export to another file"))

@@ -147,7 +147,7 @@ class Workspace:
         Another run name may run beside it. The lock is the kernel's: a killed run leaves none behind."""
         import fcntl
 
-        path = self.root / "runs" / f".{quote_ident(run).strip(chr(34))}.lock"
+        path = self.root / "runs" / f".{run}.lock"  # (a recipe name is letters, digits, '-', '_' and '.')
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+") as fh:
             try:
