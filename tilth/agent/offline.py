@@ -64,7 +64,7 @@ from tilth.agent.params import (
     unbounded_params,
     unknown_columns,
 )
-from tilth.agent.peek import DataPeek
+from tilth.agent.peek import DataPeek, looks_like_html
 from tilth.agent.plan import Plan, PlanStep, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
@@ -177,17 +177,8 @@ class OfflinePlanner:
         plan.notes.append(f"the text is HTML in column {markup!r}, so html_extract writes `text` from it first")
 
     def _reads(self, step: PlanStep) -> set[str]:
-        skill = self.cat.by_name.get(step.op)
-        if skill is None:
-            return set()
-        values = {p["name"]: p.get("default") for p in skill.meta.get("params", [])} | step.params
-        out = set()
-        for template in skill.meta.get("inputs", []):
-            try:
-                out.add(template.format(**values))
-            except (KeyError, IndexError):
-                continue
-        return out
+        op = _built(step)
+        return set(op.input_columns()) if op is not None else set()
 
     def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
@@ -773,12 +764,8 @@ class OfflinePlanner:
 
     @staticmethod
     def _removed(step: PlanStep, cols: list[str]) -> list[str]:
-        from tilth.ops import registry
-
-        try:
-            return registry.build(step.op, step.params).removed_columns(cols)
-        except Exception:  # params not valid yet: validation reports them
-            return []
+        op = _built(step)
+        return op.removed_columns(cols) if op is not None else []
 
     def _order(self, plan: Plan) -> None:
         """Stage order (metadata), user order breaking ties; then a step that reads a column another step
@@ -933,9 +920,9 @@ class OfflinePlanner:
                     side = SMALL.search(step.intent or "") and ">=" or LARGE.search(step.intent or "") and "<="
                     t = next((t for t in thresholds if t["keep_if"] == side), unset[0])  # words name ("short": min)
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
-                    values = {p["name"]: p.get("default") for p in skill.meta.get("params", [])} | step.params
-                    step.calibrate = {"param": t["param"], "column": t["score"].format(**values), "quantile": q,
-                                      "score_self": True}
+                    op = _built(step)  # its score column named with its parameters ('length_{unit}' -> length_words)
+                    column = t["score"].format(**op.params.model_dump()) if op is not None else t["score"]
+                    step.calibrate = {"param": t["param"], "column": column, "quantile": q, "score_self": True}
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
             gone = set(self._removed(step, cols))
@@ -1026,6 +1013,17 @@ def _contentless(text: str) -> bool:
     return all(w in GENERIC or w in _FILLER for w in words)
 
 
+def _built(step: PlanStep):
+    """The step's operator with its parameters (defaults applied), or None while they are not valid yet
+    (validation reports them)."""
+    from tilth.ops import registry
+
+    try:
+        return registry.build(step.op, step.params)
+    except Exception:
+        return None
+
+
 def _spare(step: PlanStep, skill: Skill, action: Action, extra: dict[str, Any]) -> None:
     """"Mask the card numbers. Keep emails and phone numbers readable": a clause that keeps values of an editing
     step's list parameter takes them out of it (from its default, if unset), instead of adding them."""
@@ -1112,12 +1110,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     return None
 
 
-
 def _html_column(col: str, data: DataPeek) -> bool:
-    from tilth.agent.peek import HTML_NAMES, HTML_START
-
-    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col).strip()]
-    return col.lower() in HTML_NAMES or (bool(vals) and sum(bool(HTML_START.match(v)) for v in vals) >= 0.8 * len(vals))
+    return looks_like_html(col, [r.get(col) for r in data.rows])
 
 
 def _dated(col: str, data: DataPeek) -> bool:

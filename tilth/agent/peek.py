@@ -55,11 +55,11 @@ def _string_columns(table: pa.Table) -> list[str]:
     return [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
 
 
-def is_html(table: pa.Table, column: str) -> bool:
+def looks_like_html(column: str, values: list) -> bool:
     """Markup, not text: named so, or most sample values start with a tag."""
     if column.lower() in HTML_NAMES:
         return True
-    values = [v for v in table.column(column).to_pylist() if isinstance(v, str) and v.strip()]
+    values = [v for v in values if isinstance(v, str) and v.strip()]
     return bool(values) and sum(bool(HTML_START.match(v)) for v in values) >= 0.8 * len(values)
 
 
@@ -71,7 +71,7 @@ def _prose(table: pa.Table, column: str) -> bool:
 
 def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
     # a page's markup is never the text: renamed to `text` it is gone for html_extract, which makes the text
-    strings = [c for c in _string_columns(table) if not is_html(table, c)]
+    strings = [c for c in _string_columns(table) if not looks_like_html(c, table.column(c).to_pylist())]
     lower = {c.lower(): c for c in strings}
     text = next((lower[n] for n in TEXT_NAMES if n in lower), None)
     prose = [c for c in strings if _prose(table, c)]  # unnamed, the longest column of words (not a URL or a date)
