@@ -327,3 +327,19 @@ def test_warc_cut_inside_its_first_record_is_reported_as_truncated_not_as_anothe
     path.write_bytes(gzip.compress(b"\n\n") if gz else b"\n\n")  # no record at all: still 'not a WARC file'
     assert [(q.line, q.error) for q in read_all(build("read_warc", {"path": str(path)}))[1]] == [
         (0, "no WARC records found: not a WARC file")]
+
+
+def test_brackets_inside_strings_do_not_send_a_chunk_to_the_line_path():
+    """Counting `[` and `{` bounds a line's depth from above; code in a text field holds thousands of them
+    inside strings. Such chunks took the slow line path (orjson per line, then a Python dict per record):
+    a zero-step run on a code-heavy corpus went from 0.4 s of reading to 0.8 s."""
+    import numpy as np
+
+    from tilth.ops.acquire.readers import _nests_deeper, _newlines, _too_deep
+
+    code = json.dumps({"text": "x = [" + "[0], {1: 2}, " * 2000 + "]"}).encode()
+    deep = b'{"a": ' + b"[" * 2000 + b"]" * 2000 + b"}"
+    for lines, expected in (([code, code], False), ([code, deep, code], True)):
+        view = np.frombuffer(b"\n".join(lines) + b"\n", np.uint8)
+        assert _nests_deeper(view, _newlines(view)) is expected
+    assert (_too_deep(code), _too_deep(deep), _too_deep(b'{"a": [[1]]}')) == (False, True, False)

@@ -385,7 +385,7 @@ class JsonlReader(FileReader):
         # Only blocks whose lines are all objects go to Arrow: it reads a `null` line as a row of nulls, and
         # a block that starts with one crashes the process (segfault in pyarrow 26's read_json).
         if all(ln[:1] == b"{" or ln.lstrip()[:1] == b"{" for ln in lines) and \
-                all(ln.count(b"[") + ln.count(b"{") <= JSON_DEPTH for ln in lines):  # see _nests_deeper
+                not any(_too_deep(ln) for ln in lines):  # see _nests_deeper
             block = b"".join(ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines)
             try:
                 block.decode("utf-8")  # Arrow's JSON parser lets invalid UTF-8 through into string columns
@@ -467,7 +467,24 @@ def _nests_deeper(view: np.ndarray, newlines: np.ndarray, limit: int = JSON_DEPT
     if opens.size <= limit:
         return False
     per_line = np.diff(np.searchsorted(opens, newlines), prepend=0, append=opens.size)
-    return bool(per_line.max() > limit)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.append(newlines, view.size)
+    return any(_too_deep(view[starts[i]:ends[i]].tobytes(), limit) for i in np.flatnonzero(per_line > limit))
+
+
+def _too_deep(line: bytes, limit: int = JSON_DEPTH) -> bool:
+    """Whether a line may nest deeper than `limit`. Counting `[` and `{` bounds its depth from above; a line
+    over that bound (code in a text field holds thousands of brackets inside strings) is parsed by orjson,
+    whose own limit is 1024 levels: if it parses, Arrow can take it; if not, the line path quarantines it."""
+    if line.count(b"[") + line.count(b"{") <= limit:
+        return False
+    import orjson
+
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:
