@@ -361,3 +361,26 @@ def test_row8_unknown_executor_is_caught_by_validate_with_a_did_you_mean(tmp_pat
     (tmp_path / "r.yaml").write_text(recipe(path, executor="locall").to_yaml())
     out = CliRunner().invoke(app, ["validate", str(tmp_path / "r.yaml")])
     assert out.exit_code == 2 and "did you mean 'local'?" in out.output
+
+
+def test_mappers_run_on_data_with_list_and_struct_columns(tmp_path):
+    """A transcript with `turns: [{speaker, text}]` stopped every mapper: the lineage compared each column
+    before and after with Arrow's not_equal, which has no kernel for lists and structs."""
+    rows = [{"text": f"call {i}: reach me at a{i}@example.com", "turns": [{"speaker": "agent", "text": "hi"}] * (i % 3),
+             "tags": ["x", "y"][: i % 3], "meta": {"source": "phone", "n": i}} for i in range(6)]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ws = Workspace(tmp_path / "ws")
+    steps = [{"pii_redact": {}}, {"normalize": {"lowercase": True}}, {"sample_metrics": {}}, {"dataset_stats": {}}]
+    run_recipe(recipe(tmp_path / "t.jsonl", steps, output={"dataset": "calls", "report": False}), ws)
+    out = ws.sql("SELECT text, turns, tags, meta FROM calls ORDER BY meta.n").to_pylist()
+    assert [r["text"] for r in out] == [f"call {i}: reach me at <email>" for i in range(6)]
+    assert [(r["turns"], r["tags"], r["meta"]) for r in out] == [(r["turns"], r["tags"], r["meta"]) for r in rows]
+
+
+def test_a_mapper_that_changes_a_nested_column_is_recorded_row_by_row():
+    from tilth.exec.tasks import _changed_rows
+
+    old = pa.chunked_array([pa.array([["a"], None, ["b", "c"], None])])
+    new = pa.chunked_array([pa.array([["a"], ["z"], ["b"], None])])
+    assert _changed_rows(new, old).tolist() == [False, True, True, False]
+    assert _changed_rows(old, old).tolist() == [False] * 4

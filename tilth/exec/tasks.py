@@ -299,12 +299,23 @@ def apply_mapper(op: Mapper, table: pa.Table) -> tuple[pa.Table, pa.Table]:
     changed = np.zeros(table.num_rows, dtype=bool)
     for name in result.column_names:
         if name != "_id" and name in table.column_names and result.column(name).type == table.column(name).type:
-            diff = pc.fill_null(pc.not_equal(result.column(name), table.column(name)), True)
-            both_null = pc.and_(pc.is_null(result.column(name)), pc.is_null(table.column(name)))
-            changed |= pc.and_not(diff, both_null).to_numpy(zero_copy_only=False)
+            changed |= _changed_rows(result.column(name), table.column(name))
     rows = np.flatnonzero(changed)
     ids = table.column("_id").to_numpy()
     return result, _lineage(ids[rows], "modify", [op.name] * len(rows))
+
+
+def _changed_rows(new: pa.ChunkedArray, old: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose value differs (null vs value differs, null vs null does not). Arrow has no `not_equal`
+    for lists and structs ("turns": [{speaker, text}]): a column passed through unchanged is found equal
+    whole; a nested column a mapper did change is compared row by row in Python."""
+    if new is old or new.equals(old):
+        return np.zeros(len(new), dtype=bool)
+    if pa.types.is_nested(new.type):
+        return np.fromiter((a != b for a, b in zip(new.to_pylist(), old.to_pylist(), strict=True)), bool, len(new))
+    diff = pc.fill_null(pc.not_equal(new, old), True)
+    both_null = pc.and_(pc.is_null(new), pc.is_null(old))
+    return pc.and_not(diff, both_null).to_numpy(zero_copy_only=False)
 
 
 def apply_generator(op: Generator, table: pa.Table) -> tuple[pa.Table, pa.Table]:
