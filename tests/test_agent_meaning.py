@@ -646,3 +646,105 @@ def test_column_jobs_are_planned_without_embeddings_too(tmp_path):
         ("select_columns", {"drop_columns": ["ship date"], "rename_columns": {"review_date": "date"}})]
     assert steps(planner.plan("rename review_date to date", data)) == [
         ("select_columns", {"rename_columns": {"review_date": "date"}})]
+
+
+def _questions(tmp_path):
+    cats = ("math", "history", "science", "geography")
+    return _peek_rows(tmp_path / "qa.jsonl", [
+        {"question": f"Question {i} about {cats[i % 4]}: what does item {i} mean in this lesson?",
+         "answer": f"Answer {i}, explained in two sentences.", "difficulty": round(0.05 * i, 2), "category": cats[i % 4]}
+        for i in range(20)])
+
+
+@pytest.mark.parametrize("request_, want", [
+    ("remove math questions", {"column": "category", "drop_values": ["math"]}),
+    ("drop the questions whose category is history", {"column": "category", "drop_values": ["history"]}),
+    ("get rid of history and geography questions", {"column": "category", "drop_values": ["history", "geography"]}),
+    ("keep only the science questions", {"column": "category", "values": ["science"]}),
+])
+def test_removing_rows_by_a_label_value_drops_those_values(env, tmp_path, request_, want):
+    """Removals named only by a label ("remove math questions") planned semantic dedup or a number range on
+    the category column; they are value_filter's drop_values."""
+    planner, _ = env
+    assert steps(planner.plan(request_, _questions(tmp_path))) == [("value_filter", want)]
+
+
+def test_a_removal_that_names_another_job_is_that_job_on_those_rows(env, tmp_path):
+    planner, _ = env
+    plan = planner.plan("remove the emails from the math questions", _questions(tmp_path))
+    assert plan.ops() == ["pii_redact"]
+
+
+@pytest.mark.parametrize("request_", ["how many questions per category?", "count rows by category",
+                                      "give me dataset stats broken down by category"])
+def test_a_count_per_label_column_is_a_breakdown_by_that_column(env, tmp_path, request_):
+    planner, _ = env
+    (step,) = planner.plan(request_, _questions(tmp_path)).steps
+    assert (step.op, step.params.get("domain_field")) == ("dataset_stats", "category")
+
+
+@pytest.mark.parametrize("request_, want", [
+    # a bound in brackets is the condition; the adjective says which rows, the verb says the job
+    ("paraphrase the hard questions (difficulty above 0.8)",
+     ("llm_paraphrase", {"where_column": "difficulty", "where_min": 0.8})),
+    ("rewrite the questions (difficulty at most 0.3) more clearly",
+     ("llm_rewrite", {"where_column": "difficulty", "where_max": 0.3})),
+    ("make harder versions of the easy questions", ("llm_escalate_difficulty", {"where_column": "difficulty"})),
+])
+def test_a_selection_by_difficulty_restricts_the_job_it_does_not_replace_it(env, tmp_path, request_, want):
+    planner, _ = env
+    (step,) = planner.plan(request_, _questions(tmp_path)).steps
+    assert step.op == want[0] and {k: step.params.get(k) for k in want[1]} == want[1]
+    if request_.startswith("make harder"):  # the easy ones: an upper bound fitted on the sample
+        assert "where_max" in step.params and "where_min" not in step.params
+    plan = planner.plan("make the questions more difficult", _questions(tmp_path))  # the job's own word
+    assert "where_column" not in plan.steps[0].params
+
+
+def test_statements_about_unwanted_rows_give_the_bounds_and_in_between_keeps_the_rest(env):
+    planner, data = env
+    plan = planner.plan("Reviews under twenty characters tell us nothing ('ok', '10/10') and anything past four "
+                        "hundred characters is a rant. Keep what falls in between.", data["reviews"])
+    assert steps(plan) == [("length_filter", {"text_field": "text", "min": 20, "unit": "chars", "max": 400})]
+
+
+def test_a_column_that_can_go_is_dropped_and_a_leading_only_ends_at_its_semicolon(env):
+    planner, data = env
+    plan = planner.plan("only the headphones and kettle reviews; after that the product column can go, and scrub "
+                        "e-mail addresses and phone numbers out of the text", data["reviews"])
+    assert sorted(steps(plan), key=lambda s: s[0]) == [
+        ("pii_redact", {"text_field": "text", "kinds": ["email", "phone"]}),
+        ("select_columns", {"drop_columns": ["product"]}),
+        ("value_filter", {"column": "product", "values": ["headphones", "kettle"]})]
+
+
+@pytest.mark.parametrize("request_, want", [
+    ("use the language model to put each review in exactly one of these buckets: praise, complaint, question, spam",
+     ["praise", "complaint", "question", "spam"]),
+    ("have the LLM tag each one positive, negative or mixed", ["positive", "negative", "mixed"]),
+    ("label each review as one of the following: praise, complaint or spam", ["praise", "complaint", "spam"]),
+])
+def test_a_list_of_labels_is_one_choices_parameter(env, request_, want):
+    planner, data = env
+    (step,) = planner.plan(request_, data["reviews"]).steps
+    assert (step.op, step.params.get("choices")) == ("llm_annotate", want)
+
+
+def test_whether_case_matters_is_read_from_examples_and_phrases():
+    from tilth.agent.params import case_matters
+
+    assert case_matters("'Refund' and 'refund' should count as two different words") is True
+    assert case_matters("treat 'GREAT' and 'great' as one") is False
+    assert case_matters("leave upper and lower case exactly as they are") is True
+    assert case_matters("the casing is the only thing allowed to differ") is False
+    assert case_matters("drop the duplicates") is None
+
+
+def test_case_left_alone_turns_lower_casing_off(env):
+    planner, data = env
+    plan = planner.plan("For each customer message add word and character counts and the distinct-word ratio. "
+                        "'Refund' and 'refund' should count as two different words.", data["chat"])
+    assert steps(plan) == [("sample_metrics", {"text_field": "customer_message", "lowercase": False})]
+    plan = planner.plan("Tidy the whitespace but allow up to two empty lines in a row, and leave upper and lower "
+                        "case exactly as they are.", data["web"])
+    assert steps(plan) == [("normalize", {"max_blank_lines": 2})] and not plan.unmatched

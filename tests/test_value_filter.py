@@ -30,8 +30,22 @@ def test_allowed_values_and_keep_null():
     assert reasons == [None, "topic not in values", None, None, "topic not in values"]
 
 
+def test_drop_values_removes_the_named_values_and_keeps_missing_ones_unless_told():
+    """"remove the billing tickets": a ticket without a topic is not a billing ticket."""
+    op = build("value_filter", {"column": "topic", "drop_values": ["billing", "returns"]})
+    keep, why = op.keep(pa.table(op.score(table())))
+    assert keep.tolist() == [False, False, False, True, True]
+    assert why == ["topic in drop_values", "topic in drop_values", "topic in drop_values", None, None]
+    op = build("value_filter", {"column": "topic", "drop_values": ["billing"], "keep_null": False})
+    assert op.keep(pa.table(op.score(table())))[0].tolist() == [False, True, False, False, True]
+    op = build("value_filter", {"column": "stars", "drop_values": ["1"], "min": 2})  # numbers as numbers; a range drops nulls
+    assert op.keep(pa.table(op.score(table())))[0].tolist() == [False, True, False, True, True]
+    with pytest.raises(OperatorParamError, match="share a value"):
+        build("value_filter", {"column": "topic", "values": ["billing"], "drop_values": ["billing"]})
+
+
 def test_a_filter_with_no_rule_is_refused():
-    with pytest.raises(OperatorParamError, match="set min, max or values"):
+    with pytest.raises(OperatorParamError, match="set min, max, values or drop_values"):
         build("value_filter", {"column": "stars"})
 
 

@@ -204,6 +204,16 @@ def refuses_job(text: str) -> bool:
     return False
 
 
+SUCH_AS = re.compile(r"\bsuch as\b:?\s+([^.;:!?]+)", re.I)  # "numbers such as word count, ratio and line count"
+
+
+# "the product column can go", "the url and id fields are not needed": a column to drop, said as a statement
+DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?[\w'\x01\x02 -]{1,60}?\b(?:columns?|fields?))"
+                        r"\s+(?:(?:can|could|should|may|must)\s+(?:go|be\s+(?:dropped|removed|deleted|discarded))|"
+                        r"(?:is|are)\s+(?:not|no\s+longer)\s+(?:needed|required|useful)|(?:isn'?t|aren'?t)\s+(?:needed|required)|"
+                        r"(?:is|are)\s+(?:useless|unneeded|unnecessary|redundant|not\s+of\s+any\s+use))$", re.I)
+
+
 # what may come before a condition that restricts the clause *after* it: "for tickets rated 2 or lower, rewrite
 # ...", "..., and where it's 4 or more, add ...", "and for the ones scoring under 0.3 generate ..."
 _FRONT_BEFORE = re.compile(r"(?:^|,|;|\band|\bthen|\bbut)\s*$", re.I)
@@ -223,7 +233,7 @@ def fronted_conditions(sentence: str) -> tuple[str, list[str]]:
             continue
         rest = sentence[start:]
         end = len(rest)
-        if (c := rest.find(",")) >= 0:
+        if (c := min((i for i in (rest.find(","), rest.find(";")) if i >= 0), default=-1)) >= 0:
             end = c
         for w in re.finditer(r"\b[a-z][a-z-]*\b", rest[:end], re.I):
             if w[0].lower() in VERBS and _NUMBERISH.search(rest[: w.start()]) and w.start() > 0:
@@ -328,11 +338,12 @@ def lead_verb(text: str) -> str:
 def parse(request: str) -> ParsedRequest:
     """Split a request into actions (see the module docstring)."""
     # "as one of billing, shipping or returns": an enumeration, not a list of jobs
-    request = re.sub(r"(\b(?:one of|among|categories|labels|classes|topics|such as|either)\b:?\s+|"
-                     r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?)\s*:\s*)([^.;:!?]*)",
-                     lambda m: re.sub(r":\s+", ":\x06", m[1]) + re.sub(r",\s*", "\x02 ", m[2]).replace(" or ", " \x01or ")
-                     .replace(" and ", " \x01and "),
-                     request, flags=re.I)
+    from tilth.agent.params import ENUM
+
+    for listing in (ENUM, SUCH_AS):
+        request = listing.sub(lambda m: re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
+                              + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
+                              request)
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
@@ -351,6 +362,9 @@ def parse(request: str) -> ParsedRequest:
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
     text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
     text = re.sub(r"\s+and\s+(?=back\b)", " \x01and ", text, flags=re.I)  # "to English and back": one round trip
+    # "upper and lower case", "short or long": two adjectives of one noun
+    text = re.sub(r"\b(upper|lower|small|capital)(-?\s*(?:case)?)\s+(and|or)\s+(?=(?:upper|lower|small|capital)[- ]?(?:case|letters?))",
+                  "\\1\\2 \x01\\3 ", text, flags=re.I)
     text = _LANG_LIST.sub(lambda m: re.sub(r"\s+(and|or)\s+", " \x01\\1 ", re.sub(r",\s*", "\x02 ", m[0])), text)
     actions: list[Action] = []
     goals: list[Action] = []
@@ -398,7 +412,7 @@ def parse(request: str) -> ParsedRequest:
             at = head.find(part, cursor)
             contrast = j > 0 and at >= 0 and re.search(r"\bbut\b", head[cursor:at], re.I) is not None
             cursor = at + len(part) if at >= 0 else cursor
-            part = part.strip(" ,.")
+            part = DISPOSABLE.sub(lambda m: f"drop {m['obj']}", part.strip(" ,."))  # "the url column can go"
             last_cond = cond if j == len(parts) - 1 else ""
             if FRONT in part and fronted:  # its condition was written before it ("and where it's 4 or more, add")
                 lead, _, rest = part.partition(FRONT)

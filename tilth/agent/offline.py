@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from tilth.agent.actions import (
@@ -233,13 +234,15 @@ class OfflinePlanner:
                 and not starts_with_verb(a.text)
             equal = None if parsed.keep_all_rows or "value_filter" in excluded else _equality(a, data, goes_on)
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
-                column, values = equal
+                column, values, dropping = equal  # "remove the billing tickets": drop_values
+                key = "drop_values" if dropping else "values"
                 step = self.add(plan, self.cat.by_name["value_filter"], a, data, columns,
-                                why=f"keeps {column} = {' or '.join(map(repr, values))}, as {a.text!r} says",
-                                given={"column": self._pipeline_col(column, data), "values": values})
-                had = step.params.get("values") or []  # "only kettle and headphones reviews": one list
-                step.params.update(column=self._pipeline_col(column, data), values=had + [v for v in values if v not in had])
-                for k in ("min", "max"):
+                                why=f"{'drops' if dropping else 'keeps'} {column} = {' or '.join(map(repr, values))}, "
+                                    f"as {a.text!r} says",
+                                given={"column": self._pipeline_col(column, data), key: values})
+                had = step.params.get(key) or []  # "only kettle and headphones reviews": one list
+                step.params.update({"column": self._pipeline_col(column, data), key: had + [v for v in values if v not in had]})
+                for k in ("min", "max", "values" if dropping else "drop_values"):
                     step.params.pop(k, None)
                 last[a.sentence] = (step, a)
                 continue
@@ -421,7 +424,13 @@ class OfflinePlanner:
                                   f"{', '.join(data.columns)}); {best.name} leaves it out.")
             if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
                 continue
-            step = self.add(plan, best, a, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+            told = a
+            if not a.asks and best.kind in DROPS and not KEEP.search(a.full):
+                # "reviews under twenty characters tell us nothing, and anything past 400 is a rant": statements
+                # about rows a filter matched describe the unwanted ones; their bounds are what it drops
+                told = replace(a, text=f"drop {said} {a.text}".replace("  ", " "))
+                said = ""
+            step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
             if measuring and best.meta.get("measure_params"):
                 step.params.update(best.meta["measure_params"])
                 step.why += MEASURES_ONLY
@@ -530,6 +539,7 @@ class OfflinePlanner:
         # "the Dutch lines" says little to an embedding; "the Dutch-language lines" says what the job is
         text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
         text = DATA_REFERENCE.sub("", text).strip() or text
+        text = _unselected(text)
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
         query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
@@ -665,6 +675,10 @@ class OfflinePlanner:
                 other = next((c for c in named + strings if c not in preserve and c != target), None)
                 if other:
                     out[name] = other
+        if (by := _grouping(f"{text} {context}", data)) is not None:
+            for p in cparams:  # "how many tickets per topic", "broken down by category": the column counted
+                if re.search(r"\b(?:breakdown|distribution|counted)\b", p["description"], re.I):
+                    out[p["name"]] = self._pipeline_col(by, data)
         if skill.meta.get("reshapes"):
             out.update(self._reshape_params(text, data))
         for p in skill.meta.get("params", []):
@@ -710,7 +724,19 @@ class OfflinePlanner:
                 if bound in names:
                     return ({"where_column": self._pipeline_col(col, data), bound: float(m[3])},
                             f"; only rows where {m[0]}", None)
+        for m in re.finditer(r"\(([^()]{3,80})\)", action.full):  # "paraphrase the hard ones (difficulty above 0.8)"
+            cols = [c for c in column_mentions(m[1], avail) if _numeric(c, data) or c not in data.columns]
+            lo, hi = condition_bounds(m[1])
+            if cols and (lo is not None or hi is not None) and (hi is None or "where_max" in names):
+                out = {"where_column": self._pipeline_col(cols[0], data)}
+                out |= {k: v for k, v in (("where_min", lo), ("where_max", hi)) if v is not None}
+                return out, f"; only rows where {m[1]}", None
         hard, easy = HARD.search(action.full), EASY.search(action.full)
+        if (picked := SELECTING_ADJECTIVE.search(action.full)) is not None:  # "harder versions of the easy ones"
+            hard, easy = HARD.search(picked[0]), EASY.search(picked[0])
+        else:  # "make the questions more difficult": the job's own word (its phrasings use it), not a selection
+            said = " ".join(skill.meta.get("examples", [])).lower()
+            hard, easy = (m if m and not re.search(rf"\b{re.escape(m[0].lower())}\b", said) else None for m in (hard, easy))
         if not (hard or easy) or skill.category != "rewrite" or (easy and "where_max" not in names):
             return {}, "", None
         col = self._difficulty_column(plan, data)
@@ -955,7 +981,8 @@ _UNSET = object()
 # words that point back at something already said rather than name anything
 ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "that", "this", "rest", "other", "again",
                       "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just", "earliest", "oldest",
-                      "latest", "newest", "copy", "copies", "single", "instance"})
+                      "latest", "newest", "copy", "copies", "single", "instance", "what", "whatever", "falls", "fall",
+                      "lies", "lie", "in", "between", "middle", "remaining", "remainder", "left", "everything", "else"})
 
 
 MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
@@ -1075,11 +1102,39 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
 
-def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[str, list] | None:
+# the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
+_SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as "
+                       "category categories topic topics label labels kind kinds type types class classes group groups "
+                       "value values equal equals set to".split())
+
+
+def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[str, list, bool] | None:
     """A keep-only action that names a value of one of the data's label columns: "keep rows from the eu region
-    only" (a value in the sample), "only verified reviews" (a true/false column), "pages whose status is 200"."""
-    if not (KEEPING.match(action.full) or goes_on):
+    only" (a value in the sample), "only verified reviews" (a true/false column), "pages whose status is 200";
+    or a removal whose only object is such a value ("remove math questions", "drop the billing tickets"): then
+    the third item is True. A removal that names anything else ("remove emails from the billing tickets") is
+    some other job on those rows."""
+    dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
+                                             rf"(?:{DROP.pattern})", action.full, re.I))
+    if not (KEEPING.match(action.full) or goes_on or dropping):
         return None
+    found = _named_values(action, data)
+    if found is None or not dropping:
+        return None if found is None else (*found, False)
+    column, values = found
+    rest = action.full.lower()
+    for v in values:
+        rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
+    for col in data.columns:
+        rest = re.sub(rf"\b{re.escape(col.lower())}s?\b", " ", rest)
+    words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
+    if all(w in GENERIC or w in _FILLER or w in _SELECTING for w in words):
+        return column, values, True
+    return None
+
+
+def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
+    """The label column and its values the action names (see _equality)."""
     low = action.full.lower()
     named_cols = column_mentions(action.full, list(data.columns))
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
@@ -1107,6 +1162,39 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
         if named:
             return col, named
+    return None
+
+
+# "the hard questions", "the easy ones": an adjective that picks rows by difficulty (see _condition)
+SELECTING_ADJECTIVE = re.compile(r"\b(?:the\s+|only\s+)?(?:hard(?:er|est)?|difficult|challenging|tough|tricky|"
+                                 r"advanced|easy|easier|easiest|simple|simplest|trivial|basic)\s+"
+                                 r"(?=(?:ones?|questions?|problems?|tasks?|prompts?|exercises?|puzzles?|items?|"
+                                 r"examples?|rows?|samples?|records?|instructions?)\b)", re.I)
+
+
+def _unselected(text: str) -> str:
+    """ "paraphrase the hard questions": the verb says the job, the adjective which rows it applies to (a
+    condition, set from a difficulty column); left in, it pulls the query to the difficulty scorer. So does a
+    bound in brackets ("rewrite the questions (difficulty at most 0.3)"). A verb
+    that only drops, keeps or measures ("throw away the easy ones") makes the adjective the job itself."""
+    verb = lead_verb(text)
+    if not verb or verb in GENERIC or verb in MEASURE or verb in {"score", "rate", "grade", "label", "tag", "find"}:
+        return text
+    text = re.sub(r"\s*\([^()]*\d[^()]*\)", lambda m: "" if condition_bounds(m[0]) != (None, None) else m[0], text)
+    return SELECTING_ADJECTIVE.sub("the ", text)
+
+
+GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|across|over)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
+                      r"([\w-]+)", re.I)
+
+
+def _grouping(text: str, data: DataPeek) -> str | None:
+    """The label column rows are grouped by: "per category", "broken down by topic", "for each rating"."""
+    labels = _labels(list(data.columns), data)
+    for m in GROUPING.finditer(text):
+        named = column_mentions(m[1], labels)
+        if named:
+            return named[0]
     return None
 
 

@@ -50,11 +50,12 @@ NUMBER_WORDS = {**{w: i + 2 for i, w in enumerate(_UNITS_WORDS)}, "ten": 10, "el
                 "hundred": 100, "a hundred": 100, "one hundred": 100, "a thousand": 1000, "one thousand": 1000}
 _NUM = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
 LOWER = r"(?:at least|no fewer than|no less than|minimum(?: of)?|min(?:imum)?\.?|more than|greater than|longer than|" \
-        r"over|above|exceeding|bigger than|larger than|upwards of|from)"
+        r"over|above|exceeding|bigger than|larger than|upwards of|from|past|beyond|in excess of|north of)"
 UPPER = r"(?:at most|no more than|up to|maximum(?: of)?|max(?:imum)?\.?|fewer than|less than|shorter than|under|" \
-        r"below|smaller than|not more than|within)"
+        r"below|smaller than|not more than|within|shy of|short of|south of)"
 STRICT = ("more than", "greater than", "longer than", "over", "above", "exceeding", "bigger than", "larger than",
-          "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of")
+          "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of", "past", "beyond",
+          "in excess of", "north of", "shy of", "short of", "south of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
                   r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke)\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
@@ -649,14 +650,56 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
                 seen += 1
         else:
             before = low
-        value = not bool(NEG_NEAR.search(before))
+        value = not bool(NEG_NEAR.search(before)) and not _left_alone(low[at:])
         if value != p["default"]:
             out[p["name"]] = value
+    matters = case_matters(text)
+    for p in params:  # "'Refund' and 'refund' are two different words": a lower-casing switch is off
+        if p["type"] == "bool" and matters is not None and p["name"] not in out and \
+                re.search(r"lower[- ]?case", f"{p['name']} {p['description']}", re.I):
+            if (not matters) != p["default"]:
+                out[p["name"]] = not matters
     return out
 
 
-ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+|"
-                  r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?)\s*:\s*)([^.;:!?]+)", re.I)
+def _left_alone(after: str) -> bool:
+    """ "leave lower case exactly as they are": the thing named is to stay as it is."""
+    return bool(re.match(r"[\w\s-]{0,30}?\b(?:exactly\s+|just\s+)?(?:as\s+(?:it\s+is|they\s+are|is)|alone|untouched|"
+                         r"intact|unchanged)\b", after))
+
+
+_CASE_MATTERS = re.compile(r"\bcase[- ]sensitiv|\b(?:case|casing|capitali[sz]ation)\s+(?:matters|counts|is significant)|"
+                           r"\b(?:keep|preserve|respect|retain)\s+(?:the\s+)?(?:original\s+)?(?:case|casing|capitali[sz]ation)|"
+                           r"\b(?:upper|lower)[- ]?(?:case)?\s+(?:\x01)?(?:and|or)\s+(?:upper|lower)[- ]?case\b[\w\s]{0,20}?"
+                           r"\b(?:as\s+(?:it\s+is|they\s+are|is)|alone|untouched|intact|unchanged)", re.I)
+_CASE_IGNORED = re.compile(r"\bcase[- ]insensitiv|\b(?:ignor\w*|regardless of|disregard\w*)\s+(?:the\s+)?(?:case|casing|"
+                           r"capitali[sz]ation)|\b(?:case|casing|capitali[sz]ation)\b[^.;]{0,30}\bonly\b[^.;]{0,20}\bdiffer|"
+                           r"\bonly\b[^.;]{0,20}\bdiffer\w*[^.;]{0,20}\b(?:case|casing|capitals?|capitali[sz]ation)\b", re.I)
+_DISTINCT = re.compile(r"\b(?:as|are|is|be)\s+(?:two\s+|2\s+)?(?:different|distinct|separate)\b|\bnot\s+(?:the\s+)?same\b|"
+                       r"\bnot\s+(?:be\s+)?(?:merged|collapsed|treated as (?:one|the same))", re.I)
+
+
+def case_matters(text: str) -> bool | None:
+    """Whether the text wants upper and lower case kept apart (True), treated as one (False), or says nothing.
+    Two quoted examples that differ only in case say which by what follows them ("count as two different
+    words" / "treat as one")."""
+    if _CASE_MATTERS.search(text):
+        return True
+    if _CASE_IGNORED.search(text):
+        return False
+    if "ignore case" in literal_differences(text):
+        return bool(_DISTINCT.search(text))
+    return None
+
+# an enumeration of labels: its values are one parameter, never several jobs
+ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+"
+                  r"(?!(?:these|those|the following|following|them)\b)|"
+                  r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?|buckets?|groups?|kinds?|types?|"
+                  r"sentiments?|options?|following)\s*:\s*|"
+                  # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
+                  r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
+                  r"(?:[\w-]+\s+){0,2}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
+                  r"([^.;:!?]+)", re.I)
 
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:

@@ -68,6 +68,8 @@ class DatasetStats(Mapper):
         "how many rows are in the dataset?",
         "summary statistics of the whole corpus",
         "overall dataset statistics report",
+        "how many rows are there per category?",
+        "count the examples in each label",
     )
     stage = 90
     inputs = ("{text_field}",)

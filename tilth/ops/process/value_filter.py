@@ -1,4 +1,4 @@
-"""Keep rows by the value of one column: a range for numbers, a set of allowed values for anything.
+"""Keep rows by the value of one column: a range for numbers, a set of allowed (or unwanted) values for anything.
 
 Scores other operators wrote (n_tokens, difficulty, llm_quality, lang_score) and columns the data came
 with (stars, rating, topic) are only useful if a pipeline can act on them; this is the one filter that
@@ -30,7 +30,11 @@ class ValueParams(Params):
     max: float | str | None = Field(None, description="Keep if value <= max: a number, or an ISO date/time (a "
                                     "date alone keeps that whole day).")
     values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
-    keep_null: bool = Field(False, description="Keep rows whose value is missing.")
+    drop_values: list[Any] | None = Field(None, description="Drop if the value is one of these (\"remove the "
+                                          "billing tickets\").")
+    keep_null: bool | None = Field(None, description="Keep rows whose value is missing. Default: dropped when "
+                                   "min, max or values is set (a missing value is in no range), kept when only "
+                                   "drop_values is (a missing value is none of them).")
 
     @field_validator("min", "max", mode="before")
     @classmethod
@@ -50,8 +54,10 @@ class ValueParams(Params):
 
     @model_validator(mode="after")
     def _some_rule(self):
-        if self.min is None and self.max is None and not self.values:
-            raise ValueError("set min, max or values: with none of them every row would be kept")
+        if self.min is None and self.max is None and not self.values and not self.drop_values:
+            raise ValueError("set min, max, values or drop_values: with none of them every row would be kept")
+        if self.values and self.drop_values and set(map(repr, self.values)) & set(map(repr, self.drop_values)):
+            raise ValueError(f"values {self.values} and drop_values {self.drop_values} share a value")
         kinds = {isinstance(v, str) for v in (self.min, self.max) if v is not None}
         if len(kinds) > 1:
             raise ValueError(f"min ({self.min!r}) and max ({self.max!r}) must both be numbers or both be dates")
@@ -63,6 +69,13 @@ class ValueParams(Params):
         return self
 
     @property
+    def drops_null(self) -> bool:
+        """Whether a missing value drops the row (see keep_null)."""
+        if self.keep_null is not None:
+            return not self.keep_null
+        return self.min is not None or self.max is not None or bool(self.values)
+
+    @property
     def dates(self) -> bool:
         """The bounds are dates: the column is compared as dates."""
         return isinstance(self.min, str) or isinstance(self.max, str)
@@ -72,9 +85,10 @@ class ValueParams(Params):
 class ValueFilter(Filter):
     name = "value_filter"
     category = "process"
-    description = """Keep rows whose value in `column` lies in [min, max] or is one of `values`. Works on
-    any column, including scores written by earlier steps (n_tokens, difficulty, llm_quality, lang_score);
-    rows with a missing value are dropped unless keep_null."""
+    description = """Keep rows whose value in `column` lies in [min, max] or is one of `values`, or drop
+    rows whose value is one of `drop_values`. Works on any column, including scores written by earlier steps
+    (n_tokens, difficulty, llm_quality, lang_score); rows with a missing value are dropped by a range or
+    `values` and kept by `drop_values` alone, unless keep_null says otherwise."""
     examples = (
         "remove reviews with fewer than 3 stars",
         "keep only rows whose rating is at least 4",
@@ -98,6 +112,8 @@ class ValueFilter(Filter):
         "keep rows whose category is in a list of values",
         "drop reviews rated below 3 stars",
         "keep only 4- and 5-star reviews",
+        "remove the tickets whose topic is billing",
+        "exclude rows labelled spam or ads",
     )
     inputs = ("{column}",)
     Params = ValueParams
@@ -165,7 +181,9 @@ class ValueFilter(Filter):
         if p.values:
             allowed = _allowed(col, p.values)
             checks.append((f"{p.column} not in values", ~null & ~allowed))
-        if not p.keep_null:
+        if p.drop_values:
+            checks.append((f"{p.column} in drop_values", ~null & _allowed(col, p.drop_values)))
+        if p.drops_null:
             checks.append((f"{p.column} is missing", null))
         for reason, bad in checks:
             for i in np.flatnonzero(bad & keep):

@@ -48,6 +48,8 @@ class LLMRewrite(LLMOp, Mapper):
         "rewrite each text in simpler words",
         "rewrite the responses to be less redundant",
         "simplify the wording of every answer",
+        "make the questions clearer",
+        "reword the instructions so they are easier to understand",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
