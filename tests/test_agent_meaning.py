@@ -748,3 +748,73 @@ def test_case_left_alone_turns_lower_casing_off(env):
     plan = planner.plan("Tidy the whitespace but allow up to two empty lines in a row, and leave upper and lower "
                         "case exactly as they are.", data["web"])
     assert steps(plan) == [("normalize", {"max_blank_lines": 2})] and not plan.unmatched
+
+
+def _calls(tmp_path):
+    return _peek_rows(tmp_path / "calls.jsonl", [
+        {"id": i, "source": ("podcast", "meeting")[i % 2], "transcript": f"HOST: hello number {i}. GUEST: thanks for having me.",
+         "n_turns": 2 + i % 5, "duration_sec": 60 * (1 + i % 9), "thread_id": 100 + i % 8, "upvotes": i * 3 - 5,
+         "lang": "en", "code": f"def f{i}(): return {i}", "license": "mit"} for i in range(20)])
+
+
+@pytest.mark.parametrize("request_, want", [
+    ("drop conversations with fewer than 3 turns", [("value_filter", {"column": "n_turns", "min": 3.0})]),
+    ("keep conversations where n_turns is at least 3", [("value_filter", {"column": "n_turns", "min": 3.0})]),
+    # a time unit in the request, seconds in the column
+    ("keep calls longer than five minutes", [("value_filter", {"column": "duration_sec", "min": 300.0})]),
+    ("drop posts with negative upvotes", [("value_filter", {"column": "upvotes", "min": 0.0})]),
+    ("keep rows where thread_id is 102", [("value_filter", {"column": "thread_id", "values": [102]})]),
+    # each bound goes with the column named nearest to it
+    ("only posts from threads 100 to 105 with more than twenty upvotes",
+     [("value_filter", {"column": "thread_id", "min": 100.0, "max": 105.0}), ("value_filter", {"column": "upvotes", "min": 20.0})]),
+    # a label and a bound on another column: two steps, neither dropped silently
+    ("keep only the podcast calls with at least 4 turns",
+     [("value_filter", {"column": "source", "values": ["podcast"]}), ("value_filter", {"column": "n_turns", "min": 4.0})]),
+    ("keep posts whose lang is de, fr or es", [("value_filter", {"column": "lang", "values": ["de", "fr", "es"]})]),
+    ("remove the license column, keep everything else", [("select_columns", {"drop_columns": ["license"]})]),
+])
+def test_bounds_on_the_datas_own_numeric_columns_are_value_filters(env, tmp_path, request_, want):
+    """A newcomer's requests on transcripts and forum posts: "fewer than 3 turns" was a word-count filter,
+    "longer than five minutes" a length filter, "n_turns is at least 3" and "thread_id between 100 and 105"
+    empty plans, and the second condition of "threads 100 to 105 with more than twenty upvotes" was lost."""
+    planner, _ = env
+    assert steps(planner.plan(request_, _calls(tmp_path))) == want
+
+
+def test_words_that_only_count_rows_or_pages_are_not_column_bounds(env):
+    planner, data = env
+    plan = planner.plan("turn the PDFs into Q&A training data: 3 question/answer pairs for every page", data["pdf"])
+    assert plan.ops() == ["llm_qa_synthesis"]
+    plan = planner.plan("paraphrase the reviews with 5 stars", data["reviews"])
+    assert plan.ops() == ["llm_paraphrase"]
+
+
+def test_empty_twice_and_a_range_in_words(env):
+    planner, data = env
+    assert steps(planner.plan("remove the empty reviews", data["reviews"])) == [
+        ("length_filter", {"text_field": "text", "min": 1})]
+    assert steps(planner.plan("keep reviews between fifty and four hundred words", data["reviews"])) == [
+        ("length_filter", {"text_field": "text", "min": 50, "unit": "words", "max": 400})]
+    (step,) = planner.plan("Paraphrase each review twice to augment the data", data["reviews"]).steps
+    assert (step.op, step.params.get("n")) == ("llm_paraphrase", 2)
+
+
+def test_html_in_the_text_column_is_extracted_from_it_without_touching_the_title(env, tmp_path):
+    planner, _ = env
+    data = _peek_rows(tmp_path / "news.jsonl", [
+        {"url": f"https://x.test/{i}", "title": f"Story {i}", "body": f"<p>Story {i} body with <b>bold</b> words.</p>"}
+        for i in range(10)])
+    plan = planner.plan("Strip the HTML out of the article bodies", data)
+    # the body is all markup, so the peek took the title as the text; it keeps its name and its values
+    assert steps(plan) == [("html_extract", {"html_field": "body", "title_field": None})] and "text" not in plan.input
+    mixed = _peek_rows(tmp_path / "mixed.jsonl", [
+        {"title": f"Story {i}", "body": f"Story {i} has a plain body of several words in it." if i % 2 else
+         f"<div><p>Story {i} body with <b>bold</b> words.</p></div>"} for i in range(10)])
+    plan = planner.plan("Strip the HTML out of the article bodies", mixed)  # the body is the text: read from it
+    assert steps(plan) == [("html_extract", {"html_field": "text", "title_field": None})]
+
+
+def test_a_step_that_writes_over_a_column_of_the_data_says_so(env, tmp_path):
+    planner, _ = env
+    plan = planner.plan("keep only English posts", _calls(tmp_path))
+    assert any("lang_id writes 'lang', which replaces the data's own column" in n for n in plan.notes)

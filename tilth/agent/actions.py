@@ -207,6 +207,11 @@ def refuses_job(text: str) -> bool:
 SUCH_AS = re.compile(r"\bsuch as\b:?\s+([^.;:!?]+)", re.I)  # "numbers such as word count, ratio and line count"
 
 
+NUMBER_WORD = (r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+               r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+               r"a hundred|a thousand|dozen|a dozen")
+
+
 # "the product column can go", "the url and id fields are not needed": a column to drop, said as a statement
 DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?[\w'\x01\x02 -]{1,60}?\b(?:columns?|fields?))"
                         r"\s+(?:(?:can|could|should|may|must)\s+(?:go|be\s+(?:dropped|removed|deleted|discarded))|"
@@ -357,6 +362,9 @@ def parse(request: str) -> ParsedRequest:
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
+    # "between fifty and four hundred words": a range in words too
+    text = re.sub(rf"\b(between\s+(?:{NUMBER_WORD})(?:[\s-]+(?:{NUMBER_WORD}))*)\s+(and)\s+(?=(?:{NUMBER_WORD})\b)",
+                  "\\1 \x01\\2 ", text, flags=re.I)
     # "at least fifteen and at most four hundred characters": two bounds of one range
     text = BOUND_PAIR.sub("\\1 \x01\\2 ", text)
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages

@@ -161,8 +161,25 @@ class OfflinePlanner:
         parsed = parse(mended)
         self.compose(plan, parsed, data)
         self._extract_html_first(plan, data)
+        self._text_from_markup(plan, data)
         self.finish(plan, data)
         return plan
+
+    def _text_from_markup(self, plan: Plan, data: DataPeek) -> None:
+        """html_extract writes `text`: a column the input renames to `text` (a page's `title`, picked because the
+        body is markup) would be overwritten, so it keeps its own name, and the page title html_extract finds
+        goes nowhere when the data has a column of that name."""
+        step = next((st for st in plan.steps if st.op == "html_extract"), None)
+        renamed = plan.input.get("text")
+        if step is None or step.params.get("text_field", "text") != "text" or not renamed \
+                or step.params.get("html_field") in ("text", renamed):
+            return
+        plan.input.pop("text")
+        for p in self.cat.by_name["html_extract"].meta.get("params", []):
+            if p["name"] not in step.params and p["name"] != "text_field" and p["name"].endswith("_field") \
+                    and p["default"] in data.columns and "None" in str(p["type"]) and p not in column_params(self.cat.by_name["html_extract"]):
+                step.params[p["name"]] = None
+        plan.notes.append(f"{renamed!r} keeps its name: html_extract writes `text` from {step.params.get('html_field', 'html')!r}")
 
     def _extract_html_first(self, plan: Plan, data: DataPeek) -> None:
         """Pages whose only text is their markup (url, html, status): a step that reads `text` needs html_extract
@@ -245,6 +262,20 @@ class OfflinePlanner:
                 for k in ("min", "max", "values" if dropping else "drop_values"):
                     step.params.pop(k, None)
                 last[a.sentence] = (step, a)
+                # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
+                for other, bounds in _ranged_columns(a, data, skip=(column,)):
+                    self._value_step(plan, a, other, bounds, data)
+                dates = date_bounds(a.full, dropping=dropping)
+                dated = [c for c in data.columns if c != column and _dated(c, data)]
+                if dates and len(dated) == 1:
+                    self._value_step(plan, a, dated[0], dates, data)
+                continue
+            ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None \
+                else _ranged_columns(a, data)
+            for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
+                self._value_step(plan, a, column, bounds, data)
+            if ranged:
+                last[a.sentence] = (plan.steps[-1], a)
                 continue
             if parsed.keep_all_rows and (m := MEASURE_ONLY.search(a.full)) and _contentless(a.full[m.end():]) \
                     and not a.full[: m.start()].strip():  # "just the numbers": how to answer, not a job
@@ -540,6 +571,7 @@ class OfflinePlanner:
         text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
         text = DATA_REFERENCE.sub("", text).strip() or text
         text = _unselected(text)
+        text = THE_REST.sub("", text).strip() or text  # "remove the license column, keep everything else"
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
         query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
@@ -632,6 +664,15 @@ class OfflinePlanner:
                                    calibrate=calibrate))
         return plan.steps[-1]
 
+    def _value_step(self, plan: Plan, action: Action, column: str, bounds: dict, data: DataPeek) -> PlanStep:
+        """A value_filter step on `column` with the bounds read from the action (its own step per column)."""
+        col = self._pipeline_col(column, data)
+        shown = ", ".join(f"{k} {v}" for k, v in bounds.items())
+        step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text,
+                        why=f"{col}: {shown}, as {action.text!r} says")
+        plan.steps.append(step)
+        return step
+
     # -- parameters ------------------------------------------------------------------------------------
     @staticmethod
     def _pipeline_col(col: str, data: DataPeek) -> str:
@@ -675,6 +716,17 @@ class OfflinePlanner:
                 other = next((c for c in named + strings if c not in preserve and c != target), None)
                 if other:
                     out[name] = other
+        for p in cparams:  # "strip the HTML out of the bodies": html_field defaults to `html`, which this data lacks
+            if p["name"] not in out and p["default"] not in (None, "text") and p["default"] not in cols and named \
+                    and p["required"] is False \
+                    and p["name"] not in ("url_field",) and not any(named[0] == v for v in out.values()):
+                out[p["name"]] = named[0]
+                break
+        for p in skill.meta.get("params", []):  # an output that would overwrite the user's column ("title")
+            n = p["name"]
+            if n.endswith("_field") and p not in cparams and p["default"] in data.columns and p["default"] != "text" \
+                    and "None" in str(p["type"]) and n not in out and data.text_field != p["default"]:
+                out[n] = None
         if (by := _grouping(f"{text} {context}", data)) is not None:
             for p in cparams:  # "how many tickets per topic", "broken down by category": the column counted
                 if re.search(r"\b(?:breakdown|distribution|counted)\b", p["description"], re.I):
@@ -942,7 +994,11 @@ class OfflinePlanner:
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
                 # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
-                if unset and not rules_set:  # an unset threshold is set from the sample: the one whose side the
+                nonempty = next((t for t in thresholds if t["keep_if"] == ">="), None)
+                if unset and not rules_set and EMPTY.search(step.intent or "") and nonempty is not None:
+                    step.params[nonempty["param"]] = 1  # "remove the empty transcripts": at least one of its unit
+                    step.why += f"; empty = {nonempty['param']} below 1"
+                elif unset and not rules_set:  # an unset threshold is set from the sample: the one whose side the
                     side = SMALL.search(step.intent or "") and ">=" or LARGE.search(step.intent or "") and "<="
                     t = next((t for t in thresholds if t["keep_if"] == side), unset[0])  # words name ("short": min)
                     q = UNSET_QUANTILE if t["keep_if"] == ">=" else 1 - UNSET_QUANTILE
@@ -952,6 +1008,11 @@ class OfflinePlanner:
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
             gone = set(self._removed(step, cols))
+            reads = set(self._reads(step)) if skill is not None else set()
+            replaced = [c for c in self._outputs(step) if c in data.columns and c not in reads and c != data.text_field]
+            if replaced:  # lang_id writes `lang`: the data's own `lang` labels would be lost without a word
+                plan.notes.append(f"{step.op} writes {', '.join(map(repr, replaced))}, which replaces the data's own "
+                                  f"column of that name; rename it first (select_columns rename_columns) to keep both")
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
 
@@ -1087,6 +1148,9 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+THE_REST = re.compile(r"[,;]?\s*(?:and\s+|but\s+)?(?:keep|leave|retain)\s+(?:everything|all|anything)\s+(?:else|other)\b"
+                      r"|[,;]?\s*(?:and\s+|but\s+)?(?:keep|leave|retain)\s+the\s+rest\b(?:\s+as\s+(?:it\s+is|is))?", re.I)
+EMPTY = re.compile(r"\b(?:empty|blank|contentless|no text|nothing in (?:it|them))\b", re.I)
 # words that say which end of a measure is unwanted: "remove very short documents" drops the small end
 SMALL = re.compile(r"\b(?:short(?:est)?|small(?:est)?|tiny|little|few(?:est)?|brief|stubs?|thin|low(?:est)?|"
                    r"minimal|too few)\b", re.I)
@@ -1162,6 +1226,17 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
         if named:
             return col, named
+        if col in named_cols and _categorical(col, data) and not _dated(col, data) and not date_bounds(action.full) and (
+                m := re.search(rf"\b{re.escape(col.lower())}\s+(?:is|=|==|equals?|is one of|in)\s+"
+                               r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)", low)):
+            # "keep posts whose lang is de, fr or es": values the sample need not hold, written as the column's
+            # values are (their case, as the sample's)
+            items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
+            if any(w in _FILLER or w in ("on", "before", "after", "not", "at", "least", "most", "above", "below",
+                                         "over", "under", "between", "more", "less", "than") for w in items):
+                continue
+            upper = all(v == v.upper() for v in distinct)
+            return col, [w.upper() if upper else w for w in items]
     return None
 
 
@@ -1196,6 +1271,99 @@ def _grouping(text: str, data: DataPeek) -> str | None:
         if named:
             return named[0]
     return None
+
+
+TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
+TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
+              "hr": 3600, "h": 3600, "day": 86400}
+SIGNED = ((re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile(r"\bnegative\b", re.I), "below 0"),
+          (re.compile(r"\bnon[- ]?positive\b", re.I), "at most 0"), (re.compile(r"\bpositive\b", re.I), "above 0"),
+          (re.compile(r"\b(?:zero|no)\s+(?=[a-z_]+\b)", re.I), "0 "))
+
+
+def _time_unit(word: str) -> float | None:
+    w = word.lower().rstrip("s") if len(word) > 2 else word.lower()
+    return TIME_UNITS.get(w)
+
+
+def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
+    """Bounds on numeric columns of the data that the action names ("where n_turns is at least 3", "fewer than
+    3 turns", "negative upvotes", "threads 100 to 105 with more than twenty upvotes") or implies by a time unit
+    ("calls longer than five minutes" on duration_sec, in the column's unit): [(column, value_filter params)],
+    each number going with the column named nearest to it. Bounds in words, characters or tokens belong to a
+    length filter unless the column counts that unit (`word_count`)."""
+    text = action.full
+    verb = lead_verb(text)
+    if verb and verb not in GENERIC and verb != "only" and not KEEPING.match(text):
+        return []  # "paraphrase the reviews with 5 stars": a job on those rows (where_column), not a filter
+    for pattern, bound in SIGNED:
+        text = pattern.sub(bound, text)
+    qs = [q for q in quantities(text) if not q["percent"]]
+    if not qs:
+        return []
+    low = text.lower()
+    numeric = [c for c in data.columns if c != data.text_field and c not in skip and _numeric(c, data, share=0.8)]
+    spots: list[tuple[int, int, str, int]] = []  # where each column is named: (start, end, column, penalty)
+    from tilth.agent.params import _stems
+
+    words = [(m.start(), m.end(), _stems(m[0]), bool(ROW_NOUNS.fullmatch(m[0]))) for m in re.finditer(r"[a-z][a-z']*", low)]
+    for col in numeric:
+        full = re.escape(col.lower()).replace("_", "[_ ]")
+        spots += [(m.start(), m.end(), col, 0) for m in re.finditer(rf"\b{full}\b", low)]
+        # "turns" -> n_turns, "rated" -> rating; "threads" -> thread_id only if no other column is as near, and
+        # never by the noun that names the rows ("reviews rated 4 or more" compares stars, not review_id)
+        penalty = 5 if ID_LIKE.search(col) else 0
+        for part in re.split(r"[_\W]+", col.lower()):
+            if len(part) >= 3 and part not in ("num", "count", "total"):
+                stem = _stems(part)
+                spots += [(a, b, col, penalty) for a, b, w, rows in words if w and w == stem and not (penalty and rows)]
+    dropping = bool(re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", text, re.I))
+    found: dict[str, dict] = {}
+    for q in qs:
+        start, end = q["span"]
+        unit, scale = q["unit"] or "", 1.0
+        if spots:
+            near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])
+            col = near[2]
+            if max(near[0] - end, start - near[1], 0) > 40:
+                continue
+            unit_name = UNITS.get(unit, unit)
+            if unit_name in TEXT_UNITS and unit_name.rstrip("s") not in col.lower():
+                continue  # "pages under 30 words" on a `page` column: a length, not the page number
+        else:  # a time unit and a column that holds one: "longer than five minutes" on duration_sec
+            col = None
+            if (given := _time_unit(unit)) is not None:
+                for c in numeric:
+                    parts = re.split(r"[_\W]+", c.lower())
+                    own = next((_time_unit(p) for p in reversed(parts) if _time_unit(p)), None)
+                    if own is None and any(p in ("duration", "time", "elapsed", "runtime", "latency") for p in parts):
+                        own = 1.0  # a duration whose name gives no unit: seconds
+                    if own is not None:
+                        col, scale = c, given / own
+                        break
+            if col is None:
+                continue
+        value = q["value"] * scale
+        bound = q["bound"]
+        if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
+            continue  # "3 pairs for every page": a count, not a page number
+        params = found.setdefault(col, {})
+        if bound is None:
+            params.setdefault("values", []).append(value if not float(value).is_integer() else int(value))
+        elif (bound == "lower") != dropping:
+            params["min"] = value
+        else:
+            params["max"] = value
+    out = []
+    for col, params in found.items():
+        if "values" in params and ("min" in params or "max" in params):
+            params.pop("values")
+        if dropping and "values" in params:
+            params["drop_values"] = params.pop("values")
+        if dropping and "min" in params and "max" in params and params["min"] > params["max"]:
+            continue  # "drop threads 100 to 105": a hole in the range, which one filter cannot keep
+        out.append((col, params))
+    return out
 
 
 def _html_column(col: str, data: DataPeek) -> bool:

@@ -90,6 +90,18 @@ _SHARE = re.compile(r"\b((?:top|bottom|best|worst|lowest|highest|first|last|most
 _SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
 
 
+def _numbers_in(words: str) -> str:
+    """ "two hundred and fifty" is one number; "fifty and four hundred" is two ("between fifty and four
+    hundred words"): an "and" joins a number only after a scale word."""
+    groups: list[str] = []
+    for part in re.split(r"[\s-]+and[\s-]+", words):
+        if groups and re.search(r"(?:hundred|thousand|million|billion)$", groups[-1]):
+            groups[-1] += f" and {part}"
+        else:
+            groups.append(part)
+    return " and ".join(str(_compound(g)) for g in groups)
+
+
 def _compound(words: str) -> int:
     """The value of a spelled-out number with scales: 'one thousand five hundred' -> 1500."""
     total = current = 0
@@ -111,8 +123,10 @@ def spell_out_numbers(low: str) -> str:
     """Lower-cased text with numbers in words and '10k' written as digits, so one pattern reads every quantity."""
     low = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([km])\b(?!b)",
                  lambda m: f"{float(m[1]) * (1000 if m[2] == 'k' else 1_000_000):g}", low)
-    low = _WORDS_NUMBER.sub(lambda m: str(_compound(m[0])), low)
+    low = _WORDS_NUMBER.sub(lambda m: _numbers_in(m[0]), low)
     low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
+    # "paraphrase each transcript twice": a count of times (never "once", which also means "after")
+    low = re.sub(r"(?<![\w-])(twice|thrice)(?![\w-])", lambda m: "2 times" if m[1] == "twice" else "3 times", low)
     for word, val in sorted({**FRACTIONS, **NUMBER_WORDS}.items(), key=lambda kv: -len(kv[0])):
         low = re.sub(rf"(?<![\w-]){word}(?![\w-])(?! of a)", f"{val:g}" if val >= 1 else f"{val:.4f}", low)
     # "one in four", "1 out of 10", "2 of every 5": a share
@@ -163,7 +177,8 @@ def quantities(text: str) -> list[dict[str, Any]]:
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
     for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
-                         rf"better|worse|greater|harder|easier|bigger|smaller|larger|under))(?!\s+than\b))?", low):
+                         rf"better|worse|greater|harder|easier|bigger|smaller|larger|under|older|younger|newer|later|"
+                         rf"earlier))(?!\s+than\b))?", low):
         # ("50 words and fewer than 2000": a new bound)
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
         bound, strict = None, False
@@ -171,7 +186,8 @@ def quantities(text: str) -> list[dict[str, Any]]:
             bound = "lower" if re.fullmatch(LOWER, comp) else "upper"
             strict = comp in STRICT
         elif tail:
-            up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater", "harder", "bigger", "larger")
+            up = ("+", "more", "above", "higher", "longer", "up", "over", "better", "greater", "harder", "bigger", "larger",
+                  "older", "newer", "later")
             bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30],

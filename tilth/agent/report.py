@@ -134,7 +134,8 @@ def write_report(plan: Plan, validation: Validation | None, result, out_dir: Pat
         "notes": plan.notes,
         "validation": {"ok": bool(validation and validation.ok), "dry_run": bool(validation and validation.dry_run),
                        "sample_rows": validation.sample_rows if validation else [],
-                       "problems": [str(p) for p in validation.problems] if validation else []},
+                       "problems": [str(p) for p in validation.problems] if validation else [],
+                       "warnings": list(validation.warnings) if validation else []},
         "log": log, "executed": result is not None,
     }
     if result is not None:

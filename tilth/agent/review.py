@@ -59,6 +59,8 @@ def show(console: Console, plan: Plan, validation: Validation) -> None:
         console.print(f"[yellow]note:[/yellow] {n}")
     if validation.ok:
         console.print(f"[green]validated[/green]: schemas, columns{' and a dry run on the sample' if validation.dry_run else ''}")
+        for w in validation.warnings:
+            console.print(f"[yellow]warning:[/yellow] {w}")
     else:
         for p in validation.problems:
             console.print(f"[red]problem[/red] {p}")

@@ -35,6 +35,7 @@ class Validation:
     sample_rows: list[int] = field(default_factory=list)  # rows after the reader and each step, on the sample
     sample_output: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # shown beside "validated": the plan runs, but look
 
     @property
     def ok(self) -> bool:
@@ -248,12 +249,24 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         v.sample_rows = [s.rows_out for s in result.steps]
         v.sample_output = rows[:5]
         v.dry_run = True
+        v.warnings += emptied_sample(plan, v.sample_rows)
     except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
         i = _failed_step(e, plan)
         where = f"step {i}: {plan.steps[i - 1].op}" if i else "input"
         v.problems.append(Problem(i, where, f"dry run on {SAMPLE_ROWS} sample rows failed: {type(e).__name__}: {e}",
                                   "change this step's parameters or replace the operator"))
     return v
+
+
+def emptied_sample(plan: Plan, rows: list[int]) -> list[str]:
+    """A step that drops every row of the sample ("between fifty and four hundred words" read as min=400) is
+    more often a misread bound than the wish; the run would export nothing."""
+    for i, step in enumerate(plan.steps, 1):
+        if i < len(rows) and rows[i - 1] >= 5 and rows[i] == 0:
+            shown = ", ".join(f"{k}={v!r}" for k, v in step.params.items() if not k.endswith(("_field", "_column")))
+            return [f"step {i} ({step.op}{': ' + shown if shown else ''}) drops all {rows[i - 1]} sample rows: the run "
+                    "would export nothing. Check its parameters."]
+    return []
 
 
 def _failed_step(err: Exception, plan: Plan) -> int:
