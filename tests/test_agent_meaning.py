@@ -818,3 +818,46 @@ def test_a_step_that_writes_over_a_column_of_the_data_says_so(env, tmp_path):
     planner, _ = env
     plan = planner.plan("keep only English posts", _calls(tmp_path))
     assert any("lang_id writes 'lang', which replaces the data's own column" in n for n in plan.notes)
+
+
+def test_more_from_the_newcomer_trial(env, tmp_path):
+    planner, _ = env
+    calls = _calls(tmp_path)
+    notes = _peek_rows(tmp_path / "notes.jsonl", [
+        {"department": ("cardiology", "neurology", "orthopedics")[i % 3], "age": 10 + 3 * i,
+         "note": f"Patient {i} came in with a cough and was sent home with advice to rest.",
+         "docstring": "" if i % 4 == 0 else f"Compute the value of item {i} from the cached table."} for i in range(20)])
+    cases = {
+        # a distribution of a label column, with "analysis only" read as a constraint, not a job
+        "what's the distribution of departments? analysis only, no filtering":
+            [("dataset_stats", {"domain_field": "department"})],
+        # a label and an age bound ("aged" names `age`) in one clause: both kept
+        "keep only cardiology and neurology visits for patients aged 18 or older":
+            [("value_filter", {"column": "department", "values": ["cardiology", "neurology"]}),
+             ("value_filter", {"column": "age", "min": 18.0})],
+        # rows without a value of a column: at least one word in it
+        "drop notes that have no docstring": [("word_count_filter", {"text_field": "docstring", "min_words": 1})],
+    }
+    for request, want in cases.items():
+        assert steps(planner.plan(request, notes)) == want, request
+    # language names against a column of language codes
+    plan = planner.plan("keep German, French and Spanish posts only, using the lang field",
+                        _peek_rows(tmp_path / "f.jsonl", [{"post": f"post {i} says hello", "lang": ("en", "de")[i % 2]}
+                                                          for i in range(10)]))
+    assert steps(plan) == [("value_filter", {"column": "lang", "values": ["fr", "de", "es"]})]
+    # "and also" asks for a second job of the same kind, not the first restated
+    assert planner.plan("deduplicate the code exactly, and also remove near-duplicate functions", calls).ops() == [
+        "exact_dedup", "minhash_dedup"]
+    # "tell me the distribution" after a step that labels rows: of those labels
+    plan = planner.plan("detect the language of every transcript and tell me the distribution, but don't throw any "
+                        "rows away", calls)
+    assert [(s.op, s.params.get("domain_field")) for s in plan.steps] == [("lang_id", None), ("dataset_stats", "lang")]
+
+
+def test_a_breakdown_is_printed_in_one_line():
+    from tilth.agent.report import stats_line
+
+    stats = {"rows": 42, "domain_field": "lang", "domains": [{"domain": "en", "rows": 27, "share": 27 / 42},
+                                                             {"domain": "de", "rows": 15, "share": 15 / 42}]}
+    assert stats_line("02_dataset_stats", stats, markdown=False) == "lang (02_dataset_stats, 42 rows): en 27 (64%), de 15 (36%)"
+    assert stats_line("s", {"rows": 3, "domains": []}) is None

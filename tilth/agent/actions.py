@@ -86,7 +86,9 @@ KEEP_ALL = re.compile(
 # "just tell me how many tokens": a job that also forbids changing the data
 MEASURE_ONLY = re.compile(
     r"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
-    r"\bjust (?:the )?(?:numbers|stats|statistics|counts|metrics)\b", re.I)
+    r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics)\b|"
+    r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|profiling)[- ]only\b|"
+    r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)
 
 NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|without|skip(?:ping)?|avoid|"
                  r"leave out|omit|forget about|no)\b", re.I)

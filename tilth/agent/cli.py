@@ -80,13 +80,16 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
     if rep.get("dataset"):
         console.print(f"dataset: {rep['dataset']} ({rep.get('stats', {}).get('rows')} rows)")
-    from tilth.agent.report import describe_line, quarantine_line
+    from tilth.agent.report import describe_line, quarantine_line, stats_line
 
     if rep.get("quarantined"):
         console.print(f"[yellow]{quarantine_line(rep)}[/yellow]", soft_wrap=True, highlight=False)
 
     for d in rep.get("added_columns", []):  # analysis answers (a language distribution, a score) at a glance
         console.print(describe_line(d, markdown=False), highlight=False, markup=False, soft_wrap=True)
+    for step, stats in rep.get("dataset_stats", {}).items():  # "tell me the distribution": the answer itself
+        if (line := stats_line(step, stats, markdown=False)) is not None:
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {ag.out_dir / 'report.md'}")
 
 

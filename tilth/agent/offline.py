@@ -270,6 +270,14 @@ class OfflinePlanner:
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
                 continue
+            by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
+            if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
+                                   or re.match(r"\W*(?:what|how|which)\b", a.full, re.I)):
+                # "what's the distribution of departments", "how many articles per section": rows counted by a column
+                step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
+                                why=f"counts the rows by {by}, as {a.text!r} asks")
+                last[a.sentence] = (step, a)
+                continue
             ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None \
                 else _ranged_columns(a, data)
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
@@ -351,7 +359,8 @@ class OfflinePlanner:
                 extra = self._qualifying_params(self.cat.by_name[step.op], a, data)
                 # a clause of the same sentence, or one that borrowed its verb, may say the same job again
                 same_sentence = a.inherited or a.sentence == prev.sentence
-                restates = choice is not None and same_sentence and self._restates(step, a, choice, ranked)
+                restates = choice is not None and same_sentence and self._restates(step, a, choice, ranked) \
+                    and not (ADDITIVE.search(a.text) and choice[0].name != step.op)
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
                 # after "but", a clause that sets the step's parameters adjusts it, however well it matches
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
@@ -416,7 +425,7 @@ class OfflinePlanner:
             same = next((st for st in plan.steps if st.op != best.name and self.cat.by_name.get(st.op) is not None
                          and self.cat.by_name[st.op].kind == best.kind and st.intent != "difficulty"
                          and scores.get(st.op, 0) >= score - RESTATE_MARGIN), None)
-            if same is not None and not mentioned(best, a.full):
+            if same is not None and not mentioned(best, a.full) and not ADDITIVE.search(a.text):
                 # "Keep one page from each bunch" after "these pages are nearly the same": the same job again
                 _also(same, a.text)
                 continue
@@ -689,6 +698,10 @@ class OfflinePlanner:
         refused = refused_columns(f"{text} {context}", data.columns)
         named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
         named = [c for c in named if c not in preserve]
+        lacking = " ".join(re.findall(r"\b(?:no|without|missing|lacking|empty)\s+(?:an?\s+|any\s+)?(\w+)", text, re.I))
+        if lacking:  # "drop notes that have no docstring": the column that must not be empty, not the rows' noun
+            first = {self._pipeline_col(c, data) for c in column_mentions(lacking, data.columns)}
+            named.sort(key=lambda c: c not in first)
         cparams = column_params(skill)
         strings = [self._pipeline_col(c, data) for c in _string_columns(data)]
         for p in cparams:
@@ -718,7 +731,7 @@ class OfflinePlanner:
                     out[name] = other
         for p in cparams:  # "strip the HTML out of the bodies": html_field defaults to `html`, which this data lacks
             if p["name"] not in out and p["default"] not in (None, "text") and p["default"] not in cols and named \
-                    and p["required"] is False \
+                    and p["required"] is False and f"{{{p['name']}}}" in skill.meta.get("inputs", []) \
                     and p["name"] not in ("url_field",) and not any(named[0] == v for v in out.values()):
                 out[p["name"]] = named[0]
                 break
@@ -995,7 +1008,10 @@ class OfflinePlanner:
                 # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
                 nonempty = next((t for t in thresholds if t["keep_if"] == ">="), None)
-                if unset and not rules_set and EMPTY.search(step.intent or "") and nonempty is not None:
+                lacks = [m[1] for m in re.finditer(r"\b(?:no|without|missing|lacking)\s+(?:an?\s+|any\s+)?(\w+)",
+                                                    step.intent or "", re.I)
+                         if m[1].lower().rstrip("s") in {str(v).lower().rstrip("s") for v in step.params.values()}]
+                if not rules_set and (EMPTY.search(step.intent or "") or lacks) and nonempty is not None:
                     step.params[nonempty["param"]] = 1  # "remove the empty transcripts": at least one of its unit
                     step.why += f"; empty = {nonempty['param']} below 1"
                 elif unset and not rules_set:  # an unset threshold is set from the sample: the one whose side the
@@ -1007,6 +1023,16 @@ class OfflinePlanner:
                     step.calibrate = {"param": t["param"], "column": column, "quantile": q, "score_self": True}
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
+            breakdown = next((p for p in (skill.meta.get("params", []) if skill else [])
+                              if re.search(r"\b(?:breakdown|distribution)\b", p["description"]) and p["name"].endswith("_field")), None)
+            unnamed = re.search(r"\b(?:distribution|breakdown|proportions?|split|mix)\b", step.intent or "", re.I) \
+                and not column_mentions(step.intent or "", list(data.columns))
+            if breakdown is not None and breakdown["name"] not in step.params and (breakdown["default"] not in cols or unnamed):
+                # "detect the language of every post and tell me the distribution": of the labels a step before wrote
+                labels = [c for st in plan.steps[: plan.steps.index(step)] for c in self._outputs(st)
+                          if not re.search(r"score|^n_|length|count|ratio|frac|ppl|perplexity|ifd|difficulty|rationale", c)]
+                if labels:
+                    step.params[breakdown["name"]] = labels[-1]
             gone = set(self._removed(step, cols))
             reads = set(self._reads(step)) if skill is not None else set()
             replaced = [c for c in self._outputs(step) if c in data.columns and c not in reads and c != data.text_field]
@@ -1148,6 +1174,9 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+# "..., and also remove near-duplicate functions": another job of the same kind, not the one before restated
+ADDITIVE = re.compile(r"^\W*(?:and\s+|then\s+)?(?:also|additionally|in addition|on top of that|plus)\b|"
+                      r"\b(?:as well|too)\W*$", re.I)
 THE_REST = re.compile(r"[,;]?\s*(?:and\s+|but\s+)?(?:keep|leave|retain)\s+(?:everything|all|anything)\s+(?:else|other)\b"
                       r"|[,;]?\s*(?:and\s+|but\s+)?(?:keep|leave|retain)\s+the\s+rest\b(?:\s+as\s+(?:it\s+is|is))?", re.I)
 EMPTY = re.compile(r"\b(?:empty|blank|contentless|no text|nothing in (?:it|them))\b", re.I)
@@ -1226,6 +1255,9 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
         if named:
             return col, named
+        if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
+                and (codes := languages(action.full)):
+            return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
         if col in named_cols and _categorical(col, data) and not _dated(col, data) and not date_bounds(action.full) and (
                 m := re.search(rf"\b{re.escape(col.lower())}\s+(?:is|=|==|equals?|is one of|in)\s+"
                                r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)", low)):
@@ -1259,8 +1291,8 @@ def _unselected(text: str) -> str:
     return SELECTING_ADJECTIVE.sub("the ", text)
 
 
-GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|across|over)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
-                      r"([\w-]+)", re.I)
+GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|across|over|(?:distribution|breakdown|spread|mix|"
+                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?([\w-]+)", re.I)
 
 
 def _grouping(text: str, data: DataPeek) -> str | None:
@@ -1316,7 +1348,8 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         for part in re.split(r"[_\W]+", col.lower()):
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
-                spots += [(a, b, col, penalty) for a, b, w, rows in words if w and w == stem and not (penalty and rows)]
+                spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
+                          and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b]))]
     dropping = bool(re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", text, re.I))
     found: dict[str, dict] = {}
     for q in qs:

@@ -183,7 +183,10 @@ def markdown(rep: dict[str, Any]) -> str:
             lines += ["", "## Added columns", "", "Each over every row its step saw (kept and dropped):", ""]
             lines += [describe_line(d) for d in rep["added_columns"]]
         for step, stats in rep.get("dataset_stats", {}).items():
-            lines += ["", f"## Statistics from {step}", "", "```json", json.dumps(stats, indent=2), "```"]
+            lines += ["", f"## Statistics from {step}", ""]
+            if (line := stats_line(step, stats)) is not None:
+                lines += [line, ""]
+            lines += ["```json", json.dumps(stats, indent=2), "```"]
         lines += ["", "## Statistics of the output", "", "```json", json.dumps(rep.get("stats", {}), indent=2), "```"]
     return "\n".join(lines) + "\n"
 
@@ -199,6 +202,16 @@ def describe_line(d: dict[str, Any], markdown: bool = True) -> str:
                                 for v in d["values"][:10]) + (" …" if len(d["values"]) > 10 else "")
     n = d["numbers"]
     return head + ", ".join(f"{k} {v:g}" for k, v in n.items() if v is not None)
+
+
+def stats_line(step: str, stats: dict[str, Any], markdown: bool = True) -> str | None:
+    """dataset_stats' breakdown in one line: `lang` (02_dataset_stats, 42 rows): en 27 (64%), de 4 (10%), …"""
+    domains = stats.get("domains")
+    if not domains:
+        return None
+    col = f"- `{stats.get('domain_field')}`" if markdown else stats.get("domain_field")
+    shown = ", ".join(f"{d['domain']} {d['rows']} ({100 * d['share']:.0f}%)" for d in domains[:10])
+    return f"{col} ({step}, {stats.get('rows')} rows): {shown}" + (" …" if len(domains) > 10 else "")
 
 
 def quarantine_line(rep: dict[str, Any]) -> str:

@@ -66,6 +66,7 @@ class ExactDedup(Deduplicator):
         "remove word-for-word copies of the same text",
         "dedupe exact matches only",
         "remove exact duplicate documents",
+        "deduplicate the data exactly",
     )
     inputs = ("{text_field}",)
     outputs = ()
