@@ -861,3 +861,32 @@ def test_a_breakdown_is_printed_in_one_line():
                                                              {"domain": "de", "rows": 15, "share": 15 / 42}]}
     assert stats_line("02_dataset_stats", stats, markdown=False) == "lang (02_dataset_stats, 42 rows): en 27 (64%), de 15 (36%)"
     assert stats_line("s", {"rows": 3, "domains": []}) is None
+
+
+@pytest.mark.parametrize("text, keep, drop", [
+    ("only recordings made in April 2025 or later", {"min": "2025-04-01"}, {"max": "2025-03-31"}),
+    ("visits from the second half of 2024 only", {"min": "2024-07-01", "max": "2024-12-31"}, {}),
+    ("after April 2025", {"min": "2025-05-01"}, {"max": "2025-04-30"}),
+    ("before Q3 2025", {"max": "2025-06-30"}, {"min": "2025-07-01"}),
+    ("until February 2024", {"max": "2024-02-29"}, {"min": "2024-03-01"}),
+    ("keep rows from 2024", {}, {}),  # a bare year may be a count: left alone
+])
+def test_a_month_half_or_quarter_of_a_year_is_a_period(text, keep, drop):
+    from tilth.agent.dates import bounds, mask
+
+    assert (bounds(text), bounds(text, dropping=True)) == (keep, drop)
+    assert "2025" not in mask("posted in Q1 2025") and "2024" in mask("rows from 2024")
+
+
+def test_a_period_on_the_date_column_and_a_tone_in_the_users_words(env, tmp_path):
+    planner, data = env
+    visits = _peek_rows(tmp_path / "v.jsonl", [{"note": f"Patient {i} was seen for a routine check and went home.",
+                                                "visit_date": f"2024-{1 + i % 12:02d}-15"} for i in range(20)])
+    assert steps(planner.plan("Visits from the second half of 2024 only", visits)) == [
+        ("value_filter", {"column": "visit_date", "min": "2024-07-01", "max": "2024-12-31"})]
+    for request, style in (("Have the LLM rewrite each reply in plain language for customers", "plain language for customers"),
+                           ("rewrite each reply so a ten year old could understand it", "understandable by a ten year old"),
+                           ("rewrite the replies in the voice of a calm librarian", "like a calm librarian")):
+        (step,) = planner.plan(request, data["chat"]).steps
+        assert (step.op, step.params.get("task"), step.params.get("style"), step.params.get("min_chars")) == (
+            "llm_rewrite", "tone", style, None), request

@@ -1,9 +1,10 @@
 """Dates in a request ("crawled before 2026-11-05", "since March 3, 2025", "between 2025/01/01 and 2025/06/30"):
-found, written as ISO text, and turned into the bounds a value filter keeps.
+found, written as ISO text, and turned into the bounds a value filter keeps. A month, half or quarter of a
+year ("April 2025 or later", "the second half of 2024", "Q1 2025") is a period with a first and a last day.
 
 A date is never a quantity: its digits must not become a word limit or a band count, so `mask` blanks them
-before numbers are read. Year-only and month-only phrases ("before 2020") are left alone: "2020" may as well
-be a count, and nothing here can tell.
+before numbers are read. A bare year ("before 2020") is left alone: "2020" may as well be a count, and
+nothing here can tell.
 """
 
 from __future__ import annotations
@@ -54,9 +55,63 @@ def iso(m: re.Match) -> str | None:
         return None
 
 
+# a whole period: a month of a year, a half or a quarter of a year ("April 2025", "the second half of 2024",
+# "Q1 2025"); unlike a bare year, none of these can be a count
+PERIOD = re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b"
+                    r"|\b(first|second|1st|2nd)\s+half\s+of\s+(\d{4})\b"
+                    r"|\b(?:(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+quarter\s+of|q([1-4]))\s+(\d{4})\b", re.I)
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4}
+
+
+def period(m: re.Match) -> tuple[str, str] | None:
+    """The first and last day of a PERIOD match, as ISO dates."""
+    g = m.groups()
+    if g[0]:
+        first_month, months, year = MONTHS[g[0].lower()], 1, int(g[1])
+    elif g[2]:
+        first_month, months, year = 1 + 6 * (_ORDINAL[g[2].lower()] - 1), 6, int(g[3])
+    else:
+        q = int(g[5]) if g[5] else _ORDINAL[g[4].lower()]
+        first_month, months, year = 1 + 3 * (q - 1), 3, int(g[6])
+    start = dt.date(year, first_month, 1)
+    end_month = first_month + months
+    end = (dt.date(year + 1, 1, 1) if end_month > 12 else dt.date(year, end_month, 1)) - dt.timedelta(days=1)
+    return start.isoformat(), end.isoformat()
+
+
 def mask(text: str) -> str:
-    """The text with every date blanked (same length, so spans still line up)."""
-    return DATE.sub(lambda m: " " * len(m[0]) if iso(m) else m[0], text)
+    """The text with every date and period blanked (same length, so spans still line up)."""
+    text = DATE.sub(lambda m: " " * len(m[0]) if iso(m) else m[0], text)
+    return PERIOD.sub(lambda m: " " * len(m[0]), text)
+
+
+def _period_bounds(text: str, dropping: bool) -> dict[str, str]:
+    """Bounds from a period: "in April 2025 or later" -> min 2025-04-01; "before Q3 2025" -> max 2025-06-30;
+    "from the second half of 2024" alone -> that half."""
+    for m in PERIOD.finditer(text):
+        first, last = period(m)
+        d, after = DIRECTION.search(text[max(0, m.start() - 40): m.start()]), text[m.end(): m.end() + 30]
+        if LATER.search(after):
+            keep = {"min": first}
+        elif EARLIER.search(after):
+            keep = {"max": last}
+        elif d and (re.fullmatch(AFTER, d[1], re.I)):
+            keep = {"min": _shift(last, 1)}
+        elif d and re.fullmatch(FROM, d[1], re.I) and not BETWEEN.search(text[max(0, m.start() - 40): m.start()]):
+            keep = {"min": first}
+        elif d and re.fullmatch(BEFORE, d[1], re.I):
+            keep = {"max": _shift(first, -1)}
+        elif d and re.fullmatch(UNTIL, d[1], re.I):
+            keep = {"max": last}
+        else:
+            keep = {"min": first, "max": last}
+        if dropping:  # "drop rows before April 2025": keep from April on
+            if keep.keys() == {"min", "max"}:
+                return {}  # dropping a span keeps two ranges: not one filter
+            (k, v), = keep.items()
+            return {"max": _shift(v, -1)} if k == "min" else {"min": _shift(v, 1)}
+        return keep
+    return {}
 
 
 def _shift(day: str, days: int) -> str:
@@ -70,6 +125,8 @@ def bounds(text: str, dropping: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
     found = [(m, iso(m)) for m in DATE.finditer(text)]
     found = [(m, d) for m, d in found if d]
+    if not found:
+        return _period_bounds(text, dropping)
     for i, (m, day) in enumerate(found):
         before = text[max(0, m.start() - 40): m.start()]
         if BETWEEN.search(before) and i + 1 < len(found) and \

@@ -280,6 +280,8 @@ class OfflinePlanner:
                 continue
             ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None \
                 else _ranged_columns(a, data)
+            if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded:
+                ranged = _dated_bounds(a, data)  # "keep recordings from Q1 2025", "visits from the second half of 2024"
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 self._value_step(plan, a, column, bounds, data)
             if ranged:
@@ -1318,6 +1320,24 @@ def _time_unit(word: str) -> float | None:
     return TIME_UNITS.get(w)
 
 
+def _selects_rows(text: str) -> bool:
+    """The action keeps or drops rows ("keep ...", "drop ...", "only ...", or no verb at all), rather than doing
+    a job on the rows a condition picks ("paraphrase the reviews with 5 stars")."""
+    verb = lead_verb(text)
+    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text))
+
+
+def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
+    """A date bound on the data's one date column (or the date column the action names)."""
+    if not _selects_rows(action.full):
+        return []
+    dropping = bool(re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", action.full, re.I))
+    dates = date_bounds(action.full, dropping=dropping)
+    dated = [c for c in data.columns if _dated(c, data)]
+    named = [c for c in column_mentions(action.full, dated)] or dated
+    return [(named[0], dates)] if dates and len(named) == 1 else []
+
+
 def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
     """Bounds on numeric columns of the data that the action names ("where n_turns is at least 3", "fewer than
     3 turns", "negative upvotes", "threads 100 to 105 with more than twenty upvotes") or implies by a time unit
@@ -1325,8 +1345,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
     each number going with the column named nearest to it. Bounds in words, characters or tokens belong to a
     length filter unless the column counts that unit (`word_count`)."""
     text = action.full
-    verb = lead_verb(text)
-    if verb and verb not in GENERIC and verb != "only" and not KEEPING.match(text):
+    if not _selects_rows(text):
         return []  # "paraphrase the reviews with 5 stars": a job on those rows (where_column), not a filter
     for pattern, bound in SIGNED:
         text = pattern.sub(bound, text)

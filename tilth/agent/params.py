@@ -347,8 +347,11 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
     dropping = DROP.search(text) is not None
     out: dict[str, Any] = {}
     unit_choices = (skill.param("unit") or {}).get("choices") or []
+    said = " ".join(f"{p['name']} {p['description']}" for p in params).lower()
     for q in quantities(text):
         unit = UNITS.get(q["unit"])
+        if re.fullmatch(r"(?:year|month|week|day|hour|minute|second)s?", q["unit"] or "") and q["unit"].rstrip("s") not in said:
+            continue  # "so a ten year old could understand it": an age, which no parameter here measures
         # which direction does the kept value face? "keep >= 50" / "drop < 50" -> keep_if >=
         want = None
         if q["bound"]:
@@ -770,6 +773,23 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     return out[:1]
 
 
+_STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |an )?[\w -]{2,40}?)(?=[,.;!?]|$| and\b| but\b)",
+                     re.I),
+          re.compile(r"\bin (?:a |an )?((?!the\b)(?:[\w'-]+ ){0,3}?[\w'-]+) (?:tone|style|voice|register|manner)\b", re.I),
+          re.compile(r"\bin ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
+                     r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
+          re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
+          re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
+
+
+def _style_phrase(text: str) -> str | None:
+    """The tone a rewrite asks for in the user's own words, when it is none of the listed examples."""
+    for k, pattern in enumerate(_STYLE):
+        if m := pattern.search(text):
+            return f"understandable by {m[1]}" if k == len(_STYLE) - 1 else f"like {m[1]}" if k == 0 else m[1].strip()
+    return None
+
+
 def examples_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """A free-text parameter whose description lists examples ("e.g. formal, friendly, concise") takes
     the one the text names; a parameter described as "for task=tone" sets that other parameter too."""
@@ -782,6 +802,8 @@ def examples_to_params(skill: Skill, text: str) -> dict[str, Any]:
         if not m:
             continue
         hit = next((w.strip() for w in m[1].split(",") if w.strip() and re.search(rf"\b{re.escape(w.strip().lower())}\b", low)), None)
+        if hit is None and re.search(r"\b(?:tone|style)\b", f"{p['name']} {p['description']}"):
+            hit = _style_phrase(text)  # "in plain language for patients", "like a pirate"
         if hit:
             out[p["name"]] = hit
             if dep := re.search(r"\bfor (\w+)=(\w+)", p["description"]):
