@@ -890,3 +890,16 @@ def test_a_period_on_the_date_column_and_a_tone_in_the_users_words(env, tmp_path
         (step,) = planner.plan(request, data["chat"]).steps
         assert (step.op, step.params.get("task"), step.params.get("style"), step.params.get("min_chars")) == (
             "llm_rewrite", "tone", style, None), request
+
+
+def test_a_leaning_qualifies_the_step_before_and_a_bracketed_exclusion_is_strict(env):
+    planner, data = env
+    plan = planner.plan("parse the html field to plain text. skip whatever is inside tables, and when unsure lean "
+                        "towards keeping too much text rather than too little", data["web"])
+    assert steps(plan) == [("html_extract", {"include_tables": False, "favor": "recall"})]
+    (step,) = planner.plan("keep pairs with an instruction-following difficulty from 0.4 up to (not including) 0.95",
+                           data["instruct"]).steps
+    assert (step.params["min_ifd"], step.params["max_ifd"]) == (0.4, 0.95)
+    plan = planner.plan("Review by review, I want to know how varied the vocabulary is. Extra columns are fine, "
+                        "losing reviews is not.", data["reviews"])
+    assert plan.ops() == ["sample_metrics"] and plan.keep_all_rows and not plan.unmatched

@@ -76,6 +76,7 @@ KEEP_ALL = re.compile(
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
     rf"\bread-only\b|\bno filtering\b|"
+    rf"\b(?:losing|dropping|removing|deleting|throwing away)\s+(?:any\s+)?(?:\w+\s+){{0,2}}(?:is|are)\s+(?:not|never)\b|"
     rf"\bnothing (?:gets|is|will be|should be|may be|must be|can be)\s+(?:removed|dropped|deleted|filtered|thrown away|lost)\b|"
     rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"

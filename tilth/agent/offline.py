@@ -300,6 +300,16 @@ class OfflinePlanner:
                     a.inherited or not starts_with_verb(a.text)):  # "..., best ones first", "stratified by topic"
                 plan.unmatched[-1] += f", {a.own or a.full}"
                 continue
+            if a.condition and not a.text.strip(" ,.;") or (a.condition and _contentless(a.text) and not starts_with_verb(a.text)
+                                                               and not quantities(a.condition)):
+                # "..., and when unsure lean towards keeping too much text": no head of its own, and a condition
+                # that picks no rows; it says how to do the job before
+                a = replace(a, text=a.condition, condition="")
+            if near_step is not None and LEANING.match(a.text):  # "when unsure, lean towards keeping more": how
+                step, prev = near_step                               # to do the job before, never a job of its own
+                _merge(step.params, self.params_for(self.cat.by_name[step.op], a.full, data), overwrite=True)
+                _also(step, a.text)
+                continue
             query = a.full
             if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
                 query = relativise(said, _verb(a.full)) if POINTS_BACK.search(a.text) else f"{said} {a.full}"
@@ -1029,7 +1039,7 @@ class OfflinePlanner:
                               if re.search(r"\b(?:breakdown|distribution)\b", p["description"]) and p["name"].endswith("_field")), None)
             unnamed = re.search(r"\b(?:distribution|breakdown|proportions?|split|mix)\b", step.intent or "", re.I) \
                 and not column_mentions(step.intent or "", list(data.columns))
-            if breakdown is not None and breakdown["name"] not in step.params and (breakdown["default"] not in cols or unnamed):
+            if breakdown is not None and breakdown["name"] not in step.params and unnamed:
                 # "detect the language of every post and tell me the distribution": of the labels a step before wrote
                 labels = [c for st in plan.steps[: plan.steps.index(step)] for c in self._outputs(st)
                           if not re.search(r"score|^n_|length|count|ratio|frac|ppl|perplexity|ifd|difficulty|rationale", c)]
@@ -1094,7 +1104,7 @@ def _anaphoric(action: Action) -> bool:
 # with a generic verb, these say nothing about the job either
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
-                    "want need like would".split())
+                    "want need like would by".split())
 
 
 MAX_ALSO = 3  # clauses quoted in one step's why; a long request would otherwise repeat itself there
@@ -1176,6 +1186,8 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+LEANING = re.compile(r"^\W*(?:and\s+|but\s+)?(?:(?:when|if)\s+(?:unsure|in doubt|uncertain|not sure)\b|err\s+on\s+the\s+side|"
+                     r"lean(?:ing)?\s+(?:towards?|to)\b|(?:better|rather)\s+(?:keep|have)\s+too)", re.I)
 # "..., and also remove near-duplicate functions": another job of the same kind, not the one before restated
 ADDITIVE = re.compile(r"^\W*(?:and\s+|then\s+)?(?:also|additionally|in addition|on top of that|plus)\b|"
                       r"\b(?:as well|too)\W*$", re.I)

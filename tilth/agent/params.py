@@ -143,6 +143,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = spell_out_numbers(low)  # (first: "csat < three")
+    # "up to (not including) 0.95", "to 0.95 (exclusive)": the bound itself is out
+    low = re.sub(r"\s*\(\s*(?:not including|excluding|exclusive|excluded|not inclusive)\s*\)\s*(?=\d)",
+                 ", but not including, ", low)
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
     # "cap the paragraphs at 1500 characters", "limit answers to 300 words": an upper bound a few words later
@@ -752,7 +755,9 @@ def _stems(text: str) -> set[str]:
 # other words for what the choices' explanations say ("lower: also ignore case")
 _CONCEPTS = ((re.compile(r"\bcapital|\bupper[- ]?case|\blower[- ]?case|\bcasing\b|\bcase[- ]insensitiv", re.I), "cas"),
              (re.compile(r"\bonly differ|\bdiffer only|\bregardless\b|\bdon'?t care\b|\btreat\b.{0,40}\bsame\b", re.I), "ignor"),
-             (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"))
+             (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"),
+             # "lean towards keeping too much text rather than too little": the choice that keeps more
+             (re.compile(r"\btoo much\b|\bmore rather than less\b|\brather too much\b", re.I), "more"))
 
 
 def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]:
@@ -764,10 +769,11 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     for c in choices:
         if not isinstance(c, str):
             continue
-        m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)", desc)
+        m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)|'{re.escape(c)}'\s+([^;,.]+)", desc)
+        m = m and (m[1] or m[2])
         # a one- or two-word explanation ("exact: byte-identical") is named by one of its words
-        if m and len(_stems(m[1]) & words) >= (1 if len(_stems(m[1])) <= 2 else 2):
-            if out and m[1].strip().lower().startswith("also "):  # "lower: also ignore case" includes the one before
+        if m and len(_stems(m) & words) >= (1 if len(_stems(m)) <= 2 else 2):
+            if out and m.strip().lower().startswith("also "):  # "lower: also ignore case" includes the one before
                 out = []
             out.append(c)
     return out[:1]

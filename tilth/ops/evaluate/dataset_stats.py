@@ -70,6 +70,7 @@ class DatasetStats(Mapper):
         "overall dataset statistics report",
         "how many rows are there per category?",
         "count the examples in each label",
+        "how varied is the vocabulary across the whole dataset?",
     )
     stage = 90
     inputs = ("{text_field}",)
