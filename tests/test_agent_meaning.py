@@ -903,3 +903,27 @@ def test_a_leaning_qualifies_the_step_before_and_a_bracketed_exclusion_is_strict
     plan = planner.plan("Review by review, I want to know how varied the vocabulary is. Extra columns are fine, "
                         "losing reviews is not.", data["reviews"])
     assert plan.ops() == ["sample_metrics"] and plan.keep_all_rows and not plan.unmatched
+
+
+def test_the_same_job_done_otherwise_is_a_second_step(env):
+    """"once via German, and once more via Spanish" merged into one back-translation via Spanish; a text
+    parameter set otherwise is the job again, while lists (PII kinds) add up in one step."""
+    planner, data = env
+    for request in ("Make round-trip variants of each review twice over: once via German, and once more via Spanish.",
+                    "back-translate the reviews via German, then via Spanish"):
+        plan = planner.plan(request, data["reviews"])
+        assert [(s.op, s.params.get("pivot_language")) for s in plan.steps] == [
+            ("llm_back_translate", "German"), ("llm_back_translate", "Spanish")], request
+    assert steps(planner.plan("Replace card numbers and phone numbers with [REMOVED].", data["chat"]))[0][1]["kinds"] == [
+        "credit_card", "phone"]
+
+
+def test_more_unseen_wordings_from_dev_e(env):
+    planner, data = env
+    assert steps(planner.plan("Which topics do the tickets fall under and in what proportions?", data["chat"])) == [
+        ("dataset_stats", {"domain_field": "topic"})]
+    assert steps(planner.plan("Row-level text metrics on the agent replies, but don't lowercase before counting "
+                              "distinct words, case matters to us.", data["chat"])) == [
+        ("sample_metrics", {"text_field": "text", "lowercase": False})]  # a refused lower-casing, not the metrics
+    plan = planner.plan("First turn the html field into plain text, then delete the raw markup column", data["web"])
+    assert steps(plan) == [("html_extract", {}), ("select_columns", {"drop_columns": ["html"]})]

@@ -92,7 +92,8 @@ UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) y
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
 LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
-ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip", re.I)
+ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip|\bback[- ]?translat", re.I)
+VIA_LANGUAGE = re.compile(r"\b(?:via|through|by way of|pivoting (?:on|through))\s+[A-Z]?[a-z]+", re.I)
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
@@ -201,6 +202,7 @@ class OfflinePlanner:
     def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
         columns = list(data.pipeline_columns)
+        self.request = parsed.text  # the whole request, for words one clause borrows from another
         preserve: set[str] = set()
         excluded: set[str] = set()
         for a in parsed.actions:
@@ -211,7 +213,8 @@ class OfflinePlanner:
                 preserve |= set(cols)
                 plan.notes.append(f"leaving column(s) {', '.join(cols)} as they are, as asked ({a.text!r})")
                 continue
-            ranked = self.ranked(a.text)
+            # "don't lowercase before counting distinct words": the refused job is the verb's, not the clause after it
+            ranked = self.ranked(re.split(r"\s+(?:before|after|when|while|because|since|so that|as)\s+", a.text)[0])
             # "don't touch the phone numbers" refuses a choice inside a job, not the job itself
             if ranked and ranked[0][1] >= self.matcher.accept and refuses_job(a.text) and not PRESERVE.search(a.text):
                 top, score = ranked[0]
@@ -385,6 +388,14 @@ class OfflinePlanner:
                 # "from 2026-11-03 on and rated at least 3": a bound on another column is a step of its own
                 other_column = "column" in step.params and \
                     self._value_column(plan, a, data, probe=True)[0] not in (None, step.params["column"])
+                again = self.cat.by_name[step.op].kind in ("generator", "mapper") and not a.contrast and _other_choice(
+                    step.params, extra)
+                if again and ((extra and weak) or restates):  # "once via German, and once more via Spanish": the job
+                    twin = PlanStep(op=step.op, params={**step.params, **extra}, why=f"{step.why}; again for {a.text!r}",
+                                    intent=a.text)           # once more, done otherwise
+                    plan.steps.insert(plan.steps.index(step) + 1, twin)
+                    last[a.sentence] = (twin, a)
+                    continue
                 if ((extra and (weak and not own_measure or a.contrast)) or restates or confirms) and not other_column:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _spare(step, self.cat.by_name[step.op], a, extra)
@@ -483,6 +494,13 @@ class OfflinePlanner:
                 told = replace(a, text=f"drop {said} {a.text}".replace("  ", " "))
                 said = ""
             step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+            pivots = [m[1] for m in re.finditer(r"\b(?:via|through|by way of)\s+([A-Z][a-z]+)", a.full)
+                      if languages(m[1])]
+            if step.params.get("pivot_language") in pivots and len(pivots) > 1:  # "via German, then via Spanish"
+                for extra_pivot in pivots[pivots.index(step.params["pivot_language"]) + 1:]:
+                    plan.steps.insert(plan.steps.index(step) + 1, PlanStep(
+                        op=step.op, params={**step.params, "pivot_language": extra_pivot},
+                        why=f"{step.why}; again via {extra_pivot}", intent=a.text))
             if measuring and best.meta.get("measure_params"):
                 step.params.update(best.meta["measure_params"])
                 step.why += MEASURES_ONLY
@@ -502,7 +520,7 @@ class OfflinePlanner:
                     plan.notes.append(f"{col} holds values that are not numbers in the sample "
                                       f"({', '.join(repr(v) for v in dict.fromkeys(odd[:3]))}): {st.op} drops "
                                       f"those rows, with the reason '{col} is not a number'")
-        llm_ops = [s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm]
+        llm_ops = list(dict.fromkeys(s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm))
         if llm_ops and not self.llm_available:
             plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops), verb="calls" if len(llm_ops) == 1 else "call"))
         self._reader_params(plan, parsed.text, data)
@@ -600,7 +618,9 @@ class OfflinePlanner:
         bonus = {}
         if languages(f"{text} {context}"):
             # "to Japanese and back": the language is a round trip's pivot, not the one to keep
-            round_trip = ROUND_TRIP.search(text)
+            # ("once via German, and once more via Spanish" after "make round-trip variants")
+            round_trip = ROUND_TRIP.search(text) or (VIA_LANGUAGE.search(text) and ROUND_TRIP.search(
+                f"{context} {getattr(self, 'request', '')}"))
             bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked
                       if (sk.param("pivot_language") if round_trip else sk.param("languages"))}
         units = {UNITS[q["unit"]] for q in quantities(text) if q["unit"] in UNITS}
@@ -676,6 +696,8 @@ class OfflinePlanner:
         # is a value filter on each column
         existing = next((s for s in plan.steps if s.op == skill.name
                          and s.params.get("column", params.get("column")) == params.get("column")), None)
+        if existing is not None and skill.kind in ("generator", "mapper") and _other_choice(existing.params, params):
+            existing = None  # "once via German, and once more via Spanish": the same job again, done otherwise
         if existing is not None:
             _spare(existing, skill, action, params)
             _merge(existing.params, params)
@@ -1316,6 +1338,11 @@ def _grouping(text: str, data: DataPeek) -> str | None:
         named = column_mentions(m[1], labels)
         if named:
             return named[0]
+    # "which topics do the tickets fall under, and in what proportions"
+    if (m := re.search(r"\bwhich ([\w-]+)", text, re.I)) and re.search(r"\bproportions?|\bshares?\b|\bhow many\b|"
+                                                                      r"\bdistribution|\bbreakdown|\bpercent", text, re.I):
+        named = column_mentions(m[1], labels)
+        return named[0] if named else None
     return None
 
 
@@ -1330,6 +1357,13 @@ SIGNED = ((re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile
 def _time_unit(word: str) -> float | None:
     w = word.lower().rstrip("s") if len(word) > 2 else word.lower()
     return TIME_UNITS.get(w)
+
+
+def _other_choice(had: dict, new: dict) -> bool:
+    """A text parameter set otherwise than before (pivot_language German, then Spanish; label topic, then
+    sentiment): the job once more, not the same step refined. Lists (PII kinds) add up; numbers are refined."""
+    return any(isinstance(v, str) and isinstance(had.get(k), str) and had[k] != v for k, v in new.items()
+               if not k.endswith(("_field", "_column")) and not k.startswith("where_"))
 
 
 def _selects_rows(text: str) -> bool:

@@ -283,7 +283,8 @@ def unknown_columns(text: str, columns: list[str]) -> list[str]:
 
 
 _ANSWER, _PROMPT = ("answer", "response", "completion", "reply", "output"), ("prompt", "instruction", "query")
-ROLES = {"output": _ANSWER, "response": _ANSWER, "completion": _ANSWER, "instruction": _PROMPT, "prompt": _PROMPT}
+ROLES = {"output": _ANSWER, "response": _ANSWER, "completion": _ANSWER, "instruction": _PROMPT, "prompt": _PROMPT,
+         "html": ("markup", "mark-up")}  # "delete the raw markup column"
 
 
 def refused_columns(text: str, columns: list[str]) -> set[str]:
@@ -781,7 +782,7 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
 
 _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |an )?[\w -]{2,40}?)(?=[,.;!?]|$| and\b| but\b)",
                      re.I),
-          re.compile(r"\bin (?:a |an )?((?!the\b)(?:[\w'-]+ ){0,3}?[\w'-]+) (?:tone|style|voice|register|manner)\b", re.I),
+          re.compile(r"\bin (?:a |an )?((?!the\b)(?:[\w'-]+,? ){0,3}?[\w'-]+) (?:tone|style|voice|register|manner)\b", re.I),
           re.compile(r"\bin ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),

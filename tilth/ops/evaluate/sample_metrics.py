@@ -34,6 +34,7 @@ class SampleMetrics(Mapper):
         "compute per-row text metrics",
         "add metrics like lexical diversity to each sample",
         "how varied is the vocabulary of each row?",
+        "row-level text metrics",
         "measure every document without removing any",
         "annotate rows with readability and diversity scores",
         "add word, line and character counts to every row",
