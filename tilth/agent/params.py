@@ -685,16 +685,18 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
     return out
 
 
+_AS_IS = r"(?:as\s+(?:it\s+is|they\s+are|is)|alone|untouched|intact|unchanged)"  # how a thing is left
+
+
 def _left_alone(after: str) -> bool:
     """ "leave lower case exactly as they are": the thing named is to stay as it is."""
-    return bool(re.match(r"[\w\s-]{0,30}?\b(?:exactly\s+|just\s+)?(?:as\s+(?:it\s+is|they\s+are|is)|alone|untouched|"
-                         r"intact|unchanged)\b", after))
+    return bool(re.match(rf"[\w\s-]{{0,30}}?\b(?:exactly\s+|just\s+)?{_AS_IS}\b", after))
 
 
 _CASE_MATTERS = re.compile(r"\bcase[- ]sensitiv|\b(?:case|casing|capitali[sz]ation)\s+(?:matters|counts|is significant)|"
                            r"\b(?:keep|preserve|respect|retain)\s+(?:the\s+)?(?:original\s+)?(?:case|casing|capitali[sz]ation)|"
-                           r"\b(?:upper|lower)[- ]?(?:case)?\s+(?:\x01)?(?:and|or)\s+(?:upper|lower)[- ]?case\b[\w\s]{0,20}?"
-                           r"\b(?:as\s+(?:it\s+is|they\s+are|is)|alone|untouched|intact|unchanged)", re.I)
+                           rf"\b(?:upper|lower)[- ]?(?:case)?\s+(?:\x01)?(?:and|or)\s+(?:upper|lower)[- ]?case\b[\w\s]{{0,20}}?\b{_AS_IS}",
+                           re.I)
 _CASE_IGNORED = re.compile(r"\bcase[- ]insensitiv|\b(?:ignor\w*|regardless of|disregard\w*)\s+(?:the\s+)?(?:case|casing|"
                            r"capitali[sz]ation)|\b(?:case|casing|capitali[sz]ation)\b[^.;]{0,30}\bonly\b[^.;]{0,20}\bdiffer|"
                            r"\bonly\b[^.;]{0,20}\bdiffer\w*[^.;]{0,20}\b(?:case|casing|capitals?|capitali[sz]ation)\b", re.I)
