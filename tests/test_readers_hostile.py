@@ -343,3 +343,21 @@ def test_brackets_inside_strings_do_not_send_a_chunk_to_the_line_path():
         view = np.frombuffer(b"\n".join(lines) + b"\n", np.uint8)
         assert _nests_deeper(view, _newlines(view)) is expected
     assert (_too_deep(code), _too_deep(deep), _too_deep(b'{"a": [[1]]}')) == (False, True, False)
+
+
+def test_a_record_nested_deeper_than_parquet_stores_is_quarantined_and_the_rest_read(tmp_path):
+    """A `meta` field nested 120 objects deep (or 60 lists) among 10,000 records failed the whole run
+    ("Parquet schema too deeply nested"): that record is quarantined, the others kept."""
+    from tilth.ops.acquire.readers import levels
+
+    def nest(n, open_, close):
+        return open_ * n + "1" + close * n
+
+    deep = [json.dumps({"text": "deep"})[:-1] + ', "meta": ' + nest(120, '{"a": ', "}") + "}",
+            json.dumps({"text": "deep"})[:-1] + ', "meta": ' + nest(60, "[", "]") + "}"]
+    ok = [json.dumps({"text": f"row {i}", "meta": {"a": [1, 2], "b": {"c": i}}}) for i in range(3000)]
+    (tmp_path / "d.jsonl").write_text("\n".join(ok[:1500] + deep + ok[1500:]) + "\n")
+    table, bad = read_all(build("read_jsonl", {"path": str(tmp_path / "d.jsonl")}))
+    assert table.num_rows == 3000 and [(q.line, q.error.split(":")[0]) for q in bad] == [
+        (1501, "nested too deep"), (1502, "nested too deep")]
+    assert (levels({"a": [1, {"b": [2]}]}), levels([[[]]]), levels("x")) == (6, 6, 0)

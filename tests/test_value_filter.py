@@ -142,3 +142,12 @@ def test_lineage_keeps_dates_as_iso_text():
     _, lineage = apply_filter(build("value_filter", {"column": "crawled", "values": ["x"]}), dated().slice(0, 1))
     assert json.loads(lineage.column("scores")[0].as_py()) == {"crawled": "2026-11-04T23:59:00"}
     assert scores_json(pa.table({"d": pa.array([b"\x00"])}), np.array([0])) == ['{"d":"b\'\\\\x00\'"}']
+
+
+def test_nan_is_not_a_number_inside_any_range():
+    """A NaN compared false with both bounds and was kept by min=0, max=10 (found by a hostile-input trial)."""
+    t = pa.table({"x": pa.array([1.0, float("nan"), float("inf"), None, 11.0])})
+    keep, why = build("value_filter", {"column": "x", "min": 0, "max": 10}).keep(t)
+    assert keep.tolist() == [True, False, False, False, False]
+    assert why[1:] == ["x is not a number", "x > max=10", "x is missing", "x > max=10"]
+    assert build("value_filter", {"column": "x", "min": 0}).keep(t)[0].tolist() == [True, False, True, False, True]

@@ -38,6 +38,19 @@ class Output(BaseModel):
     report: bool = Field(True, description="Write the HTML run report (false for scripts; `tilth report RUN` "
                          "writes it later).")
 
+    @field_validator("dataset")
+    @classmethod
+    def _not_a_workspace_name(cls, v):
+        """Names the workspace uses itself: its tables, and `<run>__<step>` for each step's view (a dataset
+        named like that took over another run's step view)."""
+        from tilth.storage.workspace import TABLES, view_name
+
+        if v is not None and "__" in view_name(v):
+            raise ValueError(f"dataset name {v!r} has '__', which step views use (<run>__<step>); choose another")
+        if v is not None and view_name(v).lower() in TABLES:
+            raise ValueError(f"dataset name {v!r} is a workspace table ({', '.join(sorted(TABLES))}); choose another")
+        return v
+
 
 class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -86,6 +99,8 @@ class Recipe(BaseModel):
             path = self.input["path"] = os.fspath(path)
         if not isinstance(path, str) or not path.strip():
             raise ValueError(f"input needs a `path` (file, directory or glob), got {path!r}")
+        if self.output.dataset is None:  # the recipe's name is then the dataset's
+            Output._not_a_workspace_name(self.name)
         return self
 
     @property

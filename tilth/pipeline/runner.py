@@ -386,12 +386,40 @@ class Runner:
 
 
 def finish_reader_parts(directory: Path) -> None:
-    """A reader step's parts, made a valid dataset: an empty part if every record was quarantined, else
-    empty parts given the others' columns (unify_empty_parts)."""
+    """A reader step's parts, made a valid dataset: an empty part if every record was quarantined, else one
+    type per column across parts (unify_reader_parts) and empty parts given the others' columns
+    (unify_empty_parts)."""
     if not list_parts(directory):
         write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
     else:
+        unify_reader_parts(directory)
         unify_empty_parts(directory)
+
+
+def unify_reader_parts(directory: Path) -> None:
+    """A column that is an object in one file and a number in another (or numbers for the first 36 MB of a
+    file and text after) cannot be one SQL column: the view, the export and the report failed although every
+    step ran. Such a column becomes text in every part: strings as they are, anything else as its JSON text,
+    as within one block of records. Only footers are read, and only parts holding such a column rewritten."""
+    metas = [(p, pq.read_metadata(p).schema.to_arrow_schema()) for p in list_parts(directory)]
+    kinds: dict[str, set] = {}
+    for _, schema in metas:
+        for f in schema:
+            if not pa.types.is_null(f.type):
+                kinds.setdefault(f.name, set()).add(f.type)
+    clash = {name for name, types in kinds.items() if len(types) > 1 and (
+        any(pa.types.is_nested(t) for t in types) or any(pa.types.is_string(t) or pa.types.is_large_string(t)
+                                                        for t in types))}
+    for path, schema in metas:
+        todo = [n for n in clash if n in schema.names and not pa.types.is_string(schema.field(n).type)]
+        if todo:
+            table = pq.read_table(path)
+            for name in todo:
+                i = table.column_names.index(name)
+                table = table.set_column(i, name, pa.array([None if v is None else v if isinstance(v, str) else
+                                                            json.dumps(v, default=str, ensure_ascii=False)
+                                                            for v in table.column(name).to_pylist()], pa.string()))
+            write_part(table, path)
 
 
 def unify_empty_parts(directory: Path) -> None:

@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     run VARCHAR, step_key VARCHAR, file VARCHAR, line BIGINT, error VARCHAR, raw VARCHAR);
 """
 
+# the catalog's own tables: no dataset may take their names
+TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", CATALOG_DDL))
 LINEAGE_SCHEMA = pa.schema(
     [
         ("_id", pa.int64()),

@@ -244,8 +244,13 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
                 raise ValueError("lossy nested inference")
             types[name] = arr.type if prev is None else _unify(prev, arr.type)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            if _strings_among_scalars(values) and (prev is None or pa.types.is_string(prev)):
-                types[name] = pa.string()  # "A-1" then 10,000 numbers: every id kept, numbers as their JSON text
+            scalar_before = prev is None or pa.types.is_string(prev) or pa.types.is_integer(prev) \
+                or pa.types.is_floating(prev) or pa.types.is_boolean(prev)
+            if scalar_before and (_strings_among_scalars(values) or prev is not None and not pa.types.is_string(prev)
+                                  and _strings_among_scalars([*values, 0])):
+                # "A-1" then 10,000 numbers, or numbers for 36 MB and then "v2": every record kept, the column
+                # text, numbers as their JSON text (earlier blocks' parts are made text too: unify_reader_parts)
+                types[name] = pa.string()
                 for i in good:
                     v = records[i].get(name)
                     if v is not None and not isinstance(v, str):

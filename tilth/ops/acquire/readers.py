@@ -414,6 +414,10 @@ class JsonlReader(FileReader):
             if not isinstance(obj, dict):
                 bad.append(Quarantined(path, num + 1, f"expected a JSON object, got {type(obj).__name__}", raw_line(ln)))
                 continue
+            if levels(obj, PARQUET_LEVELS) > PARQUET_LEVELS:
+                bad.append(Quarantined(path, num + 1, f"nested too deep: over {PARQUET_LEVELS} levels (an object "
+                                       "counts one, a list two; Parquet stores 100)", raw_line(ln)))
+                continue
             records.append(obj)
             where.append(k)
         table, conflicts = records_to_table(records, schema, field, required=self.params.text is not None)
@@ -444,16 +448,20 @@ def _newlines(view: np.ndarray, block: int = 1 << 22) -> np.ndarray:
     return np.concatenate(found) if found else np.empty(0, np.int64)
 
 
-JSON_DEPTH = 1000  # a line nesting deeper than this is not given to Arrow (orjson's own limit is 1024)
+# A record nesting deeper than this cannot be stored: Parquet holds 100 levels, an object takes one and a list
+# two. Such a line is not given to Arrow (which also overflows its stack some 16,000 levels down); the line
+# path quarantines it, and the rest of the file is read.
+PARQUET_LEVELS = 96
+JSON_DEPTH = PARQUET_LEVELS  # (brackets counted per line: an upper bound of its levels, checked exactly above it)
 
 
 def _nests_deeper(view: np.ndarray, newlines: np.ndarray, limit: int = JSON_DEPTH, block: int = 1 << 22) -> bool:
-    """Whether some line may nest JSON deeper than `limit`: it holds more than `limit` `[` and `{` bytes
-    (an upper bound on its depth). Arrow's JSON parser recurses without a limit and overflows its thread's
-    stack somewhere above 16,000 levels: a segfault that kills the worker and the run, not an exception.
-    Such a chunk takes the line path, where orjson quarantines the too-deep lines. The brackets are found
+    """Whether some line may nest deeper than `limit` Parquet levels (see PARQUET_LEVELS): only a line with
+    more than limit/2 `[` and `{` bytes can (a list is two levels), and such a line is measured (_too_deep).
+    Parquet refuses the part (the run failed), and Arrow's JSON parser, far deeper, overflows its stack (a
+    segfault). Such a chunk takes the line path, which quarantines the too-deep lines. The brackets are found
     a few MB at a time in reused masks (as in _newlines), and counted per line from their positions."""
-    if view.size <= limit:
+    if view.size <= limit // 2:
         return False
     mask, folded = np.empty(min(block, view.size), dtype=bool), np.empty(min(block, view.size), dtype=np.uint8)
     found = []
@@ -464,27 +472,45 @@ def _nests_deeper(view: np.ndarray, newlines: np.ndarray, limit: int = JSON_DEPT
         np.equal(f, 0x7B, out=m)
         found.append(np.flatnonzero(m) + lo)
     opens = np.concatenate(found)
-    if opens.size <= limit:
+    if opens.size <= limit // 2:
         return False
     per_line = np.diff(np.searchsorted(opens, newlines), prepend=0, append=opens.size)
     starts = np.concatenate(([0], newlines + 1))
     ends = np.append(newlines, view.size)
-    return any(_too_deep(view[starts[i]:ends[i]].tobytes(), limit) for i in np.flatnonzero(per_line > limit))
+    return any(_too_deep(view[starts[i]:ends[i]].tobytes(), limit) for i in np.flatnonzero(per_line > limit // 2))
 
 
 def _too_deep(line: bytes, limit: int = JSON_DEPTH) -> bool:
-    """Whether a line may nest deeper than `limit`. Counting `[` and `{` bounds its depth from above; a line
-    over that bound (code in a text field holds thousands of brackets inside strings) is parsed by orjson,
-    whose own limit is 1024 levels: if it parses, Arrow can take it; if not, the line path quarantines it."""
-    if line.count(b"[") + line.count(b"{") <= limit:
+    """Whether a line may nest deeper than `limit` Parquet levels. Counting `[` and `{` bounds its depth
+    from above; a line over that bound (code in a text field holds thousands of brackets inside strings) is
+    parsed by orjson (its own limit: 1024) and measured. The line path quarantines what is too deep."""
+    if 2 * line.count(b"[") + line.count(b"{") <= limit:  # (a list is two levels)
         return False
     import orjson
 
     try:
-        orjson.loads(line)
+        return levels(orjson.loads(line), limit) > limit
     except orjson.JSONDecodeError:
         return True
-    return False
+
+
+def levels(value, stop: int = 1 << 30) -> int:
+    """Parquet nesting levels of a parsed JSON value: an object one, a list two; walked without recursion,
+    and given up once past `stop`."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        v, d = todo.pop()
+        if isinstance(v, dict):
+            d += 1
+            todo += [(x, d) for x in v.values() if isinstance(x, (dict, list))]
+        elif isinstance(v, list):
+            d += 2
+            todo += [(x, d) for x in v if isinstance(x, (dict, list))]
+        if d > deepest:
+            deepest = d
+            if deepest > stop:
+                break
+    return deepest
 
 
 def _text_as_string(schema: pa.Schema, field: str) -> pa.Schema:

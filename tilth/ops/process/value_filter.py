@@ -172,7 +172,8 @@ class ValueFilter(Filter):
                 checks.append((f"{p.column} after {p.max}", ~null & ~not_date & late))
         elif p.min is not None or p.max is not None:
             num, not_number = as_numbers(col)
-            checks.append((f"{p.column} is not a number", not_number))  # "five", "n/a": nothing to compare
+            nan = np.isnan(num) & ~null  # a NaN the file holds compares false with every bound: it would pass
+            checks.append((f"{p.column} is not a number", not_number | nan))  # "five", "n/a", NaN: nothing to compare
             with np.errstate(invalid="ignore"):
                 if p.min is not None:
                     checks.append((f"{p.column} < min={p.min:g}", ~null & (num < p.min)))
