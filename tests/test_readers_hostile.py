@@ -361,3 +361,31 @@ def test_a_record_nested_deeper_than_parquet_stores_is_quarantined_and_the_rest_
     assert table.num_rows == 3000 and [(q.line, q.error.split(":")[0]) for q in bad] == [
         (1501, "nested too deep"), (1502, "nested too deep")]
     assert (levels({"a": [1, {"b": [2]}]}), levels([[[]]]), levels("x")) == (6, 6, 0)
+
+
+@pytest.mark.parametrize("data, declared, text", [
+    ("<p>très naïve</p>".encode("latin-1"), "iso-8859-1", "très naïve"),  # a declared latin-1 is windows-1252
+    ("<p>café – œuvre</p>".encode("cp1252"), None, "café – œuvre"),  # no label, not UTF-8: windows-1252
+    ('<meta charset="utf-8"><p>café</p>'.encode("latin-1"), None, "café"),  # a false UTF-8 label: the bytes decide
+    ('<meta charset="koi8-r"><p>привет</p>'.encode("koi8-r"), None, "привет"),
+    ("<p>naïve</p>".encode(), None, "naïve"),
+])
+def test_web_pages_are_decoded_by_their_declared_charset_or_as_browsers_do(data, declared, text):
+    """A WARC record served as iso-8859-1 came out "trčs" for "très" (the bytes were guessed as cp775)."""
+    from tilth.ops.acquire.html_extract import decode_html
+
+    assert text in decode_html(data, declared)
+
+
+def test_a_warc_record_keeps_its_declared_charset(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = "<html><body><p>Le café était très agréable, naïve et délicieux, dit-elle encore une fois.</p></body></html>"
+    with open(tmp_path / "fr.warc", "wb") as fh:
+        w = WARCWriter(fh, gzip=False)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=iso-8859-1")], protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record("http://fr.example/", "response", payload=io.BytesIO(page.encode("latin-1")),
+                                            http_headers=http))
+    table, bad = read_all(build("read_warc", {"path": str(tmp_path / "fr.warc")}))
+    assert bad == [] and "très agréable, naïve" in table.column("text")[0].as_py()

@@ -32,7 +32,9 @@ def extract_html(html: str | bytes, url: str | None = None, favor: Favor = "bala
     """Title and main text of one HTML document ('' when the page has no text at all)."""
     import trafilatura
 
-    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+    if isinstance(html, bytes):  # (readers that know a declared charset decode first: decode_html)
+        html = decode_html(html)
+    if not html or not html.strip():
         return Extracted(None, "")
     try:
         doc = trafilatura.bare_extraction(
@@ -48,6 +50,46 @@ def extract_html(html: str | bytes, url: str | None = None, favor: Favor = "bala
         title = title or plain_title
     title = (title or "").rstrip("¶").strip()  # Sphinx headings end in a permalink pilcrow
     return Extracted(title or None, text.strip())
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+# labels browsers read as windows-1252 (WHATWG Encoding): a page that says latin-1 means cp1252
+_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819",
+              "windows-1252", "cp1252", "x-cp1252"}
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """A page's bytes as text: a byte order mark, else the charset the server (`declared`, from the HTTP
+    Content-Type) or the page's own <meta> names if the bytes fit it, else UTF-8 if they are valid UTF-8, else
+    windows-1252, as browsers do. trafilatura guessed from the bytes alone: "très" came out "trčs" (cp775) under a
+    declared iso-8859-1."""
+    if data[:2] == b"\x1f\x8b":  # a page saved gzip-compressed (as servers send it)
+        import zlib
+
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data, 256 << 20)
+        except zlib.error:
+            pass
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:].decode("utf-8", errors="replace")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
+    m = _META_CHARSET.search(data[:4096])
+    for label in (declared, m[1].decode("ascii", "replace") if m else None):
+        if not label:
+            continue
+        label = label.strip().lower()
+        name = "cp1252" if label in _AS_CP1252 else label
+        try:
+            return data.decode(name)
+        except LookupError:  # an unknown label: the next clue
+            continue
+        except UnicodeDecodeError:  # a page that says UTF-8 but is not: the bytes decide below
+            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 _WS = re.compile(r"[ \t\r\f\v]+")

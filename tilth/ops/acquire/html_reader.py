@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.acquire.html_extract import Favor, extract_html
+from tilth.ops.acquire.html_extract import Favor, decode_html, extract_html
 from tilth.ops.acquire.intake import raw_line, unreadable
 from tilth.ops.acquire.readers import FileReader, _ids_for_records
 from tilth.ops.base import Params, Quarantined
@@ -98,13 +98,14 @@ class HtmlReader(DocFileReader):
             if (reason := not_html(data)) is not None:
                 yield Quarantined(path, 0, reason, raw_line(data[:200]))
                 continue
-            doc = extract_html(data, favor=p.favor)
+            page = decode_html(data)
+            doc = extract_html(page, favor=p.favor)
             rel = self.relpath(path)
             rows["path"].append(rel)
             rows["title"].append(doc.title)
             rows["text"].append(doc.text)
             if p.keep_html:
-                rows["html"].append(data.decode("utf-8", errors="replace"))
+                rows["html"].append(page)
             ids.append(_ids_for_records(rel, np.zeros(1, np.int64))[0])
         table = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
         yield table.add_column(0, "_id", pa.array(ids, pa.int64()))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.acquire.html_extract import Favor, extract_html
+from tilth.ops.acquire.html_extract import Favor, decode_html, extract_html
 from tilth.ops.acquire.html_reader import DocFileReader, DocReaderParams, not_html
 from tilth.ops.acquire.intake import head, unreadable
 from tilth.ops.base import Quarantined
@@ -178,11 +178,12 @@ class WarcReader(DocFileReader):
         if (reason := not_html(data)) is not None:  # served as HTML, but an image or UTF-16 without a BOM
             raise ValueError(reason)
         url = record.rec_headers.get_header("WARC-Target-URI")
-        doc = extract_html(data, url=url, favor=self.params.favor)
+        page = decode_html(data, _charset(record))
+        doc = extract_html(page, url=url, favor=self.params.favor)
         row = {"url": url, "date": record.rec_headers.get_header("WARC-Date"), "status": status,
                "title": doc.title, "text": doc.text}
         if self.params.keep_html:
-            row["html"] = data.decode(_charset(record) or "utf-8", errors="replace")
+            row["html"] = page
         return row
 
     def _table(self, rows: dict[str, list], path: str, records: list[int]) -> pa.Table:
