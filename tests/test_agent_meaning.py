@@ -927,3 +927,35 @@ def test_more_unseen_wordings_from_dev_e(env):
         ("sample_metrics", {"text_field": "text", "lowercase": False})]  # a refused lower-casing, not the metrics
     plan = planner.plan("First turn the html field into plain text, then delete the raw markup column", data["web"])
     assert steps(plan) == [("html_extract", {}), ("select_columns", {"drop_columns": ["html"]})]
+
+
+def test_values_of_a_named_label_column_the_sample_lacks(env, tmp_path):
+    """From the second newcomer trial: labels the sample does not hold, named beside their column or a word of
+    its name, a year column, and wordings that were misread."""
+    planner, _ = env
+    tickets = _peek_rows(tmp_path / "tickets.jsonl", [
+        {"ticket": f"My order {i} arrived late and the box was damaged, please help.",
+         "product_area": ("shipping", "returns", "account")[i % 3], "lang_code": ("en", "de")[i % 2]} for i in range(12)])
+    papers = _peek_rows(tmp_path / "papers.jsonl", [
+        {"abstract": f"We study problem {i} with a new method and report strong results on benchmarks.",
+         "field": ("biology", "chemistry")[i % 2], "year": 2014 + i % 9} for i in range(12)])
+    cases = [
+        # "billing" is in no sampled row; "areas" names product_area; the verb-less half drops too
+        (tickets, "drop the returns and billing areas",
+         [("value_filter", {"column": "product_area", "drop_values": ["returns", "billing"]})]),
+        (tickets, "keep tickets whose lang_code is en or es", [("value_filter", {"column": "lang_code", "values": ["en", "es"]})]),
+        (papers, "keep only papers from the physics field", [("value_filter", {"column": "field", "values": ["physics"]})]),
+        (papers, "keep papers published in 2020 or later", [("value_filter", {"column": "year", "min": 2020})]),
+        (papers, "drop papers from 2015", [("value_filter", {"column": "year", "drop_values": [2015]})]),
+        # "then" for "than" is a typo, not a next step; "anything else" does not forbid the drop just asked for
+        (tickets, "remove tickets shorter then 5 words", [("length_filter", {"text_field": "text", "min": 5, "unit": "words"})]),
+        (tickets, "remove tickets shorter than 5 words, don't drop anything else",
+         [("length_filter", {"text_field": "text", "min": 5, "unit": "words"})]),
+        (tickets, "convert fullwidth characters to normal ones", [("normalize", {"unicode_form": "NFKC"})]),
+    ]
+    for data, request, want in cases:
+        plan = planner.plan(request, data)
+        assert steps(plan) == want and not plan.keep_all_rows, request
+    # a label the sample lacks with no column named is reported, not guessed
+    plan = planner.plan("drop abstracts with fewer than 10 words and keep the physics ones", papers)
+    assert plan.ops() == ["word_count_filter"] and plan.unmatched == ["keep the physics ones"]

@@ -58,7 +58,7 @@ bound restrict throw weed toss ditch lose eliminate leave skip run apply use do 
 push upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
 bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reformulate retell restate regenerate
-render fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
+render rename fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
@@ -71,7 +71,8 @@ CONTEXT = re.compile(r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|
 _DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e|ing)|lose|exclud\w*|get(?:ting)? rid)"
 _ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single|them|those|these)"
 KEEP_ALL = re.compile(
-    rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b|"
+    rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b"
+    rf"(?!\s+(?:else|other|besides))|"
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
@@ -81,7 +82,8 @@ KEEP_ALL = re.compile(
     rf"\b(?:not a single|no|none of the) (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\s+"
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
-    rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|a thing|the data|the dataset|the corpus)\b",
+    rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|a thing|the data|the dataset|the corpus)\b"
+    rf"(?!\s+(?:else|other|besides))",
     re.I)
 
 # "just tell me how many tokens": a job that also forbids changing the data
@@ -365,6 +367,8 @@ def parse(request: str) -> ParsedRequest:
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
+    # "shorter then 5 words": a comparative's "than" mistyped, not a next step
+    text = re.sub(rf"\b(more|less|fewer|(?:[a-z]+er))\s+then\s+(?=\d|(?:{NUMBER_WORD})\b)", "\\1 than ", text, flags=re.I)
     # "between fifty and four hundred words": a range in words too
     text = re.sub(rf"\b(between\s+(?:{NUMBER_WORD})(?:[\s-]+(?:{NUMBER_WORD}))*)\s+(and)\s+(?=(?:{NUMBER_WORD})\b)",
                   "\\1 \x01\\2 ", text, flags=re.I)

@@ -39,6 +39,7 @@ sft rlhf dpo ppo llm llms nlp ml ai gpu cpu json jsonl csv tsv parquet arrow htm
 nav navbar footer header boilerplate dedup dedupe dedupes deduped deduping dataset datasets corpus corpora
 tokenizer tokenize tokenized detokenize embedding embeddings minilm smollm webpage webpages unicode utf utf8 ascii
 regex regexes eval evals finetune finetuning pretraining pretrain instruct chatbot repo repos
+fullwidth halfwidth hashtag hashtags emoji emojis
 """.split())
 _QUOTED = re.compile(r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)|\"[^\"]{1,200}\"|`[^`]{1,200}`")
 _WORD = re.compile(r"[^\W\d_][\w'./+-]*", re.UNICODE)

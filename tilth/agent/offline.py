@@ -255,6 +255,8 @@ class OfflinePlanner:
             equal = None if parsed.keep_all_rows or "value_filter" in excluded else _equality(a, data, goes_on)
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
                 column, values, dropping = equal  # "remove the billing tickets": drop_values
+                # ("drop the returns and billing areas": the verb-less second half drops too)
+                dropping = dropping or goes_on and "drop_values" in near_step[0].params
                 key = "drop_values" if dropping else "values"
                 step = self.add(plan, self.cat.by_name["value_filter"], a, data, columns,
                                 why=f"{'drops' if dropping else 'keeps'} {column} = {' or '.join(map(repr, values))}, "
@@ -703,7 +705,7 @@ class OfflinePlanner:
             _merge(existing.params, params)
             _also(existing, action.text)
             return existing
-        plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.text,
+        plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.full,
                                    calibrate=calibrate))
         return plan.steps[-1]
 
@@ -1232,9 +1234,14 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
 
 
 # the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
-_SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as "
+_SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as or and nor "
                        "category categories topic topics label labels kind kinds type types class classes group groups "
                        "value values equal equals set to".split())
+
+
+# nouns that name rows of other data than ROW_NOUNS covers ("remove math questions", "drop papers from ...")
+_ROWISH = frozenset("papers paper abstracts captions questions pairs answers notes products listings recordings calls "
+                    "visits clauses stories comments tweets problems prompts instructions ones".split())
 
 
 def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[str, list, bool] | None:
@@ -1254,10 +1261,11 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     rest = action.full.lower()
     for v in values:
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
-    for col in data.columns:
-        rest = re.sub(rf"\b{re.escape(col.lower())}s?\b", " ", rest)
+    for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
+        for name in [col.lower(), *(p for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4)]:
+            rest = re.sub(rf"\b{re.escape(name)}(?:s|es)?\b", " ", rest)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
-    if all(w in GENERIC or w in _FILLER or w in _SELECTING for w in words):
+    if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
     return None
 
@@ -1266,6 +1274,7 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality)."""
     low = action.full.lower()
     named_cols = column_mentions(action.full, list(data.columns))
+    partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
         if col == data.text_field or col.startswith("_"):
@@ -1286,6 +1295,8 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
         distinct = {v for v in vals if isinstance(v, str)}
         if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
             continue  # not labels
+        if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
+            return col, listed
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
@@ -1294,18 +1305,36 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
                 and (codes := languages(action.full)):
             return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
-        if col in named_cols and _categorical(col, data) and not _dated(col, data) and not date_bounds(action.full) and (
-                m := re.search(rf"\b{re.escape(col.lower())}\s+(?:is|=|==|equals?|is one of|in)\s+"
-                               r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)", low)):
-            # "keep posts whose lang is de, fr or es": values the sample need not hold, written as the column's
-            # values are (their case, as the sample's)
-            items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
-            if any(w in _FILLER or w in ("on", "before", "after", "not", "at", "least", "most", "above", "below",
-                                         "over", "under", "between", "more", "less", "than") for w in items):
-                continue
-            upper = all(v == v.upper() for v in distinct)
-            return col, [w.upper() if upper else w for w in items]
     return None
+
+
+_LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
+_LEADING = r"(?:only|just|keep|drop|remove|delete|exclude|discard|skip)(?:\s+(?:only|just|the|all|any))?"
+_NOT_VALUES = frozenset("on before after not at least most above below over under between more less than".split())
+
+
+def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[str] | None:
+    """Values of a named label column the text lists, which the sample need not hold: "whose lang is de, fr or
+    es", "the returns and billing areas" (product_area), "from the physics field"; written as the column's
+    values are (upper case if the sample's are)."""
+    if not _categorical(col, data) or _dated(col, data) or date_bounds(text):
+        return None
+    low = text.lower()
+    words = [re.escape(col.lower())] + [re.escape(p) for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4]
+    m = None
+    for w in words:
+        m = re.search(rf"\b{w}s?\s+(?:is|=|==|equals?|is one of|in)\s+{_LIST}", low) or \
+            re.search(rf"(?:^\W*(?:{_LEADING}\s+)?|\b(?:the|all|any|every)\s+){_LIST}\s+{w}s?\b", low)
+        if m:
+            break
+    if m is None:
+        return None
+    items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
+    if not items or any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS or w.isdigit() for w in items):
+        return None
+    known = {v.lower(): v for v in distinct}
+    upper = bool(distinct) and all(v == v.upper() for v in distinct)
+    return [known.get(w, w.upper() if upper else w) for w in items]
 
 
 # "the hard questions", "the easy ones": an adjective that picks rows by difficulty (see _condition)
@@ -1420,6 +1449,16 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
     for q in qs:
         start, end = q["span"]
         unit, scale = q["unit"] or "", 1.0
+        year = [c for c in numeric if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
+        if not spots and len(year) == 1 and 1900 <= q["value"] <= 2100 and float(q["value"]).is_integer():
+            if q.get("comparative") == "from" and not re.match(r"\s*(?:on\b|onwards?\b|forwards?\b|or later|and later|"
+                                                               r"to\b|through|until|till)", q.get("after", "")):
+                q = {**q, "bound": None}  # "papers from 2015": that year, not 2015 on
+            found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"]) \
+                if q["bound"] else None  # "papers published in 2020 or later" on `year`
+            if q["bound"] is None:
+                found[year[0]] = {"values": [int(q["value"])]}
+            continue
         if spots:
             near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])
             col = near[2]

@@ -193,7 +193,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
                   "older", "newer", "later")
             bound = "lower" if any(w in tail for w in up) else "upper"
         out.append({"value": _number(num), "bound": bound, "unit": unit, "percent": bool(pct), "strict": strict,
-                    "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30],
+                    "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30], "comparative": comp,
                     "before": low[max(0, m.start() - 40): m.start()], "after": low[m.end(2): m.end(2) + 64]})
     return out
 
@@ -759,6 +759,7 @@ def _stems(text: str) -> set[str]:
 _CONCEPTS = ((re.compile(r"\bcapital|\bupper[- ]?case|\blower[- ]?case|\bcasing\b|\bcase[- ]insensitiv", re.I), "cas"),
              (re.compile(r"\bonly differ|\bdiffer only|\bregardless\b|\bdon'?t care\b|\btreat\b.{0,40}\bsame\b", re.I), "ignor"),
              (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"),
+             (re.compile(r"\bfull[- ]?width|\bhalf[- ]?width|\bligatures?\b|\bcompatibility\b", re.I), "compatibility"),
              # "lean towards keeping too much text rather than too little": the choice that keeps more
              (re.compile(r"\btoo much\b|\bmore rather than less\b|\brather too much\b", re.I), "more"))
 
@@ -772,8 +773,9 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     for c in choices:
         if not isinstance(c, str):
             continue
-        m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)|'{re.escape(c)}'\s+([^;,.]+)", desc)
-        m = m and (m[1] or m[2])
+        m = re.search(rf"(?<![\w-]){re.escape(c)}:\s*([^;.]+)|'{re.escape(c)}'\s+([^;,.]+)|"
+                      rf"(?<![\w-]){re.escape(c)}\s+(also\s+[^;)]+)", desc)
+        m = m and (m[1] or m[2] or m[3])
         # a one- or two-word explanation ("exact: byte-identical") is named by one of its words
         if m and len(_stems(m) & words) >= (1 if len(_stems(m)) <= 2 else 2):
             if out and m.strip().lower().startswith("also "):  # "lower: also ignore case" includes the one before

@@ -24,7 +24,7 @@ _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 class NormalizeParams(Params):
     text_field: str = Field("text", description="Column holding the text.")
     unicode_form: Literal["NFC", "NFKC", "NFD", "NFKD"] | None = Field(
-        "NFC", description="Unicode normal form (NFKC also folds compatibility characters: ﬁ -> fi, x² -> x2)."
+        "NFC", description="Unicode normal form (NFKC also folds compatibility characters: ﬁ -> fi, x² -> x2, full-width Ａ -> A)."
     )
     line_breaks: bool = Field(True, description="Turn \\r\\n, \\r, U+2028/2029 and U+0085 into \\n.")
     spaces: bool = Field(True, description="Turn no-break and other fixed-width spaces into ' '.")
