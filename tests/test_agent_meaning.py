@@ -761,12 +761,18 @@ def _calls(tmp_path):
     ("drop conversations with fewer than 3 turns", [("value_filter", {"column": "n_turns", "min": 3.0})]),
     ("keep conversations where n_turns is at least 3", [("value_filter", {"column": "n_turns", "min": 3.0})]),
     # a time unit in the request, seconds in the column
-    ("keep calls longer than five minutes", [("value_filter", {"column": "duration_sec", "min": 300.0})]),
+    # (whole seconds: longer than 300 is 301 or more)
+    ("keep calls longer than five minutes", [("value_filter", {"column": "duration_sec", "min": 301.0})]),
     ("drop posts with negative upvotes", [("value_filter", {"column": "upvotes", "min": 0.0})]),
     ("keep rows where thread_id is 102", [("value_filter", {"column": "thread_id", "values": [102]})]),
     # each bound goes with the column named nearest to it
     ("only posts from threads 100 to 105 with more than twenty upvotes",
-     [("value_filter", {"column": "thread_id", "min": 100.0, "max": 105.0}), ("value_filter", {"column": "upvotes", "min": 20.0})]),
+     [("value_filter", {"column": "thread_id", "min": 100.0, "max": 105.0}), ("value_filter", {"column": "upvotes", "min": 21.0})]),
+    # a strict bound on whole numbers leaves the number out; "drop ... at least" leaves it out of what is kept
+    ("keep posts with fewer than 10 upvotes", [("value_filter", {"column": "upvotes", "max": 9.0})]),
+    ("drop posts with at least 10 upvotes", [("value_filter", {"column": "upvotes", "max": 9.0})]),
+    ("drop posts with more than 10 upvotes", [("value_filter", {"column": "upvotes", "max": 10.0})]),
+    ("keep calls with at most 4 turns", [("value_filter", {"column": "n_turns", "max": 4.0})]),
     # a label and a bound on another column: two steps, neither dropped silently
     ("keep only the podcast calls with at least 4 turns",
      [("value_filter", {"column": "source", "values": ["podcast"]}), ("value_filter", {"column": "n_turns", "min": 4.0})]),
@@ -959,3 +965,31 @@ def test_values_of_a_named_label_column_the_sample_lacks(env, tmp_path):
     # a label the sample lacks with no column named is reported, not guessed
     plan = planner.plan("drop abstracts with fewer than 10 words and keep the physics ones", papers)
     assert plan.ops() == ["word_count_filter"] and plan.unmatched == ["keep the physics ones"]
+
+
+@pytest.mark.parametrize("request_, want", [
+    ("keep the top 10% most viewed posts", [("top_filter", {"fraction": 0.1, "column": "views"})]),
+    ("keep only the 5 most viewed posts", [("top_filter", {"count": 5, "column": "views"})]),
+    ("keep the bottom 30% by quality score",
+     [("top_filter", {"keep": "lowest", "fraction": 0.3, "column": "quality_score"})]),
+    # "everything but" keeps what follows it; dropping the top keeps the rest from the bottom
+    ("drop everything but the top quarter by views", [("top_filter", {"fraction": 0.25, "column": "views"})]),
+    ("drop the top quarter by views", [("top_filter", {"fraction": 0.25, "column": "views", "drop": True})]),
+    ("remove the 3 least viewed posts", [("top_filter", {"keep": "lowest", "count": 3, "column": "views", "drop": True})]),
+    ("remove posts with fewer than 10 views", [("value_filter", {"column": "views", "min": 10.0})]),
+])
+def test_rows_picked_by_rank_are_a_top_filter_on_the_column_named(env, tmp_path, request_, want):
+    """From the second newcomer trial: "top 10% most viewed" had no operator (a value filter needs a number)."""
+    planner, _ = env
+    posts = _peek_rows(tmp_path / "posts.jsonl", [
+        {"post": f"Post number {i} about gardening and the soil in spring.", "views": (i * 37) % 101,
+         "quality_score": round(((i * 13) % 17) / 17, 3)} for i in range(20)])
+    assert steps(planner.plan(request_, posts)) == want
+
+
+def test_the_top_share_of_a_score_just_planned_reads_that_score(env):
+    planner, data = env
+    plan = planner.plan("score each page's quality with the LLM and keep the top 30%", data["web"])
+    # the scoring step drops nothing; the ranking reads its column
+    assert steps(plan) == [("llm_quality_filter", {"min_score": 0}),
+                           ("top_filter", {"fraction": 0.3, "column": "llm_quality"})]

@@ -252,6 +252,28 @@ def test_validation_catches_missing_input_and_reader_in_steps(tmp_path):
     assert "does not exist" in problems[0].message and "readers go in `input:`" in problems[1].fix
 
 
+def test_a_folder_of_several_data_formats_needs_a_format(tmp_path):
+    """From a hostile-input trial: 3 JSONL files and 2 CSV files in one folder; the JSONL reader read its 3
+    and the CSV rows were left out without a word."""
+    data = tmp_path / "mixed"
+    (data / "meta").mkdir(parents=True)
+    for i in range(3):
+        (data / f"a{i}.jsonl").write_text(json.dumps({"text": f"json {i}"}) + "\n")
+    for i in range(2):
+        (data / f"b{i}.csv").write_text(f"text\ncsv {i}\n")
+    (data / "meta" / "dataset_info.json").write_text("{}")  # metadata is no data format
+    (data / "README.md").write_text("# mixed")
+    recipe = {"name": "x", "input": {"path": str(data)}, "steps": []}
+    _, _, problems = validate(Recipe.model_validate(recipe))
+    assert [p.where for p in problems] == ["input"]
+    assert "3 for read_jsonl, 2 for read_csv" in problems[0].message and "input.format" in problems[0].fix
+    # naming the format is a choice: the other files are skipped knowingly
+    _, _, problems = validate(Recipe.model_validate({**recipe, "input": {"path": str(data), "format": "csv"}}))
+    assert problems == []
+    (data / "b0.csv").unlink(), (data / "b1.csv").unlink()
+    assert validate(Recipe.model_validate(recipe))[2] == []
+
+
 def test_bad_recipe_shapes_are_clear_errors():
     with pytest.raises(ValueError, match="one operator per step"):
         Recipe.model_validate({"name": "x", "input": {"path": "a"}, "steps": [{"a": {}, "b": {}}]})
@@ -335,3 +357,15 @@ def test_operator_reference_tables_keep_five_cells_when_a_type_has_a_pipe():
 
     rows = [ln for ln in operator_reference().splitlines() if ln.startswith("| `title_field`")]
     assert rows and all(len(re.split(r"(?<!\\)\|", r)) == 7 for r in rows), rows  # 5 cells between 6 bars
+
+
+@pytest.mark.parametrize("op", ["random_edit", "random_edit_inplace", "llm_rewrite"])
+def test_a_missing_where_column_is_a_validation_problem(tmp_path, op):
+    """From a hostile-input trial: a where_column the data lacks was a KeyError in the middle of the run."""
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": f"doc {i} has words", "stars": i}) + "\n" for i in range(3)))
+    recipe = Recipe.model_validate({"name": "x", "input": {"path": str(src)},
+                                    "steps": [{op: {"where_column": "rating", "where_min": 4}}]})
+    _, _, problems = validate(recipe)
+    assert [p.where for p in problems] == [f"step 1: {op}"]
+    assert "reads column 'rating', which nothing upstream produces" in problems[0].message

@@ -389,3 +389,17 @@ def test_a_warc_record_keeps_its_declared_charset(tmp_path):
                                             http_headers=http))
     table, bad = read_all(build("read_warc", {"path": str(tmp_path / "fr.warc")}))
     assert bad == [] and "très agréable, naïve" in table.column("text")[0].as_py()
+
+
+@pytest.mark.parametrize("name, reader, raw", [
+    ("data.jsonl", "read_jsonl", gzip.compress(LINES)),  # a download that kept the server's gzip encoding
+    ("data.jsonl", "read_jsonl", zstandard.ZstdCompressor().compress(LINES)),
+    ("data.jsonl.gz", "read_jsonl", LINES),  # named compressed, written plain
+    ("data.csv", "read_csv", gzip.compress(b"text,n\n" + b"".join(f"doc {i},{i}\n".encode() for i in range(5)))),
+])
+def test_compression_is_read_from_the_bytes_not_the_name(tmp_path, name, reader, raw):
+    """Every line of a gzip file named .jsonl used to be quarantined as broken JSON."""
+    path = tmp_path / name
+    path.write_bytes(raw)
+    table, bad = read_all(build(reader, {"path": str(path)}))
+    assert bad == [] and table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]

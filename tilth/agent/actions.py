@@ -367,6 +367,9 @@ def parse(request: str) -> ParsedRequest:
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
+    # "drop everything but the top quarter": keep only that, not a drop and then a contrast
+    text = re.sub(rf"\b{_DROPVERB}(?:\s+(?:away|out))?\s+(?:everything|all|anything|all rows|every row)(?:\s+else)?\s+but\s+",
+                  "keep only ", text, flags=re.I)
     # "shorter then 5 words": a comparative's "than" mistyped, not a next step
     text = re.sub(rf"\b(more|less|fewer|(?:[a-z]+er))\s+then\s+(?=\d|(?:{NUMBER_WORD})\b)", "\\1 than ", text, flags=re.I)
     # "between fifty and four hundred words": a range in words too

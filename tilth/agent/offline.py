@@ -97,7 +97,10 @@ VIA_LANGUAGE = re.compile(r"\b(?:via|through|by way of|pivoting (?:on|through))\
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
-LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag".split())
+LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag score rate grade".split())
+# "the top 30%", "the 100 best", "the bottom tenth": rows picked by rank, by a score the plan may just have made
+RANKED = re.compile(r"\b(?:top|bottom|best|worst|highest|lowest|most|least)\b", re.I)
+SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
@@ -426,7 +429,8 @@ class OfflinePlanner:
                 self._plan_producer(plan, a, data)
             if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
                 # an operator that reads one named column does not fit an action that names none
-                nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name), None)
+                nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name
+                            and not (sk.param("column") and sk.param("column")["required"])), None)
                 only = self._only_number_column(data, [q["value"] for q in quantities(a.full)])
                 if nxt is not None and nxt[1] >= self.matcher.accept:
                     best, score, given = nxt[0], nxt[1], {}
@@ -694,6 +698,9 @@ class OfflinePlanner:
                 calibrate = calibrate or calib
                 if calib:
                     params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
+        if DROP.search(action.full) and not KEEP.search(action.full) and skill.param("drop") \
+                and skill.param("drop")["type"] == "bool":
+            params["drop"] = True  # "drop the top quarter by views", "remove the 20 least helpful answers"
         # one step per operator, except one that reads a named column: "from 2026-11-03 on and rated 3 or more"
         # is a value filter on each column
         existing = next((s for s in plan.steps if s.op == skill.name
@@ -929,6 +936,9 @@ class OfflinePlanner:
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
             return self._pipeline_col(named[0], data), None
+        if RANKED.search(action.full) and (scored := [c for st in reversed(plan.steps) for c in self._outputs(st)
+                                                      if SCORE_NAME.search(c)]):
+            return scored[0], None  # "score each page with the LLM and keep the top 30%": the score just planned
         if HARD.search(action.full) or EASY.search(action.full):
             if probe:  # would be a difficulty score (added when planned)
                 return "difficulty", None
@@ -1485,12 +1495,15 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
             continue  # "3 pairs for every page": a count, not a page number
         params = found.setdefault(col, {})
+        # "more than 1,000 views" leaves 1,000 out (so does "drop ... at least 1,000"): on whole numbers the bound
+        # moves by one; a column of fractions keeps the bound (value_filter's bounds are inclusive)
+        step = 1 if bound and q["strict"] != dropping and float(value).is_integer() and _whole(col, data) else 0
         if bound is None:
             params.setdefault("values", []).append(value if not float(value).is_integer() else int(value))
         elif (bound == "lower") != dropping:
-            params["min"] = value
+            params["min"] = value + step
         else:
-            params["max"] = value
+            params["max"] = value - step
     out = []
     for col, params in found.items():
         if "values" in params and ("min" in params or "max" in params):
@@ -1505,6 +1518,12 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _whole(col: str, data: DataPeek) -> bool:
+    """The sample's values of the column are all whole numbers (counts, stars, years)."""
+    vals = [r.get(col) for r in data.rows if looks_numeric(r.get(col))]
+    return bool(vals) and all(float(v).is_integer() for v in vals)
 
 
 def _dated(col: str, data: DataPeek) -> bool:

@@ -760,6 +760,7 @@ _CONCEPTS = ((re.compile(r"\bcapital|\bupper[- ]?case|\blower[- ]?case|\bcasing\
              (re.compile(r"\bonly differ|\bdiffer only|\bregardless\b|\bdon'?t care\b|\btreat\b.{0,40}\bsame\b", re.I), "ignor"),
              (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"),
              (re.compile(r"\bfull[- ]?width|\bhalf[- ]?width|\bligatures?\b|\bcompatibility\b", re.I), "compatibility"),
+             (re.compile(r"\b(?:bottom|lowest|smallest|worst|least|fewest|shortest|cheapest)\b", re.I), "bottom"),
              # "lean towards keeping too much text rather than too little": the choice that keeps more
              (re.compile(r"\btoo much\b|\bmore rather than less\b|\brather too much\b", re.I), "more"))
 

@@ -169,7 +169,8 @@ def _lineage(ids, action: str, reasons, duplicate_of=None, scores=None) -> pa.Ta
             "_id": pa.array(ids, pa.int64()),
             "action": pa.array([action] * n, pa.string()),
             "reason": pa.array(reasons, pa.string()),
-            "duplicate_of": pa.array(duplicate_of if duplicate_of is not None else [None] * n, pa.int64()),
+            "duplicate_of": duplicate_of.cast(pa.int64()) if isinstance(duplicate_of, pa.Array) else
+            pa.array(duplicate_of if duplicate_of is not None else [None] * n, pa.int64()),
             "scores": pa.array(scores if scores is not None else [None] * n, pa.string()),
         },
         schema=LINEAGE_SCHEMA,
@@ -367,7 +368,7 @@ def _apply_part(task: Task) -> PartStats:
     if drops.num_rows:  # written first: the data part, last, is the proof that the task finished
         lineage = _lineage(
             drops.column("_id").to_numpy(), "drop", drops.column("reason").to_pylist(),
-            duplicate_of=drops.column("duplicate_of").to_numpy(),
+            duplicate_of=drops.column("duplicate_of").combine_chunks(),  # null where a row duplicates none (top_filter)
         )
         _timed_write(lineage, Path(task.out_dir) / "lineage" / f"{task.part}.parquet", stats, False)
         stats.dropped = drops.num_rows

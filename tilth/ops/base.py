@@ -141,7 +141,11 @@ class Operator:
                             "override input_columns()/output_columns() for computed names") from None
 
     def input_columns(self) -> list[str]:
-        return self._fmt(self.inputs)
+        """The declared inputs, and the column that selects the rows a job applies to (see tilth/ops/where.py):
+        validation then names a missing one before the run, not a KeyError in the middle of it."""
+        cols = self._fmt(self.inputs)
+        where = getattr(self.params, "where_column", None)
+        return cols + [where] if isinstance(where, str) and where not in cols else cols
 
     def output_columns(self) -> list[str]:
         return self._fmt(self.outputs)

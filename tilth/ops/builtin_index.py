@@ -51,6 +51,7 @@ BUILTIN = {
     'synonym_substitute': 'tilth.ops.rewrite.synonym_substitute',
     'synonym_substitute_inplace': 'tilth.ops.rewrite.synonym_substitute',
     'token_count': 'tilth.ops.evaluate.token_count',
+    'top_filter': 'tilth.ops.process.top_filter',
     'value_filter': 'tilth.ops.process.value_filter',
     'word_count_filter': 'tilth.ops.process.word_stats_filters',
 }

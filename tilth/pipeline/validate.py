@@ -191,6 +191,24 @@ def _read_back(target: Path, reader: Reader, root: Path) -> bool:
     return any(ch in pattern for ch in "*?[") and fnmatch.fnmatch(str(target), os.path.abspath(pattern))
 
 
+def _mixed_folder_problems(recipe: Recipe) -> list[Problem]:
+    """A folder of several data formats read without a format: the reader of the most common one would skip
+    the rest without a word (3 JSONL files read, 2 CSV files left out)."""
+    from tilth.ops.acquire.readers import folder_formats
+
+    path = str(recipe.input.get("path", ""))
+    if recipe.input.get("format") or not os.path.isdir(path):
+        return []
+    counts = folder_formats(path)
+    if len(counts) < 2:
+        return []
+    held = ", ".join(f"{n} for {r}" for r, n in counts.most_common())
+    return [Problem(0, "input", f"the folder {path} holds data files of {len(counts)} formats ({held}); one reader "
+                    "reads one format, so the others would be left out",
+                    "set input.format to the format you mean (the rest is then skipped knowingly), or give each "
+                    "format its own folder or glob (path: data/*.jsonl) and recipe")]
+
+
 def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Problem]]:
     """Build the reader and operators; return them with every problem found."""
     problems: list[Problem] = []
@@ -201,6 +219,7 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
             problems.append(Problem(0, "plugins", f"cannot load plugin {path}: {e}", "fix the plugin file or remove it"))
 
     reader, columns, input_columns, sample = None, None, None, None
+    problems += _mixed_folder_problems(recipe)
     try:
         reader = build_reader(recipe)
         found = peek(reader)

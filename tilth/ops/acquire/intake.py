@@ -124,10 +124,33 @@ class _ZstdStream(io.RawIOBase):
         super().close()
 
 
+GZIP_MAGIC, ZSTD_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
+
+
+def compression(path: str) -> str | None:
+    """"gzip", "zstd" or None, by the file's first bytes, not its name: a gzip file saved as data.jsonl is
+    common (a download kept the server's encoding), and read as text every line of it would be garbage."""
+    named = "gzip" if path.endswith(".gz") else "zstd" if path.endswith((".zst", ".zstd")) else None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return named
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head == ZSTD_MAGIC:
+        return "zstd"
+    # named compressed but written plain ("{...", "text,n"); anything else (a stream cut inside its magic,
+    # garbage) goes to the decompressor the name says, which reports it
+    plain = len(head) == 4 and all(32 <= b < 127 or b in b"\t\r\n" for b in head.removeprefix(b"\xef\xbb\xbf")[:1])
+    return None if plain else named
+
+
 def open_maybe_compressed(path: str) -> io.BufferedIOBase:
-    if path.endswith(".gz"):
+    kind = compression(path)
+    if kind == "gzip":
         return gzip.open(path, "rb")
-    if path.endswith(".zst") or path.endswith(".zstd"):
+    if kind == "zstd":
         return io.BufferedReader(_ZstdStream(open(path, "rb")))
     return open(path, "rb")
 

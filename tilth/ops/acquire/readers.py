@@ -34,6 +34,7 @@ from tilth.ops.acquire.intake import (
     DATA_ERRORS,
     RAW_LIMIT,
     check_text,
+    compression,
     describe,
     open_maybe_compressed,  # noqa: F401 - it lived here; kept importable
     quarantine_rows,
@@ -50,7 +51,6 @@ from tilth.storage.ids import row_ids
 
 pc = LazyModule("pyarrow.compute")  # imported on first use (~0.1 s), not by every run
 
-COMPRESSED = (".gz", ".zst", ".zstd")
 CHUNK_BYTES = 32 << 20  # plain JSONL is parsed this many bytes at a time: memory stays bounded
 
 
@@ -250,7 +250,7 @@ class JsonlReader(FileReader):
             yield from self._read_file(path)
 
     def _read_file(self, path: str) -> Iterator[pa.Table | Quarantined]:
-        if self.params.limit is None and not path.endswith(COMPRESSED):
+        if self.params.limit is None and compression(path) is None:
             yield from self._read_chunks(path)
         else:
             yield from self._read_lines(path)
@@ -1061,19 +1061,25 @@ def guess_reader(path: str) -> str | None:
     if os.path.isdir(path):
         if any(os.path.isfile(os.path.join(path, f)) for f in ("dataset_dict.json", "state.json")):
             return "read_arrow"  # `datasets` save_to_disk
-        counts: collections.Counter[str] = collections.Counter()
-        for i, f in enumerate(_walk(path)):
-            if i >= SCAN_LIMIT:
-                break
-            low = f.lower()
-            reader = next((r for suffix, r in _by_length() if low.endswith(suffix)), None)
-            if reader is not None and not os.path.basename(low).startswith("cache-"):
-                counts[reader] += 1
+        counts = folder_formats(path)
         if counts:
             order = list(dict.fromkeys(READERS_BY_SUFFIX.values()))
             return max(counts, key=lambda r: (counts[r], -order.index(r)))
         return "read_text_files"
     return None
+
+
+def folder_formats(path: str) -> collections.Counter[str]:
+    """How many data files of each reader's format a folder holds, at any depth (the first SCAN_LIMIT files)."""
+    counts: collections.Counter[str] = collections.Counter()
+    for i, f in enumerate(_walk(path)):
+        if i >= SCAN_LIMIT:
+            break
+        low = f.lower()
+        reader = next((r for suffix, r in _by_length() if low.endswith(suffix)), None)
+        if reader is not None and not os.path.basename(low).startswith("cache-"):
+            counts[reader] += 1
+    return counts
 
 
 def _by_length() -> list[tuple[str, str]]:

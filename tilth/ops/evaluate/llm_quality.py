@@ -82,6 +82,7 @@ class LLMQualityFilter(LLMOp, Filter):
         "LLM quality scoring, keep the good rows",
         "quality filter with an LLM grader",
     )
+    measure_params = {"min_score": 0}  # score every row, drop none: a later step picks by the score
     stage = 55  # a model per row: run after the cheap filters and dedup have shrunk the data
     inputs = ("{text_field}",)
     outputs = ("llm_quality", "llm_quality_rationale")
