@@ -85,6 +85,10 @@ def test_without_a_terminal_or_yes_the_plan_is_written_not_run_nor_kept_as_a_ski
     assert "not run: no terminal to review the plan" in res.output
     assert (tmp_path / "out" / "recipe.yaml").exists() and not (tmp_path / "out" / "dataset.jsonl").exists()
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
+    # with --no-run the reason is the flag (a newcomer read "no terminal" as something wrong)
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--no-embed", "--no-run",
+                                   "-w", str(ws), "--out", str(tmp_path / "out2")])
+    assert res.exit_code == 0 and "not run: --no-run; run it with `tilth run RECIPE`" in res.output.replace("\n", " ")
 
 
 def test_an_empty_request_is_one_clear_error(tmp_path):

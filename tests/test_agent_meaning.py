@@ -993,3 +993,44 @@ def test_the_top_share_of_a_score_just_planned_reads_that_score(env):
     # the scoring step drops nothing; the ranking reads its column
     assert steps(plan) == [("llm_quality_filter", {"min_score": 0}),
                            ("top_filter", {"fraction": 0.3, "column": "llm_quality"})]
+
+
+def test_from_a_third_newcomer_trial(env, tmp_path):
+    """Requests a newcomer wrote on data of their own: label lists the sample partly lacks, with no column
+    named; "other than" a label; "4 or above" on a 1-5 column; "least helpful" names helpful_votes, not the
+    answer column; a date bound beside a number bound; a translation that is not a round trip."""
+    planner, _ = env
+    forum = _peek_rows(tmp_path / "forum.jsonl", [
+        {"body": f"Post {i} asks about a driver update and a clicking fan.", "views": 100 * i, "created_at":
+         f"2024-0{1 + i % 6}-1{i % 9}", "category": ("hardware", "offtopic", "gaming")[i % 3]} for i in range(15)])
+    qa = _peek_rows(tmp_path / "qa.jsonl", [
+        {"product": ("kettle", "blender", "tent")[i % 3], "question": f"Does item {i} work with 110V?",
+         "answer": f"Yes, item {i} is dual voltage and works fine.", "rating": 1 + i % 5, "helpful_votes": 3 * i}
+        for i in range(15)])
+    articles = _peek_rows(tmp_path / "articles.jsonl", [
+        {"url": f"https://x.test/{i}", "body": f"Article {i} reports on the council budget and public transport.",
+         "word_count": 10 + 5 * i, "source": ("bbc", "blogspot", "reuters")[i % 3], "fetched": f"2024-0{1 + i % 5}-15",
+         "spam_score": round(0.05 * i, 2)} for i in range(15)])
+    cases = [
+        (forum, "drop everything in the offtopic and politics categories",
+         [("value_filter", {"column": "category", "drop_values": ["offtopic", "politics"]})]),
+        (qa, "questions about kettles, blenders or toasters only",
+         [("value_filter", {"column": "product", "values": ["kettle", "blender", "toaster"]})]),
+        (qa, "only answers with at least 10 helpful votes and a rating of 4 or above",
+         [("value_filter", {"column": "helpful_votes", "min": 10.0}), ("value_filter", {"column": "rating", "min": 4.0})]),
+        (qa, "the 20 least helpful answers gone",
+         [("top_filter", {"keep": "lowest", "count": 20, "column": "helpful_votes", "drop": True})]),
+        (articles, "keep articles with word_count between 20 and 60 from sources other than blogspot",
+         [("value_filter", {"column": "source", "drop_values": ["blogspot"]}),
+          ("value_filter", {"column": "word_count", "min": 20.0, "max": 60.0})]),
+        (articles, "keep articles with spam_score below 0.3 that were fetched in March 2024 or later",
+         [("value_filter", {"column": "spam_score", "max": 0.3, "max_exclusive": True}),
+          ("value_filter", {"column": "fetched", "min": "2024-03-01"})]),
+    ]
+    for data, request, want in cases:
+        assert steps(planner.plan(request, data)) == want, request
+    plan = planner.plan("translate every post into Japanese", forum)
+    assert plan.steps == [] and plan.unmatched == ["translate every post into Japanese"]
+    assert planner.plan("translate the posts into German and back", forum).ops() == ["llm_back_translate"]
+    # a list of labels is not two jobs, but a verb after "and" still starts one
+    assert planner.plan("keep the offtopic posts and drop exact duplicates", forum).ops() == ["value_filter", "exact_dedup"]

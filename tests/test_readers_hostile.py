@@ -403,3 +403,21 @@ def test_compression_is_read_from_the_bytes_not_the_name(tmp_path, name, reader,
     path.write_bytes(raw)
     table, bad = read_all(build(reader, {"path": str(path)}))
     assert bad == [] and table.column("text").to_pylist() == [f"doc {i}" for i in range(5)]
+
+
+def test_columns_that_differ_only_in_case_stay_apart_and_the_text_keeps_its_name(tmp_path):
+    """DuckDB, where datasets live, does not tell `Text` from `text`: its view and export renamed the text
+    column text_1. The reader moves the other one (Text_2), so every table and export agrees."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"Text": f"upper {i}", "text": f"lower {i}"}) + "\n" for i in range(3)))
+    table, bad = read_all(build("read_jsonl", {"path": str(path)}))
+    assert bad == [] and table.column_names == ["_id", "Text_2", "text"]
+    assert table.column("text").to_pylist() == ["lower 0", "lower 1", "lower 2"]
+    from tilth.pipeline import Recipe, run_recipe
+    from tilth.storage.workspace import Workspace
+
+    recipe = Recipe.from_yaml(f"name: cc\ninput: {{path: {path}}}\nsteps: []\noutput: {{export: {tmp_path / 'out.jsonl'}}}\n")
+    run_recipe(recipe, workspace=tmp_path / "ws", executor="local", progress=False)
+    assert Workspace(tmp_path / "ws").read("cc").column_names == ["_id", "Text_2", "text"]
+    first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert {k: first[k] for k in ("Text_2", "text")} == {"Text_2": "upper 0", "text": "lower 0"}

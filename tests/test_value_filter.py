@@ -151,3 +151,18 @@ def test_nan_is_not_a_number_inside_any_range():
     assert keep.tolist() == [True, False, False, False, False]
     assert why[1:] == ["x is not a number", "x > max=10", "x is missing", "x > max=10"]
     assert build("value_filter", {"column": "x", "min": 0}).keep(t)[0].tolist() == [True, False, True, False, True]
+
+
+def test_an_exclusive_bound_leaves_the_bound_itself_out():
+    """"spam_score below 0.3" on fractions: 0.3 itself goes (on whole numbers the agent moves the bound by one)."""
+    t = pa.table({"s": [0.1, 0.3, 0.5, 0.7, None]})
+    op = build("value_filter", {"column": "s", "min": 0.1, "max": 0.5, "min_exclusive": True, "max_exclusive": True})
+    keep, why = op.keep(pa.table(op.score(t)))
+    assert keep.tolist() == [False, True, False, False, False]
+    assert why == ["s <= min=0.1", None, "s >= max=0.5", "s >= max=0.5", "s is missing"]
+    with pytest.raises(OperatorParamError, match="need the bound"):
+        build("value_filter", {"column": "s", "max": 1, "min_exclusive": True})
+    with pytest.raises(OperatorParamError, match="for numbers"):
+        build("value_filter", {"column": "d", "min": "2024-03-01", "min_exclusive": True})
+    with pytest.raises(OperatorParamError, match="> min if either is exclusive"):
+        build("value_filter", {"column": "s", "min": 1, "max": 1, "max_exclusive": True})

@@ -345,8 +345,9 @@ def lead_verb(text: str) -> str:
     return w if (w in VERBS or w in MEASURE) else ""
 
 
-def parse(request: str) -> ParsedRequest:
-    """Split a request into actions (see the module docstring)."""
+def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
+    """Split a request into actions (see the module docstring). `values`: labels the data holds (lower case),
+    so that a list of them is one value list, not several jobs ("kettles, blenders or toasters only")."""
     # "as one of billing, shipping or returns": an enumeration, not a list of jobs
     from tilth.agent.params import ENUM
 
@@ -364,6 +365,18 @@ def parse(request: str) -> ParsedRequest:
     # "the id, body and rating columns": one list of names, not three jobs
     request = re.sub(r"[\w'-]+(?:\s*,\s*[\w'-]+)*\s*,?\s+(?:and|or)\s+[\w'-]+\s+(?:columns|fields|attributes|keys)\b",
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
+    if values:  # "the offtopic and politics categories": one list when one of its words is a label of the data
+        def known(word: str) -> bool:
+            w = word.lower()
+            return w in values or w.removesuffix("s") in values or w.removesuffix("es") in values
+
+        def one_list(m: re.Match) -> str:
+            items = [w for w in re.findall(r"[\w-]+", m[0]) if w.lower() not in ("and", "or")]
+            if any(known(w) for w in items) and not any(w.lower() in VERBS or w.lower() in MEASURE for w in items[1:]):
+                return _keep_whole(m[0])
+            return m[0]
+
+        request = re.sub(r"\b[\w-]+(?:\s*,\s*[\w-]+)*\s*,?\s+(?:and|or)\s+[\w-]+\b", one_list, request)
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))

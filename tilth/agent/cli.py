@@ -74,8 +74,9 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
         console.print(f"[yellow]not accepted[/yellow]: {state['decision'].text or state['decision'].action}")
         raise typer.Exit(1)
     if unattended:
-        console.print(f"recipe: {state.get('recipe_path')}\nnot run: no terminal to review the plan; read it, "
-                      "then run it with `tilth run RECIPE`, or pass --yes to accept and run plans unattended")
+        why = "--no-run;" if no_run else "no terminal to review the plan; read it, then"
+        console.print(f"recipe: {state.get('recipe_path')}\nnot run: {why} run it with `tilth run RECIPE`"
+                      + ("" if no_run else ", or pass --yes to accept and run plans unattended"))
         return
     console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
     if rep.get("dataset"):

@@ -162,7 +162,7 @@ class OfflinePlanner:
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")
-        parsed = parse(mended)
+        parsed = parse(mended, _label_values(data))
         self.compose(plan, parsed, data)
         self._extract_html_first(plan, data)
         self._text_from_markup(plan, data)
@@ -288,8 +288,10 @@ class OfflinePlanner:
                 continue
             ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None \
                 else _ranged_columns(a, data)
-            if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded:
-                ranged = _dated_bounds(a, data)  # "keep recordings from Q1 2025", "visits from the second half of 2024"
+            if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded:
+                # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
+                # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
+                ranged += [(c, b) for c, b in _dated_bounds(a, data) if c not in {col for col, _ in ranged}]
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 self._value_step(plan, a, column, bounds, data)
             if ranged:
@@ -929,9 +931,12 @@ class OfflinePlanner:
             said = [c for c in said if c != data.text_field]  # "reviews written before ..." names rows, not a date
             dated = said[:1] or [c for c in data.columns if _dated(c, data)]  # not ISO dates), else the only one
             return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
-        named = said or partial_column_mentions(action.full, cols)
         # a value to compare: numbers, scores of earlier steps, dates or short labels -- never the text itself
-        named = [c for c in named if c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)]
+        # ("the least helpful answers": helpful_votes, not the answer column)
+        def comparable(c):
+            return c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)
+        named = [c for c in said if comparable(c)] or [c for c in partial_column_mentions(action.full, cols)
+                                                        if comparable(c)]
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
@@ -1245,6 +1250,7 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
 
 # the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
 _SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as or and nor "
+                       "everything anything everyone "
                        "category categories topic topics label labels kind kinds type types class classes group groups "
                        "value values equal equals set to".split())
 
@@ -1262,9 +1268,11 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     some other job on those rows."""
     dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
                                              rf"(?:{DROP.pattern})", action.full, re.I))
-    if not (KEEPING.match(action.full) or goes_on or dropping):
-        return None
+    if not (KEEPING.match(action.full) or goes_on or dropping or re.search(r"\bonly\W*$", action.full, re.I)):
+        return None  # ("questions about kettles, blenders or toasters only")
     found = _named_values(action, data)
+    if found is not None and not dropping and all(_excepted(action.full, v) for v in found[1]):
+        return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
     if found is None or not dropping:
         return None if found is None else (*found, False)
     column, values = found
@@ -1273,11 +1281,22 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in [col.lower(), *(p for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4)]:
-            rest = re.sub(rf"\b{re.escape(name)}(?:s|es)?\b", " ", rest)
+            rest = re.sub(rf"\b{_plural(name)}\b", " ", rest)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
     return None
+
+
+_EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|not(?: from| in| of)?|" \
+          r"never|no|isn'?t|aren'?t|non-?)"
+
+
+def _excepted(text: str, value) -> bool:
+    """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english"."""
+    v = re.escape(str(value).lower())
+    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
+                     rf"{v}s?(?![\w-])", text.lower()) is not None
 
 
 def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
@@ -1298,8 +1317,9 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
             negated = re.search(rf"\b(?:not|non|un)[\s-]?{re.escape(col.lower())}|\bis\s+false\b|\bfalse\b", low)
             return col, [not negated]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-            m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b", low)
-            if m:
+            m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b(?!\s*\+|\s+(?:or|and)\s+"
+                          r"(?:above|more|higher|over|better|greater|up|below|less|lower|under|fewer|worse|beyond)\b)", low)
+            if m:  # ("a rating of 4 or above" is a bound)
                 return col, [int(m[1])]
             continue
         distinct = {v for v in vals if isinstance(v, str)}
@@ -1311,11 +1331,40 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
         named = [v for v in sorted(distinct, key=len, reverse=True)
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
         if named:
-            return col, named
+            return col, _with_listed(low, named, distinct)
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
                 and (codes := languages(action.full)):
             return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
     return None
+
+
+def _with_listed(low: str, named: list[str], distinct: set) -> list[str]:
+    """The values named, with the words listed beside them that the sample lacks ("kettles, blenders or
+    toasters" where the sample has kettle and blender: toaster too), in the text's order."""
+    for m in re.finditer(_LIST, low):
+        items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
+        hits = {w: v for w in items for v in named if w in (v.lower(), v.lower() + "s", v.lower() + "es")}
+        if len(items) < 2 or not hits or any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS
+                                             or w.isdigit() for w in items):
+            continue
+        plural = all(w != v.lower() for w, v in hits.items())  # the known ones were written as plurals
+        upper = bool(distinct) and all(v == v.upper() for v in distinct)
+        out = []
+        for w in items:
+            if w in hits:
+                out.append(hits[w])
+            else:
+                w = re.sub(r"(?<=[^s])s$", "", w) if plural else w
+                out.append(w.upper() if upper else w)
+        return list(dict.fromkeys(out + named))
+    return named
+
+
+def _plural(word: str) -> str:
+    """A pattern for the word and its plural: category(ies), area(s), box(es)."""
+    if len(word) > 3 and word.endswith("y") and word[-2] not in "aeiou":
+        return f"{re.escape(word[:-1])}(?:y|ies)"
+    return f"{re.escape(word)}(?:s|es)?"
 
 
 _LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
@@ -1330,11 +1379,11 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     if not _categorical(col, data) or _dated(col, data) or date_bounds(text):
         return None
     low = text.lower()
-    words = [re.escape(col.lower())] + [re.escape(p) for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4]
+    words = [_plural(col.lower())] + [_plural(p) for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4]
     m = None
     for w in words:
-        m = re.search(rf"\b{w}s?\s+(?:is|=|==|equals?|is one of|in)\s+{_LIST}", low) or \
-            re.search(rf"(?:^\W*(?:{_LEADING}\s+)?|\b(?:the|all|any|every)\s+){_LIST}\s+{w}s?\b", low)
+        m = re.search(rf"\b{w}\s+(?:is|=|==|equals?|is one of|in)\s+{_LIST}", low) or \
+            re.search(rf"(?:^\W*(?:{_LEADING}\s+)?|\b(?:the|all|any|every)\s+){_LIST}\s+{w}\b", low)
         if m:
             break
     if m is None:
@@ -1497,13 +1546,18 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         params = found.setdefault(col, {})
         # "more than 1,000 views" leaves 1,000 out (so does "drop ... at least 1,000"): on whole numbers the bound
         # moves by one; a column of fractions keeps the bound (value_filter's bounds are inclusive)
-        step = 1 if bound and q["strict"] != dropping and float(value).is_integer() and _whole(col, data) else 0
+        out = bool(bound) and q["strict"] != dropping  # the number itself is not kept
+        step = 1 if out and float(value).is_integer() and _whole(col, data) else 0
         if bound is None:
             params.setdefault("values", []).append(value if not float(value).is_integer() else int(value))
         elif (bound == "lower") != dropping:
             params["min"] = value + step
+            if out and not step:  # "spam_score above 0.3" on fractions
+                params["min_exclusive"] = True
         else:
             params["max"] = value - step
+            if out and not step:
+                params["max_exclusive"] = True
     out = []
     for col, params in found.items():
         if "values" in params and ("min" in params or "max" in params):
@@ -1518,6 +1572,16 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _label_values(data: DataPeek) -> frozenset[str]:
+    """The labels of the data's label columns, lower case: a list of them in a request is one list of values."""
+    out = set()
+    for col in data.columns:
+        if col == data.text_field or col.startswith("_") or not _categorical(col, data) or _dated(col, data):
+            continue
+        out |= {v.lower() for r in data.rows if isinstance(v := r.get(col), str) and re.fullmatch(r"[\w-]{2,40}", v)}
+    return frozenset(out)
 
 
 def _whole(col: str, data: DataPeek) -> bool:
@@ -1570,6 +1634,9 @@ def cannot_do(skill: Skill, text: str) -> list[str]:
     rules them out itself ("everything except names")."""
     low = text.lower()
     found = []
+    if skill.param("pivot_language") and (ROUND_TRIP.search(text) or VIA_LANGUAGE.search(text) or re.search(
+            r"\bback\b", low)):
+        return []  # "translate each sample to French and back": the round trip it does
     for phrase in skill.meta.get("cannot", []):
         for m in re.finditer(rf"(?<!column )(?<!field )(?<!file )\b{re.escape(phrase.lower())}\w*", low):
             if not REFUSING.search(low[: m.start()]):

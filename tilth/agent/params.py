@@ -57,7 +57,7 @@ STRICT = ("more than", "greater than", "longer than", "over", "above", "exceedin
           "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of", "past", "beyond",
           "in excess of", "north of", "shy of", "short of", "south of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
-                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke)\b", re.I)
+                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone)\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
          "char": "chars", "letters": "chars"}
 

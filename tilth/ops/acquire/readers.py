@@ -132,8 +132,10 @@ class FileReader(Reader):
         rows' record numbers (they make the ids); `line_of`/`raw_of` describe a row for quarantine
         (default: 1-based record number, the row as JSON)."""
         field = self.params.text or "text"
-        if len(set(table.column_names)) < table.num_columns:  # a CSV header "text,text": the second is text_2
-            table = table.rename_columns(_distinct(table.column_names))
+        # a CSV header "text,text": the second is text_2; "Text" beside "text" is Text_2, since DuckDB, where
+        # datasets live, does not tell names apart by case (its view and export showed the text as text_1)
+        if len({c.lower() for c in table.column_names}) < table.num_columns:
+            table = table.rename_columns(_distinct(table.column_names, keep=field))
         table = _empty_objects_as_text(table)
         checked, bad = check_text(table, field, required=self.params.text is not None)
         if bad:
@@ -189,14 +191,21 @@ def data_files(root: str, patterns: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
-def _distinct(names: list[str]) -> list[str]:
-    """Column names made unique in order: a repeated name gets _2, _3, ... (never one that exists)."""
+def _distinct(names: list[str], keep: str | None = None) -> list[str]:
+    """Column names made unique in order, ignoring case: a repeated name gets _2, _3, ... (never one that
+    exists); `keep` (the text field), if present, keeps its name and the others that clash with it move."""
+    taken = {keep.lower()} if keep in names else set()
+    every = {n.lower() for n in names}
     out: list[str] = []
     for name in names:
+        if name == keep and keep.lower() in taken and keep not in out:
+            out.append(name)
+            continue
         new, k = name, 1
-        while new in out or (new != name and new in names):
+        while new.lower() in taken or (new != name and new.lower() in every):
             k += 1
             new = f"{name}_{k}"
+        taken.add(new.lower())
         out.append(new)
     return out
 

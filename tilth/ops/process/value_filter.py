@@ -29,6 +29,8 @@ class ValueParams(Params):
                                     "such as 2026-11-05 to compare the column as dates.")
     max: float | str | None = Field(None, description="Keep if value <= max: a number, or an ISO date/time (a "
                                     "date alone keeps that whole day).")
+    min_exclusive: bool = Field(False, description="min itself is out: keep if value > min (\"above 0.3\").")
+    max_exclusive: bool = Field(False, description="max itself is out: keep if value < max (\"below 0.3\").")
     values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
     drop_values: list[Any] | None = Field(None, description="Drop if the value is one of these (\"remove the "
                                           "billing tickets\").")
@@ -58,14 +60,18 @@ class ValueParams(Params):
             raise ValueError("set min, max, values or drop_values: with none of them every row would be kept")
         if self.values and self.drop_values and set(map(repr, self.values)) & set(map(repr, self.drop_values)):
             raise ValueError(f"values {self.values} and drop_values {self.drop_values} share a value")
+        if self.min_exclusive and self.min is None or self.max_exclusive and self.max is None:
+            raise ValueError("min_exclusive / max_exclusive need the bound they exclude (min / max)")
+        if (self.min_exclusive or self.max_exclusive) and self.dates:
+            raise ValueError("min_exclusive / max_exclusive are for numbers; for dates give the day after (or before)")
         kinds = {isinstance(v, str) for v in (self.min, self.max) if v is not None}
         if len(kinds) > 1:
             raise ValueError(f"min ({self.min!r}) and max ({self.max!r}) must both be numbers or both be dates")
         if self.min is not None and self.max is not None:
             if self.dates and bound_us(self.max, upper=True) <= bound_us(self.min, upper=False):
                 raise ValueError(f"max ({self.max}) must be on or after min ({self.min})")
-            if not self.dates and self.max < self.min:
-                raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+            if not self.dates and (self.max < self.min or self.max == self.min and (self.min_exclusive or self.max_exclusive)):
+                raise ValueError(f"max ({self.max}) must be >= min ({self.min}), and > min if either is exclusive")
         return self
 
     @property
@@ -85,7 +91,8 @@ class ValueParams(Params):
 class ValueFilter(Filter):
     name = "value_filter"
     category = "process"
-    description = """Keep rows whose value in `column` lies in [min, max] or is one of `values`, or drop
+    description = """Keep rows whose value in `column` lies in [min, max] (an end left out if min_exclusive /
+    max_exclusive) or is one of `values`, or drop
     rows whose value is one of `drop_values`. Works on any column, including scores written by earlier steps
     (n_tokens, difficulty, llm_quality, lang_score); rows with a missing value are dropped by a range or
     `values` and kept by `drop_values` alone, unless keep_null says otherwise."""
@@ -176,9 +183,11 @@ class ValueFilter(Filter):
             checks.append((f"{p.column} is not a number", not_number | nan))  # "five", "n/a", NaN: nothing to compare
             with np.errstate(invalid="ignore"):
                 if p.min is not None:
-                    checks.append((f"{p.column} < min={p.min:g}", ~null & (num < p.min)))
+                    low = num <= p.min if p.min_exclusive else num < p.min
+                    checks.append((f"{p.column} {'<=' if p.min_exclusive else '<'} min={p.min:g}", ~null & low))
                 if p.max is not None:
-                    checks.append((f"{p.column} > max={p.max:g}", ~null & (num > p.max)))
+                    high = num >= p.max if p.max_exclusive else num > p.max
+                    checks.append((f"{p.column} {'>=' if p.max_exclusive else '>'} max={p.max:g}", ~null & high))
         if p.values:
             allowed = _allowed(col, p.values)
             checks.append((f"{p.column} not in values", ~null & ~allowed))

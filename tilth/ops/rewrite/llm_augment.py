@@ -97,6 +97,9 @@ class LLMBackTranslate(_Augment):
         "back-translation of the reviews through French",
         "make round-trip translated variants of each row",
     )
+    # a translation kept in the other language is not a back-translation (a round trip in the words is)
+    cannot = ("translate into", "translate it into", "translate them into", "translate every", "translate each",
+              "translate all", "translation into", "translations into")
     template_name = "translate"
     Params = BackTranslateParams
 
