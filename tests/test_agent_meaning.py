@@ -1034,3 +1034,52 @@ def test_from_a_third_newcomer_trial(env, tmp_path):
     assert planner.plan("translate the posts into German and back", forum).ops() == ["llm_back_translate"]
     # a list of labels is not two jobs, but a verb after "and" still starts one
     assert planner.plan("keep the offtopic posts and drop exact duplicates", forum).ops() == ["value_filter", "exact_dedup"]
+
+
+def test_from_a_fourth_newcomer_trial(env, tmp_path):
+    """Cleaning requests a newcomer wrote on data whose text columns have names of their own (cust_says,
+    agent_says): an abbreviated column named by its word, a leading condition on a label, a condition after
+    a restated job, "near-identical", and "a word or two" (which set bands=2 and emptied the plan)."""
+    planner, _ = env
+    chats = _peek_rows(tmp_path / "support.jsonl", [
+        {"cust_says": ("hi", "My order has not arrived yet, it has been two weeks.")[i % 2],
+         "agent_says": f"Sorry about the delay with order {i}! I asked the courier to prioritise it today.",
+         "csat_score": 1 + i % 5, "via": ("email", "chat")[i % 2]} for i in range(12)])
+    instr = _peek_rows(tmp_path / "instr.jsonl", [
+        {"prompt": f"Summarise paragraph {i} in one sentence.", "completion": f"Paragraph {i} says the forest matters.",
+         "origin": ("human", "synthetic", "scraped")[i % 3]} for i in range(12)])
+    plan = planner.plan("Remove chats where the customer message is shorter than 15 characters, then dedupe "
+                        "near-identical agent replies.", chats)
+    assert plan.input["text"] == "agent_says"
+    assert steps(plan) == [("length_filter", {"text_field": "cust_says", "min": 15, "unit": "chars"}),
+                           ("minhash_dedup", {"text_field": "text"})]
+    (step,) = planner.plan("For rows whose origin is synthetic only, back-translate the completion through German "
+                           "to make extra variants.", instr).steps
+    assert (step.op, {k: step.params.get(k) for k in ("text_field", "where_column", "where_values")}) == (
+        "llm_back_translate", {"text_field": "completion", "where_column": "origin", "where_values": ["synthetic"]})
+    (step,) = planner.plan("Rewrite the agent replies in a friendlier, more professional tone, but only for chats "
+                           "with a CSAT of 2 or lower.", chats).steps
+    assert (step.params["where_column"], step.params["where_max"]) == ("csat_score", 2.0)
+    assert steps(planner.plan("Several pages are mirrors of the same article with a word or two changed. Collapse "
+                              "those lightly edited copies.", chats)) == [("minhash_dedup", {})]
+
+
+def test_bounds_in_two_units_are_two_length_steps(env):
+    """"under 30 words or over 2,000 characters": one length step counts one unit; the character cap was
+    lost (and "or over" was read as the tail of "30 words")."""
+    planner, data = env
+    assert steps(planner.plan("Throw away any page under 30 words or over 2,000 characters.", data["web"])) == [
+        ("length_filter", {"min": 30, "unit": "words"}), ("length_filter", {"max": 2000, "unit": "chars"})]
+    assert steps(planner.plan("keep pages with between 50 and 500 words", data["web"])) == [
+        ("length_filter", {"min": 50, "unit": "words", "max": 500})]
+
+
+def test_rows_without_a_value_in_a_named_column_are_dropped(env, tmp_path):
+    planner, _ = env
+    chats = _peek_rows(tmp_path / "c.jsonl", [
+        {"msg": f"My order {i} has not arrived yet, it has been two weeks.", "csat_score": None if i % 4 == 0 else 1 + i % 5}
+        for i in range(12)])
+    plan = planner.plan("Drop chats with no CSAT, keep those rated 4 or higher", chats)
+    assert steps(plan) == [("value_filter", {"column": "csat_score", "keep_null": False, "min": 4.0})]
+    assert steps(planner.plan("remove rows missing a csat score", chats)) == [
+        ("value_filter", {"column": "csat_score", "keep_null": False})]

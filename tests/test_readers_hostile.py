@@ -421,3 +421,17 @@ def test_columns_that_differ_only_in_case_stay_apart_and_the_text_keeps_its_name
     assert Workspace(tmp_path / "ws").read("cc").column_names == ["_id", "Text_2", "text"]
     first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
     assert {k: first[k] for k in ("Text_2", "text")} == {"Text_2": "upper 0", "text": "lower 0"}
+
+
+def test_garbage_named_compressed_is_unreadable_whatever_its_first_byte(tmp_path):
+    """A bug of the byte sniffing above: random bytes named .gz whose first byte happened to be printable
+    were read as plain text (a flaky test found it); now only UTF-8 text without control characters is."""
+    import random
+
+    rng = random.Random(7)
+    for i in range(200):
+        path = tmp_path / f"f{i}.jsonl.gz"
+        path.write_bytes(bytes([rng.randrange(32, 127)]) + rng.randbytes(299))
+        table, bad = read_all(build("read_jsonl", {"path": str(path)}))
+        assert table is None or table.num_rows == 0
+        assert len(bad) == 1 and bad[0].line == 0 and bad[0].error.startswith("unreadable file"), (i, bad[:1])

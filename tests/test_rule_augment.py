@@ -177,3 +177,16 @@ def test_in_place_forms_rewrite_only_eligible_rows_and_keep_ids(name):
     assert lineage.column("_id").to_pylist() == [i for i, c in zip(t.column("_id").to_pylist(), changed, strict=True) if c]
     halves = pa.concat_tables([op.map(t.slice(0, 5)), op.map(t.slice(5))])
     assert halves.equals(out)
+
+
+def test_a_label_selects_the_rows_to_augment():
+    """"For rows whose origin is synthetic only, back-translate ...": where_values picks rows by a label, with
+    value_filter's matching; a bound and a label together are refused."""
+    t = pa.table({"_id": pa.array([1, 2, 3, 4], pa.int64()), "text": ["one two three four five six"] * 4,
+                  "origin": ["synthetic", "human", None, "synthetic"]})
+    op = build("random_edit", {"n_variants": 1, "where_column": "origin", "where_values": ["synthetic"], "seed": 1})
+    assert sorted(op.generate(t).column("_parent_id").to_pylist()) == [1, 4]
+    with pytest.raises(ValueError, match="not both"):
+        build("random_edit", {"where_column": "origin", "where_values": ["x"], "where_min": 1})
+    with pytest.raises(ValueError, match="where_values needs where_column"):
+        build("llm_rewrite", {"where_values": ["x"]})

@@ -166,3 +166,10 @@ def test_an_exclusive_bound_leaves_the_bound_itself_out():
         build("value_filter", {"column": "d", "min": "2024-03-01", "min_exclusive": True})
     with pytest.raises(OperatorParamError, match="> min if either is exclusive"):
         build("value_filter", {"column": "s", "min": 1, "max": 1, "max_exclusive": True})
+
+
+def test_keep_null_false_alone_drops_rows_without_a_value():
+    """"drop chats with no CSAT": no range, no values; a NaN (a CSV's empty cell as a number) is missing too."""
+    op = build("value_filter", {"column": "c", "keep_null": False})
+    keep, why = op.keep(pa.table(op.score(pa.table({"c": [1.0, None, float("nan"), 4.0]}))))
+    assert keep.tolist() == [True, False, False, True] and why == [None, "c is missing", "c is missing", None]

@@ -104,6 +104,10 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
                        r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under)\b|"
                        r"in (?:rows|cases) where )", re.I)
+LEADING_CONDITION = re.compile(
+    r"(^\W*|(?<=[.!?;])\s+)(?:for|on|in|with)\s+((?:the\s+|those\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:rows?|records?|samples?|"
+    r"documents?|items?|entries|examples?|ones|problems|questions|tickets|reviews|conversations|chats|messages|pages|"
+    r"posts|answers)\s+(?:where|whose|with|that|which)\s+[^,;:.!?]+?)(?:\s+only)?\s*,\s*([^.;!?]+)", re.I)
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
@@ -380,6 +384,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
+    # "For rows whose origin is synthetic only, back-translate ...": the condition of the job that follows it
+    text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "drop everything but the top quarter": keep only that, not a drop and then a contrast
     text = re.sub(rf"\b{_DROPVERB}(?:\s+(?:away|out))?\s+(?:everything|all|anything|all rows|every row)(?:\s+else)?\s+but\s+",
                   "keep only ", text, flags=re.I)

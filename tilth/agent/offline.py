@@ -292,6 +292,9 @@ class OfflinePlanner:
                 # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
                 ranged += [(c, b) for c, b in _dated_bounds(a, data) if c not in {col for col, _ in ranged}]
+            if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded \
+                    and (gone := _missing_column(a, data)):
+                ranged = [(gone, {"keep_null": False})]  # "drop chats with no CSAT": rows without a value go
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 self._value_step(plan, a, column, bounds, data)
             if ranged:
@@ -407,6 +410,9 @@ class OfflinePlanner:
                     self._within_reach(plan, self.cat.by_name[step.op], a)  # "..., and names": said, not done
                     _spare(step, self.cat.by_name[step.op], a, extra)
                     _merge(step.params, extra, overwrite=True)
+                    if a.condition and "where_column" not in step.params:  # "..., more professional tone, but only
+                        where, _, _ = self._condition(plan, self.cat.by_name[step.op], a, data)  # for a CSAT of 2 or lower"
+                        _merge(step.params, where)
                     _also(step, a.text)
                     continue
             if choice is None:
@@ -688,6 +694,10 @@ class OfflinePlanner:
         # a condition on a job that can be restricted ("only in tickets rated 4 or higher") becomes where_*:
         # its numbers are not the job's own parameters
         words = action.text if action.condition and skill.param("where_column") else action.full
+        if skill.param("unit") and (parts := _by_unit(words)):  # "under 30 words or over 2,000 characters":
+            first = self.add(plan, skill, replace(action, text=parts[0], condition=""), data, columns, why, given)
+            self.add(plan, skill, replace(action, text=parts[1], condition=""), data, columns, why, given)
+            return first  # one length step per unit, since one step counts in one unit
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         cond_params, extra, calibrate = self._condition(plan, skill, action, data)
         params.update(cond_params)
@@ -708,7 +718,9 @@ class OfflinePlanner:
         existing = next((s for s in plan.steps if s.op == skill.name
                          and s.params.get("column", params.get("column")) == params.get("column")), None)
         if existing is not None and skill.kind in ("generator", "mapper") and _other_choice(existing.params, params):
-            existing = None  # "once via German, and once more via Spanish": the same job again, done otherwise
+            existing = None
+        if existing is not None and params.get("unit") and existing.params.get("unit", params["unit"]) != params["unit"]:
+            existing = None  # a bound in characters beside one in words: a second length step  # "once via German, and once more via Spanish": the same job again, done otherwise
         if existing is not None:
             _spare(existing, skill, action, params)
             _merge(existing.params, params)
@@ -816,7 +828,8 @@ class OfflinePlanner:
         avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if cond:
             # a bound compares numbers: prefer the named column whose sample values are numbers
-            cols = sorted(column_mentions(cond, avail), key=lambda c: not _numeric(c, data))
+            cols = sorted(column_mentions(cond, avail) or partial_column_mentions(cond, avail),  # "a CSAT of 2": csat_score
+                          key=lambda c: not _numeric(c, data))
             lo, hi = condition_bounds(cond)
             if not cols and (lo is not None or hi is not None):  # "where it's 4 or more": a score just planned
                 cols = self._recent_score(plan, f"{cond} {action.context}")
@@ -827,6 +840,11 @@ class OfflinePlanner:
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
                 return out, f"; only {re.sub(r'^(?:but )?(?:only )?(?:where|when|if|for|in) ', '', cond).strip()}", None
+            if "where_values" in names and lo is None and hi is None and \
+                    (found := _named_values(replace(action, text=cond, condition=""), data)) is not None:
+                col, values = found  # "only for rows whose origin is synthetic": a label selects them
+                return ({"where_column": self._pipeline_col(col, data), "where_values": values},
+                        f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"
@@ -1572,6 +1590,33 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _missing_column(action: Action, data: DataPeek) -> str | None:
+    """The column a removal says rows lack ("drop chats with no CSAT", "remove rows missing a price"), when
+    it is not the text (for which an empty text is a length job)."""
+    if not re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", action.full, re.I):
+        return None
+    m = re.search(r"\b(?:no|without|missing|lacking|with (?:an? )?(?:empty|blank|null|missing))\s+(?:an?\s+|any\s+)?"
+                  r"([\w-]+(?:\s+[\w-]+)?)", action.full, re.I)
+    if m is None:
+        return None
+    cols = [c for c in column_mentions(m[1], list(data.columns)) or partial_column_mentions(m[1], list(data.columns))
+            if c != data.text_field and not c.startswith("_") and (_numeric(c, data) or _categorical(c, data) or _dated(c, data))]
+    return cols[0] if len(cols) == 1 else None  # (a text column without words is a length job: "no docstring")
+
+
+def _by_unit(text: str) -> tuple[str, str] | None:
+    """The text cut between two bounds in different length units ("drop pages under 30 words or over 2,000
+    characters"): the head with the first bound, and the verb with the second."""
+    units = {UNITS.get(q["unit"]) for q in quantities(text) if q["bound"] and UNITS.get(q["unit"])}
+    if len(units) < 2:
+        return None
+    m = re.search(r"^(.*?\b(?:words?|characters?|chars?|letters|tokens?))\s*,?\s+(?:or|and|but)\s+(.+)$", text, re.I)
+    if m is None:
+        return None
+    verb = re.match(r"^\W*((?:please\s+)?[a-z]+(?:\s+(?:out|away|only))?)\b", m[1], re.I)
+    return m[1], f"{verb[1]} {m[2]}" if verb else m[2]
 
 
 def _label_values(data: DataPeek) -> frozenset[str]:

@@ -123,6 +123,9 @@ def spell_out_numbers(low: str) -> str:
     """Lower-cased text with numbers in words and '10k' written as digits, so one pattern reads every quantity."""
     low = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([km])\b(?!b)",
                  lambda m: f"{float(m[1]) * (1000 if m[2] == 'k' else 1_000_000):g}", low)
+    # "a word or two changed", "a couple of lines": a small amount, not a count to set
+    low = re.sub(r"\ba (?:[a-z]+ )?or two\b|\ba couple(?: of)?\b|\bone or two (?=[a-z]+ (?:changed|different|edited|off)\b)",
+                 lambda m: " " * len(m[0]), low)
     low = _WORDS_NUMBER.sub(lambda m: _numbers_in(m[0]), low)
     low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
     # "paraphrase each transcript twice": a count of times (never "once", which also means "after")
@@ -181,7 +184,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
     for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
                          rf"better|worse|greater|harder|easier|bigger|smaller|larger|under|older|younger|newer|later|"
-                         rf"earlier))(?!\s+than\b))?", low):
+                         rf"earlier))(?!\s+than\b|\s*\d))?", low):  # ("30 words or over 2,000 chars": "over" is the next's)
         # ("50 words and fewer than 2000": a new bound)
         comp, num, pct, unit, tail = m[1], m[2], m[3], m[4] or "", m[5]
         bound, strict = None, False
@@ -307,7 +310,9 @@ def partial_column_mentions(text: str, columns: list[str]) -> list[str]:
     for col in columns:
         for part in {p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4}:
             owners.setdefault(part, []).append(col)
-    hits = [cols[0] for part, cols in owners.items() if len(cols) == 1 and part in words and part != "text"]
+    # a part that abbreviates a word ("cust" of cust_says for "the customer message")
+    hits = [cols[0] for part, cols in owners.items() if len(cols) == 1 and part != "text" and (
+        part in words or any(len(w) >= len(part) + 3 and w.startswith(part) for w in words))]
     return list(dict.fromkeys(hits))
 
 

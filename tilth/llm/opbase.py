@@ -7,6 +7,7 @@ Kept as a mixin so each operator stays a plain Mapper / Filter / Generator of th
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +35,8 @@ class WhereParams(LLMParams):
                                                        "(e.g. llm_difficulty after llm_annotate).")
     where_min: float | None = Field(None, description="Threshold for `where_column`: apply if value >= where_min.")
     where_max: float | None = Field(None, description="Upper bound for `where_column`: apply if value <= where_max.")
+    where_values: list[Any] | None = Field(None, description="Apply only to rows whose `where_column` is one of "
+                                           "these (a label: origin is synthetic).")
 
     @model_validator(mode="after")
     def _where(self):

@@ -36,3 +36,15 @@ def looks_numeric(v) -> bool:
     if isinstance(v, bool):
         return False
     return isinstance(v, (int, float)) or (isinstance(v, str) and re.match(NUMBER, v) is not None)
+
+
+def one_of(col, values: list) -> np.ndarray:
+    """Rows whose value is one of `values`; numbers match numbers however the column stores them ("4" is 4)."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        num, _ = as_numbers(col)
+        return np.isin(num, np.asarray(values, dtype=float))
+    try:
+        return pc.is_in(col, value_set=pa.array(values, type=col.type)).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # labels against other types
+        text = pc.cast(col, pa.string()) if not pa.types.is_nested(col.type) else pa.nulls(len(col), pa.string())
+        return pc.is_in(text, value_set=pa.array([str(v) for v in values])).to_numpy(zero_copy_only=False)

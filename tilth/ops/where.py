@@ -1,4 +1,5 @@
-"""Row selection shared by rewriting operators: apply only where `where_min <= where_column <= where_max`.
+"""Row selection shared by rewriting operators: apply only where `where_min <= where_column <= where_max`,
+or where `where_column` is one of `where_values`.
 
 One definition for the LLM and the rule-based operators, so "only where rating is 1 or 2" means the same
 rows for every operator the agent might pick.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from tilth.ops.numbers import as_numbers
+from tilth.ops.numbers import as_numbers, one_of
 
 
 def where_mask(batch: pa.Table, params) -> np.ndarray:
@@ -21,6 +22,10 @@ def where_mask(batch: pa.Table, params) -> np.ndarray:
         return np.ones(batch.num_rows, dtype=bool)
     if col not in batch.column_names:
         raise KeyError(f"where_column {col!r} not in batch (columns: {', '.join(batch.column_names)})")
+    labels = getattr(params, "where_values", None)
+    if labels:  # "only for rows whose origin is synthetic": value_filter's matching (numbers as numbers)
+        column = batch.column(col)
+        return one_of(column, labels) & ~np.asarray(column.is_null(), dtype=bool)
     values, _ = as_numbers(batch.column(col))  # "three" in a rating column: not selected, never an error
     with np.errstate(invalid="ignore"):
         mask = values >= (lo if lo is not None else -np.inf)
@@ -33,6 +38,12 @@ def check_where(params, require_bound: bool = False) -> None:
     """A bound needs a column; with `require_bound` a column needs a bound too (without one, an LLM
     operator applies to every row whose column is set)."""
     bounds = (getattr(params, "where_min", None), getattr(params, "where_max", None))
+    if getattr(params, "where_values", None):
+        if any(b is not None for b in bounds):
+            raise ValueError("set where_values or where_min/where_max, not both")
+        if params.where_column is None:
+            raise ValueError("where_values needs where_column")
+        return
     no_bound = all(b is None for b in bounds)
     if params.where_column is None and not no_bound:
         raise ValueError("where_min/where_max need where_column: set where_column and where_min (and/or where_max)")

@@ -20,6 +20,7 @@ Arrow files the 1-based row) and a reason, and the run goes on.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -133,16 +134,24 @@ def compression(path: str) -> str | None:
     named = "gzip" if path.endswith(".gz") else "zstd" if path.endswith((".zst", ".zstd")) else None
     try:
         with open(path, "rb") as f:
-            head = f.read(4)
+            head = f.read(64)
     except OSError:
         return named
     if head.startswith(GZIP_MAGIC):
         return "gzip"
-    if head == ZSTD_MAGIC:
+    if head.startswith(ZSTD_MAGIC):
         return "zstd"
-    # named compressed but written plain ("{...", "text,n"); anything else (a stream cut inside its magic,
-    # garbage) goes to the decompressor the name says, which reports it
-    plain = len(head) == 4 and all(32 <= b < 127 or b in b"\t\r\n" for b in head.removeprefix(b"\xef\xbb\xbf")[:1])
+    if named is None:
+        return None
+    if head and (GZIP_MAGIC if named == "gzip" else ZSTD_MAGIC).startswith(head):
+        return named  # a stream cut inside its magic number: truncated, as the decompressor says
+    # named compressed but written plain ("{...", "text,n": UTF-8 text without control characters); anything
+    # else (a stream cut inside its magic, garbage) goes to the decompressor the name says, which reports it
+    try:  # (a character cut at the 64th byte is no error: final=False)
+        text = codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(b"\xef\xbb\xbf"), final=False)
+    except UnicodeDecodeError:
+        text = ""
+    plain = bool(text) and all(c >= " " or c in "\t\r\n" for c in text)
     return None if plain else named
 
 

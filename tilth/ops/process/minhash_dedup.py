@@ -71,6 +71,7 @@ class MinHashDedup(Deduplicator):
     order); each dropped row records that row's `_id` as `duplicate_of`."""
     examples = (
         "remove near duplicates",
+        "dedupe near-identical texts",
         "drop documents that are almost the same",
         "fuzzy deduplication",
         "remove pages that differ only by a few words",

@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field, field_validator, model_validator
 
 from tilth.ops.base import Filter, Params
 from tilth.ops.dates import as_datetimes, bound_us, is_date_only, parse_date
-from tilth.ops.numbers import NUMBER, as_numbers
+from tilth.ops.numbers import NUMBER, as_numbers, one_of
 from tilth.ops.registry import register
 
 
@@ -56,8 +55,9 @@ class ValueParams(Params):
 
     @model_validator(mode="after")
     def _some_rule(self):
-        if self.min is None and self.max is None and not self.values and not self.drop_values:
-            raise ValueError("set min, max, values or drop_values: with none of them every row would be kept")
+        if self.min is None and self.max is None and not self.values and not self.drop_values and self.keep_null is not False:
+            raise ValueError("set min, max, values or drop_values (or keep_null: false to drop rows without a value): "
+                             "with none of them every row would be kept")
         if self.values and self.drop_values and set(map(repr, self.values)) & set(map(repr, self.drop_values)):
             raise ValueError(f"values {self.values} and drop_values {self.drop_values} share a value")
         if self.min_exclusive and self.min is None or self.max_exclusive and self.max is None:
@@ -189,12 +189,13 @@ class ValueFilter(Filter):
                     high = num >= p.max if p.max_exclusive else num > p.max
                     checks.append((f"{p.column} {'>=' if p.max_exclusive else '>'} max={p.max:g}", ~null & high))
         if p.values:
-            allowed = _allowed(col, p.values)
+            allowed = one_of(col, p.values)
             checks.append((f"{p.column} not in values", ~null & ~allowed))
         if p.drop_values:
-            checks.append((f"{p.column} in drop_values", ~null & _allowed(col, p.drop_values)))
-        if p.drops_null:
-            checks.append((f"{p.column} is missing", null))
+            checks.append((f"{p.column} in drop_values", ~null & one_of(col, p.drop_values)))
+        if p.drops_null:  # (a NaN counts as missing here too: "drop rows with no CSAT")
+            missing = null if checks else null | _nan(col)
+            checks.append((f"{p.column} is missing", missing))
         for reason, bad in checks:
             for i in np.flatnonzero(bad & keep):
                 reasons[i] = reason
@@ -202,13 +203,8 @@ class ValueFilter(Filter):
         return keep, reasons
 
 
-def _allowed(col, values: list) -> np.ndarray:
-    """Rows whose value is one of `values`; numbers match numbers however the column stores them ("4" is 4)."""
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        num, _ = as_numbers(col)
-        return np.isin(num, np.asarray(values, dtype=float))
-    try:
-        return pc.is_in(col, value_set=pa.array(values, type=col.type)).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # labels against other types
-        text = pc.cast(col, pa.string()) if not pa.types.is_nested(col.type) else pa.nulls(len(col), pa.string())
-        return pc.is_in(text, value_set=pa.array([str(v) for v in values])).to_numpy(zero_copy_only=False)
+def _nan(col) -> np.ndarray:
+    """NaN in a column of floats (a CSV's empty cell read as a number)."""
+    if pa.types.is_floating(col.type):
+        return np.isnan(col.to_numpy(zero_copy_only=False).astype(float)) & ~col.is_null().to_numpy(zero_copy_only=False)
+    return np.zeros(len(col), dtype=bool)

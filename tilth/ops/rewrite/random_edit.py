@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +36,8 @@ class RuleParams(Params):
     where_column: str | None = Field(None, description="Augment only rows whose where_column >= where_min (e.g. a difficulty score).")
     where_min: float | None = Field(None, description="Threshold for where_column: augment if value >= where_min.")
     where_max: float | None = Field(None, description="Upper bound for where_column: augment if value <= where_max.")
+    where_values: list[Any] | None = Field(None, description="Augment only rows whose where_column is one of these "
+                                           "(a label).")
 
     @model_validator(mode="after")
     def _where(self):
