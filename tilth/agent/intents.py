@@ -79,7 +79,7 @@ INTENTS: tuple[Intent, ...] = (
            why="the request asks to select instruction data by instruction-following difficulty"),
     Intent("dedup", r"\bde-?dup|\bduplicat(?!ion rate)|\bnear-?duplicat|\bredundan|\brepeated (?:samples|rows|examples|documents|problems|entries)\b|"
            r"\bidentical (?:samples|rows|examples|documents|problems|entries)\b|\bcopies of\b",
-           50, "remove duplicate samples deduplication", ("deduplicator",),
+           50, "remove duplicate samples deduplication", ("deduplicator",), ("duplicate", "near-dup", "dedup "),  # (top_filter is global too)
            why="the request asks to remove duplicates"),
     Intent("difficulty", r"(?<!following )\bdifficult|\bhard(?:er|est)? (?:problems|questions|samples|examples|items|ones)\b|\beasy\b|"
            r"\bchallenging\b|\bcomplexity\b",

@@ -40,7 +40,7 @@ class TopParams(Params):
 
 
 @register
-class TopFilter(Deduplicator):
+class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures, one pass over all): no duplicates
     name = "top_filter"
     category = "process"
     description = """Keep the top (or bottom) `fraction` or `count` of rows ranked by a numeric `column`,
