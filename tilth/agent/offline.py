@@ -718,9 +718,9 @@ class OfflinePlanner:
         existing = next((s for s in plan.steps if s.op == skill.name
                          and s.params.get("column", params.get("column")) == params.get("column")), None)
         if existing is not None and skill.kind in ("generator", "mapper") and _other_choice(existing.params, params):
-            existing = None
+            existing = None  # "once via German, and once more via Spanish": the same job again, done otherwise
         if existing is not None and params.get("unit") and existing.params.get("unit", params["unit"]) != params["unit"]:
-            existing = None  # a bound in characters beside one in words: a second length step  # "once via German, and once more via Spanish": the same job again, done otherwise
+            existing = None  # a bound in characters beside one in words: a second length step
         if existing is not None:
             _spare(existing, skill, action, params)
             _merge(existing.params, params)
@@ -1298,7 +1298,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     for v in values:
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
-        for name in [col.lower(), *(p for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4)]:
+        for name in _column_words(col):
             rest = re.sub(rf"\b{_plural(name)}\b", " ", rest)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
@@ -1360,22 +1360,37 @@ def _with_listed(low: str, named: list[str], distinct: set) -> list[str]:
     """The values named, with the words listed beside them that the sample lacks ("kettles, blenders or
     toasters" where the sample has kettle and blender: toaster too), in the text's order."""
     for m in re.finditer(_LIST, low):
-        items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
+        items = _items(m[1])
         hits = {w: v for w in items for v in named if w in (v.lower(), v.lower() + "s", v.lower() + "es")}
-        if len(items) < 2 or not hits or any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS
-                                             or w.isdigit() for w in items):
+        if len(items) < 2 or not hits or not _value_words(items):
             continue
         plural = all(w != v.lower() for w, v in hits.items())  # the known ones were written as plurals
-        upper = bool(distinct) and all(v == v.upper() for v in distinct)
-        out = []
-        for w in items:
-            if w in hits:
-                out.append(hits[w])
-            else:
-                w = re.sub(r"(?<=[^s])s$", "", w) if plural else w
-                out.append(w.upper() if upper else w)
+        out = [hits[w] if w in hits else _spelled(re.sub(r"(?<=[^s])s$", "", w) if plural else w, distinct)
+               for w in items]
         return list(dict.fromkeys(out + named))
     return named
+
+
+def _items(listed: str) -> list[str]:
+    """The items of a list written "a, b or c" / "a and b"."""
+    return [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", listed) if w]
+
+
+def _value_words(items: list[str]) -> bool:
+    """No item is a filler, a comparative, a verb or a number: the list may be values of a label column."""
+    return not any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS or w.isdigit() for w in items)
+
+
+def _spelled(word: str, distinct: set) -> str:
+    """A value as the column writes its values: the sample's own spelling, or upper case if all of them are."""
+    known = {v.lower(): v for v in distinct}
+    upper = bool(distinct) and all(v == v.upper() for v in distinct)
+    return known.get(word, word.upper() if upper else word)
+
+
+def _column_words(col: str) -> list[str]:
+    """A column's name and its words of four letters or more (product_area: product, area), lower case."""
+    return [col.lower(), *(p for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4)]
 
 
 def _plural(word: str) -> str:
@@ -1397,7 +1412,7 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     if not _categorical(col, data) or _dated(col, data) or date_bounds(text):
         return None
     low = text.lower()
-    words = [_plural(col.lower())] + [_plural(p) for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4]
+    words = [_plural(w) for w in _column_words(col)]
     m = None
     for w in words:
         m = re.search(rf"\b{w}\s+(?:is|=|==|equals?|is one of|in)\s+{_LIST}", low) or \
@@ -1406,12 +1421,8 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
             break
     if m is None:
         return None
-    items = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", m[1]) if w]
-    if not items or any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS or w.isdigit() for w in items):
-        return None
-    known = {v.lower(): v for v in distinct}
-    upper = bool(distinct) and all(v == v.upper() for v in distinct)
-    return [known.get(w, w.upper() if upper else w) for w in items]
+    items = _items(m[1])
+    return [_spelled(w, distinct) for w in items] if items and _value_words(items) else None
 
 
 # "the hard questions", "the easy ones": an adjective that picks rows by difficulty (see _condition)
@@ -1479,11 +1490,16 @@ def _selects_rows(text: str) -> bool:
     return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text))
 
 
+def _removal(text: str) -> bool:
+    """The clause starts by asking to remove rows ("drop ...", "please get rid of ...")."""
+    return re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", text, re.I) is not None
+
+
 def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
     """A date bound on the data's one date column (or the date column the action names)."""
     if not _selects_rows(action.full):
         return []
-    dropping = bool(re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", action.full, re.I))
+    dropping = _removal(action.full)
     dates = date_bounds(action.full, dropping=dropping)
     dated = [c for c in data.columns if _dated(c, data)]
     named = [c for c in column_mentions(action.full, dated)] or dated
@@ -1521,7 +1537,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
                           and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b]))]
-    dropping = bool(re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", text, re.I))
+    dropping = _removal(text)
     found: dict[str, dict] = {}
     for q in qs:
         start, end = q["span"]
@@ -1531,10 +1547,10 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             if q.get("comparative") == "from" and not re.match(r"\s*(?:on\b|onwards?\b|forwards?\b|or later|and later|"
                                                                r"to\b|through|until|till)", q.get("after", "")):
                 q = {**q, "bound": None}  # "papers from 2015": that year, not 2015 on
-            found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"]) \
-                if q["bound"] else None  # "papers published in 2020 or later" on `year`
             if q["bound"] is None:
                 found[year[0]] = {"values": [int(q["value"])]}
+            else:  # "papers published in 2020 or later" on `year`
+                found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"])
             continue
         if spots:
             near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])
@@ -1595,7 +1611,7 @@ def _html_column(col: str, data: DataPeek) -> bool:
 def _missing_column(action: Action, data: DataPeek) -> str | None:
     """The column a removal says rows lack ("drop chats with no CSAT", "remove rows missing a price"), when
     it is not the text (for which an empty text is a length job)."""
-    if not re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", action.full, re.I):
+    if not _removal(action.full):
         return None
     m = re.search(r"\b(?:no|without|missing|lacking|with (?:an? )?(?:empty|blank|null|missing))\s+(?:an?\s+|any\s+)?"
                   r"([\w-]+(?:\s+[\w-]+)?)", action.full, re.I)
