@@ -842,7 +842,7 @@ def test_more_from_the_newcomer_trial(env, tmp_path):
             [("value_filter", {"column": "department", "values": ["cardiology", "neurology"]}),
              ("value_filter", {"column": "age", "min": 18.0})],
         # rows without a value of a column: at least one word in it
-        "drop notes that have no docstring": [("word_count_filter", {"text_field": "docstring", "min_words": 1})],
+        "drop notes that have no docstring": [("length_filter", {"text_field": "docstring", "min": 1})],
     }
     for request, want in cases.items():
         assert steps(planner.plan(request, notes)) == want, request
@@ -964,7 +964,8 @@ def test_values_of_a_named_label_column_the_sample_lacks(env, tmp_path):
         assert steps(plan) == want and not plan.keep_all_rows, request
     # a label the sample lacks with no column named is reported, not guessed
     plan = planner.plan("drop abstracts with fewer than 10 words and keep the physics ones", papers)
-    assert plan.ops() == ["word_count_filter"] and plan.unmatched == ["keep the physics ones"]
+    assert steps(plan) == [("length_filter", {"text_field": "text", "min": 10, "unit": "words"})]
+    assert plan.unmatched == ["keep the physics ones"]
 
 
 @pytest.mark.parametrize("request_, want", [
@@ -1083,3 +1084,20 @@ def test_rows_without_a_value_in_a_named_column_are_dropped(env, tmp_path):
     assert steps(plan) == [("value_filter", {"column": "csat_score", "keep_null": False, "min": 4.0})]
     assert steps(planner.plan("remove rows missing a csat score", chats)) == [
         ("value_filter", {"column": "csat_score", "keep_null": False})]
+
+
+def test_the_removal_verb_does_not_choose_the_operator(env, tmp_path):
+    """'strip out', 'toss', 'weed out' and 'remove' ask for the same job; the verb once chose the operator
+    ("strip out pages whose body is a copy" planned HTML extraction). A removal that points back at a judgement
+    ("..., yes or no, and bin the no's") is that judgement's filter, not a job of its own."""
+    planner, _ = env
+    pages = _peek_rows(tmp_path / "pages.jsonl", [
+        {"url": f"https://x.org/{i}", "body": f"Page {i} about gardening and soil, with notes on watering."}
+        for i in range(12)])
+    for verb in ("strip out", "toss", "remove", "get rid of"):
+        plan = planner.plan(f"{verb} pages whose body is a word-for-word copy", pages)
+        assert steps(plan) == [("exact_dedup", {"text_field": "text"})], verb
+    plan = planner.plan("weed out pages that say the same thing in other words", pages)
+    assert plan.ops() == ["semantic_dedup"]
+    plan = planner.plan("let the LLM decide per page whether it's worth training on, yes or no, and bin the no's", pages)
+    assert steps(plan) == [("llm_quality_filter", {"mode": "binary"})]

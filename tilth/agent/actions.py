@@ -312,7 +312,8 @@ SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|f
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that later earlier latter former extra remaining leftover "
-                  "offending such".split())
+                  "offending such no's nos noes failures fails failing rejects rejected wrong incorrect negatives "
+                  "losers duds".split())  # "... yes or no, and bin the no's", "check them and drop the failures"
 GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed bin trash "
                     "scrap chuck nuke".split())
 # A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").

@@ -113,6 +113,19 @@ def neutral(text: str) -> str:
     return ROW_NOUNS.sub("texts", text)
 
 
+# "strip out", "drop", "toss", "get rid of": one job said many ways. Left as said, the verb chose the operator
+# ("drop ..." leaned towards semantic dedup, "remove ..." towards exact dedup, "strip out pages" towards HTML
+# extraction, whichever phrasings happened to use that verb). Actions and phrasings are embedded with one verb.
+REMOVAL = re.compile(r"^(\W*(?:please\s+)?)(?:get rid of|throw (?:away|out)|weed out|filter out|strip out|cut out|"
+                     r"take out|toss(?: out)?|chuck(?: out)?|drop|delete|discard|exclude|purge|prune|ditch|eliminate|"
+                     r"bin|trash|scrap|nuke|axe|remove)\b", re.I)
+
+
+def one_verb(text: str) -> str:
+    """The text with a leading removal verb said as "remove" (see REMOVAL)."""
+    return REMOVAL.sub(lambda m: f"{m[1]}remove", text, count=1)
+
+
 def phrasings(skill: Skill) -> list[str]:
     first = re.split(r"(?<=[.!?])\s", skill.description, maxsplit=1)[0]
     return [first, *skill.meta.get("examples", [])]
@@ -151,7 +164,7 @@ class SkillMatcher:
         if self._emb is not None:
             from tilth.agent.embed import encode
 
-            sims = self._emb @ encode([text])[0]
+            sims = self._emb @ encode([one_verb(text)])[0]
             best = np.full(len(self.skills), -1.0)
             np.maximum.at(best, self.owner_arr, sims)
             out = best + BM25_WEIGHT * lexical

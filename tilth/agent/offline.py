@@ -392,9 +392,10 @@ class OfflinePlanner:
                 # "then prune paragraphs with perplexity over 500" names the score of another filter: its own job
                 own_measure = choice is not None and choice[0].name != step.op and _names_measure(choice[0], a.full)
                 # "the same prompt shows up restated five ways. get rid of the restatements": the statement planned
-                # the job, the request that follows it asks for it
-                confirms = choice is None and not prev.asks and a.asks and bool(DROP.search(a.full)) \
-                    and self.cat.by_name[step.op].kind in DROPS
+                # the job, the request that follows it asks for it (a weak match to a job that drops nothing is
+                # no job of its own: "restatements" is near "restate", but getting rid of them drops rows)
+                confirms = (choice is None or weak and job_kind(choice[0]) != "drops") and not prev.asks and a.asks \
+                    and bool(DROP.search(a.full)) and self.cat.by_name[step.op].kind in DROPS
                 # "from 2026-11-03 on and rated at least 3": a bound on another column is a step of its own
                 other_column = "column" in step.params and \
                     self._value_column(plan, a, data, probe=True)[0] not in (None, step.params["column"])
