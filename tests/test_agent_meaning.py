@@ -1101,3 +1101,40 @@ def test_the_removal_verb_does_not_choose_the_operator(env, tmp_path):
     assert plan.ops() == ["semantic_dedup"]
     plan = planner.plan("let the LLM decide per page whether it's worth training on, yes or no, and bin the no's", pages)
     assert steps(plan) == [("llm_quality_filter", {"mode": "binary"})]
+
+
+def test_what_may_stay_is_one_refusal_and_a_purpose_clause_refuses_nothing(env, tmp_path):
+    """From the dev split's misses: "E-mail addresses and phone numbers can stay" was split at "and" and
+    planned PII redaction of e-mails; "so it doesn't look copied" was read as refusing the job; "Keep one of
+    each" was read as a list of labels."""
+    from tilth.agent.actions import parse
+
+    planner, _ = env
+    tickets = _peek_rows(tmp_path / "tickets.jsonl", [
+        {"message": f"Order {i} is late, write to me at user{i}@example.com or call 555-010-{1000 + i}."}
+        for i in range(12)])
+    for request in ("Strip people's names and street addresses from the tickets. E-mail addresses and phone "
+                    "numbers can stay.",
+                    "we're not worried about emails or phone numbers here. what must go are people's names and "
+                    "street addresses",
+                    "Strip people's names and street addresses out of the messages and nothing else: the e-mails and "
+                    "phone numbers must stay."):
+        plan = planner.plan(request, tickets)
+        assert plan.steps == [] and len(plan.unmatched) == 2, request  # pii_redact does neither; reported
+        assert any("does not do names" in n for n in plan.notes)
+    actions = parse("anonymise the text but leave IP addresses and card numbers alone, only emails and phone numbers")
+    assert [(a.text, a.negated) for a in actions.actions] == [
+        ("anonymise the text", False), ("leave IP addresses and card numbers alone", True),
+        ("anonymise only emails", False), ("anonymise phone numbers", False)]
+    plan = planner.plan("anonymise the text but leave IP addresses and card numbers alone, only emails and phone "
+                        "numbers", tickets)
+    assert steps(plan) == [("pii_redact", {"kinds": ["email", "phone"]})]
+    actions = parse("A seller seems to have posted the same review many times, reworded each time so it doesn't "
+                    "look copied.").actions
+    assert [(a.asks, a.negated) for a in actions] == [(False, False), (False, False)]
+    reviews = _peek_rows(tmp_path / "reviews.jsonl", [{"review": f"Great kettle number {i}, boils fast."} for i in range(12)])
+    plan = planner.plan("A seller seems to have posted the same review many times, reworded each time so it "
+                        "doesn't look copied.", reviews)
+    assert plan.ops() == ["semantic_dedup"]
+    plan = planner.plan("Several reviews were submitted more than once. Keep one of each.", reviews)
+    assert plan.ops() == ["exact_dedup"]

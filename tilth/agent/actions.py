@@ -196,10 +196,16 @@ BY_LLM = re.compile(r"\b(?:llms?|language models?|gpt-?\w*|chatgpt|smollm\w*|(?:
                     r"(?:have|let|get|ask|use|with|by|using|via) (?:the|a|an|our|your) (?:\w+ )?models?)\b", re.I)
 
 
+# a purpose clause: the negation after it says why, it refuses nothing ("..., so that it doesn't look copied")
+_PURPOSE = re.compile(r"(?:\bso(?: that)?|\bin order|\bso as)\s+(?:(?:it|they|we|he|she|nobody|no one|the \w+)\s+)?$")
+
+
 def refuses_job(text: str) -> bool:
     """A negation that governs a verb or a job noun within four words: "don't deduplicate", "no stats"."""
     low = text.lower()
     for m in NEG.finditer(low):
+        if _PURPOSE.search(low[: m.start()]):  # "reworded so it doesn't look copied": why, not a refusal
+            continue
         after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
@@ -302,7 +308,7 @@ DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?
                             r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
                             re.I)
 NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
-COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t)\b|"
+COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
                     r"will|would|should|must|need not|do not|don'?t)\b", re.I)
 # "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb
@@ -331,6 +337,19 @@ def _content(text: str) -> list[str]:
 
 # a quotation: an apostrophe inside a word ("buyer's") does not end it
 _QUOTED_PHRASE = re.compile(r"(?<!\w)(['\"])((?:[^'\"\n]|(?<=\w)'(?=\w)){1,200}?)\1(?!\w)")
+
+
+_WORD = r"(?!(?:and|or|but)\b)[\w'-]+"
+_NOUN_LIST = rf"(?:(?:the|our|their|any|all)\s+)?{_WORD}(?:\s+{_WORD}){{0,2}}(?:\s*,\s*(?:the\s+)?{_WORD}(?:\s+{_WORD}){{0,2}})*" \
+             rf"(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_WORD}(?:\s+{_WORD}){{0,2}})?"
+LEFT_AS_IS = re.compile(
+    rf"(?P<lead>(?:^|(?<=[.;:,!?]))\s*|(?:^|(?<=[.;:,!?]))\s*(?:but|and|while)\s+)"
+    rf"(?:(?P<what>{_NOUN_LIST})\s+(?:can|may|should|must|will|are to|is to|need to|have to|has to)\s+(?:stay|remain|be kept|be left)\b"
+    r"(?:\s+(?:as (?:it is|they are|is)|untouched|alone|unchanged|intact|as-is|where they are))?"
+    rf"|(?:we'?re|we are|i'?m|i am)\s+not\s+(?:worried|concerned|bothered|fussed)\s+about\s+(?P<what2>{_NOUN_LIST}?)(?:\s+(?:here|this time|for now))?(?=\s*(?:$|[.;,!?])))",
+    re.I)
+KEEP_AS_IS = re.compile(rf"(\b(?:leave|keep)\s+)({_NOUN_LIST})(\s+(?:as (?:it is|they are|is)|untouched|alone|unchanged|"
+                        r"intact|as-is|readable|in place)\b)", re.I)
 
 
 def _keep_whole(text: str) -> str:
@@ -382,6 +401,15 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             return m[0]
 
         request = re.sub(r"\b[\w-]+(?:\s*,\s*[\w-]+)*\s*,?\s+(?:and|or)\s+[\w-]+\b", one_list, request)
+    # "E-mail addresses and phone numbers can stay", "we're not worried about emails or phones": what is to be
+    # left as it is, one list ("leave ... as they are"), not a job per noun
+    request = LEFT_AS_IS.sub(lambda m: f"{m['lead'] or ''}leave {_keep_whole(m['what'] or m['what2'])} as they are", request)
+    request = KEEP_AS_IS.sub(lambda m: m[1] + _keep_whole(m[2]) + m[3], request)
+    # "strip the names and nothing else": a job said as the only one, not a job on "nothing else"
+    request = re.sub(r",?\s+(?:and|but)\s+nothing\s+(?:else|more)\b", "", request, flags=re.I)
+    # "what must go are people's names": a request said as a statement
+    request = re.sub(r"\bwhat (?:must|has to|needs to|should|have to) (?:go|be removed|come out) (?:is|are)\s+", "remove ",
+                     request, flags=re.I)
     # "between 5 and 80 words", "1 and 2", "4s and 5s", "4- and 5-star": a range, not two jobs
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
@@ -478,8 +506,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 own = part
                 part = f"{prev_verb} {part}"
                 verb_led = inherited = True
-            elif verb_led and not goal and not NEG.match(part):
-                prev_verb = _verb(part)
+            elif verb_led and not goal and not NEG.match(part) and not PRESERVE.search(part):
+                prev_verb = _verb(part)  # ("leave X alone, only emails and phones": the verb before "leave" goes on)
             # "Foo and foo are different names": a statement explains, it asks for nothing
             statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
             asks = not statement and (verb_led or bool(WISH.match(part)) or bool(NEED.search(part))

@@ -327,6 +327,11 @@ class OfflinePlanner:
             if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
                 query = relativise(said, _verb(a.full)) if POINTS_BACK.search(a.text) else f"{said} {a.full}"
             ranked = self.ranked(query, a.context)
+            if query != a.full and ranked and not _contentless(a.text) and (not POINTS_BACK.search(a.text) or ONE_OF_EACH.search(a.text)):
+                # "Several reviews were submitted twice ... Keep one of each": the statement's words can drown a
+                # request that says its job well enough alone
+                own = dict(self.ranked(a.full, a.context))
+                ranked = sorted(((sk, max(v, own.get(sk, v))) for sk, v in ranked), key=lambda x: -x[1])
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
@@ -1187,10 +1192,16 @@ def _names_measure(skill: Skill, text: str) -> bool:
     return any(set(c.split("_")) <= words for c in skill.meta.get("outputs", []) if "{" not in c)
 
 
+ONE_OF_EACH = re.compile(r"\b(?:(?:just |only )?one (?:of each|copy|each)|a single (?:copy|one) of each|(?:collapsed?|merged?|"
+                         r"reduced?|boiled? down) (?:in)?to (?:just |only )?one)\b", re.I)
+
+
 def _contentless(text: str) -> bool:
     """A clause whose words only name rows ("For each row", "Keep texts", "Drop a ticket"): a generic verb (or
     none) and nouns for the data. It cannot say which job; an embedding of it matches whatever operator's
     phrasings mention the same nouns."""
+    if ONE_OF_EACH.search(text):  # "keep one of each", "collapse them to one": keeping one of a group is a job
+        return False
     words = re.findall(r"[a-z][a-z'-]*", ROW_NOUNS.sub(" ", text.lower()))
     if words and words[0] in VERBS and words[0] not in GENERIC:
         return False  # "embed the reviews", "translate them": the verb names the job

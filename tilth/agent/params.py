@@ -723,7 +723,7 @@ def case_matters(text: str) -> bool | None:
 
 # an enumeration of labels: its values are one parameter, never several jobs
 ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either)\b:?\s+"
-                  r"(?!(?:these|those|the following|following|them)\b)|"
+                  r"(?!(?:these|those|the following|following|them|each|every|it|us|you)\b)|"
                   r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?|buckets?|groups?|kinds?|types?|"
                   r"sentiments?|options?|following)\s*:\s*|"
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
