@@ -99,7 +99,7 @@ NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|wit
 _JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|matching|comparison|augment\w*|stat(?:s|istics)|report\w*|normali[sz]\w*|cleaning|" \
              r"redact\w*|translat\w*|rewrit\w*|paraphras\w*|labell?ing|tagging|scoring|counting|step|steps|" \
              r"language detection|language id|synthesis|generation)"
-CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?only (?=the )|where |"
+CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?(?<!\bkeep )(?<!\bretain )(?<!\bselect )(?<!\bleave )only (?=the )|where |"
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
                        r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under)\b|"
@@ -300,6 +300,8 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+RELATIVE = re.compile(r"^(?:that|which)\s+(?:only|just|also|merely|mostly|simply|already|still|never|always)\b"
+                      r"|^that\s+(?!(?:is|was|has|does|means|seems|looks)\b)[a-z]+(?:es|s)\b", re.I)
 # "in this crawl", "from our ticket data": where the job happens, not what it is. Left in, these words pull
 # the embedding towards operators about that kind of data (web crawl -> web quality). "across the whole
 # corpus" stays: it asks for totals.
@@ -316,7 +318,7 @@ STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
-VAGUE = frozenset("the a an worst rest them it those ones one bad others other remainder everything all else "
+VAGUE = frozenset("the a an worst rest them em 'em it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that later earlier latter former extra remaining leftover "
                   "offending such no's nos noes failures fails failing rejects rejected wrong incorrect negatives "
                   "losers duds".split())  # "... yes or no, and bin the no's", "check them and drop the failures"
@@ -407,6 +409,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = KEEP_AS_IS.sub(lambda m: m[1] + _keep_whole(m[2]) + m[3], request)
     # "strip the names and nothing else": a job said as the only one, not a job on "nothing else"
     request = re.sub(r",?\s+(?:and|but)\s+nothing\s+(?:else|more)\b", "", request, flags=re.I)
+    # "Keep only the English rows, and of those only the ones with difficulty 3 or higher": two selections in turn
+    request = re.sub(r",?\s+(?:and\s+)?(?:then\s+)?(?:of|from|among|out of)\s+(?:those|these|them|that|what'?s left|the rest)\s*,?"
+                     r"\s+only\b", "; then keep only", request, flags=re.I)
     # "what must go are people's names": a request said as a statement
     request = re.sub(r"\bwhat (?:must|has to|needs to|should|have to) (?:go|be removed|come out) (?:is|are)\s+", "remove ",
                      request, flags=re.I)
@@ -457,7 +462,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         # "the model overfits because the same prompt shows up restated": an explanation asks for nothing; what
         # follows "because" describes the rows a later "get rid of them" means
         why = re.search(r"\b(?:because|since)\s+", sent, re.I)
-        if why and why.start() > 0 and not starts_with_verb(sent) and not WISH.match(sent) and not NEED.search(sent):
+        lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
+                      sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
+        if why and why.start() > 0 and starts_with_verb(lead) and re.match(
+                r"(?:the|we|i|they|it|these|those|our|my|that|this|there|nobody|no one)\b", sent[why.end():], re.I):
+            sent = sent[: why.start()].rstrip(" ,")  # "..., since the trainer doesn't need them": why, not a refusal
+        elif why and why.start() > 0 and not starts_with_verb(lead) and not WISH.match(lead) and not NEED.search(sent):
             actions.append(Action(sent[why.end():].strip(" ,"), "", False, False, len(actions), sent_no))
             continue
         sent, fronted = fronted_conditions(sent)
@@ -485,11 +495,15 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 lead = re.sub(r"^\s*(?:and|then|but|also)?[\s,]*$", "", lead, flags=re.I)
                 part, last_cond = f"{lead} {rest}".strip(" ,"), f"{fronted.pop(0)} {last_cond}".strip()
             verb_led = starts_with_verb(part)
-            vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part)
+            # ("..., and also drop anything whose license is unknown": its condition says which rows: not vague)
+            vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part) and not last_cond
             if actions and not actions[-1].negated and not actions[-1].asks and vague:
                 # "Some reviews are the same phrase over and over; drop those": the statement says which rows
                 actions[-1].text = relativise(actions[-1].text, _verb(part))
                 actions[-1].asks = True
+                continue
+            if actions and RELATIVE.match(part):  # "Not a MinHash pass, that only catches shared wording": about
+                actions[-1].text += f", {part}"  # the clause before (a refused tool here), never a job of its own
                 continue
             if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job

@@ -28,6 +28,7 @@ from tilth.agent.actions import (
     MEASURE,
     MEASURE_ONLY,
     NO_LLM,
+    NUMBER_WORD,
     PRESERVE,
     VERBS,
     Action,
@@ -94,12 +95,23 @@ LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a 
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
 ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip|\bback[- ]?translat", re.I)
 VIA_LANGUAGE = re.compile(r"\b(?:via|through|by way of|pivoting (?:on|through))\s+[A-Z]?[a-z]+", re.I)
-POINTS_BACK = re.compile(r"\b(?:it|its|they|them|those|these|the ones)\b", re.I)
+POINTS_BACK = re.compile(r"\b(?:it|its|they|them|em|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
+RANK_PRIOR = 0.3  # "the 30 most-starred", "the hardest quarter": only a global ranking does that
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag score rate grade".split())
 # "the top 30%", "the 100 best", "the bottom tenth": rows picked by rank, by a score the plan may just have made
 RANKED = re.compile(r"\b(?:top|bottom|best|worst|highest|lowest|most|least)\b", re.I)
+# "the hardest quarter", "the 30 most-starred", "the harder half", "the bottom 10%": a share or a count of rows
+# chosen by rank, which only a global ranking (top_filter) keeps exactly; never a bound on the column
+_RANK_ADJ = (r"top|bottom|best|worst|highest|lowest|hardest|easiest|longest|shortest|largest|smallest|biggest|newest|"
+             r"oldest|latest|earliest|cleanest|noisiest|cheapest|most[\s-]+[\w-]+|least[\s-]+[\w-]+|fewest[\s-]+[\w-]+")
+_RANK_CMP = r"harder|easier|longer|shorter|higher|lower|better|worse|larger|smaller|bigger|newer|older"
+_COUNT = rf"\d[\d,]*|{NUMBER_WORD}"
+RANK_SHARE = re.compile(
+    rf"\b(?:{_RANK_ADJ}|{_RANK_CMP})\s+(?:half|third|quarter|fifth|tenth|\d+(?:\.\d+)?\s*(?:%|percent))(?![\w-])"
+    rf"|\b(?:top|bottom)\s+(?:{_COUNT})\b"
+    rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
@@ -255,7 +267,9 @@ class OfflinePlanner:
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
-            equal = None if parsed.keep_all_rows or "value_filter" in excluded else _equality(a, data, goes_on)
+            by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
+            equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank \
+                else _equality(a, data, goes_on)
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
                 column, values, dropping = equal  # "remove the billing tickets": drop_values
                 # ("drop the returns and billing areas": the verb-less second half drops too)
@@ -269,6 +283,8 @@ class OfflinePlanner:
                 step.params.update({"column": self._pipeline_col(column, data), key: had + [v for v in values if v not in had]})
                 for k in ("min", "max", "values" if dropping else "drop_values"):
                     step.params.pop(k, None)
+                if "" in values:  # "where language_tag is blank": an empty value, and a missing one alike
+                    step.params["keep_null"] = not dropping
                 last[a.sentence] = (step, a)
                 # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
                 for other, bounds in _ranged_columns(a, data, skip=(column,)):
@@ -286,15 +302,23 @@ class OfflinePlanner:
                                 why=f"counts the rows by {by}, as {a.text!r} asks")
                 last[a.sentence] = (step, a)
                 continue
-            ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None \
+            ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None or by_rank \
                 else _ranged_columns(a, data)
-            if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded:
+            if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded and not by_rank:
                 # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
                 ranged += [(c, b) for c, b in _dated_bounds(a, data) if c not in {col for col, _ in ranged}]
             if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (gone := _missing_column(a, data)):
                 ranged = [(gone, {"keep_null": False})]  # "drop chats with no CSAT": rows without a value go
+            if not ranged and equal is None and not parsed.keep_all_rows and "length_filter" in self.cat.by_name \
+                    and (empty := _empty_text(a, data)):  # "drop problems whose solution is empty"
+                step = self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
+                                why=f"drops rows whose {empty} is empty, as {a.text!r} says")
+                step.params.update({"text_field": self._pipeline_col(empty, data), "min": 1})
+                step.params.pop("max", None)
+                last[a.sentence] = (step, a)
+                continue
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 self._value_step(plan, a, column, bounds, data)
             if ranged:
@@ -391,7 +415,9 @@ class OfflinePlanner:
                 same_sentence = a.inherited or a.sentence == prev.sentence
                 restates = choice is not None and same_sentence and self._restates(step, a, choice, ranked) \
                     and not (ADDITIVE.search(a.text) and choice[0].name != step.op)
-                weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full))
+                weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full)
+                                          and not (choice[0].meta.get("reshapes") and COLUMN_JOB.search(a.full)))
+                # ("..., then keep only the code, docstring and language columns" is a job on columns, however weak)
                 # after "but", a clause that sets the step's parameters adjusts it, however well it matches
                 # another operator ("Gopher rules, but lower the minimum word count to 20" is not word_count_filter)
                 # "then prune paragraphs with perplexity over 500" names the score of another filter: its own job
@@ -650,6 +676,10 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        if RANK_SHARE.search(text):  # "the hardest quarter": the operator that keeps a share or count by rank
+            for sk, _ in ranked:
+                if sk.param("fraction") and sk.param("count") and sk.param("column"):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + RANK_PRIOR
         for sk, _ in ranked:  # "keep reviews whose perplexity is under 1000": the filter that measures perplexity
             if _names_measure(sk, text):
                 bonus[sk.name] = bonus.get(sk.name, 0) + MEASURE_PRIOR
@@ -711,6 +741,7 @@ class OfflinePlanner:
             found, calib = self._value_column(plan, action, data)
             if found and skill.param("min") and skill.param("max"):  # "before 2026-11-05": date bounds, if any
                 params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
+            calib = calib if calib and skill.param(calib["param"]) else None  # (top_filter ranks: no bound)
             if found:
                 params["column"] = found
                 calibrate = calibrate or calib
@@ -1280,7 +1311,7 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
 
 # the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
 _SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as or and nor "
-                       "everything anything everyone "
+                       "everything anything everyone came come comes coming originating originated sourced "
                        "category categories topic topics label labels kind kinds type types class classes group groups "
                        "value values equal equals set to".split())
 
@@ -1296,7 +1327,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     or a removal whose only object is such a value ("remove math questions", "drop the billing tickets"): then
     the third item is True. A removal that names anything else ("remove emails from the billing tickets") is
     some other job on those rows."""
-    dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
+    dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:also|and|then|finally)\s+)?"
+                                             rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
                                              rf"(?:{DROP.pattern})", action.full, re.I))
     if not (KEEPING.match(action.full) or goes_on or dropping or re.search(r"\bonly\W*$", action.full, re.I)):
         return None  # ("questions about kettles, blenders or toasters only")
@@ -1308,6 +1340,9 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     column, values = found
     rest = action.full.lower()
     for v in values:
+        if v == "":  # "blank", "empty": a word for the empty value
+            rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
+            continue
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):
@@ -1414,7 +1449,9 @@ def _plural(word: str) -> str:
 
 _LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
 _LEADING = r"(?:only|just|keep|drop|remove|delete|exclude|discard|skip)(?:\s+(?:only|just|the|all|any))?"
-_NOT_VALUES = frozenset("on before after not at least most above below over under between more less than".split())
+_BLANK = frozenset("blank empty missing null none unset nothing".split())  # words for an empty value
+_NOT_VALUES = frozenset("on before after not at least most above below over under between more less than wrong incorrect "
+                         "correct right bad good invalid valid".split())
 
 
 def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[str] | None:
@@ -1423,7 +1460,7 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     values are (upper case if the sample's are)."""
     if not _categorical(col, data) or _dated(col, data) or date_bounds(text):
         return None
-    low = text.lower()
+    low = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w-]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text.lower())  # "is blank or 'und'"
     words = [_plural(w) for w in _column_words(col)]
     m = None
     for w in words:
@@ -1434,7 +1471,9 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     if m is None:
         return None
     items = _items(m[1])
-    return [_spelled(w, distinct) for w in items] if items and _value_words(items) else None
+    if not items or not _value_words([w for w in items if w not in _BLANK]):
+        return None
+    return ["" if w in _BLANK else _spelled(w, distinct) for w in items]  # "blank or 'und'": an empty value too
 
 
 # "the hard questions", "the easy ones": an adjective that picks rows by difficulty (see _condition)
@@ -1632,6 +1671,25 @@ def _missing_column(action: Action, data: DataPeek) -> str | None:
     cols = [c for c in column_mentions(m[1], list(data.columns)) or partial_column_mentions(m[1], list(data.columns))
             if c != data.text_field and not c.startswith("_") and (_numeric(c, data) or _categorical(c, data) or _dated(c, data))]
     return cols[0] if len(cols) == 1 else None  # (a text column without words is a length job: "no docstring")
+
+
+_EMPTY = re.compile(r"\b(?:no|without|missing|lacking|(?:an?\s+)?(?:empty|blank))\s+(?:an?\s+|any\s+)?([\w-]+(?:\s+[\w-]+)?)"
+                    r"|\b([\w-]+(?:\s+[\w-]+)?)\s+(?:is|are|was|were|comes? out|came out)\s+(?:empty|blank|missing)\b", re.I)
+
+
+def _empty_text(action: Action, data: DataPeek) -> str | None:
+    """The text column a removal says rows have empty ("drop rows that have an empty docstring", "drop problems
+    whose solution is empty"): a length job on that column, at least one character."""
+    if not _removal(action.full):
+        return None
+    strings = [c for c in _string_columns(data) if not _categorical(c, data) and not _dated(c, data)]
+    for m in _EMPTY.finditer(action.full):
+        said = m[1] or m[2]
+        cols = [c for c in column_mentions(said, list(data.columns)) or partial_column_mentions(said, list(data.columns))
+                if c in strings]
+        if len(cols) == 1:
+            return cols[0]
+    return None
 
 
 def _by_unit(text: str) -> tuple[str, str] | None:

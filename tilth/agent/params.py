@@ -85,7 +85,8 @@ _SM, _SC = "|".join(_SMALL), "|".join(_SCALES)
 _WORDS_NUMBER = re.compile(rf"(?<![\w-])(?:(?:a|one|{_SM})(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}))*[\s-]+(?:{_SC})"
                            rf"(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}|one))*)(?![\w-])")
 # "the most informative third", "the worst quarter": an ordinal share after a ranking word
-_SHARE = re.compile(r"\b((?:top|bottom|best|worst|lowest|highest|first|last|most \w+|least \w+)\s+)"
+_SHARE = re.compile(r"\b((?:top|bottom|best|worst|first|last|most[\s-]+[\w-]+|least[\s-]+[\w-]+|[a-z]{2,}est|"
+                    r"harder|easier|longer|shorter|higher|lower|better|worse|larger|smaller|bigger|newer|older)\s+)"
                     r"(half|third|quarter|fifth|tenth)\b")
 _SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
 
@@ -345,6 +346,7 @@ def _ratio_like(p: dict[str, Any]) -> bool:
     return ("le" in b and b["le"] <= 1) or any(w in p["name"] for w in ("ratio", "frac", "threshold", "prob"))
 
 
+_NAME_GENERIC = frozenset("min max frac ratio num threshold thr".split())  # parts of parameter names no one says
 PER_ROW = re.compile(r"\b(?:per|for (?:each|every)|each|apiece|from each|of each|for all)\b", re.I)
 
 
@@ -370,6 +372,8 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
         for p in params:
             if p["name"] in out:
                 continue
+            if "int" in p["type"] and "float" not in p["type"] and (q["percent"] or q["value"] != int(q["value"])):
+                continue  # "the bottom quarter by word_count": a share is no count, whatever the words say
             d = _direction(skill, p["name"])
             score = len(context & _words(p["name"] + " " + p["description"]))
             # the parameter's own name in the phrase ("2 variants" -> n, "threshold 0.9") counts double; its
@@ -377,7 +381,11 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
             score += 2 * len(context & (_words(p["name"].replace("_", " ")) | {SHORT.get(w, w) for w in p["name"].split("_")}))
             # between equals, the parameter whose default is of the value's order: 20 is a word count, not
             # a mean word length (default 3)
-            score -= 0.5 * _scale_gap(q["value"], p.get("default"))
+            score -= 0.5 * _scale_gap(q["value"] / 100 if q["percent"] and _ratio_like(p) else q["value"], p.get("default"))
+            # "20% of the lines": dup_line_frac before dup_line_char_frac, whose "char" the words never said
+            unsaid = {w for w in p["name"].split("_") if len(w) > 2 and w not in _NAME_GENERIC} - context \
+                - {SHORT.get(w, w) for w in context}
+            score -= 0.25 * len({w for w in unsaid if not any(c.startswith(w) for c in context)})
             # "80 words" is a count of words: min_doc_words measures words, min_avg_word_length a length
             if unit and q["unit"] and p["name"].split("_")[-1].rstrip("s") in (q["unit"].rstrip("s"), unit.rstrip("s")):
                 score += 2
@@ -765,7 +773,8 @@ _CONCEPTS = ((re.compile(r"\bcapital|\bupper[- ]?case|\blower[- ]?case|\bcasing\
              (re.compile(r"\bonly differ|\bdiffer only|\bregardless\b|\bdon'?t care\b|\btreat\b.{0,40}\bsame\b", re.I), "ignor"),
              (re.compile(r"\bspaces?\b|\btabs?\b|\bline breaks?\b|\bnewlines?\b", re.I), "whitespac"),
              (re.compile(r"\bfull[- ]?width|\bhalf[- ]?width|\bligatures?\b|\bcompatibility\b", re.I), "compatibility"),
-             (re.compile(r"\b(?:bottom|lowest|smallest|worst|least|fewest|shortest|cheapest)\b", re.I), "bottom"),
+             (re.compile(r"\b(?:bottom|lowest|smallest|worst|least|fewest|shortest|cheapest|easiest|oldest|earliest|"
+                         r"easier|worse|shorter|smaller|fewer|cheaper|older|lower(?![- ]?case))\b", re.I), "bottom"),
              # "lean towards keeping too much text rather than too little": the choice that keeps more
              (re.compile(r"\btoo much\b|\bmore rather than less\b|\brather too much\b", re.I), "more"))
 
