@@ -163,3 +163,25 @@ def test_quarantined_records_are_counted_where_the_user_looks(tmp_path, monkeypa
     assert rep["quarantined"] == 2 and rep["run"]["steps"][0]["quarantined"] == 2
     assert "2 input records were quarantined (not in the dataset): tilth sql -w" in res.output
     assert "| 00_read_jsonl | 5 | 3 | 0 | 0 | 2 |" in (out / "report.md").read_text()
+
+
+def test_a_plan_that_drops_every_sample_row_does_not_run_unattended(tmp_path, monkeypatch):
+    """Newcomer trial 6: "keep the posts with more than 25 replies" read the wrong way round, or a bound on a
+    column no row reaches, passed with a warning and `--yes` ran it, exporting nothing. Unattended, such a
+    plan is not run; one that keeps under a tenth of the sample is shown with a warning and runs."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "posts.jsonl"
+    data.write_text("".join(json.dumps({"post": f"Board {i} works after a reboot, thanks all.", "n_replies": i}) + "\n"
+                            for i in range(40)))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", "keep posts with more than 500 replies", "--data", str(data), "--yes",
+                                   "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    flat = " ".join(res.output.split())
+    assert "drops all 20 sample rows" in flat and "drops every sample row" in flat and "nothing was run" in flat
+    assert not (out / "dataset.jsonl").exists()
+    res = CliRunner().invoke(app, ["agent", "keep posts with more than 18 replies", "--data", str(data), "--yes",
+                                   "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "keeps 1 of 20 sample rows" in " ".join(res.output.split())
+    assert [json.loads(line)["n_replies"] for line in open(out / "dataset.jsonl")] == list(range(19, 40))

@@ -1208,3 +1208,27 @@ def test_a_percentage_sets_the_parameter_whose_scale_and_words_fit(env, tmp_path
                         "based on meaning. Not a shingle/MinHash pass, that only catches shared wording. Similarity cut "
                         "at 93 percent.", reviews)
     assert steps(plan) == [("semantic_dedup", {"text_field": "text", "threshold": 0.93})]
+
+
+def test_rows_without_a_value_kept_a_style_list_and_labels_before_a_dash(env, tmp_path):
+    """Newcomer trials 5 and 6: "keep the ones that have no score" was read as refusing every operator about
+    scores; "chats nobody rated should stay" was lost; "a friendlier, warmer tone" lost "friendlier"; a list
+    of labels between dashes lost its last label."""
+    planner, _ = env
+    posts = _peek_rows(tmp_path / "posts.jsonl", [
+        {"post_text": f"I tried the new firmware on board {i} and it works after a reboot.",
+         "quality_score": None if i % 5 == 0 else round(0.05 * i, 2), "user_rating": None if i % 4 == 0 else 1 + i % 5}
+        for i in range(20)])
+    cases = [
+        ("throw out posts with a quality score under 0.4 but keep the ones that have no score at all",
+         [("value_filter", {"column": "quality_score", "min": 0.4, "keep_null": True})]),
+        ("Keep posts with a user rating of 4 or 5. Posts nobody rated should stay in as well.",
+         [("value_filter", {"min": 4.0, "column": "user_rating", "keep_null": True})]),
+    ]
+    for request, want in cases:
+        assert steps(planner.plan(request, posts)) == want, request
+    plan = planner.plan("Rewrite the posts in a friendlier, warmer tone", posts)
+    assert plan.steps[0].params["style"] == "friendlier, warmer" and plan.unmatched == []
+    plan = planner.plan("Use the LLM to tag every post with the kind of issue it reports - one of battery, screen, "
+                        "firmware - based on the post_text column.", posts)
+    assert plan.steps[0].params["choices"] == ["battery", "screen", "firmware"]

@@ -206,6 +206,8 @@ def refuses_job(text: str) -> bool:
     for m in NEG.finditer(low):
         if _PURPOSE.search(low[: m.start()]):  # "reworded so it doesn't look copied": why, not a refusal
             continue
+        if m[0] == "no" and re.search(r"\b(?:have|has|had|having)\s+$", low[: m.start()]):
+            continue  # "keep the ones that have no score": rows without a value, not a refused job
         after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
@@ -412,6 +414,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "Keep only the English rows, and of those only the ones with difficulty 3 or higher": two selections in turn
     request = re.sub(r",?\s+(?:and\s+)?(?:then\s+)?(?:of|from|among|out of)\s+(?:those|these|them|that|what'?s left|the rest)\s*,?"
                      r"\s+only\b", "; then keep only", request, flags=re.I)
+    # "in a friendlier, warmer tone": one style, not a job per adjective
+    request = re.sub(r"\b(?:in|with)\s+(?:a\s+|an\s+)?[\w'-]+(?:\s*,\s*[\w'-]+)+(?:,?\s+(?:and|or)\s+[\w'-]+)?\s+"
+                     r"(?:tone|style|voice|register|manner)\b", lambda m: _keep_whole(m[0]), request, flags=re.I)
     # "what must go are people's names": a request said as a statement
     request = re.sub(r"\bwhat (?:must|has to|needs to|should|have to) (?:go|be removed|come out) (?:is|are)\s+", "remove ",
                      request, flags=re.I)

@@ -117,6 +117,10 @@ KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
+# rows without a value of the column just bounded, kept: "the ones that have no score", "chats nobody rated"
+KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with|without)\s+(?:no|any)\s+"
+                       r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
+                       r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
 LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
@@ -262,6 +266,11 @@ class OfflinePlanner:
                     _merge(near_step[0].params, off, overwrite=True)
                     near_step[0].why += f"; {a.text!r}"
                     continue
+            if near_step is not None and near_step[0].op == "value_filter" and KEEP_NULL.search(a.full) \
+                    and not _removal(a.full):  # "..., but keep the ones that have no score", "unrated chats stay"
+                near_step[0].params["keep_null"] = True
+                _also(near_step[0], a.text)
+                continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)

@@ -737,7 +737,7 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
                   r"(?:[\w-]+\s+){0,2}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
-                  r"([^.;:!?]+)", re.I)
+                  r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
@@ -745,7 +745,11 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     m = ENUM.search(text)
     if not m:
         return {}
-    items = [w.strip(" '\"") for w in re.split(r",|\bor\b|\band\b", m[1]) if w.strip(" '\"")]
+    listed = re.split(r"\s+[-\u2013\u2014]+\s+|\s*\)", m[1])[0]  # "one of io, math, networking - based on ..."
+    items = [w.strip(" '\"") for w in re.split(r",|\bor\b|\band\b", listed) if w.strip(" '\"")]
+    if items:  # "..., networking based on the code column": the list ends where the sentence goes on
+        items[-1] = re.split(r"\s+(?:based|from|using|with|in|on|by|for|according|depending|given|per|where|if|when|that|"
+                             r"which)\b", items[-1])[0]
     items = [w for w in items if len(w.split()) <= 3]
     target = next((p for p in skill.meta.get("params", []) if "list" in p["type"] and not p.get("choices")
                    and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)

@@ -32,6 +32,9 @@ def auto_accept(plan: Plan, validation: Validation) -> Decision:
     if plan.removed:
         return Decision("reject", "a step the request asked for cannot run on this data, so nothing was run: "
                         + "; ".join(plan.removed))
+    if validation.emptied:  # more often a misread request than the wish; nobody is there to say which
+        return Decision("reject", "a step drops every sample row (see the warning above), so nothing was run "
+                        "unattended: run without --yes to review the plan, or with --no-run to write its recipe")
     return Decision("accept")
 
 

@@ -36,6 +36,7 @@ class Validation:
     sample_output: list[dict] = field(default_factory=list)
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)  # shown beside "validated": the plan runs, but look
+    emptied: bool = False  # a step dropped every sample row: a reviewer must agree before it runs
 
     @property
     def ok(self) -> bool:
@@ -249,7 +250,9 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         v.sample_rows = [s.rows_out for s in result.steps]
         v.sample_output = rows[:5]
         v.dry_run = True
-        v.warnings += emptied_sample(plan, v.sample_rows)
+        emptied = emptied_sample(plan, v.sample_rows)
+        v.emptied = bool(emptied)
+        v.warnings += emptied or mostly_dropped(plan, v.sample_rows)
     except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
         i = _failed_step(e, plan)
         where = f"step {i}: {plan.steps[i - 1].op}" if i else "input"
@@ -267,6 +270,18 @@ def emptied_sample(plan: Plan, rows: list[int]) -> list[str]:
             return [f"step {i} ({step.op}{': ' + shown if shown else ''}) drops all {rows[i - 1]} sample rows: the run "
                     "would export nothing. Check its parameters."]
     return []
+
+
+def mostly_dropped(plan: Plan, rows: list[int]) -> list[str]:
+    """A step that keeps under a tenth of ten or more sample rows, where no step asks for a share or count by
+    rank: worth a look before the run (a bound read the wrong way round keeps the rows it should drop)."""
+    out = []
+    for i, step in enumerate(plan.steps, 1):
+        if i < len(rows) and rows[i - 1] >= 10 and 0 < rows[i] < 0.1 * rows[i - 1] \
+                and not {"fraction", "count", "keep_fraction"} & set(step.params):
+            out.append(f"step {i} ({step.op}) keeps {rows[i]} of {rows[i - 1]} sample rows: check that it keeps "
+                       "what you meant and drops the rest, not the other way round.")
+    return out
 
 
 def _failed_step(err: Exception, plan: Plan) -> int:
