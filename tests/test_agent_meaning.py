@@ -1099,6 +1099,8 @@ def test_the_removal_verb_does_not_choose_the_operator(env, tmp_path):
         assert steps(plan) == [("exact_dedup", {"text_field": "text"})], verb
     plan = planner.plan("weed out pages that say the same thing in other words", pages)
     assert plan.ops() == ["semantic_dedup"]
+    plan = planner.plan("dedupe the pages fuzzily", pages)  # the adverb as its adjective: "fuzzy"
+    assert plan.ops() == ["minhash_dedup"] and plan.unmatched == [] and not any("do not know" in n for n in plan.notes)
     plan = planner.plan("let the LLM decide per page whether it's worth training on, yes or no, and bin the no's", pages)
     assert steps(plan) == [("llm_quality_filter", {"mode": "binary"})]
 

@@ -312,7 +312,7 @@ DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?
                             r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
                             re.I)
 NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
-COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to)\b|"
+COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|(?:shows?|turns?|pops?|crops?) up)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
                     r"will|would|should|must|need not|do not|don'?t)\b", re.I)
 # "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb

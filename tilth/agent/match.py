@@ -122,7 +122,9 @@ REMOVAL = re.compile(r"^(\W*(?:please\s+)?)(?:get rid of|throw (?:away|out)|weed
 
 
 def one_verb(text: str) -> str:
-    """The text with a leading removal verb said as "remove" (see REMOVAL)."""
+    """The text with a leading removal verb said as "remove" (see REMOVAL), and an adverb said as its adjective
+    ("dedupe those fuzzily" -> "fuzzy", "semantically" -> "semantic"), which the embedding knows better."""
+    text = re.sub(r"\b([a-z]{3,})ically\b", r"\1ic", re.sub(r"\b([a-z]{3,})ily\b", r"\1y", text))
     return REMOVAL.sub(lambda m: f"{m[1]}remove", text, count=1)
 
 

@@ -65,7 +65,7 @@ def _forms(word: str) -> list[str]:
     """The word and the lemmas it may be an inflection of (pdfs -> pdf, shorter -> short, tried -> try)."""
     out = [word]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"), ("d", ""),
-                         ("ing", ""), ("ing", "e"), ("er", ""), ("er", "e"), ("est", ""), ("ly", ""), ("'s", "")):
+                         ("ing", ""), ("ing", "e"), ("er", ""), ("er", "e"), ("est", ""), ("ily", "y"), ("ically", "ic"), ("ly", ""), ("'s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             out.append(word[: -len(suffix)] + repl)
     out += [w[:-1] for w in out if len(w) > 3 and w[-1] == w[-2]]  # "swapped" -> "swapp" -> "swap"
