@@ -1234,3 +1234,17 @@ def test_rows_without_a_value_kept_a_style_list_and_labels_before_a_dash(env, tm
     plan = planner.plan("Use the LLM to tag every post with the kind of issue it reports - one of battery, screen, "
                         "firmware - based on the post_text column.", posts)
     assert plan.steps[0].params["choices"] == ["battery", "screen", "firmware"]
+
+
+def test_a_request_after_a_greeting_and_a_purpose(env, tmp_path):
+    """Newcomer trial 5: "Hey, I'm prepping this math set for SFT. Can you drop the unverified problems, ..."
+    planned an IFD filter for the purpose and a harder-variant generator for "unverified"."""
+    planner, _ = env
+    maths = _peek_rows(tmp_path / "maths.jsonl", [
+        {"problem": f"Solve {i} + x = {2 * i + 3} for x.", "solution": f"x = {i + 3}", "verified": i % 5 != 0}
+        for i in range(20)])
+    plan = planner.plan("Hey, I'm prepping this math set for SFT. Can you drop the unverified problems, remove exact "
+                        "duplicate problems, and then have the LLM paraphrase each remaining problem statement twice?",
+                        maths)
+    assert steps(plan) == [("value_filter", {"column": "verified", "drop_values": [False]}),
+                           ("exact_dedup", {"text_field": "text"}), ("llm_paraphrase", {"text_field": "text", "n": 2})]

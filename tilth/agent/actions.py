@@ -64,7 +64,8 @@ WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
                   r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
-CONTEXT = re.compile(r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
+CONTEXT = re.compile(r"^(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b|"  # "I'm prepping this set for SFT"
+                     r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
                      r"comes?|came|looks?|holds?)\b", re.I)
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"

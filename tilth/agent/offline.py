@@ -31,6 +31,7 @@ from tilth.agent.actions import (
     NUMBER_WORD,
     PRESERVE,
     VERBS,
+    WISH,
     Action,
     ParsedRequest,
     _verb,
@@ -121,6 +122,7 @@ EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?!
 KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with|without)\s+(?:no|any)\s+"
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
+PREPARING = re.compile(r"^\W*(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
 LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
@@ -368,6 +370,8 @@ class OfflinePlanner:
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if not a.asks and PREPARING.match(a.full):  # "I'm prepping this set for SFT": what for, no job
+                choice = None
             if choice is not None and (missing := self._unfillable(choice[0], a, data)):
                 # "quality_classifier" needs the name of a model trained in the workspace: a request that
                 # does not give one is better served by the next operator that can run as it is
@@ -1336,10 +1340,12 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     or a removal whose only object is such a value ("remove math questions", "drop the billing tickets"): then
     the third item is True. A removal that names anything else ("remove emails from the billing tickets") is
     some other job on those rows."""
+    asked = WISH.sub("", action.full.strip())  # "Can you drop the unverified problems"
     dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:also|and|then|finally)\s+)?"
                                              rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
-                                             rf"(?:{DROP.pattern})", action.full, re.I))
-    if not (KEEPING.match(action.full) or goes_on or dropping or re.search(r"\bonly\W*$", action.full, re.I)):
+                                             rf"(?:{DROP.pattern})", asked, re.I))
+    if not (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
+            or re.search(r"\bonly\W*$", action.full, re.I)):
         return None  # ("questions about kettles, blenders or toasters only")
     found = _named_values(action, data)
     if found is not None and not dropping and all(_excepted(action.full, v) for v in found[1]):
@@ -1347,15 +1353,15 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     if found is None or not dropping:
         return None if found is None else (*found, False)
     column, values = found
-    rest = action.full.lower()
+    rest = asked.lower()
     for v in values:
         if v == "":  # "blank", "empty": a word for the empty value
             rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
             continue
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
-        for name in _column_words(col):
-            rest = re.sub(rf"\b{_plural(name)}\b", " ", rest)
+        for name in _column_words(col):  # (or its negation: "the unverified problems")
+            rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b", " ", rest)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
@@ -1377,6 +1383,8 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality)."""
     low = action.full.lower()
     named_cols = column_mentions(action.full, list(data.columns))
+    named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
+        rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
     partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
