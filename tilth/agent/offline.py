@@ -119,7 +119,7 @@ HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|comp
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
 # rows without a value of the column just bounded, kept: "the ones that have no score", "chats nobody rated"
-KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with|without)\s+(?:no|any)\s+"
+KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with)\s+no\s+|without\s+(?:any\s+|a\s+)?"
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
 PREPARING = re.compile(r"^\W*(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b", re.I)
