@@ -37,7 +37,7 @@ def test_paper_example_end_to_end_offline(tmp_path, monkeypatch):
     dedup = next(s for s in rep["run"]["steps"] if registry.get(s["step"].split("_", 1)[1]).kind == "deduplicator")
     assert dedup["dropped"] >= counts["duplicates"]
     originals = [r for r in rows if r.get("_parent_id") is None]
-    assert len({r["text"] for r in originals}) == len(originals)  # no duplicate survives among the originals
+    assert len({r["question"] for r in originals}) == len(originals)  # no duplicate survives among the originals
     assert (out / "report.md").read_text().startswith("# Data Agent report")
     assert (tmp_path / "ws" / "agent" / "skills" / f"{recipe.name}.yaml").exists()
 

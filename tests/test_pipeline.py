@@ -93,7 +93,9 @@ def test_export_jsonl_and_parquet_in_canonical_order(tmp_path, corpus):
 
     with open(tmp_path / "out.csv", newline="") as f:
         table = list(csv.DictReader(f))
-    assert [int(r["_id"]) for r in table] == [r["_id"] for r in rows] and [r["text"] for r in table] == [r["text"] for r in rows]
+    assert [int(r["_id"]) for r in table] == [r["_id"] for r in rows] and [r["content"] for r in table] == [r["content"] for r in rows]
+    # the steps see the text as `text`; the export gives it back under the input's own name (`input.text: content`)
+    assert "content" in rows[0] and "text" not in rows[0] and "content" in pq.read_table(tmp_path / "out.parquet").column_names
 
 
 def test_a_jsonl_export_writes_nan_and_infinity_as_null(tmp_path):

@@ -269,7 +269,7 @@ def test_an_export_that_fails_fails_the_run_after_its_steps_are_committed(tmp_pa
     # a disk that fills up fails only when the export runs
     import tilth.pipeline.runner as runner
 
-    def full_disk(parts, target, connected=None):
+    def full_disk(parts, target, connected=None, names=None):
         raise OSError(28, "No space left on device")
 
     corpus = write_corpus(tmp_path / "c.jsonl", 30)

@@ -70,7 +70,7 @@ def test_validation_and_a_run_follow_the_new_schema(tmp_path):
     assert validate(good)[2] == []
     res = run_recipe(good, tmp_path / "ws", progress=False)
     out = [json.loads(line) for line in open(tmp_path / "out.jsonl")]
-    assert [s.rows_out for s in res.steps] == [7, 6, 6, 4] and sorted(out[0]) == ["_id", "stars", "text"]
+    assert [s.rows_out for s in res.steps] == [7, 6, 6, 4] and sorted(out[0]) == ["_id", "body", "stars"]  # its own name
 
 
 def test_renaming_onto_a_column_that_stays_is_a_validation_problem(tmp_path):

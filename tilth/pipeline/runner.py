@@ -228,7 +228,8 @@ class Runner:
         while the step is committed and the report is built; it is renamed into place after the commit. (The
         target's extension was checked with the recipe, before any step ran.)"""
         if index == len(self.ops) and self.recipe.output.export and self._exporting is None:
-            self._exporting = BackgroundExport(list_parts(directory), Path(self.recipe.output.export))
+            self._exporting = BackgroundExport(list_parts(directory), Path(self.recipe.output.export),
+                                               export_names(self.recipe.input))
 
     def _close_executor(self) -> None:
         if self._own_executor and self.executor is not None:
@@ -449,20 +450,29 @@ def _rows(stats: list[PartStats]) -> str:
     return f"{sum(s.rows_out for s in stats):,} rows"
 
 
-def export(parts: list[Path], target: Path) -> Path:
+def export_names(source: dict) -> dict[str, str]:
+    """The data's own names for the columns a reader renamed: with `input.text: body` the steps see `text`, and
+    the export writes it as `body` again (and a `text` column of the input that was not the text, kept as
+    `_source_text`, as `text`). A user gets back the columns they gave."""
+    src = source.get("text")
+    return {"text": src, "_source_text": "text"} if src and src != "text" else {}
+
+
+def export(parts: list[Path], target: Path, names: dict[str, str] | None = None) -> Path:
     """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet / .csv file (atomically: a failed
     export leaves no partial file)."""
     target = Path(target)
-    tmp = write_export(parts, target)
+    tmp = write_export(parts, target, names=names)
     os.replace(tmp, target)
     return target
 
 
 def write_export(parts: list[Path], target: Path,
-                 connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+                 connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+                 names: dict[str, str] | None = None) -> Path:
     """Write the export of `target` to a temporary file beside it and return that file (renaming it into place
     is the caller's: `export`, or the runner once the run has committed). Nothing is left on failure.
-    `connected` is handed the DuckDB connection (to interrupt it)."""
+    `connected` is handed the DuckDB connection (to interrupt it); `names` renames columns (see export_names)."""
     fmt = export_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -473,13 +483,17 @@ def write_export(parts: list[Path], target: Path,
         con.execute("SET preserve_insertion_order = true")
         files = [str(p) for p in parts]
         select = "*"
-        if "json" in fmt:  # JSON has no NaN or Infinity: such floats are written as null, not as invalid JSON
-            floats = [name for name, kind, *_ in con.execute(
-                "DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]).fetchall()
-                if kind in ("FLOAT", "DOUBLE")]
-            if floats:
-                select = "* REPLACE (" + ", ".join(f"CASE WHEN isfinite({quote_ident(c)}) THEN {quote_ident(c)} END "
-                                                   f"AS {quote_ident(c)}" for c in floats) + ")"
+        if "json" in fmt or names:
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]).fetchall()
+            cols = [name for name, *_ in described]
+            # JSON has no NaN or Infinity: such floats are written as null, not as invalid JSON
+            floats = {name for name, kind, *_ in described if kind in ("FLOAT", "DOUBLE")} if "json" in fmt else set()
+            # a rename whose new name another column of the output already has is left out ("body" made by a step)
+            rename = {old: new for old, new in (names or {}).items()
+                      if old in cols and (new not in cols or names.get(new, new) != new)}
+            if floats or rename:
+                select = ", ".join((f"CASE WHEN isfinite({quote_ident(c)}) THEN {quote_ident(c)} END" if c in floats
+                                    else quote_ident(c)) + f" AS {quote_ident(rename.get(c, c))}" for c in cols)
         con.execute(f"COPY (SELECT {select} FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # quoted names
                     [files, str(tmp)])
     except BaseException:
@@ -496,8 +510,9 @@ class BackgroundExport:
     or renames the file into place (so the file still appears only once the run has committed); `cancel()`
     interrupts it. Either way no temporary file is left."""
 
-    def __init__(self, parts: list[Path], target: Path):
+    def __init__(self, parts: list[Path], target: Path, names: dict[str, str] | None = None):
         self.target = Path(target)
+        self.names = names
         export_format(self.target)  # an unknown extension fails here, before any work
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -515,7 +530,7 @@ class BackgroundExport:
 
     def _work(self, parts: list[Path]) -> None:
         try:
-            self._tmp = write_export(parts, self.target, self._connected)
+            self._tmp = write_export(parts, self.target, self._connected, self.names)
         except BaseException as e:
             self._error = e
         finally:
