@@ -371,3 +371,23 @@ def test_a_missing_where_column_is_a_validation_problem(tmp_path, op):
     _, _, problems = validate(recipe)
     assert [p.where for p in problems] == [f"step 1: {op}"]
     assert "reads column 'rating', which nothing upstream produces" in problems[0].message
+
+
+def test_the_export_gives_columns_back_their_own_names_without_a_clash(tmp_path):
+    """`input.text: body`: the steps see `text`, the export writes `body` (and an input `text` column, kept as
+    `_source_text`, as `text`); a rename that would give two columns one name is left out."""
+    from tilth.pipeline.runner import export, export_names
+
+    names = export_names({"path": "x", "text": "body"})
+    assert names == {"text": "body", "_source_text": "text"} and export_names({"text": "text"}) == {}
+    cases = [({"_id": [1], "text": ["a"], "_source_text": ["s"]}, {"_id": 1, "body": "a", "text": "s"}),
+             ({"_id": [1], "text": ["a"], "x": [float("nan")]}, {"_id": 1, "body": "a", "x": None}),
+             # a step made `body`: nothing is renamed, so no two columns share a name
+             ({"_id": [1], "text": ["a"], "_source_text": ["s"], "body": ["b"]},
+              {"_id": 1, "text": "a", "_source_text": "s", "body": "b"})]
+    for i, (cols, want) in enumerate(cases):
+        pq.write_table(pa.table(cols), tmp_path / f"p{i}.parquet")
+        out = export([tmp_path / f"p{i}.parquet"], tmp_path / f"o{i}.jsonl", names)
+        assert json.loads(out.read_text()) == want
+    out = export([tmp_path / "p0.parquet"], tmp_path / "o.csv", names)
+    assert out.read_text().splitlines()[0] == "_id,body,text"

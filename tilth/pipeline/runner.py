@@ -488,9 +488,12 @@ def write_export(parts: list[Path], target: Path,
             cols = [name for name, *_ in described]
             # JSON has no NaN or Infinity: such floats are written as null, not as invalid JSON
             floats = {name for name, kind, *_ in described if kind in ("FLOAT", "DOUBLE")} if "json" in fmt else set()
-            # a rename whose new name another column of the output already has is left out ("body" made by a step)
-            rename = {old: new for old, new in (names or {}).items()
-                      if old in cols and (new not in cols or names.get(new, new) != new)}
+            # a rename that would give two columns one name is left out ("body" made by a step keeps `text` as is,
+            # and then `_source_text` stays too)
+            rename = {old: new for old, new in (names or {}).items() if old in cols}
+            while len({rename.get(c, c) for c in cols}) < len(cols):
+                clash = [old for old, new in rename.items() if [rename.get(c, c) for c in cols].count(new) > 1]
+                rename.pop(clash[0])
             if floats or rename:
                 select = ", ".join((f"CASE WHEN isfinite({quote_ident(c)}) THEN {quote_ident(c)} END" if c in floats
                                     else quote_ident(c)) + f" AS {quote_ident(rename.get(c, c))}" for c in cols)
