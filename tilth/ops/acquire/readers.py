@@ -59,7 +59,7 @@ class FileReaderParams(Params):
     batch_size: int = Field(10_000, ge=1, le=10_000_000, description="Rows per part at most: the unit of parallelism "
                             "and resume (plain JSONL parts are also cut at about input bytes / (2 x workers)).")
     text: str | None = Field(None, description="Name of the input field holding the document text; the steps see "
-                             "it as `text`, and the export writes it under this name again. "
+                             "it as `text`, and the dataset written at the end has it under this name again. "
                              "Records where it is missing, null or not a string are quarantined.")
     limit: int | None = Field(None, ge=1, description="Read at most this many records per file (for sampling).")
     split: str | None = Field(None, description="Only the files of this split of a dataset folder (e.g. a Hugging Face "
