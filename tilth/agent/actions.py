@@ -64,7 +64,10 @@ WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
                   r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
-CONTEXT = re.compile(r"^(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b|"  # "I'm prepping this set for SFT"
+# "I'm prepping this set for SFT": what the data is for, which asks for no job
+_PREPARING = r"(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b"
+PREPARING = re.compile(rf"^\W*{_PREPARING}", re.I)
+CONTEXT = re.compile(rf"^{_PREPARING}|"
                      r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
                      r"comes?|came|looks?|holds?)\b", re.I)
 

@@ -29,6 +29,7 @@ from tilth.agent.actions import (
     MEASURE_ONLY,
     NO_LLM,
     NUMBER_WORD,
+    PREPARING,
     PRESERVE,
     VERBS,
     WISH,
@@ -47,6 +48,7 @@ from tilth.agent.params import (
     DROP,
     ENUM,
     QUOTED,
+    RANK_COMPARATIVES,
     UNITS,
     _words,
     choices_to_params,
@@ -107,10 +109,9 @@ RANKED = re.compile(r"\b(?:top|bottom|best|worst|highest|lowest|most|least)\b", 
 # chosen by rank, which only a global ranking (top_filter) keeps exactly; never a bound on the column
 _RANK_ADJ = (r"top|bottom|best|worst|highest|lowest|hardest|easiest|longest|shortest|largest|smallest|biggest|newest|"
              r"oldest|latest|earliest|cleanest|noisiest|cheapest|most[\s-]+[\w-]+|least[\s-]+[\w-]+|fewest[\s-]+[\w-]+")
-_RANK_CMP = r"harder|easier|longer|shorter|higher|lower|better|worse|larger|smaller|bigger|newer|older"
 _COUNT = rf"\d[\d,]*|{NUMBER_WORD}"
 RANK_SHARE = re.compile(
-    rf"\b(?:{_RANK_ADJ}|{_RANK_CMP})\s+(?:half|third|quarter|fifth|tenth|\d+(?:\.\d+)?\s*(?:%|percent))(?![\w-])"
+    rf"\b(?:{_RANK_ADJ}|{RANK_COMPARATIVES})\s+(?:half|third|quarter|fifth|tenth|\d+(?:\.\d+)?\s*(?:%|percent))(?![\w-])"
     rf"|\b(?:top|bottom)\s+(?:{_COUNT})\b"
     rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
@@ -122,7 +123,6 @@ EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?!
 KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with)\s+no\s+|without\s+(?:any\s+|a\s+)?"
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
-PREPARING = re.compile(r"^\W*(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
 LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "

@@ -85,8 +85,10 @@ _SM, _SC = "|".join(_SMALL), "|".join(_SCALES)
 _WORDS_NUMBER = re.compile(rf"(?<![\w-])(?:(?:a|one|{_SM})(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}))*[\s-]+(?:{_SC})"
                            rf"(?:[\s-]+(?:and[\s-]+)?(?:{_SM}|{_SC}|one))*)(?![\w-])")
 # "the most informative third", "the worst quarter": an ordinal share after a ranking word
+# comparatives that pick a share by rank: "the harder half", "the longer third" (also tilth.agent.offline.RANK_SHARE)
+RANK_COMPARATIVES = r"harder|easier|longer|shorter|higher|lower|better|worse|larger|smaller|bigger|newer|older"
 _SHARE = re.compile(r"\b((?:top|bottom|best|worst|first|last|most[\s-]+[\w-]+|least[\s-]+[\w-]+|[a-z]{2,}est|"
-                    r"harder|easier|longer|shorter|higher|lower|better|worse|larger|smaller|bigger|newer|older)\s+)"
+                    rf"{RANK_COMPARATIVES})\s+)"
                     r"(half|third|quarter|fifth|tenth)\b")
 _SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
 
