@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tilth.agent.plan import Plan
-from tilth.agent.validation import Validation
+from tilth.agent.validation import Validation, emptied_sample
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ def auto_accept(plan: Plan, validation: Validation) -> Decision:
     if plan.removed:
         return Decision("reject", "a step the request asked for cannot run on this data, so nothing was run: "
                         + "; ".join(plan.removed))
-    if validation.emptied:  # more often a misread request than the wish; nobody is there to say which
+    # a step that drops every sample row is more often a misread request than the wish; nobody is there to say which
+    if emptied_sample(plan, validation.sample_rows):
         return Decision("reject", "a step drops every sample row (see the warning above), so nothing was run "
                         "unattended: run without --yes to review the plan, or with --no-run to write its recipe")
     return Decision("accept")

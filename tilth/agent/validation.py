@@ -36,7 +36,6 @@ class Validation:
     sample_output: list[dict] = field(default_factory=list)
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)  # shown beside "validated": the plan runs, but look
-    emptied: bool = False  # a step dropped every sample row: a reviewer must agree before it runs
 
     @property
     def ok(self) -> bool:
@@ -250,9 +249,7 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         v.sample_rows = [s.rows_out for s in result.steps]
         v.sample_output = rows[:5]
         v.dry_run = True
-        emptied = emptied_sample(plan, v.sample_rows)
-        v.emptied = bool(emptied)
-        v.warnings += emptied or mostly_dropped(plan, v.sample_rows)
+        v.warnings += emptied_sample(plan, v.sample_rows) or mostly_dropped(plan, v.sample_rows)
     except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
         i = _failed_step(e, plan)
         where = f"step {i}: {plan.steps[i - 1].op}" if i else "input"

@@ -454,8 +454,9 @@ def export_names(source: dict) -> dict[str, str]:
     """The data's own names for the columns a reader renamed: with `input.text: body` the steps see `text`, and
     the export writes it as `body` again (and a `text` column of the input that was not the text, kept as
     `_source_text`, as `text`). A user gets back the columns they gave."""
-    src = source.get("text")
-    return {"text": src, "_source_text": "text"} if src and src != "text" else {}
+    from tilth.ops.acquire.readers import text_renames
+
+    return {new: old for old, new in text_renames(source.get("text")).items()}
 
 
 def export(parts: list[Path], target: Path, names: dict[str, str] | None = None) -> Path:

@@ -66,6 +66,13 @@ class FileReaderParams(Params):
                               "dataset): under a `<split>/` folder or named like `<split>-00000-of-00001.parquet`.")
 
 
+
+def text_renames(field: str | None) -> dict[str, str]:
+    """How a reader renames columns for the text field `field`: the field becomes `text`, and a `text` column
+    that is not the text field is kept as `_source_text` (the export maps both back: pipeline.runner)."""
+    return {"text": "_source_text", field: "text"} if field and field != "text" else {}
+
+
 class FileReader(Reader):
     """Shared behaviour: file discovery, stable ids, the text contract, renaming the text field."""
 
@@ -152,10 +159,7 @@ class FileReader(Reader):
     def finish(self, table: pa.Table, path: str, records: np.ndarray) -> pa.Table:
         """Add `_id` (from file and record number) and rename the text field (a `text` column that is not
         the text field is kept as `_source_text`, as an input `_id` is kept as `_source_id`)."""
-        src = self.params.text
-        rename = {"_id": "_source_id"}
-        if src and src != "text":
-            rename.update({"text": "_source_text", src: "text"})
+        rename = {"_id": "_source_id", **text_renames(self.params.text)}
         if any(c in rename for c in table.column_names):
             table = table.rename_columns([rename.get(c, c) for c in table.column_names])
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
