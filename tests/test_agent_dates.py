@@ -21,7 +21,7 @@ from tilth.agent.params import condition_bounds, quantities
     ("drop rows whose date is after 2026-11-10", True, {"max": "2026-11-10"}),
     ("remove entries dated 2026-11-05 or later", True, {"max": "2026-11-04"}),
     ("drop everything until 2026-11-04", True, {"min": "2026-11-05"}),
-    ("drop rows between 2026-01-01 and 2026-02-01", True, {}),  # two ranges kept: not one filter
+    ("drop rows between 2026-01-01 and 2026-02-01", True, {"min": "2026-01-01", "max": "2026-02-01", "drop_range": True}),
     ("keep rows until 2026-02-30", False, {}),  # no such day
     ("keep rows with 2026 tokens", False, {}),
 ])

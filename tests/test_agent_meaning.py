@@ -871,7 +871,8 @@ def test_a_breakdown_is_printed_in_one_line():
 
 @pytest.mark.parametrize("text, keep, drop", [
     ("only recordings made in April 2025 or later", {"min": "2025-04-01"}, {"max": "2025-03-31"}),
-    ("visits from the second half of 2024 only", {"min": "2024-07-01", "max": "2024-12-31"}, {}),
+    ("visits from the second half of 2024 only", {"min": "2024-07-01", "max": "2024-12-31"},
+     {"min": "2024-07-01", "max": "2024-12-31", "drop_range": True}),
     ("after April 2025", {"min": "2025-05-01"}, {"max": "2025-04-30"}),
     ("before Q3 2025", {"max": "2025-06-30"}, {"min": "2025-07-01"}),
     ("until February 2024", {"max": "2024-02-29"}, {"min": "2024-03-01"}),
@@ -1248,3 +1249,58 @@ def test_a_request_after_a_greeting_and_a_purpose(env, tmp_path):
                         maths)
     assert steps(plan) == [("value_filter", {"column": "verified", "drop_values": [False]}),
                            ("exact_dedup", {"text_field": "text"}), ("llm_paraphrase", {"text_field": "text", "n": 2})]
+
+
+def test_from_a_seventh_newcomer_trial(env, tmp_path):
+    """Trial 7's wrong and partial plans (hotel feedback and support Q&A data the newcomer wrote): countries
+    named where the data holds codes, a category list in brackets, a dropped date span, a Q&A pair as the
+    duplicate key, a job restricted by a label the data holds, a count said after a comma, and a job no
+    operator does (posting to Slack) reported instead of planned as the nearest one."""
+    planner, _ = env
+    hotel = _peek_rows(tmp_path / "hotel.jsonl", [
+        {"feedback_text": f"Room {i} was fine but the street outside was loud at night.", "rating": 1 + i % 5,
+         "guest_country": ("UK", "DE", "FR", "US", "IT")[i % 5], "stay_verified": i % 4 != 0} for i in range(20)])
+    qa = _peek_rows(tmp_path / "qa.jsonl", [
+        {"question": f"How do I change setting {i}?", "answer": f"Open Settings and choose option {i}, then save.",
+         "topic": ("account", "billing", "api", "security")[i % 4], "score": round(0.05 * i, 2),
+         "created": f"2023-{1 + i % 12:02d}-0{1 + i % 9}T10:00:00Z"} for i in range(20)])
+    cases = [
+        (hotel, "only keep verified stays rated 4 or 5 stars from guests in the UK or Germany",
+         [("value_filter", {"column": "stay_verified", "values": [True]}),
+          ("value_filter", {"column": "rating", "min": 4.0, "max": 5.0}),
+          ("value_filter", {"column": "guest_country", "values": ["UK", "DE"]})]),
+        (hotel, "drop the reviews from American guests",
+         [("value_filter", {"column": "guest_country", "drop_values": ["US"]})]),
+        (qa, "drop rows created in Q4 2023",
+         [("value_filter", {"column": "created", "min": "2023-10-01", "max": "2023-12-31", "drop_range": True})]),
+        (qa, "remove rows whose score is between 0.4 and 0.6",
+         [("value_filter", {"column": "score", "min": 0.4, "max": 0.6, "drop_range": True})]),
+    ]
+    for data, request, want in cases:
+        assert steps(planner.plan(request, data)) == want, request
+    plan = planner.plan("Tag each review with its main complaint category (cleanliness, noise, staff, price) using "
+                        "the LLM", hotel)
+    assert [(s.op, s.params.get("choices")) for s in plan.steps] == [("llm_annotate", ["cleanliness", "noise", "staff", "price"])]
+    pairs = planner.plan("dedupe exact copies of the Q&A pairs", qa)
+    assert [(s.op, s.params.get("also_fields")) for s in pairs.steps] == [("exact_dedup", ["answer"])]
+    para = planner.plan("Generate 3 paraphrases of each question in the billing topic; don't touch the answers", qa)
+    assert [(s.op, s.params.get("n"), s.params.get("where_column"), s.params.get("where_values")) for s in para.steps] \
+        == [("llm_paraphrase", 3, "topic", ["billing"])]
+    synth = planner.plan("build new instruction/response pairs about API usage from the api-topic answers, about 2 "
+                         "per row", qa)
+    assert [(s.op, s.params.get("n"), s.params.get("where_values")) for s in synth.steps] == [("llm_qa_synthesis", 2, ["api"])]
+    slack = planner.plan("translate all the reviews into Japanese and post the result to our Slack channel", hotel)
+    assert slack.steps == [] and slack.unmatched == ["translate all the reviews into Japanese",
+                                                     "post the result to our Slack channel"]
+    polite = planner.plan("rewrite the answers more politely", qa)
+    assert [(s.op, s.params.get("task"), s.params.get("style")) for s in polite.steps] == [("llm_rewrite", "tone", "more polite")]
+
+
+def test_greetings_thanks_and_keep_everything_ask_for_nothing():
+    from tilth.agent.actions import parse
+
+    p = parse("Hey! So our support bot training set is kind of messy. Could you get rid of the short answers. Thanks!!")
+    assert [a.text for a in p.actions if a.asks] == ["Could you get rid of the short answers"]
+    p = parse("Keep everything, I just want to measure the dataset. Don't drop anything.")
+    assert p.keep_all_rows and [a.text for a in p.actions][:2] == ["Keep everything", "I just want to measure the dataset"]
+    assert not parse("keep everything except the spam").keep_all_rows

@@ -62,3 +62,20 @@ def test_idempotent_no_growth_and_first_kept(texts, mode, part_size):
     assert len(once) == len(set(once)) or mode != "exact"
     for row, kept in dropped(op, texts, part_size).items():
         assert kept < row
+
+
+def test_also_fields_make_a_pair_a_duplicate_only_when_every_field_matches():
+    """"dedupe exact copies of the Q&A pairs": the same question with another answer is not a copy."""
+    import pyarrow as pa
+
+    batch = pa.table({"_id": pa.array(range(7), pa.int64()),
+                      "question": ["How?", "How?", " How? ", "How?", "How?", "ab", "a"],
+                      "answer": ["Like this.", "Like that.", "Like  this.", None, None, "c", "bc"]})
+    sig = ExactDedup(text_field="question", also_fields=["answer"]).signature(batch)
+    keys = list(zip(sig.column("h1").to_pylist(), sig.column("h2").to_pylist(), strict=True))
+    # rows 0 and 2 are one pair after whitespace normalisation; 3 and 4 share a missing answer; 5 and 6 do not
+    # run together ("ab" + "c" is not "a" + "bc")
+    assert [keys.index(k) for k in keys] == [0, 1, 0, 3, 3, 5, 6]
+    assert ExactDedup(text_field="question", also_fields=["answer"]).input_columns() == ["question", "answer"]
+    plain = ExactDedup(text_field="question").signature(batch)
+    assert plain.column("h1").to_pylist()[:2] == [plain.column("h1")[0].as_py()] * 2  # the question alone: one

@@ -173,3 +173,20 @@ def test_keep_null_false_alone_drops_rows_without_a_value():
     op = build("value_filter", {"column": "c", "keep_null": False})
     keep, why = op.keep(pa.table(op.score(pa.table({"c": [1.0, None, float("nan"), 4.0]}))))
     assert keep.tolist() == [True, False, False, True] and why == [None, "c is missing", "c is missing", None]
+
+
+def test_drop_range_drops_the_span_and_keeps_missing_and_unreadable_values():
+    """"drop rows created in Q4 2023": the span goes; a row without a date, or with junk, is in no span."""
+    kept, why = reasons_of(build("value_filter", {"column": "crawled", "min": "2026-11-02", "max": "2026-11-05",
+                                                  "drop_range": True}), dated())
+    assert kept == [3, 4, 5, 6] and why == {1: "crawled in [2026-11-02, 2026-11-05]", 2: "crawled in [2026-11-02, 2026-11-05]"}
+    kept, why = reasons_of(build("value_filter", {"column": "when", "min": "2026-11-05", "max": "2026-11-05",
+                                                  "drop_range": True}), dated())
+    assert kept == [1, 3, 4, 5] and set(why) == {2, 6}  # "soon", "" and null stay; 18:30 UTC on the 5th goes
+    kept, why = reasons_of(build("value_filter", {"column": "stars", "min": 3, "max": 4, "drop_range": True}), table())
+    assert kept == [1, 3, 4] and why == {2: "stars in [3, 4]", 5: "stars in [3, 4]"}
+    op = build("value_filter", {"column": "stars", "min": 3, "max": 4, "drop_range": True, "min_exclusive": True,
+                                "keep_null": False})
+    assert reasons_of(op, table())[0] == [1, 2, 4]
+    with pytest.raises(OperatorParamError, match="drop_range needs both min and max"):
+        build("value_filter", {"column": "stars", "min": 3, "drop_range": True})

@@ -55,7 +55,7 @@ profile describe analyse analyze check inspect rewrite rephrase paraphrase rewor
 make generate create synthesise synthesize produce write add augment expand increase enrich upsample
 oversample escalate harden simplify polish soften calm improve select pick choose limit cap
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
-push upload publish send email mail share save store export load import train fine-tune finetune compile
+push post output swap upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
 bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reformulate retell restate regenerate
 render rename fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
@@ -79,6 +79,8 @@ KEEP_ALL = re.compile(
     rf"(?!\s+(?:else|other|besides))|"
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
+    rf"\bkeep (?:everything|it all|all of it)\b(?!\s*,?\s*(?:but|except|apart|other|besides|save|that|which|where|whose|with|"
+    rf"from|in|of|else)\b)|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
     rf"\bread-only\b|\bno filtering\b|"
     rf"\b(?:losing|dropping|removing|deleting|throwing away)\s+(?:any\s+)?(?:\w+\s+){{0,2}}(?:is|are)\s+(?:not|never)\b|"
@@ -306,6 +308,10 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+# "..., about 2 per row", "three each": how many the job before makes, not a job of its own
+COUNT_CLAUSE = re.compile(r"^(?:(?:about|around|roughly|approximately|approx\.?|~|some|up to|at most|at least)\s*)?"
+                          r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:[a-z]+\s+)?"
+                          r"(?:per|for each|for every|from each|of each|each|apiece|a piece)\b", re.I)
 RELATIVE = re.compile(r"^(?:that|which)\s+(?:only|just|also|merely|mostly|simply|already|still|never|always)\b"
                       r"|^that\s+(?!(?:is|was|has|does|means|seems|looks)\b)[a-z]+(?:es|s)\b", re.I)
 # "in this crawl", "from our ticket data": where the job happens, not what it is. Left in, these words pull
@@ -323,6 +329,10 @@ COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|
 STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
+# "Hey!", "Thanks!!", "cheers": courtesy, which asks for nothing; "So our set is messy": a statement after it
+COURTESY = re.compile(r"^\W*(?:hey|hi|hello|hiya|thanks?(?: (?:a lot|so much|in advance))?|thank you(?: so much)?|thx|"
+                      r"cheers|ty|ok(?:ay)?|great|cool|awesome)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
+_OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right)\b[\s,!.]*)+", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them em 'em it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that later earlier latter former extra remaining leftover "
@@ -387,6 +397,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         request = listing.sub(lambda m: re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
                               + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
                               request)
+    # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
+    request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
+                     r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
@@ -514,7 +527,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             if actions and RELATIVE.match(part):  # "Not a MinHash pass, that only catches shared wording": about
                 actions[-1].text += f", {part}"  # the clause before (a refused tool here), never a job of its own
                 continue
-            if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague):
+            if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague
+                                                        or COUNT_CLAUSE.match(part)):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
@@ -525,7 +539,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             inherited = False
             own = ""
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part) \
-                    and not STATES.match(part):
+                    and not STATES.match(part) and not re.match(r"(?:i|we|you)\b(?!\s*'?d?\s*(?:and|or|,))", part, re.I):
                 own = part
                 part = f"{prev_verb} {part}"
                 verb_led = inherited = True
@@ -533,8 +547,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 prev_verb = _verb(part)  # ("leave X alone, only emails and phones": the verb before "leave" goes on)
             # "Foo and foo are different names": a statement explains, it asks for nothing
             statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
-            asks = not statement and (verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
-                                      or not (CONTEXT.match(part) or SCENE.match(part)))
+            bare = _OPENER.sub("", part)  # ("Hey! So our set is kind of messy": the statement after the greeting)
+            asks = not statement and not COURTESY.match(part) and bare.strip(" ,.!?") != "" and (
+                verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
+                or not (CONTEXT.match(part) or SCENE.match(part) or (bare != part and CONTEXT.match(bare))))
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast)
             if goal and not a.negated:

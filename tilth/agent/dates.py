@@ -85,7 +85,7 @@ def mask(text: str) -> str:
     return PERIOD.sub(lambda m: " " * len(m[0]), text)
 
 
-def _period_bounds(text: str, dropping: bool) -> dict[str, str]:
+def _period_bounds(text: str, dropping: bool) -> dict[str, str | bool]:
     """Bounds from a period: "in April 2025 or later" -> min 2025-04-01; "before Q3 2025" -> max 2025-06-30;
     "from the second half of 2024" alone -> that half."""
     for m in PERIOD.finditer(text):
@@ -107,7 +107,7 @@ def _period_bounds(text: str, dropping: bool) -> dict[str, str]:
             keep = {"min": first, "max": last}
         if dropping:  # "drop rows before April 2025": keep from April on
             if keep.keys() == {"min", "max"}:
-                return {}  # dropping a span keeps two ranges: not one filter
+                return {**keep, "drop_range": True}
             (k, v), = keep.items()
             return {"max": _shift(v, -1)} if k == "min" else {"min": _shift(v, 1)}
         return keep
@@ -118,9 +118,10 @@ def _shift(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
-def bounds(text: str, dropping: bool = False) -> dict[str, str]:
+def bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
     """{"min": ISO, "max": ISO} that keep the rows the text asks for. `dropping`: the text says what to remove
-    ("drop pages crawled before 2026-11-05" keeps min 2026-11-05). A date alone after "before"/"after" is
+    ("drop pages crawled before 2026-11-05" keeps min 2026-11-05; "drop rows created in Q4 2023" drops a span:
+    its first and last day with drop_range). A date alone after "before"/"after" is
     shifted a day (the bound is inclusive and covers whole days); a time of day is used as written."""
     out: dict[str, str] = {}
     found = [(m, iso(m)) for m in DATE.finditer(text)]
@@ -132,7 +133,7 @@ def bounds(text: str, dropping: bool = False) -> dict[str, str]:
         if BETWEEN.search(before) and i + 1 < len(found) and \
                 re.fullmatch(r"\s*(?:and|to|until|till|through|-|–)\s*(?:the\s+)?", text[m.end(): found[i + 1][0].start()], re.I):
             lo, hi = sorted((day, found[i + 1][1]))
-            return {} if dropping else {"min": lo, "max": hi}  # dropping a span keeps two ranges: not one filter
+            return {"min": lo, "max": hi, **({"drop_range": True} if dropping else {})}
         d, after = DIRECTION.search(before), text[m.end(): m.end() + 30]
         if LATER.search(after) or EARLIER.search(after):  # "2026-11-05 or later", "... onwards": inclusive
             lower, strict = LATER.search(after) is not None, False

@@ -42,6 +42,7 @@ from tilth.agent.actions import (
     relativise,
     starts_with_verb,
 )
+from tilth.agent.countries import country_codes, looks_like_codes, without_countries
 from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
@@ -300,6 +301,8 @@ class OfflinePlanner:
                 # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
                 for other, bounds in _ranged_columns(a, data, skip=(column,)):
                     self._value_step(plan, a, other, bounds, data)
+                if not dropping and (more := _named_values(a, data, skip=(column,))) is not None:
+                    self._value_step(plan, a, more[0], {"values": more[1]}, data)  # "verified stays from UK guests"
                 dates = date_bounds(a.full, dropping=dropping)
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
@@ -465,7 +468,7 @@ class OfflinePlanner:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
-            novel = self.novelty.novel(a.full, list(data.columns))
+            novel = self.novelty.novel(a.full, list(data.columns) + _label_values(data))
             if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
                 words = ", ".join(repr(w) for w in novel)
                 plan.unmatched.append(a.full)
@@ -725,6 +728,15 @@ class OfflinePlanner:
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):
             return None
+        if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and ROW_NOUNS.match(action.full, m.end()):
+            # "remove repeated reviews": rows that repeat other rows, not text that repeats itself
+            alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "deduplicator" and v >= score - TIE), None)
+            if alt is not None:
+                best, score = alt
+        if best.kind == "mapper" and MAKES_ROWS.search(action.full):  # "two variants per sentence": new rows
+            alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "generator" and v >= score - TIE), None)
+            if alt is not None:
+                best, score = alt
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
             # a local operator that does the job about as well wins, unless the user asked for a language model
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
@@ -836,6 +848,12 @@ class OfflinePlanner:
                 other = next((c for c in named + strings if c not in preserve and c != target), None)
                 if other:
                     out[name] = other
+        if skill.param("also_fields"):  # "exact copies of the Q&A pairs": a duplicate matches on every column named
+            both = list(dict.fromkeys(self._pipeline_col(c, data) for c in column_mentions(text, _string_columns(data))))
+            if len(both) < 2 and PAIRED.search(text) and data.answer_field:
+                both = [out.get("text_field", "text"), self._pipeline_col(data.answer_field, data)]
+            if len(both) >= 2 and len(set(both)) == len(both):
+                out["text_field"], out["also_fields"] = both[0], both[1:]
         for p in cparams:  # "strip the HTML out of the bodies": html_field defaults to `html`, which this data lacks
             if p["name"] not in out and p["default"] not in (None, "text") and p["default"] not in cols and named \
                     and p["required"] is False and f"{{{p['name']}}}" in skill.meta.get("inputs", []) \
@@ -895,6 +913,11 @@ class OfflinePlanner:
                 col, values = found  # "only for rows whose origin is synthetic": a label selects them
                 return ({"where_column": self._pipeline_col(col, data), "where_values": values},
                         f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
+        if not cond and "where_values" in names and skill.kind in ("mapper", "generator") \
+                and (found := _named_values(action, data)) is not None and found[0] != data.text_field:
+            col, values = found  # "paraphrase each question in the billing topic": a label the data holds
+            return ({"where_column": self._pipeline_col(col, data), "where_values": values},
+                    f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
         if m := re.search(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=|>|<|≥|≤)\s*(\d+(?:\.\d+)?)", action.full, re.I):
             col = next((c for c in avail if c.lower() == m[1].lower()), None)
             if col is not None:  # "escalate the hard ones (difficulty >= 0.6)"
@@ -1354,6 +1377,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         return None if found is None else (*found, False)
     column, values = found
     rest = asked.lower()
+    if looks_like_codes({str(v) for v in values}):
+        rest = without_countries(rest)  # "drop the reviews from American guests"
     for v in values:
         if v == "":  # "blank", "empty": a word for the empty value
             rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
@@ -1379,8 +1404,8 @@ def _excepted(text: str, value) -> bool:
                      rf"{v}s?(?![\w-])", text.lower()) is not None
 
 
-def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
-    """The label column and its values the action names (see _equality)."""
+def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
+    """The label column and its values the action names (see _equality), other than the columns in `skip`."""
     low = action.full.lower()
     named_cols = column_mentions(action.full, list(data.columns))
     named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
@@ -1388,7 +1413,7 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
     partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
-        if col == data.text_field or col.startswith("_"):
+        if col == data.text_field or col.startswith("_") or col in skip:
             continue
         if col not in named_cols and not all(isinstance(r.get(col), str) for r in data.rows if r.get(col) is not None):
             continue
@@ -1407,6 +1432,8 @@ def _named_values(action: Action, data: DataPeek) -> tuple[str, list] | None:
         distinct = {v for v in vals if isinstance(v, str)}
         if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
             continue  # not labels
+        if looks_like_codes(distinct) and (codes := country_codes(action.full, distinct)):
+            return col, codes  # "guests from the UK or Germany" on a column of UK, DE, FR
         if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
             return col, listed
         shortest = 2 if col in named_cols else 3
@@ -1607,6 +1634,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                           and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b]))]
     dropping = _removal(text)
     found: dict[str, dict] = {}
+    spans: dict[str, dict[str, tuple[float, bool]]] = {}  # col: {"lower"/"upper": (value, strict)}, as said
     for q in qs:
         start, end = q["span"]
         unit, scale = q["unit"] or "", 1.0
@@ -1646,6 +1674,8 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
             continue  # "3 pairs for every page": a count, not a page number
         params = found.setdefault(col, {})
+        if bound is not None:
+            spans.setdefault(col, {})[bound] = (value, q["strict"])
         # "more than 1,000 views" leaves 1,000 out (so does "drop ... at least 1,000"): on whole numbers the bound
         # moves by one; a column of fractions keeps the bound (value_filter's bounds are inclusive)
         out = bool(bound) and q["strict"] != dropping  # the number itself is not kept
@@ -1667,9 +1697,22 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         if dropping and "values" in params:
             params["drop_values"] = params.pop("values")
         if dropping and "min" in params and "max" in params and params["min"] > params["max"]:
-            continue  # "drop threads 100 to 105": a hole in the range, which one filter cannot keep
+            params = _dropped_span(spans[col], _whole(col, data))  # "drop threads 100 to 105"
         out.append((col, params))
     return out
+
+
+def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
+    """value_filter params that drop the span a removal names ("drop threads 100 to 105", "remove scores between
+    0.4 and 0.6", "more than 3 and less than 5"): its ends as said, a strict end left out."""
+    (lo, lo_strict), (hi, hi_strict) = said["lower"], said["upper"]
+    params: dict = {"min": lo, "max": hi, "drop_range": True}
+    for key, strict, shift in (("min", lo_strict, 1), ("max", hi_strict, -1)):
+        if strict and whole and float(params[key]).is_integer():
+            params[key] += shift  # "more than 3" on whole numbers: from 4
+        elif strict:
+            params[f"{key}_exclusive"] = True
+    return params
 
 
 def _html_column(col: str, data: DataPeek) -> bool:
@@ -1756,6 +1799,28 @@ def _categorical(col: str, data: DataPeek) -> bool:
     """Short labels (topic, product, source): at most three words per value on the sample."""
     vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str)]
     return bool(vals) and col != data.text_field and sum(len(v.split()) for v in vals) / len(vals) <= 3
+
+
+# the job asks for new rows beside the old ones: of two operators equally fit, the one that adds rows (TIE apart)
+MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|new)\s+(?:new\s+|extra\s+|more\s+)?"
+                        r"(?:variants?|copies|versions|paraphrases|rows|samples|examples)\b"
+                        r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
+TIE = 0.02
+REPEATED = re.compile(r"\b(?:repeated|repeating|duplicated?|identical|copied|reposted)\s+(?=\S)", re.I)
+
+
+def _label_values(data: DataPeek) -> list[str]:
+    """The labels the sample's short-text columns hold ("api", "billing"): words of the data, not unknown ones."""
+    out = set()
+    for c in data.columns:
+        if c != data.text_field and _categorical(c, data):
+            out |= {v for r in data.rows if isinstance(v := r.get(c), str) and len(v) <= 40}
+    return sorted(out)
+
+
+# a row said as a pair: "copies of the Q&A pairs", "same prompt and response", "the whole record"
+PAIRED = re.compile(r"\bpairs?\b|\bq\s*&\s*a\b|\bq/a\b|\b(?:question|prompt|instruction)s?\s*(?:and|&|/|\+)\s*"
+                    r"(?:the\s+)?(?:answer|response|output|completion|reply)s?\b|\bwhole (?:row|record|example)s?\b", re.I)
 
 
 def _string_columns(data: DataPeek) -> list[str]:

@@ -159,7 +159,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
                  r"(?:at|to))\s+(?=\d)", r"\1 at most ", low)
     out = []
     # "grade from 1 to 5", "rate 1-10": a scale, not a bound
-    low = re.sub(rf"\b((?:grade|rate|score|rank|scale|rating|judge)\w*(?:\s+\w+){{0,3}}?\s+(?:from|on a|on)?\s*)"
+    # (but "rows with a score of 2 to 3", "whose rating is 1 to 2": a condition on a column)
+    low = re.sub(rf"(?<!\bwith a )(?<!\bwith an )(?<!\bwhose )(?<!\bwhere )(?<!\bwhere the )(?<!\bhaving a )"
+                 rf"\b((?:grade|rate|score|rank|scale|rating|judge)\w*(?:\s+\w+){{0,3}}?\s+(?:from|on a|on)?\s*)"
                  rf"{_NUM}\s*(?:to|-|–)\s*{_NUM}", lambda m: m[1] + " " * (len(m[0]) - len(m[1])), low)
     low = re.sub(rf"\(\s*{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*\)", lambda m: " " * len(m[0]), low)  # "(1-5)": a scale
     # "between 5 and 80 words"; "4s and 5s", "4- and 5-star", "1 or 2" with no comparative before them
@@ -652,11 +654,11 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
             out["keep_input"] = True
     # "back-translate through German": a language parameter takes the language named after via/through/into
     for p in params:
-        if "language" in p["name"] and p["type"] == "str":
+        if "language" in p["name"] and p["type"] in ("str", "str | None"):
             # "through German", "translating to English and back (to French)": the pivot; "back to French",
             # "the French sentences", "from Spanish": the source
             pivot = re.search(r"\b(?:via|through|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)|"
-                              r"\b(?:in)?to\s+(\w+)\s+and\s+back\b|\binto\s+(\w+)", low)
+                              r"\b(?:in)?to\s+(\w+)\s+and\s+back\b|\b(?:in)?to\s+(\w+)", low)
             source = re.search(r"\bback (?:in)?to\s+(\w+)|\bfrom\s+(\w+)\s+(?:in)?to\b", low)
             for m, keys in ((pivot, ("pivot", "target")), (source, ("source",))):
                 name = next((g for g in (m.groups() if m else ()) if g), None)
@@ -736,6 +738,9 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"(?!(?:these|those|the following|following|them|each|every|it|us|you)\b)|"
                   r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?|buckets?|groups?|kinds?|types?|"
                   r"sentiments?|options?|following)\s*:\s*|"
+                  # "its main complaint category (cleanliness, noise, staff, price)": the list in brackets
+                  r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?|buckets?|groups?|kinds?|types?|"
+                  r"sentiments?|options?|domains?|areas?|themes?)\s*\(\s*(?=[^()]*,)|"
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
                   r"(?:[\w-]+\s+){0,2}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
@@ -812,6 +817,16 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
+# "rewrite the answers more politely": a manner said as an adverb is the tone's adjective ("more polite")
+_MANNER = re.compile(r"\b((?:more|less)\s+[a-z]{3,}ly)\b(?!\s+than\b)", re.I)
+_LE_ADVERBS = {"gently": "gentle", "simply": "simple", "humbly": "humble", "subtly": "subtle", "nobly": "noble"}
+
+
+def _adjective(adverb: str) -> str:
+    w = adverb.lower()
+    if w in _LE_ADVERBS:
+        return _LE_ADVERBS[w]
+    return w[:-5] + "ic" if w.endswith("ically") else w[:-3] + "y" if w.endswith("ily") else w[:-2]
 
 
 def _style_phrase(text: str) -> str | None:
@@ -819,6 +834,9 @@ def _style_phrase(text: str) -> str | None:
     for k, pattern in enumerate(_STYLE):
         if m := pattern.search(text):
             return f"understandable by {m[1]}" if k == len(_STYLE) - 1 else f"like {m[1]}" if k == 0 else m[1].strip()
+    if m := _MANNER.search(text):
+        more, adverb = m[1].split()
+        return f"{more.lower()} {_adjective(adverb)}"
     return None
 
 

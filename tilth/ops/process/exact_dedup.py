@@ -35,6 +35,8 @@ class ExactDedupParams(Params):
         description="exact: byte-identical; whitespace: ignore leading/trailing/repeated whitespace; "
         "lower: also ignore case; alnum: also ignore punctuation, symbols and digits.",
     )
+    also_fields: list[str] = Field(default_factory=list, description="Other columns that must be equal too (each "
+                                   "normalised the same way): a copy of a Q&A pair has the same question and answer.")
 
 
 @register
@@ -74,9 +76,19 @@ class ExactDedup(Deduplicator):
     version = 2  # 2: rows without a value are never duplicates (they hashed as "")
     measured_by = "dataset_stats"  # its exact and normalised duplication rates
 
+    def input_columns(self) -> list[str]:
+        return [*super().input_columns(), *(c for c in self.params.also_fields if c != self.params.text_field)]
+
     def signature(self, batch: pa.Table) -> pa.Table:
-        text = normalise_for_hash(text_column(batch, self.params.text_field), self.params.normalise)
-        digests = b"".join(xxhash.xxh3_128_digest(s.encode()) for s in text.to_pylist())
+        p = self.params
+        text = normalise_for_hash(text_column(batch, p.text_field), p.normalise).to_pylist()
+        others = [c for c in p.also_fields if c != p.text_field]
+        if others:  # each value with its length, so no split of one row's values reads as another's
+            cols = [normalise_for_hash(text_column(batch, c), p.normalise).to_pylist() for c in others]
+            nulls = [batch.column(c).is_null().to_pylist() for c in others]
+            text = [t + "".join("\x1f-" if null[i] else f"\x1f{len(col[i])}:{col[i]}" for col, null in zip(cols, nulls, strict=True))
+                    for i, t in enumerate(text)]
+        digests = b"".join(xxhash.xxh3_128_digest(s.encode()) for s in text)
         h = np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2).copy()
         missing = batch.column(self.params.text_field).is_null().to_numpy(zero_copy_only=False)
         if missing.any():  # a missing value duplicates nothing (it hashed as "": nulls were "duplicates")

@@ -30,6 +30,8 @@ class ValueParams(Params):
                                     "date alone keeps that whole day).")
     min_exclusive: bool = Field(False, description="min itself is out: keep if value > min (\"above 0.3\").")
     max_exclusive: bool = Field(False, description="max itself is out: keep if value < max (\"below 0.3\").")
+    drop_range: bool = Field(False, description="min and max say which rows to drop, not which to keep: drop if "
+                             "min <= value <= max (\"drop rows created in Q4 2023\"); missing and unreadable values stay.")
     values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
     drop_values: list[Any] | None = Field(None, description="Drop if the value is one of these (\"remove the "
                                           "billing tickets\").")
@@ -60,6 +62,9 @@ class ValueParams(Params):
                              "with none of them every row would be kept")
         if self.values and self.drop_values and set(map(repr, self.values)) & set(map(repr, self.drop_values)):
             raise ValueError(f"values {self.values} and drop_values {self.drop_values} share a value")
+        if self.drop_range and (self.min is None or self.max is None or self.values):
+            raise ValueError("drop_range needs both min and max (the span to drop) and no values; to drop one side, "
+                             "keep the other (drop before D: min D)")
         if self.min_exclusive and self.min is None or self.max_exclusive and self.max is None:
             raise ValueError("min_exclusive / max_exclusive need the bound they exclude (min / max)")
         if (self.min_exclusive or self.max_exclusive) and self.dates:
@@ -79,7 +84,7 @@ class ValueParams(Params):
         """Whether a missing value drops the row (see keep_null)."""
         if self.keep_null is not None:
             return not self.keep_null
-        return self.min is not None or self.max is not None or bool(self.values)
+        return not self.drop_range and (self.min is not None or self.max is not None or bool(self.values))
 
     @property
     def dates(self) -> bool:
@@ -93,7 +98,7 @@ class ValueFilter(Filter):
     category = "process"
     description = """Keep rows whose value in `column` lies in [min, max] (an end left out if min_exclusive /
     max_exclusive) or is one of `values`, or drop
-    rows whose value is one of `drop_values`. Works on any column, including scores written by earlier steps
+    rows whose value is one of `drop_values` (or, with drop_range, lies in [min, max]). Works on any column, including scores written by earlier steps
     (n_tokens, difficulty, llm_quality, lang_score); rows with a missing value are dropped by a range or
     `values` and kept by `drop_values` alone, unless keep_null says otherwise."""
     examples = (
@@ -121,6 +126,8 @@ class ValueFilter(Filter):
         "keep only 4- and 5-star reviews",
         "remove the tickets whose topic is billing",
         "exclude rows labelled spam or ads",
+        "drop rows created in the last quarter of 2023",
+        "remove readings whose score is between 0.4 and 0.6",
     )
     inputs = ("{column}",)
     Params = ValueParams
@@ -168,7 +175,9 @@ class ValueFilter(Filter):
         null = col.is_null().to_numpy(zero_copy_only=False)
         keep = np.ones(n, dtype=bool)
         checks = []
-        if p.dates:
+        if p.drop_range:
+            checks.append((f"{p.column} in [{_bound(p.min)}, {_bound(p.max)}]", ~null & _inside(p, col)))
+        elif p.dates:
             us, not_date = as_datetimes(col)
             checks.append((f"{p.column} is not a date", not_date))
             if p.min is not None:
@@ -201,6 +210,24 @@ class ValueFilter(Filter):
                 reasons[i] = reason
             keep &= ~bad
         return keep, reasons
+
+
+def _inside(p: ValueParams, col: pa.ChunkedArray) -> np.ndarray:
+    """Whether each value lies in [min, max] (an end left out if exclusive); a value that is not a date (or not
+    a number) is in no span."""
+    if p.dates:
+        us, not_date = as_datetimes(col)
+        upper = bound_us(p.max, upper=True)
+        return ~not_date & (us >= bound_us(p.min, upper=False)) & ((us < upper) if is_date_only(p.max) else (us <= upper))
+    num, not_number = as_numbers(col)
+    with np.errstate(invalid="ignore"):
+        low = num > p.min if p.min_exclusive else num >= p.min
+        high = num < p.max if p.max_exclusive else num <= p.max
+    return ~not_number & ~np.isnan(num) & low & high
+
+
+def _bound(v: float | str) -> str:
+    return v if isinstance(v, str) else f"{v:g}"
 
 
 def _nan(col) -> np.ndarray:
