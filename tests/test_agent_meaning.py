@@ -1304,3 +1304,20 @@ def test_greetings_thanks_and_keep_everything_ask_for_nothing():
     p = parse("Keep everything, I just want to measure the dataset. Don't drop anything.")
     assert p.keep_all_rows and [a.text for a in p.actions][:2] == ["Keep everything", "I just want to measure the dataset"]
     assert not parse("keep everything except the spam").keep_all_rows
+
+
+def test_a_share_of_the_words_is_an_edit_and_what_rows_lack_is_read_one_way(env):
+    """"delete 20% of the words" edits each text (new rows when the sentence asks for copies); a condition on
+    a share ("symbols are more than 40% of the characters") stays a filter. `lacked` is the one reading of
+    "no X", "an empty X", "X is blank" for every caller; "near-empty pages" lack nothing."""
+    from tilth.agent.offline import lacked
+
+    planner, data = env
+    plan = planner.plan("Noisy copies: delete 20% of the words, swap 5%, three copies per paragraph, output only the "
+                        "new rows.", data["web"])
+    assert steps(plan) == [("random_edit", {"delete_prob": 0.2, "swap_fraction": 0.05, "n_variants": 3, "keep_input": False})]
+    assert planner.plan("remove paragraphs where symbols are more than 40% of the characters", data["web"]).ops() \
+        == ["symbol_ratio_filter"]
+    assert [lacked(t) for t in ("drop notes with no docstring", "rows with an empty solution", "whose answer is blank",
+                                "drop near-empty pages", "drop nearly empty pages", "drop empty pages")] == \
+        [["docstring"], ["solution"], ["whose answer"], [], [], ["pages"]]

@@ -733,6 +733,16 @@ class OfflinePlanner:
             alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "deduplicator" and v >= score - TIE), None)
             if alt is not None:
                 best, score = alt
+        if best.kind in ("filter", "deduplicator") and SHARE_OF_UNITS.search(action.full):
+            # "delete 20% of the words": an edit inside each text, not rows removed
+            fits = [(s, v) for s, v in ranked[1:8] if s.kind in ("mapper", "generator") and v >= self.matcher.accept]
+            if MAKES_ROWS.search(action.context):  # ("Noisy copies: delete 20% of the words, ..."): new rows
+                fits.sort(key=lambda sv: sv[0].kind != "generator")
+            if fits:
+                best, score = fits[0]
+                twin = self.cat.by_name.get(best.name.removesuffix("_inplace"))
+                if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
+                    best = twin  # (the same edit as new rows)
         if best.kind == "mapper" and MAKES_ROWS.search(action.full):  # "two variants per sentence": new rows
             alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "generator" and v >= score - TIE), None)
             if alt is not None:
@@ -817,7 +827,7 @@ class OfflinePlanner:
         refused = refused_columns(f"{text} {context}", data.columns)
         named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
         named = [c for c in named if c not in preserve]
-        lacking = " ".join(re.findall(r"\b(?:no|without|missing|lacking|empty)\s+(?:an?\s+|any\s+)?(\w+)", text, re.I))
+        lacking = " ".join(lacked(text))
         if lacking:  # "drop notes that have no docstring": the column that must not be empty, not the rows' noun
             first = {self._pipeline_col(c, data) for c in column_mentions(lacking, data.columns)}
             named.sort(key=lambda c: c not in first)
@@ -1150,9 +1160,8 @@ class OfflinePlanner:
                 # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
                 nonempty = next((t for t in thresholds if t["keep_if"] == ">="), None)
-                lacks = [m[1] for m in re.finditer(r"\b(?:no|without|missing|lacking)\s+(?:an?\s+|any\s+)?(\w+)",
-                                                    step.intent or "", re.I)
-                         if m[1].lower().rstrip("s") in {str(v).lower().rstrip("s") for v in step.params.values()}]
+                lacks = [w for w in lacked(step.intent or "")
+                         if w.split()[0].lower().rstrip("s") in {str(v).lower().rstrip("s") for v in step.params.values()}]
                 if not rules_set and (EMPTY.search(step.intent or "") or lacks) and nonempty is not None:
                     step.params[nonempty["param"]] = 1  # "remove the empty transcripts": at least one of its unit
                     step.why += f"; empty = {nonempty['param']} below 1"
@@ -1724,17 +1733,26 @@ def _missing_column(action: Action, data: DataPeek) -> str | None:
     it is not the text (for which an empty text is a length job)."""
     if not _removal(action.full):
         return None
-    m = re.search(r"\b(?:no|without|missing|lacking|with (?:an? )?(?:empty|blank|null|missing))\s+(?:an?\s+|any\s+)?"
-                  r"([\w-]+(?:\s+[\w-]+)?)", action.full, re.I)
-    if m is None:
+    said = [w for w in lacked(action.full) if not ROW_NOUNS.match(w)]  # ("drop empty pages": rows, not a column)
+    if not said:
         return None
-    cols = [c for c in column_mentions(m[1], list(data.columns)) or partial_column_mentions(m[1], list(data.columns))
+    cols = [c for c in column_mentions(said[0], list(data.columns)) or partial_column_mentions(said[0], list(data.columns))
             if c != data.text_field and not c.startswith("_") and (_numeric(c, data) or _categorical(c, data) or _dated(c, data))]
     return cols[0] if len(cols) == 1 else None  # (a text column without words is a length job: "no docstring")
 
 
-_EMPTY = re.compile(r"\b(?:no|without|missing|lacking|(?:an?\s+)?(?:empty|blank))\s+(?:an?\s+|any\s+)?([\w-]+(?:\s+[\w-]+)?)"
-                    r"|\b([\w-]+(?:\s+[\w-]+)?)\s+(?:is|are|was|were|comes? out|came out)\s+(?:empty|blank|missing)\b", re.I)
+# what a row lacks: "no docstring", "without a CSAT", "missing a price", "an empty solution", "the solution is
+# blank" (the phrase after the word, or before "is empty")
+LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:with\s+)?(?:an?\s+)?(?<!near-)(?<!near )(?<!nearly )(?<!almost )(?<!mostly )(?<!virtually )"
+                     r"(?:empty|blank|null))\s+"
+                     r"(?:an?\s+|any\s+)?"
+                     r"([\w-]+(?:\s+[\w-]+)?)"
+                     r"|\b([\w-]+(?:\s+[\w-]+)?)\s+(?:is|are|was|were|comes? out|came out)\s+(?:empty|blank|missing|null)\b", re.I)
+
+
+def lacked(text: str) -> list[str]:
+    """The phrases that name what rows lack (LACKING), in the text's order."""
+    return [m[1] or m[2] for m in LACKING.finditer(text)]
 
 
 def _empty_text(action: Action, data: DataPeek) -> str | None:
@@ -1743,8 +1761,7 @@ def _empty_text(action: Action, data: DataPeek) -> str | None:
     if not _removal(action.full):
         return None
     strings = [c for c in _string_columns(data) if not _categorical(c, data) and not _dated(c, data)]
-    for m in _EMPTY.finditer(action.full):
-        said = m[1] or m[2]
+    for said in lacked(action.full):
         cols = [c for c in column_mentions(said, list(data.columns)) or partial_column_mentions(said, list(data.columns))
                 if c in strings]
         if len(cols) == 1:
@@ -1806,6 +1823,11 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"(?:variants?|copies|versions|paraphrases|rows|samples|examples)\b"
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
+# the verb's object is a share of the words ("delete 20% of the words", "drop about 10% of the tokens"), not
+# a condition on one ("functions where symbols are more than 40% of the characters")
+SHARE_OF_UNITS = re.compile(r"^\W*(?:please\s+)?[\w-]+(?:\s+(?:out|away))?\s+(?:about\s+|around\s+|roughly\s+|some\s+|up to\s+)?"
+                            r"\d+(?:\.\d+)?\s*(?:%|percent)\s+of\s+(?:the\s+|its\s+|their\s+|each\s+\w+'s\s+)?"
+                            r"(?:words?|tokens?|characters?|chars?|letters?)\b", re.I)
 REPEATED = re.compile(r"\b(?:repeated|repeating|duplicated?|identical|copied|reposted)\s+(?=\S)", re.I)
 
 
