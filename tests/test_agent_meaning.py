@@ -1321,3 +1321,56 @@ def test_a_share_of_the_words_is_an_edit_and_what_rows_lack_is_read_one_way(env)
     assert [lacked(t) for t in ("drop notes with no docstring", "rows with an empty solution", "whose answer is blank",
                                 "drop near-empty pages", "drop nearly empty pages", "drop empty pages")] == \
         [["docstring"], ["solution"], ["whose answer"], [], [], ["pages"]]
+
+
+def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
+    """Trials 8 and 9 (shop listings, job postings, a museum catalogue, restaurant inspections), graded before
+    these fixes: a year with a direction on a date or year column, codes listed after the column, "zero,
+    negative or missing", a removal after "and after that" or a lead-in phrase (the bound was inverted),
+    "rows with no score" (read as refusing the job "score"), initials that are no sentence ends, one-letter
+    grades, two labels of one column joined by "and", the rank column named by "sort by", "posted twice" (no
+    band count), and a length bound beside "empty" or "no description"."""
+    planner, _ = env
+    shop = _peek_rows(tmp_path / "shop.jsonl", [
+        {"title": f"Item {i}", "description": f"A sturdy item number {i} for the kitchen, with a two year warranty.",
+         "price": round(4.99 + 5 * i, 2), "country_of_seller": ("DE", "PL", "IT", "FR", "US", "CN")[i % 6], "listed_at": f"202{3 + i % 2}-0{1 + i % 9}-15",
+         "in_stock": i % 3 != 0, "rating": (None, 2.5, 4.0, 4.8)[i % 4]} for i in range(24)])
+    museum = _peek_rows(tmp_path / "museum.jsonl", [
+        {"description": f"Object {i}: a carved wooden figure from the northern coast, restored in 1998.", "year_acquired":
+         1900 + 5 * i, "department": ("Paintings", "Sculpture", "Photography")[i % 3], "on_display": i % 2 == 0,
+         "insurance_value": 1000 * i, "date_catalogued": f"2019-0{1 + i % 9}-12"} for i in range(24)])
+    inspections = _peek_rows(tmp_path / "inspections.jsonl", [
+        {"notes": f"Kitchen clean, cold holding at {36 + i % 5}F, one minor issue corrected on site.",
+         "score": (12, None, 27, 8)[i % 4], "grade": ("A", "B", "C")[i % 3], "inspector": ("P. Moreno", "L. Novak", "J. Ito")[i % 3]}
+        for i in range(24)])
+    cases = [
+        (shop, "I need listings posted in 2024 only, then sort them by rating highest first and keep the top 10.",
+         [("value_filter", {"column": "listed_at", "min": "2024-01-01", "max": "2024-12-31"}),
+          ("top_filter", {"count": 10, "column": "rating"})]),
+        (shop, "only keep listings from sellers (country_of_seller in DE, PL, IT, NL) and drop the ones whose price is "
+               "zero, negative or missing",
+         [("value_filter", {"column": "country_of_seller", "values": ["DE", "PL", "IT", "NL"]}),
+          ("value_filter", {"column": "price", "min": 0.0, "min_exclusive": True})]),
+        (shop, "normalise whitespace, and after that drop rows whose rating is below 3 (rows without a rating should stay)",
+         [("normalize", {}), ("value_filter", {"column": "rating", "min": 3.0, "keep_null": True})]),
+        (museum, "I only want Paintings and Sculpture objects that are on display and were acquired before 1960.",
+         [("value_filter", {"column": "on_display", "values": [True]}), ("value_filter", {"column": "year_acquired", "max": 1959.0}),
+          ("value_filter", {"column": "department", "values": ["Paintings", "Sculpture"]})]),
+        (museum, "for every other department remove the objects with an insurance value under 10,000",
+         [("value_filter", {"column": "insurance_value", "min": 10000.0})]),
+        (inspections, "Only keep inspections done by P. Moreno or L. Novak that got a grade of A or B.",
+         [("value_filter", {"column": "grade", "values": ["A", "B"]}),
+          ("value_filter", {"column": "inspector", "values": ["P. Moreno", "L. Novak"]})]),
+        (inspections, "drop rows with no score", [("value_filter", {"column": "score", "keep_null": False})]),
+    ]
+    for data, request, want in cases:
+        assert steps(planner.plan(request, data)) == want, request
+    near = planner.plan("get rid of near-duplicate listings - same product posted twice with slightly different "
+                        "wording. keep the first copy", shop)
+    assert steps(near) == [("minhash_dedup", {})]
+    short = planner.plan("drop rows where the description is empty or shorter than 20 characters", shop)
+    assert [(s.op, s.params.get("min"), s.params.get("unit")) for s in short.steps] == [("length_filter", 20, "chars")]
+    asked = planner.plan("Don't change anything - I just want to know how the scores are distributed per grade and "
+                         "how many records have a missing score.", inspections)
+    assert steps(asked) == [("dataset_stats", {"domain_field": "grade"})]
+    assert asked.unmatched == ["how many records have a missing score"]

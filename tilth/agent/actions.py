@@ -61,7 +61,8 @@ bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reform
 render rename fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
 """.split())
 WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
-                  r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:like|want|need)(?: you)? to|i want|i need|"
+                  r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:just |really |only |also )?(?:like|want|need)(?: you)? to|"
+                  r"i (?:just |really |only |also )?(?:want|need)|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
                   r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
 # "I'm prepping this set for SFT": what the data is for, which asks for no job
@@ -114,11 +115,14 @@ LEADING_CONDITION = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|on|in|with)\s+((?:the\s+|those\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:rows?|records?|samples?|"
     r"documents?|items?|entries|examples?|ones|problems|questions|tickets|reviews|conversations|chats|messages|pages|"
     r"posts|answers)\s+(?:where|whose|with|that|which)\s+[^,;:.!?]+?)(?:\s+only)?\s*,\s*([^.;!?]+)", re.I)
-SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
+SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
+                   r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
                    r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
 # "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+|"
+# (not after an initial or a title: "P. Moreno", "Dr. Smith", "e.g. this")
+SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)"
+                      r"(?<!\be\.g\.)(?<!\bi\.e\.)\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+|"
                       r"\s*(?:-+>|=+>|→|⇒|»)\s*|\s+>\s+(?![\d.])", re.I)
 
 
@@ -212,8 +216,10 @@ def refuses_job(text: str) -> bool:
     for m in NEG.finditer(low):
         if _PURPOSE.search(low[: m.start()]):  # "reworded so it doesn't look copied": why, not a refusal
             continue
-        if m[0] == "no" and re.search(r"\b(?:have|has|had|having)\s+$", low[: m.start()]):
-            continue  # "keep the ones that have no score": rows without a value, not a refused job
+        if m[0] in ("no", "without") and (re.search(r"\b(?:have|has|had|having|with)\s+$", low[: m.start()])
+                                          or ROW_NOUNS.search(low[max(0, m.start() - 25): m.start()].rstrip() + " ")
+                                          and re.search(r"\b(?:rows?|records?|entries|\w+s)\s+$", low[: m.start()])):
+            continue  # "keep the ones that have no score", "drop rows with no score": rows without a value
         after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
@@ -308,6 +314,13 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively)\b", re.I)
+# "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
+# by a duplicate and which copy stays, not a job of its own
+DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are\b)|"
+                       r"^(?:and\s+)?keep(?:ing)?\s+(?:only\s+)?the\s+(?:first|earliest|oldest|original)\s+"
+                       r"(?:copy|copies|one|ones|occurrence|version|instance|posting|entry)\b", re.I)
+# "objects that are on display and were acquired before 1960": the same rows, their subject left out
+ELIDED = re.compile(r"^(?:is|are|was|were|has been|have been|had been)\s+(?!(?:not|never)\b)[a-z]+", re.I)
 # "..., about 2 per row", "three each": how many the job before makes, not a job of its own
 COUNT_CLAUSE = re.compile(r"^(?:(?:about|around|roughly|approximately|approx\.?|~|some|up to|at most|at least)\s*)?"
                           r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:[a-z]+\s+)?"
@@ -400,6 +413,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                      r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)
+    # "ditch X n anything under 10 words": chat shorthand for "and"
+    request = re.sub(r"(?<=[a-z]) n (?=(?:anything|everything|any|all|also|then|drop|remove|keep|ditch|delete|get|make|"
+                     r"dedupe|the|those|these)\b)", " and ", request)
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
@@ -527,8 +543,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             if actions and RELATIVE.match(part):  # "Not a MinHash pass, that only catches shared wording": about
                 actions[-1].text += f", {part}"  # the clause before (a refused tool here), never a job of its own
                 continue
+            if actions and actions[-1].asks and not actions[-1].negated and (d := DESCRIBES.match(part)) \
+                    and (not verb_led or "keep" in d[0].lower()):
+                continue  # (said about the job before; its words would blur what that job is)
             if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague
-                                                        or COUNT_CLAUSE.match(part)):
+                                                        or COUNT_CLAUSE.match(part) or ELIDED.match(part)):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()

@@ -105,13 +105,47 @@ def _period_bounds(text: str, dropping: bool) -> dict[str, str | bool]:
             keep = {"max": last}
         else:
             keep = {"min": first, "max": last}
-        if dropping:  # "drop rows before April 2025": keep from April on
-            if keep.keys() == {"min", "max"}:
-                return {**keep, "drop_range": True}
-            (k, v), = keep.items()
-            return {"max": _shift(v, -1)} if k == "min" else {"min": _shift(v, 1)}
-        return keep
+        return _dropped(keep) if dropping else keep
     return {}
+
+
+def _dropped(keep: dict[str, str]) -> dict[str, str | bool]:
+    """The bounds that drop what `keep` keeps: "drop rows before April 2025" keeps from April on; a span is
+    dropped whole (drop_range)."""
+    if keep.keys() == {"min", "max"}:
+        return {**keep, "drop_range": True}
+    (k, v), = keep.items()
+    return {"max": _shift(v, -1)} if k == "min" else {"min": _shift(v, 1)}
+
+
+YEAR = re.compile(r"\b(in|during|within|from|since|before|after|until|till|through|by|prior to)\s+(?:the\s+year\s+)?"
+                  r"((?:19|20)\d\d)\b(?![.,]?\d)(?!\s*(?:words?|tokens?|char\w*|rows?|items?|lines?|%|percent))"
+                  r"(\s+(?:or|and)\s+(?:later|after|newer|earlier|before|older)|\s+onwards?)?", re.I)
+
+
+def year_bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
+    """Bounds from a year with a direction ("posted in 2024", "acquired before 1960", "since 2019"), for a
+    column of dates: the caller knows one is there (a bare year elsewhere may be a count)."""
+    m = YEAR.search(text)
+    if m is None:
+        return {}
+    year, word, tail = int(m[2]), m[1].lower(), (m[3] or "").lower()
+    first, last = f"{year}-01-01", f"{year}-12-31"
+    if re.search(r"later|after|newer|onward", tail):
+        keep = {"min": first}
+    elif re.search(r"earlier|before|older", tail):
+        keep = {"max": last}
+    elif word in ("before", "prior to"):
+        keep = {"max": f"{year - 1}-12-31"}
+    elif word == "after":
+        keep = {"min": f"{year + 1}-01-01"}
+    elif word == "since":
+        keep = {"min": first}
+    elif word in ("until", "till", "through", "by"):
+        keep = {"max": last}
+    else:  # in, during, within, from: that year
+        keep = {"min": first, "max": last}
+    return _dropped(keep) if dropping else keep
 
 
 def _shift(day: str, days: int) -> str:

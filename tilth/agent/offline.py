@@ -44,6 +44,7 @@ from tilth.agent.actions import (
 )
 from tilth.agent.countries import country_codes, looks_like_codes, without_countries
 from tilth.agent.dates import bounds as date_bounds
+from tilth.agent.dates import year_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
@@ -301,16 +302,25 @@ class OfflinePlanner:
                 # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
                 for other, bounds in _ranged_columns(a, data, skip=(column,)):
                     self._value_step(plan, a, other, bounds, data)
-                if not dropping and (more := _named_values(a, data, skip=(column,))) is not None:
-                    self._value_step(plan, a, more[0], {"values": more[1]}, data)  # "verified stays from UK guests"
-                dates = date_bounds(a.full, dropping=dropping)
+                more = None if dropping else _named_values(a, data, skip=(column,))
+                if more is not None and not {str(v).lower() for v in more[1]} & {column.lower(), *_column_words(column)}:
+                    # "verified stays from UK guests"; but "remote roles" on `remote` is not also location = Remote
+                    self._value_step(plan, a, more[0], {"values": more[1]}, data)
+                dates = date_bounds(a.full, dropping=dropping) or _year_bounds(a.full, data, dropping)
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
                 continue
+            if re.match(r"\W*how many\b", a.full, re.I) and \
+                    (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
+                plan.unmatched.append(a.full)  # "how many records have a missing grade": a count no step makes
+                plan.notes.append(f"No operator counts missing values: {a.full!r} is not done. After the run, "
+                                  f"`tilth sql \"SELECT count(*) FROM <dataset> WHERE {gone[0]} IS NULL\"` answers it.")
+                continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
-                                   or re.match(r"\W*(?:what|how|which)\b", a.full, re.I)):
+                                   or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
+                                               r"(?:know|see|find out|understand|learn)\s+)?(?:what|how|which)\b", a.full, re.I)):
                 # "what's the distribution of departments", "how many articles per section": rows counted by a column
                 step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
                                 why=f"counts the rows by {by}, as {a.text!r} asks")
@@ -326,7 +336,7 @@ class OfflinePlanner:
                     and (gone := _missing_column(a, data)):
                 ranged = [(gone, {"keep_null": False})]  # "drop chats with no CSAT": rows without a value go
             if not ranged and equal is None and not parsed.keep_all_rows and "length_filter" in self.cat.by_name \
-                    and (empty := _empty_text(a, data)):  # "drop problems whose solution is empty"
+                    and not _length_said(a.full) and (empty := _empty_text(a, data)):  # "drop problems whose solution is empty"
                 step = self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
                                 why=f"drops rows whose {empty} is empty, as {a.text!r} says")
                 step.params.update({"text_field": self._pipeline_col(empty, data), "min": 1})
@@ -468,7 +478,7 @@ class OfflinePlanner:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
-            novel = self.novelty.novel(a.full, list(data.columns) + _label_values(data))
+            novel = self.novelty.novel(a.full, list(data.columns) + sorted(_label_values(data)))  # ("api": a topic)
             if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
                 words = ", ".join(repr(w) for w in novel)
                 plan.unmatched.append(a.full)
@@ -806,6 +816,8 @@ class OfflinePlanner:
         """A value_filter step on `column` with the bounds read from the action (its own step per column)."""
         col = self._pipeline_col(column, data)
         shown = ", ".join(f"{k} {v}" for k, v in bounds.items())
+        if "keep_null" not in bounds and KEEP_NULL.search(action.full) and bounds.keys() & {"min", "max", "values"}:
+            bounds = {**bounds, "keep_null": True}  # "... below 3 (rows without a rating should stay)"
         step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text,
                         why=f"{col}: {shown}, as {action.text!r} says")
         plan.steps.append(step)
@@ -1045,6 +1057,11 @@ class OfflinePlanner:
         if RANKED.search(action.full) and (scored := [c for st in reversed(plan.steps) for c in self._outputs(st)
                                                       if SCORE_NAME.search(c)]):
             return scored[0], None  # "score each page with the LLM and keep the top 30%": the score just planned
+        if RANKED.search(action.full) and (m := re.search(r"\b(?:sort|order|rank)\w*\s+(?:\w+\s+){0,3}?by\s+(?:the\s+|their\s+)?"
+                                                          r"([\w-]+)", action.context, re.I)):
+            by = [c for c in column_mentions(m[1], cols) if comparable(c)]  # "sort them by rating ... keep the top 10"
+            if by:
+                return self._pipeline_col(by[0], data), None
         if HARD.search(action.full) or EASY.search(action.full):
             if probe:  # would be a difficulty score (added when planned)
                 return "difficulty", None
@@ -1448,6 +1465,9 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
                  if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
+        if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
+            named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
+                     and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
         if named:
             return col, _with_listed(low, named, distinct)
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
@@ -1503,7 +1523,7 @@ def _plural(word: str) -> str:
 _LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
 _LEADING = r"(?:only|just|keep|drop|remove|delete|exclude|discard|skip)(?:\s+(?:only|just|the|all|any))?"
 _BLANK = frozenset("blank empty missing null none unset nothing".split())  # words for an empty value
-_NOT_VALUES = frozenset("on before after not at least most above below over under between more less than wrong incorrect "
+_NOT_VALUES = frozenset("only just also even foreign other different various mixed on before after not at least most above below over under between more less than wrong incorrect "
                          "correct right bad good invalid valid".split())
 
 
@@ -1524,7 +1544,10 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     if m is None:
         return None
     items = _items(m[1])
-    if not items or not _value_words([w for w in items if w not in _BLANK]):
+    # "country_of_seller in DE, PL, IT, ES": codes listed after the column, as written (IT is no pronoun here)
+    codes = m.re.pattern.startswith(r"\b") and all(re.search(rf"(?<![\w-]){re.escape(w.upper())}(?![\w-])", text)
+                                                  and len(w) <= 3 for w in items)
+    if not items or not codes and not _value_words([w for w in items if w not in _BLANK]):
         return None
     return ["" if w in _BLANK else _spelled(w, distinct) for w in items]  # "blank or 'und'": an empty value too
 
@@ -1570,7 +1593,9 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
 TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
               "hr": 3600, "h": 3600, "day": 86400}
-SIGNED = ((re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile(r"\bnegative\b", re.I), "below 0"),
+SIGNED = ((re.compile(r"\b(?:zero|0)\s*(?:,|or|,\s*or)\s*negative\b|\bnegative\s*(?:,|or|,\s*or)\s*(?:zero|0)\b", re.I),
+           "at most 0"),  # "whose price is zero, negative or missing": 0 goes too
+          (re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile(r"\bnegative\b", re.I), "below 0"),
           (re.compile(r"\bnon[- ]?positive\b", re.I), "at most 0"), (re.compile(r"\bpositive\b", re.I), "above 0"),
           (re.compile(r"\b(?:zero|no)\s+(?=[a-z_]+\b)", re.I), "0 "))
 
@@ -1595,8 +1620,11 @@ def _selects_rows(text: str) -> bool:
 
 
 def _removal(text: str) -> bool:
-    """The clause starts by asking to remove rows ("drop ...", "please get rid of ...")."""
-    return re.match(rf"^\W*(?:please\s+)?(?:{DROP.pattern})", text, re.I) is not None
+    """The clause starts by asking to remove rows ("drop ...", "please get rid of ...", "after that, drop ...",
+    "for every other department remove ...": a lead-in before the verb)."""
+    return re.match(rf"^\W*(?:(?:after that|afterwards|after this|then|next|finally|lastly|also)\b[\s,]*)?"
+                    rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
+                    rf"(?:please\s+)?(?:{DROP.pattern})", text, re.I) is not None
 
 
 def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
@@ -1604,7 +1632,7 @@ def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
     if not _selects_rows(action.full):
         return []
     dropping = _removal(action.full)
-    dates = date_bounds(action.full, dropping=dropping)
+    dates = date_bounds(action.full, dropping=dropping) or _year_bounds(action.full, data, dropping)
     dated = [c for c in data.columns if _dated(c, data)]
     named = [c for c in column_mentions(action.full, dated)] or dated
     return [(named[0], dates)] if dates and len(named) == 1 else []
@@ -1769,6 +1797,20 @@ def _empty_text(action: Action, data: DataPeek) -> str | None:
     return None
 
 
+def _year_bounds(text: str, data: DataPeek, dropping: bool) -> dict:
+    """A year's bounds for the date column ("posted in 2024"), unless the data counts years in a column of its
+    own ("acquired before 1960" is year_acquired's bound, not date_catalogued's)."""
+    if any(re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower()) and _numeric(c, data) for c in data.columns):
+        return {}
+    return year_bounds(text, dropping=dropping)
+
+
+def _length_said(text: str) -> bool:
+    """The text bounds a length ("empty or shorter than 20 characters", "no description (under 5 words)"): the
+    length job takes that bound, not "at least one character"."""
+    return any(q["bound"] and UNITS.get(q["unit"], q["unit"]) in TEXT_UNITS for q in quantities(text))
+
+
 def _by_unit(text: str) -> tuple[str, str] | None:
     """The text cut between two bounds in different length units ("drop pages under 30 words or over 2,000
     characters"): the head with the first bound, and the verb with the second."""
@@ -1829,15 +1871,6 @@ SHARE_OF_UNITS = re.compile(r"^\W*(?:please\s+)?[\w-]+(?:\s+(?:out|away))?\s+(?:
                             r"\d+(?:\.\d+)?\s*(?:%|percent)\s+of\s+(?:the\s+|its\s+|their\s+|each\s+\w+'s\s+)?"
                             r"(?:words?|tokens?|characters?|chars?|letters?)\b", re.I)
 REPEATED = re.compile(r"\b(?:repeated|repeating|duplicated?|identical|copied|reposted)\s+(?=\S)", re.I)
-
-
-def _label_values(data: DataPeek) -> list[str]:
-    """The labels the sample's short-text columns hold ("api", "billing"): words of the data, not unknown ones."""
-    out = set()
-    for c in data.columns:
-        if c != data.text_field and _categorical(c, data):
-            out |= {v for r in data.rows if isinstance(v := r.get(c), str) and len(v) <= 40}
-    return sorted(out)
 
 
 # a row said as a pair: "copies of the Q&A pairs", "same prompt and response", "the whole record"

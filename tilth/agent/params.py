@@ -149,9 +149,19 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = spell_out_numbers(low)  # (first: "csat < three")
+    # "under like 10 words", "over roughly 2,000 characters": a hedge between the comparative and its number
+    low = re.sub(r"\b(under|over|below|above|than|least|most)\s+(?:like|about|around|roughly|approx\.?|approximately|"
+                 r"maybe|say|some|~)\s*(?=\d)", r"\1 ", low)
     # "up to (not including) 0.95", "to 0.95 (exclusive)": the bound itself is out
     low = re.sub(r"\s*\(\s*(?:not including|excluding|exclusive|excluded|not inclusive)\s*\)\s*(?=\d)",
                  ", but not including, ", low)
+    # "acquired before 1960", "since 2015": a year with a direction is a bound (a bare year may be a count)
+    low = re.sub(r"\b(?:before|prior to|earlier than)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))", "less than ", low)
+    low = re.sub(r"\b(?:after|later than)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))", "more than ", low)
+    low = re.sub(r"\b(?:since|in or after)\s+(?=(?:1[5-9]\d\d|20\d\d)\s*(?:on(?:wards?)?|or later|and later)?\s*(?:$|[,.;]|\s+(?:and|or|but)\b))",
+                 "at least ", low)
+    low = re.sub(r"\b(?:until|till|up to and including|through|in or before)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))",
+                 "at most ", low)
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
     # "cap the paragraphs at 1500 characters", "limit answers to 300 words": an upper bound a few words later
@@ -378,6 +388,10 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
                 continue
             if "int" in p["type"] and "float" not in p["type"] and (q["percent"] or q["value"] != int(q["value"])):
                 continue  # "the bottom quarter by word_count": a share is no count, whatever the words say
+            if (q["unit"] or "").rstrip("s") == "time" and not re.search(
+                    r"\btimes\b|\bvariants?\b|\bcopies\b|\bversions?\b|\bper (?:selected )?(?:input )?(?:row|record|"
+                    r"document|item|example|sample)\b", f"{p['name']} {p['description']}"):
+                continue  # "the same product posted twice": how often, which only a per-row count takes
             d = _direction(skill, p["name"])
             score = len(context & _words(p["name"] + " " + p["description"]))
             # the parameter's own name in the phrase ("2 variants" -> n, "threshold 0.9") counts double; its
