@@ -1374,3 +1374,6 @@ def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
                          "how many records have a missing score.", inspections)
     assert steps(asked) == [("dataset_stats", {"domain_field": "grade"})]
     assert asked.unmatched == ["how many records have a missing score"]
+    # "a 50% random sample": rows kept at random (it had planned an edit that swaps half of every text's words)
+    sample = planner.plan("Take a 50% random sample of the rows, seed 7.", inspections)
+    assert steps(sample) == [("sample_filter", {"fraction": 0.5, "seed": 7})]

@@ -366,11 +366,14 @@ PER_ROW = re.compile(r"\b(?:per|for (?:each|every)|each|apiece|from each|of each
 
 def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """Assign each quantity in the text to the numeric parameter it most plausibly sets."""
+    out: dict[str, Any] = {}
+    if skill.param("seed") and (m := re.search(r"\b(?:random\s+)?seed\s*(?:=|:|of|to)?\s*(\d+)\b", text, re.I)):
+        out["seed"] = int(m[1])  # "seed 7": the one number a seed takes (other numbers never go to it)
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     params = numeric_params(skill)
     if not params:
-        return {}
+        return out
     dropping = DROP.search(text) is not None
-    out: dict[str, Any] = {}
     unit_choices = (skill.param("unit") or {}).get("choices") or []
     said = " ".join(f"{p['name']} {p['description']}" for p in params).lower()
     for q in quantities(text):

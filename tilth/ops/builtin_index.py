@@ -43,6 +43,7 @@ BUILTIN = {
     'read_pdf': 'tilth.ops.acquire.pdf_reader',
     'read_text_files': 'tilth.ops.acquire.readers',
     'read_warc': 'tilth.ops.acquire.warc_reader',
+    'sample_filter': 'tilth.ops.process.sample_filter',
     'sample_metrics': 'tilth.ops.evaluate.sample_metrics',
     'select_columns': 'tilth.ops.process.select_columns',
     'semantic_dedup': 'tilth.ops.process.semantic_dedup',
