@@ -89,6 +89,12 @@ def test_without_a_terminal_or_yes_the_plan_is_written_not_run_nor_kept_as_a_ski
     res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--no-embed", "--no-run",
                                    "-w", str(ws), "--out", str(tmp_path / "out2")])
     assert res.exit_code == 0 and "not run: --no-run; run it with `tilth run RECIPE`" in res.output.replace("\n", " ")
+    # --no-run --yes: accepted by a flag and never run, so not kept as a skill a later request would reuse
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--no-embed", "--no-run",
+                                   "--yes", "-w", str(ws), "--out", str(tmp_path / "out3")])
+    assert res.exit_code == 0 and "not run: --no-run" in res.output.replace("\n", " ")
+    assert "saved as a skill" not in res.output and (tmp_path / "out3" / "recipe.yaml").exists()
+    assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
 
 
 def test_an_empty_request_is_one_clear_error(tmp_path):

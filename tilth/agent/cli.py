@@ -49,6 +49,9 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     # nobody to review the plan (no terminal) and no --yes: validate and write it, but neither run it nor keep it
     # as a skill that later requests would reuse
     unattended = not yes and not sys.stdin.isatty()
+    # a skill is a plan someone reviewed or that ran: not one accepted by --yes and never run (a newcomer's
+    # --no-run pass kept its wrong plans, which the real run then reused)
+    remember = not unattended and not (no_run and yes)
     shown: list[bool] = []  # the plan is shown once, before anything runs
 
     def reviewer(plan, validation):
@@ -60,7 +63,7 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
 
     try:
         ag = build_agent(request, ws, out, planner, reviewer, execute=not (no_run or unattended),
-                         use_embeddings=not no_embed, remember=not unattended, progress=console)
+                         use_embeddings=not no_embed, remember=remember, progress=console)
     except ValueError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -73,9 +76,10 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     if state.get("decision") and state["decision"].action != "accept":
         console.print(f"[yellow]not accepted[/yellow]: {state['decision'].text or state['decision'].action}")
         raise typer.Exit(1)
-    if unattended:
+    if unattended or no_run:
         why = "--no-run;" if no_run else "no terminal to review the plan; read it, then"
-        console.print(f"recipe: {state.get('recipe_path')}\nnot run: {why} run it with `tilth run RECIPE`"
+        kept = f" (also saved as a skill in {ws / 'agent' / 'skills'})" if remember else ""
+        console.print(f"recipe: {state.get('recipe_path')}{kept}\nnot run: {why} run it with `tilth run RECIPE`"
                       + ("" if no_run else ", or pass --yes to accept and run plans unattended"))
         return
     console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
