@@ -1374,6 +1374,12 @@ def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
                          "how many records have a missing score.", inspections)
     assert steps(asked) == [("dataset_stats", {"domain_field": "grade"})]
     assert asked.unmatched == ["how many records have a missing score"]
+    # "leave the Photography department alone": rows of a label, which no step can exempt: said, not a column kept
+    photo = planner.plan("Leave the Photography department completely alone, but for every other department remove "
+                         "the objects with an insurance value under 10,000.", museum)
+    assert steps(photo) == [("value_filter", {"column": "insurance_value", "min": 10000.0})]
+    assert photo.unmatched == ["Leave the Photography department completely alone"]
+    assert not any("leaving column(s)" in n for n in photo.notes)
     # "a 50% random sample": rows kept at random (it had planned an edit that swaps half of every text's words)
     sample = planner.plan("Take a 50% random sample of the rows, seed 7.", inspections)
     assert steps(sample) == [("sample_filter", {"fraction": 0.5, "seed": 7})]

@@ -232,6 +232,14 @@ class OfflinePlanner:
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
             cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
+            if cols and PRESERVE.search(a.full) and (rows := _named_values(replace(a, condition=""), data)) is not None \
+                    and rows[0] in cols and a.full.lower().count(rows[0].lower()) <= 1:
+                # "leave the Photography department alone": rows of one label, not the column
+                plan.unmatched.append(a.full)
+                plan.notes.append(f"Rows whose {rows[0]} is {' or '.join(map(str, rows[1]))} are not exempted: no "
+                                  f"step here can leave some rows out of another step ({a.text!r}); the other steps "
+                                  f"apply to every row. Split the data first, or say it as a filter.")
+                continue
             if cols and PRESERVE.search(a.full):
                 preserve |= set(cols)
                 plan.notes.append(f"leaving column(s) {', '.join(cols)} as they are, as asked ({a.text!r})")
