@@ -1383,3 +1383,34 @@ def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
     # "a 50% random sample": rows kept at random (it had planned an edit that swaps half of every text's words)
     sample = planner.plan("Take a 50% random sample of the rows, seed 7.", inspections)
     assert steps(sample) == [("sample_filter", {"fraction": 0.5, "seed": 7})]
+
+
+def test_from_the_tenth_newcomer_trial(env, tmp_path):
+    """Trial 10 (podcast episodes, clinical trials), graded on the code before these fixes: "both exact copies
+    and ones that are basically the same text" is two dedups; "longer than 30 minutes" reads duration_min,
+    not episode_id; "pls get rid of explicit eps and anything rated under 4, but keep the ones that dont have a
+    rating" dropped the rows it should keep (the bound was inverted); "withdrawn or terminated studies" are
+    labels to drop; "the completed trials" names no trial_id."""
+    planner, _ = env
+    pods = _peek_rows(tmp_path / "pods.jsonl", [
+        {"episode_id": i + 1, "category": ("finance", "true_crime", "science")[i % 3], "duration_min": 20 + 3 * i,
+         "explicit": i % 4 == 0, "rating": (None, 3.5, 4.2, 4.8)[i % 4],
+         "description": f"Episode {i} talks about money, crime and the stars with two guests."} for i in range(24)])
+    trials = _peek_rows(tmp_path / "trials.jsonl", [
+        {"trial_id": f"NCT0400{i:04d}", "status": ("Completed", "Recruiting", "Withdrawn", "Terminated")[i % 4],
+         "summary": f"A randomized study {i} of a once-weekly drug in adults."} for i in range(24)])
+    cases = [
+        (pods, "Remove duplicate episodes - both exact copies and ones where the description is basically the same "
+               "text with tiny wording changes.", [("exact_dedup", {"text_field": "text"}), ("minhash_dedup", {"text_field": "text"})]),
+        (pods, "Keep only finance and true_crime episodes that run longer than 30 minutes.",
+         [("value_filter", {"column": "category", "values": ["finance", "true_crime"]}),
+          ("value_filter", {"column": "duration_min", "min": 31.0})]),
+        (pods, "pls get rid of explicit eps and anything rated under 4, but keep the ones that dont have a rating at all",
+         [("value_filter", {"column": "explicit", "drop_values": [True]}),
+          ("value_filter", {"column": "rating", "min": 4.0, "keep_null": True})]),
+        (trials, "Throw out withdrawn or terminated studies",
+         [("value_filter", {"column": "status", "drop_values": ["Withdrawn", "Terminated"]})]),
+        (trials, "Keep only the completed trials.", [("value_filter", {"column": "status", "values": ["Completed"]})]),
+    ]
+    for data, request, want in cases:
+        assert steps(planner.plan(request, data)) == want, request

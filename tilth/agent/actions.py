@@ -55,16 +55,16 @@ profile describe analyse analyze check inspect rewrite rephrase paraphrase rewor
 make generate create synthesise synthesize produce write add augment expand increase enrich upsample
 oversample escalate harden simplify polish soften calm improve select pick choose limit cap
 bound restrict throw weed toss ditch lose eliminate leave skip run apply use do prepare build want need
-push post output swap upload publish send email mail share save store export load import train fine-tune finetune compile
+push post output swap take upload publish send email mail share save store export load import train fine-tune finetune compile
 execute test verify validate join merge sort shuffle order group embed caption transcribe ocr summarize partition stratify
 bin trash scrap chuck nuke look spot catch hunt locate redo rework recast reformulate retell restate regenerate
 render rename fold blank cut scramble perturb corrupt lowercase lower-case uppercase upper-case capitalise capitalize
 """.split())
-WISH = re.compile(r"^(?:please\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
+WISH = re.compile(r"^(?:please\s+|pls\s+|plz\s+|kindly\s+)?(?:(?:have|let|get|ask) (?:the |a |an |our )?(?:\w+ )?(?:llm|model|judge|ai|"
                   r"language model|smollm\w*)(?: to)?|i(?:'d| would)? (?:just |really |only |also )?(?:like|want|need)(?: you)? to|"
                   r"i (?:just |really |only |also )?(?:want|need)|"
                   r"we (?:want|need)(?: to)?|can you|could you|would you|help me|let'?s|go ahead and|try to|"
-                  r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please)\s+", re.I)
+                  r"be sure to|make sure to|also|then|and|finally|first|next|just|only|please|pls|plz)\s+", re.I)
 # "I'm prepping this set for SFT": what the data is for, which asks for no job
 _PREPARING = r"(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b"
 PREPARING = re.compile(rf"^\W*{_PREPARING}", re.I)
@@ -287,7 +287,7 @@ ROW_NOUNS = re.compile(
     r"\b(?:(?:the\s+)?(?:customer|user|agent|support)(?:'s|s')?\s+(?:messages?|replies|reply|text|emails?|answers?|"
     r"questions?)|support\s+(?:tickets?|logs?|chats?)|reviews?|tickets?|messages?|documents?|docs?|rows?|records?|"
     r"samples?|entries|entry|items?|turns?|examples?|paragraphs?|posts?|articles?|functions?|snippets?|texts?|conversations?|"
-    r"chats?|transcripts?|web ?pages?|pages?|reviewers?|customers?)\b", re.I)
+    r"chats?|transcripts?|web ?pages?|pages?|reviewers?|customers?|episodes?|eps|listings?|postings?)\b", re.I)
 
 
 def split_conditions(clause: str) -> tuple[str, str]:

@@ -123,6 +123,7 @@ EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?!
                   re.I)
 # rows without a value of the column just bounded, kept: "the ones that have no score", "chats nobody rated"
 KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with)\s+no\s+|without\s+(?:any\s+|a\s+)?"
+                       r"|(?:don'?t|do not|doesn'?t|does not|didn'?t|did not)\s+(?:have|has|get|got)\s+(?:a\s+|any\s+|an\s+)?"
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
@@ -448,7 +449,7 @@ class OfflinePlanner:
                 # a clause of the same sentence, or one that borrowed its verb, may say the same job again
                 same_sentence = a.inherited or a.sentence == prev.sentence
                 restates = choice is not None and same_sentence and self._restates(step, a, choice, ranked) \
-                    and not (ADDITIVE.search(a.text) and choice[0].name != step.op)
+                    and not ((ADDITIVE.search(a.text) or BOTH.search(a.context)) and choice[0].name != step.op)
                 weak = choice is None or (choice[1] < self.matcher.accept + QUALIFIER_MARGIN and not mentioned(choice[0], a.full)
                                           and not (choice[0].meta.get("reshapes") and COLUMN_JOB.search(a.full)))
                 # ("..., then keep only the code, docstring and language columns" is a job on columns, however weak)
@@ -1359,6 +1360,8 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
 LEANING = re.compile(r"^\W*(?:and\s+|but\s+)?(?:(?:when|if)\s+(?:unsure|in doubt|uncertain|not sure)\b|err\s+on\s+the\s+side|"
                      r"lean(?:ing)?\s+(?:towards?|to)\b|(?:better|rather)\s+(?:keep|have)\s+too)", re.I)
 # "..., and also remove near-duplicate functions": another job of the same kind, not the one before restated
+# "both exact copies and ones that are basically the same text": two kinds, so two jobs
+BOTH = re.compile(r"\bboth\b[^.;!?]{1,80}?\band\b", re.I)
 ADDITIVE = re.compile(r"^\W*(?:and\s+|then\s+)?(?:also|additionally|in addition|on top of that|plus)\b|"
                       r"\b(?:as well|too)\W*$", re.I)
 THE_REST = re.compile(r"[,;]?\s*(?:and\s+|but\s+)?(?:keep|leave|retain)\s+(?:everything|all|anything)\s+(?:else|other)\b"
@@ -1417,7 +1420,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         if v == "":  # "blank", "empty": a word for the empty value
             rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
             continue
-        rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])", " ", rest)
+        # (and the plural noun right after the value names the rows: "terminated studies", "explicit eps")
+        rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b", " ", rest)
@@ -1539,8 +1543,8 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     """Values of a named label column the text lists, which the sample need not hold: "whose lang is de, fr or
     es", "the returns and billing areas" (product_area), "from the physics field"; written as the column's
     values are (upper case if the sample's are)."""
-    if not _categorical(col, data) or _dated(col, data) or date_bounds(text):
-        return None
+    if not _categorical(col, data) or _dated(col, data) or date_bounds(text) or ID_LIKE.search(col):
+        return None  # ("the completed trials" names no trial_id)
     low = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w-]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text.lower())  # "is blank or 'und'"
     words = [_plural(w) for w in _column_words(col)]
     m = None
@@ -1632,7 +1636,7 @@ def _removal(text: str) -> bool:
     "for every other department remove ...": a lead-in before the verb)."""
     return re.match(rf"^\W*(?:(?:after that|afterwards|after this|then|next|finally|lastly|also)\b[\s,]*)?"
                     rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
-                    rf"(?:please\s+)?(?:{DROP.pattern})", text, re.I) is not None
+                    rf"(?:(?:please|pls|plz)\s+)?(?:{DROP.pattern})", text, re.I) is not None
 
 
 def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
@@ -1693,7 +1697,10 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             else:  # "papers published in 2020 or later" on `year`
                 found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"])
             continue
-        if spots:
+        timed = _timed_column(unit, numeric) if spots else None  # "longer than 30 minutes": duration_min, even
+        if timed is not None:                                    # beside "episodes" (episode_id)
+            col, scale = timed
+        elif spots:
             near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])
             col = near[2]
             if max(near[0] - end, start - near[1], 0) > 40:
@@ -1702,18 +1709,10 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             if unit_name in TEXT_UNITS and unit_name.rstrip("s") not in col.lower():
                 continue  # "pages under 30 words" on a `page` column: a length, not the page number
         else:  # a time unit and a column that holds one: "longer than five minutes" on duration_sec
-            col = None
-            if (given := _time_unit(unit)) is not None:
-                for c in numeric:
-                    parts = re.split(r"[_\W]+", c.lower())
-                    own = next((_time_unit(p) for p in reversed(parts) if _time_unit(p)), None)
-                    if own is None and any(p in ("duration", "time", "elapsed", "runtime", "latency") for p in parts):
-                        own = 1.0  # a duration whose name gives no unit: seconds
-                    if own is not None:
-                        col, scale = c, given / own
-                        break
-            if col is None:
+            timed = _timed_column(unit, numeric)
+            if timed is None:
                 continue
+            col, scale = timed
         value = q["value"] * scale
         bound = q["bound"]
         if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
@@ -1745,6 +1744,21 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             params = _dropped_span(spans[col], _whole(col, data))  # "drop threads 100 to 105"
         out.append((col, params))
     return out
+
+
+def _timed_column(unit: str, numeric: list[str]) -> tuple[str, float] | None:
+    """(column, scale) for a time unit the text gives ("5 minutes") and a numeric column that holds a time
+    (duration_sec, call_minutes, runtime): the value in the column's unit."""
+    if (given := _time_unit(unit)) is None:
+        return None
+    for c in numeric:
+        parts = re.split(r"[_\W]+", c.lower())
+        own = next((_time_unit(p) for p in reversed(parts) if _time_unit(p)), None)
+        if own is None and any(p in ("duration", "time", "elapsed", "runtime", "latency") for p in parts):
+            own = 1.0  # a duration whose name gives no unit: seconds
+        if own is not None:
+            return c, given / own
+    return None
 
 
 def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
