@@ -1411,6 +1411,9 @@ def test_from_the_tenth_newcomer_trial(env, tmp_path):
         (trials, "Throw out withdrawn or terminated studies",
          [("value_filter", {"column": "status", "drop_values": ["Withdrawn", "Terminated"]})]),
         (trials, "Keep only the completed trials.", [("value_filter", {"column": "status", "values": ["Completed"]})]),
+        # "don't drop anything just because it's short" refuses one reason to drop, not every drop
+        (trials, "Throw out withdrawn or terminated studies. Don't drop anything just because it's short.",
+         [("value_filter", {"column": "status", "drop_values": ["Withdrawn", "Terminated"]})]),
     ]
     for data, request, want in cases:
         assert steps(planner.plan(request, data)) == want, request

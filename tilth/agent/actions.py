@@ -77,7 +77,7 @@ _DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e
 _ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single|them|those|these)"
 KEEP_ALL = re.compile(
     rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b"
-    rf"(?!\s+(?:else|other|besides))|"
+    rf"(?!\s+(?:else|other|besides|(?:just |only |simply |merely )?(?:because|for being|for having)))|"
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
     rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
     rf"\bkeep (?:everything|it all|all of it)\b(?!\s*,?\s*(?:but|except|apart|other|besides|save|that|which|where|whose|with|"
