@@ -1411,9 +1411,28 @@ def test_from_the_tenth_newcomer_trial(env, tmp_path):
         (trials, "Throw out withdrawn or terminated studies",
          [("value_filter", {"column": "status", "drop_values": ["Withdrawn", "Terminated"]})]),
         (trials, "Keep only the completed trials.", [("value_filter", {"column": "status", "values": ["Completed"]})]),
+        # "then take a random 50% sample of those": the rows the filter kept, sampled (it was folded into the filter)
+        (trials, "Keep only the completed trials, then take a random 50% sample of those (seed 42).",
+         [("value_filter", {"column": "status", "values": ["Completed"]}), ("sample_filter", {"fraction": 0.5, "seed": 42})]),
         # "don't drop anything just because it's short" refuses one reason to drop, not every drop
         (trials, "Throw out withdrawn or terminated studies. Don't drop anything just because it's short.",
          [("value_filter", {"column": "status", "drop_values": ["Withdrawn", "Terminated"]})]),
     ]
     for data, request, want in cases:
         assert steps(planner.plan(request, data)) == want, request
+
+
+def test_roman_numerals_and_a_number_list_name_numbered_labels(env, tmp_path):
+    """ "phase II or III trials" on a column of "Phase 1" .. "Phase 4" labels: both, by their own spelling."""
+    from tilth.agent.offline import _numbered
+
+    planner, _ = env
+    assert [_numbered(t) for t in ("phase II or III trials", "grade 1, 2 or 3 only", "between 5 and 80 words",
+                                   "rated 4 or 5 stars")] == \
+        ["phase 2 or phase 3 trials", "grade 1, grade 2 or grade 3 only", "between 5 and 80 words", "rated 4 or 5 stars"]
+    trials = _peek_rows(tmp_path / "phases.jsonl", [
+        {"phase": f"Phase {1 + i % 4}", "summary": f"A randomized study {i} of a once-weekly drug in adults."}
+        for i in range(16)])
+    plan = planner.plan("keep only phase II or III trials", trials)
+    assert [(s.op, s.params.get("column"), sorted(s.params.get("values") or [])) for s in plan.steps] == \
+        [("value_filter", "phase", ["Phase 2", "Phase 3"])]

@@ -659,6 +659,8 @@ class OfflinePlanner:
         # ("... as a quality judge and discard the paragraphs it rejects")
         if action.asks and not action.inherited and not POINTS_BACK.search(action.text):
             return False
+        if action.asks and not action.inherited and best.kind == "filter" and score >= self.matcher.accept + QUALIFIER_MARGIN:
+            return False  # "keep the completed trials, then take a random 50% sample of those": those rows, another filter
         # the clause's own words, without the verb it borrowed, ask for no job ("be very conservative")
         own = self.ranked(action.own, action.context) if action.own else []
         return not own or own[0][1] < self.matcher.accept
@@ -1442,9 +1444,22 @@ def _excepted(text: str, value) -> bool:
                      rf"{v}s?(?![\w-])", text.lower()) is not None
 
 
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+
+
+def _numbered(text: str) -> str:
+    """ "phase II or III" -> "phase 2 or phase 3": roman numerals after a word as digits, and the word said
+    again before each number of a list, so that labels such as "Phase 2" are found."""
+    text = re.sub(r"(?<=[a-z] )(II|III|IV|V|VI|VII|VIII|IX|X)\b|(?:(?<= or )|(?<= and ))(I|II|III|IV|V|VI|VII|VIII|IX|X)\b",
+                  lambda m: str(_ROMAN[m[1] or m[2]]), text)
+    return re.sub(r"\b(?!(?:between|from|than|least|most|under|over|above|below|rated|scored)\b)([a-z]+) (\d+)"
+                  r"((?:\s*(?:,|or|and|,\s*or|,\s*and)\s*\d+\b)+)",
+                  lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
+
+
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality), other than the columns in `skip`."""
-    low = action.full.lower()
+    low = _numbered(action.full).lower()
     named_cols = column_mentions(action.full, list(data.columns))
     named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
         rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
