@@ -167,7 +167,7 @@ def bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
         if BETWEEN.search(before) and i + 1 < len(found) and \
                 re.fullmatch(r"\s*(?:and|to|until|till|through|-|–)\s*(?:the\s+)?", text[m.end(): found[i + 1][0].start()], re.I):
             lo, hi = sorted((day, found[i + 1][1]))
-            return {"min": lo, "max": hi, **({"drop_range": True} if dropping else {})}
+            return _dropped({"min": lo, "max": hi}) if dropping else {"min": lo, "max": hi}
         d, after = DIRECTION.search(before), text[m.end(): m.end() + 30]
         if LATER.search(after) or EARLIER.search(after):  # "2026-11-05 or later", "... onwards": inclusive
             lower, strict = LATER.search(after) is not None, False

@@ -226,6 +226,7 @@ class OfflinePlanner:
     def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
         columns = list(data.pipeline_columns)
+        known = list(data.columns) + sorted(_label_values(data))  # words of the data, not unknown things ("api": a topic)
         self.request = parsed.text  # the whole request, for words one clause borrows from another
         preserve: set[str] = set()
         excluded: set[str] = set()
@@ -487,7 +488,7 @@ class OfflinePlanner:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
-            novel = self.novelty.novel(a.full, list(data.columns) + sorted(_label_values(data)))  # ("api": a topic)
+            novel = self.novelty.novel(a.full, known)
             if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
                 words = ", ".join(repr(w) for w in novel)
                 plan.unmatched.append(a.full)
@@ -751,9 +752,7 @@ class OfflinePlanner:
             return None
         if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and ROW_NOUNS.match(action.full, m.end()):
             # "remove repeated reviews": rows that repeat other rows, not text that repeats itself
-            alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "deduplicator" and v >= score - TIE), None)
-            if alt is not None:
-                best, score = alt
+            best, score = _close(ranked, best, score, "deduplicator")
         if best.kind in ("filter", "deduplicator") and SHARE_OF_UNITS.search(action.full):
             # "delete 20% of the words": an edit inside each text, not rows removed
             fits = [(s, v) for s, v in ranked[1:8] if s.kind in ("mapper", "generator") and v >= self.matcher.accept]
@@ -765,9 +764,7 @@ class OfflinePlanner:
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
         if best.kind == "mapper" and MAKES_ROWS.search(action.full):  # "two variants per sentence": new rows
-            alt = next(((s, v) for s, v in ranked[1:4] if s.kind == "generator" and v >= score - TIE), None)
-            if alt is not None:
-                best, score = alt
+            best, score = _close(ranked, best, score, "generator")
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
             # a local operator that does the job about as well wins, unless the user asked for a language model
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
@@ -1403,9 +1400,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     the third item is True. A removal that names anything else ("remove emails from the billing tickets") is
     some other job on those rows."""
     asked = WISH.sub("", action.full.strip())  # "Can you drop the unverified problems"
-    dropping = not goes_on and bool(re.match(rf"^\W*(?:please\s+)?(?:(?:also|and|then|finally)\s+)?"
-                                             rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
-                                             rf"(?:{DROP.pattern})", asked, re.I))
+    dropping = not goes_on and _removal(asked)
     if not (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
             or re.search(r"\bonly\W*$", action.full, re.I)):
         return None  # ("questions about kettles, blenders or toasters only")
@@ -1649,9 +1644,10 @@ def _selects_rows(text: str) -> bool:
 def _removal(text: str) -> bool:
     """The clause starts by asking to remove rows ("drop ...", "please get rid of ...", "after that, drop ...",
     "for every other department remove ...": a lead-in before the verb)."""
-    return re.match(rf"^\W*(?:(?:after that|afterwards|after this|then|next|finally|lastly|also)\b[\s,]*)?"
+    return re.match(rf"^\W*(?:(?:after that|afterwards|after this|and|then|next|finally|lastly|also)\b[\s,]*)?"
                     rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
-                    rf"(?:(?:please|pls|plz)\s+)?(?:{DROP.pattern})", text, re.I) is not None
+                    rf"(?:(?:please|pls|plz)\s+)?(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
+                    rf"(?:{DROP.pattern})", text, re.I) is not None
 
 
 def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
@@ -1902,6 +1898,11 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"(?:variants?|copies|versions|paraphrases|rows|samples|examples)\b"
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
+
+
+def _close(ranked: list, best, score: float, kind: str) -> tuple:
+    """The first of the next three operators of `kind` that scores within TIE of the best, else the best."""
+    return next(((s, v) for s, v in ranked[1:4] if s.kind == kind and v >= score - TIE), (best, score))
 # the verb's object is a share of the words ("delete 20% of the words", "drop about 10% of the tokens"), not
 # a condition on one ("functions where symbols are more than 40% of the characters")
 SHARE_OF_UNITS = re.compile(r"^\W*(?:please\s+)?[\w-]+(?:\s+(?:out|away))?\s+(?:about\s+|around\s+|roughly\s+|some\s+|up to\s+)?"

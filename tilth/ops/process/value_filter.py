@@ -175,28 +175,18 @@ class ValueFilter(Filter):
         null = col.is_null().to_numpy(zero_copy_only=False)
         keep = np.ones(n, dtype=bool)
         checks = []
-        if p.drop_range:
-            checks.append((f"{p.column} in [{_bound(p.min)}, {_bound(p.max)}]", ~null & _inside(p, col)))
-        elif p.dates:
-            us, not_date = as_datetimes(col)
-            checks.append((f"{p.column} is not a date", not_date))
-            if p.min is not None:
-                checks.append((f"{p.column} before {p.min}", ~null & ~not_date & (us < bound_us(p.min, upper=False))))
-            if p.max is not None:
-                upper = bound_us(p.max, upper=True)
-                late = us >= upper if is_date_only(p.max) else us > upper
-                checks.append((f"{p.column} after {p.max}", ~null & ~not_date & late))
-        elif p.min is not None or p.max is not None:
-            num, not_number = as_numbers(col)
-            nan = np.isnan(num) & ~null  # a NaN the file holds compares false with every bound: it would pass
-            checks.append((f"{p.column} is not a number", not_number | nan))  # "five", "n/a", NaN: nothing to compare
-            with np.errstate(invalid="ignore"):
-                if p.min is not None:
-                    low = num <= p.min if p.min_exclusive else num < p.min
-                    checks.append((f"{p.column} {'<=' if p.min_exclusive else '<'} min={p.min:g}", ~null & low))
-                if p.max is not None:
-                    high = num >= p.max if p.max_exclusive else num > p.max
-                    checks.append((f"{p.column} {'>=' if p.max_exclusive else '>'} max={p.max:g}", ~null & high))
+        if p.min is not None or p.max is not None:
+            bad, below, above = _beyond(p, col, null)
+            if p.drop_range:  # both bounds are set (checked by ValueParams); a value that is no date/number is in no span
+                checks.append((f"{p.column} in [{_bound(p.min)}, {_bound(p.max)}]", ~null & ~bad & ~below & ~above))
+            else:
+                checks.append((f"{p.column} is not a {'date' if p.dates else 'number'}", bad))  # "five", "n/a", NaN
+                if below is not None:
+                    said = f"before {p.min}" if p.dates else f"{'<=' if p.min_exclusive else '<'} min={p.min:g}"
+                    checks.append((f"{p.column} {said}", ~null & ~bad & below))
+                if above is not None:
+                    said = f"after {p.max}" if p.dates else f"{'>=' if p.max_exclusive else '>'} max={p.max:g}"
+                    checks.append((f"{p.column} {said}", ~null & ~bad & above))
         if p.values:
             allowed = one_of(col, p.values)
             checks.append((f"{p.column} not in values", ~null & ~allowed))
@@ -212,18 +202,24 @@ class ValueFilter(Filter):
         return keep, reasons
 
 
-def _inside(p: ValueParams, col: pa.ChunkedArray) -> np.ndarray:
-    """Whether each value lies in [min, max] (an end left out if exclusive); a value that is not a date (or not
-    a number) is in no span."""
+def _beyond(p: ValueParams, col: pa.ChunkedArray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
+                                                                       np.ndarray | None]:
+    """(values that cannot be compared, below min, above max) as masks; None for a bound not set. Dates
+    compare as dates (a date alone as max covers that whole day), numbers as numbers (an end left out if
+    exclusive); a NaN the file holds is no number (it compares false with every bound: it would pass)."""
     if p.dates:
-        us, not_date = as_datetimes(col)
-        upper = bound_us(p.max, upper=True)
-        return ~not_date & (us >= bound_us(p.min, upper=False)) & ((us < upper) if is_date_only(p.max) else (us <= upper))
+        us, bad = as_datetimes(col)
+        below = us < bound_us(p.min, upper=False) if p.min is not None else None
+        above = None
+        if p.max is not None:
+            upper = bound_us(p.max, upper=True)
+            above = us >= upper if is_date_only(p.max) else us > upper
+        return bad, below, above
     num, not_number = as_numbers(col)
     with np.errstate(invalid="ignore"):
-        low = num > p.min if p.min_exclusive else num >= p.min
-        high = num < p.max if p.max_exclusive else num <= p.max
-    return ~not_number & ~np.isnan(num) & low & high
+        below = (num <= p.min if p.min_exclusive else num < p.min) if p.min is not None else None
+        above = (num >= p.max if p.max_exclusive else num > p.max) if p.max is not None else None
+    return not_number | (np.isnan(num) & ~null), below, above
 
 
 def _bound(v: float | str) -> str:
