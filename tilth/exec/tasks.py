@@ -276,6 +276,10 @@ def apply_filter(op: Filter, table: pa.Table) -> tuple[pa.Table, pa.Table]:
         raise ValueError(f"{op.name}.score returned {scores.num_rows} rows for {table.num_rows}")
     mask, reasons = op.keep(scores)
     mask = np.asarray(mask, dtype=bool)
+    if getattr(op.params, "where_column", None) is not None:  # rows the filter does not apply to stay
+        from tilth.ops.where import where_mask  # (here: a run without filters never imports pyarrow.compute)
+
+        mask = mask | ~where_mask(table, op.params)
     for name in scores.column_names:
         col = scores.column(name)
         if name in table.column_names:

@@ -7,18 +7,18 @@ Kept as a mixin so each operator stays a plain Mapper / Filter / Generator of th
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from tilth.llm.client import ChatRequest, ChatResult, LLMClient
 from tilth.llm.endpoint import Endpoint
 from tilth.llm.prompts import load_template, render
 from tilth.llm.store import ResponseCache, UsageLog
 from tilth.ops.base import Params, Resources
-from tilth.ops.where import check_where, where_mask
+from tilth.ops.where import Scope, where_mask
 from tilth.storage.ids import derived_ids
 
 
@@ -30,18 +30,10 @@ class LLMParams(Params):
                                                       "($field placeholders).")
 
 
-class WhereParams(LLMParams):
-    where_column: str | None = Field(None, description="Apply only to rows whose `where_column` >= `where_min` "
-                                                       "(e.g. llm_difficulty after llm_annotate).")
-    where_min: float | None = Field(None, description="Threshold for `where_column`: apply if value >= where_min.")
-    where_max: float | None = Field(None, description="Upper bound for `where_column`: apply if value <= where_max.")
-    where_values: list[Any] | None = Field(None, description="Apply only to rows whose `where_column` is one of "
-                                           "these (a label: origin is synthetic).")
+class WhereParams(LLMParams, Scope):
+    """LLM parameters, and the rows the job applies to (a where_column alone: every row that has a value)."""
 
-    @model_validator(mode="after")
-    def _where(self):
-        check_where(self)
-        return self
+    scope_needs_bound: ClassVar[bool] = False
 
 
 class LLMOp:

@@ -185,6 +185,7 @@ class Operator:
                     **({"choices": choices} if (choices := _choices(field.annotation)) else {}),
                 }
             )
+        params.sort(key=lambda p: p["name"].startswith("where_"))  # the job's own settings first, then its rows
         return {
             "name": cls.name,
             "kind": cls.kind,

@@ -14,11 +14,12 @@ from pydantic import Field
 
 from tilth.llm.logprobs import ifd_scores
 from tilth.llm.opbase import text_values
-from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.base import Filter, Resources
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class IFDParams(Params):
+class IFDParams(Scope):
     instruction_field: str = Field("instruction", description="Column holding the instruction.")
     response_field: str = Field("response", description="Column holding the response.")
     min_ifd: float = Field(0.0, ge=0.0, description="Keep if ifd >= min_ifd (higher = harder, more useful).")

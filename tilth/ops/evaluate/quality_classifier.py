@@ -15,15 +15,16 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.base import Filter, Resources
 from tilth.ops.evaluate.llm_quality import DegenerateFilter
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 log = logging.getLogger(__name__)
 
 
-class QualityClassifierParams(Params):
+class QualityClassifierParams(Scope):
     model: str = Field(description="Name of a classifier trained in this workspace (`tilth classifier train`).")
     version: int | None = Field(None, ge=1, description="Model version (default: the newest).")
     text_field: str = Field("text", description="Column holding the text to score.")

@@ -18,6 +18,7 @@ from tilth.ops.process.heuristics_c4 import c4_lines
 from tilth.ops.process.heuristics_rules import first_failure
 from tilth.ops.process.heuristics_text import py_strip, text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
 class C4Params(Params):
@@ -34,7 +35,7 @@ class C4Params(Params):
     filter_policy: bool = Field(True, description="Remove lines with cookie / terms-of-use / privacy phrases.")
 
 
-class C4FilterParams(C4Params):
+class C4FilterParams(C4Params, Scope):
     min_num_sentences: int | None = Field(5, description="Keep if sentences in kept lines >= this.")
 
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_rules import (
     as_scores,
     first_failure,
@@ -27,9 +27,10 @@ from tilth.ops.process.heuristics_text import (
     word_token_counts,
 )
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class FineWebParams(Params):
+class FineWebParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     line_punct_thr: float | None = Field(
         0.12, description="Keep if the fraction of non-empty lines ending in sentence-final punctuation >= this."

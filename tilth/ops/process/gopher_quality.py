@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_rules import as_scores, first_failure, gt, lt, ratio
 from tilth.ops.process.heuristics_text import (
     PUNCT_TOKEN,
@@ -18,11 +18,12 @@ from tilth.ops.process.heuristics_text import (
     words,
 )
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 
 
-class GopherQualityParams(Params):
+class GopherQualityParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     min_doc_words: int | None = Field(50, ge=0, description="Keep if non-punctuation words >= this (None: off).")
     max_doc_words: int | None = Field(100_000, ge=0, description="Keep if non-punctuation words <= this.")

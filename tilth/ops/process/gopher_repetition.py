@@ -6,18 +6,19 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_ngrams import NGramIndex, dup_ngram_chars, top_ngram_chars
 from tilth.ops.process.heuristics_rules import as_scores, first_failure, gt, ratio
 from tilth.ops.process.heuristics_text import duplicates, split_lines, text_column, words
 from tilth.ops.process.text_utils import char_counts
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 TOP = {2: 0.20, 3: 0.18, 4: 0.16}
 DUP = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 
-class GopherRepetitionParams(Params):
+class GopherRepetitionParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     dup_line_frac: float | None = Field(0.3, description="Keep if duplicate lines / lines <= this.")
     dup_para_frac: float | None = Field(0.3, description="Keep if duplicate paragraphs / paragraphs <= this.")

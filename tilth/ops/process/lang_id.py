@@ -9,10 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.base import Filter, Resources
 from tilth.ops.process.heuristics_rules import first_failure
 from tilth.ops.process.heuristics_text import text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
 def bundled_model_path() -> str:
@@ -23,7 +24,7 @@ def bundled_model_path() -> str:
     return str(path)
 
 
-class LangIdParams(Params):
+class LangIdParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     languages: list[str] = Field(["en"], description="Keep if the detected ISO code is in this list (empty: any).")
     min_score: float = Field(0.65, ge=0, le=1, description="Keep if the detector's confidence >= this.")

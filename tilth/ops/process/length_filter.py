@@ -8,13 +8,14 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_rules import first_failure, gt, lt
 from tilth.ops.process.text_utils import char_counts, text_column, word_counts
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class LengthParams(Params):
+class LengthParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     unit: Literal["words", "chars"] = Field("words", description="Count whitespace-separated words or characters.")
     min: int = Field(0, ge=0, description="Keep if length >= min.")

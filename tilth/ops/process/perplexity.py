@@ -15,13 +15,14 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from tilth.ops.base import Filter, Params, Resources
+from tilth.ops.base import Filter, Resources
 from tilth.ops.process.heuristics_rules import first_failure, gt, lt
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class PerplexityParams(Params):
+class PerplexityParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     max_perplexity: float | None = Field(None, gt=0, description="Keep if perplexity <= max_perplexity (unset: no upper bound).")
     min_perplexity: float | None = Field(None, ge=0, description="Keep if perplexity >= min_perplexity (catches degenerate repeated text; unset: no lower bound).")

@@ -12,12 +12,13 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.arrow_np import to_numpy
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class SampleParams(Params):
+class SampleParams(Scope):
     fraction: float = Field(gt=0.0, le=1.0, description="Share of the rows to keep, each row on its own draw "
                             "(0.1: about 10%).")
     seed: int = Field(0, ge=0, description="Seed of the draws: another seed, another sample.")

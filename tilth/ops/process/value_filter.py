@@ -16,13 +16,14 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.dates import as_datetimes, bound_us, is_date_only, parse_date
 from tilth.ops.numbers import NUMBER, as_numbers, one_of
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class ValueParams(Params):
+class ValueParams(Scope):
     column: str = Field(description="Column whose value decides (any column: from the data or an earlier step).")
     min: float | str | None = Field(None, description="Keep if value >= min: a number, or an ISO date/time "
                                     "such as 2026-11-05 to compare the column as dates.")

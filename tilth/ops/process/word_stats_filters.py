@@ -14,10 +14,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Filter, Params
+from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_rules import as_scores, data_lines, first_failure, gt, lt, ratio
 from tilth.ops.process.heuristics_text import parents, per_doc_sum, text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
 def plain_words(text: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
@@ -29,7 +30,7 @@ def plain_words(text: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     return flat.filter(keep), doc[keep.to_numpy(zero_copy_only=False)]
 
 
-class _Bounds(Params):
+class _Bounds(Scope):
     text_field: str = Field("text", description="Column holding the text.")
 
 

@@ -18,31 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from tilth.ops.base import Generator, Mapper, Params
 from tilth.ops.registry import register
-from tilth.ops.where import check_where, where_mask
+from tilth.ops.where import Scope, where_mask
 from tilth.storage.ids import derived_ids
 
 
-class RuleParams(Params):
+class RuleParams(Scope):
     text_field: str = Field("text", description="Column holding the text to augment.")
     seed: int = Field(0, ge=0, description="Random seed; with the row's `_id` it fixes every random choice.")
-    where_column: str | None = Field(None, description="Augment only rows whose where_column >= where_min (e.g. a difficulty score).")
-    where_min: float | None = Field(None, description="Threshold for where_column: augment if value >= where_min.")
-    where_max: float | None = Field(None, description="Upper bound for where_column: augment if value <= where_max.")
-    where_values: list[Any] | None = Field(None, description="Augment only rows whose where_column is one of these "
-                                           "(a label).")
-
-    @model_validator(mode="after")
-    def _where(self):
-        check_where(self, require_bound=True)
-        return self
 
 
 class AugmentParams(RuleParams):

@@ -1,0 +1,117 @@
+"""A filter applied to some rows only (where_column ...): the other rows pass, whatever their scores, and the
+lineage names only the rows the filter could drop. Exemptions (where_not) leave the named rows alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tilth.ops import build
+from tilth.ops.base import OperatorParamError
+from tilth.pipeline import Recipe, run_recipe
+from tilth.storage import Workspace
+
+ROWS = [
+    {"text": "tiny", "dept": "Photography", "rating": 1},
+    {"text": "short one", "dept": "Photography", "rating": 5},
+    {"text": "a longer caption about the lens and the light in the room", "dept": "Photography", "rating": 2},
+    {"text": "tiny", "dept": "Cooking", "rating": 4},
+    {"text": "a longer recipe for bread with flour water salt and yeast", "dept": "Cooking", "rating": 3},
+    {"text": "two words", "dept": None, "rating": None},
+]
+
+
+def _run(tmp_path, step: dict) -> tuple[list[dict], list[dict], object]:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    recipe = Recipe.model_validate({"name": "s", "input": {"path": str(path), "text": "text"}, "workers": 1,
+                                    "steps": [step]})
+    res = run_recipe(recipe, tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    kept = sorted(ws.sql("SELECT text, dept FROM s").to_pylist(), key=lambda r: (r["text"], r["dept"] or ""))
+    dropped = ws.sql("SELECT reason FROM lineage WHERE run = 's' AND action = 'drop'").to_pylist()
+    return kept, dropped, res
+
+
+def _rows(*i: int) -> list[dict]:
+    return sorted(({"text": ROWS[k]["text"], "dept": ROWS[k]["dept"]} for k in i), key=lambda r: (r["text"], r["dept"] or ""))
+
+
+def test_a_filter_only_where_a_label_matches(tmp_path):
+    """'drop texts under 3 words, only in Cooking': the short Photography rows and the row without a dept stay."""
+    kept, dropped, res = _run(tmp_path, {"word_count_filter": {"min_words": 3, "where_column": "dept",
+                                                               "where_values": ["Cooking"]}})
+    assert kept == _rows(0, 1, 2, 4, 5)
+    assert len(dropped) == 1 and res.steps[-1].dropped == 1
+    assert res.steps[-1].rows_in - res.steps[-1].dropped == res.steps[-1].rows_out
+
+
+def test_an_exemption_leaves_the_named_rows_alone(tmp_path):
+    """'drop texts under 3 words but leave Photography alone': only the short Cooking row and the short row
+    without a dept go (no value is not Photography)."""
+    kept, dropped, _ = _run(tmp_path, {"word_count_filter": {"min_words": 3, "where_column": "dept",
+                                                             "where_values": ["Photography"], "where_not": True}})
+    assert kept == _rows(0, 1, 2, 4)
+    assert len(dropped) == 2
+
+
+def test_a_value_filter_scoped_by_a_number(tmp_path):
+    """'among rows rated 3 or more, keep only Cooking': a scope by number, a filter by label."""
+    kept, _, _ = _run(tmp_path, {"value_filter": {"column": "dept", "values": ["Cooking"], "where_column": "rating",
+                                                  "where_min": 3}})
+    # rated 3+: rows 1 (Photography, 5: dropped), 3 and 4 (Cooking: kept); the rest are out of scope
+    assert kept == _rows(0, 2, 3, 4, 5)
+
+
+def test_scope_needs_a_selection():
+    with pytest.raises(OperatorParamError, match="where_min"):
+        build("length_filter", {"min": 3, "where_column": "dept"})  # which rows? none said
+    with pytest.raises(OperatorParamError, match="where_not needs where_column"):
+        build("length_filter", {"min": 3, "where_not": True})
+    with pytest.raises(OperatorParamError, match="where_values or where_min"):
+        build("value_filter", {"column": "rating", "min": 3, "where_column": "dept", "where_values": ["x"],
+                               "where_min": 1})
+
+
+def test_scope_params_are_listed_after_the_jobs_own():
+    names = [p["name"] for p in build("length_filter", {"min": 3}).metadata()["params"]]
+    assert names[:2] == ["text_field", "unit"] and names[-5:] == ["where_column", "where_min", "where_max",
+                                                                   "where_values", "where_not"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(["a", "b", None])), min_size=1, max_size=30),
+       st.integers(1, 10))
+def test_a_scoped_filter_keeps_a_superset_of_the_unscoped_one(rows, min_words):
+    """Law: scoping can only keep more rows, and exactly the out-of-scope ones more."""
+    import pyarrow as pa
+
+    from tilth.exec.tasks import apply_filter
+
+    table = pa.table({"_id": list(range(len(rows))), "text": [" ".join(["w"] * n) for n, _ in rows],
+                      "dept": [d for _, d in rows]})
+    plain, _ = apply_filter(build("word_count_filter", {"min_words": min_words}), table)
+    scoped, lineage = apply_filter(build("word_count_filter", {"min_words": min_words, "where_column": "dept",
+                                                               "where_values": ["a"]}), table)
+    kept_plain, kept_scoped = set(plain.column("_id").to_pylist()), set(scoped.column("_id").to_pylist())
+    out_of_scope = {i for i, (_, d) in enumerate(rows) if d != "a"}
+    assert kept_plain <= kept_scoped and kept_scoped == kept_plain | out_of_scope
+    assert scoped.num_rows + lineage.num_rows == len(rows)
+
+
+def test_an_exemption_on_an_edit_leaves_those_texts_as_they_were(tmp_path):
+    """where_not on a rewriting operator: the Photography texts come out unchanged, every other long text is edited."""
+    rows = [{"text": f"the quick brown fox jumps over the lazy dog number {i} again and again", "dept": d}
+            for i, d in enumerate(["Photography", "Cooking", "Photography", "Cooking"])]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = Recipe.model_validate({"name": "e", "input": {"path": str(path), "text": "text"}, "workers": 1, "steps": [
+        {"random_edit_inplace": {"delete_prob": 0.5, "where_column": "dept", "where_values": ["Photography"],
+                                 "where_not": True}}]})
+    run_recipe(recipe, tmp_path / "ws", progress=False)
+    out = {r["text"]: r["dept"] for r in Workspace(tmp_path / "ws").sql("SELECT text, dept FROM e").to_pylist()}
+    assert sorted(d for t, d in out.items() if t in {r["text"] for r in rows}) == ["Photography", "Photography"]
+    assert sorted(out.values()) == ["Cooking", "Cooking", "Photography", "Photography"]
