@@ -115,6 +115,13 @@ LEADING_CONDITION = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|on|in|with)\s+((?:the\s+|those\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:rows?|records?|samples?|"
     r"documents?|items?|entries|examples?|ones|problems|questions|tickets|reviews|conversations|chats|messages|pages|"
     r"posts|answers)\s+(?:where|whose|with|that|which)\s+[^,;:.!?]+?)(?:\s+only)?\s*,\s*([^.;!?]+)", re.I)
+# "for kettle reviews, remove ...", "among tickets rated 4 or higher, drop ...": a subset named before its job
+# (not "for each ticket" or "in all documents": every row)
+LEADING_SUBSET = re.compile(
+    r"(^\W*|(?<=[.!?;])\s+)(?:for|among|within|across)\s+((?:the\s+|those\s+)?(?!(?:all|every|each|both|any)\b)"
+    r"(?:[\w-]+\s+){0,2}?(?:entries|[a-z]{2,}[^\Wsiu\d_]s)"  # a plural noun: the rows ("history books", "kettle reviews")
+    r"(?:\s+(?:rated|scored|scoring|with|from|in|of|about|labell?ed|tagged|marked)\s+[^,;:.!?\x02]+?)?)\s*[,\x02]\s*"
+    r"([^.;!?]+)", re.I)  # (\x02: a comma an earlier rule kept inside a list, "rated 4 or higher, drop")
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
                    r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
@@ -216,6 +223,8 @@ def refuses_job(text: str) -> bool:
     for m in NEG.finditer(low):
         if _PURPOSE.search(low[: m.start()]):  # "reworded so it doesn't look copied": why, not a refusal
             continue
+        if m[0] == "no" and re.search(r"\byes\s*(?:/|or|-)\s*$", low[: m.start()]):  # "a yes/no flag": two answers
+            continue
         if m[0] in ("no", "without") and (re.search(r"\b(?:have|has|had|having|with)\s+$", low[: m.start()])
                                           or ROW_NOUNS.search(low[max(0, m.start() - 25): m.start()].rstrip() + " ")
                                           and re.search(r"\b(?:rows?|records?|entries|\w+s)\s+$", low[: m.start()])):
@@ -297,6 +306,9 @@ def split_conditions(clause: str) -> tuple[str, str]:
     head, cond = clause[: m.start()].strip(" ,"), clause[m.start():].strip(" ,")
     if not head:
         return clause.strip(" ,"), ""
+    only = re.search(r",\s*(?:but\s+)?only\s+(?:where|when|if|for|in|among)\s", cond[1:], re.I)
+    if not _content(ROW_NOUNS.sub(" ", head)) and only:  # "drop tickets whose message is under 6 words, only where
+        return f"{head} {cond[: only.start() + 1]}".strip(" ,"), cond[only.start() + 1:].strip(" ,")  # topic is billing"
     if not _content(ROW_NOUNS.sub(" ", head)):  # "drop turns where the customer side is under 3 words": the condition
         pieces = [p for p in SPLIT.split(cond) if p and p.strip(" ,.")]  # is the job, up to a new verb-led clause
         k = next((i for i, p in enumerate(pieces[1:], 1) if starts_with_verb(p)), len(pieces))
@@ -457,7 +469,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = re.sub(r"\b((?:between\s+\S+)|\d+(?:\.\d+)?(?:s|-|-\w+)?)\s+(and|or)\s+(?=\S*\d)", "\\1 \x01\\2 ",
                   request.replace("\r", "\n"))
     # "For rows whose origin is synthetic only, back-translate ...": the condition of the job that follows it
+    # "get rid of the junk notes - empty ones and anything under 4 words - and dedupe": the aside lists what the
+    # verb before it means, as after a colon
+    text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
+                  lambda m: m[0] if starts_with_verb(m[1]) else f": {m[1]}; ", text)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
+    text = LEADING_SUBSET.sub(lambda m: m[0] if CONDITION.match(m[0].lstrip(" .!?;")) else  # (fronted_conditions
+                              f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)              # reads those)
     # "drop everything but the top quarter": keep only that, not a drop and then a contrast
     text = re.sub(rf"\b{_DROPVERB}(?:\s+(?:away|out))?\s+(?:everything|all|anything|all rows|every row)(?:\s+else)?\s+but\s+",
                   "keep only ", text, flags=re.I)
@@ -572,6 +590,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 or not (CONTEXT.match(part) or SCENE.match(part) or (bare != part and CONTEXT.match(bare))))
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast)
+            if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \
+                    sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb:
+                goals.append(actions[-1])  # "get rid of the junk notes: empty ones and ...": the list says which rows
             if goal and not a.negated:
                 goals.append(a)
             actions.append(a)

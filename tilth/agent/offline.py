@@ -230,17 +230,16 @@ class OfflinePlanner:
         self.request = parsed.text  # the whole request, for words one clause borrows from another
         preserve: set[str] = set()
         excluded: set[str] = set()
+        exempt: list[tuple[dict, str]] = []  # (rows, words): rows every step leaves alone, as asked
         for a in parsed.actions:
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
             cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
-            if cols and PRESERVE.search(a.full) and (rows := _named_values(replace(a, condition=""), data)) is not None \
-                    and rows[0] in cols and a.full.lower().count(rows[0].lower()) <= 1:
+            if PRESERVE.search(a.full) and (rows := _named_values(replace(a, condition=""), data)) is not None \
+                    and rows[0] != data.text_field and a.full.lower().count(rows[0].lower()) <= 1:
                 # "leave the Photography department alone": rows of one label, not the column
-                plan.unmatched.append(a.full)
-                plan.notes.append(f"Rows whose {rows[0]} is {' or '.join(map(str, rows[1]))} are not exempted: no "
-                                  f"step here can leave some rows out of another step ({a.text!r}); the other steps "
-                                  f"apply to every row. Split the data first, or say it as a filter.")
+                exempt.append(({"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
+                                "where_not": True}, a.text))
                 continue
             if cols and PRESERVE.search(a.full):
                 preserve |= set(cols)
@@ -272,6 +271,7 @@ class OfflinePlanner:
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         unsupported: Action | None = None  # the last action no operator can do, for the fragments that go with it
+        pending: tuple[set[int], dict] = (set(), {})  # (steps before it, rows) of an action whose job has a scope
         for a in parsed.actions:
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
             if a.negated and near_step is not None:  # "..., but don't put any cap on the length": a bound off
@@ -287,6 +287,16 @@ class OfflinePlanner:
                 continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
+            _scope_steps(plan, *pending, self.cat)  # the steps the action before made, restricted to its rows
+            pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
+            if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
+                a = replace(a, condition="")
+            elif a.asks and (m := EXCEPT.search(a.text)) and _removal(a.text) and not _contentless(a.text[: m.start()]) \
+                    and (rows := _named_values(Action(m[1], "", False, True, 0, 0), data)) is not None \
+                    and rows[0] != data.text_field:  # "drop reviews under 8 words, except the headphones ones"
+                pending = (pending[0], {"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
+                                        "where_not": True})
+                a = replace(a, text=a.text[: m.start()].rstrip(" ,"))
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
@@ -412,7 +422,8 @@ class OfflinePlanner:
                 continue
             if a.condition and not _contentless(a.text):  # "augment only the reviews with 4 or 5 stars": the head
                 head = self.ranked(a.text)  # says the job, the condition which rows, if the job can be restricted
-                if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column"):
+                if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column") \
+                        and head[0][0].kind != "filter":
                     choice = (head[0][0], head[0][1], {})
             if not a.asks and choice is None:
                 said = f"{said} {a.full}".strip()
@@ -542,7 +553,8 @@ class OfflinePlanner:
             # "per-row word/char/line counts for the output column": a request for measures, without a verb
             asks_measures = not lead_verb(a.text) and MEASURE_NOUN.search(a.text) is not None \
                 and not DROP.search(a.full) and not KEEP.search(a.full) and not any(q["bound"] for q in quantities(a.full))
-            measuring = parsed.keep_all_rows or listed or (lead_verb(a.text) in MEASURE and not planned) or asks_measures \
+            measuring = parsed.keep_all_rows or listed or asks_measures \
+                or (lead_verb(a.text) in MEASURE and not planned and not SUBSET.search(a.text)) \
                 or (NEW_COLUMN.search(a.text) is not None and not DROP.search(a.full)) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
@@ -587,6 +599,9 @@ class OfflinePlanner:
                 step.params.update(best.meta["measure_params"])
                 step.why += MEASURES_ONLY
             last[a.sentence] = (step, a)
+        _scope_steps(plan, *pending, self.cat)
+        for scope, said in exempt:
+            self._exempt(plan, scope, said)
         for st in plan.steps:  # "add a language column and drop anything not English": a later part made it drop
             mp = self.cat.by_name[st.op].meta.get("measure_params") if st.op in self.cat.by_name else None
             if mp and MEASURES_ONLY in st.why and any(st.params.get(k, v) != v for k, v in mp.items()):
@@ -782,7 +797,8 @@ class OfflinePlanner:
         """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
         # a condition on a job that can be restricted ("only in tickets rated 4 or higher") becomes where_*:
         # its numbers are not the job's own parameters
-        words = action.text if action.condition and skill.param("where_column") else action.full
+        scoped = action.condition and skill.param("where_column") and skill.kind != "filter"
+        words = action.text if scoped else action.full
         if skill.param("unit") and (parts := _by_unit(words)):  # "under 30 words or over 2,000 characters":
             first = self.add(plan, skill, replace(action, text=parts[0], condition=""), data, columns, why, given)
             self.add(plan, skill, replace(action, text=parts[1], condition=""), data, columns, why, given)
@@ -826,8 +842,13 @@ class OfflinePlanner:
         shown = ", ".join(f"{k} {v}" for k, v in bounds.items())
         if "keep_null" not in bounds and KEEP_NULL.search(action.full) and bounds.keys() & {"min", "max", "values"}:
             bounds = {**bounds, "keep_null": True}  # "... below 3 (rows without a rating should stay)"
-        step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text,
-                        why=f"{col}: {shown}, as {action.text!r} says")
+        why = f"{col}: {shown}, as {action.text!r} says"
+        if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
+                and _removal(action.full) and any(r.get(column) in (None, "") for r in data.rows):
+            # "drop recipes rated under 4.0": an unrated recipe is not rated under 4.0
+            bounds = {**bounds, "keep_null": True}
+            why += f"; rows without a {col} stay (they are not the ones named; say so to drop them too)"
+        step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text, why=why)
         plan.steps.append(step)
         return step
 
@@ -859,7 +880,7 @@ class OfflinePlanner:
             promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
             # a text parameter takes a column of running text, never a date or a label ("by crawl_date")
             # (nor markup, which html_extract reads: "extract the text from the html, then run gopher")
-            fits = [c for c in named if not _categorical(c, data) and not (skill.name != "html_extract"
+            fits = [c for c in named if not _label_column(c, data) and not (skill.name != "html_extract"
                     and _html_column(c, data))] if "text" in name or answerish or promptish else named
             if len(cparams) == 1 and fits:
                 out[name] = fits[0]
@@ -922,6 +943,8 @@ class OfflinePlanner:
         names = set(skill.param_names)
         if "where_column" not in names:
             return {}, "", None
+        if skill.kind == "filter":  # a filter's condition is mostly its own job ("keep pairs whose ifd is ..."); the
+            return {}, "", None     # rows it applies to are set by compose (_filter_scope, _scope_steps)
         cond = action.condition
         avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if cond:
@@ -979,6 +1002,51 @@ class OfflinePlanner:
                     {"param": "where_min", "column": col, "quantile": AUGMENT_QUANTILE})
         return ({"where_column": col, "where_max": 0.0}, f"; only rows whose {col} is in the bottom quarter of the sample",
                 {"param": "where_max", "column": col, "quantile": EASY_QUANTILE})
+
+    def _exempt(self, plan: Plan, scope: dict[str, Any], said: str) -> None:
+        """Leave the rows of `scope` out of every step that changes rows or text ("leave the Photography department
+        alone"); a step that cannot leave rows out is named in a note, never silently applied to them."""
+        rows = _scope_why(scope).removeprefix("; every row except those ")
+        cannot = []
+        for st in plan.steps:
+            skill = self.cat.by_name.get(st.op)
+            if skill is None or skill.kind not in ("filter", "deduplicator", "mapper", "generator") \
+                    or skill.category == "evaluate" or skill.meta.get("reshapes"):
+                continue  # measurements and column changes touch no row's text
+            if skill.param("where_column") and "where_column" not in st.params:
+                st.params.update(scope)
+                st.why += _scope_why(scope)
+            else:
+                cannot.append(st.op)
+        if cannot:
+            plan.unmatched.append(said)
+            plan.notes.append(f"{', '.join(cannot)} cannot leave rows out: it applies to every row, including those "
+                              f"{rows} ({said!r} is not done for it). Split the data first, or drop the step.")
+        elif plan.steps:
+            plan.notes.append(f"leaving rows {rows} out of every step, as asked ({said!r})")
+
+    def _filter_scope(self, action: Action, data: DataPeek) -> dict[str, Any]:
+        """where_* for a filter whose condition picks rows by a column of the input other than the one the job
+        measures ("drop texts under 3 words, but only in the Cooking department"); {} where the condition is
+        the filter's own ("keep the English tickets, only when the detector is 90% sure")."""
+        cond = action.condition
+        if not cond or _contentless(action.text) or not _names_a_job(action.text):
+            return {}  # ("also drop anything whose license is unknown": the condition is the job)
+        if not _removal(action.text) and not (KEEPING.match(action.text) is None and re.match(
+                r"\W*(?:but\s+)?(?:only\s+)?(?:for|among|within|in)\b", cond, re.I)
+                and (head := self.ranked(action.text)) and head[0][0].kind == "filter"):
+            return {}  # "keep the English pages only where source is forum": both conditions hold, not one in the
+            # other; "rewrite ... only for tickets rated 4 or higher": a job that takes its condition itself
+        found = _named_values(replace(action, text=cond, condition=""), data)
+        if found is not None and found[0] != data.text_field:  # "only in the Cooking department"
+            col, values = found
+            return {"where_column": self._pipeline_col(col, data), "where_values": values}
+        lo, hi = condition_bounds(cond)
+        cols = [c for c in column_mentions(cond, list(data.columns)) if c != data.text_field and _numeric(c, data)]
+        if cols and (lo is not None or hi is not None):  # "among the reviews rated 4 or more"
+            return {"where_column": self._pipeline_col(cols[0], data),
+                    **{k: v for k, v in (("where_min", lo), ("where_max", hi)) if v is not None}}
+        return {}
 
     def _recent_score(self, plan: Plan, words: str) -> list[str]:
         """The column a bound with no column of its own compares ("for the ones scoring under 0.3"): an output
@@ -1250,6 +1318,11 @@ ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "th
 
 MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
                           r"summary|breakdown|numbers)\b", re.I)
+# "by the language of the instructions", "written in": what the text is in, not a label the row carries
+BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according to)\s+(?:the\s+|their\s+|its\s+)?"
+                         r"(?:actual\s+|detected\s+)?language\b|\b(?:written|typed)\s+in\b", re.I)
+# "give me a random 25% sample": rows to keep, whatever the verb
+SUBSET = re.compile(r"\b(?:sample|subsample|subset)\b", re.I)
 # "do it with MinHash", "do this using n-gram hashing": how to do the job before, not a job of its own
 METHOD = re.compile(r"^(?:and\s+|but\s+)?(?:please\s+)?(?:do|doing|perform|run|handle|make)\s+(?:it|this|that|them|the "
                     r"(?:job|step|dedup\w*|filtering|matching))\s+(?:with|using|via|by|through)\b", re.I)
@@ -1401,10 +1474,17 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     some other job on those rows."""
     asked = WISH.sub("", action.full.strip())  # "Can you drop the unverified problems"
     dropping = not goes_on and _removal(asked)
-    if not (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
-            or re.search(r"\bonly\W*$", action.full, re.I)):
+    selects = (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
+               or re.search(r"\bonly\W*$", action.full, re.I))
+    # "easy or medium recipes that take less than an hour": no verb, the rows wanted (by a label, not a quote)
+    verbless = not selects and action.asks and asked == action.full.strip() and not lead_verb(asked)
+    if not (selects or verbless):
         return None  # ("questions about kettles, blenders or toasters only")
+    if BY_LANGUAGE.search(action.full):  # "spanish and german recipes (by the language of the instructions)":
+        return None                      # languages a detector finds, not labels of a cuisine column
     found = _named_values(action, data)
+    if verbless and found is not None and not _categorical(found[0], data):
+        return None
     if found is not None and not dropping and all(_excepted(action.full, v) for v in found[1]):
         return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
     if found is None or not dropping:
@@ -1422,6 +1502,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b", " ", rest)
+    rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|of\s+type)\b(?:\s+as\b)?",
+                  " ", rest)  # ("anything typed as 'other'": a label said with its verb)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
@@ -1527,7 +1609,8 @@ def _spelled(word: str, distinct: set) -> str:
     """A value as the column writes its values: the sample's own spelling, or upper case if all of them are."""
     known = {v.lower(): v for v in distinct}
     upper = bool(distinct) and all(v == v.upper() for v in distinct)
-    return known.get(word, word.upper() if upper else word)
+    title = bool(distinct) and not upper and all(v == v.title() for v in distinct)  # "German" beside "Spanish"
+    return known.get(word, word.upper() if upper else word.title() if title else word)
 
 
 def _column_words(col: str) -> list[str]:
@@ -1857,6 +1940,42 @@ def _by_unit(text: str) -> tuple[str, str] | None:
     return m[1], f"{verb[1]} {m[2]}" if verb else m[2]
 
 
+def _names_a_job(text: str) -> bool:
+    """Words beyond "drop anything" / "remove the questions": the clause says what to remove without its
+    condition (a plural noun alone names the rows)."""
+    rest = re.sub(rf"^\W*(?:(?:also|and|then|please|finally|next)\s+)*(?:{DROP.pattern})", "", text, flags=re.I)
+    rest = re.sub(r"\b(?:any|anything|everything|all|those|these|the|ones?|that|which|them|out|away|of|it|such)\b", " ",
+                  ROW_NOUNS.sub(" ", rest), flags=re.I)
+    words = re.findall(r"[\w'-]+", rest)
+    return bool(words) and not (len(words) == 1 and re.fullmatch(r"[a-z]{3,}s", words[0]))  # ("the questions": rows)
+
+
+# "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
+EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not)\s+"
+                    r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*)$", re.I)
+
+
+def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catalogue) -> None:
+    """Restrict the filters planned since `before` (ids of the steps that were there) to the rows of `scope`."""
+    for st in plan.steps:
+        skill = cat.by_name.get(st.op)
+        if scope and id(st) not in before and skill is not None and skill.param("where_column") \
+                and skill.kind == "filter" and "where_column" not in st.params:
+            st.params.update(scope)
+            st.why += _scope_why(scope)
+
+
+def _scope_why(scope: dict[str, Any]) -> str:
+    """The rows a scoped step applies to, for its `why`."""
+    col = scope["where_column"]
+    if scope.get("where_values"):
+        rows = f"whose {col} is {' or '.join(map(str, scope['where_values']))}"
+    else:
+        rows = f"whose {col} is " + " and ".join(f"{'at least' if k == 'where_min' else 'at most'} {v:g}"
+                                                 for k, v in scope.items() if k in ("where_min", "where_max"))
+    return f"; only rows {rows}" if not scope.get("where_not") else f"; every row except those {rows}"
+
+
 def _label_values(data: DataPeek) -> frozenset[str]:
     """The labels of the data's label columns, lower case: a list of them in a request is one list of values."""
     out = set()
@@ -1885,6 +2004,15 @@ def _labels(cols: list[str], data: DataPeek) -> list[str]:
         vals = [r.get(c) for r in data.rows if r.get(c) is not None]
         return _numeric(c, data) and all(float(v).is_integer() for v in vals) and len(set(vals)) <= 20
     return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c))]
+
+
+def _label_column(col: str, data: DataPeek) -> bool:
+    """Dates, or short values that repeat (topic, grade): never the text a job reads. Short values that differ
+    row by row (a contact e-mail, a title) are text a job may read ("scrub PII out of the contact column")."""
+    if _dated(col, data):
+        return True
+    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col)]
+    return _categorical(col, data) and len(set(vals)) <= 0.5 * len(vals)
 
 
 def _categorical(col: str, data: DataPeek) -> bool:

@@ -57,7 +57,7 @@ STRICT = ("more than", "greater than", "longer than", "over", "above", "exceedin
           "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of", "past", "beyond",
           "in excess of", "north of", "shy of", "short of", "south of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
-                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone)\b", re.I)
+                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out)\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
          "char": "chars", "letters": "chars"}
 
@@ -149,6 +149,11 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = spell_out_numbers(low)  # (first: "csat < three")
+    # "less than an hour", "under half a day": one (or half) of a unit of time
+    low = re.sub(r"\bhalf\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)", "0.5 ", low)
+    low = re.sub(r"\b(than|under|over|below|above|least|most|within)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)",
+                 r"\1 1 ", low)
+    low = re.sub(r"(\d)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)", r"\1 ", low)  # ("half an hour")
     # "under like 10 words", "over roughly 2,000 characters": a hedge between the comparative and its number
     low = re.sub(r"\b(under|over|below|above|than|least|most)\s+(?:like|about|around|roughly|approx\.?|approximately|"
                  r"maybe|say|some|~)\s*(?=\d)", r"\1 ", low)
