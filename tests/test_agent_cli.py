@@ -58,7 +58,7 @@ def test_a_request_nothing_understands_fails_and_is_not_saved(tmp_path, monkeypa
     res = CliRunner().invoke(app, ["agent", "Compile every problem into Klingon opera librettos.", "--data", str(data),
                                    "--yes", "--no-embed", "-w", str(ws), "--out", str(tmp_path / "out")])
     assert res.exit_code == 1, res.output
-    assert "I did not understand" in res.output and "the plan is empty" in res.output
+    assert "I did not understand" in res.output and "the plan is empty: no step was planned for" in res.output
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
     assert not (tmp_path / "out" / "dataset.jsonl").exists()
 

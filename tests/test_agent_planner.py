@@ -98,3 +98,24 @@ def test_peek_takes_a_path_object_as_well_as_a_string(tmp_path):
     src = tmp_path / "d.jsonl"
     src.write_text('{"text": "one"}\n{"text": "two"}\n')
     assert peek(Path(src)).rows == peek(str(src)).rows == [{"text": "one"}, {"text": "two"}]
+
+
+def test_the_plan_table_names_the_columns_each_step_adds_and_removes():
+    """The table listed the last six columns after each step, so a plan on nine columns looked as if it dropped
+    the first three; it now says how many there are and which came or went."""
+    import io
+
+    from rich.console import Console
+
+    from tilth.agent.plan import Plan, PlanStep
+    from tilth.agent.review import plan_table
+
+    plan = Plan(name="p", request="r", input={"path": "x.csv"}, steps=[
+        PlanStep(op="length_filter", params={}, expects=["title", "text", "rating", "contact", "length_words"]),
+        PlanStep(op="select_columns", params={}, expects=["title", "text", "rating", "length_words"]),
+        PlanStep(op="normalize", params={}, expects=["title", "text", "rating", "length_words"])])
+    out = io.StringIO()
+    Console(file=out, width=300).print(plan_table(plan))
+    text = out.getvalue()
+    assert "5 columns: title, text, rating, contact, length_words" in text
+    assert "4 columns (-contact)" in text and "4 columns, unchanged" in text

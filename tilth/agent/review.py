@@ -51,10 +51,21 @@ def plan_table(plan: Plan, validation: Validation | None = None) -> Table:
         t.add_column(col, overflow="fold")
     rows = validation.sample_rows if validation and validation.sample_rows else []
     t.add_row("0", f"input {plan.input}", "", "", f"{rows[0]} sample rows" if rows else "")
+    before: list[str] | None = None
     for i, s in enumerate(plan.steps, 1):
-        after = ", ".join(s.expects[-6:]) + (f"\n({rows[i]} of the sample rows)" if len(rows) > i else "")
+        after = _columns_change(before, s.expects) + (f"\n({rows[i]} of the sample rows)" if len(rows) > i else "")
+        before = s.expects
         t.add_row(str(i), s.op, ", ".join(f"{k}={v!r}" for k, v in s.params.items()) or "(defaults)", s.why, after)
     return t
+
+
+def _columns_change(before: list[str] | None, after: list[str]) -> str:
+    """The columns a step adds (+) and removes (-), and how many there are: a short list of names, not the last
+    few columns, which reads as if the others had gone."""
+    if before is None:  # the first step: what it adds to the input's columns is not known here, so all of them
+        return f"{len(after)} columns: {', '.join(after)}"
+    change = [f"+{c}" for c in after if c not in before] + [f"-{c}" for c in before if c not in after]
+    return f"{len(after)} columns" + (f" ({', '.join(change)})" if change else ", unchanged")
 
 
 def show(console: Console, plan: Plan, validation: Validation) -> None:

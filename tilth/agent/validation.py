@@ -224,7 +224,7 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         return v
     if not plan.steps:  # copying the input unchanged is never what a request asked for
         what = "; ".join(repr(u) for u in plan.unmatched) or repr(plan.request)
-        v.problems.append(Problem(0, "plan", f"the plan is empty: I did not understand {what}",
+        v.problems.append(Problem(0, "plan", f"the plan is empty: no step was planned for {what} (the notes say why)",
                                   "rephrase the request (one job per clause), name an operator from `tilth ops "
                                   "list`, or configure a capable LLM (TILTH_LLM_URL) to generate an operator"))
         return v
