@@ -296,3 +296,28 @@ def test_polish_opening_a_clause_is_the_verb():
 def test_a_fronted_condition_after_a_leading_connective_stays_with_its_clause():
     assert texts("and where it is 4 or more, add a longer version") == [
         ("add a longer version", "where it is 4 or more", False)]
+
+
+def test_scaled_numbers_are_written_without_an_exponent_and_spaced_units_are_units():
+    """'2m tokens' became '2e+06 tokens', which no quantity pattern reads; '1000 m elevation' (metres) became a
+    thousand million."""
+    from tilth.agent.params import quantities, spell_out_numbers
+
+    assert spell_out_numbers("2m tokens and 10k rows") == "2000000 tokens and 10000 rows"
+    assert spell_out_numbers("more than 1000 m elevation gain") == "more than 1000 m elevation gain"
+    assert [(q["value"], q["bound"]) for q in quantities("under 2m tokens")] == [(2_000_000.0, "upper")]
+    assert [(q["value"], q["unit"]) for q in quantities("less than an hour")] == [(1.0, "hour")]
+    assert [(q["value"], q["unit"]) for q in quantities("under half an hour")] == [(0.5, "hour")]
+
+
+def test_peek_knows_labels_past_the_sample_rows(tmp_path):
+    import json
+
+    from tilth.agent.peek import SAMPLE_ROWS, peek
+
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": f"report number {i} about the trail", "region": "Desert" if i > 25 else
+                                        "Coast"}) + "\n" for i in range(30)))
+    data = peek(path)
+    assert len(data.rows) == SAMPLE_ROWS and {r["region"] for r in data.rows} == {"Coast"}
+    assert data.labels == {"region": ["Coast", "Desert"]}

@@ -1507,3 +1507,35 @@ def test_from_the_eleventh_newcomer_trial(env, tmp_path):
         ("length_filter", 4, None), ("exact_dedup", None, None)]
     flag = planner.plan("add a vegetarian yes/no flag to each recipe", recipes)
     assert flag.unmatched == ["add a vegetarian yes/no flag to each recipe"]
+
+
+def test_from_the_twelfth_newcomer_trial(env, tmp_path):
+    """Trial 12 (trail reports, vet visits), graded on the code before these fixes: a label past the first 20 rows
+    ("except the Desert reports") was not known; "the 10 highest rated reports from the Desert and Coast regions"
+    lost the region filter; "the easy trails" became trail = 'Easy' (the row noun's column) instead of
+    difficulty = easy; "1000 m" read as 1000 million; "weighing over 5 kg" put the bound on species; "rows with no
+    weight recorded should stay" was not a wish to keep rows without a weight."""
+    planner, _ = env
+    trails = _peek_rows(tmp_path / "trails.jsonl", [
+        {"report": f"Trail in good shape today, some mud near the bridge, report {i}.", "trail": f"Trail {i % 7}",
+         "region": ("Cascades", "Coast", "Sierra")[i % 3] if i < 24 else "Desert",
+         "difficulty": ("easy", "moderate", "hard")[i % 3], "elevation_gain_m": 200 + 90 * i,
+         "rating": (None, 2, 3, 4, 5)[i % 5]} for i in range(30)])
+    vets = _peek_rows(tmp_path / "vets.jsonl", [
+        {"note": f"Routine checkup number {i}, vaccinations updated, owner happy.", "species": ("dog", "cat", "rabbit")[i % 3],
+         "weight_kg": (None, 4.2, 12.5, 30.1)[i % 4]} for i in range(20)])
+    plan = planner.plan("get rid of anything rated under 3 stars except the Desert reports", trails)
+    assert steps(plan) == [("value_filter", {"column": "rating", "min": 3.0, "keep_null": True, "where_column": "region",
+                                             "where_values": ["Desert"], "where_not": True})]
+    plan = planner.plan("keep the 10 highest rated reports from the Desert and Coast regions", trails)
+    assert steps(plan) == [("value_filter", {"column": "region", "values": ["Desert", "Coast"]}),
+                           ("top_filter", {"count": 10, "column": "rating"})]
+    plan = planner.plan("only for the easy trails, throw out reports under 5 words", trails)
+    assert [(s.op, s.params.get("where_column"), s.params.get("where_values")) for s in plan.steps] == [
+        ("length_filter", "difficulty", ["easy"])]
+    plan = planner.plan("keep only hard trails with more than 1000 m elevation gain", trails)
+    assert steps(plan) == [("value_filter", {"column": "difficulty", "values": ["hard"]}),
+                           ("value_filter", {"column": "elevation_gain_m", "min": 1001.0})]
+    plan = planner.plan("keep cats and dogs weighing over 5 kg; rows with no weight recorded should stay", vets)
+    assert steps(plan) == [("value_filter", {"column": "species", "values": ["cat", "dog"]}),
+                           ("value_filter", {"column": "weight_kg", "min": 5.0, "min_exclusive": True, "keep_null": True})]

@@ -125,7 +125,7 @@ EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?!
 KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b(?:(?:have|has|had|having|with)\s+no\s+|without\s+(?:any\s+|a\s+)?"
                        r"|(?:don'?t|do not|doesn'?t|does not|didn'?t|did not)\s+(?:have|has|get|got)\s+(?:a\s+|any\s+|an\s+)?"
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
-                       r"|\b(?:no|without|missing)\s+(?:a\s+)?(?:score|rating|value|grade)\b.*\b(?:keep|stay|remain)\b", re.I)
+                       r"|\b(?:no|without|missing)\s+(?:a\s+|an\s+|any\s+)?[\w-]+\b.*\b(?:keep|stay|remain|kept)\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
 LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
@@ -282,8 +282,11 @@ class OfflinePlanner:
                     continue
             if near_step is not None and near_step[0].op == "value_filter" and KEEP_NULL.search(a.full) \
                     and not _removal(a.full):  # "..., but keep the ones that have no score", "unrated chats stay"
-                near_step[0].params["keep_null"] = True
-                _also(near_step[0], a.text)
+                named = set(column_mentions(a.full, list(data.columns)) + partial_column_mentions(a.full, list(data.columns)))
+                target = next((st for st in reversed(plan.steps) if st.op == "value_filter"
+                               and st.params.get("column") in named), near_step[0])  # ("no weight recorded": weight_kg)
+                target.params["keep_null"] = True
+                _also(target, a.text)
                 continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
                 continue
@@ -301,6 +304,10 @@ class OfflinePlanner:
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
+            if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
+                    and (among := _equality(a, data)) is not None and not among[2]:
+                # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
+                self._value_step(plan, a, among[0], {"values": among[1]}, data)
             equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank \
                 else _equality(a, data, goes_on)
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
@@ -1477,7 +1484,9 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     selects = (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
                or re.search(r"\bonly\W*$", action.full, re.I))
     # "easy or medium recipes that take less than an hour": no verb, the rows wanted (by a label, not a quote)
-    verbless = not selects and action.asks and asked == action.full.strip() and not lead_verb(asked)
+    verbless = not selects and action.asks and asked == action.full.strip() and not lead_verb(asked) \
+        and "?" not in action.context and not re.match(r"\W*(?:which|what|how|who|where|when|why|is|are|do|does)\b",
+                                                       asked, re.I)  # (a question asks for no rows)
     if not (selects or verbless):
         return None  # ("questions about kettles, blenders or toasters only")
     if BY_LANGUAGE.search(action.full):  # "spanish and german recipes (by the language of the instructions)":
@@ -1562,9 +1571,15 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         distinct = {v for v in vals if isinstance(v, str)}
         if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
             continue  # not labels
+        distinct |= set(data.labels.get(col, ()))  # ("the Desert reports": a label past the sample's rows)
         if looks_like_codes(distinct) and (codes := country_codes(action.full, distinct)):
             return col, codes  # "guests from the UK or Germany" on a column of UK, DE, FR
         if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
+            known = {str(v).lower() for v in distinct}
+            if not {str(v).lower() for v in listed} & known and (other := _holder(listed, data, skip=(col,))):
+                if other[0] in skip:  # (a step on that column is planned already)
+                    continue
+                return other  # "the easy trails": easy is a difficulty, not a trail's name
             return col, listed
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
@@ -1577,6 +1592,20 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
                 and (codes := languages(action.full)):
             return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
+    return None
+
+
+def _holder(values: list, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
+    """The label column whose values (sample and labels) include every one of `values` (any case), with the
+    values as that column writes them."""
+    want = [str(v).lower() for v in values]
+    for col in data.columns:
+        if col in skip or col == data.text_field:
+            continue
+        have = {str(v).lower(): v for v in [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
+                if isinstance(v, str)}
+        if all(w in have for w in want):
+            return col, [have[w] for w in want]
     return None
 
 
@@ -1695,6 +1724,12 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     return None
 
 
+# a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
+MEASURED_BY = {w: q for q, ws in {
+    "weight": "weigh weighs weighed weighing heavier heaviest lighter lightest",
+    "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
+    "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
+    for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
 TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
 TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
               "hr": 3600, "h": 3600, "day": 86400}
@@ -1774,7 +1809,8 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
-                          and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b]))]
+                          and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b])
+                               or MEASURED_BY.get(low[a:b]) == part)]
     dropping = _removal(text)
     found: dict[str, dict] = {}
     spans: dict[str, dict[str, tuple[float, bool]]] = {}  # col: {"lower"/"upper": (value, strict)}, as said
@@ -1982,7 +2018,8 @@ def _label_values(data: DataPeek) -> frozenset[str]:
     for col in data.columns:
         if col == data.text_field or col.startswith("_") or not _categorical(col, data) or _dated(col, data):
             continue
-        out |= {v.lower() for r in data.rows if isinstance(v := r.get(col), str) and re.fullmatch(r"[\w-]{2,40}", v)}
+        seen = [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
+        out |= {v.lower() for v in seen if isinstance(v, str) and re.fullmatch(r"[\w-]{2,40}", v)}
     return frozenset(out)
 
 

@@ -124,8 +124,10 @@ def _compound(words: str) -> int:
 
 def spell_out_numbers(low: str) -> str:
     """Lower-cased text with numbers in words and '10k' written as digits, so one pattern reads every quantity."""
-    low = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([km])\b(?!b)",
-                 lambda m: f"{float(m[1]) * (1000 if m[2] == 'k' else 1_000_000):g}", low)
+    # ("10k", "2m rows"; but "1000 m" with a space is metres; written without an exponent, which no pattern reads)
+    low = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)([km])\b(?!b)",
+                 lambda m: f"{float(m[1]) * (1000 if m[2] == 'k' else 1_000_000):.10g}".removesuffix(".0")
+                 if float(m[1]) * (1000 if m[2] == 'k' else 1_000_000) < 1e10 else m[0], low)
     # "a word or two changed", "a couple of lines": a small amount, not a count to set
     low = re.sub(r"\ba (?:[a-z]+ )?or two\b|\ba couple(?: of)?\b|\bone or two (?=[a-z]+ (?:changed|different|edited|off)\b)",
                  lambda m: " " * len(m[0]), low)

@@ -18,6 +18,10 @@ from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import build_reader
 
 SAMPLE_ROWS = 20
+# rows read for the labels of short-valued columns: a value the first 20 rows lack ("the Desert reports") is
+# still a label of the data
+LABEL_ROWS = 2000
+MAX_LABELS = 50
 HTML_NAMES = frozenset({"html", "raw_html", "page_html", "html_content", "markup", "source_html", "body_html"})
 HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|div|p|span|article|section|table|!--)\b", re.I)
 TEXT_NAMES = ("text", "question", "problem", "instruction", "prompt", "query", "input", "content", "body")
@@ -31,6 +35,8 @@ class DataPeek:
     rows: list[dict[str, Any]] = field(default_factory=list)
     text_field: str | None = None  # the input field that becomes `text`
     answer_field: str | None = None
+    # the distinct values of each column of short labels in the first LABEL_ROWS rows (at most MAX_LABELS each)
+    labels: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pipeline_columns(self) -> list[str]:
@@ -81,9 +87,23 @@ def pick_fields(table: pa.Table) -> tuple[str | None, str | None]:
     return text, answer
 
 
+def _labels(table: pa.Table) -> dict[str, list[str]]:
+    """Distinct values of the string columns whose values are short labels (three words or fewer on average)
+    and few (at most MAX_LABELS)."""
+    out = {}
+    for c in _string_columns(table):
+        vals = [v for v in table.column(c).to_pylist() if isinstance(v, str) and v.strip()]
+        distinct = set(vals)
+        if vals and len(distinct) <= MAX_LABELS and sum(len(v.split()) for v in vals) <= 3 * len(vals):
+            out[c] = sorted(distinct)
+    return out
+
+
 def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
-    """Read the first `rows` records of the input (any format a reader handles)."""
-    spec = {"path": os.fspath(path), "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
+    """Read the first `rows` records of the input (any format a reader handles), and the labels of its short
+    columns from the first LABEL_ROWS."""
+    many = max(rows, LABEL_ROWS)
+    spec = {"path": os.fspath(path), "limit": many, "batch_size": min(many, 1000), **({"format": fmt} if fmt else {})}
     reader = build_reader(Recipe(name="peek", input=spec))
     tables = []
     for shard in reader.shards()[:1]:
@@ -92,7 +112,8 @@ def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = Non
                 tables.append(item)
     if not tables:
         return DataPeek(path, [])
-    table = pa.concat_tables(tables, promote_options="default").slice(0, rows)
-    table = table.drop_columns([c for c in table.column_names if c == "_id"])
+    read = pa.concat_tables(tables, promote_options="default")
+    read = read.drop_columns([c for c in read.column_names if c == "_id"])
+    table = read.slice(0, rows)
     text, answer = pick_fields(table)
-    return DataPeek(path, table.column_names, table.to_pylist(), text, answer)
+    return DataPeek(path, table.column_names, table.to_pylist(), text, answer, _labels(read))
