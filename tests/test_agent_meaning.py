@@ -1536,6 +1536,17 @@ def test_from_the_twelfth_newcomer_trial(env, tmp_path):
     plan = planner.plan("keep only hard trails with more than 1000 m elevation gain", trails)
     assert steps(plan) == [("value_filter", {"column": "difficulty", "values": ["hard"]}),
                            ("value_filter", {"column": "elevation_gain_m", "min": 1001.0})]
+    # a sample of some rows: those rows only, unless the rest is said to stay (then the sample is scoped)
+    plan = planner.plan("random 25% sample of the dog visits, but keep all the cat and rabbit ones", vets)
+    assert steps(plan) == [("sample_filter", {"fraction": 0.25, "where_column": "species", "where_values": ["dog"]})]
+    plan = planner.plan("take a 10% sample of the cat visits", vets)
+    assert steps(plan) == [("value_filter", {"column": "species", "values": ["cat"]}), ("sample_filter", {"fraction": 0.1})]
+    # rows kept per group is no measurement's job; the text column cannot be renamed to `text` (it is that already)
+    latest = planner.plan("keep only the most recent report per trail", trails)
+    assert latest.steps == [] and latest.unmatched == ["keep only the most recent report per trail"]
+    renamed = planner.plan("drop the rating column and rename report to text", trails)
+    assert steps(renamed) == [("select_columns", {"drop_columns": ["rating"]})]
+    assert renamed.unmatched == ["rename report to text"]
     plan = planner.plan("keep cats and dogs weighing over 5 kg; rows with no weight recorded should stay", vets)
     assert steps(plan) == [("value_filter", {"column": "species", "values": ["cat", "dog"]}),
                            ("value_filter", {"column": "weight_kg", "min": 5.0, "min_exclusive": True, "keep_null": True})]

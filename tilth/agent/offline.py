@@ -141,6 +141,7 @@ class OfflinePlanner:
         self.llm_available = llm_available
         self._matcher = None
         self._vocab = None  # operator_words(self.cat.skills), built on first use
+        self.unrenamed: list[tuple[str, str]] = []
 
     @property
     def novelty(self):
@@ -228,6 +229,7 @@ class OfflinePlanner:
         columns = list(data.pipeline_columns)
         known = list(data.columns) + sorted(_label_values(data))  # words of the data, not unknown things ("api": a topic)
         self.request = parsed.text  # the whole request, for words one clause borrows from another
+        self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
         preserve: set[str] = set()
         excluded: set[str] = set()
         exempt: list[tuple[dict, str]] = []  # (rows, words): rows every step leaves alone, as asked
@@ -308,8 +310,22 @@ class OfflinePlanner:
                     and (among := _equality(a, data)) is not None and not among[2]:
                 # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
                 self._value_step(plan, a, among[0], {"values": among[1]}, data)
-            equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank \
+            sampled = SUBSET.search(a.full) and a.asks and "sample_filter" in self.cat.by_name and not pending[1] \
+                and (rows := _named_values(a, data)) is not None and rows[0] != data.text_field
+            if sampled and REST_KEPT.search(parsed.text):  # "a 25% sample of the routine visits, but keep all the
+                # urgent ones": the sample is drawn from those rows, the others stay
+                pending = (pending[0], {"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1]})
+            elif sampled:  # "a 10% sample of the cat visits": those rows, then a sample of them
+                self._value_step(plan, a, rows[0], {"values": rows[1]}, data)
+            equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank or sampled \
                 else _equality(a, data, goes_on)
+            if equal is not None and not equal[2] and (kept := next(
+                    (st for st in plan.steps if st.params.get("where_column") == self._pipeline_col(equal[0], data)
+                     and not st.params.get("where_not") and st.params.get("where_values")
+                     and not {str(v).lower() for v in equal[1]} & {str(v).lower() for v in st.params["where_values"]}),
+                    None)):  # "..., but keep all the urgent and emergency ones": the rows the step before leaves alone
+                _also(kept, a.text)
+                continue
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
                 column, values, dropping = equal  # "remove the billing tickets": drop_values
                 # ("drop the returns and billing areas": the verb-less second half drops too)
@@ -506,6 +522,11 @@ class OfflinePlanner:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
+            if a.asks and KEEPING.match(a.full) and re.match(r"\W*keep\s+only\b", a.full, re.I) \
+                    and job_kind(best) == "measures" and not best.meta.get("measure_params") and score < 1.0:
+                # "keep only the most recent report per trail": rows kept, which no measurement does
+                self._not_understood(plan, a.full, ranked)
+                continue
             novel = self.novelty.novel(a.full, known)
             if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
                 words = ", ".join(repr(w) for w in novel)
@@ -609,6 +630,10 @@ class OfflinePlanner:
         _scope_steps(plan, *pending, self.cat)
         for scope, said in exempt:
             self._exempt(plan, scope, said)
+        for old, new in dict.fromkeys(self.unrenamed):
+            plan.unmatched.append(f"rename {old} to {new}")
+            plan.notes.append(f"{old!r} is not renamed to {new!r}: it is the text column, which every step reads as "
+                              f"`text` and the output writes as {old!r} again. Rename it after the run (or in the input).")
         for st in plan.steps:  # "add a language column and drop anything not English": a later part made it drop
             mp = self.cat.by_name[st.op].meta.get("measure_params") if st.op in self.cat.by_name else None
             if mp and MEASURES_ONLY in st.why and any(st.params.get(k, v) != v for k, v in mp.items()):
@@ -1078,7 +1103,9 @@ class OfflinePlanner:
         rename = {}
         for m in RENAME.finditer(text):
             old = next((c for c in data.columns if c.lower() == m[1].lower()), None)
-            if old is not None and not m[2].startswith("_"):
+            if old is not None and self._pipeline_col(old, data) == m[2] != old:  # "rename report to text": the
+                self.unrenamed.append((old, m[2]))  # text column is `text` inside the run and `report` again after it
+            elif old is not None and not m[2].startswith("_"):
                 rename[self._pipeline_col(old, data)] = m[2]
         if rename:
             out["rename_columns"] = rename
@@ -1328,6 +1355,9 @@ MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distri
 # "by the language of the instructions", "written in": what the text is in, not a label the row carries
 BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according to)\s+(?:the\s+|their\s+|its\s+)?"
                          r"(?:actual\s+|detected\s+)?language\b|\b(?:written|typed)\s+in\b", re.I)
+# "..., but keep all the urgent ones", "leave the rest alone": the rows a sample is not drawn from stay
+REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:the\s+)?(?:rest|others?)\b.*\b(?:stay|alone|as\s+(?:they|it)\s+(?:are|is)|"
+                       r"untouched|kept)\b|\bleave\b.*\b(?:rest|others?)\b", re.I)
 # "give me a random 25% sample": rows to keep, whatever the verb
 SUBSET = re.compile(r"\b(?:sample|subsample|subset)\b", re.I)
 # "do it with MinHash", "do this using n-gram hashing": how to do the job before, not a job of its own
