@@ -1547,6 +1547,9 @@ def test_from_the_twelfth_newcomer_trial(env, tmp_path):
     renamed = planner.plan("drop the rating column and rename report to text", trails)
     assert steps(renamed) == [("select_columns", {"drop_columns": ["rating"]})]
     assert renamed.unmatched == ["rename report to text"]
+    # labels to choose from in brackets: an operator that takes them, not lang_id's "tag each sentence with its language"
+    tagged = planner.plan("tag each note with the body system involved (skin, digestive, dental, other)", vets)
+    assert steps(tagged) == [("llm_annotate", {"text_field": "text", "choices": ["skin", "digestive", "dental", "other"]})]
     plan = planner.plan("keep cats and dogs weighing over 5 kg; rows with no weight recorded should stay", vets)
     assert steps(plan) == [("value_filter", {"column": "species", "values": ["cat", "dog"]}),
                            ("value_filter", {"column": "weight_kg", "min": 5.0, "min_exclusive": True, "keep_null": True})]

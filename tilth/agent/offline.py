@@ -810,12 +810,23 @@ class OfflinePlanner:
                 twin = self.cat.by_name.get(best.name.removesuffix("_inplace"))
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
+        if not best.param("choices") and (listed := CHOICES.search(action.full)) and not languages(listed[1]) \
+                and len(_items(listed[1].lower())) >= 3:
+            # "tag each note with the body system (skin, digestive, dental, ...)": labels to choose from, a job
+            # for an operator that takes them (its phrasings may score lower than "tag each sentence with its language")
+            alt = next(((s, v) for s, v in ranked[1:8] if s.param("choices") and v >= self.matcher.accept - CHOICES_MARGIN),
+                       None)
+            if alt is not None:
+                best, score = alt
         if best.kind == "mapper" and MAKES_ROWS.search(action.full):  # "two variants per sentence": new rows
             best, score = _close(ranked, best, score, "generator")
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
             # a local operator that does the job about as well wins, unless the user asked for a language model
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
-                        and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper")), None)
+                        and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper"
+                             and any(w in action.full.lower() for w in s.name.split("_") if len(w) >= 4))), None)
+            # (a filter that also measures stands in for an LLM labeller only for its own quantity: lang_id for
+            # "tag each note with its language", never for "tag each note with the body system (skin, ...)")
             if alt is not None:
                 return alt[0], alt[1], {}
         return best, score, {}
@@ -2093,6 +2104,9 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"(?:variants?|copies|versions|paraphrases|rows|samples|examples)\b"
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
+# a closed list of labels in brackets: "(skin, digestive, dental, other)"
+CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*,\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
+CHOICES_MARGIN = 0.15
 
 
 def _close(ranked: list, best, score: float, kind: str) -> tuple:

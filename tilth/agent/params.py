@@ -773,8 +773,9 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """'label each message as one of billing, shipping or returns' -> a list parameter of allowed labels."""
-    m = ENUM.search(text)
-    if not m:
+    m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
+                              and re.search(r"\(\s*((?:[^(),]+,){2,}[^(),]+)\)", text))
+    if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
         return {}
     listed = re.split(r"\s+[-\u2013\u2014]+\s+|\s*\)", m[1])[0]  # "one of io, math, networking - based on ..."
     items = [w.strip(" '\"") for w in re.split(r",|\bor\b|\band\b", listed) if w.strip(" '\"")]
