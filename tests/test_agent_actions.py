@@ -321,3 +321,13 @@ def test_peek_knows_labels_past_the_sample_rows(tmp_path):
     data = peek(path)
     assert len(data.rows) == SAMPLE_ROWS and {r["region"] for r in data.rows} == {"Coast"}
     assert data.labels == {"region": ["Coast", "Desert"]}
+
+
+def test_peek_reads_no_more_than_the_sample_of_files_it_must_parse(tmp_path):
+    """Labels come from 2,000 rows of a table; a folder of text files (or PDFs, pages) is read for the sample only."""
+    from tilth.agent.peek import SAMPLE_ROWS, peek
+
+    for i in range(SAMPLE_ROWS + 5):
+        (tmp_path / f"f{i:03d}.txt").write_text(f"file number {i}\n")
+    data = peek(tmp_path)
+    assert len(data.rows) == SAMPLE_ROWS and len(data.labels["path"]) == SAMPLE_ROWS  # (25 files exist)

@@ -22,6 +22,7 @@ SAMPLE_ROWS = 20
 # still a label of the data
 LABEL_ROWS = 2000
 MAX_LABELS = 50
+TABLE_READERS = frozenset({"read_jsonl", "read_csv", "read_parquet", "read_arrow"})
 HTML_NAMES = frozenset({"html", "raw_html", "page_html", "html_content", "markup", "source_html", "body_html"})
 HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|div|p|span|article|section|table|!--)\b", re.I)
 TEXT_NAMES = ("text", "question", "problem", "instruction", "prompt", "query", "input", "content", "body")
@@ -102,9 +103,11 @@ def _labels(table: pa.Table) -> dict[str, list[str]]:
 def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
     """Read the first `rows` records of the input (any format a reader handles), and the labels of its short
     columns from the first LABEL_ROWS."""
-    many = max(rows, LABEL_ROWS)
-    spec = {"path": os.fspath(path), "limit": many, "batch_size": min(many, 1000), **({"format": fmt} if fmt else {})}
+    spec = {"path": os.fspath(path), "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
     reader = build_reader(Recipe(name="peek", input=spec))
+    if reader.name in TABLE_READERS:  # (rows of a table are cheap to read; pages and PDFs are parsed, so not those)
+        many = max(rows, LABEL_ROWS)
+        reader = build_reader(Recipe(name="peek", input={**spec, "limit": many, "batch_size": min(many, 1000)}))
     tables = []
     for shard in reader.shards()[:1]:
         for item in reader.read(shard):
