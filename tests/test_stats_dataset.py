@@ -46,8 +46,12 @@ def test_lengths_domains_duplication_and_diversity_are_exact(run):
     assert s["lengths"]["text:text"]["words"]["mean"] == pytest.approx(12 / 5)
     assert s["lengths"]["output:response"]["words"] == pytest.approx(
         {"mean": 7 / 5, "std": np.std([1, 2, 1, 3, 0]), "min": 0, "max": 3})
-    assert s["domains"] == [{"domain": "a", "rows": 2, "share": 0.4}, {"domain": "b", "rows": 2, "share": 0.4},
-                            {"domain": "other", "rows": 1, "share": 0.2}]
+    # per domain, the mean text length too: a = two "alpha beta gamma" (16 chars, 3 words); b = "Alpha  beta
+    # gamma " (18, 3) and "delta" (5, 1); other = c, "epsilon zeta" (12, 2)
+    assert s["domains"] == [
+        {"domain": "a", "rows": 2, "share": 0.4, "mean_chars": 16.0, "mean_words": 3.0},
+        {"domain": "b", "rows": 2, "share": 0.4, "mean_chars": 11.5, "mean_words": 2.0},
+        {"domain": "other", "rows": 1, "share": 0.2, "mean_chars": 12.0, "mean_words": 2.0}]
     assert s["duplication"] == {"exact_duplicate_rows": 1, "exact_rate": 0.2,
                                 "normalised_duplicate_rows": 2, "normalised_rate": 0.4}
     # lower-cased words: alpha beta gamma x3, delta, epsilon zeta -> 6 distinct of 12; bigrams 3 of 7

@@ -43,17 +43,28 @@ def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, fl
     return out
 
 
-def domain_counts(ws: Workspace, view: str, field: str, top: int) -> list[dict[str, Any]]:
-    """Rows per domain, largest first; domains past `top` are summed into one 'other' entry."""
+def domain_counts(ws: Workspace, view: str, field: str, top: int, text_field: str | None = None) -> list[dict[str, Any]]:
+    """Rows per domain, largest first; domains past `top` are summed into one 'other' entry. With `text_field`,
+    each domain's mean text length in characters and words too ("stats on the notes broken down by species")."""
+    text = f"CAST({quote_ident(text_field)} AS VARCHAR)" if text_field else None
+    means = (f", CAST(sum(length(coalesce({text}, ''))) AS DOUBLE) AS chars, CAST(sum({_words(text)}) AS DOUBLE) AS words"
+             if text else "")
     rows = ws.sql(
-        f"SELECT coalesce(CAST({quote_ident(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n FROM {quote_ident(view)} "
-        "GROUP BY 1 ORDER BY n DESC, domain"
+        f"SELECT coalesce(CAST({quote_ident(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n{means} "
+        f"FROM {quote_ident(view)} GROUP BY 1 ORDER BY n DESC, domain"
     ).to_pylist()
     total = sum(r["n"] for r in rows) or 1
-    head = [{"domain": r["domain"], "rows": r["n"], "share": r["n"] / total} for r in rows[:top]]
-    rest = sum(r["n"] for r in rows[top:])
-    if rest:
-        head.append({"domain": "other", "rows": rest, "share": rest / total})
+
+    def entry(name: str, group: list[dict]) -> dict[str, Any]:
+        n = sum(r["n"] for r in group)
+        out = {"domain": name, "rows": n, "share": n / total}
+        if text:
+            out |= {"mean_chars": sum(r["chars"] or 0 for r in group) / n, "mean_words": sum(r["words"] or 0 for r in group) / n}
+        return out
+
+    head = [entry(r["domain"], [r]) for r in rows[:top]]
+    if rows[top:]:
+        head.append(entry("other", rows[top:]))
     return head
 
 
@@ -113,7 +124,8 @@ def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | No
             out["lengths"][f"{role}:{field}"] = length_stats(ws, view, field)
     if p.domain_field and p.domain_field in cols:
         out["domain_field"] = p.domain_field
-        out["domains"] = domain_counts(ws, view, p.domain_field, p.top_domains)
+        out["domains"] = domain_counts(ws, view, p.domain_field, p.top_domains,
+                                       p.text_field if p.text_field in cols else None)
     if p.text_field in cols:
         out["duplication"] = duplication(ws, view, p.text_field)
         out["diversity"] = distinct_n(ws, view, p.text_field, p.diversity_sample, p.seed)

@@ -146,8 +146,8 @@ def render(d: dict[str, Any]) -> str:
                   '<div class="grid">' + "".join(h.figure(svg) for _, svg in figs["scores"]) + "</div>"
                   if figs["scores"] else '<p class="muted">no score columns in this run</p>', "scores"),
         h.section("Dataset statistics", _stats_table(d["stats"]), "stats"),
-        h.section("Domain distribution", h.figure(figs["domains"]) if "domains" in figs
-                  else '<p class="muted">no domain column</p>', "domains"),
+        h.section("Domain distribution", (h.figure(figs["domains"]) if "domains" in figs
+                  else '<p class="muted">no domain column</p>') + _domain_lengths(d["stats"]), "domains"),
         h.section("Examples of dropped rows", _examples(d["examples"], d["drops"]), "examples"),
         h.section("Quarantine", h.table(d["quarantine"]["by_file"]) + h.table(
             d["quarantine"]["examples"], text_cols=("raw", "error")), "quarantine"),
@@ -157,6 +157,17 @@ def render(d: dict[str, Any]) -> str:
     ]
     sub = f"status {run.get('status')} · started {run.get('started_at')} · finished {run.get('finished_at')}"
     return h.page(f"Tilth run report: {run['run']}", sub, sections)
+
+
+def _domain_lengths(stats: dict[str, dict[str, Any]]) -> str:
+    """Per domain, the mean text length where a dataset_stats step measured it ("broken down by species")."""
+    out = ""
+    for label, s in stats.items():
+        rows = [d for d in s.get("domains") or [] if "mean_words" in d]
+        if rows:
+            out += f"<h3>{escape(label)}: by {escape(str(s.get('domain_field')))}</h3>" + h.table(
+                rows, ["domain", "rows", "share", "mean_chars", "mean_words"])
+    return out
 
 
 def _stats_table(stats: dict[str, dict[str, Any]]) -> str:
