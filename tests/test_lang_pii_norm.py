@@ -77,6 +77,16 @@ def test_pii_redact_each_kind_and_not_lookalikes():
     assert sorted(lineage.column("_id").to_pylist()) == [0, 1]
 
 
+def test_national_phone_numbers_with_a_trunk_zero_are_redacted_and_decimals_are_not():
+    """Two newcomer trials found UK numbers left in the output ("0161 496 0452", "07700 900123"): only
+    +country and North-American formats were known."""
+    texts = ["Contact organiser: 0161 496 0452.", "Call me on 07700 900123 after six", "Bureau: 01 23 45 67 89",
+             "Office 020 7946 0958", "Dose 0.25 ml at 09:00 on 2024-01-10, room 101, batch 2024 0001"]
+    out, _ = apply_mapper(build("pii_redact", {"kinds": ["phone"]}), table(texts))
+    assert out.column("text").to_pylist() == ["Contact organiser: <PHONE>.", "Call me on <PHONE> after six",
+                                              "Bureau: <PHONE>", "Office <PHONE>", texts[4]]
+
+
 def test_pii_kinds_and_replacement_are_params():
     op = build("pii_redact", {"kinds": ["email"], "replacement": "[{KIND} removed]"})
     out = op.map(table(["mail a@b.org from 10.0.0.1"]))

@@ -24,9 +24,11 @@ PATTERNS: dict[str, str] = {
     "ip": rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b|\b(?:{_H}:){{7}}{_H}\b|\b(?:{_H}:){{1,6}}:(?:{_H}:){{0,5}}{_H}\b",
     # candidates only: 13-19 digits, single spaces or hyphens between; the Luhn check decides
     "credit_card": r"\b(?:\d[ -]?){12,18}\d\b",
-    # +country code and 3-4 groups, or a North-American style (area) 3-4 number with separators
+    # +country code and 3-4 groups, a North-American style (area) 3-4 number with separators, or a national
+    # number with its trunk 0: UK "0161 496 0452", "07700 900123", "020 7946 0958"; French "01 23 45 67 89"
     "phone": r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})[ .-]?\d{2,4}[ .-]?\d{3,4}\b"
-    r"|(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b",
+    r"|(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b"
+    r"|\b0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}\b|\b0\d(?:[ .]\d{2}){4}\b",  # (RE2: no lookarounds)
 }
 ORDER: tuple[str, ...] = ("email", "ip", "credit_card", "phone")
 
