@@ -97,6 +97,24 @@ def test_without_a_terminal_or_yes_the_plan_is_written_not_run_nor_kept_as_a_ski
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
 
 
+def test_with_yes_a_plan_that_left_part_of_the_request_undone_runs_but_is_not_kept_as_a_skill(tmp_path, monkeypatch):
+    """Two newcomer trials found wrong, partial plans accepted by --yes saved as skills that later requests retrieve."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "math.jsonl"
+    make_math_qa(data, n=20)
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates and post the result to our Slack channel",
+                                   "--data", str(data), "--no-embed", "--yes", "-w", str(ws), "--out", str(tmp_path / "o1")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "o1" / "dataset.jsonl").exists()
+    assert "not saved as a skill: part of the request was not done" in res.output.replace("\n", " ")
+    assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
+    res = CliRunner().invoke(app, ["agent", "remove exact duplicates", "--data", str(data), "--no-embed", "--yes",
+                                   "-w", str(ws), "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0 and "also saved as a skill" in res.output.replace("\n", " ")
+    assert len(list((ws / "agent" / "skills").glob("*.yaml"))) == 1
+
+
 def test_an_empty_request_is_one_clear_error(tmp_path):
     data = tmp_path / "math.jsonl"
     make_math_qa(data, n=5)

@@ -14,7 +14,7 @@ from tilth.agent.workflow import Agent
 
 def build_agent(request: str, workspace: Path, out: Path | None = None, planner: str = "auto",
                 reviewer: Reviewer = auto_accept, execute: bool = True, use_embeddings: bool = True,
-                chat=None, remember: bool = True, progress=None) -> Agent:
+                chat=None, remember: bool = True, progress=None, keep_partial: bool = True) -> Agent:
     if planner not in ("auto", "offline", "llm"):
         raise ValueError(f"unknown planner {planner!r}: use auto, offline or llm")
     chat = chat if chat is not None else (configured_chat() if planner != "offline" else None)
@@ -29,4 +29,4 @@ def build_agent(request: str, workspace: Path, out: Path | None = None, planner:
         pl = OfflinePlanner(cat)
     out = Path(out) if out else Path("tilth-agent-out") / recipe_name(request)
     return Agent(cat, pl, reviewer, Path(workspace), out, execute=execute, chat=chat, remember=remember,
-                 progress=progress)
+                 progress=progress, keep_partial=keep_partial)

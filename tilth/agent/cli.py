@@ -63,7 +63,7 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
 
     try:
         ag = build_agent(request, ws, out, planner, reviewer, execute=not (no_run or unattended),
-                         use_embeddings=not no_embed, remember=remember, progress=console)
+                         use_embeddings=not no_embed, remember=remember, progress=console, keep_partial=not yes)
     except ValueError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -78,11 +78,13 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
         raise typer.Exit(1)
     if unattended or no_run:
         why = "--no-run;" if no_run else "no terminal to review the plan; read it, then"
-        kept = f" (also saved as a skill in {ws / 'agent' / 'skills'})" if remember else ""
+        kept = f" (also saved as a skill in {ws / 'agent' / 'skills'})" if state.get("skill_saved") else ""
         console.print(f"recipe: {state.get('recipe_path')}{kept}\nnot run: {why} run it with `tilth run RECIPE`"
                       + ("" if no_run else ", or pass --yes to accept and run plans unattended"))
         return
-    console.print(f"recipe: {state.get('recipe_path')} (also saved as a skill in {ws / 'agent' / 'skills'})")
+    kept = (f" (also saved as a skill in {ws / 'agent' / 'skills'})" if state.get("skill_saved") else
+            " (not saved as a skill: part of the request was not done, and --yes accepted it unreviewed)")
+    console.print(f"recipe: {state.get('recipe_path')}{kept}")
     if rep.get("dataset"):
         console.print(f"dataset: {rep['dataset']} ({rep.get('stats', {}).get('rows')} rows)")
     from tilth.agent.report import describe_line, quarantine_line, stats_line

@@ -35,6 +35,7 @@ class State(TypedDict, total=False):
     revisions: int
     decision: Decision
     recipe_path: str
+    skill_saved: bool
     result: Any
     report: dict
 
@@ -48,6 +49,9 @@ class Agent:
     out_dir: Path = Path("tilth-agent-out")
     execute: bool = True
     remember: bool = True  # save the accepted recipe as a reusable skill (not for a plan nobody reviewed)
+    # a plan accepted unattended (--yes) that left part of the request undone is not kept as a skill: later
+    # requests would reuse what nobody checked and what is known to be incomplete
+    keep_partial: bool = True
     max_repairs: int = 2
     max_revisions: int = 5
     chat: Any = None  # a configured chat model (tilth.agent.llm.Chat) or None
@@ -129,9 +133,10 @@ class Agent:
         return {"plan": plan, "revisions": s.get("revisions", 0) + 1, "repairs": 0}
 
     def save(self, s: State) -> State:
-        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=self.remember)
+        keep = self.remember and (self.keep_partial or not s["plan"].unmatched)
+        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=keep)
         self.log.append(f"save: {path}")
-        return {"recipe_path": str(path)}
+        return {"recipe_path": str(path), "skill_saved": keep}
 
     def run(self, s: State) -> State:
         from tilth.pipeline.recipe import Recipe
