@@ -1553,3 +1553,33 @@ def test_from_the_twelfth_newcomer_trial(env, tmp_path):
     plan = planner.plan("keep cats and dogs weighing over 5 kg; rows with no weight recorded should stay", vets)
     assert steps(plan) == [("value_filter", {"column": "species", "values": ["cat", "dog"]}),
                            ("value_filter", {"column": "weight_kg", "min": 5.0, "min_exclusive": True, "keep_null": True})]
+
+
+def test_from_the_thirteenth_newcomer_trial(env, tmp_path):
+    """Trial 13 (parliamentary speeches, crop scouting), graded on the code before these fixes: "for SNP and Labour
+    speeches only, drop ...; leave the other parties alone" kept only SNP and Labour (32 of 50 rows lost);
+    "except for potatoes" was swallowed; "keep closed ones out (only open or in progress)" kept closed; "the 10
+    worst reports by severity" kept the mildest; "(topic = procedure)" became a stop-word filter."""
+    planner, _ = env
+    speeches = _peek_rows(tmp_path / "speeches.jsonl", [
+        {"speech": f"The honourable member raises a fair point about housing and rents, number {i}.",
+         "party": ("Labour", "SNP", "Conservative", "Green")[i % 4], "topic": ("housing", "procedure", "health")[i % 3]}
+        for i in range(20)])
+    scouting = _peek_rows(tmp_path / "scouting.jsonl", [
+        {"scout_note": f"Aphids on the lower leaves of field {i}, spray advised.", "crop": ("wheat", "potatoes", "peas")[i % 3],
+         "severity": 1 + i % 5, "status": ("open", "closed", "in progress")[i % 3]} for i in range(20)])
+    plan = planner.plan("for SNP and Labour speeches only, drop anything shorter than 10 words; leave the other parties "
+                        "alone", speeches)
+    assert steps(plan) == [("length_filter", {"text_field": "text", "min": 10, "unit": "words", "where_column": "party",
+                                              "where_values": ["SNP", "Labour"]})]
+    assert plan.unmatched == [] and not any("leaving column(s)" in n for n in plan.notes)
+    plan = planner.plan("get rid of the procedural stuff (topic = procedure)", speeches)
+    assert steps(plan) == [("value_filter", {"column": "topic", "drop_values": ["procedure"]})]
+    plan = planner.plan("remove notes under 4 words except for potatoes, keep closed ones out (only open or in progress)",
+                        scouting)
+    assert steps(plan) == [
+        ("length_filter", {"text_field": "text", "min": 4, "unit": "words", "where_column": "crop",
+                           "where_values": ["potatoes"], "where_not": True}),
+        ("value_filter", {"column": "status", "drop_values": ["closed"]})]
+    assert steps(planner.plan("keep the 10 worst reports by severity", scouting)) == [
+        ("top_filter", {"keep": "highest", "count": 10, "column": "severity"})]

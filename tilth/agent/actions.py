@@ -119,8 +119,9 @@ LEADING_CONDITION = re.compile(
 # (not "for each ticket" or "in all documents": every row)
 LEADING_SUBSET = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|among|within|across)\s+((?:the\s+|those\s+)?(?!(?:all|every|each|both|any)\b)"
-    r"(?:[\w-]+\s+){0,2}?(?:entries|[a-z]{2,}[^\Wsiu\d_]s)"  # a plural noun: the rows ("history books", "kettle reviews")
-    r"(?:\s+(?:rated|scored|scoring|with|from|in|of|about|labell?ed|tagged|marked)\s+[^,;:.!?\x02]+?)?)\s*[,\x02]\s*"
+    r"(?:[\w\x01-]+\s+){0,3}?(?:entries|[a-z]{2,}[^\Wsiu\d_]s)"  # a plural noun: the rows ("history books",
+    # "kettle reviews", "SNP and Labour speeches only")
+    r"(?:\s+(?:rated|scored|scoring|with|from|in|of|about|labell?ed|tagged|marked)\s+[^,;:.!?\x02]+?)?)(?:\s+only)?\s*[,\x02]\s*"
     r"([^.;!?]+)", re.I)  # (\x02: a comma an earlier rule kept inside a list, "rated 4 or higher, drop")
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
                    r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
@@ -474,6 +475,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
                   lambda m: m[0] if starts_with_verb(m[1]) else f": {m[1]}; ", text)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
+    # "keep closed ones out", "keep the spam out of it": a removal
+    text = re.sub(r"\bkeep\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?!\s+of\b)", r"drop \1", text, flags=re.I)
     text = LEADING_SUBSET.sub(lambda m: m[0] if CONDITION.match(m[0].lstrip(" .!?;")) else  # (fronted_conditions
                               f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)              # reads those)
     # "drop everything but the top quarter": keep only that, not a drop and then a contrast
@@ -538,7 +541,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             k = next((i for i, p in enumerate(pieces[1:], 1) if starts_with_verb(p)), len(pieces))
             cond_end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
             cond, tail = cond[:cond_end].strip(" ,"), pieces[k:]
-            cond = re.sub(r",?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,")
+            cond = re.sub(r"[,;]?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,;")
         cursor = 0
         for j, part in enumerate(parts):
             at = head.find(part, cursor)

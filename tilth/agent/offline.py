@@ -233,6 +233,7 @@ class OfflinePlanner:
         preserve: set[str] = set()
         excluded: set[str] = set()
         exempt: list[tuple[dict, str]] = []  # (rows, words): rows every step leaves alone, as asked
+        others: list[str] = []  # "leave the other parties alone": the rows outside a scoped step
         for a in parsed.actions:
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
@@ -242,6 +243,9 @@ class OfflinePlanner:
                 # "leave the Photography department alone": rows of one label, not the column
                 exempt.append(({"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
                                 "where_not": True}, a.text))
+                continue
+            if PRESERVE.search(a.full) and re.search(r"\b(?:the\s+)?(?:other|others|rest|remaining)\b", a.full, re.I):
+                others.append(a.text)  # "leave the other parties alone": the rows a scoped step does not pick
                 continue
             if cols and PRESERVE.search(a.full):
                 preserve |= set(cols)
@@ -630,6 +634,15 @@ class OfflinePlanner:
         _scope_steps(plan, *pending, self.cat)
         for scope, said in exempt:
             self._exempt(plan, scope, said)
+        scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")]
+        for said in others:
+            if scoped:
+                plan.notes.append(f"{', '.join(st.op for st in scoped)} applies only to the rows it names; the others "
+                                  f"stay as they are, as asked ({said!r})")
+            else:
+                plan.unmatched.append(said)
+                plan.notes.append(f"No step here applies to some rows only, so {said!r} leaves nothing out: every "
+                                  "step applies to every row.")
         for old, new in dict.fromkeys(self.unrenamed):
             plan.unmatched.append(f"rename {old} to {new}")
             plan.notes.append(f"{old!r} is not renamed to {new!r}: it is the text column, which every step reads as "
@@ -859,6 +872,11 @@ class OfflinePlanner:
                 calibrate = calibrate or calib
                 if calib:
                     params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
+        keep = skill.param("keep")
+        if keep and set(keep.get("choices") or ()) == {"highest", "lowest"} and isinstance(params.get("column"), str) \
+                and HARM.search(params["column"]) and (judged := re.search(r"\b(worst|best)\b", action.full, re.I)):
+            # "the 10 worst reports by severity": the worst severity is the highest (best: the lowest)
+            params["keep"] = "highest" if judged[1].lower() == "worst" else "lowest"
         if DROP.search(action.full) and not KEEP.search(action.full) and skill.param("drop") \
                 and skill.param("drop")["type"] == "bool":
             params["drop"] = True  # "drop the top quarter by views", "remove the 20 least helpful answers"
@@ -1369,6 +1387,9 @@ BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according t
 # "..., but keep all the urgent ones", "leave the rest alone": the rows a sample is not drawn from stay
 REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:the\s+)?(?:rest|others?)\b.*\b(?:stay|alone|as\s+(?:they|it)\s+(?:are|is)|"
                        r"untouched|kept)\b|\bleave\b.*\b(?:rest|others?)\b", re.I)
+# a column where more is worse: its "worst" rows are its highest values
+HARM = re.compile(r"sever|risk|error|defect|delay|latency|toxic|spam|damage|complain|cost|price|perplex|ppl|loss|"
+                  r"violation|incident|injur|fail|bug|penalt|fine\b|fines|debt|churn|pain", re.I)
 # "give me a random 25% sample": rows to keep, whatever the verb
 SUBSET = re.compile(r"\b(?:sample|subsample|subset)\b", re.I)
 # "do it with MinHash", "do this using n-gram hashing": how to do the job before, not a job of its own
@@ -1532,6 +1553,15 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         return None  # ("questions about kettles, blenders or toasters only")
     if BY_LANGUAGE.search(action.full):  # "spanish and german recipes (by the language of the instructions)":
         return None                      # languages a detector finds, not labels of a cuisine column
+    for m in re.finditer(r"\b([\w-]+)\s*(?:==?|!=)\s*['\"]?([\w -]+?)['\"]?\s*(?=[),;]|$)", action.full):
+        col = next((c for c in data.columns if c.lower() == m[1].lower()), None)
+        if col is not None and col != data.text_field and (held := _holder([m[2].strip()], data)) is not None \
+                and held[0] == col:  # "get rid of the procedural stuff (topic = procedure)": said as an equation
+            return col, held[1], dropping != ("!=" in m[0])
+    if dropping and "(" in action.full:  # "drop closed ones (only open or in progress)": the aside restates what stays
+        action = replace(action, text=re.sub(r"\([^()]*\)", " ", action.text),
+                         condition=re.sub(r"\([^()]*\)", " ", action.condition))
+        asked = re.sub(r"\([^()]*\)", " ", asked)
     found = _named_values(action, data)
     if verbless and found is not None and not _categorical(found[0], data):
         return None
@@ -1624,7 +1654,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             return col, listed
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
-                 if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}s?(?![\w-])", low)]
+                 if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}(?:e?s)?(?![\w-])", low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
                      and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
@@ -2029,7 +2059,8 @@ def _names_a_job(text: str) -> bool:
 
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
 EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not)\s+"
-                    r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*)$", re.I)
+                    r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
+                    r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
 
 
 def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catalogue) -> None:
