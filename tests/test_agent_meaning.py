@@ -1581,5 +1581,7 @@ def test_from_the_thirteenth_newcomer_trial(env, tmp_path):
         ("length_filter", {"text_field": "text", "min": 4, "unit": "words", "where_column": "crop",
                            "where_values": ["potatoes"], "where_not": True}),
         ("value_filter", {"column": "status", "drop_values": ["closed"]})]
+    tagged = planner.plan("tag every speech with a sentiment (positive / negative / neutral)", speeches)
+    assert steps(tagged) == [("llm_annotate", {"text_field": "text", "choices": ["positive", "negative", "neutral"]})]
     assert steps(planner.plan("keep the 10 worst reports by severity", scouting)) == [
         ("top_filter", {"keep": "highest", "count": 10, "column": "severity"})]

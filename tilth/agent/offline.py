@@ -824,7 +824,7 @@ class OfflinePlanner:
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
         if not best.param("choices") and (listed := CHOICES.search(action.full)) and not languages(listed[1]) \
-                and len(_items(listed[1].lower())) >= 3:
+                and len(_items(listed[1].lower().replace("/", ","))) >= 3:
             # "tag each note with the body system (skin, digestive, dental, ...)": labels to choose from, a job
             # for an operator that takes them (its phrasings may score lower than "tag each sentence with its language")
             alt = next(((s, v) for s, v in ranked[1:8] if s.param("choices") and v >= self.matcher.accept - CHOICES_MARGIN),
@@ -2136,7 +2136,7 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
 # a closed list of labels in brackets: "(skin, digestive, dental, other)"
-CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*,\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
+CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
 
 

@@ -764,7 +764,7 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"sentiments?|options?|following)\s*:\s*|"
                   # "its main complaint category (cleanliness, noise, staff, price)": the list in brackets
                   r"\b(?:categor(?:y|ies)|labels?|class(?:es)?|topics?|tags?|buckets?|groups?|kinds?|types?|"
-                  r"sentiments?|options?|domains?|areas?|themes?)\s*\(\s*(?=[^()]*,)|"
+                  r"sentiments?|options?|domains?|areas?|themes?)\s*\(\s*(?=[^()]*[,/])|"
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
                   r"(?:[\w-]+\s+){0,2}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
@@ -774,11 +774,11 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """'label each message as one of billing, shipping or returns' -> a list parameter of allowed labels."""
     m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
-                              and re.search(r"\(\s*((?:[^(),]+,){2,}[^(),]+)\)", text))
+                              and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+)\)", text))
     if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
         return {}
     listed = re.split(r"\s+[-\u2013\u2014]+\s+|\s*\)", m[1])[0]  # "one of io, math, networking - based on ..."
-    items = [w.strip(" '\"") for w in re.split(r",|\bor\b|\band\b", listed) if w.strip(" '\"")]
+    items = [w.strip(" '\"") for w in re.split(r",|/|\bor\b|\band\b", listed) if w.strip(" '\"")]
     if items:  # "..., networking based on the code column": the list ends where the sentence goes on
         items[-1] = re.split(r"\s+(?:based|from|using|with|in|on|by|for|according|depending|given|per|where|if|when|that|"
                              r"which)\b", items[-1])[0]
