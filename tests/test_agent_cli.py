@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from agent_fixtures import PAPER
 from typer.testing import CliRunner
 
@@ -97,12 +98,18 @@ def test_without_a_terminal_or_yes_the_plan_is_written_not_run_nor_kept_as_a_ski
     assert not (ws / "agent" / "skills").exists() or not list((ws / "agent" / "skills").glob("*.yaml"))
 
 
-def test_with_yes_a_plan_that_left_part_of_the_request_undone_runs_but_is_not_kept_as_a_skill(tmp_path, monkeypatch):
-    """Two newcomer trials found wrong, partial plans accepted by --yes saved as skills that later requests retrieve."""
+@pytest.fixture
+def math20(tmp_path, monkeypatch):
+    """(20 math problems, a workspace path), with no LLM endpoint configured."""
     monkeypatch.delenv("TILTH_LLM_URL", raising=False)
     data = tmp_path / "math.jsonl"
     make_math_qa(data, n=20)
-    ws = tmp_path / "ws"
+    return data, tmp_path / "ws"
+
+
+def test_with_yes_a_plan_that_left_part_of_the_request_undone_runs_but_is_not_kept_as_a_skill(tmp_path, math20):
+    """Two newcomer trials found wrong, partial plans accepted by --yes saved as skills that later requests retrieve."""
+    data, ws = math20
     res = CliRunner().invoke(app, ["agent", "remove exact duplicates and post the result to our Slack channel",
                                    "--data", str(data), "--no-embed", "--yes", "-w", str(ws), "--out", str(tmp_path / "o1")])
     assert res.exit_code == 0, res.output
@@ -122,12 +129,9 @@ def test_an_empty_request_is_one_clear_error(tmp_path):
     assert res.exit_code == 2 and "the request is empty" in res.output
 
 
-def test_with_yes_a_requested_step_that_cannot_run_stops_the_run(tmp_path, monkeypatch):
+def test_with_yes_a_requested_step_that_cannot_run_stops_the_run(tmp_path, math20):
     """The math file has no html column: validation removes html_extract, and --yes must not run the rest."""
-    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
-    data = tmp_path / "math.jsonl"
-    make_math_qa(data, n=20)
-    ws = tmp_path / "ws"
+    data, ws = math20
     res = CliRunner().invoke(app, ["agent", "extract the main text from the html column, then drop exact duplicates",
                                    "--data", str(data), "--yes", "--no-embed", "-w", str(ws), "--out", str(tmp_path / "out")])
     assert res.exit_code == 1, res.output
