@@ -1075,8 +1075,7 @@ class OfflinePlanner:
                     or skill.category == "evaluate" or skill.meta.get("reshapes"):
                 continue  # measurements and column changes touch no row's text
             if skill.param("where_column") and "where_column" not in st.params:
-                st.params.update(scope)
-                st.why += _scope_why(scope)
+                _restrict(st, scope)
             else:
                 cannot.append(st.op)
         if cannot:
@@ -2069,8 +2068,13 @@ def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catal
         skill = cat.by_name.get(st.op)
         if scope and id(st) not in before and skill is not None and skill.param("where_column") \
                 and skill.kind == "filter" and "where_column" not in st.params:
-            st.params.update(scope)
-            st.why += _scope_why(scope)
+            _restrict(st, scope)
+
+
+def _restrict(step: PlanStep, scope: dict[str, Any]) -> None:
+    """Apply `step` to the rows of `scope` only (or, with where_not, to every row but those), and say so."""
+    step.params.update(scope)
+    step.why += _scope_why(scope)
 
 
 def _scope_why(scope: dict[str, Any]) -> str:

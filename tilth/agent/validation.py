@@ -169,8 +169,6 @@ def _fit_filter(plan: Plan, i: int) -> list[Problem]:
     import numpy as np
     import pyarrow as pa
 
-    from tilth.ops.where import where_mask
-
     step, c = plan.steps[i - 1], plan.steps[i - 1].calibrate
     try:
         _, rows = run_sample(plan, steps=i - 1)
@@ -178,9 +176,7 @@ def _fit_filter(plan: Plan, i: int) -> list[Problem]:
         batch = pa.Table.from_pylist(rows)
         scores = pa.table({k: pa.array(np.asarray(v)) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v
                            for k, v in op.score(batch).items()})
-        mask, _ = op.keep(scores)
-        if getattr(op.params, "where_column", None) is not None:  # rows out of the step's scope stay
-            mask = np.asarray(mask, dtype=bool) | ~where_mask(batch, op.params)
+        mask, _ = op.decide(scores, batch)  # (rows outside the step's scope stay)
     except Exception as e:  # the dry run reports the same failure with more context
         return [Problem(i, f"step {i}: {step.op}", f"cannot score the sample: {type(e).__name__}: {e}",
                         "change this step's parameters or replace the operator")]

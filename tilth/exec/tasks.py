@@ -274,12 +274,7 @@ def apply_filter(op: Filter, table: pa.Table) -> tuple[pa.Table, pa.Table]:
     scores = pa.table({k: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v) for k, v in op.score(table).items()})
     if scores.num_rows != table.num_rows:
         raise ValueError(f"{op.name}.score returned {scores.num_rows} rows for {table.num_rows}")
-    mask, reasons = op.keep(scores)
-    mask = np.asarray(mask, dtype=bool)
-    if getattr(op.params, "where_column", None) is not None:  # rows the filter does not apply to stay
-        from tilth.ops.where import where_mask  # (here: a run without filters never imports pyarrow.compute)
-
-        mask = mask | ~where_mask(table, op.params)
+    mask, reasons = op.decide(scores, table)  # (rows outside the filter's scope stay)
     for name in scores.column_names:
         col = scores.column(name)
         if name in table.column_names:

@@ -253,6 +253,17 @@ class Filter(Operator):
         """Return (mask of rows to keep, reason per row: None where kept)."""
         raise NotImplementedError
 
+    def decide(self, scores: pa.Table, batch: pa.Table) -> tuple[np.ndarray, list[str | None]]:
+        """`keep`, with the rows outside this step's scope (where_* params, see tilth/ops/where.py) kept."""
+        mask, reasons = self.keep(scores)
+        mask = np.asarray(mask, dtype=bool)
+        if getattr(self.params, "where_column", None) is not None:
+            # imported here: a run without a scoped filter never imports pyarrow.compute
+            from tilth.ops.where import where_mask
+
+            mask = mask | ~where_mask(batch, self.params)
+        return mask, reasons
+
 
 class Deduplicator(Operator):
     """Global operator: per-part signatures (parallel), then one global pass that picks the duplicates."""
