@@ -42,6 +42,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
     rows, ws = run_twice(tmp_path, """
   - llm_annotate: {label: difficulty}
   - llm_annotate: {label: task_type, choices: [question, statement, proof]}
+  - llm_annotate: {label: tone, choices: [formal, casual]}
   - llm_quality_filter: {mode: graded, min_score: 1, max_tokens: 48}
   - llm_judge: {sample_fraction: 1.0, instruction_field: null, response_field: text, max_tokens: 64}
   - llm_rewrite: {task: grammar, output_field: text_grammar, max_tokens: 16}
@@ -51,6 +52,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
     assert r["level"] == doc["level"]
     assert r["llm_difficulty"] in {1, 2, 3, 4, 5}
     assert r["llm_task_type"] in {"question", "statement", "proof"}
+    assert r["llm_tone"] in {"formal", "casual"}  # a label of the user's own, with its choices
     assert r["llm_quality"] in {1, 2, 3, 4, 5} and r["llm_quality_rationale"]
     for c in ("judge_coherence", "judge_helpfulness", "judge_relevance"):
         assert r[c] in {1, 2, 3, 4, 5}
@@ -62,7 +64,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
                        for c in ("coherence", "helpfulness", "relevance")]
     modified = ws.sql("SELECT step FROM lineage WHERE run = 'llm_first' AND action = 'modify'").to_pylist()
     # only the in-place tone rewrite can change an existing column, and lineage says whether it did
-    assert modified == ([{"step": "06_llm_rewrite"}] if r["text"] != doc["text"] else [])
+    assert modified == ([{"step": "07_llm_rewrite"}] if r["text"] != doc["text"] else [])
 
 
 @pytest.mark.slow
@@ -73,6 +75,22 @@ def test_binary_quality_filter_drops_with_reason(llm_endpoint, tmp_path):  # noq
     assert len(kept) + len(dropped) == 2
     assert all(r["llm_quality"] == 1 for r in kept)
     assert all(d["reason"] == "llm_quality=0 < min_score=1" and '"llm_quality":0' in d["scores"] for d in dropped)
+
+
+def test_a_label_of_your_own_needs_its_choices():
+    """A built-in label has its list; "sentiment" has none, so its choices must be given, and it names the column."""
+    from pydantic import ValidationError
+
+    from tilth.ops import get
+
+    annotate = get("llm_annotate")
+    assert annotate.Params(label="sentiment", choices=["positive", "negative"]).label == "sentiment"
+    assert annotate(label="sentiment", choices=["positive", "negative"]).output_columns() == ["llm_sentiment"]
+    assert annotate(label="topic").output_columns() == ["llm_topic"]
+    with pytest.raises(ValidationError, match="label 'sentiment' has no built-in list: give its choices"):
+        annotate.Params(label="sentiment")
+    with pytest.raises(ValidationError, match="pattern"):  # it names a column: no spaces, quotes or SQL
+        annotate.Params(label="x'; drop table", choices=["a", "b"])
 
 
 def _new_rows(rows):

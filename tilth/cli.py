@@ -325,6 +325,7 @@ def ops_list(category: Annotated[str | None, typer.Option(help="acquire, process
 def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False):
     """An operator's full metadata: columns, parameters (type, default, range, meaning), resources."""
     from tilth.ops import get
+    from tilth.ops.base import param_range
     from tilth.ops.registry import UnknownOperator
 
     try:
@@ -348,9 +349,8 @@ def ops_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False
     for col in ("name", "type", "default", "range", "meaning"):
         t.add_column(col, overflow="fold")
     for p in m["params"]:
-        rng = p.get("choices") or p.get("bounds") or ""
         t.add_row(*(Text(x) for x in (p["name"], p["type"], "(required)" if p["required"] else repr(p["default"]),
-                                      str(rng), p["description"])))
+                                      param_range(p), p["description"])))
     console.print(t)
 
 

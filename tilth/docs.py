@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tilth.ops import all_operators
-from tilth.ops.base import CATEGORIES
+from tilth.ops.base import CATEGORIES, param_range
 
 
 def operator_reference() -> str:
@@ -29,9 +29,8 @@ def operator_reference() -> str:
             lines.append(f"- resources: cpu {r['cpu']}, memory {r['memory_mb']} MB, gpu {r['gpu']}, llm {r['llm']}")
             lines += ["", "| parameter | type | default | range | meaning |", "|---|---|---|---|---|"]
             for p in m["params"]:
-                rng = p.get("choices") or p.get("bounds") or ""
                 default = "(required)" if p["required"] else f"`{p['default']!r}`"
-                cells = [f"`{p['name']}`", p["type"], default, str(rng), p["description"]]
+                cells = [f"`{p['name']}`", p["type"], default, param_range(p), p["description"]]
                 lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # `str | None`
             lines.append("")
     return "\n".join(lines)

@@ -41,7 +41,7 @@ def param_schema(skill: Skill, columns: list[str] | None = None) -> dict:
     for p in skill.meta.get("params", []):
         t = p["type"].replace(" | None", "").replace("Optional[", "").rstrip("]")
         name = p["name"]
-        if p.get("choices"):
+        if p.get("choices") and not p.get("open"):
             props[name] = {"enum": p["choices"]}
         elif columns and t == "str" and (name.endswith(("_field", "_column")) or name == "column"):
             props[name] = {"enum": list(columns)}

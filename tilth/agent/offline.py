@@ -64,6 +64,7 @@ from tilth.agent.params import (
     literals_to_params,
     mark_languages,
     numbers_to_params,
+    owner_only,
     partial_column_mentions,
     quantities,
     refused_columns,
@@ -86,6 +87,9 @@ EASY_QUANTILE = 0.25
 # relaxed to the sample's FIT_QUANTILE (never tightened), and the plan says so.
 FIT_MAX_DROP = 0.3
 FIT_QUANTILE = 0.1
+# below this median length lid.176's confidence is no test of language: 16% of 6-12-word English fortunes score
+# under the 0.65 default, 1% of those over 30 words
+SHORT_TEXT_WORDS = 30
 # A threshold with no default (perplexity) is set from the sample when the user gives no number.
 UNSET_QUANTILE = 0.1
 DROPS = ("filter", "deduplicator")
@@ -929,6 +933,9 @@ class OfflinePlanner:
         refused = refused_columns(f"{text} {context}", data.columns)
         named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
         named = [c for c in named if c not in preserve]
+        # "the speaker's stance": what the speaker said is labelled, not the speaker column ("each review's
+        # sentiment" still reads the review)
+        named = [c for c in named if c == "text" or not owner_only(f"{text} {context}", c)] or named
         lacking = " ".join(lacked(text))
         if lacking:  # "drop notes that have no docstring": the column that must not be empty, not the rows' noun
             first = {self._pipeline_col(c, data) for c in column_mentions(lacking, data.columns)}
@@ -993,7 +1000,10 @@ class OfflinePlanner:
         refused = getattr(self, "refused", "")  # "do not lower-case" said in a clause of its own
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
         out.update(literals_to_params(skill, text, cols))
-        out.update(enumeration_to_params(skill, text))
+        listed = enumeration_to_params(skill, text)
+        if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
+            listed.pop("label", None)
+        out.update(listed)
         out.update(examples_to_params(skill, text))
         out.update(numbers_to_params(skill, text))
         return {k: v for k, v in out.items() if k in skill.param_names}
@@ -1309,6 +1319,7 @@ class OfflinePlanner:
         for step in plan.steps:
             skill = self.cat.by_name.get(step.op)  # None for an unknown operator: validation names it
             thresholds = skill.meta.get("thresholds", []) if skill else []
+            self._confident_only_if_asked(step, data)
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
@@ -1347,6 +1358,19 @@ class OfflinePlanner:
                                   f"column of that name; rename it first (select_columns rename_columns) to keep both")
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
+
+    @staticmethod
+    def _confident_only_if_asked(step: PlanStep, data: DataPeek) -> None:
+        """"Drop the notes that aren't in English": a short note the detector calls English, unsure as it is on a
+        few words, is not one of them. The default confidence stays for long documents (where a low score marks
+        mixed or junk text) and wherever the request names a confidence."""
+        if step.op != "lang_id" or "min_score" in step.params or not step.params.get("languages", ["en"]):
+            return
+        median = data.median_words(step.params.get("text_field", "text"))
+        if median is not None and median < SHORT_TEXT_WORDS:
+            step.params["min_score"] = 0.0
+            step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a "
+                         f"row is kept when its most likely language is listed; name a confidence to require one")
 
     # -- revision --------------------------------------------------------------------------------------
     def revise(self, plan: Plan, feedback: str, data: DataPeek) -> Plan:
@@ -1580,7 +1604,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
-            rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b", " ", rest)
+            rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b(?:'s\b|')?", " ", rest)  # ("the speaker's party")
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))

@@ -286,6 +286,14 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     return [c for c in hits if not any(c != o and c in o for o in hits)]
 
 
+def owner_only(text: str, col: str) -> bool:
+    """"the speaker's stance", "each author's tone": the column owns what is meant, it is not named itself (its
+    own "name" or "id" is)."""
+    said = list(re.finditer(rf"\b{re.escape(col)}s?\b('s|s'|')?(\s+[a-z]+)?", text, re.I))
+    return bool(said) and all(m[1] and m[2] and m[2].strip().lower() not in ("name", "names", "id", "ids", "column", "field")
+                              for m in said)
+
+
 _LISTED = r"['\"`]?[\w-]+['\"`]?(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?['\"`]?[\w-]+['\"`]?)*"
 COLUMN_LISTS = (re.compile(rf"\b({_LISTED})\s+(?:columns?|fields?)\b", re.I),
                 re.compile(rf"\b(?:columns?|fields?)\s+(?:called\s+|named\s+)?({_LISTED})", re.I))
@@ -767,7 +775,10 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"sentiments?|options?|domains?|areas?|themes?)\s*\(\s*(?=[^()]*[,/])|"
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
-                  r"(?:[\w-]+\s+){0,2}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
+                  r"(?:[\w'-]+\s+){0,4}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
+                  # "add a column with the speaker's stance: for, against or undecided": the column's values
+                  r"\b(?:column|field)\s+(?:with|for|of|holding|giving|saying)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*:\s*"
+                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
                   r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
@@ -783,9 +794,44 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
         items[-1] = re.split(r"\s+(?:based|from|using|with|in|on|by|for|according|depending|given|per|where|if|when|that|"
                              r"which)\b", items[-1])[0]
     items = [w for w in items if len(w.split()) <= 3]
-    target = next((p for p in skill.meta.get("params", []) if "list" in p["type"] and not p.get("choices")
+    params = skill.meta.get("params", [])
+    target = next((p for p in params if "list" in p["type"] and not p.get("choices")
                    and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)
-    return {target["name"]: items} if target and len(items) >= 2 else {}
+    if not target or len(items) < 2:
+        return {}
+    out = {target["name"]: items}
+    named = next((p for p in params if p.get("open") and p["name"] == "label"), None)
+    if named is not None:  # "tag each speech with a sentiment (positive / negative / neutral)": llm_sentiment
+        out[named["name"]] = label_noun(text[: m.start(1)]) or "category"
+    return out
+
+
+# words before a list of labels that are not its name ("its main category" -> category)
+_NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main primary "
+                         "overall general".split())
+_LABELLING = re.compile(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|note|column|field)\w*\b", re.I)
+_OWNED = re.compile(r"(?:'s|s'|\bwith\s+(?:a|an|the|its|their|his|her)|\b(?:its|their|his|her))\s+"
+                    r"((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=\s*(?:\(|:|\bas\b|\binto\b|\bfrom\b|\bone of\b|$))")
+
+
+def label_noun(before: str) -> str | None:
+    """The name of the labels listed after `before`: "the mood of every entry as" -> mood, "each speech's tone
+    as" -> tone, "with a sentiment (" -> sentiment, "its main complaint category (" -> complaint_category;
+    None where only the rows are named ("label each customer message as one of")."""
+    verbs = list(_LABELLING.finditer(before))
+    low = (before[verbs[-1].start():] if verbs else before).lower().rstrip(" (:")
+    found = list(re.finditer(r"\b(?:the|its|their|his|her)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+of\s+"
+                             r"(?:each|every|all|the|these|those)\b", low)) or list(_OWNED.finditer(low))
+    if not found:
+        return None
+    words = [w for w in found[-1][1].split() if w not in _NOT_LABEL_NAMES]
+    while len(words) > 1 and re.search(r"(?:ed|ing)$", words[-1]):  # "the body system involved"
+        words.pop()
+    if not words:
+        return None
+    name = "_".join(words[-2:])
+    name = re.sub(r"[^a-z0-9]+", "_", name).strip("_")[:40]
+    return name if re.match(r"[a-z]", name) else None
 
 
 def _stems(text: str) -> set[str]:

@@ -45,6 +45,12 @@ class DataPeek:
         cols = ["text" if c == self.text_field else c for c in self.columns]
         return ["_id", *[c for c in cols if c != "_id"]]
 
+    def median_words(self, column: str = "text") -> float | None:
+        """The median word count of a pipeline column over the sample (None: no such text)."""
+        name = self.text_field if column == "text" else column
+        counts = sorted(len(str(r[name]).split()) for r in self.rows if isinstance(r.get(name), str) and r[name].strip())
+        return float(counts[len(counts) // 2]) if counts else None
+
     def input_spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {"path": self.path}
         if self.text_field and self.text_field != "text":

@@ -183,6 +183,9 @@ class Operator:
                     "description": field.description or "",
                     **({"bounds": bounds} if bounds else {}),
                     **({"choices": choices} if (choices := _choices(field.annotation)) else {}),
+                    # an open parameter's usual values ("domain", "topic") are offered, others allowed
+                    **({"choices": extra["suggested"], "open": True}
+                       if isinstance(extra := field.json_schema_extra, dict) and "suggested" in extra else {}),
                 }
             )
         params.sort(key=lambda p: p["name"].startswith("where_"))  # the job's own settings first, then its rows
@@ -348,6 +351,12 @@ def _jsonable(v):
     if isinstance(v, tuple):
         return list(v)
     return v
+
+
+def param_range(p: dict) -> str:
+    """A parameter's allowed values as the docs and `tilth ops` show them ("" when any value of its type is)."""
+    rng = p.get("choices") or p.get("bounds") or ""
+    return f"e.g. {rng}, or your own" if p.get("open") else str(rng)
 
 
 def _choices(annotation) -> list | None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
 from tilth.ops.base import Mapper
@@ -22,20 +20,30 @@ DEFAULT_CHOICES = {
 
 class LLMAnnotateParams(LLMParams):
     text_field: str = Field("text", description="Column holding the text to label.")
-    label: Literal["domain", "topic", "difficulty", "task_type"] = Field(
-        "domain", description="What to label; difficulty is an integer 1 (trivial) to 5 (very hard).")
+    label: str = Field(
+        "domain", pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="What to label: domain, topic or task_type (each with a built-in list), difficulty (an integer "
+                    "1 trivial to 5 very hard), or a name of your own (sentiment, stance) given with its choices.",
+        json_schema_extra={"suggested": ["domain", "topic", "difficulty", "task_type"]})
     choices: list[str] | None = Field(None, description="Allowed labels (default: a built-in list per label).")
     output_field: str | None = Field(None, description="Output column (default: llm_<label>).")
     max_tokens: int = Field(32, ge=4, le=512, description="Most tokens per reply (a short JSON label).")
+
+    @model_validator(mode="after")
+    def _own_label_has_choices(self):
+        if self.label != "difficulty" and self.label not in DEFAULT_CHOICES and not self.choices:
+            raise ValueError(f"label {self.label!r} has no built-in list: give its choices (e.g. positive, negative, "
+                             f"neutral), or use one of {', '.join([*DEFAULT_CHOICES, 'difficulty'])}")
+        return self
 
 
 @register
 class LLMAnnotate(LLMOp, Mapper):
     name = "llm_annotate"
     category = "evaluate"
-    description = """Label each row with the LLM: domain, topic or task type (one of `choices`) or difficulty
-    (1-5), into `llm_<label>`, for mixing and for where_column selection in later steps. Rows the model
-    could not label get null."""
+    description = """Label each row with the LLM: domain, topic or task type (one of `choices`), difficulty
+    (1-5), or a label of your own such as sentiment with its choices, into `llm_<label>`, for mixing and for
+    where_column selection in later steps. Rows the model could not label get null."""
     examples = (
         "tag each document with a topic",
         "label the domain of every row with an LLM",
