@@ -1635,3 +1635,49 @@ def test_short_notes_are_kept_by_their_language_not_the_detectors_confidence(env
     pages = _peek_rows(tmp_path / "pages.jsonl", [{"text": sentence * 4} for _ in range(12)])
     assert pages.median_words() == 64
     assert [s.params for s in planner.plan("keep only English pages", pages).steps] == [{"languages": ["en"]}]
+
+
+def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
+    """Trial 14 (bike-share incidents, volunteer applications), graded on the code before these fixes: "drop the
+    repair_cost_eur and station columns" dropped rows whose category is 'station'; "except leave the Lisbon
+    reports alone" kept Lisbon only; "except for the kitchen volunteers - keep all of those" applied to kitchen
+    only; "a 30% sample of the tutor applications, keep everyone else" kept tutors only; a scope on a rewrite
+    ("redact emails for the tutor applications only") became a filter or was dropped."""
+    planner, _ = env
+    incidents = _peek_rows(tmp_path / "incidents.jsonl", [
+        {"description": f"Dock {i} at the station would not release the bike after payment.",
+         "city": ("Berlin", "Lisbon", "Dublin")[i % 3], "category": ("station", "bike", "vandalism")[i % 3],
+         "station": f"S{i}", "repair_cost_eur": 10.0 * i} for i in range(12)])
+    volunteers = _peek_rows(tmp_path / "volunteers.jsonl", [
+        {"motivation": f"I would love to help out on weekends, I have spare time number {i}.",
+         "role": ("kitchen", "driver", "tutor")[i % 3]} for i in range(12)])
+    assert steps(planner.plan("drop the repair_cost_eur and station columns", incidents)) == [
+        ("select_columns", {"drop_columns": ["station", "repair_cost_eur"]})]
+    plan = planner.plan("Keep only English descriptions, except leave the Lisbon reports alone whatever language "
+                        "they're in.", incidents)
+    assert [(s.op, {k: s.params.get(k) for k in ("languages", "where_column", "where_values", "where_not")})
+            for s in plan.steps] == [("lang_id", {"languages": ["en"], "where_column": "city", "where_values": ["Lisbon"],
+                                                  "where_not": True})]
+    cases = {
+        "Remove applications whose motivation is empty or just one word, except for the kitchen volunteers - keep "
+        "all of those.": [("length_filter", {"text_field": "text", "min": 2, "unit": "words", "where_column": "role",
+                                             "where_values": ["kitchen"], "where_not": True})],
+        "drop one-word motivations": [("length_filter", {"text_field": "text", "min": 2, "unit": "words"})],
+        "Take a random 30% sample of the tutor applications (seed 11), keep everyone else.": [
+            ("sample_filter", {"seed": 11, "fraction": 0.3, "where_column": "role", "where_values": ["tutor"]})],
+        "drop motivations under 5 words for tutors only, keep everyone else": [
+            ("length_filter", {"text_field": "text", "min": 5, "unit": "words", "where_column": "role",
+                               "where_values": ["tutor"]})],
+        "redact emails for the tutor applications only": [
+            ("pii_redact", {"kinds": ["email"], "where_column": "role", "where_values": ["tutor"]})],
+        "redact phone numbers except in the driver applications": [
+            ("pii_redact", {"kinds": ["phone"], "where_column": "role", "where_values": ["driver"], "where_not": True})],
+        "normalise the unicode in the kitchen applications only": [
+            ("normalize", {"where_column": "role", "where_values": ["kitchen"]})],
+    }
+    for request, want in cases.items():
+        plan = planner.plan(request, volunteers)
+        assert steps(plan) == want, request
+        assert plan.unmatched == [], request
+    sampled = planner.plan("Take a random 30% sample of the tutor applications (seed 11), keep everyone else.", volunteers)
+    assert any("the others stay as they are, as asked ('keep everyone else')" in n for n in sampled.notes)

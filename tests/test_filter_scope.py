@@ -115,3 +115,28 @@ def test_an_exemption_on_an_edit_leaves_those_texts_as_they_were(tmp_path):
     out = {r["text"]: r["dept"] for r in Workspace(tmp_path / "ws").sql("SELECT text, dept FROM e").to_pylist()}
     assert sorted(d for t, d in out.items() if t in {r["text"] for r in rows}) == ["Photography", "Photography"]
     assert sorted(out.values()) == ["Cooking", "Cooking", "Photography", "Photography"]
+
+
+def test_a_rule_based_rewrite_for_some_rows_only(tmp_path):
+    """'redact e-mails, but only for the Cooking rows': the other rows pass through unchanged (their count column
+    is null, not 0: the step never looked at them), and lineage names only the rows it changed."""
+    rows = [{"n": 0, "text": "mail ann@example.org now", "dept": "Cooking"},
+            {"n": 1, "text": "mail bob@example.org now", "dept": "Photography"},
+            {"n": 2, "text": "no contact here", "dept": "Cooking"}, {"n": 3, "text": "mail cy@example.org", "dept": None}]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for scope, in_scope, redacted in (
+            ({"where_values": ["Cooking"]}, [True, False, True, False], [True, False, False, False]),
+            ({"where_values": ["Cooking"], "where_not": True}, [False, True, False, True], [False, True, False, True])):
+        name = "scoped" if not scope.get("where_not") else "exempt"
+        recipe = Recipe.model_validate({"name": name, "input": {"path": str(path)}, "workers": 1, "steps": [
+            {"pii_redact": {"kinds": ["email"], "where_column": "dept", **scope}},
+            {"normalize": {"lowercase": True, "where_column": "dept", **scope}}]})
+        run_recipe(recipe, tmp_path / "ws", progress=False)
+        out = Workspace(tmp_path / "ws").sql(f"SELECT text, pii_redactions FROM {name} ORDER BY n").to_pylist()
+        assert ["<EMAIL>" in r["text"].upper() for r in out] == redacted, scope
+        counts = [r["pii_redactions"] for r in out]
+        assert [c is not None for c in counts] == in_scope, scope
+        changed = Workspace(tmp_path / "ws").sql(
+            f"SELECT DISTINCT _id FROM lineage WHERE run = '{name}' AND action = 'modify'").to_pylist()
+        assert len(changed) == sum(redacted), scope

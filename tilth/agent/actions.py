@@ -110,7 +110,9 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
                        r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under)\b|"
-                       r"in (?:rows|cases) where )", re.I)
+                       r"in (?:rows|cases) where |"
+                       # "drop motivations under 5 words for tutors only": the rows the job applies to, after it
+                       r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;]))", re.I)
 LEADING_CONDITION = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|on|in|with)\s+((?:the\s+|those\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:rows?|records?|samples?|"
     r"documents?|items?|entries|examples?|ones|problems|questions|tickets|reviews|conversations|chats|messages|pages|"
@@ -455,6 +457,14 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # left as it is, one list ("leave ... as they are"), not a job per noun
     request = LEFT_AS_IS.sub(lambda m: f"{m['lead'] or ''}leave {_keep_whole(m['what'] or m['what2'])} as they are", request)
     request = KEEP_AS_IS.sub(lambda m: m[1] + _keep_whole(m[2]) + m[3], request)
+    # "keep only English, except leave the Lisbon reports alone whatever language they're in": rows excepted
+    request = re.sub(r",?\s*\b(except(?:\s+for)?)\s+(?:to\s+)?(?:leave|keep|spare)\s+((?:the\s+|any\s+|all\s+)?[^,;.!?]{1,60}?)\s+"
+                     r"(?:alone|untouched|as\s+(?:they|it)\s+(?:are|is)|intact)\b(?:\s+(?:whatever|whichever|regardless|no\s+matter)"
+                     r"\b[^,;.!?]*)?", r"; leave \2 alone", request, flags=re.I)
+    # "..., except for the kitchen volunteers - keep all of those": the exception said again
+    request = re.sub(r"(\bexcept(?:\s+for)?\s+[^,;.!?\-\u2013\u2014]{1,60}?)\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:but\s+|and\s+)?"
+                     r"(?:keep|leave)\s+(?:all\s+(?:of\s+)?|each\s+of\s+|every\s+one\s+of\s+)?(?:those|these|them)"
+                     r"(?:\s+(?:ones|alone|as\s+they\s+are|untouched))?\b", r"\1", request, flags=re.I)
     # "strip the names and nothing else": a job said as the only one, not a job on "nothing else"
     request = re.sub(r",?\s+(?:and|but)\s+nothing\s+(?:else|more)\b", "", request, flags=re.I)
     # "Keep only the English rows, and of those only the ones with difficulty 3 or higher": two selections in turn

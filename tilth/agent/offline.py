@@ -60,6 +60,7 @@ from tilth.agent.params import (
     enumeration_to_params,
     examples_to_params,
     languages,
+    listed_columns,
     literal_differences,
     literals_to_params,
     mark_languages,
@@ -239,6 +240,9 @@ class OfflinePlanner:
         exempt: list[tuple[dict, str]] = []  # (rows, words): rows every step leaves alone, as asked
         others: list[str] = []  # "leave the other parties alone": the rows outside a scoped step
         for a in parsed.actions:
+            if OTHERS_STAY.match(a.text):  # "..., keep everyone else": the rows outside a scoped step stay
+                others.append(a.text)
+                continue
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
             cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
@@ -298,18 +302,23 @@ class OfflinePlanner:
                 target.params["keep_null"] = True
                 _also(target, a.text)
                 continue
-            if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)):  # constraints, not jobs
-                continue
+            if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)) or a.text in others:
+                continue  # constraints, not jobs
             _scope_steps(plan, *pending, self.cat)  # the steps the action before made, restricted to its rows
             pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
             if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
                 a = replace(a, condition="")
-            elif a.asks and (m := EXCEPT.search(a.text)) and _removal(a.text) and not _contentless(a.text[: m.start()]) \
+            elif a.asks and (_removal(a.text) or starts_with_verb(a.text) and not KEEPING.match(a.text)) \
+                    and (m := EXCEPT.search(a.condition) or EXCEPT.search(a.text)) \
+                    and not _contentless(a.text[: m.start()] if m.string == a.text else f"{a.text} {a.condition}") \
                     and (rows := _named_values(Action(m[1], "", False, True, 0, 0), data)) is not None \
-                    and rows[0] != data.text_field:  # "drop reviews under 8 words, except the headphones ones"
+                    and rows[0] != data.text_field:  # "drop reviews under 8 words, except the headphones ones",
+                # "redact phone numbers except in the driver rows", "remove ... whose text is empty, except for kitchen"
+                # ("keep articles from sources other than blogspot": blogspot goes, see _equality)
                 pending = (pending[0], {"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
                                         "where_not": True})
-                a = replace(a, text=a.text[: m.start()].rstrip(" ,"))
+                a = replace(a, text=a.text[: m.start()].rstrip(" ,")) if m.string == a.text else \
+                    replace(a, condition=a.condition[: m.start()].rstrip(" ,"))
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
@@ -857,14 +866,14 @@ class OfflinePlanner:
         """Add (or merge into) the step for `skill`, with parameters from the action's words (over `given`)."""
         # a condition on a job that can be restricted ("only in tickets rated 4 or higher") becomes where_*:
         # its numbers are not the job's own parameters
-        scoped = action.condition and skill.param("where_column") and skill.kind != "filter"
-        words = action.text if scoped else action.full
+        # (a condition that picks no rows, "mask only the e-mail addresses in the messages", is the job's own words)
+        cond_params, extra, calibrate = self._condition(plan, skill, action, data)
+        words = action.text if cond_params else action.full
         if skill.param("unit") and (parts := _by_unit(words)):  # "under 30 words or over 2,000 characters":
             first = self.add(plan, skill, replace(action, text=parts[0], condition=""), data, columns, why, given)
             self.add(plan, skill, replace(action, text=parts[1], condition=""), data, columns, why, given)
             return first  # one length step per unit, since one step counts in one unit
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
-        cond_params, extra, calibrate = self._condition(plan, skill, action, data)
         params.update(cond_params)
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
             found, calib = self._value_column(plan, action, data)
@@ -1408,8 +1417,13 @@ MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distri
 BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according to)\s+(?:the\s+|their\s+|its\s+)?"
                          r"(?:actual\s+|detected\s+)?language\b|\b(?:written|typed)\s+in\b", re.I)
 # "..., but keep all the urgent ones", "leave the rest alone": the rows a sample is not drawn from stay
-REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:the\s+)?(?:rest|others?)\b.*\b(?:stay|alone|as\s+(?:they|it)\s+(?:are|is)|"
+REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:keep|leave)\s+(?:everyone|everybody|everything|anyone|all)\s+else\b|\b(?:the\s+)?(?:rest|others?)\b.*\b(?:stay|alone|as\s+(?:they|it)\s+(?:are|is)|"
                        r"untouched|kept)\b|\bleave\b.*\b(?:rest|others?)\b", re.I)
+# "keep everyone else", "the rest stay": the rows a scoped step does not pick, said as a clause of its own
+OTHERS_STAY = re.compile(r"\W*(?:(?:but|and)\s+)?(?:(?:keep|leave)\s+(?:everyone|everybody|everything|anyone|all|any)\s+"
+                         r"(?:else|others?)|(?:keep|leave)\s+(?:all\s+)?the\s+(?:rest|others?)|(?:everyone|everybody|"
+                         r"everything)\s+else\s+(?:stays?|remains?)|the\s+(?:rest|others?)\s+(?:stays?|remains?|are\s+kept))"
+                         r"(?:\s+(?:alone|as\s+(?:they|it)\s+(?:are|is)|untouched|in))?\W*$", re.I)
 # a column where more is worse: its "worst" rows are its highest values
 HARM = re.compile(r"sever|risk|error|defect|delay|latency|toxic|spam|damage|complain|cost|price|perplex|ppl|loss|"
                   r"violation|incident|injur|fail|bug|penalt|fine\b|fines|debt|churn|pain", re.I)
@@ -1567,13 +1581,16 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     asked = WISH.sub("", action.full.strip())  # "Can you drop the unverified problems"
     dropping = not goes_on and _removal(asked)
     selects = (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
-               or re.search(r"\bonly\W*$", action.full, re.I))
+               or re.search(r"\bonly\W*$", action.full, re.I) and not (action.condition and starts_with_verb(asked)))
+    # ("redact emails for the tutor applications only": a job on those rows, not a selection)
     # "easy or medium recipes that take less than an hour": no verb, the rows wanted (by a label, not a quote)
     verbless = not selects and action.asks and asked == action.full.strip() and not lead_verb(asked) \
         and "?" not in action.context and not re.match(r"\W*(?:which|what|how|who|where|when|why|is|are|do|does)\b",
                                                        asked, re.I)  # (a question asks for no rows)
     if not (selects or verbless):
         return None  # ("questions about kettles, blenders or toasters only")
+    if listed_columns(asked, data.columns):  # "drop the repair_cost_eur and station columns": columns, even where
+        return None                            # a label is spelled like one (category 'station')
     if BY_LANGUAGE.search(action.full):  # "spanish and german recipes (by the language of the instructions)":
         return None                      # languages a detector finds, not labels of a cuisine column
     for m in re.finditer(r"\b([\w-]+)\s*(?:==?|!=)\s*['\"]?([\w -]+?)['\"]?\s*(?=[),;]|$)", action.full):
@@ -2081,17 +2098,18 @@ def _names_a_job(text: str) -> bool:
 
 
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
-EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not)\s+"
+EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not)\s+(?:in\s+|on\s+|from\s+)?"
                     r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
                     r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
 
 
 def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catalogue) -> None:
-    """Restrict the filters planned since `before` (ids of the steps that were there) to the rows of `scope`."""
+    """Restrict the filters planned since `before` (ids of the steps that were there) to the rows of `scope`
+    (any step that can be restricted, for an exception: "redact phone numbers except in the driver rows")."""
     for st in plan.steps:
         skill = cat.by_name.get(st.op)
         if scope and id(st) not in before and skill is not None and skill.param("where_column") \
-                and skill.kind == "filter" and "where_column" not in st.params:
+                and (skill.kind == "filter" or scope.get("where_not")) and "where_column" not in st.params:
             _restrict(st, scope)
 
 

@@ -151,6 +151,13 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = mask_dates(text).lower()  # "before 2026-11-05" holds no count of anything
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = spell_out_numbers(low)  # (first: "csat < three")
+    # "just one word", "a single word", "one-word notes": at most that many (the rows a removal names)
+    unit = r"(?=(?:words?|characters?|chars?|tokens?|lines?|sentences?)\b)"
+    low = re.sub(rf"\b(?:(just|only|merely|a mere)\s+one(?=\s+{unit})|one(?=-{unit}|\s+(?:words?|characters?|chars?|"
+                 rf"tokens?|lines?|sentences?)\s+or\s+(?:less|fewer)))",
+                 lambda m: f"{m[1]} 1" if m[1] else "1", low)
+    low = re.sub(rf"\b(?:just|only|merely|a mere)\s+(?:a\s+)?(\d+)\s+{unit}", r"at most \1 ", low)
+    low = re.sub(rf"\b(?:(?:just|only|merely)\s+)?(?:a\s+)?single[\s-]+{unit}|\b1-{unit}", "at most 1 ", low)
     # "less than an hour", "under half a day": one (or half) of a unit of time
     low = re.sub(r"\bhalf\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)", "0.5 ", low)
     low = re.sub(r"\b(than|under|over|below|above|least|most|within)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)",
@@ -312,6 +319,25 @@ def unknown_columns(text: str, columns: list[str]) -> list[str]:
             name = item.strip().removeprefix("the ").strip("'\"` ")
             if name.lower() not in NOT_A_NAME and not column_mentions(name, columns) and name not in out:
                 out.append(name)
+    return out
+
+
+def listed_columns(text: str, columns: list[str]) -> list[str]:
+    """Columns the text lists as the object of its verb ("drop the repair_cost_eur and station columns"), not as
+    the subject of a condition ("where the status column is closed"): every listed name is a column."""
+    out = []
+    for m in COLUMN_LISTS[0].finditer(text):
+        if not re.search(r"\b(?:drop|remove|delete|keep|select|discard|exclude|hide|get rid of|ditch|lose|strip|"
+                         r"rename)\s+(?:only\s+)?(?:the\s+)?$", text[: m.start()], re.I):
+            continue  # ("keep German posts only, using the lang field": a column the job reads)
+        if re.match(r"\s*(?:is|are|=|==|equals?|has|have|contains?|says?|reads?|matches)\b", text[m.end():], re.I):
+            continue
+        names = [item.strip().removeprefix("the ").strip("'\"` ")
+                 for item in re.split(r"\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*", m[1])]
+        names = [n for n in names if n.lower() not in NOT_A_NAME]
+        found = [c for n in names for c in columns if c.lower() == n.lower()]
+        if names and len(found) == len(names):
+            out += found
     return out
 
 

@@ -291,7 +291,7 @@ def apply_filter(op: Filter, table: pa.Table) -> tuple[pa.Table, pa.Table]:
 
 def apply_mapper(op: Mapper, table: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Map, then record which rows changed an existing column (their old values stay in the input version)."""
-    result = op.map(table)
+    result = op.apply(table)  # (rows outside the step's scope pass through)
     if result.num_rows != table.num_rows:
         raise ValueError(f"{op.name}.map changed the row count ({table.num_rows} -> {result.num_rows})")
     if "_id" not in result.column_names or not result.column("_id").equals(table.column("_id")):

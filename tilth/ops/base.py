@@ -243,6 +243,34 @@ class Mapper(Operator):
     def map(self, batch: pa.Table) -> pa.Table:
         raise NotImplementedError
 
+    def apply(self, batch: pa.Table) -> pa.Table:
+        """`map` on the rows in this step's scope (where_* params, see tilth/ops/where.py); the other rows pass
+        through unchanged, with nulls in the columns the step adds."""
+        if getattr(self.params, "where_column", None) is None:
+            return self.map(batch)
+        import pyarrow.compute as pc
+
+        from tilth.ops.where import where_mask
+
+        selected = where_mask(batch, self.params)
+        if selected.all():
+            return self.map(batch)
+        mapped = self.map(batch.filter(pa.array(selected)))
+        mask = pa.array(selected)
+        out = batch
+        for name in mapped.column_names:
+            new = mapped.column(name).combine_chunks()
+            if name in batch.column_names and batch.column(name).type == new.type:
+                old = batch.column(name).combine_chunks()
+            else:
+                old = pa.nulls(batch.num_rows, new.type)
+            merged = pc.replace_with_mask(old, mask, new) if len(new) else old
+            if name in out.column_names:
+                out = out.set_column(out.column_names.index(name), name, merged)
+            else:
+                out = out.append_column(name, merged)
+        return out
+
 
 class Filter(Operator):
     """Scores rows, then keeps or drops each with a reason. Score columns are carried on the output."""

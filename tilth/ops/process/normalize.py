@@ -8,10 +8,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Mapper, Params
+from tilth.ops.base import Mapper
 from tilth.ops.process.heuristics_text import text_column
 from tilth.ops.process.text_utils import with_nulls_of
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 # no-break and other fixed-width spaces that should read as a plain space
 _SPACES = r"[\x{a0}\x{1680}\x{2000}-\x{200a}\x{202f}\x{205f}\x{3000}]"
@@ -21,7 +22,7 @@ _INVISIBLE = r"[\x{200b}\x{2060}\x{feff}]"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 
-class NormalizeParams(Params):
+class NormalizeParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     unicode_form: Literal["NFC", "NFKC", "NFD", "NFKD"] | None = Field(
         "NFC", description="Unicode normal form (NFKC also folds compatibility characters: ﬁ -> fi, x² -> x2, full-width Ａ -> A)."

@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Mapper, Params
+from tilth.ops.base import Mapper
 from tilth.ops.process.heuristics_text import text_column
 from tilth.ops.process.text_utils import with_nulls_of
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 Kind = Literal["email", "ip", "credit_card", "phone"]
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -46,7 +47,7 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-class PiiParams(Params):
+class PiiParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     kinds: list[Kind] = Field(list(ORDER), description="What to redact.")
     replacement: str = Field("<{KIND}>", description="Replacement; {KIND} becomes EMAIL, IP, CREDIT_CARD, PHONE.")
