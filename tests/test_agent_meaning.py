@@ -229,12 +229,13 @@ def test_what_an_operator_does_not_do_is_reported_not_faked(env):
     planner, data = env
     plan = planner.plan("remove the customers' names and street addresses from the messages", data["chat"])
     assert plan.ops() == [] and len(plan.unmatched) == 2
-    assert any("pii_redact does not do names" in n for n in plan.notes)
+    assert any("no operator here does that (names; the closest match, pii_redact, cannot)" in n for n in plan.notes)
     plan = planner.plan("redact emails, phone numbers and names in the customer messages", data["chat"])
     assert steps(plan) == [("pii_redact", {"text_field": "customer_message", "kinds": ["email", "phone"]})]
     assert plan.unmatched == ["redact names in the customer messages"]
     plan = planner.plan("translate every customer message into English", data["chat"])
-    assert plan.ops() == [] and any("lang_id does not do translate" in n for n in plan.notes)
+    assert plan.ops() == [] and any("no operator here does that (translate; the closest match, lang_id, cannot)" in n
+                                    for n in plan.notes)
     assert planner.plan("keep only the English tickets", data["chat"]).ops() == ["lang_id"]
 
 
@@ -1124,7 +1125,7 @@ def test_what_may_stay_is_one_refusal_and_a_purpose_clause_refuses_nothing(env, 
                     "phone numbers must stay."):
         plan = planner.plan(request, tickets)
         assert plan.steps == [] and len(plan.unmatched) == 2, request  # pii_redact does neither; reported
-        assert any("does not do names" in n for n in plan.notes)
+        assert any("no operator here does that (names;" in n for n in plan.notes)
     actions = parse("anonymise the text but leave IP addresses and card numbers alone, only emails and phone numbers")
     assert [(a.text, a.negated) for a in actions.actions] == [
         ("anonymise the text", False), ("leave IP addresses and card numbers alone", True),
@@ -1681,3 +1682,17 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
         assert plan.unmatched == [], request
     sampled = planner.plan("Take a random 30% sample of the tutor applications (seed 11), keep everyone else.", volunteers)
     assert any("the others stay as they are, as asked ('keep everyone else')" in n for n in sampled.notes)
+    # (the same trial, part two) an aside that says what stays; a rank by "the most"; a rank asked with "give me";
+    # "ignore <label>"; a slash-separated list of labels
+    assert steps(planner.plan("Redact e-mail addresses only - phone numbers can stay - and drop anything not in English.",
+                              volunteers)) == [("lang_id", {"languages": ["en"], "min_score": 0.0}),
+                                               ("pii_redact", {"kinds": ["email"]})]
+    hours = _peek_rows(tmp_path / "hours.jsonl", [{"motivation": f"I can help on weekends, note {i}.", "hours_per_week": i}
+                                                  for i in range(12)])
+    assert steps(planner.plan("Keep the 15 applicants offering the most hours per week", hours)) == [
+        ("top_filter", {"count": 15, "column": "hours_per_week"})]
+    assert steps(planner.plan("Give me the 10 most expensive incidents by repair cost, but ignore vandalism.",
+                              incidents)) == [("value_filter", {"column": "category", "drop_values": ["vandalism"]}),
+                                              ("top_filter", {"count": 10, "column": "repair_cost_eur"})]
+    assert steps(planner.plan("tag each one as enthusiastic / neutral / reluctant", volunteers)) == [
+        ("llm_annotate", {"choices": ["enthusiastic", "neutral", "reluctant"], "label": "category"})]

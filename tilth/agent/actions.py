@@ -398,6 +398,9 @@ KEEP_AS_IS = re.compile(rf"(\b(?:leave|keep)\s+)({_NOUN_LIST})(\s+(?:as (?:it is
                         r"intact|as-is|readable|in place)\b)", re.I)
 
 
+_STAYS = re.compile(r"\b(?:can|may|should|will)\s+(?:stay|remain)\b", re.I)
+
+
 def _keep_whole(text: str) -> str:
     """Mark the separators in a quotation (or between two: "'A' and 'B'") so no split cuts it."""
     return (text.replace(",", "\x02").replace(" and ", " \x01and ").replace(" or ", " \x01or ").replace(" then ", " \x01then ")
@@ -453,8 +456,14 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             return m[0]
 
         request = re.sub(r"\b[\w-]+(?:\s*,\s*[\w-]+)*\s*,?\s+(?:and|or)\s+[\w-]+\b", one_list, request)
+        # "..., but ignore vandalism": rows of a label the data holds are left out, not a job of ignoring
+        request = re.sub(r"\b(?:ignore|ignoring|disregard|disregarding|skip|skipping)\s+((?:the\s+|any\s+|all\s+)?([\w-]+))\b",
+                         lambda m: f"drop {m[1]}" if known(m[2]) else m[0], request, flags=re.I)
     # "E-mail addresses and phone numbers can stay", "we're not worried about emails or phones": what is to be
     # left as it is, one list ("leave ... as they are"), not a job per noun
+    # "redact e-mails only - phone numbers can stay - and ...": an aside that says what stays is a clause of its own
+    request = re.sub(r"\s+[-\u2013\u2014]\s+([^-\u2013\u2014.;:!?]{3,80}?)\s+[-\u2013\u2014]\s+",
+                     lambda m: f"; {m[1]}; " if _STAYS.search(m[1]) else m[0], request)
     request = LEFT_AS_IS.sub(lambda m: f"{m['lead'] or ''}leave {_keep_whole(m['what'] or m['what2'])} as they are", request)
     request = KEEP_AS_IS.sub(lambda m: m[1] + _keep_whole(m[2]) + m[3], request)
     # "keep only English, except leave the Lisbon reports alone whatever language they're in": rows excepted

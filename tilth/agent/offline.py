@@ -120,7 +120,10 @@ _COUNT = rf"\d[\d,]*|{NUMBER_WORD}"
 RANK_SHARE = re.compile(
     rf"\b(?:{_RANK_ADJ}|{RANK_COMPARATIVES})\s+(?:half|third|quarter|fifth|tenth|\d+(?:\.\d+)?\s*(?:%|percent))(?![\w-])"
     rf"|\b(?:top|bottom)\s+(?:{_COUNT})\b"
-    rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b", re.I)
+    rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b"
+    # "the 15 applicants offering the most hours per week", "the 10 incidents with the highest repair cost"
+    rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,3}}?(?:with|having|offering|showing|that\s+have|who\s+have|that\s+offer|"
+    rf"who\s+offer|by)\s+(?:the\s+)?(?:most|highest|largest|biggest|greatest|lowest|fewest|least|smallest)\b", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
@@ -596,10 +599,12 @@ class OfflinePlanner:
                 and near_step[1].sentence != a.sentence \
                 and near_step[0].op in self.cat.by_name and job_kind(self.cat.by_name[near_step[0].op]) == "measures"
             # "per-row word/char/line counts for the output column": a request for measures, without a verb
+            # ("give me the 10 most expensive incidents": rows by rank, whatever the verb)
             asks_measures = not lead_verb(a.text) and MEASURE_NOUN.search(a.text) is not None \
                 and not DROP.search(a.full) and not KEEP.search(a.full) and not any(q["bound"] for q in quantities(a.full))
             measuring = parsed.keep_all_rows or listed or asks_measures \
-                or (lead_verb(a.text) in MEASURE and not planned and not SUBSET.search(a.text)) \
+                or (lead_verb(a.text) in MEASURE and not planned and not SUBSET.search(a.text)
+                    and not RANK_SHARE.search(a.text)) \
                 or (NEW_COLUMN.search(a.text) is not None and not DROP.search(a.full)) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
@@ -714,7 +719,8 @@ class OfflinePlanner:
         can = any(v for k, v in choices_to_params(skill, action.full, self.refused).items()
                   if "list" in (skill.param(k) or {}).get("type", ""))
         plan.notes.append(f"{skill.name} does not do {', '.join(beyond)}: that part of {action.full!r} is not done"
-                          + ("" if can else f", so {skill.name} is not planned for it"))
+                          if can else f"{action.full!r} is not done: no operator here does that ({', '.join(beyond)}; "
+                          f"the closest match, {skill.name}, cannot)")
         return can
 
     def _restates(self, step: PlanStep, action: Action, choice: tuple[Skill, float, dict],

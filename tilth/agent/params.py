@@ -801,7 +801,8 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"sentiments?|options?|domains?|areas?|themes?)\s*\(\s*(?=[^()]*[,/])|"
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
-                  r"(?:[\w'-]+\s+){0,4}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
+                  r"(?:[\w'-]+\s+){0,4}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|"
+                  r"[\w-]+(?:\s*/\s*[\w-]+){2,})|"  # ("tag each one as enthusiastic / neutral / reluctant")
                   # "add a column with the speaker's stance: for, against or undecided": the column's values
                   r"\b(?:column|field)\s+(?:with|for|of|holding|giving|saying)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*:\s*"
                   r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"

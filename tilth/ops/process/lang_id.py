@@ -60,7 +60,7 @@ class LangIdFilter(Filter):
         "language filter, english only pls",
         "detect each document's language and keep English",
     )
-    stage = 20
+    stage = 14  # before pii_redact (15): its <EMAIL> placeholders are no language
     inputs = ("{text_field}",)
     outputs = ("lang", "lang_score")
     thresholds = (("lang_score", "min_score", ">="),)
