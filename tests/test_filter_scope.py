@@ -140,3 +140,16 @@ def test_a_rule_based_rewrite_for_some_rows_only(tmp_path):
         changed = Workspace(tmp_path / "ws").sql(
             f"SELECT DISTINCT _id FROM lineage WHERE run = '{name}' AND action = 'modify'").to_pylist()
         assert len(changed) == sum(redacted), scope
+
+
+def test_a_scoped_rewrite_keeps_the_skipped_rows_whatever_the_column_type():
+    """The rows outside the scope keep their text even where the mapper's output type differs from the input's
+    (large_string in, string out): they were once at risk of becoming null."""
+    import pyarrow as pa
+
+    batch = pa.table({"_id": [1, 2, 3], "text": pa.array(["mail a@b.org", "c@d.org", None], pa.large_string()),
+                      "g": ["x", "y", "x"]})
+    out = build("pii_redact", {"kinds": ["email"], "where_column": "g", "where_values": ["x"]}).apply(batch)
+    assert out.column("text").to_pylist() == ["mail <EMAIL>", "c@d.org", None]
+    assert out.column("pii_redactions").to_pylist() == [1, None, 0]
+    assert out.schema.field("text").type == pa.large_string()

@@ -260,8 +260,9 @@ class Mapper(Operator):
         out = batch
         for name in mapped.column_names:
             new = mapped.column(name).combine_chunks()
-            if name in batch.column_names and batch.column(name).type == new.type:
+            if name in batch.column_names:  # (in the input's type: a rewrite never nulls the rows it skips)
                 old = batch.column(name).combine_chunks()
+                new = new.cast(old.type) if new.type != old.type else new
             else:
                 old = pa.nulls(batch.num_rows, new.type)
             merged = pc.replace_with_mask(old, mask, new) if len(new) else old
