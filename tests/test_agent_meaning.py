@@ -1055,7 +1055,7 @@ def test_from_a_fourth_newcomer_trial(env, tmp_path):
                         "near-identical agent replies.", chats)
     assert plan.input["text"] == "agent_says"
     assert steps(plan) == [("length_filter", {"text_field": "cust_says", "min": 15, "unit": "chars"}),
-                           ("minhash_dedup", {"text_field": "text"})]
+                           ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7})]
     (step,) = planner.plan("For rows whose origin is synthetic only, back-translate the completion through German "
                            "to make extra variants.", instr).steps
     assert (step.op, {k: step.params.get(k) for k in ("text_field", "where_column", "where_values")}) == (
@@ -1064,7 +1064,7 @@ def test_from_a_fourth_newcomer_trial(env, tmp_path):
                            "with a CSAT of 2 or lower.", chats).steps
     assert (step.params["where_column"], step.params["where_max"]) == ("csat_score", 2.0)
     assert steps(planner.plan("Several pages are mirrors of the same article with a word or two changed. Collapse "
-                              "those lightly edited copies.", chats)) == [("minhash_dedup", {})]
+                              "those lightly edited copies.", chats)) == [("minhash_dedup", {"ngram": 1, "threshold": 0.7})]
 
 
 def test_bounds_in_two_units_are_two_length_steps(env):
@@ -1369,7 +1369,7 @@ def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
         assert steps(planner.plan(request, data)) == want, request
     near = planner.plan("get rid of near-duplicate listings - same product posted twice with slightly different "
                         "wording. keep the first copy", shop)
-    assert steps(near) == [("minhash_dedup", {})]
+    assert steps(near) == [("minhash_dedup", {"ngram": 1, "threshold": 0.7})]  # short texts: word sets
     short = planner.plan("drop rows where the description is empty or shorter than 20 characters", shop)
     assert [(s.op, s.params.get("min"), s.params.get("unit")) for s in short.steps] == [("length_filter", 20, "chars")]
     asked = planner.plan("Don't change anything - I just want to know how the scores are distributed per grade and "
@@ -1404,7 +1404,8 @@ def test_from_the_tenth_newcomer_trial(env, tmp_path):
          "summary": f"A randomized study {i} of a once-weekly drug in adults."} for i in range(24)])
     cases = [
         (pods, "Remove duplicate episodes - both exact copies and ones where the description is basically the same "
-               "text with tiny wording changes.", [("exact_dedup", {"text_field": "text"}), ("minhash_dedup", {"text_field": "text"})]),
+               "text with tiny wording changes.",
+         [("exact_dedup", {"text_field": "text"}), ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7})]),
         (pods, "Keep only finance and true_crime episodes that run longer than 30 minutes.",
          [("value_filter", {"column": "category", "values": ["finance", "true_crime"]}),
           ("value_filter", {"column": "duration_min", "min": 31.0})]),
@@ -1696,3 +1697,19 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
                                               ("top_filter", {"count": 10, "column": "repair_cost_eur"})]
     assert steps(planner.plan("tag each one as enthusiastic / neutral / reluctant", volunteers)) == [
         ("llm_annotate", {"choices": ["enthusiastic", "neutral", "reluctant"], "label": "category"})]
+    # part three: near-duplicates on short texts, "or with no age given", a fronted scope mid-sentence on a yes/no
+    # column, and a per-group average (a query, said so)
+    plan = planner.plan("get rid of near-duplicate descriptions (reports that are basically the same text with a word "
+                        "or two changed)", incidents)
+    assert steps(plan) == [("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7})]
+    ages = _peek_rows(tmp_path / "ages.jsonl", [
+        {"motivation": f"I would love to help out on weekends, number {i}.", "role": ("kitchen", "driver")[i % 2],
+         "age": (None, 17, 30, 45)[i % 4], "dbs_checked": ("yes", "no", None)[i % 3]} for i in range(12)])
+    assert steps(planner.plan("Drop applicants under 18 or with no age given, and only for the driver role also drop "
+                              "anyone without a DBS check.", ages)) == [
+        ("value_filter", {"column": "age", "min": 18.0, "keep_null": False}),
+        ("value_filter", {"column": "dbs_checked", "values": ["yes"], "where_column": "role", "where_values": ["driver"]})]
+    plan = planner.plan("For each city, tell me the average repair cost - no filtering.", incidents)
+    assert plan.steps == [] and "tell me the average repair cost" in plan.unmatched
+    assert any('`tilth sql "SELECT city, avg(repair_cost_eur) FROM <dataset> GROUP BY city ORDER BY city"`' in n
+               for n in plan.notes)

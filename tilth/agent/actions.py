@@ -228,10 +228,11 @@ def refuses_job(text: str) -> bool:
             continue
         if m[0] == "no" and re.search(r"\byes\s*(?:/|or|-)\s*$", low[: m.start()]):  # "a yes/no flag": two answers
             continue
-        if m[0] in ("no", "without") and (re.search(r"\b(?:have|has|had|having|with)\s+$", low[: m.start()])
+        if m[0] in ("no", "without") and (re.search(r"\b(?:have|has|had|having|with|anyone|anybody|everyone|everybody|"
+                                                    r"someone|those|ones|people|anything)\s+$", low[: m.start()])
                                           or ROW_NOUNS.search(low[max(0, m.start() - 25): m.start()].rstrip() + " ")
                                           and re.search(r"\b(?:rows?|records?|entries|\w+s)\s+$", low[: m.start()])):
-            continue  # "keep the ones that have no score", "drop rows with no score": rows without a value
+            continue  # "keep the ones that have no score", "drop anyone without a DBS check": rows without a value
         after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
@@ -466,6 +467,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      lambda m: f"; {m[1]}; " if _STAYS.search(m[1]) else m[0], request)
     request = LEFT_AS_IS.sub(lambda m: f"{m['lead'] or ''}leave {_keep_whole(m['what'] or m['what2'])} as they are", request)
     request = KEEP_AS_IS.sub(lambda m: m[1] + _keep_whole(m[2]) + m[3], request)
+    # "..., and only for the driver role also drop anyone without a DBS check": the rows of the job after it
+    request = re.sub(rf"([,;]\s*|\band\s+)(?:and\s+)?only\s+for\s+([^,;.!?]{{1,40}}?)\s+(?:also\s+|too\s+)?"
+                     rf"((?:{'|'.join(sorted(VERBS, key=len, reverse=True))})\b[^,;.!?]*)", r"\1\3, but only for \2",
+                     request, flags=re.I)
     # "keep only English, except leave the Lisbon reports alone whatever language they're in": rows excepted
     request = re.sub(r",?\s*\b(except(?:\s+for)?)\s+(?:to\s+)?(?:leave|keep|spare)\s+((?:the\s+|any\s+|all\s+)?[^,;.!?]{1,60}?)\s+"
                      r"(?:alone|untouched|as\s+(?:they|it)\s+(?:are|is)|intact)\b(?:\s+(?:whatever|whichever|regardless|no\s+matter)"

@@ -88,8 +88,9 @@ EASY_QUANTILE = 0.25
 # relaxed to the sample's FIT_QUANTILE (never tightened), and the plan says so.
 FIT_MAX_DROP = 0.3
 FIT_QUANTILE = 0.1
-# below this median length lid.176's confidence is no test of language: 16% of 6-12-word English fortunes score
-# under the 0.65 default, 1% of those over 30 words
+# below this median length the defaults tuned on web pages misjudge snippets: lid.176's confidence is no test of
+# language (16% of 6-12-word English fortunes score under the 0.65 default, 1% of those over 30 words), and one
+# changed word breaks most of a text's 5-word MinHash shingles
 SHORT_TEXT_WORDS = 30
 # A threshold with no default (perplexity) is set from the sample when the user gives no number.
 UNSET_QUANTILE = 0.1
@@ -107,6 +108,10 @@ ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip|\bba
 VIA_LANGUAGE = re.compile(r"\b(?:via|through|by way of|pivoting (?:on|through))\s+[A-Z]?[a-z]+", re.I)
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|em|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
+NEAR_PRIOR = 0.1  # "near-duplicates", "a word or two changed": not exact copies
+NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(?:nearly|almost|basically|virtually)\s+"
+                    r"(?:identical|the same)\b|\bfuzzy\b|\b(?:a\s+)?(?:word|few words|character|letter)\s+or\s+two\s+"
+                    r"(?:changed|different|off|apart)\b", re.I)
 RANK_PRIOR = 0.3  # "the 30 most-starred", "the hardest quarter": only a global ranking does that
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag score rate grade".split())
@@ -380,6 +385,18 @@ class OfflinePlanner:
                 plan.notes.append(f"No operator counts missing values: {a.full!r} is not done. After the run, "
                                   f"`tilth sql \"SELECT count(*) FROM <dataset> WHERE {gone[0]} IS NULL\"` answers it.")
                 continue
+            if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and (nums := [
+                    c for c in column_mentions(a.full[agg.end():], list(data.columns))
+                    + partial_column_mentions(a.full[agg.end():], list(data.columns)) if _numeric(c, data)]):
+                # "for each city, tell me the average repair cost": a query of the output, not a step
+                fn = AGGREGATES[agg[1].lower()]
+                group = _grouping(a.full, data) or _grouping(a.context, data)
+                sql = (f"SELECT {group}, {fn}({nums[0]}) FROM <dataset> GROUP BY {group} ORDER BY {group}" if group
+                       else f"SELECT {fn}({nums[0]}) FROM <dataset>")
+                plan.unmatched.append(a.full)
+                plan.notes.append(f"No operator computes {agg[1].lower()}s{' per ' + group if group else ''}: "
+                                  f"{a.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
+                continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
                                    or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
@@ -397,7 +414,10 @@ class OfflinePlanner:
                 ranged += [(c, b) for c, b in _dated_bounds(a, data) if c not in {col for col, _ in ranged}]
             if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (gone := _missing_column(a, data)):
-                ranged = [(gone, {"keep_null": False})]  # "drop chats with no CSAT": rows without a value go
+                # "drop chats with no CSAT": rows without a value go; "drop anyone without a DBS check" on a
+                # yes/no column: the rows whose answer is not yes go too
+                yes = _yes_value(gone, data)
+                ranged = [(gone, {"values": [yes]} if yes is not None else {"keep_null": False})]
             if not ranged and equal is None and not parsed.keep_all_rows and "length_filter" in self.cat.by_name \
                     and not _length_said(a.full) and (empty := _empty_text(a, data)):  # "drop problems whose solution is empty"
                 step = self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
@@ -793,6 +813,10 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        if NEARLY.search(text):  # "near-duplicate descriptions": the deduplicators whose description says near
+            for sk, _ in ranked:
+                if sk.kind == "deduplicator" and re.search(r"\bnear\b", sk.meta.get("description", ""), re.I):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + NEAR_PRIOR
         if RANK_SHARE.search(text):  # "the hardest quarter": the operator that keeps a share or count by rank
             for sk, _ in ranked:
                 if sk.param("fraction") and sk.param("count") and sk.param("column"):
@@ -924,6 +948,9 @@ class OfflinePlanner:
             bounds = {**bounds, "keep_null": True}  # "... below 3 (rows without a rating should stay)"
         why = f"{col}: {shown}, as {action.text!r} says"
         if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
+                and _missing_column(action, data) == column:  # "drop applicants under 18 or with no age given"
+            bounds = {**bounds, "keep_null": False}
+        if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
                 and _removal(action.full) and any(r.get(column) in (None, "") for r in data.rows):
             # "drop recipes rated under 4.0": an unrated recipe is not rated under 4.0
             bounds = {**bounds, "keep_null": True}
@@ -983,7 +1010,10 @@ class OfflinePlanner:
                 if other:
                     out[name] = other
         if skill.param("also_fields"):  # "exact copies of the Q&A pairs": a duplicate matches on every column named
-            both = list(dict.fromkeys(self._pipeline_col(c, data) for c in column_mentions(text, _string_columns(data))))
+            spelled = set(re.findall(r"[a-z0-9]+", text.lower().replace("_", " ")))  # (every word of its name: not
+            spelled |= {w.rstrip("s") for w in spelled}                           # "reports" for reported_at)
+            both = list(dict.fromkeys(self._pipeline_col(c, data) for c in column_mentions(text, _string_columns(data))
+                                      if all(p in spelled for p in re.split(r"[_\W]+", c.lower()) if p)))
             if len(both) < 2 and PAIRED.search(text) and data.answer_field:
                 both = [out.get("text_field", "text"), self._pipeline_col(data.answer_field, data)]
             if len(both) >= 2 and len(set(both)) == len(both):
@@ -1335,6 +1365,7 @@ class OfflinePlanner:
             skill = self.cat.by_name.get(step.op)  # None for an unknown operator: validation names it
             thresholds = skill.meta.get("thresholds", []) if skill else []
             self._confident_only_if_asked(step, data)
+            self._short_shingles(step, data)
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
@@ -1386,6 +1417,19 @@ class OfflinePlanner:
             step.params["min_score"] = 0.0
             step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a "
                          f"row is kept when its most likely language is listed; name a confidence to require one")
+
+    @staticmethod
+    def _short_shingles(step: PlanStep, data: DataPeek) -> None:
+        """"Near-duplicate notes (a word or two changed)": on a 12-word text one changed word breaks 5 of its 8
+        five-word shingles (Jaccard 0.23), so on short texts MinHash compares word sets (11 of 13: 0.85) at 0.7,
+        unless the request set either."""
+        if step.op != "minhash_dedup" or step.params.keys() & {"ngram", "threshold"}:
+            return
+        median = data.median_words(step.params.get("text_field", "text"))
+        if median is not None and median < SHORT_TEXT_WORDS:
+            step.params.update({"ngram": 1, "threshold": 0.7})
+            step.why += (f"; ngram 1, threshold 0.7: the texts are short (median {median:.0f} words here), where "
+                         f"one changed word breaks most 5-word shingles; name a threshold to set one")
 
     # -- revision --------------------------------------------------------------------------------------
     def revise(self, plan: Plan, feedback: str, data: DataPeek) -> Plan:
@@ -1841,6 +1885,10 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     return None
 
 
+# "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
+AGGREGATES = {"average": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum", "maximum": "max",
+              "minimum": "min"}
+AGGREGATE = re.compile(rf"\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)
 # a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
 MEASURED_BY = {w: q for q, ws in {
     "weight": "weigh weighs weighed weighing heavier heaviest lighter lightest",
@@ -2023,6 +2071,17 @@ def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _yes_value(column: str, data: DataPeek):
+    """The "yes" of a yes/no column (yes/no, y/n, true/false as text or booleans), as the data writes it."""
+    seen = {v for r in data.rows if (v := r.get(column)) not in (None, "")}
+    if seen and all(isinstance(v, bool) for v in seen):
+        return True
+    words = {str(v).strip().lower(): v for v in [*seen, *data.labels.get(column, [])]}
+    if words and set(words) <= {"yes", "no", "y", "n", "true", "false"}:
+        return next((words[w] for w in ("yes", "y", "true") if w in words), None)
+    return None
 
 
 def _missing_column(action: Action, data: DataPeek) -> str | None:
