@@ -108,10 +108,19 @@ def math20(tmp_path, monkeypatch):
 
 
 def test_with_yes_a_plan_that_left_part_of_the_request_undone_runs_but_is_not_kept_as_a_skill(tmp_path, math20):
-    """Two newcomer trials found wrong, partial plans accepted by --yes saved as skills that later requests retrieve."""
+    """Two newcomer trials found wrong, partial plans accepted by --yes saved as skills that later requests retrieve;
+    a third found them run at all (a sample of one group exported as the whole answer): --yes alone runs nothing
+    then, --partial runs the steps that were planned."""
     data, ws = math20
-    res = CliRunner().invoke(app, ["agent", "remove exact duplicates and post the result to our Slack channel",
-                                   "--data", str(data), "--no-embed", "--yes", "-w", str(ws), "--out", str(tmp_path / "o1")])
+    request = "remove exact duplicates and post the result to our Slack channel"
+    res = CliRunner().invoke(app, ["agent", request, "--data", str(data), "--no-embed", "--yes", "-w", str(ws),
+                                   "--out", str(tmp_path / "o0")])
+    assert res.exit_code == 1
+    assert "part of the request was not understood ('post the result to our Slack channel')" in \
+        " ".join(res.output.split())
+    assert not (tmp_path / "o0" / "dataset.jsonl").exists()
+    res = CliRunner().invoke(app, ["agent", request, "--data", str(data), "--no-embed", "--yes", "--partial",
+                                   "-w", str(ws), "--out", str(tmp_path / "o1")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o1" / "dataset.jsonl").exists()
     assert "not saved as a skill: part of the request was not done" in res.output.replace("\n", " ")

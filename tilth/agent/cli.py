@@ -21,6 +21,8 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
           planner: Annotated[str, typer.Option(help="auto (LLM if TILTH_LLM_URL is set, else offline), offline or llm.")] = "auto",
           no_run: Annotated[bool, typer.Option("--no-run", help="Validate and save the recipe, do not execute it.")] = False,
           no_embed: Annotated[bool, typer.Option("--no-embed", help="BM25 retrieval only (skips loading MiniLM).")] = False,
+          partial: Annotated[bool, typer.Option("--partial", help="With --yes, run the plan even when part of the "
+                                                "request was not understood (by default nothing runs then).")] = False,
           allow_unconfined: Annotated[bool, typer.Option(
               "--allow-unconfined", help="Where no bubblewrap sandbox exists, run generated operators anyway, in a "
               "plain child process with resource limits only (by default they are refused).")] = False):
@@ -58,7 +60,7 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
         shown.append(True)
         if yes or unattended:
             show(console, plan, validation)
-            return auto_accept(plan, validation)
+            return auto_accept(plan, validation, partial_ok=partial or unattended)
         return terminal_reviewer(console)(plan, validation)
 
     try:
