@@ -1664,7 +1664,9 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
         "Remove applications whose motivation is empty or just one word, except for the kitchen volunteers - keep "
         "all of those.": [("length_filter", {"text_field": "text", "min": 2, "unit": "words", "where_column": "role",
                                              "where_values": ["kitchen"], "where_not": True})],
-        "drop one-word motivations": [("length_filter", {"text_field": "text", "min": 2, "unit": "words"})],
+        "drop one-word motivations": [("word_count_filter", {"text_field": "text", "min_words": 2})],
+        "drop short motivations except the tutor ones": [
+            ("length_filter", {"text_field": "text", "where_column": "role", "where_values": ["tutor"], "where_not": True})],
         "Take a random 30% sample of the tutor applications (seed 11), keep everyone else.": [
             ("sample_filter", {"seed": 11, "fraction": 0.3, "where_column": "role", "where_values": ["tutor"]})],
         "drop motivations under 5 words for tutors only, keep everyone else": [

@@ -193,6 +193,10 @@ class OfflinePlanner:
             return plan
         if self._vocab is None:  # the words of this planner's own catalogue (saved and generated skills too)
             self._vocab = operator_words(self.cat.skills)
+        # "drop short motivations": a name for the texts that no operator's words know ("reviews" they do)
+        field = (data.text_field or "").lower()
+        self.text_noun = re.compile(rf"\b{re.escape(field)}(?:s|es)?\b", re.I) \
+            if re.fullmatch(r"[a-z]{3,}", field) and not {field, f"{field}s", f"{field}es"} & set(self._vocab) else None
         mended = mend(request, list(data.columns), self._vocab)
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
@@ -794,6 +798,8 @@ class OfflinePlanner:
         text = DATA_REFERENCE.sub("", text).strip() or text
         text = _unselected(text)
         text = THE_REST.sub("", text).strip() or text  # "remove the license column, keep everything else"
+        if getattr(self, "text_noun", None) is not None and not re.search(r"\b(?:column|field)\b", text, re.I):
+            text = self.text_noun.sub("texts", text)
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
         query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
