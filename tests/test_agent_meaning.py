@@ -1715,3 +1715,9 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
     assert plan.steps == [] and "tell me the average repair cost" in plan.unmatched
     assert any('`tilth sql "SELECT city, avg(repair_cost_eur) FROM <dataset> GROUP BY city ORDER BY city"`' in n
                for n in plan.notes)
+    # "how many ... are unresolved": counted by that column (a breakdown gives the number); per city, the query
+    assert steps(planner.plan("how many incidents are in Berlin?", incidents)) == [
+        ("dataset_stats", {"domain_field": "city"})]
+    plan = planner.plan("For each city, tell me how many incidents are vandalism", incidents)
+    assert plan.steps == [] and any("`tilth sql \"SELECT city, count(*) FROM <dataset> WHERE category IN "
+                                    "('vandalism') GROUP BY city ORDER BY city\"`" in n for n in plan.notes)

@@ -401,6 +401,24 @@ class OfflinePlanner:
                 plan.notes.append(f"No operator computes {agg[1].lower()}s{' per ' + group if group else ''}: "
                                   f"{a.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
                 continue
+            if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
+                    and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
+                # "how many incidents are unresolved": the rows counted by that column; per city, a query
+                col, vals = found
+                group = _grouping(a.full, data) or _grouping(a.context, data)
+                if group is None or group == col:
+                    step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
+                                    why=f"counts the rows by {col} (the {' or '.join(map(str, vals))} ones among them), "
+                                        f"as {a.text!r} asks", given={"domain_field": self._pipeline_col(col, data)})
+                    step.params["domain_field"] = self._pipeline_col(col, data)
+                    last[a.sentence] = (step, a)
+                else:
+                    where = f"{col} IN ({', '.join(_sql_literal(v) for v in vals)})"
+                    plan.unmatched.append(a.full)
+                    plan.notes.append(f"No operator counts rows of one value per {group}: {a.full!r} is not done. After "
+                                      f"the run, `tilth sql \"SELECT {group}, count(*) FROM <dataset> WHERE {where} "
+                                      f"GROUP BY {group} ORDER BY {group}\"` answers it.")
+                continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
                                    or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
@@ -2077,6 +2095,15 @@ def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _sql_literal(value) -> str:
+    """A value as SQL writes it: true/false, numbers bare, text quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _yes_value(column: str, data: DataPeek):
