@@ -1721,3 +1721,48 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
     plan = planner.plan("For each city, tell me how many incidents are vandalism", incidents)
     assert plan.steps == [] and any("`tilth sql \"SELECT city, count(*) FROM <dataset> WHERE category IN "
                                     "('vandalism') GROUP BY city ORDER BY city\"`" in n for n in plan.notes)
+
+
+def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
+    """Trial 15 (helpdesk tickets, warehouse handover notes), graded on the code before these fixes. The worst: a
+    plain "redact emails and phone numbers" redacted only the tickets whose `channel` is email or phone (the new
+    scope on rewrites read the job's own words as rows); "tickets" named `ticket_id` as the text to read; "except
+    for the Poznań site - keep all of Poznań" and "keep the Rotterdam ones regardless" became keep-only filters."""
+    planner, _ = env
+    tickets = _peek_rows(tmp_path / "helpdesk.jsonl", [
+        {"ticket_id": f"HD-{1000 + i}", "department": ("Legal", "Finance", "Engineering")[i % 3],
+         "priority": ("P1", "P2", "P3")[i % 3], "channel": ("email", "phone", "chat")[i % 3], "resolved": i % 2 == 0,
+         "hours_to_resolve": float(i), "description": f"My laptop will not connect to the VPN since update {i}."}
+        for i in range(12)])
+    notes = _peek_rows(tmp_path / "handover.jsonl", [
+        {"note_id": f"WH-{i}", "site": ("Poznań", "Rotterdam", "Leeds")[i % 3], "shift": ("day", "night")[i % 2],
+         "logged_on": f"2025-0{1 + i % 3}-1{i % 9}", "handover_note": f"All bays cleared, dock {i} shutter still sticking."}
+        for i in range(12)])
+    cases = [
+        (tickets, "redact emails and phone numbers", [("pii_redact", {"kinds": ["email", "phone"]})]),
+        (tickets, "Redact email addresses and phone numbers from the ticket descriptions, but leave the Legal "
+                  "department's tickets untouched.",
+         [("pii_redact", {"text_field": "text", "kinds": ["email", "phone"], "where_column": "department",
+                          "where_values": ["Legal"], "where_not": True})]),
+        (tickets, "keep only P1 and P2 tickets opened on or after 2025-03-01",
+         [("value_filter", {"column": "priority", "values": ["P1", "P2"]})]),
+        (tickets, "drop unresolved tickets unless they are P1",
+         [("value_filter", {"column": "resolved", "drop_values": [False], "where_column": "priority",
+                            "where_values": ["P1"], "where_not": True})]),
+        (tickets, "Give me the 10 tickets that took the longest to resolve",
+         [("top_filter", {"count": 10, "column": "hours_to_resolve"})]),
+        (notes, "Drop notes logged in February 2025, except for the Poznań site - keep all of Poznań.",
+         [("value_filter", {"column": "logged_on", "min": "2025-02-01", "max": "2025-02-28", "drop_range": True,
+                            "where_column": "site", "where_values": ["Poznań"], "where_not": True})]),
+        (notes, "take a 50% random sample of the day-shift notes (seed 3), keep all the other notes",
+         [("sample_filter", {"seed": 3, "fraction": 0.5, "where_column": "shift", "where_values": ["day"]})]),
+    ]
+    for data, request, want in cases:
+        plan = planner.plan(request, data)
+        assert steps(plan) == want, request
+        assert plan.unmatched == [], request
+    plan = planner.plan("Keep only tickets written in English", tickets)
+    assert [s.params.get("text_field", "text") for s in plan.steps] == ["text"]
+    plan = planner.plan("Remove notes that aren't in English, but keep the Rotterdam ones regardless", notes)
+    assert [(s.op, s.params.get("where_values"), s.params.get("where_not")) for s in plan.steps] == [
+        ("lang_id", ["Rotterdam"], True)]

@@ -475,10 +475,18 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r",?\s*\b(except(?:\s+for)?)\s+(?:to\s+)?(?:leave|keep|spare)\s+((?:the\s+|any\s+|all\s+)?[^,;.!?]{1,60}?)\s+"
                      r"(?:alone|untouched|as\s+(?:they|it)\s+(?:are|is)|intact)\b(?:\s+(?:whatever|whichever|regardless|no\s+matter)"
                      r"\b[^,;.!?]*)?", r"; leave \2 alone", request, flags=re.I)
-    # "..., except for the kitchen volunteers - keep all of those": the exception said again
-    request = re.sub(r"(\bexcept(?:\s+for)?\s+[^,;.!?\-\u2013\u2014]{1,60}?)\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:but\s+|and\s+)?"
-                     r"(?:keep|leave)\s+(?:all\s+(?:of\s+)?|each\s+of\s+|every\s+one\s+of\s+)?(?:those|these|them)"
-                     r"(?:\s+(?:ones|alone|as\s+they\s+are|untouched))?\b", r"\1", request, flags=re.I)
+    # "..., except for the kitchen volunteers - keep all of those", "except for the Poznań site - keep all of
+    # Poznań": the exception said again
+    request = re.sub(r"(\bexcept(?:\s+for)?\s+([^,;.!?\-\u2013\u2014]{1,60}?))\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:but\s+|and\s+)?"
+                     r"(?:keep|leave)\s+(?:all\s+(?:of\s+)?|each\s+of\s+|every\s+one\s+of\s+)?(?:the\s+)?([^,;.!?]{1,40}?)"
+                     r"(?:\s+(?:ones|alone|as\s+they\s+are|untouched))?(?=\s*(?:$|[,;.!?]))",
+                     lambda m: m[1] if re.fullmatch(r"those|these|them|th[eo]se\s+ones", m[3], re.I) or (
+                         set(re.findall(r"\w{3,}", m[3].lower())) & set(re.findall(r"\w{3,}", m[2].lower()))) else m[0],
+                     request, flags=re.I)
+    # "remove notes that aren't in English, but keep the Rotterdam ones regardless": an exception to that removal
+    request = re.sub(r",?\s*\bbut\s+(?:still\s+)?keep\s+((?:the\s+|any\s+|all\s+(?:the\s+)?)?[^,;.!?]{1,40}?)\s+"
+                     r"(?:regardless|anyway|no\s+matter\s+what|in\s+any\s+case|either\s+way)\b", r" except \1", request,
+                     flags=re.I)
     # "strip the names and nothing else": a job said as the only one, not a job on "nothing else"
     request = re.sub(r",?\s+(?:and|but)\s+nothing\s+(?:else|more)\b", "", request, flags=re.I)
     # "Keep only the English rows, and of those only the ones with difficulty 3 or higher": two selections in turn

@@ -127,8 +127,9 @@ RANK_SHARE = re.compile(
     rf"|\b(?:top|bottom)\s+(?:{_COUNT})\b"
     rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b"
     # "the 15 applicants offering the most hours per week", "the 10 incidents with the highest repair cost"
-    rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,3}}?(?:with|having|offering|showing|that\s+have|who\s+have|that\s+offer|"
-    rf"who\s+offer|by)\s+(?:the\s+)?(?:most|highest|largest|biggest|greatest|lowest|fewest|least|smallest)\b", re.I)
+    rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,3}}?(?:with|having|offering|showing|by|(?:that|which|who)\s+(?:have|has|"
+    rf"had|offer|offers|took|take|takes|needed|need|needs|spent|got|get|gets))\s+(?:the\s+)?(?:most|highest|largest|"
+    rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
@@ -322,10 +323,12 @@ class OfflinePlanner:
                 a = replace(a, condition="")
             elif a.asks and (_removal(a.text) or starts_with_verb(a.text) and not KEEPING.match(a.text)) \
                     and (m := EXCEPT.search(a.condition) or EXCEPT.search(a.text)) \
-                    and not _contentless(a.text[: m.start()] if m.string == a.text else f"{a.text} {a.condition}") \
+                    and (not _contentless(head := a.text[: m.start()] if m.string == a.text else f"{a.text} {a.condition}")
+                         or _named_values(Action(head, "", False, True, 0, 0), data) is not None) \
                     and (rows := _named_values(Action(m[1], "", False, True, 0, 0), data)) is not None \
                     and rows[0] != data.text_field:  # "drop reviews under 8 words, except the headphones ones",
-                # "redact phone numbers except in the driver rows", "remove ... whose text is empty, except for kitchen"
+                # "redact phone numbers except in the driver rows", "remove ... whose text is empty, except for kitchen",
+                # "drop unresolved tickets unless they are P1"
                 # ("keep articles from sources other than blogspot": blogspot goes, see _equality)
                 pending = (pending[0], {"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
                                         "where_not": True})
@@ -1107,7 +1110,8 @@ class OfflinePlanner:
                 return ({"where_column": self._pipeline_col(col, data), "where_values": values},
                         f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
         if not cond and "where_values" in names and skill.kind in ("mapper", "generator") \
-                and (found := _named_values(action, data)) is not None and found[0] != data.text_field:
+                and (found := _named_values(action, data)) is not None and found[0] != data.text_field \
+                and not _own_choices(skill, found[1]):
             col, values = found  # "paraphrase each question in the billing topic": a label the data holds
             return ({"where_column": self._pipeline_col(col, data), "where_values": values},
                     f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
@@ -1495,7 +1499,7 @@ REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:keep|leave)\s+(?:eve
                        r"untouched|kept)\b|\bleave\b.*\b(?:rest|others?)\b", re.I)
 # "keep everyone else", "the rest stay": the rows a scoped step does not pick, said as a clause of its own
 OTHERS_STAY = re.compile(r"\W*(?:(?:but|and)\s+)?(?:(?:keep|leave)\s+(?:everyone|everybody|everything|anyone|all|any)\s+"
-                         r"(?:else|others?)|(?:keep|leave)\s+(?:all\s+)?the\s+(?:rest|others?)|(?:everyone|everybody|"
+                         r"(?:else|others?)|(?:keep|leave)\s+(?:all\s+)?the\s+(?:rest|others?)(?:\s+[a-z]+s)?|(?:everyone|everybody|"
                          r"everything)\s+else\s+(?:stays?|remains?)|the\s+(?:rest|others?)\s+(?:stays?|remains?|are\s+kept))"
                          r"(?:\s+(?:alone|as\s+(?:they|it)\s+(?:are|is)|untouched|in))?\W*$", re.I)
 # a column where more is worse: its "worst" rows are its highest values
@@ -1731,6 +1735,8 @@ def _numbered(text: str) -> str:
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality), other than the columns in `skip`."""
     low = _numbered(action.full).lower()
+    for c in data.columns:  # "the day-shift notes": shift is day
+        low = re.sub(rf"\b([a-z]+)-({re.escape(c.lower())})\b", r"\1 \2", low)
     named_cols = column_mentions(action.full, list(data.columns))
     named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
         rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
@@ -1768,7 +1774,8 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             return col, listed
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
-                 if len(v) >= shortest and re.search(rf"(?<![\w-]){re.escape(v.lower())}(?:e?s)?(?![\w-])", low)]
+                 if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v))  # ("P1 and P2 tickets")
+                 and re.search(rf"(?<![\w-]){re.escape(v.lower())}(?:e?s)?(?![\w-])", low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
                      and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
@@ -2097,6 +2104,16 @@ def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
 
 
+def _own_choices(skill: Skill, values: list) -> bool:
+    """Values that are also the words of the job's own choices ("redact emails and phone numbers" where a
+    `channel` column holds email and phone): the job's settings, not the rows it applies to."""
+    from tilth.agent.params import _choice_words
+
+    words = {w.lower() for p in skill.meta.get("params", []) for c in (p.get("choices") or []) if isinstance(c, str)
+             for w in (c, *_choice_words(c))}
+    return any(str(v).lower().rstrip("s") in {w.rstrip("s") for w in words} for v in values)
+
+
 def _sql_literal(value) -> str:
     """A value as SQL writes it: true/false, numbers bare, text quoted."""
     if isinstance(value, bool):
@@ -2196,7 +2213,8 @@ def _names_a_job(text: str) -> bool:
 
 
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
-EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not)\s+(?:in\s+|on\s+|from\s+)?"
+EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not|"
+                    r"unless(?:\s+(?:they|it)\s+(?:are|is|were|was|come|comes)(?:\s+from)?)?)\s+(?:in\s+|on\s+|from\s+)?"
                     r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
                     r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
 

@@ -369,7 +369,8 @@ def partial_column_mentions(text: str, columns: list[str]) -> list[str]:
     # a part that abbreviates a word ("cust" of cust_says for "the customer message")
     hits = [cols[0] for part, cols in owners.items() if len(cols) == 1 and part != "text" and (
         part in words or any(len(w) >= len(part) + 3 and w.startswith(part) for w in words))]
-    return list(dict.fromkeys(hits))
+    # ("detect the language of the tickets": the texts, never ticket_id, whose name only shares the row noun)
+    return [c for c in dict.fromkeys(hits) if not re.search(r"(?:^|_)(?:id|uuid|key|no|num|number)$", c.lower())]
 
 
 def column_params(skill: Skill) -> list[dict[str, Any]]:
