@@ -87,6 +87,16 @@ def test_national_phone_numbers_with_a_trunk_zero_are_redacted_and_decimals_are_
                                               "Bureau: <PHONE>", "Office <PHONE>", texts[4]]
 
 
+def test_international_numbers_in_short_groups_are_redacted_whole():
+    """Trial 15: "+33 1 42 68 53 00" and Dutch "06-12345678" were missed, and "+48 22 123 45 67" became
+    "<PHONE> 45 67" (the trailing digits leaked)."""
+    texts = ["Lyon desk +33 1 42 68 53 00 today", "Bel 06-12345678 of mail", "Warsaw +48 22 123 45 67.",
+             "Berlin +49 30 12345678", "Score +5 on 2024-01-10, item 06-2024"]
+    out, _ = apply_mapper(build("pii_redact", {"kinds": ["phone"]}), table(texts))
+    assert out.column("text").to_pylist() == ["Lyon desk <PHONE> today", "Bel <PHONE> of mail", "Warsaw <PHONE>.",
+                                              "Berlin <PHONE>", texts[4]]
+
+
 def test_pii_kinds_and_replacement_are_params():
     op = build("pii_redact", {"kinds": ["email"], "replacement": "[{KIND} removed]"})
     out = op.map(table(["mail a@b.org from 10.0.0.1"]))

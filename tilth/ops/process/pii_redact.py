@@ -27,9 +27,12 @@ PATTERNS: dict[str, str] = {
     "credit_card": r"\b(?:\d[ -]?){12,18}\d\b",
     # +country code and 3-4 groups, a North-American style (area) 3-4 number with separators, or a national
     # number with its trunk 0: UK "0161 496 0452", "07700 900123", "020 7946 0958"; French "01 23 45 67 89"
-    "phone": r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})[ .-]?\d{2,4}[ .-]?\d{3,4}\b"
+    # (first: +country with three to six short groups, "+33 1 42 68 53 00", "+48 22 123 45 67", whole; and a
+    # national number with a hyphen, Dutch "06-12345678")
+    "phone": r"\+\d{1,3}(?:[ .-]\d{1,4}){3,6}\b"
+    r"|\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})[ .-]?\d{2,4}[ .-]?\d{3,4}\b"
     r"|(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b"
-    r"|\b0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}\b|\b0\d(?:[ .]\d{2}){4}\b",  # (RE2: no lookarounds)
+    r"|\b0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}\b|\b0\d(?:[ .]\d{2}){4}\b|\b0\d{1,3}-\d{6,8}\b",  # (RE2: no lookarounds)
 }
 ORDER: tuple[str, ...] = ("email", "ip", "credit_card", "phone")
 
