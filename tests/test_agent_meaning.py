@@ -1766,3 +1766,14 @@ def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
     plan = planner.plan("Remove notes that aren't in English, but keep the Rotterdam ones regardless", notes)
     assert [(s.op, s.params.get("where_values"), s.params.get("where_not")) for s in plan.steps] == [
         ("lang_id", ["Rotterdam"], True)]
+    # a one-way translation is reported, not planned as a back-translation; a yes/no flag is a labeller's choices
+    plan = planner.plan("Translate the German and French tickets into English, and label every ticket's sentiment as "
+                        "angry / neutral / happy.", tickets)
+    assert steps(plan) == [("llm_annotate", {"choices": ["angry", "neutral", "happy"], "label": "sentiment"})]
+    assert plan.unmatched == ["Translate the German and French tickets into English"]
+    assert any("no operator here does that (one-way translation; the closest match, llm_back_translate, cannot)" in n
+               for n in plan.notes)
+    assert steps(planner.plan("translate every ticket to German and back", tickets)) == [
+        ("llm_back_translate", {"pivot_language": "German"})]
+    plan = planner.plan("Use the LLM to flag notes that describe a safety issue with a yes/no column", notes)
+    assert steps(plan) == [("llm_annotate", {"choices": ["yes", "no"], "label": "safety_issue"})]

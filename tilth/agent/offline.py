@@ -59,6 +59,7 @@ from tilth.agent.params import (
     condition_bounds,
     enumeration_to_params,
     examples_to_params,
+    label_noun,
     languages,
     listed_columns,
     literal_differences,
@@ -893,8 +894,10 @@ class OfflinePlanner:
                 twin = self.cat.by_name.get(best.name.removesuffix("_inplace"))
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
-        if not best.param("choices") and (listed := CHOICES.search(action.full)) and not languages(listed[1]) \
-                and len(_items(listed[1].lower().replace("/", ","))) >= 3:
+        if not best.param("choices") and ((listed := CHOICES.search(action.full)) and not languages(listed[1])
+                                           and len(_items(listed[1].lower().replace("/", ","))) >= 3
+                                           or YES_NO.search(action.full) and best.kind != "filter"):
+            # ("flag ... with a yes/no column"; not "ask a yes/no ... and drop the no's": a judge that filters)
             # "tag each note with the body system (skin, digestive, dental, ...)": labels to choose from, a job
             # for an operator that takes them (its phrasings may score lower than "tag each sentence with its language")
             alt = next(((s, v) for s, v in ranked[1:8] if s.param("choices") and v >= self.matcher.accept - CHOICES_MARGIN),
@@ -1073,6 +1076,14 @@ class OfflinePlanner:
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
         out.update(literals_to_params(skill, text, cols))
         listed = enumeration_to_params(skill, text)
+        if not listed and (yn := YES_NO.search(text)) and (skill.param("choices") or {}).get("type", "").startswith("list"):
+            listed = {"choices": [w.strip() for w in re.split(r"\s*/\s*|[- ]or[- ]", yn[0].lower())]}
+            if (skill.param("label") or {}).get("open"):  # "flag notes that describe a safety issue": llm_flag
+                about = re.search(r"\b(?:that|which|who|whether\s+(?:it|they))\s+(?:describes?|mentions?|contains?|"
+                                  r"reports?|involves?|(?:is|are)\s+about|raises?|shows?)\s+(?:an?\s+|the\s+|any\s+)?"
+                                  r"([a-z]+(?:\s+[a-z]+)?)", text[: yn.start()], re.I)
+                listed["label"] = (re.sub(r"\W+", "_", about[1].lower()) if about else label_noun(text[: yn.start()])) \
+                    or "flag"  # ("flag notes that describe a safety issue": llm_safety_issue, a question the model reads)
         if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
             listed.pop("label", None)
         out.update(listed)
@@ -2298,6 +2309,7 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
 # a closed list of labels in brackets: "(skin, digestive, dental, other)"
+YES_NO = re.compile(r"\byes\s*/\s*no\b|\byes[- ]or[- ]no\b|\btrue\s*/\s*false\b", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
 
@@ -2345,6 +2357,9 @@ def cannot_do(skill: Skill, text: str) -> list[str]:
     if skill.param("pivot_language") and (ROUND_TRIP.search(text) or VIA_LANGUAGE.search(text) or re.search(
             r"\bback\b", low)):
         return []  # "translate each sample to French and back": the round trip it does
+    if skill.param("pivot_language") and (m := re.search(r"\btranslat\w*\b[^.;]*?\b(?:into|to)\s+([a-z]+)", low)) \
+            and languages(m[1]) and not REFUSING.search(low[: m.start()]):
+        found.append("one-way translation")  # "translate the German tickets into English": kept in English
     for phrase in skill.meta.get("cannot", []):
         for m in re.finditer(rf"(?<!column )(?<!field )(?<!file )\b{re.escape(phrase.lower())}\w*", low):
             if not REFUSING.search(low[: m.start()]):
