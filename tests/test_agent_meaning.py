@@ -1777,3 +1777,22 @@ def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
         ("llm_back_translate", {"pivot_language": "German"})]
     plan = planner.plan("Use the LLM to flag notes that describe a safety issue with a yes/no column", notes)
     assert steps(plan) == [("llm_annotate", {"choices": ["yes", "no"], "label": "safety_issue"})]
+
+
+def test_a_step_validation_removes_is_not_named_as_calling_an_llm(env, tmp_path):
+    """Trial 15: after validation removed llm_judge (no response column), the plan still said "llm_judge calls an
+    LLM. ..."; the note now names only the LLM steps left (here none)."""
+    from tilth.agent.review import auto_accept
+    from tilth.agent.workflow import Agent, _without_removed
+
+    planner, _ = env
+    notes = _peek_rows(tmp_path / "handover.jsonl", [
+        {"handover_note": f"All bays cleared, dock {i} shutter still sticking.", "forklift_incidents": (i % 3 or None)}
+        for i in range(12)])
+    request = "have the LLM judge every note for helpfulness and drop rows where forklift_incidents is missing"
+    agent = Agent(planner.cat, planner, auto_accept, workspace=tmp_path / "ws", out_dir=tmp_path / "out", execute=False)
+    state = agent(request, notes)
+    assert state["plan"].ops() == ["value_filter"] and state["plan"].removed
+    assert not any("calls an LLM" in n for n in state["plan"].notes)
+    assert _without_removed("llm_judge, llm_annotate call an LLM. With no endpoint ...", {"llm_annotate"}) == \
+        "llm_annotate calls an LLM. With no endpoint ..."

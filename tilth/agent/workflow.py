@@ -11,6 +11,7 @@ reviewer with its problems and cannot be accepted for execution.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -112,6 +113,8 @@ class Agent:
             else:
                 keep.append(step)
         plan.steps = keep
+        plan.notes = [_without_removed(n, {st.op for st in keep}) for n in plan.notes]
+        plan.notes = [n for n in plan.notes if n]
         self.log.append(f"repair: removed steps {bad}")
         return {"plan": plan, "repairs": s.get("repairs", 0) + 1}
 
@@ -219,3 +222,15 @@ def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = Tru
     sk.mkdir(parents=True, exist_ok=True)
     (sk / f"{plan.name}.yaml").write_text(text)
     return path
+
+
+def _without_removed(note: str, planned: set[str]) -> str:
+    """A note that names the operators calling an LLM ("llm_judge calls an LLM. ...") says so only of those
+    still planned: a step validation removed calls nothing (empty: none is left)."""
+    m = re.match(r"([a-z0-9_]+(?:, [a-z0-9_]+)*) (?:calls|call) an LLM\.", note)
+    if m is None:
+        return note
+    ops = [o for o in m[1].split(", ") if o in planned]
+    if not ops:
+        return ""
+    return f"{', '.join(ops)} {'calls' if len(ops) == 1 else 'call'} an LLM." + note[m.end():]
