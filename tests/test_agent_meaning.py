@@ -1782,8 +1782,9 @@ def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
 def test_a_step_validation_removes_is_not_named_as_calling_an_llm(env, tmp_path):
     """Trial 15: after validation removed llm_judge (no response column), the plan still said "llm_judge calls an
     LLM. ..."; the note now names only the LLM steps left (here none)."""
+    from tilth.agent.plan import llm_note, llm_note_for
     from tilth.agent.review import auto_accept
-    from tilth.agent.workflow import Agent, _without_removed
+    from tilth.agent.workflow import Agent
 
     planner, _ = env
     notes = _peek_rows(tmp_path / "handover.jsonl", [
@@ -1794,5 +1795,5 @@ def test_a_step_validation_removes_is_not_named_as_calling_an_llm(env, tmp_path)
     state = agent(request, notes)
     assert state["plan"].ops() == ["value_filter"] and state["plan"].removed
     assert not any("calls an LLM" in n for n in state["plan"].notes)
-    assert _without_removed("llm_judge, llm_annotate call an LLM. With no endpoint ...", {"llm_annotate"}) == \
-        "llm_annotate calls an LLM. With no endpoint ..."
+    assert llm_note_for(llm_note(["llm_judge", "llm_annotate"]), {"llm_annotate"}) == llm_note(["llm_annotate"])
+    assert llm_note(["llm_annotate"]).startswith("llm_annotate calls an LLM. With no endpoint configured")

@@ -52,6 +52,7 @@ from tilth.agent.params import (
     QUOTED,
     RANK_COMPARATIVES,
     UNITS,
+    YES_NO,
     _words,
     choices_to_params,
     column_mentions,
@@ -59,7 +60,6 @@ from tilth.agent.params import (
     condition_bounds,
     enumeration_to_params,
     examples_to_params,
-    label_noun,
     languages,
     listed_columns,
     literal_differences,
@@ -75,7 +75,7 @@ from tilth.agent.params import (
     unknown_columns,
 )
 from tilth.agent.peek import DataPeek, looks_like_html
-from tilth.agent.plan import Plan, PlanStep, recipe_name
+from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
@@ -142,10 +142,6 @@ KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+|an\s+|any\s+)?[\w-]+\b.*\b(?:keep|stay|remain|kept)\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
-LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
-            "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
-            "point Tilth at a capable OpenAI-compatible server, e.g. your vLLM: TILTH_LLM_URL=http://HOST:8000/v1 "
-            "TILTH_LLM_MODEL=NAME (or an `llm: {{url, model}}` block in the recipe).")
 
 
 class OfflinePlanner:
@@ -157,6 +153,7 @@ class OfflinePlanner:
         self._matcher = None
         self._vocab = None  # operator_words(self.cat.skills), built on first use
         self.unrenamed: list[tuple[str, str]] = []
+        self.text_noun: re.Pattern | None = None  # the text column's own name, where no operator's words know it
 
     @property
     def novelty(self):
@@ -389,9 +386,8 @@ class OfflinePlanner:
                 continue
             if re.match(r"\W*how many\b", a.full, re.I) and \
                     (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
-                plan.unmatched.append(a.full)  # "how many records have a missing grade": a count no step makes
-                plan.notes.append(f"No operator counts missing values: {a.full!r} is not done. After the run, "
-                                  f"`tilth sql \"SELECT count(*) FROM <dataset> WHERE {gone[0]} IS NULL\"` answers it.")
+                # "how many records have a missing grade": a count no step makes
+                _query_instead(plan, a, "counts missing values", f"SELECT count(*) FROM <dataset> WHERE {gone[0]} IS NULL")
                 continue
             if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and (nums := [
                     c for c in column_mentions(a.full[agg.end():], list(data.columns))
@@ -401,9 +397,7 @@ class OfflinePlanner:
                 group = _grouping(a.full, data) or _grouping(a.context, data)
                 sql = (f"SELECT {group}, {fn}({nums[0]}) FROM <dataset> GROUP BY {group} ORDER BY {group}" if group
                        else f"SELECT {fn}({nums[0]}) FROM <dataset>")
-                plan.unmatched.append(a.full)
-                plan.notes.append(f"No operator computes {agg[1].lower()}s{' per ' + group if group else ''}: "
-                                  f"{a.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
+                _query_instead(plan, a, f"computes {agg[1].lower()}s{' per ' + group if group else ''}", sql)
                 continue
             if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
@@ -418,10 +412,8 @@ class OfflinePlanner:
                     last[a.sentence] = (step, a)
                 else:
                     where = f"{col} IN ({', '.join(_sql_literal(v) for v in vals)})"
-                    plan.unmatched.append(a.full)
-                    plan.notes.append(f"No operator counts rows of one value per {group}: {a.full!r} is not done. After "
-                                      f"the run, `tilth sql \"SELECT {group}, count(*) FROM <dataset> WHERE {where} "
-                                      f"GROUP BY {group} ORDER BY {group}\"` answers it.")
+                    _query_instead(plan, a, f"counts rows of one value per {group}",
+                                   f"SELECT {group}, count(*) FROM <dataset> WHERE {where} GROUP BY {group} ORDER BY {group}")
                 continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
@@ -728,7 +720,7 @@ class OfflinePlanner:
                                       f"those rows, with the reason '{col} is not a number'")
         llm_ops = list(dict.fromkeys(s.op for s in plan.steps if self.cat.by_name.get(s.op) and self.cat.by_name[s.op].needs_llm))
         if llm_ops and not self.llm_available:
-            plan.notes.append(LLM_NOTE.format(ops=", ".join(llm_ops), verb="calls" if len(llm_ops) == 1 else "call"))
+            plan.notes.append(llm_note(llm_ops))
         self._reader_params(plan, parsed.text, data)
 
     def _not_understood(self, plan: Plan, text: str, ranked: list[tuple[Skill, float]]) -> None:
@@ -820,7 +812,7 @@ class OfflinePlanner:
         text = DATA_REFERENCE.sub("", text).strip() or text
         text = _unselected(text)
         text = THE_REST.sub("", text).strip() or text  # "remove the license column, keep everything else"
-        if getattr(self, "text_noun", None) is not None and not re.search(r"\b(?:column|field)\b", text, re.I):
+        if self.text_noun is not None and not re.search(r"\b(?:column|field)\b", text, re.I):
             text = self.text_noun.sub("texts", text)
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
@@ -1076,14 +1068,6 @@ class OfflinePlanner:
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
         out.update(literals_to_params(skill, text, cols))
         listed = enumeration_to_params(skill, text)
-        if not listed and (yn := YES_NO.search(text)) and (skill.param("choices") or {}).get("type", "").startswith("list"):
-            listed = {"choices": [w.strip() for w in re.split(r"\s*/\s*|[- ]or[- ]", yn[0].lower())]}
-            if (skill.param("label") or {}).get("open"):  # "flag notes that describe a safety issue": llm_flag
-                about = re.search(r"\b(?:that|which|who|whether\s+(?:it|they))\s+(?:describes?|mentions?|contains?|"
-                                  r"reports?|involves?|(?:is|are)\s+about|raises?|shows?)\s+(?:an?\s+|the\s+|any\s+)?"
-                                  r"([a-z]+(?:\s+[a-z]+)?)", text[: yn.start()], re.I)
-                listed["label"] = (re.sub(r"\W+", "_", about[1].lower()) if about else label_noun(text[: yn.start()])) \
-                    or "flag"  # ("flag notes that describe a safety issue": llm_safety_issue, a question the model reads)
         if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
             listed.pop("label", None)
         out.update(listed)
@@ -2115,14 +2099,16 @@ def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
 
 
-def _own_choices(skill: Skill, values: list) -> bool:
-    """Values that are also the words of the job's own choices ("redact emails and phone numbers" where a
-    `channel` column holds email and phone): the job's settings, not the rows it applies to."""
-    from tilth.agent.params import _choice_words
+def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
+    """Report a figure no operator computes ("the average repair cost per city") with the query that gives it."""
+    plan.unmatched.append(action.full)
+    plan.notes.append(f"No operator {what}: {action.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
 
-    words = {w.lower() for p in skill.meta.get("params", []) for c in (p.get("choices") or []) if isinstance(c, str)
-             for w in (c, *_choice_words(c))}
-    return any(str(v).lower().rstrip("s") in {w.rstrip("s") for w in words} for v in values)
+
+def _own_choices(skill: Skill, values: list) -> bool:
+    """Values that name the job's own choices ("redact emails and phone numbers" where a `channel` column holds
+    email and phone): the job's settings, not the rows it applies to."""
+    return bool(choices_to_params(skill, " ".join(map(str, values))))
 
 
 def _sql_literal(value) -> str:
@@ -2309,7 +2295,6 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
 # a closed list of labels in brackets: "(skin, digestive, dental, other)"
-YES_NO = re.compile(r"\byes\s*/\s*no\b|\byes[- ]or[- ]no\b|\btrue\s*/\s*false\b", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
 

@@ -152,9 +152,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = low.replace(">=", " at least ").replace("≥", " at least ").replace("<=", " at most ").replace("≤", " at most ")
     low = spell_out_numbers(low)  # (first: "csat < three")
     # "just one word", "a single word", "one-word notes": at most that many (the rows a removal names)
-    unit = r"(?=(?:words?|characters?|chars?|tokens?|lines?|sentences?)\b)"
-    low = re.sub(rf"\b(?:(just|only|merely|a mere)\s+one(?=\s+{unit})|one(?=-{unit}|\s+(?:words?|characters?|chars?|"
-                 rf"tokens?|lines?|sentences?)\s+or\s+(?:less|fewer)))",
+    units = r"(?:words?|characters?|chars?|tokens?|lines?|sentences?)\b"
+    unit = rf"(?={units})"
+    low = re.sub(rf"\b(?:(just|only|merely|a mere)\s+one(?=\s+{unit})|one(?=-{unit}|\s+{units}\s+or\s+(?:less|fewer)))",
                  lambda m: f"{m[1]} 1" if m[1] else "1", low)
     low = re.sub(rf"\b(?:just|only|merely|a mere)\s+(?:a\s+)?(\d+)\s+{unit}", r"at most \1 ", low)
     low = re.sub(rf"\b(?:(?:just|only|merely)\s+)?(?:a\s+)?single[\s-]+{unit}|\b1-{unit}", "at most 1 ", low)
@@ -815,7 +815,7 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
                               and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+)\)", text))
     if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
-        return {}
+        return _yes_no_to_params(skill.meta.get("params", []), text)
     listed = re.split(r"\s+[-\u2013\u2014]+\s+|\s*\)", m[1])[0]  # "one of io, math, networking - based on ..."
     items = [w.strip(" '\"") for w in re.split(r",|/|\bor\b|\band\b", listed) if w.strip(" '\"")]
     if items:  # "..., networking based on the code column": the list ends where the sentence goes on
@@ -826,7 +826,7 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     target = next((p for p in params if "list" in p["type"] and not p.get("choices")
                    and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)
     if not target or len(items) < 2:
-        return {}
+        return _yes_no_to_params(params, text)
     out = {target["name"]: items}
     named = next((p for p in params if p.get("open") and p["name"] == "label"), None)
     if named is not None:  # "tag each speech with a sentiment (positive / negative / neutral)": llm_sentiment
@@ -834,9 +834,26 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     return out
 
 
+def _yes_no_to_params(params: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """'flag notes that describe a safety issue with a yes/no column' -> choices yes, no, and the question as the
+    label's name (llm_safety_issue: the model reads it)."""
+    yn = YES_NO.search(text)
+    target = next((p for p in params if p["name"] == "choices" and "list" in p["type"]), None)
+    if yn is None or target is None:
+        return {}
+    out: dict[str, Any] = {"choices": [w.strip() for w in re.split(r"\s*/\s*|[- ]or[- ]", yn[0].lower())]}
+    if any(p.get("open") and p["name"] == "label" for p in params):
+        about = re.search(r"\b(?:that|which|who|whether\s+(?:it|they))\s+(?:describes?|mentions?|contains?|reports?|"
+                          r"involves?|(?:is|are)\s+about|raises?|shows?)\s+(?:an?\s+|the\s+|any\s+)?([a-z]+(?:\s+[a-z]+)?)",
+                          text[: yn.start()], re.I)
+        out["label"] = (re.sub(r"\W+", "_", about[1].lower()) if about else label_noun(text[: yn.start()])) or "flag"
+    return out
+
+
+YES_NO = re.compile(r"\byes\s*/\s*no\b|\byes[- ]or[- ]no\b|\btrue\s*/\s*false\b", re.I)
 # words before a list of labels that are not its name ("its main category" -> category)
-_NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main primary "
-                         "overall general".split())
+_NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main "
+                             "primary overall general".split())
 _LABELLING = re.compile(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|note|column|field)\w*\b", re.I)
 _OWNED = re.compile(r"(?:'s|s'|\bwith\s+(?:a|an|the|its|their|his|her)|\b(?:its|their|his|her))\s+"
                     r"((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=\s*(?:\(|:|\bas\b|\binto\b|\bfrom\b|\bone of\b|$))")

@@ -53,6 +53,28 @@ class Plan(BaseModel):
         return [s.op for s in self.steps]
 
 
+LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
+            "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "
+            "point Tilth at a capable OpenAI-compatible server, e.g. your vLLM: TILTH_LLM_URL=http://HOST:8000/v1 "
+            "TILTH_LLM_MODEL=NAME (or an `llm: {{url, model}}` block in the recipe).")
+_LLM_NOTE_HEAD = re.compile(r"([a-z0-9_]+(?:, [a-z0-9_]+)*) (?:calls|call) an LLM\.")
+
+
+def llm_note(ops: list[str]) -> str:
+    """The note that names the planned operators calling an LLM and what that means offline."""
+    return LLM_NOTE.format(ops=", ".join(ops), verb="calls" if len(ops) == 1 else "call")
+
+
+def llm_note_for(note: str, planned: set[str]) -> str:
+    """`note` again, naming only the operators still `planned` if it is the LLM note (a step validation removed
+    calls nothing); "" where none is left. Other notes are returned as they are."""
+    m = _LLM_NOTE_HEAD.match(note)
+    if m is None:
+        return note
+    ops = [o for o in m[1].split(", ") if o in planned]
+    return llm_note(ops) if ops else ""
+
+
 def recipe_name(request: str, max_words: int = 5) -> str:
     """A readable, valid recipe name from the request's first content words."""
     from tilth.agent.retrieve import _STOP

@@ -11,7 +11,6 @@ reviewer with its problems and cannot be accepted for execution.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -19,7 +18,7 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from tilth.agent.peek import DataPeek, peek
-from tilth.agent.plan import Plan, PlanStep
+from tilth.agent.plan import Plan, PlanStep, llm_note_for
 from tilth.agent.prompts import compose
 from tilth.agent.review import Decision, Reviewer, auto_accept
 from tilth.agent.skills import Catalogue, skills_dir
@@ -113,8 +112,7 @@ class Agent:
             else:
                 keep.append(step)
         plan.steps = keep
-        plan.notes = [_without_removed(n, {st.op for st in keep}) for n in plan.notes]
-        plan.notes = [n for n in plan.notes if n]
+        plan.notes = [n for n in (llm_note_for(n, {st.op for st in keep}) for n in plan.notes) if n]
         self.log.append(f"repair: removed steps {bad}")
         return {"plan": plan, "repairs": s.get("repairs", 0) + 1}
 
@@ -223,14 +221,3 @@ def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = Tru
     (sk / f"{plan.name}.yaml").write_text(text)
     return path
 
-
-def _without_removed(note: str, planned: set[str]) -> str:
-    """A note that names the operators calling an LLM ("llm_judge calls an LLM. ...") says so only of those
-    still planned: a step validation removed calls nothing (empty: none is left)."""
-    m = re.match(r"([a-z0-9_]+(?:, [a-z0-9_]+)*) (?:calls|call) an LLM\.", note)
-    if m is None:
-        return note
-    ops = [o for o in m[1].split(", ") if o in planned]
-    if not ops:
-        return ""
-    return f"{', '.join(ops)} {'calls' if len(ops) == 1 else 'call'} an LLM." + note[m.end():]

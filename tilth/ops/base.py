@@ -255,8 +255,8 @@ class Mapper(Operator):
         selected = where_mask(batch, self.params)
         if selected.all():
             return self.map(batch)
-        mapped = self.map(batch.filter(pa.array(selected)))
         mask = pa.array(selected)
+        mapped = self.map(batch.filter(mask))
         out = batch
         for name in mapped.column_names:
             new = mapped.column(name).combine_chunks()
