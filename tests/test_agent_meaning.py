@@ -1606,6 +1606,12 @@ def test_labels_of_the_users_own_are_named_by_the_request(env, tmp_path):
         "use the LLM to note each speech's main complaint category (cost, delay, safety)":
             ("complaint_category", ["cost", "delay", "safety"]),
         "have the LLM tag each one positive, negative or mixed": ("category", ["positive", "negative", "mixed"]),
+        # quoted labels are labels (session 19)
+        "label each speech's mood as \"angry\", 'calm' or neutral": ("mood", ["angry", "calm", "neutral"]),
+        # a yes/no question per row, with or without the words yes/no
+        "add a column saying whether the speech mentions a pension": ("pension", ["yes", "no"]),
+        "add a yes/no column saying whether the speech mentions overtime": ("overtime", ["yes", "no"]),
+        "mark whether each speech is about a housing shortage (yes/no)": ("housing_shortage", ["yes", "no"]),
     }
     for request, (label, choices) in cases.items():
         plan = planner.plan(request, speeches)

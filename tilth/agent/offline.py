@@ -49,6 +49,7 @@ from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_
 from tilth.agent.params import (
     DROP,
     ENUM,
+    FLAG_WHETHER,
     QUOTED,
     RANK_COMPARATIVES,
     UNITS,
@@ -73,6 +74,7 @@ from tilth.agent.params import (
     request_facts,
     unbounded_params,
     unknown_columns,
+    unquote_labels,
 )
 from tilth.agent.peek import DataPeek, looks_like_html
 from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
@@ -808,7 +810,7 @@ class OfflinePlanner:
         # the values of an enumeration ("one of billing, shipping or returns") are parameters: they say
         # nothing about the job and drown its words in the embedding
         # "the Dutch lines" says little to an embedding; "the Dutch-language lines" says what the job is
-        text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", text)
+        text = ENUM.sub(lambda m: m[0][: m.start(1) - m.start(0)] + "several categories", unquote_labels(text))
         text = DATA_REFERENCE.sub("", text).strip() or text
         text = _unselected(text)
         text = THE_REST.sub("", text).strip() or text  # "remove the license column, keep everything else"
@@ -888,7 +890,8 @@ class OfflinePlanner:
                     best = twin  # (the same edit as new rows)
         if not best.param("choices") and ((listed := CHOICES.search(action.full)) and not languages(listed[1])
                                            and len(_items(listed[1].lower().replace("/", ","))) >= 3
-                                           or YES_NO.search(action.full) and best.kind != "filter"):
+                                           or (YES_NO.search(action.full) or FLAG_WHETHER.search(action.full))
+                                           and best.kind != "filter"):
             # ("flag ... with a yes/no column"; not "ask a yes/no ... and drop the no's": a judge that filters)
             # "tag each note with the body system (skin, digestive, dental, ...)": labels to choose from, a job
             # for an operator that takes them (its phrasings may score lower than "tag each sentence with its language")

@@ -812,6 +812,7 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """'label each message as one of billing, shipping or returns' -> a list parameter of allowed labels."""
+    text = unquote_labels(text)
     m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
                               and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+)\)", text))
     if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
@@ -834,23 +835,41 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     return out
 
 
+def unquote_labels(text: str) -> str:
+    """'label each mood as "angry", 'calm' or neutral' -> the listed labels without their quotes; quoted values
+    elsewhere ("drop rows where status is 'closed'") stay quoted."""
+    bare = _QUOTED_LABEL.sub(r"\1", text)
+    return bare if bare != text and ENUM.search(bare) else text
+
+
 def _yes_no_to_params(params: list[dict[str, Any]], text: str) -> dict[str, Any]:
     """'flag notes that describe a safety issue with a yes/no column' -> choices yes, no, and the question as the
     label's name (llm_safety_issue: the model reads it)."""
     yn = YES_NO.search(text)
     target = next((p for p in params if p["name"] == "choices" and "list" in p["type"]), None)
-    if yn is None or target is None:
+    if target is None:
         return {}
-    out: dict[str, Any] = {"choices": [w.strip() for w in re.split(r"\s*/\s*|[- ]or[- ]", yn[0].lower())]}
+    if yn is not None:
+        out: dict[str, Any] = {"choices": [w.strip() for w in re.split(r"\s*/\s*|[- ]or[- ]", yn[0].lower())]}
+        before = text[: yn.start()]
+    elif (flag := FLAG_WHETHER.search(text)) is not None:  # "add a column saying whether the note mentions overtime"
+        out, before = {"choices": ["yes", "no"]}, text[flag.start():]
+    else:
+        return {}
     if any(p.get("open") and p["name"] == "label" for p in params):
-        about = re.search(r"\b(?:that|which|who|whether\s+(?:it|they))\s+(?:describes?|mentions?|contains?|reports?|"
-                          r"involves?|(?:is|are)\s+about|raises?|shows?)\s+(?:an?\s+|the\s+|any\s+)?([a-z]+(?:\s+[a-z]+)?)",
-                          text[: yn.start()], re.I)
-        out["label"] = (re.sub(r"\W+", "_", about[1].lower()) if about else label_noun(text[: yn.start()])) or "flag"
+        about = re.search(r"\b(?:that|which|who|whether\s+(?:it|they|(?:the|each|every|a|an|this|its|their)\s+[\w-]+))"
+                          r"\s+(?:describes?|mentions?|contains?|reports?|involves?|(?:is|are|was|were)\s+about|raises?|"
+                          r"shows?|refers?\s+to|talks?\s+about|asks?\s+(?:for|about))\s+(?:an?\s+|the\s+|any\s+|some\s+)?"
+                          r"([a-z]+(?:\s+[a-z]+)?)", text, re.I)  # (before or after the yes/no)
+        out["label"] = (re.sub(r"\W+", "_", about[1].lower()) if about else label_noun(before)) or "flag"
     return out
 
 
 YES_NO = re.compile(r"\byes\s*/\s*no\b|\byes[- ]or[- ]no\b|\btrue\s*/\s*false\b", re.I)
+_QUOTED_LABEL = re.compile(r"(?<!\w)[\"'\u201c\u2018]([\w][\w -]{0,29})[\"'\u201d\u2019](?!\w)")
+# a new column that answers a question per row: "add a column saying whether ...", "mark whether each ..."
+FLAG_WHETHER = re.compile(r"\b(?:column|field|flag|mark|tag|label|say|says|saying|indicat\w*|record|note)\w*\b"
+                          r"(?:\s+[\w'/-]+){0,4}?\s+whether\b", re.I)
 # words before a list of labels that are not its name ("its main category" -> category)
 _NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main "
                              "primary overall general".split())

@@ -63,6 +63,8 @@ class LLMAnnotate(LLMOp, Mapper):
         "label each row's topic with an LLM",
         "annotate every document with its domain",
         "classify each document's topic with an LLM",
+        "add a yes/no column saying whether each text mentions a delay",
+        "mark whether each message is about a billing problem",
     )
     inputs = ("{text_field}",)
     outputs = ("llm_{label}",)
