@@ -1803,3 +1803,25 @@ def test_a_step_validation_removes_is_not_named_as_calling_an_llm(env, tmp_path)
     assert not any("calls an LLM" in n for n in state["plan"].notes)
     assert llm_note_for(llm_note(["llm_judge", "llm_annotate"]), {"llm_annotate"}) == llm_note(["llm_annotate"])
     assert llm_note(["llm_annotate"]).startswith("llm_annotate calls an LLM. With no endpoint configured")
+
+
+def test_a_bound_in_tokens_counts_tokens_and_a_pasted_word_is_repetition(env, tmp_path):
+    """Session 19: "drop paragraphs longer than 256 tokens" was a length_filter on 256 words and "drop pairs whose
+    output is over 512 tokens" a MinHash dedup; no filter counts tokens, so the bound goes on token_count's column
+    (of the column named). "(bad bad bad bad...)" shows the data: its word is not the job (it had picked the
+    flagged-words filter), and "just one word copy-pasted 10+ times" is no length bound."""
+    planner, data = env
+    for request, bound in (("drop paragraphs longer than 256 tokens", {"max": 256.0}),
+                           ("drop paragraphs shorter than 20 tokens", {"min": 20.0})):
+        assert steps(planner.plan(request, data["web"])) == [
+            ("token_count", {}), ("value_filter", {**bound, "column": "n_tokens"})], request
+    assert steps(planner.plan("drop pairs whose output is over 512 tokens", data["instruct"])) == [
+        ("token_count", {"text_field": "output"}), ("value_filter", {"max": 512.0, "column": "n_tokens"})]
+    assert steps(planner.plan("drop paragraphs shorter than 20 words", data["web"])) == [
+        ("length_filter", {"min": 20, "unit": "words"})]
+    reviews = _peek_rows(tmp_path / "reviews.jsonl", [
+        {"text": f"The kettle boils fast and the lid closes well, number {i} of many."} for i in range(12)])
+    for request in ("some reviews are just one word or phrase copy-pasted 10+ times (spam spam spam spam...). "
+                    "filter those out", "drop reviews that are just one word repeated over and over"):
+        assert [s.op for s in planner.plan(request, reviews).steps] == ["gopher_repetition"], request
+        assert "dup_line_frac" not in planner.plan(request, reviews).steps[0].params, request

@@ -819,6 +819,7 @@ class OfflinePlanner:
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
         query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
+        query = REPEATED_RUN.sub("one word repeated over and over", query)  # "(bad bad bad bad...)" shows the data too
         ranked = self.matcher.rank(mark_languages(query))
         bonus = {}
         if languages(f"{text} {context}"):
@@ -835,6 +836,12 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+        if any(q["unit"] and q["unit"] not in UNITS and q["unit"].rstrip("s") in self._measured_units()
+               for q in quantities(text)):
+            # "longer than 256 tokens": no filter counts tokens, token_count writes n_tokens, a value filter reads it
+            for sk, _ in ranked:
+                if sk.param("column") and any(t["score"] == "{column}" for t in sk.meta.get("thresholds", [])):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR
         if NEARLY.search(text):  # "near-duplicate descriptions": the deduplicators whose description says near
             for sk, _ in ranked:
                 if sk.kind == "deduplicator" and re.search(r"\bnear\b", sk.meta.get("description", ""), re.I):
@@ -1298,6 +1305,23 @@ class OfflinePlanner:
         seen = [float(r[cols[0]]) for r in data.rows if looks_numeric(r.get(cols[0]))]
         return self._pipeline_col(cols[0], data) if all(min(seen) <= v <= max(seen) for v in values) else None
 
+    def _measured_units(self) -> frozenset[str]:
+        """Words of the columns that local measuring operators write per row ("token" from token_count's
+        n_tokens): a quantity in one of these units is a bound on that column."""
+        if getattr(self, "_units_cache", None) is None:
+            from tilth.ops import registry
+
+            words = set()
+            for sk in self.cat.skills:
+                if sk.kind == "mapper" and not sk.needs_llm:
+                    try:
+                        cols = registry.build(sk.name, {}).output_columns()
+                    except Exception:  # needs parameters of its own
+                        continue
+                    words |= {w.rstrip("s") for col in cols for w in col.split("_") if len(w) >= 4}
+            self._units_cache = frozenset(words)
+        return self._units_cache
+
     def _plan_producer(self, plan: Plan, action: Action, data: DataPeek) -> str | None:
         """Plan the measuring step whose output column the action names by a word ("tokens" -> token_count's
         n_tokens), so that a value filter can read it; returns that column."""
@@ -1317,7 +1341,11 @@ class OfflinePlanner:
                     continue
                 parts = {w for w in _stems(col.replace("_", " ")) if len(w) >= 4}
                 if parts & words:
-                    plan.steps.append(PlanStep(op=sk.name, params=self.params_for(sk, "", data), intent="producer",
+                    params = self.params_for(sk, "", data)
+                    field = self.params_for(sk, action.full, data).get("text_field")
+                    if field:  # "drop pairs whose output is over 512 tokens": the tokens of the output column
+                        params["text_field"] = field
+                    plan.steps.append(PlanStep(op=sk.name, params=params, intent="producer",
                                                why=f"{action.text!r} reads {col}, which {sk.name} writes"))
                     return col
         return None
@@ -2298,6 +2326,7 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
 # a closed list of labels in brackets: "(skin, digestive, dental, other)"
+REPEATED_RUN = re.compile(r"\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
 

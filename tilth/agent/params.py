@@ -153,7 +153,8 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = spell_out_numbers(low)  # (first: "csat < three")
     # "just one word", "a single word", "one-word notes": at most that many (the rows a removal names)
     units = r"(?:words?|characters?|chars?|tokens?|lines?|sentences?)\b"
-    unit = rf"(?={units})"
+    # (not "just one word copy-pasted 10+ times": a word repeated, the text as long as it is)
+    unit = rf"(?={units}(?!\s+(?:or\s+(?:a\s+)?\w+\s+)?(?:repeated|copy[- ]?pasted|copied|pasted|over\b|again\b)))"
     low = re.sub(rf"\b(?:(just|only|merely|a mere)\s+one(?=\s+{unit})|one(?=-{unit}|\s+{units}\s+or\s+(?:less|fewer)))",
                  lambda m: f"{m[1]} 1" if m[1] else "1", low)
     low = re.sub(rf"\b(?:just|only|merely|a mere)\s+(?:a\s+)?(\d+)\s+{unit}", r"at most \1 ", low)
