@@ -35,3 +35,13 @@ def test_a_date_holds_no_quantity_and_masking_keeps_spans():
     assert len(mask(text)) == len(text) and "2026" not in mask(text)
     assert quantities("drop rows after November 3, 2026") == []
     assert condition_bounds("where crawl_date is after 2026-11-05") == (None, None)
+
+
+def test_a_span_whose_first_day_has_no_year_takes_the_seconds():
+    from tilth.agent.dates import borrow_year
+
+    assert borrow_year("between March 1 and April 30 2025") == "between March 1 2025 and April 30 2025"
+    assert borrow_year("from March 1st to April 30, 2025") == "from March 1st 2025 to April 30, 2025"
+    assert borrow_year("between 1 March and 30 April 2025") == "between 1 March 2025 and 30 April 2025"
+    assert borrow_year("March 1 2024 and April 30 2025") == "March 1 2024 and April 30 2025"  # has its own
+    assert borrow_year("keep 3 and April 30 2025") == "keep 3 and April 30 2025"  # no first day

@@ -1825,3 +1825,69 @@ def test_a_bound_in_tokens_counts_tokens_and_a_pasted_word_is_repetition(env, tm
                     "filter those out", "drop reviews that are just one word repeated over and over"):
         assert [s.op for s in planner.plan(request, reviews).steps] == ["gopher_repetition"], request
         assert "dup_line_frac" not in planner.plan(request, reviews).steps[0].params, request
+
+
+def test_a_difficulty_asked_of_the_llm_is_an_llm_label(env, tmp_path):
+    """Session 19: "ask the language model how tough each X is, on a one-to-five scale" was an llm_judge plus a
+    second judge for the scale; "have the LLM rate ... from trivial to very hard" an LLM quality filter; "have
+    the LLM rate the difficulty" the local heuristic. Asked of a model, difficulty is llm_annotate's
+    difficulty label; the local heuristic stays where the request names it or asks for no model."""
+    planner, _ = env
+    notes = _peek_rows(tmp_path / "tasks.jsonl", [
+        {"task": f"Replace the worn brake pads on bench unit {i} and log the torque values."} for i in range(12)])
+    for request in ("Ask the language model how tough each task is, on a one-to-five scale.",
+                    "have the LLM rate every task somewhere from trivial to very hard",
+                    "have the LLM rate the difficulty of every task from 1 to 5",
+                    "get a model to say how challenging each task is (1-5)"):
+        assert [(s.op, s.params.get("label")) for s in planner.plan(request, notes).steps] == [
+            ("llm_annotate", "difficulty")], request
+    assert [s.op for s in planner.plan("rate the difficulty of every task without any LLM", notes).steps] == [
+        "difficulty_heuristic"]
+    plan = planner.plan("Score each task for clarity with the LLM, on a scale from 1 to 10.", notes)
+    assert len(plan.steps) == 1 and plan.unmatched == []
+
+
+def test_from_the_sixteenth_newcomer_trial(env, tmp_path):
+    """Trial 16 (ferry delay reports, apprenticeship logbooks): each request as the helper wrote it, and the
+    plan its own count called right."""
+    planner, _ = env
+    ferries = _peek_rows(tmp_path / "ferry.jsonl", [
+        {"report_id": f"FD-{1000 + i}", "route": ("Dover-Calais", "Holyhead-Dublin", "Helsinki-Tallinn")[i % 3],
+         "sailing_date": f"2025-{1 + i % 6:02d}-{1 + i:02d}", "delay_min": 15 * (i % 9), "cause": ("weather",
+         "technical", "crew", "port congestion")[i % 4], "passengers_affected": 40 * i + 5,
+         "note": f"Heavy swell on the approach meant the master waited {15 * (i % 9)} minutes before berthing."}
+        for i in range(24)])
+    plans = {
+        "keep only the sailings that were delayed by an hour or more": [("value_filter", {"column": "delay_min",
+                                                                                         "min": 60.0})],
+        "remove all weather-related delays, except keep the Holyhead-Dublin ones": [("value_filter", {
+            "column": "cause", "drop_values": ["weather"], "where_column": "route",
+            "where_values": ["Holyhead-Dublin"], "where_not": True})],
+        "I only want English notes, and throw out junk notes shorter than 5 words": [
+            ("lang_id", {"text_field": "text", "languages": ["en"], "min_score": 0.0}),
+            ("length_filter", {"text_field": "text", "min": 5, "unit": "words"})],
+        "give me the 10 sailings with the most passengers affected between March 1 and April 30 2025": [
+            ("value_filter", {"column": "sailing_date", "min": "2025-03-01", "max": "2025-04-30"}),
+            ("top_filter", {"count": 10, "column": "passengers_affected"})],
+        "keep the 3 longest delays since April 2025": [
+            ("value_filter", {"column": "sailing_date", "min": "2025-04-01"}),
+            ("top_filter", {"count": 3, "column": "delay_min"})],
+    }
+    for request, expected in plans.items():
+        assert steps(planner.plan(request, ferries)) == expected, request
+    for request in ("use the LLM to tag each note with the passenger impact: low, medium or high",
+                    "label each note with passenger impact as low, medium or high"):
+        plan = planner.plan(request, ferries)
+        assert [(s.op, s.params.get("label"), s.params.get("choices")) for s in plan.steps] == [
+            ("llm_annotate", "passenger_impact", ["low", "medium", "high"])], request
+    plan = planner.plan("dedupe the reports - exact copies and also near-duplicates where the note was retyped with "
+                        "tiny changes", ferries)
+    assert [s.op for s in plan.steps] == ["exact_dedup", "minhash_dedup"] and plan.unmatched == []
+    logbook = _peek_rows(tmp_path / "log.jsonl", [
+        {"entry_id": 5000 + i, "apprentice": ("Aisha Khan", "Tomasz Nowak")[i % 2], "trade": "electrician",
+         "entry": f"Installed emergency lighting on floor {i} and completed the commissioning sheet."}
+        for i in range(12)])
+    # the column the next job drops is not the one the redaction reads (it had redacted `apprentice`: 0 found)
+    assert steps(planner.plan("redact emails and phone numbers in the entries, then drop the apprentice column",
+                              logbook)) == [("pii_redact", {"text_field": "text", "kinds": ["email", "phone"]}),
+                                            ("select_columns", {"drop_columns": ["apprentice"]})]

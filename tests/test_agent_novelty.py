@@ -33,3 +33,12 @@ def test_the_check_is_off_without_a_dictionary(monkeypatch, tmp_path):
         assert NoveltyCheck(["remove duplicates"]).novel("check with sympy") == []
     finally:
         english_words.cache_clear()
+
+
+def test_a_known_word_with_a_common_prefix_is_known():
+    """Trial 16: "near-duplicates where the note was retyped" was refused by --yes for the unknown "retyped"."""
+    check = NoveltyCheck([])
+    if not check.enabled:
+        pytest.skip("WordNet is not installed")
+    assert check.novel("the note was retyped, resent or misfiled") == []
+    assert check.novel("score it with sympy") == ["sympy"]

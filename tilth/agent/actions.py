@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tilth.agent.dates import DATE
+from tilth.agent.dates import DATE, MONTH_NAME, borrow_year
 
 
 @dataclass
@@ -207,6 +207,7 @@ def is_negated(text: str) -> bool:
 # for a job; "no more than 50 words" and "not fewer than ..." are quantities
 NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid|not (?:with|using|via|by|through))\b(?!\s+(?:more|less|"
                      r"fewer|longer|shorter|greater|later|earlier|bigger|smaller|than)\b)")
+_HARD = r"(?:hard|tough|difficult|challenging|tricky)"
 # the request rules out language models altogether: no LLM operator may be planned
 NO_LLM = re.compile(r"\b(?:no|without|not with|don'?t use|do not use|never use|avoid|not)\s+(?:\w+\s+){0,2}?"
                     r"(?:llms?|language models?|gpts?|chatgpt|ai|(?<=without )(?:an?|any) models?)\b"
@@ -329,7 +330,9 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
-                      r"case-insensitive|case insensitively)\b", re.I)
+                      r"case-insensitive|case insensitively|"
+                      # ", on a one-to-five scale", ", out of 10": how the job before reports
+                      r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred))\b", re.I)
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
 # by a duplicate and which copy stays, not a job of its own
 DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are\b)|"
@@ -439,9 +442,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
     # "November 3, 2026", "between 2025/01/01 and 2025/06/30", "2026-11-05 or later": one date or one span
+    request = borrow_year(request)  # ("between March 1 and April 30 2025": both in 2025)
+    request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|{MONTH_NAME}|later|earlier|after|before|"
+                     r"newer|older)", lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
     request = DATE.sub(lambda m: _keep_whole(m[0]), request)
-    request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|later|earlier|after|before|newer|older)",
-                     lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
     # "the id, body and rating columns": one list of names, not three jobs
     request = re.sub(r"[\w'-]+(?:\s*,\s*[\w'-]+)*\s*,?\s+(?:and|or)\s+[\w'-]+\s+(?:columns|fields|attributes|keys)\b",
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
@@ -475,6 +479,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r",?\s*\b(except(?:\s+for)?)\s+(?:to\s+)?(?:leave|keep|spare)\s+((?:the\s+|any\s+|all\s+)?[^,;.!?]{1,60}?)\s+"
                      r"(?:alone|untouched|as\s+(?:they|it)\s+(?:are|is)|intact)\b(?:\s+(?:whatever|whichever|regardless|no\s+matter)"
                      r"\b[^,;.!?]*)?", r"; leave \2 alone", request, flags=re.I)
+    # "remove all weather delays, except keep the Holyhead-Dublin ones": the verb says what "except" means already
+    request = re.sub(r"\b(except(?:\s+for)?)\s+(?:to\s+)?(?:keep|spare|save|retain)(?:ing)?\s+(?=(?:the|any|all|those)\b)",
+                     r"\1 ", request, flags=re.I)
     # "..., except for the kitchen volunteers - keep all of those", "except for the Poznań site - keep all of
     # Poznań": the exception said again
     request = re.sub(r"(\bexcept(?:\s+for)?\s+([^,;.!?\-\u2013\u2014]{1,60}?))\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:but\s+|and\s+)?"
@@ -495,6 +502,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "in a friendlier, warmer tone": one style, not a job per adjective
     request = re.sub(r"\b(?:in|with)\s+(?:a\s+|an\s+)?[\w'-]+(?:\s*,\s*[\w'-]+)+(?:,?\s+(?:and|or)\s+[\w'-]+)?\s+"
                      r"(?:tone|style|voice|register|manner)\b", lambda m: _keep_whole(m[0]), request, flags=re.I)
+    # "rate how tough each instruction is", "rate every problem from trivial to very hard": its difficulty
+    request = re.sub(rf"\bhow\s+{_HARD}\s+((?:each|every|the|a|an|this|these|those|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?)"
+                     r"\s+(?:is|are|was|were|seems?|looks?)\b", r"the difficulty of \1", request, flags=re.I)
+    request = re.sub(rf"\b(?:somewhere\s+)?(?:on\s+a\s+scale\s+)?from\s+(?:very\s+)?(?:trivial|easy|simple|basic)\s+to\s+"
+                     rf"(?:very\s+|really\s+)?{_HARD}\b", "by difficulty from easy to hard", request, flags=re.I)
     # "what must go are people's names": a request said as a statement
     request = re.sub(r"\bwhat (?:must|has to|needs to|should|have to) (?:go|be removed|come out) (?:is|are)\s+", "remove ",
                      request, flags=re.I)

@@ -24,6 +24,19 @@ DATE = re.compile(
     rf"|\b{_MONTH}\s+{_DAY},?\s+(\d{{4}})\b"
     rf"|\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})\b", re.I)
 
+MONTH_NAME = _MONTH.replace("(", "(?:", 1)  # (no group: for patterns that count theirs)
+_SPAN = r"(\s*(?:and|to|until|till|through|thru|-|\u2013)\s*)"
+
+
+def borrow_year(text: str) -> str:
+    """ "between March 1 and April 30 2025" -> "between March 1 2025 and April 30 2025": a span's first day
+    written without its year takes the second's ("1 March to 30 April 2025" likewise)."""
+    text = re.sub(rf"\b({MONTH_NAME}\s+{_DAY}){_SPAN}(?=(?:{MONTH_NAME}\s+)?{_DAY},?\s+(\d{{4}})\b)",
+                  lambda m: f"{m[1]} {m[5]}{m[3]}", text, flags=re.I)
+    return re.sub(rf"\b({_DAY}\s+(?:of\s+)?{MONTH_NAME}){_SPAN}(?={_DAY}\s+(?:of\s+)?{MONTH_NAME},?\s+(\d{{4}})\b)",
+                  lambda m: f"{m[1]} {m[5]}{m[3]}", text, flags=re.I)
+
+
 # the bound a word puts on the kept rows, read as "keep rows <word> DATE"; `strict`: the date itself is out
 AFTER = r"after|later than|newer than|more recent than|younger than"
 FROM = r"since|from|starting(?: on| from)?|on or after|no earlier than|not before|onwards? from"

@@ -41,6 +41,7 @@ tokenizer tokenize tokenized detokenize embedding embeddings minilm smollm webpa
 regex regexes eval evals finetune finetuning pretraining pretrain instruct chatbot repo repos
 fullwidth halfwidth hashtag hashtags emoji emojis
 """.split())
+_PREFIXES = ("re", "pre", "mis", "non", "over", "under", "out")
 _QUOTED = re.compile(r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)|\"[^\"]{1,200}\"|`[^`]{1,200}`")
 _WORD = re.compile(r"[^\W\d_][\w'./+-]*", re.UNICODE)
 
@@ -103,6 +104,10 @@ class NoveltyCheck:
         if word in FUNCTION_WORDS or word in columns or len(word) < 3:
             return True
         if any(f in self.english or f in self.catalogue for f in _forms(word)):
+            return True
+        # a known word with a productive prefix: "retyped", "misspelt", "oversized", "nonstandard"
+        prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) - len(p) >= 4), None)
+        if prefix and any(f in self.english for f in _forms(word[len(prefix):])):
             return True
         # a prefix of a catalogue word: "smollm" of "smollm2"
         if len(word) >= 4 and any(k.startswith(word) for k in self.catalogue if len(k) <= len(word) + 2):

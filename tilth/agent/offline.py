@@ -116,6 +116,8 @@ NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(
                     r"(?:identical|the same)\b|\bfuzzy\b|\b(?:a\s+)?(?:word|few words|character|letter)\s+or\s+two\s+"
                     r"(?:changed|different|off|apart)\b", re.I)
 RANK_PRIOR = 0.3  # "the 30 most-starred", "the hardest quarter": only a global ranking does that
+LLM_ASKED_MARGIN = 0.1  # "have the LLM rate ...": an LLM operator this close to a local one's score is taken
+RANK_MARGIN = 0.05  # "the 3 longest delays": a rank operator this close to the best match is the job
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag score rate grade".split())
 # "the top 30%", "the 100 best", "the bottom tenth": rows picked by rank, by a score the plan may just have made
@@ -247,6 +249,7 @@ class OfflinePlanner:
         columns = list(data.pipeline_columns)
         known = list(data.columns) + sorted(_label_values(data))  # words of the data, not unknown things ("api": a topic)
         self.request = parsed.text  # the whole request, for words one clause borrows from another
+        self.siblings = ""  # the other jobs of the sentence being planned (see the loop below)
         self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
         preserve: set[str] = set()
         excluded: set[str] = set()
@@ -300,6 +303,10 @@ class OfflinePlanner:
         unsupported: Action | None = None  # the last action no operator can do, for the fragments that go with it
         pending: tuple[set[int], dict] = (set(), {})  # (steps before it, rows) of an action whose job has a scope
         for a in parsed.actions:
+            # the columns another job of its sentence drops or keeps are that job's ("redact emails ..., then drop
+            # the apprentice column": the redaction does not read `apprentice`)
+            self.siblings = " ".join(b.text for b in parsed.actions if b.sentence == a.sentence and b is not a
+                                     and b.asks and not b.negated and COLUMN_JOB.search(b.text))
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
             if a.negated and near_step is not None:  # "..., but don't put any cap on the length": a bound off
                 off = unbounded_params(self.cat.by_name[near_step[0].op], a.full)
@@ -342,6 +349,16 @@ class OfflinePlanner:
                     and (among := _equality(a, data)) is not None and not among[2]:
                 # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
                 self._value_step(plan, a, among[0], {"values": among[1]}, data)
+            if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded and not _removal(a.full) \
+                    and (dates := date_bounds(a.full) or _year_bounds(a.full, data, False)):
+                # "give me the 10 sailings with the most passengers between March 1 and April 30 2025": the rank
+                # among those days (a removal by rank is left to rank every row)
+                dated = [c for c in data.columns if _dated(c, data)]
+                dated = column_mentions(a.full, dated) or dated
+                if len(dated) == 1:
+                    self._value_step(plan, a, dated[0], dates, data)
+                    # (the rank is by the other words: "the 3 longest delays", not by the date)
+                    a = replace(a, text=_without_dates(a.text), condition=_without_dates(a.condition))
             sampled = SUBSET.search(a.full) and a.asks and "sample_filter" in self.cat.by_name and not pending[1] \
                 and (rows := _named_values(a, data)) is not None and rows[0] != data.text_field
             if sampled and REST_KEPT.search(parsed.text):  # "a 25% sample of the routine visits, but keep all the
@@ -689,6 +706,7 @@ class OfflinePlanner:
                 step.params.update(best.meta["measure_params"])
                 step.why += MEASURES_ONLY
             last[a.sentence] = (step, a)
+        self.siblings = ""
         _scope_steps(plan, *pending, self.cat)
         for scope, said in exempt:
             self._exempt(plan, scope, said)
@@ -836,6 +854,10 @@ class OfflinePlanner:
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
+                if units & set(unit_param) and any(re.match(r"(?:shorter|longer)\b", q.get("comparative") or "")
+                                                   for q in quantities(text)):
+                    # "junk notes shorter than 5 words": the text's own length, whatever else the words suggest
+                    bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR / 2
         if any(q["unit"] and q["unit"] not in UNITS and q["unit"].rstrip("s") in self._measured_units()
                for q in quantities(text)):
             # "longer than 256 tokens": no filter counts tokens, token_count writes n_tokens, a value filter reads it
@@ -848,7 +870,7 @@ class OfflinePlanner:
                     bonus[sk.name] = bonus.get(sk.name, 0) + NEAR_PRIOR
         if RANK_SHARE.search(text):  # "the hardest quarter": the operator that keeps a share or count by rank
             for sk, _ in ranked:
-                if sk.param("fraction") and sk.param("count") and sk.param("column"):
+                if _ranks(sk):
                     bonus[sk.name] = bonus.get(sk.name, 0) + RANK_PRIOR
         for sk, _ in ranked:  # "keep reviews whose perplexity is under 1000": the filter that measures perplexity
             if _names_measure(sk, text):
@@ -906,6 +928,10 @@ class OfflinePlanner:
                        None)
             if alt is not None:
                 best, score = alt
+        if not _ranks(best) and RANK_SHARE.search(action.full) and (alt := next(
+                ((s, v) for s, v in ranked[1:6] if _ranks(s) and v >= max(self.matcher.accept, score - RANK_MARGIN)),
+                None)):
+            best, score = alt  # "keep the 3 longest delays": rows picked by rank, whatever else the words suggest
         if best.kind == "mapper" and MAKES_ROWS.search(action.full):  # "two variants per sentence": new rows
             best, score = _close(ranked, best, score, "generator")
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
@@ -915,6 +941,17 @@ class OfflinePlanner:
                              and any(w in action.full.lower() for w in s.name.split("_") if len(w) >= 4))), None)
             # (a filter that also measures stands in for an LLM labeller only for its own quantity: lang_id for
             # "tag each note with its language", never for "tag each note with the body system (skin, ...)")
+            if alt is not None:
+                return alt[0], alt[1], {}
+        if not best.needs_llm and LLM_DOES.search(action.full) and not NO_LLM.search(action.full) \
+                and not any(len(w) >= 4 and w in action.full.lower() for w in best.name.split("_")[1:]):
+            # (not where the local one is named: "(heuristic score below 0.2)")
+            # "have the LLM rate the difficulty of every instruction": the user named the tool, so an LLM operator
+            # for about the same job wins over a local one whose words fit a little better
+            # (or one that offers the local one's measure by name: llm_annotate's label "difficulty" for
+            # difficulty_heuristic)
+            alt = next(((s, v) for s, v in ranked if s.needs_llm and s.kind == best.kind and v >= self.matcher.accept
+                        and (v >= score - LLM_ASKED_MARGIN or _offers(s, best.name))), None)
             if alt is not None:
                 return alt[0], alt[1], {}
         return best, score, {}
@@ -1002,7 +1039,9 @@ class OfflinePlanner:
         cols = list(data.pipeline_columns)
         preserve = getattr(self, "preserve", set())
         texts = _string_columns(data)
-        named = [c for c in column_mentions(text, data.columns) or column_mentions(context, data.columns)
+        theirs = set(column_mentions(getattr(self, "siblings", ""), data.columns)) if context else set()
+        named = [c for c in column_mentions(text, data.columns)
+                 or [c for c in column_mentions(context, data.columns) if c not in theirs]
                  or partial_column_mentions(text, texts) if c in texts]
         refused = refused_columns(f"{text} {context}", data.columns)
         named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
@@ -1714,7 +1753,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     if found is None or not dropping:
         return None if found is None else (*found, False)
     column, values = found
-    rest = asked.lower()
+    rest = _label_compounds(asked.lower(), data)
     if looks_like_codes({str(v) for v in values}):
         rest = without_countries(rest)  # "drop the reviews from American guests"
     for v in values:
@@ -1758,11 +1797,41 @@ def _numbered(text: str) -> str:
                   lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
 
 
+def _ranks(skill: Skill) -> bool:
+    """The operator keeps a share or a count of rows by rank (top_filter)."""
+    return bool(skill.param("fraction") and skill.param("count") and skill.param("column"))
+
+
+def _without_dates(text: str) -> str:
+    """ "the 3 longest delays since April 2025" -> "the 3 longest delays": the text without its dates and the
+    words that lead them."""
+    from tilth.agent.dates import mask
+
+    gone = re.sub(r"(?:\s*\b(?:between|from|since|in|during|after|before|until|till|through|on|and|to|or)\b)*\s{3,}",
+                  " ", mask(text) + "   ")
+    return re.sub(r"\s+", " ", gone).strip(" ,")
+
+
+def _label_compounds(low: str, data: DataPeek) -> str:
+    """ "the weather-related delays" -> "the weather delays", "technical-fault reports" -> "technical fault
+    reports" where `technical` is a label and `technical-fault` is not: the label is the first half."""
+    low = re.sub(r"\b([a-z]+)[- ](?:related|caused|driven|linked|induced)\b", r"\1", low)
+    return re.sub(r"\b([a-z]+)-([a-z]+)\b", lambda m: f"{m[1]} {m[2]}" if _holds_label(data, m[1])
+                  and not _holds_label(data, m[0]) else m[0], low)
+
+
+def _holds_label(data: DataPeek, value: str) -> bool:
+    """Whether some sampled row holds `value` (any case) in a column of short labels."""
+    return any(isinstance(r.get(c), str) and r[c].lower() == value for c in data.columns if _label_column(c, data)
+               for r in data.rows)
+
+
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality), other than the columns in `skip`."""
     low = _numbered(action.full).lower()
     for c in data.columns:  # "the day-shift notes": shift is day
         low = re.sub(rf"\b([a-z]+)-({re.escape(c.lower())})\b", r"\1 \2", low)
+    low = _label_compounds(low, data)
     named_cols = column_mentions(action.full, list(data.columns))
     named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
         rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
@@ -2326,9 +2395,20 @@ MAKES_ROWS = re.compile(r"\b(?:\d+|two|three|four|five|several|a few|extra|more|
                         r"|\b(?:variants?|copies|versions)\s+(?:per|of each|for each|for every)\b", re.I)
 TIE = 0.02
 # a closed list of labels in brackets: "(skin, digestive, dental, other)"
+# the request makes a language model do the job ("have the LLM rate", "ask the model", "with an LLM"), not
+# "in LLM tokens"
+LLM_DOES = re.compile(r"\b(?:have|let|get|ask|use|make|with|by|using|via)\s+(?:the|a|an|our|your|some)?\s*(?:\w+\s+)?"
+                      r"(?:llms?|language models?|models?|gpt-?\w*|chatgpt|smollm\w*)\b", re.I)
 REPEATED_RUN = re.compile(r"\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
+
+
+def _offers(skill: Skill, name: str) -> bool:
+    """Whether one of the skill's named choices is a word of `name` (llm_annotate's "difficulty" label for
+    difficulty_heuristic)."""
+    words = set(name.split("_"))
+    return any(isinstance(c, str) and c in words for p in skill.meta.get("params", []) for c in p.get("choices") or ())
 
 
 def _close(ranked: list, best, score: float, kind: str) -> tuple:

@@ -164,6 +164,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = re.sub(r"\b(than|under|over|below|above|least|most|within)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)",
                  r"\1 1 ", low)
     low = re.sub(r"(\d)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)", r"\1 ", low)  # ("half an hour")
+    # "delayed by an hour or more", "a day or longer": one of the unit, with the bound after it
+    low = re.sub(r"\ban?\s+(?=(?:hour|minute|day|week|month|year|second)\s+or\s+(?:more|less|longer|shorter|over|under|"
+                 r"above|below|fewer|greater)\b)", "1 ", low)
     # "under like 10 words", "over roughly 2,000 characters": a hedge between the comparative and its number
     low = re.sub(r"\b(under|over|below|above|than|least|most)\s+(?:like|about|around|roughly|approx\.?|approximately|"
                  r"maybe|say|some|~)\s*(?=\d)", r"\1 ", low)
@@ -594,6 +597,9 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
             hits = ["NFKC"]
         if not hits:
             continue
+        whole_name = [c for c in hits if re.search(rf"(?<![\w-]){re.escape(c.lower().replace('_', ' '))}s?(?![\w-])", low)]
+        if len(hits) > 1 and "list" not in p["type"] and len(whole_name) == 1:
+            hits = whole_name  # "the difficulty of each task": difficulty, not task_type by its first word
         if "list" in p["type"]:
             # spared and "only" choices are read over the whole sentence: "redact emails, but not IP addresses"
             whole = f"{low} {context.lower()}"
@@ -807,7 +813,10 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"[\w-]+(?:\s*/\s*[\w-]+){2,})|"  # ("tag each one as enthusiastic / neutral / reluctant")
                   # "add a column with the speaker's stance: for, against or undecided": the column's values
                   r"\b(?:column|field)\s+(?:with|for|of|holding|giving|saying)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*:\s*"
-                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+))"
+                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
+                  # "tag each note with the passenger impact: low, medium or high": the labels after a colon
+                  r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate)\w*\s+(?:[\w'-]+\s+){0,6}?[\w'-]+\s*:\s*"
+                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+\s*(?:$|[.;!?])))"
                   r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
@@ -875,7 +884,7 @@ FLAG_WHETHER = re.compile(r"\b(?:column|field|flag|mark|tag|label|say|says|sayin
 _NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main "
                              "primary overall general".split())
 _LABELLING = re.compile(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|note|column|field)\w*\b", re.I)
-_OWNED = re.compile(r"(?:'s|s'|\bwith\s+(?:a|an|the|its|their|his|her)|\b(?:its|their|his|her))\s+"
+_OWNED = re.compile(r"(?:'s|s'|\bwith(?:\s+(?:a|an|the|its|their|his|her))?|\b(?:its|their|his|her))\s+"
                     r"((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=\s*(?:\(|:|\bas\b|\binto\b|\bfrom\b|\bone of\b|$))")
 
 
