@@ -316,10 +316,13 @@ def test_peek_knows_labels_past_the_sample_rows(tmp_path):
     from tilth.agent.peek import SAMPLE_ROWS, peek
 
     path = tmp_path / "d.jsonl"
-    path.write_text("".join(json.dumps({"text": f"report number {i} about the trail", "region": "Desert" if i > 25 else
-                                        "Coast"}) + "\n" for i in range(30)))
+    path.write_text("".join(json.dumps({"text": f"report number {i} about the trail", "region": "Desert" if i == 50 else
+                                        "Coast"}) + "\n" for i in range(100)))
     data = peek(path)
+    # the sample spreads over the file (rows 0, 5, 10, ..., 47, 52, ..., 99: not row 50)
     assert len(data.rows) == SAMPLE_ROWS and {r["region"] for r in data.rows} == {"Coast"}
+    assert [int(r["text"].split()[2]) for r in data.rows][:3] == [0, 5, 10] and data.rows[-1]["text"].startswith(
+        "report number 99 ")
     assert data.labels == {"region": ["Coast", "Desert"]}
 
 

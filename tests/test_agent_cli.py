@@ -217,8 +217,29 @@ def test_a_plan_that_drops_every_sample_row_does_not_run_unattended(tmp_path, mo
     flat = " ".join(res.output.split())
     assert "drops all 20 sample rows" in flat and "drops every sample row" in flat and "nothing was run" in flat
     assert not (out / "dataset.jsonl").exists()
-    res = CliRunner().invoke(app, ["agent", "keep posts with more than 18 replies", "--data", str(data), "--yes",
+    # --no-run writes the recipe (as the refusal says), since nothing runs
+    res = CliRunner().invoke(app, ["agent", "keep posts with more than 500 replies", "--data", str(data), "--yes",
+                                   "--no-run", "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "recipe.yaml").exists() and not (out / "dataset.jsonl").exists()
+    # the sample is spread over the file (rows 0, 2, 4, ..., 37, 39 of these 40), not its first 20
+    res = CliRunner().invoke(app, ["agent", "keep posts with more than 37 replies", "--data", str(data), "--yes",
                                    "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "keeps 1 of 20 sample rows" in " ".join(res.output.split())
-    assert [json.loads(line)["n_replies"] for line in open(out / "dataset.jsonl")] == list(range(19, 40))
+    assert [json.loads(line)["n_replies"] for line in open(out / "dataset.jsonl")] == [38, 39]
+
+
+def test_a_file_sorted_by_date_is_sampled_across_its_dates(tmp_path, monkeypatch):
+    """Trial 16: the 60 logbook entries were sorted by week, the first 20 all from 2024, so "from January 2025
+    onwards" dropped every sample row and --yes refused a right plan. The sample spans the file."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "log.jsonl"
+    weeks = [f"2024-{9 + i // 10:02d}-{1 + i % 10:02d}" for i in range(30)] + [f"2025-01-{1 + i:02d}" for i in range(10)]
+    data.write_text("".join(json.dumps({"entry": f"Fitted the consumer unit on site {i} with the supervisor.",
+                                        "week_start": w}) + "\n" for i, w in enumerate(weeks)))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", "keep entries from January 2025 onwards", "--data", str(data), "--yes",
+                                   "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["week_start"] for line in open(out / "dataset.jsonl")] == weeks[30:]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from agent_fixtures import TQuality, agent_env
 
+from tilth.agent.peek import spread
 from tilth.agent.plan import Plan, PlanStep
 from tilth.agent.validation import check_plan, run_sample
 
@@ -61,8 +62,9 @@ def test_dry_run_failure_names_the_failing_step(env):
 
 def test_dry_run_counts_rows_per_step_on_the_sample(env, tmp_path):
     _, _, data = env
-    rows = [json.loads(line) for line in open(data.path)][:20]
-    n_dup = 20 - len({r["question"].strip() for r in rows})
+    rows = [json.loads(line) for line in open(data.path)]
+    picked = spread(pa.table({"i": list(range(len(rows)))}), 20).column("i").to_pylist()  # (the dry run's rows)
+    n_dup = 20 - len({rows[i]["question"].strip() for i in picked})
     v = check_plan(_plan(data, ("exact_dedup", {})))
     assert v.ok and v.dry_run
     assert v.sample_rows == [20, 20 - n_dup]

@@ -60,7 +60,8 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
         shown.append(True)
         if yes or unattended:
             show(console, plan, validation)
-            return auto_accept(plan, validation, partial_ok=partial or unattended)
+            return auto_accept(plan, validation, partial_ok=partial or unattended or no_run,
+                               running=not (no_run or unattended))
         return terminal_reviewer(console)(plan, validation)
 
     try:

@@ -107,11 +107,23 @@ def _labels(table: pa.Table) -> dict[str, list[str]]:
 
 
 def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:
-    """Read the first `rows` records of the input (any format a reader handles), and the labels of its short
-    columns from the first LABEL_ROWS."""
-    spec = {"path": os.fspath(path), "limit": rows, "batch_size": rows, **({"format": fmt} if fmt else {})}
-    reader = build_reader(Recipe(name="peek", input=spec))
-    if reader.name in TABLE_READERS:  # (rows of a table are cheap to read; pages and PDFs are parsed, so not those)
+    """Read `rows` records of the input (any format a reader handles; of a table, spread over its first
+    LABEL_ROWS), and the labels of its short columns from those LABEL_ROWS."""
+    spec = {"path": os.fspath(path), **({"format": fmt} if fmt else {})}
+    read = head_table(spec, rows)
+    if read is None:
+        return DataPeek(path, [])
+    read = read.drop_columns([c for c in read.column_names if c == "_id"])
+    table = spread(read, rows)
+    text, answer = pick_fields(table)
+    return DataPeek(path, table.column_names, table.to_pylist(), text, answer, _labels(read))
+
+
+def head_table(spec: dict[str, Any], rows: int) -> pa.Table | None:
+    """The first records of the input as the reader makes them: LABEL_ROWS of a table (rows of a table are cheap
+    to read), `rows` of pages or PDFs (they are parsed); None when nothing readable is there."""
+    reader = build_reader(Recipe(name="peek", input={**spec, "limit": rows, "batch_size": rows}))
+    if reader.name in TABLE_READERS:
         many = max(rows, LABEL_ROWS)
         reader = build_reader(Recipe(name="peek", input={**spec, "limit": many, "batch_size": min(many, 1000)}))
     tables = []
@@ -119,10 +131,14 @@ def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = Non
         for item in reader.read(shard):
             if isinstance(item, pa.Table):
                 tables.append(item)
-    if not tables:
-        return DataPeek(path, [])
-    read = pa.concat_tables(tables, promote_options="default")
-    read = read.drop_columns([c for c in read.column_names if c == "_id"])
-    table = read.slice(0, rows)
-    text, answer = pick_fields(table)
-    return DataPeek(path, table.column_names, table.to_pylist(), text, answer, _labels(read))
+    return pa.concat_tables(tables, promote_options="default") if tables else None
+
+
+def spread(table: pa.Table, rows: int) -> pa.Table:
+    """`rows` rows evenly spaced over the table, first and last included: a file sorted by date shows its
+    early and its late rows (a newcomer's "from January 2025 onwards" looked like it dropped every row of the
+    first 20, all from 2024)."""
+    if table.num_rows <= rows:
+        return table
+    step = (table.num_rows - 1) / (rows - 1) if rows > 1 else 0
+    return table.take(sorted({round(i * step) for i in range(rows)}))

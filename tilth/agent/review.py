@@ -26,7 +26,7 @@ class Decision:
 Reviewer = Callable[[Plan, Validation], Decision]
 
 
-def auto_accept(plan: Plan, validation: Validation, partial_ok: bool = True) -> Decision:
+def auto_accept(plan: Plan, validation: Validation, partial_ok: bool = True, running: bool = True) -> Decision:
     """Accept a validated plan unattended, unless validation had to remove a step the request asked for: then
     the plan no longer does what was asked, and nobody is there to agree to that. Without `partial_ok` the same
     holds for a part of the request that was not understood (a newcomer's "keep everyone else", once not
@@ -39,9 +39,11 @@ def auto_accept(plan: Plan, validation: Validation, partial_ok: bool = True) -> 
         return Decision("reject", "a step the request asked for cannot run on this data, so nothing was run: "
                         + "; ".join(plan.removed))
     # a step that drops every sample row is more often a misread request than the wish; nobody is there to say which
-    if emptied_sample(plan, validation.sample_rows):
+    # (`running=False`: only the recipe is written, which exports nothing whatever it keeps)
+    if running and emptied_sample(plan, validation.sample_rows):
         return Decision("reject", "a step drops every sample row (see the warning above), so nothing was run "
-                        "unattended: run without --yes to review the plan, or with --no-run to write its recipe")
+                        "unattended: run without --yes to review the plan, or with --no-run to write its recipe "
+                        "without running it")
     return Decision("accept")
 
 

@@ -11,7 +11,9 @@ Every problem names its step, so a planner (or a person) can repair exactly that
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +82,7 @@ def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
     return problems
 
 
-def _sample_recipe(plan: Plan, steps: int | None = None):
+def _sample_recipe(plan: Plan, steps: int | None = None, folder: Path | None = None):
     from tilth.ops import registry
 
     recipe = plan.to_recipe(workers=1)
@@ -97,10 +99,45 @@ def _sample_recipe(plan: Plan, steps: int | None = None):
             if "max_tokens" in cls.Params.model_fields:
                 asked = step["params"].get("max_tokens") or LLM_SAMPLE_TOKENS
                 step["params"] = {**step["params"], "max_tokens": min(asked, LLM_SAMPLE_TOKENS)}
-    data["input"] = {**data["input"], "limit": LLM_SAMPLE_ROWS if llm else SAMPLE_ROWS}
+    n = LLM_SAMPLE_ROWS if llm else SAMPLE_ROWS
+    spread_input = _spread_sample(data["input"], n, folder) if folder is not None else None
+    data["input"] = spread_input or {**data["input"], "limit": n}
     data["output"] = {}
     data["executor"] = "local"
     return type(recipe).model_validate(data)
+
+
+def _spread_sample(spec: dict, n: int, folder: Path) -> dict | None:
+    """An input of `n` rows spread over the table's first rows (peek.spread), written to `folder` as Parquet;
+    None where the input is not one plain table file (pages, PDFs, a folder, reader options Parquet lacks)."""
+    if set(spec) - {"path", "text", "format", "limit", "batch_size"} or not os.path.isfile(spec["path"]):
+        return None
+    st = os.stat(spec["path"])
+    try:
+        table = _spread_table(spec["path"], st.st_mtime_ns, st.st_size, spec.get("text"), spec.get("format"), n)
+    except Exception:  # unreadable here: the dry run reports it the way the reader does
+        return None
+    if table is None:
+        return None
+    path = folder / "sample.parquet"
+    pq.write_table(table, path)
+    return {"path": str(path), "format": "read_parquet"}
+
+
+@functools.lru_cache(maxsize=8)
+def _spread_table(path: str, mtime_ns: int, size: int, text: str | None, fmt: str | None, n: int):
+    """(Cached per file version: validation runs the sample once per calibrated step and once more.)"""
+    from tilth.agent.peek import TABLE_READERS, head_table, spread
+    from tilth.pipeline.recipe import Recipe
+    from tilth.pipeline.validate import build_reader
+
+    spec = {"path": path, **({"format": fmt} if fmt else {})}
+    if build_reader(Recipe(name="sample", input=spec)).name not in TABLE_READERS:
+        return None
+    table = head_table({**spec, **({"text": text} if text else {})}, n)
+    if table is None or table.num_rows <= n:
+        return None  # (all of it is the first n rows anyway)
+    return spread(table.drop_columns([c for c in table.column_names if c == "_id"]), n)
 
 
 def run_sample(plan: Plan, steps: int | None = None):
@@ -110,7 +147,7 @@ def run_sample(plan: Plan, steps: int | None = None):
 
     with tempfile.TemporaryDirectory(prefix="tilth-agent-dry-") as tmp:
         quiet = Console(file=io.StringIO())
-        runner = Runner(_sample_recipe(plan, steps), workspace=Path(tmp) / "ws", executor="local", progress=False,
+        runner = Runner(_sample_recipe(plan, steps, Path(tmp)), workspace=Path(tmp) / "ws", executor="local", progress=False,
                         console=quiet)
         runner.write_html_report = False  # a throw-away run on 20 rows needs no HTML report
         result = runner.run()
