@@ -1891,3 +1891,15 @@ def test_from_the_sixteenth_newcomer_trial(env, tmp_path):
     assert steps(planner.plan("redact emails and phone numbers in the entries, then drop the apprentice column",
                               logbook)) == [("pii_redact", {"text_field": "text", "kinds": ["email", "phone"]}),
                                             ("select_columns", {"drop_columns": ["apprentice"]})]
+
+
+def test_quoted_examples_show_the_rows_they_describe(env, tmp_path):
+    """Examples of a few words each ("like 'fine', 'ok thanks' or 'n/a'") describe very short rows: a length
+    filter, not a quality heuristic; a quoted run of one word ("'spam spam spam...'") describes repetition."""
+    planner, _ = env
+    notes = _peek_rows(tmp_path / "notes.jsonl", [
+        {"note": f"Guest in room {i} asked for extra towels and a late checkout on Sunday."} for i in range(12)])
+    assert [s.op for s in planner.plan("Notes like 'fine', 'ok thanks' or 'n/a' are useless. Remove them.",
+                                       notes).steps] == ["length_filter"]
+    assert [s.op for s in planner.plan("some guests just typed one word again and again ('dirty dirty dirty...'). "
+                                       "get rid of those", notes).steps] == ["gopher_repetition"]

@@ -836,8 +836,11 @@ class OfflinePlanner:
             text = self.text_noun.sub("texts", text)
         # a quotation shows the data ("'bad bad bad...'", "'ok', 'thx'"): its words are not the job's words,
         # unless two of them show what must count as the same ("'Fine' and 'fine' as one")
-        query = text if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], text)
-        query = REPEATED_RUN.sub("one word repeated over and over", query)  # "(bad bad bad bad...)" shows the data too
+        query = REPEATED_RUN.sub("one word repeated over and over", text)  # "(bad bad bad bad...)" shows the data too
+        # "messages like 'ok', 'thx' or 'k bye'": examples of a few words each show rows that are very short
+        query = SHORT_EXAMPLES.sub(lambda m: " very short texts " if all(
+            len(q.split()) <= 3 for q in re.findall(r"['\"\u2018\u201c]([^'\"\u2019\u201d]*)", m[1])) else m[0], query)
+        query = query if literal_differences(text) else QUOTED.sub(lambda m: "'...'" if not m[3] else m[0], query)
         ranked = self.matcher.rank(mark_languages(query))
         bonus = {}
         if languages(f"{text} {context}"):
@@ -2399,7 +2402,10 @@ TIE = 0.02
 # "in LLM tokens"
 LLM_DOES = re.compile(r"\b(?:have|let|get|ask|use|make|with|by|using|via)\s+(?:the|a|an|our|your|some)?\s*(?:\w+\s+)?"
                       r"(?:llms?|language models?|models?|gpt-?\w*|chatgpt|smollm\w*)\b", re.I)
-REPEATED_RUN = re.compile(r"\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?", re.I)
+_Q = r"['\"\u2018\u201c][^'\"\u2019\u201d]{1,40}['\"\u2019\u201d]"
+SHORT_EXAMPLES = re.compile(rf"\b(?:like|such as|e\.g\.?,?|for example|for instance)\s+({_Q}(?:\s*(?:,|or|and|,\s*or|,\s*and)\s*{_Q})+)",
+                            re.I)
+REPEATED_RUN = re.compile(r"['\"\u2018\u201c]?\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?['\"\u2019\u201d]?", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
 
