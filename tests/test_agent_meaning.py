@@ -1903,3 +1903,15 @@ def test_quoted_examples_show_the_rows_they_describe(env, tmp_path):
                                        notes).steps] == ["length_filter"]
     assert [s.op for s in planner.plan("some guests just typed one word again and again ('dirty dirty dirty...'). "
                                        "get rid of those", notes).steps] == ["gopher_repetition"]
+
+
+def test_rows_said_again_with_small_edits_and_collapsed_to_one_are_near_duplicates(env, tmp_path):
+    """A statement of which rows ("the same note submitted again with one letter changed") and a request that
+    points back at them without a verb of its own ("I want those merged into one") is a dedup over word
+    shingles; "I want those ..." had been read as the verb "those"."""
+    planner, _ = env
+    notes = _peek_rows(tmp_path / "notes.jsonl", [
+        {"note": f"Guest in room {i} asked for extra towels and a late checkout on Sunday."} for i in range(12)])
+    plan = planner.plan("Some notes are the same request submitted again with one letter changed or a comma missing. "
+                        "I want those merged into one.", notes)
+    assert [s.op for s in plan.steps] == ["minhash_dedup"] and plan.unmatched == []

@@ -115,6 +115,13 @@ NEAR_PRIOR = 0.1  # "near-duplicates", "a word or two changed": not exact copies
 NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(?:nearly|almost|basically|virtually)\s+"
                     r"(?:identical|the same)\b|\bfuzzy\b|\b(?:a\s+)?(?:word|few words|character|letter)\s+or\s+two\s+"
                     r"(?:changed|different|off|apart)\b", re.I)
+# "with a word tacked on", "the capital letter missing", "a small tweak": copies edited a little, word by word
+SURFACE_EDITS = re.compile(
+    r"\b(?:a|one|an extra|the)\s+(?:[\w-]+\s+)?(?:word|letter|character|comma)s?\s+(?:added|tacked on|missing|changed|"
+    r"dropped|swapped|removed|different)\b"
+    r"|\b(?:small|tiny|minor|slight)\s+(?:tweak|change|edit|difference|variation)s?\b"
+    r"|\b(?:slightly|lightly)\s+(?:edited|changed|reworded|different|modified|altered)\b", re.I)
+DEDUP_PRIOR = 0.1  # "collapsed to one", "keep one of each": a group of rows kept as one
 RANK_PRIOR = 0.3  # "the 30 most-starred", "the hardest quarter": only a global ranking does that
 LLM_ASKED_MARGIN = 0.1  # "have the LLM rate ...": an LLM operator this close to a local one's score is taken
 RANK_MARGIN = 0.05  # "the 3 longest delays": a rank operator this close to the best match is the job
@@ -493,7 +500,9 @@ class OfflinePlanner:
                 continue
             query = a.full
             if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
-                query = relativise(said, _verb(a.full)) if POINTS_BACK.search(a.text) else f"{said} {a.full}"
+                verb = _verb(a.full)  # ("I want those collapsed to one": no verb leads, the words say the job)
+                query = relativise(said, verb) if POINTS_BACK.search(a.text) and not POINTS_BACK.fullmatch(verb) \
+                    else f"{said} {a.full}"
             ranked = self.ranked(query, a.context)
             if query != a.full and ranked and not _contentless(a.text) and (not POINTS_BACK.search(a.text) or ONE_OF_EACH.search(a.text)):
                 # "Several reviews were submitted twice ... Keep one of each": the statement's words can drown a
@@ -514,6 +523,13 @@ class OfflinePlanner:
                     plan.notes.append(f"not {choice[0].name} for {a.text!r}: it needs {', '.join(missing)}, "
                                       f"which the request does not give")
                     choice = (alt[0], alt[1], {})
+            if choice is not None and a.asks and near_step is not None and near_step[1].sentence < a.sentence \
+                    and POINTS_BACK.fullmatch(_verb(a.full)) \
+                    and choice[0].kind == self.cat.by_name[near_step[0].op].kind:
+                # "Some notes are the same request sent again with a letter changed. I want those merged into one.":
+                # the job of the statement before, asked for (it was planned from the statement already)
+                _also(near_step[0], a.text)
+                continue
             if not a.condition and _contentless(a.text):  # "For each row, ...": no job of its own
                 if near_step is not None:
                     _also(near_step[0], a.text)
@@ -867,6 +883,10 @@ class OfflinePlanner:
             for sk, _ in ranked:
                 if sk.param("column") and any(t["score"] == "{column}" for t in sk.meta.get("thresholds", [])):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR
+        if ONE_OF_EACH.search(text):  # "those resends should collapse into one": rows that repeat, one kept
+            for sk, _ in ranked:
+                if sk.kind == "deduplicator" and not _ranks(sk):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + DEDUP_PRIOR
         if NEARLY.search(text):  # "near-duplicate descriptions": the deduplicators whose description says near
             for sk, _ in ranked:
                 if sk.kind == "deduplicator" and re.search(r"\bnear\b", sk.meta.get("description", ""), re.I):
@@ -882,8 +902,18 @@ class OfflinePlanner:
             for sk, _ in ranked:
                 if sk.needs_llm:
                     bonus[sk.name] = bonus.get(sk.name, 0) + LLM_PRIOR
+        edits = SURFACE_EDITS.search(text)  # "submitted again with one letter changed": copies that share words
+        if edits:
+            for sk, _ in ranked:
+                if _shingles(sk):
+                    bonus[sk.name] = bonus.get(sk.name, 0) + NEAR_PRIOR
         if bonus:
             ranked = sorted(((sk, v + bonus.get(sk.name, 0)) for sk, v in ranked), key=lambda t: -t[1])
+        if edits and ranked and ranked[0][0].kind == "deduplicator":
+            # (shared words are what the deduplicator over word shingles compares, whichever deduplicator the
+            # other words fit best)
+            top = ranked[0][1]
+            ranked = sorted(((sk, max(v, top + 0.01) if _shingles(sk) else v) for sk, v in ranked), key=lambda t: -t[1])
         return ranked
 
     def _scores_only(self, skill: Skill) -> bool:
@@ -1798,6 +1828,11 @@ def _numbered(text: str) -> str:
     return re.sub(r"\b(?!(?:between|from|than|least|most|under|over|above|below|rated|scored)\b)([a-z]+) (\d+)"
                   r"((?:\s*(?:,|or|and|,\s*or|,\s*and)\s*\d+\b)+)",
                   lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
+
+
+def _shingles(skill: Skill) -> bool:
+    """The deduplicator that compares word shingles (minhash_dedup)."""
+    return skill.kind == "deduplicator" and re.search(r"\bshingles?\b", skill.meta.get("description", ""), re.I) is not None
 
 
 def _ranks(skill: Skill) -> bool:
