@@ -1915,3 +1915,41 @@ def test_rows_said_again_with_small_edits_and_collapsed_to_one_are_near_duplicat
     plan = planner.plan("Some notes are the same request submitted again with one letter changed or a comma missing. "
                         "I want those merged into one.", notes)
     assert [s.op for s in plan.steps] == ["minhash_dedup"] and plan.unmatched == []
+
+
+def test_from_the_seventeenth_newcomer_trial(env, tmp_path):
+    """Trial 17 (airport lost-and-found reports, lift inspections): the helper's requests and the plans its own
+    counts called right. A second condition after a date range had been dropped without a word, "have not been
+    returned" kept the returned items, and "an hour and a half" was 61 minutes."""
+    planner, _ = env
+    found = _peek_rows(tmp_path / "lost.jsonl", [
+        {"report_id": f"LF-{i:04d}", "reported_on": f"2026-0{1 + i % 6}-{1 + i % 5:02d}", "terminal": f"T{1 + i % 3}",
+         "item_category": ("electronics", "luggage", "clothing", "other")[i % 4], "estimated_value_eur": 35.5 * i + 9.99,
+         "returned": i % 3 == 0, "description": f"Black backpack with a laptop inside, found at gate {i} after boarding."}
+        for i in range(24)])
+    plans = {
+        "Keep only the reports filed between 1 March and 15 April 2026 where the item is worth more than 200 euros.": [
+            ("value_filter", {"column": "estimated_value_eur", "min": 200.0, "min_exclusive": True}),
+            ("value_filter", {"column": "reported_on", "min": "2026-03-01", "max": "2026-04-15"})],
+        "keep the reports filed between 2026-03-01 and 2026-04-15": [
+            ("value_filter", {"column": "reported_on", "min": "2026-03-01", "max": "2026-04-15"})],
+        "keep the reports filed on 2026-03-01": [
+            ("value_filter", {"column": "reported_on", "min": "2026-03-01", "max": "2026-03-01"})],
+        "Keep only electronics items that have not been returned": [
+            ("value_filter", {"column": "returned", "values": [False]}),
+            ("value_filter", {"column": "item_category", "values": ["electronics"]})],
+        "remove the items that have not been returned yet": [("value_filter", {"column": "returned",
+                                                                               "drop_values": [False]})],
+        "drop items that weren't returned": [("value_filter", {"column": "returned", "drop_values": [False]})],
+    }
+    for request, expected in plans.items():
+        assert steps(planner.plan(request, found)) == expected, request
+    lifts = _peek_rows(tmp_path / "lifts.jsonl", [
+        {"inspection_id": f"INSP-{i:03d}", "duration_min": 20 + 7 * i, "severity": ("low", "high")[i % 2],
+         "notes": f"Landing door interlock on floor {i} checked, brake pads worn, lift returned to service."}
+        for i in range(24)])
+    for request, minutes in (("Only keep inspections that took longer than an hour and a half.", 91.0),
+                             ("keep inspections over 2 hours and a half", 151.0),
+                             ("drop inspections shorter than two and a half hours", 150.0)):
+        assert steps(planner.plan(request, lifts)) == [("value_filter", {"column": "duration_min", "min": minutes})], \
+            request

@@ -208,6 +208,7 @@ def is_negated(text: str) -> bool:
 NO_TOOL = re.compile(r"^(?:and\s+|but\s+)?(?:no|without|avoid|not (?:with|using|via|by|through))\b(?!\s+(?:more|less|"
                      r"fewer|longer|shorter|greater|later|earlier|bigger|smaller|than)\b)")
 _HARD = r"(?:hard|tough|difficult|challenging|tricky)"
+_TIME_UNIT = r"(?:second|minute|hour|day|week|month|year)"
 # the request rules out language models altogether: no LLM operator may be planned
 NO_LLM = re.compile(r"\b(?:no|without|not with|don'?t use|do not use|never use|avoid|not)\s+(?:\w+\s+){0,2}?"
                     r"(?:llms?|language models?|gpts?|chatgpt|ai|(?<=without )(?:an?|any) models?)\b"
@@ -443,6 +444,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
     # "November 3, 2026", "between 2025/01/01 and 2025/06/30", "2026-11-05 or later": one date or one span
     request = borrow_year(request)  # ("between March 1 and April 30 2025": both in 2025)
+    # "an hour and a half", "two and a half hours", "3 days and a half": one amount, not two jobs
+    request = re.sub(rf"\b(?:an?|one)\s+({_TIME_UNIT})\s+and\s+a\s+half\b", r"1.5 \1s", request, flags=re.I)
+    request = re.sub(rf"\b[\w.]+\s+(?:and\s+a\s+half\s+{_TIME_UNIT}s?|{_TIME_UNIT}s?\s+and\s+a\s+half)\b",
+                     lambda m: _keep_whole(m[0]), request, flags=re.I)
     request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|{MONTH_NAME}|later|earlier|after|before|"
                      r"newer|older)", lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
     request = DATE.sub(lambda m: _keep_whole(m[0]), request)

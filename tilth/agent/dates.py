@@ -188,6 +188,9 @@ def bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
             word = d[1].lower()
             lower = re.fullmatch(AFTER, word, re.I) or re.fullmatch(FROM, word, re.I)
             strict = bool(re.fullmatch(AFTER, word, re.I) or re.fullmatch(BEFORE, word, re.I))
+        elif len(found) == 1 and len(day) == 10 and re.search(r"\b(?:on|dated)\s+(?:the\s+)?$", before, re.I):
+            # "the reports filed on 2026-03-01": that one day
+            return _dropped({"min": day, "max": day}) if dropping else {"min": day, "max": day}
         else:
             continue
         date_only = len(day) == 10

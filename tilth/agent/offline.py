@@ -1348,6 +1348,13 @@ class OfflinePlanner:
             return c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)
         named = [c for c in said if comparable(c)] or [c for c in partial_column_mentions(action.full, cols)
                                                         if comparable(c)]
+        if quantities(action.full) and not any(_numeric(c, data, share=0.5) or c in outputs for c in named):
+            # "worth more than 200 euros": a number goes on a column of numbers; one whose name starts a word of the
+            # request (estimated_value_eur) before a label column a word points at (item_category for "items")
+            words = re.findall(r"[a-z]+", action.full.lower())
+            units = [c for c in data.columns if _numeric(c, data, share=0.5) and not ID_LIKE.search(c) and any(
+                len(p) >= 3 and any(w.startswith(p) for w in words) for p in re.split(r"[_\W]+", c.lower()))]
+            named = units[:1] + named if len(units) == 1 else named
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
@@ -1797,7 +1804,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
-            rest = re.sub(rf"\b(?:un|non-?|not\s+)?{_plural(name)}\b(?:'s\b|')?", " ", rest)  # ("the speaker's party")
+            rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
+                          " ", rest)  # ("the speaker's party", "items that weren't returned")
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
@@ -1876,15 +1884,17 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
     partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
-        if col == data.text_field or col.startswith("_") or col in skip:
-            continue
+        if col == data.text_field or col.startswith("_") or col in skip or _dated(col, data):
+            continue  # (a date names a bound, never a label: "between 2026-03-01 and 2026-04-15")
         if col not in named_cols and not all(isinstance(r.get(col), str) for r in data.rows if r.get(col) is not None):
             continue
         vals = [r.get(col) for r in data.rows if r.get(col) is not None]
         if not vals:
             continue
         if all(isinstance(v, bool) for v in vals):
-            negated = re.search(rf"\b(?:not|non|un)[\s-]?{re.escape(col.lower())}|\bis\s+false\b|\bfalse\b", low)
+            # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned")
+            negated = re.search(rf"(?:\b(?:not|non|un|never)|n't)[\s-]?(?:(?:been|yet|be|being|ever|got|gotten)\s+){{0,2}}"
+                                rf"{re.escape(col.lower())}|\bis\s+false\b|\bfalse\b", low)
             return col, [not negated]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
             m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b(?!\s*\+|\s+(?:or|and)\s+"
@@ -2157,7 +2167,12 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"])
             continue
         timed = _timed_column(unit, numeric) if spots else None  # "longer than 30 minutes": duration_min, even
-        if timed is not None:                                    # beside "episodes" (episode_id)
+        # "worth more than 200 euros": the one column whose name ends in the unit's first letters (value_eur)
+        priced = [c for c in numeric if len(unit) >= 3 and not ID_LIKE.search(c) and any(
+            len(p) >= 3 and unit.startswith(p) for p in re.split(r"[_\W]+", c.lower()))]
+        if len(priced) == 1 and timed is None:
+            col = priced[0]
+        elif timed is not None:                                  # beside "episodes" (episode_id)
             col, scale = timed
         elif spots:
             near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])

@@ -159,6 +159,12 @@ def quantities(text: str) -> list[dict[str, Any]]:
                  lambda m: f"{m[1]} 1" if m[1] else "1", low)
     low = re.sub(rf"\b(?:just|only|merely|a mere)\s+(?:a\s+)?(\d+)\s+{unit}", r"at most \1 ", low)
     low = re.sub(rf"\b(?:(?:just|only|merely)\s+)?(?:a\s+)?single[\s-]+{unit}|\b1-{unit}", "at most 1 ", low)
+    # "two and a half hours", "3 days and a half", "an hour and a half" (said so by parse): n.5 of the unit
+    low = re.sub(r"\b(\d+)\s+and\s+(?:a\s+half|0\.50*)\s+(?=(?:second|minute|hour|day|week|month|year)s?\b)", r"\1.5 ", low)
+    low = re.sub(r"\b(\d+)\s+((?:second|minute|hour|day|week|month|year)s?)\s+and\s+(?:a\s+half|0\.50*)(?![\d.])", r"\1.5 \2",
+                 low)
+    low = re.sub(r"\b(?:an?|one|1)\s+((?:second|minute|hour|day|week|month|year))\s+and\s+(?:a\s+half\b|0\.50*(?![\d.]))",
+                 r"1.5 \1s", low)
     # "less than an hour", "under half a day": one (or half) of a unit of time
     low = re.sub(r"\bhalf\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)", "0.5 ", low)
     low = re.sub(r"\b(than|under|over|below|above|least|most|within)\s+an?\s+(?=(?:hour|minute|day|week|month|year|second)\b)",

@@ -81,6 +81,8 @@ class PiiRedact(Mapper):
         "we can't ship customer emails and card numbers in the training data",
         "anonymize user data before training",
         "Hide emails & phone numbers",
+        "make sure nobody can be contacted from what they wrote",
+        "strip anything that would let a reader get in touch with the author",
     )
     stage = 15
     inputs = ("{text_field}",)
