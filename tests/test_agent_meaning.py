@@ -1948,6 +1948,17 @@ def test_from_the_seventeenth_newcomer_trial(env, tmp_path):
         {"inspection_id": f"INSP-{i:03d}", "duration_min": 20 + 7 * i, "severity": ("low", "high")[i % 2],
          "notes": f"Landing door interlock on floor {i} checked, brake pads worn, lift returned to service."}
         for i in range(24)])
+    # "rated high or critical" names labels (it had become a top_filter on severity); a bracketed "leave the
+    # emails there" spares the emails; "give me the 5 most ..." is a rank even where its words match weakly
+    assert steps(planner.plan("Drop the inspections rated high or critical severity", lifts)) == [
+        ("value_filter", {"column": "severity", "drop_values": ["high", "critical"]})]
+    contacts = _peek_rows(tmp_path / "contacts.jsonl", [
+        {"technician_contact": (f"+44 7955 4935{i:02d}", f"k.nakamura{i}@example.com")[i % 2], "repair_cost_eur": 100 + i,
+         "notes": f"Brake pads worn on lift {i}, replaced, tested and returned to service."} for i in range(12)])
+    assert steps(planner.plan("Redact the phone numbers in technician_contact (leave the emails there).", contacts)) == [
+        ("pii_redact", {"text_field": "technician_contact", "kinds": ["phone"]})]
+    assert steps(planner.plan("Finally give me the 5 most expensive repairs left.", contacts)) == [
+        ("top_filter", {"count": 5, "column": "repair_cost_eur"})]
     for request, minutes in (("Only keep inspections that took longer than an hour and a half.", 91.0),
                              ("keep inspections over 2 hours and a half", 151.0),
                              ("drop inspections shorter than two and a half hours", 150.0)):

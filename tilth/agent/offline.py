@@ -124,6 +124,7 @@ SURFACE_EDITS = re.compile(
 DEDUP_PRIOR = 0.1  # "collapsed to one", "keep one of each": a group of rows kept as one
 RANK_PRIOR = 0.3  # "the 30 most-starred", "the hardest quarter": only a global ranking does that
 LLM_ASKED_MARGIN = 0.1  # "have the LLM rate ...": an LLM operator this close to a local one's score is taken
+RANK_SLACK = 0.1  # a rank operator first for a request shaped as a rank is taken this far under the threshold
 RANK_MARGIN = 0.05  # "the 3 longest delays": a rank operator this close to the best match is the job
 LLM_PRIOR = 0.08  # "have the LLM rate ...", "with a judge model": the operators that ask a language model
 LABELS = frozenset("tag label detect identify annotate mark classify categorise categorize flag score rate grade".split())
@@ -934,8 +935,10 @@ class OfflinePlanner:
         best, score = ranked[0]
         if best.meta.get("reshapes") and action.asks and COLUMN_JOB.search(action.full):
             return best, score, {}  # words about columns leave one kind of job: no threshold to reach
-        # a statement about the data ("these pages are nearly the same") must match more clearly than a request
-        if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN):
+        # a statement about the data ("these pages are nearly the same") must match more clearly than a request;
+        # a count or share by rank ("give me the 5 most expensive repairs") says its job by its shape
+        ranked_rows = _ranks(best) and action.asks and RANK_SHARE.search(action.full) is not None
+        if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN) - (RANK_SLACK if ranked_rows else 0):
             return None
         if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and ROW_NOUNS.match(action.full, m.end()):
             # "remove repeated reviews": rows that repeat other rows, not text that repeats itself
@@ -1806,7 +1809,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
                           " ", rest)  # ("the speaker's party", "items that weren't returned")
-    rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|of\s+type)\b(?:\s+as\b)?",
+    rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
+                  r"of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):

@@ -642,7 +642,8 @@ _LEAVES = re.compile(r"\b(?:leave|leaving|keep|keeping|don'?t touch|do not touch
 
 def _spared(low: str, choice: str) -> bool:
     return any(_STAYS.match(low[m.end():]) or (_LEAVES.search(low[max(0, m.start() - 50): m.start()])
-                                                and re.search(r"\b(?:alone|untouched|as (?:they are|it is|is))\b|"
+                                                and re.search(r"\b(?:alone|untouched|intact|there|in place|"
+                                                              r"as (?:they are|it is|is))\b|"
                                                               r"\b(?:except|but not|other than|apart from)\b",
                                                               low[max(0, m.start() - 50): m.end() + 40]))
                for m in _mentions(low, choice))
