@@ -108,3 +108,16 @@ def test_a_dry_run_with_a_language_model_step_is_short():
     recipe = _sample_recipe(plan)
     assert recipe.input["limit"] == LLM_SAMPLE_ROWS
     assert recipe.steps[1].params["max_tokens"] == LLM_SAMPLE_TOKENS and plan.steps[1].params["max_tokens"] == 400
+
+
+def test_the_sample_is_spread_over_the_rows_the_recipe_reads(tmp_path):
+    """The dry run's 20 rows are spread over a table's first 2,000 rows, but never past the recipe's own `limit`
+    ("the first 30 rows")."""
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps({"text": f"post number {i} about the boards", "n": i}) + "\n" for i in range(100)))
+    plan = Plan(request="t", name="t", input={"path": str(path)}, steps=[PlanStep(op="value_filter",
+                                                                                  params={"column": "n", "min": 30})])
+    _, rows = run_sample(plan)
+    assert [r["n"] for r in rows][:3] == [31, 36, 42] and rows[-1]["n"] == 99  # (0, 5, 10, ..., 99: 14 of 20 kept)
+    limited = Plan(request="t", name="t", input={"path": str(path), "limit": 30}, steps=plan.steps)
+    assert run_sample(limited)[1] == []  # (rows 0 to 29 only)

@@ -114,7 +114,8 @@ def _spread_sample(spec: dict, n: int, folder: Path) -> dict | None:
         return None
     st = os.stat(spec["path"])
     try:
-        table = _spread_table(spec["path"], st.st_mtime_ns, st.st_size, spec.get("text"), spec.get("format"), n)
+        table = _spread_table(spec["path"], st.st_mtime_ns, st.st_size, spec.get("text"), spec.get("format"), n,
+                              spec.get("limit"))
     except Exception:  # unreadable here: the dry run reports it the way the reader does
         return None
     if table is None:
@@ -125,8 +126,10 @@ def _spread_sample(spec: dict, n: int, folder: Path) -> dict | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _spread_table(path: str, mtime_ns: int, size: int, text: str | None, fmt: str | None, n: int):
-    """(Cached per file version: validation runs the sample once per calibrated step and once more.)"""
+def _spread_table(path: str, mtime_ns: int, size: int, text: str | None, fmt: str | None, n: int,
+                  limit: int | None = None):
+    """(Cached per file version: validation runs the sample once per calibrated step and once more; a recipe's
+    `limit`, "the first 200 rows", bounds the rows the sample is spread over.)"""
     from tilth.agent.peek import TABLE_READERS, head_table, spread
     from tilth.pipeline.recipe import Recipe
     from tilth.pipeline.validate import build_reader
@@ -135,6 +138,8 @@ def _spread_table(path: str, mtime_ns: int, size: int, text: str | None, fmt: st
     if build_reader(Recipe(name="sample", input=spec)).name not in TABLE_READERS:
         return None
     table = head_table({**spec, **({"text": text} if text else {})}, n)
+    if table is not None and limit is not None:
+        table = table.slice(0, limit)
     if table is None or table.num_rows <= n:
         return None  # (all of it is the first n rows anyway)
     return spread(table.drop_columns([c for c in table.column_names if c == "_id"]), n)
