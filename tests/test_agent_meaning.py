@@ -1944,6 +1944,12 @@ def test_from_the_seventeenth_newcomer_trial(env, tmp_path):
     }
     for request, expected in plans.items():
         assert steps(planner.plan(request, found)) == expected, request
+    # a code label spelled out: "Terminal 3" is T3 ("the 3 ..." is not)
+    assert steps(planner.plan("keep only the Terminal 2 reports", found)) == [
+        ("value_filter", {"column": "terminal", "values": ["T2"]})]
+    plan = planner.plan("Drop every report that is not in English, except the ones from Terminal 3.", found)
+    assert [(s.op, s.params.get("where_values"), s.params.get("where_not")) for s in plan.steps] == [
+        ("lang_id", ["T3"], True)]
     lifts = _peek_rows(tmp_path / "lifts.jsonl", [
         {"inspection_id": f"INSP-{i:03d}", "duration_min": 20 + 7 * i, "severity": ("low", "high")[i % 2],
          "notes": f"Landing door interlock on floor {i} checked, brake pads worn, lift returned to service."}

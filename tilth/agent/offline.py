@@ -1804,7 +1804,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
             rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
             continue
         # (and the plural noun right after the value names the rows: "terminated studies", "explicit eps")
-        rest = re.sub(rf"(?<![\w-]){re.escape(str(v).lower())}s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
+        rest = re.sub(rf"(?<![\w-])(?:{_label_spelling(str(v))})s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
@@ -1870,6 +1870,24 @@ def _label_compounds(low: str, data: DataPeek) -> str:
                   and not _holds_label(data, m[0]) else m[0], low)
 
 
+def _label_spelling(value: str) -> str:
+    """A pattern for a label as a request may write it (lower case): itself, and a code of letters and a number
+    also spelled out ("t3" as "terminal 3", "p1" as "priority 1": a word of four letters or more that starts
+    with the letters, then the number)."""
+    v = re.escape(value.lower())
+    code = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", value.lower())
+    if code is None:
+        return v
+    return rf"{v}|(?!(?:{'|'.join(_NOT_NAMES)})\b){code[1]}[a-z]{{{max(4 - len(code[1]), 1)},}}\s+(?:no\.?\s*|#\s*)?{code[2]}"
+
+
+_NOT_NAMES = ("then", "than", "that", "this", "these", "those", "there", "their", "take", "takes", "times", "total",
+              "tops", "with", "within", "without", "about", "above", "after", "before", "below", "over", "under",
+              "into", "from", "first", "last", "least", "most", "more", "less", "fewer", "only", "just", "every",
+              "each", "some", "many", "also", "page", "pages", "rows", "lines", "words", "items", "days", "weeks",
+              "hours", "minutes", "months", "years", "points", "stars", "percent")
+
+
 def _holds_label(data: DataPeek, value: str) -> bool:
     """Whether some sampled row holds `value` (any case) in a column of short labels."""
     return any(isinstance(r.get(c), str) and r[c].lower() == value for c in data.columns if _label_column(c, data)
@@ -1922,7 +1940,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=len, reverse=True)
                  if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v))  # ("P1 and P2 tickets")
-                 and re.search(rf"(?<![\w-]){re.escape(v.lower())}(?:e?s)?(?![\w-])", low)]
+                 and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
                      and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
