@@ -1970,3 +1970,21 @@ def test_from_the_seventeenth_newcomer_trial(env, tmp_path):
                              ("drop inspections shorter than two and a half hours", 150.0)):
         assert steps(planner.plan(request, lifts)) == [("value_filter", {"column": "duration_min", "min": minutes})], \
             request
+
+
+def test_a_count_of_some_rows_per_group_is_answered_by_a_query_not_a_count_of_all(tmp_path, env):
+    """Trial 17: "how many inspections failed in 2025, per building?" was two parts not understood; without the
+    comma it counted every inspection per building, the condition silently gone. A plain count per group is still
+    dataset_stats; a count of some rows per group is reported with the query that answers it."""
+    planner, _ = env
+    lifts = _peek_rows(tmp_path / "lifts.jsonl", [
+        {"building": ("Northgate Mall", "Harbour Tower")[i % 2], "passed": ("yes", "no")[i % 3 == 0],
+         "notes": f"Landing door interlock on floor {i} checked and the lift returned to service."} for i in range(12)])
+    for request in ("How many inspections failed in 2025, per building?", "how many inspections failed in 2025 per building"):
+        plan = planner.plan(request, lifts)
+        assert plan.steps == [] and len(plan.unmatched) == 1, request
+        assert any("SELECT building, count(*) FROM <dataset> WHERE <the rows that failed in 2025> GROUP BY building"
+                   in n for n in plan.notes), request
+    for request in ("how many inspections per building?", "how many inspections are there per building?",
+                    "count the inspections, per building"):
+        assert steps(planner.plan(request, lifts)) == [("dataset_stats", {"domain_field": "building"})], request

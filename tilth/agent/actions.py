@@ -333,7 +333,9 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively|"
                       # ", on a one-to-five scale", ", out of 10": how the job before reports
-                      r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred))\b", re.I)
+                      r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred)|"
+                      # ", per building", ", broken down by terminal": the grouping of the figure before
+                      r"per|for each|for every|in each|broken down by|grouped by|split by)\b", re.I)
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
 # by a duplicate and which copy stays, not a job of its own
 DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are\b)|"

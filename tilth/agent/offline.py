@@ -447,6 +447,12 @@ class OfflinePlanner:
                                    or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
                                                r"(?:know|see|find out|understand|learn)\s+)?(?:what|how|which)\b", a.full, re.I)):
                 # "what's the distribution of departments", "how many articles per section": rows counted by a column
+                if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
+                    # "how many inspections failed in 2025, per building": some rows counted, which no step does
+                    _query_instead(plan, a, f"counts the rows that {kind} per {by}",
+                                   f"SELECT {by}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {by} "
+                                   f"ORDER BY {by}")
+                    continue
                 step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
                                 why=f"counts the rows by {by}, as {a.text!r} asks")
                 last[a.sentence] = (step, a)
@@ -2272,6 +2278,20 @@ def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
+    """What "how many X <condition> per <column>" says of the rows counted beyond the grouping ("failed in
+    2025"), or None where all rows are counted ("how many inspections are there per building")."""
+    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:[\w'-]+\s+)?", text, re.I)
+    rest = text[m.end():] if m else text
+    rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\b", rest,
+                    maxsplit=1, flags=re.I)[0]
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
+             if w not in GENERIC and w not in _FILLER and w not in {"are", "is", "were", "was", "there", "do", "does",
+                                                                   "did", "have", "has", "we", "i", "you", "get", "got"}
+             and not ROW_NOUNS.fullmatch(w) and w not in _column_words(by)]
+    return " ".join(rest.split()).strip(" ?.!,") if words else None
 
 
 def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
