@@ -8,7 +8,7 @@
   const dims = root.dataset.rubric ? root.dataset.rubric.split(",") : [];
   const who = document.getElementById("annotator"), err = document.getElementById("label-error");
   const $ = id => document.getElementById(id);
-  let rows = [], i = 0, active = 0, rubric = {};
+  let rows = [], i = 0, active = 0, rubric = {}, shownId = null;
   let loads = 0, replies = 0;  // only the latest load, and the latest agreement reply, are drawn
   let edits = 0;  // labels pressed so far: a load asked for before one of them must not draw over it
 
@@ -50,8 +50,9 @@
     $("item-label").textContent = r.label || "unlabelled";
     $("item-label").className = `badge ${r.label || ""}`;
     $("item-text").textContent = r.text === null ? "(no text column)" : r.text;
-    rubric = Object.assign({}, r.rubric || {});
-    active = 0;
+    // a redraw of the row being scored (rows reloaded meanwhile) keeps the scores typed so far
+    if (r._id !== shownId) { rubric = Object.assign({}, r.rubric || {}); active = 0; }
+    shownId = r._id;
     drawRubric();
   }
 
