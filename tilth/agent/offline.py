@@ -985,13 +985,12 @@ class OfflinePlanner:
             # "tag each note with its language", never for "tag each note with the body system (skin, ...)")
             if alt is not None:
                 return alt[0], alt[1], {}
+        # "have the LLM rate the difficulty of every instruction": the user named the tool, so an LLM operator for
+        # about the same job wins over a local one whose words fit a little better, or one that offers the local
+        # one's measure by name (llm_annotate's label "difficulty" for difficulty_heuristic); not where the local
+        # one is named ("(heuristic score below 0.2)")
         if not best.needs_llm and LLM_DOES.search(action.full) and not NO_LLM.search(action.full) \
                 and not any(len(w) >= 4 and w in action.full.lower() for w in best.name.split("_")[1:]):
-            # (not where the local one is named: "(heuristic score below 0.2)")
-            # "have the LLM rate the difficulty of every instruction": the user named the tool, so an LLM operator
-            # for about the same job wins over a local one whose words fit a little better
-            # (or one that offers the local one's measure by name: llm_annotate's label "difficulty" for
-            # difficulty_heuristic)
             alt = next(((s, v) for s, v in ranked if s.needs_llm and s.kind == best.kind and v >= self.matcher.accept
                         and (v >= score - LLM_ASKED_MARGIN or _offers(s, best.name))), None)
             if alt is not None:
