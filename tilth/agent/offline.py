@@ -357,14 +357,11 @@ class OfflinePlanner:
                     and (among := _equality(a, data)) is not None and not among[2]:
                 # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
                 self._value_step(plan, a, among[0], {"values": among[1]}, data)
-            if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded and not _removal(a.full) \
-                    and (dates := date_bounds(a.full) or _year_bounds(a.full, data, False)):
+            if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded and not _removal(a.full):
                 # "give me the 10 sailings with the most passengers between March 1 and April 30 2025": the rank
                 # among those days (a removal by rank is left to rank every row)
-                dated = [c for c in data.columns if _dated(c, data)]
-                dated = column_mentions(a.full, dated) or dated
-                if len(dated) == 1:
-                    self._value_step(plan, a, dated[0], dates, data)
+                for column, dates in _dated_bounds(a, data, selecting=True):
+                    self._value_step(plan, a, column, dates, data)
                     # (the rank is by the other words: "the 3 longest delays", not by the date)
                     a = replace(a, text=_without_dates(a.text), condition=_without_dates(a.condition))
             sampled = SUBSET.search(a.full) and a.asks and "sample_filter" in self.cat.by_name and not pending[1] \
@@ -873,19 +870,19 @@ class OfflinePlanner:
                 f"{context} {getattr(self, 'request', '')}"))
             bonus |= {sk.name: LANGUAGE_PRIOR for sk, _ in ranked
                       if (sk.param("pivot_language") if round_trip else sk.param("languages"))}
-        units = {UNITS[q["unit"]] for q in quantities(text) if q["unit"] in UNITS}
+        qs = quantities(text)
+        units = {UNITS[q["unit"]] for q in qs if q["unit"] in UNITS}
+        length_said = any(re.match(r"(?:shorter|longer)\b", q.get("comparative") or "") for q in qs)
         if units:  # "fewer than 20 words": the filters whose thresholds count that unit, the most specific first
             for sk, _ in ranked:
                 ts = sk.meta.get("thresholds", [])
                 unit_param = (sk.param("unit") or {}).get("choices") or []
                 if ts and (units & set(unit_param) or any(u.rstrip("s") in t["param"] for u in units for t in ts)):
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR * min(1.0, 2 / len(ts))
-                if units & set(unit_param) and any(re.match(r"(?:shorter|longer)\b", q.get("comparative") or "")
-                                                   for q in quantities(text)):
+                if units & set(unit_param) and length_said:
                     # "junk notes shorter than 5 words": the text's own length, whatever else the words suggest
                     bonus[sk.name] = bonus.get(sk.name, 0) + UNIT_PRIOR / 2
-        if any(q["unit"] and q["unit"] not in UNITS and q["unit"].rstrip("s") in self._measured_units()
-               for q in quantities(text)):
+        if any(q["unit"] and q["unit"] not in UNITS and q["unit"].rstrip("s") in self._measured_units() for q in qs):
             # "longer than 256 tokens": no filter counts tokens, token_count writes n_tokens, a value filter reads it
             for sk, _ in ranked:
                 if sk.param("column") and any(t["score"] == "{column}" for t in sk.meta.get("thresholds", [])):
@@ -1359,9 +1356,8 @@ class OfflinePlanner:
         if quantities(action.full) and not any(_numeric(c, data, share=0.5) or c in outputs for c in named):
             # "worth more than 200 euros": a number goes on a column of numbers; one whose name starts a word of the
             # request (estimated_value_eur) before a label column a word points at (item_category for "items")
-            words = re.findall(r"[a-z]+", action.full.lower())
-            units = [c for c in data.columns if _numeric(c, data, share=0.5) and not ID_LIKE.search(c) and any(
-                len(p) >= 3 and any(w.startswith(p) for w in words) for p in re.split(r"[_\W]+", c.lower()))]
+            units = _started_by([c for c in data.columns if _numeric(c, data, share=0.5)],
+                                re.findall(r"[a-z]+", action.full.lower()))
             named = units[:1] + named if len(units) == 1 else named
         if quantities(action.full):  # mostly numbers ("4", "5", "three") before words
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
@@ -1847,6 +1843,13 @@ def _numbered(text: str) -> str:
                   lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
 
 
+def _started_by(columns: list[str], words: list[str]) -> list[str]:
+    """The columns (not identifiers) with a part of three letters or more that starts one of the words: a unit
+    said after a number names its column ("200 euros" -> estimated_value_eur)."""
+    return [c for c in columns if not ID_LIKE.search(c) and any(
+        len(p) >= 3 and any(w.startswith(p) for w in words) for p in re.split(r"[_\W]+", c.lower()))]
+
+
 def _shingles(skill: Skill) -> bool:
     """The deduplicator that compares word shingles (minhash_dedup)."""
     return skill.kind == "deduplicator" and re.search(r"\bshingles?\b", skill.meta.get("description", ""), re.I) is not None
@@ -2134,9 +2137,10 @@ def _removal(text: str) -> bool:
                     rf"(?:{DROP.pattern})", text, re.I) is not None
 
 
-def _dated_bounds(action: Action, data: DataPeek) -> list[tuple[str, dict]]:
-    """A date bound on the data's one date column (or the date column the action names)."""
-    if not _selects_rows(action.full):
+def _dated_bounds(action: Action, data: DataPeek, selecting: bool = False) -> list[tuple[str, dict]]:
+    """A date bound on the data's one date column (or the date column the action names); `selecting`: the
+    action picks rows whatever its verb ("give me the 10 ... between March 1 and April 30")."""
+    if not selecting and not _selects_rows(action.full):
         return []
     dropping = _removal(action.full)
     dates = date_bounds(action.full, dropping=dropping) or _year_bounds(action.full, data, dropping)
@@ -2195,8 +2199,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             continue
         timed = _timed_column(unit, numeric) if spots else None  # "longer than 30 minutes": duration_min, even
         # "worth more than 200 euros": the one column whose name ends in the unit's first letters (value_eur)
-        priced = [c for c in numeric if len(unit) >= 3 and not ID_LIKE.search(c) and any(
-            len(p) >= 3 and unit.startswith(p) for p in re.split(r"[_\W]+", c.lower()))]
+        priced = _started_by(numeric, [unit.lower()])
         if len(priced) == 1 and timed is None:
             col = priced[0]
         elif timed is not None:                                  # beside "episodes" (episode_id)
