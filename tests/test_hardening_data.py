@@ -36,7 +36,7 @@ def doc(i: int) -> str:
 
 
 # -- row 1: a text field of the wrong type ---------------------------------------------------------------
-def test_row1_text_that_is_a_number_object_list_or_null_is_quarantined_and_the_run_goes_on(tmp_path):
+def test_row1_text_that_is_a_number_object_or_list_is_quarantined_a_null_one_kept_and_the_run_goes_on(tmp_path):
     wrong = {2500: 7, 2600: {"a": 1}, 2700: ["x"], 2800: None}  # 0-based line -> text value
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps({"text": wrong[i], "n": i}) + "\n" if i in wrong else doc(i)
@@ -44,11 +44,13 @@ def test_row1_text_that_is_a_number_object_list_or_null_is_quarantined_and_the_r
     res = run_recipe(recipe(path), tmp_path / "ws", progress=False)
     ws = Workspace(tmp_path / "ws")
     assert ws.sql("SELECT status FROM runs WHERE run = 'h'").column(0).to_pylist() == ["done"]
-    assert res.steps[0].rows_in == 3000 and res.steps[0].quarantined == 4 and res.rows_out == 2996
+    # a null text is a row without one, kept (a claim without a note is still a claim); the length filter drops it
+    assert res.steps[0].rows_in == 3000 and res.steps[0].quarantined == 3 and res.steps[0].rows_out == 2997
+    assert res.steps[1].dropped == 1 and res.rows_out == 2996
     q = ws.sql("SELECT file, line, error, raw FROM quarantine WHERE run = 'h' ORDER BY line").to_pylist()
     assert [(r["line"], r["error"]) for r in q] == [
         (2501, "field 'text' is a number, not a string"), (2601, "field 'text' is an object, not a string"),
-        (2701, "field 'text' is a list, not a string"), (2801, "field 'text' is missing or null")]
+        (2701, "field 'text' is a list, not a string")]
     assert all(r["file"] == str(path) and json.loads(r["raw"])["n"] == r["line"] - 1 for r in q)
     # the kept rows keep the ids they would have had without the bad lines (file, line number)
     ids = ws.sql("SELECT _id FROM h ORDER BY _id").column(0).to_pylist()
@@ -91,9 +93,8 @@ def test_row1_parquet_and_csv_text_types(tmp_path):
     pq.write_table(pa.table({"text": ["a", None, "c"], "n": [1, 2, 3]}), tmp_path / "a.parquet")
     pq.write_table(pa.table({"text": [1, 2]}), tmp_path / "b.parquet")
     table, bad = read_all(build("read_parquet", {"path": str(tmp_path), "text": "text"}))
-    assert table.column("text").to_pylist() == ["a", "c"] and table.schema.field("text").type == pa.string()
-    assert [(Path(b.file).name, b.line, b.error) for b in bad] == [
-        ("a.parquet", 2, "field 'text' is missing or null"),
+    assert table.column("text").to_pylist() == ["a", None, "c"] and table.schema.field("text").type == pa.string()
+    assert [(Path(b.file).name, b.line, b.error) for b in bad] == [  # (the null text is a row without one)
         ("b.parquet", 1, "field 'text' is a number, not a string"),
         ("b.parquet", 2, "field 'text' is a number, not a string")]
     # CSV values are strings: a text of digits stays text, it is not made a number

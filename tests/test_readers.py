@@ -68,9 +68,24 @@ def test_text_field_is_renamed_and_existing_id_kept_aside(tmp_path):
     p.write_text(json.dumps({"_id": "abc", "body": "hello"}) + "\n")
     table, _ = read_all(build("read_jsonl", {"path": str(p), "text": "body"}))
     assert table.column_names == ["_id", "_source_id", "text"]
-    # a text field the records do not have quarantines them (it used to raise KeyError and fail the run)
+    # JSON records each have their own fields: one without the text field is a row without a text (it used to
+    # raise KeyError and fail the run); a recipe naming a field no record has is refused before the run
+    p.write_text(json.dumps({"_id": "abc", "body": "hello"}) + "\n" + json.dumps({"body": None, "n": 2}) + "\n")
     table, bad = read_all(build("read_jsonl", {"path": str(p), "text": "nope"}))
-    assert table.num_rows == 0 and [(b.line, b.error.split(" (")[0]) for b in bad] == [(1, "no field 'nope'")]
+    assert table.num_rows == 2 and table.column("text").null_count == 2 and not bad
+    table, bad = read_all(build("read_jsonl", {"path": str(p), "text": "body"}))
+    assert table.column("text").to_pylist() == ["hello", None] and not bad
+    from tilth.pipeline import Recipe
+    from tilth.pipeline.validate import validate
+
+    problems = validate(Recipe.model_validate({"name": "r", "input": {"path": str(p), "text": "nope"}}))[2]
+    assert [pr.message for pr in problems] == ["input.text names the field 'nope', but no record read has a text "
+                                               "there (fields: _source_id, body, n)"]
+    # a CSV's header is the file's: a named column it lacks quarantines its records
+    c = tmp_path / "x.csv"
+    c.write_text("body,n\nhello,1\n")
+    table, bad = read_all(build("read_csv", {"path": str(c), "text": "nope"}))
+    assert table is None and [(b.line, b.error) for b in bad] == [(0, "no column 'nope' in the header (columns: body, n)")]
 
 
 def test_csv_quarantines_wrong_field_count_and_bad_utf8(tmp_path):

@@ -59,11 +59,38 @@ def test_a_count_from_the_bottom_keeps_ties_in_dataset_order(tmp_path):
 
 
 def test_drop_removes_the_chosen_rows_and_keeps_the_rest(tmp_path):
-    src = _parts(tmp_path, [[5, 90, None], [1, 70]])
+    src = _parts(tmp_path, [[5, 90, None], [1, 70, "n/a"]])
     _, kept, why = _run(tmp_path, src, {"column": "views", "count": 2, "drop": True})
-    assert kept == ["row 0", "row 3"]  # 90 and 70 dropped, and the row without a number
-    assert why == {"row 1": "views=90 in the highest 2 (cut-off 70)", "row 4": "views=70 in the highest 2 (cut-off 70)",
-                   "row 2": "views is missing"}
+    # 90 and 70 dropped; the rows without a number are not among "the 2 highest", so they stay
+    assert kept == ["row 0", "row 2", "row 3", "row 5"]
+    assert why == {"row 1": "views=90 in the highest 2 (cut-off 70)", "row 4": "views=70 in the highest 2 (cut-off 70)"}
+
+
+def test_dates_as_iso_text_rank_by_time_across_parts(tmp_path):
+    # "the 2 most recent": ISO text (a day, a time, a zone) ranks by time; text that is no date is not ranked
+    src = _parts(tmp_path, [["2025-03-01", "2024-12-31T23:00:00Z", None], ["2025-03-02 08:00", "soon", "2025-01-15"]])
+    _, kept, why = _run(tmp_path, src, {"column": "views", "count": 2})
+    assert kept == ["row 0", "row 3"]
+    assert why["row 5"] == "views=2025-01-15 not in the latest 2 (cut-off 2025-03-01)"
+    assert why["row 4"] == "views is not a date" and why["row 2"] == "views is missing"
+    (tmp_path / "b").mkdir()
+    _, kept, why = _run(tmp_path / "b", src, {"column": "views", "count": 1, "keep": "lowest", "drop": True})
+    assert kept == ["row 0", "row 2", "row 3", "row 4", "row 5"]  # the earliest (in UTC) goes, nothing else
+    assert why == {"row 1": "views=2024-12-31 23:00:00 in the earliest 1 (cut-off 2024-12-31 23:00:00)"}
+
+
+def test_a_date_typed_column_ranks_by_time():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from tilth.ops.process.top_filter import rank_values
+
+    days = pa.array([dt.date(2025, 1, 2), None, dt.date(2024, 5, 1)])
+    values, bad, dated = rank_values(days)
+    assert dated and list(bad) == [False, False, False]
+    assert values[0] > values[2] and values[1] != values[1]
+    assert rank_values(pa.array(["3", "4.5", None]))[2] is False  # numbers as text stay numbers
 
 
 def test_asking_for_more_than_there_is_keeps_every_row_with_a_number(tmp_path):

@@ -263,6 +263,17 @@ DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?
                         r"(?:is|are)\s+(?:useless|unneeded|unnecessary|redundant|not\s+of\s+any\s+use))$", re.I)
 
 
+# "I don't want any non-English abstracts": rows not wanted, which go ("I don't want any dedup", "we don't need
+# to translate them" refuse a job: see UNWANTED_JOB)
+UNWANTED = re.compile(r"^(?:so\s+|and\s+|but\s+)?(?:i|we)\s+(?:really\s+|also\s+)?(?:don'?t|do\s+not|never)\s+"
+                      r"(?:want|need)\s+(?!to\b)(?P<obj>(?:any|the|those|these|all)\b.+)$", re.I)
+UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?|minhash|regex\w*|ai)\b", re.I)
+# "From what's left, ...", "of the remaining ones": the rows earlier steps leave, said before a job on them
+WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\s+(?:what'?s|what\s+is|whatever\s+is|"
+                          r"the\s+(?:rest|remainder|remaining(?:\s+\w+)?|survivors|ones\s+left))(?:\s+(?:left|remaining|"
+                          r"over|kept))?$", re.I)
+
+
 # what may come before a condition that restricts the clause *after* it: "for tickets rated 2 or lower, rewrite
 # ...", "..., and where it's 4 or more, add ...", "and for the ones scoring under 0.3 generate ..."
 _FRONT_BEFORE = re.compile(r"(?:^|,|;|\band|\bthen|\bbut)\s*$", re.I)
@@ -599,6 +610,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             contrast = j > 0 and at >= 0 and re.search(r"\bbut\b", head[cursor:at], re.I) is not None
             cursor = at + len(part) if at >= 0 else cursor
             part = DISPOSABLE.sub(lambda m: f"drop {m['obj']}", part.strip(" ,."))  # "the url column can go"
+            if (m := UNWANTED.match(part)) and not UNWANTED_JOB.search(m["obj"]):
+                part = f"drop {m['obj']}"  # "I don't want any non-English abstracts"
+            if WHAT_IS_LEFT.match(part):
+                continue  # "From what's left, give me the top 5": steps run in order, on what is left
             last_cond = cond if j == len(parts) - 1 else ""
             if FRONT in part and fronted:  # its condition was written before it ("and where it's 4 or more, add")
                 lead, _, rest = part.partition(FRONT)

@@ -50,7 +50,8 @@ JOB_VERBS = {
 # columns, not rows ("keep only rows whose rating field is 4" is about rows: a row word comes first)
 _NOT_COLUMN_NAME = r"(?!(?:rows?|records?|documents?|docs?|entries|items?|samples?|examples?|whose|where|with|that|" \
                    r"which|if|when|in|from|of)\b)"
-COLUMN_JOB = re.compile(r"^\W*(?:please\s+)?(?:(?:drop|remove|delete|discard|exclude|strip|hide|toss|ditch|lose|"
+COLUMN_JOB = re.compile(r"^\W*(?:(?:also|and|then|finally|lastly|next|after that|afterwards|oh and|plus),?\s+)?(?:please\s+)?"
+                        r"(?:also\s+)?(?:(?:drop|remove|delete|discard|exclude|strip|hide|toss|ditch|lose|"
                         r"get rid of|throw (?:away|out)|keep only|only keep|keep just|just keep|select|keep)\s+"
                         rf"(?:(?:{_NOT_COLUMN_NAME}[\w'-]+)(?:\s*,\s*|\s+and\s+|\s+|\s*/\s*)){{0,8}}?"
                         r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"

@@ -109,6 +109,12 @@ class NoveltyCheck:
         prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) - len(p) >= 4), None)
         if prefix and any(f in self.english for f in _forms(word[len(prefix):])):
             return True
+        # "unreturned", "unpaid", "unanswered": un- before a participle or adjective that is known, or a column
+        # (not before any word: "unsloth" is a tool's name, not un- and sloth)
+        rest = word[2:] if word.startswith("un") and len(word) >= 6 else ""
+        if rest and (rest in columns or re.search(r"(?:ed|d|able|ible|ful|ing|ive|al)$", rest)
+                     and any(f in self.english or f in columns for f in _forms(rest))):
+            return True
         # a prefix of a catalogue word: "smollm" of "smollm2"
         if len(word) >= 4 and any(k.startswith(word) for k in self.catalogue if len(k) <= len(word) + 2):
             return True

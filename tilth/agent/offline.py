@@ -114,11 +114,13 @@ MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity"
 NEAR_PRIOR = 0.1  # "near-duplicates", "a word or two changed": not exact copies
 NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(?:nearly|almost|basically|virtually)\s+"
                     r"(?:identical|the same)\b|\bfuzzy\b|\b(?:a\s+)?(?:word|few words|character|letter)\s+or\s+two\s+"
-                    r"(?:changed|different|off|apart)\b", re.I)
+                    r"(?:(?:was|were|is|are|got|has\s+been|have\s+been)\s+)?(?:changed|different|off|apart|replaced|edited)\b",
+                    re.I)
 # "with a word tacked on", "the capital letter missing", "a small tweak": copies edited a little, word by word
 SURFACE_EDITS = re.compile(
-    r"\b(?:a|one|an extra|the)\s+(?:[\w-]+\s+)?(?:word|letter|character|comma)s?\s+(?:added|tacked on|missing|changed|"
-    r"dropped|swapped|removed|different)\b"
+    r"\b(?:a|one|an extra|the)\s+(?:[\w-]+\s+)?(?:word|letter|character|comma)s?(?:\s+or\s+(?:two|so|more))?\s+"
+    r"(?:(?:was|were|is|are|got|gets|has\s+been|have\s+been|being)\s+)?(?:added|tacked on|missing|changed|"
+    r"dropped|swapped|removed|different|replaced|edited)\b"
     r"|\b(?:small|tiny|minor|slight)\s+(?:tweak|change|edit|difference|variation)s?\b"
     r"|\b(?:slightly|lightly)\s+(?:edited|changed|reworded|different|modified|altered)\b", re.I)
 DEDUP_PRIOR = 0.1  # "collapsed to one", "keep one of each": a group of rows kept as one
@@ -133,7 +135,9 @@ RANKED = re.compile(r"\b(?:top|bottom|best|worst|highest|lowest|most|least)\b", 
 # "the hardest quarter", "the 30 most-starred", "the harder half", "the bottom 10%": a share or a count of rows
 # chosen by rank, which only a global ranking (top_filter) keeps exactly; never a bound on the column
 _RANK_ADJ = (r"top|bottom|best|worst|highest|lowest|hardest|easiest|longest|shortest|largest|smallest|biggest|newest|"
-             r"oldest|latest|earliest|cleanest|noisiest|cheapest|most[\s-]+[\w-]+|least[\s-]+[\w-]+|fewest[\s-]+[\w-]+")
+             r"oldest|latest|earliest|cleanest|noisiest|cheapest|quickest|fastest|slowest|heaviest|lightest|priciest|"
+             r"costliest|youngest|closest|nearest|farthest|furthest|lengthiest|briefest|"
+             r"most[\s-]+[\w-]+|least[\s-]+[\w-]+|fewest[\s-]+[\w-]+")
 _COUNT = rf"\d[\d,]*|{NUMBER_WORD}"
 RANK_SHARE = re.compile(
     rf"\b(?:{_RANK_ADJ}|{RANK_COMPARATIVES})\s+(?:half|third|quarter|fifth|tenth|\d+(?:\.\d+)?\s*(?:%|percent))(?![\w-])"
@@ -143,6 +147,8 @@ RANK_SHARE = re.compile(
     rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,3}}?(?:with|having|offering|showing|by|(?:that|which|who)\s+(?:have|has|"
     rf"had|offer|offers|took|take|takes|needed|need|needs|spent|got|get|gets))\s+(?:the\s+)?(?:most|highest|largest|"
     rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b", re.I)
+# "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
+RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
 KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
@@ -164,6 +170,7 @@ class OfflinePlanner:
         self.llm_available = llm_available
         self._matcher = None
         self._vocab = None  # operator_words(self.cat.skills), built on first use
+        self._op_vocab: set[str] = set()  # the same without saved pipelines (see plan)
         self.unrenamed: list[tuple[str, str]] = []
         self.text_noun: re.Pattern | None = None  # the text column's own name, where no operator's words know it
 
@@ -204,10 +211,13 @@ class OfflinePlanner:
             return plan
         if self._vocab is None:  # the words of this planner's own catalogue (saved and generated skills too)
             self._vocab = operator_words(self.cat.skills)
+            # (not a saved pipeline's: its request's words are the user's, about the data: "redact emails in the
+            # abstracts" saved made "abstract" an operator word, and "label each abstract's level" not understood)
+            self._op_vocab = set(operator_words([s for s in self.cat.skills if s.kind != "pipeline"]))
         # "drop short motivations": a name for the texts that no operator's words know ("reviews" they do)
         field = (data.text_field or "").lower()
         self.text_noun = re.compile(rf"\b{re.escape(field)}(?:s|es)?\b", re.I) \
-            if re.fullmatch(r"[a-z]{3,}", field) and not {field, f"{field}s", f"{field}es"} & set(self._vocab) else None
+            if re.fullmatch(r"[a-z]{3,}", field) and not {field, f"{field}s", f"{field}es"} & self._op_vocab else None
         mended = mend(request, list(data.columns), self._vocab)
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
@@ -261,7 +271,8 @@ class OfflinePlanner:
         self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
         preserve: set[str] = set()
         excluded: set[str] = set()
-        exempt: list[tuple[dict, str]] = []  # (rows, words): rows every step leaves alone, as asked
+        # (rows, words, the job they are spared from or None for every job): rows steps leave alone, as asked
+        exempt: list[tuple[dict, str, str | None]] = []
         others: list[str] = []  # "leave the other parties alone": the rows outside a scoped step
         for a in parsed.actions:
             if OTHERS_STAY.match(a.text):  # "..., keep everyone else": the rows outside a scoped step stay
@@ -273,8 +284,12 @@ class OfflinePlanner:
             if PRESERVE.search(a.full) and (rows := _named_values(replace(a, condition=""), data)) is not None \
                     and rows[0] != data.text_field and a.full.lower().count(rows[0].lower()) <= 1:
                 # "leave the Photography department alone": rows of one label, not the column
+                # ("remove abstracts under 5 words, but leave the lightning talks alone; then dedupe": the job
+                # before the "but" leaves them alone, not the dedup after it)
+                before = next((b for b in parsed.actions if b.index == a.index - 1 and b.sentence == a.sentence
+                               and b.asks and not b.negated), None) if a.contrast else None
                 exempt.append(({"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1],
-                                "where_not": True}, a.text))
+                                "where_not": True}, a.text, before.full if before else None))
                 continue
             if PRESERVE.search(a.full) and re.search(r"\b(?:the\s+)?(?:other|others|rest|remaining)\b", a.full, re.I):
                 others.append(a.text)  # "leave the other parties alone": the rows a scoped step does not pick
@@ -354,7 +369,8 @@ class OfflinePlanner:
                 and not starts_with_verb(a.text)
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
-                    and (among := _equality(a, data)) is not None and not among[2]:
+                    and (among := _equality(a, data) or self._rank_subset(plan, a, data)) \
+                    and not (among[2] if len(among) > 2 else False):
                 # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
                 self._value_step(plan, a, among[0], {"values": among[1]}, data)
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded and not _removal(a.full):
@@ -379,6 +395,16 @@ class OfflinePlanner:
                      and not {str(v).lower() for v in equal[1]} & {str(v).lower() for v in st.params["where_values"]}),
                     None)):  # "..., but keep all the urgent and emergency ones": the rows the step before leaves alone
                 _also(kept, a.text)
+                continue
+            if equal is not None and not equal[2] and (gone := next(
+                    (st for st in plan.steps if st.op == "value_filter" and st.params.get("column") ==
+                     self._pipeline_col(equal[0], data) and st.params.get("drop_values") and not {
+                        str(v).lower() for v in equal[1]} & {str(v).lower() for v in st.params["drop_values"]}), None)):
+                # "drop the claims that weren't approved, but keep the ones with no decision (approved is empty)":
+                # rows the drop before leaves alone already
+                if "" in equal[1]:
+                    gone.params["keep_null"] = True
+                _also(gone, a.text)
                 continue
             if equal is not None:  # "keep rows from the eu region only", "only verified reviews", "status is 200"
                 column, values, dropping = equal  # "remove the billing tickets": drop_values
@@ -436,10 +462,19 @@ class OfflinePlanner:
                     last[a.sentence] = (step, a)
                 else:
                     where = f"{col} IN ({', '.join(_sql_literal(v) for v in vals)})"
+                    asked = re.search(r"\bhow many\b.*", a.full, re.I | re.S)
+                    if kind := _counted_kind(asked[0], group, data):  # "failed in 2025": what the value does not say
+                        said = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
+                            _column_words(col))
+                        rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in said)
+                        if _counted_kind(f"how many rows {rest}", group, data):
+                            where += f" AND <{rest}>"
                     _query_instead(plan, a, f"counts rows of one value per {group}",
                                    f"SELECT {group}, count(*) FROM <dataset> WHERE {where} GROUP BY {group} ORDER BY {group}")
                 continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
+            if by is not None and by_rank and _numeric(by, data, share=0.5):
+                by = None  # "the top 5 proposals by votes": ranked by the number, not counted per vote
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
                                    or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
                                                r"(?:know|see|find out|understand|learn)\s+)?(?:what|how|which)\b", a.full, re.I)):
@@ -595,8 +630,8 @@ class OfflinePlanner:
                 confirms = (choice is None or weak and job_kind(choice[0]) != "drops") and not prev.asks and a.asks \
                     and bool(DROP.search(a.full)) and self.cat.by_name[step.op].kind in DROPS
                 # "from 2026-11-03 on and rated at least 3": a bound on another column is a step of its own
-                other_column = "column" in step.params and \
-                    self._value_column(plan, a, data, probe=True)[0] not in (None, step.params["column"])
+                other_column = "column" in step.params and self._value_column(
+                    plan, a, data, probe=True, ranking=_ranks(self.cat.by_name[step.op]))[0] not in (None, step.params["column"])
                 again = self.cat.by_name[step.op].kind in ("generator", "mapper") and not a.contrast and _other_choice(
                     step.params, extra)
                 if again and ((extra and weak) or restates):  # "once via German, and once more via Spanish": the job
@@ -636,15 +671,20 @@ class OfflinePlanner:
                     continue
                 plan.notes.append(f"{best.name} is planned for {a.full!r}, but I do not know {words}: that part "
                                   "of the request is not done. Check the plan does what you meant.")
-            if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
+            if best.param("column") and best.param("column")["required"] and not self._value_column(
+                    plan, a, data, probe=True, ranking=_ranks(best))[0]:
                 # "drop functions over 512 tokens": a column a measuring step would write is planned first
-                self._plan_producer(plan, a, data)
-            if best.param("column") and best.param("column")["required"] and not self._value_column(plan, a, data, probe=True)[0]:
+                self._plan_producer(plan, a, data, ranking=_ranks(best))
+            if best.param("column") and best.param("column")["required"] and not self._value_column(
+                    plan, a, data, probe=True, ranking=_ranks(best))[0]:
                 # an operator that reads one named column does not fit an action that names none
                 nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name
                             and not (sk.param("column") and sk.param("column")["required"])), None)
                 only = self._only_number_column(data, [q["value"] for q in quantities(a.full)])
-                if nxt is not None and nxt[1] >= self.matcher.accept:
+                # (a rank that finds nothing to order is still a rank: "keep only the most recent report per trail"
+                # on data without dates is not counted per trail instead)
+                rank = _ranks(best) and (RANK_SHARE.search(a.full) or RANKED.search(a.full)) is not None
+                if nxt is not None and nxt[1] >= self.matcher.accept and not rank:
                     best, score, given = nxt[0], nxt[1], {}
                 elif only:  # "keep reviews rated 4 or more" on `stars`
                     given = {"column": only}
@@ -694,6 +734,8 @@ class OfflinePlanner:
                 plan.notes.append(f"{best.name} would remove rows and {why}, so it is not planned for {a.text!r}"
                                   + (f"; {alt[0].name} measures instead" if alt else ""))
                 if alt is None:
+                    if not parsed.keep_all_rows:  # (a part read as a question may be a request: never done silently)
+                        plan.unmatched.append(a.full)
                     continue
                 best, score = alt
                 given = {}
@@ -728,8 +770,8 @@ class OfflinePlanner:
             last[a.sentence] = (step, a)
         self.siblings = ""
         _scope_steps(plan, *pending, self.cat)
-        for scope, said in exempt:
-            self._exempt(plan, scope, said)
+        for scope, said, job in exempt:
+            self._exempt(plan, scope, said, job)
         scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")]
         for said in others:
             if scoped:
@@ -941,7 +983,11 @@ class OfflinePlanner:
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request;
         # a count or share by rank ("give me the 5 most expensive repairs") says its job by its shape
         ranked_rows = _ranks(best) and action.asks and RANK_SHARE.search(action.full) is not None
-        if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN) - (RANK_SLACK if ranked_rows else 0):
+        # "the 3 cheapest repairs that passed": a count and a superlative is a rank, however few words the rank
+        # operator's card shares with the rest
+        counted = ranked_rows and RANK_COUNT.search(action.full) is not None
+        if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN) - (RANK_SLACK if ranked_rows else 0) \
+                and not counted:
             return None
         if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and ROW_NOUNS.match(action.full, m.end()):
             # "remove repeated reviews": rows that repeat other rows, not text that repeats itself
@@ -1012,8 +1058,12 @@ class OfflinePlanner:
             return first  # one length step per unit, since one step counts in one unit
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         params.update(cond_params)
+        if _ranks(skill) and "column" not in params and (by := self._rank_column(plan, action, data)):
+            params["column"] = by[0]  # "the 4 quickest inspections": duration_min, the lowest first
+            if by[1] and (by[1] != "highest" or "keep" in params):  # ("the 10 oldest cats" on age: the highest)
+                params["keep"] = by[1]
         if skill.param("column") and "column" not in params:  # an operator that reads any one column
-            found, calib = self._value_column(plan, action, data)
+            found, calib = self._value_column(plan, action, data, ranking=_ranks(skill))
             if found and skill.param("min") and skill.param("max"):  # "before 2026-11-05": date bounds, if any
                 params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
             calib = calib if calib and skill.param(calib["param"]) else None  # (top_filter ranks: no bound)
@@ -1229,12 +1279,15 @@ class OfflinePlanner:
         return ({"where_column": col, "where_max": 0.0}, f"; only rows whose {col} is in the bottom quarter of the sample",
                 {"param": "where_max", "column": col, "quantile": EASY_QUANTILE})
 
-    def _exempt(self, plan: Plan, scope: dict[str, Any], said: str) -> None:
+    def _exempt(self, plan: Plan, scope: dict[str, Any], said: str, job: str | None = None) -> None:
         """Leave the rows of `scope` out of every step that changes rows or text ("leave the Photography department
-        alone"); a step that cannot leave rows out is named in a note, never silently applied to them."""
+        alone"), or out of the steps of one `job` (the action before a "but leave ... alone"); a step that cannot
+        leave rows out is named in a note, never silently applied to them."""
         rows = _scope_why(scope).removeprefix("; every row except those ")
         cannot = []
         for st in plan.steps:
+            if job is not None and st.intent != job:
+                continue
             skill = self.cat.by_name.get(st.op)
             if skill is None or skill.kind not in ("filter", "deduplicator", "mapper", "generator") \
                     or skill.category == "evaluate" or skill.meta.get("reshapes"):
@@ -1248,7 +1301,8 @@ class OfflinePlanner:
             plan.notes.append(f"{', '.join(cannot)} cannot leave rows out: it applies to every row, including those "
                               f"{rows} ({said!r} is not done for it). Split the data first, or drop the step.")
         elif plan.steps:
-            plan.notes.append(f"leaving rows {rows} out of every step, as asked ({said!r})")
+            plan.notes.append(f"leaving rows {rows} out of " + (f"the steps for {job!r}" if job else "every step")
+                              + f", as asked ({said!r})")
 
     def _filter_scope(self, action: Action, data: DataPeek) -> dict[str, Any]:
         """where_* for a filter whose condition picks rows by a column of the input other than the one the job
@@ -1335,22 +1389,26 @@ class OfflinePlanner:
             if not moved:
                 return
 
-    def _value_column(self, plan: Plan, action: Action, data: DataPeek,
-                      probe: bool = False) -> tuple[str | None, dict | None]:
+    def _value_column(self, plan: Plan, action: Action, data: DataPeek, probe: bool = False,
+                      ranking: bool = False) -> tuple[str | None, dict | None]:
         """The column a value filter reads: one named in the action (numbers favour numeric columns), an
-        earlier step's output it names ("over 1,000 tokens" -> n_tokens), or a difficulty score."""
+        earlier step's output it names ("over 1,000 tokens" -> n_tokens), or a difficulty score. `ranking`: the
+        column a rank orders (numbers or dates: see _rank_column)."""
         outputs = [c for st in plan.steps for c in self._outputs(st) if c not in data.pipeline_columns]
         cols = list(data.columns) + outputs
+        if ranking and (by := self._rank_column(plan, action, data)):
+            return by[0], None
         # a column named in full ("rated" -> rating) before one a single word points at ("tickets" -> ticket_id)
         said = column_mentions(action.full, cols)
-        if date_bounds(action.full):  # "before 2026-11-05": the date column named (even if some of its values are
+        if date_bounds(action.full) and not ranking:  # "before 2026-11-05": the date column named (even if some of its values are
             said = [c for c in said if c != data.text_field]  # "reviews written before ..." names rows, not a date
             dated = said[:1] or [c for c in data.columns if _dated(c, data)]  # not ISO dates), else the only one
             return (self._pipeline_col(dated[0], data), None) if len(dated) == 1 else (None, None)
         # a value to compare: numbers, scores of earlier steps, dates or short labels -- never the text itself
         # ("the least helpful answers": helpful_votes, not the answer column)
-        def comparable(c):
-            return c in outputs or _numeric(c, data) or _categorical(c, data) or _dated(c, data)
+        def comparable(c):  # (a rank orders numbers or dates, never labels: "the 3 most valuable items")
+            return c in outputs or _numeric(c, data, share=0.5 if ranking else 1.0) or _dated(c, data) or (
+                not ranking and _categorical(c, data))
         named = [c for c in said if comparable(c)] or [c for c in partial_column_mentions(action.full, cols)
                                                         if comparable(c)]
         if quantities(action.full) and not any(_numeric(c, data, share=0.5) or c in outputs for c in named):
@@ -1363,8 +1421,8 @@ class OfflinePlanner:
             named.sort(key=lambda c: not (_numeric(c, data, share=0.5) or c in outputs))
         if named:
             return self._pipeline_col(named[0], data), None
-        if RANKED.search(action.full) and (scored := [c for st in reversed(plan.steps) for c in self._outputs(st)
-                                                      if SCORE_NAME.search(c)]):
+        if (RANKED.search(action.full) or ranking and RANK_SHARE.search(action.full)) and (scored := [
+                c for st in reversed(plan.steps) for c in self._outputs(st) if SCORE_NAME.search(c)]):
             return scored[0], None  # "score each page with the LLM and keep the top 30%": the score just planned
         if RANKED.search(action.full) and (m := re.search(r"\b(?:sort|order|rank)\w*\s+(?:\w+\s+){0,3}?by\s+(?:the\s+|their\s+)?"
                                                           r"([\w-]+)", action.context, re.I)):
@@ -1378,6 +1436,49 @@ class OfflinePlanner:
             q = EASY_QUANTILE if EASY.search(action.full) else AUGMENT_QUANTILE
             return col, ({"param": "min", "column": col, "quantile": q} if col else None)
         return None, None
+
+    def _rank_subset(self, plan: Plan, action: Action, data: DataPeek) -> tuple[str, list] | None:
+        """The rows a rank is taken among, named by a label or a yes/no column ("the 5 cheapest items that were
+        returned"); not a column named by the ranked quantity's own word ("the 10 tickets that took the longest
+        to resolve" ranks hours_to_resolve, among every ticket)."""
+        if _removal(action.full) or (found := _named_values(action, data)) is None:
+            return None
+        ranked = self._value_column(plan, action, data, probe=True, ranking=True)[0]
+        stems = {w[:5] for w in re.split(r"[_\W]+", (ranked or "").lower()) if len(w) >= 4}
+        return None if stems & {w[:5] for w in re.split(r"[_\W]+", found[0].lower()) if len(w) >= 4} else found
+
+    def _rank_column(self, plan: Plan, action: Action, data: DataPeek) -> tuple[str, str | None] | None:
+        """(column, which end to keep or None) for a rank ("the 5 most valuable items", "the 10 most recent
+        inspections", "the 4 quickest inspections"): a column of numbers or dates named in full, else the one
+        column of the quantity the rank's adjective measures (RANK_MEASURES: a money column for "cheapest", a
+        duration for "quickest", the date for "most recent"). None where no such column is clear, or where a
+        length ranks the texts themselves ("the 5 longest notes": a measuring step writes their length)."""
+        outputs = [c for st in plan.steps for c in self._outputs(st) if c not in data.pipeline_columns]
+        ordered = [c for c in [*data.columns, *outputs] if c != data.text_field and not ID_LIKE.search(c)
+                   and (c in outputs or _numeric(c, data, share=0.5) or _dated(c, data))]
+        text = _without_dates(action.full)
+        said = column_mentions(text, ordered)
+        if said:
+            return self._pipeline_col(said[0], data), None
+        for adjective, words, dated, keep in RANK_MEASURES:
+            m = re.search(rf"\b(?:(most|more|least|less|fewest)\s+)?(?:{adjective})\b", text, re.I)
+            if m is None:
+                continue
+            if m[1] and m[1].lower() in ("least", "less", "fewest"):
+                keep = "lowest" if keep == "highest" else "highest"
+            fits = [c for c in ordered if re.search(rf"(?:^|_)(?:{words})(?:$|_)", c.lower())
+                    and not (dated and _dated(c, data))]
+            if dated and not fits:  # "the 10 oldest inspections": the date column, the earliest first
+                fits = [c for c in ordered if _dated(c, data)]
+                keep = dated
+            if words == LENGTH_WORDS and (not fits or data.text_field and data.text_field in column_mentions(
+                    text, [data.text_field]) or TEXT_NOUNS.search(text)):
+                return None  # "the 5 longest notes": the length of the text (a measuring step writes n_words)
+            named = [c for c in fits if c in partial_column_mentions(text, fits)]
+            if len(fits) == 1 or len(named) == 1:
+                return self._pipeline_col((named or fits)[0], data), keep
+            return None
+        return None
 
     def _only_number_column(self, data: DataPeek, values: list[float]) -> str | None:
         """The data's one column of numbers that is not an identifier (a rating, a price), if there is exactly one
@@ -1405,13 +1506,16 @@ class OfflinePlanner:
             self._units_cache = frozenset(words)
         return self._units_cache
 
-    def _plan_producer(self, plan: Plan, action: Action, data: DataPeek) -> str | None:
+    def _plan_producer(self, plan: Plan, action: Action, data: DataPeek, ranking: bool = False) -> str | None:
         """Plan the measuring step whose output column the action names by a word ("tokens" -> token_count's
-        n_tokens), so that a value filter can read it; returns that column."""
+        n_tokens), so that a value filter can read it; returns that column. A rank by length ("the 5 longest
+        notes") asks for the texts' length in words."""
         from tilth.agent.params import _stems
         from tilth.ops import registry
 
         words = {w for w in _stems(action.full) if len(w) >= 4}
+        if ranking and re.search(r"\b(?:long|longer|longest|short|shorter|shortest|lengthy|lengthiest)\b", action.full, re.I):
+            words.add("word")
         for sk in self.cat.skills:
             if sk.kind != "mapper" or (sk.needs_llm and not self.llm_available):
                 continue
@@ -1743,6 +1847,8 @@ RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([
 
 
 KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
+                     # "could you give me just the storm claims": rows wanted, not figures
+                     r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
@@ -1792,7 +1898,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     found = _named_values(action, data)
     if verbless and found is not None and not _categorical(found[0], data):
         return None
-    if found is not None and not dropping and all(_excepted(action.full, v) for v in found[1]):
+    if found is not None and not dropping and all(v != "" and _excepted(action.full, v) for v in found[1]):
         return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
     if found is None or not dropping:
         return None if found is None else (*found, False)
@@ -1810,6 +1916,9 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
                           " ", rest)  # ("the speaker's party", "items that weren't returned")
+    if _yes_value(column, data) is not None:  # ("drop the inspections that failed": the opposite of `passed`)
+        for w in _opposites_in(column, rest):
+            rest = re.sub(rf"\b{w}\b", " ", rest)
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
                   r"of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
@@ -1879,10 +1988,10 @@ def _label_compounds(low: str, data: DataPeek) -> str:
 
 
 def _label_spelling(value: str) -> str:
-    """A pattern for a label as a request may write it (lower case): itself, and a code of letters and a number
-    also spelled out ("t3" as "terminal 3", "p1" as "priority 1": a word of four letters or more that starts
+    """A pattern for a label as a request may write it (lower case): itself (its underscores, hyphens and spaces
+    alike), and a code of letters and a number also spelled out ("t3" as "terminal 3", "p1" as "priority 1": a word of four letters or more that starts
     with the letters, then the number)."""
-    v = re.escape(value.lower())
+    v = re.sub(r"(?:\\[ _-]|_)+", r"[\\s_-]+", re.escape(value.lower()))  # ("water damage" for water_damage)
     code = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", value.lower())
     if code is None:
         return v
@@ -1916,16 +2025,29 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
         if col == data.text_field or col.startswith("_") or col in skip or _dated(col, data):
             continue  # (a date names a bound, never a label: "between 2026-03-01 and 2026-04-15")
+        if col not in named_cols and (no := _opposite_named(col, low, data)) is not None:
+            return col, [no]  # "the inspections that failed" on a yes/no column `passed`: passed = no
         if col not in named_cols and not all(isinstance(r.get(col), str) for r in data.rows if r.get(col) is not None):
             continue
         vals = [r.get(col) for r in data.rows if r.get(col) is not None]
         if not vals:
             continue
-        if all(isinstance(v, bool) for v in vals):
-            # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned")
+        yes = _yes_value(col, data)
+        if all(isinstance(v, bool) for v in vals) or yes is not None and col in named_cols and not isinstance(yes, bool):
+            # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned";
+            # "inspections that passed" on a yes/no column `passed`)
+            if re.search(rf"\b{re.escape(col.lower())}\s+(?:is|are|was|were)\s+(?:still\s+)?(?:{'|'.join(_BLANK)})\b|"
+                         rf"\b(?:no|without|missing|blank|empty)\s+(?:an?\s+)?{re.escape(col.lower())}\b", low):
+                return col, [""]  # "(approved is empty)": the rows without a value
             negated = re.search(rf"(?:\b(?:not|non|un|never)|n't)[\s-]?(?:(?:been|yet|be|being|ever|got|gotten)\s+){{0,2}}"
-                                rf"{re.escape(col.lower())}|\bis\s+false\b|\bfalse\b", low)
-            return col, [not negated]
+                                rf"{re.escape(col.lower())}|\bis\s+(?:false|no)\b|\bfalse\b", low)
+            if yes is True or yes is None:
+                return col, [not negated]
+            no = next((v for v in [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
+                       if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
+            if negated and no is None:
+                continue
+            return col, [no if negated else yes]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
             m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b(?!\s*\+|\s+(?:or|and)\s+"
                           r"(?:above|more|higher|over|better|greater|up|below|less|lower|under|fewer|worse|beyond)\b)", low)
@@ -1952,6 +2074,10 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
                      and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
+        # "the lightning talks" on a column of lightning, talk and workshop: the first label says which talks
+        named = [v for v in named if not any(w != v and re.search(
+            rf"(?<![\w-])(?:{_label_spelling(str(w))})[\s-]+(?:{_label_spelling(str(v))})(?:e?s)?(?![\w-])", low)
+            for w in named)]
         if named:
             return col, _with_listed(low, named, distinct)
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
@@ -1983,8 +2109,10 @@ def _with_listed(low: str, named: list[str], distinct: set) -> list[str]:
         if len(items) < 2 or not hits or not _value_words(items):
             continue
         plural = all(w != v.lower() for w, v in hits.items())  # the known ones were written as plurals
+        # (a word of a value of several words is that value: "storm and water damage" is storm, water_damage)
+        halves = {p for v in named if len(ps := re.split(r"[\s_-]+", v.lower())) > 1 for p in ps}
         out = [hits[w] if w in hits else _spelled(re.sub(r"(?<=[^s])s$", "", w) if plural else w, distinct)
-               for w in items]
+               for w in items if w in hits or w not in halves]
         return list(dict.fromkeys(out + named))
     return named
 
@@ -2099,6 +2227,37 @@ MEASURED_BY = {w: q for q, ws in {
     "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
     "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
     for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
+# what a rank's adjective measures: (adjective, words of a column that holds it, the end a date column keeps
+# when no such column exists (None: dates do not measure it), the end kept). "the 3 most valuable items" ranks
+# estimated_value_eur, "the 4 quickest inspections" duration_min (lowest first), "the 10 most recent" the date.
+LENGTH_WORDS = r"duration|durations|minutes?|mins?|seconds?|secs?|hours?|hrs?|days?|delays?|wait|waiting|elapsed|" \
+               r"latency|time|took|length"
+RANK_MEASURES = (
+    (r"valuable|expensive|costly|pric(?:ey|ier|iest)|costlier|costliest|dearest", _MONEY := r"value|price|prices|cost|"
+     r"costs|amount|fee|fees|eur|euros?|usd|gbp|dollars?|chf|jpy|paid|spend|spent|revenue|salary|budget|fare|worth",
+     None, "highest"),
+    (r"cheap|cheaper|cheapest|affordable", _MONEY, None, "lowest"),
+    (r"long|longer|longest|lengthy|lengthiest|slow|slower|slowest", LENGTH_WORDS, None, "highest"),
+    (r"short|shorter|shortest|quick|quicker|quickest|fast|faster|fastest|brief|briefest", LENGTH_WORDS, None, "lowest"),
+    (r"heavy|heavier|heaviest", _WEIGHT := r"weight|weights|kg|kilos?|grams?|lbs?|mass|tons?|tonnes?", None, "highest"),
+    (r"light|lighter|lightest", _WEIGHT, None, "lowest"),
+    (r"popular|viewed|watched|liked|starred|downloaded|played", r"views|likes|stars|votes|upvotes|downloads|plays|"
+     r"followers|clicks|shares|popularity", None, "highest"),
+    (r"old|older|oldest", r"age|aged", "lowest", "highest"),
+    (r"young|younger|youngest", r"age|aged", "highest", "lowest"),
+    (r"earliest", r"\b\B", "lowest", "lowest"),
+    (r"recent|newest|latest|newer", r"\b\B", "highest", "highest"),
+    (r"far|farther|farthest|further|furthest|distant", _DISTANCE := r"distance|km|miles?|meters?|metres?", None,
+     "highest"),
+    (r"nearest|closest|near|close", _DISTANCE, None, "lowest"),
+    (r"big|bigger|biggest|large|larger|largest|huge", _SIZE := r"size|area|amount|total|capacity|volume|bytes|kb|mb|gb|"
+     r"quantity|qty|sqm|m2", None, "highest"),
+    (r"small|smaller|smallest|tiny", _SIZE, None, "lowest"),
+)
+# rows that are texts: "the 5 longest documents" ranks the texts by their length, not a duration column
+TEXT_NOUNS = re.compile(r"\b(?:texts?|documents?|docs?|pages?|articles?|passages?|paragraphs?|essays?|posts?|"
+                        r"comments?|messages?|descriptions?|notes?|answers?|responses?|prompts?|summar(?:y|ies)|"
+                        r"transcripts?|write-?ups?)\b", re.I)
 TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
 TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
               "hr": 3600, "h": 3600, "day": 86400}
@@ -2125,7 +2284,15 @@ def _selects_rows(text: str) -> bool:
     """The action keeps or drops rows ("keep ...", "drop ...", "only ...", or no verb at all), rather than doing
     a job on the rows a condition picks ("paraphrase the reviews with 5 stars")."""
     verb = lead_verb(text)
-    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text))
+    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text)) or bool(PREDICATE.match(text))
+
+
+# "(which talks were submitted in February and) run at least 30 minutes", "cost more than 200 euros": a verb
+# with a bound right after it says what rows hold, as a relative clause does; an imperative takes an object
+PREDICATE = re.compile(r"^\W*(?:and\s+|that\s+|which\s+|who\s+)?(?!(?:drop|remove|delete|keep|filter|exclude|discard|"
+                       r"take|sample|select|cut|trim|limit|cap|truncate|shorten)\b)[a-z]+\s+(?:at\s+(?:least|most)|"
+                       r"(?:more|less|fewer|longer|shorter|over|under|above|below|no\s+more|no\s+less)\b(?:\s+than)?|"
+                       r"up\s+to|between)\s+\d", re.I)
 
 
 def _removal(text: str) -> bool:
@@ -2315,6 +2482,30 @@ def _sql_literal(value) -> str:
     if isinstance(value, int | float):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _opposite_named(column: str, low: str, data: DataPeek):
+    """The "no" of a yes/no column that the text names by an opposite of its name ("failed" for `passed`,
+    "closed" for `is_open`: WordNet's antonyms), else None."""
+    yes = _yes_value(column, data)
+    if yes is None:
+        return None
+    if not _opposites_in(column, low):
+        return None
+    if yes is True:
+        return False
+    return next((v for v in [r.get(column) for r in data.rows] + list(data.labels.get(column, ()))
+                 if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
+
+
+def _opposites_in(column: str, low: str) -> list[str]:
+    """The words of `low` that are opposites of the column's name ("failed" for `passed`)."""
+    name = [w for w in re.split(r"[_\W]+", column.lower()) if len(w) >= 3 and w not in ("has", "was", "are")]
+    if not name:
+        return []
+    from tilth.agent.antonyms import opposed
+
+    return [w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", low)) if opposed(w, name[-1])]
 
 
 def _yes_value(column: str, data: DataPeek):

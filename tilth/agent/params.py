@@ -899,6 +899,8 @@ def label_noun(before: str) -> str | None:
     """The name of the labels listed after `before`: "the mood of every entry as" -> mood, "each speech's tone
     as" -> tone, "with a sentiment (" -> sentiment, "its main complaint category (" -> complaint_category;
     None where only the rows are named ("label each customer message as one of")."""
+    # "with a severity label:": the head noun says it is a label, the word before it which one
+    before = re.sub(r"(?<=[a-z])\s+(?:label|tag|column|field|class|rating)s?\s*[(:]?\s*$", "", before, flags=re.I)
     verbs = list(_LABELLING.finditer(before))
     low = (before[verbs[-1].start():] if verbs else before).lower().rstrip(" (:")
     found = list(re.finditer(r"\b(?:the|its|their|his|her)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+of\s+"

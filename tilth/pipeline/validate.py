@@ -227,6 +227,13 @@ def validate(recipe: Recipe) -> tuple[Reader | None, list[Operator], list[Proble
             problems.append(_unreadable_problem(found))
         columns = None if found.columns is None else set(found.columns) | {"_id"}
         input_columns, sample = columns, found.sample
+        named = getattr(reader.params, "text", None)
+        text = sample.column("text") if sample is not None and "text" in sample.column_names else None
+        if named and found.columns is not None and (text is None or text.null_count == len(text)):
+            # (the reader renames the field to `text`; JSON records without it get a null one)
+            problems.append(Problem(0, "input", f"input.text names the field {named!r}, but no record read has a "
+                                    f"text there (fields: {', '.join(c for c in found.columns if c not in ('_id', 'text'))})",
+                                    "set input.text to the field that holds the text"))
     except OperatorParamError as e:
         fix = f"see `tilth ops show {e.op}` for the reader's parameters" if e.op != "input" else _formats()
         problems += [Problem(0, "input", msg, fix) for msg in e.errors]

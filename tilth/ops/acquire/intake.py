@@ -12,8 +12,10 @@ Arrow files the 1-based row) and a reason, and the run goes on.
   whose value conflicts with the type of the other records' values in a column is quarantined instead of
   failing the whole block (Arrow raises) or being silently coerced (Arrow truncates 1.5 to 1 in int64).
 - `check_text(table, field, required)`: the contract every reader's output meets: the text field holds
-  strings. A number, boolean, object or list there is quarantined; a missing or null text too when the
-  text is required (the recipe names the field with `input.text`, or a step reads `text`).
+  strings or nothing. A number, boolean, object or list there is quarantined. A null text is kept: a claim
+  without a note is still a claim (a newcomer's "the 10 biggest claims" lost the biggest, whose note was
+  null, and a CSV's empty cell was kept all along). When the text is required (the recipe names the field
+  with `input.text`), a file without that field at all quarantines its records (a misspelt field name).
 - `DATA_ERRORS`: the exception types that mean "this input is broken", as opposed to a bug in Tilth,
   which still raises.
 """
@@ -232,10 +234,6 @@ def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType:
     return merged.field("c").type
 
 
-def missing_text(field: str) -> str:
-    return f"field {field!r} is missing or null"
-
-
 def no_field(field: str, fields: list[str]) -> str:
     return f"no field {field!r} (fields: {', '.join(fields)})"
 
@@ -257,8 +255,8 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
     for i, r in enumerate(records):
         v = r.get(text_field)
         if v is None:
-            if required:
-                bad[i] = no_field(text_field, list(names)) if absent else missing_text(text_field)
+            if required and absent:  # (a null or missing text in a file that has the field is kept)
+                bad[i] = no_field(text_field, list(names))
         elif not isinstance(v, str):
             bad[i] = not_text(text_field, kind(v))
     types: dict[str, pa.DataType] = {}
@@ -353,15 +351,17 @@ def _column_type_by_record(records, good, name, prev, bad) -> pa.DataType:
     return t if t is not None else pa.null()
 
 
-def check_text(table: pa.Table, field: str, required: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
-    """Keep the rows whose `field` is a string (binary is decoded as UTF-8); return the kept table, with
-    that column typed string, and (row index, reason) for every other row. A table without the column
-    passes when the text is not required; when it is, every row is reported."""
+def check_text(table: pa.Table, field: str, required: bool,
+               per_record: bool = False) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Keep the rows whose `field` is a string or null (binary is decoded as UTF-8); return the kept table,
+    with that column typed string, and (row index, reason) for every other row. A table without the column
+    passes when the text is not required; when it is, every row is reported, unless the fields are
+    `per_record` (JSON: rows without the field are rows without a text, given a null one)."""
     n = table.num_rows
     if field not in table.column_names:
-        if not required or n == 0:
+        if not required or n == 0 or per_record:
             if required:
-                table = table.append_column(field, pa.array([], pa.string()))
+                table = table.append_column(field, pa.nulls(n, pa.string()))
             return table, []
         return table.slice(0, 0).append_column(field, pa.array([], pa.string())), \
             [(i, no_field(field, table.column_names)) for i in range(n)]
@@ -391,10 +391,6 @@ def check_text(table: pa.Table, field: str, required: bool) -> tuple[pa.Table, l
             if valid[i]:
                 reasons[i] = not_text(field, what)
         text = pa.nulls(n, pa.string())
-    if required and text.null_count:
-        for i, ok in enumerate(pc.is_valid(text).to_pylist()):
-            if not ok and reasons[i] is None:
-                reasons[i] = missing_text(field)
     table = table.set_column(table.column_names.index(field), field, text)
     bad = [(i, r) for i, r in enumerate(reasons) if r is not None]
     if bad:

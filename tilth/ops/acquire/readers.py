@@ -60,7 +60,8 @@ class FileReaderParams(Params):
                             "and resume (plain JSONL parts are also cut at about input bytes / (2 x workers)).")
     text: str | None = Field(None, description="Name of the input field holding the document text; the steps see "
                              "it as `text`, and the dataset written at the end has it under this name again. "
-                             "Records where it is missing, null or not a string are quarantined.")
+                             "Records where it is not a string are quarantined; a null or missing text is a row "
+                             "without one (kept); a file without the field is an error (a misspelt name).")
     limit: int | None = Field(None, ge=1, description="Read at most this many records per file (for sampling).")
     split: str | None = Field(None, description="Only the files of this split of a dataset folder (e.g. a Hugging Face "
                               "dataset): under a `<split>/` folder or named like `<split>-00000-of-00001.parquet`.")
@@ -79,6 +80,10 @@ class FileReader(Reader):
     patterns: tuple[str, ...] = ()
     Params = FileReaderParams
     outputs = ("_id",)
+    # the fields are the file's (a header, a schema): a named text field the file lacks quarantines its records.
+    # JSON records each have their own (a record without the field is a row without a text, kept); validation
+    # names a text field that no record read has (tilth.pipeline.validate)
+    fields_per_file = True
 
     def source_root(self) -> str:
         p = self.params.path
@@ -145,7 +150,8 @@ class FileReader(Reader):
         if len({c.lower() for c in table.column_names}) < table.num_columns:
             table = table.rename_columns(_distinct(table.column_names, keep=field))
         table = _empty_objects_as_text(table)
-        checked, bad = check_text(table, field, required=self.params.text is not None)
+        checked, bad = check_text(table, field, required=self.params.text is not None,
+                                  per_record=not self.fields_per_file)
         if bad:
             records = np.asarray(records, dtype=np.int64)
             yield from quarantine_rows(
@@ -258,6 +264,7 @@ class JsonlReader(FileReader):
         "read a .jsonl.gz dump",
     )
     patterns = ("*.jsonl", "*.jsonl.gz", "*.jsonl.zst", "*.json.gz", "*.ndjson")
+    fields_per_file = False
 
     def read(self, shard: list[str]) -> Iterator[pa.Table | Quarantined]:
         for path in shard:
@@ -434,7 +441,7 @@ class JsonlReader(FileReader):
                 continue
             records.append(obj)
             where.append(k)
-        table, conflicts = records_to_table(records, schema, field, required=self.params.text is not None)
+        table, conflicts = records_to_table(records, schema, field, required=False)
         left_out = {j for j, _ in conflicts}
         bad += [Quarantined(path, numbers[where[j]] + 1, reason, raw_line(lines[where[j]])) for j, reason in conflicts]
         bad.sort(key=lambda q: q.line)
