@@ -2038,6 +2038,13 @@ def test_a_rank_orders_the_column_its_adjective_measures_among_the_rows_its_word
     }
     for (name, request), expected in plans.items():
         assert steps(planner.plan(request, {"lost": lost, "lifts": lifts}[name])) == expected, request
+    # a random share of the rows a yes/no column's opposite names, the others kept
+    assert steps(planner.plan("a random 30% of the failed inspections, keep all passed", lifts)) == [
+        ("sample_filter", {"fraction": 0.3, "where_column": "passed", "where_values": ["no"]})]
+    # a removal by rank within dates ranks every row: said, not done silently
+    plan = planner.plan("drop the 5 inspections with the longest duration in 2025", lifts)
+    assert steps(plan) == [("top_filter", {"count": 5, "column": "duration_min", "drop": True})]
+    assert plan.unmatched and any("ranks every row" in n for n in plan.notes)
 
 
 def test_from_the_eighteenth_newcomer_trial(tmp_path, env):

@@ -380,6 +380,15 @@ class OfflinePlanner:
                     self._value_step(plan, a, column, dates, data)
                     # (the rank is by the other words: "the 3 longest delays", not by the date)
                     a = replace(a, text=_without_dates(a.text), condition=_without_dates(a.condition))
+            elif by_rank and _removal(a.full) and (within := _dated_bounds(a, data, selecting=True)):
+                # "drop the 5 sailings with the longest delay in January 2025": the rank operator ranks every row;
+                # that part is said, never dropped silently
+                plan.unmatched.append(a.full)
+                plan.notes.append(f"top_filter ranks every row: the rank within {within[0][0]} "
+                                  f"{within[0][1].get('min', '')}..{within[0][1].get('max', '')} in {a.full!r} is not "
+                                  "done (the rows chosen may lie outside it). Split the data by date first, or "
+                                  "rank all rows.")
+                a = replace(a, text=_without_dates(a.text), condition=_without_dates(a.condition))
             sampled = SUBSET.search(a.full) and a.asks and "sample_filter" in self.cat.by_name and not pending[1] \
                 and (rows := _named_values(a, data)) is not None and rows[0] != data.text_field
             if sampled and REST_KEPT.search(parsed.text):  # "a 25% sample of the routine visits, but keep all the
@@ -551,6 +560,8 @@ class OfflinePlanner:
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if choice is None and sampled:  # "a random 30% of the failed inspections": a sample, however few
+                choice = (self.cat.by_name["sample_filter"], dict(ranked).get(self.cat.by_name["sample_filter"], 0.0), {})
             if not a.asks and PREPARING.match(a.full):  # "I'm prepping this set for SFT": what for, no job
                 choice = None
             if choice is not None and (missing := self._unfillable(choice[0], a, data)):
@@ -1719,7 +1730,8 @@ OTHERS_STAY = re.compile(r"\W*(?:(?:but|and)\s+)?(?:(?:keep|leave)\s+(?:everyone
 HARM = re.compile(r"sever|risk|error|defect|delay|latency|toxic|spam|damage|complain|cost|price|perplex|ppl|loss|"
                   r"violation|incident|injur|fail|bug|penalt|fine\b|fines|debt|churn|pain", re.I)
 # "give me a random 25% sample": rows to keep, whatever the verb
-SUBSET = re.compile(r"\b(?:sample|subsample|subset)\b", re.I)
+SUBSET = re.compile(r"\b(?:sample|subsample|subset)\b|\b(?:a\s+)?random(?:ly\s+chosen)?\s+(?:\d+(?:\.\d+)?\s*(?:%|percent\b)|"
+                    r"(?:half|third|quarter|fifth|tenth)\b)", re.I)  # ("a random 30% of the failed inspections")
 # "do it with MinHash", "do this using n-gram hashing": how to do the job before, not a job of its own
 METHOD = re.compile(r"^(?:and\s+|but\s+)?(?:please\s+)?(?:do|doing|perform|run|handle|make)\s+(?:it|this|that|them|the "
                     r"(?:job|step|dedup\w*|filtering|matching))\s+(?:with|using|via|by|through)\b", re.I)
