@@ -280,8 +280,10 @@ class Workspace:
         run: str | None = None,
         step: str | None = None,
         step_key: str | None = None,
+        rows: int | None = None,
     ) -> DatasetVersion:
-        """Record `directory`'s parts as the newest version of dataset `name` (no copy; a view)."""
+        """Record `directory`'s parts as the newest version of dataset `name` (no copy; a view). `rows`: the
+        parts' row count where the caller knows it (a step's rows out), else it is counted."""
         rel = self.rel(directory)
         self.check_dataset_name(con, name)
         latest = con.execute(
@@ -290,9 +292,10 @@ class Workspace:
         parts = list_parts(directory)
         if not parts:
             raise ValueError(f"dataset {name}: no parts in {directory}")
-        rows = con.execute(
-            "SELECT count(*) FROM read_parquet(?, union_by_name=true)", [[str(p) for p in parts]]
-        ).fetchone()[0]
+        if rows is None:
+            rows = con.execute(
+                "SELECT count(*) FROM read_parquet(?, union_by_name=true)", [[str(p) for p in parts]]
+            ).fetchone()[0]
         if latest and latest[1] == rel:
             version = latest[0]
         else:

@@ -313,10 +313,16 @@ class JsonlReader(FileReader):
             if isinstance(buf, Quarantined):
                 yield buf
 
-    @staticmethod
-    def _read_or_quarantine(fh, path: str, first_line: int) -> bytes | Quarantined:
+    def _chunk_bytes(self) -> int:
+        """Bytes parsed at a time: about a part (the runner's part_bytes), so that the first part is being
+        written while the next is parsed (one 32 MB parse before any write cost a 25 MB file 0.06 s of its
+        0.6 s run); at least 4 MB (Arrow's parser is slower on smaller blocks) and at most CHUNK_BYTES."""
+        part = self.context.part_bytes if self.context is not None else 0
+        return min(CHUNK_BYTES, max(4 << 20, part)) if part else CHUNK_BYTES
+
+    def _read_or_quarantine(self, fh, path: str, first_line: int) -> bytes | Quarantined:
         try:
-            return fh.read(CHUNK_BYTES)
+            return fh.read(self._chunk_bytes())
         except DATA_ERRORS as e:
             return Quarantined(path, first_line + 1, f"file breaks after line {first_line}: {describe(e)}", "")
 
