@@ -2103,6 +2103,14 @@ def test_from_the_eighteenth_newcomer_trial(tmp_path, env):
         plan = planner.plan(request, {"claims": claims, "talks": talks}[name])
         assert steps(plan) == expected, request
         assert not plan.unmatched, request
+    # "I don't want any X" drops X, but "I don't want any rows dropped" keeps every row, and "any dedup" refuses a job
+    assert steps(planner.plan("we don't want the workshops", talks)) == [
+        ("value_filter", {"column": "format", "drop_values": ["workshop"]})]
+    plan = planner.plan("I don't want any proposals removed, just count the tokens", talks)
+    assert plan.ops() == ["token_count"] and plan.keep_all_rows
+    plan = planner.plan("I don't want any abstracts lost; count tokens", talks)
+    assert plan.ops() == ["token_count"]
+    assert planner.plan("I don't want any dedup", talks).steps == []
     # "with a severity label: minor, moderate or severe" names the label
     plan = planner.plan("Tag each claim note with a severity label: minor, moderate or severe.", claims)
     assert [(s.op, s.params["label"], s.params["choices"]) for s in plan.steps] == [

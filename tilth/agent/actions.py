@@ -267,7 +267,10 @@ DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?
 # to translate them" refuse a job: see UNWANTED_JOB)
 UNWANTED = re.compile(r"^(?:so\s+|and\s+|but\s+)?(?:i|we)\s+(?:really\s+|also\s+)?(?:don'?t|do\s+not|never)\s+"
                       r"(?:want|need)\s+(?!to\b)(?P<obj>(?:any|the|those|these|all)\b.+)$", re.I)
-UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?|minhash|regex\w*|ai)\b", re.I)
+UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?|minhash|regex\w*|ai)\b|"
+                          # "I don't want any rows dropped": every row kept, a constraint
+                          r"\b(?:dropped|removed|deleted|lost|discarded|filtered|thrown|tossed|touched|changed|modified|"
+                          r"altered|edited|rewritten|gone|cut|excluded|merged|collapsed|missing)\b", re.I)
 # "From what's left, ...", "of the remaining ones": the rows earlier steps leave, said before a job on them
 WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\s+(?:what'?s|what\s+is|whatever\s+is|"
                           r"the\s+(?:rest|remainder|remaining(?:\s+\w+)?|survivors|ones\s+left))(?:\s+(?:left|remaining|"

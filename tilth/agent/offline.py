@@ -2302,7 +2302,9 @@ def _selects_rows(text: str) -> bool:
 # "(which talks were submitted in February and) run at least 30 minutes", "cost more than 200 euros": a verb
 # with a bound right after it says what rows hold, as a relative clause does; an imperative takes an object
 PREDICATE = re.compile(r"^\W*(?:and\s+|that\s+|which\s+|who\s+)?(?!(?:drop|remove|delete|keep|filter|exclude|discard|"
-                       r"take|sample|select|cut|trim|limit|cap|truncate|shorten)\b)[a-z]+\s+(?:at\s+(?:least|most)|"
+                       r"take|sample|select|cut|trim|limit|cap|truncate|shorten|generate|make|create|write|produce|add|"
+                       r"translate|paraphrase|rewrite|augment|expand|label|tag|score|rate|annotate|redact|mask|pick|"
+                       r"choose|keep|retain|dedupe|dedup|count|show|list|give|get|find)\b)[a-z]+\s+(?:at\s+(?:least|most)|"
                        r"(?:more|less|fewer|longer|shorter|over|under|above|below|no\s+more|no\s+less)\b(?:\s+than)?|"
                        r"up\s+to|between)\s+\d", re.I)
 

@@ -900,7 +900,7 @@ def label_noun(before: str) -> str | None:
     as" -> tone, "with a sentiment (" -> sentiment, "its main complaint category (" -> complaint_category;
     None where only the rows are named ("label each customer message as one of")."""
     # "with a severity label:": the head noun says it is a label, the word before it which one
-    before = re.sub(r"(?<=[a-z])\s+(?:label|tag|column|field|class|rating)s?\s*[(:]?\s*$", "", before, flags=re.I)
+    before = re.sub(r"(?<=[a-z])\s+(?:label|tag)s?\s*[(:]?\s*$", "", before, flags=re.I)
     verbs = list(_LABELLING.finditer(before))
     low = (before[verbs[-1].start():] if verbs else before).lower().rstrip(" (:")
     found = list(re.finditer(r"\b(?:the|its|their|his|her)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+of\s+"
