@@ -2137,3 +2137,44 @@ def test_a_saved_pipeline_does_not_change_what_the_text_column_is_called(tmp_pat
     for workspace in (None, ws):
         plan = OfflinePlanner(Catalogue(workspace, use_embeddings=True)).plan(request, talks)
         assert plan.ops() == ["llm_annotate"], workspace
+
+
+def test_a_placeholder_token_is_the_redaction_replacement(env):
+    """Dev: "put [REMOVED] wherever something was taken out" kept the default <KIND> (no word beside the token
+    named the parameter); a token in brackets, quoted or not, is what a redaction writes instead."""
+    planner, data = env
+    for request, kinds, token in (
+            ("redact personal data and put [REMOVED] wherever something was taken out", None, "[REMOVED]"),
+            ("redact emails, replace them with '[EMAIL]'", ["email"], "[EMAIL]"),
+            ("redact emails and phone numbers, use <HIDDEN> instead", ["email", "phone"], "<HIDDEN>")):
+        (step,) = planner.plan(request, data["web"]).steps
+        assert (step.op, step.params.get("kinds"), step.params["replacement"]) == ("pii_redact", kinds, token), request
+
+
+def test_a_tone_cut_by_its_comma_is_read_whole(env):
+    """Dev: "redo the agent's answer in a warmer, more empathetic voice" split at the comma and fixed the
+    grammar instead; a tone another clause names is not borrowed ("fix the grammar of the replies" stays grammar
+    when only a later clause says a tone)."""
+    planner, data = env
+    (step,) = planner.plan("Where the rating is three or lower, redo the agent's answer in a warmer, more empathetic "
+                           "voice.", data["chat"]).steps
+    assert {k: step.params[k] for k in ("task", "style", "where_column", "where_max")} == {
+        "task": "tone", "style": "warmer, more empathetic", "where_column": "rating", "where_max": 3.0}
+    (step,) = planner.plan("fix the grammar of the agent replies", data["chat"]).steps
+    assert step.params.get("task", "grammar") == "grammar" and "style" not in step.params
+
+
+def test_an_open_list_of_labels_and_a_task_type_said_in_words(env):
+    """Dev: "(question, complaint, ...)" made '...' a label; "the task type" and "what kind of job is each
+    instruction asking for" are llm_annotate's built-in task_type. An open list keeps its examples and 'other'."""
+    planner, data = env
+    (step,) = planner.plan("label every customer message with what kind of request it is (question, complaint, ...) "
+                           "using the llm; the task type, not the topic", data["chat"]).steps
+    assert (step.params["label"], step.params["choices"]) == ("task_type", ["question", "complaint", "other"])
+    (step,) = planner.plan("What kind of job is each instruction asking for (QA, maths, coding, ...)? Have the model "
+                           "tag it.", data["instruct"]).steps
+    assert step.params["label"] == "task_type"
+    (step,) = planner.plan("label each review with its topic (battery, screen, price, etc.)", data["reviews"]).steps
+    assert (step.params["label"], step.params["choices"]) == ("topic", ["battery", "screen", "price", "other"])
+    (step,) = planner.plan("label each review as positive, negative or neutral", data["reviews"]).steps
+    assert step.params["choices"] == ["positive", "negative", "neutral"]  # a closed list stays closed

@@ -1219,7 +1219,22 @@ class OfflinePlanner:
         if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
             listed.pop("label", None)
         out.update(listed)
-        out.update(examples_to_params(skill, text))
+        from tilth.agent.params import builtin_label
+
+        for p in skill.meta.get("params", []):  # "what kind of job is each instruction asking for": task_type
+            if p.get("open") and p["name"] == "label" and "label" not in out and (b := builtin_label(p, text)):
+                out["label"] = b
+        styled = examples_to_params(skill, text)
+        if not styled and context and text.strip(" ,.") and text.strip(" ,.").lower() in context.lower():
+            # "redo the answer in a warmer, more empathetic voice": the comma cut the tone in two; the
+            # sentence has it whole (a style in the sentence, not a word of another job)
+            from tilth.agent.params import _style_phrase
+
+            whole = _style_phrase(context)  # (only the tone the clause was cut inside: its last word starts it)
+            cut = whole is not None and whole.lower() not in text.lower() \
+                and whole.lower().split()[0].strip(",") == text.strip(" ,.").split()[-1].lower()
+            styled = examples_to_params(skill, context) if cut else {}
+        out.update(styled)
         out.update(numbers_to_params(skill, text))
         return {k: v for k, v in out.items() if k in skill.param_names}
 

@@ -697,11 +697,18 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
             and p["name"] not in col_params and not p["name"].endswith(("_field", "_column", "_file", "_dir"))]
     for m in QUOTED.finditer(text):
         value = next(g for g in m.groups() if g)
+        # the words before the literal, by their stems ("replace them with '[EMAIL]'": replacement)
         context = _words(text[max(0, m.start() - 40): m.start()])
-        best = max(strs, key=lambda p: (len(context & _words(p["name"] + " " + p["description"])), p["required"]),
+        context |= _stems(text[max(0, m.start() - 40): m.start()])
+        best = max(strs, key=lambda p: (len(context & (_words(p["name"] + " " + p["description"])
+                                                       | _stems(p["name"].replace("_", " ")))), p["required"]),
                    default=None)
+        token = re.fullmatch(r"\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>", value) is not None
+        if token and (slot := [p for p in strs if re.search(r"replace|placeholder|mask", p["name"])]):
+            best = slot[0]  # "put [REMOVED] wherever something was taken out": a placeholder token
         if best is not None and best["name"] not in out and (
-                best["required"] or context & _words(best["name"] + " " + best["description"])):
+                best["required"] or token and re.search(r"replace|placeholder|mask", best["name"])
+                or context & (_words(best["name"] + " " + best["description"]) | _stems(best["name"].replace("_", " ")))):
             out[best["name"]] = value
     for p in strs:  # "prefix the new columns with out_": a parameter named in words, then an identifier
         # ("prefixed resp_", "the prefix resp_": the identifier right after the name)
@@ -840,6 +847,10 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
         items[-1] = re.split(r"\s+(?:based|from|using|with|in|on|by|for|according|depending|given|per|where|if|when|that|"
                              r"which)\b", items[-1])[0]
     items = [w for w in items if len(w.split()) <= 3]
+    # "(question, complaint, ...)", "(QA, maths, coding, etc.)": examples of an open list, not every label
+    open_list = bool(items) and re.fullmatch(r"\.{2,}|…|etc\.?|and so on|and more", items[-1].strip()) is not None \
+        or re.match(r"[\s,]*(?:\.{2,}|…|etc\b|and so on\b|and more\b)", text[m.end(1):]) is not None
+    items = [w for w in items if not re.fullmatch(r"\.{2,}|…|etc\.?|and so on|and more", w.strip())]
     params = skill.meta.get("params", [])
     target = next((p for p in params if "list" in p["type"] and not p.get("choices")
                    and any(k in p["name"] for k in ("choice", "label", "categor", "class", "topic"))), None)
@@ -848,8 +859,23 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     out = {target["name"]: items}
     named = next((p for p in params if p.get("open") and p["name"] == "label"), None)
     if named is not None:  # "tag each speech with a sentiment (positive / negative / neutral)": llm_sentiment
-        out[named["name"]] = label_noun(text[: m.start(1)]) or "category"
+        out[named["name"]] = builtin_label(named, text) or label_noun(text[: m.start(1)]) or "category"
+    if open_list and "other" not in {w.lower() for w in items}:
+        out[target["name"]] = [*items, "other"]  # (the labels beyond the examples: other)
     return out
+
+
+def builtin_label(param: dict[str, Any], text: str) -> str | None:
+    """A label parameter's example the text names, underscores as spaces ("the task type" -> task_type), or a
+    task type said as "what kind of job / request / task"."""
+    named = [c for c in param.get("choices") or () if isinstance(c, str) and "_" in c]
+    for name in named:
+        if re.search(rf"\b{re.escape(name).replace('_', '[ _-]')}s?\b", text, re.I):
+            return name
+    if "task_type" in named and re.search(r"\b(?:kind|type|sort)s?\s+of\s+(?:job|task|request|ask|instruction)s?\b",
+                                          text, re.I):
+        return "task_type"
+    return None
 
 
 def unquote_labels(text: str) -> str:
