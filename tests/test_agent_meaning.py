@@ -2178,3 +2178,60 @@ def test_an_open_list_of_labels_and_a_task_type_said_in_words(env):
     assert (step.params["label"], step.params["choices"]) == ("topic", ["battery", "screen", "price", "other"])
     (step,) = planner.plan("label each review as positive, negative or neutral", data["reviews"]).steps
     assert step.params["choices"] == ["positive", "negative", "neutral"]  # a closed list stays closed
+
+
+def test_leaving_a_limited_thing_alone_unsets_its_limit(env):
+    """Dev: "clean up the spacing but leave the blank lines alone" kept normalize's limit of one blank line."""
+    planner, data = env
+    assert steps(planner.plan("clean up the spacing in the tickets but leave the blank lines alone, don't squeeze "
+                              "them together", data["chat"])) == [("normalize", {"max_blank_lines": None})]
+    assert steps(planner.plan("normalize the tickets", data["chat"])) == [("normalize", {})]
+
+
+def test_from_the_nineteenth_newcomer_trial(tmp_path, env):
+    """Trial 19 (street maintenance reports, used-car listings): each request below was wrong or partly done."""
+    planner, _ = env
+    streets = _peek_rows(tmp_path / "streets.jsonl", [
+        {"report_id": f"SR-{1000 + i}", "submitted_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
+         "district": ("Old Town", "North End", "Harbour District")[i % 3], "issue_category": ("pothole", "drain")[i % 2],
+         "severity": ("low", "high", "critical")[i % 3], "depth_cm": 1.5 * i, "repaired": ("yes", "no")[i % 2],
+         "description": f"Pothole forming on Granary Walk by the loading bay, report {i}."} for i in range(24)])
+    cars = _peek_rows(tmp_path / "cars.jsonl", [
+        {"listing_id": f"CL{2000 + i}", "listed_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
+         "make": ("Ford", "Skoda", "Kia")[i % 3], "model": ("Focus", "Octavia", "Ceed")[i % 3], "year": 2008 + i % 14,
+         "mileage_km": 20000 + 9000 * i, "price_eur": 1500.0 + 400 * i,
+         "description": f"Well kept family car, full service history, new tyres, listing {i}."} for i in range(24)])
+    plans = {
+        # "deepest" ranks depth_cm; "Old Town" is a district, not "old"
+        ("streets", "Give me the 5 deepest potholes in Old Town."): [
+            ("value_filter", {"column": "district", "values": ["Old Town"]}),
+            ("top_filter", {"count": 5, "column": "depth_cm"})],
+        ("streets", "Give me the 5 potholes in Old Town with the largest depth_cm."): [
+            ("value_filter", {"column": "district", "values": ["Old Town"]}),
+            ("top_filter", {"count": 5, "column": "depth_cm"})],
+        # a yes/no column named by its participle; "keep those regardless" points back at the exception
+        ("streets", "Remove reports that have already been repaired, except the critical ones - keep those regardless."): [
+            ("value_filter", {"column": "repaired", "drop_values": ["yes"], "where_column": "severity",
+                              "where_values": ["critical"], "where_not": True})],
+        # "oh and also ..." carries no job of its own
+        ("streets", "can you drop anything that isn't English? oh and also get rid of the near-duplicates"): [
+            ("lang_id", {"languages": ["en"], "min_score": 0.0}),
+            ("minhash_dedup", {"ngram": 1, "threshold": 0.7})],
+        # "from 2015 or newer" is a lower bound; "150,000 km" names mileage_km by its unit
+        ("cars", "keep only cars from 2015 or newer with under 150,000 km on the clock"): [
+            ("value_filter", {"column": "year", "min": 2015}),
+            ("value_filter", {"column": "mileage_km", "max": 149999.0})],
+        # a list of the data's columns wanted ("make" is a column, not a verb); "listing_id" is not listed_on
+        ("cars", "I only need listing_id, make, price_eur and description - drop the other columns."): [
+            ("select_columns", {"keep_columns": ["listing_id", "make", "price_eur", "text"]})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"streets": streets, "cars": cars}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # an own label whose name ends in "type" is not the built-in task_type
+    plan = planner.plan("Tag each report with a hazard type: road surface, street lighting, signage or drainage.", streets)
+    assert [(s.op, s.params["label"]) for s in plan.steps] == [("llm_annotate", "hazard_type")]
+    # "have the model rate ... as A, B, C or D": grades to choose from, asked of the LLM (not the `model` column)
+    plan = planner.plan("Have the model rate each car's described condition as excellent, good, fair or poor.", cars)
+    assert [(s.op, s.params["choices"]) for s in plan.steps] == [("llm_annotate", ["excellent", "good", "fair", "poor"])]

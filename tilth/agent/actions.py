@@ -380,8 +380,9 @@ STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # "Hey!", "Thanks!!", "cheers": courtesy, which asks for nothing; "So our set is messy": a statement after it
 COURTESY = re.compile(r"^\W*(?:hey|hi|hello|hiya|thanks?(?: (?:a lot|so much|in advance))?|thank you(?: so much)?|thx|"
-                      r"cheers|ty|ok(?:ay)?|great|cool|awesome)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
-_OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right)\b[\s,!.]*)+", re.I)
+                      r"cheers|ty|ok(?:ay)?|great|cool|awesome|oh|ah|um+|uh+|hmm+|btw|ps|p\.s\.|by the way|"
+                      r"oh and|and oh)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
+_OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right|oh|ah|btw)\b[\s,!.]*)+", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them em 'em it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that later earlier latter former extra remaining leftover "

@@ -136,7 +136,8 @@ RANKED = re.compile(r"\b(?:top|bottom|best|worst|highest|lowest|most|least)\b", 
 # chosen by rank, which only a global ranking (top_filter) keeps exactly; never a bound on the column
 _RANK_ADJ = (r"top|bottom|best|worst|highest|lowest|hardest|easiest|longest|shortest|largest|smallest|biggest|newest|"
              r"oldest|latest|earliest|cleanest|noisiest|cheapest|quickest|fastest|slowest|heaviest|lightest|priciest|"
-             r"costliest|youngest|closest|nearest|farthest|furthest|lengthiest|briefest|"
+             r"costliest|youngest|closest|nearest|farthest|furthest|lengthiest|briefest|deepest|shallowest|tallest|"
+             r"hottest|coldest|warmest|busiest|quietest|loudest|"
              r"most[\s-]+[\w-]+|least[\s-]+[\w-]+|fewest[\s-]+[\w-]+")
 _COUNT = rf"\d[\d,]*|{NUMBER_WORD}"
 RANK_SHARE = re.compile(
@@ -144,7 +145,7 @@ RANK_SHARE = re.compile(
     rf"|\b(?:top|bottom)\s+(?:{_COUNT})\b"
     rf"|\b(?:{_COUNT})\s+(?:{_RANK_ADJ})\b"
     # "the 15 applicants offering the most hours per week", "the 10 incidents with the highest repair cost"
-    rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,3}}?(?:with|having|offering|showing|by|(?:that|which|who)\s+(?:have|has|"
+    rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,5}}?(?:with|having|offering|showing|by|(?:that|which|who)\s+(?:have|has|"
     rf"had|offer|offers|took|take|takes|needed|need|needs|spent|got|get|gets))\s+(?:the\s+)?(?:most|highest|largest|"
     rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b", re.I)
 # "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
@@ -222,7 +223,7 @@ class OfflinePlanner:
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")
-        parsed = parse(mended, _label_values(data))
+        parsed = parse(_column_list(mended, list(data.columns)), _label_values(data))
         self.compose(plan, parsed, data)
         self._extract_html_first(plan, data)
         self._text_from_markup(plan, data)
@@ -1013,7 +1014,10 @@ class OfflinePlanner:
                 twin = self.cat.by_name.get(best.name.removesuffix("_inplace"))
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
-        if not best.param("choices") and ((listed := CHOICES.search(action.full)) and not languages(listed[1])
+        from tilth.agent.params import ENUM
+
+        if not best.param("choices") and ((listed := CHOICES.search(action.full) or ENUM.search(action.full))
+                                           and not languages(listed[1])
                                            and len(_items(listed[1].lower().replace("/", ","))) >= 3
                                            or (YES_NO.search(action.full) or FLAG_WHETHER.search(action.full))
                                            and best.kind != "filter"):
@@ -1214,6 +1218,14 @@ class OfflinePlanner:
         out.update(choices_to_params(skill, text, getattr(self, "refused", ""), context))
         refused = getattr(self, "refused", "")  # "do not lower-case" said in a clause of its own
         out.update({k: v for k, v in literals_to_params(skill, refused, cols).items() if isinstance(v, bool)})
+        for p in skill.meta.get("params", []):  # "leave the blank lines alone": a limit on them, unset (None: none)
+            words = [w for w in p["name"].split("_") if w not in ("max", "min", "num", "n")]
+            said = r"[ _-]".join(re.escape(w) for w in words)
+            if refused and "None" in str(p["type"]) and p.get("default") is not None and words and re.search(
+                    rf"\b(?:leave|keep)\s+(?:the\s+|all\s+|any\s+)?{said}\w*\s+(?:alone|as\s+(?:they|it)\s+(?:are|is)|"
+                    rf"untouched|intact)\b|\b(?:don'?t|do\s+not|never)\s+(?:squeeze|collapse|limit|cap|touch|change|reduce)\s+"
+                    rf"(?:the\s+|any\s+)?{said}", refused, re.I) and p["name"] not in out:
+                out[p["name"]] = None
         out.update(literals_to_params(skill, text, cols))
         listed = enumeration_to_params(skill, text)
         if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
@@ -1486,6 +1498,11 @@ class OfflinePlanner:
         said = column_mentions(text, ordered)
         if said:
             return self._pipeline_col(said[0], data), None
+        # ("the 5 deepest potholes in Old Town": a label's words are no adjective of the rank)
+        for col in data.columns:
+            if _categorical(col, data):
+                for v in sorted({str(r.get(col)) for r in data.rows if isinstance(r.get(col), str)}, key=len, reverse=True):
+                    text = re.sub(rf"(?<![\w-]){re.escape(v)}(?![\w-])", " ", text, flags=re.I) if len(v) > 2 else text
         for adjective, words, dated, keep in RANK_MEASURES:
             m = re.search(rf"\b(?:(most|more|least|less|fewest)\s+)?(?:{adjective})\b", text, re.I)
             if m is None:
@@ -1494,8 +1511,9 @@ class OfflinePlanner:
                 keep = "lowest" if keep == "highest" else "highest"
             fits = [c for c in ordered if re.search(rf"(?:^|_)(?:{words})(?:$|_)", c.lower())
                     and not (dated and _dated(c, data))]
-            if dated and not fits:  # "the 10 oldest inspections": the date column, the earliest first
-                fits = [c for c in ordered if _dated(c, data)]
+            if dated and not fits:  # "the 10 oldest inspections": the date column, the earliest first (or a year)
+                fits = [c for c in ordered if _dated(c, data)] or [
+                    c for c in ordered if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
                 keep = dated
             if words == LENGTH_WORDS and (not fits or data.text_field and data.text_field in column_mentions(
                     text, [data.text_field]) or TEXT_NOUNS.search(text)):
@@ -1725,7 +1743,10 @@ _UNSET = object()
 ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "that", "this", "rest", "other", "again",
                       "too", "also", "first", "last", "all", "every", "same", "ones", "only", "just", "earliest", "oldest",
                       "latest", "newest", "copy", "copies", "single", "instance", "what", "whatever", "falls", "fall",
-                      "lies", "lie", "in", "between", "middle", "remaining", "remainder", "left", "everything", "else"})
+                      "lies", "lie", "in", "between", "middle", "remaining", "remainder", "left", "everything", "else",
+                      # "except the critical ones - keep those regardless"
+                      "regardless", "regardles", "anyway", "anyways", "still", "either", "way", "no", "matter", "case",
+                      "any"})
 
 
 MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
@@ -1765,7 +1786,7 @@ def _anaphoric(action: Action) -> bool:
 # with a generic verb, these say nothing about the job either
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
-                    "want need like would by".split())
+                    "want need like would by already still been have has had".split())
 
 
 MAX_ALSO = 3  # clauses quoted in one step's why; a long request would otherwise repeat itself there
@@ -1977,6 +1998,25 @@ def _numbered(text: str) -> str:
     return re.sub(r"\b(?!(?:between|from|than|least|most|under|over|above|below|rated|scored)\b)([a-z]+) (\d+)"
                   r"((?:\s*(?:,|or|and|,\s*or|,\s*and)\s*\d+\b)+)",
                   lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
+
+
+# "I only need listing_id, make, price_eur and description - drop the other columns": a list of the data's columns
+# wanted, which the clause splitter would cut at its commas (and "make" read as a verb)
+WANTED_COLUMNS = re.compile(r"\b(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)\s+(?:only\s+|just\s+)?"
+                            r"(?:the\s+)?(?P<list>[\w-]+(?:\s*,\s*[\w-]+)*(?:\s*,?\s+and\s+[\w-]+))"
+                            r"(?P<tail>\s+(?:columns?|fields?))?(?P<rest>\s*(?:[-\u2013\u2014,;.]\s*(?:and\s+)?(?:drop|remove|delete|"
+                            r"get rid of)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b[^.;!?]*)?)", re.I)
+
+
+def _column_list(text: str, columns: list[str]) -> str:
+    """The request with a wanted list of column names said as one column job ("keep only the A, B and C columns");
+    the words after it that drop the other columns are that job already."""
+    def one(m: re.Match) -> str:
+        items = [w for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
+        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items):
+            return m[0]
+        return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns"
+    return WANTED_COLUMNS.sub(one, text)
 
 
 def _started_by(columns: list[str], words: list[str]) -> list[str]:
@@ -2274,6 +2314,8 @@ RANK_MEASURES = (
     (r"young|younger|youngest", r"age|aged", "highest", "lowest"),
     (r"earliest", r"\b\B", "lowest", "lowest"),
     (r"recent|newest|latest|newer", r"\b\B", "highest", "highest"),
+    (r"deep|deeper|deepest", r"depth|deep|cm|mm", None, "highest"),
+    (r"shallow|shallower|shallowest", r"depth|deep|cm|mm", None, "lowest"),
     (r"far|farther|farthest|further|furthest|distant", _DISTANCE := r"distance|km|miles?|meters?|metres?", None,
      "highest"),
     (r"nearest|closest|near|close", _DISTANCE, None, "lowest"),
@@ -2372,6 +2414,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         # never by the noun that names the rows ("reviews rated 4 or more" compares stars, not review_id)
         penalty = 5 if ID_LIKE.search(col) else 0
         for part in re.split(r"[_\W]+", col.lower()):
+            if len(part) == 2 and part.isalpha() and part not in ("id", "no", "of", "in", "on", "at", "to", "is"):
+                # a unit of two letters right after a number names its column ("under 150,000 km": mileage_km)
+                spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({part})\b", low)]
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
@@ -2384,8 +2429,13 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         start, end = q["span"]
         unit, scale = q["unit"] or "", 1.0
         year = [c for c in numeric if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
-        if not spots and len(year) == 1 and 1900 <= q["value"] <= 2100 and float(q["value"]).is_integer():
+        # (a year said without a column beside it: "cars from 2015 or newer with under 150,000 km" names mileage
+        # for the 150,000 only)
+        near = min((abs(a - start) if a >= start else abs(start - b) for a, b, _, _ in spots), default=None)
+        if (near is None or near > 25 and not q["unit"]) and len(year) == 1 and 1900 <= q["value"] <= 2100 \
+                and float(q["value"]).is_integer():
             if q.get("comparative") == "from" and not re.match(r"\s*(?:on\b|onwards?\b|forwards?\b|or later|and later|"
+                                                               r"or newer|and newer|or more recent|or after|and up\b|"
                                                                r"to\b|through|until|till)", q.get("after", "")):
                 q = {**q, "bound": None}  # "papers from 2015": that year, not 2015 on
             if q["bound"] is None:

@@ -280,6 +280,13 @@ def _polish_is_language(text: str, at: int) -> bool:
 
 def column_mentions(text: str, columns: list[str]) -> list[str]:
     """Columns the text names: every word of the column name appears (plural/possessive forms too)."""
+    # a column written as its identifier names that column, and its words no other ("listing_id" is not
+    # `listed_on` by the stem of "listing")
+    exact = [c for c in columns if "_" in c and re.search(rf"(?<![\w]){re.escape(c.lower())}(?![\w])", text.lower())]
+    if exact:
+        rest = re.sub("|".join(rf"(?<![\w]){re.escape(c.lower())}(?![\w])" for c in exact), " ", text.lower())
+        others = column_mentions(rest, [c for c in columns if c not in exact])
+        return [c for c in columns if c in exact or c in others]
     # "agents'", "customer's", "replies" -> "agent", "customer", "replie"/"reply" forms
     raw = re.findall(r"[a-z0-9']+", text.lower().replace("_", " "))
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
@@ -606,6 +613,8 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
         whole_name = [c for c in hits if re.search(rf"(?<![\w-]){re.escape(c.lower().replace('_', ' '))}s?(?![\w-])", low)]
         if len(hits) > 1 and "list" not in p["type"] and len(whole_name) == 1:
             hits = whole_name  # "the difficulty of each task": difficulty, not task_type by its first word
+        if p.get("open"):  # a name of the user's own is possible: a suggestion counts by its whole name only
+            hits = whole_name  # ("tag each report with a hazard type: ...": hazard_type, not task_type by "type")
         if "list" in p["type"]:
             # spared and "only" choices are read over the whole sentence: "redact emails, but not IP addresses"
             whole = f"{low} {context.lower()}"
@@ -824,7 +833,11 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   # "tag each one positive, negative or mixed": a list of three or more right after a labelling verb
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:(?:each|every|all|them|it|the)\s+)?"
                   r"(?:[\w'-]+\s+){0,4}?(?:as|into|with)?\s*(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|"
-                  r"[\w-]+(?:\s*/\s*[\w-]+){2,})|"  # ("tag each one as enthusiastic / neutral / reluctant")
+                  r"[\w-]+(?:\s*/\s*[\w-]+){2,})|"
+                  # "rate each car's condition as excellent, good, fair or poor": grades to choose from
+                  r"\b(?:rate|grade)\s+(?:(?:each|every|all|them|it|the)\s+)?(?:[\w'-]+\s+){0,4}?as\s+"
+                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
+                  # ("tag each one as enthusiastic / neutral / reluctant")
                   # "add a column with the speaker's stance: for, against or undecided": the column's values
                   r"\b(?:column|field)\s+(?:with|for|of|holding|giving|saying)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*:\s*"
                   r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
