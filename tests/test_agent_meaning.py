@@ -2235,3 +2235,19 @@ def test_from_the_nineteenth_newcomer_trial(tmp_path, env):
     # "have the model rate ... as A, B, C or D": grades to choose from, asked of the LLM (not the `model` column)
     plan = planner.plan("Have the model rate each car's described condition as excellent, good, fair or poor.", cars)
     assert [(s.op, s.params["choices"]) for s in plan.steps] == [("llm_annotate", ["excellent", "good", "fair", "poor"])]
+
+
+def test_the_catalogue_embeddings_are_encoded_once_then_read_from_disk(tmp_path, monkeypatch):
+    """Every `tilth agent` run encoded the catalogue's 800 phrasings and cards again (about 25 s of a 30 s run on
+    2 CPUs); they change only with the catalogue, so they are cached on disk like the docs' embeddings."""
+    import numpy as np
+
+    import tilth.agent.embed as embed
+    from tilth.agent.match import SkillMatcher
+
+    monkeypatch.setenv("TILTH_MODEL_CACHE", str(tmp_path / "cache"))
+    cat = Catalogue(use_embeddings=True, only={"exact_dedup", "length_filter", "lang_id"})
+    first = SkillMatcher(cat)._emb
+    monkeypatch.setattr(embed, "encode", lambda texts, batch_size=64: (_ for _ in ()).throw(AssertionError(texts[:2])))
+    again = SkillMatcher(Catalogue(use_embeddings=True, only={"exact_dedup", "length_filter", "lang_id"}))._emb
+    assert np.array_equal(first, again)

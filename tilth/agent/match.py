@@ -152,10 +152,10 @@ class SkillMatcher:
         self.bm25 = BM25(cards)
         self.vocab = [set(tokenize(c)) for c in cards]
         self._emb = None
-        if use_embeddings:
-            from tilth.agent.embed import encode
+        if use_embeddings:  # (the phrasings change only with the catalogue: encoded once, then read from disk)
+            from tilth.agent.embed import encode_cached
 
-            self._emb = encode([neutral(t) for t in texts])
+            self._emb = encode_cached([neutral(t) for t in texts])
 
     @property
     def accept(self) -> float:

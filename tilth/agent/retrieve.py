@@ -91,10 +91,10 @@ class HybridIndex:
         self._emb = None
         if use_embeddings and embeddings is not None:
             self._emb = embeddings
-        elif use_embeddings and docs:
-            from tilth.agent.embed import encode
+        elif use_embeddings and docs:  # (the same cards every run: encoded once, then read from disk)
+            from tilth.agent.embed import encode_cached
 
-            self._emb = encode(docs)
+            self._emb = encode_cached(docs)
 
     def best_similarity(self, query: str) -> float | None:
         """The highest cosine between the query and any document (absolute, unlike `scores`); None without
