@@ -54,7 +54,9 @@ from tilth.agent.params import (
     RANK_COMPARATIVES,
     UNITS,
     YES_NO,
+    _style_phrase,
     _words,
+    builtin_label,
     choices_to_params,
     column_mentions,
     column_params,
@@ -1014,8 +1016,6 @@ class OfflinePlanner:
                 twin = self.cat.by_name.get(best.name.removesuffix("_inplace"))
                 if twin is not None and twin is not best and MAKES_ROWS.search(action.context):
                     best = twin  # (the same edit as new rows)
-        from tilth.agent.params import ENUM
-
         if not best.param("choices") and ((listed := CHOICES.search(action.full) or ENUM.search(action.full))
                                            and not languages(listed[1])
                                            and len(_items(listed[1].lower().replace("/", ","))) >= 3
@@ -1231,8 +1231,6 @@ class OfflinePlanner:
         if "label" in out:  # "label each review's topic, using only these labels: ...": the label it named
             listed.pop("label", None)
         out.update(listed)
-        from tilth.agent.params import builtin_label
-
         for p in skill.meta.get("params", []):  # "what kind of job is each instruction asking for": task_type
             if p.get("open") and p["name"] == "label" and "label" not in out and (b := builtin_label(p, text)):
                 out["label"] = b
@@ -1240,8 +1238,6 @@ class OfflinePlanner:
         if not styled and context and text.strip(" ,.") and text.strip(" ,.").lower() in context.lower():
             # "redo the answer in a warmer, more empathetic voice": the comma cut the tone in two; the
             # sentence has it whole (a style in the sentence, not a word of another job)
-            from tilth.agent.params import _style_phrase
-
             whole = _style_phrase(context)  # (only the tone the clause was cut inside: its last word starts it)
             cut = whole is not None and whole.lower() not in text.lower() \
                 and whole.lower().split()[0].strip(",") == text.strip(" ,.").split()[-1].lower()
@@ -2110,8 +2106,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                                 rf"{re.escape(col.lower())}|\bis\s+(?:false|no)\b|\bfalse\b", low)
             if yes is True or yes is None:
                 return col, [not negated]
-            no = next((v for v in [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
-                       if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
+            no = _no_value(col, data)
             if negated and no is None:
                 continue
             return col, [no if negated else yes]
@@ -2571,10 +2566,7 @@ def _opposite_named(column: str, low: str, data: DataPeek):
         return None
     if not _opposites_in(column, low):
         return None
-    if yes is True:
-        return False
-    return next((v for v in [r.get(column) for r in data.rows] + list(data.labels.get(column, ()))
-                 if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
+    return False if yes is True else _no_value(column, data)
 
 
 def _opposites_in(column: str, low: str) -> list[str]:
@@ -2585,6 +2577,12 @@ def _opposites_in(column: str, low: str) -> list[str]:
     from tilth.agent.antonyms import opposed
 
     return [w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", low)) if opposed(w, name[-1])]
+
+
+def _no_value(column: str, data: DataPeek):
+    """The "no" of a yes/no column written as text (no, n, false), as the data writes it; None if it holds none."""
+    return next((v for v in [r.get(column) for r in data.rows] + list(data.labels.get(column, ()))
+                 if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
 
 
 def _yes_value(column: str, data: DataPeek):
