@@ -2237,6 +2237,38 @@ def test_from_the_nineteenth_newcomer_trial(tmp_path, env):
     assert [(s.op, s.params["choices"]) for s in plan.steps] == [("llm_annotate", ["excellent", "good", "fair", "poor"])]
 
 
+def test_grades_to_choose_from_are_an_llm_label_without_naming_the_model(tmp_path, env):
+    """Left from trial 19: "rate each description as excellent, good, fair or poor" planned difficulty_heuristic (a
+    local scorer stood in for the LLM labeller, though it cannot take the grades), and the same grades after a colon
+    without "or" became three jobs ("Grade excellent", "Grade fair", ...)."""
+    planner, _ = env
+    cars = _peek_rows(tmp_path / "cars.jsonl", [
+        {"listing_id": f"CL{2000 + i}", "listed_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}", "year": 2008 + i % 14,
+         "description": f"Well kept family car, full service history, new tyres, listing {i}."} for i in range(24)])
+    grades = ["excellent", "good", "fair", "poor"]
+    for request, label in (("Rate each description as excellent, good, fair or poor.", "rating"),
+                           ("Grade every listing: excellent, good, fair, poor.", "grade"),
+                           ("Label each listing's condition: excellent, good, fair, poor", "condition")):
+        plan = planner.plan(request, cars)
+        assert [(s.op, s.params["choices"], s.params["label"]) for s in plan.steps] == [("llm_annotate", grades, label)], \
+            request
+        assert not plan.unmatched, request
+
+
+def test_the_oldest_things_rank_the_year_they_were_made_and_the_oldest_records_their_date(tmp_path, env):
+    """Left from trial 19: "the 5 oldest cars" ranked listed_on (the listing's date); a car's age is its year. The
+    records themselves ("the oldest listings") still rank the date they are named after."""
+    planner, _ = env
+    cars = _peek_rows(tmp_path / "cars.jsonl", [
+        {"listing_id": f"CL{2000 + i}", "listed_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}", "year": 2008 + i % 14,
+         "description": f"Well kept family car, full service history, new tyres, listing {i}."} for i in range(24)])
+    for request, expected in (("Give me the 5 oldest cars.", {"count": 5, "column": "year", "keep": "lowest"}),
+                              ("the 3 newest cars", {"count": 3, "column": "year"}),
+                              ("Give me the 5 oldest listings.", {"count": 5, "column": "listed_on", "keep": "lowest"}),
+                              ("the 3 newest listings", {"count": 3, "column": "listed_on"})):
+        assert steps(planner.plan(request, cars)) == [("top_filter", expected)], request
+
+
 def test_the_catalogue_embeddings_are_encoded_once_then_read_from_disk(tmp_path, monkeypatch):
     """Every `tilth agent` run encoded the catalogue's 800 phrasings and cards again (about 25 s of a 30 s run on
     2 CPUs); they change only with the catalogue, so they are cached on disk like the docs' embeddings."""

@@ -1028,6 +1028,10 @@ class OfflinePlanner:
                        None)
             if alt is not None:
                 best, score = alt
+        # labels to choose from ("rate each description as excellent, good, fair or poor") are a job only an
+        # operator that takes them does: a local scorer does not stand in for it below
+        labelled = best.param("choices") is not None and (listed := ENUM.search(action.full)) is not None \
+            and len(_items(listed[1].lower().replace("/", ","))) >= 3
         if not _ranks(best) and RANK_SHARE.search(action.full) and (alt := next(
                 ((s, v) for s, v in ranked[1:6] if _ranks(s) and v >= max(self.matcher.accept, score - RANK_MARGIN)),
                 None)):
@@ -1037,6 +1041,7 @@ class OfflinePlanner:
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
             # a local operator that does the job about as well wins, unless the user asked for a language model
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
+                        and (not labelled or s.param("choices") is not None)
                         and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper"
                              and any(w in action.full.lower() for w in s.name.split("_") if len(w) >= 4))), None)
             # (a filter that also measures stands in for an LLM labeller only for its own quantity: lang_id for
@@ -1508,8 +1513,12 @@ class OfflinePlanner:
             fits = [c for c in ordered if re.search(rf"(?:^|_)(?:{words})(?:$|_)", c.lower())
                     and not (dated and _dated(c, data))]
             if dated and not fits:  # "the 10 oldest inspections": the date column, the earliest first (or a year)
-                fits = [c for c in ordered if _dated(c, data)] or [
-                    c for c in ordered if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
+                dates = [c for c in ordered if _dated(c, data)]
+                years = [c for c in ordered if c not in dates and re.search(YEAR_MADE, c.lower())]
+                # "the 5 oldest cars" on listed_on and year: a thing's age is the year it was made; its record's
+                # age is the date the record is named after ("the 5 oldest listings": listed_on)
+                aged = re.search(r"old|young|new", m[0], re.I) and years and not any(_shares_stem(text, c) for c in dates)
+                fits = years if aged else dates or years
                 keep = dated
             if words == LENGTH_WORDS and (not fits or data.text_field and data.text_field in column_mentions(
                     text, [data.text_field]) or TEXT_NOUNS.search(text)):
@@ -2318,6 +2327,17 @@ RANK_MEASURES = (
      r"quantity|qty|sqm|m2", None, "highest"),
     (r"small|smaller|smallest|tiny", _SIZE, None, "lowest"),
 )
+# a column of the year a thing was made or born ("year", "model_year", "year_built"): what "oldest" ranks things by
+YEAR_MADE = r"(?:^|_)(?:year|yr|built|born|vintage)s?(?:$|_)"
+
+
+def _shares_stem(text: str, column: str) -> bool:
+    """Whether a word of the text and a word of the column start alike ("listings" and listed_on, "loans" and
+    loaned_at): the column is named after the rows the text speaks of."""
+    words = {w.lower()[:4] for w in re.findall(r"[A-Za-z]{4,}", text)}
+    return any(w[:4] in words for w in re.split(r"[_\W]+", column.lower()) if len(w) >= 4 and w not in ("date", "time"))
+
+
 # rows that are texts: "the 5 longest documents" ranks the texts by their length, not a duration column
 TEXT_NOUNS = re.compile(r"\b(?:texts?|documents?|docs?|pages?|articles?|passages?|paragraphs?|essays?|posts?|"
                         r"comments?|messages?|descriptions?|notes?|answers?|responses?|prompts?|summar(?:y|ies)|"

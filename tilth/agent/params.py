@@ -841,9 +841,11 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   # "add a column with the speaker's stance: for, against or undecided": the column's values
                   r"\b(?:column|field)\s+(?:with|for|of|holding|giving|saying)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*:\s*"
                   r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+)|"
-                  # "tag each note with the passenger impact: low, medium or high": the labels after a colon
-                  r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate)\w*\s+(?:[\w'-]+\s+){0,6}?[\w'-]+\s*:\s*"
-                  r"(?=(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+\s*(?:$|[.;!?])))"
+                  # "tag each note with the passenger impact: low, medium or high", "grade each description: excellent,
+                  # good, fair, poor": the labels after a colon (three or more without "or" when they end the sentence)
+                  r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|rate|grade)\w*\s+"
+                  r"(?:[\w'-]+\s+){0,6}?[\w'-]+\s*:\s*"
+                  r"(?=(?:(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|(?:[\w-]+\s*,\s*){2,}[\w-]+)\s*(?:$|[.;!?])))"
                   r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
@@ -872,7 +874,9 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     out = {target["name"]: items}
     named = next((p for p in params if p.get("open") and p["name"] == "label"), None)
     if named is not None:  # "tag each speech with a sentiment (positive / negative / neutral)": llm_sentiment
-        out[named["name"]] = builtin_label(named, text) or label_noun(text[: m.start(1)]) or "category"
+        rating = re.search(r"\b(rat|grad)(?:e|es|ing)\b", text[: m.start(1)], re.I)  # ("rate each one as good, ...")
+        out[named["name"]] = builtin_label(named, text) or label_noun(text[: m.start(1)]) \
+            or (("rating", "grade")[rating[1].lower() == "grad"] if rating else "category")
     if open_list and "other" not in {w.lower() for w in items}:
         out[target["name"]] = [*items, "other"]  # (the labels beyond the examples: other)
     return out
