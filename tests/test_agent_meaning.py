@@ -2283,3 +2283,11 @@ def test_the_catalogue_embeddings_are_encoded_once_then_read_from_disk(tmp_path,
     monkeypatch.setattr(embed, "encode", lambda texts, batch_size=64: (_ for _ in ()).throw(AssertionError(texts[:2])))
     again = SkillMatcher(Catalogue(use_embeddings=True, only={"exact_dedup", "length_filter", "lang_id"}))._emb
     assert np.array_equal(first, again)
+
+
+def test_almost_identical_with_a_hyphen_is_near_duplicates(tmp_path, env):
+    """"boil the almost-identical questions down to one each" planned llm_escalate_difficulty: "almost identical"
+    was known as near duplicates only with a space, and "questions" drew the question-writing operators."""
+    planner, data = env
+    plan = planner.plan("boil the almost-identical questions down to one each", data["math"])
+    assert [s.op for s in plan.steps] == ["minhash_dedup"]

@@ -114,7 +114,7 @@ VIA_LANGUAGE = re.compile(r"\b(?:via|through|by way of|pivoting (?:on|through))\
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|em|those|these|the ones)\b", re.I)
 MEASURE_PRIOR = 0.12  # the action names the score a filter writes ("perplexity", "IFD")
 NEAR_PRIOR = 0.1  # "near-duplicates", "a word or two changed": not exact copies
-NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(?:nearly|almost|basically|virtually)\s+"
+NEARLY = re.compile(r"\bnear[- ]?(?:dup\w*|identical|copies|copy|repeats?)\b|\b(?:nearly|almost|basically|virtually)[\s-]+"
                     r"(?:identical|the same)\b|\bfuzzy\b|\b(?:a\s+)?(?:word|few words|character|letter)\s+or\s+two\s+"
                     r"(?:(?:was|were|is|are|got|has\s+been|have\s+been)\s+)?(?:changed|different|off|apart|replaced|edited)\b",
                     re.I)
