@@ -2291,3 +2291,75 @@ def test_almost_identical_with_a_hyphen_is_near_duplicates(tmp_path, env):
     planner, data = env
     plan = planner.plan("boil the almost-identical questions down to one each", data["math"])
     assert [s.op for s in plan.steps] == ["minhash_dedup"]
+
+
+def test_from_the_twentieth_newcomer_trial(tmp_path, env):
+    """Trial 20 (museum visitor comments, plant nursery orders): each request below was wrong or partly done."""
+    planner, _ = env
+    museum = _peek_rows(tmp_path / "museum.jsonl", [
+        {"comment_id": f"MC-{i:03d}", "visit_date": f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
+         "gallery": ("Egyptian", "Impressionist", "Natural History", "Modern Art")[i % 4],
+         "visitor_type": ("adult", "family", "school_group", "senior")[i % 4], "rating": 1 + i % 5,
+         "member": ("yes", "no")[i % 2], "comment": f"The beetle drawers you can pull out are a brilliant idea {i}."}
+        for i in range(24)])
+    orders = _peek_rows(tmp_path / "orders.jsonl", [
+        {"order_id": f"NO-{1000 + i}", "order_date": f"2025-0{1 + i % 5}-{1 + i % 27:02d}",
+         "plant_type": ("rose", "fruit tree", "shrub")[i % 3], "quantity": 1 + i % 15, "total_gbp": 12.5 * i,
+         "gift_wrap": ("yes", "no")[i % 2], "delivery_note": f"Please leave the parcel by the side gate, order {i}."}
+        for i in range(24)])
+    plans = {
+        # a yes/no column named by its participle, negated ("weren't gift wrapped"): the rank is among those rows,
+        # and a relative clause's "were" is no statement (a statement's rank was a removal)
+        ("orders", "the 8 biggest orders by quantity that weren't gift wrapped"): [
+            ("value_filter", {"column": "gift_wrap", "values": ["no"]}),
+            ("top_filter", {"count": 8, "column": "quantity"})],
+        ("orders", "the 8 biggest orders by quantity that were gift wrapped"): [
+            ("value_filter", {"column": "gift_wrap", "values": ["yes"]}),
+            ("top_filter", {"count": 8, "column": "quantity"})],
+        ("orders", "the 8 biggest orders by quantity, only ones that were not gift wrapped"): [
+            ("value_filter", {"column": "gift_wrap", "values": ["no"]}),
+            ("top_filter", {"count": 8, "column": "quantity"})],
+        ("orders", "the orders without gift wrapping"): [("value_filter", {"column": "gift_wrap", "values": ["no"]})],
+        # an amount in pounds bounds the column of pounds; two months of one year are one span
+        ("orders", "orders over £50 placed between 1 Feb and 31 March 2025"): [
+            ("value_filter", {"column": "total_gbp", "min": 50.0, "min_exclusive": True}),
+            ("value_filter", {"column": "order_date", "min": "2025-02-01", "max": "2025-03-31"})],
+        ("orders", "keep orders over 50 pounds"): [
+            ("value_filter", {"column": "total_gbp", "min": 50.0, "min_exclusive": True})],
+        ("orders", "orders that cost more than £50, placed in February or March 2025"): [
+            ("value_filter", {"column": "total_gbp", "min": 50.0, "min_exclusive": True}),
+            ("value_filter", {"column": "order_date", "min": "2025-02-01", "max": "2025-03-31"})],
+        # "written by members" says who wrote them, it counts nothing per member
+        ("museum", "give me the 5 longest comments written by members"): [
+            ("value_filter", {"column": "member", "values": ["yes"]}),
+            ("sample_metrics", {"text_field": "text"}),
+            ("top_filter", {"count": 5, "column": "n_chars"})],
+        # "how many comments each gallery got": counted per gallery
+        ("museum", "don't change anything, just tell me how many comments each gallery got"): [
+            ("dataset_stats", {"domain_field": "gallery"})],
+        ("museum", "count the comments for every visitor type"): [("dataset_stats", {"domain_field": "visitor_type"})],
+        # a list of wanted columns with "the comment itself" (the text column) and "lose the other columns"
+        ("museum", "I only need comment_id, visit_date and the comment itself - lose the other columns"): [
+            ("select_columns", {"keep_columns": ["comment_id", "visit_date", "text"]})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"museum": museum, "orders": orders}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # a score on a scale of a quality no operator measures is a label of the user's own, from the scale's values
+    for request, label in (("have the model score each note from 1 to 5 for how urgent it sounds", "urgency"),
+                           ("rate how polite each note is on a 1-5 scale", "politeness")):
+        plan = planner.plan(request, orders)
+        assert [(s.op, s.params["choices"], s.params["label"]) for s in plan.steps] == [
+            ("llm_annotate", ["1", "2", "3", "4", "5"], label)], request
+    # a grade "from 1 to 5" of quality is the graded judge, not the binary one
+    plan = planner.plan("score each note from 1 to 5 for quality with the LLM", orders)
+    assert [(s.op, s.params.get("mode", "graded")) for s in plan.steps] == [("llm_quality_filter", "graded")]
+    # the manner a rewrite asks for, in full ("polite" had been lost, split off at "and")
+    for request, style in (("rewrite each delivery note so it's polite and concise for the driver",
+                            "polite and concise for the driver"),
+                           ("make each note more polite", "more polite"),
+                           ("rewrite the notes to be friendlier and shorter", "friendlier and shorter")):
+        plan = planner.plan(request, orders)
+        assert [(s.op, s.params.get("task"), s.params.get("style")) for s in plan.steps] == [
+            ("llm_rewrite", "tone", style)], request

@@ -68,8 +68,10 @@ WISH = re.compile(r"^(?:please\s+|pls\s+|plz\s+|kindly\s+)?(?:(?:have|let|get|as
 # "I'm prepping this set for SFT": what the data is for, which asks for no job
 _PREPARING = r"(?:i'?m|i am|we'?re|we are)\s+(?!going to\b)\w+ing\b"
 PREPARING = re.compile(rf"^\W*{_PREPARING}", re.I)
+# (a relative clause's verb is no statement: "the 8 biggest orders that were gift wrapped" names rows)
+_NOT_RELATIVE = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )"
 CONTEXT = re.compile(rf"^{_PREPARING}|"
-                     r"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b(?:is|are|was|were|has|have|had|contains?|"
+                     rf"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b{_NOT_RELATIVE}(?:is|are|was|were|has|have|had|contains?|"
                      r"comes?|came|looks?|holds?)\b", re.I)
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
@@ -371,7 +373,8 @@ DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?
                             r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
                             re.I)
 NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
-COPULA = re.compile(r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|(?:shows?|turns?|pops?|crops?) up)\b|"
+COPULA = re.compile(rf"{_NOT_RELATIVE}"
+                    r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|(?:shows?|turns?|pops?|crops?) up)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
                     r"will|would|should|must|need not|do not|don'?t)\b", re.I)
 # "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb
@@ -450,6 +453,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         request = listing.sub(lambda m: re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
                               + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
                               request)
+    # "so it's polite and concise", "to be friendlier and shorter": one manner for a rewrite, not two jobs
+    request = re.sub(r"\b(so (?:that )?(?:it'?s|it is|they'?re|they are)|to (?:be|sound|read))\s+((?:more\s+|less\s+)?[a-z-]+),?"
+                     r"\s+and\s+(?=(?:more\s+|less\s+)?([a-z-]+)\b)",
+                     lambda m: m[0] if m[3].lower() in VERBS or m[3].lower() in ("then", "also", "after", "finally")
+                     else f"{m[1]} {m[2]} \x01and ", request, flags=re.I)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                      r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)

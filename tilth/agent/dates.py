@@ -33,8 +33,11 @@ def borrow_year(text: str) -> str:
     written without its year takes the second's ("1 March to 30 April 2025" likewise)."""
     text = re.sub(rf"\b({MONTH_NAME}\s+{_DAY}){_SPAN}(?=(?:{MONTH_NAME}\s+)?{_DAY},?\s+(\d{{4}})\b)",
                   lambda m: f"{m[1]} {m[5]}{m[3]}", text, flags=re.I)
-    return re.sub(rf"\b({_DAY}\s+(?:of\s+)?{MONTH_NAME}){_SPAN}(?={_DAY}\s+(?:of\s+)?{MONTH_NAME},?\s+(\d{{4}})\b)",
+    text = re.sub(rf"\b({_DAY}\s+(?:of\s+)?{MONTH_NAME}){_SPAN}(?={_DAY}\s+(?:of\s+)?{MONTH_NAME},?\s+(\d{{4}})\b)",
                   lambda m: f"{m[1]} {m[5]}{m[3]}", text, flags=re.I)
+    # "in February or March 2025", "from January to March 2025": months of the same year
+    return re.sub(rf"\b({MONTH_NAME})(\s+(?:or|and|to|through|thru|until|till)\s+|\s*[-\u2013]\s*)(?={MONTH_NAME},?\s+(\d{{4}})\b)",
+                  lambda m: f"{m[1]} {m[3]}{m[2]}", text, flags=re.I)
 
 
 # the bound a word puts on the kept rows, read as "keep rows <word> DATE"; `strict`: the date itself is out
@@ -98,12 +101,22 @@ def mask(text: str) -> str:
     return PERIOD.sub(lambda m: " " * len(m[0]), text)
 
 
+_JOINED = re.compile(r"\s*(or|and|to|through|thru|until|till|-|\u2013)\s*", re.I)
+
+
 def _period_bounds(text: str, dropping: bool) -> dict[str, str | bool]:
     """Bounds from a period: "in April 2025 or later" -> min 2025-04-01; "before Q3 2025" -> max 2025-06-30;
     "from the second half of 2024" alone -> that half."""
     for m in PERIOD.finditer(text):
         first, last = period(m)
-        d, after = DIRECTION.search(text[max(0, m.start() - 40): m.start()]), text[m.end(): m.end() + 30]
+        end = m.end()
+        # "February 2025 or March 2025", "January 2025 to March 2025": one span, where the periods touch or a
+        # word spans them ("January or March 2025" is two spans: the first is read)
+        if (joined := _JOINED.match(text, end)) and (m2 := PERIOD.match(text, joined.end())):
+            first2, last2 = period(m2)
+            if first2 > last and (joined[1].lower() not in ("or", "and") or _shift(last, 1) == first2):
+                last, end = last2, m2.end()
+        d, after = DIRECTION.search(text[max(0, m.start() - 40): m.start()]), text[end: end + 30]
         if LATER.search(after):
             keep = {"min": first}
         elif EARLIER.search(after):

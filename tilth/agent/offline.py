@@ -47,6 +47,7 @@ from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.dates import year_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
+    CURRENCY_WORDS,
     DROP,
     ENUM,
     FLAG_WHETHER,
@@ -74,6 +75,7 @@ from tilth.agent.params import (
     quantities,
     refused_columns,
     request_facts,
+    scale_criterion,
     unbounded_params,
     unknown_columns,
     unquote_labels,
@@ -1028,10 +1030,18 @@ class OfflinePlanner:
                        None)
             if alt is not None:
                 best, score = alt
+        if not best.param("choices") and scale_criterion(action.full) and not DROP.search(action.full) \
+                and not KEEP.search(action.full):
+            # "score each note from 1 to 5 for how urgent it sounds": a scale of a quality no operator measures, a
+            # label of the user's own (llm_quality_filter's scale is training value, not urgency)
+            alt = next(((s, v) for s, v in ranked if s.param("choices") and (s.param("label") or {}).get("open")), None)
+            if alt is not None:
+                best, score = alt[0], max(alt[1], self.matcher.accept)
         # labels to choose from ("rate each description as excellent, good, fair or poor") are a job only an
         # operator that takes them does: a local scorer does not stand in for it below
-        labelled = best.param("choices") is not None and (listed := ENUM.search(action.full)) is not None \
-            and len(_items(listed[1].lower().replace("/", ","))) >= 3
+        labelled = best.param("choices") is not None and ((listed := ENUM.search(action.full)) is not None
+                                                          and len(_items(listed[1].lower().replace("/", ","))) >= 3
+                                                          or scale_criterion(action.full) is not None)
         if not _ranks(best) and RANK_SHARE.search(action.full) and (alt := next(
                 ((s, v) for s, v in ranked[1:6] if _ranks(s) and v >= max(self.matcher.accept, score - RANK_MARGIN)),
                 None)):
@@ -2007,17 +2017,20 @@ def _numbered(text: str) -> str:
 
 # "I only need listing_id, make, price_eur and description - drop the other columns": a list of the data's columns
 # wanted, which the clause splitter would cut at its commas (and "make" read as a verb)
+_WANTED_ITEM = r"(?:the\s+)?[\w-]+(?:\s+itself)?"  # ("comment_id, visit_date and the comment itself")
 WANTED_COLUMNS = re.compile(r"\b(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)\s+(?:only\s+|just\s+)?"
-                            r"(?:the\s+)?(?P<list>[\w-]+(?:\s*,\s*[\w-]+)*(?:\s*,?\s+and\s+[\w-]+))"
+                            rf"(?P<list>{_WANTED_ITEM}(?:\s*,\s*{_WANTED_ITEM})*(?:\s*,?\s+and\s+{_WANTED_ITEM}))"
                             r"(?P<tail>\s+(?:columns?|fields?))?(?P<rest>\s*(?:[-\u2013\u2014,;.]\s*(?:and\s+)?(?:drop|remove|delete|"
-                            r"get rid of)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b[^.;!?]*)?)", re.I)
+                            r"get rid of|lose|ditch|toss|bin|scrap|strip)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b"
+                            r"[^.;!?]*)?)", re.I)
 
 
 def _column_list(text: str, columns: list[str]) -> str:
     """The request with a wanted list of column names said as one column job ("keep only the A, B and C columns");
     the words after it that drop the other columns are that job already."""
     def one(m: re.Match) -> str:
-        items = [w for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
+        items = [re.sub(r"^the\s+|\s+itself$", "", w, flags=re.I)
+                 for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
         if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items):
             return m[0]
         return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns"
@@ -2108,11 +2121,14 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         if all(isinstance(v, bool) for v in vals) or yes is not None and col in named_cols and not isinstance(yes, bool):
             # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned";
             # "inspections that passed" on a yes/no column `passed`)
-            if re.search(rf"\b{re.escape(col.lower())}\s+(?:is|are|was|were)\s+(?:still\s+)?(?:{'|'.join(_BLANK)})\b|"
-                         rf"\b(?:no|without|missing|blank|empty)\s+(?:an?\s+)?{re.escape(col.lower())}\b", low):
+            said = _spoken(col)
+            if re.search(rf"\b{said}\s+(?:is|are|was|were)\s+(?:still\s+)?(?:{'|'.join(_BLANK)})\b|"
+                         rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
-            negated = re.search(rf"(?:\b(?:not|non|un|never)|n't)[\s-]?(?:(?:been|yet|be|being|ever|got|gotten)\s+){{0,2}}"
-                                rf"{re.escape(col.lower())}|\bis\s+(?:false|no)\b|\bfalse\b", low)
+            # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
+            negated = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"
+                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?)\s+){{0,2}}"
+                                rf"{said}|\bis\s+(?:false|no)\b|\bfalse\b", low)
             if yes is True or yes is None:
                 return col, [not negated]
             no = _no_value(col, data)
@@ -2155,6 +2171,15 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                 and (codes := languages(action.full)):
             return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
     return None
+
+
+def _spoken(column: str) -> str:
+    """A pattern for a column's name as words in a sentence: gift_wrap as "gift wrap", "gift-wrapped" or "gift
+    wrapping" (its last word inflected, a doubled consonant too)."""
+    *head, last = [re.escape(w) for w in re.split(r"[_\W]+", column.lower()) if w] or [re.escape(column.lower())]
+    stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
+    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es))" if stem[-1:].isalpha() else last
+    return r"[\s_-]+".join([*head, tail]) + r"\b"
 
 
 def _holder(values: list, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
@@ -2270,16 +2295,42 @@ def _unselected(text: str) -> str:
 
 
 GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|across|over|(?:distribution|breakdown|spread|mix|"
-                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?([\w-]+)", re.I)
+                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?([\w-]+(?:\s+[\w-]+)?)",
+                      re.I)  # (two words: "for every visitor type" is visitor_type)
+
+
+# verbs whose "by" groups rows ("grouped by gallery", "broken down by region"), unlike a passive's agent
+_GROUPING_VERBS = re.compile(r"(?:group|sort|split|broke|broken|down|count|bucket|segment|organi[sz]|categori[sz]|"
+                             r"arrang|order|divid|cluster|aggregat|tall|tabulat|summari[sz]|break|slic|partition|"
+                             r"separat|list|rank|plott|chart|show|report|total)\w*$", re.I)
+_IRREGULAR_PARTICIPLES = frozenset("made sent left sold run done told paid bought brought built held kept led read said "
+                                   "seen taught won given taken written spoken chosen drawn shot caught found".split())
+
+
+def _by_agent(before: str, grouping: str) -> bool:
+    """Whether a "by" names who did something ("the comments written by members", "posts made by staff"), not
+    what rows are grouped by."""
+    if not re.match(r"by\b", grouping, re.I):
+        return False
+    prev = re.search(r"([a-z]+)\s*$", before.lower())
+    return prev is not None and (prev[1].endswith(("ed", "en")) or prev[1] in _IRREGULAR_PARTICIPLES) \
+        and not _GROUPING_VERBS.match(prev[1])
 
 
 def _grouping(text: str, data: DataPeek) -> str | None:
     """The label column rows are grouped by: "per category", "broken down by topic", "for each rating"."""
     labels = _labels(list(data.columns), data)
     for m in GROUPING.finditer(text):
+        if _by_agent(text[: m.start()], m[0]):
+            continue
         named = column_mentions(m[1], labels)
         if named:
             return named[0]
+    # "how many comments each gallery got": a count for each value of the column
+    if re.search(r"\bhow many\b|\bnumber of\b", text, re.I):  # (not "count tokens on every page")
+        for m in re.finditer(r"\b(?:each|every)\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
+            if named := column_mentions(m[1], labels):
+                return named[0]
     # "which topics do the tickets fall under, and in what proportions"
     if (m := re.search(r"\bwhich ([\w-]+)", text, re.I)) and re.search(r"\bproportions?|\bshares?\b|\bhow many\b|"
                                                                       r"\bdistribution|\bbreakdown|\bpercent", text, re.I):
@@ -2460,7 +2511,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             continue
         timed = _timed_column(unit, numeric) if spots else None  # "longer than 30 minutes": duration_min, even
         # "worth more than 200 euros": the one column whose name ends in the unit's first letters (value_eur)
-        priced = _started_by(numeric, [unit.lower()])
+        priced = _started_by(numeric, [unit.lower(), *CURRENCY_WORDS.get(unit.lower(), ())])
+        if not priced and unit.lower() in CURRENCY_WORDS:  # "over £50" on `price`: the one column of money
+            priced = [c for c in numeric if not ID_LIKE.search(c) and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
         if len(priced) == 1 and timed is None:
             col = priced[0]
         elif timed is not None:                                  # beside "episodes" (episode_id)

@@ -186,6 +186,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
                  "at least ", low)
     low = re.sub(r"\b(?:until|till|up to and including|through|in or before)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))",
                  "at most ", low)
+    # "over £50", "under $1,200": the currency's code as the amount's unit ("50 gbp", which names total_gbp)
+    low = re.sub(r"([£$€¥])\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?",
+                 lambda m: f"{m[2]}{m[3] or ''} {CURRENCY_SIGNS[m[1]]}", low)
     low = re.sub(r"(?<![\w-])>(?=\s*\d)", " more than ", low)
     low = re.sub(r"(?<![\w-])<(?=\s*\d)", " less than ", low)
     # "cap the paragraphs at 1500 characters", "limit answers to 300 words": an upper bound a few words later
@@ -238,6 +241,15 @@ def quantities(text: str) -> list[dict[str, Any]]:
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30], "comparative": comp,
                     "before": low[max(0, m.start() - 40): m.start()], "after": low[m.end(2): m.end(2) + 64]})
     return out
+
+
+CURRENCY_SIGNS = {"£": "gbp", "$": "usd", "€": "eur", "¥": "jpy"}
+# a currency said in words after an amount, as the codes and words a column of it is named by ("50 pounds":
+# total_gbp, or price_lb for a weight)
+CURRENCY_WORDS = {"pound": ("gbp", "pound", "lb"), "pounds": ("gbp", "pound", "lb"), "quid": ("gbp",), "gbp": ("gbp",),
+                  "dollar": ("usd", "dollar"), "dollars": ("usd", "dollar"), "bucks": ("usd",), "usd": ("usd",),
+                  "euro": ("eur", "euro"), "euros": ("eur", "euro"), "eur": ("eur",), "yen": ("jpy", "yen"),
+                  "jpy": ("jpy",)}
 
 
 NEGATION = re.compile(r"\b(?:no|not|don'?t|do not|never|without|nothing|avoid|keep (?:all|every))\b", re.I)
@@ -855,7 +867,12 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
                               and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+)\)", text))
     if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
-        return _yes_no_to_params(skill.meta.get("params", []), text)
+        params = skill.meta.get("params", [])
+        rated = scale_criterion(text)
+        if rated and any(p["name"] == "choices" and "list" in p["type"] for p in params) \
+                and any(p.get("open") and p["name"] == "label" for p in params):
+            return {"choices": rated[0], "label": rated[1]}  # "score each note from 1 to 5 for how urgent it is"
+        return _yes_no_to_params(params, text)
     listed = re.split(r"\s+[-\u2013\u2014]+\s+|\s*\)", m[1])[0]  # "one of io, math, networking - based on ..."
     items = [w.strip(" '\"") for w in re.split(r",|/|\bor\b|\band\b", listed) if w.strip(" '\"")]
     if items:  # "..., networking based on the code column": the list ends where the sentence goes on
@@ -880,6 +897,52 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     if open_list and "other" not in {w.lower() for w in items}:
         out[target["name"]] = [*items, "other"]  # (the labels beyond the examples: other)
     return out
+
+
+# "score each note from 1 to 5 for how urgent it sounds", "rate how polite each reply is on a 1-5 scale", "give
+# each note's urgency a score out of 10": a scale of whole numbers, and what it measures
+_SCALE = re.compile(r"\b(?:from\s+)?(\d{1,2})\s*(?:to|-|\u2013)\s*(\d{1,2})\b|\bout\s+of\s+(\d{1,2})\b", re.I)
+_RATING_VERB = re.compile(r"\b(?:score|rate|grade|mark|judge|assess|rank)\w*\b", re.I)
+# what built-in operators measure on a scale: quality (llm_quality_filter) and difficulty (llm_annotate's own)
+_BUILTIN_MEASURES = frozenset("quality good useful usefulness valuable value worth difficulty difficult hard hardness "
+                              "easy tough complexity complex educational informative well written".split())
+_NOT_CRITERIA = frozenset("it they each every the a an this that its their one row rows text texts many much often long "
+                          "well scale note notes".split())
+
+
+def scale_criterion(text: str) -> tuple[list[str], str] | None:
+    """(the scale's values, a name for what it measures) for a rating on a scale of a quality no operator
+    measures ("urgent" -> ["1", ..., "5"], "urgency"); None for quality or difficulty, or without a scale."""
+    verb, scale = _RATING_VERB.search(text), _SCALE.search(text)
+    if verb is None or scale is None:
+        return None
+    lo, hi = (int(scale[1]), int(scale[2])) if scale[1] else (1, int(scale[3]))
+    if not 0 <= lo < hi <= 10:
+        return None
+    low = text.lower()
+    found = [m[1] for m in re.finditer(r"\bhow\s+([a-z]+)", low)]  # "for how urgent it sounds"
+    found += [m[1] for m in re.finditer(r"(?:'s|s'|\bits|\btheir|\bthe)\s+([a-z]+)\s+(?:score|rating|level|grade)?\b", low)
+              if m[1] not in ("model", "llm")]
+    found += [m[1] for m in re.finditer(r"\b(?:for|on|by)\s+(?:its\s+|their\s+)?([a-z]+)\b", low[scale.end():])]
+    found += [m[1] for m in re.finditer(r"\b([a-z]+)\s+(?:score|rating|level|grade)\b", low)]  # "an urgency score"
+    words = [w for w in found if w not in _NOT_CRITERIA and len(w) >= 4 and w not in _STOPWORDS_CRIT]
+    if not words or any(w in _BUILTIN_MEASURES for w in found):
+        return None
+    return [str(i) for i in range(lo, hi + 1)], _quality_noun(words[0])
+
+
+_STOPWORDS_CRIT = frozenset("each every whole their there these those what which from with into about".split())
+
+
+def _quality_noun(word: str) -> str:
+    """The noun of a quality an adjective names, by its ending: urgent -> urgency, polite -> politeness."""
+    if re.search(r"(?:ness|ity|ency|ancy|ion|ment|ism|ure|th)$", word):
+        return word  # a noun already: "urgency", "clarity", "politeness"
+    for end, noun in (("ent", "ency"), ("ant", "ancy"), ("ful", "fulness"), ("ous", "ousness"), ("ive", "iveness"),
+                      ("ble", "bility"), ("al", "ality"), ("ic", "icity"), ("e", "eness"), ("y", "iness")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[: -len(end)] + noun
+    return word + "ness"
 
 
 def builtin_label(param: dict[str, Any], text: str) -> str | None:
@@ -961,7 +1024,8 @@ def label_noun(before: str) -> str | None:
 
 
 def _stems(text: str) -> set[str]:
-    """Word stems for loose comparison: rated/rating -> rat, ignoring/ignore -> ignor."""
+    """Word stems for loose comparison: rated/rating -> rat, ignoring/ignore -> ignor, wrapped/wrap -> wrap (a
+    doubled last consonant counts once: gift_wrap is "gift wrapped")."""
     from tilth.agent.retrieve import _STOP
 
     out = set()
@@ -972,6 +1036,8 @@ def _stems(text: str) -> set[str]:
             if w.endswith(suf) and len(w) - len(suf) >= 3:
                 w = w[: -len(suf)]
                 break
+        if len(w) >= 4 and w[-1] == w[-2] and w[-1] in "bdgklmnprstz":
+            w = w[:-1]
         out.add(w)
     return out
 
@@ -992,7 +1058,8 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     content words with the text (one, for an explanation of one or two words)."""
     desc = p["description"]
     words = _stems(text) | {stem for pattern, stem in _CONCEPTS if pattern.search(text)}
-    out = []
+    spans = set(_NUMBER_SPAN.findall(text))
+    out, best = [], 0
     for c in choices:
         if not isinstance(c, str):
             continue
@@ -1000,11 +1067,18 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
                       rf"(?<![\w-]){re.escape(c)}\s+(also\s+[^;)]+)", desc)
         m = m and (m[1] or m[2] or m[3])
         # a one- or two-word explanation ("exact: byte-identical") is named by one of its words
-        if m and len(_stems(m) & words) >= (1 if len(_stems(m)) <= 2 else 2):
+        shared = len(_stems(m) & words) if m else 0
+        if m and shared >= (1 if len(_stems(m)) <= 2 else 2):
             if out and m.strip().lower().startswith("also "):  # "lower: also ignore case" includes the one before
-                out = []
-            out.append(c)
+                out, best = [], 0
+            # the explanation that shares more, a scale said as it is ("from 1 to 5": graded, not "score 0/1")
+            shared += 2 * len(spans & set(_NUMBER_SPAN.findall(m)))
+            if shared > best:
+                out, best = [c], shared
     return out[:1]
+
+
+_NUMBER_SPAN = re.compile(r"\b(\d+)\s*(?:to|-|/|\u2013)\s*(\d+)\b")
 
 
 _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |an )?[\w -]{2,40}?)(?=[,.;!?]|$| and\b| but\b)",
@@ -1013,6 +1087,12 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
           re.compile(r"\bin ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
+          # "so it's polite and concise for the driver", "to be friendlier and shorter", "make each note more polite"
+          re.compile(r"\b(?:so (?:that )?(?:it'?s|it is|they'?re|they are|each (?:one )?is|it reads|they read|it sounds|"
+                     r"they sound)\s+|to (?:be|sound|read)\s+|(?:rewrite|make|turn|reword|rephrase|edit)\s+(?:each|every|all|"
+                     r"the|our|my|them|it)?\s*(?:[\w'-]+\s+){0,2}?(?=more |less ))"
+                     r"((?:more |less )?[a-z-]{3,}(?:(?:,\s*|,?\s+and\s+)(?:more |less )?[a-z-]{3,})*"
+                     r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?=[,.;!?]|$| but\b)", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
 # "rewrite the answers more politely": a manner said as an adverb is the tone's adjective ("more polite")
 _MANNER = re.compile(r"\b((?:more|less)\s+[a-z]{3,}ly)\b(?!\s+than\b)", re.I)
@@ -1028,12 +1108,12 @@ def _adjective(adverb: str) -> str:
 
 def _style_phrase(text: str) -> str | None:
     """The tone a rewrite asks for in the user's own words, when it is none of the listed examples."""
+    if m := _MANNER.search(text):  # ("rewrite the answers more politely": more polite)
+        more, adverb = m[1].split()
+        return f"{more.lower()} {_adjective(adverb)}"
     for k, pattern in enumerate(_STYLE):
         if m := pattern.search(text):
             return f"understandable by {m[1]}" if k == len(_STYLE) - 1 else f"like {m[1]}" if k == 0 else m[1].strip()
-    if m := _MANNER.search(text):
-        more, adverb = m[1].split()
-        return f"{more.lower()} {_adjective(adverb)}"
     return None
 
 
@@ -1049,8 +1129,9 @@ def examples_to_params(skill: Skill, text: str) -> dict[str, Any]:
         if not m:
             continue
         hit = next((w.strip() for w in m[1].split(",") if w.strip() and re.search(rf"\b{re.escape(w.strip().lower())}\b", low)), None)
-        if hit is None and re.search(r"\b(?:tone|style)\b", f"{p['name']} {p['description']}"):
-            hit = _style_phrase(text)  # "in plain language for patients", "like a pirate"
+        if re.search(r"\b(?:tone|style)\b", f"{p['name']} {p['description']}") and (said := _style_phrase(text)) \
+                and (hit is None or hit.lower() in said.lower()):
+            hit = said  # "in plain language for patients", "like a pirate", "so it's polite and concise"
         if hit:
             out[p["name"]] = hit
             if dep := re.search(r"\bfor (\w+)=(\w+)", p["description"]):
