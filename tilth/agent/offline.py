@@ -43,6 +43,7 @@ from tilth.agent.actions import (
     starts_with_verb,
 )
 from tilth.agent.countries import country_codes, looks_like_codes, without_countries
+from tilth.agent.coverage import unused_details
 from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.dates import year_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
@@ -232,6 +233,10 @@ class OfflinePlanner:
         self._extract_html_first(plan, data)
         self._text_from_markup(plan, data)
         self.finish(plan, data)
+        for detail in unused_details(plan, parsed, data):  # "orders over £50 placed in March": the date step only
+            plan.notes.append(f"no planned step uses {detail}: that part of the request is not done. Rephrase it "
+                              f"(name the column), or edit the plan.")
+            plan.unmatched.append(detail)
         return plan
 
     def _text_from_markup(self, plan: Plan, data: DataPeek) -> None:

@@ -1,0 +1,85 @@
+"""Details of a request that no planned step uses: a bound said with a number ("orders over £50", "under 3
+stars") or a column the request names by its identifier ("where total_gbp is over 50"). A plan that loses
+one does not do what was asked, however well its other steps matched, and nothing else would say so: the
+planner matched a job for the words around it. It is reported like a part not understood, so `--yes` does
+not run it unreviewed.
+
+Deliberately narrow: only numbers with a comparison or a percent (a count such as "the 5 longest" is the
+rank's own), only the data's own columns, and only in actions that ask for something (not in what the user
+says to leave alone). A number counts as used when a step holds it in any usual form: itself, one more or one
+less (a strict bound on whole numbers), a share (20% as 0.2), or in another time unit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tilth.agent.actions import PRESERVE, ParsedRequest
+from tilth.agent.params import QUOTED, quantities
+from tilth.agent.peek import DataPeek
+from tilth.agent.plan import Plan
+
+# the forms a number said in the request takes in a step's parameters
+_SCALES = (1.0, 0.01, 100.0, 60.0, 1 / 60, 3600.0, 1 / 3600, 86400.0, 1 / 86400, 1000.0, 0.001)
+
+
+def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[str]:
+    """"'over £50' in 'orders over £50 placed in March'": each detail no step of the plan uses."""
+    if not plan.steps:
+        return []  # (an empty plan is reported as one)
+    numbers = set(_numbers(s.params for s in plan.steps))
+    used_cols = set(_strings(s.params for s in plan.steps))
+    out: list[str] = []
+    for a in parsed.actions:
+        if not a.asks or a.negated or PRESERVE.search(a.full) or a.text in plan.unmatched:
+            continue
+        text = QUOTED.sub(" ", a.full)  # (a quotation shows the data: "'5 stars!!!'")
+        for q in quantities(text):
+            if q["bound"] is None and not q["percent"] or q["unit"] in ("times", "x"):
+                continue  # (a count, or how often something repeats: "copy-pasted 10+ times" describes the rows)
+            if not any(_same(q["value"] * k, n) or _same(q["value"] * k + d, n)
+                       for k in _SCALES for d in (-1, 1) for n in numbers):
+                said = text[q["span"][0]: q["span"][1]].strip() if q["span"][1] <= len(text) else str(q["value"])
+                out.append(f"{said!r} in {a.text!r}")
+        # a column written as its identifier ("orders with total_gbp over 50"); a column said in words is too
+        # often the rows' own noun ("drop pages under 20 words" on a `page` column) or a verb ("rate", "output")
+        named = [c for c in data.columns if "_" in c.strip("_") and c != data.text_field
+                 and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", text, re.I)]
+        for col in named:
+            if col not in used_cols:
+                out.append(f"the column {col!r} in {a.text!r}")
+    return list(dict.fromkeys(out))
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _values(params: Any):
+    """Every leaf value of nested parameters (dicts, lists)."""
+    if isinstance(params, dict):
+        for k, v in params.items():
+            yield k
+            yield from _values(v)
+    elif isinstance(params, (list, tuple)) or hasattr(params, "__next__"):
+        for v in params:
+            yield from _values(v)
+    else:
+        yield params
+
+
+def _numbers(params) -> list[float]:
+    out = []
+    for v in _values(params):
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            out.append(float(v))
+        elif isinstance(v, str):
+            out += [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", v.replace(",", ""))]
+    return out
+
+
+def _strings(params) -> list[str]:
+    return [v for v in _values(params) if isinstance(v, str)]
