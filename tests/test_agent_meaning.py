@@ -2363,3 +2363,22 @@ def test_from_the_twentieth_newcomer_trial(tmp_path, env):
         plan = planner.plan(request, orders)
         assert [(s.op, s.params.get("task"), s.params.get("style")) for s in plan.steps] == [
             ("llm_rewrite", "tone", style)], request
+
+
+def test_a_condition_on_what_the_model_gave_restricts_the_next_job(env):
+    """"then, for the ones it gives a 2 or less, write a tougher version": the rows the step before scored low
+    (the condition was not read: the escalation ran on every row, and '2 or less' went unused)."""
+    planner, data = env
+    plan = planner.plan("Have the model rate how hard every instruction is on a one-to-five scale; then, for the ones "
+                        "it gives a 2 or less, write a tougher version as an extra row.", data["instruct"])
+    assert [(s.op, s.params.get("where_column"), s.params.get("where_max")) for s in plan.steps] == [
+        ("llm_annotate", None, None), ("llm_escalate_difficulty", "llm_difficulty", 2.0)]
+    assert not plan.unmatched
+
+
+def test_a_local_stand_in_for_an_llm_step_does_the_same_kind_of_job(env):
+    """Without an LLM endpoint a local operator that scores about as well stands in for an LLM one; a difficulty
+    score (it measures) had stood in for a grammar rewrite (it edits)."""
+    planner, data = env
+    plan = planner.plan("Clean up the grammar of the solutions; don't change the questions.", data["math"])
+    assert [(s.op, s.params.get("text_field")) for s in plan.steps] == [("llm_rewrite", "solution")]

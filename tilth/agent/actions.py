@@ -111,7 +111,10 @@ _JOB_NOUNS = r"(?:dedup\w*|de-dup\w*|filter\w*|matching|comparison|augment\w*|st
 CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|to) |(?:but )?(?<!\bkeep )(?<!\bretain )(?<!\bselect )(?<!\bleave )only (?=the )|where |"
                        r"when |if |whose |for (?:rows|samples|records|documents|items|entries|those|the ones|ones|"
                        r"problems|questions|tickets|reviews|conversations|chats|messages)\s+(?:where|whose|with|that|"
-                       r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under)\b|"
+                       r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under|"
+                       # "for the ones it gives a 2 or less": the score a step before wrote
+                       r"(?:it|they|the (?:model|llm|judge))\s+(?:gives?|gave|rates?|rated|scores?|scored|marks?|marked|"
+                       r"puts?|assigns?|assigned))\b|"
                        r"in (?:rows|cases) where |"
                        # "drop motivations under 5 words for tutors only": the rows the job applies to, after it
                        r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;]))", re.I)

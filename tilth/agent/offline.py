@@ -1055,8 +1055,10 @@ class OfflinePlanner:
             best, score = _close(ranked, best, score, "generator")
         if best.needs_llm and not self.llm_available and not BY_LLM.search(action.full):
             # a local operator that does the job about as well wins, unless the user asked for a language model
+            # (and one that does the same kind of job: a difficulty score does not stand in for a grammar rewrite)
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
                         and (not labelled or s.param("choices") is not None)
+                        and (job_kind(s) == job_kind(best) or s.meta.get("measure_params") and best.kind == "mapper")
                         and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper"
                              and any(w in action.full.lower() for w in s.name.split("_") if len(w) >= 4))), None)
             # (a filter that also measures stands in for an LLM labeller only for its own quantity: lang_id for
