@@ -54,6 +54,18 @@ def test_lang_id_any_language_when_list_empty(no_network):
     assert kept.num_rows == 4 and lineage.num_rows == 0
 
 
+def test_lang_id_drops_the_languages_named_and_keeps_the_rest(no_network):
+    """"drop the German reviews": drop_languages removes confident detections of German, and keeps every other
+    row, an empty one (no language) and an unsure one too; `languages` had only a list of languages to keep."""
+    op = build("lang_id", {"languages": [], "drop_languages": ["de", "fr"]})
+    scores = pa.table(op.score(table(list(SENTENCES.values()) + [""])))
+    keep, reasons = op.keep(scores)
+    assert list(keep) == [True, False, False, True, True]
+    assert reasons[1] == reasons[2] == "lang_id: a language to drop"
+    unsure = build("lang_id", {"languages": [], "drop_languages": ["de"], "min_score": 1.0})
+    assert list(unsure.keep(scores)[0]) == [True, True, True, True, True]  # never confident enough to drop
+
+
 def test_luhn():
     assert luhn_ok("4111 1111 1111 1111") and luhn_ok("5500-0000-0000-0004") and luhn_ok("378282246310005")
     assert not luhn_ok("4111 1111 1111 1112") and not luhn_ok("1234") and not luhn_ok("12345678901234567890")

@@ -353,6 +353,8 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"case-insensitive|case insensitively|"
                       # ", on a one-to-five scale", ", out of 10": how the job before reports
                       r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred)|"
+                      # ", 1 to 5,", ", from 1-10": the scale alone
+                      r"(?:from\s+)?\d{1,2}\s*(?:to|-|\u2013)\s*\d{1,2}(?:\s+scale)?\s*$|"
                       # ", per building", ", broken down by terminal": the grouping of the figure before
                       r"per|for each|for every|in each|broken down by|grouped by|split by)\b", re.I)
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means

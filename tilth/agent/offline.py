@@ -52,6 +52,7 @@ from tilth.agent.params import (
     DROP,
     ENUM,
     FLAG_WHETHER,
+    LANGUAGE_NAME,
     QUOTED,
     RANK_COMPARATIVES,
     UNITS,
@@ -81,7 +82,7 @@ from tilth.agent.params import (
     unknown_columns,
     unquote_labels,
 )
-from tilth.agent.peek import DataPeek, looks_like_html
+from tilth.agent.peek import LABEL_ROWS, DataPeek, looks_like_html
 from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
@@ -510,6 +511,10 @@ class OfflinePlanner:
                 continue
             ranged = [] if parsed.keep_all_rows or "value_filter" in excluded or equal is not None or by_rank \
                 else _ranged_columns(a, data)
+            if ranged and POINTS_BACK.search(a.text) and (scored := self._planned_scale(plan)):
+                # "have the model score each note 1 to 5 ..., and keep the ones scoring 4+": the score just planned,
+                # not the data's `score` (82-97), whose sample holds no such number
+                ranged = [(scored, b) if not _in_sample_range(c, b, data) else (c, b) for c, b in ranged]
             if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded and not by_rank:
                 # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
@@ -740,9 +745,14 @@ class OfflinePlanner:
             # ("give me the 10 most expensive incidents": rows by rank, whatever the verb)
             asks_measures = not lead_verb(a.text) and MEASURE_NOUN.search(a.text) is not None \
                 and not DROP.search(a.full) and not KEEP.search(a.full) and not any(q["bound"] for q in quantities(a.full))
+            # "check the replies for loops ... and drop those turns": the check finds what the drop removes
+            found_to_drop = any(b.sentence == a.sentence and b.index == a.index + 1 and re.match(
+                rf"\W*(?:and\s+|then\s+)*(?:{DROP.pattern})\s+(?:all\s+)?(?:those|them|these|the ones|such)\b", b.text, re.I)
+                for b in parsed.actions) or re.search(
+                rf"\b(?:{DROP.pattern})\s+(?:all\s+)?(?:those|them|these|the ones|such)\b", a.text, re.I) is not None
             measuring = parsed.keep_all_rows or listed or asks_measures \
                 or (lead_verb(a.text) in MEASURE and not planned and not SUBSET.search(a.text)
-                    and not RANK_SHARE.search(a.text)) \
+                    and not RANK_SHARE.search(a.text) and not found_to_drop) \
                 or (NEW_COLUMN.search(a.text) is not None and not DROP.search(a.full)) \
                 or (best.meta.get("measure_params") and lead_verb(a.text) in LABELS and not DROP.search(a.full)
                     and not KEEP.search(a.full))
@@ -1095,7 +1105,9 @@ class OfflinePlanner:
             return first  # one length step per unit, since one step counts in one unit
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         params.update(cond_params)
-        if _ranks(skill) and "column" not in params and (by := self._rank_column(plan, action, data)):
+        # (the rank's own reading of its column wins over a column the words name: "the 3 most expensive wines we
+        # tasted in 2025" names tasted_on for the year, and ranks the price)
+        if _ranks(skill) and (by := self._rank_column(plan, action, data)):
             params["column"] = by[0]  # "the 4 quickest inspections": duration_min, the lowest first
             if by[1] and (by[1] != "highest" or "keep" in params):  # ("the 10 oldest cats" on age: the highest)
                 params["keep"] = by[1]
@@ -1154,6 +1166,18 @@ class OfflinePlanner:
         return step
 
     # -- parameters ------------------------------------------------------------------------------------
+    def _planned_scale(self, plan: Plan) -> str | None:
+        """The column of scores on a small scale the latest planned step writes (an LLM label of numbers, a
+        quality grade), if any."""
+        for st in reversed(plan.steps):
+            choices = st.params.get("choices") or []
+            if choices and all(str(c).isdigit() for c in choices) or st.params.get("label") == "difficulty":
+                return next(iter(self._outputs(st)), None)
+            scores = [c for c in self._outputs(st) if SCORE_NAME.search(c) and not c.endswith("rationale")]
+            if scores:
+                return scores[0]
+        return None
+
     @staticmethod
     def _pipeline_col(col: str, data: DataPeek) -> str:
         return "text" if col == data.text_field else col
@@ -1235,7 +1259,9 @@ class OfflinePlanner:
             if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
                 codes = languages(text) or languages(context)
-                if codes:
+                if codes and skill.param("drop_languages") and _drops_languages(text):
+                    out.update({p["name"]: [], "drop_languages": codes})  # "drop the German reviews"
+                elif codes:
                     out[p["name"]] = codes
         out.update(choices_to_params(skill, text, getattr(self, "refused", ""), context))
         refused = getattr(self, "refused", "")  # "do not lower-case" said in a clause of its own
@@ -1514,6 +1540,12 @@ class OfflinePlanner:
                    and (c in outputs or _numeric(c, data, share=0.5) or _dated(c, data))]
         text = _without_dates(action.full)
         said = column_mentions(text, ordered)
+        # "the 3 most expensive wines we tasted in 2025": tasted_on bounds the rows, the rank is the price's (an
+        # adjective that dates do not measure)
+        undated = any(dated is None and re.search(rf"\b(?:{adjective})\b", text, re.I)
+                      for adjective, _, dated, _ in RANK_MEASURES)
+        if said and (text != action.full or undated):
+            said = [c for c in said if not _dated(c, data)]
         if said:
             return self._pipeline_col(said[0], data), None
         # ("the 5 deepest potholes in Old Town": a label's words are no adjective of the rank)
@@ -1703,6 +1735,14 @@ class OfflinePlanner:
                           if not re.search(r"score|^n_|length|count|ratio|frac|ppl|perplexity|ifd|difficulty|rationale", c)]
                 if labels:
                     step.params[breakdown["name"]] = labels[-1]
+            if step.op == "value_filter" and (known := data.labels.get(step.params.get("column", ""))):
+                # "keep suites" on a column of suite, deluxe, ...: a value no row has keeps nothing (or drops nothing)
+                lacking = [v for k in ("values", "drop_values") for v in step.params.get(k) or ()
+                           if isinstance(v, str) and v and v not in known]
+                if lacking:
+                    plan.notes.append(f"{step.params['column']} has no value {', '.join(map(repr, lacking))} in the first "
+                                      f"{LABEL_ROWS:,} rows (its values: {', '.join(map(repr, known[:12]))}"
+                                      f"{', ...' if len(known) > 12 else ''}); check the step keeps what you meant")
             gone = set(self._removed(step, cols))
             reads = set(self._reads(step)) if skill is not None else set()
             replaced = [c for c in self._outputs(step) if c in data.columns and c not in reads and c != data.text_field]
@@ -1717,13 +1757,15 @@ class OfflinePlanner:
         """"Drop the notes that aren't in English": a short note the detector calls English, unsure as it is on a
         few words, is not one of them. The default confidence stays for long documents (where a low score marks
         mixed or junk text) and wherever the request names a confidence."""
-        if step.op != "lang_id" or "min_score" in step.params or not step.params.get("languages", ["en"]):
+        if step.op != "lang_id" or "min_score" in step.params or not (step.params.get("languages", ["en"])
+                                                                      or step.params.get("drop_languages")):
             return
         median = data.median_words(step.params.get("text_field", "text"))
         if median is not None and median < SHORT_TEXT_WORDS:
             step.params["min_score"] = 0.0
             step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a "
-                         f"row is kept when its most likely language is listed; name a confidence to require one")
+                         f"row is {'dropped' if step.params.get('drop_languages') else 'kept'} when its most likely "
+                         f"language is listed; name a confidence to require one")
 
     @staticmethod
     def _short_shingles(step: PlanStep, data: DataPeek) -> None:
@@ -2066,8 +2108,11 @@ def _without_dates(text: str) -> str:
     words that lead them."""
     from tilth.agent.dates import mask
 
+    # ("tasted in 2025", "during 2024", "since 2020": a year the words lead is a date too)
+    masked = re.sub(r"\b(in|during|from|since|after|before|until)(\s+)((?:1[5-9]|20)\d\d)\b(?![.,]?\d)",
+                    lambda m: m[1] + m[2] + " " * len(m[3]), mask(text), flags=re.I)
     gone = re.sub(r"(?:\s*\b(?:between|from|since|in|during|after|before|until|till|through|on|and|to|or)\b)*\s{3,}",
-                  " ", mask(text) + "   ")
+                  " ", masked + "   ")
     return re.sub(r"\s+", " ", gone).strip(" ,")
 
 
@@ -2231,11 +2276,16 @@ def _value_words(items: list[str]) -> bool:
 
 
 def _spelled(word: str, distinct: set) -> str:
-    """A value as the column writes its values: the sample's own spelling, or upper case if all of them are."""
-    known = {v.lower(): v for v in distinct}
-    upper = bool(distinct) and all(v == v.upper() for v in distinct)
-    title = bool(distinct) and not upper and all(v == v.title() for v in distinct)  # "German" beside "Spanish"
-    return known.get(word, word.upper() if upper else word.title() if title else word)
+    """A value as the column writes its values: the sample's own spelling (a plural as the column's singular:
+    "suites" is suite), or upper case if all of them are."""
+    known = {v.lower(): v for v in distinct if isinstance(v, str)}
+    low = word.lower()
+    for form in (low, re.sub(r"(?<=[^s])s$", "", low), re.sub(r"es$", "", low), re.sub(r"ies$", "y", low)):
+        if form in known:
+            return known[form]
+    upper = bool(known) and all(v == v.upper() for v in known.values())
+    title = bool(known) and not upper and all(v == v.title() for v in known.values())  # "German" beside "Spanish"
+    return word.upper() if upper else word.title() if title else word
 
 
 def _column_words(col: str) -> list[str]:
@@ -2322,6 +2372,27 @@ def _by_agent(before: str, grouping: str) -> bool:
     prev = re.search(r"([a-z]+)\s*$", before.lower())
     return prev is not None and (prev[1].endswith(("ed", "en")) or prev[1] in _IRREGULAR_PARTICIPLES) \
         and not _GROUPING_VERBS.match(prev[1])
+
+
+def _in_sample_range(column: str, bounds: dict, data: DataPeek) -> bool:
+    """Whether a bound's numbers lie within the column's sample values ("4+" on wine points 82-97 does not)."""
+    seen = [float(r[column]) for r in data.rows if looks_numeric(r.get(column))]
+    said = [float(v) for k, v in bounds.items() if k in ("min", "max") and isinstance(v, (int, float))]
+    return not seen or not said or all(min(seen) - 1 <= v <= max(seen) + 1 for v in said)
+
+
+def _drops_languages(text: str) -> bool:
+    """The action removes the rows in the languages it names ("drop the German reviews", "find the ones in
+    French and remove them"), rather than keeping them ("keep German only") or removing every other language
+    ("drop the non-English rows", "remove anything that isn't Spanish")."""
+    if not DROP.search(text) or KEEP.search(text) or re.search(
+            r"\b(?:the\s+)?others?\b|\bthe rest\b|\b(?:everything|anything) else\b|\ball (?:i|we) (?:need|want)\b", text, re.I):
+        return False  # ("the Dutch and Polish lines are all I need - bin the others")
+    first = LANGUAGE_NAME.search(text)
+    before = text[: first.start()] if first else text
+    return not re.search(r"(?:\bnon[- ]?|\bnot\b|n't\b|\bother than|\bexcept|\bbut\b|\bforeign|\bapart from|\bbesides)"
+                         r"(?:\s+(?:in|written\s+in|\w+\s+in))?\s*$", before.strip(" -"), re.I) \
+        and not re.search(r"\bforeign\b|\bother languages?\b", text, re.I)
 
 
 def _grouping(text: str, data: DataPeek) -> str | None:

@@ -180,8 +180,11 @@ def quantities(text: str) -> list[dict[str, Any]]:
     low = re.sub(r"\s*\(\s*(?:not including|excluding|exclusive|excluded|not inclusive)\s*\)\s*(?=\d)",
                  ", but not including, ", low)
     # "acquired before 1960", "since 2015": a year with a direction is a bound (a bare year may be a count)
-    low = re.sub(r"\b(?:before|prior to|earlier than)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))", "less than ", low)
-    low = re.sub(r"\b(?:after|later than)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))", "more than ", low)
+    # ("older than the 2015 vintage", "newer than 2019")
+    low = re.sub(r"\b(?:before|prior to|earlier than|older than)\s+(?:the\s+)?(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))",
+                 "less than ", low)
+    low = re.sub(r"\b(?:after|later than|newer than|younger than|more recent than)\s+(?:the\s+)?"
+                 r"(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))", "more than ", low)
     low = re.sub(r"\b(?:since|in or after)\s+(?=(?:1[5-9]\d\d|20\d\d)\s*(?:on(?:wards?)?|or later|and later)?\s*(?:$|[,.;]|\s+(?:and|or|but)\b))",
                  "at least ", low)
     low = re.sub(r"\b(?:until|till|up to and including|through|in or before)\s+(?=(?:1[5-9]\d\d|20\d\d)\b(?![.,]\d))",
@@ -926,9 +929,11 @@ def scale_criterion(text: str) -> tuple[list[str], str] | None:
     found += [m[1] for m in re.finditer(r"\b(?:for|on|by)\s+(?:its\s+|their\s+)?([a-z]+)\b", low[scale.end():])]
     found += [m[1] for m in re.finditer(r"\b([a-z]+)\s+(?:score|rating|level|grade)\b", low)]  # "an urgency score"
     words = [w for w in found if w not in _NOT_CRITERIA and len(w) >= 4 and w not in _STOPWORDS_CRIT]
-    if not words or any(w in _BUILTIN_MEASURES for w in found):
+    # "how useful it is to a buyer": a quality for someone, not the built-in usefulness for training
+    audience = re.search(r"\b(?:to|for)\s+(?:a|an|the|our|my|their)\s+([a-z]+)\b", low)
+    if not words or any(w in _BUILTIN_MEASURES for w in found) and not audience:
         return None
-    return [str(i) for i in range(lo, hi + 1)], _quality_noun(words[0])
+    return [str(i) for i in range(lo, hi + 1)], _quality_noun(words[0]) + (f"_to_{audience[1]}" if audience else "")
 
 
 _STOPWORDS_CRIT = frozenset("each every whole their there these those what which from with into about".split())
@@ -1038,7 +1043,8 @@ def _stems(text: str) -> set[str]:
                 break
         if len(w) >= 4 and w[-1] == w[-2] and w[-1] in "bdgklmnprstz":
             w = w[:-1]
-        out.add(w)
+        if w not in _STOP:  # ("needed" as "need", a stop word like it: maintenance_needed is "need maintenance")
+            out.add(w)
     return out
 
 
@@ -1092,7 +1098,8 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"they sound)\s+|to (?:be|sound|read)\s+|(?:rewrite|make|turn|reword|rephrase|edit)\s+(?:each|every|all|"
                      r"the|our|my|them|it)?\s*(?:[\w'-]+\s+){0,2}?(?=more |less ))"
                      r"((?:more |less )?[a-z-]{3,}(?:(?:,\s*|,?\s+and\s+)(?:more |less )?[a-z-]{3,})*"
-                     r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?=[,.;!?]|$| but\b)", re.I),
+                     r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?:\s+in\s+(?:tone|style|register|voice))?"
+                     r"(?=[,.;!?]|$| but\b)", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
 # "rewrite the answers more politely": a manner said as an adverb is the tone's adjective ("more polite")
 _MANNER = re.compile(r"\b((?:more|less)\s+[a-z]{3,}ly)\b(?!\s+than\b)", re.I)

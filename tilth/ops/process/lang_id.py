@@ -27,6 +27,9 @@ def bundled_model_path() -> str:
 class LangIdParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     languages: list[str] = Field(["en"], description="Keep if the detected ISO code is in this list (empty: any).")
+    drop_languages: list[str] = Field([], description="Drop if the detected ISO code is in this list and its score "
+                                      "reaches min_score (\"drop the German reviews\"; with languages empty, every "
+                                      "other row is kept, an unsure one too).")
     min_score: float = Field(0.65, ge=0, le=1, description="Keep if the detector's confidence >= this.")
     max_chars: int | None = Field(
         2000, ge=1, description="Classify only the first max_chars characters (None: all of the text)."
@@ -99,5 +102,12 @@ class LangIdFilter(Filter):
             other = ~allowed.to_numpy(zero_copy_only=False)
         else:
             other = None
+        dropped = None
+        if p.drop_languages:  # a confident detection of a language to drop (an unsure one is not known to be it)
+            named = pc.fill_null(pc.is_in(scores.column("lang"), value_set=pa.array(p.drop_languages)), False)
+            dropped = named.to_numpy(zero_copy_only=False) & (score >= p.min_score)
+        # (the confidence bounds the kept rows only where a list of languages to keep is given, or none at all)
+        unsure = score < p.min_score if p.languages or not p.drop_languages else None
         return first_failure([("lang_id: language not in list", other),
-                              ("lang_id: score < min_score", score < p.min_score)], len(score))
+                              ("lang_id: a language to drop", dropped),
+                              ("lang_id: score < min_score", unsure)], len(score))
