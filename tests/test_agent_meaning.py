@@ -2459,3 +2459,21 @@ def test_a_label_value_the_data_lacks_is_said(tmp_path, env):
     assert "room_type has no value 'penthouse' in the first 2,000 rows (its values: 'deluxe', 'family', 'standard', " \
            "'suite'); check the step keeps what you meant" in plan.notes
     assert not any("has no value" in n for n in planner.plan("keep suites and deluxe rooms", rooms).notes)
+
+
+def test_what_counts_as_a_duplicate_is_no_request_for_counts(env):
+    """"only count two reviews as duplicates when they are for the same product" says what a duplicate is: it
+    had been read as "just count" (keep every row, statistics only), and "the same product" as a label 'same'."""
+    planner, data = env
+    plan = planner.plan("Remove duplicate reviews, but only count two reviews as duplicates when they are for the same "
+                        "product.", data["reviews"])
+    assert steps(plan) == [("exact_dedup", {"text_field": "text", "also_fields": ["product"]})]
+    assert [s.op for s in planner.plan("just count the reviews per product", data["reviews"]).steps] == ["dataset_stats"]
+
+
+def test_the_average_word_length_names_the_mean_word_length_filter(env):
+    """"whose average word is shorter than 4 or longer than 12 characters" is the mean word length (it had been a
+    text length of 4 to 12 characters)."""
+    planner, data = env
+    plan = planner.plan("remove paragraphs whose average word is shorter than 4 or longer than 12 characters", data["web"])
+    assert steps(plan) == [("mean_word_length_filter", {"min_length": 4.0, "max_length": 12.0})]

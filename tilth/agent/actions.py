@@ -97,7 +97,9 @@ KEEP_ALL = re.compile(
 
 # "just tell me how many tokens": a job that also forbids changing the data
 MEASURE_ONLY = re.compile(
-    r"\b(?:just|only) (?:tell|show|count|report|measure|give|compute|describe|analy[sz]e|profile|inspect|look)\b|"
+    # (not "only count two reviews as duplicates when ...": what counts as a duplicate)
+    r"\b(?:just|only) (?:tell|show|count(?!\s+(?:\w+\s+){0,3}?as\b)|report|measure|give|compute|describe|analy[sz]e|"
+    r"profile|inspect|look)\b|"
     r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics)\b|"
     r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|profiling)[- ]only\b|"
     r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)

@@ -1872,7 +1872,13 @@ def _names_measure(skill: Skill, text: str) -> bool:
     if skill.kind != "filter":
         return False
     words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
+    words |= {_MEASURE_SYNONYMS[w] for w in words if w in _MEASURE_SYNONYMS}  # "the average word is shorter than 4"
     return any(set(c.split("_")) <= words for c in skill.meta.get("outputs", []) if "{" not in c)
+
+
+# words that say an output column's word ("average word ... shorter": mean_word_length)
+_MEASURE_SYNONYMS = {"average": "mean", "avg": "mean", "long": "length", "longer": "length", "short": "length",
+                     "shorter": "length", "lengthy": "length"}
 
 
 ONE_OF_EACH = re.compile(r"\b(?:(?:just |only )?one (?:of each|copy|each)|a single (?:copy|one) of each|(?:collapsed?|merged?|"
@@ -2303,7 +2309,7 @@ def _plural(word: str) -> str:
 _LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
 _LEADING = r"(?:only|just|keep|drop|remove|delete|exclude|discard|skip)(?:\s+(?:only|just|the|all|any))?"
 _BLANK = frozenset("blank empty missing null none unset nothing".split())  # words for an empty value
-_NOT_VALUES = frozenset("only just also even foreign other different various mixed on before after not at least most above below over under between more less than wrong incorrect "
+_NOT_VALUES = frozenset("only just also even foreign other different various same identical matching mixed on before after not at least most above below over under between more less than wrong incorrect "
                          "correct right bad good invalid valid".split())
 
 
