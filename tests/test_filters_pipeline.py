@@ -48,3 +48,21 @@ def test_recipe_with_heuristic_steps(tmp_path):
     op = build("c4_filter")
     kept_scores = ws.sql("SELECT c4_sentences, c4_kept_lines, c4_lorem_ipsum, c4_curly_bracket FROM h")
     assert op.keep(pa.table(kept_scores))[0].all()
+
+
+def test_a_fixed_number_of_rows_at_random_is_exact_and_the_same_on_a_rerun(tmp_path):
+    """"randomly sample 20": sample_filter's seeded draw per row (fraction 1.0 keeps every row), then top_filter
+    keeps the rows with the lowest draws. Exactly that many rows, spread over several parts, the same rows on a
+    rerun; a per-row draw alone keeps only about a share."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"text": f"row {i}", "n": i}) + "\n" for i in range(300)))
+    steps = [{"sample_filter": {"fraction": 1.0}}, {"top_filter": {"count": 20, "column": "sample_draw", "keep": "lowest"}}]
+    picked = []
+    for run in ("a", "b"):
+        recipe = Recipe.model_validate({"name": f"s{run}", "input": {"path": str(path), "batch_size": 50}, "workers": 1,
+                                        "steps": steps})
+        res = run_recipe(recipe, tmp_path / f"ws{run}", progress=False)
+        assert [s.rows_out for s in res.steps] == [300, 300, 20]
+        picked.append(sorted(Workspace(tmp_path / f"ws{run}").sql(
+            f"SELECT n FROM {res.output.name}").column("n").to_pylist()))
+    assert picked[0] == picked[1] and len(set(picked[0])) == 20

@@ -116,7 +116,7 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"which|rated|scored|scoring|rating|having|judged|marked|labell?ed|tagged|at|above|below|over|under|"
                        # "for the ones it gives a 2 or less": the score a step before wrote
                        r"(?:it|they|the (?:model|llm|judge))\s+(?:gives?|gave|rates?|rated|scores?|scored|marks?|marked|"
-                       r"puts?|assigns?|assigned))\b|"
+                       r"puts?|assigns?|assigned|grades?|graded|judges?|judged))\b|"
                        r"in (?:rows|cases) where |"
                        # "drop motivations under 5 words for tutors only": the rows the job applies to, after it
                        r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;]))", re.I)
@@ -273,11 +273,12 @@ DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?
 # "I don't want any non-English abstracts": rows not wanted, which go ("I don't want any dedup", "we don't need
 # to translate them" refuse a job: see UNWANTED_JOB)
 UNWANTED = re.compile(r"^(?:so\s+|and\s+|but\s+)?(?:i|we)\s+(?:really\s+|also\s+)?(?:don'?t|do\s+not|never)\s+"
-                      r"(?:want|need)\s+(?!to\b)(?P<obj>(?:any|the|those|these|all)\b.+)$", re.I)
+                      r"(?:want|need)\s+(?!to\b|it\b|that\b|this\b)(?P<obj>(?:(?:any|the|those|these|all)\b)?.+)$", re.I)
 UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?|minhash|regex\w*|ai)\b|"
                           # "I don't want any rows dropped": every row kept, a constraint
                           r"\b(?:dropped|removed|deleted|lost|discarded|filtered|thrown|tossed|touched|changed|modified|"
-                          r"altered|edited|rewritten|gone|cut|excluded|merged|collapsed|missing)\b", re.I)
+                          r"altered|edited|rewritten|gone|cut|excluded|merged|collapsed|missing|redacted|masked|translated|"
+                          r"lowercased|lower-cased|normali[sz]ed|paraphrased|sampled|labell?ed|tagged|scored)\b", re.I)
 # "From what's left, ...", "of the remaining ones": the rows earlier steps leave, said before a job on them
 WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\s+(?:what'?s|what\s+is|whatever\s+is|"
                           r"the\s+(?:rest|remainder|remaining(?:\s+\w+)?|survivors|ones\s+left))(?:\s+(?:left|remaining|"
@@ -353,12 +354,19 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively|"
+                      # "..., keeping the original": how the rewrite before keeps its input
+                      r"keeping\s+(?:the\s+)?originals?(?:\s+(?:text|texts|column|rows?|versions?))?\s*$|"
                       # ", on a one-to-five scale", ", out of 10": how the job before reports
                       r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred)|"
                       # ", 1 to 5,", ", from 1-10": the scale alone
                       r"(?:from\s+)?\d{1,2}\s*(?:to|-|\u2013)\s*\d{1,2}(?:\s+scale)?\s*$|"
                       # ", per building", ", broken down by terminal": the grouping of the figure before
                       r"per|for each|for every|in each|broken down by|grouped by|split by)\b", re.I)
+# "the prompt is in instruction and the answer is in output", "answers live in the `response` column": where the
+# data keeps what a step reads, which asks for no job
+LANGUAGE_IN = re.compile(r"\bin\s+(?:[A-Z][a-z]+|english|french|german|spanish)\W*$")  # ("the pages are in German")
+COLUMN_ROLE = re.compile(r"^\W*(?:and\s+)?(?:the\s+|our\s+|my\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|lives?|sits?|"
+                         r"comes?)\s+in\s+(?:the\s+|a\s+)?[`'\"]?[\w-]+[`'\"]?(?:\s+(?:column|field))?\W*$", re.I)
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
 # by a duplicate and which copy stays, not a job of its own
 DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are\b)|"
@@ -391,8 +399,10 @@ SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|f
 # "Hey!", "Thanks!!", "cheers": courtesy, which asks for nothing; "So our set is messy": a statement after it
 COURTESY = re.compile(r"^\W*(?:hey|hi|hello|hiya|thanks?(?: (?:a lot|so much|in advance))?|thank you(?: so much)?|thx|"
                       r"cheers|ty|ok(?:ay)?|great|cool|awesome|oh|ah|um+|uh+|hmm+|btw|ps|p\.s\.|by the way|"
-                      r"oh and|and oh)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
-_OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right|oh|ah|btw)\b[\s,!.]*)+", re.I)
+                      r"oh and|and oh|(?:good\s+)?(?:morning|afternoon|evening)|morning all|yo|howdy|greetings|"
+                      r"dear\s+\w+)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
+_OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right|oh|ah|btw|(?:good\s+)?morning|"
+                     r"(?:good\s+)?afternoon|(?:good\s+)?evening)\b[\s,!.]*)+", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
 VAGUE = frozenset("the a an worst rest them em 'em it those ones one bad others other remainder everything all else "
                   "anything stuff any of these this that later earlier latter former extra remaining leftover "
@@ -497,6 +507,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 return _keep_whole(m[0])
             return m[0]
 
+        if any(" " in v for v in values):  # "the True Crime Weekly and Money Matters episodes": labels of words
+            alt = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True) if len(v) > 2)
+            request = re.sub(rf"\b(?:{alt})(?:\s*,\s*(?:{alt}))*\s*,?\s+(?:and|or)\s+(?:{alt})\b",
+                             lambda m: _keep_whole(m[0]), request, flags=re.I)
         request = re.sub(r"\b[\w-]+(?:\s*,\s*[\w-]+)*\s*,?\s+(?:and|or)\s+[\w-]+\b", one_list, request)
         # "..., but ignore vandalism": rows of a label the data holds are left out, not a job of ignoring
         request = re.sub(r"\b(?:ignore|ignoring|disregard|disregarding|skip|skipping)\s+((?:the\s+|any\s+|all\s+)?([\w-]+))\b",
@@ -633,6 +647,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 part = f"drop {m['obj']}"  # "I don't want any non-English abstracts"
             if WHAT_IS_LEFT.match(part):
                 continue  # "From what's left, give me the top 5": steps run in order, on what is left
+            if COLUMN_ROLE.match(part) and not LANGUAGE_IN.search(part):
+                continue  # "the prompt is in instruction": where a step finds its columns (read from the sentence)
             last_cond = cond if j == len(parts) - 1 else ""
             if FRONT in part and fronted:  # its condition was written before it ("and where it's 4 or more, add")
                 lead, _, rest = part.partition(FRONT)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Any
@@ -362,7 +363,10 @@ class OfflinePlanner:
             pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
             if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
                 a = replace(a, condition="")
-            elif a.asks and (_removal(a.text) or starts_with_verb(a.text) and not KEEPING.match(a.text)) \
+            # ("keep only the urgent requests ..., except the heating ones - keep all of those": the keep applies to
+            # the other rows; "keep articles from sources other than blogspot" is no exception)
+            elif a.asks and (_removal(a.text) or starts_with_verb(a.text) and (not KEEPING.match(a.text)
+                                                                               or KEEP_THOSE.search(plan.request))) \
                     and (m := EXCEPT.search(a.condition) or EXCEPT.search(a.text)) \
                     and (not _contentless(head := a.text[: m.start()] if m.string == a.text else f"{a.text} {a.condition}")
                          or _named_values(Action(head, "", False, True, 0, 0), data) is not None) \
@@ -378,6 +382,19 @@ class OfflinePlanner:
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
+            if a.asks and not a.negated and not parsed.keep_all_rows and (n := _random_count(a.full)) \
+                    and {"sample_filter", "top_filter"} <= self.cat.by_name.keys():
+                # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random:
+                # sample_filter's seeded draw per row (every row kept), then the rows with the 20 lowest draws
+                if (among := _equality(a, data) or _named_values(a, data)) is not None \
+                        and not (among[2] if len(among) > 2 else False) and among[0] != data.text_field:
+                    self._value_step(plan, a, among[0], {"values": among[1]}, data)  # ("10 random Garden Talk episodes")
+                plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
+                                           why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
+                plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
+                                           intent=a.text, why=f"keeps the {n} rows with the lowest draws: {n} rows at "
+                                                              f"random, as {a.text!r} asks"))
+                continue
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (among := _equality(a, data) or self._rank_subset(plan, a, data)) \
@@ -457,7 +474,7 @@ class OfflinePlanner:
             if re.match(r"\W*how many\b", a.full, re.I) and \
                     (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
                 # "how many records have a missing grade": a count no step makes
-                _query_instead(plan, a, "counts missing values", f"SELECT count(*) FROM <dataset> WHERE {gone[0]} IS NULL")
+                _query_instead(plan, a, "counts missing values", f"SELECT count(*) FROM <dataset> WHERE {_sql_ident(gone[0])} IS NULL")
                 continue
             if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and (nums := [
                     c for c in column_mentions(a.full[agg.end():], list(data.columns))
@@ -465,8 +482,9 @@ class OfflinePlanner:
                 # "for each city, tell me the average repair cost": a query of the output, not a step
                 fn = AGGREGATES[agg[1].lower()]
                 group = _grouping(a.full, data) or _grouping(a.context, data)
-                sql = (f"SELECT {group}, {fn}({nums[0]}) FROM <dataset> GROUP BY {group} ORDER BY {group}" if group
-                       else f"SELECT {fn}({nums[0]}) FROM <dataset>")
+                g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
+                sql = (f"SELECT {g}, {fn}({num}) FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
+                       else f"SELECT {fn}({num}) FROM <dataset>")
                 _query_instead(plan, a, f"computes {agg[1].lower()}s{' per ' + group if group else ''}", sql)
                 continue
             if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
@@ -481,7 +499,7 @@ class OfflinePlanner:
                     step.params["domain_field"] = self._pipeline_col(col, data)
                     last[a.sentence] = (step, a)
                 else:
-                    where = f"{col} IN ({', '.join(_sql_literal(v) for v in vals)})"
+                    where = f"{_sql_ident(col)} IN ({', '.join(_sql_literal(v) for v in vals)})"
                     asked = re.search(r"\bhow many\b.*", a.full, re.I | re.S)
                     if kind := _counted_kind(asked[0], group, data):  # "failed in 2025": what the value does not say
                         said = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
@@ -490,7 +508,8 @@ class OfflinePlanner:
                         if _counted_kind(f"how many rows {rest}", group, data):
                             where += f" AND <{rest}>"
                     _query_instead(plan, a, f"counts rows of one value per {group}",
-                                   f"SELECT {group}, count(*) FROM <dataset> WHERE {where} GROUP BY {group} ORDER BY {group}")
+                                   f"SELECT {_sql_ident(group)}, count(*) FROM <dataset> WHERE {where} GROUP BY "
+                                   f"{_sql_ident(group)} ORDER BY {_sql_ident(group)}")
                 continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and by_rank and _numeric(by, data, share=0.5):
@@ -502,7 +521,7 @@ class OfflinePlanner:
                 if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
                     # "how many inspections failed in 2025, per building": some rows counted, which no step does
                     _query_instead(plan, a, f"counts the rows that {kind} per {by}",
-                                   f"SELECT {by}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {by} "
+                                   f"SELECT {_sql_ident(by)}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {_sql_ident(by)} "
                                    f"ORDER BY {by}")
                     continue
                 step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
@@ -1009,6 +1028,9 @@ class OfflinePlanner:
             best = max(named, key=lambda s: len(set(tokenize(s.name.replace("_", " "))) & words))
             return best, 1.0, {}
         best, score = ranked[0]
+        if action.asks and not _ranks(best) and RANK_COUNT.search(action.full) and not MEASURE_NOUN.search(action.full) \
+                and (alt := next(((s, v) for s, v in ranked[1:4] if _ranks(s)), None)):
+            best, score = alt  # "give me the 3 longest episodes released in 2024": rows by rank ("give me" drew stats)
         if best.meta.get("reshapes") and action.asks and COLUMN_JOB.search(action.full):
             return best, score, {}  # words about columns leave one kind of job: no threshold to reach
         # a statement about the data ("these pages are nearly the same") must match more clearly than a request;
@@ -1311,13 +1333,21 @@ class OfflinePlanner:
             lo, hi = condition_bounds(cond)
             if not cols and (lo is not None or hi is not None):  # "where it's 4 or more": a score just planned
                 cols = self._recent_score(plan, f"{cond} {action.context}")
+            if not cols and (lo is not None or hi is not None) \
+                    and (BY_LLM.search(cond) or re.search(r"\bthe (?:model|judge|grader)\b", cond, re.I)) and \
+                    (grader := self.cat.by_name.get("llm_quality_filter")) is not None:
+                # "write questions for documents the LLM grades 4 or higher": the grade is a step of its own first
+                plan.steps.append(PlanStep(op=grader.name, params=dict(grader.meta.get("measure_params") or {}),
+                                           intent="producer", why=f"grades every row for {cond!r} (it only measures "
+                                                                  "here: every row passes)"))
+                cols = [c for c in self._outputs(plan.steps[-1]) if not c.endswith("rationale")][:1]
             if cols and (lo is not None or hi is not None):
                 out: dict[str, Any] = {"where_column": self._pipeline_col(cols[0], data)}
                 if lo is not None:
                     out["where_min"] = lo
                 if hi is not None and "where_max" in names:
                     out["where_max"] = hi
-                return out, f"; only {re.sub(r'^(?:but )?(?:only )?(?:where|when|if|for|in) ', '', cond).strip()}", None
+                return out, f"; only {re.sub(r'^(?:but )?(?:only )?(?:(?:where|when|if|for|in) )?', '', cond).strip()}", None
             if "where_values" in names and lo is None and hi is None and \
                     (found := _named_values(replace(action, text=cond, condition=""), data)) is not None:
                 col, values = found  # "only for rows whose origin is synthetic": a label selects them
@@ -2073,7 +2103,8 @@ def _numbered(text: str) -> str:
 # "I only need listing_id, make, price_eur and description - drop the other columns": a list of the data's columns
 # wanted, which the clause splitter would cut at its commas (and "make" read as a verb)
 _WANTED_ITEM = r"(?:the\s+)?[\w-]+(?:\s+itself)?"  # ("comment_id, visit_date and the comment itself")
-WANTED_COLUMNS = re.compile(r"\b(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)\s+(?:only\s+|just\s+)?"
+WANTED_COLUMNS = re.compile(r"\b(?:(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)|(?:only|just)\s+keep|"
+                            r"keep(?=\s+(?:only|just)\b))\s+(?:only\s+|just\s+)?"
                             rf"(?P<list>{_WANTED_ITEM}(?:\s*,\s*{_WANTED_ITEM})*(?:\s*,?\s+and\s+{_WANTED_ITEM}))"
                             r"(?P<tail>\s+(?:columns?|fields?))?(?P<rest>\s*(?:[-\u2013\u2014,;.]\s*(?:and\s+)?(?:drop|remove|delete|"
                             r"get rid of|lose|ditch|toss|bin|scrap|strip)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b"
@@ -2380,6 +2411,26 @@ def _by_agent(before: str, grouping: str) -> bool:
         and not _GROUPING_VERBS.match(prev[1])
 
 
+_RANDOM_COUNT = (
+    re.compile(r"\b(?:a\s+)?random(?:ly)?\s+(?:(?:sample|pick|choose|select|take|draw)\s+(?:of\s+)?)?(\d[\d,]*)\b"
+               r"(?!\s*(?:%|percent|per\s*cent)|[.,]\d)", re.I),
+    re.compile(r"\b(\d[\d,]*)\s+(?:random(?:ly\s+(?:chosen|picked|selected))?|rows?\s+at\s+random|\w+\s+at\s+random)\b",
+               re.I),
+    re.compile(r"\b(?:sample|pick|choose|select|draw)\s+(\d[\d,]*)\s+(?:\w+\s+)?(?:at\s+random|randomly)\b", re.I))
+
+
+def _random_count(text: str) -> int | None:
+    """How many rows a request for a fixed-size random sample wants ("randomly sample 20 of what's left", "give
+    me 50 random episodes", "pick 10 rows at random"); None for a share ("a random 20%") or no such request."""
+    from tilth.agent.params import spell_out_numbers
+
+    low = spell_out_numbers(text.lower())
+    for pattern in _RANDOM_COUNT:
+        if (m := pattern.search(low)) and int(m[1].replace(",", "")) > 0:
+            return int(m[1].replace(",", ""))
+    return None
+
+
 def _in_sample_range(column: str, bounds: dict, data: DataPeek) -> bool:
     """Whether a bound's numbers lie within the column's sample values ("4+" on wine points 82-97 does not)."""
     seen = [float(r[column]) for r in data.rows if looks_numeric(r.get(column))]
@@ -2521,8 +2572,8 @@ def _removal(text: str) -> bool:
     "for every other department remove ...": a lead-in before the verb)."""
     return re.match(rf"^\W*(?:(?:after that|afterwards|after this|and|then|next|finally|lastly|also)\b[\s,]*)?"
                     rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
-                    rf"(?:(?:please|pls|plz)\s+)?(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?"
-                    rf"(?:{DROP.pattern})", text, re.I) is not None
+                    rf"(?:(?:please|pls|plz)\s+)?(?:(?:can|could|would|will)\s+(?:you|we|u)\s+(?:please\s+|pls\s+)?)?"
+                    rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern})", text, re.I) is not None
 
 
 def _dated_bounds(action: Action, data: DataPeek, selecting: bool = False) -> list[tuple[str, dict]]:
@@ -2696,7 +2747,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
 
 def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
     """Report a figure no operator computes ("the average repair cost per city") with the query that gives it."""
+    from tilth.storage.workspace import view_name
+
     plan.unmatched.append(action.full)
+    sql = sql.replace("<dataset>", view_name(plan.output.get("dataset") or plan.name))  # the run's output view
     plan.notes.append(f"No operator {what}: {action.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
 
 
@@ -2704,6 +2758,21 @@ def _own_choices(skill: Skill, values: list) -> bool:
     """Values that name the job's own choices ("redact emails and phone numbers" where a `channel` column holds
     email and phone): the job's settings, not the rows it applies to."""
     return bool(choices_to_params(skill, " ".join(map(str, values))))
+
+
+def _sql_ident(column: str) -> str:
+    """A column as SQL names it: bare, or double-quoted where it is a keyword or no plain identifier (`show`)."""
+    plain = re.fullmatch(r"[a-z_][a-z0-9_]*", column) is not None and column.lower() not in _sql_keywords()
+    return column if plain else '\\"' + column.replace('"', '""') + '\\"'  # (inside the note's double-quoted command)
+
+
+@functools.lru_cache(maxsize=1)
+def _sql_keywords() -> frozenset[str]:
+    """DuckDB's keywords that cannot name a column unquoted."""
+    import duckdb
+
+    return frozenset(r[0].lower() for r in duckdb.sql("SELECT keyword_name FROM duckdb_keywords() "
+                                                       "WHERE keyword_category <> 'unreserved'").fetchall())
 
 
 def _sql_literal(value) -> str:
@@ -2831,10 +2900,14 @@ def _names_a_job(text: str) -> bool:
     return bool(words) and not (len(words) == 1 and re.fullmatch(r"[a-z]{3,}s", words[0]))  # ("the questions": rows)
 
 
+# "..., except the heating ones - keep all of those", "... keep them regardless": the exception is kept whole
+# (read in the request as written: the parser folds both into "except ...")
+KEEP_THOSE = re.compile(r"\bexcept\b[^.;!?]*\bkeep\s+(?:all\s+|every\s+one\s+)?(?:of\s+)?(?:those|them|these)\b|"
+                        r"\bkeep\b[^.;!?]*\b(?:regardless|no matter what|in any case|anyway)\b", re.I)
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
 EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not|"
                     r"unless(?:\s+(?:they|it)\s+(?:are|is|were|was|come|comes)(?:\s+from)?)?)\s+(?:in\s+|on\s+|from\s+)?"
-                    r"((?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
+                    r"((?:all\s+(?:of\s+)?)?(?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
                     r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
 
 
@@ -2872,7 +2945,7 @@ def _label_values(data: DataPeek) -> frozenset[str]:
         if col == data.text_field or col.startswith("_") or not _categorical(col, data) or _dated(col, data):
             continue
         seen = [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
-        out |= {v.lower() for v in seen if isinstance(v, str) and re.fullmatch(r"[\w-]{2,40}", v)}
+        out |= {v.lower() for v in seen if isinstance(v, str) and len(v) <= 40 and re.fullmatch(r"[\w-]{2,}(?: [\w-]+){0,3}", v)}
     return frozenset(out)
 
 

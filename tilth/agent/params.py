@@ -64,7 +64,7 @@ UNITS = {"word": "words", "words": "words", "character": "chars", "characters": 
 
 SHORT = {"minimum": "min", "maximum": "max", "lowest": "min", "highest": "max", "threshold": "threshold",
          "similarity": "threshold", "similar": "threshold", "cosine": "threshold", "jaccard": "threshold", "variants": "n", "copies": "n",
-         "versions": "n", "paraphrases": "n", "each": "n", "per": "n", "document": "doc", "documents": "doc",
+         "versions": "n", "paraphrases": "n", "times": "n", "each": "n", "per": "n", "document": "doc", "documents": "doc",
          "average": "avg", "mean": "avg", "temp": "temperature", "characters": "chars", "percent": "pct"}
 
 
@@ -939,8 +939,21 @@ def scale_criterion(text: str) -> tuple[list[str], str] | None:
 _STOPWORDS_CRIT = frozenset("each every whole their there these those what which from with into about".split())
 
 
+_LY_ADJECTIVES = frozenset("friendly lovely lonely likely timely costly orderly elderly silly ugly holy early daily "
+                           "lively kindly manly scholarly user-friendly".split())
+_IRREGULAR_QUALITIES = {"clear": "clarity", "simple": "simplicity", "precise": "precision", "accurate": "accuracy",
+                        "concise": "concision", "complete": "completeness", "specific": "specificity", "safe": "safety",
+                        "toxic": "toxicity", "formal": "formality", "funny": "humour", "long": "length",
+                        "deep": "depth", "strong": "strength", "true": "truth", "honest": "honesty"}
+
+
 def _quality_noun(word: str) -> str:
-    """The noun of a quality an adjective names, by its ending: urgent -> urgency, polite -> politeness."""
+    """The noun of a quality an adjective (or its adverb) names, by its ending: urgent -> urgency, polite ->
+    politeness, clearly -> clarity."""
+    if word.endswith("ly") and len(word) > 5 and word not in _LY_ADJECTIVES:  # "how clearly it explains"
+        word = _adjective(word)
+    if word in _IRREGULAR_QUALITIES:
+        return _IRREGULAR_QUALITIES[word]
     if re.search(r"(?:ness|ity|ency|ancy|ion|ment|ism|ure|th)$", word):
         return word  # a noun already: "urgency", "clarity", "politeness"
     for end, noun in (("ent", "ency"), ("ant", "ancy"), ("ful", "fulness"), ("ous", "ousness"), ("ive", "iveness"),
@@ -1093,6 +1106,10 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
           re.compile(r"\bin ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
+          # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
+          re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:[\w'-]+\s+){0,3}?(?:sentence|paragraph|summary|tweet|headline|"
+                     r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?)"
+                     r"(?=[,.;!?]|$| and\b| but\b)", re.I),
           # "so it's polite and concise for the driver", "to be friendlier and shorter", "make each note more polite"
           re.compile(r"\b(?:so (?:that )?(?:it'?s|it is|they'?re|they are|each (?:one )?is|it reads|they read|it sounds|"
                      r"they sound)\s+|to (?:be|sound|read)\s+|(?:rewrite|make|turn|reword|rephrase|edit)\s+(?:each|every|all|"
