@@ -2396,6 +2396,8 @@ def test_dropping_the_rows_in_a_language_drops_that_language(env):
             ("remove the French and Spanish reviews", {"languages": [], "drop_languages": ["fr", "es"]}),
             ("drop the non-English reviews", {"languages": ["en"]}),
             ("drop anything not written in English", {"languages": ["en"]}),
+            ("drop everything but the English ones", {"languages": ["en"]}),
+            ("remove rows unless they're in English", {"languages": ["en"]}),
             ("keep only French reviews", {"languages": ["fr"]})):
         plan = planner.plan(request, data["reviews"])
         assert [s.op for s in plan.steps] == ["lang_id"], request

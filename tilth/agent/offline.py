@@ -2447,8 +2447,9 @@ def _drops_languages(text: str) -> bool:
         return False  # ("the Dutch and Polish lines are all I need - bin the others")
     first = LANGUAGE_NAME.search(text)
     before = text[: first.start()] if first else text
-    return not re.search(r"(?:\bnon[- ]?|\bnot\b|n't\b|\bother than|\bexcept|\bbut\b|\bforeign|\bapart from|\bbesides)"
-                         r"(?:\s+(?:in|written\s+in|\w+\s+in))?\s*$", before.strip(" -"), re.I) \
+    return not re.search(r"(?:\bnon[- ]?|\bnot\b|n't\b|\bother than|\bexcept(?:\s+for)?|\bbut\b|\bforeign|\bapart from|"
+                         r"\bbesides|\bsave for|\bunless)(?:\s+(?:the|those|in|written\s+in|\w+\s+in|(?:it'?s|they'?re|it is|"
+                         r"they are)(?:\s+in)?))?\s*$", before.strip(" -"), re.I) \
         and not re.search(r"\bforeign\b|\bother languages?\b", text, re.I)
 
 
