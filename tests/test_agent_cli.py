@@ -243,3 +243,18 @@ def test_a_file_sorted_by_date_is_sampled_across_its_dates(tmp_path, monkeypatch
                                    "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["week_start"] for line in open(out / "dataset.jsonl")] == weeks[30:]
+
+
+def test_a_selective_filter_is_not_refused_for_a_small_sample(tmp_path, monkeypatch):
+    """Trial 23: "meeting room bookings that cost more than €100" keeps 8 of 80 rows; none of the 20 sample rows,
+    so --yes refused a right plan. A step that empties the sample is looked at again on a wider one (up to
+    WIDE_SAMPLE_ROWS): it runs when that keeps rows, and is still refused when it keeps none."""
+    monkeypatch.delenv("TILTH_LLM_URL", raising=False)
+    data = tmp_path / "posts.jsonl"
+    data.write_text("".join(json.dumps({"post": f"Board {i} works after a reboot, thanks all.", "n_replies": i % 97})
+                            + "\n" for i in range(300)))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["agent", "keep posts with more than 95 replies", "--data", str(data), "--yes",
+                                   "--no-embed", "-w", str(tmp_path / "ws"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(json.loads(line)["n_replies"] for line in open(out / "dataset.jsonl")) == [96, 96, 96]

@@ -2568,3 +2568,44 @@ def test_from_the_twenty_second_newcomer_trial(tmp_path, env):
     plan = planner.plan("just tell me the average downloads per show", podcasts)
     assert any('SELECT \\"show\\", avg(downloads) FROM just_tell_average_downloads_per GROUP BY \\"show\\"' in n
                for n in plan.notes), plan.notes
+
+
+def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
+    """Trial 23 (coworking bookings, parking-ticket appeals): each request below was wrong or partly done."""
+    planner, _ = env
+    bookings = _peek_rows(tmp_path / "bookings.jsonl", [
+        {"booking_id": f"BK-{1000 + i}", "space_type": ("event_space", "hot_desk", "meeting_room")[i % 3],
+         "duration_min": 30 * (1 + i % 6), "amount_eur": 20.0 + 9 * i, "booked_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
+         "note": f"Air conditioning in the east wing is far too cold, desk {i}."} for i in range(24)])
+    appeals = _peek_rows(tmp_path / "appeals.jsonl", [
+        {"appeal_id": f"AP-{2400 + i}", "zone": ("Downtown", "Harbor")[i % 2], "fine": f"${40 + 15 * i}.00",
+         "days_to_decision": 5 + 3 * i, "outcome": ("upheld", "cancelled")[i % 2],
+         "statement": f"The meter gave me a receipt for one hour but the ticket says otherwise, case {i}."}
+        for i in range(24)])
+    plans = {
+        # "except event space ones - keep all of those regardless" after a verb-less keep ("only bookings ...")
+        ("bookings", "only bookings from March 1 2025 onwards, except event space ones - keep all of those regardless"): [
+            ("value_filter", {"column": "booked_on", "min": "2025-03-01", "where_column": "space_type",
+                              "where_values": ["event_space"], "where_not": True})],
+        # a money column written "$120.00" is a column of numbers
+        ("appeals", "appeals with a fine of $100 or more that got decided in under 30 days"): [
+            ("value_filter", {"column": "fine", "min": 100.0}),
+            ("value_filter", {"column": "days_to_decision", "max": 29.0})],
+        # a rank asked as a question
+        ("appeals", "what are the 3 most expensive tickets in the Harbor zone?"): [
+            ("value_filter", {"column": "zone", "values": ["Harbor"]}),
+            ("top_filter", {"count": 3, "column": "fine"})],
+        # "keep the originals too" after a rewrite: the rewrite goes to a new column
+        ("appeals", "rewrite the statements to be shorter and more formal, keep the originals too"): [
+            ("llm_rewrite", {"text_field": "text", "style": "shorter and more formal", "task": "tone",
+                             "output_field": "text_rewritten"})],
+        # a sample after the deduplication it follows
+        ("bookings", "remove near-duplicate notes (someone retyped a few with a word changed), then take a random 40% "
+                     "sample"): [
+            ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7}),
+            ("sample_filter", {"fraction": 0.4})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"bookings": bookings, "appeals": appeals}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request

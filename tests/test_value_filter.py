@@ -190,3 +190,13 @@ def test_drop_range_drops_the_span_and_keeps_missing_and_unreadable_values():
     assert reasons_of(op, table())[0] == [1, 2, 4]
     with pytest.raises(OperatorParamError, match="drop_range needs both min and max"):
         build("value_filter", {"column": "stars", "min": 3, "drop_range": True})
+
+
+def test_amounts_written_with_a_currency_sign_or_thousands_commas_are_numbers():
+    """A CSV's fine column holds "$120.00": it was no number, so "a fine of $100 or more" could not be kept (trial
+    23). A sign or code before or after, commas between groups of three; "1,5" stays no number (a decimal comma
+    or a list: unclear)."""
+    t = pa.table({"fine": ["$120.00", "€1,200", "1,200.50 €", "99 USD", "-£3.5", "1,5", "five", None]})
+    keep, why = build("value_filter", {"column": "fine", "min": 100}).keep(t)
+    assert keep.tolist() == [True, True, True, False, False, False, False, False]
+    assert why[5] == why[6] == "fine is not a number" and why[3] == "fine < min=100"

@@ -355,13 +355,17 @@ MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|e
                       r"to make|to get|to enlarge|to improve|to keep|according to|regardless of|whether|"
                       r"case-insensitive|case insensitively|"
                       # "..., keeping the original": how the rewrite before keeps its input
-                      r"keeping\s+(?:the\s+)?originals?(?:\s+(?:text|texts|column|rows?|versions?))?\s*$|"
+                      r"keep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:text|texts|column|rows?|versions?))?"
+                      r"(?:\s+too|\s+as\s+well)?\s*$|"
                       # ", on a one-to-five scale", ", out of 10": how the job before reports
                       r"on\s+(?:a|the)\s+(?:[\w-]+\s+)?scale|out\s+of\s+(?:\d+|ten|five|a hundred)|"
                       # ", 1 to 5,", ", from 1-10": the scale alone
                       r"(?:from\s+)?\d{1,2}\s*(?:to|-|\u2013)\s*\d{1,2}(?:\s+scale)?\s*$|"
                       # ", per building", ", broken down by terminal": the grouping of the figure before
                       r"per|for each|for every|in each|broken down by|grouped by|split by)\b", re.I)
+# a question asks ("what are the 3 most expensive tickets?", "which reviews are in German?")
+QUESTION = re.compile(r"^[\s,;:.!?(-]*(?:and\s+|so\s+)?(?:what|which|who|whose|where|when|how\s+many|how\s+much)\b",
+                      re.I)  # (not a quoted example: "'What is 12 + 7?' must survive")
 # "the prompt is in instruction and the answer is in output", "answers live in the `response` column": where the
 # data keeps what a step reads, which asks for no job
 LANGUAGE_IN = re.compile(r"\bin\s+(?:[A-Z][a-z]+|english|french|german|spanish)\W*$")  # ("the pages are in German")
@@ -687,7 +691,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             elif verb_led and not goal and not NEG.match(part) and not PRESERVE.search(part):
                 prev_verb = _verb(part)  # ("leave X alone, only emails and phones": the verb before "leave" goes on)
             # "Foo and foo are different names": a statement explains, it asks for nothing
-            statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part)
+            statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part) \
+                and not QUESTION.match(part)  # ("what are the 3 most expensive tickets?" asks for them)
             bare = _OPENER.sub("", part)  # ("Hey! So our set is kind of messy": the statement after the greeting)
             asks = not statement and not COURTESY.match(part) and bare.strip(" ,.!?") != "" and (
                 verb_led or bool(WISH.match(part)) or bool(NEED.search(part))

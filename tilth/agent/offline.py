@@ -365,8 +365,8 @@ class OfflinePlanner:
                 a = replace(a, condition="")
             # ("keep only the urgent requests ..., except the heating ones - keep all of those": the keep applies to
             # the other rows; "keep articles from sources other than blogspot" is no exception)
-            elif a.asks and (_removal(a.text) or starts_with_verb(a.text) and (not KEEPING.match(a.text)
-                                                                               or KEEP_THOSE.search(plan.request))) \
+            elif a.asks and (_removal(a.text) or (starts_with_verb(a.text) or KEEPING.match(a.text))
+                             and (not KEEPING.match(a.text) or KEEP_THOSE.search(plan.request))) \
                     and (m := EXCEPT.search(a.condition) or EXCEPT.search(a.text)) \
                     and (not _contentless(head := a.text[: m.start()] if m.string == a.text else f"{a.text} {a.condition}")
                          or _named_values(Action(head, "", False, True, 0, 0), data) is not None) \
@@ -1127,6 +1127,9 @@ class OfflinePlanner:
             return first  # one length step per unit, since one step counts in one unit
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         params.update(cond_params)
+        if skill.kind == "mapper" and skill.param("output_field") and "output_field" not in params \
+                and KEEPS_ORIGINAL.search(action.full):  # "rewrite ..., keep the originals too": a new column
+            params["output_field"] = f"{params.get('text_field', 'text')}_rewritten"
         # (the rank's own reading of its column wins over a column the words name: "the 3 most expensive wines we
         # tasted in 2025" names tasted_on for the year, and ranks the price)
         if _ranks(skill) and (by := self._rank_column(plan, action, data)):
@@ -2238,6 +2241,10 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             return col, codes  # "guests from the UK or Germany" on a column of UK, DE, FR
         if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
             known = {str(v).lower() for v in distinct}
+            whole = [v for v in sorted(distinct, key=str) if isinstance(v, str) and len(v) > 2
+                     and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
+            if not {str(v).lower() for v in listed} & known and whole:
+                return col, whole  # "except event space ones": the label event_space, not "event" before "space"
             if not {str(v).lower() for v in listed} & known and (other := _holder(listed, data, skip=(col,))):
                 if other[0] in skip:  # (a step on that column is planned already)
                     continue
@@ -2492,7 +2499,8 @@ LENGTH_WORDS = r"duration|durations|minutes?|mins?|seconds?|secs?|hours?|hrs?|da
                r"latency|time|took|length"
 RANK_MEASURES = (
     (r"valuable|expensive|costly|pric(?:ey|ier|iest)|costlier|costliest|dearest", _MONEY := r"value|price|prices|cost|"
-     r"costs|amount|fee|fees|eur|euros?|usd|gbp|dollars?|chf|jpy|paid|spend|spent|revenue|salary|budget|fare|worth",
+     r"costs|amount|fee|fees|eur|euros?|usd|gbp|dollars?|chf|jpy|paid|spend|spent|revenue|salary|budget|fare|worth|"
+     r"fine|fines|charge|charges|bill|rent|deposit|refund|payment|wage|wages|pay|tip",
      None, "highest"),
     (r"cheap|cheaper|cheapest|affordable", _MONEY, None, "lowest"),
     (r"long|longer|longest|lengthy|lengthiest|slow|slower|slowest", LENGTH_WORDS, None, "highest"),
@@ -2902,13 +2910,16 @@ def _names_a_job(text: str) -> bool:
 
 
 # "..., except the heating ones - keep all of those", "... keep them regardless": the exception is kept whole
+# "..., keep the originals too", "keeping the original": an edit that leaves its input as it was
+KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?\b", re.I)
 # (read in the request as written: the parser folds both into "except ...")
 KEEP_THOSE = re.compile(r"\bexcept\b[^.;!?]*\bkeep\s+(?:all\s+|every\s+one\s+)?(?:of\s+)?(?:those|them|these)\b|"
                         r"\bkeep\b[^.;!?]*\b(?:regardless|no matter what|in any case|anyway)\b", re.I)
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
 EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not|"
                     r"unless(?:\s+(?:they|it)\s+(?:are|is|were|was|come|comes)(?:\s+from)?)?)\s+(?:in\s+|on\s+|from\s+)?"
-                    r"((?:all\s+(?:of\s+)?)?(?:the|those|any|our)\s+.+|[\w-]+\s+(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
+                    r"((?:all\s+(?:of\s+)?)?(?:the|those|any|our)\s+.+|"
+                    r"(?:(?!except\b|but\b|not\b|unless\b)[\w-]+\s+){1,3}(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
                     r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
 
 

@@ -1116,7 +1116,7 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"the|our|my|them|it)?\s*(?:[\w'-]+\s+){0,2}?(?=more |less ))"
                      r"((?:more |less )?[a-z-]{3,}(?:(?:,\s*|,?\s+and\s+)(?:more |less )?[a-z-]{3,})*"
                      r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?:\s+in\s+(?:tone|style|register|voice))?"
-                     r"(?=[,.;!?]|$| but\b)", re.I),
+                     r"(?=[,.;!?]|$| but\b| keep(?:ing)?\b)", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
 # "rewrite the answers more politely": a manner said as an adverb is the tone's adjective ("more polite")
 _MANNER = re.compile(r"\b((?:more|less)\s+[a-z]{3,}ly)\b(?!\s+than\b)", re.I)

@@ -26,6 +26,7 @@ from tilth.ops import registry
 from tilth.pipeline.validate import Problem, validate
 
 SAMPLE_ROWS = 20
+WIDE_SAMPLE_ROWS = 1000  # a second look when a step drops every one of the SAMPLE_ROWS
 # a dry run with a language model step: enough to prove prompt, endpoint and columns work, not to judge the output
 LLM_SAMPLE_ROWS = 4
 LLM_SAMPLE_TOKENS = 48
@@ -82,7 +83,7 @@ def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
     return problems
 
 
-def _sample_recipe(plan: Plan, steps: int | None = None, folder: Path | None = None):
+def _sample_recipe(plan: Plan, steps: int | None = None, folder: Path | None = None, rows: int | None = None):
     from tilth.ops import registry
 
     recipe = plan.to_recipe(workers=1)
@@ -99,7 +100,7 @@ def _sample_recipe(plan: Plan, steps: int | None = None, folder: Path | None = N
             if "max_tokens" in cls.Params.model_fields:
                 asked = step["params"].get("max_tokens") or LLM_SAMPLE_TOKENS
                 step["params"] = {**step["params"], "max_tokens": min(asked, LLM_SAMPLE_TOKENS)}
-    n = LLM_SAMPLE_ROWS if llm else SAMPLE_ROWS
+    n = LLM_SAMPLE_ROWS if llm else rows or SAMPLE_ROWS
     spread_input = _spread_sample(data["input"], n, folder) if folder is not None else None
     data["input"] = spread_input or {**data["input"], "limit": n}
     data["output"] = {}
@@ -145,14 +146,15 @@ def _spread_table(path: str, mtime_ns: int, size: int, text: str | None, fmt: st
     return spread(table.drop_columns([c for c in table.column_names if c == "_id"]), n)
 
 
-def run_sample(plan: Plan, steps: int | None = None):
-    """Run (a prefix of) the plan on the sample; return (RunResult, rows of the last step)."""
+def run_sample(plan: Plan, steps: int | None = None, rows: int | None = None):
+    """Run (a prefix of) the plan on the sample (`rows` of it, where no step calls an LLM); return (RunResult,
+    rows of the last step)."""
     from tilth.pipeline.runner import Runner
     from tilth.storage.parts import list_parts
 
     with tempfile.TemporaryDirectory(prefix="tilth-agent-dry-") as tmp:
         quiet = Console(file=io.StringIO())
-        runner = Runner(_sample_recipe(plan, steps, Path(tmp)), workspace=Path(tmp) / "ws", executor="local", progress=False,
+        runner = Runner(_sample_recipe(plan, steps, Path(tmp), rows), workspace=Path(tmp) / "ws", executor="local", progress=False,
                         console=quiet)
         runner.write_html_report = False  # a throw-away run on 20 rows needs no HTML report
         result = runner.run()
@@ -291,6 +293,13 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         v.sample_rows = [s.rows_out for s in result.steps]
         v.sample_output = rows[:5]
         v.dry_run = True
+        if emptied_sample(plan, v.sample_rows):
+            # "meeting room bookings over €100" keeps 8 of 80 rows: 20 sample rows may hold none of them; a wider
+            # sample says whether the step really keeps nothing (the LLM steps' sample stays small)
+            wide, _ = run_sample(plan, rows=WIDE_SAMPLE_ROWS)
+            counts = [s.rows_out for s in wide.steps]
+            if len(counts) == len(v.sample_rows) and counts[0] > v.sample_rows[0] and not emptied_sample(plan, counts):
+                v.sample_rows = counts
         v.warnings += emptied_sample(plan, v.sample_rows) or mostly_dropped(plan, v.sample_rows)
     except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
         i = _failed_step(e, plan)

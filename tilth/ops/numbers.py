@@ -12,7 +12,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"  # one number as text, spaces around
+# one number as text, spaces around; an amount of money as people write it too: a currency sign or code before
+# or after it, and commas between groups of three digits ("$1,200.50", "120 EUR"; "1,5" is no number here)
+_CURRENCY = r"(?:[$€£¥]|(?i:usd|eur|gbp|chf|jpy))"
+NUMBER = (rf"^\s*[-+]?{_CURRENCY}?\s*(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*"
+          rf"{_CURRENCY}?\s*$")
+_NOT_DIGITS = rf"\s|,|{_CURRENCY}"  # what a number keeps out of its value
 
 
 def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
@@ -20,7 +25,7 @@ def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
     a CSV's "5" compares as 5, its "five" or "" cannot be compared and must not end the run."""
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         ok = pc.fill_null(pc.match_substring_regex(col, NUMBER), False)
-        clean = pc.if_else(ok, pc.utf8_trim_whitespace(col), pa.scalar(None, col.type))
+        clean = pc.if_else(ok, pc.replace_substring_regex(col, _NOT_DIGITS, ""), pa.scalar(None, col.type))
         num = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
         return num, (~ok.to_numpy(zero_copy_only=False)) & ~col.is_null().to_numpy(zero_copy_only=False)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type) \

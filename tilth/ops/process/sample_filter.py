@@ -43,6 +43,9 @@ class SampleFilter(Filter):
     )
     inputs = ()
     outputs = ("sample_draw",)
+    # after the cleaning filters and the deduplicators (50), before generators (70): a sample of the clean rows
+    # ("remove near duplicates, then take a random 40%" sampled first, so the share of distinct rows was off)
+    stage = 60
     Params = SampleParams
 
     def score(self, batch: pa.Table) -> dict[str, np.ndarray]:
