@@ -2591,6 +2591,9 @@ def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
         ("appeals", "appeals with a fine of $100 or more that got decided in under 30 days"): [
             ("value_filter", {"column": "fine", "min": 100.0}),
             ("value_filter", {"column": "days_to_decision", "max": 29.0})],
+        # (a strict bound asks whether the column holds whole numbers: "$120.00" had crashed float(); these do)
+        ("appeals", "appeals with a fine over $100"): [("value_filter", {"column": "fine", "min": 101.0})],
+        ("appeals", "how many appeals per zone"): [("dataset_stats", {"domain_field": "zone"})],
         # a rank asked as a question
         ("appeals", "what are the 3 most expensive tickets in the Harbor zone?"): [
             ("value_filter", {"column": "zone", "values": ["Harbor"]}),

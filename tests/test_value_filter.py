@@ -200,3 +200,6 @@ def test_amounts_written_with_a_currency_sign_or_thousands_commas_are_numbers():
     keep, why = build("value_filter", {"column": "fine", "min": 100}).keep(t)
     assert keep.tolist() == [True, True, True, False, False, False, False, False]
     assert why[5] == why[6] == "fine is not a number" and why[3] == "fine < min=100"
+    from tilth.ops.numbers import as_number  # (one value, read the same way: the planner's sample checks)
+
+    assert [as_number(v) for v in ["$120.00", "1,200.50 €", "1,5", True, 7]] == [120.0, 1200.5, None, None, 7.0]

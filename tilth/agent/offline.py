@@ -79,6 +79,7 @@ from tilth.agent.params import (
     refused_columns,
     request_facts,
     scale_criterion,
+    spell_out_numbers,
     unbounded_params,
     unknown_columns,
     unquote_labels,
@@ -89,7 +90,7 @@ from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
 from tilth.ops.dates import looks_like_date
-from tilth.ops.numbers import looks_numeric
+from tilth.ops.numbers import as_number, looks_numeric
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -474,7 +475,8 @@ class OfflinePlanner:
             if re.match(r"\W*how many\b", a.full, re.I) and \
                     (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
                 # "how many records have a missing grade": a count no step makes
-                _query_instead(plan, a, "counts missing values", f"SELECT count(*) FROM <dataset> WHERE {_sql_ident(gone[0])} IS NULL")
+                _query_instead(plan, a, "counts missing values",
+                               f"SELECT count(*) FROM <dataset> WHERE {_sql_ident(gone[0])} IS NULL")
                 continue
             if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and (nums := [
                     c for c in column_mentions(a.full[agg.end():], list(data.columns))
@@ -507,9 +509,9 @@ class OfflinePlanner:
                         rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in said)
                         if _counted_kind(f"how many rows {rest}", group, data):
                             where += f" AND <{rest}>"
+                    g = _sql_ident(group)
                     _query_instead(plan, a, f"counts rows of one value per {group}",
-                                   f"SELECT {_sql_ident(group)}, count(*) FROM <dataset> WHERE {where} GROUP BY "
-                                   f"{_sql_ident(group)} ORDER BY {_sql_ident(group)}")
+                                   f"SELECT {g}, count(*) FROM <dataset> WHERE {where} GROUP BY {g} ORDER BY {g}")
                 continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and by_rank and _numeric(by, data, share=0.5):
@@ -520,9 +522,10 @@ class OfflinePlanner:
                 # "what's the distribution of departments", "how many articles per section": rows counted by a column
                 if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
                     # "how many inspections failed in 2025, per building": some rows counted, which no step does
+                    g = _sql_ident(by)
                     _query_instead(plan, a, f"counts the rows that {kind} per {by}",
-                                   f"SELECT {_sql_ident(by)}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {_sql_ident(by)} "
-                                   f"ORDER BY {by}")
+                                   f"SELECT {g}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {g} "
+                                   f"ORDER BY {g}")
                     continue
                 step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
                                 why=f"counts the rows by {by}, as {a.text!r} asks")
@@ -1090,8 +1093,8 @@ class OfflinePlanner:
             # (and one that does the same kind of job: a difficulty score does not stand in for a grammar rewrite)
             alt = next(((s, v) for s, v in ranked if not s.needs_llm and v >= max(self.matcher.accept, score - LLM_MARGIN)
                         and (not labelled or s.param("choices") is not None)
-                        and (job_kind(s) == job_kind(best) or s.meta.get("measure_params") and best.kind == "mapper")
-                        and (s.kind == best.kind or s.meta.get("measure_params") and best.kind == "mapper"
+                        and (s.kind == best.kind and job_kind(s) == job_kind(best)
+                             or s.meta.get("measure_params") and best.kind == "mapper"
                              and any(w in action.full.lower() for w in s.name.split("_") if len(w) >= 4))), None)
             # (a filter that also measures stands in for an LLM labeller only for its own quantity: lang_id for
             # "tag each note with its language", never for "tag each note with the body system (skin, ...)")
@@ -1617,7 +1620,7 @@ class OfflinePlanner:
         cols = [c for c in data.columns if _numeric(c, data, share=0.5) and not ID_LIKE.search(c)]
         if len(cols) != 1 or not values:
             return None
-        seen = [float(r[cols[0]]) for r in data.rows if looks_numeric(r.get(cols[0]))]
+        seen = [as_number(r[cols[0]]) for r in data.rows if looks_numeric(r.get(cols[0]))]
         return self._pipeline_col(cols[0], data) if all(min(seen) <= v <= max(seen) for v in values) else None
 
     def _measured_units(self) -> frozenset[str]:
@@ -2429,8 +2432,6 @@ _RANDOM_COUNT = (
 def _random_count(text: str) -> int | None:
     """How many rows a request for a fixed-size random sample wants ("randomly sample 20 of what's left", "give
     me 50 random episodes", "pick 10 rows at random"); None for a share ("a random 20%") or no such request."""
-    from tilth.agent.params import spell_out_numbers
-
     low = spell_out_numbers(text.lower())
     for pattern in _RANDOM_COUNT:
         if (m := pattern.search(low)) and int(m[1].replace(",", "")) > 0:
@@ -2440,7 +2441,7 @@ def _random_count(text: str) -> int | None:
 
 def _in_sample_range(column: str, bounds: dict, data: DataPeek) -> bool:
     """Whether a bound's numbers lie within the column's sample values ("4+" on wine points 82-97 does not)."""
-    seen = [float(r[column]) for r in data.rows if looks_numeric(r.get(column))]
+    seen = [as_number(r[column]) for r in data.rows if looks_numeric(r.get(column))]
     said = [float(v) for k, v in bounds.items() if k in ("min", "max") and isinstance(v, (int, float))]
     return not seen or not said or all(min(seen) - 1 <= v <= max(seen) + 1 for v in said)
 
@@ -2964,7 +2965,7 @@ def _label_values(data: DataPeek) -> frozenset[str]:
 def _whole(col: str, data: DataPeek) -> bool:
     """The sample's values of the column are all whole numbers (counts, stars, years)."""
     vals = [r.get(col) for r in data.rows if looks_numeric(r.get(col))]
-    return bool(vals) and all(float(v).is_integer() for v in vals)
+    return bool(vals) and all(as_number(v).is_integer() for v in vals)
 
 
 def _dated(col: str, data: DataPeek) -> bool:
@@ -2977,7 +2978,7 @@ def _labels(cols: list[str], data: DataPeek) -> list[str]:
     """The columns that label rows (a topic, a 1-5 rating): short strings, or few distinct whole numbers."""
     def few_numbers(c):
         vals = [r.get(c) for r in data.rows if r.get(c) is not None]
-        return _numeric(c, data) and all(float(v).is_integer() for v in vals) and len(set(vals)) <= 20
+        return _numeric(c, data) and all(as_number(v).is_integer() for v in vals) and len(set(vals)) <= 20
     return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c))]
 
 

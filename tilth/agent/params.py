@@ -910,7 +910,7 @@ _RATING_VERB = re.compile(r"\b(?:score|rate|grade|mark|judge|assess|rank)\w*\b",
 _BUILTIN_MEASURES = frozenset("quality good useful usefulness valuable value worth difficulty difficult hard hardness "
                               "easy tough complexity complex educational informative well written".split())
 _NOT_CRITERIA = frozenset("it they each every the a an this that its their one row rows text texts many much often long "
-                          "well scale note notes".split())
+                          "well scale note notes whole there these those what which from with into about".split())
 
 
 def scale_criterion(text: str) -> tuple[list[str], str] | None:
@@ -928,15 +928,12 @@ def scale_criterion(text: str) -> tuple[list[str], str] | None:
               if m[1] not in ("model", "llm")]
     found += [m[1] for m in re.finditer(r"\b(?:for|on|by)\s+(?:its\s+|their\s+)?([a-z]+)\b", low[scale.end():])]
     found += [m[1] for m in re.finditer(r"\b([a-z]+)\s+(?:score|rating|level|grade)\b", low)]  # "an urgency score"
-    words = [w for w in found if w not in _NOT_CRITERIA and len(w) >= 4 and w not in _STOPWORDS_CRIT]
+    words = [w for w in found if w not in _NOT_CRITERIA and len(w) >= 4]
     # "how useful it is to a buyer": a quality for someone, not the built-in usefulness for training
     audience = re.search(r"\b(?:to|for)\s+(?:a|an|the|our|my|their)\s+([a-z]+)\b", low)
     if not words or any(w in _BUILTIN_MEASURES for w in found) and not audience:
         return None
     return [str(i) for i in range(lo, hi + 1)], _quality_noun(words[0]) + (f"_to_{audience[1]}" if audience else "")
-
-
-_STOPWORDS_CRIT = frozenset("each every whole their there these those what which from with into about".split())
 
 
 _LY_ADJECTIVES = frozenset("friendly lovely lonely likely timely costly orderly elderly silly ugly holy early daily "

@@ -293,9 +293,10 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
         v.sample_rows = [s.rows_out for s in result.steps]
         v.sample_output = rows[:5]
         v.dry_run = True
-        if emptied_sample(plan, v.sample_rows):
+        if v.sample_rows[0] >= SAMPLE_ROWS and emptied_sample(plan, v.sample_rows):
             # "meeting room bookings over €100" keeps 8 of 80 rows: 20 sample rows may hold none of them; a wider
-            # sample says whether the step really keeps nothing (the LLM steps' sample stays small)
+            # sample says whether the step really keeps nothing (not where the sample was all the file has, or an
+            # LLM step's few rows: a rerun would read the same rows again)
             wide, _ = run_sample(plan, rows=WIDE_SAMPLE_ROWS)
             counts = [s.rows_out for s in wide.steps]
             if len(counts) == len(v.sample_rows) and counts[0] > v.sample_rows[0] and not emptied_sample(plan, counts):

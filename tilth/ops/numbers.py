@@ -36,11 +36,20 @@ def as_numbers(col) -> tuple[np.ndarray, np.ndarray]:
     return np.full(n, np.nan), ~col.is_null().to_numpy(zero_copy_only=False)
 
 
+def as_number(v) -> float | None:
+    """One value as as_numbers reads it ("$120.00" is 120.0), or None where it holds no number."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and re.match(NUMBER, v):
+        return float(re.sub(_NOT_DIGITS, "", v))
+    return None
+
+
 def looks_numeric(v) -> bool:
     """One sample value is a number, or text that as_numbers reads as one."""
-    if isinstance(v, bool):
-        return False
-    return isinstance(v, (int, float)) or (isinstance(v, str) and re.match(NUMBER, v) is not None)
+    return as_number(v) is not None
 
 
 def one_of(col, values: list) -> np.ndarray:
