@@ -46,9 +46,9 @@ def test_the_model_chooses_per_action_among_retrieved_candidates(env):
     model = FakeModel([json.dumps({"op": "exact_dedup"}), json.dumps({"op": "length_filter", "params": {"min": 7}})])
     planner = LLMPlanner(cat, model)
     plan = planner.plan("Remove duplicates, then drop problems shorter than 5 words.", data)
-    # the words say 5 words: the offline reading of the words wins over the model's number
-    assert [(s.op, s.params) for s in plan.steps] == [("length_filter", {"min": 5, "unit": "words"}),
-                                                    ("exact_dedup", {})]
+    # the words say 5 words: the offline reading of the words wins over the model's number; in the order said
+    assert [(s.op, s.params) for s in plan.steps] == [("exact_dedup", {}),
+                                                    ("length_filter", {"min": 5, "unit": "words"})]
     assert plan.planner == "llm" and planner.parse_rate() == (2, 2)
     messages, schema = model.seen[0]
     assert "Part to do now: Remove duplicates" in messages[1]["content"]

@@ -1376,8 +1376,9 @@ def test_from_the_eighth_and_ninth_newcomer_trials(env, tmp_path):
     assert [(s.op, s.params.get("min"), s.params.get("unit")) for s in short.steps] == [("length_filter", 20, "chars")]
     asked = planner.plan("Don't change anything - I just want to know how the scores are distributed per grade and "
                          "how many records have a missing score.", inspections)
-    assert steps(asked) == [("dataset_stats", {"domain_field": "grade"})]
-    assert asked.unmatched == ["how many records have a missing score"]
+    assert steps(asked) == [("dataset_stats", {"domain_field": "grade"})] and not asked.unmatched
+    assert asked.questions == [{"ask": "how many records have a missing score",
+                                "sql": "SELECT count(*) FROM output WHERE score IS NULL"}]
     # "leave the Photography department alone": rows of a label, left out of the filter (where_not), not a column
     photo = planner.plan("Leave the Photography department completely alone, but for every other department remove "
                          "the objects with an insurance value under 10,000.", museum)
@@ -1720,15 +1721,15 @@ def test_from_the_fourteenth_newcomer_trial(env, tmp_path):
         ("value_filter", {"column": "age", "min": 18.0, "keep_null": False}),
         ("value_filter", {"column": "dbs_checked", "values": ["yes"], "where_column": "role", "where_values": ["driver"]})]
     plan = planner.plan("For each city, tell me the average repair cost - no filtering.", incidents)
-    assert plan.steps == [] and "tell me the average repair cost" in plan.unmatched
-    assert any('`tilth sql "SELECT city, avg(repair_cost_eur) FROM city_tell_average_repair_cost GROUP BY city ORDER BY '
-               'city"`' in n for n in plan.notes), plan.notes  # (the view of the run's output, by its name)
+    assert plan.steps == [] and not plan.unmatched and plan.questions == [
+        {"ask": "tell me the average repair cost",
+         "sql": "SELECT city, avg(repair_cost_eur) FROM output GROUP BY city ORDER BY city"}]  # (answered after the run)
     # "how many ... are unresolved": counted by that column (a breakdown gives the number); per city, the query
     assert steps(planner.plan("how many incidents are in Berlin?", incidents)) == [
         ("dataset_stats", {"domain_field": "city"})]
     plan = planner.plan("For each city, tell me how many incidents are vandalism", incidents)
-    assert plan.steps == [] and any("`tilth sql \"SELECT city, count(*) FROM city_tell_many_incidents_vandalism WHERE "
-                                    "category IN ('vandalism') GROUP BY city ORDER BY city\"`" in n for n in plan.notes), plan.notes
+    assert plan.steps == [] and [q["sql"] for q in plan.questions] == [
+        "SELECT city, count(*) FROM output WHERE category IN ('vandalism') GROUP BY city ORDER BY city"]
 
 
 def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
@@ -2566,8 +2567,7 @@ def test_from_the_twenty_second_newcomer_trial(tmp_path, env):
     assert [(s.op, s.params.get("label")) for s in plan.steps] == [("llm_annotate", "clarity")]
     # a figure no step computes: the query names the run's view and quotes a column that is an SQL keyword
     plan = planner.plan("just tell me the average downloads per show", podcasts)
-    assert any('SELECT \\"show\\", avg(downloads) FROM just_tell_average_downloads_per GROUP BY \\"show\\"' in n
-               for n in plan.notes), plan.notes
+    assert [q["sql"] for q in plan.questions] == ['SELECT "show", avg(downloads) FROM output GROUP BY "show" ORDER BY "show"']
 
 
 def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
@@ -2592,7 +2592,8 @@ def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
             ("value_filter", {"column": "fine", "min": 100.0}),
             ("value_filter", {"column": "days_to_decision", "max": 29.0})],
         # (a strict bound asks whether the column holds whole numbers: "$120.00" had crashed float(); these do)
-        ("appeals", "appeals with a fine over $100"): [("value_filter", {"column": "fine", "min": 101.0})],
+        ("appeals", "appeals with a fine over $100"): [
+            ("value_filter", {"column": "fine", "min": 100.0, "min_exclusive": True})],  # ("$100.50" is over $100)
         ("appeals", "how many appeals per zone"): [("dataset_stats", {"domain_field": "zone"})],
         # a rank asked as a question
         ("appeals", "what are the 3 most expensive tickets in the Harbor zone?"): [
@@ -2612,3 +2613,115 @@ def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
         plan = planner.plan(request, {"bookings": bookings, "appeals": appeals}[name])
         assert steps(plan) == expected, request
         assert not plan.unmatched, request
+
+
+def test_what_the_thirteenth_round_left(tmp_path, env):
+    """Left open after trials 20-23: an explicit "then" lost to the stage order, "except the event space ones"
+    kept only those, "January or March" read January, "first-time offenders" named no column, and a removal of
+    "the hot desk bookings from before March" dropped every booking before March."""
+    planner, _ = env
+    bookings = _peek_rows(tmp_path / "bookings.jsonl", [
+        {"booking_id": f"BK-{1000 + i}", "space_type": ("event_space", "hot_desk", "meeting_room")[i % 3],
+         "duration_min": 30 * (1 + i % 6), "amount_eur": 20.0 + 9 * i, "booked_on": f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
+         "note": f"Air conditioning in the east wing is far too cold, desk {i}."} for i in range(24)])
+    appeals = _peek_rows(tmp_path / "appeals.jsonl", [
+        {"appeal_id": f"AP-{2400 + i}", "zone": ("Downtown", "Harbor")[i % 2], "first_offence": ("yes", "no")[i % 3 > 0],
+         "statement": f"The meter gave me a receipt for one hour but the ticket says otherwise, case {i}."}
+        for i in range(24)])
+    plans = {
+        ("bookings", "keep bookings over 100 euros, except the hot desk ones"): [
+            ("value_filter", {"column": "space_type", "drop_values": ["hot_desk"]}),
+            ("value_filter", {"column": "amount_eur", "min": 100.0, "min_exclusive": True})],
+        ("bookings", "only bookings from March 1 2025 onwards, except the event space ones"): [
+            ("value_filter", {"column": "space_type", "drop_values": ["event_space"]}),
+            ("value_filter", {"column": "booked_on", "min": "2025-03-01"})],
+        ("bookings", "drop the hot desk bookings from before March 2025"): [
+            ("value_filter", {"column": "booked_on", "min": "2025-03-01", "where_column": "space_type",
+                              "where_values": ["hot_desk"]})],
+        ("bookings", "only bookings from January or March 2025"): [
+            ("value_filter", {"column": "booked_on", "min": "2025-01-01", "max": "2025-03-31"}),
+            ("value_filter", {"column": "booked_on", "min": "2025-02-01", "max": "2025-02-28", "drop_range": True})],
+        ("bookings", "keep bookings made in January and March 2025"): [
+            ("value_filter", {"column": "booked_on", "min": "2025-01-01", "max": "2025-03-31"}),
+            ("value_filter", {"column": "booked_on", "min": "2025-02-01", "max": "2025-02-28", "drop_range": True})],
+        ("bookings", "drop the bookings from January or March 2025"): [
+            ("value_filter", {"column": "booked_on", "min": "2025-01-01", "max": "2025-01-31", "drop_range": True}),
+            ("value_filter", {"column": "booked_on", "min": "2025-03-01", "max": "2025-03-31", "drop_range": True})],
+        ("appeals", "first-time offenders only"): [("value_filter", {"column": "first_offence", "values": ["yes"]})],
+        ("appeals", "drop the first-time offenders"): [
+            ("value_filter", {"column": "first_offence", "drop_values": ["yes"]})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"bookings": bookings, "appeals": appeals}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # the user's "then" orders a step whose result depends on the rows it sees; without one, the usual order
+    orders = {
+        "take a random 40% sample, then remove near-duplicate notes": ["sample_filter", "minhash_dedup"],
+        "remove near-duplicate notes and take a random 40% sample": ["minhash_dedup", "sample_filter"],
+        "take a random 40% sample and remove near-duplicate notes": ["minhash_dedup", "sample_filter"],
+        "keep the 10 longest bookings, then drop the non-English notes": ["top_filter", "lang_id"],
+        "Keep the 10 longest bookings. After that, drop exact duplicate notes": ["top_filter", "exact_dedup"],
+        "drop exact duplicate notes, then from what's left give me the 5 most expensive": ["exact_dedup", "top_filter"],
+    }
+    for request, ops in orders.items():
+        assert [s.op for s in planner.plan(request, bookings).steps] == ops, request
+
+
+def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
+    """Trial 24 (bike-share ride feedback, conference talk submissions): each request below was wrong or partly
+    done; three of them exited 0 with a wrong result."""
+    planner, _ = env
+    rides = _peek_rows(tmp_path / "rides.jsonl", [
+        {"ride_id": f"R{1000 + i}", "station": ("Riverside Park", "Harbor Point")[i % 2],
+         "member_tier": ("casual", "monthly", "annual")[i % 3], "duration_min": 10 + 7 * i, "fare": 2.5 + 1.3 * i,
+         "ride_date": f"2025-0{1 + i % 5}-{1 + i % 27:02d}", "ebike": i % 2 == 0,
+         "comment": f"The saddle on bike {i} was loose and the dock took ages to release it."} for i in range(24)])
+    talks = _peek_rows(tmp_path / "talks.jsonl", [
+        {"submission_id": f"S{200 + i}", "track": ("DevOps", "Machine Learning")[i % 2], "requested_minutes": 25 + 5 * (i % 3),
+         "abstract": " ".join(f"word{(i * 7 + k) % 97}" for k in range(40))} for i in range(24)])
+    plans = {
+        # a superlative said with a verb ("cost the most", "lasted the longest"), asked as a question
+        ("rides", "Which 5 rides cost the most? Give me just those five rows."): [
+            ("top_filter", {"count": 5, "column": "fare"})],
+        ("rides", "which 3 rides lasted the longest?"): [("top_filter", {"count": 3, "column": "duration_min"})],
+        ("rides", "the 4 rides that cost the least"): [
+            ("top_filter", {"keep": "lowest", "count": 4, "column": "fare"})],
+        # "e-bike" names the yes/no column `ebike`; "trim the output down to <columns>" keeps those columns
+        ("rides", "Keep just the e-bike rides from March 1st 2025 onward, and trim the output down to ride_id, "
+                  "station, fare and the comment."): [
+            ("value_filter", {"column": "ebike", "values": [True]}),
+            ("value_filter", {"column": "ride_date", "min": "2025-03-01"}),
+            ("select_columns", {"keep_columns": ["ride_id", "station", "fare", "text"]})],
+        ("rides", "drop e-bike rides"): [("value_filter", {"column": "ebike", "drop_values": [True]})],
+        # choices between dashes are the label's choices, not a list of jobs
+        ("rides", "Tag each comment with a sentiment \u2014 positive, neutral or negative \u2014 and keep all the rows."): [
+            ("llm_annotate", {"text_field": "text", "choices": ["positive", "neutral", "negative"], "label": "sentiment"})],
+        # a bound on the score just planned, where the data has no such column (it had become gopher's stop words)
+        ("talks", "Have the model score each abstract from 1 to 10 on how clear and well-structured it is, and keep "
+                  "only those scoring 7 or above."): [
+            ("llm_annotate", {"text_field": "text", "choices": [str(n) for n in range(1, 11)], "label": "clarity"}),
+            ("value_filter", {"column": "llm_clarity", "min": 7.0})],
+        ("talks", "have the LLM rate each abstract 1-5 for originality; drop the ones rated under 3"): [
+            ("llm_annotate", {"text_field": "text", "choices": ["1", "2", "3", "4", "5"], "label": "originality"}),
+            ("value_filter", {"column": "llm_originality", "min": 3.0})],
+        # the form of a rewrite, before the clause that says what it is for
+        ("talks", "Rewrite every abstract as one crisp sentence we can print in the programme booklet."): [
+            ("llm_rewrite", {"text_field": "text", "style": "one crisp sentence", "task": "tone"})],
+        # 40-word abstracts: two changed words leave 0.57 of 5-word shingles, 0.90 of word sets
+        ("talks", "Some people submitted the same talk twice with a word or two changed \u2014 please drop those "
+                  "near-duplicate abstracts."): [
+            ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.8})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"rides": rides, "talks": talks}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # a median of every row beside a count per track: not a median per track
+    plan = planner.plan("Just report, don't filter: what's the median travel budget, and how many submissions did "
+                        "each track get?", _peek_rows(tmp_path / "budgets.jsonl", [
+                            {"id": i, "track": ("DevOps", "Web")[i % 2], "travel_budget_eur": 100.0 * i,
+                             "abstract": f"A talk about pipelines number {i}."} for i in range(12)]))
+    assert steps(plan) == [("dataset_stats", {"domain_field": "track"})]
+    assert plan.questions == [{"ask": "report what's the median travel budget",
+                               "sql": "SELECT median(travel_budget_eur) FROM output"}]

@@ -109,6 +109,17 @@ def test_international_numbers_in_short_groups_are_redacted_whole():
                                               "Berlin <PHONE>", texts[4]]
 
 
+def test_local_seven_digit_numbers_are_redacted_where_the_words_say_phone():
+    """Trial 21: "Call duty engineer 555-0199." kept its number (no area code). Seven digits alone are as often a
+    part or room number, so only a phone cue before it ("call", "text me on", "tel") makes it one."""
+    texts = ["Leak in 4B. Call duty engineer 555-0199.", "text me on 555 0142 please", "Tel: 555-0100 or 555-0101",
+             "Part no. 555-0199 ordered, room 101-2024", "Ring reception at 555.0123"]
+    out, _ = apply_mapper(build("pii_redact", {"kinds": ["phone"]}), table(texts))
+    assert out.column("text").to_pylist() == ["Leak in 4B. Call duty engineer <PHONE>.", "text me on <PHONE> please",
+                                              "Tel: <PHONE> or <PHONE>", texts[3], "Ring reception at <PHONE>"]
+    assert out.column("pii_redactions").to_pylist() == [1, 1, 2, 0, 1]
+
+
 def test_pii_kinds_and_replacement_are_params():
     op = build("pii_redact", {"kinds": ["email"], "replacement": "[{KIND} removed]"})
     out = op.map(table(["mail a@b.org from 10.0.0.1"]))

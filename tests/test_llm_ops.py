@@ -98,6 +98,18 @@ def _new_rows(rows):
 
 
 @pytest.mark.slow
+def test_a_numeric_scale_tells_the_model_which_end_is_high():
+    """Trial 23: "score how convincing each appeal is from 1 to 5" sent "Choose exactly one of: 1, 2, 3, 4, 5",
+    leaving the model to guess whether 1 is best or worst."""
+    from tilth.ops.evaluate.llm_annotate import _said_choices
+
+    assert _said_choices(["1", "2", "3", "4", "5"], "convincingness") == \
+        "1 (lowest convincingness), 2, 3, 4, 5 (highest convincingness)"
+    assert _said_choices(["0", "1", "2"], "urgency") == "0 (lowest urgency), 1, 2 (highest urgency)"
+    assert _said_choices(["noise", "wifi", "other"], "topic") == "noise, wifi, other"
+    assert _said_choices(["1", "3", "5"], "stars") == "1, 3, 5"  # (not a run of numbers: listed as given)
+
+
 def test_augmenters_add_rows_only_where_selected(llm_endpoint, tmp_path):  # noqa: F811
     rows, ws = run_twice(tmp_path, """
   - llm_back_translate: {where_column: level, where_min: 3, max_tokens: 24, keep_input: false}

@@ -233,6 +233,11 @@ def run(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
                                 f" v{result.output.version}: {result.output.rows:,} rows"))
     if result.export:
         console.print(Text(f"exported to {result.export}"))
+    if result.answers:  # the recipe's questions, answered from the output
+        from tilth.report.answers import answer_lines
+
+        for line in answer_lines(result.answers):
+            console.print(Text(line))
 
 
 def _sql_str(value: str) -> str:

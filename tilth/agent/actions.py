@@ -31,6 +31,7 @@ class Action:
     inherited: bool = False  # its verb was borrowed from the clause before ("..., NFD" -> "convert NFD")
     own: str = ""  # with a borrowed verb: the clause's own words ("NFD")
     contrast: bool = False  # it followed "but": "apply Gopher, but lower the word minimum to 20" adjusts
+    after: bool = False  # it followed "then" / "after that": the job before it runs first, as said
 
     @property
     def full(self) -> str:
@@ -285,6 +286,10 @@ WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\
                           r"over|kept))?$", re.I)
 
 
+# a list of one- or two-word choices ending in "or": "positive, neutral or negative"
+_CHOICES = re.compile(r"[a-z]+(?:[\s-][a-z]+)?(?:\s*,\s*[a-z]+(?:[\s-][a-z]+)?)*,?\s+or\s+[a-z]+(?:[\s-][a-z]+)?", re.I)
+# "..., then take a 40% sample", "After that, drop ...": the user's order between the two jobs
+SEQUENCE = re.compile(r"(?:^|\W)(?:then|after that|afterwards|after this|once that'?s done|finally|lastly)\W", re.I)
 # what may come before a condition that restricts the clause *after* it: "for tickets rated 2 or lower, rewrite
 # ...", "..., and where it's 4 or more, add ...", "and for the ones scoring under 0.3 generate ..."
 _FRONT_BEFORE = re.compile(r"(?:^|,|;|\band|\bthen|\bbut)\s*$", re.I)
@@ -496,6 +501,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
     request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|{MONTH_NAME}|later|earlier|after|before|"
                      r"newer|older)", lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
+    request = re.sub(rf"\b({MONTH_NAME},?\s+\d{{4}})(\s+(?:and|or|to)\s+)(?={MONTH_NAME}\b)",
+                     lambda m: m[1] + _keep_whole(m[2]), request, flags=re.I)  # ("January 2025 and March 2025")
     request = DATE.sub(lambda m: _keep_whole(m[0]), request)
     # "the id, body and rating columns": one list of names, not three jobs
     request = re.sub(r"[\w'-]+(?:\s*,\s*[\w'-]+)*\s*,?\s+(?:and|or)\s+[\w'-]+\s+(?:columns|fields|attributes|keys)\b",
@@ -571,8 +578,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "For rows whose origin is synthetic only, back-translate ...": the condition of the job that follows it
     # "get rid of the junk notes - empty ones and anything under 4 words - and dedupe": the aside lists what the
     # verb before it means, as after a colon
+    # ("tag each comment with a sentiment - positive, neutral or negative - and ...": choices, said as in brackets)
     text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
-                  lambda m: m[0] if starts_with_verb(m[1]) else f": {m[1]}; ", text)
+                  lambda m: m[0] if starts_with_verb(m[1]) else _keep_whole(f" ({m[1]}) ") if _CHOICES.fullmatch(m[1])
+                  else f": {m[1]}; ", text)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it": a removal
     text = re.sub(r"\bkeep\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?!\s+of\b)", r"drop \1", text, flags=re.I)
@@ -641,15 +650,19 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             cond_end = cond.find(pieces[k]) if k < len(pieces) else len(cond)
             cond, tail = cond[:cond_end].strip(" ,"), pieces[k:]
             cond = re.sub(r"[,;]?\s*(?:and then|then|and|but|after that|afterwards|finally)$", "", cond).strip(" ,;")
-        cursor = 0
+        cursor, carry = 0, False
         for j, part in enumerate(parts):
             at = head.find(part, cursor)
             contrast = j > 0 and at >= 0 and re.search(r"\bbut\b", head[cursor:at], re.I) is not None
+            after = carry or bool(SEQUENCE.search(head[cursor:at]) if j > 0 and at >= 0 else
+                                  j == 0 and SEQUENCE.match(f" {head[:16]}"))
+            carry = False
             cursor = at + len(part) if at >= 0 else cursor
             part = DISPOSABLE.sub(lambda m: f"drop {m['obj']}", part.strip(" ,."))  # "the url column can go"
             if (m := UNWANTED.match(part)) and not UNWANTED_JOB.search(m["obj"]):
                 part = f"drop {m['obj']}"  # "I don't want any non-English abstracts"
             if WHAT_IS_LEFT.match(part):
+                carry = True  # ("..., then from what's left, give me the top 5": after the jobs before)
                 continue  # "From what's left, give me the top 5": steps run in order, on what is left
             if COLUMN_ROLE.match(part) and not LANGUAGE_IN.search(part):
                 continue  # "the prompt is in instruction": where a step finds its columns (read from the sentence)
@@ -698,7 +711,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
                 or not (CONTEXT.match(part) or SCENE.match(part) or (bare != part and CONTEXT.match(bare))))
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
-                       contrast=contrast)
+                       contrast=contrast, after=after)
             if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \
                     sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb:
                 goals.append(actions[-1])  # "get rid of the junk notes: empty ones and ...": the list says which rows

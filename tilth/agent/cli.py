@@ -100,6 +100,11 @@ def agent(request: Annotated[str, typer.Argument(help="What you want, in words."
     for step, stats in rep.get("dataset_stats", {}).items():  # "tell me the distribution": the answer itself
         if (line := stats_line(step, stats, markdown=False)) is not None:
             console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if rep.get("answers"):  # "what's the average fare per tier?": the figures themselves
+        from tilth.report.answers import answer_lines
+
+        for line in answer_lines(rep["answers"]):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {ag.out_dir / 'report.md'}")
 
 

@@ -111,11 +111,19 @@ def _period_bounds(text: str, dropping: bool) -> dict[str, str | bool]:
         first, last = period(m)
         end = m.end()
         # "February 2025 or March 2025", "January 2025 to March 2025": one span, where the periods touch or a
-        # word spans them ("January or March 2025" is two spans: the first is read)
+        # word spans them; "January or March 2025" is both months and not February (`also`: a second filter)
+        gap = None
         if (joined := _JOINED.match(text, end)) and (m2 := PERIOD.match(text, joined.end())):
             first2, last2 = period(m2)
             if first2 > last and (joined[1].lower() not in ("or", "and") or _shift(last, 1) == first2):
                 last, end = last2, m2.end()
+            elif first2 > last:
+                gap, last, end = (_shift(last, 1), _shift(first2, -1)), last2, m2.end()
+        if gap is not None and not LATER.search(text[end: end + 30]) and not EARLIER.search(text[end: end + 30]):
+            if dropping:  # each month goes; the one between stays
+                return {"min": first, "max": _shift(gap[0], -1), "drop_range": True,
+                        "also": {"min": _shift(gap[1], 1), "max": last, "drop_range": True}}
+            return {"min": first, "max": last, "also": {"min": gap[0], "max": gap[1], "drop_range": True}}
         d, after = DIRECTION.search(text[max(0, m.start() - 40): m.start()]), text[end: end + 30]
         if LATER.search(after):
             keep = {"min": first}

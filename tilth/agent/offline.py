@@ -78,9 +78,11 @@ from tilth.agent.params import (
     quantities,
     refused_columns,
     request_facts,
+    same_family,
     scale_criterion,
     spell_out_numbers,
     unbounded_params,
+    unhyphened,
     unknown_columns,
     unquote_labels,
 )
@@ -155,7 +157,10 @@ RANK_SHARE = re.compile(
     # "the 15 applicants offering the most hours per week", "the 10 incidents with the highest repair cost"
     rf"|\bthe\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,5}}?(?:with|having|offering|showing|by|(?:that|which|who)\s+(?:have|has|"
     rf"had|offer|offers|took|take|takes|needed|need|needs|spent|got|get|gets))\s+(?:the\s+)?(?:most|highest|largest|"
-    rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b", re.I)
+    rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b"
+    # "which 5 rides cost the most?", "the 3 talks that lasted the longest": a verb, then the superlative
+    rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+the\s+(?:most|"
+    rf"least|longest|shortest|highest|lowest|fewest)\b", re.I)
 # "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
 RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
@@ -216,6 +221,7 @@ class OfflinePlanner:
             for st in saved.meta["steps"]:
                 plan.steps.append(PlanStep(op=st["op"], params=dict(st["params"]), why=f"step of saved pipeline {saved.name}",
                                            intent="saved"))
+            plan.questions = [dict(q) for q in saved.meta.get("questions", [])]
             self.finish(plan, data)
             return plan
         if self._vocab is None:  # the words of this planner's own catalogue (saved and generated skills too)
@@ -338,7 +344,11 @@ class OfflinePlanner:
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         unsupported: Action | None = None  # the last action no operator can do, for the fragments that go with it
         pending: tuple[set[int], dict] = (set(), {})  # (steps before it, rows) of an action whose job has a scope
+        phase, self._phases = 0, {}  # (how many "then"s came before the action each step serves)
         for a in parsed.actions:
+            for st in plan.steps:
+                self._phases.setdefault(id(st), phase)
+            phase += a.after
             # the columns another job of its sentence drops or keeps are that job's ("redact emails ..., then drop
             # the apprentice column": the redaction does not read `apprentice`)
             self.siblings = " ".join(b.text for b in parsed.actions if b.sentence == a.sentence and b is not a
@@ -360,6 +370,9 @@ class OfflinePlanner:
                 continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)) or a.text in others:
                 continue  # constraints, not jobs
+            if (g := GROUPING.fullmatch(a.text.strip(" ,"))) and column_mentions(g[1], list(data.columns)) and any(
+                    b.sentence == a.sentence and b is not a and AGGREGATE.search(b.full) for b in parsed.actions):
+                continue  # "for each track, tell me the average budget": the figure's grouping, said first
             _scope_steps(plan, *pending, self.cat)  # the steps the action before made, restricted to its rows
             pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
             if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
@@ -467,7 +480,10 @@ class OfflinePlanner:
                 if more is not None and not {str(v).lower() for v in more[1]} & {column.lower(), *_column_words(column)}:
                     # "verified stays from UK guests"; but "remote roles" on `remote` is not also location = Remote
                     self._value_step(plan, a, more[0], {"values": more[1]}, data)
-                dates = date_bounds(a.full, dropping=dropping) or _year_bounds(a.full, data, dropping)
+                # (the rows a removal names go; a keep with an exception keeps its dates: "only bookings from
+                # March onwards, except the event space ones")
+                gone = dropping and (goes_on or _removal(a.full))
+                dates = date_bounds(a.full, dropping=gone) or _year_bounds(a.full, data, gone)
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
@@ -483,7 +499,7 @@ class OfflinePlanner:
                     + partial_column_mentions(a.full[agg.end():], list(data.columns)) if _numeric(c, data)]):
                 # "for each city, tell me the average repair cost": a query of the output, not a step
                 fn = AGGREGATES[agg[1].lower()]
-                group = _grouping(a.full, data) or _grouping(a.context, data)
+                group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
                 sql = (f"SELECT {g}, {fn}({num}) FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
                        else f"SELECT {fn}({num}) FROM <dataset>")
@@ -493,7 +509,7 @@ class OfflinePlanner:
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
                 # "how many incidents are unresolved": the rows counted by that column; per city, a query
                 col, vals = found
-                group = _grouping(a.full, data) or _grouping(a.context, data)
+                group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
                 if group is None or group == col:
                     step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
                                     why=f"counts the rows by {col} (the {' or '.join(map(str, vals))} ones among them), "
@@ -537,6 +553,10 @@ class OfflinePlanner:
                 # "have the model score each note 1 to 5 ..., and keep the ones scoring 4+": the score just planned,
                 # not the data's `score` (82-97), whose sample holds no such number
                 ranged = [(scored, b) if not _in_sample_range(c, b, data) else (c, b) for c, b in ranged]
+            elif not ranged and a.asks and equal is None and not by_rank and not parsed.keep_all_rows \
+                    and "value_filter" not in excluded and POINTS_BACK.search(a.text) and _selects_rows(a.full) \
+                    and (scored := self._planned_scale(plan)) and (said := _scale_bounds(a.full)):
+                ranged = [(scored, said)]  # "..., and keep only those scoring 7 or above": no column of the data's
             if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded and not by_rank:
                 # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
@@ -555,8 +575,16 @@ class OfflinePlanner:
                 step.params.pop("max", None)
                 last[a.sentence] = (step, a)
                 continue
+            # "drop the hot desk bookings from before March": the bound applies among those rows, the others stay
+            among = _named_values(a, data) if ranged and _removal(a.full) and not pending[1] else None
+            if among is not None and (among[0] == data.text_field or among[0] in {c for c, _ in ranged}):
+                among = None
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
+                before = len(plan.steps)
                 self._value_step(plan, a, column, bounds, data)
+                for step in plan.steps[before:] if among is not None else ():
+                    step.params.update({"where_column": self._pipeline_col(among[0], data), "where_values": among[1]})
+                    step.why += f"; only among rows whose {among[0]} is {' or '.join(map(str, among[1]))}"
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -843,6 +871,8 @@ class OfflinePlanner:
             if mp and MEASURES_ONLY in st.why and any(st.params.get(k, v) != v for k, v in mp.items()):
                 st.why = st.why.replace(MEASURES_ONLY, "")
         plan.keep_all_rows = parsed.keep_all_rows
+        for st in plan.steps:
+            self._phases.setdefault(id(st), phase)
         self._order(plan)
         for st in plan.steps:  # "at least 4 stars" on a CSV whose stars are "5", "five", "": say what happens
             col = st.params.get("column")
@@ -1112,6 +1142,11 @@ class OfflinePlanner:
                 return alt[0], alt[1], {}
         return best, score, {}
 
+    def _whole_set(self, op: str) -> bool:
+        """The step's result depends on which other rows it sees: deduplicators, ranks, samples."""
+        s = self.cat.by_name.get(op)
+        return s is not None and (s.kind == "deduplicator" or op == "sample_filter")
+
     def _stage(self, op: str) -> int:
         s = self.cat.by_name.get(op)
         return s.meta.get("stage", 55) if s else 55
@@ -1143,6 +1178,7 @@ class OfflinePlanner:
             found, calib = self._value_column(plan, action, data, ranking=_ranks(skill))
             if found and skill.param("min") and skill.param("max"):  # "before 2026-11-05": date bounds, if any
                 params.update(date_bounds(action.full, dropping=DROP.search(action.full) is not None))
+                params.pop("also", None)  # (one step here: the planner's own value steps split a union)
             calib = calib if calib and skill.param(calib["param"]) else None  # (top_filter ranks: no bound)
             if found:
                 params["column"] = found
@@ -1175,7 +1211,15 @@ class OfflinePlanner:
         return plan.steps[-1]
 
     def _value_step(self, plan: Plan, action: Action, column: str, bounds: dict, data: DataPeek) -> PlanStep:
-        """A value_filter step on `column` with the bounds read from the action (its own step per column)."""
+        """A value_filter step on `column` with the bounds read from the action (its own step per column); a
+        second on the same column where the bounds carry `also` ("January or March": not February)."""
+        if "also" in bounds:
+            bounds = dict(bounds)
+            also = bounds.pop("also")
+            first = self._value_step(plan, action, column, bounds, data)
+            self._value_step(plan, action, column, also, data).why += \
+                " (the second span named)" if bounds.get("drop_range") else " (the span between the two named is not asked for)"
+            return first
         col = self._pipeline_col(column, data)
         shown = ", ".join(f"{k} {v}" for k, v in bounds.items())
         if "keep_null" not in bounds and KEEP_NULL.search(action.full) and bounds.keys() & {"min", "max", "values"}:
@@ -1185,7 +1229,7 @@ class OfflinePlanner:
                 and _missing_column(action, data) == column:  # "drop applicants under 18 or with no age given"
             bounds = {**bounds, "keep_null": False}
         if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
-                and _removal(action.full) and any(r.get(column) in (None, "") for r in data.rows):
+                and _removal(action.full) and column in data.columns and any(r.get(column) in (None, "") for r in data.rows):
             # "drop recipes rated under 4.0": an unrated recipe is not rated under 4.0
             bounds = {**bounds, "keep_null": True}
             why += f"; rows without a {col} stay (they are not the ones named; say so to drop them too)"
@@ -1492,9 +1536,16 @@ class OfflinePlanner:
         return op.removed_columns(cols) if op is not None else []
 
     def _order(self, plan: Plan) -> None:
-        """Stage order (metadata), user order breaking ties; then a step that reads a column another step
-        writes ("over 1,000 tokens" reads token_count's n_tokens) moves after its producer."""
-        plan.steps.sort(key=lambda s: self._stage(s.op))
+        """Stage order (metadata), user order breaking ties; the user's "then" first where it orders a step whose
+        result depends on the rows it sees (a deduplication, a rank, a sample: "remove near duplicates, then take a
+        random 40%"); then a step that reads a column another step writes ("over 1,000 tokens" reads token_count's
+        n_tokens) moves after its producer."""
+        phases = getattr(self, "_phases", {})
+        said = {phases.get(id(s), 0) for s in plan.steps if self._whole_set(s.op)}
+        if said and len(said | {phases.get(id(s), 0) for s in plan.steps}) > 1:
+            plan.steps.sort(key=lambda s: (phases.get(id(s), 0), self._stage(s.op)))
+        else:
+            plan.steps.sort(key=lambda s: self._stage(s.op))
         for _ in range(len(plan.steps)):
             moved = False
             for i, st in enumerate(plan.steps):
@@ -1805,16 +1856,24 @@ class OfflinePlanner:
 
     @staticmethod
     def _short_shingles(step: PlanStep, data: DataPeek) -> None:
-        """"Near-duplicate notes (a word or two changed)": on a 12-word text one changed word breaks 5 of its 8
-        five-word shingles (Jaccard 0.23), so on short texts MinHash compares word sets (11 of 13: 0.85) at 0.7,
-        unless the request set either."""
+        """"Near-duplicate abstracts (a word or two changed)": k changed words break about k*g of a text's n-g+1
+        g-word shingles, so Jaccard is (S - kg) / (S + kg). On 40-word abstracts two changed words leave five-word
+        shingles at 0.57, under the 0.8 default; word pairs keep 0.81, single words 0.90. The shingle is the
+        longest that keeps two changed words at 0.85 or more for the sample's median length, at 0.8; on texts
+        too short for that (under ~25 words) word sets at 0.7. Unless the request set either."""
         if step.op != "minhash_dedup" or step.params.keys() & {"ngram", "threshold"}:
             return
         median = data.median_words(step.params.get("text_field", "text"))
-        if median is not None and median < SHORT_TEXT_WORDS:
-            step.params.update({"ngram": 1, "threshold": 0.7})
-            step.why += (f"; ngram 1, threshold 0.7: the texts are short (median {median:.0f} words here), where "
-                         f"one changed word breaks most 5-word shingles; name a threshold to set one")
+        if median is None:
+            return
+        fit = next((g for g in (5, 4, 3, 2, 1) if _two_edits_jaccard(median, g) >= NEAR_MARGIN_JACCARD), None)
+        if fit == 5:
+            return
+        ngram, threshold = (fit, 0.8) if fit else (1, 0.7)
+        step.params.update({"ngram": ngram, "threshold": threshold})
+        step.why += (f"; ngram {ngram}, threshold {threshold}: on texts of {median:.0f} words (the sample's median) "
+                     f"two changed words leave {_two_edits_jaccard(median, 5):.2f} of 5-word shingles shared, "
+                     f"{_two_edits_jaccard(median, ngram):.2f} of {ngram}-word ones; name a threshold to set one")
 
     # -- revision --------------------------------------------------------------------------------------
     def revise(self, plan: Plan, feedback: str, data: DataPeek) -> Plan:
@@ -2057,7 +2116,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     if found is None or not dropping:
         return None if found is None else (*found, False)
     column, values = found
-    rest = _label_compounds(asked.lower(), data)
+    rest = _label_compounds(unhyphened(asked.lower(), list(data.columns)), data)
     if looks_like_codes({str(v) for v in values}):
         rest = without_countries(rest)  # "drop the reviews from American guests"
     for v in values:
@@ -2068,8 +2127,12 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         rest = re.sub(rf"(?<![\w-])(?:{_label_spelling(str(v))})s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
+            rest = re.sub(rf"\b{re.escape(name)}-[a-z]+\b", " ", rest)  # ("first-time": first_offence's first)
             rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
                           " ", rest)  # ("the speaker's party", "items that weren't returned")
+    if " " in column.strip("_").replace("_", " "):  # ("the first-time offenders": offence's family, first_offence)
+        rest = " ".join(w for w in rest.split() if not any(same_family(w.strip(",.;:'"), p)
+                                                           for p in _column_words(column)[1:]))
     if _yes_value(column, data) is not None:  # ("drop the inspections that failed": the opposite of `passed`)
         for w in _opposites_in(column, rest):
             rest = re.sub(rf"\b{w}\b", " ", rest)
@@ -2088,9 +2151,9 @@ _EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|beside
 
 def _excepted(text: str, value) -> bool:
     """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english"."""
-    v = re.escape(str(value).lower())
+    v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
-                     rf"{v}s?(?![\w-])", text.lower()) is not None
+                     rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
@@ -2110,7 +2173,9 @@ def _numbered(text: str) -> str:
 # wanted, which the clause splitter would cut at its commas (and "make" read as a verb)
 _WANTED_ITEM = r"(?:the\s+)?[\w-]+(?:\s+itself)?"  # ("comment_id, visit_date and the comment itself")
 WANTED_COLUMNS = re.compile(r"\b(?:(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)|(?:only|just)\s+keep|"
-                            r"keep(?=\s+(?:only|just)\b))\s+(?:only\s+|just\s+)?"
+                            r"keep(?=\s+(?:only|just)\b)|"  # ("trim the output down to ride_id, station and fare")
+                            r"(?:trim|cut|narrow|pare|slim|reduce|limit|restrict)\s+(?:(?:the|this|our|my)\s+)?(?:output|"
+                            r"results?|data(?:set)?|file|export|table|columns?|it)?\s*(?:down\s+)?to)\s+(?:only\s+|just\s+)?"
                             rf"(?P<list>{_WANTED_ITEM}(?:\s*,\s*{_WANTED_ITEM})*(?:\s*,?\s+and\s+{_WANTED_ITEM}))"
                             r"(?P<tail>\s+(?:columns?|fields?))?(?P<rest>\s*(?:[-\u2013\u2014,;.]\s*(?:and\s+)?(?:drop|remove|delete|"
                             r"get rid of|lose|ditch|toss|bin|scrap|strip)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b"
@@ -2194,6 +2259,7 @@ def _holds_label(data: DataPeek, value: str) -> bool:
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality), other than the columns in `skip`."""
     low = _numbered(action.full).lower()
+    low = unhyphened(low, list(data.columns))  # ("the e-bike rides": ebike)
     for c in data.columns:  # "the day-shift notes": shift is day
         low = re.sub(rf"\b([a-z]+)-({re.escape(c.lower())})\b", r"\1 \2", low)
     low = _label_compounds(low, data)
@@ -2439,6 +2505,24 @@ def _random_count(text: str) -> int | None:
     return None
 
 
+NEAR_MARGIN_JACCARD = 0.85  # two changed words must stay this similar at the shingle size chosen (threshold 0.8)
+
+
+def _two_edits_jaccard(words: float, ngram: int, edits: int = 2) -> float:
+    """Jaccard of a text's g-word shingles with its copy where `edits` words far apart were changed."""
+    shingles = max(words - ngram + 1, 1)
+    return max(shingles - edits * ngram, 0) / (shingles + edits * ngram)
+
+
+def _scale_bounds(text: str) -> dict:
+    """value_filter bounds on a planned score of whole numbers from the words ("keep those scoring 7 or above":
+    min 7; "drop the ones rated under 3": min 3)."""
+    lo, hi = condition_bounds(text)
+    if _removal(text):  # the rows named go: one side of them stays
+        lo, hi = (hi + 1 if hi is not None and lo is None else None), (lo - 1 if lo is not None and hi is None else None)
+    return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+
+
 def _in_sample_range(column: str, bounds: dict, data: DataPeek) -> bool:
     """Whether a bound's numbers lie within the column's sample values ("4+" on wine points 82-97 does not)."""
     seen = [as_number(r[column]) for r in data.rows if looks_numeric(r.get(column))]
@@ -2504,6 +2588,8 @@ RANK_MEASURES = (
      r"fine|fines|charge|charges|bill|rent|deposit|refund|payment|wage|wages|pay|tip",
      None, "highest"),
     (r"cheap|cheaper|cheapest|affordable", _MONEY, None, "lowest"),
+    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+most", _MONEY, None, "highest"),  # "cost the most"
+    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+least", _MONEY, None, "lowest"),
     (r"long|longer|longest|lengthy|lengthiest|slow|slower|slowest", LENGTH_WORDS, None, "highest"),
     (r"short|shorter|shortest|quick|quicker|quickest|fast|faster|fastest|brief|briefest", LENGTH_WORDS, None, "lowest"),
     (r"heavy|heavier|heaviest", _WEIGHT := r"weight|weights|kg|kilos?|grams?|lbs?|mass|tons?|tonnes?", None, "highest"),
@@ -2755,13 +2841,33 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     return " ".join(rest.split()).strip(" ?.!,") if words else None
 
 
-def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
-    """Report a figure no operator computes ("the average repair cost per city") with the query that gives it."""
-    from tilth.storage.workspace import view_name
+def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> str | None:
+    """The grouping its sentence names ("for each city, tell me the average repair cost"), unless another job
+    of the sentence names it itself ("what's the median budget, and how many talks did each track get?": the
+    median is of every row)."""
+    group = _grouping(action.context, data)
+    if group is None or any(b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
+                            and (AGGREGATE.search(b.full) or re.search(r"\bhow many\b|\bcount", b.full, re.I))
+                            for b in actions):
+        return None
+    return group
 
-    plan.unmatched.append(action.full)
-    sql = sql.replace("<dataset>", view_name(plan.output.get("dataset") or plan.name))  # the run's output view
-    plan.notes.append(f"No operator {what}: {action.full!r} is not done. After the run, `tilth sql \"{sql}\"` answers it.")
+
+def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
+    """A figure no operator computes ("the average repair cost per city"): a question of the recipe, answered
+    by its SQL over the run's output after the run (and after every rerun of the recipe)."""
+    if re.search(r"<(?!dataset>)[^>]+>", sql):  # ("... AND <in 2025>": a part no column says; the user completes it)
+        from tilth.storage.workspace import view_name
+
+        plan.unmatched.append(action.full)
+        sql = sql.replace("<dataset>", view_name(plan.output.get("dataset") or plan.name)).replace('"', '\\"')
+        plan.notes.append(f"No operator {what}: {action.full!r} is not done. After the run, `tilth sql \"{sql}\"` "
+                          "answers it, with the part in <...> written as a condition on your columns.")
+        return
+    sql = sql.replace("<dataset>", "output")
+    plan.questions.append({"ask": action.full, "sql": sql})
+    plan.notes.append(f"{action.full!r} is a figure, not a step: the recipe's question `{sql}` answers it from the "
+                      f"output after the run ({what}).")
 
 
 def _own_choices(skill: Skill, values: list) -> bool:
@@ -2773,7 +2879,7 @@ def _own_choices(skill: Skill, values: list) -> bool:
 def _sql_ident(column: str) -> str:
     """A column as SQL names it: bare, or double-quoted where it is a keyword or no plain identifier (`show`)."""
     plain = re.fullmatch(r"[a-z_][a-z0-9_]*", column) is not None and column.lower() not in _sql_keywords()
-    return column if plain else '\\"' + column.replace('"', '""') + '\\"'  # (inside the note's double-quoted command)
+    return column if plain else '"' + column.replace('"', '""') + '"'
 
 
 @functools.lru_cache(maxsize=1)
@@ -2963,9 +3069,11 @@ def _label_values(data: DataPeek) -> frozenset[str]:
 
 
 def _whole(col: str, data: DataPeek) -> bool:
-    """The sample's values of the column are all whole numbers (counts, stars, years)."""
+    """The sample's values of the column are all whole numbers (counts, stars, years): ints, or text written
+    without a fraction; a float column (20.0, 29.0) or money written "$120.00" may hold fractions the sample lacks."""
     vals = [r.get(col) for r in data.rows if looks_numeric(r.get(col))]
-    return bool(vals) and all(as_number(v).is_integer() for v in vals)
+    return bool(vals) and all(isinstance(v, int) or isinstance(v, str) and not re.search(r"\d[.]\d", v)
+                              and as_number(v).is_integer() for v in vals)
 
 
 def _dated(col: str, data: DataPeek) -> bool:

@@ -11,6 +11,7 @@ third symbols" right with no change here.
 from __future__ import annotations
 
 import math
+import os
 import re
 from typing import Any
 
@@ -303,7 +304,7 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         others = column_mentions(rest, [c for c in columns if c not in exact])
         return [c for c in columns if c in exact or c in others]
     # "agents'", "customer's", "replies" -> "agent", "customer", "replie"/"reply" forms
-    raw = re.findall(r"[a-z0-9']+", text.lower().replace("_", " "))
+    raw = re.findall(r"[a-z0-9']+", unhyphened(text, columns).lower().replace("_", " "))
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
     words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
     stems = _stems(text)
@@ -314,6 +315,9 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         parts = [p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if p]
         if parts and (all(p in words for p in parts) or _stems(col.replace("_", " ")) <= stems):
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
+        elif len(parts) > 1 and any(p in words for p in parts) and all(
+                p in words or any(same_family(p, w) for w in words) for p in parts):
+            hits.append(col)  # "first-time offenders" names first_offence: one word as written, one of its family
     # the usual names of an instruction pair's two sides ("the model answers" -> output), where no column
     # has the word the text used
     names = {p.rstrip("s") for c in columns for p in re.split(r"[_\W]+", c.lower()) if p}
@@ -323,6 +327,21 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
             hits.append(col)
     # a longer name that contains a shorter one wins ("agent_reply" over "reply")
     return [c for c in hits if not any(c != o and c in o for o in hits)]
+
+
+def unhyphened(text: str, columns: list[str]) -> str:
+    """The text with a hyphenated word written as one where a column's name (or a word of it) is that word
+    without its hyphen: "e-bike rides" on a column `ebike`, "e-mail" on `email_sent`."""
+    parts = {p for c in columns for p in [c.lower(), *re.split(r"[_\W]+", c.lower())] if p}
+    return re.sub(r"\b[a-z]+(?:-[a-z]+)+\b", lambda m: m[0].replace("-", "") if m[0].lower().replace("-", "") in parts
+                  else m[0], text, flags=re.I)
+
+
+def same_family(a: str, b: str) -> bool:
+    """Two words of one family ("offence", "offenders"; "delivery", "delivered"): a shared start of at least five
+    letters that leaves at most the last two of the shorter."""
+    n = len(os.path.commonprefix([a, b]))
+    return n >= 5 and n >= min(len(a), len(b)) - 2
 
 
 def owner_only(text: str, col: str) -> bool:
@@ -1106,7 +1125,7 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
           # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
           re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:[\w'-]+\s+){0,3}?(?:sentence|paragraph|summary|tweet|headline|"
                      r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?)"
-                     r"(?=[,.;!?]|$| and\b| but\b)", re.I),
+                     r"(?=[,.;!?]|$| and\b| but\b| (?:that|which|we|you|they|i|people|to)\b)", re.I),  # ("... we can print")
           # "so it's polite and concise for the driver", "to be friendlier and shorter", "make each note more polite"
           re.compile(r"\b(?:so (?:that )?(?:it'?s|it is|they'?re|they are|each (?:one )?is|it reads|they read|it sounds|"
                      r"they sound)\s+|to (?:be|sound|read)\s+|(?:rewrite|make|turn|reword|rephrase|edit)\s+(?:each|every|all|"

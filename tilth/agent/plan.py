@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tilth.pipeline.recipe import Output, Recipe, Step
+from tilth.pipeline.recipe import Output, Question, Recipe, Step
 
 
 class PlanStep(BaseModel):
@@ -37,6 +37,8 @@ class Plan(BaseModel):
     planner: str = "offline"
     output: dict[str, Any] = Field(default_factory=dict)
     plugins: list[str] = Field(default_factory=list, description="Operator files the plan needs (generated ones).")
+    questions: list[dict[str, str]] = Field(default_factory=list, description="Figures answered from the output "
+                                            "after the run: {ask, sql} (SQL over `output`).")
 
     def to_recipe(self, workers: int | None = None) -> Recipe:
         return Recipe(
@@ -47,6 +49,7 @@ class Plan(BaseModel):
             output=Output(**self.output),
             workers=workers,
             plugins=list(self.plugins),
+            questions=[Question(**q) for q in self.questions],
         )
 
     def ops(self) -> list[str]:

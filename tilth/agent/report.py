@@ -156,6 +156,7 @@ def write_report(plan: Plan, validation: Validation | None, result, out_dir: Pat
         except Exception as e:  # a summary problem must not fail a finished run; say so in the report
             rep["added_columns_error"] = f"{type(e).__name__}: {e}"
         rep["html_report"] = html_report(result, out_dir)
+        rep["answers"] = result.answers
     (out_dir / "report.json").write_text(json.dumps(rep, indent=2, default=str))
     (out_dir / "report.md").write_text(markdown(rep))
     return rep
@@ -179,6 +180,10 @@ def markdown(rep: dict[str, Any]) -> str:
         if rep.get("quarantined"):
             lines += ["", quarantine_line(rep)]
         lines += ["", f"Dataset: `{rep.get('dataset')}`"]
+        if rep.get("answers"):
+            from tilth.report.answers import answer_lines
+
+            lines += ["", "## Answers", "", "```", *answer_lines(rep["answers"], max_rows=50), "```"]
         if rep.get("added_columns"):
             lines += ["", "## Added columns", "", "Each over every row its step saw (kept and dropped):", ""]
             lines += [describe_line(d) for d in rep["added_columns"]]

@@ -64,6 +64,8 @@ def plan_table(plan: Plan, validation: Validation | None = None) -> Table:
         after = _columns_change(before, s.expects) + (f"\n({rows[i]} of the sample rows)" if len(rows) > i else "")
         before = s.expects
         t.add_row(str(i), s.op, ", ".join(f"{k}={v!r}" for k, v in s.params.items()) or "(defaults)", s.why, after)
+    for q in plan.questions:  # figures answered from the output after the run
+        t.add_row("?", "question", q["sql"], q["ask"], "answered from the output")
     return t
 
 

@@ -81,7 +81,8 @@ def pipeline_skills(workspace: str | Path | None) -> list[Skill]:
         steps = [{"op": s.op, "params": dict(s.params)} for s in r.steps]
         desc = f"{r.description} Saved pipeline: {' -> '.join(s['op'] for s in steps)}."
         out.append(Skill(r.name, "pipeline", "pipeline", desc.strip(),
-                         {"steps": steps, "path": str(path), "request": r.description}))
+                         {"steps": steps, "path": str(path), "request": r.description,
+                          "questions": [q.model_dump() for q in r.questions]}))
     return out
 
 

@@ -257,12 +257,12 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
     from tilth.agent.peek import peek
 
     v = Validation()
-    if not plan.steps and plan.removed:  # understood, but nothing planned can run on this data
+    if not plan.steps and not plan.questions and plan.removed:  # understood, but nothing planned can run on this data
         v.problems.append(Problem(0, "plan", "no step is left: validation removed every step I planned ("
                                   + "; ".join(plan.removed) + ")",
                                   "name the column to use, or change the data so the step can run on it"))
         return v
-    if not plan.steps:  # copying the input unchanged is never what a request asked for
+    if not plan.steps and not plan.questions:  # copying the input unchanged is never what a request asked for
         what = "; ".join(repr(u) for u in plan.unmatched) or repr(plan.request)
         v.problems.append(Problem(0, "plan", f"the plan is empty: no step was planned for {what} (the notes say why)",
                                   "rephrase the request (one job per clause), name an operator from `tilth ops "
@@ -302,6 +302,8 @@ def check_plan(plan: Plan, dry_run: bool = True) -> Validation:
             if len(counts) == len(v.sample_rows) and counts[0] > v.sample_rows[0] and not emptied_sample(plan, counts):
                 v.sample_rows = counts
         v.warnings += emptied_sample(plan, v.sample_rows) or mostly_dropped(plan, v.sample_rows)
+        v.problems += [Problem(0, "question", f"{a['ask']!r} cannot be answered: {a['error']}",
+                               f"fix its SQL ({a['sql']}) over the columns of `output`") for a in result.answers if "error" in a]
     except Exception as e:  # any operator error on real rows is a plan problem; name the step that failed
         i = _failed_step(e, plan)
         where = f"step {i}: {plan.steps[i - 1].op}" if i else "input"

@@ -72,7 +72,7 @@ class Agent:
 
     def plan(self, s: State) -> State:
         plan = self.planner.plan(s["request"], s["data"])
-        if not plan.steps:
+        if not plan.steps and not plan.questions:  # ("what's the average fare?" is answered, not generated)
             plan = self._generate(plan, s["data"])
         plan.notes += compose(plan, s["data"].rows, self.out_dir, self.chat)
         self.log.append(f"plan ({plan.planner}): {plan.ops()}")
@@ -201,6 +201,7 @@ def plan_from_yaml(text: str, base: Plan) -> Plan:
         steps.append(prev.model_copy() if prev else PlanStep(op=st.op, params=dict(st.params), why="edited by the reviewer",
                                                               intent="edited"))
     return base.model_copy(update={"name": r.name, "input": dict(r.input), "steps": steps,
+                                   "questions": [q.model_dump() for q in r.questions],
                                    "notes": [*base.notes, "edited by the reviewer"]})
 
 

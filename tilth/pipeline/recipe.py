@@ -8,6 +8,8 @@ steps:
   - length_filter: {min: 50}
   - exact_dedup: {}
 output: {dataset: web_clean, export: out/web_clean.jsonl}
+questions:                                   # optional: figures answered from the output after each run
+  - {ask: documents per source, sql: "SELECT source, count(*) FROM output GROUP BY source"}
 ```
 """
 
@@ -29,6 +31,27 @@ class Step(BaseModel):
 
     def to_yaml_obj(self) -> dict[str, Any]:
         return {self.op: dict(self.params)}
+
+
+class Question(BaseModel):
+    """A figure the run answers from its output ("the average fare per member tier"): one SQL SELECT over the
+    table `output` (the run's last step), answered after every run and shown with the report."""
+    model_config = ConfigDict(extra="forbid")
+    ask: str = Field(description="The question in words.")
+    sql: str = Field(description="One SELECT over `output`, e.g. SELECT tier, avg(fare) FROM output GROUP BY tier.")
+
+    @field_validator("sql")
+    @classmethod
+    def _one_select(cls, v: str) -> str:
+        import duckdb
+
+        try:
+            statements = duckdb.extract_statements(v)
+        except duckdb.Error as e:
+            raise ValueError(f"not valid SQL: {e}") from None
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise ValueError("write one SELECT statement (it reads the table `output`; it changes nothing)")
+        return v.strip().rstrip(";")
 
 
 class Output(BaseModel):
@@ -65,6 +88,8 @@ class Recipe(BaseModel):
     plugins: list[str] = Field(default_factory=list, description="Python files defining extra operators.")
     llm: dict[str, Any] = Field(default_factory=dict, description="LLM endpoint {url, model, api_key_env}; "
                                 "none: TILTH_LLM_URL or the embedded server.")
+    questions: list[Question] = Field(default_factory=list, description="Figures answered from the output after "
+                                      "each run: `- {ask: ..., sql: SELECT ... FROM output}`.")
 
     @field_validator("name")
     @classmethod
@@ -160,6 +185,8 @@ class Recipe(BaseModel):
         out = self.output.model_dump(exclude_none=True)
         if out:
             data["output"] = out
+        if self.questions:
+            data["questions"] = [q.model_dump() for q in self.questions]
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
 
 

@@ -74,6 +74,7 @@ class RunResult:
     export: Path | None = None
     seconds: float = 0.0
     report: Path | None = None  # <workspace>/reports/<run>/index.html, written after every finished run
+    answers: list[dict] = field(default_factory=list)  # the recipe's questions, answered from the output
 
     @property
     def rows_out(self) -> int:
@@ -179,6 +180,11 @@ class Runner:
                         rows=result.steps[-1].rows_out)
                     con.execute("UPDATE runs SET status = 'done', finished_at = current_timestamp WHERE run = ?", [run])
                     con.execute("COMMIT")  # (on an error, the handler below rolls back)
+                if self.recipe.questions:  # "the average fare per tier": figures from the committed output
+                    from tilth.report.answers import answer_questions
+
+                    result.answers = answer_questions(self.ws, view_name(self.recipe.dataset_name),
+                                                      self.recipe.questions)
                 exporting = self._exporting
                 if self.write_html_report and self.recipe.output.report:
                     report = self._build_report(run)  # on the held connection, while the export runs

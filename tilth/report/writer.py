@@ -14,6 +14,7 @@ from typing import Any
 from tilth.ops.evaluate.dataset_stats import DatasetStatsParams
 from tilth.report import html as h
 from tilth.report import plots, queries
+from tilth.report.answers import answer_questions
 from tilth.report.histogram import column_histograms, score_histograms
 from tilth.report.stats import cached_statistics
 from tilth.storage.workspace import Workspace
@@ -87,12 +88,37 @@ def collect(ws: Workspace, run: str) -> dict[str, Any]:
         if s.index and (s.stats.get("rows_dropped") or 0) and s.index - 1 in by_index:
             examples += [{"step": s.step, **e} for e in queries.dropped_examples(ws, run, s, by_index[s.index - 1])]
     quarantine = queries.quarantine_summary(ws, run)
+    answers = answer_questions(ws, steps[-1].view, _questions(info.get("recipe")))
     return {
         "run": info, "steps": step_rows, "drops": drops, "stats": stats, "figures": figures,
-        "examples": examples, "quarantine": quarantine,
+        "examples": examples, "quarantine": quarantine, "answers": answers,
         "json": {"run": {k: v for k, v in info.items() if k != "recipe"}, "steps": step_rows, "drops": drops,
-                 "dataset_stats": stats, "quarantine": {k: quarantine[k] for k in ("total", "by_file")}},
+                 "dataset_stats": stats, "quarantine": {k: quarantine[k] for k in ("total", "by_file")},
+                 "answers": answers},
     }
+
+
+def _questions(recipe_yaml: str | None) -> list:
+    """The questions of the run's recipe (none for a recipe written before questions existed)."""
+    if not recipe_yaml:
+        return []
+    from tilth.pipeline.recipe import Recipe
+
+    try:
+        return Recipe.from_yaml(recipe_yaml).questions
+    except (ValueError, TypeError):
+        return []
+
+
+def _answers(answers: list[dict[str, Any]]) -> str:
+    """Each question with its result table (or why it has none)."""
+    out = []
+    for a in answers:
+        body = (f'<p class="muted">not answered: {escape(a["error"])}</p>' if "error" in a else
+                h.table([dict(zip(a["columns"], row, strict=True)) for row in a["rows"]], a["columns"])
+                + ('<p class="muted">(the first rows only)</p>' if a.get("truncated") else ""))
+        out.append(f'<h3>{escape(a["ask"])}</h3>{body}<p class="muted"><code>{escape(a["sql"])}</code></p>')
+    return "".join(out)
 
 
 def _step_row(s: queries.StepInfo) -> dict[str, Any]:
@@ -135,6 +161,7 @@ def render(d: dict[str, Any]) -> str:
                  ("of rows read kept", f"{last['out'] / first['out']:.1%}" if first["out"] else "-"),
                  ("dropped", sum(s["dropped"] for s in steps)), ("quarantined", d["quarantine"]["total"]),
                  ("seconds in steps", f"{sum(s['seconds'] for s in steps):.2f}")]),
+        *([h.section("Answers", _answers(d["answers"]), "answers")] if d.get("answers") else []),
         h.section("Funnel", h.figure(figs["funnel"]), "funnel"),
         h.section("Steps", h.table(steps, STEP_COLUMNS)
                   + '<p class="muted">Each step is a SQL view: <code>tilth sql "select * from &lt;view&gt;"</code> '

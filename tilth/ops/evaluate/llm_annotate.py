@@ -86,7 +86,8 @@ class LLMAnnotate(LLMOp, Mapper):
             schema = {"type": "object", "required": ["label"], "additionalProperties": False,
                       "properties": {"label": {"type": "string", "enum": choices}}}
             tpl = self.template("annotate")
-            prompts = [render(tpl, text=t, label=p.label.replace("_", " "), choices=", ".join(choices)) for t in texts]
+            label = p.label.replace("_", " ")
+            prompts = [render(tpl, text=t, label=label, choices=_said_choices(choices, label)) for t in texts]
             typ = pa.string()
         labels = [r.parsed["label"] if r.parsed else None for r in self.ask(prompts, json_schema=schema)]
         target = self.output_columns()[0]
@@ -94,3 +95,13 @@ class LLMAnnotate(LLMOp, Mapper):
         if target in batch.column_names:
             return batch.set_column(batch.column_names.index(target), target, arr)
         return batch.append_column(target, arr)
+
+
+def _said_choices(choices: list[str], label: str) -> str:
+    """The choices as the prompt lists them; a scale of numbers says which end is which ("1 (lowest urgency), 2,
+    3, 4, 5 (highest urgency)"): a bare "1, 2, 3" leaves the model to guess the direction."""
+    if len(choices) >= 3 and all(c.strip().isdigit() for c in choices):
+        n = [int(c) for c in choices]
+        if n == list(range(n[0], n[0] + len(n))):
+            return ", ".join([f"{choices[0]} (lowest {label})", *choices[1:-1], f"{choices[-1]} (highest {label})"])
+    return ", ".join(choices)

@@ -35,6 +35,10 @@ PATTERNS: dict[str, str] = {
     r"|\b0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}\b|\b0\d(?:[ .]\d{2}){4}\b|\b0\d{1,3}-\d{6,8}\b",  # (RE2: no lookarounds)
 }
 ORDER: tuple[str, ...] = ("email", "ip", "credit_card", "phone")
+# a local number without area code ("Call duty engineer 555-0199", "text me on 555 0142") is a phone only where the
+# words before it say so: seven digits alone are as often a part or order number. The cue stays in the text.
+LOCAL_PHONE = (r"(\b(?i:call|calling|phone|tel|telephone|cell|mobile|ring|text|fax|whatsapp|reach\s+(?:me|us))\b"
+               r"(?:[ .:,]+(?i:me|us|on|at|the|my|our|[a-z]+))?(?:[ .:,]+[A-Za-z]+){0,2}?[ .:,]+)\d{3}[ .-]\d{4}\b")
 
 
 def luhn_ok(number: str) -> bool:
@@ -61,8 +65,9 @@ class PiiRedact(Mapper):
     name = "pii_redact"
     category = "process"
     description = """Replace e-mail addresses, IPv4/IPv6 addresses, credit-card numbers (13-19 digits that
-    pass the Luhn check) and phone numbers with placeholders such as <EMAIL>; adds `pii_redactions`, the
-    number of replacements per document."""
+    pass the Luhn check) and phone numbers (international, national, and a local seven-digit number after
+    "call", "tel", "text me on"...) with placeholders such as <EMAIL>; adds `pii_redactions`, the number of
+    replacements per document."""
     cannot = ("names", "street addresses", "postal addresses", "home addresses", "API keys", "passwords",
               "social security numbers", "dates of birth")
     examples = (
@@ -102,6 +107,12 @@ class PiiRedact(Mapper):
             else:
                 n = pc.count_substring_regex(text, PATTERNS[kind]).to_numpy(zero_copy_only=False)
                 text = pc.replace_substring_regex(text, PATTERNS[kind], repl.replace("\\", "\\\\"))
+            if kind == "phone":
+                n = n + pc.count_substring_regex(text, LOCAL_PHONE).to_numpy(zero_copy_only=False)
+                text = pc.replace_substring_regex(text, LOCAL_PHONE, "\\1" + repl.replace("\\", "\\\\"))
+                listed = rf"({re.escape(repl)}\s*(?:,|/|or|and)\s*)\d{{3}}[ .-]\d{{4}}\b"  # ("call 555-0100 or 555-0101")
+                n = n + pc.count_substring_regex(text, listed).to_numpy(zero_copy_only=False)
+                text = pc.replace_substring_regex(text, listed, "\\1" + repl.replace("\\", "\\\\"))
             count += n
         text = with_nulls_of(batch.column(p.text_field), text)
         batch = batch.set_column(batch.column_names.index(p.text_field), p.text_field, text)
