@@ -66,6 +66,14 @@ def test_lang_id_drops_the_languages_named_and_keeps_the_rest(no_network):
     assert list(unsure.keep(scores)[0]) == [True, True, True, True, True]  # never confident enough to drop
 
 
+def test_lang_id_keeps_or_drops_languages_not_both():
+    """`drop_languages: [de]` alone had kept only English (the default keep-list); both lists at once were
+    accepted though one decides alone."""
+    assert build("lang_id", {"drop_languages": ["de"]}).params.languages == []
+    with pytest.raises(ValueError, match="not both"):
+        build("lang_id", {"languages": ["en"], "drop_languages": ["de"]})
+
+
 def test_luhn():
     assert luhn_ok("4111 1111 1111 1111") and luhn_ok("5500-0000-0000-0004") and luhn_ok("378282246310005")
     assert not luhn_ok("4111 1111 1111 1112") and not luhn_ok("1234") and not luhn_ok("12345678901234567890")

@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tilth.ops.base import Filter, Resources
 from tilth.ops.process.heuristics_rules import first_failure
@@ -34,6 +34,18 @@ class LangIdParams(Scope):
     max_chars: int | None = Field(
         2000, ge=1, description="Classify only the first max_chars characters (None: all of the text)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_or_drop(cls, data):
+        """Languages to keep or to drop, not both: `drop_languages: [de]` alone keeps every other language (the
+        default keep-list, English, would drop them too); both lists at once contradict or repeat each other."""
+        if isinstance(data, dict) and data.get("drop_languages"):
+            if data.get("languages"):
+                raise ValueError("give `languages` (to keep) or `drop_languages`, not both: with a list to keep, "
+                                 "every other language is dropped already")
+            data = {**data, "languages": []}
+        return data
 
 
 @register
