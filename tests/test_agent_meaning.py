@@ -2717,6 +2717,11 @@ def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
         plan = planner.plan(request, {"rides": rides, "talks": talks}[name])
         assert steps(plan) == expected, request
         assert not plan.unmatched, request
+    # (a bound read for a planned score had overwritten the planner's memory of unmatched statements: the next
+    # clause that pointed back crashed with a TypeError)
+    plan = planner.plan("have the model rate each abstract 1 to 5, keep those rated 4 or more, and rewrite them to be "
+                        "shorter", talks)
+    assert [s.op for s in plan.steps][-2:] == ["value_filter", "llm_rewrite"] and not plan.unmatched
     # a median of every row beside a count per track: not a median per track
     plan = planner.plan("Just report, don't filter: what's the median travel budget, and how many submissions did "
                         "each track get?", _peek_rows(tmp_path / "budgets.jsonl", [

@@ -482,8 +482,8 @@ class OfflinePlanner:
                     self._value_step(plan, a, more[0], {"values": more[1]}, data)
                 # (the rows a removal names go; a keep with an exception keeps its dates: "only bookings from
                 # March onwards, except the event space ones")
-                gone = dropping and (goes_on or _removal(a.full))
-                dates = date_bounds(a.full, dropping=gone) or _year_bounds(a.full, data, gone)
+                removes = dropping and (goes_on or _removal(a.full))
+                dates = date_bounds(a.full, dropping=removes) or _year_bounds(a.full, data, removes)
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
@@ -555,8 +555,8 @@ class OfflinePlanner:
                 ranged = [(scored, b) if not _in_sample_range(c, b, data) else (c, b) for c, b in ranged]
             elif not ranged and a.asks and equal is None and not by_rank and not parsed.keep_all_rows \
                     and "value_filter" not in excluded and POINTS_BACK.search(a.text) and _selects_rows(a.full) \
-                    and (scored := self._planned_scale(plan)) and (said := _scale_bounds(a.full)):
-                ranged = [(scored, said)]  # "..., and keep only those scoring 7 or above": no column of the data's
+                    and (scored := self._planned_scale(plan)) and (bound := _scale_bounds(a.full)):
+                ranged = [(scored, bound)]  # "..., and keep only those scoring 7 or above": no column of the data's
             if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded and not by_rank:
                 # "keep recordings from Q1 2025", "visits from the second half of 2024"; beside a bound on another
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
