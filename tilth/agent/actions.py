@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from tilth.agent.dates import DATE, MONTH_NAME, borrow_year
+from tilth.agent.params import LANGUAGE_NAME
 
 
 @dataclass
@@ -373,7 +374,7 @@ QUESTION = re.compile(r"^[\s,;:.!?(-]*(?:and\s+|so\s+)?(?:what|which|who|whose|w
                       re.I)  # (not a quoted example: "'What is 12 + 7?' must survive")
 # "the prompt is in instruction and the answer is in output", "answers live in the `response` column": where the
 # data keeps what a step reads, which asks for no job
-LANGUAGE_IN = re.compile(r"\bin\s+(?:[A-Z][a-z]+|english|french|german|spanish)\W*$")  # ("the pages are in German")
+LANGUAGE_IN = re.compile(rf"\bin\s+(?:{LANGUAGE_NAME.pattern})\W*$")  # ("the pages are in German")
 COLUMN_ROLE = re.compile(r"^\W*(?:and\s+)?(?:the\s+|our\s+|my\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|lives?|sits?|"
                          r"comes?)\s+in\s+(?:the\s+|a\s+)?[`'\"]?[\w-]+[`'\"]?(?:\s+(?:column|field))?\W*$", re.I)
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
