@@ -2730,3 +2730,65 @@ def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
     assert steps(plan) == [("dataset_stats", {"domain_field": "track"})]
     assert plan.questions == [{"ask": "report what's the median travel budget",
                                "sql": "SELECT median(travel_budget_eur) FROM output"}]
+
+
+def test_from_the_twenty_fifth_newcomer_trial(tmp_path, env):
+    """Trial 25 (trail condition reports, food-truck applications): each request below was wrong or partly done."""
+    planner, _ = env
+    trails = _peek_rows(tmp_path / "trails.jsonl", [
+        {"id": f"TR-{i:03d}", "trail": ("Dog Mountain", "Angels Rest", "Coyote Wall")[i % 3],
+         "difficulty": ("hard", "easy")[i % 2], "elevation_gain_m": 200 + 37 * i, "reported_on": f"2024-0{6 + i % 4}-1{i % 9}",
+         "hazard_flag": i % 4 == 0,
+         "report": f"Backpacked in and camped one night near the creek; the tread is in good shape, trip {i}."}
+        for i in range(24)])
+    trucks = _peek_rows(tmp_path / "trucks.jsonl", [
+        {"app_id": f"FT-{100 + i}", "vendor": f"Truck {i}", "cuisine": ("Thai", "Korean", "BBQ")[i % 3],
+         "booth_fee": 300.5 + 10 * i, "staff_count": 2 + i % 5, "has_permit": ("yes", "no")[i % 2],
+         "pitch": f"We serve fresh food from local farms and bring our own compostable plates, stall {i}."}
+        for i in range(24)])
+    plans = {
+        # choices after a colon are the label's, not three jobs
+        ("trucks", "Tag each pitch with one theme: sustainability, family business, fusion, or other."): [
+            ("llm_annotate", {"text_field": "text", "choices": ["sustainability", "family business", "fusion", "other"],
+                              "label": "theme"})],
+        # "and only the a, b and c columns" after a filter
+        ("trails", "I only want reports filed on or after August 1, 2024 where the hazard flag is set, and only the "
+                   "trail, reported_on and report columns."): [
+            ("value_filter", {"column": "hazard_flag", "values": [True]}),
+            ("value_filter", {"column": "reported_on", "min": "2024-08-01"}),
+            ("select_columns", {"keep_columns": ["trail", "reported_on", "text"]})],
+        # a superlative after a verb: "logged the biggest"
+        ("trails", "Which 5 reports logged the biggest elevation gain? Keep just those."): [
+            ("top_filter", {"count": 5, "column": "elevation_gain_m"})],
+        # a question names the rows, "keep only those" keeps them; has_permit is named by "permit"
+        ("trucks", "Which vendors still don't have a permit? Keep only those applications."): [
+            ("value_filter", {"column": "has_permit", "values": ["no"]})],
+        ("trucks", "keep only the vendors without a permit"): [("value_filter", {"column": "has_permit", "values": ["no"]})],
+        # a label the data holds, said after its noun; a language, said with "in"
+        ("trucks", "which applications are Thai? drop those"): [
+            ("value_filter", {"column": "cuisine", "drop_values": ["Thai"]})],
+        # two kinds of rows to drop: two jobs
+        ("trucks", "drop rows that have no permit or are Thai"): [
+            ("value_filter", {"column": "has_permit", "drop_values": ["no"]}),
+            ("value_filter", {"column": "cuisine", "drop_values": ["Thai"]})],
+        # the rewrite's column is the verb's object (not `trail` of "trail conditions", nor `reported_on` by the
+        # stem of "report"); a form with two adjectives; no trail is called "Current"
+        ("trails", "Rewrite each trip report as one short, neutral sentence summarising the current trail "
+                   "conditions."): [
+            ("llm_rewrite", {"text_field": "text", "style": "one short, neutral sentence summarising the current trail "
+                             "conditions", "task": "tone"})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"trails": trails, "trucks": trucks}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    plan = planner.plan("drop pitches that are in Thai", trucks)
+    assert [(s.op, s.params.get("drop_languages")) for s in plan.steps] == [("lang_id", ["th"])]
+    plan = planner.plan("Get rid of pitches that are shorter than 5 words or are obviously placeholder junk.", trucks)
+    assert [s.op for s in plan.steps][0] == "length_filter" and len(plan.steps) == 2
+    # "for each cuisine" after two figures groups both
+    plan = planner.plan("What's the median booth fee and average staff count for each cuisine? Just report it, leave "
+                        "the data as is.", trucks)
+    assert plan.steps == [] and [q["sql"] for q in plan.questions] == [
+        "SELECT cuisine, median(booth_fee) FROM output GROUP BY cuisine ORDER BY cuisine",
+        "SELECT cuisine, avg(staff_count) FROM output GROUP BY cuisine ORDER BY cuisine"]

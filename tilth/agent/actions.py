@@ -287,6 +287,16 @@ WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\
                           r"over|kept))?$", re.I)
 
 
+_RELATIVE_VERB = r"(?:are|is|were|was|have|has|had|look|looks|seem|seems|contain|contains|mention|mentions)\b"
+OR_RELATIVE = re.compile(rf"\b(?P<head>(?P<verb>get rid of|drop|remove|delete|discard|filter out|throw out|toss|exclude|"
+                         rf"ditch)\s+(?:the\s+|any\s+|all\s+)?(?P<rows>[a-z][\w-]*)\s+(?:that|which|who)\s+)"
+                         rf"(?P<a>{_RELATIVE_VERB}[^.;:!?]*?)\s*,?\s+or\s+(?P<b>{_RELATIVE_VERB}[^.;:!?]*)", re.I)
+# "Which vendors still don't have a permit?" then "Keep only those": the rows a question names, and a verb for them
+WHICH_ROWS = re.compile(r"^\W*(?:so\s+)?(?:which|what)\s+(?P<rows>(?!(?:is|are|was|were|do|does|did|the|a|an)\b)"
+                        r"[a-z][\w-]*)\s+(?P<rest>[a-z].*?)\W*$", re.I)
+BACK_AT_THEM = re.compile(r"^\W*(?:please\s+|ok\s+|and\s+|then\s+)?(?P<verb>(?:keep|drop|remove|delete|exclude|give me|"
+                          r"show me|return|get rid of|filter out|toss)(?:\s+(?:only|just))?)\s+(?:only\s+|just\s+)?"
+                          r"(?:those|these|them|the ones|that lot)(?:\s+[a-z]+)?\W*$", re.I)
 # a list of one- or two-word choices ending in "or": "positive, neutral or negative"
 _CHOICES = re.compile(r"[a-z]+(?:[\s-][a-z]+)?(?:\s*,\s*[a-z]+(?:[\s-][a-z]+)?)*,?\s+or\s+[a-z]+(?:[\s-][a-z]+)?", re.I)
 # "..., then take a 40% sample", "After that, drop ...": the user's order between the two jobs
@@ -505,6 +515,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(rf"\b({MONTH_NAME},?\s+\d{{4}})(\s+(?:and|or|to)\s+)(?={MONTH_NAME}\b)",
                      lambda m: m[1] + _keep_whole(m[2]), request, flags=re.I)  # ("January 2025 and March 2025")
     request = DATE.sub(lambda m: _keep_whole(m[0]), request)
+    # "as one short, neutral sentence": adjectives of one form, not two jobs
+    request = re.sub(r"\b(?:a|an|one|two|three)\s+[\w'-]+,\s+[\w'-]+(?:\s+[\w'-]+)?\s+(?:sentences?|paragraphs?|summary|"
+                     r"summaries|tweets?|headlines?|lines?|blurbs?|bullet points?)\b", lambda m: _keep_whole(m[0]), request,
+                     flags=re.I)
     # "the id, body and rating columns": one list of names, not three jobs
     request = re.sub(r"[\w'-]+(?:\s*,\s*[\w'-]+)*\s*,?\s+(?:and|or)\s+[\w'-]+\s+(?:columns|fields|attributes|keys)\b",
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
@@ -583,6 +597,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
                   lambda m: m[0] if starts_with_verb(m[1]) else _keep_whole(f" ({m[1]}) ") if _CHOICES.fullmatch(m[1])
                   else f": {m[1]}; ", text)
+    # "get rid of pitches that are shorter than 5 words or are obviously placeholder junk": two kinds of rows to
+    # drop, each its own job (one criterion would take the other's words)
+    text = OR_RELATIVE.sub(lambda m: f"{m['head']}{m['a']}. {m['verb']} {m['rows']} that {m['b']}", text)
+    # ("tag each pitch with one theme: sustainability, family business, fusion, or other": the choices, not jobs)
+    text = re.sub(r":\s+([^:.;!?]{3,160}?)(?=\s*(?:[.;!?]|$))",
+                  lambda m: _keep_whole(f" ({m[1]})") if _CHOICES.fullmatch(m[1]) and not any(
+                      starts_with_verb(w) for w in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", m[1])) else m[0], text)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it": a removal
     text = re.sub(r"\bkeep\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?!\s+of\b)", r"drop \1", text, flags=re.I)
@@ -675,6 +696,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             verb_led = starts_with_verb(part)
             # ("..., and also drop anything whose license is unknown": its condition says which rows: not vague)
             vague = verb_led and _first_word(WISH.sub("", part)) in GENERIC and not _content(part) and not last_cond
+            if actions and not actions[-1].negated and (asked := WHICH_ROWS.match(actions[-1].text)) \
+                    and (back := BACK_AT_THEM.match(part)) and not re.search(r"\d", actions[-1].text):
+                # "Which vendors still don't have a permit? Keep only those applications.": the question says which
+                actions[-1].text = f"{back['verb']} {asked['rows']} that {asked['rest']}"
+                actions[-1].asks = True
+                continue
             if actions and not actions[-1].negated and not actions[-1].asks and vague:
                 # "Some reviews are the same phrase over and over; drop those": the statement says which rows
                 actions[-1].text = relativise(actions[-1].text, _verb(part))

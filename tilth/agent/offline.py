@@ -49,6 +49,7 @@ from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.dates import year_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
+    AUXILIARIES,
     CURRENCY_WORDS,
     DROP,
     ENUM,
@@ -160,7 +161,7 @@ RANK_SHARE = re.compile(
     rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b"
     # "which 5 rides cost the most?", "the 3 talks that lasted the longest": a verb, then the superlative
     rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+the\s+(?:most|"
-    rf"least|longest|shortest|highest|lowest|fewest)\b", re.I)
+    rf"least|longest|shortest|highest|lowest|fewest|biggest|largest|greatest|smallest|best|worst)\b", re.I)
 # "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
 RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
@@ -1285,7 +1286,9 @@ class OfflinePlanner:
             fits = [c for c in named if not _label_column(c, data) and not (skill.name != "html_extract"
                     and _html_column(c, data))] if "text" in name or answerish or promptish else named
             if len(cparams) == 1 and fits:
-                out[name] = fits[0]
+                # ("rewrite each trip report as one sentence summarising the trail conditions": the first named is
+                # the verb's object, `report`, not `trail`)
+                out[name] = min(fits, key=lambda c: _first_mention(text, data.text_field if c == "text" else c))
             elif len(cparams) > 1 and name not in out and (labels := _labels(column_mentions(text, data.columns), data)) \
                     and ({w for w in _words(text) if len(w) >= 6} - {"column", "field", "value"}
                          - _words(" ".join(data.columns).replace("_", " "))) & _words(f"{name} {p['description']}"):
@@ -1405,7 +1408,7 @@ class OfflinePlanner:
                         f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
         if not cond and "where_values" in names and skill.kind in ("mapper", "generator") \
                 and (found := _named_values(action, data)) is not None and found[0] != data.text_field \
-                and not _own_choices(skill, found[1]):
+                and not _own_choices(skill, found[1]) and _held(found[0], found[1], data):
             col, values = found  # "paraphrase each question in the billing topic": a label the data holds
             return ({"where_column": self._pipeline_col(col, data), "where_values": values},
                     f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
@@ -1945,7 +1948,7 @@ def _anaphoric(action: Action) -> bool:
 # with a generic verb, these say nothing about the job either
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
-                    "want need like would by already still been have has had".split())
+                    "want need like would by already still been have has had which who whose is are was were".split())
 
 
 MAX_ALSO = 3  # clauses quoted in one step's why; a long request would otherwise repeat itself there
@@ -2111,6 +2114,9 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     found = _named_values(action, data)
     if verbless and found is not None and not _categorical(found[0], data):
         return None
+    if found is not None and any(isinstance(v, str) and LANGUAGE_NAME.fullmatch(v) and re.search(
+            rf"\b(?:in|into)\s+{re.escape(v)}\b", action.full, re.I) for v in found[1]):
+        return None  # "drop pitches that are in Thai": written in that language, not the Thai cuisine
     if found is not None and not dropping and all(v != "" and _excepted(action.full, v) for v in found[1]):
         return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
     if found is None or not dropping:
@@ -2139,7 +2145,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
                   r"of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
-    words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))
+    rest = re.sub(r"\b[a-z]{3,}s\s+(?=(?:that|which|who)\s+(?:are|is|were|was)\b)", " ", rest)  # ("applications that
+    words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))                # are Thai")
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
     return None
@@ -2172,10 +2179,11 @@ def _numbered(text: str) -> str:
 # "I only need listing_id, make, price_eur and description - drop the other columns": a list of the data's columns
 # wanted, which the clause splitter would cut at its commas (and "make" read as a verb)
 _WANTED_ITEM = r"(?:the\s+)?[\w-]+(?:\s+itself)?"  # ("comment_id, visit_date and the comment itself")
-WANTED_COLUMNS = re.compile(r"\b(?:(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)|(?:only|just)\s+keep|"
+WANTED_COLUMNS = re.compile(r"\b(?P<lead>(?:i|we)\s+(?:only\s+|just\s+)?(?:need|want|care\s+about|use)|(?:only|just)\s+keep|"
                             r"keep(?=\s+(?:only|just)\b)|"  # ("trim the output down to ride_id, station and fare")
                             r"(?:trim|cut|narrow|pare|slim|reduce|limit|restrict)\s+(?:(?:the|this|our|my)\s+)?(?:output|"
-                            r"results?|data(?:set)?|file|export|table|columns?|it)?\s*(?:down\s+)?to)\s+(?:only\s+|just\s+)?"
+                            r"results?|data(?:set)?|file|export|table|columns?|it)?\s*(?:down\s+)?to|"
+                            r"only|just)\s+(?:only\s+|just\s+)?"  # (bare, with "columns" after: "and only the a, b and c columns")
                             rf"(?P<list>{_WANTED_ITEM}(?:\s*,\s*{_WANTED_ITEM})*(?:\s*,?\s+and\s+{_WANTED_ITEM}))"
                             r"(?P<tail>\s+(?:columns?|fields?))?(?P<rest>\s*(?:[-\u2013\u2014,;.]\s*(?:and\s+)?(?:drop|remove|delete|"
                             r"get rid of|lose|ditch|toss|bin|scrap|strip)\s+(?:all\s+)?(?:the\s+)?(?:other|rest|remaining)\b"
@@ -2188,7 +2196,8 @@ def _column_list(text: str, columns: list[str]) -> str:
     def one(m: re.Match) -> str:
         items = [re.sub(r"^the\s+|\s+itself$", "", w, flags=re.I)
                  for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
-        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items):
+        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items) \
+                or m["lead"].lower() in ("only", "just") and not m["tail"]:
             return m[0]
         return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns"
     return WANTED_COLUMNS.sub(one, text)
@@ -2341,10 +2350,13 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
 def _spoken(column: str) -> str:
     """A pattern for a column's name as words in a sentence: gift_wrap as "gift wrap", "gift-wrapped" or "gift
     wrapping" (its last word inflected, a doubled consonant too)."""
-    *head, last = [re.escape(w) for w in re.split(r"[_\W]+", column.lower()) if w] or [re.escape(column.lower())]
+    words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
+    aux = len(words) > 1 and words[0] in AUXILIARIES  # ("has_permit": "have a permit", "without a permit")
+    *head, last = [re.escape(w) for w in words[aux:]] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
     tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es))" if stem[-1:].isalpha() else last
-    return r"[\s_-]+".join([*head, tail]) + r"\b"
+    said = r"[\s_-]+".join([*head, tail]) + r"\b"
+    return rf"(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?(?:(?:a|an|the|any)\s+)?{said}" if aux else said
 
 
 def _holder(values: list, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
@@ -2842,15 +2854,29 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
 
 
 def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> str | None:
-    """The grouping its sentence names ("for each city, tell me the average repair cost"), unless another job
-    of the sentence names it itself ("what's the median budget, and how many talks did each track get?": the
-    median is of every row)."""
+    """The grouping its sentence names ("for each city, tell me the average repair cost"; "the median fee and
+    average staff count for each cuisine": both per cuisine), unless a count of its own names it ("what's the
+    median budget, and how many talks did each track get?": the median is of every row)."""
     group = _grouping(action.context, data)
     if group is None or any(b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
-                            and (AGGREGATE.search(b.full) or re.search(r"\bhow many\b|\bcount", b.full, re.I))
+                            and re.search(r"\bhow many\b|\bnumber of\b", b.full, re.I) and not AGGREGATE.search(b.full)
                             for b in actions):
         return None
     return group
+
+
+def _held(column: str, values: list, data: DataPeek) -> bool:
+    """Every value is one the column holds in the sample or its labels (any case): "summarising the current
+    trail conditions" names no trail called "Current", so a rewrite is not limited to such rows."""
+    have = {str(v).lower() for v in [r.get(column) for r in data.rows] + list(data.labels.get(column, ()))}
+    return all(str(v).lower() in have for v in values)
+
+
+def _first_mention(text: str, column: str) -> int:
+    """Where the text first names a word of the column (len(text) where it does not)."""
+    spots = [m.start() for w in re.split(r"[_\W]+", column.lower()) if len(w) >= 3
+             for m in [re.search(rf"\b{re.escape(w)}", text, re.I)] if m]
+    return min(spots, default=len(text))
 
 
 def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:

@@ -308,12 +308,15 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
     words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
     stems = _stems(text)
-    hits = []
+    hits, literal = [], set()
     for col in columns:
         if col.startswith("_"):
             continue
-        parts = [p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if p]
-        if parts and (all(p in words for p in parts) or _stems(col.replace("_", " ")) <= stems):
+        parts = [p.rstrip("s") for p in _unauxed(re.split(r"[_\W]+", col.lower())) if p]
+        if parts and all(p in words for p in parts):
+            hits.append(col)
+            literal.add(col)
+        elif parts and _stems(" ".join(parts)) <= stems:
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
         elif len(parts) > 1 and any(p in words for p in parts) and all(
                 p in words or any(same_family(p, w) for w in words) for p in parts):
@@ -325,8 +328,18 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         role = ROLES.get(col.lower())
         if col not in hits and role and any(w in words and w not in names for w in role):
             hits.append(col)
-    # a longer name that contains a shorter one wins ("agent_reply" over "reply")
-    return [c for c in hits if not any(c != o and c in o for o in hits)]
+    # a longer name that contains a shorter one wins ("agent_reply" over "reply"), where its words are all there
+    # ("each trip report" names `report`, not `reported_on` by the stem of "report")
+    return [c for c in hits if not any(c != o and c in o and (o in literal or c not in literal) for o in hits)]
+
+
+AUXILIARIES = frozenset("has have had is are was were can could did does do".split())
+
+
+def _unauxed(parts: list[str]) -> list[str]:
+    """A yes/no column's name without its leading auxiliary: has_permit is named by "permit" ("vendors without a
+    permit", "don't have a permit"), is_verified by "verified"."""
+    return parts[1:] if len(parts) > 1 and parts[0] in AUXILIARIES else parts
 
 
 def unhyphened(text: str, columns: list[str]) -> str:
@@ -1123,8 +1136,9 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
-          re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:[\w'-]+\s+){0,3}?(?:sentence|paragraph|summary|tweet|headline|"
-                     r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?)"
+          re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:[\w'-]+,?\s+){0,3}?(?:sentence|paragraph|summary|tweet|headline|"
+                     r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?"
+                     r"(?:\s+(?:summari[sz]ing|describing|explaining|covering|stating|about)\s+[^.;!?,]{2,60}?)?)"
                      r"(?=[,.;!?]|$| and\b| but\b| (?:that|which|we|you|they|i|people|to)\b)", re.I),  # ("... we can print")
           # "so it's polite and concise for the driver", "to be friendlier and shorter", "make each note more polite"
           re.compile(r"\b(?:so (?:that )?(?:it'?s|it is|they'?re|they are|each (?:one )?is|it reads|they read|it sounds|"

@@ -50,6 +50,7 @@ class LLMRewrite(LLMOp, Mapper):
         "simplify the wording of every answer",
         "make the questions clearer",
         "reword the instructions so they are easier to understand",
+        "rewrite every entry as a brief one-line summary of it",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
