@@ -76,3 +76,21 @@ def test_the_agent_answers_an_average_after_the_run(rides, tmp_path):
     assert recipe.steps == [] and [q.sql for q in recipe.questions] == [
         "SELECT tier, avg(fare) FROM output GROUP BY tier ORDER BY tier"]
     assert "## Answers" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_output_is_bound_without_touching_the_workspace(rides, tmp_path):
+    """A dataset named `output` had made the question's temporary view recurse into itself; a question's own
+    WITH clause goes on after the binding."""
+    recipe = Recipe.model_validate({
+        "name": "named-output", "input": {"path": str(rides)}, "output": {"dataset": "output"},
+        "questions": [{"ask": "rows", "sql": "SELECT count(*) FROM output"},
+                      {"ask": "dear rides", "sql": "WITH dear AS (SELECT * FROM output WHERE fare > 10) "
+                                                   "SELECT count(*) AS n FROM dear"}]})
+    result = Runner(recipe, workspace=tmp_path / "ws").run()
+    assert [a["rows"] for a in result.answers] == [[[9]], [[3]]]
+    again = Runner(recipe.model_copy(update={"name": "again", "output": recipe.output.model_copy(
+        update={"dataset": "other"})}), workspace=tmp_path / "ws").run()
+    assert again.answers[0]["rows"] == [[9]]
+    from tilth.storage import Workspace
+
+    assert Workspace(tmp_path / "ws", read_only=True).sql("SELECT count(*) AS n FROM output").to_pylist() == [{"n": 9}]

@@ -183,8 +183,7 @@ class Runner:
                 if self.recipe.questions:  # "the average fare per tier": figures from the committed output
                     from tilth.report.answers import answer_questions
 
-                    result.answers = answer_questions(self.ws, view_name(self.recipe.dataset_name),
-                                                      self.recipe.questions)
+                    result.answers = answer_questions(self.ws, result.steps[-1].view, self.recipe.questions)
                 exporting = self._exporting
                 if self.write_html_report and self.recipe.output.report:
                     report = self._build_report(run)  # on the held connection, while the export runs

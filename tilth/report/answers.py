@@ -1,12 +1,13 @@
 """A recipe's questions answered from its run's output (`questions:` in the recipe).
 
 "What's the average fare per member tier?" is a figure, not a step: no operator should compute it, and a user
-should not have to copy a query into `tilth sql` after the run. Each question is one SELECT over `output`, a
-temporary view of the run's last step, answered on the workspace connection after the run commits.
+should not have to copy a query into `tilth sql` after the run. Each question is one SELECT over `output` (the
+run's last step view, bound by a CTE), answered on the workspace connection after the run commits.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -24,20 +25,24 @@ def answer_questions(ws: Workspace, view: str, questions: list[Question]) -> lis
         return []
     out: list[dict[str, Any]] = []
     with ws.connect() as con:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW output AS SELECT * FROM {quote_ident(view)}")
-        try:
-            for q in questions:
-                try:
-                    table = con.sql(q.sql).limit(MAX_ROWS + 1).to_arrow_table()
-                except duckdb.Error as e:  # a wrong column name, a type error: said with the answer, not raised
-                    out.append({"ask": q.ask, "sql": q.sql, "error": str(e).splitlines()[0]})
-                    continue
-                rows = [list(r.values()) for r in table.slice(0, MAX_ROWS).to_pylist()]
-                out.append({"ask": q.ask, "sql": q.sql, "columns": table.column_names, "rows": rows,
-                            "truncated": table.num_rows > MAX_ROWS})
-        finally:
-            con.execute("DROP VIEW IF EXISTS output")
+        for q in questions:
+            try:
+                table = con.sql(_over(q.sql, view)).limit(MAX_ROWS + 1).to_arrow_table()
+            except duckdb.Error as e:  # a wrong column name, a type error: said with the answer, not raised
+                out.append({"ask": q.ask, "sql": q.sql, "error": " ".join(str(e).split())[:400]})
+                continue
+            rows = [list(r.values()) for r in table.slice(0, MAX_ROWS).to_pylist()]
+            out.append({"ask": q.ask, "sql": q.sql, "columns": table.column_names, "rows": rows,
+                        "truncated": table.num_rows > MAX_ROWS})
     return out
+
+
+def _over(sql: str, view: str) -> str:
+    """The question's SQL with `output` bound to the step view by a CTE: nothing is created in the workspace (a
+    dataset called `output` keeps its view), and the question's own WITH clause goes on after it."""
+    bound = f"output AS (SELECT * FROM {quote_ident(view)})"
+    m = re.match(r"\s*WITH(\s+RECURSIVE)?\s+", sql, re.I)
+    return f"WITH{m[1] or ''} {bound}, {sql[m.end():]}" if m else f"WITH {bound} {sql}"
 
 
 def answer_lines(answers: list[dict[str, Any]], max_rows: int = 12) -> list[str]:
