@@ -94,3 +94,15 @@ def test_output_is_bound_without_touching_the_workspace(rides, tmp_path):
     from tilth.storage import Workspace
 
     assert Workspace(tmp_path / "ws", read_only=True).sql("SELECT count(*) AS n FROM output").to_pylist() == [{"n": 9}]
+
+
+def test_the_web_ui_shows_a_plans_questions(rides):
+    """The agent page lists each question under the steps (plan_view is what the page draws)."""
+    from tilth.agent.peek import peek
+    from tilth.agent.plan import Plan
+    from tilth.ui.agent import plan_view
+
+    plan = Plan(request="average fare per tier", name="fares", input=peek(str(rides)).input_spec(),
+                questions=[{"ask": "average fare per tier", "sql": "SELECT tier, avg(fare) FROM output GROUP BY tier"}])
+    assert plan_view(plan, None)["questions"] == plan.questions
+    assert [q.sql for q in plan.to_recipe().questions] == ["SELECT tier, avg(fare) FROM output GROUP BY tier"]

@@ -184,7 +184,7 @@ def plan_view(plan, validation) -> dict[str, Any]:
         steps.append({"index": i, "op": st.op, "why": st.why, "params": params, "expects": st.expects})
     v = validation
     return {"name": plan.name, "planner": plan.planner, "input": plan.input, "notes": list(plan.notes),
-            "unmatched": list(plan.unmatched), "steps": steps, "ok": bool(v and v.ok),
+            "unmatched": list(plan.unmatched), "steps": steps, "questions": list(plan.questions), "ok": bool(v and v.ok),
             "problems": [str(p) for p in (v.problems if v else [])],
             "sample_rows": list(v.sample_rows) if v else [], "dry_run": bool(v and v.dry_run)}
 

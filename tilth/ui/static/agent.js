@@ -54,7 +54,10 @@
         el("span", {text: pr.name}),
         el("input", {name: pr.name, value: pr.value, placeholder: pr.default === null || pr.default === undefined ? "(unset)" : `default ${JSON.stringify(pr.default)}`,
                      "data-step": st.index, "data-original": pr.value, disabled: !review}),
-        el("small", {text: [pr.description, pr.choices ? `one of ${pr.choices.join(", ")}` : ""].filter(Boolean).join(" · ")})))))));
+        el("small", {text: [pr.description, pr.choices ? `one of ${pr.choices.join(", ")}` : ""].filter(Boolean).join(" · ")})))))),
+      ...(p.questions || []).map(q => el("li", {class: "question"},
+        el("div", {}, el("span", {class: "op", text: "question"}), el("span", {class: "muted", text: " · answered from the output after the run"})),
+        el("div", {class: "why-step", text: q.ask}), el("code", {text: q.sql}))));
   }
 
   function edits() {
