@@ -2792,3 +2792,69 @@ def test_from_the_twenty_fifth_newcomer_trial(tmp_path, env):
     assert plan.steps == [] and [q["sql"] for q in plan.questions] == [
         "SELECT cuisine, median(booth_fee) FROM output GROUP BY cuisine ORDER BY cuisine",
         "SELECT cuisine, avg(staff_count) FROM output GROUP BY cuisine ORDER BY cuisine"]
+
+
+def test_from_the_twenty_sixth_newcomer_trial(tmp_path, env):
+    """Trial 26 (bird sighting reports, pet adoption applications): each request below was wrong or partly done;
+    two of them exited 0 with a wrong result."""
+    planner, _ = env
+    birds = _peek_rows(tmp_path / "birds.jsonl", [
+        {"report_id": f"A{i:03d}", "region": ("Coast", "Highlands")[i % 2], "species_count": 3 + i,
+         "notes": f"Red kites over the motorway junction again, at least {i} circling together."} for i in range(24)])
+    pets = _peek_rows(tmp_path / "pets.jsonl", [
+        {"app_id": f"B{i:03d}", "species": ("cat", "dog", "rabbit")[i % 3], "applicant_age": 18 + i,
+         "monthly_budget": 80.25 + 9 * i, "has_yard": ("yes", "no")[i % 2], "household_size": 1 + i % 4,
+         "statement": f"I volunteer at the shelter every Saturday and would give a quiet home, application {i}."}
+        for i in range(24)])
+    plans = {
+        # rows said to be "out", and "so is ..." for the next ones
+        ("pets", "Applicants under 21 are out, and so is anyone budgeting less than $100 a month."): [
+            ("value_filter", {"column": "applicant_age", "min": 21.0}),
+            ("value_filter", {"column": "monthly_budget", "min": 100.0})],
+        ("pets", "cats are out"): [("value_filter", {"column": "species", "drop_values": ["cat"]})],
+        # "near-duplicates stay": no near-duplicate removal (it had planned semantic_dedup for those words)
+        ("pets", "Remove exact duplicate statements, but no fuzzy matching please - near-duplicates stay."): [
+            ("exact_dedup", {"text_field": "text"})],
+        # "every column except a and b": those two go, the rest stay
+        ("pets", "Keep every column except statement and applicant_age, and rename monthly_budget to budget_usd."): [
+            ("select_columns", {"drop_columns": ["applicant_age", "text"],
+                                "rename_columns": {"monthly_budget": "budget_usd"}})],
+        ("pets", "remove every column except app_id and statement"): [
+            ("select_columns", {"keep_columns": ["app_id", "text"]})],
+        # "- call notes 'observation'": a rename after a dash, and the redaction keeps to the text
+        ("birds", "Redact e-mail addresses and phone numbers in the notes, throw away notes under 4 words, and keep "
+                  "only the report_id, region and notes columns - call notes 'observation'."): [
+            ("pii_redact", {"kinds": ["email", "phone"]}),
+            ("length_filter", {"text_field": "text", "min": 4, "unit": "words"}),
+            ("select_columns", {"keep_columns": ["report_id", "region", "text"],
+                                "rename_columns": {"text": "observation"}})],
+        # choices of up to four words
+        ("pets", "Tag each statement with the applicant's main motivation: companionship, family, replacing a lost "
+                 "pet, or other."): [
+            ("llm_annotate", {"text_field": "text", "choices": ["companionship", "family", "replacing a lost pet",
+                                                                 "other"], "label": "motivation"})],
+        # "keep only 4s and 5s" of the score just planned
+        ("pets", "Score every statement from 1 to 5 on how convincing it is and keep only 4s and 5s."): [
+            ("llm_annotate", {"text_field": "text", "choices": ["1", "2", "3", "4", "5"], "label": "convincingness"}),
+            ("value_filter", {"column": "llm_convincingness", "min": 4.0, "max": 5.0})],
+        # a question with two conditions, then "keep just those"
+        ("pets", "Which cat or rabbit applications come from people with a yard? Keep just those."): [
+            ("value_filter", {"column": "has_yard", "values": ["yes"]}),
+            ("value_filter", {"column": "species", "values": ["cat", "rabbit"]})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"birds": birds, "pets": pets}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # a clause that refuses something no longer hides the choices the description explains ("byte-for-byte
+    # identical only" is normalise: exact, beside "functions that merely look alike stay")
+    from tilth.agent.params import choices_to_params
+
+    assert choices_to_params(planner.cat.by_name["exact_dedup"], "Keep byte-for-byte identical only",
+                             "Keep functions that merely look alike stay") == {"normalise": "exact"}
+    # "for each" after a count per species: the median per species too
+    plan = planner.plan("How many applications did we get per species, and what is the median monthly budget for "
+                        "each? No filtering.", pets)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "species"})]
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT species, median(monthly_budget) FROM output GROUP BY species ORDER BY species"]

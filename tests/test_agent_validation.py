@@ -121,3 +121,18 @@ def test_the_sample_is_spread_over_the_rows_the_recipe_reads(tmp_path):
     assert [r["n"] for r in rows][:3] == [31, 36, 42] and rows[-1]["n"] == 99  # (0, 5, 10, ..., 99: 14 of 20 kept)
     limited = Plan(request="t", name="t", input={"path": str(path), "limit": 30}, steps=plan.steps)
     assert run_sample(limited)[1] == []  # (rows 0 to 29 only)
+
+
+def test_steps_that_together_keep_no_sample_row_are_said():
+    """Trial 26: "applicants under 21 are out, and so is anyone budgeting under $100" kept exactly those rows (20
+    sample rows -> 3 -> 0); no single step went from five or more to none, so nothing warned and --yes exported
+    an empty file."""
+    from tilth.agent.validation import emptied_sample
+
+    plan = Plan(request="r", name="r", input={"path": "x.jsonl"},
+                steps=[PlanStep(op="value_filter", params={"column": "age", "max": 20}),
+                       PlanStep(op="value_filter", params={"column": "budget", "max": 100})])
+    assert emptied_sample(plan, [20, 3, 0]) == [
+        "the plan keeps none of the 20 sample rows (step 2, value_filter, drops the last 3): the run would export "
+        "nothing. Check the steps' parameters."]
+    assert emptied_sample(plan, [20, 3, 1]) == [] and emptied_sample(plan, [4, 1, 0]) == []

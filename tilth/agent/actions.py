@@ -198,6 +198,11 @@ def _verb(text: str) -> str:
     return m[1] if m else ""
 
 
+# "near-duplicates stay", "short notes can stay": rows the user keeps, so no job may remove them
+STAY = re.compile(r"^\W*(?:but\s+|and\s+)?(?:the\s+|any\s+|all\s+)?(?!(?:it|this|that|they|rest|others?|everything|"
+                  r"everyone|anything)\b)[a-z][\w -]{1,40}?\s+(?:(?:can|should|must|will|may)\s+)?(?:stay|stays|remain|"
+                  r"remains|are\s+fine|is\s+fine|are\s+ok(?:ay)?|is\s+ok(?:ay)?|are\s+welcome)(?:\s+(?:in|as\s+they\s+are))?"
+                  r"\W*$", re.I)
 PRESERVE = re.compile(r"\b(?:leave|keep|don'?t touch|do not touch|not touch)\b.*\b(?:as (?:it is|they are|is|are)|"
                       r"untouched|alone|unchanged|intact|as-is)\b|\b(?:don'?t|do not|never) (?:touch|change|modify|edit|"
                       r"rewrite|alter)\b", re.I)
@@ -207,7 +212,7 @@ def is_negated(text: str) -> bool:
     """The clause refuses something: a job (see `refuses_job`), a way of doing one ("do not lower-case the
     code"), or a change to some column ("leave the replies as they are")."""
     low = text.lower()
-    return (refuses_job(low) or bool(PRESERVE.search(low))
+    return (refuses_job(low) or bool(PRESERVE.search(low)) or bool(STAY.match(low))
             or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low))
             or bool(NO_TOOL.match(low)))
 
@@ -272,6 +277,12 @@ DISPOSABLE = re.compile(r"^(?P<obj>(?:the\s+|that\s+|this\s+|those\s+|these\s+)?
                         r"(?:is|are)\s+(?:useless|unneeded|unnecessary|redundant|not\s+of\s+any\s+use))$", re.I)
 
 
+# "Applicants under 21 are out", "anything from the test shop has to go": rows said to go, as a statement
+ROWS_OUT = re.compile(r"^(?P<obj>(?!(?:it|this|that|they|we|i|you)\b)[^,;]{3,120}?)\s+(?:(?:is|are)\s+(?:out|gone|"
+                      r"not\s+welcome|not\s+wanted|unwanted|excluded|disqualified|a\s+no-?go)|(?:has|have|must|should|"
+                      r"can)\s+(?:to\s+)?go)$", re.I)
+# "..., and so is anyone budgeting less than $100": the clause before says what happens to these rows too
+SO_IS = re.compile(r"^(?:and\s+)?so\s+(?:is|are|does|do)\s+(?P<obj>.{3,120})$", re.I)
 # "I don't want any non-English abstracts": rows not wanted, which go ("I don't want any dedup", "we don't need
 # to translate them" refuse a job: see UNWANTED_JOB)
 UNWANTED = re.compile(r"^(?:so\s+|and\s+|but\s+)?(?:i|we)\s+(?:really\s+|also\s+)?(?:don'?t|do\s+not|never)\s+"
@@ -293,12 +304,13 @@ OR_RELATIVE = re.compile(rf"\b(?P<head>(?P<verb>get rid of|drop|remove|delete|di
                          rf"(?P<a>{_RELATIVE_VERB}[^.;:!?]*?)\s*,?\s+or\s+(?P<b>{_RELATIVE_VERB}[^.;:!?]*)", re.I)
 # "Which vendors still don't have a permit?" then "Keep only those": the rows a question names, and a verb for them
 WHICH_ROWS = re.compile(r"^\W*(?:so\s+)?(?:which|what)\s+(?P<rows>(?!(?:is|are|was|were|do|does|did|the|a|an)\b)"
-                        r"[a-z][\w-]*)\s+(?P<rest>[a-z].*?)\W*$", re.I)
+                        r"[a-z][\w-]*)\s+(?P<rest>\S.*?)\W*$", re.I)
 BACK_AT_THEM = re.compile(r"^\W*(?:please\s+|ok\s+|and\s+|then\s+)?(?P<verb>(?:keep|drop|remove|delete|exclude|give me|"
                           r"show me|return|get rid of|filter out|toss)(?:\s+(?:only|just))?)\s+(?:only\s+|just\s+)?"
                           r"(?:those|these|them|the ones|that lot)(?:\s+[a-z]+)?\W*$", re.I)
 # a list of one- or two-word choices ending in "or": "positive, neutral or negative"
-_CHOICES = re.compile(r"[a-z]+(?:[\s-][a-z]+)?(?:\s*,\s*[a-z]+(?:[\s-][a-z]+)?)*,?\s+or\s+[a-z]+(?:[\s-][a-z]+)?", re.I)
+_CHOICES = re.compile(r"[a-z]+(?:[\s-][a-z]+){0,3}(?:\s*,\s*[a-z]+(?:[\s-][a-z]+){0,3})*,?\s+or\s+[a-z]+(?:[\s-][a-z]+){0,3}",
+                      re.I)  # ("companionship, family, replacing a lost pet, or other")
 # "..., then take a 40% sample", "After that, drop ...": the user's order between the two jobs
 SEQUENCE = re.compile(r"(?:^|\W)(?:then|after that|afterwards|after this|once that'?s done|finally|lastly)\W", re.I)
 # what may come before a condition that restricts the clause *after* it: "for tickets rated 2 or lower, rewrite
@@ -602,8 +614,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = OR_RELATIVE.sub(lambda m: f"{m['head']}{m['a']}. {m['verb']} {m['rows']} that {m['b']}", text)
     # ("tag each pitch with one theme: sustainability, family business, fusion, or other": the choices, not jobs)
     text = re.sub(r":\s+([^:.;!?]{3,160}?)(?=\s*(?:[.;!?]|$))",
-                  lambda m: _keep_whole(f" ({m[1]})") if _CHOICES.fullmatch(m[1]) and not any(
+                  lambda m: _keep_whole(f" ({m[1]})") if _CHOICES.fullmatch(m[1]) and not all(
                       starts_with_verb(w) for w in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", m[1])) else m[0], text)
+    # "keep only the id and notes columns - call notes 'observation'": a job of its own after a dash
+    text = re.sub(r"\s+[-–—]\s+(?=[a-z])", lambda m: "; " if starts_with_verb(text[m.end():]) else m[0], text)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it": a removal
     text = re.sub(r"\bkeep\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?!\s+of\b)", r"drop \1", text, flags=re.I)
@@ -681,6 +695,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             carry = False
             cursor = at + len(part) if at >= 0 else cursor
             part = DISPOSABLE.sub(lambda m: f"drop {m['obj']}", part.strip(" ,."))  # "the url column can go"
+            part = ROWS_OUT.sub(lambda m: f"drop {m['obj']}", part)  # "applicants under 21 are out"
+            if (also := SO_IS.match(part)) and actions and actions[-1].asks and not actions[-1].negated \
+                    and _verb(actions[-1].text):
+                part = f"{_verb(actions[-1].text)} {also['obj']}"  # "..., and so is anyone budgeting under $100"
             if (m := UNWANTED.match(part)) and not UNWANTED_JOB.search(m["obj"]):
                 part = f"drop {m['obj']}"  # "I don't want any non-English abstracts"
             if WHAT_IS_LEFT.match(part):
@@ -699,7 +717,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             if actions and not actions[-1].negated and (asked := WHICH_ROWS.match(actions[-1].text)) \
                     and (back := BACK_AT_THEM.match(part)) and not re.search(r"\d", actions[-1].text):
                 # "Which vendors still don't have a permit? Keep only those applications.": the question says which
-                actions[-1].text = f"{back['verb']} {asked['rows']} that {asked['rest']}"
+                joint = " " if re.match(r"\W*(?:or|and)\b|,", asked["rest"], re.I) else " that "  # ("which cat or rabbit")
+                actions[-1].text = f"{back['verb']} {asked['rows']}{joint}{asked['rest']}"
                 actions[-1].asks = True
                 continue
             if actions and not actions[-1].negated and not actions[-1].asks and vague:

@@ -763,6 +763,9 @@ class OfflinePlanner:
                 rank = _ranks(best) and (RANK_SHARE.search(a.full) or RANKED.search(a.full)) is not None
                 if nxt is not None and nxt[1] >= self.matcher.accept and not rank:
                     best, score, given = nxt[0], nxt[1], {}
+                elif best.name == "value_filter" and (scored := self._planned_scale(plan)) \
+                        and (bound := _scale_bounds(a.full)) and _selects_rows(a.full):
+                    given = {"column": scored, **bound}  # "score each 1 to 5 ... and keep only 4s and 5s": that score
                 elif only:  # "keep reviews rated 4 or more" on `stars`
                     given = {"column": only}
                     plan.notes.append(f"{a.full!r} names no column; I compared {only!r}, the only column of numbers "
@@ -1525,9 +1528,11 @@ class OfflinePlanner:
         named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns))]
         named = [c for c in named if c not in rename]
         if named:
-            keep = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I) or \
-                re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
-            if keep:
+            excepted = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I)
+            keeping = re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
+            if excepted and keeping and re.search(r"\b(?:every|all|each)\b", rest[: excepted.start()], re.I):
+                out["drop_columns"] = named  # "keep every column except statement and applicant_age"
+            elif excepted or keeping:  # ("remove every column except text", "keep only the id and answer columns")
                 out["keep_columns"] = named
             elif DROP.search(rest) or re.search(r"\b(?:strip|hide|lose|exclude)\b", rest, re.I):
                 out["drop_columns"] = named  # never without a word for it: "lowercase the body" drops nothing
@@ -2058,8 +2063,9 @@ SMALL = re.compile(r"\b(?:short(?:est)?|small(?:est)?|tiny|little|few(?:est)?|br
 LARGE = re.compile(r"\b(?:long(?:est)?|large(?:st)?|huge|big(?:gest)?|lengthy|massive|bloated|high(?:est)?|"
                    r"too many|oversized|giant)\b", re.I)
 ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
-RENAME = re.compile(r"\brename\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?(?:\s+(?:columns?|fields?))?"
-                    r"\s+(?:to|as|into)\s+['\"`]?([A-Za-z][\w-]*)", re.I)
+RENAME = re.compile(r"\b(?:rename|call|name|relabel)\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?"
+                    r"(?:\s+(?:columns?|fields?))?\s+(?:(?:to|as|into)\s+['\"`]?|['\"`])([A-Za-z][\w-]*)", re.I)
+# ("call notes 'observation'": a new name in quotes needs no "to")
 
 
 KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
@@ -2190,6 +2196,11 @@ WANTED_COLUMNS = re.compile(r"\b(?P<lead>(?:i|we)\s+(?:only\s+|just\s+)?(?:need|
                             r"[^.;!?]*)?)", re.I)
 
 
+EXCEPT_COLUMNS = re.compile(rf"(?P<lead>\b(?:every|all|each)\s+(?:other\s+)?(?:columns?|fields?)\s+(?:except|but|other\s+than|"
+                            rf"apart\s+from|besides)(?:\s+for)?)\s+(?P<list>{_WANTED_ITEM}(?:\s*,\s*{_WANTED_ITEM})*"
+                            rf"(?:\s*,?\s+and\s+{_WANTED_ITEM}))(?!\s+(?:columns?|fields?)\b)", re.I)
+
+
 def _column_list(text: str, columns: list[str]) -> str:
     """The request with a wanted list of column names said as one column job ("keep only the A, B and C columns");
     the words after it that drop the other columns are that job already."""
@@ -2199,7 +2210,15 @@ def _column_list(text: str, columns: list[str]) -> str:
         if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items) \
                 or m["lead"].lower() in ("only", "just") and not m["tail"]:
             return m[0]
-        return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns"
+        # (the words after it that drop the other columns are this job; bare space after it stays)
+        return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns" + (m["rest"] if not m["rest"].strip() else "")
+
+    def excepted(m: re.Match) -> str:  # "keep every column except statement and applicant_age": one list
+        items = [re.sub(r"^the\s+", "", w, flags=re.I) for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
+        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items):
+            return m[0]
+        return f"{m['lead']} the {', '.join(items[:-1])} and {items[-1]} columns"
+    text = EXCEPT_COLUMNS.sub(excepted, text)
     return WANTED_COLUMNS.sub(one, text)
 
 
@@ -2858,6 +2877,9 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
     average staff count for each cuisine": both per cuisine), unless a count of its own names it ("what's the
     median budget, and how many talks did each track get?": the median is of every row)."""
     group = _grouping(action.context, data)
+    if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
+                                       action.full, re.I):
+        return group  # "how many per species, and what is the median budget for each?": that grouping again
     if group is None or any(b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
                             and re.search(r"\bhow many\b|\bnumber of\b", b.full, re.I) and not AGGREGATE.search(b.full)
                             for b in actions):

@@ -651,8 +651,9 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
         hits = [c for c in choices if isinstance(c, str) and c.lower() not in skill.name.split("_")
                 and any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", low) for f in _choice_words(c))
                 and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))]
-        if not hits and not neg:  # "ignoring case" -> `lower: also ignore case` in the parameter's description
-            hits = _explained_choices(p, choices, text)
+        if not hits:  # "ignoring case" -> `lower: also ignore case` in the parameter's description (not one the
+            refused = _explained_choices(p, choices, negated_text) if neg else []  # refused words explain)
+            hits = [c for c in _explained_choices(p, choices, text) if c not in refused]
         if not hits and "NFKC" in choices and _compatibility_chars(f"{text} {context}"):  # "like Ｆｉｎｅ": NFKC folds it
             hits = ["NFKC"]
         if not hits:
@@ -892,7 +893,10 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   # good, fair, poor": the labels after a colon (three or more without "or" when they end the sentence)
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|rate|grade)\w*\s+"
                   r"(?:[\w'-]+\s+){0,6}?[\w'-]+\s*:\s*"
-                  r"(?=(?:(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|(?:[\w-]+\s*,\s*){2,}[\w-]+)\s*(?:$|[.;!?])))"
+                  r"(?=(?:(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|(?:[\w-]+\s*,\s*){2,}[\w-]+)\s*(?:$|[.;!?]))|"
+                  # "tag each statement with the applicant's main motivation (companionship, family, ... or other)"
+                  r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate)\w*\s+(?:[\w'-]+\s+){0,6}?[\w'-]+\s*"
+                  r"\(\s*(?=[^()]*,[^()]*\bor\b))"
                   r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
@@ -913,7 +917,7 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     if items:  # "..., networking based on the code column": the list ends where the sentence goes on
         items[-1] = re.split(r"\s+(?:based|from|using|with|in|on|by|for|according|depending|given|per|where|if|when|that|"
                              r"which)\b", items[-1])[0]
-    items = [w for w in items if len(w.split()) <= 3]
+    items = [w for w in items if len(w.split()) <= 4]  # ("replacing a lost pet")
     # "(question, complaint, ...)", "(QA, maths, coding, etc.)": examples of an open list, not every label
     open_list = bool(items) and re.fullmatch(r"\.{2,}|…|etc\.?|and so on|and more", items[-1].strip()) is not None \
         or re.match(r"[\s,]*(?:\.{2,}|…|etc\b|and so on\b|and more\b)", text[m.end(1):]) is not None

@@ -320,6 +320,10 @@ def emptied_sample(plan: Plan, rows: list[int]) -> list[str]:
             shown = ", ".join(f"{k}={v!r}" for k, v in step.params.items() if not k.endswith(("_field", "_column")))
             return [f"step {i} ({step.op}{': ' + shown if shown else ''}) drops all {rows[i - 1]} sample rows: the run "
                     "would export nothing. Check its parameters."]
+    if len(rows) > 1 and rows[0] >= 5 and rows[-1] == 0:  # (steps that each keep a few: 20 -> 3 -> 0)
+        i = next(i for i in range(1, len(rows)) if rows[i] == 0)
+        return [f"the plan keeps none of the {rows[0]} sample rows (step {i}, {plan.steps[i - 1].op}, drops the last "
+                f"{rows[i - 1]}): the run would export nothing. Check the steps' parameters."]
     return []
 
 
