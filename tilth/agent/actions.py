@@ -308,7 +308,7 @@ WHICH_ROWS = re.compile(r"^\W*(?:so\s+)?(?:which|what)\s+(?P<rows>(?!(?:is|are|w
 BACK_AT_THEM = re.compile(r"^\W*(?:please\s+|ok\s+|and\s+|then\s+)?(?P<verb>(?:keep|drop|remove|delete|exclude|give me|"
                           r"show me|return|get rid of|filter out|toss)(?:\s+(?:only|just))?)\s+(?:only\s+|just\s+)?"
                           r"(?:those|these|them|the ones|that lot)(?:\s+[a-z]+)?\W*$", re.I)
-# a list of one- or two-word choices ending in "or": "positive, neutral or negative"
+# a list of choices of one to four words ending in "or": "positive, neutral or negative"
 _CHOICES = re.compile(r"[a-z]+(?:[\s-][a-z]+){0,3}(?:\s*,\s*[a-z]+(?:[\s-][a-z]+){0,3})*,?\s+or\s+[a-z]+(?:[\s-][a-z]+){0,3}",
                       re.I)  # ("companionship, family, replacing a lost pet, or other")
 # "..., then take a 40% sample", "After that, drop ...": the user's order between the two jobs
