@@ -2858,3 +2858,62 @@ def test_from_the_twenty_sixth_newcomer_trial(tmp_path, env):
     assert steps(plan) == [("dataset_stats", {"domain_field": "species"})]
     assert [q["sql"] for q in plan.questions] == [
         "SELECT species, median(monthly_budget) FROM output GROUP BY species ORDER BY species"]
+
+
+def test_from_the_twenty_seventh_newcomer_trial(tmp_path, env):
+    """Trial 27 (water-quality field notes, instrument trade-in appraisals): each request below was wrong; five
+    of them exited 0 with wrong output."""
+    planner, _ = env
+    water = _peek_rows(tmp_path / "water.jsonl", [
+        {"sample_id": f"WQ-{i:03d}", "site": ("Mill Creek", "Harbor Inlet", "Fox River")[i % 3],
+         "sampled_on": f"2024-0{1 + i % 9}-1{i % 9}", "ph": 6.0 + 0.1 * i, "turbidity_ntu": 5.5 + 3 * i,
+         "lab_verified": i % 2 == 0, "notes": f"Algae mats covering most of the shallow bay, reading {i}."}
+        for i in range(24)])
+    trades = _peek_rows(tmp_path / "trades.jsonl", [
+        {"appraisal_id": 1000 + i, "instrument": ("guitar", "cello", "violin")[i % 3],
+         "condition": ("good", "poor", "fair")[i % 3 > 0 and i % 2], "offer_usd": 113.5 + 97 * i, "year_made": 1960 + 3 * i,
+         "accepted": ("yes", "no")[i % 2],
+         "comment": f"Refinished body which lowers the collector value, but it plays really well, item {i}."}
+        for i in range(24)])
+    plans = {
+        # a range of dollars, and "but not the ones in poor condition" (had kept only the poor ones)
+        ("trades", "Keep trade-ins with an offer between $200 and $1,500, but not the ones in poor condition."): [
+            ("value_filter", {"column": "condition", "drop_values": ["poor"]}),
+            ("value_filter", {"column": "offer_usd", "min": 200.0, "max": 1500.0})],
+        # "keep the original comment too": the rewrite goes to a new column (it had planned an exact_dedup)
+        ("trades", "Rewrite each comment as one polite, neutral sentence we could show the customer, but keep the "
+                   "original comment too."): [
+            ("llm_rewrite", {"text_field": "text", "style": "one polite, neutral sentence", "task": "tone",
+                             "output_field": "text_rewritten"})],
+        # "which 3 got the biggest offers?" (no noun before the verb), then "give me just those rows"
+        ("trades", "Looking only at instruments made before 1990, which 3 got the biggest offers? Give me just those "
+                   "rows."): [
+            ("value_filter", {"column": "year_made", "max": 1989.0}),
+            ("top_filter", {"count": 3, "column": "offer_usd"})],
+        # "leave X out of it"; "samples" is the rows' noun, not `sampled_on`
+        ("water", "Which five samples had the highest turbidity? Leave Harbor Inlet out of it."): [
+            ("value_filter", {"column": "site", "drop_values": ["Harbor Inlet"]}),
+            ("top_filter", {"count": 5, "column": "turbidity_ntu"})],
+        # choices after "as", and "- don't drop anything" is a clause of its own
+        ("water", "Tag each note as wildlife, pollution, equipment problem or other \u2014 don't drop anything."): [
+            ("llm_annotate", {"text_field": "text", "choices": ["wildlife", "pollution", "equipment problem", "other"],
+                              "label": "category"})],
+        ("water", "label each note as urgent or routine"): [
+            ("llm_annotate", {"text_field": "text", "choices": ["urgent", "routine"], "label": "category"})],
+        # "declined" is the opposite of `accepted` (a synonym of its WordNet antonym); the exception said first
+        ("trades", "Unless it's a cello, throw out every declined offer."): [
+            ("value_filter", {"column": "accepted", "drop_values": ["no"], "where_column": "instrument",
+                              "where_values": ["cello"], "where_not": True})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"water": water, "trades": trades}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+    # "the highest pH recorded at each site" is a figure, and "at each site" groups both
+    plan = planner.plan("What's the average turbidity and the highest pH recorded at each site? Don't filter or "
+                        "change anything.", water)
+    assert plan.steps == [] and [q["sql"] for q in plan.questions] == [
+        "SELECT site, avg(turbidity_ntu) FROM output GROUP BY site ORDER BY site",
+        "SELECT site, max(ph) FROM output GROUP BY site ORDER BY site"]
+    # ("keep the samples with the highest turbidity" is rows, not a figure)
+    assert [s.op for s in planner.plan("keep the 3 samples with the highest turbidity", water).steps] == ["top_filter"]

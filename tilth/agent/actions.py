@@ -616,11 +616,19 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = re.sub(r":\s+([^:.;!?]{3,160}?)(?=\s*(?:[.;!?]|$))",
                   lambda m: _keep_whole(f" ({m[1]})") if _CHOICES.fullmatch(m[1]) and not all(
                       starts_with_verb(w) for w in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", m[1])) else m[0], text)
+    # ("tag each note as wildlife, pollution, equipment problem or other": the choices, not four jobs)
+    text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,4}?(?:as|into)\s+)"
+                  r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$))",
+                  lambda m: m[1] + _keep_whole(f"({m[2]})") if _CHOICES.fullmatch(m[2]) else m[0], text, flags=re.I)
     # "keep only the id and notes columns - call notes 'observation'": a job of its own after a dash
-    text = re.sub(r"\s+[-–—]\s+(?=[a-z])", lambda m: "; " if starts_with_verb(text[m.end():]) else m[0], text)
+    text = re.sub(r"\s+[-–—]\s+(?=[a-z])", lambda m: "; " if starts_with_verb(text[m.end():]) or NEG.match(text[m.end():])
+                  else m[0], text)  # ("... - don't drop anything")
+    # "Unless it's a cello, throw out every declined offer": the exception said first goes with its job
+    text = re.sub(r"(?:^|(?<=[.;!?]\s))\s*unless\s+([^,.;!?]{3,80}),\s*([^.;!?]+)", r"\2 unless \1", text, flags=re.I)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
-    # "keep closed ones out", "keep the spam out of it": a removal
-    text = re.sub(r"\bkeep\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?!\s+of\b)", r"drop \1", text, flags=re.I)
+    # "keep closed ones out", "keep the spam out of it", "leave Harbor Inlet out of it": a removal
+    text = re.sub(r"\b(?:keep|leave)\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?:\s+of\s+(?:it|this|that|them)\b)?"
+                  r"(?!\s+of\b)", r"drop \1", text, flags=re.I)
     text = LEADING_SUBSET.sub(lambda m: m[0] if CONDITION.match(m[0].lstrip(" .!?;")) else  # (fronted_conditions
                               f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)              # reads those)
     # "drop everything but the top quarter": keep only that, not a drop and then a contrast

@@ -47,6 +47,12 @@ def _pairs() -> dict[str, frozenset[str]]:
                     a = words[src - 1] if src else words[0]
                     b = theirs[dst - 1] if dst and dst <= len(theirs) else theirs[0]
                     out.setdefault(a.lower(), set()).add(b.lower())
+                    # the opposite's synonyms in that sense oppose it too ("accept" / "reject": "decline", "refuse"),
+                    # both ways ("a declined offer" on `accepted`)
+                    for mate in theirs:
+                        if "_" not in mate and mate.lower() != a.lower():
+                            out[a.lower()].add(mate.lower())
+                            out.setdefault(mate.lower(), set()).add(a.lower())
     return {w: frozenset(v) for w, v in out.items()}
 
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from tilth.agent.actions import (
+    BACK_AT_THEM,
     BY_LLM,
     DATA_REFERENCE,
     GENERIC,
@@ -160,7 +161,7 @@ RANK_SHARE = re.compile(
     rf"had|offer|offers|took|take|takes|needed|need|needs|spent|got|get|gets))\s+(?:the\s+)?(?:most|highest|largest|"
     rf"biggest|greatest|lowest|fewest|least|smallest|longest|shortest)\b"
     # "which 5 rides cost the most?", "the 3 talks that lasted the longest": a verb, then the superlative
-    rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{1,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+the\s+(?:most|"
+    rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{0,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+the\s+(?:most|"
     rf"least|longest|shortest|highest|lowest|fewest|biggest|largest|greatest|smallest|best|worst)\b", re.I)
 # "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
 RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])", re.I)
@@ -371,6 +372,16 @@ class OfflinePlanner:
                 continue
             if a.negated or (parsed.keep_all_rows and KEEP_ALL.search(a.full)) or a.text in others:
                 continue  # constraints, not jobs
+            if near_step is not None and BACK_AT_THEM.match(a.text) and re.match(r"\W*(?:keep|give|show|return)", a.text, re.I):
+                _also(near_step[0], a.text)  # "which 3 got the biggest offers? Give me just those rows."
+                continue
+            if near_step is not None and KEEPS_ORIGINAL.search(a.full) and _contentless(KEEPS_ORIGINAL.sub(" ", a.full)) \
+                    and (rewrite := self.cat.by_name.get(near_step[0].op)) is not None and rewrite.kind == "mapper" \
+                    and rewrite.param("output_field") and "output_field" not in near_step[0].params:
+                # "rewrite each comment as ..., but keep the original comment too": the rewrite goes to a new column
+                near_step[0].params["output_field"] = f"{near_step[0].params.get('text_field', 'text')}_rewritten"
+                _also(near_step[0], a.text)
+                continue
             if (g := GROUPING.fullmatch(a.text.strip(" ,"))) and column_mentions(g[1], list(data.columns)) and any(
                     b.sentence == a.sentence and b is not a and AGGREGATE.search(b.full) for b in parsed.actions):
                 continue  # "for each track, tell me the average budget": the figure's grouping, said first
@@ -495,7 +506,9 @@ class OfflinePlanner:
                 _query_instead(plan, a, "counts missing values",
                                f"SELECT count(*) FROM <dataset> WHERE {_sql_ident(gone[0])} IS NULL")
                 continue
-            if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and (nums := [
+            if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and not (
+                    agg[1].lower() in _EXTREMES and (RANK_SHARE.search(a.full) or RANK_COUNT.search(a.full)
+                                                     or KEEPING.match(a.full) or re.search(r"\d", a.full))) and (nums := [
                     c for c in column_mentions(a.full[agg.end():], list(data.columns))
                     + partial_column_mentions(a.full[agg.end():], list(data.columns)) if _numeric(c, data)]):
                 # "for each city, tell me the average repair cost": a query of the output, not a step
@@ -504,7 +517,7 @@ class OfflinePlanner:
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
                 sql = (f"SELECT {g}, {fn}({num}) FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
                        else f"SELECT {fn}({num}) FROM <dataset>")
-                _query_instead(plan, a, f"computes {agg[1].lower()}s{' per ' + group if group else ''}", sql)
+                _query_instead(plan, a, f"computes {_FIGURE_NAMES[fn]}{' per ' + group if group else ''}", sql)
                 continue
             if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
@@ -1639,7 +1652,11 @@ class OfflinePlanner:
         # adjective that dates do not measure)
         undated = any(dated is None and re.search(rf"\b(?:{adjective})\b", text, re.I)
                       for adjective, _, dated, _ in RANK_MEASURES)
-        if said and (text != action.full or undated):
+        # ("which five samples had the highest turbidity": `sampled_on` shares the rows' noun, and "highest" is no
+        # word for dates; "the 10 most recent samples" is)
+        by_date = any(dated is not None and re.search(rf"\b(?:{adjective})\b", text, re.I)
+                      for adjective, _, dated, _ in RANK_MEASURES)
+        if said and (text != action.full or undated or not by_date):
             said = [c for c in said if not _dated(c, data)]
         if said:
             return self._pipeline_col(said[0], data), None
@@ -1671,7 +1688,9 @@ class OfflinePlanner:
             if len(fits) == 1 or len(named) == 1:
                 return self._pipeline_col((named or fits)[0], data), keep
             return None
-        return None
+        # "the five samples with the highest turbidity": turbidity_ntu, by one distinctive word of its name
+        named = [c for c in partial_column_mentions(text, ordered) if not _dated(c, data)]
+        return (self._pipeline_col(named[0], data), None) if len(named) == 1 else None
 
     def _only_number_column(self, data: DataPeek, values: list[float]) -> str | None:
         """The data's one column of numbers that is not an identifier (a rating, a price), if there is exactly one
@@ -2165,7 +2184,9 @@ _EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|beside
 def _excepted(text: str, value) -> bool:
     """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english"."""
     v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
-    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
+    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any)\s+(?:that\s+are\s+|in\s+|with\s+|"
+                     rf"from\s+|of\s+|rated\s+|marked\s+|labell?ed\s+)?(?:an?\s+|the\s+)?)?"  # ("but not the ones in poor")
+                     rf"(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
                      rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
 
@@ -2495,7 +2516,7 @@ def _unselected(text: str) -> str:
     return SELECTING_ADJECTIVE.sub("the ", text)
 
 
-GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|across|over|(?:distribution|breakdown|spread|mix|"
+GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
                       r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?([\w-]+(?:\s+[\w-]+)?)",
                       re.I)  # (two words: "for every visitor type" is visitor_type)
 
@@ -2600,7 +2621,10 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 
 # "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
 AGGREGATES = {"average": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum", "maximum": "max",
-              "minimum": "min"}
+              "minimum": "min", "highest": "max", "lowest": "min"}
+_FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
+# ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
+_EXTREMES = ("highest", "lowest")
 AGGREGATE = re.compile(rf"\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)
 # a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
 MEASURED_BY = {w: q for q, ws in {
@@ -3066,13 +3090,15 @@ def _names_a_job(text: str) -> bool:
 
 # "..., except the heating ones - keep all of those", "... keep them regardless": the exception is kept whole
 # "..., keep the originals too", "keeping the original": an edit that leaves its input as it was
-KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?\b", re.I)
+KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w-]+\s+){0,2}?(?:too|as\s+well|also|around))?\b",
+                            re.I)  # ("..., but keep the original comment too")
 # (read in the request as written: the parser folds both into "except ...")
 KEEP_THOSE = re.compile(r"\bexcept\b[^.;!?]*\bkeep\s+(?:all\s+|every\s+one\s+)?(?:of\s+)?(?:those|them|these)\b|"
                         r"\bkeep\b[^.;!?]*\b(?:regardless|no matter what|in any case|anyway)\b", re.I)
 # "..., except the ones about headphones", "but not the kettle reviews": rows a removal leaves alone
 EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|save\s+for|not|"
-                    r"unless(?:\s+(?:they|it)\s+(?:are|is|were|was|come|comes)(?:\s+from)?)?)\s+(?:in\s+|on\s+|from\s+)?"
+                    r"unless(?:\s+(?:they|it)(?:\s+(?:are|is|were|was|come|comes)|'s|'re|’s)(?:\s+from)?)?)\s+"
+                    r"(?:in\s+|on\s+|from\s+)?(?:an?\s+)?"  # ("unless it's a cello")
                     r"((?:all\s+(?:of\s+)?)?(?:the|those|any|our)\s+.+|"
                     r"(?:(?!except\b|but\b|not\b|unless\b)[\w-]+\s+){1,3}(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
                     r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")

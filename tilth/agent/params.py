@@ -210,7 +210,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
                                         rf"\s*([a-z]+)?", low)
                  if not re.search(rf"(?:{LOWER}|{UPPER})\s*$", low[: m.start()])), None)
     # "from 0.35 up to, but not including, 0.95", "50 to 500 words", "3 through 5 stars"
-    span = re.search(rf"(?:\bfrom\s+)?(?<![\d.]){_NUM}\s*(?:up\s+)?(?:to|through|thru)\s*(,?\s*but\s+not\s+including,?\s*)?"
+    span = re.search(rf"(?:\bfrom\s+)?(?<![\d.]){_NUM}{_MONEY_UNIT}\s*(?:up\s+)?(?:to|through|thru)\s*(,?\s*but\s+not\s+including,?\s*)?"
                      rf"{_NUM}\s*(%|percent)?\s*([a-z]+)?", low)
     if span and _number(span[1]) <= _number(span[3]) and \
             not re.search(rf"(?:{LOWER}|{UPPER}|\bcap\w*|\blimit\w*|\bat most)\s*$", low[: span.start()]):
@@ -220,7 +220,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
         out.append({"value": _number(span[3]), "bound": "upper", "unit": unit, "percent": bool(span[4]),
                     "strict": bool(span[2]), "span": span.span(), "context": low[max(0, span.start() - 40): span.end() + 30]})
         low = low[: span.start()] + " " * (span.end() - span.start()) + low[span.end():]
-    elif m := re.search(rf"between {_NUM} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or pair:
+    elif m := re.search(rf"between {_NUM}{_MONEY_UNIT} and {_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or pair:
         unit = m[4] or ""
         out.append({"value": _number(m[1]), "bound": "lower", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
@@ -248,6 +248,8 @@ def quantities(text: str) -> list[dict[str, Any]]:
 
 
 CURRENCY_SIGNS = {"£": "gbp", "$": "usd", "€": "eur", "¥": "jpy"}
+# the code a currency sign became after a range's first amount ("between $200 and $1,500": 200 usd and 1,500 usd)
+_MONEY_UNIT = r"(?:\s+(?:gbp|usd|eur|jpy|chf|euros?|dollars?|pounds?|bucks))?"
 # a currency said in words after an amount, as the codes and words a column of it is named by ("50 pounds":
 # total_gbp, or price_lb for a weight)
 CURRENCY_WORDS = {"pound": ("gbp", "pound", "lb"), "pounds": ("gbp", "pound", "lb"), "quid": ("gbp",), "gbp": ("gbp",),
@@ -896,7 +898,7 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   r"(?=(?:(?:[\w-]+\s*,\s*)+[\w-]+,?\s+(?:or|and)\s+[\w-]+|(?:[\w-]+\s*,\s*){2,}[\w-]+)\s*(?:$|[.;!?]))|"
                   # "tag each statement with the applicant's main motivation (companionship, family, ... or other)"
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate)\w*\s+(?:[\w'-]+\s+){0,6}?[\w'-]+\s*"
-                  r"\(\s*(?=[^()]*,[^()]*\bor\b))"
+                  r"\(\s*(?=[^()]*\bor\b))"
                   r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
 
 
