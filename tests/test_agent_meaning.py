@@ -2917,3 +2917,30 @@ def test_from_the_twenty_seventh_newcomer_trial(tmp_path, env):
         "SELECT site, max(ph) FROM output GROUP BY site ORDER BY site"]
     # ("keep the samples with the highest turbidity" is rows, not a figure)
     assert [s.op for s in planner.plan("keep the 3 samples with the highest turbidity", water).steps] == ["top_filter"]
+
+
+def test_from_the_twenty_eighth_newcomer_trial(tmp_path, env):
+    """Trial 28 (farmers-market vendor feedback, ferry lost-and-found reports): two requests exited 0 with a wrong
+    dataset (1 row of 60 kept; a merged, inverted filter)."""
+    planner, _ = env
+    market = _peek_rows(tmp_path / "market.jsonl", [
+        {"vendor_id": f"MK{i:03d}", "vendor_type": ("bakery", "produce")[i % 2], "stall_fee": 20.5 + 4 * i,
+         "comment": f"Busy morning at the stall, sold out of sourdough by ten, week {i}."} for i in range(24)])
+    found = _peek_rows(tmp_path / "found.jsonl", [
+        {"report_id": f"LF{i:03d}", "terminal": ("Eastbank", "Harbour")[i % 2], "item_value": 15.0 + 5 * i,
+         "report_date": f"2024-0{1 + i % 6}-1{i % 9}", "returned": ("yes", "no")[i % 3 > 0],
+         "description": f"Sunglasses, expensive brand, on the sun deck railing, report {i}."} for i in range(24)])
+    plans = {
+        # "the repeated comments" (the data's own row noun): rows that repeat, not text repeating itself
+        ("market", "Can you throw out the repeated comments? If the exact same text shows up more than once, I only "
+                   "want it once."): [("exact_dedup", {"text_field": "text"})],
+        # "out of the remaining ones keep only ...": a second filter, after the first
+        ("found", "Drop the reports where the item was already returned, and out of the remaining ones keep only "
+                  "those filed from March 1, 2024 onward."): [
+            ("value_filter", {"column": "returned", "drop_values": ["yes"]}),
+            ("value_filter", {"column": "report_date", "min": "2024-03-01"})],
+    }
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, {"market": market, "found": found}[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request

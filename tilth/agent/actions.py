@@ -586,8 +586,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "strip the names and nothing else": a job said as the only one, not a job on "nothing else"
     request = re.sub(r",?\s+(?:and|but)\s+nothing\s+(?:else|more)\b", "", request, flags=re.I)
     # "Keep only the English rows, and of those only the ones with difficulty 3 or higher": two selections in turn
-    request = re.sub(r",?\s+(?:and\s+)?(?:then\s+)?(?:of|from|among|out of)\s+(?:those|these|them|that|what'?s left|the rest)\s*,?"
-                     r"\s+only\b", "; then keep only", request, flags=re.I)
+    request = re.sub(r",?\s+(?:and\s+)?(?:then\s+)?(?:of|from|among|out of)\s+(?:those|these|them|that|what'?s left|the rest|"
+                     r"the remaining(?:\s+ones|\s+rows)?|what remains)\s*,?\s+(?:keep\s+)?only\b", "; then keep only", request,
+                     flags=re.I)  # ("..., and out of the remaining ones keep only those filed from March")
     # "in a friendlier, warmer tone": one style, not a job per adjective
     request = re.sub(r"\b(?:in|with)\s+(?:a\s+|an\s+)?[\w'-]+(?:\s*,\s*[\w'-]+)+(?:,?\s+(?:and|or)\s+[\w'-]+)?\s+"
                      r"(?:tone|style|voice|register|manner)\b", lambda m: _keep_whole(m[0]), request, flags=re.I)

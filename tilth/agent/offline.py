@@ -1092,9 +1092,12 @@ class OfflinePlanner:
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN) - (RANK_SLACK if ranked_rows else 0) \
                 and not counted:
             return None
-        if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and ROW_NOUNS.match(action.full, m.end()):
-            # "remove repeated reviews": rows that repeat other rows, not text that repeats itself
-            best, score = _close(ranked, best, score, "deduplicator")
+        if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and (
+                ROW_NOUNS.match(action.full, m.end())
+                or self.text_noun is not None and self.text_noun.match(action.full, m.end())):  # ("the repeated comments")
+            # "remove repeated reviews": rows that repeat other rows, not text that repeats itself (the nearest
+            # deduplicator of the first four, however far below a repetition filter's score)
+            best, score = next(((s, v) for s, v in ranked[:4] if s.kind == "deduplicator"), (best, score))
         if best.kind in ("filter", "deduplicator") and SHARE_OF_UNITS.search(action.full):
             # "delete 20% of the words": an edit inside each text, not rows removed
             fits = [(s, v) for s, v in ranked[1:8] if s.kind in ("mapper", "generator") and v >= self.matcher.accept]
