@@ -2722,6 +2722,11 @@ def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
     plan = planner.plan("have the model rate each abstract 1 to 5, keep those rated 4 or more, and rewrite them to be "
                         "shorter", talks)
     assert [s.op for s in plan.steps][-2:] == ["value_filter", "llm_rewrite"] and not plan.unmatched
+    # "in each tier" names member_tier by its one word (the count beside it does not take the grouping away)
+    plan = planner.plan("Don't change anything, I just need numbers: how many rides are there per member tier, and "
+                        "what's the average fare in each tier?", rides)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "member_tier"})] and [q["sql"] for q in plan.questions] == [
+        "SELECT member_tier, avg(fare) FROM output GROUP BY member_tier ORDER BY member_tier"]
     # a median of every row beside a count per track: not a median per track
     plan = planner.plan("Just report, don't filter: what's the median travel budget, and how many submissions did "
                         "each track get?", _peek_rows(tmp_path / "budgets.jsonl", [

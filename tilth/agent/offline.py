@@ -2606,7 +2606,8 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     for m in GROUPING.finditer(text):
         if _by_agent(text[: m.start()], m[0]):
             continue
-        named = column_mentions(m[1], labels)
+        # ("in each tier": member_tier, by the one word of its name the phrase has)
+        named = column_mentions(m[1], labels) or partial_column_mentions(m[1], labels)
         if named:
             return named[0]
     # "how many comments each gallery got": a count for each value of the column
