@@ -2909,6 +2909,10 @@ def test_from_the_twenty_seventh_newcomer_trial(tmp_path, env):
         ("trades", "Unless it's a cello, throw out every declined offer."): [
             ("value_filter", {"column": "accepted", "drop_values": ["no"], "where_column": "instrument",
                               "where_values": ["cello"], "where_not": True})],
+        # an exception said with its column's word ("in good condition")
+        ("trades", "drop guitars unless they are in good condition"): [
+            ("value_filter", {"column": "instrument", "drop_values": ["guitar"], "where_column": "condition",
+                              "where_values": ["good"], "where_not": True})],
     }
     for (name, request), expected in plans.items():
         plan = planner.plan(request, {"water": water, "trades": trades}[name])

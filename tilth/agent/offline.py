@@ -3105,7 +3105,8 @@ EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s
                     r"(?:in\s+|on\s+|from\s+)?(?:an?\s+)?"  # ("unless it's a cello")
                     r"((?:all\s+(?:of\s+)?)?(?:the|those|any|our)\s+.+|"
                     r"(?:(?!except\b|but\b|not\b|unless\b)[\w-]+\s+){1,3}(?:ones|reviews|rows|tickets|items|entries|records)\b.*|"
-                    r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*)$", re.I)  # ("except for potatoes")
+                    r"[\w-]+(?:\s*(?:,|and|or)\s*[\w-]+)*(?:\s+[\w-]+)?)$", re.I)  # ("except for potatoes"; "unless
+# they are in good condition": a value and its column's word)
 
 
 def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catalogue) -> None:
