@@ -22,6 +22,14 @@ def env(tmp_path_factory):
     return OfflinePlanner(Catalogue(use_embeddings=True)), {k: peek(v) for k, v in paths.items()}
 
 
+def _plans_are(planner, plans, datasets):
+    """Each (dataset name, request) plans exactly the expected steps, with nothing left not understood."""
+    for (name, request), expected in plans.items():
+        plan = planner.plan(request, datasets[name])
+        assert steps(plan) == expected, request
+        assert not plan.unmatched, request
+
+
 def steps(plan):
     return [(s.op, s.params) for s in plan.steps]
 
@@ -2102,10 +2110,7 @@ def test_from_the_eighteenth_newcomer_trial(tmp_path, env):
             ("pii_redact", {"text_field": "text", "kinds": ["email"]}),
             ("select_columns", {"drop_columns": ["speaker_phone"]})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"claims": claims, "talks": talks}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"claims": claims, "talks": talks})
     # "I don't want any X" drops X, but "I don't want any rows dropped" keeps every row, and "any dedup" refuses a job
     assert steps(planner.plan("we don't want the workshops", talks)) == [
         ("value_filter", {"column": "format", "drop_values": ["workshop"]})]
@@ -2228,10 +2233,7 @@ def test_from_the_nineteenth_newcomer_trial(tmp_path, env):
         ("cars", "I only need listing_id, make, price_eur and description - drop the other columns."): [
             ("select_columns", {"keep_columns": ["listing_id", "make", "price_eur", "text"]})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"streets": streets, "cars": cars}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"streets": streets, "cars": cars})
     # an own label whose name ends in "type" is not the built-in task_type
     plan = planner.plan("Tag each report with a hazard type: road surface, street lighting, signage or drainage.", streets)
     assert [(s.op, s.params["label"]) for s in plan.steps] == [("llm_annotate", "hazard_type")]
@@ -2345,10 +2347,7 @@ def test_from_the_twentieth_newcomer_trial(tmp_path, env):
         ("museum", "I only need comment_id, visit_date and the comment itself - lose the other columns"): [
             ("select_columns", {"keep_columns": ["comment_id", "visit_date", "text"]})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"museum": museum, "orders": orders}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"museum": museum, "orders": orders})
     # a score on a scale of a quality no operator measures is a label of the user's own, from the scale's values
     for request, label in (("have the model score each note from 1 to 5 for how urgent it sounds", "urgency"),
                            ("rate how polite each note is on a 1-5 scale", "politeness")):
@@ -2446,10 +2445,7 @@ def test_from_the_twenty_first_newcomer_trial(tmp_path, env):
         ("wines", "can you rewrite the tasting notes so they're shorter and more neutral in tone"): [
             ("llm_rewrite", {"text_field": "text", "task": "tone", "style": "shorter and more neutral"})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"rooms": rooms, "wines": wines}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"rooms": rooms, "wines": wines})
 
 
 def test_a_label_value_the_data_lacks_is_said(tmp_path, env):
@@ -2609,10 +2605,7 @@ def test_from_the_twenty_third_newcomer_trial(tmp_path, env):
             ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7}),
             ("sample_filter", {"fraction": 0.4})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"bookings": bookings, "appeals": appeals}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"bookings": bookings, "appeals": appeals})
 
 
 def test_what_the_thirteenth_round_left(tmp_path, env):
@@ -2651,10 +2644,7 @@ def test_what_the_thirteenth_round_left(tmp_path, env):
         ("appeals", "drop the first-time offenders"): [
             ("value_filter", {"column": "first_offence", "drop_values": ["yes"]})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"bookings": bookings, "appeals": appeals}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"bookings": bookings, "appeals": appeals})
     # the user's "then" orders a step whose result depends on the rows it sees; without one, the usual order
     orders = {
         "take a random 40% sample, then remove near-duplicate notes": ["sample_filter", "minhash_dedup"],
@@ -2713,10 +2703,7 @@ def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
                   "near-duplicate abstracts."): [
             ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.8})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"rides": rides, "talks": talks}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"rides": rides, "talks": talks})
     # (a bound read for a planned score had overwritten the planner's memory of unmatched statements: the next
     # clause that pointed back crashed with a TypeError)
     plan = planner.plan("have the model rate each abstract 1 to 5, keep those rated 4 or more, and rewrite them to be "
@@ -2783,10 +2770,7 @@ def test_from_the_twenty_fifth_newcomer_trial(tmp_path, env):
             ("llm_rewrite", {"text_field": "text", "style": "one short, neutral sentence summarising the current trail "
                              "conditions", "task": "tone"})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"trails": trails, "trucks": trucks}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"trails": trails, "trucks": trucks})
     plan = planner.plan("drop pitches that are in Thai", trucks)
     assert [(s.op, s.params.get("drop_languages")) for s in plan.steps] == [("lang_id", ["th"])]
     plan = planner.plan("Get rid of pitches that are shorter than 5 words or are obviously placeholder junk.", trucks)
@@ -2847,10 +2831,7 @@ def test_from_the_twenty_sixth_newcomer_trial(tmp_path, env):
             ("value_filter", {"column": "has_yard", "values": ["yes"]}),
             ("value_filter", {"column": "species", "values": ["cat", "rabbit"]})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"birds": birds, "pets": pets}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"birds": birds, "pets": pets})
     # a clause that refuses something no longer hides the choices the description explains ("byte-for-byte
     # identical only" is normalise: exact, beside "functions that merely look alike stay")
     from tilth.agent.params import choices_to_params
@@ -2914,10 +2895,7 @@ def test_from_the_twenty_seventh_newcomer_trial(tmp_path, env):
             ("value_filter", {"column": "instrument", "drop_values": ["guitar"], "where_column": "condition",
                               "where_values": ["good"], "where_not": True})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"water": water, "trades": trades}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"water": water, "trades": trades})
     # "the highest pH recorded at each site" is a figure, and "at each site" groups both
     plan = planner.plan("What's the average turbidity and the highest pH recorded at each site? Don't filter or "
                         "change anything.", water)
@@ -2949,7 +2927,4 @@ def test_from_the_twenty_eighth_newcomer_trial(tmp_path, env):
             ("value_filter", {"column": "returned", "drop_values": ["yes"]}),
             ("value_filter", {"column": "report_date", "min": "2024-03-01"})],
     }
-    for (name, request), expected in plans.items():
-        plan = planner.plan(request, {"market": market, "found": found}[name])
-        assert steps(plan) == expected, request
-        assert not plan.unmatched, request
+    _plans_are(planner, plans, {"market": market, "found": found})

@@ -52,6 +52,12 @@ def test_questions_are_answered_from_the_output_and_kept_in_the_report(rides, tm
     assert answer_lines(result.answers)[:4] == ["answer: rides and average fare per tier", "  tier | rides | avg_fare",
                                                 "  annual | 2 | 9", "  casual | 3 | 8"]
     assert "answer: median fare = 9" in answer_lines(result.answers)
+    # the run's answers go into its report as they are; `tilth report RUN` answers the questions again itself
+    from tilth.report.writer import write_report
+
+    (result.report.parent / "stats.json").unlink()
+    write_report(tmp_path / "ws", result.run)
+    assert json.loads((result.report.parent / "stats.json").read_text())["answers"] == json.loads(json.dumps(result.answers))
 
 
 def test_tilth_run_prints_the_answers_and_a_zero_step_recipe_may_only_ask(rides, tmp_path):

@@ -83,6 +83,7 @@ from tilth.agent.params import (
     same_family,
     scale_criterion,
     spell_out_numbers,
+    unauxed,
     unbounded_params,
     unhyphened,
     unknown_columns,
@@ -379,7 +380,7 @@ class OfflinePlanner:
                     and (rewrite := self.cat.by_name.get(near_step[0].op)) is not None and rewrite.kind == "mapper" \
                     and rewrite.param("output_field") and "output_field" not in near_step[0].params:
                 # "rewrite each comment as ..., but keep the original comment too": the rewrite goes to a new column
-                near_step[0].params["output_field"] = f"{near_step[0].params.get('text_field', 'text')}_rewritten"
+                near_step[0].params["output_field"] = _beside_original(near_step[0].params)
                 _also(near_step[0], a.text)
                 continue
             if (g := GROUPING.fullmatch(a.text.strip(" ,"))) and column_mentions(g[1], list(data.columns)) and any(
@@ -1187,7 +1188,7 @@ class OfflinePlanner:
         params.update(cond_params)
         if skill.kind == "mapper" and skill.param("output_field") and "output_field" not in params \
                 and KEEPS_ORIGINAL.search(action.full):  # "rewrite ..., keep the originals too": a new column
-            params["output_field"] = f"{params.get('text_field', 'text')}_rewritten"
+            params["output_field"] = _beside_original(params)
         # (the rank's own reading of its column wins over a column the words name: "the 3 most expensive wines we
         # tasted in 2025" names tasted_on for the year, and ranks the price)
         if _ranks(skill) and (by := self._rank_column(plan, action, data)):
@@ -2228,20 +2229,21 @@ EXCEPT_COLUMNS = re.compile(rf"(?P<lead>\b(?:every|all|each)\s+(?:other\s+)?(?:c
 def _column_list(text: str, columns: list[str]) -> str:
     """The request with a wanted list of column names said as one column job ("keep only the A, B and C columns");
     the words after it that drop the other columns are that job already."""
+    def items(listed: str) -> list[str] | None:  # two or more of the data's columns, or None
+        found = [re.sub(r"^the\s+|\s+itself$", "", w, flags=re.I) for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", listed)
+                 if w]
+        return found if len(found) >= 2 and all(any(w.lower() == c.lower() for c in columns) for w in found) else None
+
     def one(m: re.Match) -> str:
-        items = [re.sub(r"^the\s+|\s+itself$", "", w, flags=re.I)
-                 for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
-        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items) \
-                or m["lead"].lower() in ("only", "just") and not m["tail"]:
+        if (named := items(m["list"])) is None or m["lead"].lower() in ("only", "just") and not m["tail"]:
             return m[0]
         # (the words after it that drop the other columns are this job; bare space after it stays)
-        return f"keep only the {', '.join(items[:-1])} and {items[-1]} columns" + (m["rest"] if not m["rest"].strip() else "")
+        return f"keep only the {', '.join(named[:-1])} and {named[-1]} columns" + (m["rest"] if not m["rest"].strip() else "")
 
     def excepted(m: re.Match) -> str:  # "keep every column except statement and applicant_age": one list
-        items = [re.sub(r"^the\s+", "", w, flags=re.I) for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m["list"]) if w]
-        if len(items) < 2 or not all(any(w.lower() == c.lower() for c in columns) for w in items):
+        if (named := items(m["list"])) is None:
             return m[0]
-        return f"{m['lead']} the {', '.join(items[:-1])} and {items[-1]} columns"
+        return f"{m['lead']} the {', '.join(named[:-1])} and {named[-1]} columns"
     text = EXCEPT_COLUMNS.sub(excepted, text)
     return WANTED_COLUMNS.sub(one, text)
 
@@ -2394,8 +2396,9 @@ def _spoken(column: str) -> str:
     """A pattern for a column's name as words in a sentence: gift_wrap as "gift wrap", "gift-wrapped" or "gift
     wrapping" (its last word inflected, a doubled consonant too)."""
     words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
-    aux = len(words) > 1 and words[0] in AUXILIARIES  # ("has_permit": "have a permit", "without a permit")
-    *head, last = [re.escape(w) for w in words[aux:]] or [re.escape(column.lower())]
+    named = unauxed(words)
+    aux = named is not words  # ("has_permit": "have a permit", "without a permit")
+    *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
     tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es))" if stem[-1:].isalpha() else last
     said = r"[\s_-]+".join([*head, tail]) + r"\b"
@@ -2913,6 +2916,11 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
                             for b in actions):
         return None
     return group
+
+
+def _beside_original(params: dict) -> str:
+    """The new column a rewrite writes when the original text is kept ("..., keep the originals too")."""
+    return f"{params.get('text_field', 'text')}_rewritten"
 
 
 def _held(column: str, values: list, data: DataPeek) -> bool:

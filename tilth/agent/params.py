@@ -314,7 +314,7 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     for col in columns:
         if col.startswith("_"):
             continue
-        parts = [p.rstrip("s") for p in _unauxed(re.split(r"[_\W]+", col.lower())) if p]
+        parts = [p.rstrip("s") for p in unauxed(re.split(r"[_\W]+", col.lower())) if p]
         if parts and all(p in words for p in parts):
             hits.append(col)
             literal.add(col)
@@ -338,7 +338,7 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
 AUXILIARIES = frozenset("has have had is are was were can could did does do".split())
 
 
-def _unauxed(parts: list[str]) -> list[str]:
+def unauxed(parts: list[str]) -> list[str]:
     """A yes/no column's name without its leading auxiliary: has_permit is named by "permit" ("vendors without a
     permit", "don't have a permit"), is_verified by "verified"."""
     return parts[1:] if len(parts) > 1 and parts[0] in AUXILIARIES else parts

@@ -186,7 +186,7 @@ class Runner:
                     result.answers = answer_questions(self.ws, result.steps[-1].view, self.recipe.questions)
                 exporting = self._exporting
                 if self.write_html_report and self.recipe.output.report:
-                    report = self._build_report(run)  # on the held connection, while the export runs
+                    report = self._build_report(run, result.answers)  # on the held connection, while the export runs
                 if exporting is not None:
                     with self.ws.released(reopen=False):  # a long export need not lock the workspace
                         result.export = exporting.result()
@@ -219,13 +219,13 @@ class Runner:
             self.console.print(Text.assemble(("warning:", "yellow"), f" run report not written: {type(e).__name__}: {e}"))
         return result
 
-    def _build_report(self, run: str) -> tuple[str, str] | Exception:
-        """The run report's files (tilth.report.writer.build_report), or the error that kept it from being
-        built (a report problem warns, after the run, but never fails it)."""
+    def _build_report(self, run: str, answers: list[dict]) -> tuple[str, str] | Exception:
+        """The run report's files (tilth.report.writer.build_report, with the questions the run answered), or the
+        error that kept it from being built (a report problem warns, after the run, but never fails it)."""
         try:
             import tilth.report
 
-            return tilth.report.build_report(self.ws, run)
+            return tilth.report.build_report(self.ws, run, answers)
         except Exception as e:
             return e
 

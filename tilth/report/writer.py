@@ -33,11 +33,12 @@ def write_report(ws: Workspace | str | Path, run: str, out: Path | None = None) 
     return save_report(ws, run, build_report(ws, run), out)
 
 
-def build_report(ws: Workspace, run: str) -> tuple[str, str]:
+def build_report(ws: Workspace, run: str, answers: list[dict[str, Any]] | None = None) -> tuple[str, str]:
     """The report of `run`, not yet written: (stats.json text, index.html text). The runner builds it while
-    the export runs and writes it once the export has succeeded (a run whose export fails gets none)."""
+    the export runs and writes it once the export has succeeded (a run whose export fails gets none). `answers`:
+    the recipe's questions as the run answered them (None: answered here, as `tilth report RUN` needs)."""
     with ws.held():  # one database connection for the report's few dozen queries
-        data = collect(ws, run)
+        data = collect(ws, run, answers)
     return json.dumps(data["json"], indent=1, default=str), render(data)
 
 
@@ -65,7 +66,7 @@ def _points(steps: list[queries.StepInfo]) -> list[tuple[str, queries.StepInfo, 
     return points
 
 
-def collect(ws: Workspace, run: str) -> dict[str, Any]:
+def collect(ws: Workspace, run: str, answers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Every number and figure of the report."""
     info = queries.run_info(ws, run)
     steps = queries.steps(ws, run)
@@ -88,7 +89,8 @@ def collect(ws: Workspace, run: str) -> dict[str, Any]:
         if s.index and (s.stats.get("rows_dropped") or 0) and s.index - 1 in by_index:
             examples += [{"step": s.step, **e} for e in queries.dropped_examples(ws, run, s, by_index[s.index - 1])]
     quarantine = queries.quarantine_summary(ws, run)
-    answers = answer_questions(ws, steps[-1].view, _questions(info.get("recipe")))
+    if answers is None:
+        answers = answer_questions(ws, steps[-1].view, _questions(info.get("recipe")))
     return {
         "run": info, "steps": step_rows, "drops": drops, "stats": stats, "figures": figures,
         "examples": examples, "quarantine": quarantine, "answers": answers,
