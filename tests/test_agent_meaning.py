@@ -243,9 +243,11 @@ def test_what_an_operator_does_not_do_is_reported_not_faked(env):
     plan = planner.plan("redact emails, phone numbers and names in the customer messages", data["chat"])
     assert steps(plan) == [("pii_redact", {"text_field": "customer_message", "kinds": ["email", "phone"]})]
     assert plan.unmatched == ["redact names in the customer messages"]
-    plan = planner.plan("translate every customer message into English", data["chat"])
-    assert plan.ops() == [] and any("no operator here does that (translate; the closest match, lang_id, cannot)" in n
-                                    for n in plan.notes)
+    # (a translation is llm_translate's job since session 23; lang_id still says it does not do it)
+    assert planner.plan("translate every customer message into English", data["chat"]).ops() == ["llm_translate"]
+    from tilth.agent.offline import cannot_do
+
+    assert "translate" in cannot_do(planner.cat.by_name["lang_id"], "translate every customer message into English")
     assert planner.plan("keep only the English tickets", data["chat"]).ops() == ["lang_id"]
 
 
@@ -1042,8 +1044,8 @@ def test_from_a_third_newcomer_trial(env, tmp_path):
     ]
     for data, request, want in cases:
         assert steps(planner.plan(request, data)) == want, request
-    plan = planner.plan("translate every post into Japanese", forum)
-    assert plan.steps == [] and plan.unmatched == ["translate every post into Japanese"]
+    plan = planner.plan("translate every post into Japanese", forum)  # (llm_translate since session 23)
+    assert steps(plan) == [("llm_translate", {"target_language": "Japanese"})] and not plan.unmatched
     assert planner.plan("translate the posts into German and back", forum).ops() == ["llm_back_translate"]
     # a list of labels is not two jobs, but a verb after "and" still starts one
     assert planner.plan("keep the offtopic posts and drop exact duplicates", forum).ops() == ["value_filter", "exact_dedup"]
@@ -1302,8 +1304,7 @@ def test_from_a_seventh_newcomer_trial(env, tmp_path):
                          "per row", qa)
     assert [(s.op, s.params.get("n"), s.params.get("where_values")) for s in synth.steps] == [("llm_qa_synthesis", 2, ["api"])]
     slack = planner.plan("translate all the reviews into Japanese and post the result to our Slack channel", hotel)
-    assert slack.steps == [] and slack.unmatched == ["translate all the reviews into Japanese",
-                                                     "post the result to our Slack channel"]
+    assert slack.ops() == ["llm_translate"] and slack.unmatched == ["post the result to our Slack channel"]
     polite = planner.plan("rewrite the answers more politely", qa)
     assert [(s.op, s.params.get("task"), s.params.get("style")) for s in polite.steps] == [("llm_rewrite", "tone", "more polite")]
 
@@ -1783,12 +1784,14 @@ def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
     plan = planner.plan("Remove notes that aren't in English, but keep the Rotterdam ones regardless", notes)
     assert [(s.op, s.params.get("where_values"), s.params.get("where_not")) for s in plan.steps] == [
         ("lang_id", ["Rotterdam"], True)]
-    # a one-way translation is reported, not planned as a back-translation; a yes/no flag is a labeller's choices
+    # a one-way translation is not a back-translation (llm_translate since session 23: before the labels, in one
+    # language); a yes/no flag is a labeller's choices
     plan = planner.plan("Translate the German and French tickets into English, and label every ticket's sentiment as "
                         "angry / neutral / happy.", tickets)
-    assert steps(plan) == [("llm_annotate", {"choices": ["angry", "neutral", "happy"], "label": "sentiment"})]
-    assert plan.unmatched == ["Translate the German and French tickets into English"]
-    assert any("no operator here does that (one-way translation; the closest match, llm_back_translate, cannot)" in n
+    assert steps(plan) == [("llm_translate", {"target_language": "English"}),
+                           ("llm_annotate", {"choices": ["angry", "neutral", "happy"], "label": "sentiment"})]
+    assert plan.unmatched == []
+    assert not any("llm_back_translate" in n
                for n in plan.notes)
     assert steps(planner.plan("translate every ticket to German and back", tickets)) == [
         ("llm_back_translate", {"pivot_language": "German"})]
@@ -2928,3 +2931,74 @@ def test_from_the_twenty_eighth_newcomer_trial(tmp_path, env):
             ("value_filter", {"column": "report_date", "min": "2024-03-01"})],
     }
     _plans_are(planner, plans, {"market": market, "found": found})
+
+
+def test_a_translation_is_planned_with_its_language_and_its_rows(env):
+    """Trial 28 and the fourteenth round's list: "translate the descriptions that aren't in English into English" was
+    reported as no operator, and "put the non-English ... into English" planned a lang_id filter that dropped them."""
+    planner, data = env
+    text = "customer_message"  # ("messages": the customer's, not agent_reply, the sample's main text)
+    _plans_are(planner, {
+        ("chat", "translate the messages that aren't in English into English"): [
+            ("llm_translate", {"text_field": text, "target_language": "English"})],
+        ("chat", "put the non-English messages into English"): [
+            ("llm_translate", {"text_field": text, "target_language": "English"})],
+        ("chat", "translate every message to German and keep the original too"): [
+            ("llm_translate", {"text_field": text, "target_language": "German", "output_field": f"{text}_german"})],
+    }, {"chat": data["chat"]})
+    # (dropping them is still a language filter)
+    assert [s.op for s in planner.plan("drop the messages that aren't in English", data["chat"]).steps] == ["lang_id"]
+
+
+def test_from_the_twenty_ninth_and_thirtieth_newcomer_trials(tmp_path, env):
+    """Trials 29-30 (expense claims, facility work orders; plumbing jobs, pool incidents): exceptions read as the
+    rows to keep, a third label column lost, a yes/no column said by its noun, a bare amount, quoted choices."""
+    planner, _ = env
+    claims = _peek_rows(tmp_path / "claims.jsonl", [
+        {"claim_id": f"EX{i:03d}", "department": ("Sales", "Finance")[i % 2], "category": ("meals", "travel")[i % 2],
+         "amount": 12.5 + 31 * i, "submitted": f"2024-0{1 + i % 6}-1{i % 9}", "receipt_attached": i % 3 > 0,
+         "description": f"Taxi from the airport to the client office, trip {i}."} for i in range(24)])
+    orders = _peek_rows(tmp_path / "orders.jsonl", [
+        {"wo_id": f"WO-{i:03d}", "trade": ("plumbing", "electrical", "carpentry")[i % 3],
+         "priority": ("low", "medium", "high", "urgent")[i % 4], "hours_spent": (1, 2.5, 4, 9.5)[i % 4],
+         "resolved": i % 2 == 0, "notes": f"Leak under the sink in flat {i}, washer replaced."} for i in range(24)])
+    pools = _peek_rows(tmp_path / "pools.jsonl", [
+        {"report_id": f"R{i:02d}", "pool": ("Northgate Lido", "Riverside", "Eastfield")[i % 3],
+         "severity": ("low", "medium", "high")[i % 3 - 1], "staff_on_duty": 2 + i % 6,
+         "description": f"A swimmer slipped on the wet tiles by the steps, report {i}."} for i in range(24)])
+    plans = {
+        # "unless" after a removal spares rows (a bound of its own, on money: under 25 is under 25, not 24)
+        ("claims", "drop claims that have no receipt attached, unless the amount is under 25"): [
+            ("value_filter", {"column": "amount", "max": 25.0, "max_exclusive": True,
+                              "where_column": "receipt_attached", "where_values": [False]})],
+        ("claims", "drop claims without a receipt"): [
+            ("value_filter", {"column": "receipt_attached", "drop_values": [False]})],
+        # a bare amount, said right after the rows, on the data's one column of numbers
+        ("claims", "keep only expense claims over 200 that were submitted on or after 1 March 2024"): [
+            ("value_filter", {"column": "amount", "min": 200.0, "min_exclusive": True}),
+            ("value_filter", {"column": "submitted", "min": "2024-03-01"})],
+        # three label columns, and "not the ones already resolved"
+        ("orders", "only high or urgent plumbing and electrical work orders, but not the ones already resolved"): [
+            ("value_filter", {"column": "resolved", "values": [False]}),
+            ("value_filter", {"column": "trade", "values": ["plumbing", "electrical"]}),
+            ("value_filter", {"column": "priority", "values": ["high", "urgent"]})],
+        # an exception after a keep, and "unless" said as its own clause
+        ("pools", "medium or high severity incidents, except anything at Northgate Lido"): [
+            ("value_filter", {"column": "severity", "values": ["medium", "high"]}),
+            ("value_filter", {"column": "pool", "drop_values": ["Northgate Lido"]})],
+        ("pools", "reports with 5 or more staff on duty, unless the severity is low"): [
+            ("value_filter", {"column": "staff_on_duty", "min": 5.0}),
+            ("value_filter", {"column": "severity", "drop_values": ["low"]})],
+        # quoted choices, and what decides between them
+        ("orders", "use the LLM to label each note as 'fixed' or 'follow-up' depending on whether another visit is "
+                   "needed"): [("llm_annotate", {"text_field": "text", "choices": ["fixed", "follow-up"],
+                                                 "label": "category"})],
+    }
+    _plans_are(planner, plans, {"claims": claims, "orders": orders, "pools": pools})
+    # "more than 4 hours" on hours with fractions: 4.5 is more than 4
+    plan = planner.plan("for work orders with more than 4 hours spent, have the LLM rewrite the notes as a one-line "
+                        "summary for the monthly report", orders)
+    (step,) = plan.steps
+    assert {k: step.params[k] for k in ("where_column", "where_min", "where_min_exclusive")} == {
+        "where_column": "hours_spent", "where_min": 4.0, "where_min_exclusive": True}
+    assert not plan.unmatched  # ("one-line" is in the style it asks for, not a bound left unused)

@@ -46,6 +46,18 @@ def test_column_parameter_must_exist_upstream(env):
     assert ok.ok
 
 
+def test_a_column_the_step_writes_need_not_exist_before_it(env):
+    """Session 23: "rewrite ..., keep the original too" planned output_field=text_rewritten, and validation removed
+    the step because no such column existed yet (a step's own output is not an input)."""
+    _, _, data = env
+    for op, params in (("llm_rewrite", {"task": "tone", "output_field": "text_rewritten"}),
+                       ("llm_translate", {"output_field": "text_english"})):
+        assert check_plan(_plan(data, (op, params)), dry_run=False).ok, op
+    # (a missing column it reads is still a problem)
+    v = check_plan(_plan(data, ("llm_rewrite", {"text_field": "body", "output_field": "body_rewritten"})), dry_run=False)
+    assert [p.message for p in v.problems] == ["reads column 'body', which nothing upstream produces"]
+
+
 def test_text_column_missing_is_caught(env):
     _, _, data = env
     v = check_plan(_plan(data, ("exact_dedup", {"text_field": "prompt"})), dry_run=False)

@@ -78,8 +78,9 @@ def test_scope_needs_a_selection():
 
 def test_scope_params_are_listed_after_the_jobs_own():
     names = [p["name"] for p in build("length_filter", {"min": 3}).metadata()["params"]]
-    assert names[:2] == ["text_field", "unit"] and names[-5:] == ["where_column", "where_min", "where_max",
-                                                                   "where_values", "where_not"]
+    assert names[:2] == ["text_field", "unit"] and names[-7:] == ["where_column", "where_min", "where_max",
+                                                                   "where_values", "where_not", "where_min_exclusive",
+                                                                   "where_max_exclusive"]
 
 
 @settings(max_examples=30, deadline=None)
@@ -153,3 +154,19 @@ def test_a_scoped_rewrite_keeps_the_skipped_rows_whatever_the_column_type():
     assert out.column("text").to_pylist() == ["mail <EMAIL>", "c@d.org", None]
     assert out.column("pii_redactions").to_pylist() == [1, None, 0]
     assert out.schema.field("text").type == pa.large_string()
+
+
+def test_a_strict_scope_bound_leaves_the_bound_itself_out():
+    """Trial 29: "for work orders with more than 4 hours spent" became where_min 5 on hours like 4.5 and 9.5; a
+    strict bound on fractions is now the bound itself, exclusive."""
+    import pyarrow as pa
+
+    from tilth.ops.where import where_mask
+
+    batch = pa.table({"hours": [4.0, 4.5, 9.5, None, 25.0, 24.99]})
+    more = build("length_filter", {"min": 1, "where_column": "hours", "where_min": 4.0, "where_min_exclusive": True})
+    assert where_mask(batch, more.params).tolist() == [False, True, True, False, True, True]
+    under = build("length_filter", {"min": 1, "where_column": "hours", "where_max": 25.0, "where_max_exclusive": True})
+    assert where_mask(batch, under.params).tolist() == [True, True, True, False, False, True]
+    with pytest.raises(Exception, match="where_min_exclusive needs where_min"):
+        build("length_filter", {"min": 1, "where_column": "hours", "where_max": 3.0, "where_min_exclusive": True})

@@ -200,7 +200,7 @@ def test_operator_metadata_is_complete():
     assert set(llm_ops) == {"llm_quality_filter", "llm_rewrite", "llm_paraphrase", "llm_back_translate",
                             "llm_expand_context", "llm_escalate_difficulty", "llm_qa_synthesis", "llm_magpie",
                             "llm_template_synthesis", "llm_annotate", "llm_judge", "llm_ifd_filter",
-                            "llm_superfilter"}
+                            "llm_superfilter", "llm_translate"}
     for cls in llm_ops.values():
         meta = cls.metadata()
         assert meta["description"] and all(p["description"] for p in meta["params"]), cls.name

@@ -314,7 +314,8 @@ def test_cli_ops_list_shows_every_operator_and_sql_works(tmp_path, corpus):
     show = cli.invoke(app, ["ops", "show", "length_filter", "--json"])
     meta = json.loads(show.stdout)
     assert [p["name"] for p in meta["params"]] == ["text_field", "unit", "min", "max", "where_column", "where_min",
-                                                   "where_max", "where_values", "where_not"]
+                                                   "where_max", "where_values", "where_not", "where_min_exclusive",
+                                                   "where_max_exclusive"]
     assert cli.invoke(app, ["ops", "show", "lenght_filter"]).exit_code == 2
     run_recipe(recipe(corpus), tmp_path / "ws", progress=False)
     res = cli.invoke(app, ["sql", "SELECT count(*) AS n FROM t", "-w", str(tmp_path / "ws"), "--format", "json"])

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from tilth.agent.dates import DATE, MONTH_NAME, borrow_year
-from tilth.agent.params import LANGUAGE_NAME
+from tilth.agent.params import DROP, LANGUAGE_NAME
 
 
 @dataclass
@@ -475,6 +475,11 @@ KEEP_AS_IS = re.compile(rf"(\b(?:leave|keep)\s+)({_NOUN_LIST})(\s+(?:as (?:it is
 _STAYS = re.compile(r"\b(?:can|may|should|will)\s+(?:stay|remain)\b", re.I)
 
 
+def _unquoted(items: str) -> str:
+    """ "'fixed' or 'follow-up'" -> "fixed or follow-up": choices said in quotes."""
+    return re.sub(r"(?<![\w])['\"\u2018\u201c]([\w][\w -]{0,30}?)['\"\u2019\u201d](?![\w])", r"\1", items)
+
+
 def _keep_whole(text: str) -> str:
     """Mark the separators in a quotation (or between two: "'A' and 'B'") so no split cuts it."""
     return (text.replace(",", "\x02").replace(" and ", " \x01and ").replace(" or ", " \x01or ").replace(" then ", " \x01then ")
@@ -618,9 +623,14 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                   lambda m: _keep_whole(f" ({m[1]})") if _CHOICES.fullmatch(m[1]) and not all(
                       starts_with_verb(w) for w in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", m[1])) else m[0], text)
     # ("tag each note as wildlife, pollution, equipment problem or other": the choices, not four jobs)
+    # ("label each note as 'fixed' or 'follow-up' depending on whether ...": quoted, and what decides between them)
     text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,4}?(?:as|into)\s+)"
-                  r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$))",
-                  lambda m: m[1] + _keep_whole(f"({m[2]})") if _CHOICES.fullmatch(m[2]) else m[0], text, flags=re.I)
+                  r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$)|\s+(?:depending\s+on|based\s+on|"
+                  r"according\s+to|by\s+whether|on\s+whether)\b)",
+                  lambda m: m[1] + _keep_whole(f"({_unquoted(_unmark(m[2]))})") if _CHOICES.fullmatch(
+                      _unquoted(_unmark(m[2]))) and not re.match(r"(?:one|any|each)\s+of\b|either\b", m[2], re.I)
+                  else m[0],
+                  text, flags=re.I)
     # "keep only the id and notes columns - call notes 'observation'": a job of its own after a dash
     text = re.sub(r"\s+[-–—]\s+(?=[a-z])", lambda m: "; " if starts_with_verb(text[m.end():]) or NEG.match(text[m.end():])
                   else m[0], text)  # ("... - don't drop anything")
@@ -741,8 +751,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             if actions and actions[-1].asks and not actions[-1].negated and (d := DESCRIBES.match(part)) \
                     and (not verb_led or "keep" in d[0].lower()):
                 continue  # (said about the job before; its words would blur what that job is)
+            # ("drop claims without a receipt, unless the amount is under 25": the rows that removal spares)
+            spares = re.match(r"unless\b", part, re.I) is not None and actions and actions[-1].asks \
+                and DROP.match(actions[-1].text.lstrip(" ,")) is not None
             if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague
-                                                        or COUNT_CLAUSE.match(part) or ELIDED.match(part)):
+                                                        or COUNT_CLAUSE.match(part) or ELIDED.match(part) or spares):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()

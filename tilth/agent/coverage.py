@@ -29,6 +29,7 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
     if not plan.steps:
         return []  # (an empty plan is reported as one)
     numbers = set(_numbers(s.params for s in plan.steps))
+    texts = " ".join(v.lower() for v in _values([s.params for s in plan.steps]) if isinstance(v, str))
     used_cols = set(_strings(s.params for s in plan.steps))
     out: list[str] = []
     for a in parsed.actions:
@@ -38,6 +39,9 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
         for q in quantities(text):
             if q["bound"] is None and not q["percent"] or q["unit"] in ("times", "x"):
                 continue  # (a count, or how often something repeats: "copy-pasted 10+ times" describes the rows)
+            word = re.match(r"[\w.-]+", text[q["span"][0]:])  # ("a one-line summary" kept in a style, as said)
+            if word and re.search(rf"(?<![\w-]){re.escape(word[0].lower())}(?![\w-])", texts):
+                continue
             if not any(_same(q["value"] * k, n) or _same(q["value"] * k + d, n)
                        for k in _SCALES for d in (-1, 1) for n in numbers):
                 said = text[q["span"][0]: q["span"][1]].strip() if q["span"][1] <= len(text) else str(q["value"])

@@ -67,6 +67,7 @@ from tilth.agent.params import (
     column_mentions,
     column_params,
     condition_bounds,
+    condition_scope,
     enumeration_to_params,
     examples_to_params,
     languages,
@@ -118,6 +119,7 @@ NOVEL_MARGIN = 0.2  # an action with a word nobody knows is planned only if it m
 INHERITED_MARGIN = 0.15  # a clause with a borrowed verb restates the job before it unless it clearly names another
 UNFILLABLE_MARGIN = 0.2  # an operator missing a required value (a model name) yields to one this close that needs none
 RESTATE_MARGIN = 0.05  # an action whose best operator barely beats a planned one of its kind restates that job
+CANNOT_MARGIN = 0.1  # a runner-up this close that can do what the best match's metadata says it cannot takes its place
 LANGUAGE_PRIOR = 0.15  # a language name in the action favours operators with a `languages` parameter
 UNIT_PRIOR = 0.12  # a quantity in words or characters favours filters that count that unit
 ROUND_TRIP = re.compile(r"\b(?:in)?to\s+\w+\s+and\s+back\b|\bround[- ]?trip|\bback[- ]?translat", re.I)
@@ -489,10 +491,15 @@ class OfflinePlanner:
                 # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
                 for other, bounds in _ranged_columns(a, data, skip=(column,)):
                     self._value_step(plan, a, other, bounds, data)
-                more = None if dropping else _named_values(a, data, skip=(column,))
-                if more is not None and not {str(v).lower() for v in more[1]} & {column.lower(), *_column_words(column)}:
-                    # "verified stays from UK guests"; but "remote roles" on `remote` is not also location = Remote
-                    self._value_step(plan, a, more[0], {"values": more[1]}, data)
+                seen = (column,)  # ("high or urgent plumbing and electrical work orders": priority and trade)
+                while not dropping and (more := _named_values(a, data, skip=seen)) is not None:
+                    seen += (more[0],)
+                    if {str(v).lower() for v in more[1]} & {column.lower(), *_column_words(column)}:
+                        continue  # "remote roles" on `remote` is not also location = Remote
+                    # "verified stays from UK guests"; ("medium or high severity, except anything at Northgate Lido":
+                    # those go)
+                    gone = all(v != "" and _excepted(a.full, v) for v in more[1])
+                    self._value_step(plan, a, more[0], {"drop_values" if gone else "values": more[1]}, data)
                 # (the rows a removal names go; a keep with an exception keeps its dates: "only bookings from
                 # March onwards, except the event space ones")
                 removes = dropping and (goes_on or _removal(a.full))
@@ -1079,6 +1086,9 @@ class OfflinePlanner:
             best = max(named, key=lambda s: len(set(tokenize(s.name.replace("_", " "))) & words))
             return best, 1.0, {}
         best, score = ranked[0]
+        if cannot_do(best, action.full) and (alt := next(((s, v) for s, v in ranked[1:3] if v >= score - CANNOT_MARGIN
+                                                          and not cannot_do(s, action.full)), None)):
+            best, score = alt  # "put the non-English messages into English": a translation, not a language filter
         if action.asks and not _ranks(best) and RANK_COUNT.search(action.full) and not MEASURE_NOUN.search(action.full) \
                 and (alt := next(((s, v) for s, v in ranked[1:4] if _ranks(s)), None)):
             best, score = alt  # "give me the 3 longest episodes released in 2024": rows by rank ("give me" drew stats)
@@ -1416,10 +1426,9 @@ class OfflinePlanner:
                 cols = [c for c in self._outputs(plan.steps[-1]) if not c.endswith("rationale")][:1]
             if cols and (lo is not None or hi is not None):
                 out: dict[str, Any] = {"where_column": self._pipeline_col(cols[0], data)}
-                if lo is not None:
-                    out["where_min"] = lo
-                if hi is not None and "where_max" in names:
-                    out["where_max"] = hi
+                for k, v in _scope_bounds(cond, cols[0], data).items():  # ("more than 4 hours" keeps 4.5)
+                    if not k.startswith("where_max") or "where_max" in names:
+                        out[k] = v
                 return out, f"; only {re.sub(r'^(?:but )?(?:only )?(?:(?:where|when|if|for|in) )?', '', cond).strip()}", None
             if "where_values" in names and lo is None and hi is None and \
                     (found := _named_values(replace(action, text=cond, condition=""), data)) is not None:
@@ -1443,8 +1452,7 @@ class OfflinePlanner:
             cols = [c for c in column_mentions(m[1], avail) if _numeric(c, data) or c not in data.columns]
             lo, hi = condition_bounds(m[1])
             if cols and (lo is not None or hi is not None) and (hi is None or "where_max" in names):
-                out = {"where_column": self._pipeline_col(cols[0], data)}
-                out |= {k: v for k, v in (("where_min", lo), ("where_max", hi)) if v is not None}
+                out = {"where_column": self._pipeline_col(cols[0], data), **_scope_bounds(m[1], cols[0], data)}
                 return out, f"; only rows where {m[1]}", None
         hard, easy = HARD.search(action.full), EASY.search(action.full)
         if (picked := SELECTING_ADJECTIVE.search(action.full)) is not None:  # "harder versions of the easy ones"
@@ -1508,8 +1516,7 @@ class OfflinePlanner:
         lo, hi = condition_bounds(cond)
         cols = [c for c in column_mentions(cond, list(data.columns)) if c != data.text_field and _numeric(c, data)]
         if cols and (lo is not None or hi is not None):  # "among the reviews rated 4 or more"
-            return {"where_column": self._pipeline_col(cols[0], data),
-                    **{k: v for k, v in (("where_min", lo), ("where_max", hi)) if v is not None}}
+            return {"where_column": self._pipeline_col(cols[0], data), **_scope_bounds(cond, cols[0], data)}
         return {}
 
     def _recent_score(self, plan: Plan, words: str) -> list[str]:
@@ -2163,7 +2170,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b{re.escape(name)}-[a-z]+\b", " ", rest)  # ("first-time": first_offence's first)
-            rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|\w+n't)\s+(?:(?:been|yet|be|ever)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
+            rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|no|without|\w+n't)\s+(?:(?:been|yet|be|ever|an?)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
                           " ", rest)  # ("the speaker's party", "items that weren't returned")
     if " " in column.strip("_").replace("_", " "):  # ("the first-time offenders": offence's family, first_offence)
         rest = " ".join(w for w in rest.split() if not any(same_family(w.strip(",.;:'"), p)
@@ -2182,14 +2189,16 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
 
 
 _EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|not(?: from| in| of)?|" \
-          r"never|no|isn'?t|aren'?t|non-?)"
+          r"never|no|isn'?t|aren'?t|non-?|unless)"
 
 
 def _excepted(text: str, value) -> bool:
     """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english"."""
     v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
-    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any)\s+(?:that\s+are\s+|in\s+|with\s+|"
-                     rf"from\s+|of\s+|rated\s+|marked\s+|labell?ed\s+)?(?:an?\s+|the\s+)?)?"  # ("but not the ones in poor")
+    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
+                     rf"(?:that\s+are\s+|in\s+|with\s+|from\s+|of\s+|at\s+|on\s+|rated\s+|marked\s+|labell?ed\s+)?"
+                     rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
+                     rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?)?"  # ("unless the severity is low")
                      rf"(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
                      rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
@@ -2341,8 +2350,9 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                          rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
             # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
-            negated = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"
-                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?)\s+){{0,2}}"
+            negated = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"  # ("not the ones already resolved")
+                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
+                                rf"already|still)\s+){{0,4}}"
                                 rf"{said}|\bis\s+(?:false|no)\b|\bfalse\b", low)
             if yes is True or yes is None:
                 return col, [not negated]
@@ -2397,7 +2407,7 @@ def _spoken(column: str) -> str:
     wrapping" (its last word inflected, a doubled consonant too)."""
     words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
     named = unauxed(words)
-    aux = named is not words  # ("has_permit": "have a permit", "without a permit")
+    aux = named is not words  # ("has_permit": "have a permit", "without a permit"; receipt_attached: "no receipt")
     *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
     tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es))" if stem[-1:].isalpha() else last
@@ -2781,11 +2791,15 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
                           and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b])
                                or MEASURED_BY.get(low[a:b]) == part)]
-    dropping = _removal(text)
+    removal = _removal(text)
+    # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
+    spared = re.search(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", low)
+    removes: dict[str, bool] = {}  # col: whether its rows go
     found: dict[str, dict] = {}
     spans: dict[str, dict[str, tuple[float, bool]]] = {}  # col: {"lower"/"upper": (value, strict)}, as said
     for q in qs:
         start, end = q["span"]
+        dropping = removal != (spared is not None and start > spared.start())
         unit, scale = q["unit"] or "", 1.0
         year = [c for c in numeric if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
         # (a year said without a column beside it: "cars from 2015 or newer with under 150,000 km" names mileage
@@ -2821,14 +2835,21 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 continue  # "pages under 30 words" on a `page` column: a length, not the page number
         else:  # a time unit and a column that holds one: "longer than five minutes" on duration_sec
             timed = _timed_column(unit, numeric)
-            if timed is None:
+            lone = [c for c in numeric if not ID_LIKE.search(c)]
+            rows_said = re.search(r"\b([a-z]{3,}s)\s*$", low[:start])  # ("claims over 200": the rows, then the bound)
+            if timed is None and len(lone) == 1 and (not unit or unit.lower() in _NO_UNIT) and rows_said \
+                    and UNITS.get(rows_said[1], rows_said[1]) not in TEXT_UNITS:
+                col = lone[0]  # "claims over 200 that were submitted ...": the data's one column of numbers
+            elif timed is None:
                 continue
-            col, scale = timed
+            else:
+                col, scale = timed
         value = q["value"] * scale
         bound = q["bound"]
         if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
             continue  # "3 pairs for every page": a count, not a page number
         params = found.setdefault(col, {})
+        removes[col] = dropping
         if bound is not None:
             spans.setdefault(col, {})[bound] = (value, q["strict"])
         # "more than 1,000 views" leaves 1,000 out (so does "drop ... at least 1,000"): on whole numbers the bound
@@ -2847,6 +2868,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 params["max_exclusive"] = True
     out = []
     for col, params in found.items():
+        dropping = removes.get(col, removal)
         if "values" in params and ("min" in params or "max" in params):
             params.pop("values")
         if dropping and "values" in params:
@@ -2855,6 +2877,11 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             params = _dropped_span(spans[col], _whole(col, data))  # "drop threads 100 to 105"
         out.append((col, params))
     return out
+
+
+# words that may follow a bare number without being its unit ("over 200 that were ...", "under 25 and ...")
+_NO_UNIT = frozenset("that which who whose and or but in on at from with for to since before after each per if "
+                     "unless except only please".split())
 
 
 def _timed_column(unit: str, numeric: list[str]) -> tuple[str, float] | None:
@@ -2920,7 +2947,8 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
 
 def _beside_original(params: dict) -> str:
     """The new column a rewrite writes when the original text is kept ("..., keep the originals too")."""
-    return f"{params.get('text_field', 'text')}_rewritten"
+    language = params.get("target_language")  # a translation beside the original: "text_english"
+    return f"{params.get('text_field', 'text')}_{str(language).lower() if language else 'rewritten'}"
 
 
 def _held(column: str, values: list, data: DataPeek) -> bool:
@@ -3155,6 +3183,12 @@ def _label_values(data: DataPeek) -> frozenset[str]:
     return frozenset(out)
 
 
+def _scope_bounds(condition: str, col: str, data: DataPeek) -> dict[str, Any]:
+    """where_min / where_max (exclusive where a strict bound falls on a column of fractions) for the rows a
+    condition on `col` selects; a column a planned step writes counts as whole numbers (a 1-5 grade)."""
+    return condition_scope(condition, whole=col not in data.columns or _whole(col, data))
+
+
 def _whole(col: str, data: DataPeek) -> bool:
     """The sample's values of the column are all whole numbers (counts, stars, years): ints, or text written
     without a fraction; a float column (20.0, 29.0) or money written "$120.00" may hold fractions the sample lacks."""
@@ -3263,6 +3297,12 @@ def cannot_do(skill: Skill, text: str) -> list[str]:
     if skill.param("pivot_language") and (m := re.search(r"\btranslat\w*\b[^.;]*?\b(?:into|to)\s+([a-z]+)", low)) \
             and languages(m[1]) and not REFUSING.search(low[: m.start()]):
         found.append("one-way translation")  # "translate the German tickets into English": kept in English
+    if skill.param("target_language") and not re.search(r"\btranslat", low) and not any(
+            languages(m[1]) for m in re.finditer(r"\b(?:into|to|in)\s+([a-z]+)\b", low)):
+        found.append("a text in no language to translate into")  # ("take just the French sentences": a filter)
+    if skill.param("languages") and (m := re.search(r"\binto\s+([a-z]+)\b", low)) and languages(m[1]) \
+            and not REFUSING.search(low[: m.start()]):
+        found.append("translation")  # "put the non-English messages into English" ("limit to English" filters)
     for phrase in skill.meta.get("cannot", []):
         for m in re.finditer(rf"(?<!column )(?<!field )(?<!file )\b{re.escape(phrase.lower())}\w*", low):
             if not REFUSING.search(low[: m.start()]):

@@ -17,25 +17,8 @@ from typing import Any
 
 from tilth.agent.dates import mask as mask_dates
 from tilth.agent.skills import Skill
+from tilth.ops.process.languages import LANGUAGES
 
-# ISO 639-1 codes of languages lid.176 knows, by English name (and a few common variants).
-LANGUAGES = {
-    "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "portuguese": "pt",
-    "dutch": "nl", "russian": "ru", "chinese": "zh", "mandarin": "zh", "japanese": "ja", "korean": "ko",
-    "arabic": "ar", "hindi": "hi", "bengali": "bn", "urdu": "ur", "turkish": "tr", "polish": "pl",
-    "ukrainian": "uk", "czech": "cs", "slovak": "sk", "swedish": "sv", "norwegian": "no", "danish": "da",
-    "finnish": "fi", "greek": "el", "hebrew": "he", "hungarian": "hu", "romanian": "ro", "bulgarian": "bg",
-    "serbian": "sr", "croatian": "hr", "slovenian": "sl", "vietnamese": "vi", "thai": "th", "indonesian": "id",
-    "malay": "ms", "persian": "fa", "farsi": "fa", "tamil": "ta", "telugu": "te", "swahili": "sw",
-    "catalan": "ca", "basque": "eu", "galician": "gl", "estonian": "et", "latvian": "lv", "lithuanian": "lt",
-    "icelandic": "is", "irish": "ga", "welsh": "cy", "tagalog": "tl", "filipino": "tl", "afrikaans": "af",
-    "esperanto": "eo", "latin": "la",
-    # what speakers call their own language
-    "deutsch": "de", "français": "fr", "francais": "fr", "español": "es", "espanol": "es", "castellano": "es",
-    "italiano": "it", "português": "pt", "portugues": "pt", "nederlands": "nl", "polski": "pl", "svenska": "sv",
-    "norsk": "no", "dansk": "da", "suomi": "fi", "türkçe": "tr", "turkce": "tr", "magyar": "hu", "čeština": "cs",
-    "română": "ro", "ελληνικά": "el", "русский": "ru", "українська": "uk", "中文": "zh", "日本語": "ja", "한국어": "ko",
-}
 # A language name as a word ("Polish" only capitalised: "polish the replies" is a verb)
 LANGUAGE_NAME = re.compile(r"\b(?:Polish|(?i:" + "|".join(n for n in LANGUAGES if n != "polish") + r"))\b(?![-\w])")
 FRACTIONS = {"half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
@@ -340,8 +323,15 @@ AUXILIARIES = frozenset("has have had is are was were can could did does do".spl
 
 def unauxed(parts: list[str]) -> list[str]:
     """A yes/no column's name without its leading auxiliary: has_permit is named by "permit" ("vendors without a
-    permit", "don't have a permit"), is_verified by "verified"."""
-    return parts[1:] if len(parts) > 1 and parts[0] in AUXILIARIES else parts
+    permit", "don't have a permit"), is_verified by "verified"; nor a last word that says the thing is there:
+    receipt_attached by "receipt" ("claims without a receipt", "no receipt attached")."""
+    if len(parts) > 1 and parts[0] in AUXILIARIES:
+        return parts[1:]
+    return parts[:-1] if len(parts) == 2 and parts[1] in HAVING else parts
+
+
+# the last word of a yes/no column that says a thing is there: receipt_attached says whether a claim has a receipt
+HAVING = frozenset("attached included provided enclosed supplied uploaded present available".split())
 
 
 def unhyphened(text: str, columns: list[str]) -> str:
@@ -607,22 +597,32 @@ def unbounded_params(skill: Skill, text: str) -> dict[str, Any]:
 
 
 def condition_bounds(condition: str) -> tuple[float | None, float | None]:
-    """'rating is 1 or 2' -> (1, 2); 'below 3' -> (None, 3 exclusive as 2.999..); 'at least 4' -> (4, None)."""
+    """'rating is 1 or 2' -> (1, 2); 'below 3' -> (None, 2): a strict bound on a whole number moves by one."""
+    scope = condition_scope(condition)
+    return scope.get("where_min"), scope.get("where_max")
+
+
+def condition_scope(condition: str, whole: bool = True) -> dict[str, Any]:
+    """where_min / where_max from a condition ("rating is 1 or 2", "at least 4", "more than 4"). A strict bound
+    on a whole number moves by one where the column holds whole numbers (`whole`: "more than 4 stars" is 5 on);
+    on a column of fractions it stays, exclusive ("more than 4 hours" keeps 4.5, not 4)."""
     low = mask_dates(condition).lower()
     if m := re.search(rf"\b{_NUM}\s*(?:or|to|-|through|and)\s*{_NUM}\b", low):
         a, b = _number(m[1]), _number(m[2])
-        return min(a, b), max(a, b)
-    qs = quantities(condition)
-    lo = hi = None
-    for q in qs:
-        v = q["value"]
-        if q["bound"] == "lower":
-            lo = v + (1 if q["strict"] and float(v).is_integer() else 0)
-        elif q["bound"] == "upper":
-            hi = v - (1 if q["strict"] and float(v).is_integer() else 0)
-        elif lo is None and hi is None:
-            lo = hi = v
-    return lo, hi
+        return {"where_min": min(a, b), "where_max": max(a, b)}
+    out: dict[str, Any] = {}
+    for q in quantities(condition):
+        v, key = q["value"], {"lower": "where_min", "upper": "where_max"}.get(q["bound"])
+        if key is None:
+            if not out:
+                out = {"where_min": v, "where_max": v}
+            continue
+        if q["strict"] and float(v).is_integer() and whole:
+            v += 1 if key == "where_min" else -1
+        out[key] = v
+        if q["strict"] and not (float(q["value"]).is_integer() and whole):
+            out[f"{key}_exclusive"] = True
+    return out
 
 
 def _choice_words(choice: str) -> list[str]:

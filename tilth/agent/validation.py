@@ -69,9 +69,13 @@ def column_param_problems(plan: Plan, columns: list[str]) -> list[Problem]:
             cls = registry.get(step.op)
         except registry.UnknownOperator:
             return problems  # reported by the recipe checks; columns downstream are unknown
+        try:  # a column the step writes (a rewrite's output_field) need not exist before it
+            written = set(cls(**step.params).output_columns())
+        except Exception:
+            written = set()
         for name, value in step.params.items():
             if isinstance(value, str) and (name.endswith(("_column", "_field")) or name == "where_column"):
-                if value not in cols:
+                if value not in cols and (value not in written or name == "where_column"):
                     problems.append(Problem(i, f"step {i}: {step.op}", f"parameter {name}={value!r} names a column that "
                                             f"does not exist at this step", f"use one of {sorted(cols)}, or add a step "
                                             f"that produces {value!r} before this one"))

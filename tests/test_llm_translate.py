@@ -1,0 +1,75 @@
+"""llm_translate against a local endpoint that answers deterministically: which rows are sent to the model
+(only those not already in the target language, and only the selected ones), where the answer goes, and what a
+bad parameter says. The model's wording is not under test."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_jsonl
+from llm_fixtures import FaultServer
+
+from tilth.ops import registry
+from tilth.pipeline import Recipe, run_recipe
+from tilth.storage.workspace import Workspace
+
+ROWS = [
+    {"id": 1, "floor": 2, "text": "The elevator on the east side has been stuck between floors since Monday morning."},
+    {"id": 2, "floor": 5, "text": "La fenêtre de la salle de réunion ne ferme plus et il fait très froid le matin."},
+    {"id": 3, "floor": 1, "text": "Die Heizung im Treppenhaus ist seit drei Tagen kalt und macht laute Geräusche."},
+    {"id": 4, "floor": 3, "text": ""},
+    {"id": 5, "floor": 4, "text": "El grifo de la cocina gotea toda la noche y el suelo está siempre mojado."},
+]
+
+
+def _translated(body, attempt):
+    text = body["messages"][-1]["content"].split("Text:\n", 1)[1]
+    return f"[{text[:12]}] in English"
+
+
+def _run(tmp_path, step: str, name: str = "tr") -> tuple[list[dict], list[str]]:
+    data = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    with FaultServer(reply=_translated) as srv:
+        recipe = Recipe.from_yaml(f"""
+name: {name}
+input: {{path: {data}}}
+workers: 1
+llm: {{url: "{srv.url}", model: fault-model}}
+steps:
+  - {step}
+""")
+        run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
+        sent = [b for b, _ in srv.log]
+    return Workspace(tmp_path / "ws").read(name).to_pylist(), sent
+
+
+def test_only_rows_in_other_languages_are_translated_in_place(tmp_path):
+    rows, sent = _run(tmp_path, "llm_translate: {target_language: English}")
+    by_id = {r["id"]: r["text"] for r in rows}
+    assert by_id[1] == ROWS[0]["text"]  # English already: kept as written, no model call
+    assert by_id[4] == ""  # nothing to translate
+    assert by_id[2] == "[La fenêtre d] in English"
+    assert by_id[3] == "[Die Heizung ] in English"
+    assert by_id[5] == "[El grifo de ] in English"
+    assert len(sent) == 3
+
+
+def test_a_translation_beside_the_original_for_the_selected_rows_only(tmp_path):
+    rows, sent = _run(tmp_path, "llm_translate: {output_field: text_english, where_column: floor, where_min: 4}")
+    by_id = {r["id"]: r for r in rows}
+    assert [r["text"] for r in rows] == [r["text"] for r in ROWS]  # the original stays
+    assert by_id[5]["text_english"] == "[El grifo de ] in English"  # floors 4 and 5: selected
+    assert by_id[2]["text_english"] == "[La fenêtre d] in English"
+    assert by_id[3]["text_english"] is None  # floor 1: not selected
+    assert len(sent) == 2
+
+
+def test_every_selected_row_when_asked_to_translate_all(tmp_path):
+    rows, sent = _run(tmp_path, "llm_translate: {target_language: German, only_other_languages: false}")
+    assert len(sent) == 4  # every non-empty row, the German one too
+    assert {r["id"]: r["text"] for r in rows}[3] == "[Die Heizung ] in English"
+
+
+def test_an_unknown_language_is_refused_with_what_to_write():
+    with pytest.raises(ValueError, match="unknown language 'Klingon': name it in English"):
+        registry.build("llm_translate", {"target_language": "Klingon"})
+    assert registry.build("llm_translate", {"target_language": "german"}).params.target_language == "German"
