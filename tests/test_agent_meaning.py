@@ -3002,3 +3002,12 @@ def test_from_the_twenty_ninth_and_thirtieth_newcomer_trials(tmp_path, env):
     assert {k: step.params[k] for k in ("where_column", "where_min", "where_min_exclusive")} == {
         "where_column": "hours_spent", "where_min": 4.0, "where_min_exclusive": True}
     assert not plan.unmatched  # ("one-line" is in the style it asks for, not a bound left unused)
+    # a condition before a colon restricts the job after it; a summary's form is the rewrite's style; "into a new
+    # column" keeps the original (it had planned llm_paraphrase: new rows of paraphrases, every row)
+    plan = planner.plan("only where the staff on duty were under 4: write a one-line summary of each description "
+                        "with the llm into a new column", pools)
+    assert steps(plan) == [("llm_rewrite", {"text_field": "text", "style": "a one-line summary", "task": "tone",
+                                            "where_column": "staff_on_duty", "where_max": 3.0,
+                                            "output_field": "text_rewritten"})]
+    assert steps(planner.plan("summarise each description in one line with the LLM", pools)) == [
+        ("llm_rewrite", {"text_field": "text", "style": "a summary in one line", "task": "tone"})]

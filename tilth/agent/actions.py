@@ -132,7 +132,8 @@ LEADING_SUBSET = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|among|within|across)\s+((?:the\s+|those\s+)?(?!(?:all|every|each|both|any)\b)"
     r"(?:[\w\x01-]+\s+){0,3}?(?:entries|[a-z]{2,}[^\Wsiu\d_]s)"  # a plural noun: the rows ("history books",
     # "kettle reviews", "SNP and Labour speeches only")
-    r"(?:\s+(?:rated|scored|scoring|with|from|in|of|about|labell?ed|tagged|marked)\s+[^,;:.!?\x02]+?)?)(?:\s+only)?\s*[,\x02]\s*"
+    r"(?:\s+(?:rated|scored|scoring|with|from|in|of|about|labell?ed|tagged|marked|under|over|above|below|aged|"
+    r"older|younger|less|more|fewer|at)\s+[^,;:.!?\x02]+?)?)(?:\s+only)?\s*[,\x02]\s*"  # ("for swimmers under 16")
     r"([^.;!?]+)", re.I)  # (\x02: a comma an earlier rule kept inside a list, "rated 4 or higher, drop")
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
                    r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
@@ -636,6 +637,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                   else m[0], text)  # ("... - don't drop anything")
     # "Unless it's a cello, throw out every declined offer": the exception said first goes with its job
     text = re.sub(r"(?:^|(?<=[.;!?]\s))\s*unless\s+([^,.;!?]{3,80}),\s*([^.;!?]+)", r"\2 unless \1", text, flags=re.I)
+    # "only where the swimmer was under 16: write a one-line summary ...": a condition before its job, as with a comma
+    text = re.sub(r"(?:^|(?<=[.;!?]\s))(\s*(?:only\s+)?(?:where|when|if|for)\s+[^:.;!?]{3,80}?):\s+(?=[a-z])",
+                  lambda m: f"{m[1]}, " if starts_with_verb(text[m.end():]) else m[0], text, flags=re.I)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it", "leave Harbor Inlet out of it": a removal
     text = re.sub(r"\b(?:keep|leave)\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?:\s+of\s+(?:it|this|that|them)\b)?"
@@ -766,7 +770,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             inherited = False
             own = ""
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part) \
-                    and not STATES.match(part) and not re.match(r"(?:i|we|you)\b(?!\s*'?d?\s*(?:and|or|,))", part, re.I):
+                    and not STATES.match(part) and not re.match(r"(?:i|we|you)\b(?!\s*'?d?\s*(?:and|or|,))", part, re.I) \
+                    and not re.match(r"(?:it|this|that|they)(?:'s|’s|'re|\s+(?:is|are|was|were))\b", part, re.I):
+                # ("Summarise this dataset for me; it's read-only for this job": a statement, with its own verb)
                 own = part
                 part = f"{prev_verb} {part}"
                 verb_led = inherited = True

@@ -1197,7 +1197,8 @@ class OfflinePlanner:
         params = {**(given or {}), **self.params_for(skill, words, data, context=action.context)}
         params.update(cond_params)
         if skill.kind == "mapper" and skill.param("output_field") and "output_field" not in params \
-                and KEEPS_ORIGINAL.search(action.full):  # "rewrite ..., keep the originals too": a new column
+                and (KEEPS_ORIGINAL.search(action.full) or INTO_NEW_COLUMN.search(action.full)):
+            # "rewrite ..., keep the originals too", "write a summary of each ... into a new column": a new column
             params["output_field"] = _beside_original(params)
         # (the rank's own reading of its column wins over a column the words name: "the 3 most expensive wines we
         # tasted in 2025" names tasted_on for the year, and ranks the price)
@@ -3132,6 +3133,9 @@ def _names_a_job(text: str) -> bool:
 # "..., keep the originals too", "keeping the original": an edit that leaves its input as it was
 KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w-]+\s+){0,2}?(?:too|as\s+well|also|around))?\b",
                             re.I)  # ("..., but keep the original comment too")
+# "... into a new column", "as a separate field": the written text goes beside its source (no name given)
+INTO_NEW_COLUMN = re.compile(r"\b(?:in|into|as|to)\s+(?:a|an|its\s+own)\s+(?:new|separate|extra|additional|own|second)\s+"
+                             r"(?:column|field)\b(?!\s+(?:called|named)\b)", re.I)
 # (read in the request as written: the parser folds both into "except ...")
 KEEP_THOSE = re.compile(r"\bexcept\b[^.;!?]*\bkeep\s+(?:all\s+|every\s+one\s+)?(?:of\s+)?(?:those|them|these)\b|"
                         r"\bkeep\b[^.;!?]*\b(?:regardless|no matter what|in any case|anyway)\b", re.I)

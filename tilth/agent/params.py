@@ -1153,6 +1153,10 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"((?:more |less )?[a-z-]{3,}(?:(?:,\s*|,?\s+and\s+)(?:more |less )?[a-z-]{3,})*"
                      r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?:\s+in\s+(?:tone|style|register|voice))?"
                      r"(?=[,.;!?]|$| but\b| keep(?:ing)?\b)", re.I),
+          # "summarise each description in one line", "write a one-line summary of each note": the form, as a summary
+          re.compile(r"\bsummari[sz]\w*\s+(?:[\w'-]+\s+){0,4}?in\s+((?:one|a|two|three|\d+)\s+(?:short\s+)?(?:line|sentence|"
+                     r"paragraph|bullet)s?)\b|\b((?:a|one)\s+(?:short\s+|brief\s+)?(?:one-line|one-sentence|two-line|"
+                     r"short|brief)\s+summary)\b", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))
 # "rewrite the answers more politely": a manner said as an adverb is the tone's adjective ("more polite")
 _MANNER = re.compile(r"\b((?:more|less)\s+[a-z]{3,}ly)\b(?!\s+than\b)", re.I)
@@ -1173,7 +1177,10 @@ def _style_phrase(text: str) -> str | None:
         return f"{more.lower()} {_adjective(adverb)}"
     for k, pattern in enumerate(_STYLE):
         if m := pattern.search(text):
-            return f"understandable by {m[1]}" if k == len(_STYLE) - 1 else f"like {m[1]}" if k == 0 else m[1].strip()
+            said = next(g for g in m.groups() if g)
+            if k == len(_STYLE) - 2:  # (a summary's form)
+                return said if "summary" in said.lower() else f"a summary in {said}"
+            return f"understandable by {said}" if k == len(_STYLE) - 1 else f"like {said}" if k == 0 else said.strip()
     return None
 
 

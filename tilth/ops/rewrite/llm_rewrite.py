@@ -1,4 +1,5 @@
-"""LLM rewriting of a text column in place: grammar/clarity, style/tone, redundancy removal."""
+"""LLM rewriting of a text column in place or into a new one: grammar/clarity, style/tone or form (a
+summary), redundancy removal."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ class LLMRewriteParams(WhereParams):
     task: Literal["grammar", "tone", "redundancy"] = Field(
         "grammar", description="grammar: fix grammar and clarity; tone: restyle to `style`; "
                                "redundancy: remove repetition.")
-    style: str = Field("formal", description="Target tone for task=tone (e.g. formal, friendly, concise).")
+    style: str = Field("formal", description="Target tone for task=tone (e.g. formal, friendly, concise), or the "
+                                             "form the text takes (a one-line summary).")
     output_field: str | None = Field(None, description="Write here instead of overwriting `text_field`.")
     min_chars: int = Field(1, ge=0, description="Keep the original if the rewrite has fewer characters than this.")
 
@@ -26,8 +28,9 @@ class LLMRewriteParams(WhereParams):
 class LLMRewrite(LLMOp, Mapper):
     name = "llm_rewrite"
     category = "rewrite"
-    description = """Rewrite a text column with the LLM: fix grammar and clarity, change tone/style, or remove
-    redundancy. Rows not selected by where_column/where_min, and empty replies, keep the original text."""
+    description = """Rewrite a text column with the LLM: fix grammar and clarity, change tone/style or form (a
+    one-line summary), or remove redundancy; into output_field to keep the original. Rows not selected by
+    where_column/where_min, and empty replies, keep the original text."""
     examples = (
         "rewrite the text with an LLM",
         "change the tone to be more polite",
@@ -51,6 +54,7 @@ class LLMRewrite(LLMOp, Mapper):
         "make the questions clearer",
         "reword the instructions so they are easier to understand",
         "rewrite every entry as a brief one-line summary of it",
+        "summarise each text in one line",
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
