@@ -47,6 +47,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
   - llm_judge: {sample_fraction: 1.0, instruction_field: null, response_field: text, max_tokens: 64}
   - llm_rewrite: {task: grammar, output_field: text_grammar, max_tokens: 16}
   - llm_rewrite: {task: tone, style: friendly, max_tokens: 16}
+  - llm_translate: {target_language: French, output_field: text_fr, max_tokens: 24}
 """, rows=[doc])
     r, = rows  # graded filter with min_score 1 keeps every scored row
     assert r["level"] == doc["level"]
@@ -58,6 +59,7 @@ def test_annotation_scoring_judging_and_rewriting(llm_endpoint, tmp_path):  # no
         assert r[c] in {1, 2, 3, 4, 5}
     assert r["judge_rationale"]
     assert r["text_grammar"] and r["text"]
+    assert r["text_fr"] and r["text_fr"] != r["text"]  # (English: lid.176 does not find it French, so it is sent)
     summary = ws.sql("SELECT criterion, judged, mean FROM llm_judge_summary WHERE run = 'llm_first' "
                      "ORDER BY criterion").to_pylist()
     assert summary == [{"criterion": c, "judged": 1, "mean": float(r[f"judge_{c}"])}
