@@ -385,6 +385,11 @@ class OfflinePlanner:
                 near_step[0].params["output_field"] = _beside_original(near_step[0].params)
                 _also(near_step[0], a.text)
                 continue
+            if near_step is not None and near_step[0].op == "llm_translate" and TRANSLATION_ONLY.search(a.full):
+                # "Translate the whole dataset into German and keep the German version only": in place, no filter
+                near_step[0].params.pop("output_field", None)
+                _also(near_step[0], a.full.strip(" ,"))
+                continue
             if (g := GROUPING.fullmatch(a.text.strip(" ,"))) and column_mentions(g[1], list(data.columns)) and any(
                     b.sentence == a.sentence and b is not a and AGGREGATE.search(b.full) for b in parsed.actions):
                 continue  # "for each track, tell me the average budget": the figure's grouping, said first
@@ -3133,6 +3138,10 @@ def _names_a_job(text: str) -> bool:
 # "..., keep the originals too", "keeping the original": an edit that leaves its input as it was
 KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w-]+\s+){0,2}?(?:too|as\s+well|also|around))?\b",
                             re.I)  # ("..., but keep the original comment too")
+# "..., keep the German version only", "only the English translation kept": the translation replaces the text
+TRANSLATION_ONLY = re.compile(r"\b(?:keep|want|need|leave)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:[\w-]+\s+)?"
+                              r"(?:version|translation|translated\s+(?:text|one))s?\b|\bonly\s+the\s+(?:[\w-]+\s+)?"
+                              r"(?:version|translation)s?\s+(?:is\s+|are\s+)?kept\b", re.I)
 # "... into a new column", "as a separate field": the written text goes beside its source (no name given)
 INTO_NEW_COLUMN = re.compile(r"\b(?:in|into|as|to)\s+(?:a|an|its\s+own)\s+(?:new|separate|extra|additional|own|second)\s+"
                              r"(?:column|field)\b(?!\s+(?:called|named)\b)", re.I)
