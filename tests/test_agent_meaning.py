@@ -2946,6 +2946,9 @@ def test_a_translation_is_planned_with_its_language_and_its_rows(env):
         ("chat", "translate every message to German and keep the original too"): [
             ("llm_translate", {"text_field": text, "target_language": "German", "output_field": f"{text}_german"})],
     }, {"chat": data["chat"]})
+    # "leave the rest alone": the rows already in English are (lid.176 finds them English)
+    plan = planner.plan("put the non-English messages into English, leave the rest alone", data["chat"])
+    assert plan.ops() == ["llm_translate"] and not plan.unmatched
     # "keep the German version only": the translation replaces the text; no language filter after it
     _plans_are(planner, {("chat", "Translate every message into German and keep the German version only."): [
         ("llm_translate", {"text_field": text, "target_language": "German"})]}, {"chat": data["chat"]})

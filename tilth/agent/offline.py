@@ -883,7 +883,10 @@ class OfflinePlanner:
         _scope_steps(plan, *pending, self.cat)
         for scope, said, job in exempt:
             self._exempt(plan, scope, said, job)
-        scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")]
+        # (a translation leaves the rows already in its language as written: "put the non-English ones into
+        # English, leave the rest alone")
+        scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")
+                  or st.op == "llm_translate" and st.params.get("only_other_languages", True)]
         for said in others:
             if scoped:
                 plan.notes.append(f"{', '.join(st.op for st in scoped)} applies only to the rows it names; the others "
