@@ -1477,9 +1477,9 @@ def test_a_removal_for_some_rows_only_is_scoped_to_them(env, tmp_path):
     assert steps(plan) == [("length_filter", {"text_field": "text", "min": 12, "unit": "words", "where_column": "genre",
                                               "where_values": ["Fiction"], "where_not": True})]
     plan = planner.plan("drop exact duplicates and descriptions under 12 words; leave the Poetry books alone", books)
-    assert [(s.op, s.params.get("where_not")) for s in plan.steps] == [("length_filter", True), ("exact_dedup", None)]
-    assert plan.unmatched == ["leave the Poetry books alone"]
-    assert any(n.startswith("exact_dedup cannot leave rows out") for n in plan.notes)
+    # (a deduplicator takes a scope since session 23: the Poetry books are left out of both)
+    assert [(s.op, s.params.get("where_not")) for s in plan.steps] == [("length_filter", True), ("exact_dedup", True)]
+    assert plan.unmatched == []
     both = planner.plan("keep Fiction books only where rating is 4 or more", books)
     assert steps(both) == [("value_filter", {"column": "genre", "values": ["Fiction"]}),
                            ("value_filter", {"column": "rating", "min": 4.0})]
@@ -3017,3 +3017,23 @@ def test_from_the_twenty_ninth_and_thirtieth_newcomer_trials(tmp_path, env):
                                             "output_field": "text_rewritten"})]
     assert steps(planner.plan("summarise each description in one line with the LLM", pools)) == [
         ("llm_rewrite", {"text_field": "text", "style": "a summary in one line", "task": "tone"})]
+
+
+def test_duplicates_among_some_rows_only(tmp_path, env):
+    """Deduplicators take a scope: "remove duplicate notes among the plumbing work orders" compares those rows only
+    (exact_dedup, minhash_dedup and semantic_dedup had no where_*: the condition was dropped)."""
+    planner, _ = env
+    orders = _peek_rows(tmp_path / "orders.jsonl", [
+        {"wo_id": f"WO-{i:03d}", "trade": ("plumbing", "electrical", "carpentry")[i % 3], "building": "ABC"[i % 3],
+         "resolved": i % 2 == 0, "notes": f"Leak under the sink in flat {i}, washer replaced."} for i in range(24)])
+    _plans_are(planner, {
+        ("orders", "remove duplicate notes among the plumbing work orders"): [
+            ("exact_dedup", {"text_field": "text", "where_column": "trade", "where_values": ["plumbing"]})],
+        ("orders", "dedupe the notes only where the work order is resolved"): [
+            ("exact_dedup", {"text_field": "text", "where_column": "resolved", "where_values": [True]})],
+        ("orders", "remove exact duplicates, except in building C"): [
+            ("exact_dedup", {"where_column": "building", "where_values": ["C"], "where_not": True})],
+    }, {"orders": orders})
+    plan = planner.plan("for electrical work orders, remove near duplicates", orders)
+    assert [(s.op, s.params.get("where_column"), s.params.get("where_values")) for s in plan.steps] == [
+        ("minhash_dedup", "trade", ["electrical"])]

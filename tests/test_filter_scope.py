@@ -170,3 +170,31 @@ def test_a_strict_scope_bound_leaves_the_bound_itself_out():
     assert where_mask(batch, under.params).tolist() == [True, True, True, False, False, True]
     with pytest.raises(Exception, match="where_min_exclusive needs where_min"):
         build("length_filter", {"min": 1, "where_column": "hours", "where_max": 3.0, "where_min_exclusive": True})
+
+
+@pytest.mark.parametrize("op", ["exact_dedup", "minhash_dedup"])
+def test_a_scoped_deduplicator_compares_only_the_selected_rows(tmp_path, op):
+    """'remove duplicate notes among the closed tickets': an open ticket is neither dropped nor the original
+    a closed one duplicates; rows outside the scope all stay."""
+    text = "the boiler in the east wing lost pressure again overnight and needed a restart"
+    rows = [{"id": 1, "status": "open", "text": text}, {"id": 2, "status": "closed", "text": text},
+            {"id": 3, "status": "closed", "text": text}, {"id": 4, "status": "open", "text": text},
+            {"id": 5, "status": "closed", "text": "a different note about the car park barrier being stuck"},
+            {"id": 6, "status": None, "text": text}]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = Recipe.from_yaml(f"name: s\ninput: {{path: {data}}}\nsteps:\n"
+                              f"  - {op}: {{where_column: status, where_values: [closed]}}\n")
+    run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    assert sorted(r["id"] for r in ws.read("s").to_pylist()) == [1, 2, 4, 5, 6]
+    (dropped,) = ws.sql("SELECT l._id, l.duplicate_of FROM lineage l WHERE l.action = 'drop'").to_pylist()
+    ids = {r["_id"]: r["id"] for r in ws.read("s").to_pylist()}
+    assert ids[dropped["duplicate_of"]] == 2  # (the first closed one, not open row 1)
+    # idempotent: the scoped dedup of its own output drops nothing more
+    out = tmp_path / "out.jsonl"
+    out.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "_id"}) + "\n" for r in ws.read("s").to_pylist()))
+    again = Recipe.from_yaml(f"name: s2\ninput: {{path: {out}}}\nsteps:\n"
+                             f"  - {op}: {{where_column: status, where_values: [closed]}}\n")
+    run_recipe(again, workspace=tmp_path / "ws", progress=False)
+    assert ws.read("s2").num_rows == 5

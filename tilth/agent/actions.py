@@ -121,7 +121,9 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"puts?|assigns?|assigned|grades?|graded|judges?|judged))\b|"
                        r"in (?:rows|cases) where |"
                        # "drop motivations under 5 words for tutors only": the rows the job applies to, after it
-                       r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;]))", re.I)
+                       r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;])|"
+                       # "remove duplicate notes among the plumbing work orders": the rows it compares
+                       r"(?:but )?(?:only )?(?:among|within) (?=(?:the|those|our) (?:[\w-]+ ){0,3}?[a-z]{2,}s\W*$))", re.I)
 LEADING_CONDITION = re.compile(
     r"(^\W*|(?<=[.!?;])\s+)(?:for|on|in|with)\s+((?:the\s+|those\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:rows?|records?|samples?|"
     r"documents?|items?|entries|examples?|ones|problems|questions|tickets|reviews|conversations|chats|messages|pages|"

@@ -1414,8 +1414,9 @@ class OfflinePlanner:
         names = set(skill.param_names)
         if "where_column" not in names:
             return {}, "", None
-        if skill.kind == "filter":  # a filter's condition is mostly its own job ("keep pairs whose ifd is ..."); the
-            return {}, "", None     # rows it applies to are set by compose (_filter_scope, _scope_steps)
+        if skill.kind in ("filter", "deduplicator"):  # a filter's condition is mostly its own job ("keep pairs whose
+            return {}, "", None  # ifd is ...", "whose cosine is .88 or above"); the rows it applies to are set by
+            # compose (_filter_scope, _scope_steps)
         cond = action.condition
         avail = list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]
         if cond:
@@ -1513,9 +1514,13 @@ class OfflinePlanner:
         cond = action.condition
         if not cond or _contentless(action.text) or not _names_a_job(action.text):
             return {}  # ("also drop anything whose license is unknown": the condition is the job)
-        if not _removal(action.text) and not (KEEPING.match(action.text) is None and re.match(
+        head = self.ranked(action.text)
+        # ("dedupe the notes only where the work order is resolved"; not "keep only rows whose ...": a selection)
+        dedupes = bool(head) and head[0][0].kind == "deduplicator" and not _ranks(head[0][0]) \
+            and KEEPING.match(action.text) is None
+        if not _removal(action.text) and not dedupes and not (KEEPING.match(action.text) is None and re.match(
                 r"\W*(?:but\s+)?(?:only\s+)?(?:for|among|within|in)\b", cond, re.I)
-                and (head := self.ranked(action.text)) and head[0][0].kind == "filter"):
+                and head and head[0][0].kind == "filter"):
             return {}  # "keep the English pages only where source is forum": both conditions hold, not one in the
             # other; "rewrite ... only for tickets rated 4 or higher": a job that takes its condition itself
         found = _named_values(replace(action, text=cond, condition=""), data)
@@ -3162,12 +3167,13 @@ EXCEPT = re.compile(r"[\s,]+(?:but\s+)?(?:except(?:\s+for)?|apart\s+from|other\s
 
 
 def _scope_steps(plan: Plan, before: set[int], scope: dict[str, Any], cat: Catalogue) -> None:
-    """Restrict the filters planned since `before` (ids of the steps that were there) to the rows of `scope`
-    (any step that can be restricted, for an exception: "redact phone numbers except in the driver rows")."""
+    """Restrict the filters and deduplicators planned since `before` (ids of the steps that were there) to the
+    rows of `scope` (any step that can be restricted, for an exception: "redact phone numbers except in the
+    driver rows")."""
     for st in plan.steps:
         skill = cat.by_name.get(st.op)
         if scope and id(st) not in before and skill is not None and skill.param("where_column") \
-                and (skill.kind == "filter" or scope.get("where_not")) and "where_column" not in st.params:
+                and (skill.kind in ("filter", "deduplicator") or scope.get("where_not")) and "where_column" not in st.params:
             _restrict(st, scope)
 
 

@@ -38,7 +38,7 @@ class Skill:
         """What retrieval matches against: name, kind, category, description, parameter meanings."""
         params = " ".join(f"{p['name']}: {p['description']}" for p in self.meta.get("params", [])
                           if not (p["name"] in ("where_not", "where_min_exclusive", "where_max_exclusive")
-                                  or self.kind == "filter" and p["name"].startswith("where_")))
+                                  or self.kind in ("filter", "deduplicator") and p["name"].startswith("where_")))
         # which rows a filter applies to, or which a job leaves alone, is not the job (those words would pull in
         # requests about labels)
         return f"{self.name} ({self.kind}, {self.category}). {self.description} Parameters: {params}"

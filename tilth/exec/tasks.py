@@ -36,6 +36,7 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
+from tilth.ops.where import where_mask
 from tilth.storage.parts import list_parts, read_part, write_part, write_text_stats
 from tilth.storage.sql import scratch
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
@@ -345,8 +346,11 @@ def _signature_part(task: Task) -> PartStats:
         wanted = {"_id", *op.input_columns()}
         columns = [c for c in pq.read_schema(task.inputs[0]).names if c in wanted]
     # signatures are per row, so a batch at a time: the part's text is never all in memory at once
-    sig = pa.concat_tables(_signature(op, batch) for batch in _timed_batches(task.inputs[0], stats, columns))
-    stats.rows_in = sig.num_rows
+    sigs = []
+    for batch in _timed_batches(task.inputs[0], stats, columns):
+        stats.rows_in += batch.num_rows
+        sigs.append(_signature(op, batch))
+    sig = pa.concat_tables(sigs)
     sig = sig.add_column(1, "_part", repeat_string(task.part, sig.num_rows))
     sig = sig.add_column(2, "_row", from_numpy(np.arange(sig.num_rows, dtype=np.int64)))
     _timed_write(sig, Path(task.out_dir) / "sig" / f"{task.part}.parquet", stats, False)
@@ -354,11 +358,16 @@ def _signature_part(task: Task) -> PartStats:
 
 
 def _signature(op: Deduplicator, batch: pa.Table) -> pa.Table:
-    """The signature columns of `batch`, after its `_id`."""
+    """The signature columns of `batch`, after its `_id`: of the rows its scope selects, where it has one (the
+    others take no part: "remove duplicate notes among the closed tickets" neither drops an open one nor keeps
+    one as the original of a closed one)."""
     sig = op.signature(batch)
     if sig.num_rows != batch.num_rows:
         raise ValueError(f"{op.name}.signature returned {sig.num_rows} rows for {batch.num_rows}")
-    return sig.add_column(0, "_id", batch.column("_id"))
+    sig = sig.add_column(0, "_id", batch.column("_id"))
+    if getattr(op.params, "where_column", None):
+        sig = sig.filter(pa.array(where_mask(batch, op.params)))
+    return sig
 
 
 def _apply_part(task: Task) -> PartStats:

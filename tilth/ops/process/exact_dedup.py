@@ -17,18 +17,19 @@ from pydantic import Field
 from tilth.exec.base import Executor
 from tilth.exec.shuffle import bucket, gather, partition_name, scatter
 from tilth.exec.stage import run_stage
-from tilth.ops.base import Deduplicator, Params
+from tilth.ops.base import Deduplicator
 from tilth.ops.process.arrow_np import from_numpy, to_numpy
 from tilth.ops.process.dedup_drops import scatter_pairs, write_drops
 from tilth.ops.process.dedup_layout import finish, load_layout, new_layout, nodes_of, read_drops
 from tilth.ops.process.text_utils import normalise_for_hash, text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 from tilth.storage.parts import read_part
 
 NO_VALUE = np.uint64(0x6E6F2076616C7565)  # h2 of a row without a value: h1 is its _id, so no two rows match
 
 
-class ExactDedupParams(Params):
+class ExactDedupParams(Scope):  # (where_*: duplicates among some rows only)
     text_field: str = Field("text", description="Column whose (normalised) value defines a duplicate.")
     normalise: Literal["exact", "whitespace", "lower", "alnum"] = Field(
         "whitespace",

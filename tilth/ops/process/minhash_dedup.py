@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 from tilth.exec.base import Executor
 from tilth.exec.shuffle import partition_name
 from tilth.exec.stage import run_stage
-from tilth.ops.base import Deduplicator, Params, Resources
+from tilth.ops.base import Deduplicator, Resources
 from tilth.ops.process.arrow_np import from_numpy, table, to_numpy, value_bytes, value_offsets
 from tilth.ops.process.dedup_bands import similar_edges
 from tilth.ops.process.dedup_components import leaves, star_components
@@ -32,9 +32,10 @@ from tilth.ops.process.dedup_lsh import band_hashes, minhash, optimal_bands, per
 from tilth.ops.process.dedup_shingles import shingle_runs
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 
-class MinHashParams(Params):
+class MinHashParams(Scope):  # (where_*: duplicates among some rows only)
     text_field: str = Field("text", description="Column holding the text.")
     threshold: float = Field(0.8, gt=0, le=1, description="Drop a row if its estimated Jaccard similarity "
                              "with a row kept earlier (directly or through a chain) is >= threshold.")

@@ -16,16 +16,17 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Deduplicator, Params, Resources
+from tilth.ops.base import Deduplicator, Resources
 from tilth.ops.process.dedup_semantic import close_pairs, kmeans, nearest
 from tilth.ops.process.dedup_unionfind import components
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
+from tilth.ops.where import Scope
 
 DIM = 384
 
 
-class SemanticParams(Params):
+class SemanticParams(Scope):  # (where_*: duplicates among some rows only)
     text_field: str = Field("text", description="Column holding the text.")
     threshold: float = Field(0.95, gt=0, le=1, description="Drop a row if the cosine similarity of its "
                              "embedding with a row kept earlier (directly or through a chain) is >= threshold.")
