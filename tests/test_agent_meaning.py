@@ -3037,3 +3037,58 @@ def test_duplicates_among_some_rows_only(tmp_path, env):
     plan = planner.plan("for electrical work orders, remove near duplicates", orders)
     assert [(s.op, s.params.get("where_column"), s.params.get("where_values")) for s in plan.steps] == [
         ("minhash_dedup", "trade", ["electrical"])]
+
+
+def test_from_the_thirty_first_and_thirty_second_newcomer_trials(tmp_path, env):
+    """Trials 31-32 (delivery exceptions, energy audits; an astronomy club's log, food-bank shifts): parts of a
+    request lost without a word, an exception read the other way, min and max not understood, and an average a
+    question computed reported as not done."""
+    planner, _ = env
+    audits = _peek_rows(tmp_path / "audits.jsonl", [
+        {"audit_id": f"A{i:02d}", "region": ("Old Town", "Riverside", "Hillcrest")[i % 3],
+         "dwelling_type": ("flat", "detached", "terraced")[i % 3 - 1], "annual_kwh": 2500.5 + 310 * i,
+         "draughts_found": i % 7, "heat_pump_recommended": i % 2 == 0, "reported_on": f"2024-0{1 + i % 6}-1{i % 9}",
+         "refunded": i % 4 == 0, "comment": f"Loft insulation thin, draughts around the back door, visit {i}."}
+        for i in range(24)])
+    shifts = _peek_rows(tmp_path / "shifts.jsonl", [
+        {"shift_id": 100 + i, "site": ("Harbor", "Central", "Northside")[i % 3], "shift_date": f"2024-0{1 + i % 9}-1{i % 9}",
+         "hours": 3.5 + (i % 3) / 2, "first_time": ("yes", "no", "no")[i % 3],
+         "comment": f"Sorted tinned goods with the Saturday crew, shift {i}."} for i in range(24)])
+    sky = _peek_rows(tmp_path / "sky.jsonl", [
+        {"obs_id": i, "object_type": ("galaxy", "nebula", "planet", "star cluster")[i % 4], "magnitude": 4.5 + i / 3,
+         "seeing": 1 + i % 5, "notes": f"Faint smudge near the zenith through the 8 inch scope, night {i}."}
+        for i in range(24)])
+    _plans_are(planner, {
+        # a label column beside a date range ("but not the ones that were refunded" had been lost)
+        ("audits", "audits reported between 1 March and 31 March 2024 but not the ones that were refunded"): [
+            ("value_filter", {"column": "reported_on", "min": "2024-03-01", "max": "2024-03-31"}),
+            ("value_filter", {"column": "refunded", "values": [False]})],
+        # "unless" spares those rows (it had applied the removal to them only)
+        ("audits", "remove audits where more than 3 draughts were found unless a heat pump was recommended"): [
+            ("value_filter", {"column": "draughts_found", "max": 3.0, "where_column": "heat_pump_recommended",
+                              "where_values": [True], "where_not": True})],
+        # an exception to a random sample goes first
+        ("audits", "grab a random sample of 10 audits, except ones from Old Town"): [
+            ("value_filter", {"column": "region", "drop_values": ["Old Town"]}),
+            ("sample_filter", {"fraction": 1.0}),
+            ("top_filter", {"count": 10, "column": "sample_draw", "keep": "lowest"})],
+        # "first-timers" are the people of first_time
+        ("shifts", "shifts at Harbor or Central but not first-timers"): [
+            ("value_filter", {"column": "site", "values": ["Harbor", "Central"]}),
+            ("value_filter", {"column": "first_time", "values": ["no"]})],
+        # labels said in the plural ("galaxies", "nebulae")
+        ("sky", "keep only galaxies or nebulae with magnitude under 8"): [
+            ("value_filter", {"column": "object_type", "values": ["galaxy", "nebula"]}),
+            ("value_filter", {"column": "magnitude", "max": 8.0, "max_exclusive": True})],
+    }, {"audits": audits, "shifts": shifts, "sky": sky})
+    # two figures of one column; and a question's own column is used (it had refused the run)
+    plan = planner.plan("min and max annual kwh for each dwelling type, plus total draughts_found per type", audits)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT dwelling_type, min(annual_kwh), max(annual_kwh) FROM output GROUP BY dwelling_type ORDER BY dwelling_type",
+        "SELECT dwelling_type, sum(draughts_found) FROM output GROUP BY dwelling_type ORDER BY dwelling_type"]
+    assert not plan.unmatched
+    plan = planner.plan("how many audits per region, and whats the average annual_kwh for each?", audits)
+    assert plan.ops() == ["dataset_stats"] and not plan.unmatched
+    # (a condition the question leaves out is still said: it had been dropped without a word)
+    plan = planner.plan("whats the average annual_kwh per region where more than 3 draughts were found?", audits)
+    assert plan.unmatched == ["'more than 3 draughts' in 'whats the average annual_kwh per region'"]

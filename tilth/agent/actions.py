@@ -478,6 +478,9 @@ KEEP_AS_IS = re.compile(rf"(\b(?:leave|keep)\s+)({_NOUN_LIST})(\s+(?:as (?:it is
 _STAYS = re.compile(r"\b(?:can|may|should|will)\s+(?:stay|remain)\b", re.I)
 
 
+_FIGURE_WORDS = r"min(?:imum)?|max(?:imum)?|average|mean|median|total|sum|highest|lowest"
+
+
 def _unquoted(items: str) -> str:
     """ "'fixed' or 'follow-up'" -> "fixed or follow-up": choices said in quotes."""
     return re.sub(r"(?<![\w])['\"\u2018\u201c]([\w][\w -]{0,30}?)['\"\u2019\u201d](?![\w])", r"\1", items)
@@ -658,6 +661,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                   "\\1 \x01\\2 ", text, flags=re.I)
     # "at least fifteen and at most four hundred characters": two bounds of one range
     text = BOUND_PAIR.sub("\\1 \x01\\2 ", text)
+    # "min and max annual kwh per type": two figures of one column, one question
+    text = re.sub(rf"\b({_FIGURE_WORDS})\s+(and|or|&)\s+(?=(?:the\s+)?(?:{_FIGURE_WORDS})\b)", "\\1 \x01\\2 ", text,
+                  flags=re.I)
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
     text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
     text = re.sub(r"\s+and\s+(?=back\b)", " \x01and ", text, flags=re.I)  # "to English and back": one round trip

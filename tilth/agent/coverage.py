@@ -26,11 +26,14 @@ _SCALES = (1.0, 0.01, 100.0, 60.0, 1 / 60, 3600.0, 1 / 3600, 86400.0, 1 / 86400,
 
 def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[str]:
     """"'over £50' in 'orders over £50 placed in March'": each detail no step of the plan uses."""
-    if not plan.steps:
+    if not plan.steps and not plan.questions:
         return []  # (an empty plan is reported as one)
-    numbers = set(_numbers(s.params for s in plan.steps))
-    texts = " ".join(v.lower() for v in _values([s.params for s in plan.steps]) if isinstance(v, str))
-    used_cols = set(_strings(s.params for s in plan.steps))
+    # (a question's SQL uses what it names too: "whats the average delay_hours for each" is avg(delay_hours))
+    asked = [q.get("sql", "") for q in plan.questions]
+    numbers = set(_numbers([s.params for s in plan.steps] + asked))
+    texts = " ".join(v.lower() for v in _values([s.params for s in plan.steps] + asked) if isinstance(v, str))
+    used_cols = set(_strings(s.params for s in plan.steps)) | {
+        c for c in data.columns if re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", " ".join(asked))}
     out: list[str] = []
     for a in parsed.actions:
         if not a.asks or a.negated or PRESERVE.search(a.full) or a.text in plan.unmatched:

@@ -420,9 +420,10 @@ class OfflinePlanner:
                     and {"sample_filter", "top_filter"} <= self.cat.by_name.keys():
                 # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random:
                 # sample_filter's seeded draw per row (every row kept), then the rows with the 20 lowest draws
-                if (among := _equality(a, data) or _named_values(a, data)) is not None \
-                        and not (among[2] if len(among) > 2 else False) and among[0] != data.text_field:
-                    self._value_step(plan, a, among[0], {"values": among[1]}, data)  # ("10 random Garden Talk episodes")
+                if (among := _equality(a, data) or _named_values(a, data)) is not None and among[0] != data.text_field:
+                    # ("10 random Garden Talk episodes"; "10 audits, except ones from Old Town": those go first)
+                    gone = among[2] if len(among) > 2 else False
+                    self._value_step(plan, a, among[0], {"drop_values" if gone else "values": among[1]}, data)
                 plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
                                            why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
                 plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
@@ -525,12 +526,18 @@ class OfflinePlanner:
                     c for c in column_mentions(a.full[agg.end():], list(data.columns))
                     + partial_column_mentions(a.full[agg.end():], list(data.columns)) if _numeric(c, data)]):
                 # "for each city, tell me the average repair cost": a query of the output, not a step
-                fn = AGGREGATES[agg[1].lower()]
+                # ("min and max annual kwh for each dwelling type": two figures of one column)
+                fns = list(dict.fromkeys(AGGREGATES[m[1].lower()] for m in AGGREGATE.finditer(
+                    a.full, agg.start(), agg.end() + 30) if not re.search(r"\w", a.full[agg.end():m.start()].replace(
+                        "and", "").replace("or", ""))))
+                fns = fns or [AGGREGATES[agg[1].lower()]]
                 group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
-                sql = (f"SELECT {g}, {fn}({num}) FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
-                       else f"SELECT {fn}({num}) FROM <dataset>")
-                _query_instead(plan, a, f"computes {_FIGURE_NAMES[fn]}{' per ' + group if group else ''}", sql)
+                figures = ", ".join(f"{fn}({num})" for fn in fns)
+                sql = (f"SELECT {g}, {figures} FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
+                       else f"SELECT {figures} FROM <dataset>")
+                _query_instead(plan, a, f"computes {' and '.join(_FIGURE_NAMES[fn] for fn in fns)}"
+                                        f"{' per ' + group if group else ''}", sql)
                 continue
             if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
@@ -606,12 +613,27 @@ class OfflinePlanner:
             among = _named_values(a, data) if ranged and _removal(a.full) and not pending[1] else None
             if among is not None and (among[0] == data.text_field or among[0] in {c for c, _ in ranged}):
                 among = None
+            # ("remove audits where more than 3 draughts were found unless a heat pump was recommended": those stay)
+            spared = among is not None and (m := SPARING.search(a.full)) is not None \
+                and _named_values(replace(a, text=a.full[m.end():], condition=""), data) == among
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 before = len(plan.steps)
                 self._value_step(plan, a, column, bounds, data)
                 for step in plan.steps[before:] if among is not None else ():
-                    step.params.update({"where_column": self._pipeline_col(among[0], data), "where_values": among[1]})
-                    step.why += f"; only among rows whose {among[0]} is {' or '.join(map(str, among[1]))}"
+                    step.params.update({"where_column": self._pipeline_col(among[0], data), "where_values": among[1],
+                                        **({"where_not": True} if spared else {})})
+                    step.why += f"; {'except' if spared else 'only'} among rows whose {among[0]} is " \
+                                f"{' or '.join(map(str, among[1]))}"
+            seen = tuple(c for c, _ in ranged)  # "exceptions reported in March 2024 but not the ones that were
+            while ranged and among is None and not _removal(a.full) and not pending[1] \
+                    and (more := _named_values(a, data, skip=seen)) is not None:  # refunded": a label column too
+                seen += (more[0],)
+                gone = all(v != "" and _excepted(a.full, v) for v in more[1])
+                # (a yes/no column, or labels said as an exception; "Which talks were submitted ..." on a column of
+                # talk, workshop and lightning names the rows, not the talk format)
+                if more[0] != data.text_field and (gone or _yes_value(more[0], data) is not None
+                                                   or all(isinstance(v, bool) for v in more[1])):
+                    self._value_step(plan, a, more[0], {"drop_values" if gone else "values": more[1]}, data)
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -1688,7 +1710,7 @@ class OfflinePlanner:
         # ("the 5 deepest potholes in Old Town": a label's words are no adjective of the rank)
         for col in data.columns:
             if _categorical(col, data):
-                for v in sorted({str(r.get(col)) for r in data.rows if isinstance(r.get(col), str)}, key=len, reverse=True):
+                for v in sorted({str(r.get(col)) for r in data.rows if isinstance(r.get(col), str)}, key=lambda v: (-len(v), v)):
                     text = re.sub(rf"(?<![\w-]){re.escape(v)}(?![\w-])", " ", text, flags=re.I) if len(v) > 2 else text
         for adjective, words, dated, keep in RANK_MEASURES:
             m = re.search(rf"\b(?:(most|more|least|less|fewest)\s+)?(?:{adjective})\b", text, re.I)
@@ -2314,6 +2336,11 @@ def _label_spelling(value: str) -> str:
     alike), and a code of letters and a number also spelled out ("t3" as "terminal 3", "p1" as "priority 1": a word of four letters or more that starts
     with the letters, then the number)."""
     v = re.sub(r"(?:\\[ _-]|_)+", r"[\\s_-]+", re.escape(value.lower()))  # ("water damage" for water_damage)
+    # a plural that is not the label and an "s": "galaxies" (galaxy), "nebulae" (nebula), "fungi" (fungus)
+    plural = next((v[: -len(end)] + alt for end, alt in (("ey", "eys"), ("y", "ies"), ("a", "ae"), ("us", "i"),
+                                                            ("is", "es")) if v.endswith(end) and len(v) > 3), None)
+    if plural:
+        v = f"(?:{v}|{plural})"
     code = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", value.lower())
     if code is None:
         return v
@@ -2398,7 +2425,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                 return other  # "the easy trails": easy is a difficulty, not a trail's name
             return col, listed
         shortest = 2 if col in named_cols else 3
-        named = [v for v in sorted(distinct, key=len, reverse=True)
+        named = [v for v in sorted(distinct, key=lambda v: (-len(v), v))  # (longest first; ties by name: one plan a run)
                  if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v))  # ("P1 and P2 tickets")
                  and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
@@ -2424,7 +2451,7 @@ def _spoken(column: str) -> str:
     aux = named is not words  # ("has_permit": "have a permit", "without a permit"; receipt_attached: "no receipt")
     *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
-    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es))" if stem[-1:].isalpha() else last
+    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?))" if stem[-1:].isalpha() else last
     said = r"[\s_-]+".join([*head, tail]) + r"\b"
     return rf"(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?(?:(?:a|an|the|any)\s+)?{said}" if aux else said
 
@@ -2652,11 +2679,11 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 
 # "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
 AGGREGATES = {"average": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum", "maximum": "max",
-              "minimum": "min", "highest": "max", "lowest": "min"}
+              "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min"}
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
 _EXTREMES = ("highest", "lowest")
-AGGREGATE = re.compile(rf"\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)
+AGGREGATE = re.compile(rf"(?<![\d.])(?<![\d.]\s)\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)  # ("30 min")
 # a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
 MEASURED_BY = {w: q for q, ws in {
     "weight": "weigh weighs weighed weighing heavier heaviest lighter lightest",
@@ -3150,6 +3177,8 @@ KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w
 TRANSLATION_ONLY = re.compile(r"\b(?:keep|want|need|leave)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:[\w-]+\s+)?"
                               r"(?:version|translation|translated\s+(?:text|one))s?\b|\bonly\s+the\s+(?:[\w-]+\s+)?"
                               r"(?:version|translation)s?\s+(?:is\s+|are\s+)?kept\b", re.I)
+# what a removal spares, said after it ("..., unless a heat pump was recommended")
+SPARING = re.compile(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", re.I)
 # "... into a new column", "as a separate field": the written text goes beside its source (no name given)
 INTO_NEW_COLUMN = re.compile(r"\b(?:in|into|as|to)\s+(?:a|an|its\s+own)\s+(?:new|separate|extra|additional|own|second)\s+"
                              r"(?:column|field)\b(?!\s+(?:called|named)\b)", re.I)

@@ -292,6 +292,8 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     raw = re.findall(r"[a-z0-9']+", unhyphened(text, columns).lower().replace("_", " "))
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in raw}
     words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
+    # ("first-timers": the people of first_time, a compound's agent noun)
+    words |= {m[1] for m in re.finditer(r"\b[a-z]+-([a-z]{3,}?e)rs?\b", text.lower())}
     stems = _stems(text)
     hits, literal = [], set()
     for col in columns:
@@ -636,7 +638,7 @@ def _choice_words(choice: str) -> list[str]:
     parts = [w for w in re.split(r"[_\W]+", c) if len(w) >= 4]
     if len(parts) > 1:
         forms |= set(parts)
-    return sorted(forms, key=len, reverse=True)
+    return sorted(forms, key=lambda f: (-len(f), f))
 
 
 def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: str = "") -> dict[str, Any]:
