@@ -3089,6 +3089,26 @@ def test_from_the_thirty_first_and_thirty_second_newcomer_trials(tmp_path, env):
     assert not plan.unmatched
     plan = planner.plan("how many audits per region, and whats the average annual_kwh for each?", audits)
     assert plan.ops() == ["dataset_stats"] and not plan.unmatched
+    # exact and near copies are two jobs; an explaining aside in brackets is no job of its own (its "change a
+    # word" had planned a length filter); "duplicate rows" are equal in every column
+    plan = planner.plan("drop the exact duplicate entries and also the near-duplicate comments (people copy-paste the "
+                        "previous entry and change a word)", shifts)
+    assert plan.ops() == ["exact_dedup", "minhash_dedup"] and not plan.unmatched
+    plan = planner.plan("Remove duplicate rows", shifts)
+    assert steps(plan) == [("exact_dedup", {"text_field": "text", "also_fields": [
+        "shift_id", "site", "shift_date", "hours", "first_time"]})]
+    # quoted labels after "with the llm"; the tool is not the label's name
+    plan = planner.plan("label each note with the llm as equipment problem, weather problem or good session", sky)
+    assert steps(plan) == [("llm_annotate", {"text_field": "text", "label": "category", "choices": [
+        "equipment problem", "weather problem", "good session"]})]
+    # what the data holds is no language to keep; a reason after "since" is no job; "each type has" groups
+    plan = planner.plan("A few members wrote their notes in German or Spanish. Keep only the English-language notes, "
+                        "and remove the obs_id column since ids shouldn't go into the public archive.", sky)
+    assert [(s.op, s.params.get("languages"), s.params.get("drop_columns")) for s in plan.steps] == [
+        ("lang_id", ["en"], None), ("select_columns", None, ["obs_id"])] and not plan.unmatched
+    plan = planner.plan("Don't change or drop anything, I only want figures: the average seeing for each object type "
+                        "and how many observations each type has.", sky)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "object_type"})] and not plan.unmatched
     # (a condition the question leaves out is still said: it had been dropped without a word)
     plan = planner.plan("whats the average annual_kwh per region where more than 3 draughts were found?", audits)
     assert plan.unmatched == ["'more than 3 draughts' in 'whats the average annual_kwh per region'"]

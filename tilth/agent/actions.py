@@ -102,7 +102,7 @@ MEASURE_ONLY = re.compile(
     # (not "only count two reviews as duplicates when ...": what counts as a duplicate)
     r"\b(?:just|only) (?:tell|show|count(?!\s+(?:\w+\s+){0,3}?as\b)|report|measure|give|compute|describe|analy[sz]e|"
     r"profile|inspect|look)\b|"
-    r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics)\b|"
+    r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics|figures|totals|averages)\b|"
     r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|profiling)[- ]only\b|"
     r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)
 
@@ -526,6 +526,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      r"dedupe|the|those|these)\b)", " and ", request)
     # a quoted phrase is one value: "treat 'GREAT PRODUCT' and 'great product' as one", "'Q, then A'"
     request = _QUOTED_PHRASE.sub(lambda m: _keep_whole(m[0]), request)
+    # "(people copy-paste the previous entry and change a word)": an aside that explains, not two more jobs
+    request = re.sub(r"\(([^()]{20,200})\)", lambda m: f"({_keep_whole(m[1])})" if len(m[1].split()) >= 6 and not re.search(
+        r"[\d=/,;]", m[1]) and not _CHOICES.fullmatch(m[1].strip()) else m[0], request)  # (a list in brackets: jobs)
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
     # "November 3, 2026", "between 2025/01/01 and 2025/06/30", "2026-11-05 or later": one date or one span
     request = borrow_year(request)  # ("between March 1 and April 30 2025": both in 2025)
@@ -630,7 +633,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                       starts_with_verb(w) for w in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", m[1])) else m[0], text)
     # ("tag each note as wildlife, pollution, equipment problem or other": the choices, not four jobs)
     # ("label each note as 'fixed' or 'follow-up' depending on whether ...": quoted, and what decides between them)
-    text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,4}?(?:as|into)\s+)"
+    text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,6}?(?:as|into)\s+)"
                   r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$)|\s+(?:depending\s+on|based\s+on|"
                   r"according\s+to|by\s+whether|on\s+whether)\b)",
                   lambda m: m[1] + _keep_whole(f"({_unquoted(_unmark(m[2]))})") if _CHOICES.fullmatch(
@@ -698,8 +701,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         why = re.search(r"\b(?:because|since)\s+", sent, re.I)
         lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
                       sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
-        if why and why.start() > 0 and starts_with_verb(lead) and re.match(
-                r"(?:the|we|i|they|it|these|those|our|my|that|this|there|nobody|no one)\b", sent[why.end():], re.I):
+        if why and why.start() > 0 and starts_with_verb(lead) and (re.match(
+                r"(?:the|we|i|they|it|these|those|our|my|that|this|there|nobody|no one)\b", sent[why.end():], re.I)
+                or re.match(r"(?:[\w'-]+\s+){1,3}(?:should(?:n't)?|must(?:n't)?|can(?:'t|not)|won't|don't|doesn't|"
+                            r"needn't|may not)\b", sent[why.end():], re.I)):  # ("since names shouldn't go public")
             sent = sent[: why.start()].rstrip(" ,")  # "..., since the trainer doesn't need them": why, not a refusal
         elif why and why.start() > 0 and not starts_with_verb(lead) and not WISH.match(lead) and not NEED.search(sent):
             actions.append(Action(sent[why.end():].strip(" ,"), "", False, False, len(actions), sent_no))

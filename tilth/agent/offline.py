@@ -883,6 +883,10 @@ class OfflinePlanner:
                                   f"{', '.join(data.columns)}); {best.name} leaves it out.")
             if not self._within_reach(plan, best, a):  # "remove the customers' names": not PII redaction's job
                 continue
+            if not starts_with_verb(a.text) and best.param("languages") and languages(a.full) and any(
+                    b is not a and b.asks and starts_with_verb(b.text) and languages(b.full) for b in parsed.actions):
+                continue  # "A few members wrote their notes in German or Spanish. Keep only the English ...": what
+                # the data holds, not languages to keep
             told = a
             if not a.asks and best.kind in DROPS and not KEEP.search(a.full):
                 # "reviews under twenty characters tell us nothing, and anything past 400 is a rant": statements
@@ -991,6 +995,9 @@ class OfflinePlanner:
         if planned is None or best.name == step.op or best.kind != planned.kind or score >= 1.0 \
                 or best.kind not in (*DROPS, "generator"):  # mappers do different jobs side by side
             return best.name == step.op
+        if best.kind == "deduplicator" and (NEAR_COPIES.search(action.full) is not None) != (
+                NEAR_COPIES.search(step.intent or "") is not None) and not _ranks(planned):
+            return False  # "exact duplicate rows and near-duplicate driver notes": two kinds of copies, two jobs
         if dict((sk.name, v) for sk, v in ranked).get(step.op, 0) >= score - INHERITED_MARGIN:
             return True
         # its own verb, and it matches another operator well: another job, unless it points back at the step
@@ -1374,6 +1381,9 @@ class OfflinePlanner:
                 both = [out.get("text_field", "text"), self._pipeline_col(data.answer_field, data)]
             if len(both) >= 2 and len(set(both)) == len(both):
                 out["text_field"], out["also_fields"] = both[0], both[1:]
+            elif len(both) < 2 and WHOLE_ROWS.search(text):  # "remove duplicate rows": equal in every column
+                out["text_field"] = "text"
+                out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")]
         for p in cparams:  # "strip the HTML out of the bodies": html_field defaults to `html`, which this data lacks
             if p["name"] not in out and p["default"] not in (None, "text") and p["default"] not in cols and named \
                     and p["required"] is False and f"{{{p['name']}}}" in skill.meta.get("inputs", []) \
@@ -2667,7 +2677,8 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     # "how many comments each gallery got": a count for each value of the column
     if re.search(r"\bhow many\b|\bnumber of\b", text, re.I):  # (not "count tokens on every page")
         for m in re.finditer(r"\b(?:each|every)\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
-            if named := column_mentions(m[1], labels):
+            # ("how many observations each type has": object_type, by the one word of its name)
+            if named := column_mentions(m[1], labels) or partial_column_mentions(m[1].split()[0], labels):
                 return named[0]
     # "which topics do the tickets fall under, and in what proportions"
     if (m := re.search(r"\bwhich ([\w-]+)", text, re.I)) and re.search(r"\bproportions?|\bshares?\b|\bhow many\b|"
@@ -3177,6 +3188,13 @@ KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w
 TRANSLATION_ONLY = re.compile(r"\b(?:keep|want|need|leave)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:[\w-]+\s+)?"
                               r"(?:version|translation|translated\s+(?:text|one))s?\b|\bonly\s+the\s+(?:[\w-]+\s+)?"
                               r"(?:version|translation)s?\s+(?:is\s+|are\s+)?kept\b", re.I)
+# copies of whole rows ("duplicate rows", "identical records", "rows that appear twice"), not of one text column
+WHOLE_ROWS = re.compile(r"\b(?:duplicated?|identical|repeated|copied)\s+(?:rows|records|entries|lines)\b|"
+                        r"\b(?:rows|records|entries)\s+(?:that\s+are\s+|which\s+are\s+)?(?:exact\s+|identical\s+)?"
+                        r"(?:copies|duplicates|identical)\b|\bduplicates?\s+of\s+(?:whole|entire)\s+rows\b", re.I)
+# copies that differ a little ("near-duplicate", "fuzzy", "almost the same"): not the exact kind
+NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
+                         r"|\bsimilar\b", re.I)
 # what a removal spares, said after it ("..., unless a heat pump was recommended")
 SPARING = re.compile(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", re.I)
 # "... into a new column", "as a separate field": the written text goes beside its source (no name given)

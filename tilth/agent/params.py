@@ -1050,7 +1050,7 @@ FLAG_WHETHER = re.compile(r"\b(?:column|field|flag|mark|tag|label|say|says|sayin
                           r"(?:\s+[\w'/-]+){0,4}?\s+whether\b", re.I)
 # words before a list of labels that are not its name ("its main category" -> category)
 _NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main "
-                             "primary overall general".split())
+                             "primary overall general llm llms model models ai gpt".split())  # ("with the llm as": the tool)
 _LABELLING = re.compile(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|note|column|field)\w*\b", re.I)
 _OWNED = re.compile(r"(?:'s|s'|\bwith(?:\s+(?:a|an|the|its|their|his|her))?|\b(?:its|their|his|her))\s+"
                     r"((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=\s*(?:\(|:|\bas\b|\binto\b|\bfrom\b|\bone of\b|$))")
