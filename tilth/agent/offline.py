@@ -2845,7 +2845,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                                or MEASURED_BY.get(low[a:b]) == part)]
     removal = _removal(text)
     # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
-    spared = re.search(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", low)
+    spared = SPARING.search(low)
     removes: dict[str, bool] = {}  # col: whether its rows go
     found: dict[str, dict] = {}
     spans: dict[str, dict[str, tuple[float, bool]]] = {}  # col: {"lower"/"upper": (value, strict)}, as said
