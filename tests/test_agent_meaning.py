@@ -3109,6 +3109,17 @@ def test_from_the_thirty_first_and_thirty_second_newcomer_trials(tmp_path, env):
     plan = planner.plan("Don't change or drop anything, I only want figures: the average seeing for each object type "
                         "and how many observations each type has.", sky)
     assert steps(plan) == [("dataset_stats", {"domain_field": "object_type"})] and not plan.unmatched
-    # (a condition the question leaves out is still said: it had been dropped without a word)
-    plan = planner.plan("whats the average annual_kwh per region where more than 3 draughts were found?", audits)
-    assert plan.unmatched == ["'more than 3 draughts' in 'whats the average annual_kwh per region'"]
+    # a question's own conditions are its WHERE (a bound, a date range, a label, a negated yes/no column)
+    questions = {
+        "whats the average annual_kwh per region where more than 3 draughts were found?":
+            "SELECT region, avg(annual_kwh) FROM output WHERE draughts_found >= 4.0 GROUP BY region ORDER BY region",
+        "what's the average annual kwh for flats": "SELECT avg(annual_kwh) FROM output WHERE dwelling_type IN ('flat')",
+        "average annual kwh per region for audits where no heat pump was recommended":
+            "SELECT region, avg(annual_kwh) FROM output WHERE heat_pump_recommended IN (false) GROUP BY region "
+            "ORDER BY region",
+        "total draughts_found per region in 2024":
+            "SELECT region, sum(draughts_found) FROM output WHERE reported_on >= '2024-01-01' AND reported_on <= "
+            "'2024-12-31' GROUP BY region ORDER BY region"}
+    for request, sql in questions.items():
+        plan = planner.plan(request, audits)
+        assert [q["sql"] for q in plan.questions] == [sql] and not plan.unmatched and not plan.steps, request

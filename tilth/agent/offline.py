@@ -534,8 +534,13 @@ class OfflinePlanner:
                 group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
                 figures = ", ".join(f"{fn}({num})" for fn in fns)
-                sql = (f"SELECT {g}, {figures} FROM <dataset> GROUP BY {g} ORDER BY {g}" if group
-                       else f"SELECT {figures} FROM <dataset>")
+                # ("... per region where more than 3 draughts were found", "... in 2024": the rows it is over)
+                over = [(c, b) for c, b in _ranged_columns(a, data) + _dated_bounds(a, data) if c != group]
+                if (named := _named_values(a, data, skip=(group or "", nums[0]))) and named[0] != data.text_field:
+                    over.append((named[0], {"values": named[1]}))  # ("the average annual kwh for flats")
+                where = _where_sql(over)
+                sql = (f"SELECT {g}, {figures} FROM <dataset>{where} GROUP BY {g} ORDER BY {g}" if group
+                       else f"SELECT {figures} FROM <dataset>{where}")
                 _query_instead(plan, a, f"computes {' and '.join(_FIGURE_NAMES[fn] for fn in fns)}"
                                         f"{' per ' + group if group else ''}", sql)
                 continue
@@ -2462,7 +2467,9 @@ def _spoken(column: str) -> str:
     *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
     tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?))" if stem[-1:].isalpha() else last
-    said = r"[\s_-]+".join([*head, tail]) + r"\b"
+    # ("no heat pump was recommended": heat_pump_recommended, its participle after an auxiliary)
+    joint = r"(?:[\s_-]+|\s+(?:was|were|is|are|been|being|got)\s+)" if re.search(r"ed$", named[-1] if named else "") else r"[\s_-]+"
+    said = (r"[\s_-]+".join(head) + joint + tail if head else tail) + r"\b"
     return rf"(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?(?:(?:a|an|the|any)\s+)?{said}" if aux else said
 
 
@@ -3053,6 +3060,24 @@ def _sql_keywords() -> frozenset[str]:
 
     return frozenset(r[0].lower() for r in duckdb.sql("SELECT keyword_name FROM duckdb_keywords() "
                                                        "WHERE keyword_category <> 'unreserved'").fetchall())
+
+
+def _where_sql(bounds: list[tuple[str, dict]]) -> str:
+    """ " WHERE ..." for value_filter bounds read from words ([(column, {min, max, values, ...})]), or ""."""
+    parts = []
+    for col, b in bounds:
+        c = _sql_ident(col)
+        if "min" in b:
+            parts.append(f"{c} {'>' if b.get('min_exclusive') else '>='} {_sql_literal(b['min'])}")
+        if "max" in b:
+            parts.append(f"{c} {'<' if b.get('max_exclusive') else '<='} {_sql_literal(b['max'])}")
+        if b.get("values"):
+            parts.append(f"{c} IN ({', '.join(map(_sql_literal, b['values']))})")
+        if b.get("drop_values"):
+            parts.append(f"{c} NOT IN ({', '.join(map(_sql_literal, b['drop_values']))})")
+    if any(b.get("drop_range") for _, b in bounds):
+        return ""  # (a span said as dropped is not a WHERE of this shape; the user is told the figure is over all)
+    return f" WHERE {' AND '.join(parts)}" if parts else ""
 
 
 def _sql_literal(value) -> str:
