@@ -3123,3 +3123,69 @@ def test_from_the_thirty_first_and_thirty_second_newcomer_trials(tmp_path, env):
     for request, sql in questions.items():
         plan = planner.plan(request, audits)
         assert [q["sql"] for q in plan.questions] == [sql] and not plan.unmatched and not plan.steps, request
+
+
+def test_from_the_thirty_third_and_thirty_fourth_newcomer_trials(tmp_path, env):
+    """Trials 33-34 (theatre auditions, hotel housekeeping; beehive inspections, escape-room bookings)."""
+    planner, _ = env
+    rooms = _peek_rows(tmp_path / "rooms.jsonl", [
+        {"log_id": 100 + i, "floor": 2 + i % 4, "cleaned_on": f"2024-0{1 + i % 9}-1{i % 9}",
+         "status": ("checkout", "stayover", "deep_clean")[i % 3], "minutes_spent": 20 + 3 * i, "tip_eur": 1.5 * (i % 4),
+         "issue_found": i % 2 == 0, "callback": ("yes", "no")[i % 2], "role": ("lead", "chorus", "crew")[i % 3],
+         "rating": (1, 2, 3, 4, 5, None)[i % 6], "guest_comment": f"Towels were folded nicely and the bed was made, stay {i}."}
+        for i in range(24)])
+    _plans_are(planner, {
+        # double negations: "not the ones without a callback", "not the ones where issue_found is false"
+        ("rooms", "Only lead or chorus roles, but not the ones without a callback."): [
+            ("value_filter", {"column": "callback", "values": ["yes"]}),
+            ("value_filter", {"column": "role", "values": ["lead", "chorus"]})],
+        ("rooms", "keep stayovers, but not the ones where issue_found is false"): [
+            ("value_filter", {"column": "issue_found", "values": [True]}),
+            ("value_filter", {"column": "status", "values": ["stayover"]})],
+        # an exception by a number column said with its word ("on floor 5")
+        ("rooms", "drop the deep_clean rows except the ones on floor 5"): [
+            ("value_filter", {"column": "status", "drop_values": ["deep_clean"], "where_column": "floor",
+                              "where_values": [5], "where_not": True})],
+        # "since <date>" is a date, not a reason
+        ("rooms", "cleans since 2024-03-01 w/ floor 4+"): [
+            ("value_filter", {"column": "floor", "min": 4.0}),
+            ("value_filter", {"column": "cleaned_on", "min": "2024-03-01"})],
+        # two label columns before a random count; "a random sample of 8 rows" reads every row
+        ("rooms", "random sample of 8 rows, only where status is checkout and the issue_found is false"): [
+            ("value_filter", {"column": "status", "values": ["checkout"]}),
+            ("value_filter", {"column": "issue_found", "values": [False]}),
+            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 8, "column": "sample_draw", "keep": "lowest"})],
+        ("rooms", "if rating is missing drop the row, then take a random sample of 12 rows"): [
+            ("value_filter", {"column": "rating", "keep_null": False}),
+            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 12, "column": "sample_draw", "keep": "lowest"})],
+        # "..., and drop the floor column while you're at it": no job of its own
+        ("rooms", "please hide emails in the guest comments, and drop the floor column while you're at it"): [
+            ("pii_redact", {"text_field": "text", "kinds": ["email"]}),
+            ("select_columns", {"drop_columns": ["floor"]})],
+        # a new column named in the request may be kept by name; a renamed one too
+        ("rooms", "summarise each guest comment into one short sentence with the LLM, into a new column called "
+                  "summary, then keep only log_id, floor and summary"): [
+            ("llm_rewrite", {"text_field": "text", "style": "a summary in one short sentence", "task": "tone",
+                             "output_field": "summary"}),
+            ("select_columns", {"keep_columns": ["log_id", "floor", "summary"]})],
+        ("rooms", "rename guest_comment to feedback and keep just log_id, floor, rating and feedback"): [
+            ("select_columns", {"rename_columns": {"text": "feedback"}, "keep_columns": ["log_id", "floor", "rating"]})],
+        # "translate ..., in place": where it goes, no second job
+        ("rooms", "translate the guest comments that aren't in English into English, in place"): [
+            ("llm_translate", {"text_field": "text", "target_language": "English"})],
+        # a subset said first with its condition in brackets (the translation had been lost)
+        ("rooms", "For the bad reviews (rating 2 or less) translate the comments into English in a new column "
+                  "comment_en"): [
+            ("value_filter", {"column": "rating", "max": 2.0}),
+            ("llm_translate", {"target_language": "English", "output_field": "comment_en"})],
+    }, {"rooms": rooms})
+    # figures: the column after the aggregate, not the grouping; "avg"; a grouping said once for two figures
+    plan = planner.plan("total tip_eur and the max minutes_spent per floor - numbers only, leave the data alone", rooms)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT floor, sum(tip_eur) FROM output GROUP BY floor ORDER BY floor",
+        "SELECT floor, max(minutes_spent) FROM output GROUP BY floor ORDER BY floor"] and not plan.unmatched
+    plan = planner.plan("how many cleans per status, and what's the avg tip_eur and total minutes_spent for each "
+                        "status? just the figures", rooms)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT status, avg(tip_eur) FROM output GROUP BY status ORDER BY status",
+        "SELECT status, sum(minutes_spent) FROM output GROUP BY status ORDER BY status"]

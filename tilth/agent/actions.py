@@ -155,7 +155,7 @@ BOUND_PAIR = re.compile(rf"\b({_BOUND}\s+[\w.,%-]+(?:\s+(?:hundred|thousand|perc
                         re.I)
 
 
-IF_THEN_DROP = re.compile(r"^(?:if|when|whenever)\s+(?P<cond>.+?),\s*(?:then\s+)?(?P<verb>drop|remove|delete|discard|skip|"
+IF_THEN_DROP = re.compile(r"^(?:if|when|whenever)\s+(?P<cond>.+?),?\s+(?:then\s+)?(?P<verb>drop|remove|delete|discard|skip|"
                           r"exclude|toss|ditch|filter out|throw out|get rid of)\s+(?P<what>it|them|those|these|that one|"
                           r"the row|the record)\b(?P<rest>.*)$", re.I)
 
@@ -380,6 +380,7 @@ def split_conditions(clause: str) -> tuple[str, str]:
 
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
+                      r"in[\s-]place\b|"  # ("translate ..., in place": where the result goes)
                       r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) (?:by|on)|look(?:ing)? (?:only )?at|"
                       r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
                       r"consider(?:ing)? only|key(?:ed|ing)? on|only (?:on|by|using|compar\w+)|"
@@ -478,7 +479,7 @@ KEEP_AS_IS = re.compile(rf"(\b(?:leave|keep)\s+)({_NOUN_LIST})(\s+(?:as (?:it is
 _STAYS = re.compile(r"\b(?:can|may|should|will)\s+(?:stay|remain)\b", re.I)
 
 
-_FIGURE_WORDS = r"min(?:imum)?|max(?:imum)?|average|mean|median|total|sum|highest|lowest"
+_FIGURE_WORDS = r"min(?:imum)?|max(?:imum)?|average|avg|mean|median|total|sum|highest|lowest"
 
 
 def _unquoted(items: str) -> str:
@@ -521,6 +522,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                      r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)
+    # "..., and drop the age column while you're at it": how it is asked, not part of the job
+    request = re.sub(r",?\s*\b(?:while you(?:'re| are) at it|if you (?:can|could|don't mind)|if possible|when you get a "
+                     r"chance)\b", "", request, flags=re.I)
     # "ditch X n anything under 10 words": chat shorthand for "and"
     request = re.sub(r"(?<=[a-z]) n (?=(?:anything|everything|any|all|also|then|drop|remove|keep|ditch|delete|get|make|"
                      r"dedupe|the|those|these)\b)", " and ", request)
@@ -648,6 +652,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "only where the swimmer was under 16: write a one-line summary ...": a condition before its job, as with a comma
     text = re.sub(r"(?:^|(?<=[.;!?]\s))(\s*(?:only\s+)?(?:where|when|if|for)\s+[^:.;!?]{3,80}?):\s+(?=[a-z])",
                   lambda m: f"{m[1]}, " if starts_with_verb(text[m.end():]) else m[0], text, flags=re.I)
+    # "For the bad reviews (rating 2 or less) translate the comments ...": the subset, its condition in brackets
+    text = re.sub(r"(^\W*|(?<=[.!?;])\s+)(?:for|among)\s+((?:the\s+|those\s+)?(?:[\w-]+\s+){0,3}?[a-z]{2,}s\s*\([^()]{2,60}\))"
+                  r"\s+([^.;!?\u2013\u2014]+?)(?=\s+[-\u2013\u2014]\s+|\s*[.;!?]|\s*$)",
+                  lambda m: f"{m[1]}for {m[2]}, {m[3].rstrip()}" if starts_with_verb(m[3])
+                  and not re.match(r"(?:have|get|let|make)\s+(?:the|a|an|our)?\s*(?:model|llm|ai|it)\b", m[3], re.I) else m[0],
+                  text, flags=re.I)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it", "leave Harbor Inlet out of it": a removal
     text = re.sub(r"\b(?:keep|leave)\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?:\s+of\s+(?:it|this|that|them)\b)?"
@@ -698,7 +708,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             prev_verb = ""
         # "the model overfits because the same prompt shows up restated": an explanation asks for nothing; what
         # follows "because" describes the rows a later "get rid of them" means
-        why = re.search(r"\b(?:because|since)\s+", sent, re.I)
+        # ("bookings since 2025-03-01", "since last March": a date, not a reason)
+        why = re.search(r"\b(?:because|since(?!\s+(?:\d|last\b|the\s+(?:start|beginning|end)|early\b|late\b|mid\b|then\b|"
+                        r"q[1-4]\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)))\s+", sent, re.I)
         lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
                       sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
         if why and why.start() > 0 and starts_with_verb(lead) and (re.match(

@@ -56,6 +56,7 @@ from tilth.agent.params import (
     ENUM,
     FLAG_WHETHER,
     LANGUAGE_NAME,
+    NAMED_COLUMN,
     QUOTED,
     RANK_COMPARATIVES,
     UNITS,
@@ -242,7 +243,11 @@ class OfflinePlanner:
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")
-        parsed = parse(_column_list(mended, list(data.columns)), _label_values(data))
+        # (a column the request renames may be listed under its new name: "rename comment to feedback and keep
+        # just booking_id, room, rating and feedback")
+        renamed = [m[2] for m in RENAME.finditer(mended) if m[1].lower() in {c.lower() for c in data.columns}] + [
+            next(g for g in m.groups() if g) for m in NAMED_COLUMN.finditer(mended)]  # ("into a new column called summary")
+        parsed = parse(_column_list(mended, list(data.columns) + renamed), _label_values(data))
         self.compose(plan, parsed, data)
         self._extract_html_first(plan, data)
         self._text_from_markup(plan, data)
@@ -293,6 +298,7 @@ class OfflinePlanner:
         self.request = parsed.text  # the whole request, for words one clause borrows from another
         self.siblings = ""  # the other jobs of the sentence being planned (see the loop below)
         self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
+        self.planning = plan  # (its steps' new columns may be kept or dropped by name: see _reshape_params)
         preserve: set[str] = set()
         excluded: set[str] = set()
         # (rows, words, the job they are spared from or None for every job): rows steps leave alone, as asked
@@ -420,10 +426,15 @@ class OfflinePlanner:
                     and {"sample_filter", "top_filter"} <= self.cat.by_name.keys():
                 # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random:
                 # sample_filter's seeded draw per row (every row kept), then the rows with the 20 lowest draws
-                if (among := _equality(a, data) or _named_values(a, data)) is not None and among[0] != data.text_field:
-                    # ("10 random Garden Talk episodes"; "10 audits, except ones from Old Town": those go first)
+                seen: tuple[str, ...] = (data.text_field or "",)
+                among = _equality(a, data) or _named_values(a, data)
+                while among is not None and among[0] not in seen:
+                    # ("10 random Garden Talk episodes"; "10 audits, except ones from Old Town": those go first;
+                    # "8 rows, only where status is checkout and the issue_found is false": both)
                     gone = among[2] if len(among) > 2 else False
                     self._value_step(plan, a, among[0], {"drop_values" if gone else "values": among[1]}, data)
+                    seen += (among[0],)
+                    among = _named_values(a, data, skip=seen)
                 plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
                                            why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
                 plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
@@ -523,8 +534,9 @@ class OfflinePlanner:
             if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and not (
                     agg[1].lower() in _EXTREMES and (RANK_SHARE.search(a.full) or RANK_COUNT.search(a.full)
                                                      or KEEPING.match(a.full) or re.search(r"\d", a.full))) and (nums := [
-                    c for c in column_mentions(a.full[agg.end():], list(data.columns))
-                    + partial_column_mentions(a.full[agg.end():], list(data.columns)) if _numeric(c, data)]):
+                    c for c in _by_position(a.full[agg.end():], column_mentions(a.full[agg.end():], list(data.columns))
+                                            + partial_column_mentions(a.full[agg.end():], list(data.columns)))
+                    if _numeric(c, data) and c != _grouping(a.full, data)]):  # ("the max minutes_spent per floor")
                 # "for each city, tell me the average repair cost": a query of the output, not a step
                 # ("min and max annual kwh for each dwelling type": two figures of one column)
                 fns = list(dict.fromkeys(AGGREGATES[m[1].lower()] for m in AGGREGATE.finditer(
@@ -882,7 +894,8 @@ class OfflinePlanner:
                 plan.notes.append(f"{best.name} fits {a.full!r}, but it names no column of this data (columns: "
                                   f"{', '.join(data.columns)}).")
                 continue
-            missing = unknown_columns(a.full, list(data.columns)) if best.meta.get("reshapes") else []
+            missing = unknown_columns(a.full, list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]) \
+                if best.meta.get("reshapes") else []  # (a column an earlier step writes is there: "... and summary")
             if missing:  # "drop the source and lang columns" on data without `lang`: say so, not silently
                 plan.notes.append(f"this data has no column {' or '.join(map(repr, missing))} (columns: "
                                   f"{', '.join(data.columns)}); {best.name} leaves it out.")
@@ -1600,8 +1613,11 @@ class OfflinePlanner:
         if rename:
             out["rename_columns"] = rename
         rest = RENAME.sub(" ", text)
-        named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns))]
-        named = [c for c in named if c not in rename]
+        planning = getattr(self, "planning", None)  # ("..., into a new column called summary, then keep only ... and
+        written = [c for st in (planning.steps if planning else []) for c in self._outputs(st)  # summary")
+                   if c not in data.columns and not c.startswith("_") and st.op != "select_columns"]  # (a rename stays)
+        named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns) + written)]
+        named = [c for c in named if c not in rename and c not in rename.values()]  # (a new name is kept as renamed)
         if named:
             excepted = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I)
             keeping = re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
@@ -1842,7 +1858,8 @@ class OfflinePlanner:
             return
         low = text.lower()
         if (m := re.search(r"\b(?:first|only|just|a sample of|sample of) (\d[\d,]*) (?:rows|records|documents|docs|lines|"
-                           r"samples|examples|entries)\b", low)) and "limit" in cls.Params.model_fields:
+                           r"samples|examples|entries)\b", low)) and "limit" in cls.Params.model_fields \
+                and not re.search(r"\brandom(?:ly)?\s+(?:\w+\s+)?$", low[: m.start()]):  # ("a random sample of 12 rows")
             plan.input["limit"] = int(m[1].replace(",", ""))
             plan.notes.append(f"reading only the first {plan.input['limit']} records, as asked")
         for p in cls.metadata()["params"]:
@@ -2406,10 +2423,16 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                          rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
             # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
-            negated = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"  # ("not the ones already resolved")
-                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
-                                rf"already|still)\s+){{0,4}}"
-                                rf"{said}|\bis\s+(?:false|no)\b|\bfalse\b", low)
+            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"  # ("not the ones already resolved")
+                               rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
+                               rf"already|still)\s+){{0,4}}{said}"
+                               rf"|\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:where|whose|with|that|which)\b"
+                               rf"[^.;,!?]{{0,30}}?{said}", low)  # ("but not the ones where queen_seen is false")
+            falsy = re.search(r"\bis\s+(?:false|no)\b|\bfalse\b", low)
+            # ("but not the ones without a callback": the ones with one)
+            twice = re.search(rf"\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:that\s+(?:have|had)\s+no|without|"
+                              rf"with\s+no|lacking)\s+(?:an?\s+|the\s+)?{said}", low)
+            negated = (bool(denied) + bool(falsy) + bool(twice)) % 2 == 1  # (not false, not without: the yes rows)
             if yes is True or yes is None:
                 return col, [not negated]
             no = _no_value(col, data)
@@ -2418,9 +2441,11 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             return col, [no if negated else yes]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
             m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b(?!\s*\+|\s+(?:or|and)\s+"
-                          r"(?:above|more|higher|over|better|greater|up|below|less|lower|under|fewer|worse|beyond)\b)", low)
+                          r"(?:above|more|higher|over|better|greater|up|below|less|lower|under|fewer|worse|beyond)\b)"
+                          rf"|\b(?:on|in|at|from)\s+(?:the\s+)?{re.escape(col.lower())}\s+(-?\d+)\b(?!\s*(?:\+|-|or|and|to)\b)",
+                          low)  # ("the ones on floor 5")
             if m:  # ("a rating of 4 or above" is a bound)
-                return col, [int(m[1])]
+                return col, [int(m[1] or m[2])]
             continue
         distinct = {v for v in vals if isinstance(v, str)}
         if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
@@ -2696,8 +2721,8 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 
 
 # "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
-AGGREGATES = {"average": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum", "maximum": "max",
-              "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min"}
+AGGREGATES = {"average": "avg", "avg": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum",
+              "maximum": "max", "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min"}
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
 _EXTREMES = ("highest", "lowest")
@@ -2997,6 +3022,9 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
     if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
                                        action.full, re.I):
         return group  # "how many per species, and what is the median budget for each?": that grouping again
+    nxt = next((b for b in actions if b.sentence == action.sentence and b.index == action.index + 1), None)
+    if nxt is not None and AGGREGATE.match(nxt.text.strip(" ,")) and (shared := _grouping(nxt.full, data)):
+        return shared  # "the average honey_kg and total varroa_count for each apiary": both per apiary
     if group is None or any(b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
                             and re.search(r"\bhow many\b|\bnumber of\b", b.full, re.I) and not AGGREGATE.search(b.full)
                             for b in actions):
@@ -3060,6 +3088,11 @@ def _sql_keywords() -> frozenset[str]:
 
     return frozenset(r[0].lower() for r in duckdb.sql("SELECT keyword_name FROM duckdb_keywords() "
                                                        "WHERE keyword_category <> 'unreserved'").fetchall())
+
+
+def _by_position(text: str, columns: list[str]) -> list[str]:
+    """The columns in the order the text names them (by the first word of each found), unnamed ones last."""
+    return sorted(dict.fromkeys(columns), key=lambda c: _first_mention(text, c))
 
 
 def _where_sql(bounds: list[tuple[str, dict]]) -> str:

@@ -737,7 +737,7 @@ def literal_differences(text: str) -> str:
 # a quoted literal (an apostrophe inside a word, "buyer's", does not end it), or a [PLACEHOLDER] / <TAG>
 QUOTED = re.compile(r"(?<!\w)'((?:[^'\n]|(?<=\w)'(?=\w)){1,200})'(?!\w)|\"([^\"]{1,200})\"|(\[[A-Z_]{2,30}\]|<[A-Z_]{2,30}>)")
 # "a column named page_title", "into a `clean` field", "a new column agent_reply_short": a name the user gives
-NEW_COLUMN = re.compile(r"\b(?:column|field)\s+(?:(?:called|named)\s+[`'\"]?([a-z_][a-z0-9_]*)|[`'\"]([a-z_][a-z0-9_]*)[`'\"])"
+NAMED_COLUMN = re.compile(r"\b(?:column|field)\s+(?:(?:called|named)\s+[`'\"]?([a-z_][a-z0-9_]*)|[`'\"]([a-z_][a-z0-9_]*)[`'\"])"
                         r"|[`'\"]([a-z_][a-z0-9_]*)[`'\"]\s+(?:column|field)\b"
                         r"|\b(?:new|separate|extra|own|its own|additional)\s+(?:column|field)\s+([a-z][a-z0-9]*_[a-z0-9_]+)\b", re.I)
 LEAVE_OUT = re.compile(r"\b(?:leave out|leaves out|leaving out|exclude|excluding|skip|skipping|ignore|ignoring|omit|"
@@ -777,7 +777,7 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
                       r"([A-Za-z0-9]*_[A-Za-z0-9_]*)(?![\w-])", text, re.I)
         if m and p["name"] not in out:
             out[p["name"]] = m[1]
-    if m := NEW_COLUMN.search(text):
+    if m := NAMED_COLUMN.search(text):
         name = next(g for g in m.groups() if g)
         writes = [p for p in params if p["name"].endswith(("_field", "_column")) and p["name"] not in col_params
                   and p["name"] != "where_column"]
@@ -1144,7 +1144,8 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
-          re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:[\w'-]+,?\s+){0,3}?(?:sentence|paragraph|summary|tweet|headline|"
+          re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:(?!(?:new|separate|column|field)\b)[\w'-]+,?\s+){0,3}?(?:sentence|"
+                     r"paragraph|summary|tweet|headline|"
                      r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?"
                      r"(?:\s+(?:summari[sz]ing|describing|explaining|covering|stating|about)\s+[^.;!?,]{2,60}?)?)"
                      r"(?=[,.;!?]|$| and\b| but\b| (?:that|which|we|you|they|i|people|to)\b)", re.I),  # ("... we can print")
@@ -1156,7 +1157,7 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
                      r"(?: for (?:the |a |an |our )?[\w -]{2,30}?)?)(?:\s+in\s+(?:tone|style|register|voice))?"
                      r"(?=[,.;!?]|$| but\b| keep(?:ing)?\b)", re.I),
           # "summarise each description in one line", "write a one-line summary of each note": the form, as a summary
-          re.compile(r"\bsummari[sz]\w*\s+(?:[\w'-]+\s+){0,4}?in\s+((?:one|a|two|three|\d+)\s+(?:short\s+)?(?:line|sentence|"
+          re.compile(r"\bsummari[sz]\w*\s+(?:[\w'-]+\s+){0,4}?(?:in|into|as)\s+((?:one|a|two|three|\d+)\s+(?:short\s+)?(?:line|sentence|"
                      r"paragraph|bullet)s?)\b|\b((?:a|one)\s+(?:short\s+|brief\s+)?(?:one-line|one-sentence|two-line|"
                      r"short|brief)\s+summary)\b", re.I),
           re.compile(r"\bso (?:that )?((?:a |an )?[\w -]{2,30}?) (?:could|can|would|will) (?:understand|follow|read)\b", re.I))

@@ -134,6 +134,7 @@ class LLMExpandContext(_Augment):
         "make the texts longer by adding context",
         "add longer, more detailed versions of each example",
     )
+    cannot = ("summaris", "summariz", "shorten", "condense")  # (the opposite job: llm_rewrite's)
     template_name = "expand_context"
 
 
