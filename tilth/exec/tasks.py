@@ -36,7 +36,6 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
-from tilth.ops.where import where_mask
 from tilth.storage.parts import list_parts, read_part, write_part, write_text_stats
 from tilth.storage.sql import scratch
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
@@ -365,7 +364,9 @@ def _signature(op: Deduplicator, batch: pa.Table) -> pa.Table:
     if sig.num_rows != batch.num_rows:
         raise ValueError(f"{op.name}.signature returned {sig.num_rows} rows for {batch.num_rows}")
     sig = sig.add_column(0, "_id", batch.column("_id"))
-    if getattr(op.params, "where_column", None):
+    if getattr(op.params, "where_column", None):  # (imported here: it needs pyarrow.compute, a plain run never does)
+        from tilth.ops.where import where_mask
+
         sig = sig.filter(pa.array(where_mask(batch, op.params)))
     return sig
 
