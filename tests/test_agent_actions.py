@@ -334,3 +334,14 @@ def test_peek_reads_no_more_than_the_sample_of_files_it_must_parse(tmp_path):
         (tmp_path / f"f{i:03d}.txt").write_text(f"file number {i}\n")
     data = peek(tmp_path)
     assert len(data.rows) == SAMPLE_ROWS and len(data.labels["path"]) == SAMPLE_ROWS  # (25 files exist)
+
+
+def test_since_a_date_is_a_bound_and_since_a_clause_is_a_reason():
+    """Trial 34: "bookings since 2025-03-01 w/ group_size 4+" lost its date (the rest was read as the reason)."""
+    for request in ("bookings since 2025-03-01 with 4 or more players", "bookings since Monday with 4 or more players",
+                    "tickets since last March"):
+        assert [a.text for a in parse(request).actions] == [request], request
+    assert [a.text for a in parse("drop the age column since ages should not be public").actions] == [
+        "drop the age column"]
+    assert [a.text for a in parse("remove the observer column since names shouldn't go public").actions] == [
+        "remove the observer column"]

@@ -710,7 +710,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         # follows "because" describes the rows a later "get rid of them" means
         # ("bookings since 2025-03-01", "since last March": a date, not a reason)
         why = re.search(r"\b(?:because|since(?!\s+(?:\d|last\b|the\s+(?:start|beginning|end)|early\b|late\b|mid\b|then\b|"
-                        r"q[1-4]\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)))\s+", sent, re.I)
+                        r"q[1-4]\b|yesterday\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|"
+                        r"sat|sun)[a-z]*\b)))\s+", sent, re.I)
         lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
                       sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
         if why and why.start() > 0 and starts_with_verb(lead) and (re.match(
