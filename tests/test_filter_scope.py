@@ -172,7 +172,7 @@ def test_a_strict_scope_bound_leaves_the_bound_itself_out():
         build("length_filter", {"min": 1, "where_column": "hours", "where_max": 3.0, "where_min_exclusive": True})
 
 
-@pytest.mark.parametrize("op", ["exact_dedup", "minhash_dedup"])
+@pytest.mark.parametrize("op", ["exact_dedup", "minhash_dedup", "semantic_dedup"])
 def test_a_scoped_deduplicator_compares_only_the_selected_rows(tmp_path, op):
     """'remove duplicate notes among the closed tickets': an open ticket is neither dropped nor the original
     a closed one duplicates; rows outside the scope all stay."""
