@@ -237,6 +237,14 @@ class Operator:
         return f"{self.name}({self.params.model_dump()})"
 
 
+def put_column(batch: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    """`batch` with column `name` set to `values`: replaced in place where it exists, appended where it does not
+    (a mapper's output column: a rewrite's own text, or a new score)."""
+    if name in batch.column_names:
+        return batch.set_column(batch.column_names.index(name), name, values)
+    return batch.append_column(name, values)
+
+
 class Mapper(Operator):
     kind = "mapper"
 

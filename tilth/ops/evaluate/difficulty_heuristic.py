@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Mapper, Params
+from tilth.ops.base import Mapper, Params, put_column
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
 
@@ -71,10 +71,7 @@ class DifficultyHeuristic(Mapper):
         raw = np.array([effort(q, sol, n) for q, sol, n in zip(problems, solutions, steps, strict=True)], float)
         score = np.round(raw / (raw + p.scale), 4)
         for name, arr in (("difficulty", pa.array(score)), ("solution_steps", pa.array(steps))):
-            if name in batch.column_names:
-                batch = batch.set_column(batch.column_names.index(name), name, arr)
-            else:
-                batch = batch.append_column(name, arr)
+            batch = put_column(batch, name, arr)
         return batch
 
 

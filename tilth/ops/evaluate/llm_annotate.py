@@ -6,7 +6,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
-from tilth.ops.base import Mapper
+from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
 DEFAULT_CHOICES = {
@@ -90,11 +90,7 @@ class LLMAnnotate(LLMOp, Mapper):
             prompts = [render(tpl, text=t, label=label, choices=_said_choices(choices, label)) for t in texts]
             typ = pa.string()
         labels = [r.parsed["label"] if r.parsed else None for r in self.ask(prompts, json_schema=schema)]
-        target = self.output_columns()[0]
-        arr = pa.array(labels, typ)
-        if target in batch.column_names:
-            return batch.set_column(batch.column_names.index(target), target, arr)
-        return batch.append_column(target, arr)
+        return put_column(batch, self.output_columns()[0], pa.array(labels, typ))
 
 
 def _said_choices(choices: list[str], label: str) -> str:

@@ -12,7 +12,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
-from tilth.ops.base import Mapper
+from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
 CRITERIA = ("coherence", "helpfulness", "relevance")
@@ -79,9 +79,5 @@ class LLMJudge(LLMOp, Mapper):
                 cols[f"judge_{c}"][i] = r.parsed[c] if r.parsed else None
             cols["judge_rationale"][i] = r.parsed["rationale"] if r.parsed else f"unscored: {r.error}"
         for name, values in cols.items():
-            arr = pa.array(values, pa.string() if name == "judge_rationale" else pa.int64())
-            if name in batch.column_names:
-                batch = batch.set_column(batch.column_names.index(name), name, arr)
-            else:
-                batch = batch.append_column(name, arr)
+            batch = put_column(batch, name, pa.array(values, pa.string() if name == "judge_rationale" else pa.int64()))
         return batch

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from tilth.ops.base import Mapper, Params
+from tilth.ops.base import Mapper, Params, put_column
 from tilth.ops.process.text_utils import char_counts, text_column
 from tilth.ops.registry import register
 
@@ -63,12 +63,7 @@ class SampleMetrics(Mapper):
         text = text_column(batch, p.text_field)
         metrics = text_metrics(text, p.lowercase)
         for name, values in metrics.items():
-            col = f"{p.prefix}{name}"
-            arr = pa.array(values)
-            if col in batch.column_names:
-                batch = batch.set_column(batch.column_names.index(col), col, arr)
-            else:
-                batch = batch.append_column(col, arr)
+            batch = put_column(batch, f"{p.prefix}{name}", pa.array(values))
         return batch
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.ops.base import Mapper, Params, Resources
+from tilth.ops.base import Mapper, Params, Resources, put_column
 from tilth.ops.process.text_utils import text_column
 from tilth.ops.registry import register
 
@@ -65,7 +65,4 @@ class TokenCount(Mapper):
 
     def map(self, batch: pa.Table) -> pa.Table:
         counts = pa.array(self.count(text_column(batch, self.params.text_field).to_pylist()), pa.int64())
-        name = self.params.output_field
-        if name in batch.column_names:
-            return batch.set_column(batch.column_names.index(name), name, counts)
-        return batch.append_column(name, counts)
+        return put_column(batch, self.params.output_field, counts)

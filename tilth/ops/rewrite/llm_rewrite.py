@@ -9,7 +9,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from tilth.llm.opbase import LLMOp, WhereParams, render, text_values, where_mask
-from tilth.ops.base import Mapper
+from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
 
@@ -74,8 +74,4 @@ class LLMRewrite(LLMOp, Mapper):
             new = r.content.strip()
             if len(new) >= max(1, p.min_chars):
                 out[i] = new
-        target = p.output_field or p.text_field
-        arr = pa.array(out, pa.string())
-        if target in batch.column_names:
-            return batch.set_column(batch.column_names.index(target), target, arr)
-        return batch.append_column(target, arr)
+        return put_column(batch, p.output_field or p.text_field, pa.array(out, pa.string()))

@@ -6,7 +6,7 @@ import pyarrow as pa
 from pydantic import Field, field_validator
 
 from tilth.llm.opbase import LLMOp, WhereParams, render, text_values, where_mask
-from tilth.ops.base import Mapper
+from tilth.ops.base import Mapper, put_column
 from tilth.ops.process.lang_id import load_detector
 from tilth.ops.process.languages import language_code
 from tilth.ops.registry import register
@@ -90,8 +90,4 @@ class LLMTranslate(LLMOp, Mapper):
         for i, r in zip(rows, results, strict=True):
             if r.content.strip():
                 out[i] = r.content.strip()
-        target = p.output_field or p.text_field
-        arr = pa.array(out, pa.string())
-        if target in batch.column_names:
-            return batch.set_column(batch.column_names.index(target), target, arr)
-        return batch.append_column(target, arr)
+        return put_column(batch, p.output_field or p.text_field, pa.array(out, pa.string()))
