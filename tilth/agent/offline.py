@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -426,15 +427,13 @@ class OfflinePlanner:
                     and {"sample_filter", "top_filter"} <= self.cat.by_name.keys():
                 # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random:
                 # sample_filter's seeded draw per row (every row kept), then the rows with the 20 lowest draws
-                seen: tuple[str, ...] = (data.text_field or "",)
-                among = _equality(a, data) or _named_values(a, data)
-                while among is not None and among[0] not in seen:
+                if (among := _equality(a, data) or _named_values(a, data)) is not None:
                     # ("10 random Garden Talk episodes"; "10 audits, except ones from Old Town": those go first;
                     # "8 rows, only where status is checkout and the issue_found is false": both)
                     gone = among[2] if len(among) > 2 else False
                     self._value_step(plan, a, among[0], {"drop_values" if gone else "values": among[1]}, data)
-                    seen += (among[0],)
-                    among = _named_values(a, data, skip=seen)
+                    for column, values, _ in _further_values(a, data, (among[0],)):
+                        self._value_step(plan, a, column, {"values": values}, data)
                 plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
                                            why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
                 plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
@@ -508,15 +507,12 @@ class OfflinePlanner:
                 # "python and rust snippets with at least 10 stars", "... published on or after 1 June 2025"
                 for other, bounds in _ranged_columns(a, data, skip=(column,)):
                     self._value_step(plan, a, other, bounds, data)
-                seen = (column,)  # ("high or urgent plumbing and electrical work orders": priority and trade)
-                while not dropping and (more := _named_values(a, data, skip=seen)) is not None:
-                    seen += (more[0],)
-                    if {str(v).lower() for v in more[1]} & {column.lower(), *_column_words(column)}:
-                        continue  # "remote roles" on `remote` is not also location = Remote
-                    # "verified stays from UK guests"; ("medium or high severity, except anything at Northgate Lido":
-                    # those go)
-                    gone = all(v != "" and _excepted(a.full, v) for v in more[1])
-                    self._value_step(plan, a, more[0], {"drop_values" if gone else "values": more[1]}, data)
+                # ("high or urgent plumbing and electrical work orders": priority and trade; "verified stays from UK
+                # guests"; "medium or high severity, except anything at Northgate Lido": those go)
+                for other, values, gone in _further_values(a, data, (column,)) if not dropping else ():
+                    if not {str(v).lower() for v in values} & {column.lower(), *_column_words(column)}:
+                        # (but "remote roles" on `remote` is not also location = Remote)
+                        self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
                 # (the rows a removal names go; a keep with an exception keeps its dates: "only bookings from
                 # March onwards, except the event space ones")
                 removes = dropping and (goes_on or _removal(a.full))
@@ -641,16 +637,13 @@ class OfflinePlanner:
                                         **({"where_not": True} if spared else {})})
                     step.why += f"; {'except' if spared else 'only'} among rows whose {among[0]} is " \
                                 f"{' or '.join(map(str, among[1]))}"
-            seen = tuple(c for c, _ in ranged)  # "exceptions reported in March 2024 but not the ones that were
-            while ranged and among is None and not _removal(a.full) and not pending[1] \
-                    and (more := _named_values(a, data, skip=seen)) is not None:  # refunded": a label column too
-                seen += (more[0],)
-                gone = all(v != "" and _excepted(a.full, v) for v in more[1])
-                # (a yes/no column, or labels said as an exception; "Which talks were submitted ..." on a column of
-                # talk, workshop and lightning names the rows, not the talk format)
-                if more[0] != data.text_field and (gone or _yes_value(more[0], data) is not None
-                                                   or all(isinstance(v, bool) for v in more[1])):
-                    self._value_step(plan, a, more[0], {"drop_values" if gone else "values": more[1]}, data)
+            # "exceptions reported in March 2024 but not the ones that were refunded": a label column too, where it
+            # is a yes/no column or labels said as an exception ("Which talks were submitted ..." on a column of talk,
+            # workshop and lightning names the rows, not the talk format)
+            selecting = ranged and among is None and not _removal(a.full) and not pending[1]
+            for other, values, gone in _further_values(a, data, tuple(c for c, _ in ranged)) if selecting else ():
+                if gone or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
+                    self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -1564,15 +1557,16 @@ class OfflinePlanner:
         cond = action.condition
         if not cond or _contentless(action.text) or not _names_a_job(action.text):
             return {}  # ("also drop anything whose license is unknown": the condition is the job)
-        head = self.ranked(action.text)
-        # ("dedupe the notes only where the work order is resolved"; not "keep only rows whose ...": a selection)
-        dedupes = bool(head) and head[0][0].kind == "deduplicator" and not _ranks(head[0][0]) \
-            and KEEPING.match(action.text) is None
-        if not _removal(action.text) and not dedupes and not (KEEPING.match(action.text) is None and re.match(
-                r"\W*(?:but\s+)?(?:only\s+)?(?:for|among|within|in)\b", cond, re.I)
-                and head and head[0][0].kind == "filter"):
-            return {}  # "keep the English pages only where source is forum": both conditions hold, not one in the
-            # other; "rewrite ... only for tickets rated 4 or higher": a job that takes its condition itself
+        if not _removal(action.text):  # (a removal's condition scopes it; any other job's, as follows)
+            job = next((sk for sk, _ in self.ranked(action.text)[:1]), None)
+            kept = KEEPING.match(action.text) is not None
+            # "dedupe the notes only where the work order is resolved" (not "keep only rows whose ...": a selection)
+            dedupes = job is not None and job.kind == "deduplicator" and not _ranks(job) and not kept
+            subset = not kept and job is not None and job.kind == "filter" and re.match(
+                r"\W*(?:but\s+)?(?:only\s+)?(?:for|among|within|in)\b", cond, re.I) is not None
+            if not dedupes and not subset:
+                return {}  # "keep the English pages only where source is forum": both conditions hold, not one in
+                # the other; "rewrite ... only for tickets rated 4 or higher": a job that takes its condition itself
         found = _named_values(replace(action, text=cond, condition=""), data)
         if found is not None and found[0] != data.text_field:  # "only in the Cooking department"
             col, values = found
@@ -2392,6 +2386,14 @@ def _holds_label(data: DataPeek, value: str) -> bool:
                for r in data.rows)
 
 
+def _further_values(action: Action, data: DataPeek, seen: tuple[str, ...]) -> Iterator[tuple[str, list, bool]]:
+    """The label columns the action names besides those in `seen`, each once: (column, values, whether the action
+    excepts those values: "..., except anything at Northgate Lido")."""
+    while (more := _named_values(action, data, skip=seen)) is not None:
+        seen += (more[0],)
+        yield more[0], more[1], all(v != "" and _excepted(action.full, v) for v in more[1])
+
+
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
     """The label column and its values the action names (see _equality), other than the columns in `skip`."""
     low = _numbered(action.full).lower()
@@ -3097,6 +3099,8 @@ def _by_position(text: str, columns: list[str]) -> list[str]:
 
 def _where_sql(bounds: list[tuple[str, dict]]) -> str:
     """ " WHERE ..." for value_filter bounds read from words ([(column, {min, max, values, ...})]), or ""."""
+    if any(b.get("drop_range") for _, b in bounds):
+        return ""  # (a span said as dropped is not a WHERE of this shape: the number goes unused, and is reported)
     parts = []
     for col, b in bounds:
         c = _sql_ident(col)
@@ -3108,8 +3112,6 @@ def _where_sql(bounds: list[tuple[str, dict]]) -> str:
             parts.append(f"{c} IN ({', '.join(map(_sql_literal, b['values']))})")
         if b.get("drop_values"):
             parts.append(f"{c} NOT IN ({', '.join(map(_sql_literal, b['drop_values']))})")
-    if any(b.get("drop_range") for _, b in bounds):
-        return ""  # (a span said as dropped is not a WHERE of this shape; the user is told the figure is over all)
     return f" WHERE {' AND '.join(parts)}" if parts else ""
 
 
