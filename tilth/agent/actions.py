@@ -161,7 +161,7 @@ IF_THEN_DROP = re.compile(r"^(?:if|when|whenever)\s+(?P<cond>.+?),?\s+(?:then\s+
 
 
 def _lang_list() -> re.Pattern:
-    from tilth.agent.params import LANGUAGES
+    from tilth.ops.process.languages import LANGUAGES
 
     name = "(?:" + "|".join(sorted(LANGUAGES, key=len, reverse=True)) + ")"
     return re.compile(rf"\b{name}(?:\s*,\s*{name})*,?\s+(?:and|or)\s+{name}\b", re.I)

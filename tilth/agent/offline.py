@@ -202,7 +202,7 @@ class OfflinePlanner:
             from tilth.agent.actions import MEASURE, VERBS
             from tilth.agent.match import phrasings
             from tilth.agent.novelty import NoveltyCheck
-            from tilth.agent.params import LANGUAGES
+            from tilth.ops.process.languages import LANGUAGES
 
             texts = [f"{sk.search_text()} {' '.join(phrasings(sk))} "
                      + " ".join(str(c) for p in sk.meta.get("params", []) for c in (p.get("choices") or []))

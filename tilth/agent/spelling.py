@@ -40,7 +40,7 @@ def known_words() -> frozenset[str]:
 
 def operator_words(skills) -> Counter:
     """Words of the operators' cards and phrasings, with how often they occur, plus the verbs of requests."""
-    from tilth.agent.params import LANGUAGES
+    from tilth.ops.process.languages import LANGUAGES
 
     words: Counter = Counter()
     for s in skills:
