@@ -73,3 +73,24 @@ def test_an_unknown_language_is_refused_with_what_to_write():
     with pytest.raises(ValueError, match="unknown language 'Klingon': name it in English"):
         registry.build("llm_translate", {"target_language": "Klingon"})
     assert registry.build("llm_translate", {"target_language": "german"}).params.target_language == "German"
+
+
+def test_a_column_of_numbers_or_nulls_is_translated_as_text():
+    """Hostile input: a text_field holding numbers and nulls had crashed the step (ints put in a string array); the
+    numbers are text, the nulls stay null and are never sent. (Called directly: the JSONL reader already
+    quarantines a number in the text column, but a Parquet input or an earlier step can hand one over.)"""
+    import pyarrow as pa
+
+    # (llm_rewrite shares the path; it asks for an empty text too, as it always has)
+    for name, params, want in (("llm_translate", {"only_other_languages": False}, ["#0", None, "#1"]),
+                               ("llm_rewrite", {}, ["#0", "#1", "#2"])):
+        op = registry.build(name, params)
+        sent = []
+
+        def ask(prompts, sent=sent, **kw):
+            sent.extend(prompts)
+            return [type("R", (), {"content": f"#{i}"})() for i, _ in enumerate(prompts)]
+
+        op.ask = ask
+        out = op.map(pa.table({"text": pa.array([12, None, 7], pa.int64())}))
+        assert out.column("text").to_pylist() == want and len(sent) == len([w for w in want if w]), name

@@ -89,6 +89,11 @@ def text_values(batch: pa.Table, column: str) -> list[str]:
     return ["" if v is None else str(v) for v in batch.column(column).to_pylist()]
 
 
+def text_or_null(batch: pa.Table, column: str) -> list[str | None]:
+    """The column as text, nulls kept: the values a rewrite starts from (a number column is written as text)."""
+    return [None if v is None else str(v) for v in batch.column(column).to_pylist()]
+
+
 def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], variants: list[int],
                    columns: dict[str, list]) -> pa.Table:
     """New rows: copies of the parent rows with `columns` overwritten/added, plus `_id` (stable per parent,
@@ -111,5 +116,5 @@ def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], varian
     return base.append_column("_parent_id", pa.array(parents, pa.int64()))
 
 
-__all__ = ["ChatRequest", "LLMOp", "LLMParams", "WhereParams", "generated_rows", "render", "text_values",
-           "where_mask"]
+__all__ = ["ChatRequest", "LLMOp", "LLMParams", "WhereParams", "generated_rows", "render", "text_or_null",
+           "text_values", "where_mask"]

@@ -8,7 +8,7 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, text_values, where_mask
+from tilth.llm.opbase import LLMOp, WhereParams, render, text_or_null, text_values, where_mask
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
@@ -69,7 +69,7 @@ class LLMRewrite(LLMOp, Mapper):
         rows = [int(i) for i in where_mask(batch, p).nonzero()[0]]
         tpl = self.template(f"rewrite_{p.task}")
         results = self.ask([render(tpl, text=texts[i], style=p.style) for i in rows])
-        out = list(batch.column(p.text_field).to_pylist())
+        out = text_or_null(batch, p.text_field)
         for i, r in zip(rows, results, strict=True):
             new = r.content.strip()
             if len(new) >= max(1, p.min_chars):

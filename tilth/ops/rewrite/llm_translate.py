@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, text_values, where_mask
+from tilth.llm.opbase import LLMOp, WhereParams, render, text_or_null, text_values, where_mask
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.process.lang_id import load_detector
 from tilth.ops.process.languages import language_code
@@ -86,7 +86,7 @@ class LLMTranslate(LLMOp, Mapper):
             rows = [i for i, d in zip(rows, done, strict=True) if not d]
         tpl = self.template("translate")
         results = self.ask([render(tpl, text=texts[i], language=p.target_language) for i in rows])
-        out = list(batch.column(p.text_field).to_pylist())
+        out = text_or_null(batch, p.text_field)
         for i, r in zip(rows, results, strict=True):
             if r.content.strip():
                 out[i] = r.content.strip()
