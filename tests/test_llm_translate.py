@@ -81,9 +81,9 @@ def test_a_column_of_numbers_or_nulls_is_translated_as_text():
     quarantines a number in the text column, but a Parquet input or an earlier step can hand one over.)"""
     import pyarrow as pa
 
-    # (llm_rewrite shares the path; it asks for an empty text too, as it always has)
+    # (llm_rewrite shares the path; a null text is not sent by either: tests/test_llm_empty_texts.py)
     for name, params, want in (("llm_translate", {"only_other_languages": False}, ["#0", None, "#1"]),
-                               ("llm_rewrite", {}, ["#0", "#1", "#2"])):
+                               ("llm_rewrite", {}, ["#0", None, "#1"])):
         op = registry.build(name, params)
         sent = []
 

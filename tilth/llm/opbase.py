@@ -94,6 +94,12 @@ def text_or_null(batch: pa.Table, column: str) -> list[str | None]:
     return [None if v is None else str(v) for v in batch.column(column).to_pylist()]
 
 
+def rows_with_text(batch: pa.Table, params: Scope, texts: list[str]) -> list[int]:
+    """The rows the job applies to (its scope) that have text: an empty or null text is never sent to the model
+    (a reply to nothing is noise, and a call is the costly part)."""
+    return [int(i) for i in where_mask(batch, params).nonzero()[0] if texts[int(i)].strip()]
+
+
 def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], variants: list[int],
                    columns: dict[str, list]) -> pa.Table:
     """New rows: copies of the parent rows with `columns` overwritten/added, plus `_id` (stable per parent,
@@ -116,5 +122,5 @@ def generated_rows(batch: pa.Table, op_name: str, parent_rows: list[int], varian
     return base.append_column("_parent_id", pa.array(parents, pa.int64()))
 
 
-__all__ = ["ChatRequest", "LLMOp", "LLMParams", "WhereParams", "generated_rows", "render", "text_or_null",
-           "text_values", "where_mask"]
+__all__ = ["ChatRequest", "LLMOp", "LLMParams", "WhereParams", "generated_rows", "render", "rows_with_text",
+           "text_or_null", "text_values", "where_mask"]

@@ -43,7 +43,7 @@ class LLMAnnotate(LLMOp, Mapper):
     category = "evaluate"
     description = """Label each row with the LLM: domain, topic or task type (one of `choices`), difficulty
     (1-5), or a label of your own such as sentiment with its choices, into `llm_<label>`, for mixing and for
-    where_column selection in later steps. Rows the model could not label get null."""
+    where_column selection in later steps. Rows the model could not label, and empty texts (never sent), get null."""
     examples = (
         "tag each document with a topic",
         "label the domain of every row with an LLM",
@@ -89,7 +89,10 @@ class LLMAnnotate(LLMOp, Mapper):
             label = p.label.replace("_", " ")
             prompts = [render(tpl, text=t, label=label, choices=_said_choices(choices, label)) for t in texts]
             typ = pa.string()
-        labels = [r.parsed["label"] if r.parsed else None for r in self.ask(prompts, json_schema=schema)]
+        rows = [i for i, t in enumerate(texts) if t.strip()]  # an empty text has no label to find: null, no call
+        labels = [None] * batch.num_rows
+        for i, r in zip(rows, self.ask([prompts[i] for i in rows], json_schema=schema), strict=True):
+            labels[i] = r.parsed["label"] if r.parsed else None
         return put_column(batch, self.output_columns()[0], pa.array(labels, typ))
 
 

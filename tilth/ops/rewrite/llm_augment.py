@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.llm.opbase import LLMOp, WhereParams, generated_rows, render, text_values, where_mask
+from tilth.llm.opbase import LLMOp, WhereParams, generated_rows, render, rows_with_text, text_values
 from tilth.ops.base import Generator
 from tilth.ops.registry import register
 
@@ -37,7 +37,7 @@ class _Augment(LLMOp, Generator):
     def generate(self, batch: pa.Table) -> pa.Table:
         p = self.params
         texts = text_values(batch, p.text_field)
-        pairs = [(int(i), v) for i in where_mask(batch, p).nonzero()[0] for v in range(p.n)]
+        pairs = [(i, v) for i in rows_with_text(batch, p, texts) for v in range(p.n)]
         outs = self.transform([texts[i] for i, _ in pairs], [v for _, v in pairs])
         keep = [(i, v, o) for (i, v), o in zip(pairs, outs, strict=True) if o]
         return generated_rows(batch, self.name, [i for i, _, _ in keep], [v for _, v, _ in keep],

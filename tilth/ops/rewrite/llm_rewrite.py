@@ -8,7 +8,7 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, text_or_null, text_values, where_mask
+from tilth.llm.opbase import LLMOp, WhereParams, render, rows_with_text, text_or_null, text_values
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
@@ -30,7 +30,7 @@ class LLMRewrite(LLMOp, Mapper):
     category = "rewrite"
     description = """Rewrite a text column with the LLM: fix grammar and clarity, change tone/style or form (a
     one-line summary), or remove redundancy; into output_field to keep the original. Rows not selected by
-    where_column/where_min, and empty replies, keep the original text."""
+    where_column/where_min, empty texts and empty replies keep the original text."""
     examples = (
         "rewrite the text with an LLM",
         "change the tone to be more polite",
@@ -66,7 +66,7 @@ class LLMRewrite(LLMOp, Mapper):
     def map(self, batch: pa.Table) -> pa.Table:
         p = self.params
         texts = text_values(batch, p.text_field)
-        rows = [int(i) for i in where_mask(batch, p).nonzero()[0]]
+        rows = rows_with_text(batch, p, texts)
         tpl = self.template(f"rewrite_{p.task}")
         results = self.ask([render(tpl, text=texts[i], style=p.style) for i in rows])
         out = text_or_null(batch, p.text_field)

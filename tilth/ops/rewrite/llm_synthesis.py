@@ -9,7 +9,15 @@ import pyarrow as pa
 from pydantic import Field, field_validator
 
 from tilth.llm.client import ChatRequest
-from tilth.llm.opbase import LLMOp, WhereParams, generated_rows, render, text_values, where_mask
+from tilth.llm.opbase import (
+    LLMOp,
+    WhereParams,
+    generated_rows,
+    render,
+    rows_with_text,
+    text_values,
+    where_mask,
+)
 from tilth.llm.prompts import load_template
 from tilth.ops.base import Generator
 from tilth.ops.registry import register
@@ -71,7 +79,7 @@ class LLMQASynthesis(LLMOp, Generator):
     def generate(self, batch: pa.Table) -> pa.Table:
         p = self.params
         texts = text_values(batch, p.text_field)
-        pairs = _pairs(batch, p)
+        pairs = [(i, v) for i in rows_with_text(batch, p, texts) for v in range(p.n)]  # (no questions about nothing)
         tpl = self.template("qa_synthesis")
         res = self.ask([render(tpl, text=texts[i]) for i, _ in pairs], json_schema=QA_SCHEMA,
                        seeds=[v for _, v in pairs])

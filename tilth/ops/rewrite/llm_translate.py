@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, text_or_null, text_values, where_mask
+from tilth.llm.opbase import LLMOp, WhereParams, render, rows_with_text, text_or_null, text_values
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.process.lang_id import load_detector
 from tilth.ops.process.languages import language_code
@@ -80,7 +80,7 @@ class LLMTranslate(LLMOp, Mapper):
     def map(self, batch: pa.Table) -> pa.Table:
         p = self.params
         texts = text_values(batch, p.text_field)
-        rows = [int(i) for i in where_mask(batch, p).nonzero()[0] if texts[i].strip()]  # (nothing to translate)
+        rows = rows_with_text(batch, p, texts)
         if p.only_other_languages and rows:
             done = self._already_target([texts[i] for i in rows])
             rows = [i for i, d in zip(rows, done, strict=True) if not d]
