@@ -42,3 +42,20 @@ steps:
     ]
     kept = ws.read("dd").column("text").to_pylist()
     assert kept == [DOCS[0], DOCS[1], DOCS[5]]
+
+
+def test_the_signature_phase_shows_the_rows_it_read(tmp_path):
+    """The progress row of a dedup's signature phase had said "0 rows" (signature tasks write no rows)."""
+    from rich.console import Console
+
+    from tilth.pipeline.runner import Runner
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in DOCS))
+    console = Console(record=True, width=200)
+    recipe = Recipe.from_yaml(f"name: dd\ninput: {{path: {src}}}\nsteps:\n  - exact_dedup: {{}}\n")
+    Runner(recipe, tmp_path / "ws", "local", progress=True, console=console).run()
+    shown = console.export_text()
+    signatures = next(line for line in shown.splitlines() if "(signatures)" in line)
+    apply = next(line for line in shown.splitlines() if "(apply)" in line)
+    assert "6 rows read" in signatures and "5 rows" in apply

@@ -65,10 +65,11 @@ class LLMRunHook:
             while True:
                 last = stop.wait(1.0)  # one more count after the step ends: the bar shows its final answers
                 n = counter.count()
-                if n and tid is None:
-                    tid = progress.add_task(f"{step_name} (LLM)", total=rows or None, rows="answers")
+                if n and tid is None:  # no total: a scope, a language check or an empty text sends fewer
+                    said = f"answers ({rows:,} rows in)" if rows else "answers"  # requests than rows, n variants more
+                    tid = progress.add_task(f"{step_name} (LLM)", total=None, rows=said)
                 if tid is not None:
-                    progress.update(tid, completed=n)
+                    progress.update(tid, completed=n, **({"total": n} if last else {}))
                 if last:
                     return
 

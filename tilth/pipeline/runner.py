@@ -325,10 +325,10 @@ class Runner:
                 results.append(done)
             else:
                 todo.append(cloudpickle.dumps(Task(kind, key, op, str(directory), part, inputs, drops, ctx)))
-        progress.update(tid, completed=len(results), rows=_rows(results))
+        progress.update(tid, completed=len(results), rows=_rows(results, kind))
         for blob in self.executor.map_unordered(run_blob, todo):
             results.append(cloudpickle.loads(blob))
-            progress.update(tid, advance=1, rows=_rows(results))
+            progress.update(tid, advance=1, rows=_rows(results, kind))
         return results
 
     def _run_dedup(self, progress, label, op: Deduplicator, key, directory, parts) -> list[PartStats]:
@@ -458,7 +458,9 @@ def _rows_on_disk(directory: Path) -> int | None:
     return sum(pq.read_metadata(p).num_rows for p in parts) if parts else None
 
 
-def _rows(stats: list[PartStats]) -> str:
+def _rows(stats: list[PartStats], kind: str) -> str:
+    if kind == "signature":  # a signature task reads rows and writes signatures, not rows
+        return f"{sum(s.rows_in for s in stats):,} rows read"
     return f"{sum(s.rows_out for s in stats):,} rows"
 
 
