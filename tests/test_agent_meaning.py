@@ -2723,7 +2723,7 @@ def test_from_the_twenty_fourth_newcomer_trial(tmp_path, env):
                             {"id": i, "track": ("DevOps", "Web")[i % 2], "travel_budget_eur": 100.0 * i,
                              "abstract": f"A talk about pipelines number {i}."} for i in range(12)]))
     assert steps(plan) == [("dataset_stats", {"domain_field": "track"})]
-    assert plan.questions == [{"ask": "report what's the median travel budget",
+    assert plan.questions == [{"ask": "what's the median travel budget",  # (a question borrows no verb)
                                "sql": "SELECT median(travel_budget_eur) FROM output"}]
 
 
@@ -3189,3 +3189,83 @@ def test_from_the_thirty_third_and_thirty_fourth_newcomer_trials(tmp_path, env):
     assert [q["sql"] for q in plan.questions] == [
         "SELECT status, avg(tip_eur) FROM output GROUP BY status ORDER BY status",
         "SELECT status, sum(minutes_spent) FROM output GROUP BY status ORDER BY status"]
+
+
+def test_from_the_forty_seventh_and_forty_eighth_newcomer_trials(tmp_path, env):
+    """Trials 47-48 (planning comments and youth sports sessions; defect reports and office supply requests), and
+    two findings left from trial 34 (beehive inspections)."""
+    planner, _ = env
+    sessions = _peek_rows(tmp_path / "sessions.jsonl", [
+        {"session_id": f"S{i:03d}", "club": ("Eastfield Juniors", "Harbour Hawks")[i % 2],
+         "sport": ("football", "netball", "hockey")[i % 3], "age_group": ("U9", "U11")[i % 2],
+         "session_date": f"2024-0{3 + i % 3}-{10 + i}", "attendance": 10 + i, "duration_min": 45 + 5 * (i % 4),
+         "injury_reported": i % 4 == 0, "coach_note": f"Worked on passing drills and first touch, group {i} focused."}
+        for i in range(16)])
+    supplies = _peek_rows(tmp_path / "supplies.jsonl", [
+        {"req_id": f"R{i:03d}", "department": ("IT", "HR", "Legal", "Finance")[i % 4],
+         "item_category": ("furniture", "electronics", "stationery")[i % 3], "quantity": 1 + i,
+         "est_cost": 40.0 * i, "requested_on": f"2024-0{1 + i % 5}-0{1 + i % 9}", "urgent": i % 3 == 0,
+         "justification": f"We need more supplies for the team on floor {i}."} for i in range(16)])
+    hives = _peek_rows(tmp_path / "hives.jsonl", [
+        {"id": f"H{i:02d}", "apiary": ("Orchard", "Hilltop")[i % 2], "queen_seen": i % 3 != 0, "varroa_count": i,
+         "note": f"Colony {i} calm, brood on {i % 5} frames."} for i in range(12)])
+    _plans_are(planner, {
+        # "show me <rows> where ...": rows, not a question; "an injury was reported" on injury_reported
+        ("sessions", "show me sessions where an injury was reported and attendance was 14 or more"): [
+            ("value_filter", {"column": "injury_reported", "values": [True]}),
+            ("value_filter", {"column": "attendance", "min": 14.0})],
+        ("sessions", "keep sessions without injuries"): [("value_filter", {"column": "injury_reported", "values": [False]})],
+        # a random count among rows of a month and a bound (the month had been dropped)
+        ("sessions", "random sample of 5 football or netball sessions held in April 2024"): [
+            ("value_filter", {"column": "sport", "values": ["football", "netball"]}),
+            ("value_filter", {"column": "session_date", "min": "2024-04-01", "max": "2024-04-30"}),
+            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 5, "column": "sample_draw", "keep": "lowest"})],
+        ("sessions", "give me 5 random sessions with attendance over 15"): [
+            ("value_filter", {"column": "attendance", "min": 16.0}),
+            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 5, "column": "sample_draw", "keep": "lowest"})],
+        # exact duplicates of records naming no text: the same record, every field but its id
+        ("sessions", "drop exact duplicates"): [
+            ("exact_dedup", {"text_field": "text", "also_fields": [
+                "club", "sport", "age_group", "session_date", "attendance", "duration_min", "injury_reported"]})],
+        ("sessions", "remove duplicate coach notes"): [("exact_dedup", {"text_field": "text"})],
+        # near copies said in a statement after a dash: the dedup that catches them
+        ("sessions", "dedupe the notes - same text posted twice or nearly the same with a word or two different "
+                     "should count as one, keep the first"): [
+            ("minhash_dedup", {"text_field": "text", "ngram": 1, "threshold": 0.7})],
+        # ", unless they come from IT": a two-letter label, the rows a keep leaves out
+        ("supplies", "furniture or electronics requests over $200, unless they come from IT"): [
+            ("value_filter", {"column": "department", "drop_values": ["IT"]}),
+            ("value_filter", {"column": "est_cost", "min": 200.0, "min_exclusive": True}),
+            ("value_filter", {"column": "item_category", "values": ["furniture", "electronics"]})],
+        ("supplies", "drop stationery requests unless they come from HR"): [
+            ("value_filter", {"column": "item_category", "drop_values": ["stationery"], "where_column": "department",
+                              "where_values": ["HR"], "where_not": True})],
+        # two columns a removal says rows lack
+        ("supplies", "remove rows with no department or no est_cost"): [
+            ("value_filter", {"column": "department", "keep_null": False}),
+            ("value_filter", {"column": "est_cost", "keep_null": False})],
+        # the data's own word for its rows, whatever it is; a participle after its auxiliary, denied
+        ("hives", "drop the inspections from the Orchard apiary"): [
+            ("value_filter", {"column": "apiary", "drop_values": ["Orchard"]})],
+        ("hives", "remove inspections at the Orchard apiary"): [
+            ("value_filter", {"column": "apiary", "drop_values": ["Orchard"]})],
+        ("hives", "keep inspections where the queen was not seen"): [
+            ("value_filter", {"column": "queen_seen", "values": [False]})],
+        ("hives", "drop the inspections where no queen was seen"): [
+            ("value_filter", {"column": "queen_seen", "drop_values": [False]})],
+    }, {"sessions": sessions, "supplies": supplies, "hives": hives})
+    # "remove emails from ..." is still a job on the text
+    assert steps(planner.plan("remove emails from the Orchard notes", hives))[0][0] == "pii_redact"
+    # a question after "then" borrows no verb (it had become "drop how many ..." and vanished); "count the X per Y"
+    plan = planner.plan("remove rows with no department, drop exact duplicates, then how many urgent requests are "
+                        "there per item category", supplies)
+    assert [s.op for s in plan.steps] == ["value_filter", "exact_dedup"] and not plan.unmatched
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT item_category, count(*) FROM output WHERE urgent IN (true) GROUP BY item_category ORDER BY item_category"]
+    plan = planner.plan("count the urgent requests per department", supplies)
+    assert not plan.steps and [q["sql"] for q in plan.questions] == [
+        "SELECT department, count(*) FROM output WHERE urgent IN (true) GROUP BY department ORDER BY department"]
+    # a language beside a bound: the rows in that language too
+    plan = planner.plan("english notes only with attendance of 20 or more", sessions)
+    assert [(s.op, s.params.get("languages") or s.params.get("column")) for s in plan.steps] == [
+        ("lang_id", ["en"]), ("value_filter", "attendance")]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from tilth.agent.dates import DATE, MONTH_NAME, borrow_year
-from tilth.agent.params import DROP, LANGUAGE_NAME
+from tilth.agent.params import LANGUAGE_NAME
 
 
 @dataclass
@@ -782,8 +782,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                     and (not verb_led or "keep" in d[0].lower()):
                 continue  # (said about the job before; its words would blur what that job is)
             # ("drop claims without a receipt, unless the amount is under 25": the rows that removal spares)
-            spares = re.match(r"unless\b", part, re.I) is not None and actions and actions[-1].asks \
-                and DROP.match(actions[-1].text.lstrip(" ,")) is not None
+            # ("furniture or electronics requests over $200, unless they come from IT": the rows a keep leaves out)
+            spares = re.match(r"unless\b", part, re.I) is not None and actions and actions[-1].asks
             if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague
                                                         or COUNT_CLAUSE.match(part) or ELIDED.match(part) or spares):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
@@ -796,9 +796,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             inherited = False
             own = ""
             if not verb_led and prev_verb and not refusal and not CONTEXT.match(part) and not SCENE.match(part) \
-                    and not STATES.match(part) and not re.match(r"(?:i|we|you)\b(?!\s*'?d?\s*(?:and|or|,))", part, re.I) \
+                    and not STATES.match(part) and not QUESTION.match(part) and not re.match(r"(?:i|we|you)\b(?!\s*'?d?\s*(?:and|or|,))", part, re.I) \
                     and not re.match(r"(?:it|this|that|they)(?:'s|’s|'re|\s+(?:is|are|was|were))\b", part, re.I):
-                # ("Summarise this dataset for me; it's read-only for this job": a statement, with its own verb)
+                # ("Summarise this dataset for me; it's read-only for this job": a statement, with its own verb;
+                # "..., then how many urgent requests per category": a question takes no verb from before)
                 own = part
                 part = f"{prev_verb} {part}"
                 verb_led = inherited = True

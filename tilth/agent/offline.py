@@ -99,6 +99,7 @@ from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
 from tilth.ops.dates import looks_like_date
 from tilth.ops.numbers import as_number, looks_numeric
+from tilth.ops.process.languages import LANGUAGES
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -202,7 +203,6 @@ class OfflinePlanner:
             from tilth.agent.actions import MEASURE, VERBS
             from tilth.agent.match import phrasings
             from tilth.agent.novelty import NoveltyCheck
-            from tilth.ops.process.languages import LANGUAGES
 
             texts = [f"{sk.search_text()} {' '.join(phrasings(sk))} "
                      + " ".join(str(c) for p in sk.meta.get("params", []) for c in (p.get("choices") or []))
@@ -288,6 +288,18 @@ class OfflinePlanner:
                                       intent="extract"))
         plan.notes.append(f"the text is HTML in column {markup!r}, so html_extract writes `text` from it first")
 
+    def _languages_of_rows(self, action: Action, data: DataPeek) -> list[str]:
+        """Languages a selection names its rows by ("english comments only", "the French notes"), where no column
+        of the data holds them (a language column is a label: value_filter) and no translation is asked for."""
+        if "lang_id" not in self.cat.by_name or re.search(r"\b(?:translat\w*|into|in\s+to)\b", action.full, re.I):
+            return []
+        codes = [c for c in languages(action.full) if re.search(
+            rf"\b(?:{'|'.join(n for n, v in LANGUAGES.items() if v == c)})(?:[\s-]+(?:language|only|speaking))?\s+"
+            rf"(?:[a-z_]+\s+)?(?:ones|rows|{'|'.join(map(re.escape, _column_words(data.text_field)))}|[a-z]+s)\b",
+            action.full, re.I)]
+        held = {str(v).lower() for c in data.columns for r in data.rows if isinstance(v := r.get(c), str) and len(v) <= 12}
+        return [c for c in codes if c not in held and not any(n in held for n, v in LANGUAGES.items() if v == c)]
+
     def _reads(self, step: PlanStep) -> set[str]:
         op = _built(step)
         return set(op.input_columns()) if op is not None else set()
@@ -300,6 +312,10 @@ class OfflinePlanner:
         self.siblings = ""  # the other jobs of the sentence being planned (see the loop below)
         self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
         self.planning = plan  # (its steps' new columns may be kept or dropped by name: see _reshape_params)
+        # near copies said in a statement no job of the request holds ("dedupe the comments - same text posted twice
+        # or nearly the same with a word or two different should count as one"): what the dedup must catch
+        self.near_said = NEAR_COPIES.search(parsed.text) is not None and not any(
+            NEAR_COPIES.search(a.full) for a in parsed.actions if a.asks and not a.negated)
         preserve: set[str] = set()
         excluded: set[str] = set()
         # (rows, words, the job they are spared from or None for every job): rows steps leave alone, as asked
@@ -434,6 +450,12 @@ class OfflinePlanner:
                     self._value_step(plan, a, among[0], {"drop_values" if gone else "values": among[1]}, data)
                     for column, values, _ in _further_values(a, data, (among[0],)):
                         self._value_step(plan, a, column, {"values": values}, data)
+                for column, dates in _dated_bounds(a, data, selecting=True):  # ("... sessions held in April 2024")
+                    self._value_step(plan, a, column, dates, data)
+                # ("5 random sessions with attendance over 15": the count is no bound; the drop of a removal is)
+                bare = replace(a, text=re.sub(rf"^.*?\b{n}\b", "keep", a.text, count=1))
+                for column, bounds in _ranged_columns(bare, data) if not _removal(a.full) else ():
+                    self._value_step(plan, a, column, bounds, data)
                 plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
                                            why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
                 plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
@@ -509,7 +531,9 @@ class OfflinePlanner:
                     self._value_step(plan, a, other, bounds, data)
                 # ("high or urgent plumbing and electrical work orders": priority and trade; "verified stays from UK
                 # guests"; "medium or high severity, except anything at Northgate Lido": those go)
-                for other, values, gone in _further_values(a, data, (column,)) if not dropping else ():
+                # ("furniture or electronics requests, unless they come from IT": IT goes, and the others stay)
+                kept_too = not dropping or not (goes_on or _removal(a.full))
+                for other, values, gone in _further_values(a, data, (column,)) if kept_too else ():
                     if not {str(v).lower() for v in values} & {column.lower(), *_column_words(column)}:
                         # (but "remote roles" on `remote` is not also location = Remote)
                         self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
@@ -552,7 +576,9 @@ class OfflinePlanner:
                 _query_instead(plan, a, f"computes {' and '.join(_FIGURE_NAMES[fn] for fn in fns)}"
                                         f"{' per ' + group if group else ''}", sql)
                 continue
-            if re.search(r"\bhow many\b", a.full, re.I) and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
+            counted = re.search(r"\bhow many\b|^\W*count\s+(?:up\s+)?(?:the\s+|all\s+)?(?=\S)|\b(?:the\s+)?number\s+of\s+(?:the\s+)?",
+                                a.full, re.I)  # ("count the urgent requests per item category")
+            if counted and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
                 # "how many incidents are unresolved": the rows counted by that column; per city, a query
                 col, vals = found
@@ -565,8 +591,9 @@ class OfflinePlanner:
                     last[a.sentence] = (step, a)
                 else:
                     where = f"{_sql_ident(col)} IN ({', '.join(_sql_literal(v) for v in vals)})"
-                    asked = re.search(r"\bhow many\b.*", a.full, re.I | re.S)
-                    if kind := _counted_kind(asked[0], group, data):  # "failed in 2025": what the value does not say
+                    asked = "how many " + a.full[counted.end():].strip() if counted[0].lower() != "how many" else \
+                        a.full[counted.start():]
+                    if kind := _counted_kind(asked, group, data):  # "failed in 2025": what the value does not say
                         said = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
                             _column_words(col))
                         rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in said)
@@ -609,11 +636,11 @@ class OfflinePlanner:
                 # column too ("spam_score below 0.3 that were fetched in March 2024 or later")
                 ranged += [(c, b) for c, b in _dated_bounds(a, data) if c not in {col for col, _ in ranged}]
             if not ranged and equal is None and not parsed.keep_all_rows and "value_filter" not in excluded \
-                    and (gone := _missing_column(a, data)):
+                    and (gone := _missing_columns(a, data)):
                 # "drop chats with no CSAT": rows without a value go; "drop anyone without a DBS check" on a
-                # yes/no column: the rows whose answer is not yes go too
-                yes = _yes_value(gone, data)
-                ranged = [(gone, {"values": [yes]} if yes is not None else {"keep_null": False})]
+                # yes/no column: the rows whose answer is not yes go too; "... no department or no est_cost": each
+                ranged = [(g, {"values": [yes]} if (yes := _yes_value(g, data)) is not None else {"keep_null": False})
+                          for g in gone]
             if not ranged and equal is None and not parsed.keep_all_rows and "length_filter" in self.cat.by_name \
                     and not _length_said(a.full) and (empty := _empty_text(a, data)):  # "drop problems whose solution is empty"
                 step = self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
@@ -644,6 +671,11 @@ class OfflinePlanner:
             for other, values, gone in _further_values(a, data, tuple(c for c, _ in ranged)) if selecting else ():
                 if gone or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
                     self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
+            if ranged and "lang_id" not in excluded and (codes := self._languages_of_rows(a, data)):
+                # "english comments only with 3+ signatures": the language too, which no column of the data holds
+                step = self.add(plan, self.cat.by_name["lang_id"], a, data, columns,
+                                why=f"keeps rows in {', '.join(codes)}, as {a.text!r} says")
+                step.params["languages"] = codes
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -1137,6 +1169,9 @@ class OfflinePlanner:
         if cannot_do(best, action.full) and (alt := next(((s, v) for s, v in ranked[1:3] if v >= score - CANNOT_MARGIN
                                                           and not cannot_do(s, action.full)), None)):
             best, score = alt  # "put the non-English messages into English": a translation, not a language filter
+        if best.name == "exact_dedup" and getattr(self, "near_said", False) and not EXACTLY.search(action.full) \
+                and (near := next(((s, v) for s, v in ranked[1:4] if s.name == "minhash_dedup"), None)):
+            best, score = near[0], max(score, near[1])  # (a near-duplicate pass catches the exact copies too)
         if action.asks and not _ranks(best) and RANK_COUNT.search(action.full) and not MEASURE_NOUN.search(action.full) \
                 and (alt := next(((s, v) for s, v in ranked[1:4] if _ranks(s)), None)):
             best, score = alt  # "give me the 3 longest episodes released in 2024": rows by rank ("give me" drew stats)
@@ -1306,7 +1341,7 @@ class OfflinePlanner:
             bounds = {**bounds, "keep_null": True}  # "... below 3 (rows without a rating should stay)"
         why = f"{col}: {shown}, as {action.text!r} says"
         if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
-                and _missing_column(action, data) == column:  # "drop applicants under 18 or with no age given"
+                and _missing_columns(action, data) == [column]:  # "drop applicants under 18 or with no age given"
             bounds = {**bounds, "keep_null": False}
         if "keep_null" not in bounds and bounds.keys() & {"min", "max"} and not bounds.get("drop_range") \
                 and _removal(action.full) and column in data.columns and any(r.get(column) in (None, "") for r in data.rows):
@@ -1395,6 +1430,16 @@ class OfflinePlanner:
             elif len(both) < 2 and WHOLE_ROWS.search(text):  # "remove duplicate rows": equal in every column
                 out["text_field"] = "text"
                 out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")]
+            elif len(both) < 2 and skill.name == "exact_dedup" and (ids := _record_ids(data)) \
+                    and not NEAR_COPIES.search(text) and not column_mentions(text, list(data.columns)) \
+                    and data.text_field not in column_mentions(getattr(self, "request", text), list(data.columns)):
+                # "drop exact duplicates" of records (an id and many fields beside the text: sessions, purchase
+                # requests), where the request names no text: the same record, every field but its id equal (two
+                # sessions whose notes say the same are two sessions; a record sent twice under a new id is one);
+                # ("drop the German show notes and the exact dupes too": copies of the text it talks about)
+                out["text_field"] = "text"
+                out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")
+                                      and c not in ids]
         for p in cparams:  # "strip the HTML out of the bodies": html_field defaults to `html`, which this data lacks
             if p["name"] not in out and p["default"] not in (None, "text") and p["default"] not in cols and named \
                     and p["required"] is False and f"{{{p['name']}}}" in skill.meta.get("inputs", []) \
@@ -2163,12 +2208,15 @@ RENAME = re.compile(r"\b(?:rename|call|name|relabel)\s+(?:the\s+)?(?:columns?\s+
 KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
                      # "could you give me just the storm claims": rows wanted, not figures
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
+                     # "show me sessions where an injury was reported": the rows, by what they hold
+                     r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+)?(?:the\s+)?"
+                     r"(?=[a-z][a-z-]*s\s+(?:where|whose|with|that|which|who)\b)|"
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
 
 # the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
-_SELECTING = frozenset("with whose where which that is are was were in from about of labelled labeled tagged marked as or and nor "
+_SELECTING = frozenset("with whose where which that is are was were in at from about of labelled labeled tagged marked as or and nor "
                        "everything anything everyone came come comes coming originating originated sourced "
                        "category categories topic topics label labels kind kinds type types class classes group groups "
                        "value values equal equals set to".split())
@@ -2245,9 +2293,28 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
     rest = re.sub(r"\b[a-z]{3,}s\s+(?=(?:that|which|who)\s+(?:are|is|were|was)\b)", " ", rest)  # ("applications that
     words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))                # are Thai")
+    if (head := _object_noun(asked)) is not None and head in words:
+        words.remove(head)  # "drop the inspections from the Orchard apiary": the data's own word for its rows
     if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
         return column, values, True
     return None
+
+
+# what a removal takes out of a text rather than out of the data ("remove emails from the billing tickets")
+TEXT_PARTS = frozenset("""emails mails addresses phones numbers urls links html tags markup boilerplate lines characters chars
+whitespace spaces names duplicates copies dupes words sentences emojis emoji signatures footers headers symbols digits
+punctuation stopwords typos profanities swearwords details contacts ids credentials passwords secrets tokens keys
+accents quotes brackets bullets newlines tabs prefixes suffixes greetings disclaimers paragraphs""".split())
+
+
+def _object_noun(asked: str) -> str | None:
+    """The plural noun a removal takes as its object, where it is not a part of a text: the data's own word for
+    its rows ("drop the inspections from the Orchard apiary", "remove bookings at the Leeds site"), whatever that
+    word is."""
+    m = re.match(rf"^\W*(?:(?:please|pls|then|and|also|next|finally)\s+)*(?:{DROP.pattern})\s+"
+                 r"(?:(?:the|all|any|those|these|every)\s+)?(?:of\s+the\s+)?([a-z]{4,}s)\b", asked.strip(), re.I)
+    word = m[1].lower() if m else None
+    return word if word and word not in TEXT_PARTS and not word.endswith("ss") else None
 
 
 _EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|not(?: from| in| of)?|" \
@@ -2260,7 +2327,9 @@ def _excepted(text: str, value) -> bool:
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
                      rf"(?:that\s+are\s+|in\s+|with\s+|from\s+|of\s+|at\s+|on\s+|rated\s+|marked\s+|labell?ed\s+)?"
                      rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
-                     rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?)?"  # ("unless the severity is low")
+                     rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?"  # ("unless the severity is low")
+                     # ("unless they come from IT", "unless it's from the Legal department")
+                     rf"|(?:they|it)(?:'re|'s|\s+(?:are|is|were|was|comes?|came))\s+(?:from|in|at|by|for|of)\s+(?:the\s+)?)?"
                      rf"(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
                      rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
@@ -2429,7 +2498,8 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
                                rf"already|still)\s+){{0,4}}{said}"
                                rf"|\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:where|whose|with|that|which)\b"
-                               rf"[^.;,!?]{{0,30}}?{said}", low)  # ("but not the ones where queen_seen is false")
+                               rf"[^.;,!?]{{0,30}}?{said}|{_spoken(col, denied=True)}", low)
+            # ("but not the ones where queen_seen is false"; "where the queen was not seen")
             falsy = re.search(r"\bis\s+(?:false|no)\b|\bfalse\b", low)
             # ("but not the ones without a callback": the ones with one)
             twice = re.search(rf"\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:that\s+(?:have|had)\s+no|without|"
@@ -2468,7 +2538,8 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             return col, listed
         shortest = 2 if col in named_cols else 3
         named = [v for v in sorted(distinct, key=lambda v: (-len(v), v))  # (longest first; ties by name: one plan a run)
-                 if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v))  # ("P1 and P2 tickets")
+                 if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v)  # ("P1 and P2 tickets")
+                     or re.fullmatch(r"[A-Z]{2}", v) and re.search(rf"(?<![\w-]){v}(?![\w-])", action.full))  # ("from IT")
                  and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
@@ -2485,19 +2556,39 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
     return None
 
 
-def _spoken(column: str) -> str:
+def _spoken(column: str, denied: bool = False) -> str:
     """A pattern for a column's name as words in a sentence: gift_wrap as "gift wrap", "gift-wrapped" or "gift
-    wrapping" (its last word inflected, a doubled consonant too)."""
+    wrapping" (its last word inflected, a doubled consonant too). With `denied`, only the name whose last word is
+    a participle denied after an auxiliary ("the queen was not seen", "heat pump wasn't recommended"; a pattern
+    that matches nothing where the name has no such word)."""
     words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
     named = unauxed(words)
     aux = named is not words  # ("has_permit": "have a permit", "without a permit"; receipt_attached: "no receipt")
     *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
-    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?))" if stem[-1:].isalpha() else last
+    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?)" \
+           rf"{f'|{last[:-1]}ies' if last.endswith('y') else ''})" if stem[-1:].isalpha() else last  # (injuries)
     # ("no heat pump was recommended": heat_pump_recommended, its participle after an auxiliary)
-    joint = r"(?:[\s_-]+|\s+(?:was|were|is|are|been|being|got)\s+)" if re.search(r"ed$", named[-1] if named else "") else r"[\s_-]+"
+    participle = bool(head) and bool(re.search(r"ed$", named[-1]) or named[-1] in PARTICIPLES)
+    if denied:  # (a name without its participle, injury_reported as "injury", has it back: "no injury was reported")
+        full = words[1:] if words[0] in AUXILIARIES and len(words) > 1 else words
+        if len(full) < 2 or not (re.search(r"ed$", full[-1]) or full[-1] in PARTICIPLES):
+            return r"(?!x)x"
+        return (r"[\s_-]+".join(map(re.escape, full[:-1])) + r"\s+(?:was|were|is|are|has|have|had)(?:\s+not|n't)\s+"
+                r"(?:(?:been|yet|ever)\s+)*" + (tail if full[-1] == named[-1] else re.escape(full[-1])) + r"\b")
+    joint = r"(?:[\s_-]+|\s+(?:was|were|is|are|been|being|got)\s+)" if participle else r"[\s_-]+"
     said = (r"[\s_-]+".join(head) + joint + tail if head else tail) + r"\b"
-    return rf"(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?(?:(?:a|an|the|any)\s+)?{said}" if aux else said
+    if aux:  # (and the name as written: "where issue_found is false")
+        said = rf"(?:{re.escape(column.lower())}\b|(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?" \
+               rf"(?:(?:a|an|the|any)\s+)?{said})"
+    return said
+
+
+# past participles that do not end in -ed: the last word of a yes/no column said after an auxiliary ("the queen
+# was seen": queen_seen)
+PARTICIPLES = frozenset("""seen done taken given paid sent made found known shown written kept left built sold told
+held met read won lost set put cut run spent brought bought caught taught drawn driven eaten fallen forgotten hidden
+ridden risen shaken spoken stolen sworn thrown worn woken broken chosen frozen grown flown begun sung swum""".split())
 
 
 def _holder(values: list, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
@@ -3005,8 +3096,10 @@ def _html_column(col: str, data: DataPeek) -> bool:
 def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     """What "how many X <condition> per <column>" says of the rows counted beyond the grouping ("failed in
     2025"), or None where all rows are counted ("how many inspections are there per building")."""
-    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:[\w'-]+\s+)?", text, re.I)
+    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:([\w'-]+)\s+)?", text, re.I)
     rest = text[m.end():] if m else text
+    if m and m[1] and (noun := re.match(r"[a-z][\w'-]*[^s\W]s\b\s*", rest, re.I)):
+        rest = f"{m[1]} {rest[noun.end():]}"  # ("how many urgent requests are there": the data's word for its rows)
     rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\b", rest,
                     maxsplit=1, flags=re.I)[0]
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
@@ -3162,17 +3255,21 @@ def _yes_value(column: str, data: DataPeek):
     return None
 
 
-def _missing_column(action: Action, data: DataPeek) -> str | None:
-    """The column a removal says rows lack ("drop chats with no CSAT", "remove rows missing a price"), when
-    it is not the text (for which an empty text is a length job)."""
+def _missing_columns(action: Action, data: DataPeek) -> list[str]:
+    """The columns a removal says rows lack ("drop chats with no CSAT", "remove rows missing a price", "rows with
+    no department or no est_cost"), when they are not the text (for which an empty text is a length job): all of
+    them, or none where the first said names no one column."""
     if not _removal(action.full):
-        return None
-    said = [w for w in lacked(action.full) if not ROW_NOUNS.match(w)]  # ("drop empty pages": rows, not a column)
-    if not said:
-        return None
-    cols = [c for c in column_mentions(said[0], list(data.columns)) or partial_column_mentions(said[0], list(data.columns))
-            if c != data.text_field and not c.startswith("_") and (_numeric(c, data) or _categorical(c, data) or _dated(c, data))]
-    return cols[0] if len(cols) == 1 else None  # (a text column without words is a length job: "no docstring")
+        return []
+    out = []
+    for said in [w for w in lacked(action.full) if not ROW_NOUNS.match(w)]:  # ("drop empty pages": rows, not a column)
+        cols = [c for c in column_mentions(said, list(data.columns)) or partial_column_mentions(said, list(data.columns))
+                if c != data.text_field and not c.startswith("_")
+                and (_numeric(c, data) or _categorical(c, data) or _dated(c, data))]
+        if len(cols) != 1:  # (a text column without words is a length job: "no docstring")
+            break
+        out += [cols[0]] if cols[0] not in out else []
+    return out
 
 
 # what a row lacks: "no docstring", "without a CSAT", "missing a price", "an empty solution", "the solution is
@@ -3249,10 +3346,23 @@ TRANSLATION_ONLY = re.compile(r"\b(?:keep|want|need|leave)\s+(?:only\s+|just\s+)
                               r"(?:version|translation|translated\s+(?:text|one))s?\b|\bonly\s+the\s+(?:[\w-]+\s+)?"
                               r"(?:version|translation)s?\s+(?:is\s+|are\s+)?kept\b", re.I)
 # copies of whole rows ("duplicate rows", "identical records", "rows that appear twice"), not of one text column
+def _record_ids(data: DataPeek) -> list[str]:
+    """The id columns of records rather than documents (nothing for documents): an id column (distinct in the
+    sample, but for a few copies) and at least five fields beside it and the text. A duplicate of such a row is the
+    same record twice, not two records that share a sentence."""
+    ids = [c for c in data.columns if re.search(r"(?:^|_)(?:id|ref|no|number|code)$", c.lower())
+           and len({str(r.get(c)) for r in data.rows}) >= len(data.rows) - 3]
+    rest = [c for c in data.columns if c != data.text_field and not c.startswith("_") and c not in ids]
+    return ids if ids and len(rest) >= 5 and len(data.rows) >= 5 else []
+
+
 WHOLE_ROWS = re.compile(r"\b(?:duplicated?|identical|repeated|copied)\s+(?:rows|records|entries|lines)\b|"
                         r"\b(?:rows|records|entries)\s+(?:that\s+are\s+|which\s+are\s+)?(?:exact\s+|identical\s+)?"
                         r"(?:copies|duplicates|identical)\b|\bduplicates?\s+of\s+(?:whole|entire)\s+rows\b", re.I)
 # copies that differ a little ("near-duplicate", "fuzzy", "almost the same"): not the exact kind
+# copies said to be exact ("exact duplicates", "word for word", "verbatim", "byte-for-byte", "identical")
+EXACTLY = re.compile(r"\b(?:exact(?:ly)?|identical|verbatim|word[\s-]+for[\s-]+word|byte[\s-]+for[\s-]+byte|"
+                     r"character[\s-]+for[\s-]+character|literal(?:ly)?|same\s+exact)\b", re.I)
 NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
                          r"|\bsimilar\b", re.I)
 # what a removal spares, said after it ("..., unless a heat pump was recommended")

@@ -333,7 +333,9 @@ def unauxed(parts: list[str]) -> list[str]:
 
 
 # the last word of a yes/no column that says a thing is there: receipt_attached says whether a claim has a receipt
-HAVING = frozenset("attached included provided enclosed supplied uploaded present available".split())
+# (injury_reported by "an injury", "sessions that had an injury", "no injury")
+HAVING = frozenset("attached included provided enclosed supplied uploaded present available reported recorded logged "
+                   "noted found detected observed".split())
 
 
 def unhyphened(text: str, columns: list[str]) -> str:
