@@ -3269,3 +3269,76 @@ def test_from_the_forty_seventh_and_forty_eighth_newcomer_trials(tmp_path, env):
     plan = planner.plan("english notes only with attendance of 20 or more", sessions)
     assert [(s.op, s.params.get("languages") or s.params.get("column")) for s in plan.steps] == [
         ("lang_id", ["en"]), ("value_filter", "attendance")]
+
+
+def test_from_the_forty_ninth_and_fiftieth_newcomer_trials(tmp_path, env):
+    """Trials 49-50 (prior-authorization requests, lab instrument bookings; tree-planting reports, parking
+    citations): each request below was wrong or partly done."""
+    planner, _ = env
+    auth = _peek_rows(tmp_path / "auth.jsonl", [
+        {"req_id": f"PA{i:03d}", "submitted_date": f"2024-0{1 + i % 5}-1{i % 9}",
+         "payer": ("Aetna", "Medicaid", "Cigna")[i % 3], "est_cost": 500.0 * i, "urgent": i % 2 == 0,
+         "status": ("approved", "denied", "pending")[i % 3], "notes": f"Patient needs imaging, visit {i}."}
+        for i in range(15)])
+    lab = _peek_rows(tmp_path / "lab.jsonl", [
+        {"booking_id": f"B{i:03d}", "instrument": ("Flow cytometer", "Confocal microscope", "qPCR machine")[i % 3],
+         "lab_group": ("Chen lab", "Patel lab", "Okafor lab")[i % 3], "booking_date": f"2024-0{3 + i % 3}-1{i % 9}",
+         "hours": 0.5 * i, "trained_user": i % 2 == 0, "issue": ("none", "none", "sample leak")[i % 3],
+         "purpose": f"Imaging fixed brain slices for project {i}."} for i in range(15)])
+    citations = _peek_rows(tmp_path / "citations.jsonl", [
+        {"citation_id": f"PC{i}", "issued_date": f"2024-0{2 + i % 3}-1{i % 9}",
+         "zone": ("Downtown", "Harbourfront", None)[i % 3], "fine_amount": 25 * (i % 5) if i % 4 else None,
+         "paid": i % 2 == 0, "crew": ("Alder", "Delta")[i % 2],
+         "officer_note": f"Vehicle parked past the limit at meter {i}."} for i in range(15)])
+    _plans_are(planner, {
+        # "show me the denied requests with ...": rows; ", unless the payer is Medicaid": those go
+        ("auth", "show me the denied requests with an estimated cost over 2000, unless the payer is Medicaid"): [
+            ("value_filter", {"column": "payer", "drop_values": ["Medicaid"]}),
+            ("value_filter", {"column": "est_cost", "min": 2000.0, "min_exclusive": True}),
+            ("value_filter", {"column": "status", "values": ["denied"]})],
+        ("auth", "show me the denied requests"): [("value_filter", {"column": "status", "values": ["denied"]})],
+        # "but not the ones already approved" beside a date and a yes/no (it had been dropped without a word)
+        ("auth", "urgent requests submitted after March 1 2024 but not the ones already approved"): [
+            ("value_filter", {"column": "submitted_date", "min": "2024-03-02"}),
+            ("value_filter", {"column": "urgent", "values": [True]}),
+            ("value_filter", {"column": "status", "drop_values": ["approved"]})],
+        # labels of several words beside a month and a yes/no
+        ("lab", "flow cytometer and confocal microscope bookings in April 2024 where trained_user is false"): [
+            ("value_filter", {"column": "booking_date", "min": "2024-04-01", "max": "2024-04-30"}),
+            ("value_filter", {"column": "trained_user", "values": [False]}),
+            ("value_filter", {"column": "instrument", "values": ["Confocal microscope", "Flow cytometer"]})],
+        # a label choice no operator knows is a label, not an unknown tool
+        ("lab", "use the LLM to tag each purpose as imaging, cell sorting, PCR, maintenance or other"): [
+            ("llm_annotate", {"text_field": "text", "label": "category",
+                              "choices": ["imaging", "cell sorting", "PCR", "maintenance", "other"]})],
+        # the text named only as a column to drop: duplicates of records
+        ("lab", "get rid of duplicate bookings and drop the purpose and issue columns"): [
+            ("exact_dedup", {"text_field": "text", "also_fields": [
+                "instrument", "lab_group", "booking_date", "hours", "trained_user", "issue"]}),
+            ("select_columns", {"drop_columns": ["issue", "text"]})],
+        # a summary's length is part of its style
+        ("lab", "rewrite the purpose text as a short summary under 10 words"): [
+            ("llm_rewrite", {"text_field": "text", "style": "a short summary under 10 words", "task": "tone"})],
+        # "but not the ones from crew Delta" (the column's word before the value); "unless they've been paid"
+        ("citations", "citations issued in March 2024, but not the ones from crew Delta"): [
+            ("value_filter", {"column": "crew", "drop_values": ["Delta"]}),
+            ("value_filter", {"column": "issued_date", "min": "2024-03-01", "max": "2024-03-31"})],
+        ("citations", "citations with a fine of at least 75 issued in March 2024, unless they've already been paid"): [
+            ("value_filter", {"column": "fine_amount", "min": 75.0}),
+            ("value_filter", {"column": "issued_date", "min": "2024-03-01", "max": "2024-03-31"}),
+            ("value_filter", {"column": "paid", "values": [False]})],
+        ("citations", "drop citations unless they have been paid"): [
+            ("value_filter", {"column": "paid", "drop_values": [False]})],
+        # "rows that are missing a zone or a fine amount": both, after "that are missing"
+        ("citations", "remove rows that are missing a zone or a fine amount"): [
+            ("value_filter", {"column": "zone", "keep_null": False}),
+            ("value_filter", {"column": "fine_amount", "keep_null": False})],
+        # two adjectives of one manner, and what the text is for after it
+        ("citations", "rewrite the officer notes into plain, polite language we can paste into appeal letters"): [
+            ("llm_rewrite", {"text_field": "text", "style": "plain polite language", "task": "tone"})],
+    }, {"auth": auth, "lab": lab, "citations": citations})
+    # a count of the rows whose label is anything but one value
+    plan = planner.plan('how many bookings had an actual issue (anything other than "none") per instrument', lab)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT instrument, count(*) FROM output WHERE issue NOT IN ('none') GROUP BY instrument ORDER BY instrument"]
+    assert not plan.steps and not plan.unmatched

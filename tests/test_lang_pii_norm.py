@@ -41,8 +41,11 @@ def test_lang_id_detects_and_stores_scores(no_network):
     s = scores.column("lang_score").to_pylist()
     assert all(0.5 < x <= 1.0 for x in s[:4]) and s[4] == 0.0
     keep, reasons = op.keep(scores)
-    assert list(keep) == [True, False, True, False, False]
+    assert list(keep) == [True, False, True, False, True]  # an empty text has no language to judge: kept
     assert reasons[1] == "lang_id: language not in list"
+    # (two newcomer trials expected it kept; keep_empty: false drops it as before)
+    keep, reasons = build("lang_id", {"languages": ["en", "de"], "min_score": 0.5, "keep_empty": False}).keep(scores)
+    assert list(keep) == [True, False, True, False, False] and reasons[4] == "lang_id: language not in list"
     # the threshold applies on stored scores: raising it above the English score drops English too
     strict = build("lang_id", {"languages": ["en", "de"], "min_score": min(s[0], s[2]) + 1e-6})
     assert not all(strict.keep(scores)[0][[0, 2]])

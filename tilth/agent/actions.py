@@ -644,6 +644,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                       _unquoted(_unmark(m[2]))) and not re.match(r"(?:one|any|each)\s+of\b|either\b", m[2], re.I)
                   else m[0],
                   text, flags=re.I)
+    # ("into plain, polite language": two adjectives of one manner, not two jobs)
+    text = re.sub(r"\b((?:into|in|to|as|with|an?)\s+[a-z]+),\s+(?!(?:and|or|then|not|no|but|nor)\b)([a-z]+\s+(?:language|tone|style|words|terms|"
+                  r"english|voice|register|manner|way)\b)", r"\1 \2", text, flags=re.I)
     # "keep only the id and notes columns - call notes 'observation'": a job of its own after a dash
     text = re.sub(r"\s+[-–—]\s+(?=[a-z])", lambda m: "; " if starts_with_verb(text[m.end():]) or NEG.match(text[m.end():])
                   else m[0], text)  # ("... - don't drop anything")

