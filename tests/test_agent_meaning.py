@@ -3342,3 +3342,68 @@ def test_from_the_forty_ninth_and_fiftieth_newcomer_trials(tmp_path, env):
     assert [q["sql"] for q in plan.questions] == [
         "SELECT instrument, count(*) FROM output WHERE issue NOT IN ('none') GROUP BY instrument ORDER BY instrument"]
     assert not plan.steps and not plan.unmatched
+
+
+def test_from_the_fifty_first_and_fifty_second_newcomer_trials(tmp_path, env):
+    """Trials 51-52 (catering bookings, construction site observations; interlibrary loans, interview feedback),
+    and what their requests showed beside them."""
+    planner, _ = env
+    catering = _peek_rows(tmp_path / "catering.jsonl", [
+        {"booking_id": f"CB{i:03d}", "event_date": f"2024-0{1 + i % 6}-1{i % 9}",
+         "event_type": ("wedding", "corporate", "birthday")[i % 3], "guest_count": 20 + 10 * i,
+         "price_per_head": 30.0 + i, "deposit_paid": i % 2 == 0,
+         "client_notes": f"Vegetarian options for table {i}, please."} for i in range(15)])
+    sites = _peek_rows(tmp_path / "sites.jsonl", [
+        {"obs_id": f"SO{i:03d}", "site": ("Riverside Tower", "Canal Bridge")[i % 2], "observed_on": f"2024-0{4 + i % 4}-1{i % 9}",
+         "category": ("housekeeping", "PPE", "scaffolding")[i % 3], "severity": 1 + i % 5, "stop_work": i % 3 == 0,
+         "reported_by": ("Lee", "Kaur")[i % 2], "description": f"Loose boards near stair {i} were secured."}
+        for i in range(15)])
+    interviews = _peek_rows(tmp_path / "interviews.jsonl", [
+        {"cand_id": f"C{200 + i}", "role": ("Data Analyst", "Warehouse Lead", "Staff Nurse")[i % 3],
+         "stage": ("phone screen", "onsite", "final")[i % 3], "interview_date": f"2024-0{2 + i % 3}-1{i % 9}",
+         "score": 1 + i % 5, "years_experience": i, "relocation_needed": i % 2 == 0,
+         "recruiter_notes": f"Strong communicator, asked about shift patterns {i}."} for i in range(15)])
+    _plans_are(planner, {
+        # "price per head for each event type": the grouping after a "per" that groups nothing
+        # "give me all the X except the Y ones": both rows kept and rows dropped
+        ("sites", "give me all the stop-work observations except the housekeeping ones"): [
+            ("value_filter", {"column": "stop_work", "values": [True]}),
+            ("value_filter", {"column": "category", "drop_values": ["housekeeping"]})],
+        # "... that are written in English" beside a date
+        ("sites", "keep only observations from June 2024 onwards that are written in English"): [
+            ("lang_id", {"languages": ["en"], "min_score": 0.0}),
+            ("value_filter", {"column": "observed_on", "min": "2024-06-01"})],
+        # "unless" after a requirement: those rows are exempt from it
+        ("interviews", "Filter to candidates with at least 5 years of experience unless they are applying for "
+                       "Warehouse Lead."): [
+            ("value_filter", {"column": "years_experience", "min": 5.0, "where_column": "role",
+                              "where_values": ["Warehouse Lead"], "where_not": True})],
+        # a month without a year is of the data's one year; a span of two months and days is one span
+        ("interviews", "keep interviews from after March"): [
+            ("value_filter", {"column": "interview_date", "min": "2024-04-01"})],
+        ("interviews", "keep interviews between March 5 and April 2"): [
+            ("value_filter", {"column": "interview_date", "min": "2024-03-05", "max": "2024-04-02"})],
+        # a label names which rows; the other words say the job ("furniture" had tipped it to back-translation)
+        ("catering", "paraphrase the wedding notes"): [
+            ("llm_paraphrase", {"text_field": "text", "where_column": "event_type", "where_values": ["wedding"]})],
+    }, {"catering": catering, "sites": sites, "interviews": interviews})
+    plan = planner.plan("what's the average price per head for each event type?", catering)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT event_type, avg(price_per_head) FROM output GROUP BY event_type ORDER BY event_type"]
+    # a count of the rows a bound or a month picks, per group
+    plan = planner.plan("How many candidates per role scored 4 or higher?", interviews)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT role, count(*) FROM output WHERE score >= 4.0 GROUP BY role ORDER BY role"] and not plan.unmatched
+    plan = planner.plan("how many candidates per stage were interviewed in March 2024?", interviews)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT stage, count(*) FROM output WHERE interview_date >= '2024-03-01' AND interview_date <= '2024-03-31' "
+        "GROUP BY stage ORDER BY stage"]
+    # a label of the data named in the singular that no step uses is said, not dropped without a word
+    from tilth.agent.actions import parse
+    from tilth.agent.coverage import unused_details
+    from tilth.agent.plan import Plan, PlanStep
+
+    request = "keep the stop-work observations, but not the ones already housekeeping"
+    lost = Plan(name="t", input={"path": "sites.jsonl"}, request=request,
+                steps=[PlanStep(op="value_filter", params={"column": "stop_work", "values": [True]})])
+    assert any("'housekeeping'" in d for d in unused_details(lost, parse(request), sites))

@@ -536,6 +536,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r"(?<=['\"])(\s*,\s*|\s+and\s+|\s+or\s+)(?=['\"])", lambda m: _keep_whole(m[0]), request)
     # "November 3, 2026", "between 2025/01/01 and 2025/06/30", "2026-11-05 or later": one date or one span
     request = borrow_year(request)  # ("between March 1 and April 30 2025": both in 2025)
+    # ("between March 5 and April 2", "between 5 March and 2 April": one span, without its year too)
+    request = re.sub(rf"\b(between\s+(?:{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                     rf"{MONTH_NAME}))(\s+and\s+)(?=(?:{MONTH_NAME}\s+)?\d|(?:the\s+)?\d)",
+                     lambda m: m[1] + _keep_whole(m[2]), request, flags=re.I)
     # "an hour and a half", "two and a half hours", "3 days and a half": one amount, not two jobs
     request = re.sub(rf"\b(?:an?|one)\s+({_TIME_UNIT})\s+and\s+a\s+half\b", r"1.5 \1s", request, flags=re.I)
     request = re.sub(rf"\b[\w.]+\s+(?:and\s+a\s+half\s+{_TIME_UNIT}s?|{_TIME_UNIT}s?\s+and\s+a\s+half)\b",

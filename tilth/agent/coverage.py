@@ -56,7 +56,37 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
         for col in named:
             if col not in used_cols:
                 out.append(f"the column {col!r} in {a.text!r}")
+        # a label the data holds, named in the action ("but not the ones already approved" on a status column), that
+        # no step and no question holds: a selection lost ("flow cytometer bookings in April" kept every instrument)
+        for value in _labels_named(text, data):
+            if value.lower() not in texts:
+                out.append(f"{value!r} in {a.text!r}")
     return list(dict.fromkeys(out))
+
+
+_COMMON = frozenset("none other others unknown yes no true false open closed new old all any some high low medium "
+                    "normal general misc".split())
+
+
+def _labels_named(text: str, data: DataPeek) -> list[str]:
+    """Values of the data's label columns (a few distinct short strings, repeated in the sample) that the text
+    names as written, in the singular (a plural is as often the rows' own noun: "which talks were submitted" on a
+    format column holding `talk`): four letters at least, not a common word."""
+    low = text.lower()
+    out = []
+    for col in data.columns:
+        if col == data.text_field or col.startswith("_"):
+            continue
+        vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col).strip()]
+        distinct = set(vals) | {v for v in data.labels.get(col, ()) if isinstance(v, str)}
+        if not vals or len(distinct) > 20 or len(set(vals)) == len(vals) or any(len(v) > 40 for v in distinct):
+            continue
+        for v in sorted(distinct):
+            spelled = re.escape(v.lower()).replace(r"\ ", r"[\s_-]+").replace("_", r"[\s_-]+")
+            if len(v) >= 4 and v.lower() not in _COMMON and not v.isdigit() \
+                    and re.search(rf"(?<![\w-]){spelled}(?![\w-])", low):
+                out.append(v)
+    return out
 
 
 def _same(a: float, b: float) -> bool:

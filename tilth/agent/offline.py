@@ -294,8 +294,9 @@ class OfflinePlanner:
         if "lang_id" not in self.cat.by_name or re.search(r"\b(?:translat\w*|into|in\s+to)\b", action.full, re.I):
             return []
         codes = [c for c in languages(action.full) if re.search(
-            rf"\b(?:{'|'.join(n for n, v in LANGUAGES.items() if v == c)})(?:[\s-]+(?:language|only|speaking))?\s+"
-            rf"(?:[a-z_]+\s+)?(?:ones|rows|{'|'.join(map(re.escape, _column_words(data.text_field)))}|[a-z]+s)\b",
+            rf"\b(?:{(names := '|'.join(n for n, v in LANGUAGES.items() if v == c))})(?:[\s-]+(?:language|only|speaking))?"
+            rf"\s+(?:[a-z_]+\s+)?(?:ones|rows|{'|'.join(map(re.escape, _column_words(data.text_field)))}|[a-z]+s)\b"
+            rf"|\b(?:written|composed|that\s+are|which\s+are|are)\s+in\s+(?:{names})\b",  # ("... written in English")
             action.full, re.I)]
         held = {str(v).lower() for c in data.columns for r in data.rows if isinstance(v := r.get(c), str) and len(v) <= 12}
         return [c for c in codes if c not in held and not any(n in held for n, v in LANGUAGES.items() if v == c)]
@@ -514,6 +515,22 @@ class OfflinePlanner:
                 column, values, dropping = equal  # "remove the billing tickets": drop_values
                 # ("drop the returns and billing areas": the verb-less second half drops too)
                 dropping = dropping or goes_on and "drop_values" in near_step[0].params
+                if dropping and not goes_on and not _removal(a.full) and re.search(r"\bunless\b", a.full, re.I) \
+                        and (required := _ranged_columns(a, data, skip=(column,)) + [
+                            b for b in _dated_bounds(a, data) if b[0] != column]) \
+                        and not any(not gone for _, _, gone in _further_values(a, data, (column,))):
+                    # "candidates with at least 5 years of experience unless they are applying for Warehouse Lead":
+                    # a requirement those rows are exempt from, not rows to drop (a label kept beside it says
+                    # otherwise: "furniture requests over $200, unless they come from IT" drops IT)
+                    for other, bounds in required:
+                        before = len(plan.steps)
+                        self._value_step(plan, a, other, bounds, data)
+                        for step in plan.steps[before:]:
+                            step.params.update({"where_column": self._pipeline_col(column, data), "where_values": values,
+                                                "where_not": True})
+                            step.why += f"; rows whose {column} is {' or '.join(map(str, values))} are exempt"
+                    last[a.sentence] = (plan.steps[-1], a)
+                    continue
                 key = "drop_values" if dropping else "values"
                 step = self.add(plan, self.cat.by_name["value_filter"], a, data, columns,
                                 why=f"{'drops' if dropping else 'keeps'} {column} = {' or '.join(map(repr, values))}, "
@@ -540,7 +557,8 @@ class OfflinePlanner:
                 # (the rows a removal names go; a keep with an exception keeps its dates: "only bookings from
                 # March onwards, except the event space ones")
                 removes = dropping and (goes_on or _removal(a.full))
-                dates = date_bounds(a.full, dropping=removes) or _year_bounds(a.full, data, removes)
+                dated_text = _with_data_year(a.full, data)
+                dates = date_bounds(dated_text, dropping=removes) or _year_bounds(dated_text, data, removes)
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
@@ -597,9 +615,9 @@ class OfflinePlanner:
                     if other:  # (the words that say which values do not count are said by the NOT IN)
                         asked = re.sub(rf"\(?\s*\b(?:anything\s+|any\s+|everything\s+)?{_EXCEPT}\b[^()]*\)?", " ", asked)
                     if kind := _counted_kind(asked, group, data):  # "failed in 2025": what the value does not say
-                        said = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
-                            _column_words(col))
-                        rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in said)
+                        known = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
+                            _column_words(col))  # (not `said`: the statements this loop carries)
+                        rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in known)
                         if _counted_kind(f"how many rows {rest}", group, data):
                             where += f" AND <{rest}>"
                     g = _sql_ident(group)
@@ -616,9 +634,21 @@ class OfflinePlanner:
                 if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
                     # "how many inspections failed in 2025, per building": some rows counted, which no step does
                     g = _sql_ident(by)
+                    rows = Action(f"keep rows that {kind}", "", False, True, 0, 0)
+                    over = [(c, b) for c, b in _ranged_columns(rows, data) + _dated_bounds(rows, data) if c != by]
+                    # ("how many candidates per role scored 4 or higher": a bound the words say all of)
+                    bounded = {w for c, _ in over for w in _column_words(c)} | {
+                        "or", "and", "than", "at", "least", "most", "more", "less", "fewer", "higher", "lower", "above",
+                        "below", "over", "under", "up", "to", "between", "scored", "rated", "had", "has", "have", "got",
+                        "with", "received", "earned", "were", "was", "are", "is", "of", "in", "on", "from", "after",
+                        "before", "since", "until", "onwards", "later", "earlier", "plus", "better", "worse"}
+                    said_cols = [w for c, _ in over for w in _column_words(c)]  # ("were interviewed": interview_date)
+                    rest = " ".join(w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
+                                    if w not in bounded and w.rstrip("s") not in bounded and not _MONTH_RE.fullmatch(w)
+                                    and not any(same_family(w, c) for c in said_cols))
+                    where = _where_sql(over) if over and not rest else f" WHERE <the rows that {kind}>"
                     _query_instead(plan, a, f"counts the rows that {kind} per {by}",
-                                   f"SELECT {g}, count(*) FROM <dataset> WHERE <the rows that {kind}> GROUP BY {g} "
-                                   f"ORDER BY {g}")
+                                   f"SELECT {g}, count(*) FROM <dataset>{where} GROUP BY {g} ORDER BY {g}")
                     continue
                 step = self.add(plan, self.cat.by_name["dataset_stats"], a, data, columns,
                                 why=f"counts the rows by {by}, as {a.text!r} asks")
@@ -715,6 +745,14 @@ class OfflinePlanner:
                 verb = _verb(a.full)  # ("I want those collapsed to one": no verb leads, the words say the job)
                 query = relativise(said, verb) if POINTS_BACK.search(a.text) and not POINTS_BACK.fullmatch(verb) \
                     else f"{said} {a.full}"
+            if query == a.full and (labelled := _named_values(a, data)) is not None \
+                    and labelled[0] != data.text_field and all(isinstance(v, str) and v for v in labelled[1]) \
+                    and all(_holds_label(data, v.lower()) for v in labelled[1]):  # (the data's labels, not "German")
+                # "paraphrase the furniture justifications": the job is said by the other words; a label's name
+                # only says which rows (it had tipped the match to back-translation)
+                query = re.sub("|".join(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])" for v in labelled[1]),
+                               " ", query, flags=re.I)
+                query = " ".join(query.split()) or a.full
             ranked = self.ranked(query, a.context)
             if query != a.full and ranked and not _contentless(a.text) and (not POINTS_BACK.search(a.text) or ONE_OF_EACH.search(a.text)):
                 # "Several reviews were submitted twice ... Keep one of each": the statement's words can drown a
@@ -2225,8 +2263,10 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      # "show me sessions where an injury was reported": the rows, by what they hold
                      r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+)?(?:the\s+)?"
+                     r"(?!(?:[a-z][\w-]*\s+){0,3}?(?:stats|statistics|figures|numbers|counts|totals|averages|metrics)\b)"
                      r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s(?:\s+(?:where|whose|with|that|which|who|from|in|at|"
-                     r"over|under|above|below|after|before|between|since)\b|\W*$))|"  # ("show me the denied requests")
+                     r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
+                     r"\W*$))|"  # ("show me the denied requests", "give me all the stop-work observations except ...")
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
@@ -2350,7 +2390,8 @@ def _excepted(text: str, value, column: str = "") -> bool:
                      rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
                      rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?"  # ("unless the severity is low")
                      # ("unless they come from IT", "unless it's from the Legal department")
-                     rf"|(?:they|it)(?:'re|'s|\s+(?:are|is|were|was|comes?|came))\s+(?:from|in|at|by|for|of)\s+(?:the\s+)?)?"
+                     rf"|(?:they|it)(?:'re|'s|\s+(?:are|is|were|was|comes?|came))(?:\s+[a-z]+ing)?\s+"
+                     rf"(?:from|in|at|by|for|of|to|as)\s+(?:the\s+|an?\s+)?)?"  # ("unless they are applying for X")
                      rf"(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
                      rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
@@ -2733,8 +2774,9 @@ def _unselected(text: str) -> str:
 
 
 GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
-                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?([\w-]+(?:\s+[\w-]+)?)",
-                      re.I)  # (two words: "for every visitor type" is visitor_type)
+                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
+                      r"([\w-]+(?:\s+(?!(?:for|per|by|in|at|across|over|and|of)\b)[\w-]+)?)",
+                      re.I)  # (two words: "for every visitor type" is visitor_type; "price per head for each event type")
 
 
 # verbs whose "by" groups rows ("grouped by gallery", "broken down by region"), unlike a passive's agent
@@ -2819,6 +2861,10 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     for m in GROUPING.finditer(text):
         if _by_agent(text[: m.start()], m[0]):
             continue
+        prev = re.search(r"([\w-]+)\s*$", text[: m.start()])
+        spelled = f"{prev[1]} {m[0]}".lower().replace(" ", "_") if prev else ""
+        if prev and any(c.lower().startswith(spelled) for c in data.columns if "_" in c):
+            continue  # ("the average price per head": price_per_head said in words, no grouping)
         # ("in each tier": member_tier, by the one word of its name the phrase has)
         named = column_mentions(m[1], labels) or partial_column_mentions(m[1], labels)
         if named:
@@ -2945,13 +2991,30 @@ def _removal(text: str) -> bool:
                     rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern})", text, re.I) is not None
 
 
+_MONTH_RE = re.compile(r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+                       r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4])")
+_MONTH_WORDS = r"(?:(?i:january|february|march|april|june|july|august|september|october|november|december)|May)"
+
+
+def _with_data_year(text: str, data: DataPeek) -> str:
+    """ "after March" -> "after March 2024" where every sampled date of the data is in 2024 and the text names no
+    year: a month said alone is of the data's one year ("may" in lower case is a verb)."""
+    if re.search(r"\b(?:19|20)\d{2}\b", text) or not re.search(rf"\b{_MONTH_WORDS}\b", text):
+        return text
+    years = {str(r.get(c))[:4] for c in data.columns if _dated(c, data) for r in data.rows if r.get(c)}
+    if len(years) != 1 or not (year := years.pop()).isdigit():
+        return text
+    return re.sub(rf"\b({_MONTH_WORDS}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?)\b", rf"\1 {year}", text)
+
+
 def _dated_bounds(action: Action, data: DataPeek, selecting: bool = False) -> list[tuple[str, dict]]:
     """A date bound on the data's one date column (or the date column the action names); `selecting`: the
     action picks rows whatever its verb ("give me the 10 ... between March 1 and April 30")."""
     if not selecting and not _selects_rows(action.full):
         return []
     dropping = _removal(action.full)
-    dates = date_bounds(action.full, dropping=dropping) or _year_bounds(action.full, data, dropping)
+    said = _with_data_year(action.full, data)  # ("requests from after March" in data of 2024)
+    dates = date_bounds(said, dropping=dropping) or _year_bounds(said, data, dropping)
     dated = [c for c in data.columns if _dated(c, data)]
     named = [c for c in column_mentions(action.full, dated)] or dated
     return [(named[0], dates)] if dates and len(named) == 1 else []
@@ -3124,6 +3187,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     rest = text[m.end():] if m else text
     if m and m[1] and (noun := re.match(r"[a-z][\w'-]*[^s\W]s\b\s*", rest, re.I)):
         rest = f"{m[1]} {rest[noun.end():]}"  # ("how many urgent requests are there": the data's word for its rows)
+    # the grouping said, then what the counted rows do ("how many candidates per role scored 4 or higher")
+    grp = "|".join(re.escape(w).replace("_", r"[\s_]") for w in sorted(_column_words(by), key=len, reverse=True))
+    rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\s+"
+                  rf"(?:the\s+|each\s+)?(?:{grp})(?:e?s)?\b", " ", rest, flags=re.I)
     rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\b", rest,
                     maxsplit=1, flags=re.I)[0]
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
