@@ -140,3 +140,20 @@ def transient(rate: float, status: int = 503):
         return (status, 0.0) if int.from_bytes(h[:4], "big") / 2**32 < rate else None
 
     return fail
+
+
+def run_one_llm_step(tmp_path, rows: list[dict], step: str, reply, name: str = "t") -> tuple[list[dict], list[str]]:
+    """Run a one-step recipe on `rows` against a FaultServer answering with `reply`: (output rows, the digest of each
+    request the server received)."""
+    from conftest import write_jsonl
+
+    from tilth.pipeline import Recipe, run_recipe
+    from tilth.storage.workspace import Workspace
+
+    data = write_jsonl(tmp_path / "in.jsonl", rows)
+    with FaultServer(reply=reply) as srv:
+        recipe = Recipe.from_yaml(f"name: {name}\ninput: {{path: {data}}}\nworkers: 1\n"
+                                  f"llm: {{url: \"{srv.url}\", model: fault-model}}\nsteps:\n  - {step}\n")
+        run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
+        sent = [b for b, _ in srv.log]
+    return Workspace(tmp_path / "ws").read(name).to_pylist(), sent

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_jsonl
-from llm_fixtures import FaultServer
-
-from tilth.pipeline import Recipe, run_recipe
-from tilth.storage.workspace import Workspace
+from llm_fixtures import run_one_llm_step
 
 ROWS = [
     {"id": 1, "text": "The boiler in block B was serviced and the pressure is back to normal."},
@@ -29,21 +25,9 @@ def _reply(body, attempt):
     return "rewritten"
 
 
-def _run(tmp_path, step: str) -> tuple[dict[int, dict], int]:
-    data = write_jsonl(tmp_path / "in.jsonl", ROWS)
-    with FaultServer(reply=_reply) as srv:
-        recipe = Recipe.from_yaml(f"""
-name: e
-input: {{path: {data}}}
-workers: 1
-llm: {{url: "{srv.url}", model: fault-model}}
-steps:
-  - {step}
-""")
-        run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
-        sent = len(srv.log)
-    rows = Workspace(tmp_path / "ws").read("e").to_pylist()
-    return rows, sent
+def _run(tmp_path, step: str) -> tuple[list[dict], int]:
+    rows, sent = run_one_llm_step(tmp_path, ROWS, step, _reply)
+    return rows, len(sent)
 
 
 def test_rewrite_sends_only_rows_with_text_and_keeps_the_others_as_they_were(tmp_path):

@@ -5,12 +5,9 @@ bad parameter says. The model's wording is not under test."""
 from __future__ import annotations
 
 import pytest
-from conftest import write_jsonl
-from llm_fixtures import FaultServer
+from llm_fixtures import run_one_llm_step
 
 from tilth.ops import registry
-from tilth.pipeline import Recipe, run_recipe
-from tilth.storage.workspace import Workspace
 
 ROWS = [
     {"id": 1, "floor": 2, "text": "The elevator on the east side has been stuck between floors since Monday morning."},
@@ -27,19 +24,7 @@ def _translated(body, attempt):
 
 
 def _run(tmp_path, step: str, name: str = "tr") -> tuple[list[dict], list[str]]:
-    data = write_jsonl(tmp_path / "in.jsonl", ROWS)
-    with FaultServer(reply=_translated) as srv:
-        recipe = Recipe.from_yaml(f"""
-name: {name}
-input: {{path: {data}}}
-workers: 1
-llm: {{url: "{srv.url}", model: fault-model}}
-steps:
-  - {step}
-""")
-        run_recipe(recipe, workspace=tmp_path / "ws", progress=False)
-        sent = [b for b, _ in srv.log]
-    return Workspace(tmp_path / "ws").read(name).to_pylist(), sent
+    return run_one_llm_step(tmp_path, ROWS, step, _translated, name)
 
 
 def test_only_rows_in_other_languages_are_translated_in_place(tmp_path):
