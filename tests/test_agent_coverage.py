@@ -53,3 +53,11 @@ def test_a_bound_no_step_uses_is_reported_and_not_run_unattended(planner, orders
 def test_details_a_step_uses_are_not_reported(planner, orders, request_):
     plan = planner.plan(request_, orders)
     assert plan.steps and not plan.unmatched, (request_, plan.notes)
+
+
+def test_a_figure_with_a_part_not_understood_is_not_run_unattended(planner, orders):
+    """Trial 54: "the average X per Y, but leave out <rows it did not understand>" planned only the question, and
+    `--yes` ran it (exit 0) with the average over every row: a plan of questions alone was never held back."""
+    plan = planner.plan("give me the average quantity per plant_type, but leave out orders the gnomes blessed", orders)
+    assert not plan.steps and plan.questions and plan.unmatched
+    assert auto_accept(plan, Validation(), partial_ok=False).action == "reject"

@@ -3407,3 +3407,53 @@ def test_from_the_fifty_first_and_fifty_second_newcomer_trials(tmp_path, env):
     lost = Plan(name="t", input={"path": "sites.jsonl"}, request=request,
                 steps=[PlanStep(op="value_filter", params={"column": "stop_work", "values": [True]})])
     assert any("'housekeeping'" in d for d in unused_details(lost, parse(request), sites))
+
+
+def test_from_the_fifty_third_and_fifty_fourth_newcomer_trials(tmp_path, env):
+    """Trials 53-54 (volunteer shifts, lease renewals; gym class bookings, release QA runs)."""
+    planner, _ = env
+    gym = _peek_rows(tmp_path / "gym.jsonl", [
+        {"booking_id": i, "member_note": f"Great class, the music was loud but fun, week {i}.",
+         "class_type": ("spin", "yoga", "hiit")[i % 3], "instructor": ("Dana", "Marcus")[i % 2],
+         "session_date": f"2024-0{2 + i % 3}-1{i % 9}", "duration_min": 30 + 15 * (i % 3), "attended": i % 4 != 0,
+         "rating": 1 + i % 5} for i in range(15)])
+    qa = _peek_rows(tmp_path / "qa.jsonl", [
+        {"run_id": f"R{5000 + i}", "release_version": ("3.9.4", "3.9.5")[i % 2],
+         "component": ("auth", "billing", "ui")[i % 3], "test_summary": f"Checkout flow times out on staging, case {i}.",
+         "severity": ("minor", "major", "blocker")[i % 3], "failed_tests": i % 4, "run_date": f"2024-05-1{i % 9}",
+         "regression": i % 2 == 0, "duration_sec": 600 + 50 * i} for i in range(15)])
+    leases = _peek_rows(tmp_path / "leases.jsonl", [
+        {"lease_id": f"L{i:03d}", "property": ("Maple Court", "Oak House")[i % 2], "unit_type": ("studio", "1-bed")[i % 2],
+         "monthly_rent": 900 + 50 * i, "renewal_date": f"2025-0{1 + i % 9}-15", "pets_allowed": i % 2 == 0,
+         "status": ("renewed", "declined", "pending")[i % 3], "tenant_comment": f"The heating was fixed quickly {i}."}
+        for i in range(15)])
+    _plans_are(planner, {
+        # "classes" is the rows' word here, not a list of labels: the column job after it is a job
+        ("gym", "keep just the spin and hiit classes that ran 45 minutes or longer, and get rid of the instructor "
+                "column"): [
+            ("value_filter", {"column": "class_type", "values": ["spin", "hiit"]}),
+            ("value_filter", {"column": "duration_min", "min": 45.0}),
+            ("select_columns", {"drop_columns": ["instructor"]})],
+        # "show me runs on ...", "at least one failed test"
+        ("qa", "show me runs on auth or billing with at least one failed test, but not the minor severity ones"): [
+            ("value_filter", {"column": "severity", "drop_values": ["minor"]}),
+            ("value_filter", {"column": "failed_tests", "min": 1.0}),
+            ("value_filter", {"column": "component", "values": ["auth", "billing"]})],
+        # "leaving out X unless ..." is a removal with its exception
+        ("qa", "pull a random sample of 10 runs, leaving out release 3.9.4 unless the run is a blocker"): [
+            ("value_filter", {"column": "release_version", "drop_values": ["3.9.4"], "where_column": "severity",
+                              "where_values": ["blocker"], "where_not": True}),
+            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 10, "column": "sample_draw", "keep": "lowest"})],
+        ("qa", "for the regression runs only, rewrite test_summary as a short one-line release-note entry"): [
+            ("llm_rewrite", {"text_field": "text", "style": "a short one-line release-note entry", "task": "tone",
+                             "where_column": "regression", "where_values": [True]})],
+        # "give me every X or Y lease except ..."
+        ("leases", "Give me every pending or declined lease except the ones at Maple Court"): [
+            ("value_filter", {"column": "property", "drop_values": ["Maple Court"]}),
+            ("value_filter", {"column": "status", "values": ["pending", "declined"]})],
+    }, {"gym": gym, "qa": qa, "leases": leases})
+    # "their average": of the groups the count before it names
+    plan = planner.plan("For attended bookings only, how many are there per class type and what's their average "
+                        "rating?", gym)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT class_type, avg(rating) FROM output GROUP BY class_type ORDER BY class_type"]

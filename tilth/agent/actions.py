@@ -504,6 +504,12 @@ def lead_verb(text: str) -> str:
     return w if (w in VERBS or w in MEASURE) else ""
 
 
+def _not_a_list(items: str) -> bool:
+    """"classes over 45 minutes, and get rid of the instructor column": the word that can open a list of labels
+    ("classes: A, B or C") opens none here, since an item is a job of its own."""
+    return any(starts_with_verb(i) for i in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", items)[1:] if i.strip())
+
+
 def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     """Split a request into actions (see the module docstring). `values`: labels the data holds (lower case),
     so that a list of them is one value list, not several jobs ("kettles, blenders or toasters only")."""
@@ -511,7 +517,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     from tilth.agent.params import ENUM
 
     for listing in (ENUM, SUCH_AS):
-        request = listing.sub(lambda m: re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
+        request = listing.sub(lambda m: m[0] if _not_a_list(m[1]) else re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
                               + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
                               request)
     # "so it's polite and concise", "to be friendlier and shorter": one manner for a rewrite, not two jobs

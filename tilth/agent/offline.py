@@ -634,8 +634,8 @@ class OfflinePlanner:
                 if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
                     # "how many inspections failed in 2025, per building": some rows counted, which no step does
                     g = _sql_ident(by)
-                    rows = Action(f"keep rows that {kind}", "", False, True, 0, 0)
-                    over = [(c, b) for c, b in _ranged_columns(rows, data) + _dated_bounds(rows, data) if c != by]
+                    those = Action(f"keep rows that {kind}", "", False, True, 0, 0)
+                    over = [(c, b) for c, b in _ranged_columns(those, data) + _dated_bounds(those, data) if c != by]
                     # ("how many candidates per role scored 4 or higher": a bound the words say all of)
                     bounded = {w for c, _ in over for w in _column_words(c)} | {
                         "or", "and", "than", "at", "least", "most", "more", "less", "fewer", "higher", "lower", "above",
@@ -2262,9 +2262,9 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      # "could you give me just the storm claims": rows wanted, not figures
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      # "show me sessions where an injury was reported": the rows, by what they hold
-                     r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+)?(?:the\s+)?"
+                     r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+|every\s+|any\s+)?(?:the\s+)?"
                      r"(?!(?:[a-z][\w-]*\s+){0,3}?(?:stats|statistics|figures|numbers|counts|totals|averages|metrics)\b)"
-                     r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s(?:\s+(?:where|whose|with|that|which|who|from|in|at|"
+                     r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s?(?:\s+(?:where|whose|with|that|which|who|from|in|at|on|for|"
                      r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
                      r"\W*$))|"  # ("show me the denied requests", "give me all the stop-work observations except ...")
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
@@ -3209,6 +3209,8 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
     if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
                                        action.full, re.I):
         return group  # "how many per species, and what is the median budget for each?": that grouping again
+    if group is not None and re.search(r"\b(?:their|each\s+one's|each\s+group's)\b", action.full, re.I):
+        return group  # ("how many are there per class type and what's their average rating?": of those groups)
     nxt = next((b for b in actions if b.sentence == action.sentence and b.index == action.index + 1), None)
     if nxt is not None and AGGREGATE.match(nxt.text.strip(" ,")) and (shared := _grouping(nxt.full, data)):
         return shared  # "the average honey_kg and total varroa_count for each apiary": both per apiary

@@ -41,7 +41,8 @@ STRICT = ("more than", "greater than", "longer than", "over", "above", "exceedin
           "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of", "past", "beyond",
           "in excess of", "north of", "shy of", "short of", "south of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
-                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out)\b", re.I)
+                  r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out|"
+                  r"leaving out)\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
          "char": "chars", "letters": "chars"}
 
@@ -116,6 +117,9 @@ def spell_out_numbers(low: str) -> str:
     low = re.sub(r"\ba (?:[a-z]+ )?or two\b|\ba couple(?: of)?\b|\bone or two (?=[a-z]+ (?:changed|different|edited|off)\b)",
                  lambda m: " " * len(m[0]), low)
     low = _WORDS_NUMBER.sub(lambda m: _numbers_in(m[0]), low)
+    # "at least one failed test": one after a comparative is a bound ("keep one of each" is not)
+    low = re.sub(r"\b(at least|at most|more than|fewer than|less than|no more than|no fewer than|over|under|above|below)"
+                 r"\s+one(?![\w-])(?!\s+(?:of|another|each|half|third|quarter|fifth|tenth|hundred|thousand)\b)", r"\1 1", low)
     low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
     # "paraphrase each transcript twice": a count of times (never "once", which also means "after")
     low = re.sub(r"(?<![\w-])(twice|thrice)(?![\w-])", lambda m: "2 times" if m[1] == "twice" else "3 times", low)
@@ -1149,7 +1153,7 @@ _STYLE = (re.compile(r"\b(?:in|with) the (?:voice|style|tone|manner) of ((?:a |a
           # "into a single punchy sentence for the newsletter", "as a short tweet": the form the rewrite takes
           re.compile(r"\b(?:into|as)\s+((?:a|an|one)\s+(?:(?!(?:new|separate|column|field)\b)[\w'-]+,?\s+){0,3}?(?:sentence|"
                      r"paragraph|summary|tweet|headline|"
-                     r"blurb|line|bullet list|teaser|caption)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?"
+                     r"blurb|line|bullet list|teaser|caption|entry|entrie|item|notice|update|message)s?(?:\s+for\s+(?:the\s+|a\s+|an\s+|our\s+)?[\w -]{2,30}?)?"
                      r"(?:\s+(?:summari[sz]ing|describing|explaining|covering|stating|about)\s+[^.;!?,]{2,60}?)?"
                      r"(?:,?\s+(?:of\s+)?(?:under|below|at most|no more than|fewer than|less than|within|up to|of)\s+"
                      r"(?:\d+|[a-z]+)\s+(?:words?|characters?|chars|lines?))?)"  # ("a short summary under 10 words")

@@ -31,7 +31,7 @@ def auto_accept(plan: Plan, validation: Validation, partial_ok: bool = True, run
     the plan no longer does what was asked, and nobody is there to agree to that. Without `partial_ok` the same
     holds for a part of the request that was not understood (a newcomer's "keep everyone else", once not
     understood, left a 30% sample of one group as the whole output)."""
-    if plan.unmatched and plan.steps and not partial_ok:
+    if plan.unmatched and (plan.steps or plan.questions) and not partial_ok:  # (a figure over the wrong rows too)
         return Decision("reject", "part of the request was not understood (" + "; ".join(map(repr, plan.unmatched))
                         + "), so nothing was run unattended: rephrase it, run without --yes to review the plan, or "
                         "pass --partial to run the steps that were planned")
