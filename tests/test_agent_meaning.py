@@ -3457,3 +3457,49 @@ def test_from_the_fifty_third_and_fifty_fourth_newcomer_trials(tmp_path, env):
                         "rating?", gym)
     assert [q["sql"] for q in plan.questions] == [
         "SELECT class_type, avg(rating) FROM output GROUP BY class_type ORDER BY class_type"]
+
+
+def test_from_the_fifty_fifth_and_fifty_sixth_newcomer_trials(tmp_path, env):
+    """Trials 55-56 (port vessel calls, pharmacy stock counts; call-centre QA, street-lighting faults), and trial
+    53's "the ones with no notes at all"."""
+    planner, _ = env
+    stock = _peek_rows(tmp_path / "stock.jsonl", [
+        {"item_id": f"PH{i:03d}", "product_name": f"Item {i}", "category": ("vitamin", "analgesic")[i % 2],
+         "store": ("Northgate", "Riverside")[i % 2], "qty_on_hand": 5 * i if i % 5 else None, "unit_cost": 2.5 + i,
+         "expiry_date": f"2025-0{1 + i % 9}-01" if i % 4 else None, "controlled": i % 3 == 0,
+         "count_note": f"Shelf counted twice, box {i} fine."} for i in range(15)])
+    calls = _peek_rows(tmp_path / "calls.jsonl", [
+        {"call_id": f"VC{i:03d}", "vessel_name": f"Vessel {i}", "berth": ("C1", "C2")[i % 2],
+         "cargo_type": ("container", "bulk", "tanker")[i % 3], "arrival_date": f"2024-0{1 + i % 6}-1{i % 9}",
+         "teu_handled": 100 * i, "delay_hours": 1.5 * i, "hazmat": i % 4 == 0,
+         "pilot_notes": f"Pilot boarded at the outer buoy, tide {i}."} for i in range(15)])
+    lights = _peek_rows(tmp_path / "lights.jsonl", [
+        {"report_id": f"SL{i:03d}", "district": ("Hillcrest", "Docklands")[i % 2],
+         "fault_type": ("cable_fault", "lamp_out", "flickering")[i % 3], "reported_on": f"2024-0{2 + i % 3}-1{i % 9}",
+         "days_to_fix": 3 * i, "urgent": i % 2 == 0, "description": f"Lamp on the corner of street {i} is out."}
+        for i in range(15)])
+    _plans_are(planner, {
+        # "except the controlled ones" on a yes/no column: the others
+        ("stock", "show me low-stock items with fewer than 20 on hand, except the controlled ones"): [
+            ("value_filter", {"column": "controlled", "values": [False]}),
+            ("value_filter", {"column": "qty_on_hand", "max": 19.0})],
+        # "where expiry_date or qty_on_hand is missing": both columns
+        ("stock", "drop rows where expiry_date or qty_on_hand is missing"): [
+            ("value_filter", {"column": "expiry_date", "keep_null": False}),
+            ("value_filter", {"column": "qty_on_hand", "keep_null": False})],
+        # "Show urgent reports that ..." (no "me"): rows
+        ("lights", "Show urgent reports that took more than 10 days to fix, but not cable faults."): [
+            ("value_filter", {"column": "urgent", "values": [True]}),
+            ("value_filter", {"column": "days_to_fix", "min": 11.0}),
+            ("value_filter", {"column": "fault_type", "drop_values": ["cable_fault"]})],
+        # a verb-less part after a removal that says what rows lack: rows of its own to drop
+        ("lights", "drop the lamp_out reports and the ones with no description at all"): [
+            ("value_filter", {"column": "fault_type", "drop_values": ["lamp_out"]}),
+            ("length_filter", {"text_field": "text", "min": 1})],
+    }, {"stock": stock, "calls": calls, "lights": lights})
+    plan = planner.plan("how many calls per cargo type had a delay of more than 6 hours?", calls)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT cargo_type, count(*) FROM output WHERE delay_hours > 6.0 GROUP BY cargo_type ORDER BY cargo_type"]
+    # "fault reports": one noun; "Ignore the exact duplicate rows" is a job beside the count, not a measurement
+    plan = planner.plan("How many fault reports are there per district? Ignore the exact duplicate rows.", lights)
+    assert [s.op for s in plan.steps] == ["exact_dedup", "dataset_stats"] and not plan.unmatched

@@ -48,7 +48,7 @@ class ParsedRequest:
 
 # Words that start a request for a job. Common English, not operator names.
 VERBS = frozenset("""
-remove drop delete discard exclude filter keep retain get clean cleanup tidy strip scrub purge prune trim
+remove drop delete discard exclude filter keep retain get ignore clean cleanup tidy strip scrub purge prune trim
 dedupe dedup deduplicate de-duplicate collapse merge redact mask anonymise anonymize hide censor replace
 normalise normalize fix repair standardise standardize convert squash unify extract parse pull turn
 detect identify find flag mark tag label classify categorise categorize annotate score rate grade judge

@@ -378,6 +378,11 @@ class OfflinePlanner:
             for st in plan.steps:
                 self._phases.setdefault(id(st), phase)
             phase += a.after
+            before = parsed.actions[a.index - 1] if a.index > 0 else None
+            if a.asks and not a.negated and not starts_with_verb(a.text) and before is not None \
+                    and before.sentence == a.sentence and _removal(before.text) and lacked(a.text):
+                # "toss the Spanish/French ones and the ones with no notes at all": rows of their own to drop
+                a = replace(a, text=f"drop {a.text}")
             # the columns another job of its sentence drops or keeps are that job's ("redact emails ..., then drop
             # the apprentice column": the redaction does not read `apprentice`)
             self.siblings = " ".join(b.text for b in parsed.actions if b.sentence == a.sentence and b is not a
@@ -645,6 +650,7 @@ class OfflinePlanner:
                     said_cols = [w for c, _ in over for w in _column_words(c)]  # ("were interviewed": interview_date)
                     rest = " ".join(w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
                                     if w not in bounded and w.rstrip("s") not in bounded and not _MONTH_RE.fullmatch(w)
+                                    and w not in _FILLER
                                     and not any(same_family(w, c) for c in said_cols))
                     where = _where_sql(over) if over and not rest else f" WHERE <the rows that {kind}>"
                     _query_instead(plan, a, f"counts the rows that {kind} per {by}",
@@ -2262,7 +2268,8 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      # "could you give me just the storm claims": rows wanted, not figures
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      # "show me sessions where an injury was reported": the rows, by what they hold
-                     r"(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)\s+(?:all\s+|every\s+|any\s+)?(?:the\s+)?"
+                     r"(?:(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)|show|list|find)\s+"
+                     r"(?:all\s+|every\s+|any\s+)?(?:the\s+)?"
                      r"(?!(?:[a-z][\w-]*\s+){0,3}?(?:stats|statistics|figures|numbers|counts|totals|averages|metrics)\b)"
                      r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s?(?:\s+(?:where|whose|with|that|which|who|from|in|at|on|for|"
                      r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
@@ -2556,7 +2563,8 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                          rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
             # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
-            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without|unless)|n't)[\s-]?"  # ("not the ones already resolved")
+            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without|unless|except(?:\s+for)?|excluding)|n't)[\s-]?"
+                               # ("not the ones already resolved", "except the controlled ones")
                                rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
                                rf"already|still|they|they've|they're|it|it's|its|has|have|had)\s+){{0,4}}{said}"
                                # ("..., unless they've already been paid": the unpaid ones)
@@ -3186,7 +3194,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:([\w'-]+)\s+)?", text, re.I)
     rest = text[m.end():] if m else text
     if m and m[1] and (noun := re.match(r"[a-z][\w'-]*[^s\W]s\b\s*", rest, re.I)):
-        rest = f"{m[1]} {rest[noun.end():]}"  # ("how many urgent requests are there": the data's word for its rows)
+        # ("how many urgent requests are there": the data's word for its rows; "how many fault reports": all one noun,
+        # its first word a column's)
+        named = any(m[1].lower() in _column_words(c) for c in data.columns)
+        rest = rest[noun.end():] if named else f"{m[1]} {rest[noun.end():]}"
     # the grouping said, then what the counted rows do ("how many candidates per role scored 4 or higher")
     grp = "|".join(re.escape(w).replace("_", r"[\s_]") for w in sorted(_column_words(by), key=len, reverse=True))
     rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\s+"
@@ -3383,6 +3394,10 @@ def lacked(text: str) -> list[str]:
     out = []
     for m in LACKING.finditer(text):
         said = re.sub(r"\s+(?:or|and|nor)$", "", m[1] or m[2], flags=re.I)
+        if m[2] and (two := re.match(r"(?:or|and|nor)\s+(.+)", said, re.I)):  # "where expiry_date or qty_on_hand is
+            said = two[1]                                                 # missing": both
+            if first := re.search(r"([\w-]+)\s*$", text[: m.start(2)]):
+                out.append(first[1])
         out.append(said)
         at = (m.start(1) if m[1] else m.start(2)) + len(said)
         while m[1] and (more := re.match(r"\s*,?\s*(?:or|and|nor)\s+(?:an?\s+|any\s+|the\s+)?(?!(?:no|without|missing)\b)"
