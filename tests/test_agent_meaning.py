@@ -3497,6 +3497,18 @@ def test_from_the_fifty_fifth_and_fifty_sixth_newcomer_trials(tmp_path, env):
             ("value_filter", {"column": "fault_type", "drop_values": ["lamp_out"]}),
             ("length_filter", {"text_field": "text", "min": 1})],
     }, {"stock": stock, "calls": calls, "lights": lights})
+    # a rank among the rows an exception leaves; "lowest scoring" ranks the score; a choice before "about ..."
+    assert steps(planner.plan("give me the 5 calls with the longest delay_hours, except hazmat cargo", calls)) == [
+        ("value_filter", {"column": "hazmat", "values": [False]}), ("top_filter", {"count": 5, "column": "delay_hours"})]
+    assert steps(planner.plan("give me the 5 calls with the longest delay_hours, except tanker calls", calls)) == [
+        ("value_filter", {"column": "cargo_type", "drop_values": ["tanker"]}),
+        ("top_filter", {"count": 5, "column": "delay_hours"})]
+    assert steps(planner.plan("show me the 5 lowest scoring items", _peek_rows(tmp_path / "qa.jsonl", [
+        {"eval_id": f"QA{i}", "call_date": f"2024-03-1{i}", "qa_score": 60 + 3 * i, "notes": f"Polite agent {i}."}
+        for i in range(8)]))) == [("top_filter", {"keep": "lowest", "count": 5, "column": "qa_score"})]
+    plan = planner.plan("Use the LLM to label each note as positive, negative or neutral about how the agent handled it",
+                        calls)
+    assert plan.steps[0].params["choices"] == ["positive", "negative", "neutral"]
     plan = planner.plan("how many calls per cargo type had a delay of more than 6 hours?", calls)
     assert [q["sql"] for q in plan.questions] == [
         "SELECT cargo_type, count(*) FROM output WHERE delay_hours > 6.0 GROUP BY cargo_type ORDER BY cargo_type"]

@@ -649,7 +649,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # ("label each note as 'fixed' or 'follow-up' depending on whether ...": quoted, and what decides between them)
     text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,6}?(?:as|into)\s+)"
                   r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$)|\s+(?:depending\s+on|based\s+on|"
-                  r"according\s+to|by\s+whether|on\s+whether)\b)",
+                  r"according\s+to|by\s+whether|on\s+whether|about|regarding|in\s+terms\s+of)\b)",  # ("... or neutral about how")
                   lambda m: m[1] + _keep_whole(f"({_unquoted(_unmark(m[2]))})") if _CHOICES.fullmatch(
                       _unquoted(_unmark(m[2]))) and not re.match(r"(?:one|any|each)\s+of\b|either\b", m[2], re.I)
                   else m[0],

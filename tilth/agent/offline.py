@@ -471,9 +471,14 @@ class OfflinePlanner:
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (among := _equality(a, data) or self._rank_subset(plan, a, data)) \
-                    and not (among[2] if len(among) > 2 else False):
-                # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows
-                self._value_step(plan, a, among[0], {"values": among[1]}, data)
+                    and not ((gone := among[2] if len(among) > 2 else False) and _removal(a.full)) \
+                    and not (all(isinstance(v, bool) for v in among[1])
+                             and re.search(rf"\bto\s+{re.escape(among[0].lower()[:5])}", a.full, re.I)):
+                # (a yes/no named by the verb of the rank's measure is no subset: "the 10 tickets that took the
+                # longest to resolve" ranks every ticket)
+                # "the 10 highest rated reports from the Desert and Coast regions": the rank among those rows;
+                # "the 5 calls with the longest delay_hours, except hazmat cargo": among the others
+                self._value_step(plan, a, among[0], {"drop_values" if gone else "values": among[1]}, data)
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded and not _removal(a.full):
                 # "give me the 10 sailings with the most passengers between March 1 and April 30 2025": the rank
                 # among those days (a removal by rank is left to rank every row)
@@ -2271,7 +2276,7 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      r"(?:(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)|show|list|find)\s+"
                      r"(?:all\s+|every\s+|any\s+)?(?:the\s+)?"
                      r"(?!(?:[a-z][\w-]*\s+){0,3}?(?:stats|statistics|figures|numbers|counts|totals|averages|metrics)\b)"
-                     r"(?=(?:[a-z][\w-]*\s+){0,3}?[a-z][a-z-]*s?(?:\s+(?:where|whose|with|that|which|who|from|in|at|on|for|"
+                     r"(?=(?:\w[\w-]*\s+){0,3}?[a-z][a-z-]*s?(?:\s+(?:where|whose|with|that|which|who|from|in|at|on|for|"
                      r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
                      r"\W*$))|"  # ("show me the denied requests", "give me all the stop-work observations except ...")
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
@@ -2923,6 +2928,8 @@ RANK_MEASURES = (
     (r"light|lighter|lightest", _WEIGHT, None, "lowest"),
     (r"popular|viewed|watched|liked|starred|downloaded|played", r"views|likes|stars|votes|upvotes|downloads|plays|"
      r"followers|clicks|shares|popularity", None, "highest"),
+    # "the 5 lowest scoring calls": the score column (which end: the superlative's, read by the caller)
+    (r"scoring|scored|rated|graded", r"score|scores|rating|ratings|grade|grades|points|marks", None, None),
     (r"old|older|oldest", r"age|aged", "lowest", "highest"),
     (r"young|younger|youngest", r"age|aged", "highest", "lowest"),
     (r"earliest", r"\b\B", "lowest", "lowest"),
