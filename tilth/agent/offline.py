@@ -47,8 +47,8 @@ from tilth.agent.actions import (
 )
 from tilth.agent.countries import country_codes, looks_like_codes, without_countries
 from tilth.agent.coverage import unused_details
+from tilth.agent.dates import MONTHS, year_bounds
 from tilth.agent.dates import bounds as date_bounds
-from tilth.agent.dates import year_bounds
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     AUXILIARIES,
@@ -301,6 +301,20 @@ class OfflinePlanner:
         held = {str(v).lower() for c in data.columns for r in data.rows if isinstance(v := r.get(c), str) and len(v) <= 12}
         return [c for c in codes if c not in held and not any(n in held for n, v in LANGUAGES.items() if v == c)]
 
+    def _value_steps_among(self, plan: Plan, action: Action, bounds: list[tuple[str, dict]], data: DataPeek,
+                           among: tuple[str, list] | None, spared: bool) -> None:
+        """A value step per (column, bounds), each applied only among the rows whose `among` column holds its values
+        (or, `spared`, to every row but those): "drop the hot desk bookings from before March", "remove audits where
+        more than 3 draughts were found unless a heat pump was recommended"."""
+        for column, limits in bounds:
+            before = len(plan.steps)
+            self._value_step(plan, action, column, limits, data)
+            for step in plan.steps[before:] if among is not None else ():
+                step.params.update({"where_column": self._pipeline_col(among[0], data), "where_values": among[1],
+                                    **({"where_not": True} if spared else {})})
+                step.why += f"; {'except' if spared else 'only'} among rows whose {among[0]} is " \
+                            f"{' or '.join(map(str, among[1]))}"
+
     def _reads(self, step: PlanStep) -> set[str]:
         op = _built(step)
         return set(op.input_columns()) if op is not None else set()
@@ -532,13 +546,7 @@ class OfflinePlanner:
                     # "candidates with at least 5 years of experience unless they are applying for Warehouse Lead":
                     # a requirement those rows are exempt from, not rows to drop (a label kept beside it says
                     # otherwise: "furniture requests over $200, unless they come from IT" drops IT)
-                    for other, bounds in required:
-                        before = len(plan.steps)
-                        self._value_step(plan, a, other, bounds, data)
-                        for step in plan.steps[before:]:
-                            step.params.update({"where_column": self._pipeline_col(column, data), "where_values": values,
-                                                "where_not": True})
-                            step.why += f"; rows whose {column} is {' or '.join(map(str, values))} are exempt"
+                    self._value_steps_among(plan, a, required, data, (column, values), spared=True)
                     last[a.sentence] = (plan.steps[-1], a)
                     continue
                 key = "drop_values" if dropping else "values"
@@ -646,15 +654,13 @@ class OfflinePlanner:
                     g = _sql_ident(by)
                     those = Action(f"keep rows that {kind}", "", False, True, 0, 0)
                     over = [(c, b) for c, b in _ranged_columns(those, data) + _dated_bounds(those, data) if c != by]
-                    # ("how many candidates per role scored 4 or higher": a bound the words say all of)
-                    bounded = {w for c, _ in over for w in _column_words(c)} | {
-                        "or", "and", "than", "at", "least", "most", "more", "less", "fewer", "higher", "lower", "above",
-                        "below", "over", "under", "up", "to", "between", "scored", "rated", "had", "has", "have", "got",
-                        "with", "received", "earned", "were", "was", "are", "is", "of", "in", "on", "from", "after",
-                        "before", "since", "until", "onwards", "later", "earlier", "plus", "better", "worse"}
-                    said_cols = [w for c, _ in over for w in _column_words(c)]  # ("were interviewed": interview_date)
+                    # ("how many candidates per role scored 4 or higher": a bound the words say all of; "were
+                    # interviewed": interview_date)
+                    said_cols = {w for c, _ in over for w in _column_words(c)}
+                    bounded = said_cols | _BOUND_WORDS
                     rest = " ".join(w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
-                                    if w not in bounded and w.rstrip("s") not in bounded and not _MONTH_RE.fullmatch(w)
+                                    if w not in bounded and w.rstrip("s") not in bounded and w not in MONTHS
+                                    and not re.fullmatch(r"q[1-4]", w)
                                     and w not in _FILLER
                                     and not any(same_family(w, c) for c in said_cols))
                     where = _where_sql(over) if over and not rest else f" WHERE <the rows that {kind}>"
@@ -703,14 +709,8 @@ class OfflinePlanner:
                 and after[0] == among[0]
             if spared:  # (the rows said after "unless", spared: "unless" itself had read them as the other rows)
                 among = after
-            for column, bounds in ranged:  # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
-                before = len(plan.steps)
-                self._value_step(plan, a, column, bounds, data)
-                for step in plan.steps[before:] if among is not None else ():
-                    step.params.update({"where_column": self._pipeline_col(among[0], data), "where_values": among[1],
-                                        **({"where_not": True} if spared else {})})
-                    step.why += f"; {'except' if spared else 'only'} among rows whose {among[0]} is " \
-                                f"{' or '.join(map(str, among[1]))}"
+            # "fewer than 3 turns" (n_turns), "longer than five minutes" (duration_sec)
+            self._value_steps_among(plan, a, ranged, data, among, spared)
             # "exceptions reported in March 2024 but not the ones that were refunded": a label column too, where it
             # is a yes/no column or labels said as an exception ("Which talks were submitted ..." on a column of talk,
             # workshop and lightning names the rows, not the talk format)
@@ -761,7 +761,7 @@ class OfflinePlanner:
                     and all(_holds_label(data, v.lower()) for v in labelled[1]):  # (the data's labels, not "German")
                 # "paraphrase the furniture justifications": the job is said by the other words; a label's name
                 # only says which rows (it had tipped the match to back-translation)
-                query = re.sub("|".join(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])" for v in labelled[1]),
+                query = re.sub("|".join(_label_said(v) for v in labelled[1]),
                                " ", query, flags=re.I)
                 query = " ".join(query.split()) or a.full
             ranked = self.ranked(query, a.context)
@@ -2523,6 +2523,11 @@ _NOT_NAMES = ("then", "than", "that", "this", "these", "those", "there", "their"
               "hours", "minutes", "months", "years", "points", "stars", "percent")
 
 
+def _label_said(value: str) -> str:
+    """A pattern for a label said as a word of the request, singular or plural (see _label_spelling)."""
+    return rf"(?<![\w-])(?:{_label_spelling(value)})(?:e?s)?(?![\w-])"
+
+
 def _holds_label(data: DataPeek, value: str) -> bool:
     """Whether some sampled row holds `value` (any case) in a column of short labels."""
     return any(isinstance(r.get(c), str) and r[c].lower() == value for c in data.columns if _label_column(c, data)
@@ -2604,7 +2609,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
             known = {str(v).lower() for v in distinct}
             whole = [v for v in sorted(distinct, key=str) if isinstance(v, str) and len(v) > 2
-                     and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
+                     and re.search(_label_said(v), low)]
             if not {str(v).lower() for v in listed} & known and whole:
                 return col, whole  # "except event space ones": the label event_space, not "event" before "space"
             if not {str(v).lower() for v in listed} & known and (other := _holder(listed, data, skip=(col,))):
@@ -2616,7 +2621,7 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         named = [v for v in sorted(distinct, key=lambda v: (-len(v), v))  # (longest first; ties by name: one plan a run)
                  if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v)  # ("P1 and P2 tickets")
                      or re.fullmatch(r"[A-Z]{2}", v) and re.search(rf"(?<![\w-]){v}(?![\w-])", action.full))  # ("from IT")
-                 and re.search(rf"(?<![\w-])(?:{_label_spelling(v)})(?:e?s)?(?![\w-])", low)]
+                 and re.search(_label_said(v), low)]
         if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
             named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
                      and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
@@ -3006,9 +3011,13 @@ def _removal(text: str) -> bool:
                     rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern})", text, re.I) is not None
 
 
-_MONTH_RE = re.compile(r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-                       r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4])")
-_MONTH_WORDS = r"(?:(?i:january|february|march|april|june|july|august|september|october|november|december)|May)"
+# the words a bound on the rows is said with, beside its number and its column ("scored 4 or higher", "had a delay of
+# more than 6 hours"): what a count's condition may hold and still be all a WHERE says
+_BOUND_WORDS = frozenset("""or and than at least most more less fewer higher lower above below over under up to between
+scored rated had has have got with received earned were was are is of in on from after before since until onwards
+later earlier plus better worse""".split())
+# a month's full name ("may" in lower case is a verb)
+_MONTH_WORDS = rf"(?:(?i:{'|'.join(m for m in MONTHS if len(m) > 4 or m in ('june', 'july'))})|May)"
 
 
 def _with_data_year(text: str, data: DataPeek) -> str:
