@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tilth.agent.actions import parse
 from tilth.agent.eval.data import make_all
 from tilth.agent.offline import OfflinePlanner
 from tilth.agent.peek import peek
@@ -2540,12 +2541,10 @@ def test_from_the_twenty_second_newcomer_trial(tmp_path, env):
         # a fixed number of rows at random: a seeded draw per row, then the rows with the lowest draws
         ("podcasts", "drop episodes with under 5,000 downloads, then randomly sample 20 of what's left"): [
             ("value_filter", {"column": "downloads", "min": 5000.0}),
-            ("sample_filter", {"fraction": 1.0}),
-            ("top_filter", {"count": 20, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 20, "keep": "random"})],
         ("podcasts", "give me 10 random Garden Talk episodes"): [
             ("value_filter", {"column": "show", "values": ["Garden Talk"]}),
-            ("sample_filter", {"fraction": 1.0}),
-            ("top_filter", {"count": 10, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 10, "keep": "random"})],
         # "give me the 3 longest ..." is a rank ("give me" drew the statistics step)
         ("podcasts", "give me the 3 longest episodes released in 2024"): [
             ("value_filter", {"column": "release_date", "min": "2024-01-01", "max": "2024-12-31"}),
@@ -3070,8 +3069,7 @@ def test_from_the_thirty_first_and_thirty_second_newcomer_trials(tmp_path, env):
         # an exception to a random sample goes first
         ("audits", "grab a random sample of 10 audits, except ones from Old Town"): [
             ("value_filter", {"column": "region", "drop_values": ["Old Town"]}),
-            ("sample_filter", {"fraction": 1.0}),
-            ("top_filter", {"count": 10, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 10, "keep": "random"})],
         # "first-timers" are the people of first_time
         ("shifts", "shifts at Harbor or Central but not first-timers"): [
             ("value_filter", {"column": "site", "values": ["Harbor", "Central"]}),
@@ -3154,10 +3152,10 @@ def test_from_the_thirty_third_and_thirty_fourth_newcomer_trials(tmp_path, env):
         ("rooms", "random sample of 8 rows, only where status is checkout and the issue_found is false"): [
             ("value_filter", {"column": "status", "values": ["checkout"]}),
             ("value_filter", {"column": "issue_found", "values": [False]}),
-            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 8, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 8, "keep": "random"})],
         ("rooms", "if rating is missing drop the row, then take a random sample of 12 rows"): [
             ("value_filter", {"column": "rating", "keep_null": False}),
-            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 12, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 12, "keep": "random"})],
         # "..., and drop the floor column while you're at it": no job of its own
         ("rooms", "please hide emails in the guest comments, and drop the floor column while you're at it"): [
             ("pii_redact", {"text_field": "text", "kinds": ["email"]}),
@@ -3219,10 +3217,10 @@ def test_from_the_forty_seventh_and_forty_eighth_newcomer_trials(tmp_path, env):
         ("sessions", "random sample of 5 football or netball sessions held in April 2024"): [
             ("value_filter", {"column": "sport", "values": ["football", "netball"]}),
             ("value_filter", {"column": "session_date", "min": "2024-04-01", "max": "2024-04-30"}),
-            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 5, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 5, "keep": "random"})],
         ("sessions", "give me 5 random sessions with attendance over 15"): [
             ("value_filter", {"column": "attendance", "min": 16.0}),
-            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 5, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 5, "keep": "random"})],
         # exact duplicates of records naming no text: the same record, every field but its id
         ("sessions", "drop exact duplicates"): [
             ("exact_dedup", {"text_field": "text", "also_fields": [
@@ -3443,7 +3441,7 @@ def test_from_the_fifty_third_and_fifty_fourth_newcomer_trials(tmp_path, env):
         ("qa", "pull a random sample of 10 runs, leaving out release 3.9.4 unless the run is a blocker"): [
             ("value_filter", {"column": "release_version", "drop_values": ["3.9.4"], "where_column": "severity",
                               "where_values": ["blocker"], "where_not": True}),
-            ("sample_filter", {"fraction": 1.0}), ("top_filter", {"count": 10, "column": "sample_draw", "keep": "lowest"})],
+            ("top_filter", {"count": 10, "keep": "random"})],
         ("qa", "for the regression runs only, rewrite test_summary as a short one-line release-note entry"): [
             ("llm_rewrite", {"text_field": "text", "style": "a short one-line release-note entry", "task": "tone",
                              "where_column": "regression", "where_values": [True]})],
@@ -3515,3 +3513,35 @@ def test_from_the_fifty_fifth_and_fifty_sixth_newcomer_trials(tmp_path, env):
     # "fault reports": one noun; "Ignore the exact duplicate rows" is a job beside the count, not a measurement
     plan = planner.plan("How many fault reports are there per district? Ignore the exact duplicate rows.", lights)
     assert [s.op for s in plan.steps] == ["exact_dedup", "dataset_stats"] and not plan.unmatched
+
+
+def test_a_figure_over_the_rows_a_yes_no_verb_or_an_only_count_names(tmp_path, env):
+    """Trial 54's "... but leave out bookings where the member didn't attend" (`attended` said as a present-tense
+    verb: the part was not understood) and the same condition said as "Only count ..." in a sentence of its own
+    (it read as "only figures, no filter" and planned token_count); "excluding the ones that were not attended"
+    (two denials: the attended ones) and a label counted as the breakdown of its column."""
+    planner, _ = env
+    gym = _peek_rows(tmp_path / "gym.jsonl", [
+        {"booking_id": 1000 + i, "member_note": f"Class {i} was fine, good music.", "class_type": ("spin", "yoga",
+         "hiit")[i % 3], "instructor": ("Dana", "Tom")[i % 2], "duration_min": 30 + 15 * (i % 3),
+         "attended": i % 4 != 0, "rating": 1 + i % 5} for i in range(16)])
+    by_instructor = "SELECT instructor, avg(duration_min) FROM output GROUP BY instructor ORDER BY instructor"
+    for request, kept in [
+        ("give me the average session length (duration_min) per instructor, but leave out bookings where the member "
+         "didn't attend", {"drop_values": [False]}),
+        ("average duration_min per instructor. Only count bookings where the member attended.", {"values": [True]}),
+        ("average duration_min per instructor, counting only bookings where the member attended", {"values": [True]})]:
+        plan = planner.plan(request, gym)
+        assert steps(plan) == [("value_filter", {"column": "attended", **kept})], request
+        assert [q["sql"] for q in plan.questions] == [by_instructor] and not plan.unmatched, request
+    plan = planner.plan("average duration_min per instructor. Only count spin and hiit classes.", gym)
+    assert steps(plan) == [("value_filter", {"column": "class_type", "values": ["spin", "hiit"]})]
+    for request in ("how many bookings per instructor, excluding the ones that were not attended",
+                    "how many bookings per instructor, except those the member didn't attend"):
+        plan = planner.plan(request, gym)
+        assert [q["sql"] for q in plan.questions] == [
+            "SELECT instructor, count(*) FROM output WHERE attended IN (true) GROUP BY instructor ORDER BY instructor"]
+    # "only count" alone is still a wish for figures, no filter; a label counted is its column's breakdown
+    assert parse("just count the words").keep_all_rows and parse("only count tokens, do not filter").keep_all_rows
+    plan = planner.plan("how many spin classes are there", gym)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "class_type"})] and not plan.unmatched

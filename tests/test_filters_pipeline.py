@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
+import pytest
 from corpus_fixtures import stdlib_paragraphs
 
 from tilth.ops import build
@@ -51,18 +52,35 @@ def test_recipe_with_heuristic_steps(tmp_path):
 
 
 def test_a_fixed_number_of_rows_at_random_is_exact_and_the_same_on_a_rerun(tmp_path):
-    """"randomly sample 20": sample_filter's seeded draw per row (fraction 1.0 keeps every row), then top_filter
-    keeps the rows with the lowest draws. Exactly that many rows, spread over several parts, the same rows on a
-    rerun; a per-row draw alone keeps only about a share."""
+    """"randomly sample 20": top_filter with keep=random ranks a seeded draw per row and keeps the 20 lowest.
+    Exactly that many rows, spread over several parts, the same rows on a rerun, another seed other rows, and
+    no helper column left in the output (two steps, sample_filter then top_filter on `sample_draw`, had left it);
+    with drop, exactly those rows go."""
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps({"text": f"row {i}", "n": i}) + "\n" for i in range(300)))
-    steps = [{"sample_filter": {"fraction": 1.0}}, {"top_filter": {"count": 20, "column": "sample_draw", "keep": "lowest"}}]
     picked = []
-    for run in ("a", "b"):
+    for run, params in (("a", {"count": 20, "keep": "random"}), ("b", {"count": 20, "keep": "random"}),
+                        ("c", {"count": 20, "keep": "random", "seed": 3}), ("d", {"count": 20, "keep": "random",
+                                                                                  "drop": True})):
         recipe = Recipe.model_validate({"name": f"s{run}", "input": {"path": str(path), "batch_size": 50}, "workers": 1,
-                                        "steps": steps})
+                                        "steps": [{"top_filter": params}]})
         res = run_recipe(recipe, tmp_path / f"ws{run}", progress=False)
-        assert [s.rows_out for s in res.steps] == [300, 300, 20]
-        picked.append(sorted(Workspace(tmp_path / f"ws{run}").sql(
-            f"SELECT n FROM {res.output.name}").column("n").to_pylist()))
-    assert picked[0] == picked[1] and len(set(picked[0])) == 20
+        ws = Workspace(tmp_path / f"ws{run}")
+        out = ws.sql(f"SELECT * FROM {res.output.name}")
+        assert "sample_draw" not in out.column_names and "value" not in out.column_names
+        picked.append(sorted(out.column("n").to_pylist()))
+        reasons = ws.sql(f"SELECT DISTINCT reason FROM lineage WHERE run = 's{run}'").column("reason").to_pylist()
+        assert reasons == [f"{'among' if run == 'd' else 'not among'} the 20 rows drawn at random "
+                           f"(seed {3 if run == 'c' else 0})"]
+    assert [len(p) for p in picked] == [20, 20, 20, 280]
+    assert picked[0] == picked[1] and len(set(picked[0])) == 20 and picked[2] != picked[0]
+    assert sorted(set(range(300)) - set(picked[3])) == picked[0]  # (drop: the same 20 drawn, gone)
+    assert min(picked[0]) < 100 and max(picked[0]) >= 200  # (from every part, not the first ones)
+
+
+def test_random_rows_take_no_column_and_ranked_rows_need_one():
+    assert build("top_filter", {"count": 5, "keep": "random"}).input_columns() == []
+    with pytest.raises(ValueError, match="leave column unset"):
+        build("top_filter", {"count": 5, "keep": "random", "column": "n"})
+    with pytest.raises(ValueError, match="set column"):
+        build("top_filter", {"count": 5})

@@ -106,6 +106,12 @@ MEASURE_ONLY = re.compile(
     r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|profiling)[- ]only\b|"
     r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)
 
+# "only count the bookings where ...": which rows count, said beside a figure another clause asks for (FIGURE)
+COUNTED_ROWS = re.compile(r"(?:just|only)\s+count\s+(?:[\w'-]+\s+){0,4}?(?:where|whose|that|which|who|when|if|with|from|"
+                          r"in|on)\b|(?:just|only)\s+count\s+(?:[\w'-]+\s+){0,3}?ones\b", re.I)
+FIGURE = re.compile(r"\b(?:how many|average|mean|median|total|sum|number of|count\s+(?:of\s+)?\w+\s+(?:per|by|for each))\b",
+                    re.I)
+
 NEG = re.compile(r"\b(?:don'?t|do not|does not|doesn'?t|never|no need to|not|without|skip(?:ping)?|avoid|"
                  r"leave out|omit|forget about|no)\b", re.I)
 # what a negation must govern to negate the job itself: a verb or the name of a job ("no dedup this time")
@@ -848,4 +854,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         a.own = _unmark(a.own).strip(" ,")
         a.condition = _unmark(a.condition)
     request = _unmark(request)  # as written: the markers only guarded the splitting
-    return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or MEASURE_ONLY.search(request)))
+    # ("average rating per class type. Only count bookings where the member attended": the rows a figure is of)
+    # ("... Only count spin and hiit classes": labels of the data name them)
+    measured = [m for m in MEASURE_ONLY.finditer(request) if not ((COUNTED_ROWS.match(request, m.start()) or any(
+        w.strip(",.;:!?'\"") in values for w in request[m.end():].lower().split()[:4])) and any(
+        FIGURE.search(a.full) and m[0].lower() not in a.full.lower() for a in actions))]
+    return ParsedRequest(request, actions, bool(KEEP_ALL.search(request) or measured))

@@ -58,8 +58,10 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
                 out.append(f"the column {col!r} in {a.text!r}")
         # a label the data holds, named in the action ("but not the ones already approved" on a status column), that
         # no step and no question holds: a selection lost ("flow cytometer bookings in April" kept every instrument)
-        for value in _labels_named(text, data):
-            if value.lower() not in texts:
+        # (a breakdown by its column holds it: "how many spin classes are there" as the rows per class_type)
+        grouped = {s.params.get("domain_field") for s in plan.steps if s.op == "dataset_stats"}
+        for col, value in _labels_named(text, data):
+            if value.lower() not in texts and col not in grouped:
                 out.append(f"{value!r} in {a.text!r}")
     return list(dict.fromkeys(out))
 
@@ -68,9 +70,9 @@ _COMMON = frozenset("none other others unknown yes no true false open closed new
                     "normal general misc".split())
 
 
-def _labels_named(text: str, data: DataPeek) -> list[str]:
-    """Values of the data's label columns (a few distinct short strings, repeated in the sample) that the text
-    names as written, in the singular (a plural is as often the rows' own noun: "which talks were submitted" on a
+def _labels_named(text: str, data: DataPeek) -> list[tuple[str, str]]:
+    """Values of the data's label columns, with their column (a few distinct short strings, repeated in the
+    sample), that the text names as written, in the singular (a plural is as often the rows' own noun: "which talks were submitted" on a
     format column holding `talk`): four letters at least, not a common word."""
     low = text.lower()
     out = []
@@ -85,7 +87,7 @@ def _labels_named(text: str, data: DataPeek) -> list[str]:
             spelled = re.escape(v.lower()).replace(r"\ ", r"[\s_-]+").replace("_", r"[\s_-]+")
             if len(v) >= 4 and v.lower() not in _COMMON and not v.isdigit() \
                     and re.search(rf"(?<![\w-]){spelled}(?![\w-])", low):
-                out.append(v)
+                out.append((col, v))
     return out
 
 

@@ -460,9 +460,9 @@ class OfflinePlanner:
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
             if a.asks and not a.negated and not parsed.keep_all_rows and (n := _random_count(a.full)) \
-                    and {"sample_filter", "top_filter"} <= self.cat.by_name.keys():
-                # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random:
-                # sample_filter's seeded draw per row (every row kept), then the rows with the 20 lowest draws
+                    and "top_filter" in self.cat.by_name:
+                # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random
+                # (top_filter's keep=random: a seeded draw per row, the rows with the 20 lowest draws)
                 if (among := _equality(a, data) or _named_values(a, data)) is not None:
                     # ("10 random Garden Talk episodes"; "10 audits, except ones from Old Town": those go first;
                     # "8 rows, only where status is checkout and the issue_found is false": both)
@@ -476,11 +476,8 @@ class OfflinePlanner:
                 bare = replace(a, text=re.sub(rf"^.*?\b{n}\b", "keep", a.text, count=1))
                 for column, bounds in _ranged_columns(bare, data) if not _removal(a.full) else ():
                     self._value_step(plan, a, column, bounds, data)
-                plan.steps.append(PlanStep(op="sample_filter", params={"fraction": 1.0}, intent=a.text,
-                                           why=f"draws a seeded random number per row for {a.text!r} (keeps every row)"))
-                plan.steps.append(PlanStep(op="top_filter", params={"count": n, "column": "sample_draw", "keep": "lowest"},
-                                           intent=a.text, why=f"keeps the {n} rows with the lowest draws: {n} rows at "
-                                                              f"random, as {a.text!r} asks"))
+                plan.steps.append(PlanStep(op="top_filter", params={"count": n, "keep": "random"}, intent=a.text,
+                                           why=f"keeps {n} rows at random (a seeded draw per row), as {a.text!r} asks"))
                 continue
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
@@ -635,7 +632,10 @@ class OfflinePlanner:
                     if kind := _counted_kind(asked, group, data):  # "failed in 2025": what the value does not say
                         known = {str(v).lower() for v in vals} | set(_opposites_in(col, kind.lower())) | set(
                             _column_words(col))  # (not `said`: the statements this loop carries)
-                        rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in known)
+                        if _yes_value(col, data) is not None:
+                            kind = _without_verb_said(kind, col)
+                        rest = " ".join(w for w in kind.split() if w.lower().strip(",.") not in known | _NEGATORS
+                                        and not w.lower().endswith("n't"))  # (the value's sign says those)
                         if _counted_kind(f"how many rows {rest}", group, data):
                             where += f" AND <{rest}>"
                     g = _sql_ident(group)
@@ -2152,6 +2152,8 @@ def _anaphoric(action: Action) -> bool:
 
 
 # with a generic verb, these say nothing about the job either
+# words that deny or except: a value's sign says them, once it is read ("excluding the ones that were not attended")
+_NEGATORS = frozenset("not never no without excluding except other than but besides apart aside save unless".split())
 _FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
                     "its this that these those them it one ones please just also then first next finally and i we "
                     "want need like would by already still been have has had which who whose is are was were".split())
@@ -2280,6 +2282,8 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
                      r"\W*$))|"  # ("show me the denied requests", "give me all the stop-work observations except ...")
                      r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
+                     # ("..., counting only bookings where the member attended": the rows a figure is of)
+                     r"(?:count(?:ing)?|includ(?:e|ing)|consider(?:ing)?)\s+only\s+|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
 
@@ -2356,6 +2360,7 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     if _yes_value(column, data) is not None:  # ("drop the inspections that failed": the opposite of `passed`)
         for w in _opposites_in(column, rest):
             rest = re.sub(rf"\b{w}\b", " ", rest)
+        rest = _without_verb_said(rest, column)  # ("leave out bookings where the member didn't attend")
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
                   r"of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
@@ -2582,9 +2587,11 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                                rf"[^.;,!?]{{0,30}}?{said}|{_spoken(col, denied=True)}", low)
             # ("but not the ones where queen_seen is false"; "where the queen was not seen")
             falsy = re.search(r"\bis\s+(?:false|no)\b|\bfalse\b", low)
-            # ("but not the ones without a callback": the ones with one)
+            # ("but not the ones without a callback": the ones with one; "excluding the ones that were not attended")
             twice = re.search(rf"\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:that\s+(?:have|had)\s+no|without|"
-                              rf"with\s+no|lacking)\s+(?:an?\s+|the\s+)?{said}", low)
+                              rf"with\s+no|lacking)\s+(?:an?\s+|the\s+)?{said}|\b(?:except(?:\s+for)?|excluding|not\s+counting|"
+                              rf"other\s+than|leaving\s+out|apart\s+from)\s+(?:[a-z]+\s+){{0,4}}(?:(?:were|was|are|is|have|has|had|did|do|does)(?:\s+not|n't)|not|never)\s+"
+                              rf"(?:(?:been|yet|ever)\s+)?{said}", low)
             negated = (bool(denied) + bool(falsy) + bool(twice)) % 2 == 1  # (not false, not without: the yes rows)
             if yes is True or yes is None:
                 return col, [not negated]
@@ -2648,7 +2655,8 @@ def _spoken(column: str, denied: bool = False) -> str:
     *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
     stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
     tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?)" \
-           rf"{f'|{last[:-1]}ies' if last.endswith('y') else ''})" if stem[-1:].isalpha() else last  # (injuries)
+           rf"{f'|{last[:-1]}ies' if last.endswith('y') else ''}{_base_verbs(last)})" \
+        if stem[-1:].isalpha() else last  # (injuries; "didn't attend" on `attended`)
     # ("no heat pump was recommended": heat_pump_recommended, its participle after an auxiliary)
     participle = bool(head) and bool(re.search(r"ed$", named[-1]) or named[-1] in PARTICIPLES)
     if denied:  # (a name without its participle, injury_reported as "injury", has it back: "no injury was reported")
@@ -2663,6 +2671,25 @@ def _spoken(column: str, denied: bool = False) -> str:
         said = rf"(?:{re.escape(column.lower())}\b|(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?" \
                rf"(?:(?:a|an|the|any)\s+)?{said})"
     return said
+
+
+def _without_verb_said(text: str, column: str) -> str:
+    """`text` without a yes/no column said as a verb, with its subject and its auxiliary ("where the member didn't
+    attend" on `attended`: the words the value's sign stands for)."""
+    return re.sub(rf"(?:\b(?:the|a|an|their|its)\s+[a-z]+\s+)?(?:\b(?:did|does|do|has|have|had|was|were|is|are)"
+                  rf"(?:\s+not|n't)\s+|\bnever\s+)?\b{_spoken(column)}", " ", text, flags=re.I)
+
+
+def _base_verbs(word: str) -> str:
+    """The present forms of a regular past participle, as alternatives for a pattern: `attended` is said "didn't
+    attend", `arrived` "arrives", `shipped` "ship", `passed` "passes" (none for a word not in -ed, or too short to
+    tell a verb by)."""
+    if not word.endswith("ed") or len(word) < 6:
+        return ""
+    base = word[:-2]
+    forms = {base, base + "e"} | ({base[:-1]} if base[-1] == base[-2] else set()) \
+        | ({word[:-3] + "y"} if word.endswith("ied") else set())
+    return "".join(f"|{f}(?:s|es|ing)?" for f in sorted(forms) if len(f) >= 3)
 
 
 # past participles that do not end in -ed: the last word of a yes/no column said after an auxiliary ("the queen

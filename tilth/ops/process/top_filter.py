@@ -1,5 +1,5 @@
 """Keep the top (or bottom) rows by a column of numbers or dates: "the top 10% by quality score", "the 1,000 most
-viewed", "the 10 most recent".
+viewed", "the 10 most recent"; or exactly that many rows at random ("50 random episodes").
 
 A cut-off that depends on every row cannot be decided part by part, so this is a global operator: each part
 writes its rows' values (8 bytes a row, not the text), and one pass over all of them ranks the rows and
@@ -20,19 +20,23 @@ from pydantic import Field, model_validator
 
 from tilth.ops.base import Deduplicator, Params
 from tilth.ops.numbers import as_numbers
-from tilth.ops.process.arrow_np import from_numpy
+from tilth.ops.process.arrow_np import from_numpy, to_numpy
+from tilth.ops.process.sample_filter import draws
 from tilth.ops.registry import register
 from tilth.storage.parts import read_part
 
 
 class TopParams(Params):
-    column: str = Field(description="Column to rank rows by: numbers (from the data or an earlier step's score) "
-                        "or dates (a date type or ISO text such as 2025-03-01; later ranks higher).")
+    column: str | None = Field(None, description="Column to rank rows by: numbers (from the data or an earlier "
+                               "step's score) or dates (a date type or ISO text such as 2025-03-01; later ranks "
+                               "higher). Not set with keep=random.")
     fraction: float | None = Field(None, gt=0.0, le=1.0, description="Keep this fraction of the rows that hold "
                                    "a number (0.1: the top 10%; rounded up).")
     count: int | None = Field(None, ge=1, description="Keep this many rows (the top 1000).")
-    keep: Literal["highest", "lowest"] = Field("highest", description="Which end to keep (lowest for "
-                                               "perplexity or loss). highest: the top; lowest: the bottom")
+    keep: Literal["highest", "lowest", "random"] = Field("highest", description="Which end to keep (lowest "
+                                                         "for perplexity or loss). highest: the top; lowest: the "
+                                                         "bottom; random: rows at random (a seeded draw per row)")
+    seed: int = Field(0, ge=0, description="Seed of the draws with keep=random: another seed, other rows.")
     drop: bool = Field(False, description="Drop the chosen rows and keep the rest (\"remove the 20 least "
                        "helpful answers\").")
 
@@ -40,6 +44,9 @@ class TopParams(Params):
     def _one_size(self):
         if (self.fraction is None) == (self.count is None):
             raise ValueError("set exactly one of fraction (0.1 = the top 10%) or count (the top 1000 rows)")
+        if (self.column is None) != (self.keep == "random"):
+            raise ValueError("set column (the numbers or dates to rank by), or keep=random without a column"
+                             if self.column is None else "keep=random draws rows at random: leave column unset")
         return self
 
 
@@ -49,7 +56,8 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
     category = "process"
     description = """Keep the top (or bottom) `fraction` or `count` of rows ranked by a `column` of numbers
     or dates (the latest date ranks highest), over the whole dataset, not per part; or, with `drop`, drop them
-    and keep the rest. Rows without a value in the column are not counted: they go when the top rows are kept
+    and keep the rest. With keep=random and no column, exactly that many rows at random (a seeded draw per row
+    from its `_id`: the same rows on every rerun). Rows without a value in the column are not counted: they go when the top rows are kept
     and stay when the top rows are dropped. Ties at the cut-off are taken in dataset order, so exactly that
     many rows are chosen."""
     examples = (
@@ -64,15 +72,18 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
         "keep the 50 highest-rated answers",
         "drop everything but the top quarter by rating",
         "keep the 20 most recent rows by date",
+        "give me exactly 50 rows at random",
     )
-    inputs = ("{column}",)
     outputs = ()
     Params = TopParams
     stage = 55  # after the filters and dedup: the share is of what is left, and after most scorers
 
+    def input_columns(self) -> list[str]:
+        return [self.params.column] if self.params.column is not None else []
+
     def check_sample(self, sample: pa.Table) -> list[str]:
         """A column with no numbers or dates would choose no row."""
-        if self.params.column not in sample.column_names:
+        if self.params.column is None or self.params.column not in sample.column_names:
             return []
         col = sample.column(self.params.column).combine_chunks()
         num, _, _ = rank_values(col)
@@ -82,6 +93,10 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
         return []
 
     def signature(self, batch: pa.Table) -> pa.Table:
+        if self.params.column is None:  # (keep=random: a draw per row, the lowest draws chosen)
+            num = draws(to_numpy(batch.column("_id")).astype(np.int64), self.params.seed)
+            return pa.table({"value": from_numpy(num), "not_number": pa.array(np.zeros(len(num), bool)),
+                             "dated": pa.array(np.zeros(len(num), bool))})
         if self.params.column not in batch.column_names:
             raise KeyError(f"column {self.params.column!r} not in batch (columns: {', '.join(batch.column_names)})")
         col = batch.column(self.params.column)
@@ -100,12 +115,17 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
         n_valid = int(has.sum())
         k = min(n_valid, p.count if p.count is not None else math.ceil(p.fraction * n_valid - 1e-9))
         valid = np.flatnonzero(has)  # dataset order: the signature files come in canonical order
-        key = -value[valid] if p.keep == "highest" else value[valid]
+        key = -value[valid] if p.keep == "highest" else value[valid]  # (random: the lowest draws)
         ranked = valid[np.argsort(key, kind="stable")]  # stable: ties keep dataset order
         chosen = np.zeros(len(value), dtype=bool)
         chosen[ranked[:k]] = True
         dated = sig.column("dated").to_numpy(zero_copy_only=False)
         shown = (lambda i: _date_text(value[i])) if dated.any() else (lambda i: f"{value[i]:g}")
+        if p.keep == "random":
+            wanted = f"the {p.count} rows drawn" if p.count is not None else f"the {p.fraction:.4g} of rows drawn"
+            drop = np.flatnonzero(chosen if p.drop else ~chosen)
+            reasons = [f"{'among' if p.drop else 'not among'} {wanted} at random (seed {p.seed})"] * len(drop)
+            return _drops(sig.column("_id").to_numpy()[drop], sig.column("_part").take(pa.array(drop)), reasons)
         if dated.any():
             wanted = (f"the {'latest' if p.keep == 'highest' else 'earliest'} "
                       + (f"{p.count}" if p.count is not None else f"{p.fraction:.4g} of rows"))
