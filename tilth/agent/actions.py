@@ -150,7 +150,9 @@ SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|ne
 # "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences
 # (not after an initial or a title: "P. Moreno", "Dr. Smith", "e.g. this")
 SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)"
-                      r"(?<!\be\.g\.)(?<!\bi\.e\.)\s+|\n+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+|"
+                      r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bincl\.)(?<!\betc\.)(?<!\bapprox\.)(?<!\bcf\.)\s+|"
+                      # (a line's bullet or number goes with the line break: "\n2) one harder variant each")
+                      r"\n+(?:[ \t]*(?:[-*•]|\(?\d{1,2}[.)])[ \t]+)?|^[ \t]*[-*•][ \t]+|(?:^|\s)\(?\d{1,2}[.)]\s+|\s+-\s+(?=[a-z])|:\s+|"
                       r"\s*(?:-+>|=+>|→|⇒|»)\s*|\s+>\s+(?![\d.])", re.I)
 
 
@@ -265,7 +267,10 @@ def refuses_job(text: str) -> bool:
             return True
         if m[0] in ("skip", "skipping"):
             continue  # "skip functions longer than ..." drops rows; it refuses no job
-        for w in words:
+        for i, w in enumerate(words):
+            if m[0] in ("no", "without") and w in VERBS and i + 1 < len(words) \
+                    and re.fullmatch(r"[a-z]{3,}s", words[i + 1]) and words[i + 1] not in VERBS:
+                break  # ("no blank lines at all", "no duplicate rows": what the output must not hold)
             if w in VERBS or re.fullmatch(_JOB_NOUNS, w) or (w.endswith("ing") and w[:-3] in VERBS):
                 return True
     return False
@@ -300,7 +305,9 @@ UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?
                           # "I don't want any rows dropped": every row kept, a constraint
                           r"\b(?:dropped|removed|deleted|lost|discarded|filtered|thrown|tossed|touched|changed|modified|"
                           r"altered|edited|rewritten|gone|cut|excluded|merged|collapsed|missing|redacted|masked|translated|"
-                          r"lowercased|lower-cased|normali[sz]ed|paraphrased|sampled|labell?ed|tagged|scored)\b", re.I)
+                          r"lowercased|lower-cased|normali[sz]ed|paraphrased|sampled|labell?ed|tagged|scored)\b|"
+                          # "I don't want more rows than now": no rows added, a constraint on the job
+                          r"\b(?:more|extra|additional|new|added)\s+(?:rows?|records?|examples?|samples?|entries)\b", re.I)
 # "From what's left, ...", "of the remaining ones": the rows earlier steps leave, said before a job on them
 WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\s+(?:what'?s|what\s+is|whatever\s+is|"
                           r"the\s+(?:rest|remainder|remaining(?:\s+\w+)?|survivors|ones\s+left))(?:\s+(?:left|remaining|"
@@ -455,7 +462,10 @@ GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose e
 # A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").
 GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together|create|make|produce|get|turn|"
                   r"clean(?: up)?|process|tidy(?: up)?)\b.*\b(?:dataset|data ?set|corpus|data|collection|set|crawl|"
-                  r"dump|scrape|files?)\b(?:.*\bready\b)?", re.I)
+                  r"dump|scrape|files?)\b(?:.*\bready\b)?|"
+                  # ("Clean this up for pretraining: throw out ...": the list after the colon says how)
+                  r"^(?:please\s+)?(?:clean|tidy|prep|prepare|get)\s+(?:this|these|it|them|everything|things)"
+                  r"(?:\s+(?:up|ready))?\s+(?:for|before)\b", re.I)
 MEASURE = frozenset("show tell report count compute calculate measure estimate give list describe summarise summarize "
                     "profile analyse analyze check inspect how what".split())
 
@@ -510,6 +520,18 @@ def lead_verb(text: str) -> str:
     return w if (w in VERBS or w in MEASURE) else ""
 
 
+# words that say a job in a list without a verb ("(dupes gone, English only, contact info masked)")
+_JOB_WORDS = frozenset("gone only masked removed dropped deleted redacted hidden stripped fixed normalised normalized "
+                       "deduped deduplicated lowercased translated out off".split())
+
+
+def _choice_list(text: str) -> str | None:
+    """The text as a list of choices ("fit, colour or other"), without the quotes and markers it may carry, or
+    None where it is no such list."""
+    bare = _unmark(re.sub(r"['\"\u2018\u2019\u201c\u201d]", "", text))
+    return bare if _CHOICES.fullmatch(bare) else None
+
+
 def _not_a_list(items: str) -> bool:
     """"classes over 45 minutes, and get rid of the instructor column": the word that can open a list of labels
     ("classes: A, B or C") opens none here, since an item is a job of its own."""
@@ -520,8 +542,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     """Split a request into actions (see the module docstring). `values`: labels the data holds (lower case),
     so that a list of them is one value list, not several jobs ("kettles, blenders or toasters only")."""
     # "as one of billing, shipping or returns": an enumeration, not a list of jobs
-    from tilth.agent.params import ENUM
+    from tilth.agent.params import ENUM, unquote_labels
 
+    written = request
+    request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
     for listing in (ENUM, SUCH_AS):
         request = listing.sub(lambda m: m[0] if _not_a_list(m[1]) else re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
                               + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
@@ -534,6 +558,18 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                      r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)
+    # ("(lines without closing punctuation, 'javascript' lines and so on)": longer items, where none says a job; "(dupes
+    # gone, the symbol-heavy ad stuff gone, English only)" are jobs)
+    request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}?"
+                     r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)",
+                     lambda m: m[0] if any(w in VERBS or w in _JOB_WORDS for w in re.findall(r"[a-z]+", m[0].lower()))
+                     else _keep_whole(m[0]), request)
+    # "token counts for the instructions and, separately, for the outputs": the measure again for the second
+    request = re.sub(r"\b((?:token|word|character|char|line)\s+counts?|lengths?|perplexit(?:y|ies))\s+(for|of|on|in)\s+"
+                     r"(the\s+[\w-]+)\s*,?\s*and\s*,?\s*(?:(?:separately|also|then|too)\s*,?\s*)?\2\s+(the\s+[\w-]+)",
+                     r"\1 \2 \3 and \1 \2 \4", request, flags=re.I)
+    # "..., even if it comes out shorter": a concession about the job before, no job of its own
+    request = re.sub(r",?\s*\beven\s+(?:if|though|when)\b[^.;:!?]*", "", request, flags=re.I)
     # "..., and drop the age column while you're at it": how it is asked, not part of the job
     request = re.sub(r",?\s*\b(?:while you(?:'re| are) at it|if you (?:can|could|don't mind)|if possible|when you get a "
                      r"chance)\b", "", request, flags=re.I)
@@ -642,8 +678,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # verb before it means, as after a colon
     # ("tag each comment with a sentiment - positive, neutral or negative - and ...": choices, said as in brackets)
     text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
-                  lambda m: m[0] if starts_with_verb(m[1]) else _keep_whole(f" ({m[1]}) ") if _CHOICES.fullmatch(m[1])
+                  lambda m: m[0] if starts_with_verb(m[1]) else _keep_whole(f" ({bare}) ") if (bare := _choice_list(m[1]))
                   else f": {m[1]}; ", text)
+    # ("tag each review with what it's about — quality, delivery, price or other — in a column named complaint")
+    text = re.sub(r"\s+[–—]\s+([^-–—.;:!?]{3,160}?)\s+[–—]\s+",
+                  lambda m: _keep_whole(f" ({bare}) ") if (bare := _choice_list(m[1])) else m[0], text)
     # "get rid of pitches that are shorter than 5 words or are obviously placeholder junk": two kinds of rows to
     # drop, each its own job (one criterion would take the other's words)
     text = OR_RELATIVE.sub(lambda m: f"{m['head']}{m['a']}. {m['verb']} {m['rows']} that {m['b']}", text)
@@ -699,6 +738,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "over and over", "again and again": an idiom; "the Dutch and Polish lines": one list of languages
     text = re.sub(r"\b(\w+)\s+(and|or)\s+(?=\1\b)", "\\1 \x01\\2 ", text, flags=re.I)
     text = re.sub(r"\s+and\s+(?=back\b)", " \x01and ", text, flags=re.I)  # "to English and back": one round trip
+    # "how long the customer messages and the replies are": one question of two columns
+    text = re.sub(r"(\bhow\s+(?:long|short|many|much|big)\s+(?:the\s+)?[\w'`-]+(?:\s+[\w'`-]+)?)\s+and\s+"
+                  r"(?=(?:the\s+)?[\w'`-]+(?:\s+[\w'`-]+)?\s+(?:are|is|were|was)\b)", "\\1 \x01and ", text, flags=re.I)
     # "upper and lower case", "short or long": two adjectives of one noun
     text = re.sub(r"\b(upper|lower|small|capital)(-?\s*(?:case)?)\s+(and|or)\s+(?=(?:upper|lower|small|capital)[- ]?(?:case|letters?))",
                   "\\1\\2 \x01\\3 ", text, flags=re.I)
@@ -810,7 +852,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
                 continue
             # "Prepare an SFT set", or a verb-less heading before a colon ("Code corpus cleanup:")
-            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (intro and j == 0 and not verb_led)
+            # (a head that asks for a measure is the job, and what follows the colon how to give it: "I'd like token
+            # counts for the instructions and, separately, for the outputs: two columns, please")
+            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (
+                intro and j == 0 and not verb_led and not re.search(
+                    rf"\b(?:{_JOB_NOUNS}|(?:token|word|character|char|line|row)\s+counts?|perplexit\w*|lengths?)\b",
+                    part, re.I))
             refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
             inherited = False
             own = ""
@@ -834,8 +881,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast, after=after)
             if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \
-                    sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb:
+                    sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb and not said:
                 goals.append(actions[-1])  # "get rid of the junk notes: empty ones and ...": the list says which rows
+                # (not a statement after the colon, which explains the job: "remove a review when it is nearly a
+                # copy: 85% of its word groups are also in the other")
             if goal and not a.negated:
                 goals.append(a)
             actions.append(a)
@@ -853,7 +902,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         a.text = _unmark(a.text).strip(" ,")
         a.own = _unmark(a.own).strip(" ,")
         a.condition = _unmark(a.condition)
-    request = _unmark(request)  # as written: the markers only guarded the splitting
+    request = _unmark(request)  # the markers only guarded the splitting
+    if unquote_labels(_unmark(written)) == request:  # (the labels' quotes only kept the list from being read)
+        request = _unmark(written)
     # ("average rating per class type. Only count bookings where the member attended": the rows a figure is of)
     # ("... Only count spin and hiit classes": labels of the data name them)
     measured = [m for m in MEASURE_ONLY.finditer(request) if not ((COUNTED_ROWS.match(request, m.start()) or any(

@@ -91,6 +91,7 @@ from tilth.agent.params import (
     unhyphened,
     unknown_columns,
     unquote_labels,
+    zeroed_params,
 )
 from tilth.agent.peek import LABEL_ROWS, DataPeek, looks_like_html
 from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
@@ -170,9 +171,14 @@ RANK_SHARE = re.compile(
     rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{0,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+the\s+(?:most|"
     rf"least|longest|shortest|highest|lowest|fewest|biggest|largest|greatest|smallest|best|worst)\b", re.I)
 # "the 3 cheapest", "the 10 most recent", "top 5": a count of rows picked by a superlative
-RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])", re.I)
+RANK_COUNT = re.compile(rf"\b(?:top|bottom|the)\s+(?:{_COUNT})\s+(?:{_RANK_ADJ})(?![\w-])"
+                        # ("which 3 rides lasted the longest": the superlative after a verb)
+                        rf"|\b(?:the|which|what)\s+(?:{_COUNT})\s+(?:[\w'-]+\s+){{0,4}}?(?:(?:that|which|who)\s+)?[a-z]+\s+"
+                        rf"the\s+(?:most|least|longest|shortest|highest|lowest|fewest|biggest|largest|greatest|smallest|"
+                        rf"best|worst)\b", re.I)
 SCORE_NAME = re.compile(r"score|quality|difficult|perplexity|ppl|^n_|count|rating|ifd|loss", re.I)
-KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select)\b", re.I)  # words of a filter that drops
+# words of a filter that drops ("... are to be kept": said in the passive)
+KEEP = re.compile(r"\b(?:keep|retain|only|just|leave only|filter|select|(?:be|are|is)\s+(?:kept|retained))\b", re.I)
 HARD = re.compile(r"\b(?:hard(?:er|est)?|difficult|challenging|tough|tricky|complex|advanced)\b", re.I)
 EASY = re.compile(r"\b(?:easy|easier|easiest|simple|simplest|trivial|basic)\b(?! (?:dataset|data set|statistic|stats))",
                   re.I)
@@ -244,6 +250,8 @@ class OfflinePlanner:
         if mended != request:  # "thow out revews" -> "throw out reviews", said so the user can check it
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")
+        mended = _column_headed(mended, list(data.columns))
+        mended = re.sub(r"`([^`\n]{1,60})`", r"\1", mended)  # ("broken down by `product`": code quotes name a column)
         # (a column the request renames may be listed under its new name: "rename comment to feedback and keep
         # just booking_id, room, rating and feedback")
         renamed = [m[2] for m in RENAME.finditer(mended) if m[1].lower() in {c.lower() for c in data.columns}] + [
@@ -381,6 +389,9 @@ class OfflinePlanner:
         if named_out:  # "not those gopher/c4 heuristics"
             excluded |= set(named_out)
             plan.notes.append(f"not planning {', '.join(named_out)}, as asked")
+        # operators this data gives nothing to do: "throw out boilerplate (nav menus, ...)" on forum posts has no
+        # markup to parse (the next operator that fits does the job, of whatever kind)
+        self.inapplicable = set() if any(_html_column(c, data) for c in data.columns) else {"html_extract"}
         self.preserve = preserve
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
@@ -403,7 +414,9 @@ class OfflinePlanner:
                                      and b.asks and not b.negated and COLUMN_JOB.search(b.text))
             near_step = last.get(a.sentence) or last.get(a.sentence - 1)
             if a.negated and near_step is not None:  # "..., but don't put any cap on the length": a bound off
-                off = unbounded_params(self.cat.by_name[near_step[0].op], a.full)
+                # ("- no blank lines at all": a limit of none)
+                off = unbounded_params(self.cat.by_name[near_step[0].op], a.full) \
+                    or zeroed_params(self.cat.by_name[near_step[0].op], a.full)
                 if off:
                     _merge(near_step[0].params, off, overwrite=True)
                     near_step[0].why += f"; {a.text!r}"
@@ -479,6 +492,19 @@ class OfflinePlanner:
                 plan.steps.append(PlanStep(op="top_filter", params={"count": n, "keep": "random"}, intent=a.text,
                                            why=f"keeps {n} rows at random (a seeded draw per row), as {a.text!r} asks"))
                 continue
+            if a.asks and (tpl := _template(a.full, data)) and "llm_template_synthesis" in self.cat.by_name \
+                    and "llm_template_synthesis" not in excluded:
+                # "fill the pattern 'What do buyers who gave the $product $stars stars say?' from its columns"
+                step = self.add(plan, self.cat.by_name["llm_template_synthesis"], a, data, columns,
+                                why=f"fills the template {tpl!r} from each row's columns, as {a.text!r} asks",
+                                given={"template": tpl})
+                step.params["template"] = tpl
+                last[a.sentence] = (step, a)
+                continue
+            if near_step is not None and near_step[0].op == "llm_template_synthesis" and near_step[1].sentence == \
+                    a.sentence and re.search(r"\banswer", a.full, re.I) and not DROP.search(a.full):
+                _also(near_step[0], a.text)  # "..., and have the model answer it": the template's response
+                continue
             by_rank = RANK_SHARE.search(a.full) is not None  # "the 30 most-starred": a rank, not "at least 30"
             if by_rank and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (among := _equality(a, data) or self._rank_subset(plan, a, data)) \
@@ -513,6 +539,17 @@ class OfflinePlanner:
                 pending = (pending[0], {"where_column": self._pipeline_col(rows[0], data), "where_values": rows[1]})
             elif sampled:  # "a 10% sample of the cat visits": those rows, then a sample of them
                 self._value_step(plan, a, rows[0], {"values": rows[1]}, data)
+            if a.asks and not parsed.keep_all_rows and "value_filter" not in excluded and (
+                    KEEPING.match(a.full) or _removal(a.full)) and (labelled := self._planned_label(plan, a)):
+                # "tag each review as quality, delivery, price or other, then keep only the ones tagged quality": a
+                # label the model writes, not the data's (nor a quality classifier's job)
+                key = "drop_values" if _removal(a.full) else "values"
+                last[a.sentence] = (self.add(plan, self.cat.by_name["value_filter"], a, data, columns,
+                                             why=f"{'drops' if key == 'drop_values' else 'keeps'} {labelled[0]} = "
+                                                 f"{' or '.join(map(repr, labelled[1]))}, as {a.text!r} says",
+                                             given={"column": labelled[0], key: labelled[1]}), a)
+                last[a.sentence][0].params.update({"column": labelled[0], key: labelled[1]})
+                continue
             equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank or sampled \
                 else _equality(a, data, goes_on)
             if equal is not None and not equal[2] and (kept := next(
@@ -642,6 +679,9 @@ class OfflinePlanner:
                     _query_instead(plan, a, f"counts rows of one value per {group}",
                                    f"SELECT {g}, count(*) FROM <dataset> WHERE {where} GROUP BY {g} ORDER BY {g}")
                 continue
+            if ALL_ROWS_COUNTED.fullmatch(a.full.strip()) and _grouping(a.full, data) is None:
+                _query_instead(plan, a, "counts the rows", "SELECT count(*) FROM <dataset>")  # "how many tickets"
+                continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and by_rank and _numeric(by, data, share=0.5):
                 by = None  # "the top 5 proposals by votes": ranked by the number, not counted per vote
@@ -746,6 +786,14 @@ class OfflinePlanner:
                 # "..., and when unsure lean towards keeping too much text": no head of its own, and a condition
                 # that picks no rows; it says how to do the job before
                 a = replace(a, text=a.condition, condition="")
+            if near_step is not None and near_step[1].sentence == a.sentence and BOUND_ONLY.fullmatch(a.full) \
+                    and (skill := self.cat.by_name.get(near_step[0].op)) is not None and skill.kind == "filter" \
+                    and (more := {k: v for k, v in numbers_to_params(skill, a.full).items()
+                                  if k not in near_step[0].params and v is not None}):
+                # "throw out anything with IFD >= 1 plus everything scoring below 0.2": the other bound of that score
+                near_step[0].params.update(more)
+                _also(near_step[0], a.text)
+                continue
             if near_step is not None and LEANING.match(a.text):  # "when unsure, lean towards keeping more": how
                 step, prev = near_step                               # to do the job before, never a job of its own
                 _merge(step.params, self.params_for(self.cat.by_name[step.op], a.full, data), overwrite=True)
@@ -858,6 +906,16 @@ class OfflinePlanner:
                     plan, a, data, probe=True, ranking=_ranks(self.cat.by_name[step.op]))[0] not in (None, step.params["column"])
                 again = self.cat.by_name[step.op].kind in ("generator", "mapper") and not a.contrast and _other_choice(
                     step.params, extra)
+                if restates and (column := self._other_text_column(step, a, data)):
+                    # "token counts for the instructions and, separately, for the outputs": the job on each column,
+                    # each writing a column of its own
+                    out = self.cat.by_name[step.op].param("output_field")
+                    twin = PlanStep(op=step.op, params={**step.params, "text_field": column, "output_field":
+                                                        f"{out['default']}_{column}"}, why=f"{step.why}; again for {a.text!r}",
+                                    intent=a.text)
+                    plan.steps.insert(plan.steps.index(step) + 1, twin)
+                    last[a.sentence] = (twin, a)
+                    continue
                 if again and ((extra and weak) or restates):  # "once via German, and once more via Spanish": the job
                     twin = PlanStep(op=step.op, params={**step.params, **extra}, why=f"{step.why}; again for {a.text!r}",
                                     intent=a.text)           # once more, done otherwise
@@ -899,15 +957,15 @@ class OfflinePlanner:
                     continue
                 plan.notes.append(f"{best.name} is planned for {a.full!r}, but I do not know {words}: that part "
                                   "of the request is not done. Check the plan does what you meant.")
-            if best.param("column") and best.param("column")["required"] and not self._value_column(
+            if _reads_a_column(best) and not self._value_column(
                     plan, a, data, probe=True, ranking=_ranks(best))[0]:
                 # "drop functions over 512 tokens": a column a measuring step would write is planned first
                 self._plan_producer(plan, a, data, ranking=_ranks(best))
-            if best.param("column") and best.param("column")["required"] and not self._value_column(
+            if _reads_a_column(best) and not self._value_column(
                     plan, a, data, probe=True, ranking=_ranks(best))[0]:
                 # an operator that reads one named column does not fit an action that names none
                 nxt = next(((sk, v) for sk, v in ranked if sk.name != best.name
-                            and not (sk.param("column") and sk.param("column")["required"])), None)
+                            and not _reads_a_column(sk)), None)
                 only = self._only_number_column(data, [q["value"] for q in quantities(a.full)])
                 # (a rank that finds nothing to order is still a rank: "keep only the most recent report per trail"
                 # on data without dates is not counted per trail instead)
@@ -927,6 +985,16 @@ class OfflinePlanner:
                                       f"value. Name it (columns: {', '.join(data.columns)}).")
                     continue
             ruled_out = excluded | (llm_ops if a.index in local_only else set())
+            if best.name in self.inapplicable and not mentioned(best, a.full) \
+                    and not re.search(r"\b(?:html|markup|tags?)\b", a.full, re.I):  # (asked for by name: validation says why not)
+                alt = next(((sk, v) for sk, v in ranked if sk.name not in ruled_out | self.inapplicable
+                            and v >= self.matcher.accept), None)
+                if alt is None:
+                    plan.unmatched.append(a.full)
+                    plan.notes.append(f"{best.name} fits {a.full!r}, but this data gives it nothing to do (no column "
+                                      f"holds markup), and no other operator fits it.")
+                    continue
+                best, score, given = alt[0], alt[1], {}
             if best.name in ruled_out:  # the user ruled it out: the next operator that fits, if any
                 alt = next(((sk, v) for sk, v in ranked if sk.name not in ruled_out and v >= self.matcher.accept
                             and sk.kind == best.kind), None)
@@ -1230,9 +1298,13 @@ class OfflinePlanner:
         if cannot_do(best, action.full) and (alt := next(((s, v) for s, v in ranked[1:3] if v >= score - CANNOT_MARGIN
                                                           and not cannot_do(s, action.full)), None)):
             best, score = alt  # "put the non-English messages into English": a translation, not a language filter
-        if best.name == "exact_dedup" and getattr(self, "near_said", False) and not EXACTLY.search(action.full) \
+        if best.name == "exact_dedup" and (getattr(self, "near_said", False) or NEAR_COPIES.search(action.full)) \
+                and not EXACTLY.search(action.full) \
                 and (near := next(((s, v) for s, v in ranked[1:4] if s.name == "minhash_dedup"), None)):
             best, score = near[0], max(score, near[1])  # (a near-duplicate pass catches the exact copies too)
+        if best.kind == "deduplicator" and INNER_REPEAT.search(action.full) and (alt := next(
+                ((s, v) for s, v in ranked[1:4] if s.name == "gopher_repetition" and v >= score - 0.05), None)):
+            best, score = alt  # "reviews that are just one word repeated over and over": a text repeating itself
         if action.asks and not _ranks(best) and RANK_COUNT.search(action.full) and not MEASURE_NOUN.search(action.full) \
                 and (alt := next(((s, v) for s, v in ranked[1:4] if _ranks(s)), None)):
             best, score = alt  # "give me the 3 longest episodes released in 2024": rows by rank ("give me" drew stats)
@@ -1362,7 +1434,7 @@ class OfflinePlanner:
                 if calib:
                     params.setdefault("min", 0.0)  # placeholder that passes the schema; validation sets it
         keep = skill.param("keep")
-        if keep and set(keep.get("choices") or ()) == {"highest", "lowest"} and isinstance(params.get("column"), str) \
+        if keep and {"highest", "lowest"} <= set(keep.get("choices") or ()) and isinstance(params.get("column"), str) \
                 and HARM.search(params["column"]) and (judged := re.search(r"\b(worst|best)\b", action.full, re.I)):
             # "the 10 worst reports by severity": the worst severity is the highest (best: the lowest)
             params["keep"] = "highest" if judged[1].lower() == "worst" else "lowest"
@@ -1377,6 +1449,7 @@ class OfflinePlanner:
             existing = None  # "once via German, and once more via Spanish": the same job again, done otherwise
         if existing is not None and params.get("unit") and existing.params.get("unit", params["unit"]) != params["unit"]:
             existing = None  # a bound in characters beside one in words: a second length step
+
         if existing is not None:
             _spare(existing, skill, action, params)
             _merge(existing.params, params)
@@ -1397,6 +1470,8 @@ class OfflinePlanner:
                 " (the second span named)" if bounds.get("drop_range") else " (the span between the two named is not asked for)"
             return first
         col = self._pipeline_col(column, data)
+        if (owner := self._threshold_owner(plan, col, bounds)) is not None:
+            return owner  # ("fastText LID ...; keep the French ones at confidence >= 0.8": lang_id's min_score)
         shown = ", ".join(f"{k} {v}" for k, v in bounds.items())
         if "keep_null" not in bounds and KEEP_NULL.search(action.full) and bounds.keys() & {"min", "max", "values"}:
             bounds = {**bounds, "keep_null": True}  # "... below 3 (rows without a rating should stay)"
@@ -1412,6 +1487,46 @@ class OfflinePlanner:
         step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text, why=why)
         plan.steps.append(step)
         return step
+
+    def _other_text_column(self, step: PlanStep, action: Action, data: DataPeek) -> str | None:
+        """The text column an action names for a measuring step planned on another one, where the operator writes
+        a column it names (token_count's output_field): the same job again, on that column."""
+        skill = self.cat.by_name[step.op]
+        field, out = skill.param("text_field"), skill.param("output_field")
+        if skill.kind != "mapper" or field is None or out is None or not out["default"] or "output_field" in step.params:
+            return None
+        named = self.params_for(skill, action.full, data).get("text_field")
+        return named if named and named != step.params.get("text_field", field["default"]) else None
+
+    def _planned_label(self, plan: Plan, action: Action) -> tuple[str, list[str]] | None:
+        """The column a planned labelling step writes and those of its label choices (not numbers) the action
+        names ("the ones tagged quality")."""
+        for st in reversed(plan.steps):
+            choices = [c for c in st.params.get("choices") or () if isinstance(c, str) and not c.isdigit()]
+            named = [c for c in choices if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", action.full, re.I)]
+            if named and (out := self._outputs(st)):
+                return out[0], named
+        return None
+
+    def _threshold_owner(self, plan: Plan, column: str, bounds: dict) -> PlanStep | None:
+        """The planned filter that writes the score `column` and keeps rows by it with a threshold parameter,
+        which takes the one bound (min or max on its keep side) instead of a value_filter step after it."""
+        sides = {k: bounds[k] for k in ("min", "max") if bounds.get(k) is not None}
+        if len(sides) != 1 or set(bounds) - {"min", "max"}:
+            return None
+        (side, value), = sides.items()
+        for st in reversed(plan.steps):
+            skill = self.cat.by_name.get(st.op)
+            if skill is None or column not in self._outputs(st):
+                continue
+            t = next((t for t in skill.meta.get("thresholds", []) if t["score"] == column
+                      and t["keep_if"] == (">=" if side == "min" else "<=")), None)
+            if t is None:
+                return None
+            st.params[t["param"]] = value
+            st.why += f"; {t['param']} {value}, as said"
+            return st
+        return None
 
     # -- parameters ------------------------------------------------------------------------------------
     def _planned_scale(self, plan: Plan) -> str | None:
@@ -1437,9 +1552,11 @@ class OfflinePlanner:
         preserve = getattr(self, "preserve", set())
         texts = _string_columns(data)
         theirs = set(column_mentions(getattr(self, "siblings", ""), data.columns)) if context else set()
-        named = [c for c in column_mentions(text, data.columns)
-                 or [c for c in column_mentions(context, data.columns) if c not in theirs]
-                 or partial_column_mentions(text, texts) if c in texts]
+        # (each source of names counts only for its text columns: "mask card numbers in what customers wrote",
+        # said beside "keep tickets rated four or above", is the customer message, not the rating)
+        named = [c for c in column_mentions(text, data.columns) if c in texts] \
+            or [c for c in column_mentions(context, data.columns) if c not in theirs and c in texts] \
+            or [c for c in partial_column_mentions(text, texts) if c in texts]
         refused = refused_columns(f"{text} {context}", data.columns)
         named = [self._pipeline_col(c, data) for c in named if c not in refused] or named
         named = [c for c in named if c not in preserve]
@@ -1452,10 +1569,23 @@ class OfflinePlanner:
             named.sort(key=lambda c: c not in first)
         cparams = column_params(skill)
         strings = [self._pipeline_col(c, data) for c in _string_columns(data)]
+        read = cparams + [p for p in skill.meta.get("params", []) if p not in cparams and p["name"].endswith("_field")
+                          and re.search(r"\b(?:response|answer|reply)\b", p["description"], re.I)]  # (a column it reads)
+        sides = [next((p["name"] for p in read if any(w in p["name"] for w in words)), None)
+                 for words in (_PROMPTISH, _ANSWERISH)]
+        said = [self._pipeline_col(c, data) for c in dict.fromkeys(
+            column_mentions(text, data.columns) + partial_column_mentions(text, texts)) if c in texts]
+        if all(sides) and len(both := [c for c in said if c not in preserve and (
+                c == "text" or not _label_column(c, data))]) == 2:
+            # "how long the customer messages and the replies are": the prompt side and the answer side, in order
+            out.update(zip(sides, sorted(both, key=lambda c: _first_mention(text, data.text_field if c == "text"
+                                                                             else c)), strict=True))
         for p in cparams:
             name, default = p["name"], p["default"]
-            answerish = any(w in name for w in ("answer", "solution", "response", "output"))
-            promptish = any(w in name for w in ("input", "prompt", "instruction", "question"))
+            if name in out:
+                continue
+            answerish = any(w in name for w in _ANSWERISH)
+            promptish = any(w in name for w in _PROMPTISH)
             # a text parameter takes a column of running text, never a date or a label ("by crawl_date")
             # (nor markup, which html_extract reads: "extract the text from the html, then run gopher")
             fits = [c for c in named if not _label_column(c, data) and not (skill.name != "html_extract"
@@ -1524,7 +1654,9 @@ class OfflinePlanner:
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
-                codes = languages(text) or languages(context)
+                # (not a language an aside says the data holds: "drop the non-English pages (the newsletter is French)")
+                told = re.sub(r"\([^()]*\b(?:is|are|was|were)\b[^()]*\)", " ", text)
+                codes = languages(told) or languages(context)
                 if codes and skill.param("drop_languages") and _drops_languages(text):
                     out.update({p["name"]: [], "drop_languages": codes})  # "drop the German reviews"
                 elif codes:
@@ -1967,7 +2099,10 @@ class OfflinePlanner:
             plan.notes.append(f"reading only the first {plan.input['limit']} records, as asked")
         for p in cls.metadata()["params"]:
             for choice in p.get("choices") or []:
-                if choice != p["default"] and isinstance(choice, str) and re.search(rf"\b{re.escape(choice)}s?\b", low):
+                # (not a choice said as the one not taken: "... as a single document rather than page by page")
+                if choice != p["default"] and isinstance(choice, str) and re.search(rf"\b{re.escape(choice)}s?\b", re.sub(
+                        r"\b(?:rather than|instead of|not|never|no)\s+(?:going\s+|splitting\s+|split\s+)?(?:by\s+|per\s+|"
+                        r"into\s+)?(?:the\s+|each\s+)?[\w-]+(?:\s+by\s+[\w-]+)?", " ", low)):
                     plan.input[p["name"]] = choice
                     plan.notes.append(f"reading {cls.name} with {p['name']}={choice!r}, as the request speaks of {choice}s")
 
@@ -2001,6 +2136,8 @@ class OfflinePlanner:
             thresholds = skill.meta.get("thresholds", []) if skill else []
             self._confident_only_if_asked(step, data)
             self._short_shingles(step, data)
+            self._named_units_only(step, skill)
+            self._unwanted_outputs(plan, step, skill)
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
@@ -2021,6 +2158,10 @@ class OfflinePlanner:
                     step.calibrate = {"param": t["param"], "column": column, "quantile": q, "score_self": True}
                 elif not rules_set:  # defaults that would drop most of the sample are fitted to it
                     step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE}
+                elif rules_set <= {t["param"] for t in thresholds}:  # ("junk such as one-word replies": the
+                    # request set min_doc_words 2; the defaults it did not say are fitted, its own bound stays)
+                    step.calibrate = {"fit_filter": True, "max_drop": FIT_MAX_DROP, "quantile": FIT_QUANTILE,
+                                      "fixed": sorted(rules_set)}
             breakdown = next((p for p in (skill.meta.get("params", []) if skill else [])
                               if re.search(r"\b(?:breakdown|distribution)\b", p["description"]) and p["name"].endswith("_field")), None)
             unnamed = re.search(r"\b(?:distribution|breakdown|proportions?|split|mix)\b", step.intent or "", re.I) \
@@ -2062,6 +2203,43 @@ class OfflinePlanner:
             step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a "
                          f"row is {'dropped' if step.params.get('drop_languages') else 'kept'} when its most likely "
                          f"language is listed; name a confidence to require one")
+
+    def _unwanted_outputs(self, plan: Plan, step: PlanStep, skill: Skill | None) -> None:
+        """"I don't want any title column in the result": an optional column the step writes (html_extract's
+        title_field) is not written; the words are understood (no column of the data to drop)."""
+        if skill is None:
+            return
+        for m in UNWANTED_COLUMN.finditer(getattr(self, "request", "")):
+            p = skill.param(f"{m[1].lower()}_field")
+            if p is not None and p not in column_params(skill) and "None" in str(p["type"]) and p["default"]:
+                step.params[p["name"]] = None
+                step.why += f"; no {m[1].lower()} column, as asked"
+                said = re.compile(rf"\b{re.escape(m[1])}\s+(?:column|field)", re.I)
+                plan.unmatched = [u for u in plan.unmatched if not said.search(u)]
+                plan.notes = [n for n in plan.notes if not (said.search(n) and "names no column" in n)]
+
+    @staticmethod
+    def _named_units_only(step: PlanStep, skill: Skill | None) -> None:
+        """"Get rid of posts with repeated lines": the rules on lines, not those on paragraphs and n-grams, which
+        also drop short posts that repeat no line. Only where the request sets none of the rules and does not name
+        the operator ("use the Gopher repetition filter, but loosen the paragraph limit" keeps them all)."""
+        if skill is None or mentioned(skill, step.intent or "") or any(
+                k not in ("text_field", "where_column", "where_min", "where_max", "where_values", "where_not")
+                for k in step.params):
+            return
+        families = {f: [p for p in skill.meta.get("params", []) if re.search(rf"(?:^|_){f}", p["name"])]
+                    for f in ("line", "para", "n_gram")}
+        families = {f: ps for f, ps in families.items() if ps}
+        said = {f for f, pattern in (("line", r"\blines?\b"), ("para", r"\bparagraphs?\b"),
+                                     ("n_gram", r"\bn-?grams?\b|\bphrases?\b|\bwords?\b"))
+                if f in families and re.search(pattern, step.intent or "", re.I)}
+        if len(families) < 2 or not said or said == families.keys():
+            return
+        for f in families.keys() - said:
+            for p in families[f]:
+                step.params[p["name"]] = {} if str(p["type"]).startswith("dict") else None
+        names = {"line": "lines", "para": "paragraphs", "n_gram": "n-grams"}
+        step.why += f"; only the rules on {' and '.join(names[f] for f in sorted(said))}, as said"
 
     @staticmethod
     def _short_shingles(step: PlanStep, data: DataPeek) -> None:
@@ -2477,6 +2655,12 @@ def _started_by(columns: list[str], words: list[str]) -> list[str]:
 def _shingles(skill: Skill) -> bool:
     """The deduplicator that compares word shingles (minhash_dedup)."""
     return skill.kind == "deduplicator" and re.search(r"\bshingles?\b", skill.meta.get("description", ""), re.I) is not None
+
+
+def _reads_a_column(skill: Skill) -> bool:
+    """The operator reads one named column of values (value_filter; top_filter, whose column only a random draw
+    goes without)."""
+    return bool(skill.param("column")) and (skill.param("column")["required"] or _ranks(skill))
 
 
 def _ranks(skill: Skill) -> bool:
@@ -3035,7 +3219,12 @@ def _removal(text: str) -> bool:
     return re.match(rf"^\W*(?:(?:after that|afterwards|after this|and|then|next|finally|lastly|also)\b[\s,]*)?"
                     rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
                     rf"(?:(?:please|pls|plz)\s+)?(?:(?:can|could|would|will)\s+(?:you|we|u)\s+(?:please\s+|pls\s+)?)?"
-                    rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern})", text, re.I) is not None
+                    rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern}|{_IGNORED_ROWS})", text, re.I) is not None
+
+
+# "ignore rows where the duration is missing": rows left out ("ignore case" or "ignore the punctuation" are not)
+_IGNORED_ROWS = r"(?:ignore|ignoring|disregard|disregarding)\s+(?:the\s+|any\s+|all\s+)?(?:[\w-]+\s+)?" \
+                r"(?=(?:where|whose|with|that|which|who|without|missing|lacking)\b)"
 
 
 # the words a bound on the rows is said with, beside its number and its column ("scored 4 or higher", "had a delay of
@@ -3225,6 +3414,63 @@ def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
         elif strict:
             params[f"{key}_exclusive"] = True
     return params
+
+
+# the words of a parameter's name that make it the prompt side or the answer side of a pair of text columns
+_PROMPTISH = ("input", "prompt", "instruction", "question")
+_ANSWERISH = ("answer", "solution", "response", "output")
+
+
+def _template(text: str, data: DataPeek) -> str | None:
+    """A quoted text whose $placeholders (or {placeholders}) name the data's columns: a template to fill per row."""
+    names = {c.lower(): c for c in data.columns}
+    body = r"(?:[^'\"\u201d\u2019]|(?<=\w)['\u2019](?=\w))"  # (an apostrophe inside a word stays: "buyer's")
+    for m in re.finditer(rf"(?<!\w)['\"\u201c\u2018]({body}*?[$\{{][A-Za-z_]\w*{body}*)['\"\u201d\u2019](?!\w)", text):
+        held = re.findall(r"\$\{?([A-Za-z_]\w*)\}?|\{([A-Za-z_]\w*)\}", m[1])
+        said = [a or b for a, b in held]
+        if said and all(w.lower() in names or w.lower().rstrip("s") in names for w in said):
+            return re.sub(r"\$\{?([A-Za-z_]\w*)\}?|\{([A-Za-z_]\w*)\}",  # (as the columns are spelled)
+                          lambda h: "$" + names.get((w := (h[1] or h[2]).lower()), names.get(w.rstrip("s"), w)), m[1])
+    return None
+
+
+# a text that repeats itself, not a row that repeats another: "just one word repeated over and over"
+INNER_REPEAT = re.compile(r"\b(?:one|a|the same|a single|single)\s+(?:word|phrase|line|sentence)s?\b.{0,30}?\b(?:repeated|"
+                          r"over and over|again and again|copy-?pasted)", re.I)
+
+
+# a column the result must not have: "I don't want any title column in the result", "no title field"
+UNWANTED_COLUMN = re.compile(r"\b(?:no|without|(?:don'?t|do\s+not)\s+(?:want|need)|not)\s+(?:any\s+|a\s+|an\s+|the\s+)?"
+                             r"([a-z]+)\s+(?:column|field)s?\b", re.I)
+
+
+# a bound and nothing else, after a filter in its sentence: "... plus everything scoring below 0.2"
+BOUND_ONLY = re.compile(r"\W*(?:(?:and|plus|also|then|but)\s+)*(?:(?:drop|remove|throw out|discard|toss|get rid of|"
+                        r"exclude|cut|keep|also)\s+)*(?:everything|anything|all|rows|ones|those|the ones)(?:\s+(?:else|"
+                        r"that|which|that's|whose))?\s+(?:(?:is|are|has|have)\s+)?(?:scor(?:ing|ed|es?)|(?:with|has|having)"
+                        r"\s+(?:an?\s+)?(?:score|value)|rated|valued)\s+(?:of\s+)?(?:below|under|above|over|less than|more "
+                        r"than|at least|at most|lower than|higher than|[<>≤≥]=?)\s*[\d.]+\W*", re.I)
+
+
+# "how many tickets", "how many rows are there in total": every row counted
+ALL_ROWS_COUNTED = re.compile(r"\W*how many\s+(?:[a-z][\w'-]*\s+)?[a-z][\w'-]*s(?:\s+(?:are there|there are|do we have|"
+                              r"we have|have we got|in total|total|altogether|in (?:it|there|the (?:set|data|dataset|file))))*"
+                              r"[\s?.!]*", re.I)
+
+
+def _column_headed(text: str, columns: list[str]) -> str:
+    """A line headed by a column ("- `customer_message`: keep 4–60 words", "`text` → NFC + lower-case") as its job
+    on that column ("keep 4–60 words in the customer_message column"): the head alone would be read as a goal, and
+    the job would lose its column."""
+    names = {c.lower(): c for c in columns}
+
+    def said(m: re.Match) -> str:
+        col = names.get(m[2].lower())
+        return m[0] if col is None else f"{m[1]}{m[3].rstrip(' .;')} in the {col} column"
+    text = re.sub(r"(?m)^(\s*(?:[-*•]|\d+[.)])?\s*)`?([\w.-]+)`?\s*(?::|→|->|=>)\s+(.+)$", said, text)
+    # ("2) rows with `llm_difficulty` ≥ 4 → one harder variant each": the job, for those rows)
+    return re.sub(r"(?m)^(\s*(?:[-*•]|\d+[.)])?\s*)((?:rows?|ones|those|entries|records|items)\s+(?:with|where|whose)\b[^→\n]*?)"
+                  r"\s*(?:→|->|=>)\s+(.+)$", lambda m: f"{m[1]}{m[3].rstrip(' .;')}, only for {m[2]}", text)
 
 
 def _html_column(col: str, data: DataPeek) -> bool:
@@ -3528,6 +3774,7 @@ WHOLE_ROWS = re.compile(r"\b(?:duplicated?|identical|repeated|copied)\s+(?:rows|
 EXACTLY = re.compile(r"\b(?:exact(?:ly)?|identical|verbatim|word[\s-]+for[\s-]+word|byte[\s-]+for[\s-]+byte|"
                      r"character[\s-]+for[\s-]+character|literal(?:ly)?|same\s+exact)\b", re.I)
 NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
+                         r"|\b(?:nearly|almost|practically|virtually)\s+(?:a|an)\s+(?:copy|duplicate|repeat)"
                          r"|\bsimilar\b", re.I)
 # what a removal spares, said after it ("..., unless a heat pump was recommended")
 SPARING = re.compile(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", re.I)

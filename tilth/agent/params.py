@@ -42,7 +42,9 @@ STRICT = ("more than", "greater than", "longer than", "over", "above", "exceedin
           "in excess of", "north of", "shy of", "short of", "south of")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
                   r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out|"
-                  r"leaving out)\b", re.I)
+                  # (said in the passive: "paragraphs shorter than thirty words should be discarded")
+                  r"leaving out|(?:should|must|are to|is to|can|will|need to)\s+be\s+(?:removed|dropped|discarded|deleted|"
+                  r"excluded|eliminated|purged|tossed|thrown (?:away|out)|filtered out|weeded out))\b", re.I)
 UNITS = {"word": "words", "words": "words", "character": "chars", "characters": "chars", "chars": "chars",
          "char": "chars", "letters": "chars"}
 
@@ -198,7 +200,9 @@ def quantities(text: str) -> list[dict[str, Any]]:
                  if not re.search(rf"(?:{LOWER}|{UPPER})\s*$", low[: m.start()])), None)
     # "from 0.35 up to, but not including, 0.95", "50 to 500 words", "3 through 5 stars"
     span = re.search(rf"(?:\bfrom\s+)?(?<![\d.]){_NUM}{_MONEY_UNIT}\s*(?:up\s+)?(?:to|through|thru)\s*(,?\s*but\s+not\s+including,?\s*)?"
-                     rf"{_NUM}\s*(%|percent)?\s*([a-z]+)?", low)
+                     rf"{_NUM}\s*(%|percent)?\s*([a-z]+)?", low) or \
+        re.search(rf"(?<![\d.\-–/:]){_NUM}\s*[-–—]\s*(){_NUM}(?![\d.\-–/:])\s*(%|percent)?\s*([a-z]+)?", low)
+    # ("keep 4–60 words", "perplexity 20-500": a dash between two numbers, not inside a date, a time or a code)
     if span and _number(span[1]) <= _number(span[3]) and \
             not re.search(rf"(?:{LOWER}|{UPPER}|\bcap\w*|\blimit\w*|\bat most)\s*$", low[: span.start()]):
         unit = span[5] or ""
@@ -214,7 +218,7 @@ def quantities(text: str) -> list[dict[str, Any]]:
         out.append({"value": _number(m[2]), "bound": "upper", "unit": unit, "percent": bool(m[3]), "strict": False,
                     "span": m.span(), "context": low[max(0, m.start() - 40): m.end() + 30]})
         low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end():]
-    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?{_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
+    for m in re.finditer(rf"(?:({LOWER}|{UPPER})\s+)?(?:a |an )?(?<![a-z_\d.]){_NUM}\s*(%|percent)?(?:(?:\s*|-)(?!(?:or|and|to)\b)([a-z]+))?"
                          rf"(?:\s*(\+|(?:or|and) (?:more|fewer|less|above|below|higher|lower|longer|shorter|up|over|"
                          rf"better|worse|greater|harder|easier|bigger|smaller|larger|under|older|younger|newer|later|"
                          rf"earlier))(?!\s+than\b|\s*\d))?", low):  # ("30 words or over 2,000 chars": "over" is the next's)
@@ -266,7 +270,17 @@ def languages(text: str) -> list[str]:
             continue
         if re.search(rf"\b{name}\b", low) and code not in codes:
             codes.append(code)
+    known = set(LANGUAGES.values())
+    for m in re.finditer(r"(?<![\w'-])[a-z]{2}(?:\s*(?:,|/)\s*(?:(?:and|or)\s+)?[a-z]{2}|\s+(?:and|or)\s+[a-z]{2})+(?![\w'-])", low):
+        # "(fr, es, it, pt)", "de/fr": a list of codes, one of them no English word ("it, or" is no list)
+        listed = re.findall(r"(?<![\w'-])[a-z]{2}(?![\w'-])", re.sub(r"\b(?:and|or)\b", " ", m[0]))
+        if ("," in m[0] or "/" in m[0]) and all(c in known for c in listed) and set(listed) - _SHORT_WORDS:
+            codes += [c for c in listed if c not in codes]
     return codes
+
+
+# two-letter English words that are also language codes ("it", "no", "am"): alone, they name no language
+_SHORT_WORDS = frozenset("it or an as at be by do go he if in is me my no of on so to up us we am hi la".split())
 
 
 def mark_languages(text: str) -> str:
@@ -426,6 +440,7 @@ def partial_column_mentions(text: str, columns: list[str]) -> list[str]:
     """Columns named by one distinctive word ("what customers wrote" -> customer_message): a word of at
     least four letters that belongs to exactly one column's name."""
     words = {w.removesuffix("'s").strip("'").rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
+    words |= {w[:-3] + "y" for w in re.findall(r"[a-z]{3,}ies\b", text.lower())}  # ("the replies": agent_reply)
     owners: dict[str, list[str]] = {}
     for col in columns:
         for part in {p.rstrip("s") for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4}:
@@ -516,6 +531,8 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
             # "80 words" is a count of words: min_doc_words measures words, min_avg_word_length a length
             if unit and q["unit"] and p["name"].split("_")[-1].rstrip("s") in (q["unit"].rstrip("s"), unit.rstrip("s")):
                 score += 2
+                # ("one-word replies": the words of a document, not its stop words, which the phrase never said)
+                score -= 1 if unsaid - {"doc", "docs", "document", p["name"].split("_")[-1]} else 0
             # "the minimum word count to 10", "number of lines": a count of what the parameter's name ends with
             last = p["name"].split("_")[-1]
             if last.endswith("s") and re.search(rf"\b{last[:-1]}s? count|\bnumber of {last}\b", q["context"]):
@@ -546,8 +563,10 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
         if "int" in best["type"] and "float" not in best["type"]:
             value = int(round(value))
             # "keep more than 50" keeps 51 and up; "drop fewer than 50" keeps 50 and up
-            if q["strict"] != dropping and q["bound"]:
-                d = _direction(skill, best["name"]) or (">=" if best["name"].startswith("min") else "<=")
+            # (a count with no side, "embedding dispersion over 500 sampled rows", stays as said)
+            d = _direction(skill, best["name"]) or (">=" if best["name"].startswith("min") else "<="
+                                                    if best["name"].startswith("max") else None)
+            if q["strict"] != dropping and q["bound"] and d is not None:
                 value += 1 if d == ">=" else -1
         else:
             value = round(value, 4)
@@ -602,6 +621,18 @@ def unbounded_params(skill: Skill, text: str) -> dict[str, Any]:
         words = _words(text)
         names = [n for n in names if _words(n.replace("_", " ")) - {"min", "max"} & words] or names
     return {names[0]: None} if len(names) == 1 else {}
+
+
+def zeroed_params(skill: Skill, text: str) -> dict[str, Any]:
+    """"no blank lines at all": the operator's whole-number upper limit on that thing (max_blank_lines) set to 0."""
+    out = {}
+    for m in re.finditer(r"\b(?:no|zero)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", text.lower()):
+        said = {w.rstrip("s") for w in re.split(r"[\s-]+", m[1])}
+        for p in skill.meta.get("params", []):
+            named = p["name"].split("_")
+            if named[0] == "max" and "int" in p["type"] and all(w.rstrip("s") in said for w in named[1:]):
+                out[p["name"]] = 0
+    return out
 
 
 def condition_bounds(condition: str) -> tuple[float | None, float | None]:
@@ -660,7 +691,8 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
         # a choice spelled in the operator's own name ("exact" of exact_dedup) names the operator, not the option
         hits = [c for c in choices if isinstance(c, str) and c.lower() not in skill.name.split("_")
                 and any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", low) for f in _choice_words(c))
-                and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))]
+                and not any(re.search(rf"(?<![\w-]){re.escape(f)}s?(?![\w-])", neg) for f in _choice_words(c))
+                and not (c.lower().startswith("whitespac") and _SPACING_MATTERS.search(low))]  # ("whitespace matters")
         if not hits:  # "ignoring case" -> `lower: also ignore case` in the parameter's description (not one the
             refused = _explained_choices(p, choices, negated_text) if neg else []  # refused words explain)
             hits = [c for c in _explained_choices(p, choices, text) if c not in refused]
@@ -673,6 +705,11 @@ def choices_to_params(skill: Skill, text: str, negated_text: str = "", context: 
             hits = whole_name  # "the difficulty of each task": difficulty, not task_type by its first word
         if p.get("open"):  # a name of the user's own is possible: a suggestion counts by its whole name only
             hits = whole_name  # ("tag each report with a hazard type: ...": hazard_type, not task_type by "type")
+        if len(hits) > 1 and "list" not in p["type"]:  # "precision over recall", "recall rather than precision"
+            preferred = [c for c in hits if any(re.search(
+                rf"(?<![\w-]){re.escape(c.lower())}s?\s+(?:over|rather than|instead of|before|above|not)\s+"
+                rf"(?:the\s+)?{re.escape(o.lower())}", low) for o in hits if o != c)]
+            hits = preferred if len(preferred) == 1 else hits
         if "list" in p["type"]:
             # spared and "only" choices are read over the whole sentence: "redact emails, but not IP addresses"
             whole = f"{low} {context.lower()}"
@@ -804,9 +841,12 @@ def literals_to_params(skill: Skill, text: str, columns: list[str]) -> dict[str,
         if "language" in p["name"] and p["type"] in ("str", "str | None"):
             # "through German", "translating to English and back (to French)": the pivot; "back to French",
             # "the French sentences", "from Spanish": the source
-            pivot = re.search(r"\b(?:via|through|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)|"
-                              r"\b(?:in)?to\s+(\w+)\s+and\s+back\b|\b(?:in)?to\s+(\w+)", low)
-            source = re.search(r"\bback (?:in)?to\s+(\w+)|\bfrom\s+(\w+)\s+(?:in)?to\b", low)
+            # (the first that names a language: "is it possible to make paraphrases ... through German")
+            pivot = next((m for m in re.finditer(r"\b(?:via|through|over|using|pivot(?:ing)? (?:on|through)?)\s+(\w+)|"
+                                                 r"\b(?:in)?to\s+(\w+)\s+and\s+back\b|\b(?:in)?to\s+(\w+)", low)
+                          if next(g for g in m.groups() if g) in LANGUAGES), None)
+            source = next((m for m in re.finditer(r"\bback (?:in)?to\s+(\w+)|\bfrom\s+(\w+)\s+(?:in)?to\b", low)
+                           if next(g for g in m.groups() if g) in LANGUAGES), None)
             for m, keys in ((pivot, ("pivot", "target")), (source, ("source",))):
                 name = next((g for g in (m.groups() if m else ()) if g), None)
                 if name in LANGUAGES and any(k in p["name"] for k in keys):
@@ -907,7 +947,8 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
                   # "tag each statement with the applicant's main motivation (companionship, family, ... or other)"
                   r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate)\w*\s+(?:[\w'-]+\s+){0,6}?[\w'-]+\s*"
                   r"\(\s*(?=[^()]*\bor\b))"
-                  r"((?:(?!\s[-\u2013\u2014]+\s)[^.;:!?()])+)", re.I)  # (it ends at a dash or a bracket)
+                  # (it ends at a dash, a bracket or the next job: "..., then keep only the ones tagged quality")
+                  r"((?:(?!\s[-\u2013\u2014]+\s)(?!,?\s+(?:and\s+)?(?:then|afterwards|after\s+that|next)\b)[^.;:!?()])+)", re.I)
 
 
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
@@ -1056,7 +1097,7 @@ FLAG_WHETHER = re.compile(r"\b(?:column|field|flag|mark|tag|label|say|says|sayin
                           r"(?:\s+[\w'/-]+){0,4}?\s+whether\b", re.I)
 # words before a list of labels that are not its name ("its main category" -> category)
 _NOT_LABEL_NAMES = frozenset("one these those the a an its their his her each every all per any some what which main "
-                             "primary overall general llm llms model models ai gpt".split())  # ("with the llm as": the tool)
+                             "primary overall general llm llms model models ai gpt mainly mostly about".split())  # ("with the llm as": the tool)
 _LABELLING = re.compile(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket|annotate|note|column|field)\w*\b", re.I)
 _OWNED = re.compile(r"(?:'s|s'|\bwith(?:\s+(?:a|an|the|its|their|his|her))?|\b(?:its|their|his|her))\s+"
                     r"((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=\s*(?:\(|:|\bas\b|\binto\b|\bfrom\b|\bone of\b|$))")
@@ -1069,7 +1110,7 @@ def label_noun(before: str) -> str | None:
     # "with a severity label:": the head noun says it is a label, the word before it which one
     before = re.sub(r"(?<=[a-z])\s+(?:label|tag)s?\s*[(:]?\s*$", "", before, flags=re.I)
     verbs = list(_LABELLING.finditer(before))
-    low = (before[verbs[-1].start():] if verbs else before).lower().rstrip(" (:")
+    low = (before[verbs[-1].start():] if verbs else before).lower().rstrip(" (:\u2014\u2013-")  # (or a dash: "a sentiment —")
     found = list(re.finditer(r"\b(?:the|its|their|his|her)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+of\s+"
                              r"(?:each|every|all|the|these|those)\b", low)) or list(_OWNED.finditer(low))
     if not found:
@@ -1120,6 +1161,8 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     content words with the text (one, for an explanation of one or two words)."""
     desc = p["description"]
     words = _stems(text) | {stem for pattern, stem in _CONCEPTS if pattern.search(text)}
+    if _SPACING_MATTERS.search(text):  # ("whitespace matters!", "indentation and trailing spaces count"): byte for byte
+        words = {w for w in words if not re.match(r"whitespac|spac|trail|indent|tab", w)} | _stems("byte")
     spans = set(_NUMBER_SPAN.findall(text))
     out, best = [], 0
     for c in choices:
@@ -1140,6 +1183,9 @@ def _explained_choices(p: dict[str, Any], choices: list, text: str) -> list[str]
     return out[:1]
 
 
+# whitespace that must not be ignored: a copy is a copy only byte for byte
+_SPACING_MATTERS = re.compile(r"\b(?:whitespace|white space|indentation|spaces?|spacing|tabs?)\s+(?:really\s+)?(?:matters?|counts?|"
+                              r"(?:is|are)\s+significant)\b", re.I)
 _NUMBER_SPAN = re.compile(r"\b(\d+)\s*(?:to|-|/|\u2013)\s*(\d+)\b")
 
 

@@ -25,6 +25,13 @@ SLANG = frozenset("dups dupes dedups dedupes deduped deduping docs jsonl ndjson 
                   "nfkc nfc nfd nfkd".split())
 
 
+# shorthand of hurried typing, one word for one word (the note that reports a mended word shows them too)
+SHORTHAND = {"rpt": "report", "rpts": "reports", "msg": "message", "msgs": "messages", "qs": "questions",
+             "fn": "function", "fns": "functions", "revs": "reviews", "revws": "reviews", "avg": "average",
+             "pct": "percent", "approx": "approximately", "thx": "thanks", "plz": "please", "tok": "token",
+             "toks": "tokens", "tokenise": "tokenize", "tokenised": "tokenized", "tokenising": "tokenizing"}
+
+
 @cache
 def known_words() -> frozenset[str]:
     """Whole words of the embedding model's vocabulary (empty if the model package is missing)."""
@@ -76,6 +83,8 @@ def mend(text: str, columns: list[str] | tuple[str, ...] = (), vocab: Counter | 
     def fix(m: re.Match) -> str:
         word = m[0]
         low = word.lower()
+        if low in SHORTHAND and low not in keep and not any(a <= m.start() < b for a, b in quoted):
+            return SHORTHAND[low]  # ("stats rpt at the end": a report)
         if (len(low) < MIN_LENGTH or low in vocab or low in known or low in SLANG or low in keep
                 or any(a <= m.start() < b for a, b in quoted)):
             return word

@@ -234,7 +234,7 @@ def _fit_filter(plan: Plan, i: int) -> list[Problem]:
     q = c["quantile"]
     changed = []
     for t_col, param, keep_if, value in op.threshold_values():
-        if t_col not in scores.column_names:
+        if t_col not in scores.column_names or param in c.get("fixed", ()):  # (a bound the request said stays)
             continue
         vals = np.asarray(scores.column(t_col).to_numpy(zero_copy_only=False), float)
         vals = vals[~np.isnan(vals)]

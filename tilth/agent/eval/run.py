@@ -29,9 +29,10 @@ HERE = Path(__file__).parent
 # who had not seen the planner; `dev_b` / `test_b` score it alone.
 SPLITS = {
     "dev": (HERE / "cases_dev.jsonl", HERE / "cases_dev_b.jsonl", HERE / "cases_dev_c.jsonl",
-            HERE / "cases_dev_d.jsonl", HERE / "cases_dev_e.jsonl", HERE / "cases_dev_f.jsonl"),
+            HERE / "cases_dev_d.jsonl", HERE / "cases_dev_e.jsonl", HERE / "cases_dev_f.jsonl", HERE / "cases_dev_g.jsonl"),
     "test": (HERE / "cases_test.jsonl", HERE / "cases_test_b.jsonl", HERE / "cases_test_c.jsonl",
-             HERE / "cases_test_d.jsonl", HERE / "cases_test_e.jsonl", HERE / "cases_test_f.jsonl"),
+             HERE / "cases_test_d.jsonl", HERE / "cases_test_e.jsonl", HERE / "cases_test_f.jsonl",
+             HERE / "cases_test_g.jsonl"),
     "dev_b": (HERE / "cases_dev_b.jsonl",),
     "test_b": (HERE / "cases_test_b.jsonl",),
     "dev_c": (HERE / "cases_dev_c.jsonl",),
@@ -42,6 +43,8 @@ SPLITS = {
     "test_e": (HERE / "cases_test_e.jsonl",),
     "dev_f": (HERE / "cases_dev_f.jsonl",),
     "test_f": (HERE / "cases_test_f.jsonl",),
+    "dev_g": (HERE / "cases_dev_g.jsonl",),
+    "test_g": (HERE / "cases_test_g.jsonl",),
 }
 # The first evaluation sets, written together with the old keyword rules: in-sample, kept as extra dev cases.
 LEGACY = (HERE / "requests.jsonl", HERE / "requests_heldout.jsonl")

@@ -84,6 +84,7 @@ class LangIdFilter(Filter):
         "keep English with a confident language score",
         "language filter, english only pls",
         "detect each document's language and keep English",
+        "run LID over the texts",
     )
     stage = 14  # before pii_redact (15): its <EMAIL> placeholders are no language
     inputs = ("{text_field}",)

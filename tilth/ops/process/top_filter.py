@@ -56,8 +56,7 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
     category = "process"
     description = """Keep the top (or bottom) `fraction` or `count` of rows ranked by a `column` of numbers
     or dates (the latest date ranks highest), over the whole dataset, not per part; or, with `drop`, drop them
-    and keep the rest. With keep=random and no column, exactly that many rows at random (a seeded draw per row
-    from its `_id`: the same rows on every rerun). Rows without a value in the column are not counted: they go when the top rows are kept
+    and keep the rest. Rows without a value in the column are not counted: they go when the top rows are kept
     and stay when the top rows are dropped. Ties at the cut-off are taken in dataset order, so exactly that
     many rows are chosen."""
     examples = (
@@ -72,7 +71,6 @@ class TopFilter(Deduplicator):  # the global two-phase kind (per-part signatures
         "keep the 50 highest-rated answers",
         "drop everything but the top quarter by rating",
         "keep the 20 most recent rows by date",
-        "give me exactly 50 rows at random",
     )
     outputs = ()
     Params = TopParams
