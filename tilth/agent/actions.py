@@ -87,6 +87,8 @@ KEEP_ALL = re.compile(
     rf"\bkeep (?:everything|it all|all of it)\b(?!\s*,?\s*(?:but|except|apart|other|besides|save|that|which|where|whose|with|"
     rf"from|in|of|else)\b)|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
+    # ("every paragraph must survive as a row", "each review has to stay"): of whatever the rows are called
+    rf"\b(?:all|every|each) (?:single )?[a-z]+ (?:must|should|has to|have to|needs? to) (?:survive|stay|remain|be kept)\b|"
     rf"\bread-only\b|\bno filtering\b|"
     rf"\b(?:losing|dropping|removing|deleting|throwing away)\s+(?:any\s+)?(?:\w+\s+){{0,2}}(?:is|are)\s+(?:not|never)\b|"
     rf"\bnothing (?:gets|is|will be|should be|may be|must be|can be)\s+(?:removed|dropped|deleted|filtered|thrown away|lost)\b|"
