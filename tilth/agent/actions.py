@@ -522,6 +522,9 @@ def lead_verb(text: str) -> str:
     return w if (w in VERBS or w in MEASURE) else ""
 
 
+# a bracketed list whose items are of three words at most
+_SHORT_ITEMS = re.compile(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
+                          r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)")
 # words that say a job in a list without a verb ("(dupes gone, English only, contact info masked)")
 _JOB_WORDS = frozenset("gone only masked removed dropped deleted redacted hidden stripped fixed normalised normalized "
                        "deduped deduplicated lowercased translated out off".split())
@@ -557,15 +560,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      r"\s+and\s+(?=(?:more\s+|less\s+)?([a-z-]+)\b)",
                      lambda m: m[0] if m[3].lower() in VERBS or m[3].lower() in ("then", "also", "after", "finally")
                      else f"{m[1]} {m[2]} \x01and ", request, flags=re.I)
-    # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item
-    request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
-                     r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)", lambda m: _keep_whole(m[0]), request)
-    # ("(lines without closing punctuation, 'javascript' lines and so on)": longer items, where none says a job; "(dupes
-    # gone, the symbol-heavy ad stuff gone, English only)" are jobs)
+    # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
+    # items of up to three words always, longer ones where none says a job ("(lines without closing punctuation,
+    # 'javascript' lines and so on)"; "(dupes gone, the symbol-heavy ad stuff gone, English only)" are jobs)
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}?"
                      r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)",
-                     lambda m: m[0] if any(w in VERBS or w in _JOB_WORDS for w in re.findall(r"[a-z]+", m[0].lower()))
-                     else _keep_whole(m[0]), request)
+                     lambda m: _keep_whole(m[0]) if _SHORT_ITEMS.fullmatch(m[0]) or not any(
+                         w in VERBS or w in _JOB_WORDS for w in re.findall(r"[a-z]+", m[0].lower())) else m[0], request)
     # "token counts for the instructions and, separately, for the outputs": the measure again for the second
     request = re.sub(r"\b((?:token|word|character|char|line)\s+counts?|lengths?|perplexit(?:y|ies))\s+(for|of|on|in)\s+"
                      r"(the\s+[\w-]+)\s*,?\s*and\s*,?\s*(?:(?:separately|also|then|too)\s*,?\s*)?\2\s+(the\s+[\w-]+)",

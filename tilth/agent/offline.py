@@ -1574,9 +1574,8 @@ class OfflinePlanner:
         sides = [next((p["name"] for p in read if any(w in p["name"] for w in words)), None)
                  for words in (_PROMPTISH, _ANSWERISH)]
         said = [self._pipeline_col(c, data) for c in dict.fromkeys(
-            column_mentions(text, data.columns) + partial_column_mentions(text, texts)) if c in texts]
-        if all(sides) and len(both := [c for c in said if c not in preserve and (
-                c == "text" or not _label_column(c, data))]) == 2:
+            column_mentions(text, data.columns) + partial_column_mentions(text, texts)) if c in texts] if all(sides) else []
+        if len(both := [c for c in said if c not in preserve and (c == "text" or not _label_column(c, data))]) == 2:
             # "how long the customer messages and the replies are": the prompt side and the answer side, in order
             out.update(zip(sides, sorted(both, key=lambda c: _first_mention(text, data.text_field if c == "text"
                                                                              else c)), strict=True))
