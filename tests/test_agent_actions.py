@@ -135,8 +135,9 @@ def test_languages_and_columns_from_words():
 
 
 def test_lists_of_languages_ranges_and_idioms_are_not_split_into_jobs():
+    # ("- bin the others" after what is kept adds nothing: the keep says it)
     assert texts("The Dutch and Polish lines are all I need - bin the others.") == [
-        ("The Dutch and Polish lines are all I need bin the others", "", False)]
+        ("The Dutch and Polish lines are all I need", "", False)]
     assert parse("The Dutch and Polish lines are all I need.").actions[0].asks  # a need, not a statement
     assert texts("Keep only French, German and Spanish rows and drop duplicates") == [
         ("Keep only French, German and Spanish rows", "", False), ("drop duplicates", "", False)]

@@ -1786,10 +1786,10 @@ def test_from_the_fifteenth_newcomer_trial(env, tmp_path):
     assert [(s.op, s.params.get("where_values"), s.params.get("where_not")) for s in plan.steps] == [
         ("lang_id", ["Rotterdam"], True)]
     # a one-way translation is not a back-translation (llm_translate since session 23: before the labels, in one
-    # language); a yes/no flag is a labeller's choices
+    # language; only the rows in the languages named); a yes/no flag is a labeller's choices
     plan = planner.plan("Translate the German and French tickets into English, and label every ticket's sentiment as "
                         "angry / neutral / happy.", tickets)
-    assert steps(plan) == [("llm_translate", {"target_language": "English"}),
+    assert steps(plan) == [("llm_translate", {"source_languages": ["fr", "de"], "target_language": "English"}),
                            ("llm_annotate", {"choices": ["angry", "neutral", "happy"], "label": "sentiment"})]
     assert plan.unmatched == []
     assert not any("llm_back_translate" in n
@@ -3639,3 +3639,133 @@ def test_from_the_fifty_seventh_and_fifty_eighth_newcomer_trials(tmp_path, env):
     # "ignore rows where ... is missing" drops them
     plan = planner.plan("Which 5 jobs took the longest? Ignore rows where the duration is missing.", jobs)
     assert steps(plan)[0] == ("value_filter", {"column": "duration_min", "keep_null": False}) and not plan.unmatched
+
+
+def _clinic(tmp_path):
+    vets = ("Dr. Chen", "Dr. Okafor", "Dr. Alvarez", None)
+    return _peek_rows(tmp_path / "clinic.jsonl", [
+        {"appt_id": i, "species": ("Dog", "Cat", "ferret")[i % 3], "vet": vets[i % 4], "fee": 40.0 + 17.5 * i,
+         "pet_age_years": 1 + i % 12, "vaccinated": i % 3 != 0, "visit_date": f"2025-{1 + i % 6:02d}-{1 + i:02d}",
+         "customer_name": f"Owner {i}", "owner_notes": f"Visit {i}: the pet was limping and off its food."}
+        for i in range(20)])
+
+
+def _recipe_posts(tmp_path):
+    texts = ("Let the dough rise slowly in the fridge for two days before baking it.",
+             "La masa necesita reposar toda la noche en la nevera antes de hornear.",
+             "Toast the spices in a dry pan until they smell warm and nutty.")
+    return _peek_rows(tmp_path / "posts.jsonl", [
+        {"post_id": f"p{i:03d}", "text": texts[i % 3], "source": ("blog:cocinaencasa", "newsletter", "forum:homecooks")[i % 3],
+         "posted": f"2024-0{1 + i % 6}-1{i % 10}"} for i in range(20)])
+
+
+def test_from_the_fifty_ninth_and_sixtieth_newcomer_trials_record_tables(tmp_path, env):
+    """Trials 59-60 (a veterinary clinic's appointments, an online shop's returns): what a duplicate record is, a
+    group said by a kind of the column's thing, money said as a verb, a denied yes/no after "except", list heads."""
+    planner, _ = env
+    clinic = _clinic(tmp_path)
+    fields = ["species", "vet", "fee", "pet_age_years", "vaccinated", "visit_date", "customer_name"]
+    # a definition of a duplicate ("a row counts as a dupe if ...") is said of the dedup, no job (a count) of its own;
+    # the column it leaves out is not "not understood"
+    plan = planner.plan("remove duplicate appointments. a row counts as a dupe if everything except appt_id matches",
+                        clinic)
+    assert steps(plan) == [("exact_dedup", {"text_field": "text", "also_fields": fields})] and not plan.unmatched
+    # "identical apart from the id": every field but that one
+    plan = planner.plan("dedupe the log — rows identical apart from the appt_id count as dupes too", clinic)
+    assert plan.steps[0].params["also_fields"] == fields and not plan.unmatched
+    # a group said by what the column's values are a kind of (WordNet: a vet is a doctor); one that names no column
+    # is reported, never one figure over every row labelled "per animal"
+    plan = planner.plan("avg fee per doctor? just need the numbers, don't filter anything", clinic)
+    assert [q["sql"] for q in plan.questions] == ["SELECT vet, avg(fee) FROM output GROUP BY vet ORDER BY vet"]
+    plan = planner.plan("avg fee per animal?", clinic)
+    assert plan.unmatched == ["average fee per animal"] and not plan.questions
+    assert any("which column 'per animal' groups by" in n for n in plan.notes)
+    # money said as a verb is the money column; "except the ones where the pet isn't vaccinated" keeps the vaccinated
+    plan = planner.plan("I need appointments that cost more than 100, except the ones where the pet isn't vaccinated.",
+                        clinic)
+    assert steps(plan) == [("value_filter", {"column": "vaccinated", "values": [True]}),
+                           ("value_filter", {"column": "fee", "min": 100.0, "min_exclusive": True})]
+    plan = planner.plan("keep appointments that cost over 100 but not the unvaccinated ones", clinic)
+    assert steps(plan)[0] == ("value_filter", {"column": "vaccinated", "values": [True]}) and not plan.unmatched
+    plan = planner.plan("drop appointments where the pet isn't vaccinated", clinic)
+    assert steps(plan) == [("value_filter", {"column": "vaccinated", "drop_values": [False]})]
+    # a heading of tidying before a list; "where a vet is filled in" is a vet present, not the label "Filled"
+    plan = planner.plan("Please tidy the appointment log:\n- drop the owner notes column\n"
+                        "- keep only rows where a vet is filled in", clinic)
+    assert [s.op for s in plan.steps] == ["value_filter", "select_columns"] and not plan.unmatched
+    assert plan.steps[0].params == {"column": "vet", "keep_null": False}
+    # "the names column": the one column named by that word
+    plan = planner.plan("lose the names column", clinic)
+    assert steps(plan) == [("select_columns", {"drop_columns": ["customer_name"]})]
+
+
+def test_from_the_fifty_ninth_and_sixtieth_newcomer_trials_text_collections(tmp_path, env):
+    """Trials 59-60 (recipe blog snippets, astronomy forum posts): figures per source, languages to keep or to
+    translate, a source's name as the data writes it, and "... and drop the rest"."""
+    planner, data = env
+    posts = _recipe_posts(tmp_path)
+    # a count per source and an average length in words per source (a query: no operator computes the second)
+    plan = planner.plan("how many posts come from each source, and what's the average length in words per source? "
+                        "figures only please", posts)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "source"})] and not plan.unmatched
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT source, avg(len(regexp_split_to_array(trim(text), '\\s+'))) FROM output GROUP BY source ORDER BY source"]
+    plan = planner.plan("how many posts per source, and what are the earliest and latest posting dates?", posts)
+    assert [q["sql"] for q in plan.questions] == ["SELECT min(posted), max(posted) FROM output"] and not plan.unmatched
+    # keeping English drops Spanish and Italian (both said made lang_id's parameters clash: nothing ran)
+    plan = planner.plan("keep only the English snippets, drop anything in Spanish or Italian", posts)
+    assert [s.op for s in plan.steps] == ["lang_id"] and plan.steps[0].params["languages"] == ["en"]
+    assert "drop_languages" not in plan.steps[0].params
+    # "keeping one version of each" says what the dedup keeps, not a job of making versions (synonym_substitute)
+    plan = planner.plan("Some posts were reposted with a word or two changed. Remove those near-duplicates (and the "
+                        "exact copies), keeping one version of each.", posts)
+    assert [s.op for s in plan.steps] == ["minhash_dedup"]
+    # a source's name as the data writes it ("blog:cocinaencasa") is no unknown word; the languages said are the
+    # rows to translate
+    plan = planner.plan("translate the posts from blog:cocinaencasa into English; leave the other rows as they are", posts)
+    assert plan.steps[0].params["where_values"] == ["blog:cocinaencasa"] and not plan.unmatched
+    plan = planner.plan("translate the German and French posts into English, leave the rest as they are", posts)
+    assert sorted(plan.steps[0].params["source_languages"]) == ["de", "fr"]
+    # "... and drop the rest" after a keep adds nothing (it had turned the bound round: min 50)
+    plan = planner.plan("keep problems under 50 words and drop the rest", data["instruct"])
+    assert steps(plan) == [("length_filter", {"max": 49, "unit": "words"})]
+    # a bound on a measure keeps rows by its column; a span in a dash aside is the span of the clause before
+    for request in ("keep only problems with a heuristic difficulty score between 0.25 and 0.5",
+                    "keep only problems of medium difficulty - a heuristic score between 0.25 and 0.5 - and then dedupe"):
+        plan = planner.plan(request, data["instruct"])
+        assert steps(plan)[:2] == [("difficulty_heuristic", {"solution_field": "output"}),
+                                   ("value_filter", {"min": 0.25, "max": 0.5, "column": "difficulty"})], request
+        assert not plan.unmatched, request
+
+
+def test_a_quality_filter_keeps_the_length_the_request_set(tmp_path, env):
+    """Trial 59: "strip boilerplate, then drop anything shorter than 8 words" had Gopher's word minimum fitted to 13
+    on the sample, dropping the 9-12 word rows the user kept."""
+    planner, _ = env
+    posts = _recipe_posts(tmp_path)
+    plan = planner.plan("Clean the blog snippets: first strip out junk (site menus, repeated-word spam), then drop "
+                        "anything shorter than 8 words.", posts)
+    gopher = [s for s in plan.steps if s.op == "gopher_quality"]
+    assert gopher and gopher[0].params["min_doc_words"] == 8
+    assert ("length_filter", {"min": 8, "unit": "words"}) in steps(plan)
+
+
+def test_a_step_after_one_that_keeps_no_sample_row_is_not_refused(tmp_path, env):
+    """Trial 59: a value filter that kept none of the 20 sample rows left the next filter "column 'visit_date' not in
+    batch (columns: )", and the whole plan was refused; with no rows to fit, the defaults stay."""
+    from tilth.agent.validation import check_plan
+
+    planner, _ = env
+    plan = planner.plan("I need appointments from March 1st 2025 onwards that cost more than 100000", _clinic(tmp_path))
+    assert [s.op for s in plan.steps] == ["value_filter", "value_filter"]
+    result = check_plan(plan)
+    assert not any("not in batch" in p.message for p in result.problems), result.problems
+
+
+def test_a_breakdown_line_shows_every_group():
+    """Trial 60: a count per return reason showed 10 of 15 reasons and "…" (the rest only in report.json)."""
+    from tilth.agent.report import stats_line
+
+    domains = [{"domain": f"r{i}", "rows": 20 - i, "share": (20 - i) / 155} for i in range(15)]
+    line = stats_line("01_dataset_stats", {"rows": 155, "domain_field": "reason", "domains": domains}, markdown=False)
+    assert line.count("(") == 16 and "r14 6 (4%)" in line and "…" not in line

@@ -54,6 +54,18 @@ def test_every_selected_row_when_asked_to_translate_all(tmp_path):
     assert {r["id"]: r["text"] for r in rows}[3] == "[Die Heizung ] in English"
 
 
+def test_only_rows_in_the_named_source_languages_are_translated(tmp_path):
+    # "translate the German and French posts into English, leave the rest as they are" (trial 60: the Spanish and
+    # short English rows were rewritten too)
+    rows, sent = _run(tmp_path, "llm_translate: {target_language: English, source_languages: [de, fr]}")
+    by_id = {r["id"]: r["text"] for r in rows}
+    assert by_id[2] == "[La fenêtre d] in English"
+    assert by_id[3] == "[Die Heizung ] in English"
+    assert by_id[5] == ROWS[4]["text"]  # Spanish: not named, kept as written
+    assert by_id[1] == ROWS[0]["text"]
+    assert len(sent) == 2
+
+
 def test_an_unknown_language_is_refused_with_what_to_write():
     with pytest.raises(ValueError, match="unknown language 'Klingon': name it in English"):
         registry.build("llm_translate", {"target_language": "Klingon"})

@@ -105,7 +105,7 @@ MEASURE_ONLY = re.compile(
     r"\b(?:just|only) (?:tell|show|count(?!\s+(?:\w+\s+){0,3}?as\b)|report|measure|give|compute|describe|analy[sz]e|"
     r"profile|inspect|look)\b|"
     r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics|figures|totals|averages)\b|"
-    r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|profiling)[- ]only\b|"
+    r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|figures|metrics|totals|profiling)[- ]only\b|"
     r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)
 
 # "only count the bookings where ...": which rows count, said beside a figure another clause asks for (FIGURE)
@@ -165,6 +165,12 @@ BOUND_PAIR = re.compile(rf"\b({_BOUND}\s+[\w.,%-]+(?:\s+(?:hundred|thousand|perc
                         re.I)
 
 
+_PRESENT = (r"(?:filled(?:\s+in|\s+out)?|present|provided|populated|recorded|non-?empty|not\s+(?:empty|blank|null|missing))"
+            r"(?!\s*(?:as|by|to|with|at|for|=|\d))")
+FILLED_IN = re.compile(rf"\b(?:keep|retain)\s+(?:only\s+)?(?:the\s+)?(?P<rows>(?:[\w-]+\s+){{0,2}}?)(?:(?:where|whose|in which|"
+                       rf"for which)\s+(?:an?\s+|the\s+|its\s+|their\s+)?(?P<col>[\w-]+(?:\s+[\w-]+)?)\s+(?:is|are|has been|"
+                       rf"have been)\s+{_PRESENT}|(?:with|that have|having)\s+(?:an?\s+|the\s+|its\s+|their\s+)?"
+                       rf"(?P<col2>[\w-]+(?:\s+[\w-]+)?)\s+{_PRESENT})", re.I)
 IF_THEN_DROP = re.compile(r"^(?:if|when|whenever)\s+(?P<cond>.+?),?\s+(?:then\s+)?(?P<verb>drop|remove|delete|discard|skip|"
                           r"exclude|toss|ditch|filter out|throw out|get rid of)\s+(?P<what>it|them|those|these|that one|"
                           r"the row|the record)\b(?P<rest>.*)$", re.I)
@@ -421,8 +427,11 @@ COLUMN_ROLE = re.compile(r"^\W*(?:and\s+)?(?:the\s+|our\s+|my\s+|their\s+)?[\w-]
 # "near-duplicate listings - same product posted twice ...", "keep the first copy": what the job before means
 # by a duplicate and which copy stays, not a job of its own
 DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are\b)|"
-                       r"^(?:and\s+)?keep(?:ing)?\s+(?:only\s+)?the\s+(?:first|earliest|oldest|original)\s+"
-                       r"(?:copy|copies|one|ones|occurrence|version|instance|posting|entry)\b", re.I)
+                       # ("a row counts as a dupe if everything except appt_id matches": what a duplicate is)
+                       r"^(?:(?:a|an|the|two|any|each)\s+)?(?:[\w-]+\s+){0,2}(?:counts?|qualif(?:y|ies)|(?:is|are)\s+counted)\s+as\s+"
+                       r"(?:an?\s+)?(?:exact\s+|near[\s-]?)?(?:dupes?|dups?|duplicates?|cop(?:y|ies)|repeats?)\b|"
+                       r"^(?:and\s+)?keep(?:ing)?\s+(?:only\s+|just\s+)?(?:the\s+(?:first|earliest|oldest|original)|one|a\s+single)\s+"
+                       r"(?:copy|copies|one|ones|occurrence|version|instance|posting|entry|post|row|record)\b", re.I)
 # "objects that are on display and were acquired before 1960": the same rows, their subject left out
 ELIDED = re.compile(r"^(?:is|are|was|were|has been|have been|had been)\s+(?!(?:not|never)\b)[a-z]+", re.I)
 # "..., about 2 per row", "three each": how many the job before makes, not a job of its own
@@ -443,6 +452,9 @@ COPULA = re.compile(rf"{_NOT_RELATIVE}"
                     r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|(?:shows?|turns?|pops?|crops?) up)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
                     r"will|would|should|must|need not|do not|don'?t)\b", re.I)
+# "'Python' and 'python' should not count as the same word": quoted words, and what holds of them
+QUOTED_SAID = re.compile(r"['\"‘“][^'\"’”]{1,40}['\"’”](?:\s*(?:,|\x01?and|\x01?or)\s*['\"‘“][^'\"’”]{1,40}['\"’”])*\s+"
+                         r"(?:can|may|might|could|will|would|should|must|need not|do not|don'?t|are|is|count|mean)\b", re.I)
 # "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb
 STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
@@ -467,7 +479,12 @@ GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together
                   r"dump|scrape|files?)\b(?:.*\bready\b)?|"
                   # ("Clean this up for pretraining: throw out ...": the list after the colon says how)
                   r"^(?:please\s+)?(?:clean|tidy|prep|prepare|get)\s+(?:this|these|it|them|everything|things)"
-                  r"(?:\s+(?:up|ready))?\s+(?:for|before)\b", re.I)
+                  r"(?:\s+(?:up|ready))?\s+(?:for|before)\b|"
+                  # ("clean this up:", "Please tidy the appointment log:": a verb of tidying and its object alone)
+                  r"^(?:please\s+)?(?:can\s+you\s+|could\s+you\s+)?(?:clean|tidy|sort|fix|prep|prepare|process|"
+                  r"spruce|neaten)(?:\s+(?:up|out))?\s+(?:this|these|it|them|everything|things|"
+                  r"(?:the|our|my|this|that)\s+[\w\s'-]{1,40}?)(?:\s+(?:up|out|ready|a\s+bit|a\s+little))?"
+                  r"(?:\s+(?:please|pls|plz))?\W*$", re.I)
 MEASURE = frozenset("show tell report count compute calculate measure estimate give list describe summarise summarize "
                     "profile analyse analyze check inspect how what".split())
 
@@ -525,6 +542,9 @@ def lead_verb(text: str) -> str:
 # a bracketed list whose items are of three words at most
 _SHORT_ITEMS = re.compile(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                           r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)")
+# an aside that gives a span of the thing before it ("medium difficulty — a heuristic score from a quarter up to a
+# half — and drop the rest"): a description in brackets, not a list of jobs
+_SPAN_ASIDE = re.compile(r"\b(?:from|between)\s+(?:an?\s+)?[\w.]+\s+(?:(?:up\s+)?to|\x01?and|through)\s+(?:an?\s+)?[\w.]+\b", re.I)
 # words that say a job in a list without a verb ("(dupes gone, English only, contact info masked)")
 _JOB_WORDS = frozenset("gone only masked removed dropped deleted redacted hidden stripped fixed normalised normalized "
                        "deduped deduplicated lowercased translated out off".split())
@@ -560,6 +580,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      r"\s+and\s+(?=(?:more\s+|less\s+)?([a-z-]+)\b)",
                      lambda m: m[0] if m[3].lower() in VERBS or m[3].lower() in ("then", "also", "after", "finally")
                      else f"{m[1]} {m[2]} \x01and ", request, flags=re.I)
+    # "keep problems under 50 words and drop the rest": the keep says it all (the removal would turn its bound round)
+    request = re.sub(r"(?:\s*[,;]|\s+[-\u2013\u2014]+)?\s*\b(?:and\s+)?(?:then\s+)?(?:drop|remove|discard|delete|throw\s+(?:away|out)|"
+                     r"get\s+rid\s+of|toss|ditch|lose|bin|trash)\s+(?:all\s+)?(?:the\s+rest|everything\s+else|all\s+else|the\s+others|"
+                     r"anything\s+else|the\s+remainder|the\s+remaining\s+(?:ones|rows))\b",
+                     lambda m: "" if request[: m.start()].strip(" ,;") else m[0], request, flags=re.I)
+    # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
+    request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
     # items of up to three words always, longer ones where none says a job ("(lines without closing punctuation,
     # 'javascript' lines and so on)"; "(dupes gone, the symbol-heavy ad stuff gone, English only)" are jobs)
@@ -680,12 +707,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "get rid of the junk notes - empty ones and anything under 4 words - and dedupe": the aside lists what the
     # verb before it means, as after a colon
     # ("tag each comment with a sentiment - positive, neutral or negative - and ...": choices, said as in brackets)
-    text = re.sub(r"\s+[-–—]\s+([^-–—.;:!?]{3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
+    text = re.sub(r"\s+[-–—]\s+((?:[^-–—.;:!?]|(?<=\d)\.(?=\d)){3,160}?)\s+[-–—]\s+(?=(?:and|then|but|also|plus)\b)",
                   lambda m: m[0] if starts_with_verb(m[1]) else _keep_whole(f" ({bare}) ") if (bare := _choice_list(m[1]))
-                  else f": {m[1]}; ", text)
+                  else _keep_whole(f" ({m[1]}) ") if _SPAN_ASIDE.search(m[1]) else f": {m[1]}; ", text)
     # ("tag each review with what it's about — quality, delivery, price or other — in a column named complaint")
-    text = re.sub(r"\s+[–—]\s+([^-–—.;:!?]{3,160}?)\s+[–—]\s+",
-                  lambda m: _keep_whole(f" ({bare}) ") if (bare := _choice_list(m[1])) else m[0], text)
+    text = re.sub(r"\s+[–—]\s+((?:[^-–—.;:!?]|(?<=\d)\.(?=\d)){3,160}?)\s+[–—](?:\s+|(?=[?!.]|$))",
+                  lambda m: _keep_whole(f" ({bare}) ") if (bare := _choice_list(m[1])) else _keep_whole(f" ({m[1]}) ")
+                  if _SPAN_ASIDE.search(m[1]) else m[0], text)
     # "get rid of pitches that are shorter than 5 words or are obviously placeholder junk": two kinds of rows to
     # drop, each its own job (one criterion would take the other's words)
     text = OR_RELATIVE.sub(lambda m: f"{m['head']}{m['a']}. {m['verb']} {m['rows']} that {m['b']}", text)
@@ -744,6 +772,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "how long the customer messages and the replies are": one question of two columns
     text = re.sub(r"(\bhow\s+(?:long|short|many|much|big)\s+(?:the\s+)?[\w'`-]+(?:\s+[\w'`-]+)?)\s+and\s+"
                   r"(?=(?:the\s+)?[\w'`-]+(?:\s+[\w'`-]+)?\s+(?:are|is|were|was)\b)", "\\1 \x01and ", text, flags=re.I)
+    # "the earliest and latest posting dates", "min and max price": two figures of one column
+    text = re.sub(r"\b(earliest|latest|oldest|newest|first|last|min(?:imum)?|max(?:imum)?|highest|lowest|smallest|largest)"
+                  r"\s+(and|or)\s+(?=(?:the\s+)?(?:earliest|latest|oldest|newest|first|last|min(?:imum)?|max(?:imum)?|highest|"
+                  r"lowest|smallest|largest)\b)", "\\1 \x01\\2 ", text, flags=re.I)
     # "upper and lower case", "short or long": two adjectives of one noun
     text = re.sub(r"\b(upper|lower|small|capital)(-?\s*(?:case)?)\s+(and|or)\s+(?=(?:upper|lower|small|capital)[- ]?(?:case|letters?))",
                   "\\1\\2 \x01\\3 ", text, flags=re.I)
@@ -857,7 +889,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             # "Prepare an SFT set", or a verb-less heading before a colon ("Code corpus cleanup:")
             # (a head that asks for a measure is the job, and what follows the colon how to give it: "I'd like token
             # counts for the instructions and, separately, for the outputs: two columns, please")
-            goal = (intro or j == 0 and len(parts) == 1) and bool(GOAL.match(part)) or (
+            # (a list on lines of its own reaches here as "head:; item; item": its head ends in the colon)
+            goal = (intro or j == 0 and (len(parts) == 1 or part.rstrip().endswith(":"))) and bool(GOAL.match(part)) or (
                 intro and j == 0 and not verb_led and not re.search(
                     rf"\b(?:{_JOB_NOUNS}|(?:token|word|character|char|line|row)\s+counts?|perplexit\w*|lengths?)\b",
                     part, re.I))
@@ -884,7 +917,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast, after=after)
             if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \
-                    sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb and not said:
+                    sentences[sent_no - 1][0].endswith("\x00") and _verb(actions[-1].text) == prev_verb and not said \
+                    and not QUOTED_SAID.match(own):  # ("keep it case sensitive: 'Python' and 'python' should not ...")
                 goals.append(actions[-1])  # "get rid of the junk notes: empty ones and ...": the list says which rows
                 # (not a statement after the colon, which explains the job: "remove a review when it is nearly a
                 # copy: 85% of its word groups are also in the other")

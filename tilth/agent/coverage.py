@@ -53,8 +53,14 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
         # often the rows' own noun ("drop pages under 20 words" on a `page` column) or a verb ("rate", "output")
         named = [c for c in data.columns if "_" in c.strip("_") and c != data.text_field
                  and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", text, re.I)]
+        listed = [v for s in plan.steps for v in s.params.values()
+                  if isinstance(v, list) and v and all(isinstance(x, str) and x in data.columns for x in v)]
         for col in named:
-            if col not in used_cols:
+            # ("a row counts as a dupe if everything except appt_id matches": the column a list of columns leaves out)
+            left_out = listed and re.search(rf"\b(?:except|excluding|other than|apart from|aside from|besides|but|"
+                                            rf"ignoring|not counting)\s+(?:for\s+)?(?:the\s+)?{re.escape(col)}\b", text, re.I) \
+                and not any(col in v for v in listed)
+            if col not in used_cols and not left_out:
                 out.append(f"the column {col!r} in {a.text!r}")
         # a label the data holds, named in the action ("but not the ones already approved" on a status column), that
         # no step and no question holds: a selection lost ("flow cytometer bookings in April" kept every instrument)

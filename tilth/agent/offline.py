@@ -331,6 +331,9 @@ class OfflinePlanner:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
         columns = list(data.pipeline_columns)
         known = list(data.columns) + sorted(_label_values(data))  # words of the data, not unknown things ("api": a topic)
+        # (and the words of its short values: "the posts from blog:cocinaencasa" names a source)
+        known += sorted({w for c in data.columns if c != data.text_field for r in data.rows
+                         if isinstance(v := r.get(c), str) and len(v) <= 60 for w in re.findall(r"[a-z][a-z0-9]+", v.lower())})
         self.request = parsed.text  # the whole request, for words one clause borrows from another
         self.siblings = ""  # the other jobs of the sentence being planned (see the loop below)
         self.unrenamed: list[tuple[str, str]] = []  # renames of the text column to `text` (see _reshape_params)
@@ -626,7 +629,10 @@ class OfflinePlanner:
                                                      or KEEPING.match(a.full) or re.search(r"\d", a.full))) and (nums := [
                     c for c in _by_position(a.full[agg.end():], column_mentions(a.full[agg.end():], list(data.columns))
                                             + partial_column_mentions(a.full[agg.end():], list(data.columns)))
-                    if _numeric(c, data) and c != _grouping(a.full, data)]):  # ("the max minutes_spent per floor")
+                    if (_numeric(c, data) or agg[1].lower() in _DATE_EXTREMES and _dated(c, data))
+                    and c != _grouping(a.full, data)] or _only_dated(agg, a.full, data) or _text_measure(agg, a.full, data)):
+                # ("the max minutes_spent per floor"; "the earliest and latest posting dates": the date column;
+                # "the average length in words per source": the text's word count)
                 # "for each city, tell me the average repair cost": a query of the output, not a step
                 # ("min and max annual kwh for each dwelling type": two figures of one column)
                 fns = list(dict.fromkeys(AGGREGATES[m[1].lower()] for m in AGGREGATE.finditer(
@@ -634,7 +640,14 @@ class OfflinePlanner:
                         "and", "").replace("or", ""))))
                 fns = fns or [AGGREGATES[agg[1].lower()]]
                 group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
+                if group is None and (loose := _ungrouped(a.full)):  # "avg fee per animal" with no column of animals:
+                    plan.unmatched.append(a.full)  # never one figure over every row, labelled as per animal
+                    plan.notes.append(f"I could not tell which column {loose!r} groups by in {a.full!r} (columns: "
+                                      f"{', '.join(c for c in data.columns if not c.startswith('_'))}). Name the column.")
+                    continue
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
+                if nums[0] == data.text_field:  # (its length, in the unit said)
+                    num = _length_sql(_sql_ident(self._pipeline_col(nums[0], data)), a.full[agg.end():])
                 figures = ", ".join(f"{fn}({num})" for fn in fns)
                 # ("... per region where more than 3 draughts were found", "... in 2024": the rows it is over)
                 over = [(c, b) for c, b in _ranged_columns(a, data) + _dated_bounds(a, data) if c != group]
@@ -936,6 +949,15 @@ class OfflinePlanner:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
+            bounded = any(q["bound"] for q in quantities(a.full))
+            if a.asks and (KEEPING.match(a.full) or KEEPING.match(WISH.sub("", a.full)) or _removal(a.full)) and bounded \
+                    and job_kind(best) == "measures" \
+                    and not best.meta.get("measure_params") and "value_filter" not in excluded \
+                    and (vf := next(((sk, v) for sk, v in ranked if sk.name == "value_filter"), None)) \
+                    and vf[1] >= self.matcher.accept and not parsed.keep_all_rows:
+                # "keep only problems with a heuristic difficulty score between 0.25 and 0.5": rows kept by a bound on
+                # the measure's column (the measure is planned first, as the value filter's producer)
+                best, score, given = vf[0], vf[1], {}
             if a.asks and KEEPING.match(a.full) and re.match(r"\W*keep\s+only\b", a.full, re.I) \
                     and job_kind(best) == "measures" and not best.meta.get("measure_params") and score < 1.0:
                 # "keep only the most recent report per trail": rows kept, which no measurement does
@@ -1618,8 +1640,10 @@ class OfflinePlanner:
             if len(both) >= 2 and len(set(both)) == len(both):
                 out["text_field"], out["also_fields"] = both[0], both[1:]
             elif len(both) < 2 and WHOLE_ROWS.search(text):  # "remove duplicate rows": equal in every column
-                out["text_field"] = "text"
-                out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")]
+                out["text_field"] = "text"  # (but the ones said not to count: "identical apart from the id")
+                spared = _spared_columns(text, list(data.columns))
+                out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")
+                                      and c not in spared]
             elif len(both) < 2 and skill.name == "exact_dedup" and (ids := _record_ids(data)) \
                     and not NEAR_COPIES.search(text) and not column_mentions(text, list(data.columns)) \
                     and data.text_field not in partial_column_mentions(text, list(data.columns)) \
@@ -1651,11 +1675,21 @@ class OfflinePlanner:
         if skill.meta.get("reshapes"):
             out.update(self._reshape_params(text, data))
         for p in skill.meta.get("params", []):
-            if p["name"] in ("languages", "langs", "lang", "language", "keep") and "list" in p["type"]:
+            if p["name"] in ("languages", "langs", "lang", "language", "keep", "source_languages") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
                 # (not a language an aside says the data holds: "drop the non-English pages (the newsletter is French)")
                 told = re.sub(r"\([^()]*\b(?:is|are|was|were)\b[^()]*\)", " ", text)
                 codes = languages(told) or languages(context)
+                if p["name"] == "source_languages":  # "translate the German and French posts into English": de, fr
+                    target = skill.param("target_language") and out.get("target_language")
+                    into = re.search(r"\b(?:into|to|in)\s+([A-Za-z]+)\b(?!.*\b(?:into|to)\s+[A-Za-z]+)", told)
+                    shed = set(languages(into[1])) if into else set()
+                    if target:
+                        shed |= set(languages(str(target)))
+                    codes = [c for c in languages(told) if c not in shed]
+                    if codes:
+                        out[p["name"]] = codes
+                    continue
                 if codes and skill.param("drop_languages") and _drops_languages(text):
                     out.update({p["name"]: [], "drop_languages": codes})  # "drop the German reviews"
                 elif codes:
@@ -1852,6 +1886,14 @@ class OfflinePlanner:
                    if c not in data.columns and not c.startswith("_") and st.op != "select_columns"]  # (a rename stays)
         named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns) + written)]
         named = [c for c in named if c not in rename and c not in rename.values()]  # (a new name is kept as renamed)
+        if not named:  # "lose the names column": the one column a word of whose name it is (customer_name)
+            for m in re.finditer(r"\b([a-z]+)\s+(?:columns?|fields?)\b", rest, re.I):
+                w = m[1].lower()
+                forms = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w,
+                         w[:-3] + "y" if w.endswith("ies") else w} - _NOT_COLUMN_WORDS
+                owners = [c for c in data.columns if not c.startswith("_") and forms & set(re.split(r"[_\W]+", c.lower()))]
+                if len(owners) == 1:
+                    named.append(self._pipeline_col(owners[0], data))
         if named:
             excepted = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I)
             keeping = re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
@@ -2137,6 +2179,14 @@ class OfflinePlanner:
             self._short_shingles(step, data)
             self._named_units_only(step, skill)
             self._unwanted_outputs(plan, step, skill)
+            self._said_word_floor(plan, step, thresholds)
+            if step.params.get("languages") and step.params.get("drop_languages") \
+                    and not set(step.params["languages"]) & set(step.params["drop_languages"]):
+                # "keep only the English snippets, drop anything in Spanish or Italian": keeping English drops them
+                step.params.pop("drop_languages")
+            if (by := step.params.get("domain_field")) is not None:  # ("the average length in words per source": the
+                for k in [k for k, v in step.params.items() if k != "domain_field" and k.endswith("_field") and v == by]:
+                    del step.params[k]  # text is measured per source, not the source's own labels)
             if thresholds and step.calibrate is None and not skill.needs_llm and not plan.keep_all_rows:
                 unset = [t for t in thresholds if (skill.param(t["param"]) or {}).get("default") is None]
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
@@ -2187,6 +2237,22 @@ class OfflinePlanner:
                                   f"column of that name; rename it first (select_columns rename_columns) to keep both")
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
+
+    @staticmethod
+    def _said_word_floor(plan: Plan, step: PlanStep, thresholds: list[dict]) -> None:
+        """A quality filter's minimum word count no stricter than a length the request set ("strip boilerplate, then
+        drop anything shorter than 8 words": Gopher's 50-word minimum, or one fitted to the sample, would drop the
+        9-word rows the user keeps)."""
+        floors = [st.params["min"] for st in plan.steps if st.op == "length_filter" and st.params.get("unit") == "words"
+                  and isinstance(st.params.get("min"), (int, float))]
+        floors += [st.params["min_words"] for st in plan.steps if isinstance(st.params.get("min_words"), (int, float))
+                   and st is not step]
+        if not floors:
+            return
+        for t in thresholds:
+            if re.fullmatch(r"min_(?:doc_)?words", t["param"]) and t["keep_if"] == ">=" and t["param"] not in step.params:
+                step.params[t["param"]] = int(min(floors))
+                step.why += f"; {t['param']} {int(min(floors))}, the length the request keeps"
 
     @staticmethod
     def _confident_only_if_asked(step: PlanStep, data: DataPeek) -> None:
@@ -2294,8 +2360,8 @@ ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "th
                       "any"})
 
 
-MEASURE_NOUN = re.compile(r"\b(?:counts?|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
-                          r"summary|breakdown|numbers)\b", re.I)
+MEASURE_NOUN = re.compile(r"\b(?:counts?(?!\s+as\b)|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
+                          r"summary|breakdown|numbers)\b", re.I)  # ("near matches count as dupes": what a dupe is)
 # "by the language of the instructions", "written in": what the text is in, not a label the row carries
 BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according to)\s+(?:the\s+|their\s+|its\s+)?"
                          r"(?:actual\s+|detected\s+)?language\b|\b(?:written|typed)\s+in\b", re.I)
@@ -2526,6 +2592,9 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
             continue
         # (and the plural noun right after the value names the rows: "terminated studies", "explicit eps")
         rest = re.sub(rf"(?<![\w-])(?:{_label_spelling(str(v))})s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
+    # ("where the pet isn't vaccinated": the subject of the yes/no column said as a verb goes with it)
+    subject = re.search(rf"\b(?:the|a|an|their|its)\s+([a-z]+)\s+(?:did|does|do|has|have|had|was|were|is|are)(?:\s+not|n't)\s+"
+                        rf"(?:(?:been|yet|ever)\s+)*{_spoken(column)}", rest) if _yes_value(column, data) is not None else None
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
         for name in _column_words(col):  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b{re.escape(name)}-[a-z]+\b", " ", rest)  # ("first-time": first_offence's first)
@@ -2538,6 +2607,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
         for w in _opposites_in(column, rest):
             rest = re.sub(rf"\b{w}\b", " ", rest)
         rest = _without_verb_said(rest, column)  # ("leave out bookings where the member didn't attend")
+        if subject is not None:
+            rest = re.sub(rf"\b(?:the|a|an|their|its)\s+{subject[1]}\b", " ", rest)
     rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
                   r"of\s+type)\b(?:\s+as\b)?",
                   " ", rest)  # ("anything typed as 'other'": a label said with its verb)
@@ -2555,6 +2626,47 @@ TEXT_PARTS = frozenset("""emails mails addresses phones numbers urls links html 
 whitespace spaces names duplicates copies dupes words sentences emojis emoji signatures footers headers symbols digits
 punctuation stopwords typos profanities swearwords details contacts ids credentials passwords secrets tokens keys
 accents quotes brackets bullets newlines tabs prefixes suffixes greetings disclaimers paragraphs""".split())
+
+
+def _ungrouped(text: str) -> str | None:
+    """A grouping said of a noun that is not the rows' ("per doctor", "for each branch"): the phrase, for a figure no
+    column grouped ("per row", "per head", "per hour" are rates, not groups)."""
+    for m in re.finditer(r"\b(?:per|for (?:each|every)|in each|from each)\s+(?:the\s+)?([a-z][\w-]*)", text, re.I):
+        if not ROW_NOUNS.fullmatch(m[1]) and m[1].lower() not in _RATE_UNITS:
+            return m[0]
+    return None
+
+
+_RATE_UNITS = frozenset("head capita person row record item entry unit one cent percent second minute hour day week month "
+                        "year page word token character char line sentence document doc sample night visit".split())
+
+
+def _kind_named(said: str, columns: list[str]) -> list[str]:
+    """The one column whose name is a kind of the noun said ("per doctor" on `vet`: WordNet's vet is a doctor)."""
+    noun = said.split()[0].lower()
+    if ROW_NOUNS.fullmatch(noun) or len(noun) < 3:
+        return []
+    from tilth.agent.kinds import is_kind_of
+
+    # (by the word that heads the name: `pet_age_years` holds years, not pets)
+    owners = [c for c in columns if (head := [w for w in re.split(r"[_\W]+", c.lower()) if w][-1:]) and len(head[0]) >= 3
+              and is_kind_of(head[0], noun)]
+    return owners if len(owners) == 1 else []
+
+
+# words before "column" that name no column ("the other column", "those two fields")
+_NOT_COLUMN_WORDS = frozenset("the this that these those other extra new old same every each all any two three both "
+                              "which what one a an its their our my your".split())
+
+
+def _spared_columns(text: str, columns: list[str]) -> list[str]:
+    """The columns named right after an exception ("identical apart from the id", "everything except appt_id
+    matches"): left out of what is compared."""
+    out = []
+    for m in re.finditer(r"\b(?:apart from|except(?:\s+for)?|other than|besides|but|ignoring|excluding|not counting|"
+                         r"aside from|save for)\s+((?:the\s+|its\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?)", text, re.I):
+        out += [c for c in column_mentions(m[1], columns) if c not in out]
+    return out
 
 
 def _object_noun(asked: str) -> str | None:
@@ -2773,8 +2885,10 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             # ("but not the ones without a callback": the ones with one; "excluding the ones that were not attended")
             twice = re.search(rf"\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:that\s+(?:have|had)\s+no|without|"
                               rf"with\s+no|lacking)\s+(?:an?\s+|the\s+)?{said}|\b(?:except(?:\s+for)?|excluding|not\s+counting|"
-                              rf"other\s+than|leaving\s+out|apart\s+from)\s+(?:[a-z]+\s+){{0,4}}(?:(?:were|was|are|is|have|has|had|did|do|does)(?:\s+not|n't)|not|never)\s+"
-                              rf"(?:(?:been|yet|ever)\s+)?{said}", low)
+                              rf"other\s+than|leaving\s+out|apart\s+from)\s+(?:[a-z]+\s+){{0,6}}(?:(?:were|was|are|is|have|has|had|did|do|does)(?:\s+not|n't)|not|never)\s+"
+                              rf"(?:(?:been|yet|ever)\s+)?{said}"
+                              # ("but not the unvaccinated ones")
+                              rf"|\b(?:not|except(?:\s+for)?|excluding)\s+(?:the\s+|any\s+|those\s+)?(?:un|non-?){said}", low)
             negated = (bool(denied) + bool(falsy) + bool(twice)) % 2 == 1  # (not false, not without: the yes rows)
             if yes is True or yes is None:
                 return col, [not negated]
@@ -3001,7 +3115,7 @@ def _unselected(text: str) -> str:
     return SELECTING_ADJECTIVE.sub("the ", text)
 
 
-GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
+GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|from (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
                       r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
                       r"([\w-]+(?:\s+(?!(?:for|per|by|in|at|across|over|and|of)\b)[\w-]+)?)",
                       re.I)  # (two words: "for every visitor type" is visitor_type; "price per head for each event type")
@@ -3094,7 +3208,7 @@ def _grouping(text: str, data: DataPeek) -> str | None:
         if prev and any(c.lower().startswith(spelled) for c in data.columns if "_" in c):
             continue  # ("the average price per head": price_per_head said in words, no grouping)
         # ("in each tier": member_tier, by the one word of its name the phrase has)
-        named = column_mentions(m[1], labels) or partial_column_mentions(m[1], labels)
+        named = column_mentions(m[1], labels) or partial_column_mentions(m[1], labels) or _kind_named(m[1], labels)
         if named:
             return named[0]
     # "how many comments each gallery got": a count for each value of the column
@@ -3113,10 +3227,44 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 
 # "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
 AGGREGATES = {"average": "avg", "avg": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum",
-              "maximum": "max", "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min"}
+              "maximum": "max", "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min",
+              "earliest": "min", "latest": "max"}
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
+# the first and last of a date column ("the earliest and latest posting dates")
+_DATE_EXTREMES = ("earliest", "latest", "minimum", "maximum", "min", "max", "lowest", "highest")
+# a length of the text in a unit an aggregate names ("the average length in words", "the mean word count")
+_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+in\s+(?:words|characters|chars)\b|"
+                        r"^\s*(?:words?|characters?|chars?)\s+counts?\b|"
+                        r"^\s*(?:number|count)\s+of\s+(?:words|characters|chars)\b", re.I)
+
+
+def _only_dated(agg: re.Match, text: str, data: DataPeek) -> list[str]:
+    """The data's one date column, for an earliest/latest that names none of its columns ("the earliest and latest
+    posting dates" on `posted`)."""
+    dated = [c for c in data.columns if _dated(c, data)]
+    if agg[1].lower() in ("earliest", "latest") and len(dated) == 1 and re.search(r"dates?|when|times?|"
+                                                                                     r"day", text, re.I):
+        return dated
+    return []
+
+
+def _text_measure(agg: re.Match, text: str, data: DataPeek) -> list[str]:
+    """The text column, for an average of its length ("the average length in words per source")."""
+    if _TEXT_UNIT.match(text[agg.end():]) is None or AGGREGATES[agg[1].lower()] not in ("avg", "median", "sum", "min", "max") \
+            or KEEPING.match(text) or any(q["bound"] for q in quantities(text)) \
+            or re.search(r"\bto\s+\d", text[agg.end():]) or re.search(r"\b(?:lower|raise|set|change|increase|decrease|reduce|"
+                                                                   r"bump|adjust|cut)\w*\s+(?:the\s+)?$", text[: agg.start()], re.I):
+        return []  # (not "keep texts whose average word length is between 4 and 9": a filter)
+    return [data.text_field]
+
+
+def _length_sql(column: str, said: str) -> str:
+    """The SQL of a text column's length in the unit said (words unless characters are)."""
+    if re.match(r"[^.;?!]{0,40}?\b(?:characters?|chars?)\b", said, re.I):
+        return f"length({column})"
+    return f"len(regexp_split_to_array(trim({column}), '\\s+'))"
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
-_EXTREMES = ("highest", "lowest")
+_EXTREMES = ("highest", "lowest", "earliest", "latest")
 AGGREGATE = re.compile(rf"(?<![\d.])(?<![\d.]\s)\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)  # ("30 min")
 # a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
 MEASURED_BY = {w: q for q, ws in {
@@ -3124,6 +3272,8 @@ MEASURED_BY = {w: q for q, ws in {
     "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
     "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
     for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
+# verbs that say an amount of money, whatever its column is called ("appointments that cost more than 100" on `fee`)
+MONEY_VERBS = frozenset("cost costs costing costed priced paid charged billed".split())
 # what a rank's adjective measures: (adjective, words of a column that holds it, the end a date column keeps
 # when no such column exists (None: dates do not measure it), the end kept). "the 3 most valuable items" ranks
 # estimated_value_eur, "the 4 quickest inspections" duration_min (lowest first), "the 10 most recent" the date.
@@ -3293,7 +3443,8 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
                           and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b])
-                               or MEASURED_BY.get(low[a:b]) == part)]
+                               or MEASURED_BY.get(low[a:b]) == part
+                               or low[a:b] in MONEY_VERBS and re.fullmatch(_MONEY, part))]  # ("cost more than 100": fee)
     removal = _removal(text)
     # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
     spared = SPARING.search(low)
@@ -3488,9 +3639,11 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
         rest = rest[noun.end():] if named else f"{m[1]} {rest[noun.end():]}"
     # the grouping said, then what the counted rows do ("how many candidates per role scored 4 or higher")
     grp = "|".join(re.escape(w).replace("_", r"[\s_]") for w in sorted(_column_words(by), key=len, reverse=True))
-    rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\s+"
+    rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
+                  rf"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\s+"
                   rf"(?:the\s+|each\s+)?(?:{grp})(?:e?s)?\b", " ", rest, flags=re.I)
-    rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across)\b", rest,
+    rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
+                    r"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\b", rest,
                     maxsplit=1, flags=re.I)[0]
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
              if w not in GENERIC and w not in _FILLER and w not in {"are", "is", "were", "was", "there", "do", "does",

@@ -217,8 +217,8 @@ def stats_line(step: str, stats: dict[str, Any], markdown: bool = True) -> str |
     col = f"- `{stats.get('domain_field')}`" if markdown else stats.get("domain_field")
     shown = ", ".join(f"{d['domain']} {d['rows']} ({100 * d['share']:.0f}%"
                       + (f", {d['mean_words']:.1f} words on average" if "mean_words" in d else "") + ")"
-                      for d in domains[:10])
-    return f"{col} ({step}, {stats.get('rows')} rows): {shown}" + (" …" if len(domains) > 10 else "")
+                      for d in domains)  # (every one: dataset_stats sums those past its top_domains into "other";
+    return f"{col} ({step}, {stats.get('rows')} rows): {shown}"  # a count per reason asked for is every reason's count)
 
 
 def quarantine_line(rep: dict[str, Any]) -> str:

@@ -220,6 +220,8 @@ def _fit_filter(plan: Plan, i: int) -> list[Problem]:
     step, c = plan.steps[i - 1], plan.steps[i - 1].calibrate
     try:
         _, rows = run_sample(plan, steps=i - 1)
+        if not rows:  # (the steps before it keep none of the sample: nothing to fit, the defaults stay)
+            return []
         op = registry.build(step.op, step.params)
         batch = pa.Table.from_pylist(rows)
         scores = pa.table({k: pa.array(np.asarray(v)) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v

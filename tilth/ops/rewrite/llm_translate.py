@@ -18,6 +18,9 @@ class LLMTranslateParams(WhereParams):
     only_other_languages: bool = Field(
         True, description="Translate only rows lid.176 does not find in target_language (at min_score); a row "
                           "already in it is kept as written, with no model call.")
+    source_languages: list[str] = Field(
+        [], description="Translate only rows lid.176 reads as one of these languages (ISO codes: \"translate the "
+                        "German and French posts\" is de, fr); the others stay as written. Empty: any language.")
     min_score: float = Field(0.65, ge=0, le=1, description="Confidence at which a row counts as already in "
                                                           "target_language.")
     output_field: str | None = Field(None, description="Write here instead of overwriting `text_field` (a row "
@@ -62,7 +65,7 @@ class LLMTranslate(LLMOp, Mapper):
 
     def setup(self) -> None:
         super().setup()
-        self._detector = load_detector() if self.params.only_other_languages else None
+        self._detector = load_detector() if self.params.only_other_languages or self.params.source_languages else None
 
     def output_columns(self) -> list[str]:
         return [self.params.output_field or self.params.text_field]
@@ -77,10 +80,19 @@ class LLMTranslate(LLMOp, Mapper):
             out.append(best["lang"] == code and float(best["score"]) >= p.min_score)
         return out
 
+    def _in_source(self, texts: list[str]) -> list[bool]:
+        """Rows lid.176 reads as one of source_languages (its best guess, however sure: a user who names the
+        languages to translate names what the rows are in)."""
+        self.ensure_ready()
+        wanted = {c.lower() for c in self.params.source_languages}
+        return [self._detector.detect(" ".join(t.split())[:2000], k=1)[0]["lang"] in wanted for t in texts]
+
     def map(self, batch: pa.Table) -> pa.Table:
         p = self.params
         texts = text_values(batch, p.text_field)
         rows = rows_with_text(batch, p, texts)
+        if p.source_languages and rows:
+            rows = [i for i, s in zip(rows, self._in_source([texts[i] for i in rows]), strict=True) if s]
         if p.only_other_languages and rows:
             done = self._already_target([texts[i] for i in rows])
             rows = [i for i, d in zip(rows, done, strict=True) if not d]
