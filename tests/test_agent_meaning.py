@@ -3697,6 +3697,12 @@ def test_from_the_fifty_ninth_and_sixtieth_newcomer_trials_record_tables(tmp_pat
     # "the names column": the one column named by that word
     plan = planner.plan("lose the names column", clinic)
     assert steps(plan) == [("select_columns", {"drop_columns": ["customer_name"]})]
+    # label spellings are tidied by normalize_labels on the label columns named (normalize rewrote the notes)
+    plan = planner.plan("clean this up:\n- trim stray spaces and fix the capitalisation in the species and vet labels\n"
+                        "- drop rows that have no vet\n- drop rows whose notes are shorter than 3 words", clinic)
+    assert steps(plan) == [("normalize_labels", {"columns": ["species", "vet"]}),
+                           ("value_filter", {"column": "vet", "keep_null": False}),
+                           ("length_filter", {"text_field": "text", "min": 3, "unit": "words"})] and not plan.unmatched
 
 
 def test_from_the_fifty_ninth_and_sixtieth_newcomer_trials_text_collections(tmp_path, env):
@@ -3769,3 +3775,77 @@ def test_a_breakdown_line_shows_every_group():
     domains = [{"domain": f"r{i}", "rows": 20 - i, "share": (20 - i) / 155} for i in range(15)]
     line = stats_line("01_dataset_stats", {"rows": 155, "domain_field": "reason", "domains": domains}, markdown=False)
     assert line.count("(") == 16 and "r14 6 (4%)" in line and "…" not in line
+
+
+def test_from_the_sixty_first_and_sixty_second_newcomer_trials(tmp_path, env):
+    """Trials 61-62 (bike-share repairs and hotel reviews; substitute-teacher requests and museum exhibit pages)."""
+    planner, _ = env
+    repairs = _peek_rows(tmp_path / "repairs.jsonl", [
+        {"id": i, "station": ("Central Station", "CENTRAL STATION", "  central station", "Harbour Gate")[i % 4],
+         "minutes_spent": 20 + 7 * i, "fixed_first_visit": i % 3 != 0, "complaint": f"Bike {i} has a flat tyre."}
+        for i in range(20)])
+    # two words of a yes/no column's name, in turn, name it ("fixed first time round" on fixed_first_visit)
+    plan = planner.plan("only keep the jobs that weren't fixed first time round", repairs)
+    assert steps(plan) == [("value_filter", {"column": "fixed_first_visit", "values": [False]})] and not plan.unmatched
+    # a word the data holds nowhere before the rows' noun is the noun's ("maintenance jobs"), no condition
+    plan = planner.plan("how many maintenance jobs per station, and what's the average minutes spent overall? "
+                        "don't filter anything", repairs)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "station"})] and not plan.unmatched
+    # tidied labels first; the values a filter keeps are then the tidied spelling
+    plan = planner.plan("Hey, could you tidy up the station names (trim the stray spaces, consistent capitalisation) "
+                        "and then keep only the Central Station jobs? Thanks!", repairs)
+    assert steps(plan) == [("normalize_labels", {"columns": ["station"]}),
+                           ("value_filter", {"column": "station", "values": ["central station"]})]
+    hotels = _peek_rows(tmp_path / "hotels.jsonl", [
+        {"review_id": f"r{i}", "hotel": ("Seaside Lodge", "Canal House Inn")[i % 2], "stars": 1 + i % 5,
+         "text": ("Great stay.<br>Breakfast was <b>excellent</b>.", "Nice stay")[i % 2]} for i in range(20)])
+    # markup examples in brackets are no label choices (an LLM had labelled every row "<b>")
+    plan = planner.plan("strip the leftover html tags (<br>, <b>, <p> etc) out of the review text", hotels)
+    assert [s.op for s in plan.steps] == ["html_extract"] and not plan.unmatched
+    # "For each hotel: A and B": each figure per hotel
+    plan = planner.plan("For each hotel: number of reviews and average star rating. Just the figures please, don't "
+                        "change the data.", hotels)
+    assert steps(plan) == [("dataset_stats", {"domain_field": "hotel"})] and not plan.unmatched
+    assert [q["sql"] for q in plan.questions] == ["SELECT hotel, avg(stars) FROM output GROUP BY hotel ORDER BY hotel"]
+    subs = _peek_rows(tmp_path / "subs.jsonl", [
+        {"id": i, "subject": ("Physical Education", "Special Education", "Music", "Art")[i % 4], "hours": 3 + i % 6,
+         "urgent": i % 2 == 0, "principal_note": f"Cover period {i}."} for i in range(20)])
+    # "id doesn't count": every field but the id; labels abbreviated by initials or word starts, and excepted
+    plan = planner.plan("drop duplicate rows, id doesn't count", subs)
+    assert plan.steps[0].params["also_fields"] == ["subject", "hours", "urgent"]
+    plan = planner.plan("keep anything 6 hours or longer, except PE and special ed", subs)
+    assert steps(plan) == [("value_filter", {"column": "subject", "drop_values": ["Physical Education", "Special Education"]}),
+                           ("value_filter", {"column": "hours", "min": 6.0})]
+    exhibits = _peek_rows(tmp_path / "exhibits.jsonl", [
+        {"id": f"ex{i}", "museum": ("City Museum of History", "Riverside Science & Art Centre")[i % 2],
+         "description": ("We use cookies to improve your experience. Vikings at Sea examines shipbuilding and trade. "
+                         "A longship fills the hall." if i % 3 else
+                         "Im neuen Saal sind Automaten aus der Schweiz zu sehen. Die Uhren laufen noch.")} for i in range(20)])
+    # a column of a few repeated names is the rows' museum, not the text to dedupe (49 rows had become 2)
+    plan = planner.plan("The same exhibits show up on both museum sites, sometimes with a word or two changed. Keep "
+                        "just one copy of each.", exhibits)
+    assert [s.op for s in plan.steps] == ["minhash_dedup"] and "text_field" not in plan.steps[0].params
+    plan = planner.plan("how many exhibit descriptions per museum, and how many of them are in German?", exhibits)
+    assert [(s.op, s.params.get("text_field", "text")) for s in plan.steps] == [("lang_id", "text"), ("dataset_stats", "text")]
+    assert plan.steps[1].params["domain_field"] == "museum"
+    assert [q["sql"] for q in plan.questions] == ["SELECT count(*) FROM output WHERE lang IN ('de')"]
+    # a paragraph on one line: the line rules judge each sentence (a cookie notice had blanked whole paragraphs)
+    plan = planner.plan('strip cookie banners and "Buy tickets" bits out of the descriptions', exhibits)
+    assert steps(plan) == [("c4_line_cleaner", {"text_field": "text", "split_at_stops": True})]
+
+
+def test_a_request_written_as_a_list_of_dashes_reaches_the_agent(tmp_path):
+    """Trials 61-62: `tilth agent "- drop ...\\n- keep ..."` ended in "No such option: -" before planning."""
+    import json
+    import subprocess
+    import sys
+
+    data = tmp_path / "notes.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": f"note number {i} says something useful here"}) + "\n"
+                            for i in range(8)))
+    out = subprocess.run([sys.executable, "-m", "tilth.cli", "agent", "- drop notes shorter than 3 words\n- dedupe them",
+                          "--data", str(data), "--no-run", "--no-embed", "--out", str(tmp_path / "o"),
+                          "--workspace", str(tmp_path / "ws")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr + out.stdout
+    recipe = (tmp_path / "o" / "recipe.yaml").read_text()
+    assert "length_filter" in recipe and "exact_dedup" in recipe

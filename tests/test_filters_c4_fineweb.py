@@ -111,3 +111,15 @@ def test_word_token_counts_equal_the_length_of_the_token_lists():
              *stdlib_paragraphs(300)]
     arr = pa.array(texts)
     assert word_token_counts(arr).tolist() == pc.list_value_length(words(arr)).to_pylist()
+
+
+def test_line_cleaner_by_sentence_keeps_the_paragraph_a_cookie_notice_shares_a_line_with():
+    # trial 62: museum pages scraped as one line each; the line rules removed the whole line for its cookie phrase
+    text = ("We use cookies to improve your experience. Vikings at Sea examines shipbuilding, navigation and trade. "
+            "A longship fills the hall (twenty metres long). Menu Home")
+    batch = pa.table({"_id": [1, 2], "text": [text, "First line here.\nsecond fragment"]})
+    by_line = build("c4_line_cleaner", {}).map(batch).column("text").to_pylist()
+    by_sentence = build("c4_line_cleaner", {"split_at_stops": True}).map(batch).column("text").to_pylist()
+    assert by_line == ["", "First line here."]
+    assert by_sentence == ["Vikings at Sea examines shipbuilding, navigation and trade. "
+                           "A longship fills the hall (twenty metres long).", "First line here."]

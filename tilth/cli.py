@@ -12,6 +12,7 @@ import atexit
 import gc
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -43,6 +44,11 @@ class TilthGroup(TyperGroup):
         if "--debug" in args[:end]:
             _DEBUG = True
             args = [x for x in args[:end] if x != "--debug"] + args[end:]
+        # a request written as a list ("- drop the rows ...\n- keep ..."): a dash and a space start no option's
+        # name, so the words are an argument (click read them as the unknown option "-"); they go after "--"
+        worded = [x for x in args[:end] if re.match(r"-+\s", x)]
+        if worded:
+            args = [x for x in args[:end] if x not in worded] + ["--", *worded] + args[end + 1:]
         return super().main(args, *a, **kw)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]):

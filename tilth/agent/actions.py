@@ -542,6 +542,9 @@ def lead_verb(text: str) -> str:
 # a bracketed list whose items are of three words at most
 _SHORT_ITEMS = re.compile(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,2}"
                           r"\s*(?:,?\s*(?:etc\.?|and so on|\.\.\.))?\s*\)")
+# the words of a figure ("number of reviews", "average star rating")
+_FIGURE_WORDS = re.compile(r"\b(?:number|count|counts|how many|average|avg|mean|median|total|sum|min(?:imum)?|max(?:imum)?|"
+                           r"share|percentage|proportion|earliest|latest)\b", re.I)
 # an aside that gives a span of the thing before it ("medium difficulty — a heuristic score from a quarter up to a
 # half — and drop the rest"): a description in brackets, not a list of jobs
 _SPAN_ASIDE = re.compile(r"\b(?:from|between)\s+(?:an?\s+)?[\w.]+\s+(?:(?:up\s+)?to|\x01?and|through)\s+(?:an?\s+)?[\w.]+\b", re.I)
@@ -571,6 +574,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
 
     written = request
     request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
+    # "the leftover html tags (<br>, <b>, <p> etc)": examples of markup, never choices of a label
+    request = re.sub(r"\s*\((?:\s*(?:and\s+|or\s+)?</?[a-z][a-z0-9]*\s*/?>\s*,?)+\s*(?:etc\.?|and so on|\.\.\.)?\s*\)", " ",
+                     request, flags=re.I)
     for listing in (ENUM, SUCH_AS):
         request = listing.sub(lambda m: m[0] if _not_a_list(m[1]) else re.sub(r":\s+", ":\x06", m[0][: m.start(1) - m.start(0)])
                               + re.sub(r",\s*", "\x02 ", m[1]).replace(" or ", " \x01or ").replace(" and ", " \x01and "),
@@ -580,6 +586,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      r"\s+and\s+(?=(?:more\s+|less\s+)?([a-z-]+)\b)",
                      lambda m: m[0] if m[3].lower() in VERBS or m[3].lower() in ("then", "also", "after", "finally")
                      else f"{m[1]} {m[2]} \x01and ", request, flags=re.I)
+    # "For each hotel: number of reviews and average star rating": the grouping is every figure's
+    request = re.sub(r"(?im)^(\W*)(for\s+(?:each|every)\s+[\w-]+(?:\s+[\w-]+)?|per\s+[\w-]+(?:\s+[\w-]+)?)\s*:\s*([^.;!?\n]+)",
+                     lambda m: m[1] + "; ".join(f"{item.strip()} {m[2].lower()}" for item in items) if (items := [
+                         i for i in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m[3]) if i.strip()]) and not any(
+                         starts_with_verb(i) for i in items) and all(_FIGURE_WORDS.search(i) for i in items) else m[0],
+                     request)
     # "keep problems under 50 words and drop the rest": the keep says it all (the removal would turn its bound round)
     request = re.sub(r"(?:\s*[,;]|\s+[-\u2013\u2014]+)?\s*\b(?:and\s+)?(?:then\s+)?(?:drop|remove|discard|delete|throw\s+(?:away|out)|"
                      r"get\s+rid\s+of|toss|ditch|lose|bin|trash)\s+(?:all\s+)?(?:the\s+rest|everything\s+else|all\s+else|the\s+others|"

@@ -251,6 +251,9 @@ class OfflinePlanner:
             fixed = [f"{a!r} as {b!r}" for a, b in zip(request.split(), mended.split(), strict=True) if a != b]
             plan.notes.append(f"read {', '.join(fixed)}")
         mended = _column_headed(mended, list(data.columns))
+        if (spelled := _labels_abbreviated(mended, data)) != mended:  # ("except PE and special ed")
+            plan.notes.append(f"read {spelled!r}")
+            mended = spelled
         mended = re.sub(r"`([^`\n]{1,60})`", r"\1", mended)  # ("broken down by `product`": code quotes name a column)
         # (a column the request renames may be listed under its new name: "rename comment to feedback and keep
         # just booking_id, room, rating and feedback")
@@ -698,7 +701,7 @@ class OfflinePlanner:
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and by_rank and _numeric(by, data, share=0.5):
                 by = None  # "the top 5 proposals by votes": ranked by the number, not counted per vote
-            if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full)
+            if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full) or counted is not None
                                    or re.match(r"\W*(?:(?:i\s+)?(?:just\s+)?(?:want|need|'?d like|would like)\s+to\s+"
                                                r"(?:know|see|find out|understand|learn)\s+)?(?:what|how|which)\b", a.full, re.I)):
                 # "what's the distribution of departments", "how many articles per section": rows counted by a column
@@ -1576,6 +1579,12 @@ class OfflinePlanner:
         theirs = set(column_mentions(getattr(self, "siblings", ""), data.columns)) if context else set()
         # (each source of names counts only for its text columns: "mask card numbers in what customers wrote",
         # said beside "keep tickets rated four or above", is the customer message, not the rating)
+        # (a label column is no text to work on unless called a column: "the same exhibits show up on both museum
+        # sites" names the museum of the rows, not the column to dedupe, which had left 2 of 49 rows)
+        texts = [c for c in texts if c == data.text_field or not (_label_column(c, data) or _few_values(c, data))
+                 or "_" in c and re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", f"{text} {context}", re.I)
+                 or re.search(rf"`{re.escape(c)}`|\b{re.escape(c)}\s+(?:column|field)s?\b|\b(?:column|field)\s+{re.escape(c)}\b",
+                              f"{text} {context}", re.I)]
         named = [c for c in column_mentions(text, data.columns) if c in texts] \
             or [c for c in column_mentions(context, data.columns) if c not in theirs and c in texts] \
             or [c for c in partial_column_mentions(text, texts) if c in texts]
@@ -1641,7 +1650,7 @@ class OfflinePlanner:
                 out["text_field"], out["also_fields"] = both[0], both[1:]
             elif len(both) < 2 and WHOLE_ROWS.search(text):  # "remove duplicate rows": equal in every column
                 out["text_field"] = "text"  # (but the ones said not to count: "identical apart from the id")
-                spared = _spared_columns(text, list(data.columns))
+                spared = _spared_columns(f"{text} {getattr(self, 'request', '')}", list(data.columns))
                 out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")
                                       and c not in spared]
             elif len(both) < 2 and skill.name == "exact_dedup" and (ids := _record_ids(data)) \
@@ -1674,6 +1683,13 @@ class OfflinePlanner:
                     out[p["name"]] = self._pipeline_col(by, data)
         if skill.meta.get("reshapes"):
             out.update(self._reshape_params(text, data))
+        if (many := skill.param("columns")) and "list" in str(many["type"]):
+            # "fix the capitalisation in the reason and category labels": the columns named (by a word of their
+            # name too), else the label columns whose values are spelled more than one way
+            labels = [c for c in data.columns if c != data.text_field and not c.startswith("_") and _categorical(c, data)]
+            said = [c for c in dict.fromkeys(column_mentions(f"{text} {context}", labels)
+                                             + partial_column_mentions(text, labels))]
+            out["columns"] = [self._pipeline_col(c, data) for c in (said or _misspelled_labels(labels, data))]
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep", "source_languages") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
@@ -2172,14 +2188,30 @@ class OfflinePlanner:
     def finish(self, plan: Plan, data: DataPeek) -> None:
         """Record the columns after each step and mark heuristic filters for fitting on the sample."""
         cols = list(data.pipeline_columns)
+        tidied: dict[str, str] = {}  # label columns a normalize_labels step rewrote: column -> case
         for step in plan.steps:
             skill = self.cat.by_name.get(step.op)  # None for an unknown operator: validation names it
+            if step.op == "normalize_labels":
+                tidied.update({c: step.params.get("case", "lower") for c in step.params.get("columns", [])})
+            elif step.op == "value_filter" and step.params.get("column") in tidied:
+                _values_as_tidied(step, tidied[step.params["column"]])
             thresholds = skill.meta.get("thresholds", []) if skill else []
             self._confident_only_if_asked(step, data)
             self._short_shingles(step, data)
             self._named_units_only(step, skill)
             self._unwanted_outputs(plan, step, skill)
             self._said_word_floor(plan, step, thresholds)
+            if step.op == "c4_line_cleaner" and "split_at_stops" not in step.params \
+                    and _one_paragraph_rows(data, step.params.get("text_field", "text")):
+                # (a cookie notice on the one line of a paragraph took the paragraph with it: trial 62)
+                step.params["split_at_stops"] = True
+                step.why += "; sentence by sentence: each text here is one paragraph on one line"
+            if step.op == "lang_id" and step.params.get("languages") == [] and not step.params.get("drop_languages") \
+                    and re.match(r"\W*how many\b", step.intent or "", re.I) and (codes := languages(step.intent)):
+                # "how many of them are in German": the rows the detector's labels count, after the run
+                sql = f"SELECT count(*) FROM output WHERE lang IN ({', '.join(_sql_literal(c) for c in codes)})"
+                if all(q.get("sql") != sql for q in plan.questions):
+                    plan.questions.append({"ask": step.intent, "sql": sql})
             if step.params.get("languages") and step.params.get("drop_languages") \
                     and not set(step.params["languages"]) & set(step.params["drop_languages"]):
                 # "keep only the English snippets, drop anything in Spanish or Italian": keeping English drops them
@@ -2221,7 +2253,8 @@ class OfflinePlanner:
                           if not re.search(r"score|^n_|length|count|ratio|frac|ppl|perplexity|ifd|difficulty|rationale", c)]
                 if labels:
                     step.params[breakdown["name"]] = labels[-1]
-            if step.op == "value_filter" and (known := data.labels.get(step.params.get("column", ""))):
+            if step.op == "value_filter" and step.params.get("column") not in tidied \
+                    and (known := data.labels.get(step.params.get("column", ""))):
                 # "keep suites" on a column of suite, deluxe, ...: a value no row has keeps nothing (or drops nothing)
                 lacking = [v for k in ("values", "drop_values") for v in step.params.get(k) or ()
                            if isinstance(v, str) and v and v not in known]
@@ -2659,12 +2692,36 @@ _NOT_COLUMN_WORDS = frozenset("the this that these those other extra new old sam
                               "which what one a an its their our my your".split())
 
 
+def _values_as_tidied(step: PlanStep, case: str) -> None:
+    """A value filter after its column's labels were tidied compares the tidied spellings ("Central Station" and
+    "CENTRAL STATION" are "central station" by then)."""
+    from tilth.ops.process.normalize_labels import tidy_label
+
+    for key in ("values", "drop_values"):
+        if isinstance(vals := step.params.get(key), list):
+            step.params[key] = list(dict.fromkeys(tidy_label(v, case) if isinstance(v, str) else v for v in vals))
+
+
+def _misspelled_labels(columns: list[str], data: DataPeek) -> list[str]:
+    """The label columns whose sample spells one label more than one way (' Cat ', 'cat')."""
+    out = []
+    for c in columns:
+        vals = {v for r in data.rows if isinstance(v := r.get(c), str)} | {v for v in data.labels.get(c, ()) if isinstance(v, str)}
+        if len({" ".join(v.split()).lower() for v in vals}) < len(vals):
+            out.append(c)
+    return out
+
+
 def _spared_columns(text: str, columns: list[str]) -> list[str]:
     """The columns named right after an exception ("identical apart from the id", "everything except appt_id
     matches"): left out of what is compared."""
     out = []
     for m in re.finditer(r"\b(?:apart from|except(?:\s+for)?|other than|besides|but|ignoring|excluding|not counting|"
                          r"aside from|save for)\s+((?:the\s+|its\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?)", text, re.I):
+        out += [c for c in column_mentions(m[1], columns) if c not in out]
+    # ("drop duplicate rows, id doesn't count", "the id does not matter")
+    for m in re.finditer(r"\b((?:the\s+)?[\w-]+)\s+(?:doesn'?t|does\s+not|don'?t|do\s+not|shouldn'?t|should\s+not|won'?t|"
+                         r"need\s+not|needn'?t)\s+(?:count|matter|be\s+compared|be\s+counted)\b", text, re.I):
         out += [c for c in column_mentions(m[1], columns) if c not in out]
     return out
 
@@ -2698,7 +2755,8 @@ def _excepted(text: str, value, column: str = "") -> bool:
                      # ("unless they come from IT", "unless it's from the Legal department")
                      rf"|(?:they|it)(?:'re|'s|\s+(?:are|is|were|was|comes?|came))(?:\s+[a-z]+ing)?\s+"
                      rf"(?:from|in|at|by|for|of|to|as)\s+(?:the\s+|an?\s+)?)?"  # ("unless they are applying for X")
-                     rf"(?:[\w-]+\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+\s+(?:or|and|nor)\s+)*"
+                     # (the other items of the list: "except physical education and special education")
+                     rf"(?:[\w-]+(?:\s+[\w-]+){{0,2}}\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+(?:\s+[\w-]+){{0,2}}\s+(?:or|and|nor)\s+)*"
                      rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
 
 
@@ -2852,6 +2910,9 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
     named_cols = column_mentions(action.full, list(data.columns))
     named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
         rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
+    # ("the jobs that weren't fixed first time round" on fixed_first_visit: two words of a yes/no column's name, in turn)
+    named_cols += [c for c in data.columns if c not in named_cols and _spoken_partly(c, low) and all(
+        isinstance(r.get(c), bool) for r in data.rows if r.get(c) is not None)]
     partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
     # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
     for col in named_cols + [c for c in data.columns if c not in named_cols]:
@@ -2869,6 +2930,8 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned";
             # "inspections that passed" on a yes/no column `passed`)
             said = _spoken(col)
+            if not re.search(said, low) and (partly_said := _spoken_partly(col, low)):
+                said = partly_said
             if re.search(rf"\b{said}\s+(?:is|are|was|were)\s+(?:still\s+)?(?:{'|'.join(_BLANK)})\b|"
                          rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
                 return col, [""]  # "(approved is empty)": the rows without a value
@@ -2968,6 +3031,20 @@ def _spoken(column: str, denied: bool = False) -> str:
         said = rf"(?:{re.escape(column.lower())}\b|(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?" \
                rf"(?:(?:a|an|the|any)\s+)?{said})"
     return said
+
+
+def _spoken_partly(column: str, low: str) -> str | None:
+    """A pattern for two or more consecutive words of a column's name of three or more words, as the text says them
+    ("fixed first" of fixed_first_visit), or None."""
+    words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
+    if len(words) < 3:
+        return None
+    for k in range(len(words) - 1, 1, -1):
+        for i in range(len(words) - k + 1):
+            pattern = r"[\s_-]+".join(re.escape(w) for w in words[i:i + k]) + r"\b"
+            if re.search(rf"\b{pattern}", low):
+                return pattern
+    return None
 
 
 def _without_verb_said(text: str, column: str) -> str:
@@ -3636,7 +3713,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
         # ("how many urgent requests are there": the data's word for its rows; "how many fault reports": all one noun,
         # its first word a column's)
         named = any(m[1].lower() in _column_words(c) for c in data.columns)
-        rest = rest[noun.end():] if named else f"{m[1]} {rest[noun.end():]}"
+        # ("how many maintenance jobs per station": a word the data holds nowhere is the noun's, no condition)
+        unknown = m[1].lower() not in {w for v in _label_values(data) for w in v.split()} and not re.search(
+            r"(?:ed|en)$", m[1].lower())  # (not "how many failed ..." / "how many broken ...": what the rows did)
+        rest = rest[noun.end():] if named or unknown else f"{m[1]} {rest[noun.end():]}"
     # the grouping said, then what the counted rows do ("how many candidates per role scored 4 or higher")
     grp = "|".join(re.escape(w).replace("_", r"[\s_]") for w in sorted(_column_words(by), key=len, reverse=True))
     rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
@@ -4010,7 +4090,7 @@ def _labels(cols: list[str], data: DataPeek) -> list[str]:
     def few_numbers(c):
         vals = [r.get(c) for r in data.rows if r.get(c) is not None]
         return _numeric(c, data) and all(as_number(v).is_integer() for v in vals) and len(set(vals)) <= 20
-    return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c))]
+    return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c) or _few_values(c, data))]
 
 
 def _label_column(col: str, data: DataPeek) -> bool:
@@ -4020,6 +4100,54 @@ def _label_column(col: str, data: DataPeek) -> bool:
         return True
     vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col)]
     return _categorical(col, data) and len(set(vals)) <= 0.5 * len(vals)
+
+
+def _labels_abbreviated(text: str, data: DataPeek) -> str:
+    """The text with a label of several words written out where it is abbreviated: by its initials in capitals
+    ("PE" for Physical Education) or by the start of each of its words ("special ed" for Special Education)."""
+    out = text
+    for col in data.columns:
+        if col == data.text_field or col.startswith("_"):
+            continue
+        seen = {v for r in data.rows if isinstance(v := r.get(col), str)} | {v for v in data.labels.get(col, ())
+                                                                              if isinstance(v, str)}
+        labels = {" ".join(v.split()) for v in seen if 2 <= len(v.split()) <= 4 and len(v) <= 40}
+        if not labels or len(seen) > 40:
+            continue
+        by_lower = {}
+        for v in sorted(labels):
+            by_lower.setdefault(v.lower(), v)
+        for low, v in by_lower.items():
+            words = low.split()
+            if not all(re.fullmatch(r"[a-z]+", w) for w in words):
+                continue
+            initials = "".join(w[0] for w in words).upper()
+            # (the initials of one label only, and not a word: "IT" stays the label IT if the data has it)
+            if sum("".join(w[0] for w in o.split()).upper() == initials for o in by_lower) == 1 \
+                    and initials.lower() not in {x.lower() for x in seen}:
+                out = re.sub(rf"(?<![\w-]){initials}(?![\w-])", v, out)
+            prefix = r"\s+".join(rf"{re.escape(w[:2])}[a-z]{{0,{max(len(w) - 2, 0)}}}" if i else re.escape(w)
+                                  for i, w in enumerate(words))
+            for m in list(re.finditer(rf"(?<![\w-])({prefix})(?![\w-])", out, re.I)):
+                said = m[1].lower().split()
+                if said != words and all(w.startswith(s) for w, s in zip(words, said, strict=True)):
+                    out = out.replace(m[1], v)
+    return out
+
+
+def _one_paragraph_rows(data: DataPeek, field: str) -> bool:
+    """The sample's texts are single lines of several sentences (a paragraph per row, no line breaks)."""
+    col = data.text_field if field == "text" else field
+    texts = [t for r in data.rows if isinstance(t := r.get(col), str) and t.strip()]
+    multi = sum(len(re.findall(r"[.!?]\s+\S", t)) >= 1 for t in texts)
+    return bool(texts) and not any("\n" in t.strip() for t in texts) and multi >= 0.5 * len(texts)
+
+
+def _few_values(col: str, data: DataPeek) -> bool:
+    """A column that repeats a few values over the sample (a museum's name on every row): a label, however long."""
+    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col)]
+    return len(vals) >= 5 and len(set(vals)) <= max(2, 0.3 * len(vals)) \
+        and max(len(v.split()) for v in vals) <= 6  # (names: a sentence is text, however often repeated)
 
 
 def _categorical(col: str, data: DataPeek) -> bool:

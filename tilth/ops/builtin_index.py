@@ -30,6 +30,7 @@ BUILTIN = {
     'mean_word_length_filter': 'tilth.ops.process.word_stats_filters',
     'minhash_dedup': 'tilth.ops.process.minhash_dedup',
     'normalize': 'tilth.ops.process.normalize',
+    'normalize_labels': 'tilth.ops.process.normalize_labels',
     'perplexity_filter': 'tilth.ops.process.perplexity',
     'pii_redact': 'tilth.ops.process.pii_redact',
     'quality_classifier': 'tilth.ops.evaluate.quality_classifier',

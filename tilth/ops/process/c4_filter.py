@@ -35,6 +35,12 @@ class C4Params(Params):
     filter_policy: bool = Field(True, description="Remove lines with cookie / terms-of-use / privacy phrases.")
 
 
+class C4LineCleanerParams(C4Params):
+    split_at_stops: bool = Field(
+        False, description="Also end a line at each . ! or ? followed by a space, and join the kept pieces with spaces "
+                           "(rows that are one long line: a cookie notice would take the whole row with it).")
+
+
 class C4FilterParams(C4Params, Scope):
     min_num_sentences: int | None = Field(5, description="Keep if sentences in kept lines >= this.")
 
@@ -116,14 +122,16 @@ class C4LineCleaner(Mapper):
     )
     inputs = ("{text_field}",)
     outputs = ("{text_field}",)
-    Params = C4Params
+    Params = C4LineCleanerParams
 
     def map(self, batch: pa.Table) -> pa.Table:
-        field = self.params.text_field
+        field, by_sentence = self.params.text_field, self.params.split_at_stops
         text = text_column(batch, field).combine_chunks()
+        if by_sentence:  # (a sentence ends at . ! ? and a closing quote or bracket, before a space)
+            text = pc.replace_substring_regex(text, r"([.!?][\"')\]]?)[ \t]+", "\\1\n")
         r = c4_lines(text, self.params)
         counts = np.bincount(r.doc[r.kept], minlength=len(text))
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         kept = pa.ListArray.from_arrays(pa.array(offsets), r.lines.filter(pa.array(r.kept)))
-        cleaned = py_strip(pc.binary_join(kept, "\n"))
+        cleaned = py_strip(pc.binary_join(kept, " " if by_sentence else "\n"))
         return batch.set_column(batch.column_names.index(field), field, cleaned)
