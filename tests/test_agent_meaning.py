@@ -3829,6 +3829,15 @@ def test_from_the_sixty_first_and_sixty_second_newcomer_trials(tmp_path, env):
     assert [(s.op, s.params.get("text_field", "text")) for s in plan.steps] == [("lang_id", "text"), ("dataset_stats", "text")]
     assert plan.steps[1].params["domain_field"] == "museum"
     assert [q["sql"] for q in plan.questions] == ["SELECT count(*) FROM output WHERE lang IN ('de')"]
+    # a part of a value said as a literal: the rows whose url holds it ("Keep all rows except ..." keeps no row
+    # count constraint: the exception is the job)
+    urls = _peek_rows(tmp_path / "pages.jsonl", [
+        {"id": i, "url": f"https://m.org/{('de', 'en')[i % 2]}/page{i}", "description": f"Exhibit {i} shows old clocks."}
+        for i in range(20)])
+    plan = planner.plan("Keep all rows except the ones whose link points to the German (/de/) part of the site.", urls)
+    assert steps(plan) == [("value_filter", {"column": "url", "drop_contains": ["/de/"]})]
+    plan = planner.plan("keep only the rows whose url has '/en/'", urls)
+    assert steps(plan) == [("value_filter", {"column": "url", "contains": ["/en/"]})]
     # a paragraph on one line: the line rules judge each sentence (a cookie notice had blanked whole paragraphs)
     plan = planner.plan('strip cookie banners and "Buy tickets" bits out of the descriptions', exhibits)
     assert steps(plan) == [("c4_line_cleaner", {"text_field": "text", "split_at_stops": True})]
@@ -3849,3 +3858,47 @@ def test_a_request_written_as_a_list_of_dashes_reaches_the_agent(tmp_path):
     assert out.returncode == 0, out.stderr + out.stdout
     recipe = (tmp_path / "o" / "recipe.yaml").read_text()
     assert "length_filter" in recipe and "exact_dedup" in recipe
+
+
+def test_from_the_sixty_third_and_sixty_fourth_newcomer_trials(tmp_path, env):
+    """Trials 63-64 (food-bank donations and product Q&A; wildlife sightings and GitHub issues)."""
+    planner, _ = env
+    donations = _peek_rows(tmp_path / "donations.jsonl", [
+        {"id": i, "donor_type": ("Grocery Store", "grocery store", "Individual", "Farm")[i % 4],
+         "category": ("Dairy", " dairy", "Produce")[i % 3], "weight_kg": 5.0 + i, "boxes": 1 + i % 3,
+         "logged_by": ("Ana", None, "Ben")[i % 3], "condition_note": f"Box {i} arrived sealed and cold."}
+        for i in range(20)])
+    # a label spelled several ways in its column is compared loosely ("Grocery Store  " had stayed)
+    plan = planner.plan("Everything except the grocery store donations please, and drop the boxes column.", donations)
+    assert steps(plan)[0] == ("value_filter", {"column": "donor_type", "drop_values": ["Grocery Store", "grocery store"],
+                                               "loose_labels": True})
+    # "ignore the id column" says what the dedup compares
+    plan = planner.plan("dedupe rows, ignore the id column", donations)
+    assert [s.op for s in plan.steps] == ["exact_dedup"] and "id" not in plan.steps[0].params["also_fields"]
+    assert not plan.unmatched
+    # "where we don't know which volunteer logged them": a value missing
+    plan = planner.plan("hey, can you get rid of the donations where we don't know which volunteer logged them? thanks",
+                        donations)
+    assert steps(plan) == [("value_filter", {"column": "logged_by", "keep_null": False})] and not plan.unmatched
+    # "how many kg": the sum of the column in kg, per group
+    plan = planner.plan("How many kg did we take in per item category? I just need the numbers.", donations)
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT category, sum(weight_kg) FROM output GROUP BY category ORDER BY category"] and not plan.unmatched
+    qa = _peek_rows(tmp_path / "qa.jsonl", [
+        {"qa_id": f"Q{i:03d}", "product": ("Desk Lamp", "Power Bank")[i % 2], "question": f"Does model {i} fold flat?",
+         "answer": "Yes, it folds flat and fits in a drawer." if i % 3 else "yes"} for i in range(20)])
+    # a figures heading before a list; the length of the column the figure names
+    plan = planner.plan("Just give me counts: how many Q&A pairs per product, and the average answer length in words "
+                        "for each. Don't filter anything.", qa)
+    assert [s.op for s in plan.steps] == ["dataset_stats"] and plan.steps[0].params["domain_field"] == "product"
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT product, avg(len(regexp_split_to_array(trim(answer), '\\s+'))) FROM output GROUP BY product "
+        "ORDER BY product"] and not plan.unmatched
+    # a list-valued column (GitHub's labels: ["bug", "cli"]) crashed every request: TypeError unhashable list
+    issues = _peek_rows(tmp_path / "issues.jsonl", [
+        {"number": 100 + i, "title": f"Crash {i} on start", "body": f"Steps: run the tool with flag {i}.",
+         "state": ("open", "closed")[i % 2], "labels": [("bug", "cli"), ("docs",), ()][i % 3]} for i in range(20)])
+    plan = planner.plan("exact dedup on body", issues)
+    assert [s.op for s in plan.steps] == ["exact_dedup"]
+    plan = planner.plan("open issues only", issues)
+    assert steps(plan) == [("value_filter", {"column": "state", "values": ["open"]})]

@@ -45,7 +45,7 @@ def test_drop_values_removes_the_named_values_and_keeps_missing_ones_unless_told
 
 
 def test_a_filter_with_no_rule_is_refused():
-    with pytest.raises(OperatorParamError, match="set min, max, values or drop_values"):
+    with pytest.raises(OperatorParamError, match="set min, max, values, drop_values, contains or drop_contains"):
         build("value_filter", {"column": "stars"})
 
 
@@ -203,3 +203,33 @@ def test_amounts_written_with_a_currency_sign_or_thousands_commas_are_numbers():
     from tilth.ops.numbers import as_number  # (one value, read the same way: the planner's sample checks)
 
     assert [as_number(v) for v in ["$120.00", "1,200.50 €", "1,5", True, 7]] == [120.0, 1200.5, None, None, 7.0]
+
+
+def test_contains_and_drop_contains_read_a_part_of_the_value_case_ignored():
+    # trial 62: "keep all rows except the ones whose link points to ... the German (/de/) part of the site"
+    urls = ["https://m.org/de/saal", "https://m.org/en/Tickets", "https://m.org/en/vikings", None]
+    batch = pa.table({"_id": [1, 2, 3, 4], "url": urls})
+
+    def kept(params):
+        op = build("value_filter", {"column": "url", **params})
+        keep, reasons = op.keep(pa.table(op.score(batch)))
+        return keep.tolist(), reasons
+
+    assert kept({"drop_contains": ["/DE/", "tickets"]}) == (
+        [False, False, True, True], ["url holds one of drop_contains", "url holds one of drop_contains", None, None])
+    assert kept({"contains": ["/en/"]}) == ([False, True, True, False],
+                                           ["url holds none of contains", None, None, "url is missing"])
+    assert kept({"contains": ["/en/"], "keep_null": True})[0] == [False, True, True, True]
+    with pytest.raises(ValueError, match="non-empty"):
+        build("value_filter", {"column": "url", "contains": [""]})
+
+
+def test_loose_labels_ignore_case_and_extra_spaces():
+    # trials 63-64: 'Grocery Store  ' and ' urban park ' survived the exclusion of their label
+    batch = pa.table({"_id": [1, 2, 3, 4, 5], "kind": ["Grocery Store  ", "grocery  store", "Farm", None, "GROCERY STORE"]})
+    op = build("value_filter", {"column": "kind", "drop_values": ["Grocery Store"], "loose_labels": True})
+    assert op.keep(pa.table(op.score(batch)))[0].tolist() == [False, False, True, True, False]
+    op = build("value_filter", {"column": "kind", "drop_values": ["Grocery Store"]})
+    assert op.keep(pa.table(op.score(batch)))[0].tolist() == [True, True, True, True, True]
+    op = build("value_filter", {"column": "kind", "values": ["farm"], "loose_labels": True})
+    assert op.keep(pa.table(op.score(batch)))[0].tolist() == [False, False, True, False, False]

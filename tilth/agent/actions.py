@@ -83,7 +83,8 @@ KEEP_ALL = re.compile(
     rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b"
     rf"(?!\s+(?:else|other|besides|(?:just |only |simply |merely )?(?:because|for being|for having)))|"
     rf"\b(?:don'?t|do not|never|without)\s+{_DROPVERB}(?:\s+(?:anything|any|out anything))?\s*(?:[.;,!]|$)|"
-    rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b|"
+    rf"\bkeep (?:all|every|each)(?: single)?(?: of the| the)? (?:rows?|records?|samples?|documents?|entries|examples?|lines?)\b"
+    rf"(?!\s*,?\s*(?:but|except|apart|other than|besides|save)\b)|"  # ("keep all rows except the ones whose link ...")
     rf"\bkeep (?:everything|it all|all of it)\b(?!\s*,?\s*(?:but|except|apart|other|besides|save|that|which|where|whose|with|"
     rf"from|in|of|else)\b)|"
     rf"\b(?:all|every) (?:rows?|records?|samples?|documents?) (?:must |should )?(?:stays?|remains?|be kept|is kept|are kept)\b|"
@@ -401,6 +402,7 @@ def split_conditions(clause: str) -> tuple[str, str]:
 
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
+                      r"ignore\s+(?:the\s+)?[\w-]+\s+(?:columns?|fields?)\b|"  # ("dedupe rows, ignore the id column")
                       r"in[\s-]place\b|"  # ("translate ..., in place": where the result goes)
                       r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) (?:by|on)|look(?:ing)? (?:only )?at|"
                       r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
@@ -480,6 +482,9 @@ GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together
                   # ("Clean this up for pretraining: throw out ...": the list after the colon says how)
                   r"^(?:please\s+)?(?:clean|tidy|prep|prepare|get)\s+(?:this|these|it|them|everything|things)"
                   r"(?:\s+(?:up|ready))?\s+(?:for|before)\b|"
+                  # ("Just give me counts: how many ... and ...": the figures the list asks for)
+                  r"^(?:just\s+|please\s+)?(?:give|show|tell|get)\s+(?:me|us)\s+(?:the\s+|some\s+)?(?:counts|numbers|figures|"
+                  r"stats|statistics|totals)(?:\s+(?:please|pls))?\W*$|"
                   # ("clean this up:", "Please tidy the appointment log:": a verb of tidying and its object alone)
                   r"^(?:please\s+)?(?:can\s+you\s+|could\s+you\s+)?(?:clean|tidy|sort|fix|prep|prepare|process|"
                   r"spruce|neaten)(?:\s+(?:up|out))?\s+(?:this|these|it|them|everything|things|"

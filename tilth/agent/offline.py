@@ -621,6 +621,13 @@ class OfflinePlanner:
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
                 continue
+            if a.asks and not parsed.keep_all_rows and "value_filter" not in excluded \
+                    and (held := _contained_literals(a, data)) is not None:
+                # "drop rows whose url contains /de/", "except the ones whose link points to the German (/de/) part"
+                col, parts, gone = held
+                last[a.sentence] = (self._value_step(plan, a, col, {"drop_contains" if gone else "contains": parts},
+                                                     data), a)
+                continue
             if re.match(r"\W*how many\b", a.full, re.I) and \
                     (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
                 # "how many records have a missing grade": a count no step makes
@@ -649,7 +656,7 @@ class OfflinePlanner:
                                       f"{', '.join(c for c in data.columns if not c.startswith('_'))}). Name the column.")
                     continue
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
-                if nums[0] == data.text_field:  # (its length, in the unit said)
+                if not _numeric(nums[0], data) and not _dated(nums[0], data):  # (a text's length, in the unit said)
                     num = _length_sql(_sql_ident(self._pipeline_col(nums[0], data)), a.full[agg.end():])
                 figures = ", ".join(f"{fn}({num})" for fn in fns)
                 # ("... per region where more than 3 draughts were found", "... in 2024": the rows it is over)
@@ -664,6 +671,16 @@ class OfflinePlanner:
                 continue
             counted = re.search(r"\bhow many\b|^\W*count\s+(?:up\s+)?(?:the\s+|all\s+)?(?=\S)|\b(?:the\s+)?number\s+of\s+(?:the\s+)?",
                                 a.full, re.I)  # ("count the urgent requests per item category")
+            if (amount := _amount_asked(a.full, data)) is not None:
+                # "How many kg did we take in per item category?": the sum of the column in that unit, not a count
+                group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
+                num = _sql_ident(amount)
+                over = [(c, b) for c, b in _ranged_columns(a, data) + _dated_bounds(a, data) if c != group]
+                where = _where_sql(over)
+                sql = (f"SELECT {_sql_ident(group)}, sum({num}) FROM <dataset>{where} GROUP BY {_sql_ident(group)} "
+                       f"ORDER BY {_sql_ident(group)}" if group else f"SELECT sum({num}) FROM <dataset>{where}")
+                _query_instead(plan, a, f"sums {amount}{' per ' + group if group else ''}", sql)
+                continue
             if counted and "dataset_stats" in self.cat.by_name and not DROP.search(a.full) \
                     and (found := _named_values(a, data)) is not None and found[0] != data.text_field:
                 # "how many incidents are unresolved": the rows counted by that column; per city, a query
@@ -1654,7 +1671,8 @@ class OfflinePlanner:
                 out["also_fields"] = [c for c in data.pipeline_columns if c != "text" and not c.startswith("_")
                                       and c not in spared]
             elif len(both) < 2 and skill.name == "exact_dedup" and (ids := _record_ids(data)) \
-                    and not NEAR_COPIES.search(text) and not column_mentions(text, list(data.columns)) \
+                    and not NEAR_COPIES.search(text) and not (set(column_mentions(text, list(data.columns)))
+                                                              - set(_spared_columns(text, list(data.columns)))) \
                     and data.text_field not in partial_column_mentions(text, list(data.columns)) \
                     and data.text_field not in set(column_mentions(asked := getattr(self, "request", text), list(
                         data.columns))) - set(listed_columns(asked, list(data.columns))):
@@ -2195,6 +2213,12 @@ class OfflinePlanner:
                 tidied.update({c: step.params.get("case", "lower") for c in step.params.get("columns", [])})
             elif step.op == "value_filter" and step.params.get("column") in tidied:
                 _values_as_tidied(step, tidied[step.params["column"]])
+            elif step.op == "value_filter" and any(isinstance(v, str) for k in ("values", "drop_values")
+                                                   for v in step.params.get(k) or ()) \
+                    and step.params.get("column") in _misspelled_labels([step.params["column"]], data):
+                # ("Grocery Store", "grocery store" and "Grocery Store  " in one column: every spelling of the label)
+                step.params["loose_labels"] = True
+                step.why += "; labels compared with case and extra spaces ignored (this column spells them several ways)"
             thresholds = skill.meta.get("thresholds", []) if skill else []
             self._confident_only_if_asked(step, data)
             self._short_shingles(step, data)
@@ -2716,7 +2740,7 @@ def _spared_columns(text: str, columns: list[str]) -> list[str]:
     """The columns named right after an exception ("identical apart from the id", "everything except appt_id
     matches"): left out of what is compared."""
     out = []
-    for m in re.finditer(r"\b(?:apart from|except(?:\s+for)?|other than|besides|but|ignoring|excluding|not counting|"
+    for m in re.finditer(r"\b(?:apart from|except(?:\s+for)?|other than|besides|but|ignor(?:e|ing)|excluding|not counting|"
                          r"aside from|save for)\s+((?:the\s+|its\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?)", text, re.I):
         out += [c for c in column_mentions(m[1], columns) if c not in out]
     # ("drop duplicate rows, id doesn't count", "the id does not matter")
@@ -3310,7 +3334,8 @@ _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max":
 # the first and last of a date column ("the earliest and latest posting dates")
 _DATE_EXTREMES = ("earliest", "latest", "minimum", "maximum", "min", "max", "lowest", "highest")
 # a length of the text in a unit an aggregate names ("the average length in words", "the mean word count")
-_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+in\s+(?:words|characters|chars)\b|"
+_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+(?:in|of)\s+(?:words|characters|chars)\b|"
+                        r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+\((?:in\s+)?(?:words|characters|chars)\)|"
                         r"^\s*(?:words?|characters?|chars?)\s+counts?\b|"
                         r"^\s*(?:number|count)\s+of\s+(?:words|characters|chars)\b", re.I)
 
@@ -3332,7 +3357,9 @@ def _text_measure(agg: re.Match, text: str, data: DataPeek) -> list[str]:
             or re.search(r"\bto\s+\d", text[agg.end():]) or re.search(r"\b(?:lower|raise|set|change|increase|decrease|reduce|"
                                                                    r"bump|adjust|cut)\w*\s+(?:the\s+)?$", text[: agg.start()], re.I):
         return []  # (not "keep texts whose average word length is between 4 and 9": a filter)
-    return [data.text_field]
+    # ("the average answer length in words": the answer column's, not the main text's)
+    said = [c for c in column_mentions(text[agg.end(): agg.end() + 40], _string_columns(data)) if not _label_column(c, data)]
+    return said[:1] or [data.text_field]
 
 
 def _length_sql(column: str, said: str) -> str:
@@ -3707,7 +3734,7 @@ def _html_column(col: str, data: DataPeek) -> bool:
 def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     """What "how many X <condition> per <column>" says of the rows counted beyond the grouping ("failed in
     2025"), or None where all rows are counted ("how many inspections are there per building")."""
-    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:([\w'-]+)\s+)?", text, re.I)
+    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:([\w'&-]+)\s+)?", text, re.I)  # ("how many Q&A pairs")
     rest = text[m.end():] if m else text
     if m and m[1] and (noun := re.match(r"[a-z][\w'-]*[^s\W]s\b\s*", rest, re.I)):
         # ("how many urgent requests are there": the data's word for its rows; "how many fault reports": all one noun,
@@ -3900,7 +3927,8 @@ def _missing_columns(action: Action, data: DataPeek) -> list[str]:
 
 # what a row lacks: "no docstring", "without a CSAT", "missing a price", "an empty solution", "the solution is
 # blank" (the phrase after the word, or before "is empty")
-LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:with\s+)?(?:an?\s+)?(?<!near-)(?<!near )(?<!nearly )(?<!almost )(?<!mostly )(?<!virtually )"
+LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:we|they|you|i)\s+(?:don'?t|do\s+not|did\s+not|didn'?t)\s+know\s+"
+                     r"(?:which|who|what|the)|(?:with\s+)?(?:an?\s+)?(?<!near-)(?<!near )(?<!nearly )(?<!almost )(?<!mostly )(?<!virtually )"
                      r"(?:empty|blank|null))\s+"
                      r"(?:an?\s+|any\s+)?"
                      r"([\w-]+(?:\s+[\w-]+)?)"
@@ -4133,6 +4161,58 @@ def _labels_abbreviated(text: str, data: DataPeek) -> str:
                 if said != words and all(w.startswith(s) for w, s in zip(words, said, strict=True)):
                     out = out.replace(m[1], v)
     return out
+
+
+# a part of a value said as a literal: quoted, or a path or address fragment ("/de/", "#help", ".pdf")
+_LITERAL = r"(?:'[^']{1,40}'|\"[^\"]{1,40}\"|\(?[\w.-]*[/#][\w./#-]*\)?|\.[a-z0-9]{2,5}\b)"
+_HOLDS = re.compile(r"\b(?:whose|where|with|if)\s+(?:the\s+|its\s+|their\s+)?(?P<col>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+"
+                    r"(?P<verb>contains?|includes?|has|holds|mentions?|points?\s+to|links?\s+to|goes\s+to|ends?\s+(?:in|with)|"
+                    r"starts?\s+with)\b(?P<rest>[^.;!?]*)", re.I)
+
+
+def _contained_literals(action: Action, data: DataPeek) -> tuple[str, list[str], bool] | None:
+    """(column, the literal parts its value holds, whether those rows go) for "drop rows whose url contains /de/"
+    or "... except the ones whose link points to the German (/de/) part": a column of text, a literal said."""
+    m = _HOLDS.search(action.full)
+    if m is None:
+        return None
+    parts = [p.strip("'\"()") for p in re.findall(_LITERAL, m["rest"]) if p.strip("'\"()/#.")]
+    near = re.match(rf"\s*(?:(?:the|a|an|text|string|part|word|bit)\s+){{0,2}}{_LITERAL}", m["rest"], re.I)
+    if not parts or near is None and not re.match(r"(?:points?|links?|goes)\b", m["verb"], re.I) \
+            or re.match(r"(?:an?|the|each|every|any)\b", m["col"], re.I):
+        return None  # ("if a page has fewer than fifteen words (the 'left blank' one)": no part of a value)
+    strings = [c for c in data.columns if c != data.text_field and any(isinstance(r.get(c), str) for r in data.rows)]
+    cols = column_mentions(m["col"], strings) or partial_column_mentions(m["col"], strings)
+    if not cols and re.search(r"\b(?:link|url|address|path|page|site|href)s?\b", m["col"], re.I):
+        cols = [c for c in strings if re.search(r"url|link|href|path|address", c, re.I)]
+    if len(cols) != 1:
+        return None
+    gone = _removal(action.full) or bool(re.search(rf"\b{_EXCEPT}\s+(?:the\s+ones?|those|any|rows?)?\s*$",
+                                                   action.full[: m.start()], re.I))
+    return cols[0], parts, gone
+
+
+# units a column's name carries, as a request says them ("how many kg", "how many hours")
+_UNIT_WORDS = {"kg": "kg kgs kilo kilos kilogram kilograms", "g": "g gram grams", "lb": "lb lbs pound pounds",
+               "km": "km kilometre kilometres kilometer kilometers", "m": "m metre metres meter meters",
+               "mi": "mi mile miles", "hours": "hour hours hr hrs h", "minutes": "minute minutes min mins",
+               "seconds": "second seconds sec secs s", "days": "day days", "l": "l litre litres liter liters",
+               "usd": "dollar dollars usd", "eur": "euro euros eur", "gbp": "pound pounds gbp"}
+
+
+def _amount_asked(text: str, data: DataPeek) -> str | None:
+    """The numeric column whose unit "how many <unit>" / "how much <unit>" names ("How many kg did we take in" on
+    weight_kg): its sum is the figure."""
+    m = re.match(r"\W*how\s+(?:many|much)\s+([a-z]+)\b", text, re.I)
+    if m is None:
+        return None
+    said = m[1].lower()
+    units = {u for u, words in _UNIT_WORDS.items() if said in words.split()}
+    if not units:
+        return None
+    cols = [c for c in data.columns if _numeric(c, data) and units & set(re.split(r"[_\W]+", c.lower()))
+            | ({said} & set(re.split(r"[_\W]+", c.lower())))]
+    return cols[0] if len(cols) == 1 else None
 
 
 def _one_paragraph_rows(data: DataPeek, field: str) -> bool:

@@ -116,7 +116,18 @@ def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = Non
     read = read.drop_columns([c for c in read.column_names if c == "_id"])
     table = spread(read, rows)
     text, answer = pick_fields(table)
-    return DataPeek(path, table.column_names, table.to_pylist(), text, answer, _labels(read))
+    return DataPeek(path, table.column_names, [{k: _hashable(v) for k, v in r.items()} for r in table.to_pylist()],
+                    text, answer, _labels(read))
+
+
+def _hashable(value: Any) -> Any:
+    """A list or struct value as a tuple (a GitHub export's `labels: ["bug", "cli"]`): the planner compares the
+    sample's values as set members, and a list is no label (it is no string either)."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value
 
 
 def head_table(spec: dict[str, Any], rows: int) -> pa.Table | None:

@@ -36,6 +36,12 @@ class ValueParams(Scope):
     values: list[Any] | None = Field(None, description="Keep if the value is one of these.")
     drop_values: list[Any] | None = Field(None, description="Drop if the value is one of these (\"remove the "
                                           "billing tickets\").")
+    loose_labels: bool = Field(False, description="Compare text values in values / drop_values with case and extra "
+                               "spaces ignored ('Grocery Store  ' is 'grocery store'): labels typed by hand.")
+    contains: list[str] | None = Field(None, description="Keep if the value (as text) holds one of these, case "
+                                       "ignored (\"keep the pages whose url has /blog/\").")
+    drop_contains: list[str] | None = Field(None, description="Drop if the value (as text) holds one of these, case "
+                                            "ignored (\"drop rows whose link has /de/ or tickets in it\").")
     keep_null: bool | None = Field(None, description="Keep rows whose value is missing. Default: dropped when "
                                    "min, max or values is set (a missing value is in no range), kept when only "
                                    "drop_values is (a missing value is none of them).")
@@ -58,9 +64,12 @@ class ValueParams(Scope):
 
     @model_validator(mode="after")
     def _some_rule(self):
-        if self.min is None and self.max is None and not self.values and not self.drop_values and self.keep_null is not False:
-            raise ValueError("set min, max, values or drop_values (or keep_null: false to drop rows without a value): "
-                             "with none of them every row would be kept")
+        if self.min is None and self.max is None and not self.values and not self.drop_values and not self.contains \
+                and not self.drop_contains and self.keep_null is not False:
+            raise ValueError("set min, max, values, drop_values, contains or drop_contains (or keep_null: false to drop "
+                             "rows without a value): with none of them every row would be kept")
+        if any(not s for s in (self.contains or []) + (self.drop_contains or [])):
+            raise ValueError("contains / drop_contains hold non-empty texts (an empty text is in every value)")
         if self.values and self.drop_values and set(map(repr, self.values)) & set(map(repr, self.drop_values)):
             raise ValueError(f"values {self.values} and drop_values {self.drop_values} share a value")
         if self.drop_range and (self.min is None or self.max is None or self.values):
@@ -85,7 +94,8 @@ class ValueParams(Scope):
         """Whether a missing value drops the row (see keep_null)."""
         if self.keep_null is not None:
             return not self.keep_null
-        return not self.drop_range and (self.min is not None or self.max is not None or bool(self.values))
+        return not self.drop_range and (self.min is not None or self.max is not None or bool(self.values)
+                                        or bool(self.contains))
 
     @property
     def dates(self) -> bool:
@@ -99,7 +109,8 @@ class ValueFilter(Filter):
     category = "process"
     description = """Keep rows whose value in `column` lies in [min, max] (an end left out if min_exclusive /
     max_exclusive) or is one of `values`, or drop
-    rows whose value is one of `drop_values` (or, with drop_range, lies in [min, max]). Works on any column, including scores written by earlier steps
+    rows whose value is one of `drop_values` (or, with drop_range, lies in [min, max]); `contains` / `drop_contains`
+    keep or drop by a part of the value (a path in a URL). Works on any column, including scores written by earlier steps
     (n_tokens, difficulty, llm_quality, lang_score); rows with a missing value are dropped by a range or
     `values` and kept by `drop_values` alone, unless keep_null says otherwise."""
     examples = (
@@ -129,6 +140,8 @@ class ValueFilter(Filter):
         "exclude rows labelled spam or ads",
         "drop rows created in the last quarter of 2023",
         "remove readings whose score is between 0.4 and 0.6",
+        "drop rows whose url contains /de/",
+        "keep only the rows whose title mentions 'refund'",
     )
     inputs = ("{column}",)
     Params = ValueParams
@@ -189,10 +202,15 @@ class ValueFilter(Filter):
                     said = f"after {p.max}" if p.dates else f"{'>=' if p.max_exclusive else '>'} max={p.max:g}"
                     checks.append((f"{p.column} {said}", ~null & ~bad & above))
         if p.values:
-            allowed = one_of(col, p.values)
+            allowed = _labels_in(col, p.values) if p.loose_labels else one_of(col, p.values)
             checks.append((f"{p.column} not in values", ~null & ~allowed))
         if p.drop_values:
-            checks.append((f"{p.column} in drop_values", ~null & one_of(col, p.drop_values)))
+            gone = _labels_in(col, p.drop_values) if p.loose_labels else one_of(col, p.drop_values)
+            checks.append((f"{p.column} in drop_values", ~null & gone))
+        if p.contains:
+            checks.append((f"{p.column} holds none of contains", ~null & ~_holds(col, p.contains)))
+        if p.drop_contains:
+            checks.append((f"{p.column} holds one of drop_contains", ~null & _holds(col, p.drop_contains)))
         if p.drops_null:  # (a NaN counts as missing here too: "drop rows with no CSAT")
             missing = null if checks else null | _nan(col)
             checks.append((f"{p.column} is missing", missing))
@@ -221,6 +239,29 @@ def _beyond(p: ValueParams, col: pa.ChunkedArray, null: np.ndarray) -> tuple[np.
         below = (num <= p.min if p.min_exclusive else num < p.min) if p.min is not None else None
         above = (num >= p.max if p.max_exclusive else num > p.max) if p.max is not None else None
     return not_number | (np.isnan(num) & ~null), below, above
+
+
+def _labels_in(col: pa.ChunkedArray, values: list) -> np.ndarray:
+    """one_of with text compared loosely: case, surrounding and doubled spaces ignored (numbers as one_of)."""
+    import pyarrow.compute as pc
+
+    if not all(isinstance(v, str) for v in values) or pa.types.is_nested(col.type):
+        return one_of(col, values)
+    text = col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " ")))
+    wanted = pa.array(sorted({" ".join(v.split()).lower() for v in values}), pa.string())
+    return pc.fill_null(pc.is_in(text, value_set=wanted), False).to_numpy(zero_copy_only=False)
+
+
+def _holds(col: pa.ChunkedArray, parts: list[str]) -> np.ndarray:
+    """Whether each value, as text, holds one of `parts` (case ignored); a missing value holds none."""
+    import pyarrow.compute as pc
+
+    text = pc.utf8_lower(col.cast(pa.string()) if not pa.types.is_string(col.type) else col)
+    out = np.zeros(len(col), dtype=bool)
+    for part in parts:
+        out |= pc.fill_null(pc.match_substring(text, part.lower()), False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def _bound(v: float | str) -> str:
