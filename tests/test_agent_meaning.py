@@ -3902,3 +3902,29 @@ def test_from_the_sixty_third_and_sixty_fourth_newcomer_trials(tmp_path, env):
     assert [s.op for s in plan.steps] == ["exact_dedup"]
     plan = planner.plan("open issues only", issues)
     assert steps(plan) == [("value_filter", {"column": "state", "values": ["open"]})]
+
+
+def test_what_trials_63_and_64_left_after_their_first_fixes(tmp_path, env):
+    """A unit said in words names the column that carries it ("closer than 100 metres": distance_m, which had been
+    ignored without a word); "the observer and distance columns"; "in species and habitat" is one job on two
+    columns; "the power bank ones" for a label of more words (an exception to a length filter had been lost)."""
+    planner, _ = env
+    sightings = _peek_rows(tmp_path / "sightings.jsonl", [
+        {"id": i, "species": ("Red Fox", "red fox ", "Badger")[i % 3], "count": 1 + i % 7, "observer": f"Obs {i % 4}",
+         "sighting_date": f"2024-0{1 + i % 9}-1{i % 10}", "habitat": ("farmland", "Farmland", "urban park")[i % 3],
+         "distance_m": 20 + 15 * i, "note": f"Seen near the hedge at dusk, {i}."} for i in range(20)])
+    plan = planner.plan("I need sightings from 1 June 2024 on where the animal was closer than 100 metres", sightings)
+    assert steps(plan) == [("value_filter", {"column": "distance_m", "max": 99}),  # (whole metres)
+                           ("value_filter", {"column": "sighting_date", "min": "2024-06-01"})]
+    plan = planner.plan("First fix the capitalisation in species and habitat, then throw out any rows missing a "
+                        "sighting date, and finally drop the observer and distance columns.", sightings)
+    assert steps(plan) == [("normalize_labels", {"columns": ["species", "habitat"]}),
+                           ("value_filter", {"column": "sighting_date", "keep_null": False}),
+                           ("select_columns", {"drop_columns": ["observer", "distance_m"]})]
+    qa = _peek_rows(tmp_path / "qa.jsonl", [
+        {"qa_id": f"Q{i:03d}", "product": ("Aurora Desk Lamp", "VoltGo Power Bank", "SnapFit Yoga Mat")[i % 3],
+         "question": f"Question {i}?", "answer": "It charges two phones at once over USB-C."} for i in range(20)])
+    plan = planner.plan("Remove the very long answers (over 100 words), except for the power bank ones.", qa)
+    assert steps(plan) == [("length_filter", {"text_field": "answer", "max": 100, "unit": "words",
+                                              "where_column": "product", "where_values": ["VoltGo Power Bank"],
+                                              "where_not": True})]

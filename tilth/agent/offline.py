@@ -1705,8 +1705,8 @@ class OfflinePlanner:
             # "fix the capitalisation in the reason and category labels": the columns named (by a word of their
             # name too), else the label columns whose values are spelled more than one way
             labels = [c for c in data.columns if c != data.text_field and not c.startswith("_") and _categorical(c, data)]
-            said = [c for c in dict.fromkeys(column_mentions(f"{text} {context}", labels)
-                                             + partial_column_mentions(text, labels))]
+            said = list(dict.fromkeys(column_mentions(text, labels) + partial_column_mentions(text, labels))) \
+                or column_mentions(context, labels)  # (its own words first: the sentence's other jobs name theirs)
             out["columns"] = [self._pipeline_col(c, data) for c in (said or _misspelled_labels(labels, data))]
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep", "source_languages") and "list" in p["type"]:
@@ -1920,14 +1920,16 @@ class OfflinePlanner:
                    if c not in data.columns and not c.startswith("_") and st.op != "select_columns"]  # (a rename stays)
         named = [self._pipeline_col(c, data) for c in column_mentions(rest, list(data.columns) + written)]
         named = [c for c in named if c not in rename and c not in rename.values()]  # (a new name is kept as renamed)
-        if not named:  # "lose the names column": the one column a word of whose name it is (customer_name)
-            for m in re.finditer(r"\b([a-z]+)\s+(?:columns?|fields?)\b", rest, re.I):
-                w = m[1].lower()
+        # "lose the names column", "drop the observer and distance columns": a word of one column's name each
+        # (customer_name, distance_m)
+        for m in re.finditer(r"\b((?:[a-z]+\s*(?:,|and|&)\s*)*[a-z]+)\s+(?:columns?|fields?)\b", rest, re.I):
+            for w in re.findall(r"[a-z]+", m[1].lower()):
                 forms = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w,
-                         w[:-3] + "y" if w.endswith("ies") else w} - _NOT_COLUMN_WORDS
+                         w[:-3] + "y" if w.endswith("ies") else w} - _NOT_COLUMN_WORDS - {"and"}
                 owners = [c for c in data.columns if not c.startswith("_") and forms & set(re.split(r"[_\W]+", c.lower()))]
-                if len(owners) == 1:
-                    named.append(self._pipeline_col(owners[0], data))
+                if len(owners) == 1 and (col := self._pipeline_col(owners[0], data)) not in named \
+                        and col not in rename and col not in rename.values():
+                    named.append(col)
         if named:
             excepted = re.search(r"\b(?:except|but|other than|apart from|besides)\b", rest, re.I)
             keeping = re.match(r"\W*(?:please\s+)?(?:keep|only|just|select)\b", rest, re.I)
@@ -2835,7 +2837,11 @@ def _column_list(text: str, columns: list[str]) -> str:
             return m[0]
         return f"{m['lead']} the {', '.join(named[:-1])} and {named[-1]} columns"
     text = EXCEPT_COLUMNS.sub(excepted, text)
-    return WANTED_COLUMNS.sub(one, text)
+    text = WANTED_COLUMNS.sub(one, text)
+    # ("fix the capitalisation in species and habitat": two columns of one job, never a job per column)
+    names = "|".join(re.escape(c) for c in sorted(columns, key=len, reverse=True) if len(c) >= 3 and not c.startswith("_"))
+    return re.sub(rf"(?<![\w-])(?<!,\s)(?<!,)({names})\s+(and|or|&)\s+(?=(?:the\s+)?(?:{names})(?![\w-]))", "\\1 \x01\\2 ", text,
+                  flags=re.I) if names else text
 
 
 def _started_by(columns: list[str], words: list[str]) -> list[str]:
@@ -3543,6 +3549,10 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             if len(part) == 2 and part.isalpha() and part not in ("id", "no", "of", "in", "on", "at", "to", "is"):
                 # a unit of two letters right after a number names its column ("under 150,000 km": mileage_km)
                 spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({part})\b", low)]
+            if part in _UNIT_WORDS and part not in ("hours", "minutes", "seconds", "days"):
+                # the unit in words ("closer than 100 metres": distance_m; "over 50 kilos": weight_kg)
+                said = "|".join(w for w in _UNIT_WORDS[part].split() if len(w) > 2)
+                spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({said})\b", low)] if said else []
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
@@ -4154,6 +4164,13 @@ def _labels_abbreviated(text: str, data: DataPeek) -> str:
             if sum("".join(w[0] for w in o.split()).upper() == initials for o in by_lower) == 1 \
                     and initials.lower() not in {x.lower() for x in seen}:
                 out = re.sub(rf"(?<![\w-]){initials}(?![\w-])", v, out)
+            # ("the power bank ones" for VoltGo Power Bank: two or more of its last words, which no other label ends in)
+            for k in range(len(words) - 1, 1, -1):
+                tail = words[-k:]
+                if sum(o.split()[-k:] == tail for o in by_lower) == 1 and not re.search(
+                        rf"(?<![\w-]){re.escape(low)}(?![\w-])", out, re.I):
+                    said = r"\s+".join(map(re.escape, tail))
+                    out = re.sub(rf"(?<![\w-]){said}(?![\w-])", v, out, flags=re.I)
             prefix = r"\s+".join(rf"{re.escape(w[:2])}[a-z]{{0,{max(len(w) - 2, 0)}}}" if i else re.escape(w)
                                   for i, w in enumerate(words))
             for m in list(re.finditer(rf"(?<![\w-])({prefix})(?![\w-])", out, re.I)):

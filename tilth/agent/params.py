@@ -34,12 +34,16 @@ NUMBER_WORDS = {**{w: i + 2 for i, w in enumerate(_UNITS_WORDS)}, "ten": 10, "el
                 "hundred": 100, "a hundred": 100, "one hundred": 100, "a thousand": 1000, "one thousand": 1000}
 _NUM = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
 LOWER = r"(?:at least|no fewer than|no less than|minimum(?: of)?|min(?:imum)?\.?|more than|greater than|longer than|" \
-        r"over|above|exceeding|bigger than|larger than|upwards of|from|past|beyond|in excess of|north of)"
+        r"over|above|exceeding|bigger than|larger than|upwards of|from|past|beyond|in excess of|north of|farther than|" \
+        r"further than|heavier than|older than|costlier than|pricier than)"
 UPPER = r"(?:at most|no more than|up to|maximum(?: of)?|max(?:imum)?\.?|fewer than|less than|shorter than|under|" \
-        r"below|smaller than|not more than|within|shy of|short of|south of)"
+        r"below|smaller than|not more than|within|shy of|short of|south of|closer than|nearer than|lighter than|" \
+        r"younger than|cheaper than)"
 STRICT = ("more than", "greater than", "longer than", "over", "above", "exceeding", "bigger than", "larger than",
           "fewer than", "less than", "shorter than", "under", "below", "smaller than", "upwards of", "past", "beyond",
-          "in excess of", "north of", "shy of", "short of", "south of")
+          "in excess of", "north of", "shy of", "short of", "south of", "farther than", "further than", "heavier than",
+          "older than", "costlier than", "pricier than", "closer than", "nearer than", "lighter than", "younger than",
+          "cheaper than")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
                   r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out|"
                   # (said in the passive: "paragraphs shorter than thirty words should be discarded")
