@@ -3928,3 +3928,19 @@ def test_what_trials_63_and_64_left_after_their_first_fixes(tmp_path, env):
     assert steps(plan) == [("length_filter", {"text_field": "answer", "max": 100, "unit": "words",
                                               "where_column": "product", "where_values": ["VoltGo Power Bank"],
                                               "where_not": True})]
+
+
+def test_a_because_inside_a_quotation_explains_nothing(tmp_path, env):
+    """Trial 64: 'the "closed because it has been stalled" notices' read as a reason, and the request before it
+    ("get rid of the bot stuff") vanished; a plan of stats alone ran and dropped nothing."""
+    planner, _ = env
+    issues = _peek_rows(tmp_path / "issues.jsonl", [
+        {"number": i, "title": f"Crash {i}", "body": ("+1", "This issue has been marked as stale.",
+                                                      "Steps: run it with --fast and it crashes on start.")[i % 3]}
+        for i in range(20)])
+    parsed = parse('could you get rid of the bot notices ("closed because it has been stalled") please')
+    assert [a.text for a in parsed.actions] == [
+        'could you get rid of the bot notices ("closed because it has been stalled") please']
+    plan = planner.plan('get rid of the bot stuff (the automatic "closed because it has been stalled" notices) and the '
+                        'pointless comments like "+1"', issues)
+    assert plan.unmatched or any(s.op != "dataset_stats" for s in plan.steps)

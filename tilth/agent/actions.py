@@ -822,9 +822,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         # "the model overfits because the same prompt shows up restated": an explanation asks for nothing; what
         # follows "because" describes the rows a later "get rid of them" means
         # ("bookings since 2025-03-01", "since last March": a date, not a reason)
+        # (not inside quotes or brackets: "the 'closed because it has been stalled' notices" quote the data)
+        unquoted = re.sub(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d|\([^()]*\)", lambda m: " " * len(m[0]), sent)
         why = re.search(r"\b(?:because|since(?!\s+(?:\d|last\b|the\s+(?:start|beginning|end)|early\b|late\b|mid\b|then\b|"
                         r"q[1-4]\b|yesterday\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|"
-                        r"sat|sun)[a-z]*\b)))\s+", sent, re.I)
+                        r"sat|sun)[a-z]*\b)))\s+", unquoted, re.I)
         lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
                       sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
         if why and why.start() > 0 and starts_with_verb(lead) and (re.match(
