@@ -3944,3 +3944,45 @@ def test_a_because_inside_a_quotation_explains_nothing(tmp_path, env):
     plan = planner.plan('get rid of the bot stuff (the automatic "closed because it has been stalled" notices) and the '
                         'pointless comments like "+1"', issues)
     assert plan.unmatched or any(s.op != "dataset_stats" for s in plan.steps)
+
+
+def test_from_the_sixty_fifth_and_sixty_sixth_newcomer_trials(tmp_path, env):
+    """Trials 65-66 (car-rental returns and podcast snippets; course evaluations and news articles)."""
+    planner, _ = env
+    rentals = _peek_rows(tmp_path / "rentals.jsonl", [
+        {"return_id": f"R{i:03d}", "branch": ("Downtown", "Airport North")[i % 2], "km_driven": 100 * i,
+         "fuel_full": i % 3 != 0, "return_date": f"2024-0{3 + i % 3}-1{i % 10}", "late_fee": 5.0 * i,
+         "agent": f"Agent {i % 4}", "damage_note": ("Scratch on the rear bumper, photographed.", "ok", "")[i % 3]}
+        for i in range(20)])
+    # "keep just X and throw out ..." ("keep ... out" had eaten the "out" of "throw out": drop March)
+    plan = planner.plan('hey, could you keep just the March 2024 returns and throw out the ones where the damage note is '
+                        'empty? thanks', rentals)
+    assert steps(plan)[0] == ("value_filter", {"column": "return_date", "min": "2024-03-01", "max": "2024-03-31"})
+    episodes = _peek_rows(tmp_path / "snippets.jsonl", [
+        {"id": i, "episode": f"ep{i % 6}", "speaker": ("Priya", "Marco", "Host")[i % 3],
+         "text": ("So today we talk about sourdough starters and why they fail.",
+                  "Allora, oggi parliamo del lievito madre e del perché fallisce.")[i % 2]} for i in range(20)])
+    # "how many distinct episodes"; "the Italian bits, but keep everything else" drops Italian (it had kept only it)
+    plan = planner.plan("how many snippets per speaker, and how many distinct episodes are there?", episodes)
+    assert [q["sql"] for q in plan.questions] == ["SELECT count(DISTINCT episode) FROM output"]
+    plan = planner.plan("Can you strip out the Italian bits, but keep everything else, even the short ones?", episodes)
+    assert [(s.op, s.params.get("languages"), s.params.get("drop_languages")) for s in plan.steps] == [
+        ("lang_id", [], ["it"])] and not plan.unmatched
+    evals = _peek_rows(tmp_path / "evals.jsonl", [
+        {"eval_id": i, "course_code": ("CS101", "MA201")[i % 2], "instructor": ("Lee", "Okoro")[i % 2],
+         "term": ("Fall 2023", "Spring 2024")[i % 2], "rating": 1 + i % 5, "would_recommend": i % 2 == 0,
+         "hours_per_week": 2 + i % 9, "submitted_on": f"2024-0{1 + i % 5}-0{1 + i % 9}",
+         "comment": f"The course was useful, week {i} was hard."} for i in range(20)])
+    # "so each submission only counts once" is what a duplicate is (it had read as "just count": no row may go),
+    # and "Everything else can stay as it is" beside a dedup changes nothing else
+    plan = planner.plan("hey, the eval export has some submissions in it twice — sometimes even with a different "
+                        "eval_id. Can you get rid of the repeats so each submission only counts once? Everything else "
+                        "can stay as it is.", evals)
+    assert [s.op for s in plan.steps] == ["exact_dedup"] and "eval_id" not in plan.steps[0].params["also_fields"]
+    assert not plan.unmatched and not plan.keep_all_rows
+    news = _peek_rows(tmp_path / "news.jsonl", [
+        {"article_id": i, "outlet": ("Daily Post", "Le Quotidien")[i % 2], "headline": f"Storm hits coast {i}",
+         "lede": f"A storm hit the coast on day {i}, closing roads and ports."} for i in range(20)])
+    # an irregular past tense is an English word ("ran": WordNet's exception lists)
+    plan = planner.plan("dedupe the wire stories that ran on several outlets with small edits — keep one copy each", news)
+    assert [s.op for s in plan.steps] == ["minhash_dedup"] and not plan.unmatched

@@ -103,9 +103,10 @@ KEEP_ALL = re.compile(
 # "just tell me how many tokens": a job that also forbids changing the data
 MEASURE_ONLY = re.compile(
     # (not "only count two reviews as duplicates when ...": what counts as a duplicate)
-    r"\b(?:just|only) (?:tell|show|count(?!\s+(?:\w+\s+){0,3}?as\b)|report|measure|give|compute|describe|analy[sz]e|"
+    # ("... so each submission only counts once": what a duplicate is, not "just count")
+    r"\b(?:just|only) (?:tell|show|count(?!s?\s+(?:once|twice|one time)\b)(?!\s+(?:\w+\s+){0,3}?as\b)|report|measure|give|compute|describe|analy[sz]e|"
     r"profile|inspect|look)\b|"
-    r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts|metrics|figures|totals|averages)\b|"
+    r"\b(?:(?:i|we) )?(?:just|only) (?:want |need |care about )?(?:the )?(?:numbers|stats|statistics|counts(?!\s+(?:once|twice|one time)\b)|metrics|figures|totals|averages)\b|"
     r"\b(?:analysis|analyses|measuring|measurement|reporting|stats|statistics|numbers|counts|figures|metrics|totals|profiling)[- ]only\b|"
     r"\bonly (?:an? )?(?:analysis|measurement|report|overview)\b", re.I)
 
@@ -602,6 +603,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      r"get\s+rid\s+of|toss|ditch|lose|bin|trash)\s+(?:all\s+)?(?:the\s+rest|everything\s+else|all\s+else|the\s+others|"
                      r"anything\s+else|the\s+remainder|the\s+remaining\s+(?:ones|rows))\b",
                      lambda m: "" if request[: m.start()].strip(" ,;") else m[0], request, flags=re.I)
+    # "strip out the ad reads and the Italian bits, but keep everything else, even the short ones": nothing more goes
+    request = re.sub(r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+(?:everything|anything|all|the\s+rest)\s+else\b[^.;!?]*|"
+                     r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+the\s+rest\b[^.;!?]*",
+                     lambda m: "" if request[: m.start()].strip(" ,;") else m[0], request, flags=re.I)
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
@@ -766,7 +771,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                   text, flags=re.I)
     text = LEADING_CONDITION.sub(lambda m: f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)
     # "keep closed ones out", "keep the spam out of it", "leave Harbor Inlet out of it": a removal
-    text = re.sub(r"\b(?:keep|leave)\s+((?:the\s+|any\s+|all\s+)?[\w' -]{1,40}?)\s+out\b(?:\s+of\s+(?:it|this|that|them)\b)?"
+    # (not "keep just the March returns and throw out ...": the "out" of another verb)
+    text = re.sub(r"\b(?:keep|leave)\s+((?:the\s+|any\s+|all\s+)?(?:(?!(?:and|then|but|or|throw|take|leave|keep|cut|"
+                  r"weed|filter|strip|sort|pick|sift|clear|drop|get)\b)[\w'-]+\s+){0,5}?(?:(?!(?:and|then|but|or|throw|take|"
+                  r"leave|keep|cut|weed|filter|strip|sort|pick|sift|clear|drop|get)\b)[\w'-]+))\s+out\b(?:\s+of\s+(?:it|this|that|them)\b)?"
                   r"(?!\s+of\b)", r"drop \1", text, flags=re.I)
     text = LEADING_SUBSET.sub(lambda m: m[0] if CONDITION.match(m[0].lstrip(" .!?;")) else  # (fronted_conditions
                               f"{m[1]}{m[3].rstrip()} only for {m[2]}", text)              # reads those)

@@ -59,6 +59,10 @@ def english_words() -> frozenset[str]:
             for line in f:
                 if not line.startswith(" "):
                     words.update(line.split(" ", 1)[0].split("_"))
+        exceptions = folder / f"{'adj' if pos == 'adj' else pos}.exc"  # irregular forms: "ran", "geese", "better"
+        if exceptions.exists():
+            with open(exceptions, encoding="utf-8", errors="replace") as f:
+                words.update(w for line in f for w in line.split(" ", 1)[0].split("_") if w)
     return frozenset(words)
 
 

@@ -671,6 +671,13 @@ class OfflinePlanner:
                 continue
             counted = re.search(r"\bhow many\b|^\W*count\s+(?:up\s+)?(?:the\s+|all\s+)?(?=\S)|\b(?:the\s+)?number\s+of\s+(?:the\s+)?",
                                 a.full, re.I)  # ("count the urgent requests per item category")
+            if (kinds := re.match(r"\W*how many\s+(?:distinct|different|unique|separate)\s+([\w-]+(?:\s+[\w-]+)?)", a.full, re.I)) \
+                    and (cols := column_mentions(kinds[1], list(data.columns))
+                         or partial_column_mentions(kinds[1], list(data.columns))):
+                # "how many distinct episodes are there": the values of that column, counted once each
+                _query_instead(plan, a, f"counts the distinct values of {cols[0]}",
+                               f"SELECT count(DISTINCT {_sql_ident(cols[0])}) FROM <dataset>")
+                continue
             if (amount := _amount_asked(a.full, data)) is not None:
                 # "How many kg did we take in per item category?": the sum of the column in that unit, not a count
                 group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
@@ -1127,11 +1134,15 @@ class OfflinePlanner:
         # English, leave the rest alone")
         scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")
                   or st.op == "llm_translate" and st.params.get("only_other_languages", True)]
+        rewrites = [st for st in plan.steps if (sk := self.cat.by_name.get(st.op)) is not None
+                    and sk.kind in ("mapper", "generator")]
         for said in others:
             if scoped:
                 plan.notes.append(f"{', '.join(st.op for st in scoped)} applies only to the rows it names; the others "
                                   f"stay as they are, as asked ({said!r})")
-            else:
+            elif not rewrites and plan.steps:  # ("get rid of the repeats ... Everything else can stay as it is": no
+                plan.notes.append(f"no step rewrites a row, so everything else stays as it is, as asked ({said!r})")
+            else:  # step changes a row it keeps)
                 plan.unmatched.append(said)
                 plan.notes.append(f"No step here applies to some rows only, so {said!r} leaves nothing out: every "
                                   "step applies to every row.")
@@ -1347,6 +1358,9 @@ class OfflinePlanner:
         if best.kind == "deduplicator" and INNER_REPEAT.search(action.full) and (alt := next(
                 ((s, v) for s, v in ranked[1:4] if s.name == "gopher_repetition" and v >= score - 0.05), None)):
             best, score = alt  # "reviews that are just one word repeated over and over": a text repeating itself
+        if best.name == "gopher_repetition" and ONCE_EACH.search(action.full) and (alt := next(
+                ((s, v) for s, v in ranked[1:4] if s.kind == "deduplicator"), None)):
+            best, score = alt  # "get rid of the repeats so each submission only counts once": rows, not words
         if action.asks and not _ranks(best) and RANK_COUNT.search(action.full) and not MEASURE_NOUN.search(action.full) \
                 and (alt := next(((s, v) for s, v in ranked[1:4] if _ranks(s)), None)):
             best, score = alt  # "give me the 3 longest episodes released in 2024": rows by rank ("give me" drew stats)
@@ -3699,6 +3713,9 @@ def _template(text: str, data: DataPeek) -> str | None:
 
 
 # a text that repeats itself, not a row that repeats another: "just one word repeated over and over"
+# each row once: duplicates of rows, not a text repeating itself ("so each submission only counts once")
+ONCE_EACH = re.compile(r"\b(?:each|every)\s+[\w-]+\s+(?:only\s+)?(?:counts?|appears?|shows?\s+up|is\s+(?:kept|counted)|"
+                       r"stays?)\s+(?:only\s+)?once\b|\bonly\s+once\b|\bone\s+(?:copy|row|record)\s+(?:of|per)\s+each\b", re.I)
 INNER_REPEAT = re.compile(r"\b(?:one|a|the same|a single|single)\s+(?:word|phrase|line|sentence)s?\b.{0,30}?\b(?:repeated|"
                           r"over and over|again and again|copy-?pasted)", re.I)
 
