@@ -3983,6 +3983,10 @@ def test_from_the_sixty_fifth_and_sixty_sixth_newcomer_trials(tmp_path, env):
     news = _peek_rows(tmp_path / "news.jsonl", [
         {"article_id": i, "outlet": ("Daily Post", "Le Quotidien")[i % 2], "headline": f"Storm hits coast {i}",
          "lede": f"A storm hit the coast on day {i}, closing roads and ports."} for i in range(20)])
+    # "so it reads like 'Fall 2023'": the case its example shows (lower case had come out)
+    plan = planner.plan("trim the stray spaces and fix the capitalisation in the term column so it reads like "
+                        "'Fall 2023'", evals)
+    assert steps(plan) == [("normalize_labels", {"columns": ["term"], "case": "title"})]
     # an irregular past tense is an English word ("ran": WordNet's exception lists)
     plan = planner.plan("dedupe the wire stories that ran on several outlets with small edits — keep one copy each", news)
     assert [s.op for s in plan.steps] == ["minhash_dedup"] and not plan.unmatched

@@ -1722,6 +1722,14 @@ class OfflinePlanner:
             said = list(dict.fromkeys(column_mentions(text, labels) + partial_column_mentions(text, labels))) \
                 or column_mentions(context, labels)  # (its own words first: the sentence's other jobs name theirs)
             out["columns"] = [self._pipeline_col(c, data) for c in (said or _misspelled_labels(labels, data))]
+            # ("so it reads like 'Fall 2023'": the case an example shows)
+            shown = [q for q in re.findall(r"['\"\u2018\u201c]([^'\"\u2019\u201d]{2,40})['\"\u2019\u201d]", f"{text} {context}")
+                     if re.search(r"[A-Za-z]{2}", q)]
+            if skill.param("case") and shown and "case" not in out:
+                if all(q == q.upper() for q in shown):
+                    out["case"] = "upper"
+                elif all(q == q.title() for q in shown):
+                    out["case"] = "title"
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep", "source_languages") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
