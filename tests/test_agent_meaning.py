@@ -3990,3 +3990,19 @@ def test_from_the_sixty_fifth_and_sixty_sixth_newcomer_trials(tmp_path, env):
     # an irregular past tense is an English word ("ran": WordNet's exception lists)
     plan = planner.plan("dedupe the wire stories that ran on several outlets with small edits — keep one copy each", news)
     assert [s.op for s in plan.steps] == ["minhash_dedup"] and not plan.unmatched
+
+
+def test_a_scoped_filter_with_nothing_of_its_own_to_judge_is_reported(tmp_path, env):
+    """Trial 66: "remove everything from the Fall 2023 term, except the ones where the student would recommend the
+    course" planned a length filter scoped to the recommending rows with no bound: it ran, changed nothing, exit 0.
+    A scoped length job that says a length ("drop short motivations except the tutor ones") gets its bound fitted."""
+    planner, _ = env
+    evals = _peek_rows(tmp_path / "evals.jsonl", [
+        {"eval_id": i, "term": ("Fall 2023", "Spring 2024")[i % 2], "would_recommend": i % 3 == 0,
+         "role": ("tutor", "kitchen")[i % 2], "comment": " ".join(["good"] * (1 + i))} for i in range(20)])
+    plan = planner.plan("remove everything from the Fall 2023 term, except the ones where the student would recommend "
+                        "the course", evals)
+    assert plan.unmatched and any("nothing of its own to judge" in n for n in plan.notes)
+    plan = planner.plan("drop short comments except the tutor ones", evals)
+    length = next(s for s in plan.steps if s.op == "length_filter")
+    assert length.params.get("where_not") is True and length.calibrate["param"] == "min"

@@ -2272,12 +2272,24 @@ class OfflinePlanner:
                 # any parameter but a column name tells the filter what to drop (thresholds among them), and
                 # then the request decided: "keep only English" keeps the default confidence, not a fitted one
                 rules_set = {k for k in step.params if not k.endswith(("_field", "_column")) and k != "column"}
+                # (the rows it applies to are no rule of its own: "drop short comments except the CS101 ones" still
+                # needs its bound, fitted below)
+                scoped_only = bool(rules_set) and all(k.startswith("where_") for k in rules_set)
+                if scoped_only:
+                    rules_set = set()
                 nonempty = next((t for t in thresholds if t["keep_if"] == ">="), None)
                 lacks = [w for w in lacked(step.intent or "")
                          if w.split()[0].lower().rstrip("s") in {str(v).lower().rstrip("s") for v in step.params.values()}]
                 if not rules_set and (EMPTY.search(step.intent or "") or lacks) and nonempty is not None:
                     step.params[nonempty["param"]] = 1  # "remove the empty transcripts": at least one of its unit
                     step.why += f"; empty = {nonempty['param']} below 1"
+                elif scoped_only and unset and not (SMALL.search(step.intent or "") or LARGE.search(step.intent or "")
+                                                    or _length_said(step.intent or "")):
+                    # ("remove everything from the Fall 2023 term, except the ones where the student would recommend
+                    # the course": a length filter scoped to those rows, with no length said: it ran and did nothing)
+                    plan.unmatched.append(step.intent or step.op)
+                    plan.notes.append(f"{step.op} was planned for {step.intent!r} with rows to apply to but nothing "
+                                      f"of its own to judge, so it would change nothing: that part is not done")
                 elif unset and not rules_set:  # an unset threshold is set from the sample: the one whose side the
                     side = SMALL.search(step.intent or "") and ">=" or LARGE.search(step.intent or "") and "<="
                     t = next((t for t in thresholds if t["keep_if"] == side), unset[0])  # words name ("short": min)
