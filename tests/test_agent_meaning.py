@@ -15,6 +15,7 @@ from tilth.agent.offline import OfflinePlanner
 from tilth.agent.peek import peek
 from tilth.agent.skills import Catalogue
 from tilth.agent.workflow import save_recipe
+from tilth.report.stats import words_sql
 
 
 @pytest.fixture(scope="module")
@@ -3715,7 +3716,7 @@ def test_from_the_fifty_ninth_and_sixtieth_newcomer_trials_text_collections(tmp_
                         "figures only please", posts)
     assert steps(plan) == [("dataset_stats", {"domain_field": "source"})] and not plan.unmatched
     assert [q["sql"] for q in plan.questions] == [
-        "SELECT source, avg(len(regexp_split_to_array(trim(text), '\\s+'))) FROM output GROUP BY source ORDER BY source"]
+        f"SELECT source, avg({words_sql('text')}) FROM output GROUP BY source ORDER BY source"]
     plan = planner.plan("how many posts per source, and what are the earliest and latest posting dates?", posts)
     assert [q["sql"] for q in plan.questions] == ["SELECT min(posted), max(posted) FROM output"] and not plan.unmatched
     # keeping English drops Spanish and Italian (both said made lang_id's parameters clash: nothing ran)
@@ -3892,8 +3893,7 @@ def test_from_the_sixty_third_and_sixty_fourth_newcomer_trials(tmp_path, env):
                         "for each. Don't filter anything.", qa)
     assert [s.op for s in plan.steps] == ["dataset_stats"] and plan.steps[0].params["domain_field"] == "product"
     assert [q["sql"] for q in plan.questions] == [
-        "SELECT product, avg(len(regexp_split_to_array(trim(answer), '\\s+'))) FROM output GROUP BY product "
-        "ORDER BY product"] and not plan.unmatched
+        f"SELECT product, avg({words_sql('answer')}) FROM output GROUP BY product ORDER BY product"] and not plan.unmatched
     # a list-valued column (GitHub's labels: ["bug", "cli"]) crashed every request: TypeError unhashable list
     issues = _peek_rows(tmp_path / "issues.jsonl", [
         {"number": 100 + i, "title": f"Crash {i} on start", "body": f"Steps: run the tool with flag {i}.",

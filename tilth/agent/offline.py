@@ -3406,7 +3406,9 @@ def _length_sql(column: str, said: str) -> str:
     """The SQL of a text column's length in the unit said (words unless characters are)."""
     if re.match(r"[^.;?!]{0,40}?\b(?:characters?|chars?)\b", said, re.I):
         return f"length({column})"
-    return f"len(regexp_split_to_array(trim({column}), '\\s+'))"
+    from tilth.report.stats import words_sql  # (the report's own count: an empty or missing text has 0 words)
+
+    return words_sql(column)
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
 _EXTREMES = ("highest", "lowest", "earliest", "latest")
 AGGREGATE = re.compile(rf"(?<![\d.])(?<![\d.]\s)\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)  # ("30 min")

@@ -24,7 +24,7 @@ def columns(ws: Workspace, view: str) -> list[str]:
     return ws.sql(f"SELECT * FROM {quote_ident(view)} LIMIT 0").column_names
 
 
-def _words(expr: str) -> str:
+def words_sql(expr: str) -> str:
     """SQL for the number of whitespace-separated words of a string expression."""
     t = f"regexp_replace(coalesce({expr}, ''), {WS}, '', 'g')"
     return f"CASE WHEN {t} = '' THEN 0 ELSE len(string_split_regex({t}, '\\s+')) END"
@@ -34,7 +34,7 @@ def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, fl
     """Mean, std, min, max of a text column's length in characters and in words."""
     col = f"CAST({quote_ident(field)} AS VARCHAR)"
     out = {}
-    for unit, expr in (("chars", f"length(coalesce({col}, ''))"), ("words", _words(col))):
+    for unit, expr in (("chars", f"length(coalesce({col}, ''))"), ("words", words_sql(col))):
         r = ws.sql(
             f"SELECT avg(n), coalesce(stddev_pop(n), 0), min(n), max(n) FROM (SELECT {expr} AS n FROM {quote_ident(view)})"
         ).to_pylist()[0]
@@ -47,7 +47,7 @@ def domain_counts(ws: Workspace, view: str, field: str, top: int, text_field: st
     """Rows per domain, largest first; domains past `top` are summed into one 'other' entry. With `text_field`,
     each domain's mean text length in characters and words too ("stats on the notes broken down by species")."""
     text = f"CAST({quote_ident(text_field)} AS VARCHAR)" if text_field else None
-    means = (f", CAST(sum(length(coalesce({text}, ''))) AS DOUBLE) AS chars, CAST(sum({_words(text)}) AS DOUBLE) AS words"
+    means = (f", CAST(sum(length(coalesce({text}, ''))) AS DOUBLE) AS chars, CAST(sum({words_sql(text)}) AS DOUBLE) AS words"
              if text else "")
     rows = ws.sql(
         f"SELECT coalesce(CAST({quote_ident(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n{means} "
