@@ -2762,11 +2762,17 @@ def _values_as_tidied(step: PlanStep, case: str) -> None:
             step.params[key] = list(dict.fromkeys(tidy_label(v, case) if isinstance(v, str) else v for v in vals))
 
 
+def _seen_labels(col: str, data: DataPeek) -> set[str]:
+    """The column's text values in the sample rows and in the labels read from the first LABEL_ROWS rows."""
+    return {v for r in data.rows if isinstance(v := r.get(col), str)} | {v for v in data.labels.get(col, ())
+                                                                        if isinstance(v, str)}
+
+
 def _misspelled_labels(columns: list[str], data: DataPeek) -> list[str]:
     """The label columns whose sample spells one label more than one way (' Cat ', 'cat')."""
     out = []
     for c in columns:
-        vals = {v for r in data.rows if isinstance(v := r.get(c), str)} | {v for v in data.labels.get(c, ()) if isinstance(v, str)}
+        vals = _seen_labels(c, data)
         if len({" ".join(v.split()).lower() for v in vals}) < len(vals):
             out.append(c)
     return out
@@ -4186,8 +4192,7 @@ def _labels_abbreviated(text: str, data: DataPeek) -> str:
     for col in data.columns:
         if col == data.text_field or col.startswith("_"):
             continue
-        seen = {v for r in data.rows if isinstance(v := r.get(col), str)} | {v for v in data.labels.get(col, ())
-                                                                              if isinstance(v, str)}
+        seen = _seen_labels(col, data)
         labels = {" ".join(v.split()) for v in seen if 2 <= len(v.split()) <= 4 and len(v) <= 40}
         if not labels or len(seen) > 40:
             continue
