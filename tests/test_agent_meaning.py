@@ -482,15 +482,19 @@ def test_a_column_job_naming_a_column_the_data_lacks_says_so(env, tmp_path):
 
 def test_a_value_condition_naming_no_column_takes_the_only_column_of_numbers(env, tmp_path):
     """Found in a newcomer trial: "rated" did not find `stars`; with one column of numbers (ids aside) it is that one,
-    and the note says so; with two, the planner asks."""
+    and the note says so; with two, the planner asks. (Since trial 68 "rated" names a column of ratings, stars or
+    satisfaction by itself: "costing 4 or more" stands in for a condition naming no column.)"""
     planner, _ = env
-    rows = [{"review_id": i, "review": f"fine product number {i}", "stars": i % 5 + 1} for i in range(6)]
-    plan = planner.plan("keep only reviews rated 4 or more", _peek_rows(tmp_path / "a.jsonl", rows))
-    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "stars"})]
+    rows = [{"review_id": i, "review": f"fine product number {i}", "level": i % 5 + 1} for i in range(6)]
+    plan = planner.plan("keep only reviews with 4 or more", _peek_rows(tmp_path / "a.jsonl", rows))
+    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "level"})]
     assert any("the only column of numbers" in n for n in plan.notes)
-    rows = [{**r, "price": 10 + r["stars"]} for r in rows]
-    plan = planner.plan("keep only reviews rated 4 or more", _peek_rows(tmp_path / "b.jsonl", rows))
+    rows = [{**r, "price": 10 + r["level"]} for r in rows]
+    plan = planner.plan("keep only reviews with 4 or more", _peek_rows(tmp_path / "b.jsonl", rows))
     assert plan.steps == [] and any("could not tell which column" in n for n in plan.notes)
+    rows = [{**r, "stars": r["level"]} for r in rows]  # "rated": the column of ratings, beside price and level
+    plan = planner.plan("keep only reviews rated 4 or more", _peek_rows(tmp_path / "c.jsonl", rows))
+    assert steps(plan) == [("value_filter", {"min": 4.0, "column": "stars"})]
 
 
 def test_short_fits_a_minimum_and_long_a_maximum_on_the_measure_the_filter_writes(env):

@@ -215,6 +215,8 @@ def relativise(statement: str, verb: str) -> str:
 def _verb(text: str) -> str:
     """The leading verb phrase of a clause (wish words stripped): what a verb-less neighbour inherits."""
     t = WISH.sub("", text.strip())
+    if m := re.match(r"([\w'-]+)\s+(?:that|it|them|those|these|this|all\s+that)\s+(out|away|up|off)\b", t):
+        return f"{m[1]} {m[2]}"  # ("throw that out, and anything under 5 words": "throw out" goes on)
     m = re.match(r"([\w'-]+(?:\s+(?:out|away|up|off|rid of))?)\s", t + " ")
     return m[1] if m else ""
 
@@ -488,7 +490,9 @@ GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together
                   r"stats|statistics|totals)(?:\s+(?:please|pls))?\W*$|"
                   # ("clean this up:", "Please tidy the appointment log:": a verb of tidying and its object alone)
                   r"^(?:please\s+)?(?:can\s+you\s+|could\s+you\s+)?(?:clean|tidy|sort|fix|prep|prepare|process|"
-                  r"spruce|neaten)(?:\s+(?:up|out))?\s+(?:this|these|it|them|everything|things|"
+                  r"spruce|neaten)(?:\s+(?:up|out))?(?!\s+(?:all\s+)?(?:the\s+|of\s+the\s+)?(?:junk|garbage|trash|rubbish|"
+                  r"noise|spam|cruft|crap|clutter)\b)\s+(?:this|these|it|them|everything|things|"  # ("clean out the junk:
+                  # nav menus, ...": what goes, the list says which)
                   r"(?:the|our|my|this|that)\s+[\w\s'-]{1,40}?)(?:\s+(?:up|out|ready|a\s+bit|a\s+little))?"
                   r"(?:\s+(?:please|pls|plz))?\W*$", re.I)
 MEASURE = frozenset("show tell report count compute calculate measure estimate give list describe summarise summarize "
@@ -598,6 +602,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                          i for i in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m[3]) if i.strip()]) and not any(
                          starts_with_verb(i) for i in items) and all(_FIGURE_WORDS.search(i) for i in items) else m[0],
                      request)
+    # "could you pull out just the root canal visits": a keep ("pull out" alone may mean remove)
+    request = re.sub(r"\b(?:pull|fish|dig|grab|fetch|take|get|pick)\s+out\s+(?=(?:just|only)\b)", "keep ", request, flags=re.I)
     # "keep problems under 50 words and drop the rest": the keep says it all (the removal would turn its bound round)
     request = re.sub(r"(?:\s*[,;]|\s+[-\u2013\u2014]+)?\s*\b(?:and\s+)?(?:then\s+)?(?:drop|remove|discard|delete|throw\s+(?:away|out)|"
                      r"get\s+rid\s+of|toss|ditch|lose|bin|trash)\s+(?:all\s+)?(?:the\s+rest|everything\s+else|all\s+else|the\s+others|"
@@ -607,6 +613,14 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+(?:everything|anything|all|the\s+rest)\s+else\b[^.;!?]*|"
                      r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+the\s+rest\b[^.;!?]*",
                      lambda m: "" if request[: m.start()].strip(" ,;") else m[0], request, flags=re.I)
+    # "clean out the junk: ... Keep the real discussions.": after a removal, the genuine rows are what it leaves
+    request = re.sub(r"(?:(?<=[.!?;])|,|\s+(?:and|but))\s*(?:(?:please|just|so|then)\s+)*(?:keep|leave|retain)\s+"
+                     r"(?:only\s+|just\s+)?(?:all\s+)?(?:the\s+|our\s+|any\s+)(?:real|genuine|actual|proper|legit(?:imate)?|"
+                     r"normal|valid|meaningful|substantive|decent|relevant|useful|good)\s+(?:ones|stuff|content|[a-z]+s)\b"
+                     r"(?:\s+(?:of\s+course|though|obviously|please|pls))?\s*(?=[.!?;]|$)",
+                     lambda m: "" if re.search(rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|"
+                                               rf"weed\w* out|purg\w*)\b", request[: m.start()], re.I) else m[0],
+                     request, flags=re.I)
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
@@ -620,8 +634,14 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r"\b((?:token|word|character|char|line)\s+counts?|lengths?|perplexit(?:y|ies))\s+(for|of|on|in)\s+"
                      r"(the\s+[\w-]+)\s*,?\s*and\s*,?\s*(?:(?:separately|also|then|too)\s*,?\s*)?\2\s+(the\s+[\w-]+)",
                      r"\1 \2 \3 and \1 \2 \4", request, flags=re.I)
-    # "..., even if it comes out shorter": a concession about the job before, no job of its own
-    request = re.sub(r",?\s*\beven\s+(?:if|though|when)\b[^.;:!?]*", "", request, flags=re.I)
+    # "identical rows, even if the rental id differs": what is not compared (as "apart from the rental id" says)
+    request = re.sub(r",?\s*\b(?:even\s+(?:if|though|when)|whether\s+or\s+not|regardless\s+of\s+whether)\s+"
+                     r"((?:the|their|its|a|an)\s+)?([\w-]+(?:\s+[\w-]+)?)\s+(?:differs?|is\s+different|are\s+different|"
+                     r"varies|vary|changed?|changes|(?:does\s+not|doesn'?t|do\s+not|don'?t)\s+match)\b",
+                     lambda m: f", apart from {m[1] or 'the '}{m[2]}", request, flags=re.I)
+    # "..., even if it comes out shorter": a concession about the job before, no job of its own (within its line
+    # and its bracket: "(identical rows, even if ...)\n- drop the rider column" goes on)
+    request = re.sub(r",?\s*\beven\s+(?:if|though|when)\b[^.;:!?\n()]*", "", request, flags=re.I)
     # "..., and drop the age column while you're at it": how it is asked, not part of the job
     request = re.sub(r",?\s*\b(?:while you(?:'re| are) at it|if you (?:can|could|don't mind)|if possible|when you get a "
                      r"chance)\b", "", request, flags=re.I)
@@ -644,6 +664,16 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(rf"\b(?:an?|one)\s+({_TIME_UNIT})\s+and\s+a\s+half\b", r"1.5 \1s", request, flags=re.I)
     request = re.sub(rf"\b[\w.]+\s+(?:and\s+a\s+half\s+{_TIME_UNIT}s?|{_TIME_UNIT}s?\s+and\s+a\s+half)\b",
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
+    # "rated 7 or more out of 10", "8/10 or higher": the scale a rating is given on, not a second bound
+    request = re.sub(r"((?<![\d/.:-])\b\d+(?:\.\d+)?(?:\s*\+|\s+or\s+(?:more|higher|above|better|less|lower|below|worse))?)"
+                     r"\s*(?:\bout\s+of|/)\s*(?:5|10|100)\b(?![/.:-]?\d)(?!\s*(?:%|percent)|\s+(?!(?:or|and|but|then|to|"
+                     r"please|pls)\b)[a-z])", r"\1", request, flags=re.I)
+    # "less than half an hour", "a quarter of an hour", "over an hour": an amount in minutes or in one unit
+    request = re.sub(r"\bhalf\s+an\s+hour\b", "30 minutes", request, flags=re.I)
+    request = re.sub(r"\b(?:(three)\s+|an?\s+|one\s+)?quarters?\s+(?:of\s+)?an\s+hour\b",
+                     lambda m: "45 minutes" if m[1] else "15 minutes", request, flags=re.I)
+    request = re.sub(rf"\b((?:than|under|over|above|below|least|most|within|up\s+to|past|beyond|exceeding)\s+)an?\s+"
+                     rf"({_TIME_UNIT})\b(?!\s+and\s+a\s+half)", r"\g<1>1 \2", request, flags=re.I)
     request = re.sub(rf"((?:{DATE.pattern}))(\s+(?:and|or|to)\s+)(?=\S*\d|{MONTH_NAME}|later|earlier|after|before|"
                      r"newer|older)", lambda m: m[1] + _keep_whole(m[m.lastindex]), request, flags=re.I)
     request = re.sub(rf"\b({MONTH_NAME},?\s+\d{{4}})(\s+(?:and|or|to)\s+)(?={MONTH_NAME}\b)",
@@ -912,6 +942,8 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()
+                if vague:  # ("Can you throw that out, and anything under 5 words as well?": its verb goes on)
+                    prev_verb = _verb(part)
                 continue
             # "Prepare an SFT set", or a verb-less heading before a colon ("Code corpus cleanup:")
             # (a head that asks for a measure is the job, and what follows the colon how to give it: "I'd like token

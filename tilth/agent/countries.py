@@ -32,7 +32,8 @@ _NAMES = {
 }
 # a nationality names the country only before a word for people ("French guests"; "French reviews" are in French)
 _PEOPLE = ("guests|customers|users|visitors|travell?ers|tourists|people|buyers|clients|residents|citizens|players|"
-           "students|patients|authors|reviewers|respondents|speakers|nationals|shoppers|members|employees|staff")
+           "students|patients|authors|reviewers|respondents|speakers|nationals|shoppers|members|employees|staff|"
+           "compan(?:y|ies)|firms?|employers?|businesses|brands?|suppliers?|vendors?|startups?|teams?")
 _DEMONYMS = {
     "american": "US", "british": "GB", "english": "GB", "scottish": "GB", "welsh": "GB", "irish": "IE",
     "french": "FR", "german": "DE", "italian": "IT", "spanish": "ES", "portuguese": "PT", "dutch": "NL",
@@ -60,6 +61,33 @@ def country_codes(text: str, codes: set[str]) -> list[str]:
                     out.append(by_case[code])
                     break
     return out
+
+
+def named_countries(text: str) -> list[str]:
+    """The ISO codes of the countries `text` names, by name or by a nationality before a word for people or
+    companies ("Canadian or Japanese companies"), in the text's order."""
+    out: list[str] = []
+    for m in _PATTERN.finditer(text):
+        names = [_NAMES[m[1].lower()]] if m[1] else \
+            [_DEMONYMS[w.lower()] for w in re.findall(r"[a-z]+", m[0], re.I) if w.lower() in _DEMONYMS]
+        out += [iso for iso in names if iso not in out]
+    return out
+
+
+def country_values(text: str, values: set[str]) -> list[str]:
+    """The values among `values` (country names as the data writes them: "Canada", "japan ") of the countries
+    `text` names, in the text's order."""
+    by_iso: dict[str, str] = {}
+    for v in sorted(values):
+        if (iso := _NAMES.get(v.strip().lower())) is not None:
+            by_iso.setdefault(iso, v)
+    return [by_iso[iso] for iso in named_countries(text) if iso in by_iso]
+
+
+def looks_like_country_names(values: set[str]) -> bool:
+    """Country names: most values (at least two) names of countries."""
+    known = [v for v in values if v.strip().lower() in _NAMES]
+    return len(known) >= 2 and len(known) >= 0.8 * len([v for v in values if v.strip()])
 
 
 def without_countries(text: str) -> str:

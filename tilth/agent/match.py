@@ -56,6 +56,8 @@ COLUMN_JOB = re.compile(r"^\W*(?:(?:also|and|then|finally|lastly|next|after that
                         rf"(?:(?:{_NOT_COLUMN_NAME}[\w'-]+)(?:\s*,\s*|\s+and\s+|\s+|\s*/\s*)){{0,8}}?"
                         r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"
                         r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|so\b|because\b|since\b|"
+                        r"afterwards?\b|after that\b|at the end\b|(?:at\s+)?last\b|later\b|first\b|also\b|please\b|pls\b|"
+                        r"before\b|once\b|when\b|while\b|for me\b|for us\b|"
                         r"from (?:the )?(?:data|dataset|output|export|file)\b))"
                         r"|rename\b)|^\W*(?:\w+\s+)?rename\s+\S+\s+(?:to|as|into)\b", re.I)  # (a verb borrowed before it)
 # "add a language column", "attach a field with the toxicity score", "include a column for the word count"
@@ -118,7 +120,7 @@ def neutral(text: str) -> str:
 # ("drop ..." leaned towards semantic dedup, "remove ..." towards exact dedup, "strip out pages" towards HTML
 # extraction, whichever phrasings happened to use that verb). An action is embedded with one verb; the operators'
 # phrasings stay as written (saying them with one verb too lost more on the dev split than it gained).
-REMOVAL = re.compile(r"^(\W*(?:please\s+)?)(?:get rid of|throw (?:away|out)|weed out|filter out|strip out|cut out|"
+REMOVAL = re.compile(r"^(\W*(?:please\s+)?)(?:get rid of|throw (?:away|out)|weed out|filter out|strip out|cut out|clean out|clear out|"
                      r"take out|toss(?: out)?|chuck(?: out)?|drop|delete|discard|exclude|purge|prune|ditch|eliminate|"
                      r"bin|trash|scrap|nuke|axe|remove)\b", re.I)
 

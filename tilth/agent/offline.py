@@ -45,7 +45,13 @@ from tilth.agent.actions import (
     relativise,
     starts_with_verb,
 )
-from tilth.agent.countries import country_codes, looks_like_codes, without_countries
+from tilth.agent.countries import (
+    country_codes,
+    country_values,
+    looks_like_codes,
+    looks_like_country_names,
+    without_countries,
+)
 from tilth.agent.coverage import unused_details
 from tilth.agent.dates import MONTHS, year_bounds
 from tilth.agent.dates import bounds as date_bounds
@@ -722,6 +728,12 @@ class OfflinePlanner:
             if ALL_ROWS_COUNTED.fullmatch(a.full.strip()) and _grouping(a.full, data) is None:
                 _query_instead(plan, a, "counts the rows", "SELECT count(*) FROM <dataset>")  # "how many tickets"
                 continue
+            if counted is not None and re.match(r"\W*how many\b", a.full, re.I) and not DROP.search(a.full) \
+                    and _grouping(a.full, data) is None and (kind := _counted_kind(a.full, "", data)) \
+                    and (where := _bounds_where(kind, data)):
+                # "how many repairs took over 30 minutes?": the rows within a bound on a column, counted
+                _query_instead(plan, a, f"counts the rows that {kind}", f"SELECT count(*) FROM <dataset>{where}")
+                continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
             if by is not None and by_rank and _numeric(by, data, share=0.5):
                 by = None  # "the top 5 proposals by votes": ranked by the number, not counted per vote
@@ -732,18 +744,7 @@ class OfflinePlanner:
                 if re.match(r"\W*how many\b", a.full, re.I) and (kind := _counted_kind(a.full, by, data)):
                     # "how many inspections failed in 2025, per building": some rows counted, which no step does
                     g = _sql_ident(by)
-                    those = Action(f"keep rows that {kind}", "", False, True, 0, 0)
-                    over = [(c, b) for c, b in _ranged_columns(those, data) + _dated_bounds(those, data) if c != by]
-                    # ("how many candidates per role scored 4 or higher": a bound the words say all of; "were
-                    # interviewed": interview_date)
-                    said_cols = {w for c, _ in over for w in _column_words(c)}
-                    bounded = said_cols | _BOUND_WORDS
-                    rest = " ".join(w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
-                                    if w not in bounded and w.rstrip("s") not in bounded and w not in MONTHS
-                                    and not re.fullmatch(r"q[1-4]", w)
-                                    and w not in _FILLER
-                                    and not any(same_family(w, c) for c in said_cols))
-                    where = _where_sql(over) if over and not rest else f" WHERE <the rows that {kind}>"
+                    where = _bounds_where(kind, data, by) or f" WHERE <the rows that {kind}>"
                     _query_instead(plan, a, f"counts the rows that {kind} per {by}",
                                    f"SELECT {g}, count(*) FROM <dataset>{where} GROUP BY {g} ORDER BY {g}")
                     continue
@@ -1050,6 +1051,16 @@ class OfflinePlanner:
                 if alt is None:
                     continue
                 best, score, given = alt[0], alt[1], {}
+            labels_step = next((st for st in plan.steps if st.op == "normalize_labels"
+                                and st.intent and st.intent in a.context), None)
+            if best.name == "normalize" and labels_step is not None and POINTS_BACK.search(a.text) \
+                    and (case := re.search(r"\b(lower|upper|title)[\s-]*(?:case|cased|casing)?\b|\blowercase|\buppercase",
+                                           a.text, re.I)):
+                # "tidy up the branch and treatment labels (trim stray spaces, make them lower case)": the labels'
+                # case, not every text's
+                labels_step.params["case"] = (case[1] or case[0][:5]).lower()
+                _also(labels_step, a.text)
+                continue
             scores = dict((sk.name, v) for sk, v in ranked)
             same = next((st for st in plan.steps if st.op != best.name and self.cat.by_name.get(st.op) is not None
                          and self.cat.by_name[st.op].kind == best.kind and st.intent != "difficulty"
@@ -1115,6 +1126,19 @@ class OfflinePlanner:
                 told = replace(a, text=f"drop {said} {a.text}".replace("  ", " "))
                 said = ""
             step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+            if step.op == "value_filter" and not set(step.params) & _VALUE_RULES:
+                # "drop spam posts" matched "drop records whose label is spam", but no column holds a spam label (a
+                # boundless filter on `posted` changes nothing): the next operator that fits, or reported
+                plan.steps.remove(step)
+                alt = next(((sk, v) for sk, v in ranked if sk.name != "value_filter" and v >= self.matcher.accept
+                            and sk.name not in ruled_out), None)
+                if alt is None:
+                    plan.unmatched.append(a.full)
+                    plan.notes.append(f"value_filter fits {a.text!r}, but no column of this data holds what it names "
+                                      f"(columns: {', '.join(data.columns)}).")
+                    continue
+                best, score = alt
+                step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})")
             pivots = [m[1] for m in re.finditer(r"\b(?:via|through|by way of)\s+([A-Z][a-z]+)", a.full)
                       if languages(m[1])]
             if step.params.get("pivot_language") in pivots and len(pivots) > 1:  # "via German, then via Spanish"
@@ -1375,6 +1399,14 @@ class OfflinePlanner:
         if score < self.matcher.accept + (0 if action.asks else STATEMENT_MARGIN) - (RANK_SLACK if ranked_rows else 0) \
                 and not counted:
             return None
+        if best.kind == "deduplicator" and not _ranks(best) \
+                and not SAMENESS.search(f"{action.full} {action.context} {getattr(self, 'request', '')}"):
+            # "drop the requests that already have a substitute": nothing said repeats, so no rows are copies
+            alt = next(((s, v) for s, v in ranked[1:4] if (s.kind != "deduplicator" or _ranks(s))
+                        and v >= self.matcher.accept), None)
+            if alt is None:
+                return None
+            best, score = alt
         if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and (
                 ROW_NOUNS.match(action.full, m.end())
                 or self.text_noun is not None and self.text_noun.match(action.full, m.end())):  # ("the repeated comments")
@@ -1540,6 +1572,12 @@ class OfflinePlanner:
             # "drop recipes rated under 4.0": an unrated recipe is not rated under 4.0
             bounds = {**bounds, "keep_null": True}
             why += f"; rows without a {col} stay (they are not the ones named; say so to drop them too)"
+        if (bare := next((st for st in plan.steps if st.op == "value_filter"
+                          and st.params == {"column": col, "keep_null": False}), None)) is not None \
+                and bounds and set(bounds) <= {"min", "max", "min_exclusive", "max_exclusive", "values"}:
+            bare.params.update(bounds)  # ("Drop chats with no CSAT, keep those rated 4 or higher": one step; a bound
+            bare.why += f"; {shown}, as {action.text!r} says"  # drops the rows without a value anyway)
+            return bare
         step = PlanStep(op="value_filter", params={"column": col, **bounds}, intent=action.text, why=why)
         plan.steps.append(step)
         return step
@@ -3043,6 +3081,9 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
         distinct |= set(data.labels.get(col, ()))  # ("the Desert reports": a label past the sample's rows)
         if looks_like_codes(distinct) and (codes := country_codes(action.full, distinct)):
             return col, codes  # "guests from the UK or Germany" on a column of UK, DE, FR
+        if looks_like_country_names(distinct) and (names := country_values(action.full, distinct)) \
+                and not any(re.search(rf"\b{re.escape(n)}\b", action.full, re.I) for n in names):
+            return col, names  # "ads from Canadian or Japanese companies" on a column of Canada, Japan, France
         if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
             known = {str(v).lower() for v in distinct}
             whole = [v for v in sorted(distinct, key=str) if isinstance(v, str) and len(v) > 2
@@ -3264,8 +3305,9 @@ def _unselected(text: str) -> str:
 
 GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|from (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
                       r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
-                      r"([\w-]+(?:\s+(?!(?:for|per|by|in|at|across|over|and|of)\b)[\w-]+)?)",
-                      re.I)  # (two words: "for every visitor type" is visitor_type; "price per head for each event type")
+                      r"(?!\d)([\w-]+(?:\s+(?!(?:for|per|by|in|at|across|over|and|of)\b)[\w-]+)?)",
+                      re.I)  # (two words: "for every visitor type" is visitor_type; "price per head for each event type";
+# a number after it is a bound: "repairs over 30 minutes")
 
 
 # verbs whose "by" groups rows ("grouped by gallery", "broken down by region"), unlike a passive's agent
@@ -3424,6 +3466,13 @@ MEASURED_BY = {w: q for q, ws in {
     "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
     "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
     for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
+# verbs that say a rating, whatever its column is called ("rated us 7 or more" on `satisfaction`), and the words of
+# such columns' names
+RATING_VERBS = frozenset("rated rate rates rating scored scoring gave give gives graded".split())
+RATING_PARTS = frozenset("rating ratings score scores satisfaction csat nps stars grade mark marks points "
+                         "rated".split())
+# the scale a rating is given on ("7 or more out of 10", "8/10"): not a bound
+OUT_OF = re.compile(r"\s*(?:\bout\s+of|/)\s*(?:5|10|100)\b(?!\s*(?:%|percent))", re.I)
 # verbs that say an amount of money, whatever its column is called ("appointments that cost more than 100" on `fee`)
 MONEY_VERBS = frozenset("cost costs costing costed priced paid charged billed".split())
 # what a rank's adjective measures: (adjective, words of a column that holds it, the end a date column keeps
@@ -3532,7 +3581,8 @@ _IGNORED_ROWS = r"(?:ignore|ignoring|disregard|disregarding)\s+(?:the\s+|any\s+|
 # more than 6 hours"): what a count's condition may hold and still be all a WHERE says
 _BOUND_WORDS = frozenset("""or and than at least most more less fewer higher lower above below over under up to between
 scored rated had has have got with received earned were was are is of in on from after before since until onwards
-later earlier plus better worse""".split())
+later earlier plus better worse took take takes lasted last lasts ran run runs cost costs weighed weigh weighs spent
+needed""".split())
 # a month's full name ("may" in lower case is a verb)
 _MONTH_WORDS = rf"(?:(?i:{'|'.join(m for m in MONTHS if len(m) > 4 or m in ('june', 'july'))})|May)"
 
@@ -3572,6 +3622,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         return []  # "paraphrase the reviews with 5 stars": a job on those rows (where_column), not a filter
     for pattern, bound in SIGNED:
         text = pattern.sub(bound, text)
+    text = OUT_OF.sub("", text)  # ("rated us 7 or more out of 10": the scale, not a bound)
     qs = [q for q in quantities(text) if not q["percent"]]
     if not qs:
         return []
@@ -3600,7 +3651,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
                           and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b])
                                or MEASURED_BY.get(low[a:b]) == part
-                               or low[a:b] in MONEY_VERBS and re.fullmatch(_MONEY, part))]  # ("cost more than 100": fee)
+                               or low[a:b] in MONEY_VERBS and re.fullmatch(_MONEY, part)  # ("cost more than 100": fee)
+                               # ("rated us 7 or more" on `satisfaction`)
+                               or low[a:b] in RATING_VERBS and part in RATING_PARTS)]
     removal = _removal(text)
     # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
     spared = SPARING.search(low)
@@ -3784,6 +3837,21 @@ def _column_headed(text: str, columns: list[str]) -> str:
 
 def _html_column(col: str, data: DataPeek) -> bool:
     return looks_like_html(col, [r.get(col) for r in data.rows])
+
+
+def _bounds_where(kind: str, data: DataPeek, by: str = "") -> str:
+    """ " WHERE ..." for what counted rows do ("scored 4 or higher", "took over 30 minutes", "were interviewed in
+    March") where bounds on columns other than `by` say all of it; "" where words remain that no bound says."""
+    those = Action(f"keep rows that {kind}", "", False, True, 0, 0)
+    over = [(c, b) for c, b in _ranged_columns(those, data) + _dated_bounds(those, data) if c != by]
+    # ("how many candidates per role scored 4 or higher": a bound the words say all of; "were interviewed":
+    # interview_date; "took over 30 minutes": the unit the bound is counted in)
+    said_cols = {w for c, _ in over for w in _column_words(c)}
+    bounded = said_cols | _BOUND_WORDS | {str(q["unit"]).lower() for q in quantities(kind) if q["unit"]}
+    rest = [w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
+            if w not in bounded and w.rstrip("s") not in bounded and w not in MONTHS and not re.fullmatch(r"q[1-4]", w)
+            and w not in _FILLER and not any(same_family(w, c) for c in said_cols)]
+    return _where_sql(over) if over and not rest else ""
 
 
 def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
@@ -4091,6 +4159,18 @@ EXACTLY = re.compile(r"\b(?:exact(?:ly)?|identical|verbatim|word[\s-]+for[\s-]+w
 NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
                          r"|\b(?:nearly|almost|practically|virtually)\s+(?:a|an)\s+(?:copy|duplicate|repeat)"
                          r"|\bsimilar\b", re.I)
+# what a value_filter decides by: without one of these it keeps every row
+_VALUE_RULES = {"min", "max", "values", "drop_values", "contains", "drop_contains", "keep_null"}
+# words that say rows repeat other rows: a deduplicator is planned only where one of them is said ("get rid of the
+# resends", "collapse the reposts", "keep one of each", "the same question asked many times", "dedupe")
+SAMENESS = re.compile(r"\b(?:de-?dup\w*|dup\w*|copy|copies|copied|same|identical|repeat\w*|repetit\w*|twice|thrice|again|"
+                      r"more than once|once|redundan\w*|similar\w*|near\w*|paraphras\w*|unique\w*|distinct|overlap\w*|"
+                      r"clones?|cloned|re-?(?:submi|post|sen|upload|ask|print|publish|run)\w*|re-?word\w*|reword\w*|"
+                      r"variants?|versions?|echo\w*|match\w*|alike|verbatim|semantic\w*|collaps\w*|merg\w*|"
+                      r"one (?:of|per|each)|only one|doubles?|doubled|mirror\w*|rehash\w*|recycl\w*|twins?|look-?alike\w*|"
+                      r"equivalent|minhash|simhash|fuzz\w*|carbon|same-?ish|restat\w*|say(?:s|ing)? the same|"
+                      r"multiple times|many times|several times|\d+ times|over and over|re-?past\w*|lsh|jaccard|shingl\w*|"
+                      r"cosine|embedding\w*|one [\w-]+ (?:from|of|per|for) (?:each|every))\b", re.I)
 # what a removal spares, said after it ("..., unless a heat pump was recommended")
 SPARING = re.compile(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", re.I)
 # "... into a new column", "as a separate field": the written text goes beside its source (no name given)

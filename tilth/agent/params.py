@@ -46,6 +46,7 @@ STRICT = ("more than", "greater than", "longer than", "over", "above", "exceedin
           "cheaper than")
 DROP = re.compile(r"\b(?:drop|remove|filter out|discard|exclude|get rid of|delete|throw(?:ing)? (?:away|out)|toss|"
                   r"ditch|weed out|purge|eliminate|lose|skip|bin|cut|strip out|prune|cull|trash|scrap|chuck|nuke|gone|leave out|"
+                  r"clean(?:ing)? out|clear(?:ing)? out|"
                   # (said in the passive: "paragraphs shorter than thirty words should be discarded")
                   r"leaving out|(?:should|must|are to|is to|can|will|need to)\s+be\s+(?:removed|dropped|discarded|deleted|"
                   r"excluded|eliminated|purged|tossed|thrown (?:away|out)|filtered out|weeded out))\b", re.I)
@@ -390,7 +391,10 @@ NOT_A_NAME = {"the", "both", "all", "other", "two", "three", "these", "those", "
               "their", "extra", "unused", "every", "each", "any", "empty", "only", "just", "except", "but", "and",
               "or", "from", "in", "of", "to", "a", "an", "following", "remaining", "rest", "text", "drop", "remove", "delete",
               "keep", "rename", "select", "add", "discard", "exclude", "hide", "new", "is", "are", "with", "as", "so",
-              "because", "since", "for", "which", "we", "i", "it", "too", "then", "entirely", "altogether", "completely"}
+              "because", "since", "for", "which", "we", "i", "it", "too", "then", "entirely", "altogether", "completely",
+              # ("drop the country field afterwards", "the rider name column": when, and what the column holds)
+              "afterwards", "afterward", "after", "later", "last", "first", "also", "please", "pls", "before", "once",
+              "when", "while", "at", "name", "names"}
 
 
 def unknown_columns(text: str, columns: list[str]) -> list[str]:
