@@ -120,7 +120,7 @@ def test_a_value_filter_that_would_decide_nothing_is_not_planned(tmp_path, plann
 
 def _feedback(tmp_path):
     return _peek_rows(tmp_path / "feedback.jsonl", [
-        {"id": i, "branch": ("Old  Town", " Northside", "Riverside")[i % 3],
+        {"id": i, "branch": ("Old  Town", " Northside", "Riverside", "Northside", "RIVERSIDE")[i % 5],
          "treatment": ("root canal", "Root Canal", "dental filling", "ROOT CANAL ")[i % 4], "satisfaction": 1 + i % 10,
          "wait_minutes": 5.5 + 3 * i, "visit_date": f"2024-{1 + i % 12:02d}-11", "would_return": i % 4 != 0,
          "comment": "The receptionist was friendly and the clinic was spotless."} for i in range(20)])
@@ -163,3 +163,144 @@ def test_a_nationality_of_companies_names_a_country_column(tmp_path, planner):
         ("value_filter", {"column": "country", "values": ["Canada", "Japan"]}),
         ("select_columns", {"drop_columns": ["country"]})]
     assert not plan.unmatched and not any("no column" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize("request_, sql", [
+    ("average price for members vs non-members",
+     "SELECT member, avg(price) FROM output GROUP BY member ORDER BY member"),
+    ("what's the average duration per member status?",
+     "SELECT member, avg(duration_min) FROM output GROUP BY member ORDER BY member"),
+    ("average price of e-bikes versus city bikes",
+     "SELECT bike_type, avg(price) FROM output GROUP BY bike_type ORDER BY bike_type"),
+])
+def test_two_sides_compared_group_by_their_column(tmp_path, planner, request_, sql):
+    """Trial 67: "avg price, members vs non-members" gave one overall average (the yes/no column was no grouping,
+    and "non-members" became WHERE member IN (false)); two labels compared became a filter keeping both."""
+    rentals = _peek_rows(tmp_path / "r.jsonl", [
+        {"rental_id": i, "bike_type": ("e-bike", "city bike", "cargo bike")[i % 3], "duration_min": 10 + i,
+         "price": 2.5 + i, "member": i % 3 == 0, "comment": "Smooth ride along the river, brakes a bit soft."}
+        for i in range(20)])
+    plan = planner.plan(request_, rentals)
+    assert [q["sql"] for q in plan.questions] == [sql] and not plan.steps and not plan.unmatched
+
+
+def test_figures_per_label_of_a_hand_typed_column_count_each_label_once(tmp_path, planner):
+    """Trial 68: "how many forms did each branch get, and what's the average wait at each branch?" counted 9
+    branches of 3 (' Northside' beside 'Northside'): the count and the query ignore case and spaces."""
+    plan = planner.plan("how many forms did each branch get, and what's the average wait at each branch? just give me "
+                        "the figures, no need to change the data", _feedback(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == [("dataset_stats", {"domain_field": "branch", "loose_labels": True})]
+    tidy = "lower(nullif(trim(regexp_replace(CAST(branch AS VARCHAR), '\\s+', ' ', 'g')), ''))"
+    assert [q["sql"] for q in plan.questions] == [
+        f"SELECT {tidy} AS branch, avg(wait_minutes) FROM output GROUP BY 1 ORDER BY 1"]
+    assert not any("GROUP BY branch" in n for n in plan.notes)
+
+
+# -- trials 69-70 (library loans and app reviews; nursery deliveries and recipe-blog comments) ---------------------
+
+def _loans(tmp_path):
+    return _peek_rows(tmp_path / "loans.jsonl", [
+        {"loan_id": i, "branch": ("Northgate", "Riverside", "RIVERSIDE")[i % 3], "age_group": ("child", "adult")[i % 2],
+         "borrower": f"Reader {i}", "loan_days": 3 + 2 * i, "late_fee": round(0.25 * i, 2), "renewed": i % 3 == 0,
+         "staff_note": "Returned with a coffee stain on the back cover, fee waived."} for i in range(20)])
+
+
+def _app_reviews(tmp_path):
+    return _peek_rows(tmp_path / "reviews.jsonl", [
+        {"review_id": f"r{i:03d}", "text": " ".join(["great app, syncs fast"] * (1 + i % 4)),
+         "app": ("FitTrack", "SnapNote", "BudgetBee")[i % 3], "stars": 1 + i % 5} for i in range(20)])
+
+
+@pytest.mark.parametrize("request_, expected", [
+    # "3 weeks" on a column of days: 21 days, not 3
+    ("Keep only loans that ran longer than 3 weeks", [("value_filter", {"column": "loan_days", "min": 22.0})]),
+    # "ignore loan_id when comparing" says what the dedup leaves out: no part left over
+    ("dedupe the loans, ignore loan_id when comparing",
+     [("exact_dedup", {"text_field": "text", "also_fields": ["branch", "age_group", "borrower", "loan_days", "late_fee",
+                                                              "renewed"]})]),
+])
+def test_trial_69_loans(tmp_path, planner, request_, expected):
+    plan = planner.plan(request_, _loans(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == expected and not plan.unmatched
+
+
+def test_trial_69_figures_per_group_and_a_second_figure(tmp_path, planner):
+    """"How many reviews does each app have and what's its average star rating?" gave one overall average; "the total
+    late fee and the longest loan in days" dropped the second figure without a word."""
+    plan = planner.plan("How many reviews does each app have and what's its average star rating?", _app_reviews(tmp_path))
+    assert [q["sql"] for q in plan.questions] == ["SELECT app, avg(stars) FROM output GROUP BY app ORDER BY app"]
+    plan = planner.plan("what is the total late fee and the longest loan in days?", _loans(tmp_path))
+    assert [q["sql"] for q in plan.questions] == ["SELECT sum(late_fee) FROM output", "SELECT max(loan_days) FROM output"]
+
+
+@pytest.mark.parametrize("request_, expected", [
+    ("I only want reviews with at least 8 words that gave 4 or 5 stars.",
+     [("value_filter", {"column": "stars", "min": 4.0, "max": 5.0}), ("length_filter", {"min": 8, "unit": "words"})]),
+    ("keep 5 star reviews under 20 words",  # (was one length filter with min 5: the stars read as words)
+     [("value_filter", {"column": "stars", "values": [5]}), ("length_filter", {"max": 19, "unit": "words"})]),
+    ("drop the 1-star reviews", [("value_filter", {"column": "stars", "drop_values": [1]})]),  # (was min 1: every row)
+    ("Keep just the English reviews and then remove the rating column.",
+     [("lang_id", {"languages": ["en"], "min_score": 0.0}), ("select_columns", {"drop_columns": ["stars"]})]),
+])
+def test_trial_69_reviews(tmp_path, planner, request_, expected):
+    plan = planner.plan(request_, _app_reviews(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == expected and not plan.unmatched
+
+
+def test_trial_70_inverted_conditions(tmp_path, planner):
+    """"nothing shorter than 5 words" kept at most 4 words; "every delivery except the ones to Ashford" kept Ashford;
+    "leave out the drivers' comments column" was not understood (and then dropped `driver`)."""
+    comments = _peek_rows(tmp_path / "c.jsonl", [
+        {"comment_id": i, "comment": "Made this last night and the whole family loved it, thanks for sharing!",
+         "post_title": ("Lentil Dal", "Sourdough")[i % 2], "country": "UK"} for i in range(20)])
+    plan = planner.plan("english comments only, and nothing shorter than 5 words", comments)
+    assert [{k: v for k, v in s.params.items() if k != "text_field"} for s in plan.steps if s.op == "length_filter"] \
+        == [{"min": 5, "unit": "words"}]
+    deliveries = _peek_rows(tmp_path / "d.jsonl", [
+        {"delivery_id": f"D{i:03d}", "town": ("Ashford", "Canterbury", "ashford ", "Dover")[i % 4], "items": 1 + i,
+         "driver": ("Maggie", "Owen")[i % 2], "driver_note": "Left the trees by the side gate as asked."}
+        for i in range(20)])
+    plan = planner.plan("Give me all the deliveries except the ones to Ashford, and leave out the drivers' comments "
+                        "column - this is going to the council.", deliveries)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "town", "drop_values": ["Ashford"], "loose_labels": True}),  # ("ashford " too)
+        ("select_columns", {"drop_columns": ["text"]})]  # (driver_note, the text column, as the pipeline names it)
+    assert not plan.unmatched and not any("no column" in n for n in plan.notes)
+
+
+def test_trial_70_genuine_short_rows_stay(tmp_path, planner):
+    """"get rid of that stuff but keep the genuine comments, even the short questions" planned an LLM step that
+    expanded every comment; the quality filter must not drop a short comment for its length either."""
+    comments = _peek_rows(tmp_path / "c.jsonl", [
+        {"comment_id": i, "comment": ("Can I freeze it?" if i % 3 == 0 else "Home | Recipes | About | Login"
+                                      if i % 5 == 0 else "Made this last night and the whole family loved it."),
+         "post_title": "Sourdough"} for i in range(20)])
+    plan = planner.plan("Hi! These blog comments are full of spam and leftover site-menu text. Could you get rid of "
+                        "that stuff but keep the genuine comments, even the short questions?", comments)
+    assert plan.steps and not any(s.op.startswith("llm_") for s in plan.steps)
+    gopher = [s.params for s in plan.steps if s.op == "gopher_quality"]
+    assert gopher and all(g.get("min_doc_words") == 1 for g in gopher)
+
+
+def test_trial_70_groups_said_as_each_one_and_a_scoped_label_job(tmp_path, planner):
+    """"how many deliveries did each one do?" after "per driver" and "how many comments does each recipe post have?"
+    were not counted per group; "For the sourdough post only, tag each comment ..." labelled every row silently."""
+    deliveries = _peek_rows(tmp_path / "d.jsonl", [
+        {"delivery_id": f"D{i:03d}", "town": "Dover", "delivery_fee": 10.0 + i, "driver": ("Maggie", "Owen")[i % 2],
+         "driver_note": "Left the trees by the side gate as asked."} for i in range(20)])
+    plan = planner.plan("What's the average delivery fee per driver, and how many deliveries did each one do? Just the "
+                        "numbers, I don't need the rows.", deliveries)
+    assert [(s.op, s.params) for s in plan.steps] == [("dataset_stats", {"domain_field": "driver"})]
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT driver, avg(delivery_fee) FROM output GROUP BY driver ORDER BY driver"] and not plan.unmatched
+    titles = ("Grandma's Sourdough Loaf", "Slow Cooker Beef Ragu", "Summer Peach Galette")
+    comments = _peek_rows(tmp_path / "c.jsonl", [
+        {"comment_id": i, "comment": "Made this last night and the whole family loved it, thanks for sharing!",
+         "post_title": titles[i % 3]} for i in range(20)])
+    plan = planner.plan("how many comments does each recipe post have? counts only", comments)
+    assert [(s.op, s.params) for s in plan.steps] == [("dataset_stats", {"domain_field": "post_title"})]
+    plan = planner.plan("For the sourdough post only, tag each comment as question, praise or complaint.", comments)
+    assert [(s.op, s.params.get("where_column"), s.params.get("where_values")) for s in plan.steps] == [
+        ("llm_annotate", "post_title", ["Grandma's Sourdough Loaf"])] and not plan.unmatched
+    plan = planner.plan("For the pumpkin post only, tag each comment as question, praise or complaint.", comments)
+    assert plan.unmatched == ["For the pumpkin post only"]

@@ -53,3 +53,13 @@ def test_qa_synthesis_asks_no_question_about_an_empty_document(tmp_path):
     rows, sent = _run(tmp_path, "llm_qa_synthesis: {}")
     assert sent == 2
     assert [r["instruction"] for r in rows] == ["What was serviced?"] * 2
+
+
+def test_annotate_labels_only_the_rows_its_scope_selects(tmp_path):
+    """Trial 70: "For the sourdough post only, tag each comment ..." could not be scoped (llm_annotate took no where_*
+    parameters), so every row went to the model. Rows outside the scope get a null label and no call."""
+    rows = [{**r, "block": "B" if r["id"] in (1, 3) else "C"} for r in ROWS]
+    out, sent = run_one_llm_step(tmp_path, rows, "llm_annotate: {label: kind, choices: [maintenance, notice], "
+                                                 "where_column: block, where_values: [B]}", _reply)
+    assert len(sent) == 1  # ids 1 and 3 are in block B; 3 has no text; 5 has text but is in block C
+    assert [r["llm_kind"] for r in out] == ["maintenance", None, None, None, None]

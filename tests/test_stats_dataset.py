@@ -174,3 +174,23 @@ def test_the_input_overview_comes_from_the_readers_text_statistics_and_equals_th
     report = json.loads((tmp_path / "ws" / "reports" / "ov" / "stats.json").read_text())
     assert report["dataset_stats"]["input"]["duplication"] == from_reader["duplication"]
     assert from_reader["duplication"]["exact_duplicate_rows"] == 3  # "a", "héllo wörld", and null as ""
+
+
+def test_loose_labels_count_each_hand_typed_label_once(tmp_path):
+    """Trial 68: ' Northside', 'Northside' and 'NORTHSIDE' were three branches; with loose_labels they are one,
+    shown in the commonest spelling, and an empty or all-space label counts as missing."""
+    from tilth.report.stats import domain_counts
+
+    rows = [{"text": f"visit {i}", "branch": b} for i, b in enumerate(
+        ["Northside", " Northside", "NORTHSIDE", "Northside", "Old  Town", "old town", "   ", None])]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = Recipe.model_validate({"name": "loose", "input": {"path": str(src)}, "workers": 1,
+                                    "steps": [{"dataset_stats": {"domain_field": "branch", "loose_labels": True}}]})
+    res = run_recipe(recipe, tmp_path / "ws", progress=False)
+    ws = Workspace(tmp_path / "ws")
+    got = domain_counts(ws, res.steps[1].view, "branch", 10, loose=True)
+    assert [(d["domain"], d["rows"]) for d in got] == [("Northside", 4), ("(null)", 2), ("Old Town", 2)]
+    assert [(d["domain"], d["rows"]) for d in domain_counts(ws, res.steps[1].view, "branch", 10)] == [
+        ("Northside", 2), ("   ", 1), (" Northside", 1), ("(null)", 1), ("NORTHSIDE", 1), ("Old  Town", 1),
+        ("old town", 1)]

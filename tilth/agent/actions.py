@@ -131,7 +131,8 @@ CONDITION = re.compile(r"(?:,\s*)?\b(?:(?:but )?only (?:where|when|if|for|on|in|
                        r"puts?|assigns?|assigned|grades?|graded|judges?|judged))\b|"
                        r"in (?:rows|cases) where |"
                        # "drop motivations under 5 words for tutors only": the rows the job applies to, after it
-                       r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,}s only(?=\W*$|\s*[,;])|"
+                       # ("For the sourdough post only, tag each comment ...": a label said of one row kind too)
+                       r"(?:but )?(?:for|in|among) (?:the )?(?:[\w-]+ ){0,2}?[a-z]{2,} only(?=\W*$|\s*[,;])|"
                        # "remove duplicate notes among the plumbing work orders": the rows it compares
                        r"(?:but )?(?:only )?(?:among|within) (?=(?:the|those|our) (?:[\w-]+ ){0,3}?[a-z]{2,}s\W*$))", re.I)
 LEADING_CONDITION = re.compile(
@@ -406,6 +407,8 @@ def split_conditions(clause: str) -> tuple[str, str]:
 # Fragments that only modify the action before them ("ignoring whitespace", "using MinHash", "by language").
 MODIFIER = re.compile(r"^(?:ignoring|using|by|via|based on|including|excluding|except|like|such as|so that|so|or|nor|"
                       r"ignore\s+(?:the\s+)?[\w-]+\s+(?:columns?|fields?)\b|"  # ("dedupe rows, ignore the id column")
+                      # ("dedupe the loans, ignore loan_id when comparing")
+                      r"ignore\s+(?:the\s+)?(?:[\w-]+_[\w-]+|[\w-]+\s+(?:when|while|in)\s+compar\w*)\b|"
                       r"in[\s-]place\b|"  # ("translate ..., in place": where the result goes)
                       r"compar(?:e|ing)(?: on| by)?|match(?:ing)? on|judg(?:e|ing) (?:by|on)|look(?:ing)? (?:only )?at|"
                       r"(?:but )?not (?:the|a|an|any|its|their|on|by|those|these|that|this)\b|rather than|instead of|"
@@ -602,6 +605,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                          i for i in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m[3]) if i.strip()]) and not any(
                          starts_with_verb(i) for i in items) and all(_FIGURE_WORDS.search(i) for i in items) else m[0],
                      request)
+    # "english comments only, and nothing shorter than 5 words", "no reviews under 10 words": those go ("no more
+    # than 5 words" is a bound, kept)
+    request = re.sub(r"\b(?:nothing|none|no\s+(?!(?:more|less|fewer|longer|shorter|later|earlier|higher|lower|bigger|"
+                     r"smaller|older|newer)\b)([a-z]+s)(?:\s+that(?:'re|\s+are))?)\s+(?=(?:shorter|longer|under|over|below|"
+                     r"above|less|fewer|more|bigger|smaller|older|newer|earlier|later|before|after)\b)",
+                     lambda m: f"drop {m[1] or 'anything'} ", request, flags=re.I)
     # "could you pull out just the root canal visits": a keep ("pull out" alone may mean remove)
     request = re.sub(r"\b(?:pull|fish|dig|grab|fetch|take|get|pick)\s+out\s+(?=(?:just|only)\b)", "keep ", request, flags=re.I)
     # "keep problems under 50 words and drop the rest": the keep says it all (the removal would turn its bound round)
@@ -617,9 +626,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r"(?:(?<=[.!?;])|,|\s+(?:and|but))\s*(?:(?:please|just|so|then)\s+)*(?:keep|leave|retain)\s+"
                      r"(?:only\s+|just\s+)?(?:all\s+)?(?:the\s+|our\s+|any\s+)(?:real|genuine|actual|proper|legit(?:imate)?|"
                      r"normal|valid|meaningful|substantive|decent|relevant|useful|good)\s+(?:ones|stuff|content|[a-z]+s)\b"
-                     r"(?:\s+(?:of\s+course|though|obviously|please|pls))?\s*(?=[.!?;]|$)",
-                     lambda m: "" if re.search(rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|"
-                                               rf"weed\w* out|purg\w*)\b", request[: m.start()], re.I) else m[0],
+                     r"(?:\s+(?:of\s+course|though|obviously|please|pls))?(?:\s*,?\s*(?:even|including|especially|esp\.?)\s+"
+                     r"(?:the\s+)?(?P<small>(?:short|brief|one-word|tiny|little)\s+[a-z]+s)\b)?\s*(?=[.!?;]|$)",
+                     # ("..., but keep the genuine comments, even the short questions": those stay, whatever else goes)
+                     lambda m: (f". the {m['small']} can stay" if m["small"] else "") if re.search(
+                         rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b",
+                         request[: m.start()], re.I) else m[0],
                      request, flags=re.I)
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)

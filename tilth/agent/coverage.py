@@ -21,7 +21,7 @@ from tilth.agent.peek import DataPeek
 from tilth.agent.plan import Plan
 
 # the forms a number said in the request takes in a step's parameters
-_SCALES = (1.0, 0.01, 100.0, 60.0, 1 / 60, 3600.0, 1 / 3600, 86400.0, 1 / 86400, 1000.0, 0.001)
+_SCALES = (1.0, 0.01, 100.0, 60.0, 1 / 60, 3600.0, 1 / 3600, 86400.0, 1 / 86400, 1000.0, 0.001, 7.0, 7 * 86400.0)
 
 
 def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[str]:
@@ -58,7 +58,7 @@ def unused_details(plan: Plan, parsed: ParsedRequest, data: DataPeek) -> list[st
         for col in named:
             # ("a row counts as a dupe if everything except appt_id matches": the column a list of columns leaves out)
             left_out = listed and re.search(rf"\b(?:except|excluding|other than|apart from|aside from|besides|but|"
-                                            rf"ignoring|not counting)\s+(?:for\s+)?(?:the\s+)?{re.escape(col)}\b", text, re.I) \
+                                            rf"ignor(?:e|ing)|not counting)\s+(?:for\s+)?(?:the\s+)?{re.escape(col)}\b", text, re.I) \
                 and not any(col in v for v in listed)
             if col not in used_cols and not left_out:
                 out.append(f"the column {col!r} in {a.text!r}")

@@ -564,6 +564,9 @@ class OfflinePlanner:
                 continue
             equal = None if parsed.keep_all_rows or "value_filter" in excluded or by_rank or sampled \
                 else _equality(a, data, goes_on)
+            if equal is not None and AGGREGATE.search(a.full) and VERSUS.search(a.full) \
+                    and _grouping(a.full, data) == equal[0]:
+                equal = None  # "average price of e-bikes vs city bikes": a figure per label, no rows chosen
             if equal is not None and not equal[2] and (kept := next(
                     (st for st in plan.steps if st.params.get("where_column") == self._pipeline_col(equal[0], data)
                      and not st.params.get("where_not") and st.params.get("where_values")
@@ -626,6 +629,11 @@ class OfflinePlanner:
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
+                if not dropping and "length_filter" in self.cat.by_name and "length_filter" not in excluded \
+                        and _length_said(a.full) and not any(st.op == "length_filter" for st in plan.steps):
+                    # "keep 5 star reviews under 20 words": the text's length too, which no column holds
+                    self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
+                             why=f"keeps rows of the length {a.text!r} says")
                 continue
             if a.asks and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (held := _contained_literals(a, data)) is not None:
@@ -735,6 +743,9 @@ class OfflinePlanner:
                 _query_instead(plan, a, f"counts the rows that {kind}", f"SELECT count(*) FROM <dataset>{where}")
                 continue
             by = _grouping(a.full, data) if "dataset_stats" in self.cat.by_name and not DROP.search(a.full) else None
+            if by is None and "dataset_stats" in self.cat.by_name and re.search(r"\beach\s+(?:one|of\s+them)\b", a.full, re.I):
+                by = _context_grouping(a, parsed.actions, data)  # ("..., per driver, and how many deliveries did each
+                # one do?": the grouping said before)
             if by is not None and by_rank and _numeric(by, data, share=0.5):
                 by = None  # "the top 5 proposals by votes": ranked by the number, not counted per vote
             if by is not None and (lead_verb(a.text) in MEASURE or MEASURE_NOUN.search(a.full) or counted is not None
@@ -806,6 +817,11 @@ class OfflinePlanner:
                 step = self.add(plan, self.cat.by_name["lang_id"], a, data, columns,
                                 why=f"keeps rows in {', '.join(codes)}, as {a.text!r} says")
                 step.params["languages"] = codes
+            if ranged and "length_filter" not in excluded and "length_filter" in self.cat.by_name and _length_said(a.full) \
+                    and not any(st.op == "length_filter" for st in plan.steps):
+                # "reviews with at least 8 words that gave 4 or 5 stars": the text's length too, which no column holds
+                self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
+                         why=f"keeps rows of the length {a.text!r} says")
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -1072,7 +1088,9 @@ class OfflinePlanner:
             planned = any(st.op == best.name for st in plan.steps)  # "count pairs as dupes at 85%" tunes it
             # "Per-row stats on the answers - word count, chars": a list of what the measuring step before measures
             listed = not a.inherited and not starts_with_verb(a.text) and near_step is not None \
-                and near_step[1].sentence != a.sentence \
+                and (near_step[1].sentence != a.sentence or not starts_with_verb(near_step[1].text)
+                     and near_step[1].index == a.index - 1 and not DROP.search(a.full) and not quantities(a.full)
+                     and len(a.text.split()) <= 3) \
                 and near_step[0].op in self.cat.by_name and job_kind(self.cat.by_name[near_step[0].op]) == "measures"
             # "per-row word/char/line counts for the output column": a request for measures, without a verb
             # ("give me the 10 most expensive incidents": rows by rank, whatever the verb)
@@ -1097,6 +1115,9 @@ class OfflinePlanner:
                 why = "you asked to keep every row" if parsed.keep_all_rows else "this part asks to measure"
                 plan.notes.append(f"{best.name} would remove rows and {why}, so it is not planned for {a.text!r}"
                                   + (f"; {alt[0].name} measures instead" if alt else ""))
+                if alt is None and listed:  # ("word count, chars, bigram diversity": one more of the measures the
+                    _also(near_step[0], a.text)  # step before takes)
+                    continue
                 if alt is None:
                     if not parsed.keep_all_rows:  # (a part read as a question may be a request: never done silently)
                         plan.unmatched.append(a.full)
@@ -1126,7 +1147,7 @@ class OfflinePlanner:
                 told = replace(a, text=f"drop {said} {a.text}".replace("  ", " "))
                 said = ""
             step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
-            if step.op == "value_filter" and not set(step.params) & _VALUE_RULES:
+            if step.op == "value_filter" and not set(step.params) & _VALUE_RULES and _removal(a.full):
                 # "drop spam posts" matched "drop records whose label is spam", but no column holds a spam label (a
                 # boundless filter on `posted` changes nothing): the next operator that fits, or reported
                 plan.steps.remove(step)
@@ -1493,6 +1514,14 @@ class OfflinePlanner:
         # its numbers are not the job's own parameters
         # (a condition that picks no rows, "mask only the e-mail addresses in the messages", is the job's own words)
         cond_params, extra, calibrate = self._condition(plan, skill, action, data)
+        if not cond_params and skill.param("where_column") and skill.kind in ("mapper", "generator") \
+                and re.match(r"\W*(?:but\s+)?(?:only\s+)?(?:for|in|among)\s+(?:the\s+)?(?:[\w'-]+\s+){0,3}?[\w'-]+\s+only\W*$",
+                             action.condition or "", re.I):
+            # ("For the sourdough post only, tag ...": rows no column names; the job on every row is not what was
+            # asked, and never done silently)
+            plan.unmatched.append(action.condition)
+            plan.notes.append(f"{skill.name} would run on every row: {action.condition!r} names no label or column "
+                              f"of this data I could find (columns: {', '.join(data.columns)}).")
         words = action.text if cond_params else action.full
         if skill.param("unit") and (parts := _by_unit(words)):  # "under 30 words or over 2,000 characters":
             first = self.add(plan, skill, replace(action, text=parts[0], condition=""), data, columns, why, given)
@@ -1854,6 +1883,10 @@ class OfflinePlanner:
             if "where_values" in names and lo is None and hi is None and \
                     (found := _named_values(replace(action, text=cond, condition=""), data)) is not None:
                 col, values = found  # "only for rows whose origin is synthetic": a label selects them
+                return ({"where_column": self._pipeline_col(col, data), "where_values": values},
+                        f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
+            if "where_values" in names and lo is None and hi is None and (found := _label_by_word(cond, data)):
+                col, values = found  # "For the sourdough post only": the one title with that word
                 return ({"where_column": self._pipeline_col(col, data), "where_values": values},
                         f"; only rows whose {col} is {' or '.join(map(str, values))}", None)
         if not cond and "where_values" in names and skill.kind in ("mapper", "generator") \
@@ -2368,6 +2401,28 @@ class OfflinePlanner:
                                   f"column of that name; rename it first (select_columns rename_columns) to keep both")
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
+        self._loose_groups(plan, data, tidied)
+
+    @staticmethod
+    def _loose_groups(plan: Plan, data: DataPeek, tidied: dict[str, str]) -> None:
+        """Counts and figures per label of a column that spells its labels several ways (' Northside', 'Northside',
+        'NORTHSIDE') count each label once, unless a step tidied the column first (trial 68: 9 branches of 3)."""
+        messy = [c for c in _misspelled_labels([c for c in data.columns if c not in tidied], data)]
+        for step in plan.steps:
+            if step.op == "dataset_stats" and step.params.get("domain_field") in messy:
+                step.params["loose_labels"] = True
+                step.why += f"; {step.params['domain_field']} spells its labels several ways: case and spaces ignored"
+        for q in plan.questions:
+            for col in messy:
+                g = _sql_ident(col)
+                if q["sql"].startswith(f"SELECT {g}, ") and f"GROUP BY {g}" in q["sql"]:
+                    tidy = f"lower(nullif(trim(regexp_replace(CAST({g} AS VARCHAR), '\\s+', ' ', 'g')), ''))"
+                    was = q["sql"]
+                    q["sql"] = q["sql"].replace(f"SELECT {g}, ", f"SELECT {tidy} AS {g}, ", 1) \
+                        .replace(f"GROUP BY {g}", "GROUP BY 1").replace(f"ORDER BY {g}", "ORDER BY 1")
+                    plan.notes = [n.replace(was, q["sql"]) for n in plan.notes]
+                    plan.notes.append(f"{col} spells its labels several ways: {q['ask']!r} counts each once, in lower "
+                                      f"case, with spaces tidied")
 
     @staticmethod
     def _said_word_floor(plan: Plan, step: PlanStep, thresholds: list[dict]) -> None:
@@ -2378,6 +2433,8 @@ class OfflinePlanner:
                   and isinstance(st.params.get("min"), (int, float))]
         floors += [st.params["min_words"] for st in plan.steps if isinstance(st.params.get("min_words"), (int, float))
                    and st is not step]
+        if SHORT_KEPT.search(plan.request or ""):  # ("get rid of the spam but keep the genuine comments, even the
+            floors.append(1)                       # short questions": a short row is no reason to go)
         if not floors:
             return
         for t in thresholds:
@@ -2727,7 +2784,8 @@ def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[st
     subject = re.search(rf"\b(?:the|a|an|their|its)\s+([a-z]+)\s+(?:did|does|do|has|have|had|was|were|is|are)(?:\s+not|n't)\s+"
                         rf"(?:(?:been|yet|ever)\s+)*{_spoken(column)}", rest) if _yes_value(column, data) is not None else None
     for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
-        for name in _column_words(col):  # (or its negation: "the unverified problems")
+        singular = [w[:-1] for w in _column_words(col) if w.endswith("s") and len(w) > 4]  # ("the 1-star reviews")
+        for name in _column_words(col) + singular:  # (or its negation: "the unverified problems")
             rest = re.sub(rf"\b{re.escape(name)}-[a-z]+\b", " ", rest)  # ("first-time": first_offence's first)
             rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|no|without|\w+n't)\s+(?:(?:been|yet|be|ever|an?)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
                           " ", rest)  # ("the speaker's party", "items that weren't returned")
@@ -2757,6 +2815,17 @@ TEXT_PARTS = frozenset("""emails mails addresses phones numbers urls links html 
 whitespace spaces names duplicates copies dupes words sentences emojis emoji signatures footers headers symbols digits
 punctuation stopwords typos profanities swearwords details contacts ids credentials passwords secrets tokens keys
 accents quotes brackets bullets newlines tabs prefixes suffixes greetings disclaimers paragraphs""".split())
+
+
+# two sides compared: "members vs non-members", "weekdays versus weekends", "e-bikes compared to city bikes"
+VERSUS = re.compile(r"\b((?:non-?|not\s+)?[\w-]+(?:\s+[\w-]+)?)\s+(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+"
+                    r"((?:non-?|not\s+)?[\w-]+(?:\s+[\w-]+)?)", re.I)
+
+
+def _yes_no_column(col: str, data: DataPeek) -> bool:
+    """Every sampled value of the column is true or false."""
+    vals = [r.get(col) for r in data.rows if r.get(col) is not None]
+    return bool(vals) and all(isinstance(v, bool) for v in vals)
 
 
 def _ungrouped(text: str) -> str | None:
@@ -2806,6 +2875,22 @@ def _seen_labels(col: str, data: DataPeek) -> set[str]:
                                                                         if isinstance(v, str)}
 
 
+def _label_by_word(text: str, data: DataPeek) -> tuple[str, list[str]] | None:
+    """(column, [label]) for a distinctive word of `text` that is a word of exactly one label of one label column
+    ("the sourdough post" on a post_title column holding "Grandma's Sourdough Loaf"), else None."""
+    found: set[tuple[str, str]] = set()
+    labels = _labels(list(data.columns), data)
+    for w in re.findall(r"[a-z][a-z'-]{3,}", text.lower()):
+        if w in GENERIC or w in _FILLER or ROW_NOUNS.fullmatch(w) or any(w in _column_words(c) or w.rstrip("s") in
+                                                                       _column_words(c) for c in data.columns):
+            continue
+        for c in data.columns:
+            if c == data.text_field or c.startswith("_") or c not in labels:
+                continue
+            found |= {(c, v) for v in _seen_labels(c, data) if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", v.lower())}
+    return (next(iter(found))[0], [next(iter(found))[1]]) if len(found) == 1 else None
+
+
 def _misspelled_labels(columns: list[str], data: DataPeek) -> list[str]:
     """The label columns whose sample spells one label more than one way (' Cat ', 'cat')."""
     out = []
@@ -2852,7 +2937,8 @@ def _excepted(text: str, value, column: str = "") -> bool:
     v = rf"(?:(?:{named})\s+)?(?:{v})" if named else v
     text = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w -]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text)  # ('other than "none"')
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
-                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|in\s+|with\s+|from\s+|of\s+|at\s+|on\s+|rated\s+|"
+                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|(?:(?:going|sent|delivered|shipped|headed|bound|made|"
+                     rf"written|posted|filed)\s+)?(?:in|with|from|of|at|on|to|for|by|about|under)\s+|rated\s+|"
                      rf"marked\s+|labell?ed\s+)?(?:(?:already|still|currently|now)\s+)?"  # ("not the ones already approved")
                      rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
                      rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?"  # ("unless the severity is low")
@@ -3074,6 +3160,19 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
                           low)  # ("the ones on floor 5")
             if m:  # ("a rating of 4 or above" is a bound)
                 return col, [int(m[1] or m[2])]
+            # "5 star reviews", "the 3-bedroom flats": a number before the column's word (singular) names its value
+            # (not one end of a span or a bound: "4 or 5 stars", "4+ stars", "3 stars or more")
+            word = re.split(r"[_\W]+", col.lower())[-1].removesuffix("s")
+            said = action.full.lower()  # (as written: _numbered says "gave 4 or 5 stars" as "gave 4 or gave 5")
+            bounded = [q["span"] for q in quantities(action.full) if q["bound"]]
+            if len(word) >= 3 and (m := re.search(
+                    rf"(?<![\d.,/-])(?<!\bor\s)(?<!\band\s)(?<!\bto\s)(?<!\bthan\s)\b(\d+)(?:\s*-\s*|\s+){re.escape(word)}s?\b"
+                    r"(?!\s*(?:\+|or\s+(?:more|higher|above|better|over|less|lower|below|fewer|worse|under|\d)|and\s+"
+                    r"(?:up|above|over|below|under|higher|lower|more|less)|to\s+\d))", said)) \
+                    and not re.search(r"\b(?:at\s+least|at\s+most|over|under|above|below|more\s+than|less\s+than|"
+                                      r"fewer\s+than|up\s+to|between|from)\s+$", said[: m.start()]) \
+                    and not any(a <= m.start(1) < b for a, b in bounded):  # ("6 hours or longer": a bound)
+                return col, [int(m[1])]
             continue
         distinct = {v for v in vals if isinstance(v, str)}
         if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
@@ -3387,8 +3486,20 @@ def _drops_languages(text: str) -> bool:
 
 
 def _grouping(text: str, data: DataPeek) -> str | None:
-    """The label column rows are grouped by: "per category", "broken down by topic", "for each rating"."""
+    """The label column rows are grouped by: "per category", "broken down by topic", "for each rating", "members vs
+    non-members" (a yes/no column's two sides)."""
     labels = _labels(list(data.columns), data)
+    labels += [c for c in data.columns if c not in labels and _yes_no_column(c, data)]  # ("per member status")
+    for m in VERSUS.finditer(text):  # "members vs non-members", "e-bikes versus city bikes": the column of both sides
+        sides = [re.sub(r"^(?:non-?|not\s+|un)", "", m[k].lower()) for k in (1, 2)]
+        for c in labels:
+            words = [w for w in _column_words(c) if len(w) >= 3]
+            if _yes_no_column(c, data) and any(same_family(w, side.split()[-1]) or side.startswith(w)
+                                               for w in words for side in sides):
+                return c
+            if not _yes_no_column(c, data) and all(any(re.search(_label_said(str(v)), side) for v in _seen_labels(c, data)
+                                                       if isinstance(v, str) and v.strip()) for side in sides):
+                return c
     for m in GROUPING.finditer(text):
         if _by_agent(text[: m.start()], m[0]):
             continue
@@ -3403,8 +3514,10 @@ def _grouping(text: str, data: DataPeek) -> str | None:
     # "how many comments each gallery got": a count for each value of the column
     if re.search(r"\bhow many\b|\bnumber of\b", text, re.I):  # (not "count tokens on every page")
         for m in re.finditer(r"\b(?:each|every)\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
-            # ("how many observations each type has": object_type, by the one word of its name)
-            if named := column_mentions(m[1], labels) or partial_column_mentions(m[1].split()[0], labels):
+            # ("how many observations each type has": object_type, by the one word of its name; "how many comments
+            # does each recipe post have": post_title, by its second)
+            if named := column_mentions(m[1], labels) or partial_column_mentions(m[1].split()[0], labels) or (
+                    len(m[1].split()) > 1 and partial_column_mentions(m[1].split()[1], labels)):
                 return named[0]
     # "which topics do the tickets fall under, and in what proportions"
     if (m := re.search(r"\bwhich ([\w-]+)", text, re.I)) and re.search(r"\bproportions?|\bshares?\b|\bhow many\b|"
@@ -3417,7 +3530,8 @@ def _grouping(text: str, data: DataPeek) -> str | None:
 # "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
 AGGREGATES = {"average": "avg", "avg": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum",
               "maximum": "max", "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min",
-              "earliest": "min", "latest": "max"}
+              "earliest": "min", "latest": "max", "longest": "max", "shortest": "min", "largest": "max",
+              "biggest": "max", "smallest": "min"}
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
 # the first and last of a date column ("the earliest and latest posting dates")
 _DATE_EXTREMES = ("earliest", "latest", "minimum", "maximum", "min", "max", "lowest", "highest")
@@ -3458,7 +3572,7 @@ def _length_sql(column: str, said: str) -> str:
 
     return words_sql(column)
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
-_EXTREMES = ("highest", "lowest", "earliest", "latest")
+_EXTREMES = ("highest", "lowest", "earliest", "latest", "longest", "shortest", "largest", "biggest", "smallest")
 AGGREGATE = re.compile(rf"(?<![\d.])(?<![\d.]\s)\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)  # ("30 min")
 # a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
 MEASURED_BY = {w: q for q, ws in {
@@ -3526,7 +3640,7 @@ TEXT_NOUNS = re.compile(r"\b(?:texts?|documents?|docs?|pages?|articles?|passages
                         r"transcripts?|write-?ups?)\b", re.I)
 TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
 TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
-              "hr": 3600, "h": 3600, "day": 86400}
+              "hr": 3600, "h": 3600, "day": 86400, "week": 7 * 86400, "wk": 7 * 86400}
 SIGNED = ((re.compile(r"\b(?:zero|0)\s*(?:,|or|,\s*or)\s*negative\b|\bnegative\s*(?:,|or|,\s*or)\s*(?:zero|0)\b", re.I),
            "at most 0"),  # "whose price is zero, negative or missing": 0 goes too
           (re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile(r"\bnegative\b", re.I), "below 0"),
@@ -3872,6 +3986,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
                   rf"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\s+"
                   rf"(?:the\s+|each\s+)?(?:{grp})(?:e?s)?\b", " ", rest, flags=re.I)
+    # ("how many comments does each recipe post have", "how many deliveries did each one do": the grouping said as
+    # the subject)
+    rest = re.sub(r"\b(?:(?:does|do|did)\s+)?(?:each|every)\s+(?:[\w'-]+\s+){0,2}?(?:have|has|had|get|gets|got|receive|"
+                  r"receives|received|do|does|did|make|makes|made)\b", " ", rest, flags=re.I)
     rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
                     r"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\b", rest,
                     maxsplit=1, flags=re.I)[0]
@@ -3891,7 +4009,8 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
     if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
                                        action.full, re.I):
         return group  # "how many per species, and what is the median budget for each?": that grouping again
-    if group is not None and re.search(r"\b(?:their|each\s+one's|each\s+group's)\b", action.full, re.I):
+    if group is not None and re.search(r"\b(?:their|its|each\s+one(?:'s)?|each\s+of\s+them|each\s+group's)\b",
+                                       action.full, re.I):
         return group  # ("how many are there per class type and what's their average rating?": of those groups)
     nxt = next((b for b in actions if b.sentence == action.sentence and b.index == action.index + 1), None)
     if nxt is not None and AGGREGATE.match(nxt.text.strip(" ,")) and (shared := _grouping(nxt.full, data)):
@@ -4159,6 +4278,12 @@ EXACTLY = re.compile(r"\b(?:exact(?:ly)?|identical|verbatim|word[\s-]+for[\s-]+w
 NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
                          r"|\b(?:nearly|almost|practically|virtually)\s+(?:a|an)\s+(?:copy|duplicate|repeat)"
                          r"|\bsimilar\b", re.I)
+# short rows the request keeps whatever else goes ("even the short questions", "do NOT drop the short one-word reviews",
+# "short notes can stay")
+SHORT_KEPT = re.compile(r"\beven\s+the\s+(?:short|brief|one-word|tiny)\b|\b(?:do\s+not|don'?t|never|without)\s+"
+                        r"(?:drop|remov|delet|touch|los|filter)\w*\s+(?:out\s+)?(?:the\s+|any\s+)?(?:short|brief|one-word|tiny)\b"
+                        r"|\b(?:short|brief|one-word|tiny)\s+(?:[a-z]+\s+){0,2}(?:can|may|should|must)\s+(?:stay|remain)\b"
+                        r"|\bkeep(?:ing)?\s+(?:the\s+|all\s+(?:the\s+)?|any\s+)?(?:short|brief|one-word|tiny)\s+[a-z]+", re.I)
 # what a value_filter decides by: without one of these it keeps every row
 _VALUE_RULES = {"min", "max", "values", "drop_values", "contains", "drop_contains", "keep_null"}
 # words that say rows repeat other rows: a deduplicator is planned only where one of them is said ("get rid of the

@@ -302,6 +302,10 @@ def _polish_is_language(text: str, at: int) -> bool:
     return not (opens and verb)
 
 
+# words for what a person wrote in a column of free text: one name for another ("the drivers' comments": driver_note)
+_NOTE_WORDS = frozenset("note comment remark description feedback message memo".split())
+
+
 def column_mentions(text: str, columns: list[str]) -> list[str]:
     """Columns the text names: every word of the column name appears (plural/possessive forms too)."""
     # a column written as its identifier names that column, and its words no other ("listing_id" is not
@@ -328,6 +332,10 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
             literal.add(col)
         elif parts and _stems(" ".join(parts)) <= stems:
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
+        elif len(parts) > 1 and any(p in words for p in parts) and all(
+                p in words or p in _NOTE_WORDS and words & _NOTE_WORDS for p in parts):
+            hits.append(col)  # "the drivers' comments" names driver_note: a person's words under another name for them
+            literal.add(col)
         elif len(parts) > 1 and any(p in words for p in parts) and all(
                 p in words or any(same_family(p, w) for w in words) for p in parts):
             hits.append(col)  # "first-time offenders" names first_offence: one word as written, one of its family
@@ -401,9 +409,11 @@ def unknown_columns(text: str, columns: list[str]) -> list[str]:
     """Names the text lists as columns ("drop the source and lang columns") that the data does not have."""
     out = []
     for m in (m for pattern in COLUMN_LISTS for m in pattern.finditer(text)):
-        for item in re.split(r"\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*", m[1]):
+        before = re.search(r"([\w']+)\s*$", text[: m.start(1)])  # ("the drivers' comments column": driver_note)
+        for i, item in enumerate(re.split(r"\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*", m[1])):
             name = item.strip().removeprefix("the ").strip("'\"` ")
-            if name.lower() not in NOT_A_NAME and not column_mentions(name, columns) and name not in out:
+            if name.lower() not in NOT_A_NAME and not column_mentions(name, columns) and name not in out \
+                    and not (before and i == 0 and column_mentions(f"{before[1]} {name}", columns)):
                 out.append(name)
     return out
 
@@ -429,7 +439,10 @@ def listed_columns(text: str, columns: list[str]) -> list[str]:
 
 _ANSWER, _PROMPT = ("answer", "response", "completion", "reply", "output"), ("prompt", "instruction", "query")
 ROLES = {"output": _ANSWER, "response": _ANSWER, "completion": _ANSWER, "instruction": _PROMPT, "prompt": _PROMPT,
-         "html": ("markup", "mark-up")}  # "delete the raw markup column"
+         "html": ("markup", "mark-up"),  # "delete the raw markup column"
+         # ("remove the rating column" on `stars`: a rating by its other names, where no column has the word said)
+         "stars": ("rating", "score"), "star_rating": ("rating",), "rating": ("stars", "score"),
+         "score": ("rating", "stars")}
 
 
 def refused_columns(text: str, columns: list[str]) -> set[str]:
@@ -509,6 +522,9 @@ def numbers_to_params(skill: Skill, text: str) -> dict[str, Any]:
         unit = UNITS.get(q["unit"])
         if re.fullmatch(r"(?:year|month|week|day|hour|minute|second)s?", q["unit"] or "") and q["unit"].rstrip("s") not in said:
             continue  # "so a ten year old could understand it": an age, which no parameter here measures
+        if unit_choices and q["unit"] and unit is None and q["unit"] not in unit_choices \
+                and q["unit"].rstrip("s") not in said:
+            continue  # ("5 star reviews under 20 words": the stars are a column's, not a length)
         # which direction does the kept value face? "keep >= 50" / "drop < 50" -> keep_if >=
         want = None
         if q["bound"]:

@@ -43,16 +43,32 @@ def length_stats(ws: Workspace, view: str, field: str) -> dict[str, dict[str, fl
     return out
 
 
-def domain_counts(ws: Workspace, view: str, field: str, top: int, text_field: str | None = None) -> list[dict[str, Any]]:
+def domain_counts(ws: Workspace, view: str, field: str, top: int, text_field: str | None = None,
+                  loose: bool = False) -> list[dict[str, Any]]:
     """Rows per domain, largest first; domains past `top` are summed into one 'other' entry. With `text_field`,
-    each domain's mean text length in characters and words too ("stats on the notes broken down by species")."""
+    each domain's mean text length in characters and words too ("stats on the notes broken down by species").
+    `loose`: labels typed by hand (' Northside', 'NORTHSIDE') counted as one, shown in their commonest spelling."""
     text = f"CAST({quote_ident(text_field)} AS VARCHAR)" if text_field else None
     means = (f", CAST(sum(length(coalesce({text}, ''))) AS DOUBLE) AS chars, CAST(sum({words_sql(text)}) AS DOUBLE) AS words"
              if text else "")
-    rows = ws.sql(
-        f"SELECT coalesce(CAST({quote_ident(field)} AS VARCHAR), '(null)') AS domain, count(*) AS n{means} "
-        f"FROM {quote_ident(view)} GROUP BY 1 ORDER BY n DESC, domain"
-    ).to_pylist()
+    value = f"CAST({quote_ident(field)} AS VARCHAR)"
+    if loose:  # (spaces tidied; each label under its commonest spelling, the first in order on a tie)
+        tidy = f"coalesce(nullif(trim(regexp_replace({value}, '\\s+', ' ', 'g')), ''), '(null)')"
+        spelled = ws.sql(f"SELECT lower({tidy}) AS label, {tidy} AS domain, count(*) AS n{means} "
+                         f"FROM {quote_ident(view)} GROUP BY 1, 2 ORDER BY n DESC, domain").to_pylist()
+        merged: dict[str, dict] = {}
+        for r in spelled:
+            m = merged.setdefault(r.pop("label"), {**r, "n": 0, **({"chars": 0.0, "words": 0.0} if text else {})})
+            m["n"] += r["n"]
+            if text:
+                m["chars"] += r["chars"] or 0
+                m["words"] += r["words"] or 0
+        rows = sorted(merged.values(), key=lambda r: (-r["n"], r["domain"]))
+    else:
+        rows = ws.sql(
+            f"SELECT coalesce({value}, '(null)') AS domain, count(*) AS n{means} FROM {quote_ident(view)} "
+            f"GROUP BY 1 ORDER BY n DESC, domain"
+        ).to_pylist()
     total = sum(r["n"] for r in rows) or 1
 
     def entry(name: str, group: list[dict]) -> dict[str, Any]:
@@ -125,7 +141,7 @@ def dataset_statistics(ws: Workspace, view: str, params: DatasetStatsParams | No
     if p.domain_field and p.domain_field in cols:
         out["domain_field"] = p.domain_field
         out["domains"] = domain_counts(ws, view, p.domain_field, p.top_domains,
-                                       p.text_field if p.text_field in cols else None)
+                                       p.text_field if p.text_field in cols else None, loose=p.loose_labels)
     if p.text_field in cols:
         out["duplication"] = duplication(ws, view, p.text_field)
         out["diversity"] = distinct_n(ws, view, p.text_field, p.diversity_sample, p.seed)

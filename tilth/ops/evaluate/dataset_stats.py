@@ -24,6 +24,10 @@ class DatasetStatsParams(Params):
         "source", description="Column whose values are counted: the distribution (breakdown) of rows by domain, "
         "task or label (skipped if absent)."
     )
+    loose_labels: bool = Field(
+        False, description="Labels of domain_field typed by hand are one where only case or extra spaces differ "
+        "(' Northside', 'NORTHSIDE', 'Northside'), shown in their commonest spelling."
+    )
     top_domains: int = Field(20, ge=1, le=200, description="Domains listed by name; the rest are summed as 'other'.")
     diversity_sample: int = Field(
         10000, ge=0, description="Rows (random, seeded) over which distinct-1/2 are counted; 0 = all rows."

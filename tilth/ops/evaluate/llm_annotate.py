@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from tilth.llm.opbase import LLMOp, LLMParams, render, text_values
+from tilth.llm.opbase import LLMOp, WhereParams, render, text_values
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
@@ -18,7 +18,7 @@ DEFAULT_CHOICES = {
 }
 
 
-class LLMAnnotateParams(LLMParams):
+class LLMAnnotateParams(WhereParams):
     text_field: str = Field("text", description="Column holding the text to label.")
     label: str = Field(
         "domain", pattern=r"^[a-z][a-z0-9_]{0,39}$",

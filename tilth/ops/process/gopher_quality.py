@@ -73,6 +73,7 @@ class GopherQualityFilter(Filter):
         "gopher qualty filter",
         "remove low-quality web pages",
         "filter out low quality text with heuristics",
+        "drop the rows that are nothing but nav menu items like 'Home | About | Login'",
     )
     inputs = ("{text_field}",)
     outputs = (
