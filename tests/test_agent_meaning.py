@@ -4007,9 +4007,15 @@ def test_a_scoped_filter_with_nothing_of_its_own_to_judge_is_reported(tmp_path, 
     evals = _peek_rows(tmp_path / "evals.jsonl", [
         {"eval_id": i, "term": ("Fall 2023", "Spring 2024")[i % 2], "would_recommend": i % 3 == 0,
          "role": ("tutor", "kitchen")[i % 2], "comment": " ".join(["good"] * (1 + i))} for i in range(20)])
+    # (since trial 71 the removal is planned, sparing the rows its condition names)
     plan = planner.plan("remove everything from the Fall 2023 term, except the ones where the student would recommend "
                         "the course", evals)
-    assert plan.unmatched and any("nothing of its own to judge" in n for n in plan.notes)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "term", "drop_values": ["Fall 2023"], "where_column": "would_recommend",
+                          "where_values": [True], "where_not": True})] and not plan.unmatched
+    plan = planner.plan("drop everything with the kitchen role, except the ones where the student would recommend "
+                        "the course, but only if they are short", evals)
+    assert not any(s.op == "length_filter" and not s.calibrate and "min" not in s.params for s in plan.steps)
     plan = planner.plan("drop short comments except the tutor ones", evals)
     length = next(s for s in plan.steps if s.op == "length_filter")
     assert length.params.get("where_not") is True and length.calibrate["param"] == "min"

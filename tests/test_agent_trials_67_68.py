@@ -304,3 +304,74 @@ def test_trial_70_groups_said_as_each_one_and_a_scoped_label_job(tmp_path, plann
         ("llm_annotate", "post_title", ["Grandma's Sourdough Loaf"])] and not plan.unmatched
     plan = planner.plan("For the pumpkin post only, tag each comment as question, praise or complaint.", comments)
     assert plan.unmatched == ["For the pumpkin post only"]
+
+
+def test_trial_68_a_scoped_label_job_whose_rows_are_then_kept(tmp_path, planner):
+    """Trial 68: 'For the Old Town forms with a satisfaction score of 3 or lower, add a column "sentiment" saying
+    positive, negative or neutral based on the comment. Keep only those rows.' labelled every row with the default
+    domain list (sentiment "science"), added llm_paraphrase for "negative or neutral ...", lost Old Town and kept
+    every row. The scope is a selection first; the labels are the said ones, in a column named for them."""
+    plan = planner.plan('For the Old Town forms with a satisfaction score of 3 or lower, add a column "sentiment" saying '
+                        'positive, negative or neutral based on the comment. Keep only those rows.', _feedback(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "branch", "values": ["Old  Town"], "loose_labels": True}),
+        ("value_filter", {"column": "satisfaction", "max": 3.0}),
+        ("llm_annotate", {"text_field": "text", "output_field": "sentiment", "choices": ["positive", "negative", "neutral"],
+                          "label": "sentiment"})]
+    assert not plan.unmatched
+    plan = planner.plan("add a sentiment column: positive, negative or neutral", _feedback(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("llm_annotate", {"choices": ["positive", "negative", "neutral"], "label": "sentiment"})]
+
+
+# -- trials 71-72 (gym bookings and furniture copy; road-fault reports and programming answers) ---------------------
+
+def _roads(tmp_path):
+    return _peek_rows(tmp_path / "roads.jsonl", [
+        {"report_id": i, "ward": ("North", "South")[i % 2], "fault_type": ("Pothole", "pothole", "Street Light")[i % 3],
+         "severity": 1 + i % 5, "days_to_fix": 3 + i, "fixed": i % 3 == 0, "reporter": f"Resident {i}",
+         "reported_date": f"2024-0{1 + i % 9}-05",
+         "description": ("asdf" if i == 4 else "Deep hole by the bus stop, cyclists swerve around it.")} for i in range(20)])
+
+
+@pytest.mark.parametrize("request_, expected", [
+    # "or worse" on a column where more is worse: 4 and up (was max 4); "serious" is no fault type
+    ("keep only the serious faults (severity 4 or worse) that still haven't been fixed",
+     [("value_filter", {"column": "fixed", "values": [False]}), ("value_filter", {"column": "severity", "min": 4.0})]),
+    # a removal that spares rows of another column (was llm_judge)
+    ("get rid of all the pothole reports, except the severity 5 ones - those stay",
+     [("value_filter", {"column": "fault_type", "drop_values": ["Pothole", "pothole"], "where_column": "severity",
+                        "where_values": [5], "where_not": True, "loose_labels": True})]),
+    # "can you drop the reporter's name column (privacy)" (was not understood)
+    ("hey, can you drop the reporter's name column (privacy) and rename days_to_fix to fix_days?",
+     [("select_columns", {"drop_columns": ["reporter"], "rename_columns": {"days_to_fix": "fix_days"}})]),
+    # junk values shown with slashes go, beside the empty ones
+    ('drop rows where the description is missing or is junk like "asdf" / "n/a" / "..."',
+     [("length_filter", {"text_field": "text", "min": 1}),
+      ("value_filter", {"column": "text", "drop_values": ["asdf", "n/a", "..."], "loose_labels": True})]),
+])
+def test_trial_72_roads(tmp_path, planner, request_, expected):
+    plan = planner.plan(request_, _roads(tmp_path))
+    assert [(s.op, s.params) for s in plan.steps] == expected and not plan.unmatched
+
+
+def test_trial_71_and_66_exceptions_and_plain_words(tmp_path, planner):
+    """Trial 71: "pull all the bookings from April 2024 for me, but leave out the ones where no instructor is recorded"
+    was not understood and dropped an instructor called 'Recorded'. Trial 66: "drop ... except the ones where the
+    student would recommend the course" scoped a filter to the recommending rows instead of sparing them."""
+    bookings = _peek_rows(tmp_path / "b.jsonl", [
+        {"booking_id": f"B{i:03d}", "class_type": "Hot Yoga", "instructor": (None, "Aisha Khan", "Tom Becker")[i % 3],
+         "booking_date": f"2024-0{3 + i % 3}-1{i % 9}", "attended": i % 2 == 0,
+         "feedback": "Great class, the room was warm."} for i in range(20)])
+    plan = planner.plan("Hey, could you pull all the bookings from April 2024 for me, but leave out the ones where no "
+                        "instructor is recorded? Thanks!", bookings)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "booking_date", "min": "2024-04-01", "max": "2024-04-30"}),
+        ("value_filter", {"column": "instructor", "drop_values": [""], "keep_null": False})] and not plan.unmatched
+    evals = _peek_rows(tmp_path / "e.jsonl", [
+        {"eval_id": i, "term": ("Fall 2023", "Spring 2024")[i % 2], "would_recommend": i % 3 == 0,
+         "comment": "Great balance between theory and practice."} for i in range(20)])
+    plan = planner.plan("drop the Fall 2023 evals except the ones where the student would recommend the course", evals)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "term", "drop_values": ["Fall 2023"], "where_column": "would_recommend",
+                          "where_values": [True], "where_not": True})] and not plan.unmatched

@@ -633,6 +633,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                          rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b",
                          request[: m.start()], re.I) else m[0],
                      request, flags=re.I)
+    # "leave out the ones where no instructor is recorded": the instructor is missing (not a value 'Recorded')
+    request = re.sub(r"\b((?:where|when|in which|for which)\s+)(?:there\s+is\s+)?no\s+([\w-]+(?:\s+[\w-]+)?)\s+"
+                     r"(?:is|was|has been|had been|got|gets)\s+(?:recorded|given|listed|entered|logged|known|set|provided|"
+                     r"filled\s+in|assigned|noted|specified|captured|stated)\b", r"\1\2 is missing", request, flags=re.I)
+    # "could you pull all the bookings from April 2024": the rows wanted
+    request = re.sub(r"\b(?:pull|grab|fetch)\s+(?:out\s+|up\s+)?(?=(?:all\s+(?:of\s+)?)?(?:the|every|our)\b)", "keep ",
+                     request, flags=re.I)
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
@@ -790,6 +797,16 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     text = re.sub(r"\b((?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\s+(?:[\w'-]+\s+){0,6}?(?:as|into)\s+)"
                   r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$)|\s+(?:depending\s+on|based\s+on|"
                   r"according\s+to|by\s+whether|on\s+whether|about|regarding|in\s+terms\s+of)\b)",  # ("... or neutral about how")
+                  lambda m: m[1] + _keep_whole(f"({_unquoted(_unmark(m[2]))})") if _CHOICES.fullmatch(
+                      _unquoted(_unmark(m[2]))) and not re.match(r"(?:one|any|each)\s+of\b|either\b", m[2], re.I)
+                  else m[0],
+                  text, flags=re.I)
+    # ('add a column "sentiment" saying positive, negative or neutral based on the comment': the choices, one job)
+    text = re.sub(r"\b((?:add|write|put|fill|create|give|include)\w*\s+(?:[\w'\"-]+\s+){0,6}?(?:column|field|label|tag)s?"
+                  r"\s+(?:[\w'\"-]+\s+){0,3}?(?:(?:saying|that\s+says|which\s+says)\s+|with\s+(?:one\s+of\s+)?|of\s+|as\s+|"
+                  r"set\s+to\s+|(?:that|which)\s+is\s+(?:either\s+)?))"
+                  r"([^.;:!?()\u2013\u2014]{3,160}?)(?=\s*(?:[.;:!?\u2013\u2014]|\s-\s|$)|\s+(?:depending\s+on|based\s+on|"
+                  r"according\s+to|by\s+whether|on\s+whether|about|regarding|from|for\s+each|in\s+terms\s+of)\b)",
                   lambda m: m[1] + _keep_whole(f"({_unquoted(_unmark(m[2]))})") if _CHOICES.fullmatch(
                       _unquoted(_unmark(m[2]))) and not re.match(r"(?:one|any|each)\s+of\b|either\b", m[2], re.I)
                   else m[0],

@@ -80,3 +80,19 @@ def is_kind_of(word: str, general: str) -> bool:
     """Whether `word` names a kind of `general` or a synonym of it ("vet" and "doctor"; "fee" and "charge")."""
     lemma = _lemma(general)
     return lemma is not None and lemma in kinds(word)
+
+
+@lru_cache(maxsize=1)
+def _adjectives() -> frozenset[str]:
+    path = _folder() / "index.adj"
+    if not path.exists():
+        return frozenset()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return frozenset(line.split(" ", 1)[0] for line in f if not line.startswith(" "))
+
+
+def adjective_only(word: str) -> bool:
+    """An adjective WordNet knows that names no thing ("serious", not "penthouse" or "express"): a word that
+    describes rows, never a label of a column of kinds."""
+    w = word.lower().strip()
+    return w in _adjectives() and _lemma(w) is None

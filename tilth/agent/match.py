@@ -51,10 +51,11 @@ JOB_VERBS = {
 _NOT_COLUMN_NAME = r"(?!(?:rows?|records?|documents?|docs?|entries|items?|samples?|examples?|whose|where|with|that|" \
                    r"which|if|when|in|from|of)\b)"
 COLUMN_JOB = re.compile(r"^\W*(?:(?:also|and|then|finally|lastly|next|after that|afterwards|oh and|plus),?\s+)?(?:please\s+)?"
+                        r"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|also\s+|just\s+)?)?"
                         r"(?:also\s+)?(?:(?:drop|remove|delete|discard|exclude|strip|hide|toss|ditch|lose|"
                         r"get rid of|throw (?:away|out)|leave out|omit|keep only|only keep|keep just|just keep|select|keep)\s+"
                         rf"(?:(?:{_NOT_COLUMN_NAME}[\w'-]+)(?:\s*,\s*|\s+and\s+|\s+|\s*/\s*)){{0,8}}?"
-                        r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?)]|and\b|then\b|too\b|as well\b|"
+                        r"(?:columns?|fields?|attributes?|keys?)\b(?=\s*(?:$|[,.;:!?()]|and\b|then\b|too\b|as well\b|"
                         r"entirely\b|altogether\b|completely\b|except\b|but\b|other than\b|apart from\b|so\b|because\b|since\b|"
                         r"afterwards?\b|after that\b|at the end\b|(?:at\s+)?last\b|later\b|first\b|also\b|please\b|pls\b|"
                         r"before\b|once\b|when\b|while\b|for me\b|for us\b|"

@@ -55,6 +55,7 @@ from tilth.agent.countries import (
 from tilth.agent.coverage import unused_details
 from tilth.agent.dates import MONTHS, year_bounds
 from tilth.agent.dates import bounds as date_bounds
+from tilth.agent.kinds import adjective_only
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     AUXILIARIES,
@@ -338,6 +339,7 @@ class OfflinePlanner:
 
     def compose(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """Fill `plan` from the parsed request: constraints first, then one step per understood action."""
+        _kept_scopes(parsed)
         columns = list(data.pipeline_columns)
         known = list(data.columns) + sorted(_label_values(data))  # words of the data, not unknown things ("api": a topic)
         # (and the words of its short values: "the posts from blog:cocinaencasa" names a source)
@@ -465,6 +467,12 @@ class OfflinePlanner:
             pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
             if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
                 a = replace(a, condition="")
+                if (dangling := re.search(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
+                                          r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", a.text, re.I)):
+                    # ("drop the Fall 2023 evals except the ones where the student would recommend the course": the
+                    # rows the condition names are spared, not the only ones the job applies to)
+                    pending = (pending[0], {**pending[1], "where_not": True})
+                    a = replace(a, text=a.text[: dangling.start()])
             # ("keep only the urgent requests ..., except the heating ones - keep all of those": the keep applies to
             # the other rows; "keep articles from sources other than blogspot" is no exception)
             elif a.asks and (_removal(a.text) or (starts_with_verb(a.text) or KEEPING.match(a.text))
@@ -481,6 +489,10 @@ class OfflinePlanner:
                                         "where_not": True})
                 a = replace(a, text=a.text[: m.start()].rstrip(" ,")) if m.string == a.text else \
                     replace(a, condition=a.condition[: m.start()].rstrip(" ,"))
+                # ("drop the Fall 2023 evals except the ones | where the student would recommend the course": the
+                # words before the condition point at it)
+                a = replace(a, text=re.sub(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
+                                           r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", "", a.text, flags=re.I))
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
@@ -567,6 +579,18 @@ class OfflinePlanner:
             if equal is not None and AGGREGATE.search(a.full) and VERSUS.search(a.full) \
                     and _grouping(a.full, data) == equal[0]:
                 equal = None  # "average price of e-bikes vs city bikes": a figure per label, no rows chosen
+            if equal is None and not parsed.keep_all_rows and "value_filter" not in excluded and _removal(a.full) \
+                    and (spared := _spared_rows(a, data)) is not None:
+                # "get rid of all the pothole reports, except the severity 5 ones": the removal, and the rows it spares
+                (col, vals), (s_col, s_vals) = spared
+                step = self._value_step(plan, a, col, {"drop_values": vals}, data)
+                step.params.update({"where_column": self._pipeline_col(s_col, data), "where_values": s_vals,
+                                    "where_not": True})
+                if _misspelled_labels([col], data):
+                    step.params["loose_labels"] = True
+                step.why += f"; except rows whose {s_col} is {' or '.join(map(str, s_vals))}"
+                last[a.sentence] = (step, a)
+                continue
             if equal is not None and not equal[2] and (kept := next(
                     (st for st in plan.steps if st.params.get("where_column") == self._pipeline_col(equal[0], data)
                      and not st.params.get("where_not") and st.params.get("where_values")
@@ -1173,6 +1197,7 @@ class OfflinePlanner:
             last[a.sentence] = (step, a)
         self.siblings = ""
         _scope_steps(plan, *pending, self.cat)
+        self._named_junk(plan, parsed, data)
         for scope, said, job in exempt:
             self._exempt(plan, scope, said, job)
         # (a translation leaves the rows already in its language as written: "put the non-English ones into
@@ -1575,6 +1600,28 @@ class OfflinePlanner:
         plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.full,
                                    calibrate=calibrate))
         return plan.steps[-1]
+
+    def _named_junk(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
+        """ "drop rows with empty or junk feedback (like "-", "asdf", "n/a")": the values shown go, as written (case
+        and spaces aside), where the action planned nothing else that removes them (a length filter of one
+        character keeps "-")."""
+        for a in parsed.actions:
+            if not a.asks or a.negated or not _removal(a.full) or (m := SHORT_EXAMPLES.search(a.full)) is None:
+                continue
+            shown = list(dict.fromkeys(q.strip() for q in re.findall(
+                r"['\"\u2018\u201c]([^'\"\u2019\u201d]{1,40})['\"\u2019\u201d]", m[1]) if q.strip()))
+            if not shown or any(len(q.split()) > 3 for q in shown):
+                continue
+            own = [st for st in plan.steps if st.intent in (a.text, a.full)]
+            if any(st.op != "length_filter" or st.params.get("min") != 1 for st in own) or any(
+                    st.op == "length_filter" and st.params.get("min") != 1 for st in plan.steps):
+                continue  # (a quality filter, or a length bound said or fitted later, judges them: only "empty" does not)
+            col = next((st.params["text_field"] for st in own if st.params.get("text_field")), None) \
+                or self._pipeline_col(data.text_field, data)
+            step = PlanStep(op="value_filter", params={"column": col, "drop_values": shown, "loose_labels": True},
+                            intent=a.text, why=f"drops the rows whose {col} is {', '.join(map(repr, shown))} (case and "
+                                               f"spaces aside), as {a.text!r} shows")
+            plan.steps.append(step)
 
     def _value_step(self, plan: Plan, action: Action, column: str, bounds: dict, data: DataPeek) -> PlanStep:
         """A value_filter step on `column` with the bounds read from the action (its own step per column); a
@@ -2875,6 +2922,54 @@ def _seen_labels(col: str, data: DataPeek) -> set[str]:
                                                                         if isinstance(v, str)}
 
 
+# "..., add a sentiment column ... Keep only those rows.": the rows a job was scoped to are the rows kept
+SCOPE_KEPT = re.compile(r"^\W*(?:and\s+|then\s+|also\s+|please\s+)*(?:(?:keep|retain|return|give\s+me|output|export)\s+"
+                        r"(?:only|just)\s+|(?:only|just)\s+(?:keep|retain|return|output|export)\s+)(?:those|these|them|"
+                        r"the\s+ones|that\s+subset)(?:\s+(?:rows|records|ones|forms|entries))?(?:\s+in\s+the\s+output)?\W*$"
+                        r"|^\W*(?:and\s+|then\s+)?(?:drop|remove|discard)\s+(?:all\s+)?(?:the\s+rest|the\s+others|everything\s+else)\W*$",
+                        re.I)
+
+
+def _kept_scopes(parsed: ParsedRequest) -> None:
+    """ "For the Old Town forms rated 3 or lower, add a sentiment column. Keep only those rows.": the condition that
+    scoped the job before becomes a selection of its own, planned before the job (which then applies to every row
+    left), and the pointing clause is understood by it."""
+    out: list[Action] = []
+    for a in parsed.actions:
+        scoped = next((b for b in reversed(out) if b.condition and b.asks), None)
+        if SCOPE_KEPT.match(a.text) and not a.condition and scoped is not None:
+            said = re.sub(r"^\W*(?:but\s+)?(?:only\s+)?(?:for|in|among|where|when|if|on)\s+", "", scoped.condition, flags=re.I)
+            alone = 1 + max(b.sentence for b in parsed.actions)  # (a sentence of its own: no job of the other's)
+            out.insert(out.index(scoped), replace(scoped, text=f"keep only {said}", condition="", inherited=False, own="",
+                                                  context=f"keep only {said}", sentence=alone))
+            out[out.index(scoped)] = replace(scoped, condition="")
+            continue
+        out.append(a)
+    parsed.actions[:] = [replace(a, index=i) if a.index != i else a for i, a in enumerate(out)]  # (positions again)
+
+
+# "..., except the severity 5 ones - those stay": the rows a removal spares, named after it
+_SPARED_TAIL = re.compile(r",?\s*\b(?:except(?:\s+for)?|apart\s+from|but\s+not|other\s+than|excluding|save\s+for)\s+"
+                          r"(?P<spec>(?:the\s+|any\s+)?[^,;.]{2,60}?)(?:\s*[-\u2013\u2014,]\s*(?:those|they|these)\s+"
+                          r"(?:can\s+|should\s+|must\s+)?(?:stay|remain|are\s+fine|are\s+ok)\b)?\W*$", re.I)
+
+
+def _spared_rows(action: Action, data: DataPeek) -> tuple[tuple[str, list], tuple[str, list]] | None:
+    """((column, values) a removal drops, (another column, values) of the rows it spares) for "drop the pothole
+    reports, except the severity 5 ones", else None."""
+    m = _SPARED_TAIL.search(action.full)
+    if m is None:
+        return None
+    head = replace(action, text=action.full[: m.start()], condition="")
+    main = _equality(head, data)
+    spec = re.sub(r"\b(?:ones?|rows?)\b", " ", m["spec"])
+    spec = re.sub(r"^\s*(?:the|any)\s+([a-z_]+)\s+(\d+)\s*$", r"\1 is \2", spec.strip(), flags=re.I)
+    other = _named_values(replace(action, text=f"keep {spec}", condition=""), data, skip=(main[0],) if main else ())
+    if main is None or not main[2] or other is None or other[0] == main[0]:
+        return None
+    return (main[0], main[1]), other
+
+
 def _label_by_word(text: str, data: DataPeek) -> tuple[str, list[str]] | None:
     """(column, [label]) for a distinctive word of `text` that is a word of exactly one label of one label column
     ("the sourdough post" on a post_title column holding "Grandma's Sourdough Loaf"), else None."""
@@ -3380,6 +3475,11 @@ def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[s
                                                   and len(w) <= 3 for w in items)
     if not items or not codes and not _value_words([w for w in items if w not in _BLANK]):
         return None
+    known = {" ".join(str(v).split()).lower() for v in data.labels.get(col, ())}
+    if not m.re.pattern.startswith(r"\b") and not any(w in known or w in _BLANK for w in items) \
+            and all(adjective_only(w) for w in items):
+        return None  # ("the serious faults" on fault_type: an adjective describes the rows; "the penthouse rooms" names
+        # a room type the sample may lack)
     return ["" if w in _BLANK else _spelled(w, distinct) for w in items]  # "blank or 'und'": an empty value too
 
 
@@ -3580,6 +3680,9 @@ MEASURED_BY = {w: q for q, ws in {
     "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
     "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
     for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
+# columns where a higher value is worse ("severity 4 or worse" is 4 and up)
+BAD_IS_HIGH = re.compile(r"sever|risk|danger|urgen|damage|pain|defect|error|delay|late|toxic|spam|harm|threat|"
+                         r"complain|incident|fault_count|bug", re.I)
 # verbs that say a rating, whatever its column is called ("rated us 7 or more" on `satisfaction`), and the words of
 # such columns' names
 RATING_VERBS = frozenset("rated rate rates rating scored scoring gave give gives graded".split())
@@ -3769,6 +3872,8 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                                # ("rated us 7 or more" on `satisfaction`)
                                or low[a:b] in RATING_VERBS and part in RATING_PARTS)]
     removal = _removal(text)
+    # ("severity 4 or worse": on a column where more is worse, "worse" is the upper side)
+    flipped = {col for col in numeric if BAD_IS_HIGH.search(col)}
     # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
     spared = SPARING.search(low)
     removes: dict[str, bool] = {}  # col: whether its rows go
@@ -3823,6 +3928,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 col, scale = timed
         value = q["value"] * scale
         bound = q["bound"]
+        if col in flipped and bound and re.search(r"\b(?:worse|better)\b", f"{q.get('comparative') or ''} "
+                                                                          f"{text[start:end + 12]}", re.I):
+            bound = "lower" if bound == "upper" else "upper"
         if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
             continue  # "3 pairs for every page": a count, not a page number
         params = found.setdefault(col, {})
@@ -4513,7 +4621,7 @@ TIE = 0.02
 LLM_DOES = re.compile(r"\b(?:have|let|get|ask|use|make|with|by|using|via)\s+(?:the|a|an|our|your|some)?\s*(?:\w+\s+)?"
                       r"(?:llms?|language models?|models?|gpt-?\w*|chatgpt|smollm\w*)\b", re.I)
 _Q = r"['\"\u2018\u201c][^'\"\u2019\u201d]{1,40}['\"\u2019\u201d]"
-SHORT_EXAMPLES = re.compile(rf"\b(?:like|such as|e\.g\.?,?|for example|for instance)\s+({_Q}(?:\s*(?:,|or|and|,\s*or|,\s*and)\s*{_Q})+)",
+SHORT_EXAMPLES = re.compile(rf"\b(?:like|such as|e\.g\.?,?|for example|for instance)\s+({_Q}(?:\s*(?:,|/|or|and|,\s*or|,\s*and)\s*{_Q})+)",
                             re.I)
 REPEATED_RUN = re.compile(r"['\"\u2018\u201c]?\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?['\"\u2019\u201d]?", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")

@@ -978,8 +978,11 @@ ENUM = re.compile(r"(?:\b(?:one of|among|categories|labels|classes|topics|either
 def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     """'label each message as one of billing, shipping or returns' -> a list parameter of allowed labels."""
     text = unquote_labels(text)
-    m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b", text, re.I)
-                              and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+)\)", text))
+    m = ENUM.search(text) or (re.search(r"\b(?:tag|label|classify|categori[sz]e|mark|sort|bucket)\w*\b|"
+                                        r"\b(?:add|write|put|fill|create|give|include)\w*\b.*\b(?:column|field)\b", text, re.I)
+                              and re.search(r"\(\s*((?:[^(),/]+[,/]){2,}[^(),/]+|(?:[^(),/]+[,/])+[^(),/]*?\b(?:or|and)\s+[^(),/]+)\)",
+                                            text))
+    # ('add a column "sentiment" saying (positive, negative or neutral)': the new column's labels)
     if not m:  # ("tag each note with the body system involved (skin, digestive, dental, other)": the bracket's list)
         params = skill.meta.get("params", [])
         rated = scale_criterion(text)
@@ -1006,7 +1009,13 @@ def enumeration_to_params(skill: Skill, text: str) -> dict[str, Any]:
     named = next((p for p in params if p.get("open") and p["name"] == "label"), None)
     if named is not None:  # "tag each speech with a sentiment (positive / negative / neutral)": llm_sentiment
         rating = re.search(r"\b(rat|grad)(?:e|es|ing)\b", text[: m.start(1)], re.I)  # ("rate each one as good, ...")
-        out[named["name"]] = builtin_label(named, text) or label_noun(text[: m.start(1)]) \
+        # ("add a sentiment column (...)", 'add a column "sentiment" saying (...)': the column's own name)
+        column = re.search(r"\b([a-z]{3,})\s+(?:column|field)\b|\b(?:column|field)\s+(?:called\s+|named\s+)?['\"]?([a-z][a-z_]{2,})",
+                           unquote_labels(text[: m.start(1)]), re.I)
+        column = next((w.lower() for w in (column.groups() if column else ()) if w and w.lower() not in
+                       ("new", "extra", "the", "one", "another", "separate", "own", "its", "their", "saying", "that",
+                        "which", "with")), None)
+        out[named["name"]] = builtin_label(named, text) or label_noun(text[: m.start(1)]) or column \
             or (("rating", "grade")[rating[1].lower() == "grad"] if rating else "category")
     if open_list and "other" not in {w.lower() for w in items}:
         out[target["name"]] = [*items, "other"]  # (the labels beyond the examples: other)
