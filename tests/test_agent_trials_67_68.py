@@ -375,3 +375,48 @@ def test_trial_71_and_66_exceptions_and_plain_words(tmp_path, planner):
     assert [(s.op, s.params) for s in plan.steps] == [
         ("value_filter", {"column": "term", "drop_values": ["Fall 2023"], "where_column": "would_recommend",
                           "where_values": [True], "where_not": True})] and not plan.unmatched
+
+
+def test_trial_71_72_a_column_named_in_part_or_to_be_used(tmp_path, planner):
+    """Trial 72: "only python answers with 10+ votes" bounded answer_id (the word "votes" ends `upvotes`). Trial 71:
+    "english only please, use the language field" ran the detector, which overwrote the data's `lang` column."""
+    answers = _peek_rows(tmp_path / "a.jsonl", [
+        {"answer_id": i, "tag": ("python", "javascript")[i % 2], "upvotes": 3 * i,
+         "text": "Use a context manager so the file is closed even when an exception is raised."} for i in range(20)])
+    plan = planner.plan("only python answers with 10+ votes", answers)
+    assert [(s.op, s.params) for s in plan.steps] == [("value_filter", {"column": "tag", "values": ["python"]}),
+                                                      ("value_filter", {"column": "upvotes", "min": 10.0})]
+    copy = _peek_rows(tmp_path / "f.jsonl", [
+        {"id": i, "text": "Solid oak dining table with a natural oil finish; seats eight.", "category": "tables",
+         "lang": ("en", "de", "fr")[i % 3]} for i in range(20)])
+    plan = planner.plan("english only please, use the language field", copy)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("value_filter", {"column": "lang", "values": ["en"], "loose_labels": True})] and not plan.notes
+    assert [s.op for s in planner.plan("english only please", copy).steps] == ["lang_id"]
+
+
+def test_trials_73_74_dedup_key_counts_and_sums(tmp_path, planner):
+    """Trial 73: "same refill logged twice under a different refill id still counts as a duplicate" deduplicated ON the
+    id. Trial 74: "how many messages came in per channel?" read "came in" as a condition; "the total spend per room"
+    gave row counts (no column is called spend)."""
+    refills = _peek_rows(tmp_path / "r.jsonl", [
+        {"refill_id": f"RX{i:04d}", "species": ("dog", "cat")[i % 2], "drug": ("pain relief", "ear drops")[i % 2],
+         "dose_mg": 5 * (1 + i % 3), "price": 10.0 + i, "refill_date": f"2025-01-{1 + i:02d}", "urgent": i % 4 == 0,
+         "pharmacist": ("Tom Becker", "Ana Ruiz")[i % 2],
+         "vet_note": ("Owner reports the dog is scratching less since the last dose.", "Give with food, twice a day.",
+                      "Half a tablet for the first week, then a whole one.")[i % 3]} for i in range(20)])
+    plan = planner.plan("dedupe this — same refill logged twice under a different refill id still counts as a duplicate",
+                        refills)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("exact_dedup", {"text_field": "text", "also_fields": ["species", "drug", "dose_mg", "price", "refill_date",
+                                                                "urgent", "pharmacist"]})]
+    chats = _peek_rows(tmp_path / "c.jsonl", [
+        {"msg_id": i, "message": "My order has not arrived yet, can you check?", "channel": ("web", "WEB", "app")[i % 3]}
+        for i in range(20)])
+    plan = planner.plan("how many messages came in per channel? numbers only", chats)
+    assert [(s.op, s.params) for s in plan.steps] == [("dataset_stats", {"domain_field": "channel", "loose_labels": True})]
+    rooms = _peek_rows(tmp_path / "b.jsonl", [
+        {"booking_id": i, "room": ("Blue Room", "Quiet Pod")[i % 2], "attendees": 2 + i, "cost": 25.5 * (1 + i % 4),
+         "note": "Projector needed, please set up the chairs in rows."} for i in range(20)])
+    plan = planner.plan("What's the total spend per room? Just need the figures.", rooms)
+    assert [q["sql"] for q in plan.questions] == ["SELECT room, sum(cost) FROM output GROUP BY room ORDER BY room"]

@@ -79,3 +79,17 @@ def test_also_fields_make_a_pair_a_duplicate_only_when_every_field_matches():
     assert ExactDedup(text_field="question", also_fields=["answer"]).input_columns() == ["question", "answer"]
     plain = ExactDedup(text_field="question").signature(batch)
     assert plain.column("h1").to_pylist()[:2] == [plain.column("h1")[0].as_py()] * 2  # the question alone: one
+
+
+def test_rows_compared_on_every_field_are_copies_with_their_text_missing_too():
+    """Trial 71: "dedupe" on a booking table (every field but the id) left two identical bookings without feedback:
+    a missing text duplicated nothing, even where all the other fields were compared and matched."""
+    import pyarrow as pa
+
+    table = pa.table({"_id": pa.array([0, 1, 2, 3], pa.int64()), "text": pa.array([None, None, None, ""], pa.string()),
+                      "tier": ["gold", "gold", "basic", "gold"], "late": [3, 3, 3, 3]})
+    sig = ExactDedup(also_fields=["tier", "late"]).signature(table).to_pylist()
+    assert sig[0] == sig[1]  # same fields, both without text: copies
+    assert sig[0] != sig[2] and sig[0] != sig[3]  # another tier; an empty text is not a missing one
+    alone = ExactDedup().signature(table).to_pylist()
+    assert alone[0] != alone[1]  # the text alone compared: a missing value still duplicates nothing

@@ -678,7 +678,8 @@ class OfflinePlanner:
                     c for c in _by_position(a.full[agg.end():], column_mentions(a.full[agg.end():], list(data.columns))
                                             + partial_column_mentions(a.full[agg.end():], list(data.columns)))
                     if (_numeric(c, data) or agg[1].lower() in _DATE_EXTREMES and _dated(c, data))
-                    and c != _grouping(a.full, data)] or _only_dated(agg, a.full, data) or _text_measure(agg, a.full, data)):
+                    and c != _grouping(a.full, data)] or _only_dated(agg, a.full, data) or _text_measure(agg, a.full, data)
+                    or _money_said(a.full[agg.end():], data)):
                 # ("the max minutes_spent per floor"; "the earliest and latest posting dates": the date column;
                 # "the average length in words per source": the text's word count)
                 # "for each city, tell me the average repair cost": a query of the output, not a step
@@ -2347,6 +2348,7 @@ class OfflinePlanner:
     # -- wiring between steps --------------------------------------------------------------------------
     def finish(self, plan: Plan, data: DataPeek) -> None:
         """Record the columns after each step and mark heuristic filters for fitting on the sample."""
+        self._said_language_column(plan, data)
         cols = list(data.pipeline_columns)
         tidied: dict[str, str] = {}  # label columns a normalize_labels step rewrote: column -> case
         for step in plan.steps:
@@ -2449,6 +2451,23 @@ class OfflinePlanner:
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
         self._loose_groups(plan, data, tidied)
+
+    @staticmethod
+    def _said_language_column(plan: Plan, data: DataPeek) -> None:
+        """ "english only please, use the language field": the data's own column of language codes decides, not the
+        detector (which would also overwrite that column)."""
+        if not re.search(r"\b(?:use|using|by|from|with|based\s+on|according\s+to)\s+(?:the\s+|our\s+|its\s+|their\s+)?"
+                         r"(?:lang|language|locale)\s*(?:field|column|code|codes|tag|tags|label|labels|attribute)?\b",
+                         plan.request or "", re.I):
+            return
+        cols = [c for c in data.columns if re.fullmatch(r"(?:lang|language|locale)(?:_code)?", c.lower())
+                and all(isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2})?", v.strip().lower())
+                        for r in data.rows if (v := r.get(c)) not in (None, ""))]
+        for i, step in enumerate(plan.steps):
+            if step.op == "lang_id" and len(cols) == 1 and (codes := step.params.get("languages")):
+                plan.steps[i] = PlanStep(op="value_filter", params={"column": cols[0], "values": codes, "loose_labels": True},
+                                         intent=step.intent, why=f"keeps rows whose {cols[0]} is {', '.join(codes)}, as the "
+                                                                 f"request says to use that column")
 
     @staticmethod
     def _loose_groups(plan: Plan, data: DataPeek, tidied: dict[str, str]) -> None:
@@ -2970,6 +2989,16 @@ def _spared_rows(action: Action, data: DataPeek) -> tuple[tuple[str, list], tupl
     return (main[0], main[1]), other
 
 
+def _money_said(text: str, data: DataPeek) -> list[str]:
+    """The data's one column of money for a word that names an amount spent or earned ("the total spend per room" on
+    `cost`), else []."""
+    if not re.search(r"\b(?:spend|spent|spending|revenue|takings|income|money|turnover|sales|earnings|billing)\b", text, re.I):
+        return []
+    cols = [c for c in data.columns if _numeric(c, data) and not ID_LIKE.search(c)
+            and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
+    return cols if len(cols) == 1 else []
+
+
 def _label_by_word(text: str, data: DataPeek) -> tuple[str, list[str]] | None:
     """(column, [label]) for a distinctive word of `text` that is a word of exactly one label of one label column
     ("the sourdough post" on a post_title column holding "Grandma's Sourdough Loaf"), else None."""
@@ -3002,6 +3031,10 @@ def _spared_columns(text: str, columns: list[str]) -> list[str]:
     out = []
     for m in re.finditer(r"\b(?:apart from|except(?:\s+for)?|other than|besides|but|ignor(?:e|ing)|excluding|not counting|"
                          r"aside from|save for)\s+((?:the\s+|its\s+|their\s+)?[\w-]+(?:\s+[\w-]+)?)", text, re.I):
+        out += [c for c in column_mentions(m[1], columns) if c not in out]
+    # ("the same refill logged twice under a different refill id", "with a new booking id": the id may differ)
+    for m in re.finditer(r"\b(?:under|with|having|using|given|got|gets|get)\s+(?:a\s+|an\s+)?(?:different|new|another|other|"
+                         r"fresh|second)\s+((?:[\w-]+\s+)?[\w-]+)", text, re.I):
         out += [c for c in column_mentions(m[1], columns) if c not in out]
     # ("drop duplicate rows, id doesn't count", "the id does not matter")
     for m in re.finditer(r"\b((?:the\s+)?[\w-]+)\s+(?:doesn'?t|does\s+not|don'?t|do\s+not|shouldn'?t|should\s+not|won'?t|"
@@ -3870,7 +3903,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                                or MEASURED_BY.get(low[a:b]) == part
                                or low[a:b] in MONEY_VERBS and re.fullmatch(_MONEY, part)  # ("cost more than 100": fee)
                                # ("rated us 7 or more" on `satisfaction`)
-                               or low[a:b] in RATING_VERBS and part in RATING_PARTS)]
+                               or low[a:b] in RATING_VERBS and part in RATING_PARTS
+                               # ("10+ votes" on `upvotes`: the word that ends a compound name)
+                               or len(low[a:b]) >= 4 and part != low[a:b] and part.endswith(low[a:b]))]
     removal = _removal(text)
     # ("severity 4 or worse": on a column where more is worse, "worse" is the upper side)
     flipped = {col for col in numeric if BAD_IS_HIGH.search(col)}
@@ -4104,7 +4139,10 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
              if w not in GENERIC and w not in _FILLER and w not in {"are", "is", "were", "was", "there", "do", "does",
                                                                    "did", "have", "has", "had", "we", "i", "you", "get",
-                                                                   "got", "actual", "actually", "real", "really"}
+                                                                   "got", "actual", "actually", "real", "really",
+                                                                   # ("how many messages came in per channel": every row did)
+                                                                   "came", "come", "comes", "in", "arrived", "arrive",
+                                                                   "received", "receive", "total", "overall", "altogether"}
              and not ROW_NOUNS.fullmatch(w) and w not in _column_words(by)]
     return " ".join(rest.split()).strip(" ?.!,") if words else None
 

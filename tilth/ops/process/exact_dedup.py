@@ -75,7 +75,7 @@ class ExactDedup(Deduplicator):
     inputs = ("{text_field}",)
     outputs = ()
     Params = ExactDedupParams
-    version = 2  # 2: rows without a value are never duplicates (they hashed as "")
+    version = 3  # 2: rows without a value are never duplicates (they hashed as ""); 3: unless other fields are compared
     measured_by = "dataset_stats"  # its exact and normalised duplication rates
 
     def input_columns(self) -> list[str]:
@@ -85,15 +85,18 @@ class ExactDedup(Deduplicator):
         p = self.params
         text = normalise_for_hash(text_column(batch, p.text_field), p.normalise).to_pylist()
         others = [c for c in p.also_fields if c != p.text_field]
+        missing = batch.column(self.params.text_field).is_null().to_numpy(zero_copy_only=False)
         if others:  # each value with its length, so no split of one row's values reads as another's
+            # (a row compared on every field is a copy of another whose fields all match, its missing text too:
+            # trial 71's two identical bookings without feedback)
+            text = ["\x1e" if missing[i] else t for i, t in enumerate(text)]
             cols = [normalise_for_hash(text_column(batch, c), p.normalise).to_pylist() for c in others]
             nulls = [batch.column(c).is_null().to_pylist() for c in others]
             text = [t + "".join("\x1f-" if null[i] else f"\x1f{len(col[i])}:{col[i]}" for col, null in zip(cols, nulls, strict=True))
                     for i, t in enumerate(text)]
         digests = b"".join(xxhash.xxh3_128_digest(s.encode()) for s in text)
         h = np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2).copy()
-        missing = batch.column(self.params.text_field).is_null().to_numpy(zero_copy_only=False)
-        if missing.any():  # a missing value duplicates nothing (it hashed as "": nulls were "duplicates")
+        if missing.any() and not others:  # a missing text alone duplicates nothing (it hashed as "")
             h[missing, 0] = to_numpy(batch.column("_id")).view(np.uint64)[missing]
             h[missing, 1] = NO_VALUE
         return pa.table({"h1": h[:, 0], "h2": h[:, 1]})
