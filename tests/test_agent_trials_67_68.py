@@ -420,3 +420,16 @@ def test_trials_73_74_dedup_key_counts_and_sums(tmp_path, planner):
          "note": "Projector needed, please set up the chairs in rows."} for i in range(20)])
     plan = planner.plan("What's the total spend per room? Just need the figures.", rooms)
     assert [q["sql"] for q in plan.questions] == ["SELECT room, sum(cost) FROM output GROUP BY room ORDER BY room"]
+
+
+def test_trial_74_a_bare_list_of_column_names_keeps_those_columns(tmp_path, planner):
+    """Trial 74: "keep only booking id, room, team and cost" (no word "columns") was not understood, and refused the
+    whole bulleted request."""
+    rooms = _peek_rows(tmp_path / "b.jsonl", [
+        {"booking_id": i, "room": ("Blue Room", "Quiet Pod")[i % 2], "team": ("Ops", "Sales")[i % 2], "cost": 20.0 + i,
+         "organiser": f"Person {i}", "note": "Projector needed, please set up the chairs in rows."} for i in range(20)])
+    plan = planner.plan("keep only booking id, room, team and cost", rooms)
+    assert [(s.op, s.params) for s in plan.steps] == [
+        ("select_columns", {"keep_columns": ["booking_id", "room", "team", "cost"]})] and not plan.unmatched
+    plan = planner.plan("keep only the Blue Room and Quiet Pod bookings", rooms)  # labels, not columns
+    assert [s.op for s in plan.steps] == ["value_filter"]

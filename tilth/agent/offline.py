@@ -881,6 +881,13 @@ class OfflinePlanner:
                 _merge(step.params, self.params_for(self.cat.by_name[step.op], a.full, data), overwrite=True)
                 _also(step, a.text)
                 continue
+            segment = next((p for p in re.split(r"\s*;\s*", a.context) if a.text.strip() in p), a.context)
+            if (listed := _bare_column_list(segment, data)) is not None:
+                # ("keep only booking id, room, team and cost": every item a column's name, so a choice of columns,
+                # which the list's first part says for all of its items)
+                if not re.sub(r"^\W+", "", segment).lower().startswith(re.sub(r"^\W+", "", a.text).lower()[:12]):
+                    continue
+                a = replace(a, text=f"keep only the {', '.join(listed)} columns", condition="")
             query = a.full
             if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
                 verb = _verb(a.full)  # ("I want those collapsed to one": no verb leads, the words say the job)
@@ -2987,6 +2994,19 @@ def _spared_rows(action: Action, data: DataPeek) -> tuple[tuple[str, list], tupl
     if main is None or not main[2] or other is None or other[0] == main[0]:
         return None
     return (main[0], main[1]), other
+
+
+def _bare_column_list(text: str, data: DataPeek) -> list[str] | None:
+    """The columns of "keep only booking id, room, team and cost" (no word "columns"): two or more items, each the
+    name of one column of the data as written or with spaces for its underscores; else None."""
+    m = re.match(r"^\W*(?:please\s+)?(?:(?:keep|select|retain)\s+(?:only|just)|(?:only|just)\s+(?:keep|select|retain))\s+"
+                 r"(?:the\s+)?(.+?)[\s.!?]*$", text, re.I)
+    if m is None:
+        return None
+    items = [w.strip(" '\"`") for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m[1]) if w.strip(" '\"`")]
+    by_name = {c.lower().replace("_", " "): c for c in data.columns if not c.startswith("_")}
+    found = [by_name.get(" ".join(w.lower().replace("_", " ").split())) for w in items]
+    return found if len(found) >= 2 and all(found) and len(set(found)) == len(found) else None
 
 
 def _money_said(text: str, data: DataPeek) -> list[str]:
