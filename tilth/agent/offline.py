@@ -467,8 +467,7 @@ class OfflinePlanner:
             pending = ({id(st) for st in plan.steps}, self._filter_scope(a, data) if a.asks else {})
             if pending[1]:  # "drop tickets under 5 words, only for billing": the rest of the clause is the job
                 a = replace(a, condition="")
-                if (dangling := re.search(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
-                                          r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", a.text, re.I)):
+                if dangling := DANGLING_EXCEPT.search(a.text):
                     # ("drop the Fall 2023 evals except the ones where the student would recommend the course": the
                     # rows the condition names are spared, not the only ones the job applies to)
                     pending = (pending[0], {**pending[1], "where_not": True})
@@ -491,8 +490,7 @@ class OfflinePlanner:
                     replace(a, condition=a.condition[: m.start()].rstrip(" ,"))
                 # ("drop the Fall 2023 evals except the ones | where the student would recommend the course": the
                 # words before the condition point at it)
-                a = replace(a, text=re.sub(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
-                                           r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", "", a.text, flags=re.I))
+                a = replace(a, text=DANGLING_EXCEPT.sub("", a.text))
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
@@ -653,11 +651,8 @@ class OfflinePlanner:
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
-                if not dropping and "length_filter" in self.cat.by_name and "length_filter" not in excluded \
-                        and _length_said(a.full) and not any(st.op == "length_filter" for st in plan.steps):
-                    # "keep 5 star reviews under 20 words": the text's length too, which no column holds
-                    self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
-                             why=f"keeps rows of the length {a.text!r} says")
+                if not dropping:  # ("keep 5 star reviews under 20 words")
+                    self._length_beside(plan, a, data, columns, excluded)
                 continue
             if a.asks and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (held := _contained_literals(a, data)) is not None:
@@ -842,11 +837,8 @@ class OfflinePlanner:
                 step = self.add(plan, self.cat.by_name["lang_id"], a, data, columns,
                                 why=f"keeps rows in {', '.join(codes)}, as {a.text!r} says")
                 step.params["languages"] = codes
-            if ranged and "length_filter" not in excluded and "length_filter" in self.cat.by_name and _length_said(a.full) \
-                    and not any(st.op == "length_filter" for st in plan.steps):
-                # "reviews with at least 8 words that gave 4 or 5 stars": the text's length too, which no column holds
-                self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
-                         why=f"keeps rows of the length {a.text!r} says")
+            if ranged:  # ("reviews with at least 8 words that gave 4 or 5 stars")
+                self._length_beside(plan, a, data, columns, excluded)
             if ranged:
                 last[a.sentence] = (plan.steps[-1], a)
                 continue
@@ -1608,6 +1600,14 @@ class OfflinePlanner:
         plan.steps.append(PlanStep(op=skill.name, params=params, why=why + extra, intent=action.full,
                                    calibrate=calibrate))
         return plan.steps[-1]
+
+    def _length_beside(self, plan: Plan, a: Action, data: DataPeek, columns: list[str], excluded: set[str]) -> None:
+        """A text length said beside a value condition ("reviews with at least 8 words that gave 4 or 5 stars"): a
+        length filter too, since no column holds it (unless one is planned, or the length filter was ruled out)."""
+        if "length_filter" in self.cat.by_name and "length_filter" not in excluded and _length_said(a.full) \
+                and not any(st.op == "length_filter" for st in plan.steps):
+            self.add(plan, self.cat.by_name["length_filter"], a, data, columns,
+                     why=f"keeps rows of the length {a.text!r} says")
 
     def _named_junk(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """ "drop rows with empty or junk feedback (like "-", "asdf", "n/a")": the values shown go, as written (case
@@ -2948,6 +2948,10 @@ def _seen_labels(col: str, data: DataPeek) -> set[str]:
                                                                         if isinstance(v, str)}
 
 
+# "drop the Fall 2023 evals except the ones | where the student would recommend": the words before a condition that
+# point at the rows it names
+DANGLING_EXCEPT = re.compile(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
+                             r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", re.I)
 # "..., add a sentiment column ... Keep only those rows.": the rows a job was scoped to are the rows kept
 SCOPE_KEPT = re.compile(r"^\W*(?:and\s+|then\s+|also\s+|please\s+)*(?:(?:keep|retain|return|give\s+me|output|export)\s+"
                         r"(?:only|just)\s+|(?:only|just)\s+(?:keep|retain|return|output|export)\s+)(?:those|these|them|"
@@ -3014,9 +3018,13 @@ def _money_said(text: str, data: DataPeek) -> list[str]:
     `cost`), else []."""
     if not re.search(r"\b(?:spend|spent|spending|revenue|takings|income|money|turnover|sales|earnings|billing)\b", text, re.I):
         return []
-    cols = [c for c in data.columns if _numeric(c, data) and not ID_LIKE.search(c)
-            and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
+    cols = _money_columns([c for c in data.columns if _numeric(c, data)])
     return cols if len(cols) == 1 else []
+
+
+def _money_columns(numeric: list[str]) -> list[str]:
+    """The columns among `numeric` whose name says money (price, fee, cost_eur), ids aside."""
+    return [c for c in numeric if not ID_LIKE.search(c) and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
 
 
 def _label_by_word(text: str, data: DataPeek) -> tuple[str, list[str]] | None:
@@ -3957,7 +3965,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         # "worth more than 200 euros": the one column whose name ends in the unit's first letters (value_eur)
         priced = _started_by(numeric, [unit.lower(), *CURRENCY_WORDS.get(unit.lower(), ())])
         if not priced and unit.lower() in CURRENCY_WORDS:  # "over £50" on `price`: the one column of money
-            priced = [c for c in numeric if not ID_LIKE.search(c) and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
+            priced = _money_columns(numeric)
         if len(priced) == 1 and timed is None:
             col = priced[0]
         elif timed is not None:                                  # beside "episodes" (episode_id)
