@@ -1446,7 +1446,7 @@ def test_from_the_tenth_newcomer_trial(env, tmp_path):
 
 def test_roman_numerals_and_a_number_list_name_numbered_labels(env, tmp_path):
     """ "phase II or III trials" on a column of "Phase 1" .. "Phase 4" labels: both, by their own spelling."""
-    from tilth.agent.offline import _numbered
+    from tilth.agent.values import _numbered
 
     planner, _ = env
     assert [_numbered(t) for t in ("phase II or III trials", "grade 1, 2 or 3 only", "between 5 and 80 words",

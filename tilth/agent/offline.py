@@ -16,9 +16,7 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -45,21 +43,61 @@ from tilth.agent.actions import (
     relativise,
     starts_with_verb,
 )
-from tilth.agent.countries import (
-    country_codes,
-    country_values,
-    looks_like_codes,
-    looks_like_country_names,
-    without_countries,
+from tilth.agent.bounds import (
+    _UNIT_WORDS,
+    KEEPING,
+    SPARING,
+    TEXT_UNITS,
+    _dated_bounds,
+    _in_sample_range,
+    _ranged_columns,
+    _removal,
+    _scale_bounds,
+    _scope_bounds,
+    _selects_rows,
+    _with_data_year,
+    _year_bounds,
+)
+from tilth.agent.columns import (
+    ID_LIKE,
+    MONEY_NAMES,
+    _categorical,
+    _dated,
+    _few_values,
+    _holds_label,
+    _html_column,
+    _label_column,
+    _label_values,
+    _labels,
+    _money_columns,
+    _numeric,
+    _one_paragraph_rows,
+    _record_ids,
+    _seen_labels,
+    _started_by,
+    _string_columns,
 )
 from tilth.agent.coverage import unused_details
-from tilth.agent.dates import MONTHS, year_bounds
 from tilth.agent.dates import bounds as date_bounds
-from tilth.agent.kinds import adjective_only
+from tilth.agent.figures import (
+    AGGREGATE,
+    AGGREGATES,
+    GROUPING,
+    VERSUS,
+    _bounds_where,
+    _context_grouping,
+    _counted_kind,
+    _grouping,
+    _length_sql,
+    _only_dated,
+    _query_instead,
+    _sql_ident,
+    _sql_literal,
+    _text_measure,
+    _where_sql,
+)
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
-    AUXILIARIES,
-    CURRENCY_WORDS,
     DROP,
     ENUM,
     FLAG_WHETHER,
@@ -76,7 +114,6 @@ from tilth.agent.params import (
     column_mentions,
     column_params,
     condition_bounds,
-    condition_scope,
     enumeration_to_params,
     examples_to_params,
     languages,
@@ -90,22 +127,33 @@ from tilth.agent.params import (
     quantities,
     refused_columns,
     request_facts,
-    same_family,
     scale_criterion,
     spell_out_numbers,
-    unauxed,
     unbounded_params,
-    unhyphened,
     unknown_columns,
     unquote_labels,
     zeroed_params,
 )
-from tilth.agent.peek import LABEL_ROWS, DataPeek, looks_like_html
+from tilth.agent.peek import LABEL_ROWS, DataPeek
 from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
 from tilth.agent.spelling import mend, operator_words
-from tilth.ops.dates import looks_like_date
+from tilth.agent.values import (
+    _EXCEPT,
+    _FILLER,
+    _column_words,
+    _equality,
+    _excepted,
+    _further_values,
+    _items,
+    _label_said,
+    _named_values,
+    _opposites_in,
+    _spared_rows,
+    _without_verb_said,
+    _yes_value,
+)
 from tilth.ops.numbers import as_number, looks_numeric
 from tilth.ops.process.languages import LANGUAGES
 
@@ -2623,9 +2671,6 @@ ANAPHORA = frozenset({"one", "each", "them", "it", "they", "those", "these", "th
 
 MEASURE_NOUN = re.compile(r"\b(?:counts?(?!\s+as\b)|metrics|stats|statistics|lengths|distributions?|histograms?|profile|"
                           r"summary|breakdown|numbers)\b", re.I)  # ("near matches count as dupes": what a dupe is)
-# "by the language of the instructions", "written in": what the text is in, not a label the row carries
-BY_LANGUAGE = re.compile(r"\b(?:by|from|based on|judging by|going by|according to)\s+(?:the\s+|their\s+|its\s+)?"
-                         r"(?:actual\s+|detected\s+)?language\b|\b(?:written|typed)\s+in\b", re.I)
 # "..., but keep all the urgent ones", "leave the rest alone": the rows a sample is not drawn from stay
 REST_KEPT = re.compile(r"\bkeep\s+(?:all|every|each)\b|\b(?:keep|leave)\s+(?:everyone|everybody|everything|anyone|all)\s+else\b|\b(?:the\s+)?(?:rest|others?)\b.*\b(?:stay|alone|as\s+(?:they|it)\s+(?:are|is)|"
                        r"untouched|kept)\b|\bleave\b.*\b(?:rest|others?)\b", re.I)
@@ -2658,9 +2703,6 @@ def _anaphoric(action: Action) -> bool:
 # with a generic verb, these say nothing about the job either
 # words that deny or except: a value's sign says them, once it is read ("excluding the ones that were not attended")
 _NEGATORS = frozenset("not never no without excluding except other than but besides apart aside save unless".split())
-_FILLER = frozenset("a an the of to for in on out away rid up from with each every all any some my our your their "
-                    "its this that these those them it one ones please just also then first next finally and i we "
-                    "want need like would by already still been have has had which who whose is are was were".split())
 
 
 MAX_ALSO = 3  # clauses quoted in one step's why; a long request would otherwise repeat itself there
@@ -2746,14 +2788,6 @@ def _merge(params: dict[str, Any], more: dict[str, Any], overwrite: bool = False
             params.setdefault(k, v)
 
 
-def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
-    """The sample's values of the column are numbers (at least `share` of them; '5' in a CSV counts)."""
-    vals = [r.get(col) for r in data.rows if r.get(col) is not None]
-    if share >= 1.0:
-        return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
-    return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
-
-
 LEANING = re.compile(r"^\W*(?:and\s+|but\s+)?(?:(?:when|if)\s+(?:unsure|in doubt|uncertain|not sure)\b|err\s+on\s+the\s+side|"
                      r"lean(?:ing)?\s+(?:towards?|to)\b|(?:better|rather)\s+(?:keep|have)\s+too)", re.I)
 # "..., and also remove near-duplicate functions": another job of the same kind, not the one before restated
@@ -2769,136 +2803,9 @@ SMALL = re.compile(r"\b(?:short(?:est)?|small(?:est)?|tiny|little|few(?:est)?|br
                    r"minimal|too few)\b", re.I)
 LARGE = re.compile(r"\b(?:long(?:est)?|large(?:st)?|huge|big(?:gest)?|lengthy|massive|bloated|high(?:est)?|"
                    r"too many|oversized|giant)\b", re.I)
-ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 RENAME = re.compile(r"\b(?:rename|call|name|relabel)\s+(?:the\s+)?(?:columns?\s+|fields?\s+)?['\"`]?([\w-]+)['\"`]?"
                     r"(?:\s+(?:columns?|fields?))?\s+(?:(?:to|as|into)\s+['\"`]?|['\"`])([A-Za-z][\w-]*)", re.I)
 # ("call notes 'observation'": a new name in quotes needs no "to")
-
-
-KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
-                     # "could you give me just the storm claims": rows wanted, not figures
-                     r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
-                     # "show me sessions where an injury was reported": the rows, by what they hold
-                     r"(?:(?:give|get|show|send|pull|fetch|bring|hand|list|find)\s+(?:me|us)|show|list|find)\s+"
-                     r"(?:all\s+|every\s+|any\s+)?(?:the\s+)?"
-                     r"(?!(?:[a-z][\w-]*\s+){0,3}?(?:stats|statistics|figures|numbers|counts|totals|averages|metrics)\b)"
-                     r"(?=(?:\w[\w-]*\s+){0,3}?[a-z][a-z-]*s?(?:\s+(?:where|whose|with|that|which|who|from|in|at|on|for|"
-                     r"over|under|above|below|after|before|since|between|except|excluding|but|other|apart|besides)\b|"
-                     r"\W*$))|"  # ("show me the denied requests", "give me all the stop-work observations except ...")
-                     r"only\s+(?:keep\s+)?|just\s+(?:keep\s+)?|retain\s+(?:only\s+)?|select\s+(?:only\s+)?|"
-                     # ("..., counting only bookings where the member attended": the rows a figure is of)
-                     r"(?:count(?:ing)?|includ(?:e|ing)|consider(?:ing)?)\s+only\s+|"
-                     r"filter\s+(?:down\s+)?to\s+)", re.I)
-
-
-# the words that may stand beside a value and a column in "remove the tickets whose topic is billing"
-_SELECTING = frozenset("with whose where which that is are was were in at from about unless they of labelled labeled tagged marked as or and nor "
-                       "everything anything everyone came come comes coming originating originated sourced "
-                       "category categories topic topics label labels kind kinds type types class classes group groups "
-                       "value values equal equals set to".split())
-
-
-# nouns that name rows of other data than ROW_NOUNS covers ("remove math questions", "drop papers from ...")
-_ROWISH = frozenset("papers paper abstracts captions questions pairs answers notes products listings recordings calls "
-                    "visits clauses stories comments tweets problems prompts instructions ones".split())
-
-
-def _equality(action: Action, data: DataPeek, goes_on: bool = False) -> tuple[str, list, bool] | None:
-    """A keep-only action that names a value of one of the data's label columns: "keep rows from the eu region
-    only" (a value in the sample), "only verified reviews" (a true/false column), "pages whose status is 200";
-    or a removal whose only object is such a value ("remove math questions", "drop the billing tickets"): then
-    the third item is True. A removal that names anything else ("remove emails from the billing tickets") is
-    some other job on those rows."""
-    asked = WISH.sub("", action.full.strip())  # "Can you drop the unverified problems"
-    dropping = not goes_on and _removal(asked)
-    selects = (KEEPING.match(action.full) or KEEPING.match(asked) or goes_on or dropping
-               or re.search(r"\bonly\W*$", action.full, re.I) and not (action.condition and starts_with_verb(asked)))
-    # ("redact emails for the tutor applications only": a job on those rows, not a selection)
-    # "easy or medium recipes that take less than an hour": no verb, the rows wanted (by a label, not a quote)
-    verbless = not selects and action.asks and asked == action.full.strip() and not lead_verb(asked) \
-        and "?" not in action.context and not re.match(r"\W*(?:which|what|how|who|where|when|why|is|are|do|does)\b",
-                                                       asked, re.I)  # (a question asks for no rows)
-    if not (selects or verbless):
-        return None  # ("questions about kettles, blenders or toasters only")
-    if listed_columns(asked, data.columns):  # "drop the repair_cost_eur and station columns": columns, even where
-        return None                            # a label is spelled like one (category 'station')
-    if BY_LANGUAGE.search(action.full):  # "spanish and german recipes (by the language of the instructions)":
-        return None                      # languages a detector finds, not labels of a cuisine column
-    for m in re.finditer(r"\b([\w-]+)\s*(?:==?|!=)\s*['\"]?([\w -]+?)['\"]?\s*(?=[),;]|$)", action.full):
-        col = next((c for c in data.columns if c.lower() == m[1].lower()), None)
-        if col is not None and col != data.text_field and (held := _holder([m[2].strip()], data)) is not None \
-                and held[0] == col:  # "get rid of the procedural stuff (topic = procedure)": said as an equation
-            return col, held[1], dropping != ("!=" in m[0])
-    if dropping and "(" in action.full:  # "drop closed ones (only open or in progress)": the aside restates what stays
-        action = replace(action, text=re.sub(r"\([^()]*\)", " ", action.text),
-                         condition=re.sub(r"\([^()]*\)", " ", action.condition))
-        asked = re.sub(r"\([^()]*\)", " ", asked)
-    found = _named_values(action, data)
-    if verbless and found is not None and not _categorical(found[0], data):
-        return None
-    if found is not None and any(isinstance(v, str) and LANGUAGE_NAME.fullmatch(v) and re.search(
-            rf"\b(?:in|into)\s+{re.escape(v)}\b", action.full, re.I) for v in found[1]):
-        return None  # "drop pitches that are in Thai": written in that language, not the Thai cuisine
-    if found is not None and not dropping and all(v != "" and _excepted(action.full, v, found[0]) for v in found[1]):
-        return (*found, True)  # "keep articles from sources other than blogspot": blogspot goes
-    if found is None or not dropping:
-        return None if found is None else (*found, False)
-    column, values = found
-    rest = _label_compounds(unhyphened(asked.lower(), list(data.columns)), data)
-    if looks_like_codes({str(v) for v in values}):
-        rest = without_countries(rest)  # "drop the reviews from American guests"
-    for v in values:
-        if v == "":  # "blank", "empty": a word for the empty value
-            rest = re.sub(rf"\b(?:{'|'.join(_BLANK)})\b", " ", rest)
-            continue
-        # (and the plural noun right after the value names the rows: "terminated studies", "explicit eps")
-        rest = re.sub(rf"(?<![\w-])(?:{_label_spelling(str(v))})s?(?![\w-])(?:\s+[a-z]{{3,}}s\b)?", " ", rest)
-    # ("where the pet isn't vaccinated": the subject of the yes/no column said as a verb goes with it)
-    subject = re.search(rf"\b(?:the|a|an|their|its)\s+([a-z]+)\s+(?:did|does|do|has|have|had|was|were|is|are)(?:\s+not|n't)\s+"
-                        rf"(?:(?:been|yet|ever)\s+)*{_spoken(column)}", rest) if _yes_value(column, data) is not None else None
-    for col in data.columns:  # the column, by its name or a word of it ("the billing areas": product_area)
-        singular = [w[:-1] for w in _column_words(col) if w.endswith("s") and len(w) > 4]  # ("the 1-star reviews")
-        for name in _column_words(col) + singular:  # (or its negation: "the unverified problems")
-            rest = re.sub(rf"\b{re.escape(name)}-[a-z]+\b", " ", rest)  # ("first-time": first_offence's first)
-            rest = re.sub(rf"\b(?:un|non-?|(?:(?:have|has|had|were|was|are|is)\s+)?(?:not|never|no|without|\w+n't)\s+(?:(?:been|yet|be|ever|an?)\s+){{0,2}})?{_plural(name)}\b(?:'s\b|'|\s+yet\b)?",
-                          " ", rest)  # ("the speaker's party", "items that weren't returned")
-    if " " in column.strip("_").replace("_", " "):  # ("the first-time offenders": offence's family, first_offence)
-        rest = " ".join(w for w in rest.split() if not any(same_family(w.strip(",.;:'"), p)
-                                                           for p in _column_words(column)[1:]))
-    if _yes_value(column, data) is not None:  # ("drop the inspections that failed": the opposite of `passed`)
-        for w in _opposites_in(column, rest):
-            rest = re.sub(rf"\b{w}\b", " ", rest)
-        rest = _without_verb_said(rest, column)  # ("leave out bookings where the member didn't attend")
-        if subject is not None:
-            rest = re.sub(rf"\b(?:the|a|an|their|its)\s+{subject[1]}\b", " ", rest)
-    rest = re.sub(r"\b(?:typed|labell?ed|marked|tagged|categori[sz]ed|classified|listed|flagged|rated|graded|assessed|"
-                  r"of\s+type)\b(?:\s+as\b)?",
-                  " ", rest)  # ("anything typed as 'other'": a label said with its verb)
-    rest = re.sub(r"\b[a-z]{3,}s\s+(?=(?:that|which|who)\s+(?:are|is|were|was)\b)", " ", rest)  # ("applications that
-    words = re.findall(r"[a-z][a-z'-]*", DROP.sub(" ", ROW_NOUNS.sub(" ", rest)))                # are Thai")
-    if (head := _object_noun(asked)) is not None and head in words:
-        words.remove(head)  # "drop the inspections from the Orchard apiary": the data's own word for its rows
-    if all(w in GENERIC or w in _FILLER or w in _SELECTING or w in _ROWISH for w in words):
-        return column, values, True
-    return None
-
-
-# what a removal takes out of a text rather than out of the data ("remove emails from the billing tickets")
-TEXT_PARTS = frozenset("""emails mails addresses phones numbers urls links html tags markup boilerplate lines characters chars
-whitespace spaces names duplicates copies dupes words sentences emojis emoji signatures footers headers symbols digits
-punctuation stopwords typos profanities swearwords details contacts ids credentials passwords secrets tokens keys
-accents quotes brackets bullets newlines tabs prefixes suffixes greetings disclaimers paragraphs""".split())
-
-
-# two sides compared: "members vs non-members", "weekdays versus weekends", "e-bikes compared to city bikes"
-VERSUS = re.compile(r"\b((?:non-?|not\s+)?[\w-]+(?:\s+[\w-]+)?)\s+(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+"
-                    r"((?:non-?|not\s+)?[\w-]+(?:\s+[\w-]+)?)", re.I)
-
-
-def _yes_no_column(col: str, data: DataPeek) -> bool:
-    """Every sampled value of the column is true or false."""
-    vals = [r.get(col) for r in data.rows if r.get(col) is not None]
-    return bool(vals) and all(isinstance(v, bool) for v in vals)
 
 
 def _ungrouped(text: str) -> str | None:
@@ -2914,19 +2821,6 @@ _RATE_UNITS = frozenset("head capita person row record item entry unit one cent 
                         "year page word token character char line sentence document doc sample night visit".split())
 
 
-def _kind_named(said: str, columns: list[str]) -> list[str]:
-    """The one column whose name is a kind of the noun said ("per doctor" on `vet`: WordNet's vet is a doctor)."""
-    noun = said.split()[0].lower()
-    if ROW_NOUNS.fullmatch(noun) or len(noun) < 3:
-        return []
-    from tilth.agent.kinds import is_kind_of
-
-    # (by the word that heads the name: `pet_age_years` holds years, not pets)
-    owners = [c for c in columns if (head := [w for w in re.split(r"[_\W]+", c.lower()) if w][-1:]) and len(head[0]) >= 3
-              and is_kind_of(head[0], noun)]
-    return owners if len(owners) == 1 else []
-
-
 # words before "column" that name no column ("the other column", "those two fields")
 _NOT_COLUMN_WORDS = frozenset("the this that these those other extra new old same every each all any two three both "
                               "which what one a an its their our my your".split())
@@ -2940,12 +2834,6 @@ def _values_as_tidied(step: PlanStep, case: str) -> None:
     for key in ("values", "drop_values"):
         if isinstance(vals := step.params.get(key), list):
             step.params[key] = list(dict.fromkeys(tidy_label(v, case) if isinstance(v, str) else v for v in vals))
-
-
-def _seen_labels(col: str, data: DataPeek) -> set[str]:
-    """The column's text values in the sample rows and in the labels read from the first LABEL_ROWS rows."""
-    return {v for r in data.rows if isinstance(v := r.get(col), str)} | {v for v in data.labels.get(col, ())
-                                                                        if isinstance(v, str)}
 
 
 # "drop the Fall 2023 evals except the ones | where the student would recommend": the words before a condition that
@@ -2978,28 +2866,6 @@ def _kept_scopes(parsed: ParsedRequest) -> None:
     parsed.actions[:] = [replace(a, index=i) if a.index != i else a for i, a in enumerate(out)]  # (positions again)
 
 
-# "..., except the severity 5 ones - those stay": the rows a removal spares, named after it
-_SPARED_TAIL = re.compile(r",?\s*\b(?:except(?:\s+for)?|apart\s+from|but\s+not|other\s+than|excluding|save\s+for)\s+"
-                          r"(?P<spec>(?:the\s+|any\s+)?[^,;.]{2,60}?)(?:\s*[-\u2013\u2014,]\s*(?:those|they|these)\s+"
-                          r"(?:can\s+|should\s+|must\s+)?(?:stay|remain|are\s+fine|are\s+ok)\b)?\W*$", re.I)
-
-
-def _spared_rows(action: Action, data: DataPeek) -> tuple[tuple[str, list], tuple[str, list]] | None:
-    """((column, values) a removal drops, (another column, values) of the rows it spares) for "drop the pothole
-    reports, except the severity 5 ones", else None."""
-    m = _SPARED_TAIL.search(action.full)
-    if m is None:
-        return None
-    head = replace(action, text=action.full[: m.start()], condition="")
-    main = _equality(head, data)
-    spec = re.sub(r"\b(?:ones?|rows?)\b", " ", m["spec"])
-    spec = re.sub(r"^\s*(?:the|any)\s+([a-z_]+)\s+(\d+)\s*$", r"\1 is \2", spec.strip(), flags=re.I)
-    other = _named_values(replace(action, text=f"keep {spec}", condition=""), data, skip=(main[0],) if main else ())
-    if main is None or not main[2] or other is None or other[0] == main[0]:
-        return None
-    return (main[0], main[1]), other
-
-
 def _bare_column_list(text: str, data: DataPeek) -> list[str] | None:
     """The columns of "keep only booking id, room, team and cost" (no word "columns"): two or more items, each the
     name of one column of the data as written or with spaces for its underscores; else None."""
@@ -3020,11 +2886,6 @@ def _money_said(text: str, data: DataPeek) -> list[str]:
         return []
     cols = _money_columns([c for c in data.columns if _numeric(c, data)])
     return cols if len(cols) == 1 else []
-
-
-def _money_columns(numeric: list[str]) -> list[str]:
-    """The columns among `numeric` whose name says money (price, fee, cost_eur), ids aside."""
-    return [c for c in numeric if not ID_LIKE.search(c) and re.search(rf"(?:^|_)(?:{_MONEY})(?:$|_)", c.lower())]
 
 
 def _label_by_word(text: str, data: DataPeek) -> tuple[str, list[str]] | None:
@@ -3069,54 +2930,6 @@ def _spared_columns(text: str, columns: list[str]) -> list[str]:
                          r"need\s+not|needn'?t)\s+(?:count|matter|be\s+compared|be\s+counted)\b", text, re.I):
         out += [c for c in column_mentions(m[1], columns) if c not in out]
     return out
-
-
-def _object_noun(asked: str) -> str | None:
-    """The plural noun a removal takes as its object, where it is not a part of a text: the data's own word for
-    its rows ("drop the inspections from the Orchard apiary", "remove bookings at the Leeds site"), whatever that
-    word is."""
-    m = re.match(rf"^\W*(?:(?:please|pls|then|and|also|next|finally)\s+)*(?:{DROP.pattern})\s+"
-                 r"(?:(?:the|all|any|those|these|every)\s+)?(?:of\s+the\s+)?([a-z]{4,}s)\b", asked.strip(), re.I)
-    word = m[1].lower() if m else None
-    return word if word and word not in TEXT_PARTS and not word.endswith("ss") else None
-
-
-_EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|not(?: from| in| of)?|" \
-          r"never|no|isn'?t|aren'?t|non-?|unless)"
-
-
-def _excepted(text: str, value, column: str = "") -> bool:
-    """The value is named as what is not wanted: "other than blogspot", "not from bbc or cnn", "non-english", "but
-    not the ones from crew Delta" (the column's word before the value)."""
-    v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
-    named = "|".join(re.escape(w) for w in _column_words(column)) if column else ""
-    v = rf"(?:(?:{named})\s+)?(?:{v})" if named else v
-    text = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w -]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text)  # ('other than "none"')
-    return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
-                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|(?:(?:going|sent|delivered|shipped|headed|bound|made|"
-                     rf"written|posted|filed)\s+)?(?:in|with|from|of|at|on|to|for|by|about|under)\s+|rated\s+|"
-                     rf"marked\s+|labell?ed\s+)?(?:(?:already|still|currently|now)\s+)?"  # ("not the ones already approved")
-                     rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
-                     rf"|[\w-]+\s+(?:is|are|was|were)\s+(?:an?\s+)?"  # ("unless the severity is low")
-                     # ("unless they come from IT", "unless it's from the Legal department")
-                     rf"|(?:they|it)(?:'re|'s|\s+(?:are|is|were|was|comes?|came))(?:\s+[a-z]+ing)?\s+"
-                     rf"(?:from|in|at|by|for|of|to|as)\s+(?:the\s+|an?\s+)?)?"  # ("unless they are applying for X")
-                     # (the other items of the list: "except physical education and special education")
-                     rf"(?:[\w-]+(?:\s+[\w-]+){{0,2}}\s*,\s*(?:or\s+|and\s+|nor\s+)?|[\w-]+(?:\s+[\w-]+){{0,2}}\s+(?:or|and|nor)\s+)*"
-                     rf"(?:{v})(?:e?s)?(?![\w-])", text.lower()) is not None
-
-
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
-
-
-def _numbered(text: str) -> str:
-    """ "phase II or III" -> "phase 2 or phase 3": roman numerals after a word as digits, and the word said
-    again before each number of a list, so that labels such as "Phase 2" are found."""
-    text = re.sub(r"(?<=[a-z] )(II|III|IV|V|VI|VII|VIII|IX|X)\b|(?:(?<= or )|(?<= and ))(I|II|III|IV|V|VI|VII|VIII|IX|X)\b",
-                  lambda m: str(_ROMAN[m[1] or m[2]]), text)
-    return re.sub(r"\b(?!(?:between|from|than|least|most|under|over|above|below|rated|scored)\b)([a-z]+) (\d+)"
-                  r"((?:\s*(?:,|or|and|,\s*or|,\s*and)\s*\d+\b)+)",
-                  lambda m: f"{m[1]} {m[2]}" + re.sub(r"(\d+)", rf"{m[1]} \1", m[3]), text, flags=re.I)
 
 
 # "I only need listing_id, make, price_eur and description - drop the other columns": a list of the data's columns
@@ -3164,13 +2977,6 @@ def _column_list(text: str, columns: list[str]) -> str:
                   flags=re.I) if names else text
 
 
-def _started_by(columns: list[str], words: list[str]) -> list[str]:
-    """The columns (not identifiers) with a part of three letters or more that starts one of the words: a unit
-    said after a number names its column ("200 euros" -> estimated_value_eur)."""
-    return [c for c in columns if not ID_LIKE.search(c) and any(
-        len(p) >= 3 and any(w.startswith(p) for w in words) for p in re.split(r"[_\W]+", c.lower()))]
-
-
 def _shingles(skill: Skill) -> bool:
     """The deduplicator that compares word shingles (minhash_dedup)."""
     return skill.kind == "deduplicator" and re.search(r"\bshingles?\b", skill.meta.get("description", ""), re.I) is not None
@@ -3200,350 +3006,6 @@ def _without_dates(text: str) -> str:
     return re.sub(r"\s+", " ", gone).strip(" ,")
 
 
-def _label_compounds(low: str, data: DataPeek) -> str:
-    """ "the weather-related delays" -> "the weather delays", "technical-fault reports" -> "technical fault
-    reports" where `technical` is a label and `technical-fault` is not: the label is the first half."""
-    low = re.sub(r"\b([a-z]+)[- ](?:related|caused|driven|linked|induced)\b", r"\1", low)
-    return re.sub(r"\b([a-z]+)-([a-z]+)\b", lambda m: f"{m[1]} {m[2]}" if _holds_label(data, m[1])
-                  and not _holds_label(data, m[0]) else m[0], low)
-
-
-def _label_spelling(value: str) -> str:
-    """A pattern for a label as a request may write it (lower case): itself (its underscores, hyphens and spaces
-    alike), and a code of letters and a number also spelled out ("t3" as "terminal 3", "p1" as "priority 1": a word of four letters or more that starts
-    with the letters, then the number)."""
-    v = re.sub(r"(?:\\[ _-]|_)+", r"[\\s_-]+", re.escape(value.lower()))  # ("water damage" for water_damage)
-    # a plural that is not the label and an "s": "galaxies" (galaxy), "nebulae" (nebula), "fungi" (fungus)
-    plural = next((v[: -len(end)] + alt for end, alt in (("ey", "eys"), ("y", "ies"), ("a", "ae"), ("us", "i"),
-                                                            ("is", "es")) if v.endswith(end) and len(v) > 3), None)
-    if plural:
-        v = f"(?:{v}|{plural})"
-    code = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", value.lower())
-    if code is None:
-        return v
-    return rf"{v}|(?!(?:{'|'.join(_NOT_NAMES)})\b){code[1]}[a-z]{{{max(4 - len(code[1]), 1)},}}\s+(?:no\.?\s*|#\s*)?{code[2]}"
-
-
-_NOT_NAMES = ("then", "than", "that", "this", "these", "those", "there", "their", "take", "takes", "times", "total",
-              "tops", "with", "within", "without", "about", "above", "after", "before", "below", "over", "under",
-              "into", "from", "first", "last", "least", "most", "more", "less", "fewer", "only", "just", "every",
-              "each", "some", "many", "also", "page", "pages", "rows", "lines", "words", "items", "days", "weeks",
-              "hours", "minutes", "months", "years", "points", "stars", "percent")
-
-
-def _label_said(value: str) -> str:
-    """A pattern for a label said as a word of the request, singular or plural (see _label_spelling)."""
-    return rf"(?<![\w-])(?:{_label_spelling(value)})(?:e?s)?(?![\w-])"
-
-
-def _holds_label(data: DataPeek, value: str) -> bool:
-    """Whether some sampled row holds `value` (any case) in a column of short labels."""
-    return any(isinstance(r.get(c), str) and r[c].lower() == value for c in data.columns if _label_column(c, data)
-               for r in data.rows)
-
-
-def _further_values(action: Action, data: DataPeek, seen: tuple[str, ...]) -> Iterator[tuple[str, list, bool]]:
-    """The label columns the action names besides those in `seen`, each once: (column, values, whether the action
-    excepts those values: "..., except anything at Northgate Lido")."""
-    while (more := _named_values(action, data, skip=seen)) is not None:
-        seen += (more[0],)
-        yield more[0], more[1], all(v != "" and _excepted(action.full, v, more[0]) for v in more[1])
-
-
-def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
-    """The label column and its values the action names (see _equality), other than the columns in `skip`."""
-    low = _numbered(action.full).lower()
-    low = unhyphened(low, list(data.columns))  # ("the e-bike rides": ebike)
-    for c in data.columns:  # "the day-shift notes": shift is day
-        low = re.sub(rf"\b([a-z]+)-({re.escape(c.lower())})\b", r"\1 \2", low)
-    low = _label_compounds(low, data)
-    named_cols = column_mentions(action.full, list(data.columns))
-    named_cols += [c for c in data.columns if c not in named_cols and re.search(  # "the unverified problems": verified
-        rf"\b(?:un|non-?|not\s+){re.escape(c.lower())}\b", low)]
-    # ("the jobs that weren't fixed first time round" on fixed_first_visit: two words of a yes/no column's name, in turn)
-    named_cols += [c for c in data.columns if c not in named_cols and _spoken_partly(c, low) and all(
-        isinstance(r.get(c), bool) for r in data.rows if r.get(c) is not None)]
-    partly = partial_column_mentions(action.full, list(data.columns))  # "billing areas": product_area
-    # a column named, or a label the column holds named alone ("keep only the headphones reviews": product)
-    for col in named_cols + [c for c in data.columns if c not in named_cols]:
-        if col == data.text_field or col.startswith("_") or col in skip or _dated(col, data):
-            continue  # (a date names a bound, never a label: "between 2026-03-01 and 2026-04-15")
-        if col not in named_cols and (no := _opposite_named(col, low, data)) is not None:
-            return col, [no]  # "the inspections that failed" on a yes/no column `passed`: passed = no
-        if col not in named_cols and not all(isinstance(r.get(col), str) for r in data.rows if r.get(col) is not None):
-            continue
-        vals = [r.get(col) for r in data.rows if r.get(col) is not None]
-        if not vals:
-            continue
-        yes = _yes_value(col, data)
-        if all(isinstance(v, bool) for v in vals) or yes is not None and col in named_cols and not isinstance(yes, bool):
-            # ("not returned", "have not been returned", "wasn't returned", "never returned", "not yet returned";
-            # "inspections that passed" on a yes/no column `passed`)
-            said = _spoken(col)
-            if not re.search(said, low) and (partly_said := _spoken_partly(col, low)):
-                said = partly_said
-            if re.search(rf"\b{said}\s+(?:is|are|was|were)\s+(?:still\s+)?(?:{'|'.join(_BLANK)})\b|"
-                         rf"\b(?:missing|blank|empty)\s+(?:an?\s+)?{said}\b", low):
-                return col, [""]  # "(approved is empty)": the rows without a value
-            # ("not returned", "weren't gift wrapped", "without gift wrapping": the no's)
-            denied = re.search(rf"(?:\b(?:not|non|un|never|no|without|unless|except(?:\s+for)?|excluding)|n't)[\s-]?"
-                               # ("not the ones already resolved", "except the controlled ones")
-                               rf"(?:(?:been|yet|be|being|ever|got|gotten|an?|the|ones?|those|that|which|are|is|were|was|"
-                               rf"already|still|they|they've|they're|it|it's|its|has|have|had)\s+){{0,4}}{said}"
-                               # ("..., unless they've already been paid": the unpaid ones)
-                               rf"|\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:where|whose|with|that|which)\b"
-                               rf"[^.;,!?]{{0,30}}?{said}|{_spoken(col, denied=True)}", low)
-            # ("but not the ones where queen_seen is false"; "where the queen was not seen")
-            falsy = re.search(r"\bis\s+(?:false|no)\b|\bfalse\b", low)
-            # ("but not the ones without a callback": the ones with one; "excluding the ones that were not attended")
-            twice = re.search(rf"\b(?:not|except|excluding)\s+(?:the\s+ones?|those|any)\s+(?:that\s+(?:have|had)\s+no|without|"
-                              rf"with\s+no|lacking)\s+(?:an?\s+|the\s+)?{said}|\b(?:except(?:\s+for)?|excluding|not\s+counting|"
-                              rf"other\s+than|leaving\s+out|apart\s+from)\s+(?:[a-z]+\s+){{0,6}}(?:(?:were|was|are|is|have|has|had|did|do|does)(?:\s+not|n't)|not|never)\s+"
-                              rf"(?:(?:been|yet|ever)\s+)?{said}"
-                              # ("but not the unvaccinated ones")
-                              rf"|\b(?:not|except(?:\s+for)?|excluding)\s+(?:the\s+|any\s+|those\s+)?(?:un|non-?){said}", low)
-            negated = (bool(denied) + bool(falsy) + bool(twice)) % 2 == 1  # (not false, not without: the yes rows)
-            if yes is True or yes is None:
-                return col, [not negated]
-            no = _no_value(col, data)
-            if negated and no is None:
-                continue
-            return col, [no if negated else yes]
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-            m = re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*(-?\d+)\b(?!\s*\+|\s+(?:or|and)\s+"
-                          r"(?:above|more|higher|over|better|greater|up|below|less|lower|under|fewer|worse|beyond)\b)"
-                          rf"|\b(?:on|in|at|from)\s+(?:the\s+)?{re.escape(col.lower())}\s+(-?\d+)\b(?!\s*(?:\+|-|or|and|to)\b)",
-                          low)  # ("the ones on floor 5")
-            if m:  # ("a rating of 4 or above" is a bound)
-                return col, [int(m[1] or m[2])]
-            # "5 star reviews", "the 3-bedroom flats": a number before the column's word (singular) names its value
-            # (not one end of a span or a bound: "4 or 5 stars", "4+ stars", "3 stars or more")
-            word = re.split(r"[_\W]+", col.lower())[-1].removesuffix("s")
-            said = action.full.lower()  # (as written: _numbered says "gave 4 or 5 stars" as "gave 4 or gave 5")
-            bounded = [q["span"] for q in quantities(action.full) if q["bound"]]
-            if len(word) >= 3 and (m := re.search(
-                    rf"(?<![\d.,/-])(?<!\bor\s)(?<!\band\s)(?<!\bto\s)(?<!\bthan\s)\b(\d+)(?:\s*-\s*|\s+){re.escape(word)}s?\b"
-                    r"(?!\s*(?:\+|or\s+(?:more|higher|above|better|over|less|lower|below|fewer|worse|under|\d)|and\s+"
-                    r"(?:up|above|over|below|under|higher|lower|more|less)|to\s+\d))", said)) \
-                    and not re.search(r"\b(?:at\s+least|at\s+most|over|under|above|below|more\s+than|less\s+than|"
-                                      r"fewer\s+than|up\s+to|between|from)\s+$", said[: m.start()]) \
-                    and not any(a <= m.start(1) < b for a, b in bounded):  # ("6 hours or longer": a bound)
-                return col, [int(m[1])]
-            continue
-        distinct = {v for v in vals if isinstance(v, str)}
-        if len(distinct) == len(vals) and len(vals) > 3 or len(distinct) > 20:
-            continue  # not labels
-        distinct |= set(data.labels.get(col, ()))  # ("the Desert reports": a label past the sample's rows)
-        if looks_like_codes(distinct) and (codes := country_codes(action.full, distinct)):
-            return col, codes  # "guests from the UK or Germany" on a column of UK, DE, FR
-        if looks_like_country_names(distinct) and (names := country_values(action.full, distinct)) \
-                and not any(re.search(rf"\b{re.escape(n)}\b", action.full, re.I) for n in names):
-            return col, names  # "ads from Canadian or Japanese companies" on a column of Canada, Japan, France
-        if (col in named_cols or col in partly) and (listed := _listed_values(action.full, col, data, distinct)):
-            known = {str(v).lower() for v in distinct}
-            whole = [v for v in sorted(distinct, key=str) if isinstance(v, str) and len(v) > 2
-                     and re.search(_label_said(v), low)]
-            if not {str(v).lower() for v in listed} & known and whole:
-                return col, whole  # "except event space ones": the label event_space, not "event" before "space"
-            if not {str(v).lower() for v in listed} & known and (other := _holder(listed, data, skip=(col,))):
-                if other[0] in skip:  # (a step on that column is planned already)
-                    continue
-                return other  # "the easy trails": easy is a difficulty, not a trail's name
-            return col, listed
-        shortest = 2 if col in named_cols else 3
-        named = [v for v in sorted(distinct, key=lambda v: (-len(v), v))  # (longest first; ties by name: one plan a run)
-                 if (len(v) >= shortest or re.fullmatch(r"[A-Za-z]+\d+|\d+[A-Za-z]+", v)  # ("P1 and P2 tickets")
-                     or re.fullmatch(r"[A-Z]{2}", v) and re.search(rf"(?<![\w-]){v}(?![\w-])", action.full))  # ("from IT")
-                 and re.search(_label_said(v), low)]
-        if not named and col in named_cols:  # "a grade of A or B": one-letter labels, written as the data has them
-            named = [v for v in sorted(distinct) if re.fullmatch(r"[A-Z]", v)
-                     and re.search(rf"(?<![\w'.-]){re.escape(v)}(?![\w'.-])", action.full)]
-        # "the lightning talks" on a column of lightning, talk and workshop: the first label says which talks
-        named = [v for v in named if not any(w != v and re.search(
-            rf"(?<![\w-])(?:{_label_spelling(str(w))})[\s-]+(?:{_label_spelling(str(v))})(?:e?s)?(?![\w-])", low)
-            for w in named)]
-        if named:
-            return col, _with_listed(low, named, distinct)
-        if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
-                and (codes := languages(action.full)):
-            return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
-    return None
-
-
-def _spoken(column: str, denied: bool = False) -> str:
-    """A pattern for a column's name as words in a sentence: gift_wrap as "gift wrap", "gift-wrapped" or "gift
-    wrapping" (its last word inflected, a doubled consonant too). With `denied`, only the name whose last word is
-    a participle denied after an auxiliary ("the queen was not seen", "heat pump wasn't recommended"; a pattern
-    that matches nothing where the name has no such word)."""
-    words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
-    named = unauxed(words)
-    aux = named is not words  # ("has_permit": "have a permit", "without a permit"; receipt_attached: "no receipt")
-    *head, last = [re.escape(w) for w in named] or [re.escape(column.lower())]
-    stem = last[:-1] if last.endswith("e") and len(last) > 3 else last
-    tail = rf"(?:{last}|{stem}(?:{re.escape(stem[-1])})?(?:ed|ing|s|es|ers?)" \
-           rf"{f'|{last[:-1]}ies' if last.endswith('y') else ''}{_base_verbs(last)})" \
-        if stem[-1:].isalpha() else last  # (injuries; "didn't attend" on `attended`)
-    # ("no heat pump was recommended": heat_pump_recommended, its participle after an auxiliary)
-    participle = bool(head) and bool(re.search(r"ed$", named[-1]) or named[-1] in PARTICIPLES)
-    if denied:  # (a name without its participle, injury_reported as "injury", has it back: "no injury was reported")
-        full = words[1:] if words[0] in AUXILIARIES and len(words) > 1 else words
-        if len(full) < 2 or not (re.search(r"ed$", full[-1]) or full[-1] in PARTICIPLES):
-            return r"(?!x)x"
-        return (r"[\s_-]+".join(map(re.escape, full[:-1])) + r"\s+(?:was|were|is|are|has|have|had)(?:\s+not|n't)\s+"
-                r"(?:(?:been|yet|ever)\s+)*" + (tail if full[-1] == named[-1] else re.escape(full[-1])) + r"\b")
-    joint = r"(?:[\s_-]+|\s+(?:was|were|is|are|been|being|got)\s+)" if participle else r"[\s_-]+"
-    said = (r"[\s_-]+".join(head) + joint + tail if head else tail) + r"\b"
-    if aux:  # (and the name as written: "where issue_found is false")
-        said = rf"(?:{re.escape(column.lower())}\b|(?:(?:{'|'.join(sorted(AUXILIARIES))}|having)[\s_-]+)?" \
-               rf"(?:(?:a|an|the|any)\s+)?{said})"
-    return said
-
-
-def _spoken_partly(column: str, low: str) -> str | None:
-    """A pattern for two or more consecutive words of a column's name of three or more words, as the text says them
-    ("fixed first" of fixed_first_visit), or None."""
-    words = [w for w in re.split(r"[_\W]+", column.lower()) if w]
-    if len(words) < 3:
-        return None
-    for k in range(len(words) - 1, 1, -1):
-        for i in range(len(words) - k + 1):
-            pattern = r"[\s_-]+".join(re.escape(w) for w in words[i:i + k]) + r"\b"
-            if re.search(rf"\b{pattern}", low):
-                return pattern
-    return None
-
-
-def _without_verb_said(text: str, column: str) -> str:
-    """`text` without a yes/no column said as a verb, with its subject and its auxiliary ("where the member didn't
-    attend" on `attended`: the words the value's sign stands for)."""
-    return re.sub(rf"(?:\b(?:the|a|an|their|its)\s+[a-z]+\s+)?(?:\b(?:did|does|do|has|have|had|was|were|is|are)"
-                  rf"(?:\s+not|n't)\s+|\bnever\s+)?\b{_spoken(column)}", " ", text, flags=re.I)
-
-
-def _base_verbs(word: str) -> str:
-    """The present forms of a regular past participle, as alternatives for a pattern: `attended` is said "didn't
-    attend", `arrived` "arrives", `shipped` "ship", `passed` "passes" (none for a word not in -ed, or too short to
-    tell a verb by)."""
-    if not word.endswith("ed") or len(word) < 6:
-        return ""
-    base = word[:-2]
-    forms = {base, base + "e"} | ({base[:-1]} if base[-1] == base[-2] else set()) \
-        | ({word[:-3] + "y"} if word.endswith("ied") else set())
-    return "".join(f"|{f}(?:s|es|ing)?" for f in sorted(forms) if len(f) >= 3)
-
-
-# past participles that do not end in -ed: the last word of a yes/no column said after an auxiliary ("the queen
-# was seen": queen_seen)
-PARTICIPLES = frozenset("""seen done taken given paid sent made found known shown written kept left built sold told
-held met read won lost set put cut run spent brought bought caught taught drawn driven eaten fallen forgotten hidden
-ridden risen shaken spoken stolen sworn thrown worn woken broken chosen frozen grown flown begun sung swum""".split())
-
-
-def _holder(values: list, data: DataPeek, skip: tuple[str, ...] = ()) -> tuple[str, list] | None:
-    """The label column whose values (sample and labels) include every one of `values` (any case), with the
-    values as that column writes them."""
-    want = [str(v).lower() for v in values]
-    for col in data.columns:
-        if col in skip or col == data.text_field:
-            continue
-        have = {str(v).lower(): v for v in [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
-                if isinstance(v, str)}
-        if all(w in have for w in want):
-            return col, [have[w] for w in want]
-    return None
-
-
-def _with_listed(low: str, named: list[str], distinct: set) -> list[str]:
-    """The values named, with the words listed beside them that the sample lacks ("kettles, blenders or
-    toasters" where the sample has kettle and blender: toaster too), in the text's order."""
-    for m in re.finditer(_LIST, low):
-        items = _items(m[1])
-        hits = {w: v for w in items for v in named if w in (v.lower(), v.lower() + "s", v.lower() + "es")}
-        if len(items) < 2 or not hits or not _value_words(items):
-            continue
-        plural = all(w != v.lower() for w, v in hits.items())  # the known ones were written as plurals
-        # (a word of a value of several words is that value: "storm and water damage" is storm, water_damage)
-        halves = {p for v in named if len(ps := re.split(r"[\s_-]+", v.lower())) > 1 for p in ps}
-        out = [hits[w] if w in hits else _spelled(re.sub(r"(?<=[^s])s$", "", w) if plural else w, distinct)
-               for w in items if w in hits or w not in halves]
-        return list(dict.fromkeys(out + named))
-    return named
-
-
-def _items(listed: str) -> list[str]:
-    """The items of a list written "a, b or c" / "a and b"."""
-    return [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+", listed) if w]
-
-
-def _value_words(items: list[str]) -> bool:
-    """No item is a filler, a comparative, a verb or a number: the list may be values of a label column."""
-    return not any(w in _FILLER or w in _NOT_VALUES or w in GENERIC or w in VERBS or w.isdigit() for w in items)
-
-
-def _spelled(word: str, distinct: set) -> str:
-    """A value as the column writes its values: the sample's own spelling (a plural as the column's singular:
-    "suites" is suite), or upper case if all of them are."""
-    known = {v.lower(): v for v in distinct if isinstance(v, str)}
-    low = word.lower()
-    for form in (low, re.sub(r"(?<=[^s])s$", "", low), re.sub(r"es$", "", low), re.sub(r"ies$", "y", low)):
-        if form in known:
-            return known[form]
-    upper = bool(known) and all(v == v.upper() for v in known.values())
-    title = bool(known) and not upper and all(v == v.title() for v in known.values())  # "German" beside "Spanish"
-    return word.upper() if upper else word.title() if title else word
-
-
-def _column_words(col: str) -> list[str]:
-    """A column's name and its words of four letters or more (product_area: product, area), lower case."""
-    return [col.lower(), *(p for p in re.split(r"[_\W]+", col.lower()) if len(p) >= 4)]
-
-
-def _plural(word: str) -> str:
-    """A pattern for the word and its plural: category(ies), area(s), box(es)."""
-    if len(word) > 3 and word.endswith("y") and word[-2] not in "aeiou":
-        return f"{re.escape(word[:-1])}(?:y|ies)"
-    return f"{re.escape(word)}(?:s|es)?"
-
-
-_LIST = r"([\w-]+(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)[\w-]+)*)"
-_LEADING = r"(?:only|just|keep|drop|remove|delete|exclude|discard|skip)(?:\s+(?:only|just|the|all|any))?"
-_BLANK = frozenset("blank empty missing null none unset nothing".split())  # words for an empty value
-_NOT_VALUES = frozenset("only just also even foreign other different various same identical matching mixed on before after not at least most above below over under between more less than wrong incorrect "
-                         "correct right bad good invalid valid".split())
-
-
-def _listed_values(text: str, col: str, data: DataPeek, distinct: set) -> list[str] | None:
-    """Values of a named label column the text lists, which the sample need not hold: "whose lang is de, fr or
-    es", "the returns and billing areas" (product_area), "from the physics field"; written as the column's
-    values are (upper case if the sample's are)."""
-    if not _categorical(col, data) or _dated(col, data) or date_bounds(text) or ID_LIKE.search(col):
-        return None  # ("the completed trials" names no trial_id)
-    low = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w-]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text.lower())  # "is blank or 'und'"
-    words = [_plural(w) for w in _column_words(col)]
-    m = None
-    for w in words:
-        m = re.search(rf"\b{w}\s+(?:is|=|==|equals?|is one of|in)\s+{_LIST}", low) or \
-            re.search(rf"(?:^\W*(?:{_LEADING}\s+)?|\b(?:the|all|any|every)\s+){_LIST}\s+{w}\b", low)
-        if m:
-            break
-    if m is None:
-        return None
-    items = _items(m[1])
-    if any(w in ("where", "whose", "which", "that", "when", "if", "with", "who", "is", "are") for w in items):
-        return None  # ("only where status is ;DROP ..." lists no value: "where" is no status)
-    # "country_of_seller in DE, PL, IT, ES": codes listed after the column, as written (IT is no pronoun here)
-    codes = m.re.pattern.startswith(r"\b") and all(re.search(rf"(?<![\w-]){re.escape(w.upper())}(?![\w-])", text)
-                                                  and len(w) <= 3 for w in items)
-    if not items or not codes and not _value_words([w for w in items if w not in _BLANK]):
-        return None
-    known = {" ".join(str(v).split()).lower() for v in data.labels.get(col, ())}
-    if not m.re.pattern.startswith(r"\b") and not any(w in known or w in _BLANK for w in items) \
-            and all(adjective_only(w) for w in items):
-        return None  # ("the serious faults" on fault_type: an adjective describes the rows; "the penthouse rooms" names
-        # a room type the sample may lack)
-    return ["" if w in _BLANK else _spelled(w, distinct) for w in items]  # "blank or 'und'": an empty value too
-
-
 # "the hard questions", "the easy ones": an adjective that picks rows by difficulty (see _condition)
 SELECTING_ADJECTIVE = re.compile(r"\b(?:the\s+|only\s+)?(?:hard(?:er|est)?|difficult|challenging|tough|tricky|"
                                  r"advanced|easy|easier|easiest|simple|simplest|trivial|basic)\s+"
@@ -3563,29 +3025,7 @@ def _unselected(text: str) -> str:
     return SELECTING_ADJECTIVE.sub("the ", text)
 
 
-GROUPING = re.compile(r"\b(?:per|by|for (?:each|every)|from (?:each|every)|in each|at each|at every|across|over|(?:distribution|breakdown|spread|mix|"
-                      r"counts?|histogram|share|proportions?)\s+of)\s+(?:the\s+|each\s+|their\s+|its\s+)?"
-                      r"(?!\d)([\w-]+(?:\s+(?!(?:for|per|by|in|at|across|over|and|of)\b)[\w-]+)?)",
-                      re.I)  # (two words: "for every visitor type" is visitor_type; "price per head for each event type";
 # a number after it is a bound: "repairs over 30 minutes")
-
-
-# verbs whose "by" groups rows ("grouped by gallery", "broken down by region"), unlike a passive's agent
-_GROUPING_VERBS = re.compile(r"(?:group|sort|split|broke|broken|down|count|bucket|segment|organi[sz]|categori[sz]|"
-                             r"arrang|order|divid|cluster|aggregat|tall|tabulat|summari[sz]|break|slic|partition|"
-                             r"separat|list|rank|plott|chart|show|report|total)\w*$", re.I)
-_IRREGULAR_PARTICIPLES = frozenset("made sent left sold run done told paid bought brought built held kept led read said "
-                                   "seen taught won given taken written spoken chosen drawn shot caught found".split())
-
-
-def _by_agent(before: str, grouping: str) -> bool:
-    """Whether a "by" names who did something ("the comments written by members", "posts made by staff"), not
-    what rows are grouped by."""
-    if not re.match(r"by\b", grouping, re.I):
-        return False
-    prev = re.search(r"([a-z]+)\s*$", before.lower())
-    return prev is not None and (prev[1].endswith(("ed", "en")) or prev[1] in _IRREGULAR_PARTICIPLES) \
-        and not _GROUPING_VERBS.match(prev[1])
 
 
 _RANDOM_COUNT = (
@@ -3615,22 +3055,6 @@ def _two_edits_jaccard(words: float, ngram: int, edits: int = 2) -> float:
     return max(shingles - edits * ngram, 0) / (shingles + edits * ngram)
 
 
-def _scale_bounds(text: str) -> dict:
-    """value_filter bounds on a planned score of whole numbers from the words ("keep those scoring 7 or above":
-    min 7; "drop the ones rated under 3": min 3)."""
-    lo, hi = condition_bounds(text)
-    if _removal(text):  # the rows named go: one side of them stays
-        lo, hi = (hi + 1 if hi is not None and lo is None else None), (lo - 1 if lo is not None and hi is None else None)
-    return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
-
-
-def _in_sample_range(column: str, bounds: dict, data: DataPeek) -> bool:
-    """Whether a bound's numbers lie within the column's sample values ("4+" on wine points 82-97 does not)."""
-    seen = [as_number(r[column]) for r in data.rows if looks_numeric(r.get(column))]
-    said = [float(v) for k, v in bounds.items() if k in ("min", "max") and isinstance(v, (int, float))]
-    return not seen or not said or all(min(seen) - 1 <= v <= max(seen) + 1 for v in said)
-
-
 def _drops_languages(text: str) -> bool:
     """The action removes the rows in the languages it names ("drop the German reviews", "find the ones in
     French and remove them"), rather than keeping them ("keep German only") or removing every other language
@@ -3646,126 +3070,23 @@ def _drops_languages(text: str) -> bool:
         and not re.search(r"\bforeign\b|\bother languages?\b", text, re.I)
 
 
-def _grouping(text: str, data: DataPeek) -> str | None:
-    """The label column rows are grouped by: "per category", "broken down by topic", "for each rating", "members vs
-    non-members" (a yes/no column's two sides)."""
-    labels = _labels(list(data.columns), data)
-    labels += [c for c in data.columns if c not in labels and _yes_no_column(c, data)]  # ("per member status")
-    for m in VERSUS.finditer(text):  # "members vs non-members", "e-bikes versus city bikes": the column of both sides
-        sides = [re.sub(r"^(?:non-?|not\s+|un)", "", m[k].lower()) for k in (1, 2)]
-        for c in labels:
-            words = [w for w in _column_words(c) if len(w) >= 3]
-            if _yes_no_column(c, data) and any(same_family(w, side.split()[-1]) or side.startswith(w)
-                                               for w in words for side in sides):
-                return c
-            if not _yes_no_column(c, data) and all(any(re.search(_label_said(str(v)), side) for v in _seen_labels(c, data)
-                                                       if isinstance(v, str) and v.strip()) for side in sides):
-                return c
-    for m in GROUPING.finditer(text):
-        if _by_agent(text[: m.start()], m[0]):
-            continue
-        prev = re.search(r"([\w-]+)\s*$", text[: m.start()])
-        spelled = f"{prev[1]} {m[0]}".lower().replace(" ", "_") if prev else ""
-        if prev and any(c.lower().startswith(spelled) for c in data.columns if "_" in c):
-            continue  # ("the average price per head": price_per_head said in words, no grouping)
-        # ("in each tier": member_tier, by the one word of its name the phrase has)
-        named = column_mentions(m[1], labels) or partial_column_mentions(m[1], labels) or _kind_named(m[1], labels)
-        if named:
-            return named[0]
-    # "how many comments each gallery got": a count for each value of the column
-    if re.search(r"\bhow many\b|\bnumber of\b", text, re.I):  # (not "count tokens on every page")
-        for m in re.finditer(r"\b(?:each|every)\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
-            # ("how many observations each type has": object_type, by the one word of its name; "how many comments
-            # does each recipe post have": post_title, by its second)
-            if named := column_mentions(m[1], labels) or partial_column_mentions(m[1].split()[0], labels) or (
-                    len(m[1].split()) > 1 and partial_column_mentions(m[1].split()[1], labels)):
-                return named[0]
-    # "which topics do the tickets fall under, and in what proportions"
-    if (m := re.search(r"\bwhich ([\w-]+)", text, re.I)) and re.search(r"\bproportions?|\bshares?\b|\bhow many\b|"
-                                                                      r"\bdistribution|\bbreakdown|\bpercent", text, re.I):
-        named = column_mentions(m[1], labels)
-        return named[0] if named else None
-    return None
-
-
-# "the average repair cost", "total hours": a figure over the rows, which a query of the output gives
-AGGREGATES = {"average": "avg", "avg": "avg", "mean": "avg", "median": "median", "total": "sum", "sum": "sum",
-              "maximum": "max", "minimum": "min", "highest": "max", "lowest": "min", "max": "max", "min": "min",
-              "earliest": "min", "latest": "max", "longest": "max", "shortest": "min", "largest": "max",
-              "biggest": "max", "smallest": "min"}
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
 # the first and last of a date column ("the earliest and latest posting dates")
 _DATE_EXTREMES = ("earliest", "latest", "minimum", "maximum", "min", "max", "lowest", "highest")
-# a length of the text in a unit an aggregate names ("the average length in words", "the mean word count")
-_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+(?:in|of)\s+(?:words|characters|chars)\b|"
-                        r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+\((?:in\s+)?(?:words|characters|chars)\)|"
-                        r"^\s*(?:words?|characters?|chars?)\s+counts?\b|"
-                        r"^\s*(?:number|count)\s+of\s+(?:words|characters|chars)\b", re.I)
 
 
-def _only_dated(agg: re.Match, text: str, data: DataPeek) -> list[str]:
-    """The data's one date column, for an earliest/latest that names none of its columns ("the earliest and latest
-    posting dates" on `posted`)."""
-    dated = [c for c in data.columns if _dated(c, data)]
-    if agg[1].lower() in ("earliest", "latest") and len(dated) == 1 and re.search(r"dates?|when|times?|"
-                                                                                     r"day", text, re.I):
-        return dated
-    return []
-
-
-def _text_measure(agg: re.Match, text: str, data: DataPeek) -> list[str]:
-    """The text column, for an average of its length ("the average length in words per source")."""
-    if _TEXT_UNIT.match(text[agg.end():]) is None or AGGREGATES[agg[1].lower()] not in ("avg", "median", "sum", "min", "max") \
-            or KEEPING.match(text) or any(q["bound"] for q in quantities(text)) \
-            or re.search(r"\bto\s+\d", text[agg.end():]) or re.search(r"\b(?:lower|raise|set|change|increase|decrease|reduce|"
-                                                                   r"bump|adjust|cut)\w*\s+(?:the\s+)?$", text[: agg.start()], re.I):
-        return []  # (not "keep texts whose average word length is between 4 and 9": a filter)
-    # ("the average answer length in words": the answer column's, not the main text's)
-    said = [c for c in column_mentions(text[agg.end(): agg.end() + 40], _string_columns(data)) if not _label_column(c, data)]
-    return said[:1] or [data.text_field]
-
-
-def _length_sql(column: str, said: str) -> str:
-    """The SQL of a text column's length in the unit said (words unless characters are)."""
-    if re.match(r"[^.;?!]{0,40}?\b(?:characters?|chars?)\b", said, re.I):
-        return f"length({column})"
-    from tilth.report.stats import words_sql  # (the report's own count: an empty or missing text has 0 words)
-
-    return words_sql(column)
 # ("the highest pH recorded at each site" is a figure; "the 5 highest offers", "keep the highest rated" are rows)
 _EXTREMES = ("highest", "lowest", "earliest", "latest", "longest", "shortest", "largest", "biggest", "smallest")
-AGGREGATE = re.compile(rf"(?<![\d.])(?<![\d.]\s)\b(?:the\s+)?({'|'.join(AGGREGATES)})\b(?:\s+of)?", re.I)  # ("30 min")
-# a verb or adjective that names the quantity a column holds ("cats weighing over 5 kg": weight_kg)
-MEASURED_BY = {w: q for q, ws in {
-    "weight": "weigh weighs weighed weighing heavier heaviest lighter lightest",
-    "price": "cost costs costing priced pricier cheaper cheapest", "cost": "costs costing",
-    "age": "older oldest younger youngest aged", "height": "taller tallest", "duration": "lasting lasted"}.items()
-    for w in ws.split()}  # (not "long", "high", "short": words that bound text lengths and ratings)
-# columns where a higher value is worse ("severity 4 or worse" is 4 and up)
-BAD_IS_HIGH = re.compile(r"sever|risk|danger|urgen|damage|pain|defect|error|delay|late|toxic|spam|harm|threat|"
-                         r"complain|incident|fault_count|bug", re.I)
-# verbs that say a rating, whatever its column is called ("rated us 7 or more" on `satisfaction`), and the words of
-# such columns' names
-RATING_VERBS = frozenset("rated rate rates rating scored scoring gave give gives graded".split())
-RATING_PARTS = frozenset("rating ratings score scores satisfaction csat nps stars grade mark marks points "
-                         "rated".split())
-# the scale a rating is given on ("7 or more out of 10", "8/10"): not a bound
-OUT_OF = re.compile(r"\s*(?:\bout\s+of|/)\s*(?:5|10|100)\b(?!\s*(?:%|percent))", re.I)
-# verbs that say an amount of money, whatever its column is called ("appointments that cost more than 100" on `fee`)
-MONEY_VERBS = frozenset("cost costs costing costed priced paid charged billed".split())
 # what a rank's adjective measures: (adjective, words of a column that holds it, the end a date column keeps
 # when no such column exists (None: dates do not measure it), the end kept). "the 3 most valuable items" ranks
 # estimated_value_eur, "the 4 quickest inspections" duration_min (lowest first), "the 10 most recent" the date.
 LENGTH_WORDS = r"duration|durations|minutes?|mins?|seconds?|secs?|hours?|hrs?|days?|delays?|wait|waiting|elapsed|" \
                r"latency|time|took|length"
 RANK_MEASURES = (
-    (r"valuable|expensive|costly|pric(?:ey|ier|iest)|costlier|costliest|dearest", _MONEY := r"value|price|prices|cost|"
-     r"costs|amount|fee|fees|eur|euros?|usd|gbp|dollars?|chf|jpy|paid|spend|spent|revenue|salary|budget|fare|worth|"
-     r"fine|fines|charge|charges|bill|rent|deposit|refund|payment|wage|wages|pay|tip",
-     None, "highest"),
-    (r"cheap|cheaper|cheapest|affordable", _MONEY, None, "lowest"),
-    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+most", _MONEY, None, "highest"),  # "cost the most"
-    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+least", _MONEY, None, "lowest"),
+    (r"valuable|expensive|costly|pric(?:ey|ier|iest)|costlier|costliest|dearest", MONEY_NAMES, None, "highest"),
+    (r"cheap|cheaper|cheapest|affordable", MONEY_NAMES, None, "lowest"),
+    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+most", MONEY_NAMES, None, "highest"),  # "cost the most"
+    (r"(?:cost|costs|costed|paid|pays|spent|spends|charged)\s+the\s+least", MONEY_NAMES, None, "lowest"),
     (r"long|longer|longest|lengthy|lengthiest|slow|slower|slowest", LENGTH_WORDS, None, "highest"),
     (r"short|shorter|shortest|quick|quicker|quickest|fast|faster|fastest|brief|briefest", LENGTH_WORDS, None, "lowest"),
     (r"heavy|heavier|heaviest", _WEIGHT := r"weight|weights|kg|kilos?|grams?|lbs?|mass|tons?|tonnes?", None, "highest"),
@@ -3802,19 +3123,6 @@ def _shares_stem(text: str, column: str) -> bool:
 TEXT_NOUNS = re.compile(r"\b(?:texts?|documents?|docs?|pages?|articles?|passages?|paragraphs?|essays?|posts?|"
                         r"comments?|messages?|descriptions?|notes?|answers?|responses?|prompts?|summar(?:y|ies)|"
                         r"transcripts?|write-?ups?)\b", re.I)
-TEXT_UNITS = {"words", "chars", "tokens", "lines", "sentences", "paragraphs"}
-TIME_UNITS = {"ms": 0.001, "millisecond": 0.001, "sec": 1, "second": 1, "s": 1, "min": 60, "minute": 60, "hour": 3600,
-              "hr": 3600, "h": 3600, "day": 86400, "week": 7 * 86400, "wk": 7 * 86400}
-SIGNED = ((re.compile(r"\b(?:zero|0)\s*(?:,|or|,\s*or)\s*negative\b|\bnegative\s*(?:,|or|,\s*or)\s*(?:zero|0)\b", re.I),
-           "at most 0"),  # "whose price is zero, negative or missing": 0 goes too
-          (re.compile(r"\bnon[- ]?negative\b", re.I), "at least 0"), (re.compile(r"\bnegative\b", re.I), "below 0"),
-          (re.compile(r"\bnon[- ]?positive\b", re.I), "at most 0"), (re.compile(r"\bpositive\b", re.I), "above 0"),
-          (re.compile(r"\b(?:zero|no)\s+(?=[a-z_]+\b)", re.I), "0 "))
-
-
-def _time_unit(word: str) -> float | None:
-    w = word.lower().rstrip("s") if len(word) > 2 else word.lower()
-    return TIME_UNITS.get(w)
 
 
 def _other_choice(had: dict, new: dict) -> bool:
@@ -3822,242 +3130,6 @@ def _other_choice(had: dict, new: dict) -> bool:
     sentiment): the job once more, not the same step refined. Lists (PII kinds) add up; numbers are refined."""
     return any(isinstance(v, str) and isinstance(had.get(k), str) and had[k] != v for k, v in new.items()
                if not k.endswith(("_field", "_column")) and not k.startswith("where_"))
-
-
-def _selects_rows(text: str) -> bool:
-    """The action keeps or drops rows ("keep ...", "drop ...", "only ...", or no verb at all), rather than doing
-    a job on the rows a condition picks ("paraphrase the reviews with 5 stars")."""
-    verb = lead_verb(text)
-    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text)) or bool(PREDICATE.match(text))
-
-
-# "(which talks were submitted in February and) run at least 30 minutes", "cost more than 200 euros": a verb
-# with a bound right after it says what rows hold, as a relative clause does; an imperative takes an object
-PREDICATE = re.compile(r"^\W*(?:and\s+|that\s+|which\s+|who\s+)?(?!(?:drop|remove|delete|keep|filter|exclude|discard|"
-                       r"take|sample|select|cut|trim|limit|cap|truncate|shorten|generate|make|create|write|produce|add|"
-                       r"translate|paraphrase|rewrite|augment|expand|label|tag|score|rate|annotate|redact|mask|pick|"
-                       r"choose|keep|retain|dedupe|dedup|count|show|list|give|get|find)\b)[a-z]+\s+(?:at\s+(?:least|most)|"
-                       r"(?:more|less|fewer|longer|shorter|over|under|above|below|no\s+more|no\s+less)\b(?:\s+than)?|"
-                       r"up\s+to|between)\s+\d", re.I)
-
-
-def _removal(text: str) -> bool:
-    """The clause starts by asking to remove rows ("drop ...", "please get rid of ...", "after that, drop ...",
-    "for every other department remove ...": a lead-in before the verb)."""
-    return re.match(rf"^\W*(?:(?:after that|afterwards|after this|and|then|next|finally|lastly|also)\b[\s,]*)?"
-                    rf"(?:(?:for|in|on|among|across|within|from)\s+(?:[\w'-]+\s+){{1,5}}?,?\s*)?"
-                    rf"(?:(?:please|pls|plz)\s+)?(?:(?:can|could|would|will)\s+(?:you|we|u)\s+(?:please\s+|pls\s+)?)?"
-                    rf"(?:(?:i|we)\s+(?:want|need|would like)\s+to\s+)?(?:{DROP.pattern}|{_IGNORED_ROWS})", text, re.I) is not None
-
-
-# "ignore rows where the duration is missing": rows left out ("ignore case" or "ignore the punctuation" are not)
-_IGNORED_ROWS = r"(?:ignore|ignoring|disregard|disregarding)\s+(?:the\s+|any\s+|all\s+)?(?:[\w-]+\s+)?" \
-                r"(?=(?:where|whose|with|that|which|who|without|missing|lacking)\b)"
-
-
-# the words a bound on the rows is said with, beside its number and its column ("scored 4 or higher", "had a delay of
-# more than 6 hours"): what a count's condition may hold and still be all a WHERE says
-_BOUND_WORDS = frozenset("""or and than at least most more less fewer higher lower above below over under up to between
-scored rated had has have got with received earned were was are is of in on from after before since until onwards
-later earlier plus better worse took take takes lasted last lasts ran run runs cost costs weighed weigh weighs spent
-needed""".split())
-# a month's full name ("may" in lower case is a verb)
-_MONTH_WORDS = rf"(?:(?i:{'|'.join(m for m in MONTHS if len(m) > 4 or m in ('june', 'july'))})|May)"
-
-
-def _with_data_year(text: str, data: DataPeek) -> str:
-    """ "after March" -> "after March 2024" where every sampled date of the data is in 2024 and the text names no
-    year: a month said alone is of the data's one year ("may" in lower case is a verb)."""
-    if re.search(r"\b(?:19|20)\d{2}\b", text) or not re.search(rf"\b{_MONTH_WORDS}\b", text):
-        return text
-    years = {str(r.get(c))[:4] for c in data.columns if _dated(c, data) for r in data.rows if r.get(c)}
-    if len(years) != 1 or not (year := years.pop()).isdigit():
-        return text
-    return re.sub(rf"\b({_MONTH_WORDS}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?)\b", rf"\1 {year}", text)
-
-
-def _dated_bounds(action: Action, data: DataPeek, selecting: bool = False) -> list[tuple[str, dict]]:
-    """A date bound on the data's one date column (or the date column the action names); `selecting`: the
-    action picks rows whatever its verb ("give me the 10 ... between March 1 and April 30")."""
-    if not selecting and not _selects_rows(action.full):
-        return []
-    dropping = _removal(action.full)
-    said = _with_data_year(action.full, data)  # ("requests from after March" in data of 2024)
-    dates = date_bounds(said, dropping=dropping) or _year_bounds(said, data, dropping)
-    dated = [c for c in data.columns if _dated(c, data)]
-    named = [c for c in column_mentions(action.full, dated)] or dated
-    return [(named[0], dates)] if dates and len(named) == 1 else []
-
-
-def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
-    """Bounds on numeric columns of the data that the action names ("where n_turns is at least 3", "fewer than
-    3 turns", "negative upvotes", "threads 100 to 105 with more than twenty upvotes") or implies by a time unit
-    ("calls longer than five minutes" on duration_sec, in the column's unit): [(column, value_filter params)],
-    each number going with the column named nearest to it. Bounds in words, characters or tokens belong to a
-    length filter unless the column counts that unit (`word_count`)."""
-    text = action.full
-    if not _selects_rows(text):
-        return []  # "paraphrase the reviews with 5 stars": a job on those rows (where_column), not a filter
-    for pattern, bound in SIGNED:
-        text = pattern.sub(bound, text)
-    text = OUT_OF.sub("", text)  # ("rated us 7 or more out of 10": the scale, not a bound)
-    qs = [q for q in quantities(text) if not q["percent"]]
-    if not qs:
-        return []
-    low = text.lower()
-    numeric = [c for c in data.columns if c != data.text_field and c not in skip and _numeric(c, data, share=0.8)]
-    spots: list[tuple[int, int, str, int]] = []  # where each column is named: (start, end, column, penalty)
-    from tilth.agent.params import _stems
-
-    words = [(m.start(), m.end(), _stems(m[0]), bool(ROW_NOUNS.fullmatch(m[0]))) for m in re.finditer(r"[a-z][a-z']*", low)]
-    for col in numeric:
-        full = re.escape(col.lower()).replace("_", "[_ ]")
-        spots += [(m.start(), m.end(), col, 0) for m in re.finditer(rf"\b{full}\b", low)]
-        # "turns" -> n_turns, "rated" -> rating; "threads" -> thread_id only if no other column is as near, and
-        # never by the noun that names the rows ("reviews rated 4 or more" compares stars, not review_id)
-        penalty = 5 if ID_LIKE.search(col) else 0
-        for part in re.split(r"[_\W]+", col.lower()):
-            if len(part) == 2 and part.isalpha() and part not in ("id", "no", "of", "in", "on", "at", "to", "is"):
-                # a unit of two letters right after a number names its column ("under 150,000 km": mileage_km)
-                spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({part})\b", low)]
-            if part in _UNIT_WORDS and part not in ("hours", "minutes", "seconds", "days"):
-                # the unit in words ("closer than 100 metres": distance_m; "over 50 kilos": weight_kg)
-                said = "|".join(w for w in _UNIT_WORDS[part].split() if len(w) > 2)
-                spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({said})\b", low)] if said else []
-            if len(part) >= 3 and part not in ("num", "count", "total"):
-                stem = _stems(part)
-                spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
-                          and (w == stem or re.fullmatch(rf"{re.escape(part)}(?:s|es|d|ed)", low[a:b])
-                               or MEASURED_BY.get(low[a:b]) == part
-                               or low[a:b] in MONEY_VERBS and re.fullmatch(_MONEY, part)  # ("cost more than 100": fee)
-                               # ("rated us 7 or more" on `satisfaction`)
-                               or low[a:b] in RATING_VERBS and part in RATING_PARTS
-                               # ("10+ votes" on `upvotes`: the word that ends a compound name)
-                               or len(low[a:b]) >= 4 and part != low[a:b] and part.endswith(low[a:b]))]
-    removal = _removal(text)
-    # ("severity 4 or worse": on a column where more is worse, "worse" is the upper side)
-    flipped = {col for col in numeric if BAD_IS_HIGH.search(col)}
-    # ("drop claims without a receipt, unless the amount is under 25": the rows after "unless" stay)
-    spared = SPARING.search(low)
-    removes: dict[str, bool] = {}  # col: whether its rows go
-    found: dict[str, dict] = {}
-    spans: dict[str, dict[str, tuple[float, bool]]] = {}  # col: {"lower"/"upper": (value, strict)}, as said
-    for q in qs:
-        start, end = q["span"]
-        dropping = removal != (spared is not None and start > spared.start())
-        unit, scale = q["unit"] or "", 1.0
-        year = [c for c in numeric if re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower())]
-        # (a year said without a column beside it: "cars from 2015 or newer with under 150,000 km" names mileage
-        # for the 150,000 only)
-        near = min((abs(a - start) if a >= start else abs(start - b) for a, b, _, _ in spots), default=None)
-        if (near is None or near > 25 and not q["unit"]) and len(year) == 1 and 1900 <= q["value"] <= 2100 \
-                and float(q["value"]).is_integer():
-            if q.get("comparative") == "from" and not re.match(r"\s*(?:on\b|onwards?\b|forwards?\b|or later|and later|"
-                                                               r"or newer|and newer|or more recent|or after|and up\b|"
-                                                               r"to\b|through|until|till)", q.get("after", "")):
-                q = {**q, "bound": None}  # "papers from 2015": that year, not 2015 on
-            if q["bound"] is None:
-                found[year[0]] = {"values": [int(q["value"])]}
-            else:  # "papers published in 2020 or later" on `year`
-                found.setdefault(year[0], {})["min" if (q["bound"] == "lower") != dropping else "max"] = int(q["value"])
-            continue
-        timed = _timed_column(unit, numeric) if spots else None  # "longer than 30 minutes": duration_min, even
-        # "worth more than 200 euros": the one column whose name ends in the unit's first letters (value_eur)
-        priced = _started_by(numeric, [unit.lower(), *CURRENCY_WORDS.get(unit.lower(), ())])
-        if not priced and unit.lower() in CURRENCY_WORDS:  # "over £50" on `price`: the one column of money
-            priced = _money_columns(numeric)
-        if len(priced) == 1 and timed is None:
-            col = priced[0]
-        elif timed is not None:                                  # beside "episodes" (episode_id)
-            col, scale = timed
-        elif spots:
-            near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3])
-            col = near[2]
-            if max(near[0] - end, start - near[1], 0) > 40:
-                continue
-            unit_name = UNITS.get(unit, unit)
-            if unit_name in TEXT_UNITS and unit_name.rstrip("s") not in col.lower():
-                continue  # "pages under 30 words" on a `page` column: a length, not the page number
-        else:  # a time unit and a column that holds one: "longer than five minutes" on duration_sec
-            timed = _timed_column(unit, numeric)
-            lone = [c for c in numeric if not ID_LIKE.search(c)]
-            rows_said = re.search(r"\b([a-z]{3,}s)\s*$", low[:start])  # ("claims over 200": the rows, then the bound)
-            if timed is None and len(lone) == 1 and (not unit or unit.lower() in _NO_UNIT) and rows_said \
-                    and UNITS.get(rows_said[1], rows_said[1]) not in TEXT_UNITS:
-                col = lone[0]  # "claims over 200 that were submitted ...": the data's one column of numbers
-            elif timed is None:
-                continue
-            else:
-                col, scale = timed
-        value = q["value"] * scale
-        bound = q["bound"]
-        if col in flipped and bound and re.search(r"\b(?:worse|better)\b", f"{q.get('comparative') or ''} "
-                                                                          f"{text[start:end + 12]}", re.I):
-            bound = "lower" if bound == "upper" else "upper"
-        if bound is None and not re.search(rf"\b{re.escape(col.lower())}\s*(?:is|=|==|equals?|of)\s*$", low[:start]):
-            continue  # "3 pairs for every page": a count, not a page number
-        params = found.setdefault(col, {})
-        removes[col] = dropping
-        if bound is not None:
-            spans.setdefault(col, {})[bound] = (value, q["strict"])
-        # "more than 1,000 views" leaves 1,000 out (so does "drop ... at least 1,000"): on whole numbers the bound
-        # moves by one; a column of fractions keeps the bound (value_filter's bounds are inclusive)
-        out = bool(bound) and q["strict"] != dropping  # the number itself is not kept
-        step = 1 if out and float(value).is_integer() and _whole(col, data) else 0
-        if bound is None:
-            params.setdefault("values", []).append(value if not float(value).is_integer() else int(value))
-        elif (bound == "lower") != dropping:
-            params["min"] = value + step
-            if out and not step:  # "spam_score above 0.3" on fractions
-                params["min_exclusive"] = True
-        else:
-            params["max"] = value - step
-            if out and not step:
-                params["max_exclusive"] = True
-    out = []
-    for col, params in found.items():
-        dropping = removes.get(col, removal)
-        if "values" in params and ("min" in params or "max" in params):
-            params.pop("values")
-        if dropping and "values" in params:
-            params["drop_values"] = params.pop("values")
-        if dropping and "min" in params and "max" in params and params["min"] > params["max"]:
-            params = _dropped_span(spans[col], _whole(col, data))  # "drop threads 100 to 105"
-        out.append((col, params))
-    return out
-
-
-# words that may follow a bare number without being its unit ("over 200 that were ...", "under 25 and ...")
-_NO_UNIT = frozenset("that which who whose and or but in on at from with for to since before after each per if "
-                     "unless except only please".split())
-
-
-def _timed_column(unit: str, numeric: list[str]) -> tuple[str, float] | None:
-    """(column, scale) for a time unit the text gives ("5 minutes") and a numeric column that holds a time
-    (duration_sec, call_minutes, runtime): the value in the column's unit."""
-    if (given := _time_unit(unit)) is None:
-        return None
-    for c in numeric:
-        parts = re.split(r"[_\W]+", c.lower())
-        own = next((_time_unit(p) for p in reversed(parts) if _time_unit(p)), None)
-        if own is None and any(p in ("duration", "time", "elapsed", "runtime", "latency") for p in parts):
-            own = 1.0  # a duration whose name gives no unit: seconds
-        if own is not None:
-            return c, given / own
-    return None
-
-
-def _dropped_span(said: dict[str, tuple[float, bool]], whole: bool) -> dict:
-    """value_filter params that drop the span a removal names ("drop threads 100 to 105", "remove scores between
-    0.4 and 0.6", "more than 3 and less than 5"): its ends as said, a strict end left out."""
-    (lo, lo_strict), (hi, hi_strict) = said["lower"], said["upper"]
-    params: dict = {"min": lo, "max": hi, "drop_range": True}
-    for key, strict, shift in (("min", lo_strict, 1), ("max", hi_strict, -1)):
-        if strict and whole and float(params[key]).is_integer():
-            params[key] += shift  # "more than 3" on whole numbers: from 4
-        elif strict:
-            params[f"{key}_exclusive"] = True
-    return params
 
 
 # the words of a parameter's name that make it the prompt side or the answer side of a pair of text columns
@@ -4120,82 +3192,6 @@ def _column_headed(text: str, columns: list[str]) -> str:
                   r"\s*(?:→|->|=>)\s+(.+)$", lambda m: f"{m[1]}{m[3].rstrip(' .;')}, only for {m[2]}", text)
 
 
-def _html_column(col: str, data: DataPeek) -> bool:
-    return looks_like_html(col, [r.get(col) for r in data.rows])
-
-
-def _bounds_where(kind: str, data: DataPeek, by: str = "") -> str:
-    """ " WHERE ..." for what counted rows do ("scored 4 or higher", "took over 30 minutes", "were interviewed in
-    March") where bounds on columns other than `by` say all of it; "" where words remain that no bound says."""
-    those = Action(f"keep rows that {kind}", "", False, True, 0, 0)
-    over = [(c, b) for c, b in _ranged_columns(those, data) + _dated_bounds(those, data) if c != by]
-    # ("how many candidates per role scored 4 or higher": a bound the words say all of; "were interviewed":
-    # interview_date; "took over 30 minutes": the unit the bound is counted in)
-    said_cols = {w for c, _ in over for w in _column_words(c)}
-    bounded = said_cols | _BOUND_WORDS | {str(q["unit"]).lower() for q in quantities(kind) if q["unit"]}
-    rest = [w for w in re.findall(r"[a-z][a-z'-]*", kind.lower())
-            if w not in bounded and w.rstrip("s") not in bounded and w not in MONTHS and not re.fullmatch(r"q[1-4]", w)
-            and w not in _FILLER and not any(same_family(w, c) for c in said_cols)]
-    return _where_sql(over) if over and not rest else ""
-
-
-def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
-    """What "how many X <condition> per <column>" says of the rows counted beyond the grouping ("failed in
-    2025"), or None where all rows are counted ("how many inspections are there per building")."""
-    m = re.match(r"\W*how many\s+(?:of\s+)?(?:the\s+)?(?:([\w'&-]+)\s+)?", text, re.I)  # ("how many Q&A pairs")
-    rest = text[m.end():] if m else text
-    if m and m[1] and (noun := re.match(r"[a-z][\w'-]*[^s\W]s\b\s*", rest, re.I)):
-        # ("how many urgent requests are there": the data's word for its rows; "how many fault reports": all one noun,
-        # its first word a column's)
-        named = any(m[1].lower() in _column_words(c) for c in data.columns)
-        # ("how many maintenance jobs per station": a word the data holds nowhere is the noun's, no condition)
-        unknown = m[1].lower() not in {w for v in _label_values(data) for w in v.split()} and not re.search(
-            r"(?:ed|en)$", m[1].lower())  # (not "how many failed ..." / "how many broken ...": what the rows did)
-        rest = rest[noun.end():] if named or unknown else f"{m[1]} {rest[noun.end():]}"
-    # the grouping said, then what the counted rows do ("how many candidates per role scored 4 or higher")
-    grp = "|".join(re.escape(w).replace("_", r"[\s_]") for w in sorted(_column_words(by), key=len, reverse=True))
-    rest = re.sub(rf"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
-                  rf"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\s+"
-                  rf"(?:the\s+|each\s+)?(?:{grp})(?:e?s)?\b", " ", rest, flags=re.I)
-    # ("how many comments does each recipe post have", "how many deliveries did each one do": the grouping said as
-    # the subject)
-    rest = re.sub(r"\b(?:(?:does|do|did)\s+)?(?:each|every)\s+(?:[\w'-]+\s+){0,2}?(?:have|has|had|get|gets|got|receive|"
-                  r"receives|received|do|does|did|make|makes|made)\b", " ", rest, flags=re.I)
-    rest = re.split(r"(?:^|[,;]?\s+)(?:per|by|for each|for every|in each|broken down by|grouped by|across|"
-                    r"(?:(?:come|comes|came|coming)\s+)?from (?:each|every))\b", rest,
-                    maxsplit=1, flags=re.I)[0]
-    words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower())
-             if w not in GENERIC and w not in _FILLER and w not in {"are", "is", "were", "was", "there", "do", "does",
-                                                                   "did", "have", "has", "had", "we", "i", "you", "get",
-                                                                   "got", "actual", "actually", "real", "really",
-                                                                   # ("how many messages came in per channel": every row did)
-                                                                   "came", "come", "comes", "in", "arrived", "arrive",
-                                                                   "received", "receive", "total", "overall", "altogether"}
-             and not ROW_NOUNS.fullmatch(w) and w not in _column_words(by)]
-    return " ".join(rest.split()).strip(" ?.!,") if words else None
-
-
-def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> str | None:
-    """The grouping its sentence names ("for each city, tell me the average repair cost"; "the median fee and
-    average staff count for each cuisine": both per cuisine), unless a count of its own names it ("what's the
-    median budget, and how many talks did each track get?": the median is of every row)."""
-    group = _grouping(action.context, data)
-    if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
-                                       action.full, re.I):
-        return group  # "how many per species, and what is the median budget for each?": that grouping again
-    if group is not None and re.search(r"\b(?:their|its|each\s+one(?:'s)?|each\s+of\s+them|each\s+group's)\b",
-                                       action.full, re.I):
-        return group  # ("how many are there per class type and what's their average rating?": of those groups)
-    nxt = next((b for b in actions if b.sentence == action.sentence and b.index == action.index + 1), None)
-    if nxt is not None and AGGREGATE.match(nxt.text.strip(" ,")) and (shared := _grouping(nxt.full, data)):
-        return shared  # "the average honey_kg and total varroa_count for each apiary": both per apiary
-    if group is None or any(b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
-                            and re.search(r"\bhow many\b|\bnumber of\b", b.full, re.I) and not AGGREGATE.search(b.full)
-                            for b in actions):
-        return None
-    return group
-
-
 def _beside_original(params: dict) -> str:
     """The new column a rewrite writes when the original text is kept ("..., keep the originals too")."""
     language = params.get("target_language")  # a translation beside the original: "text_english"
@@ -4216,112 +3212,15 @@ def _first_mention(text: str, column: str) -> int:
     return min(spots, default=len(text))
 
 
-def _query_instead(plan: Plan, action: Action, what: str, sql: str) -> None:
-    """A figure no operator computes ("the average repair cost per city"): a question of the recipe, answered
-    by its SQL over the run's output after the run (and after every rerun of the recipe)."""
-    if re.search(r"<(?!dataset>)[^>]+>", sql):  # ("... AND <in 2025>": a part no column says; the user completes it)
-        from tilth.storage.workspace import view_name
-
-        plan.unmatched.append(action.full)
-        sql = sql.replace("<dataset>", view_name(plan.output.get("dataset") or plan.name)).replace('"', '\\"')
-        plan.notes.append(f"No operator {what}: {action.full!r} is not done. After the run, `tilth sql \"{sql}\"` "
-                          "answers it, with the part in <...> written as a condition on your columns.")
-        return
-    sql = sql.replace("<dataset>", "output")
-    plan.questions.append({"ask": action.full, "sql": sql})
-    plan.notes.append(f"{action.full!r} is a figure, not a step: the recipe's question `{sql}` answers it from the "
-                      f"output after the run ({what}).")
-
-
 def _own_choices(skill: Skill, values: list) -> bool:
     """Values that name the job's own choices ("redact emails and phone numbers" where a `channel` column holds
     email and phone): the job's settings, not the rows it applies to."""
     return bool(choices_to_params(skill, " ".join(map(str, values))))
 
 
-def _sql_ident(column: str) -> str:
-    """A column as SQL names it: bare, or double-quoted where it is a keyword or no plain identifier (`show`)."""
-    plain = re.fullmatch(r"[a-z_][a-z0-9_]*", column) is not None and column.lower() not in _sql_keywords()
-    return column if plain else '"' + column.replace('"', '""') + '"'
-
-
-@functools.lru_cache(maxsize=1)
-def _sql_keywords() -> frozenset[str]:
-    """DuckDB's keywords that cannot name a column unquoted."""
-    import duckdb
-
-    return frozenset(r[0].lower() for r in duckdb.sql("SELECT keyword_name FROM duckdb_keywords() "
-                                                       "WHERE keyword_category <> 'unreserved'").fetchall())
-
-
 def _by_position(text: str, columns: list[str]) -> list[str]:
     """The columns in the order the text names them (by the first word of each found), unnamed ones last."""
     return sorted(dict.fromkeys(columns), key=lambda c: _first_mention(text, c))
-
-
-def _where_sql(bounds: list[tuple[str, dict]]) -> str:
-    """ " WHERE ..." for value_filter bounds read from words ([(column, {min, max, values, ...})]), or ""."""
-    if any(b.get("drop_range") for _, b in bounds):
-        return ""  # (a span said as dropped is not a WHERE of this shape: the number goes unused, and is reported)
-    parts = []
-    for col, b in bounds:
-        c = _sql_ident(col)
-        if "min" in b:
-            parts.append(f"{c} {'>' if b.get('min_exclusive') else '>='} {_sql_literal(b['min'])}")
-        if "max" in b:
-            parts.append(f"{c} {'<' if b.get('max_exclusive') else '<='} {_sql_literal(b['max'])}")
-        if b.get("values"):
-            parts.append(f"{c} IN ({', '.join(map(_sql_literal, b['values']))})")
-        if b.get("drop_values"):
-            parts.append(f"{c} NOT IN ({', '.join(map(_sql_literal, b['drop_values']))})")
-    return f" WHERE {' AND '.join(parts)}" if parts else ""
-
-
-def _sql_literal(value) -> str:
-    """A value as SQL writes it: true/false, numbers bare, text quoted."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _opposite_named(column: str, low: str, data: DataPeek):
-    """The "no" of a yes/no column that the text names by an opposite of its name ("failed" for `passed`,
-    "closed" for `is_open`: WordNet's antonyms), else None."""
-    yes = _yes_value(column, data)
-    if yes is None:
-        return None
-    if not _opposites_in(column, low):
-        return None
-    return False if yes is True else _no_value(column, data)
-
-
-def _opposites_in(column: str, low: str) -> list[str]:
-    """The words of `low` that are opposites of the column's name ("failed" for `passed`)."""
-    name = [w for w in re.split(r"[_\W]+", column.lower()) if len(w) >= 3 and w not in ("has", "was", "are")]
-    if not name:
-        return []
-    from tilth.agent.antonyms import opposed
-
-    return [w for w in dict.fromkeys(re.findall(r"[a-z]{3,}", low)) if opposed(w, name[-1])]
-
-
-def _no_value(column: str, data: DataPeek):
-    """The "no" of a yes/no column written as text (no, n, false), as the data writes it; None if it holds none."""
-    return next((v for v in [r.get(column) for r in data.rows] + list(data.labels.get(column, ()))
-                 if isinstance(v, str) and v.strip().lower() in ("no", "n", "false")), None)
-
-
-def _yes_value(column: str, data: DataPeek):
-    """The "yes" of a yes/no column (yes/no, y/n, true/false as text or booleans), as the data writes it."""
-    seen = {v for r in data.rows if (v := r.get(column)) not in (None, "")}
-    if seen and all(isinstance(v, bool) for v in seen):
-        return True
-    words = {str(v).strip().lower(): v for v in [*seen, *data.labels.get(column, [])]}
-    if words and set(words) <= {"yes", "no", "y", "n", "true", "false"}:
-        return next((words[w] for w in ("yes", "y", "true") if w in words), None)
-    return None
 
 
 def _missing_columns(action: Action, data: DataPeek) -> list[str]:
@@ -4386,14 +3285,6 @@ def _empty_text(action: Action, data: DataPeek) -> str | None:
     return None
 
 
-def _year_bounds(text: str, data: DataPeek, dropping: bool) -> dict:
-    """A year's bounds for the date column ("posted in 2024"), unless the data counts years in a column of its
-    own ("acquired before 1960" is year_acquired's bound, not date_catalogued's)."""
-    if any(re.search(r"(?:^|_)(?:year|yr)s?(?:$|_)", c.lower()) and _numeric(c, data) for c in data.columns):
-        return {}
-    return year_bounds(text, dropping=dropping)
-
-
 def _length_said(text: str) -> bool:
     """The text bounds a length ("empty or shorter than 20 characters", "no description (under 5 words)"): the
     length job takes that bound, not "at least one character"."""
@@ -4431,15 +3322,6 @@ KEEPS_ORIGINAL = re.compile(r"\bkeep(?:ing)?\s+(?:the\s+)?originals?(?:\s+(?:[\w
 TRANSLATION_ONLY = re.compile(r"\b(?:keep|want|need|leave)\s+(?:only\s+|just\s+)?(?:the\s+)?(?:[\w-]+\s+)?"
                               r"(?:version|translation|translated\s+(?:text|one))s?\b|\bonly\s+the\s+(?:[\w-]+\s+)?"
                               r"(?:version|translation)s?\s+(?:is\s+|are\s+)?kept\b", re.I)
-# copies of whole rows ("duplicate rows", "identical records", "rows that appear twice"), not of one text column
-def _record_ids(data: DataPeek) -> list[str]:
-    """The id columns of records rather than documents (nothing for documents): an id column (distinct in the
-    sample, but for a few copies) and at least five fields beside it and the text. A duplicate of such a row is the
-    same record twice, not two records that share a sentence."""
-    ids = [c for c in data.columns if re.search(r"(?:^|_)(?:id|ref|no|number|code)$", c.lower())
-           and len({str(r.get(c)) for r in data.rows}) >= len(data.rows) - 3]
-    rest = [c for c in data.columns if c != data.text_field and not c.startswith("_") and c not in ids]
-    return ids if ids and len(rest) >= 5 and len(data.rows) >= 5 else []
 
 
 WHOLE_ROWS = re.compile(r"\b(?:duplicated?|identical|repeated|copied)\s+(?:rows|records|entries|lines)\b|"
@@ -4470,8 +3352,6 @@ SAMENESS = re.compile(r"\b(?:de-?dup\w*|dup\w*|copy|copies|copied|same|identical
                       r"equivalent|minhash|simhash|fuzz\w*|carbon|same-?ish|restat\w*|say(?:s|ing)? the same|"
                       r"multiple times|many times|several times|\d+ times|over and over|re-?past\w*|lsh|jaccard|shingl\w*|"
                       r"cosine|embedding\w*|one [\w-]+ (?:from|of|per|for) (?:each|every))\b", re.I)
-# what a removal spares, said after it ("..., unless a heat pump was recommended")
-SPARING = re.compile(r"\b(?:unless|except(?:\s+(?:for|when|where|if))?|apart\s+from|other\s+than|save\s+for)\b", re.I)
 # "... into a new column", "as a separate field": the written text goes beside its source (no name given)
 INTO_NEW_COLUMN = re.compile(r"\b(?:in|into|as|to)\s+(?:a|an|its\s+own)\s+(?:new|separate|extra|additional|own|second)\s+"
                              r"(?:column|field)\b(?!\s+(?:called|named)\b)", re.I)
@@ -4514,54 +3394,6 @@ def _scope_why(scope: dict[str, Any]) -> str:
         rows = f"whose {col} is " + " and ".join(f"{'at least' if k == 'where_min' else 'at most'} {v:g}"
                                                  for k, v in scope.items() if k in ("where_min", "where_max"))
     return f"; only rows {rows}" if not scope.get("where_not") else f"; every row except those {rows}"
-
-
-def _label_values(data: DataPeek) -> frozenset[str]:
-    """The labels of the data's label columns, lower case: a list of them in a request is one list of values."""
-    out = set()
-    for col in data.columns:
-        if col == data.text_field or col.startswith("_") or not _categorical(col, data) or _dated(col, data):
-            continue
-        seen = [r.get(col) for r in data.rows] + list(data.labels.get(col, ()))
-        out |= {v.lower() for v in seen if isinstance(v, str) and len(v) <= 40 and re.fullmatch(r"[\w-]{2,}(?: [\w-]+){0,3}", v)}
-    return frozenset(out)
-
-
-def _scope_bounds(condition: str, col: str, data: DataPeek) -> dict[str, Any]:
-    """where_min / where_max (exclusive where a strict bound falls on a column of fractions) for the rows a
-    condition on `col` selects; a column a planned step writes counts as whole numbers (a 1-5 grade)."""
-    return condition_scope(condition, whole=col not in data.columns or _whole(col, data))
-
-
-def _whole(col: str, data: DataPeek) -> bool:
-    """The sample's values of the column are all whole numbers (counts, stars, years): ints, or text written
-    without a fraction; a float column (20.0, 29.0) or money written "$120.00" may hold fractions the sample lacks."""
-    vals = [r.get(col) for r in data.rows if looks_numeric(r.get(col))]
-    return bool(vals) and all(isinstance(v, int) or isinstance(v, str) and not re.search(r"\d[.]\d", v)
-                              and as_number(v).is_integer() for v in vals)
-
-
-def _dated(col: str, data: DataPeek) -> bool:
-    """Most of the sample's values of the column are dates (date objects, or ISO text)."""
-    vals = [r.get(col) for r in data.rows if r.get(col) not in (None, "")]
-    return bool(vals) and sum(looks_like_date(v) for v in vals) >= 0.8 * len(vals)
-
-
-def _labels(cols: list[str], data: DataPeek) -> list[str]:
-    """The columns that label rows (a topic, a 1-5 rating): short strings, or few distinct whole numbers."""
-    def few_numbers(c):
-        vals = [r.get(c) for r in data.rows if r.get(c) is not None]
-        return _numeric(c, data) and all(as_number(v).is_integer() for v in vals) and len(set(vals)) <= 20
-    return [c for c in cols if c != data.text_field and (_categorical(c, data) or few_numbers(c) or _few_values(c, data))]
-
-
-def _label_column(col: str, data: DataPeek) -> bool:
-    """Dates, or short values that repeat (topic, grade): never the text a job reads. Short values that differ
-    row by row (a contact e-mail, a title) are text a job may read ("scrub PII out of the contact column")."""
-    if _dated(col, data):
-        return True
-    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col)]
-    return _categorical(col, data) and len(set(vals)) <= 0.5 * len(vals)
 
 
 def _labels_abbreviated(text: str, data: DataPeek) -> str:
@@ -4632,14 +3464,6 @@ def _contained_literals(action: Action, data: DataPeek) -> tuple[str, list[str],
     return cols[0], parts, gone
 
 
-# units a column's name carries, as a request says them ("how many kg", "how many hours")
-_UNIT_WORDS = {"kg": "kg kgs kilo kilos kilogram kilograms", "g": "g gram grams", "lb": "lb lbs pound pounds",
-               "km": "km kilometre kilometres kilometer kilometers", "m": "m metre metres meter meters",
-               "mi": "mi mile miles", "hours": "hour hours hr hrs h", "minutes": "minute minutes min mins",
-               "seconds": "second seconds sec secs s", "days": "day days", "l": "l litre litres liter liters",
-               "usd": "dollar dollars usd", "eur": "euro euros eur", "gbp": "pound pounds gbp"}
-
-
 def _amount_asked(text: str, data: DataPeek) -> str | None:
     """The numeric column whose unit "how many <unit>" / "how much <unit>" names ("How many kg did we take in" on
     weight_kg): its sum is the figure."""
@@ -4653,27 +3477,6 @@ def _amount_asked(text: str, data: DataPeek) -> str | None:
     cols = [c for c in data.columns if _numeric(c, data) and units & set(re.split(r"[_\W]+", c.lower()))
             | ({said} & set(re.split(r"[_\W]+", c.lower())))]
     return cols[0] if len(cols) == 1 else None
-
-
-def _one_paragraph_rows(data: DataPeek, field: str) -> bool:
-    """The sample's texts are single lines of several sentences (a paragraph per row, no line breaks)."""
-    col = data.text_field if field == "text" else field
-    texts = [t for r in data.rows if isinstance(t := r.get(col), str) and t.strip()]
-    multi = sum(len(re.findall(r"[.!?]\s+\S", t)) >= 1 for t in texts)
-    return bool(texts) and not any("\n" in t.strip() for t in texts) and multi >= 0.5 * len(texts)
-
-
-def _few_values(col: str, data: DataPeek) -> bool:
-    """A column that repeats a few values over the sample (a museum's name on every row): a label, however long."""
-    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str) and r.get(col)]
-    return len(vals) >= 5 and len(set(vals)) <= max(2, 0.3 * len(vals)) \
-        and max(len(v.split()) for v in vals) <= 6  # (names: a sentence is text, however often repeated)
-
-
-def _categorical(col: str, data: DataPeek) -> bool:
-    """Short labels (topic, product, source): at most three words per value on the sample."""
-    vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str)]
-    return bool(vals) and col != data.text_field and sum(len(v.split()) for v in vals) / len(vals) <= 3
 
 
 # the job asks for new rows beside the old ones: of two operators equally fit, the one that adds rows (TIE apart)
@@ -4715,15 +3518,6 @@ REPEATED = re.compile(r"\b(?:repeated|repeating|duplicated?|identical|copied|rep
 # a row said as a pair: "copies of the Q&A pairs", "same prompt and response", "the whole record"
 PAIRED = re.compile(r"\bpairs?\b|\bq\s*&\s*a\b|\bq/a\b|\b(?:question|prompt|instruction)s?\s*(?:and|&|/|\+)\s*"
                     r"(?:the\s+)?(?:answer|response|output|completion|reply)s?\b|\bwhole (?:row|record|example)s?\b", re.I)
-
-
-def _string_columns(data: DataPeek) -> list[str]:
-    out = []
-    for c in data.columns:
-        vals = [r.get(c) for r in data.rows if r.get(c) is not None]
-        if vals and all(isinstance(v, str) for v in vals):
-            out.append(c)
-    return sorted(out, key=lambda c: -sum(len(r.get(c) or "") for r in data.rows))
 
 
 # First parts of operator names that are ordinary words: mentioning "random" or "length" is not naming an op.
