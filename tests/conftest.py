@@ -7,6 +7,7 @@ import os
 
 import pytest
 from sandbox_fixtures import sandbox  # noqa: F401  (the fixture: tests that run generated code)
+from trial_fixtures import planner  # noqa: F401  (the fixture: the newcomer-trial tests' offline planner)
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

@@ -3,23 +3,8 @@ misreading pinned in the trial's own shape on small tables of the trial's kind."
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import peek
-from tilth.agent.skills import Catalogue
-
-
-@pytest.fixture(scope="module")
-def planner():
-    return OfflinePlanner(Catalogue(use_embeddings=True))
-
-
-def _peek_rows(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return peek(path)
+from trial_fixtures import peek_rows as _peek_rows
 
 
 def _repairs(tmp_path):

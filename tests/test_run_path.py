@@ -291,7 +291,7 @@ def test_an_export_that_fails_fails_the_run_after_its_steps_are_committed(tmp_pa
     # a disk that fills up fails only when the export runs
     import tilth.pipeline.runner as runner
 
-    def full_disk(parts, target, connected=None, names=None):
+    def full_disk(parts, target, connected=None, names=None, leave_out=None):
         raise OSError(28, "No space left on device")
 
     corpus = write_corpus(tmp_path / "c.jsonl", 30)
@@ -320,3 +320,25 @@ def test_workers_start_with_pyarrow_compute_loaded():
 
 def _pc_loaded(_: bytes) -> bytes:
     return str("pyarrow.compute" in sys.modules).encode()
+
+
+def test_leave_out_keeps_columns_out_of_the_export_but_in_the_workspace(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", 30)
+    out = tmp_path / "out.jsonl"
+    res = run_recipe(_recipe(corpus, output={"export": str(out), "report": False, "leave_out": ["length_words"]}),
+                     tmp_path / "ws", progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and all("length_words" not in r and "content" in r for r in rows)  # (and `text` named back)
+    table = Workspace(tmp_path / "ws", read_only=True).sql(f"SELECT * FROM {res.output.name}")
+    assert "length_words" in table.column_names and table.num_rows == len(rows)
+
+
+def test_leaving_out_every_column_fails_the_run_with_a_reason(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", 5)
+    recipe = Recipe.model_validate({"name": "r", "input": {"path": str(corpus), "text": "content"}, "workers": 1,
+                                    "steps": [{"select_columns": {"keep_columns": ["text"]}}],
+                                    "output": {"export": str(tmp_path / "o.jsonl"), "report": False,
+                                               "leave_out": ["_id", "text"]}})
+    with pytest.raises(ValueError, match="leaves no column"):
+        run_recipe(recipe, tmp_path / "ws", progress=False)
+    assert not (tmp_path / "o.jsonl").exists()

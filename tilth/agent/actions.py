@@ -151,7 +151,7 @@ LEADING_SUBSET = re.compile(
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
                    r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
                    r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
-                   r",\s+|\s+and\s+|\s+&\s+)\s*", re.I)
+                   r",\s+|\s+and\s+|\s+&\s+(?!(?-i:[A-Z])))\s*", re.I)  # ("the Health & Vet board": a name)
 # "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences
 # (not after an initial or a title: "P. Moreno", "Dr. Smith", "e.g. this")
 SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)"
@@ -260,6 +260,11 @@ BY_LLM = re.compile(r"\b(?:llms?|language models?|gpt-?\w*|chatgpt|smollm\w*|(?:
 _PURPOSE = re.compile(r"(?:\bso(?: that)?|\bin order|\bso as)\s+(?:(?:it|they|we|he|she|nobody|no one|the \w+)\s+)?$")
 
 
+# verbs a relative clause says what a row holds with ("... that doesn't have a score", "which don't mention a price")
+_HOLDING = frozenset("have has had contain contains include includes mention mentions list lists carry carries show "
+                     "shows get got come belong exist say says".split())
+
+
 def refuses_job(text: str) -> bool:
     """A negation that governs a verb or a job noun within four words: "don't deduplicate", "no stats"."""
     low = text.lower()
@@ -275,6 +280,8 @@ def refuses_job(text: str) -> bool:
             continue  # "keep the ones that have no score", "drop anyone without a DBS check": rows without a value
         after = low[m.end():].split()[:4]
         words = [re.sub(r"[^\w-]", "", w) for w in after]
+        if words and words[0] in _HOLDING and re.search(r"\b(?:that|which|who|whose|where)\s+(?:\w+\s+)?$", low[: m.start()]):
+            continue  # "toss any inspection that doesn't have a score": which rows, not a job refused
         if m[0] in ("skip", "skipping", "leave out", "omit", "forget about") and any(
                 re.fullmatch(_JOB_NOUNS, w) or w in ("step", "part") for w in words):
             return True
@@ -441,6 +448,10 @@ DESCRIBES = re.compile(r"^(?:the\s+)?same\s+(?!(?:as|way)\b)[\w-]+\s+(?!is\b|are
                        r"^(?:and\s+)?keep(?:ing)?\s+(?:only\s+|just\s+)?(?:the\s+(?:first|earliest|oldest|original)|one|a\s+single)\s+"
                        r"(?:copy|copies|one|ones|occurrence|version|instance|posting|entry|post|row|record)\b", re.I)
 # "objects that are on display and were acquired before 1960": the same rows, their subject left out
+# a second verb of a relative clause about the rows ("visits that cost more than 200 and need a follow-up")
+HOLDS_TOO = re.compile(r"^(?:also\s+)?(?:need|needs|needed|require|requires|required|has|had|cost|costs|took|come|comes|"
+                       r"came|mention|mentions|mentioned|contain|contains|contained|involve|involves|involved|lack|lacks|"
+                       r"lacked|belong|belongs|lasted|lasts)\b", re.I)  # (never a job's verb: "and have the LLM rate them")
 ELIDED = re.compile(r"^(?:is|are|was|were|has been|have been|had been)\s+(?!(?:not|never)\b)[a-z]+", re.I)
 # "..., about 2 per row", "three each": how many the job before makes, not a job of its own
 COUNT_CLAUSE = re.compile(r"^(?:(?:about|around|roughly|approximately|approx\.?|~|some|up to|at most|at least)\s*)?"
@@ -622,12 +633,20 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+(?:everything|anything|all|the\s+rest)\s+else\b[^.;!?]*|"
                      r",?\s*\b(?:but|and)\s+(?:please\s+)?keep\s+the\s+rest\b[^.;!?]*",
                      lambda m: "" if request[: m.start()].strip(" ,;") else m[0], request, flags=re.I)
+    # "Can you clean out the junk? I mean the menu text, the spam and the one-word stuff.": the sentence says which rows
+    # the removal before it takes, item by item
+    request = re.sub(r"([.!?:]\s*)(?:i\s+mean|by\s+(?:that|this|junk)\s+i\s+mean|that\s+is|i\.e\.)\s*[,:]?\s+(?:the\s+)?",
+                     lambda m: f"{m[1]}drop the " if re.search(
+                         rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b[^.!?]*$",
+                         request[: m.start()], re.I) else m[0], request, flags=re.I)
     # "clean out the junk: ... Keep the real discussions.": after a removal, the genuine rows are what it leaves
     request = re.sub(r"(?:(?<=[.!?;])|,|\s+(?:and|but))\s*(?:(?:please|just|so|then)\s+)*(?:keep|leave|retain)\s+"
                      r"(?:only\s+|just\s+)?(?:all\s+)?(?:the\s+|our\s+|any\s+)(?:real|genuine|actual|proper|legit(?:imate)?|"
-                     r"normal|valid|meaningful|substantive|decent|relevant|useful|good)\s+(?:ones|stuff|content|[a-z]+s)\b"
+                     r"normal|valid|meaningful|substantive|decent|relevant|useful|good)\s+(?:[a-z-]+\s+)?(?:ones|stuff|content|"
+                     r"feedback|[a-z]+s)\b"  # ("Keep the genuine visitor feedback")
                      r"(?:\s+(?:of\s+course|though|obviously|please|pls))?(?:\s*,?\s*(?:even|including|especially|esp\.?)\s+"
-                     r"(?:the\s+)?(?P<small>(?:short|brief|one-word|tiny|little)\s+[a-z]+s)\b)?\s*(?=[.!?;]|$)",
+                     r"(?:the\s+)?(?P<small>(?:short|brief|one-word|tiny|little)\s+[a-z]+s)\b)?"
+                     r"(?:\s*,?\s*(?:if|as\s+long\s+as|when|provided)\s+[^.!?;]*)?\s*(?=[.!?;]|$)",  # (", if they say something")
                      # ("..., but keep the genuine comments, even the short questions": those stay, whatever else goes)
                      lambda m: (f". the {m['small']} can stay" if m["small"] else "") if re.search(
                          rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b",
@@ -745,10 +764,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "..., except for the kitchen volunteers - keep all of those", "except for the Poznań site - keep all of
     # Poznań": the exception said again
     request = re.sub(r"(\bexcept(?:\s+for)?\s+([^,;.!?\-\u2013\u2014]{1,60}?))\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:but\s+|and\s+)?"
-                     r"(?:keep|leave)\s+(?:all\s+(?:of\s+)?|each\s+of\s+|every\s+one\s+of\s+)?(?:the\s+)?([^,;.!?]{1,40}?)"
+                     r"(?:keep|leave(?!\s+out\b))\s+(?:all\s+(?:of\s+)?|each\s+of\s+|every\s+one\s+of\s+)?(?:the\s+)?([^,;.!?]{1,40}?)"
                      r"(?:\s+(?:ones|alone|as\s+they\s+are|untouched))?(?=\s*(?:$|[,;.!?]))",
+                     # ("..., and leave out the customer column": a removal of its own, whatever word it shares)
                      lambda m: m[1] if re.fullmatch(r"those|these|them|th[eo]se\s+ones", m[3], re.I) or (
-                         set(re.findall(r"\w{3,}", m[3].lower())) & set(re.findall(r"\w{3,}", m[2].lower()))) else m[0],
+                         set(re.findall(r"\w{3,}", m[3].lower())) & set(re.findall(r"\w{3,}", m[2].lower())) - {"the", "and", "all"})
+                     else m[0],
                      request, flags=re.I)
     # "remove notes that aren't in English, but keep the Rotterdam ones regardless": an exception to that removal
     request = re.sub(r",?\s*\bbut\s+(?:still\s+)?keep\s+((?:the\s+|any\s+|all\s+(?:the\s+)?)?[^,;.!?]{1,40}?)\s+"
@@ -966,8 +987,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             # ("drop claims without a receipt, unless the amount is under 25": the rows that removal spares)
             # ("furniture or electronics requests over $200, unless they come from IT": the rows a keep leaves out)
             spares = re.match(r"unless\b", part, re.I) is not None and actions and actions[-1].asks
+            # ("keep only visits that cost more than 200 and need a follow-up": the relative clause goes on)
+            continues = bool(HOLDS_TOO.match(part)) and actions and re.search(
+                r"\b(?:that|which|who)\s+(?:\w+\s+){0,2}?\w+", actions[-1].text, re.I) is not None
             if actions and not actions[-1].negated and (MODIFIER.match(part) and not KEEP_ALL.search(part) or vague
-                                                        or COUNT_CLAUSE.match(part) or ELIDED.match(part) or spares):
+                                                        or COUNT_CLAUSE.match(part) or ELIDED.match(part) or spares
+                                                        or continues):
                 actions[-1].text += f" {part}"  # "ignoring whitespace", "drop the worst": part of the last job
                 actions[-1].asks |= vague  # "some reviews are pure spam; drop those" asks after all
                 actions[-1].condition = (actions[-1].condition + " " + last_cond).strip()

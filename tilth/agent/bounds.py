@@ -7,6 +7,7 @@ from typing import Any
 
 from tilth.agent.actions import (
     GENERIC,
+    WISH,
     Action,
     lead_verb,
 )
@@ -17,6 +18,7 @@ from tilth.agent.match import ROW_NOUNS
 from tilth.agent.params import (
     CURRENCY_WORDS,
     DROP,
+    UNIT_NAMES,
     UNITS,
     column_mentions,
     condition_bounds,
@@ -40,6 +42,9 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      # ("..., counting only bookings where the member attended": the rows a figure is of)
                      r"(?:count(?:ing)?|includ(?:e|ing)|consider(?:ing)?)\s+only\s+|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
+
+
+COUNT_PARTS = frozenset("qty quantity count units items pieces pcs".split())  # a column counting things
 
 
 def _scale_bounds(text: str) -> dict:
@@ -111,7 +116,9 @@ def _selects_rows(text: str) -> bool:
     """The action keeps or drops rows ("keep ...", "drop ...", "only ...", or no verb at all), rather than doing
     a job on the rows a condition picks ("paraphrase the reviews with 5 stars")."""
     verb = lead_verb(text)
-    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text)) or bool(PREDICATE.match(text))
+    asked = WISH.sub("", text.strip())  # ("could you give me just the appointments from ...")
+    return not verb or verb in GENERIC or verb == "only" or bool(KEEPING.match(text)) or bool(KEEPING.match(asked)) \
+        or bool(PREDICATE.match(text))
 
 
 # "(which talks were submitted in February and) run at least 30 minutes", "cost more than 200 euros": a verb
@@ -197,9 +204,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
             if len(part) == 2 and part.isalpha() and part not in ("id", "no", "of", "in", "on", "at", "to", "is"):
                 # a unit of two letters right after a number names its column ("under 150,000 km": mileage_km)
                 spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({part})\b", low)]
-            if part in _UNIT_WORDS and part not in ("hours", "minutes", "seconds", "days"):
+            if part in UNIT_NAMES and part not in ("hours", "minutes", "seconds", "days"):
                 # the unit in words ("closer than 100 metres": distance_m; "over 50 kilos": weight_kg)
-                said = "|".join(w for w in _UNIT_WORDS[part].split() if len(w) > 2)
+                said = "|".join(w for w in UNIT_NAMES[part].split() if len(w) > 2)
                 spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({said})\b", low)] if said else []
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
@@ -211,6 +218,15 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                                or low[a:b] in RATING_VERBS and part in RATING_PARTS
                                # ("10+ votes" on `upvotes`: the word that ends a compound name)
                                or len(low[a:b]) >= 4 and part != low[a:b] and part.endswith(low[a:b]))]
+    # ("orders of 5 or more plants": a count of things bought, said by their noun, is the quantity column's)
+    counts = [c for c in numeric if set(re.split(r"[_\W]+", c.lower())) & COUNT_PARTS]
+    if len(counts) == 1:
+        for q in qs:
+            noun = re.match(r"\s+(?:(?:or|and)\s+(?:more|less|fewer|over|under|above|below|up)\s+)?([a-z]{3,}s)\b",
+                            q.get("after") or "") if not q["unit"] else None
+            if noun and noun[1] not in UNITS and not ROW_NOUNS.fullmatch(noun[1]) \
+                    and (at := low.find(noun[1], q["span"][0])) >= 0:
+                spots.append((at, at + len(noun[1]), counts[0], 0))
     removal = _removal(text)
     # ("severity 4 or worse": on a column where more is worse, "worse" is the upper side)
     flipped = {col for col in numeric if BAD_IS_HIGH.search(col)}
@@ -356,8 +372,3 @@ def _scope_bounds(condition: str, col: str, data: DataPeek) -> dict[str, Any]:
 
 
 # units a column's name carries, as a request says them ("how many kg", "how many hours")
-_UNIT_WORDS = {"kg": "kg kgs kilo kilos kilogram kilograms", "g": "g gram grams", "lb": "lb lbs pound pounds",
-               "km": "km kilometre kilometres kilometer kilometers", "m": "m metre metres meter meters",
-               "mi": "mi mile miles", "hours": "hour hours hr hrs h", "minutes": "minute minutes min mins",
-               "seconds": "second seconds sec secs s", "days": "day days", "l": "l litre litres liter liters",
-               "usd": "dollar dollars usd", "eur": "euro euros eur", "gbp": "pound pounds gbp"}

@@ -157,10 +157,20 @@ YEAR = re.compile(r"\b(in|during|within|from|since|before|after|until|till|throu
                   r"(\s+(?:or|and)\s+(?:later|after|newer|earlier|before|older)|\s+onwards?)?", re.I)
 
 
+# "from April 2025 on", "from 2024 on": a date with "on" after it, said for "onwards"
+_FROM_ON = re.compile(rf"\b(from\s+(?:the\s+)?(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH}\s*,?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+                      rf"(?:(?:19|20)\d\d)?|(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?))\s+on\b(?!\s+(?:the|a|an|each|every)\b)", re.I)
+
+
+def onwards_said(text: str) -> str:
+    """`text` with "from <date> on" as "from <date> onwards" (not "from March on the list")."""
+    return _FROM_ON.sub(r"\1 onwards", text)
+
+
 def year_bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
     """Bounds from a year with a direction ("posted in 2024", "acquired before 1960", "since 2019"), for a
     column of dates: the caller knows one is there (a bare year elsewhere may be a count)."""
-    m = YEAR.search(text)
+    m = YEAR.search(onwards_said(text))
     if m is None:
         return {}
     year, word, tail = int(m[2]), m[1].lower(), (m[3] or "").lower()
@@ -192,6 +202,7 @@ def bounds(text: str, dropping: bool = False) -> dict[str, str | bool]:
     its first and last day with drop_range). A date alone after "before"/"after" is
     shifted a day (the bound is inclusive and covers whole days); a time of day is used as written."""
     out: dict[str, str] = {}
+    text = onwards_said(text)
     found = [(m, iso(m)) for m in DATE.finditer(text)]
     found = [(m, d) for m, d in found if d]
     if not found:

@@ -44,7 +44,6 @@ from tilth.agent.actions import (
     starts_with_verb,
 )
 from tilth.agent.bounds import (
-    _UNIT_WORDS,
     KEEPING,
     SPARING,
     TEXT_UNITS,
@@ -77,6 +76,7 @@ from tilth.agent.columns import (
     _started_by,
     _string_columns,
 )
+from tilth.agent.countries import looks_like_codes, looks_like_country_names
 from tilth.agent.coverage import unused_details
 from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.figures import (
@@ -103,8 +103,10 @@ from tilth.agent.params import (
     FLAG_WHETHER,
     LANGUAGE_NAME,
     NAMED_COLUMN,
+    NOTE_WORDS,
     QUOTED,
     RANK_COMPARATIVES,
+    UNIT_NAMES,
     UNITS,
     YES_NO,
     _style_phrase,
@@ -243,6 +245,23 @@ KEEP_NULL = re.compile(r"\b(?:keep|leave|retain|stay|stays|remain|include)\b.*\b
                        r"|nobody\s+|no one\s+|never\s+|not\s+(?:yet\s+)?|un)(?:score|rat|valu|grad|label|tag)\w*"
                        r"|\b(?:no|without|missing)\s+(?:a\s+|an\s+|any\s+)?[\w-]+\b.*\b(?:keep|stay|remain|kept)\b", re.I)
 MEASURES_ONLY = "; it only measures here: every row passes"
+# junk said to sit inside the texts, not to be whole rows ("invisible junk between the words")
+WITHIN_TEXT = re.compile(r"\b(?:between|inside|within|in\s+the\s+middle\s+of|in\s+between)\s+(?:the\s+|their\s+|its\s+)?"
+                         r"(?:words|lines|sentences|paragraphs|letters|characters|text)\b", re.I)
+# repeats that are not one word within a text: n-grams, lines ("the same phrase over and over"), or rows like
+# other rows ("solutions that are almost word for word the same": near-duplicates)
+OTHER_REPEATS = re.compile(r"\b(?:same|repeated|repeating|duplicated?)\s+(?:phrases?|sentences?|lines?|paragraphs?|n-?grams?)\b"
+                           r"|\bword[\s-]+for[\s-]+word\b|\b(?:almost|nearly|basically|virtually)\b|\bdup\w*|\bcop(?:y|ies)\b|"
+                           r"\bidentical\b|\brepeated\s+(?!words?\b)[a-z]+s\b|\bmore\s+than\s+once\b|\b(?:exact|very)\s+same\b|"
+                           r"\btwice\b|\bre-?(?:past|sen[dt]|post|submi|upload)\w*", re.I)  # ("the repeated comments", "re-pastes")
+# a length said: junk by its size, which junk_filter never judges ("one-word replies", "anything short")
+LENGTH_WORDS_SAID = re.compile(r"\b(?:one|two|three|single|\d+)[\s-]+(?:or\s+(?:two|three|\d+)[\s-]+)?words?\b|"
+                               r"\bshort(?:er|est)?\b|\btiny\b", re.I)
+# bits stripped out of each text ("strip cookie banners and 'Buy tickets' bits out of the descriptions"): a line cleaner's
+STRIPPED_FROM = re.compile(r"\b(?:strip|cut|trim|snip)\w*\b.*\b(?:out\s+of|from)\s+(?:the|each|every|all)\s+(?:[a-z]+\s+)?[a-z]+s\b",
+                           re.I)
+# a value put in place of another: a rewrite, never a removal of rows ("names swapped for a placeholder")
+REPLACED = re.compile(r"\b(?:swap\w*|replac\w*|substitut\w*|mask\w*|turn\w*\s+into|chang\w*\s+(?:to|into))\b", re.I)
 
 
 class OfflinePlanner:
@@ -457,6 +476,7 @@ class OfflinePlanner:
         self.preserve = preserve
         self.refused = " ".join(a.full for a in parsed.actions if a.negated)
         last: dict[int, tuple[PlanStep, Action]] = {}  # the last step planned from each sentence
+        column_lists: set[int] = set()  # sentences whose list of columns is planned (_bare_column_list)
         said = ""  # statements that matched nothing: "these pages are nearly the same. Keep one of each."
         unsupported: Action | None = None  # the last action no operator can do, for the fragments that go with it
         pending: tuple[set[int], dict] = (set(), {})  # (steps before it, rows) of an action whose job has a scope
@@ -644,7 +664,8 @@ class OfflinePlanner:
                     None)):  # "..., but keep all the urgent and emergency ones": the rows the step before leaves alone
                 _also(kept, a.text)
                 continue
-            if equal is not None and not equal[2] and (gone := next(
+            # (not the verb-less rest of the removal's own list: "Everything except flat tires and mechanical faults")
+            if equal is not None and not equal[2] and not goes_on and (gone := next(
                     (st for st in plan.steps if st.op == "value_filter" and st.params.get("column") ==
                      self._pipeline_col(equal[0], data) and st.params.get("drop_values") and not {
                         str(v).lower() for v in equal[1]} & {str(v).lower() for v in st.params["drop_values"]}), None)):
@@ -701,6 +722,16 @@ class OfflinePlanner:
                     self._value_step(plan, a, dated[0], dates, data)
                 if not dropping:  # ("keep 5 star reviews under 20 words")
                     self._length_beside(plan, a, data, columns, excluded)
+                if not dropping and "lang_id" not in excluded and (codes := languages(a.full)) \
+                        and not any(st.op == "lang_id" for st in plan.steps) \
+                        and not any(LANGUAGE_NAME.search(str(v)) for v in values) \
+                        and not set(codes) & {str(v).lower() for v in values} \
+                        and not looks_like_country_names({str(v) for v in values}) \
+                        and not looks_like_codes({str(v) for v in values}):
+                    # (a column of language codes; "Japanese companies" on a column of countries is Japan)
+                    # ("only English posts from the Dogs board": the language beside the label)
+                    self.add(plan, self.cat.by_name["lang_id"], a, data, columns,
+                             why=f"keeps {', '.join(codes)} texts, as {a.text!r} says", given={"languages": codes})
                 continue
             if a.asks and not parsed.keep_all_rows and "value_filter" not in excluded \
                     and (held := _contained_literals(a, data)) is not None:
@@ -709,8 +740,9 @@ class OfflinePlanner:
                 last[a.sentence] = (self._value_step(plan, a, col, {"drop_contains" if gone else "contains": parts},
                                                      data), a)
                 continue
-            if re.match(r"\W*how many\b", a.full, re.I) and \
+            if re.match(r"\W*(?:(?:and|also|plus|then)\s+)*how many\b", a.full, re.I) and \
                     (gone := [c for w in lacked(a.full) for c in column_mentions(w, list(data.columns))]):
+                # ("..., and how many have no exhibition at all?")
                 # "how many records have a missing grade": a count no step makes
                 _query_instead(plan, a, "counts missing values",
                                f"SELECT count(*) FROM <dataset> WHERE {_sql_ident(gone[0])} IS NULL")
@@ -922,12 +954,18 @@ class OfflinePlanner:
                 _also(step, a.text)
                 continue
             segment = next((p for p in re.split(r"\s*;\s*", a.context) if a.text.strip() in p), a.context)
+            # (from the action on: "..., and only keep the pet type, the date and the price columns")
+            segment = segment[max(0, segment.lower().find(a.text.strip().lower())):]
+            if a.inherited and a.sentence in column_lists:
+                continue  # (an item of a list of columns planned from its first item)
             if (listed := _bare_column_list(segment, data)) is not None:
                 # ("keep only booking id, room, team and cost": every item a column's name, so a choice of columns,
                 # which the list's first part says for all of its items)
-                if not re.sub(r"^\W+", "", segment).lower().startswith(re.sub(r"^\W+", "", a.text).lower()[:12]):
-                    continue
+                column_lists.add(a.sentence)
                 a = replace(a, text=f"keep only the {', '.join(listed)} columns", condition="")
+            elif _column_like_sibling(a, parsed.actions, data):
+                # ("drop the inspector notes and the floor column": the item before the one that says "column" is one)
+                a = replace(a, text=f"{a.text} column")
             query = a.full
             if said and a.asks:  # "some pages are filler. get those pages out": the statement says which rows
                 verb = _verb(a.full)  # ("I want those collapsed to one": no verb leads, the words say the job)
@@ -942,6 +980,15 @@ class OfflinePlanner:
                                " ", query, flags=re.I)
                 query = " ".join(query.split()) or a.full
             ranked = self.ranked(query, a.context)
+            if not a.asks or WITHIN_TEXT.search(a.full) or REPLACED.search(a.full) or OTHER_REPEATS.search(a.full) \
+                    or LENGTH_WORDS_SAID.search(a.full) or STRIPPED_FROM.search(a.context) or any(
+                    st.op == "c4_line_cleaner" and st.intent and st.intent in a.context for st in plan.steps):
+                # junk_filter drops whole rows a request asks to lose (a statement only describes the data: "the very low
+                # ones are the looping 'bad bad bad' kind"): not junk inside a text ("invisible junk between the words"), not a
+                # value swapped in ("swapped for a placeholder"), not rows repeating other rows or a phrase repeated
+                # (its rule is one word repeated), not rows too short ("junk such as one-word replies": a length), nor menus a line cleaner planned for the same sentence takes out of
+                # each page ("cookie banners and menu junk")
+                ranked = [(sk, v) for sk, v in ranked if sk.name != "junk_filter"]
             if query != a.full and ranked and not _contentless(a.text) and (not POINTS_BACK.search(a.text) or ONE_OF_EACH.search(a.text)):
                 # "Several reviews were submitted twice ... Keep one of each": the statement's words can drown a
                 # request that says its job well enough alone
@@ -1503,7 +1550,10 @@ class OfflinePlanner:
             best, score = alt
         if best.kind != "deduplicator" and (m := REPEATED.search(action.full)) and (
                 ROW_NOUNS.match(action.full, m.end())
-                or self.text_noun is not None and self.text_noun.match(action.full, m.end())):  # ("the repeated comments")
+                or self.text_noun is not None and self.text_noun.match(action.full, m.end())
+                # (any plural but the parts of a text: "the repeated comments", not "repeated lines")
+                or re.match(r"(?!(?:words|lines|phrases|sentences|paragraphs|characters|letters|n-?grams)\b)[a-z]{3,}s\b",
+                            action.full[m.end():], re.I)):  # ("the repeated comments")
             # "remove repeated reviews": rows that repeat other rows, not text that repeats itself (the nearest
             # deduplicator of the first four, however far below a repetition filter's score)
             best, score = next(((s, v) for s, v in ranked[:4] if s.kind == "deduplicator"), (best, score))
@@ -1895,11 +1945,18 @@ class OfflinePlanner:
             # ("so it reads like 'Fall 2023'": the case an example shows)
             shown = [q for q in re.findall(r"['\"\u2018\u201c]([^'\"\u2019\u201d]{2,40})['\"\u2019\u201d]", f"{text} {context}")
                      if re.search(r"[A-Za-z]{2}", q)]
+            # ("so 'cat ', 'CAT' become 'Cat'": the spelling after the arrow is the one wanted, not those before it)
+            # (quotes may be gone by now: "CAT become Cat, Guinea  Pig becomes Guinea Pig")
+            shown = [q.strip() for q in re.findall(r"(?:\b(?i:becomes?|turns?\s+into|changed?\s+to)|->|\u2192|=>)\s+['\"\u2018\u201c]?"
+                                                   r"([A-Za-z][\w-]*(?:\s[A-Za-z][\w-]*){0,2})", f"{text} {context}")
+                     if re.search(r"[A-Za-z]{2}", q)] or shown
             if skill.param("case") and shown and "case" not in out:
                 if all(q == q.upper() for q in shown):
                     out["case"] = "upper"
                 elif all(q == q.title() for q in shown):
                     out["case"] = "title"
+                elif all(q == q.lower() for q in shown):
+                    out["case"] = "lower"
         for p in skill.meta.get("params", []):
             if p["name"] in ("languages", "langs", "lang", "language", "keep", "source_languages") and "list" in p["type"]:
                 # the action's own languages; else its sentence's ("keep those lines: Dutch, Polish")
@@ -2432,7 +2489,12 @@ class OfflinePlanner:
             if step.op == "lang_id" and step.params.get("languages") == [] and not step.params.get("drop_languages") \
                     and re.match(r"\W*how many\b", step.intent or "", re.I) and (codes := languages(step.intent)):
                 # "how many of them are in German": the rows the detector's labels count, after the run
-                sql = f"SELECT count(*) FROM output WHERE lang IN ({', '.join(_sql_literal(c) for c in codes)})"
+                # ("how many of all comments aren't in English": the others, and a row with no language among them)
+                negated = re.search(r"\b(?:not|aren'?t|isn'?t|weren'?t|wasn'?t)\s+in\b|\bnon-?(?=[a-z]+\b)|\bother\s+than\b",
+                                    step.intent or "", re.I) is not None
+                listed = ", ".join(_sql_literal(c) for c in codes)
+                sql = (f"SELECT count(*) FROM output WHERE lang IS NULL OR lang NOT IN ({listed})" if negated
+                       else f"SELECT count(*) FROM output WHERE lang IN ({listed})")
                 if all(q.get("sql") != sql for q in plan.questions):
                     plan.questions.append({"ask": step.intent, "sql": sql})
             if step.params.get("languages") and step.params.get("drop_languages") \
@@ -2568,11 +2630,22 @@ class OfflinePlanner:
         """"Drop the notes that aren't in English": a short note the detector calls English, unsure as it is on a
         few words, is not one of them. The default confidence stays for long documents (where a low score marks
         mixed or junk text) and wherever the request names a confidence."""
-        if step.op != "lang_id" or "min_score" in step.params or not (step.params.get("languages", ["en"])
-                                                                      or step.params.get("drop_languages")):
+        # ("translate the posts that aren't in English": the rows in another language, which the request picks by
+        # language; "translate every message" asks for them all, and a row named by its languages is the detector's)
+        translating = step.op == "llm_translate" and step.params.get("only_other_languages", True) \
+            and not step.params.get("source_languages") and re.search(
+                r"\b(?:not|aren'?t|isn'?t|weren'?t|wasn'?t)\s+(?:written\s+)?in\b|\bnon-|\bforeign\b|\bother\s+languages?\b",
+                step.intent or "", re.I) is not None
+        if step.op != "lang_id" and not translating or "min_score" in step.params or not (
+                translating or step.params.get("languages", ["en"]) or step.params.get("drop_languages")):
             return
         median = data.median_words(step.params.get("text_field", "text"))
-        if median is not None and median < SHORT_TEXT_WORDS:
+        if median is not None and median < SHORT_TEXT_WORDS and translating:
+            # ("translate the posts that aren't in English": "thanks!" is English, however unsure the detector is)
+            step.params["min_score"] = 0.0
+            step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a row "
+                         f"whose most likely language is {step.params.get('target_language', 'English')} stays as written")
+        elif median is not None and median < SHORT_TEXT_WORDS:
             step.params["min_score"] = 0.0
             step.why += (f"; min_score 0: lid.176 is unsure on short texts (median {median:.0f} words here), so a "
                          f"row is {'dropped' if step.params.get('drop_languages') else 'kept'} when its most likely "
@@ -2866,17 +2939,52 @@ def _kept_scopes(parsed: ParsedRequest) -> None:
     parsed.actions[:] = [replace(a, index=i) if a.index != i else a for i, a in enumerate(out)]  # (positions again)
 
 
+def _column_like_sibling(action: Action, actions: list[Action], data: DataPeek) -> bool:
+    """The action names columns only ("drop the inspector notes") and the next item of its list, which took its verb,
+    says "column" ("... and the floor column"): a list of columns whose last item alone says what they are."""
+    nxt = next((b for b in actions if b.index == action.index + 1), None)
+    if nxt is None or not nxt.inherited or nxt.sentence != action.sentence or action.condition \
+            or _COLUMN_WORD.search(action.text) or not _COLUMN_WORD.search(nxt.own or nxt.text) \
+            or not column_mentions(action.text, list(data.columns)):
+        return False
+    names = {p.rstrip("s") for c in data.columns for p in re.split(r"[_\W]+", c.lower()) if p} | NOTE_WORDS
+    words = re.findall(r"[a-z]+", DROP.sub(" ", WISH.sub("", action.text)).lower())
+    return all(w.rstrip("s") in names or w in ("the", "a", "an", "their", "its", "all", "any", "of", "s") for w in words)
+
+
+_COLUMN_WORD = re.compile(r"\b(?:columns?|fields?)\b", re.I)
+
+
 def _bare_column_list(text: str, data: DataPeek) -> list[str] | None:
-    """The columns of "keep only booking id, room, team and cost" (no word "columns"): two or more items, each the
-    name of one column of the data as written or with spaces for its underscores; else None."""
+    """The columns of "keep only booking id, room, team and cost" or "only keep the date and the price columns": two or
+    more items, each naming one column of the data (_column_item); else None."""
     m = re.match(r"^\W*(?:please\s+)?(?:(?:keep|select|retain)\s+(?:only|just)|(?:only|just)\s+(?:keep|select|retain))\s+"
-                 r"(?:the\s+)?(.+?)[\s.!?]*$", text, re.I)
+                 r"(?:the\s+)?(.+?)(?:\s+(?:columns?|fields?))?[\s.!?]*$", text, re.I)
     if m is None:
         return None
-    items = [w.strip(" '\"`") for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m[1]) if w.strip(" '\"`")]
-    by_name = {c.lower().replace("_", " "): c for c in data.columns if not c.startswith("_")}
-    found = [by_name.get(" ".join(w.lower().replace("_", " ").split())) for w in items]
+    items = [re.sub(r"^(?:the|its|their)\s+", "", w.strip(" '\"`"), flags=re.I)
+             for w in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m[1]) if w.strip(" '\"`")]
+    found = [_column_item(w, data) for w in items]
     return found if len(found) >= 2 and all(found) and len(set(found)) == len(found) else None
+
+
+def _column_item(item: str, data: DataPeek) -> str | None:
+    """The one column an item of a list of columns names: its name (spaces for underscores), else a word of one
+    column's name only ("the date": visit_date), else the one column of money for a word of money ("the price": cost)."""
+    columns = [c for c in data.columns if not c.startswith("_")]
+    said = " ".join(item.lower().replace("_", " ").split())
+    exact = [c for c in columns if c.lower().replace("_", " ") == said]
+    if exact:
+        return exact[0]
+    if len(said.split()) > 2:
+        return None
+    named = column_mentions(said, columns) or partial_column_mentions(said, columns)
+    if len(named) == 1:
+        return named[0]
+    if re.fullmatch(rf"(?:{MONEY_NAMES})", said):
+        money = _money_columns([c for c in columns if _numeric(c, data)])
+        return money[0] if len(money) == 1 else None
+    return None
 
 
 def _money_said(text: str, data: DataPeek) -> list[str]:
@@ -3242,7 +3350,8 @@ def _missing_columns(action: Action, data: DataPeek) -> list[str]:
 
 # what a row lacks: "no docstring", "without a CSAT", "missing a price", "an empty solution", "the solution is
 # blank" (the phrase after the word, or before "is empty")
-LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:we|they|you|i)\s+(?:don'?t|do\s+not|did\s+not|didn'?t)\s+know\s+"
+LACKING = re.compile(r"\b(?:no|without|missing|lacking|(?:doesn'?t|don'?t|didn'?t|does\s+not|do\s+not|did\s+not)\s+"
+                     r"(?:have|has|include|contain|list|give|get|got)|(?:we|they|you|i)\s+(?:don'?t|do\s+not|did\s+not|didn'?t)\s+know\s+"
                      r"(?:which|who|what|the)|(?:with\s+)?(?:an?\s+)?(?<!near-)(?<!near )(?<!nearly )(?<!almost )(?<!mostly )(?<!virtually )"
                      r"(?:empty|blank|null))\s+"
                      r"(?:an?\s+|any\s+)?"
@@ -3471,7 +3580,7 @@ def _amount_asked(text: str, data: DataPeek) -> str | None:
     if m is None:
         return None
     said = m[1].lower()
-    units = {u for u, words in _UNIT_WORDS.items() if said in words.split()}
+    units = {u for u, words in UNIT_NAMES.items() if said in words.split()}
     if not units:
         return None
     cols = [c for c in data.columns if _numeric(c, data) and units & set(re.split(r"[_\W]+", c.lower()))

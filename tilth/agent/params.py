@@ -302,8 +302,16 @@ def _polish_is_language(text: str, at: int) -> bool:
     return not (opens and verb)
 
 
+# a unit's abbreviation (in a column's name: weight_kg, extra_km) and the words said for it
+UNIT_NAMES = {"kg": "kg kgs kilo kilos kilogram kilograms", "g": "g gram grams", "lb": "lb lbs pound pounds",
+              "km": "km kilometre kilometres kilometer kilometers", "m": "m metre metres meter meters",
+              "mi": "mi mile miles", "hours": "hour hours hr hrs h", "minutes": "minute minutes min mins",
+              "seconds": "second seconds sec secs s", "days": "day days", "l": "l litre litres liter liters",
+              "usd": "dollar dollars usd", "eur": "euro euros eur", "gbp": "pound pounds gbp"}
+
+
 # words for what a person wrote in a column of free text: one name for another ("the drivers' comments": driver_note)
-_NOTE_WORDS = frozenset("note comment remark description feedback message memo".split())
+NOTE_WORDS = frozenset("note comment remark description feedback message memo".split())
 
 
 def column_mentions(text: str, columns: list[str]) -> list[str]:
@@ -321,6 +329,9 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     words |= {w[:-3] + "y" for w in (x.strip("'") for x in raw) if w.endswith("ies")}
     # ("first-timers": the people of first_time, a compound's agent noun)
     words |= {m[1] for m in re.finditer(r"\b[a-z]+-([a-z]{3,}?e)rs?\b", text.lower())}
+    # ("the extra kilometres column": extra_km, the unit by its abbreviation)
+    words |= {abbr for abbr, said in UNIT_NAMES.items()
+              if len(abbr) >= 2 and {n.rstrip("s") for n in said.split() if len(n) >= 4} & words}
     stems = _stems(text)
     hits, literal = [], set()
     for col in columns:
@@ -333,7 +344,7 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         elif parts and _stems(" ".join(parts)) <= stems:
             hits.append(col)  # "rated 4 or higher" names `rating` (same stem)
         elif len(parts) > 1 and any(p in words for p in parts) and all(
-                p in words or p in _NOTE_WORDS and words & _NOTE_WORDS for p in parts):
+                p in words or p in NOTE_WORDS and words & NOTE_WORDS for p in parts):
             hits.append(col)  # "the drivers' comments" names driver_note: a person's words under another name for them
             literal.add(col)
         elif len(parts) > 1 and any(p in words for p in parts) and all(
@@ -346,6 +357,15 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         role = ROLES.get(col.lower())
         if col not in hits and role and any(w in words and w not in names for w in role):
             hits.append(col)
+    # one column of a person's words, called by another name for them ("the inspector notes" on `comment`), where no
+    # column has the word said; the person before it is whose words they are, not a column named
+    said = {w for w in words & NOTE_WORDS if w not in names}
+    noted = [c for c in columns if re.split(r"[_\W]+", c.lower())[-1].rstrip("s") in NOTE_WORDS]
+    if said and len(noted) == 1 and noted[0] not in hits:
+        hits.append(noted[0])
+        low = text.lower()
+        hits = [c for c in hits if c == noted[0] or not re.search(
+            rf"\b{re.escape(c.lower().replace('_', ' '))}(?:s|'s|s')?\s+(?:{'|'.join(said)})s?\b", low)]
     # a longer name that contains a shorter one wins ("agent_reply" over "reply"), where its words are all there
     # ("each trip report" names `report`, not `reported_on` by the stem of "report")
     return [c for c in hits if not any(c != o and c in o and (o in literal or c not in literal) for o in hits)]

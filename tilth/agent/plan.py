@@ -55,6 +55,33 @@ class Plan(BaseModel):
     def ops(self) -> list[str]:
         return [s.op for s in self.steps]
 
+    def unasked_scores(self, data_columns: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """The score columns of the filters that only decide which rows go ("length_words", "junk"): nobody asked to
+        see them, so the export leaves them out (Output.leave_out; the workspace keeps them). A filter planned to
+        measure (its measure_params: every row kept), a column a later step reads, one the request names and one the
+        data had before (`data_columns`: lang_id writes `lang` over a data's own) stay."""
+        from tilth.ops import build
+        from tilth.ops.registry import get
+
+        if self.keep_all_rows:
+            return []
+        out: list[str] = []
+        ops = []
+        for st in self.steps:
+            try:
+                ops.append((st, build(st.op, st.params)))
+            except Exception:  # (a step that cannot be built is validation's to report: nothing to leave out)
+                return []
+        for i, (st, op) in enumerate(ops):
+            measure = getattr(get(st.op), "measure_params", {}) or {}
+            if op.kind != "filter" or measure and all(st.params.get(k) == v for k, v in measure.items()):
+                continue
+            read_later = {c for _, later in ops[i + 1:] for c in later.input_columns()}
+            out += [c for c in op.output_columns() if c not in read_later and c not in out and c not in data_columns
+                    and not re.search(rf"(?<![\w]){re.escape(c)}(?![\w])" + ("" if "_" in c else r"\s+(?:column|field)"),
+                                      self.request, re.I)]  # ("junk" alone is a word, not the column)
+        return out
+
 
 LLM_NOTE = ("{ops} {verb} an LLM. With no endpoint configured the run starts the embedded SmolLM2-135M: it runs "
             "offline but is slow on a CPU (seconds per row) and weak at judging or writing. For real quality "

@@ -182,8 +182,10 @@ def _object_noun(asked: str) -> str | None:
     return word if word and word not in TEXT_PARTS and not word.endswith("ss") else None
 
 
-_EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|not(?: from| in| of)?|" \
-          r"never|no|isn'?t|aren'?t|non-?|unless)"
+# ("not about Modern Design", "isn't from the east wing": a preposition may follow the negation)
+_EXCEPT = r"(?:other than|except(?: for)?|excluding|apart from|aside from|besides|save for|but not|" \
+          r"(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t)(?:\s+(?:from|in|of|about|on|at|by|for|with|under|regarding))?|" \
+          r"no|non-?|unless)"
 
 
 def _excepted(text: str, value, column: str = "") -> bool:
@@ -191,6 +193,8 @@ def _excepted(text: str, value, column: str = "") -> bool:
     not the ones from crew Delta" (the column's word before the value)."""
     v = _label_spelling(str(value))  # ("except phone booths": phone_booth)
     named = "|".join(re.escape(w) for w in _column_words(column)) if column else ""
+    if named and (words := re.findall(r"[a-z]{5,}", str(value).lower())):  # ("except the lasagna video": one word of
+        v = rf"{v}|(?:{'|'.join(words)})(?=\s+(?:{named})s?\b)"           # "Grandma's Lasagna", before the column's)
     v = rf"(?:(?:{named})\s+)?(?:{v})" if named else v
     text = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w -]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text)  # ('other than "none"')
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
@@ -378,10 +382,25 @@ def _named_values(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) ->
             for w in named)]
         if named:
             return col, _with_listed(low, named, distinct)
+        if col in named_cols and (one := _label_by_its_word(low, col, distinct)) is not None:
+            return col, [one]  # "the ones under the lasagna video": video "Grandma's Lasagna"
         if col in named_cols and distinct and all(re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", v) for v in distinct) \
                 and (codes := languages(action.full)):
             return col, codes  # "German, French and Spanish posts, using the lang field": the codes it holds
     return None
+
+
+def _label_by_its_word(low: str, column: str, distinct: set) -> str | None:
+    """The one label of a named column that a distinctive word of it names, said right before the column's word ("the
+    lasagna video" on a video titled "Grandma's Lasagna"): a word of five letters or more that no other label has."""
+    owners: dict[str, set] = {}
+    for v in distinct:
+        if isinstance(v, str):
+            for w in re.findall(r"[a-z]{5,}", v.lower()):
+                owners.setdefault(w, set()).add(v)
+    said = [w for w in dict.fromkeys(re.findall(rf"\b([a-z]{{5,}})\s+(?:{'|'.join(map(re.escape, _column_words(column)))})s?\b", low))
+            if len(owners.get(w, ())) == 1]
+    return next(iter(owners[said[0]])) if len(said) == 1 else None
 
 
 def _spoken(column: str, denied: bool = False) -> str:

@@ -135,7 +135,7 @@ class Agent:
 
     def save(self, s: State) -> State:
         keep = self.remember and (self.keep_partial or not s["plan"].unmatched)
-        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=keep)
+        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=keep, data_columns=tuple(s["data"].columns))
         self.log.append(f"save: {path}")
         return {"recipe_path": str(path), "skill_saved": keep}
 
@@ -205,13 +205,17 @@ def plan_from_yaml(text: str, base: Plan) -> Plan:
                                    "notes": [*base.notes, "edited by the reviewer"]})
 
 
-def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = True) -> Path:
+def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = True,
+                data_columns: tuple[str, ...] = ()) -> Path:
     """Write the accepted recipe next to the outputs and (`as_skill`) into the workspace's skills (a reusable
     skill)."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = {**plan.input, "path": str(Path(plan.input["path"]).resolve())}
-    plan = plan.model_copy(update={"input": inp, "output": {"dataset": plan.name, "export": str(out_dir / "dataset.jsonl")}})
+    output = {"dataset": plan.name, "export": str(out_dir / "dataset.jsonl")}
+    if scores := plan.unasked_scores(data_columns):  # ("length_words", "junk": how a filter decided, not data anyone asked for)
+        output["leave_out"] = scores
+    plan = plan.model_copy(update={"input": inp, "output": output})
     text = plan.to_recipe().to_yaml()
     path = out_dir / "recipe.yaml"
     path.write_text(text)

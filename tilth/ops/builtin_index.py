@@ -11,6 +11,7 @@ BUILTIN = {
     'gopher_quality': 'tilth.ops.process.gopher_quality',
     'gopher_repetition': 'tilth.ops.process.gopher_repetition',
     'html_extract': 'tilth.ops.acquire.html_extract',
+    'junk_filter': 'tilth.ops.process.junk_filter',
     'lang_id': 'tilth.ops.process.lang_id',
     'length_filter': 'tilth.ops.process.length_filter',
     'llm_annotate': 'tilth.ops.evaluate.llm_annotate',

@@ -60,6 +60,9 @@ class Output(BaseModel):
     export: str | None = Field(None, description="Also write the result to this .jsonl/.jsonl.gz/.parquet/.csv/.csv.gz/.tsv file.")
     report: bool = Field(True, description="Write the HTML run report (false for scripts; `tilth report RUN` "
                          "writes it later).")
+    leave_out: list[str] = Field(default_factory=list, description="Columns left out of the export file (the "
+                                 "workspace's tables keep them): the Data Agent lists the scores its filters wrote to "
+                                 "decide, which nobody asked to see.")
 
     @field_validator("dataset")
     @classmethod

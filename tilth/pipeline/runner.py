@@ -235,7 +235,7 @@ class Runner:
         target's extension was checked with the recipe, before any step ran.)"""
         if index == len(self.ops) and self.recipe.output.export and self._exporting is None:
             self._exporting = BackgroundExport(list_parts(directory), Path(self.recipe.output.export),
-                                               export_names(self.recipe.input))
+                                               export_names(self.recipe.input), self.recipe.output.leave_out)
 
     def _close_executor(self) -> None:
         if self._own_executor and self.executor is not None:
@@ -473,21 +473,22 @@ def export_names(source: dict) -> dict[str, str]:
     return {new: old for old, new in text_renames(source.get("text")).items()}
 
 
-def export(parts: list[Path], target: Path, names: dict[str, str] | None = None) -> Path:
+def export(parts: list[Path], target: Path, names: dict[str, str] | None = None, leave_out: list[str] | None = None) -> Path:
     """Write parts, in canonical order, to one .jsonl / .jsonl.gz / .parquet / .csv file (atomically: a failed
     export leaves no partial file)."""
     target = Path(target)
-    tmp = write_export(parts, target, names=names)
+    tmp = write_export(parts, target, names=names, leave_out=leave_out)
     os.replace(tmp, target)
     return target
 
 
 def write_export(parts: list[Path], target: Path,
                  connected: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-                 names: dict[str, str] | None = None) -> Path:
+                 names: dict[str, str] | None = None, leave_out: list[str] | None = None) -> Path:
     """Write the export of `target` to a temporary file beside it and return that file (renaming it into place
     is the caller's: `export`, or the runner once the run has committed). Nothing is left on failure.
-    `connected` is handed the DuckDB connection (to interrupt it); `names` renames columns (see export_names)."""
+    `connected` is handed the DuckDB connection (to interrupt it); `names` renames columns (see export_names);
+    `leave_out` names columns the file does without (Output.leave_out)."""
     fmt = export_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -498,8 +499,11 @@ def write_export(parts: list[Path], target: Path,
         con.execute("SET preserve_insertion_order = true")
         files = [str(p) for p in parts]
         select = "*"
-        if "json" in fmt or names:
+        if "json" in fmt or names or leave_out:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]).fetchall()
+            described = [d for d in described if d[0] not in set(leave_out or ())]
+            if not described:
+                raise ValueError(f"output.leave_out ({', '.join(leave_out)}) leaves no column to export")
             cols = [name for name, *_ in described]
             # JSON has no NaN or Infinity: such floats are written as null, not as invalid JSON
             floats = {name for name, kind, *_ in described if kind in ("FLOAT", "DOUBLE")} if "json" in fmt else set()
@@ -509,7 +513,7 @@ def write_export(parts: list[Path], target: Path,
             while len({rename.get(c, c) for c in cols}) < len(cols):
                 clash = [old for old, new in rename.items() if [rename.get(c, c) for c in cols].count(new) > 1]
                 rename.pop(clash[0])
-            if floats or rename:
+            if floats or rename or leave_out:
                 select = ", ".join((f"CASE WHEN isfinite({quote_ident(c)}) THEN {quote_ident(c)} END" if c in floats
                                     else quote_ident(c)) + f" AS {quote_ident(rename.get(c, c))}" for c in cols)
         con.execute(f"COPY (SELECT {select} FROM read_parquet(?, union_by_name=true)) TO ? ({fmt})",  # quoted names
@@ -528,9 +532,11 @@ class BackgroundExport:
     or renames the file into place (so the file still appears only once the run has committed); `cancel()`
     interrupts it. Either way no temporary file is left."""
 
-    def __init__(self, parts: list[Path], target: Path, names: dict[str, str] | None = None):
+    def __init__(self, parts: list[Path], target: Path, names: dict[str, str] | None = None,
+                 leave_out: list[str] | None = None):
         self.target = Path(target)
         self.names = names
+        self.leave_out = leave_out
         export_format(self.target)  # an unknown extension fails here, before any work
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -548,7 +554,7 @@ class BackgroundExport:
 
     def _work(self, parts: list[Path]) -> None:
         try:
-            self._tmp = write_export(parts, self.target, self._connected, self.names)
+            self._tmp = write_export(parts, self.target, self._connected, self.names, self.leave_out)
         except BaseException as e:
             self._error = e
         finally:

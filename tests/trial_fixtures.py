@@ -1,0 +1,21 @@
+"""Shared by the newcomer-trial tests: one planner per test module, and a small table written as JSONL and peeked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tilth.agent.offline import OfflinePlanner
+from tilth.agent.peek import peek
+from tilth.agent.skills import Catalogue
+
+
+@pytest.fixture(scope="module")
+def planner():
+    return OfflinePlanner(Catalogue(use_embeddings=True))
+
+
+def peek_rows(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return peek(path)
