@@ -248,3 +248,33 @@ def test_a_column_named_by_its_unit_in_words(tmp_path, planner):
     assert [(s.op, s.params) for s in plan.steps] == [
         ("value_filter", {"column": "date", "min": "2025-10-01", "max": "2025-10-31"}),
         ("select_columns", {"drop_columns": ["extra_km"]})]
+
+
+def test_units_sold_is_the_quantity_and_a_leading_question_motivates(tmp_path, planner):
+    """T77 r03: "Which plants sell best? Just give me total units sold per plant and the average unit price per plant
+    — I don't need a cleaned dataset." refused the question, summed unit_price for "units" and lost the average
+    (the clause after the em dash was read as its refusal)."""
+    plan = planner.plan("Which plants sell best? Just give me total units sold per plant and the average unit price "
+                        "per plant — I don't need a cleaned dataset.", _orders(tmp_path))
+    sqls = [q["sql"] for q in plan.questions]
+    assert len(sqls) == 2 and "sum(qty)" in sqls[0] and "avg(unit_price)" in sqls[1]
+    assert plan.keep_all_rows and not plan.unmatched
+
+
+def test_an_exception_said_with_a_verb_of_the_rows_and_a_column_by_its_abbreviation(tmp_path, planner):
+    """Trial 80 (after this round's fixes): "except the ones that started at the Airport" kept only the Airport trips
+    (9 rows for 38); "drop the language column" did not name `lang` (refused)."""
+    trips = _peek_rows(tmp_path / "trips.jsonl", [
+        {"trip_id": i, "station": ("Airport", "Central", "Harbour")[i % 3], "distance_km": 3.5 * i,
+         "trip_date": f"2024-{1 + i % 12:02d}-1{i % 9}", "comment": "Clean car, smooth ride."} for i in range(24)])
+    plan = planner.plan("Keep trips from April 2024 onwards, except the ones that started at the Airport.", trips)
+    assert sorted((s.op, str(s.params)) for s in plan.steps) == sorted([
+        ("value_filter", str({"column": "station", "drop_values": ["Airport"]})),
+        ("value_filter", str({"column": "trip_date", "min": "2024-04-01"}))])
+    reviews = _peek_rows(tmp_path / "reviews.jsonl", [
+        {"review_id": i, "review": "Great game night staple, the kids ask for it every week.",
+         "product": ("Catan", "Azul", "Wingspan")[i % 3], "lang": "en", "date": f"2024-0{1 + i % 9}-1{i % 9}"}
+        for i in range(24)])
+    plan = planner.plan("I need the reviews about Catan or Azul only, and drop the language column from the output.",
+                        reviews)
+    assert ("select_columns", {"drop_columns": ["lang"]}) in [(s.op, s.params) for s in plan.steps]

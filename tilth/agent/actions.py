@@ -97,7 +97,10 @@ KEEP_ALL = re.compile(
     rf"(?:may|can|should|must|will|is to|are to)?\s*(?:be\s+)?(?:dropped|removed|deleted|lost|discarded|filtered)\b|"
     rf"\bwithout (?:changing|modifying|touching|altering) (?:anything|the data|the dataset|the corpus|a thing)\b|"
     rf"\b(?:don'?t|do not) (?:change|modify|touch|alter) (?:anything|a thing|the data|the dataset|the corpus)\b"
-    rf"(?!\s+(?:else|other|besides))",
+    rf"(?!\s+(?:else|other|besides))|"
+    # ("I don't need a cleaned dataset": figures only)
+    rf"\b(?:i|we)\s+(?:don'?t|do not)\s+(?:need|want)\s+(?:a\s+|the\s+|any\s+)?(?:clean(?:ed)?|new|modified|changed|"
+    rf"filtered|processed|edited)\s+(?:data\s*set|dataset|data|file|copy|version)\b",
     re.I)
 
 # "just tell me how many tokens": a job that also forbids changing the data
@@ -597,6 +600,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     from tilth.agent.params import ENUM, unquote_labels
 
     written = request
+    # ("... per plant — I don't need a cleaned dataset": a clause of its own after the dash; an aside between two
+    # dashes stays one: "keep only problems of medium difficulty — a heuristic score from ... — and drop the rest")
+    request = re.sub(r"\s+[\u2013\u2014]\s+(?=(?:I|we|We)\b)", ". ", request)
     request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
     # "the leftover html tags (<br>, <b>, <p> etc)": examples of markup, never choices of a label
     request = re.sub(r"\s*\((?:\s*(?:and\s+|or\s+)?</?[a-z][a-z0-9]*\s*/?>\s*,?)+\s*(?:etc\.?|and so on|\.\.\.)?\s*\)", " ",
@@ -641,14 +647,17 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                          request[: m.start()], re.I) else m[0], request, flags=re.I)
     # "clean out the junk: ... Keep the real discussions.": after a removal, the genuine rows are what it leaves
     request = re.sub(r"(?:(?<=[.!?;])|,|\s+(?:and|but))\s*(?:(?:please|just|so|then)\s+)*(?:keep|leave|retain)\s+"
-                     r"(?:only\s+|just\s+)?(?:all\s+)?(?:the\s+|our\s+|any\s+)(?:real|genuine|actual|proper|legit(?:imate)?|"
+                     r"(?:only\s+|just\s+)?(?:all\s+)?(?:the\s+|our\s+|any\s+)(?P<pre>(?:short|brief|tiny|little)\s+)?"
+                     r"(?:real|genuine|actual|proper|legit(?:imate)?|"
                      r"normal|valid|meaningful|substantive|decent|relevant|useful|good)\s+(?:[a-z-]+\s+)?(?:ones|stuff|content|"
-                     r"feedback|[a-z]+s)\b"  # ("Keep the genuine visitor feedback")
+                     r"feedback|[a-z]+s)\b"  # ("Keep the genuine visitor feedback", "keep the short genuine ones")
+                     r"(?:\s+like\s+[^.!?;]*?(?=\s+-\s+|[.!?;]|$))?(?:\s+-\s+[^.!?;]*)?"  # (" like 'Love it!' - those are real")
                      r"(?:\s+(?:of\s+course|though|obviously|please|pls))?(?:\s*,?\s*(?:even|including|especially|esp\.?)\s+"
                      r"(?:the\s+)?(?P<small>(?:short|brief|one-word|tiny|little)\s+[a-z]+s)\b)?"
                      r"(?:\s*,?\s*(?:if|as\s+long\s+as|when|provided)\s+[^.!?;]*)?\s*(?=[.!?;]|$)",  # (", if they say something")
                      # ("..., but keep the genuine comments, even the short questions": those stay, whatever else goes)
-                     lambda m: (f". the {m['small']} can stay" if m["small"] else "") if re.search(
+                     lambda m: (f". the {m['small']} can stay" if m["small"] else ". the short ones can stay" if m["pre"]
+                                else "") if re.search(
                          rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b",
                          request[: m.start()], re.I) else m[0],
                      request, flags=re.I)

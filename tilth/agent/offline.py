@@ -44,6 +44,7 @@ from tilth.agent.actions import (
     starts_with_verb,
 )
 from tilth.agent.bounds import (
+    COUNT_PARTS,
     KEEPING,
     SPARING,
     TEXT_UNITS,
@@ -749,7 +750,8 @@ class OfflinePlanner:
                 continue
             if (agg := AGGREGATE.search(a.full)) and not DROP.search(a.full) and not (
                     agg[1].lower() in _EXTREMES and (RANK_SHARE.search(a.full) or RANK_COUNT.search(a.full)
-                                                     or KEEPING.match(a.full) or re.search(r"\d", a.full))) and (nums := [
+                                                     or KEEPING.match(a.full) or re.search(r"\d", a.full))) and (nums := _count_said(
+                    a.full[agg.end():], data) or [
                     c for c in _by_position(a.full[agg.end():], column_mentions(a.full[agg.end():], list(data.columns))
                                             + partial_column_mentions(a.full[agg.end():], list(data.columns)))
                     if (_numeric(c, data) or agg[1].lower() in _DATE_EXTREMES and _dated(c, data))
@@ -1108,7 +1110,11 @@ class OfflinePlanner:
                     _also(step, a.text)
                     continue
             if choice is None:
-                if a.asks:
+                if a.asks and _lead_in_question(a, parsed.actions):
+                    # "Which plants sell best? Just give me total units sold per plant ...": the question says why,
+                    # the sentence after it what to give
+                    plan.notes.append(f"{a.full!r} is read as the reason for what follows, which says what to give")
+                elif a.asks:
                     self._not_understood(plan, a.full, ranked)
                 continue
             best, score, given = choice
@@ -2985,6 +2991,24 @@ def _column_item(item: str, data: DataPeek) -> str | None:
         money = _money_columns([c for c in columns if _numeric(c, data)])
         return money[0] if len(money) == 1 else None
     return None
+
+
+def _lead_in_question(action: Action, actions: list[Action]) -> bool:
+    """A question alone in its sentence, followed by a sentence that starts "just ..." or "(I) only (want|need) ..."
+    ("Which plants sell best? Just give me total units sold per plant"): the question motivates the request after it."""
+    if not action.context.rstrip().endswith("?") or any(b.sentence == action.sentence and b is not action for b in actions):
+        return False
+    nxt = next((b for b in actions if b.sentence == action.sentence + 1), None)
+    return nxt is not None and re.match(r"\W*(?:just|(?:i\s+)?only\s+(?:want|need))\b", nxt.context, re.I) is not None
+
+
+def _count_said(text: str, data: DataPeek) -> list[str]:
+    """The data's one column counting things for "units", "items" or "pieces" right after an aggregate ("total units
+    sold per plant": qty, not unit_price by the word "unit"), else []."""
+    if not re.match(r"\W*(?:(?:number|count|amount)\s+of\s+)?(?:units|items|pieces|quantity|quantities)\b", text, re.I):
+        return []
+    cols = [c for c in data.columns if _numeric(c, data) and set(re.split(r"[_\W]+", c.lower())) & COUNT_PARTS]
+    return cols if len(cols) == 1 else []
 
 
 def _money_said(text: str, data: DataPeek) -> list[str]:

@@ -357,6 +357,11 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
         role = ROLES.get(col.lower())
         if col not in hits and role and any(w in words and w not in names for w in role):
             hits.append(col)
+    # a short column name that abbreviates the word said ("the language column", "per language": lang; "desc")
+    said_words = set(re.findall(r"[a-z]{6,}", text.lower()))
+    hits += [c for c in columns if c not in hits and re.fullmatch(r"[a-z]{3,4}", c.lower())
+             and any(w.startswith(c.lower()) and len(w) >= len(c) + 3 for w in said_words)
+             and not any(c.lower() in re.split(r"[_\W]+", o.lower()) for o in columns if o != c)]
     # one column of a person's words, called by another name for them ("the inspector notes" on `comment`), where no
     # column has the word said; the person before it is whose words they are, not a column named
     said = {w for w in words & NOTE_WORDS if w not in names}

@@ -198,7 +198,9 @@ def _excepted(text: str, value, column: str = "") -> bool:
     v = rf"(?:(?:{named})\s+)?(?:{v})" if named else v
     text = re.sub(r"['\"\u2018\u2019\u201c\u201d]([\w -]+)['\"\u2018\u2019\u201c\u201d]", r"\1", text)  # ('other than "none"')
     return re.search(rf"\b{_EXCEPT}\s*(?:the\s+|a\s+|an\s+)?(?:(?:ones?|rows?|those|any(?:thing|one)?|everything)\s+"
-                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|(?:(?:going|sent|delivered|shipped|headed|bound|made|"
+                     # ("except the ones that started at the Airport": a verb of the rows, then where)
+                     rf"(?:that\s+(?:are|were|have\s+been|got)\s+|(?:that|which|who)\s+[a-z]+(?:ed|s)\s+(?:in|from|at|on|to|for|"
+                     rf"by|about|under|with)\s+|(?:(?:going|sent|delivered|shipped|headed|bound|made|"
                      rf"written|posted|filed)\s+)?(?:in|with|from|of|at|on|to|for|by|about|under)\s+|rated\s+|"
                      rf"marked\s+|labell?ed\s+)?(?:(?:already|still|currently|now)\s+)?"  # ("not the ones already approved")
                      rf"(?:an?\s+|the\s+)?"  # ("but not the ones in poor", "except anything at Northgate")
