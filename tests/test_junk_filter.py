@@ -57,6 +57,11 @@ def test_short_genuine_texts_stay_whatever_their_length():
     assert scores.column("junk").null_count == len(GENUINE)
 
 
+def test_whitespace_around_junk_changes_nothing():
+    texts = ["  Home | Forums | Login  ", "\tbump bump bump bump bump\n", "  n/a  ", "  Loved it!  "]
+    assert decide("junk_filter", texts)[2] == ["navigation menu", "one word repeated", "placeholder", None]
+
+
 def test_a_null_text_is_empty_junk():
     op = build("junk_filter", {})
     scores = pa.table(op.score(pa.table({"text": pa.array(["fine words here", None], pa.string())})))

@@ -6,16 +6,18 @@ import json
 
 import pytest
 
-from tilth.agent.offline import OfflinePlanner
-from tilth.agent.peek import peek
-from tilth.agent.skills import Catalogue
-
 
 @pytest.fixture(scope="module")
 def planner():
+    # (imported here: conftest imports this module for every test session, most of which plan nothing)
+    from tilth.agent.offline import OfflinePlanner
+    from tilth.agent.skills import Catalogue
+
     return OfflinePlanner(Catalogue(use_embeddings=True))
 
 
 def peek_rows(path, rows):
+    from tilth.agent.peek import peek
+
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return peek(path)

@@ -78,6 +78,8 @@ CONTEXT = re.compile(rf"^{_PREPARING}|"
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
 _DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e|ing)|lose|exclud\w*|get(?:ting)? rid)"
+# a verb that removes rows, said anywhere ("clean out", "toss", "weed out" beside _DROPVERB's)
+_REMOVING = rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b"
 _ROWS = r"(?:any(?:thing|one)?|rows?|records?|samples?|documents?|entries|examples?|lines?|data|items?|a single|them|those|these)"
 KEEP_ALL = re.compile(
     rf"\b(?:don'?t|do not|does not|never|without|no need to|not)\s+(?:\w+\s+){{0,2}}{_DROPVERB}\s+(?:\w+\s+){{0,2}}{_ROWS}\b"
@@ -643,7 +645,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # the removal before it takes, item by item
     request = re.sub(r"([.!?:]\s*)(?:i\s+mean|by\s+(?:that|this|junk)\s+i\s+mean|that\s+is|i\.e\.)\s*[,:]?\s+(?:the\s+)?",
                      lambda m: f"{m[1]}drop the " if re.search(
-                         rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b[^.!?]*$",
+                         rf"{_REMOVING}[^.!?]*$",
                          request[: m.start()], re.I) else m[0], request, flags=re.I)
     # "clean out the junk: ... Keep the real discussions.": after a removal, the genuine rows are what it leaves
     request = re.sub(r"(?:(?<=[.!?;])|,|\s+(?:and|but))\s*(?:(?:please|just|so|then)\s+)*(?:keep|leave|retain)\s+"
@@ -658,7 +660,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
                      # ("..., but keep the genuine comments, even the short questions": those stay, whatever else goes)
                      lambda m: (f". the {m['small']} can stay" if m["small"] else ". the short ones can stay" if m["pre"]
                                 else "") if re.search(
-                         rf"\b(?:{_DROPVERB}|clean\w* out|clear\w* out|toss\w*|ditch\w*|weed\w* out|purg\w*)\b",
+                         _REMOVING,
                          request[: m.start()], re.I) else m[0],
                      request, flags=re.I)
     # "leave out the ones where no instructor is recorded": the instructor is missing (not a value 'Recorded')

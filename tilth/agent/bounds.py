@@ -11,7 +11,16 @@ from tilth.agent.actions import (
     Action,
     lead_verb,
 )
-from tilth.agent.columns import ID_LIKE, MONEY_NAMES, _dated, _money_columns, _numeric, _started_by, _whole
+from tilth.agent.columns import (
+    ID_LIKE,
+    MONEY_NAMES,
+    _count_columns,
+    _dated,
+    _money_columns,
+    _numeric,
+    _started_by,
+    _whole,
+)
 from tilth.agent.dates import MONTHS, year_bounds
 from tilth.agent.dates import bounds as date_bounds
 from tilth.agent.match import ROW_NOUNS
@@ -42,9 +51,6 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)
                      # ("..., counting only bookings where the member attended": the rows a figure is of)
                      r"(?:count(?:ing)?|includ(?:e|ing)|consider(?:ing)?)\s+only\s+|"
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
-
-
-COUNT_PARTS = frozenset("qty quantity count units items pieces pcs".split())  # a column counting things
 
 
 def _scale_bounds(text: str) -> dict:
@@ -219,7 +225,7 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                                # ("10+ votes" on `upvotes`: the word that ends a compound name)
                                or len(low[a:b]) >= 4 and part != low[a:b] and part.endswith(low[a:b]))]
     # ("orders of 5 or more plants": a count of things bought, said by their noun, is the quantity column's)
-    counts = [c for c in numeric if set(re.split(r"[_\W]+", c.lower())) & COUNT_PARTS]
+    counts = _count_columns(numeric)
     if len(counts) == 1:
         for q in qs:
             noun = re.match(r"\s+(?:(?:or|and)\s+(?:more|less|fewer|over|under|above|below|up)\s+)?([a-z]{3,}s)\b",

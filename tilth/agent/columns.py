@@ -43,6 +43,14 @@ def _money_columns(numeric: list[str]) -> list[str]:
     return [c for c in numeric if not ID_LIKE.search(c) and re.search(rf"(?:^|_)(?:{MONEY_NAMES})(?:$|_)", c.lower())]
 
 
+COUNT_PARTS = frozenset("qty quantity count units items pieces pcs".split())  # words of a column counting things
+
+
+def _count_columns(numeric: list[str]) -> list[str]:
+    """The columns among `numeric` whose name says they count things (qty, quantity, n_items)."""
+    return [c for c in numeric if set(re.split(r"[_\W]+", c.lower())) & COUNT_PARTS]
+
+
 def _started_by(columns: list[str], words: list[str]) -> list[str]:
     """The columns (not identifiers) with a part of three letters or more that starts one of the words: a unit
     said after a number names its column ("200 euros" -> estimated_value_eur)."""

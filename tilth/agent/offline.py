@@ -44,7 +44,6 @@ from tilth.agent.actions import (
     starts_with_verb,
 )
 from tilth.agent.bounds import (
-    COUNT_PARTS,
     KEEPING,
     SPARING,
     TEXT_UNITS,
@@ -62,6 +61,7 @@ from tilth.agent.columns import (
     ID_LIKE,
     MONEY_NAMES,
     _categorical,
+    _count_columns,
     _dated,
     _few_values,
     _holds_label,
@@ -3007,7 +3007,7 @@ def _count_said(text: str, data: DataPeek) -> list[str]:
     sold per plant": qty, not unit_price by the word "unit"), else []."""
     if not re.match(r"\W*(?:(?:number|count|amount)\s+of\s+)?(?:units|items|pieces|quantity|quantities)\b", text, re.I):
         return []
-    cols = [c for c in data.columns if _numeric(c, data) and set(re.split(r"[_\W]+", c.lower())) & COUNT_PARTS]
+    cols = _count_columns([c for c in data.columns if _numeric(c, data)])
     return cols if len(cols) == 1 else []
 
 

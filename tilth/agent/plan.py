@@ -61,7 +61,6 @@ class Plan(BaseModel):
         measure (its measure_params: every row kept), a column a later step reads, one the request names and one the
         data had before (`data_columns`: lang_id writes `lang` over a data's own) stay."""
         from tilth.ops import build
-        from tilth.ops.registry import get
 
         if self.keep_all_rows:
             return []
@@ -73,7 +72,7 @@ class Plan(BaseModel):
             except Exception:  # (a step that cannot be built is validation's to report: nothing to leave out)
                 return []
         for i, (st, op) in enumerate(ops):
-            measure = getattr(get(st.op), "measure_params", {}) or {}
+            measure = getattr(op, "measure_params", {}) or {}
             if op.kind != "filter" or measure and all(st.params.get(k) == v for k, v in measure.items()):
                 continue
             read_later = {c for _, later in ops[i + 1:] for c in later.input_columns()}

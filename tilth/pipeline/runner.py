@@ -501,7 +501,8 @@ def write_export(parts: list[Path], target: Path,
         select = "*"
         if "json" in fmt or names or leave_out:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]).fetchall()
-            described = [d for d in described if d[0] not in set(leave_out or ())]
+            gone = set(leave_out or ())
+            described = [d for d in described if d[0] not in gone]
             if not described:
                 raise ValueError(f"output.leave_out ({', '.join(leave_out)}) leaves no column to export")
             cols = [name for name, *_ in described]

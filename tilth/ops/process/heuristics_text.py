@@ -89,14 +89,14 @@ def _tokenise(text: pa.ChunkedArray | pa.Array, count_only: bool) -> pa.ListArra
         # non-empty pieces: a token becomes (its spaces + 1) tokens, a punctuation run one per character,
         # and any other token stays one (if not empty: the split yields empty strings around leading and
         # trailing whitespace).
-        inner_np = _bools(inner)
-        one = _bools(pc.greater(pc.binary_length(flat), 0))
-        one[np.flatnonzero(inner_np)[_bools(multi)]] = False  # multi-character inner tokens: counted below
-        run_np = _bools(run)
+        inner_np = as_bools(inner)
+        one = as_bools(pc.greater(pc.binary_length(flat), 0))
+        one[np.flatnonzero(inner_np)[as_bools(multi)]] = False  # multi-character inner tokens: counted below
+        run_np = as_bools(run)
         pieces = pc.count_substring(g, " ").to_numpy(zero_copy_only=False).astype(np.int64) + 1
         pieces[run_np] = pc.utf8_length(g.filter(run)).to_numpy(zero_copy_only=False)
-        multi_doc = doc[inner_np][_bools(multi)]
-        url_np = _bools(url)
+        multi_doc = doc[inner_np][as_bools(multi)]
+        url_np = as_bools(url)
         counts = np.bincount(doc[one], minlength=n) + np.bincount(multi_doc[url_np], minlength=n)
         counts += np.bincount(multi_doc[~url_np], weights=pieces, minlength=n).astype(np.int64)
         return counts.astype(np.int64)
@@ -123,21 +123,21 @@ def has_non_alnum(tokens: pa.Array) -> pa.Array:
     out = pc.and_(pc.invert(alnum), pc.greater(pc.binary_length(tokens), 0))
     unsure = pc.and_(alnum, pc.invert(pc.string_is_ascii(tokens)))
     if pc.any(unsure).as_py():
-        out = from_numpy(_bools(out) | match_where(unsure, tokens, r"[^\pL\d]"))
+        out = from_numpy(as_bools(out) | match_where(unsure, tokens, r"[^\pL\d]"))
     return out
 
 
 def match_where(mask: pa.Array, tokens: pa.Array, pattern: str) -> np.ndarray:
     """match_substring_regex(tokens, pattern), evaluated only where `mask` is true (False elsewhere): a
     regex per string costs per string, so the strings that cannot match are left out."""
-    m = _bools(mask)
+    m = as_bools(mask)
     out = np.zeros(len(tokens), bool)
     if m.any():
-        out[m] = _bools(pc.match_substring_regex(tokens.filter(mask), pattern))
+        out[m] = as_bools(pc.match_substring_regex(tokens.filter(mask), pattern))
     return out
 
 
-def _bools(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def as_bools(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)
 
 

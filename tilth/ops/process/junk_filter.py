@@ -13,7 +13,8 @@ from pydantic import Field
 
 from tilth.ops.base import Filter
 from tilth.ops.process.heuristics_rules import first_failure
-from tilth.ops.process.text_utils import text_column
+from tilth.ops.process.heuristics_text import as_bools
+from tilth.ops.process.text_utils import text_column, word_counts
 from tilth.ops.registry import register
 from tilth.ops.where import Scope
 
@@ -84,20 +85,20 @@ class JunkFilter(Filter):
         """`junk`: why the text is junk (the first rule it breaks, in the order below), null where it is not."""
         p = self.params
         text = pc.utf8_lower(text_column(batch, p.text_field))
-        words = _as_numpy(pc.list_value_length(pc.utf8_split_whitespace(text))).astype(np.int64)
+        words = word_counts(text)
         rules = []
         if p.empty:
-            rules.append(("no letter or digit", ~_bools(pc.match_substring_regex(text, r"[\p{L}\p{N}]"))))
+            rules.append(("no letter or digit", ~as_bools(pc.match_substring_regex(text, r"[\p{L}\p{N}]"))))
         if p.placeholders:
             trimmed = pc.utf8_trim(text, " \t\r\n.!?,;:-_*~\"'()")
-            rules.append(("placeholder", _bools(pc.match_substring_regex(trimmed, rf"^(?:{PLACEHOLDER})$"))))
+            rules.append(("placeholder", as_bools(pc.match_substring_regex(trimmed, rf"^(?:{PLACEHOLDER})$"))))
         if p.min_menu_separators is not None:
-            seps = _as_numpy(pc.count_substring_regex(text, SEPARATOR))
+            seps = pc.count_substring_regex(text, SEPARATOR).to_numpy(zero_copy_only=False)
             rules.append(("navigation menu", (seps >= p.min_menu_separators) & (words <= 3 * (seps + 1))))
         if p.max_repeat_share is not None:
             rules.append(("one word repeated", (words >= 5) & (repeat_share(text) >= p.max_repeat_share)))
         if p.min_boilerplate is not None:
-            hits = _as_numpy(pc.count_substring_regex(text, BOILERPLATE))
+            hits = pc.count_substring_regex(text, BOILERPLATE).to_numpy(zero_copy_only=False)
             rules.append(("boilerplate or spam", (hits >= p.min_boilerplate) & (hits * p.max_tokens_per_phrase >= words)))
         _, reasons = first_failure(rules, len(text))
         return {"junk": pa.array(reasons, pa.string())}
@@ -114,9 +115,9 @@ def repeat_share(text: pa.ChunkedArray) -> np.ndarray:
     if isinstance(tokens, pa.ChunkedArray):
         tokens = tokens.combine_chunks()
     n = len(tokens)
-    row = np.repeat(np.arange(n, dtype=np.int64), _as_numpy(pc.list_value_length(tokens)).astype(np.int64))
+    row = np.repeat(np.arange(n, dtype=np.int64), pc.list_value_length(tokens).to_numpy(zero_copy_only=False).astype(np.int64))
     flat = pc.utf8_trim(pc.list_flatten(tokens), ".,!?;:\"'()")
-    real = _as_numpy(pc.utf8_length(flat)) > 0  # ("" splits into one empty token; "!!!" trims to one)
+    real = pc.utf8_length(flat).to_numpy(zero_copy_only=False) > 0  # ("" splits into one empty token; "!!!" trims to one)
     out = np.zeros(n, dtype=np.float64)
     if not real.any():
         return out
@@ -126,13 +127,3 @@ def repeat_share(text: pa.ChunkedArray) -> np.ndarray:
     np.maximum.at(out, pairs // width, counts.astype(np.float64))
     words = np.bincount(row, minlength=n)
     return np.divide(out, words, out=out, where=words > 0)
-
-
-def _as_numpy(a) -> np.ndarray:
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks()
-    return a.to_numpy(zero_copy_only=False)
-
-
-def _bools(a) -> np.ndarray:
-    return _as_numpy(pc.fill_null(a, False)).astype(bool)
