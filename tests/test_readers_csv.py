@@ -6,10 +6,10 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import scratch_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_all
@@ -181,7 +181,7 @@ def test_every_line_is_kept_or_quarantined(lines, crlf, last_newline, block, max
     data = end.join([b"a,b", *lines]) + (end if last_newline else b"")
     readers.CSV_BLOCK_SIZE, old = block, readers.CSV_BLOCK_SIZE
     try:
-        rows, bad = read(Path(tempfile.mkdtemp(prefix="csvlines-")), data, max_quoted_lines=max_quoted_lines)
+        rows, bad = read(scratch_dir("csvlines-"), data, max_quoted_lines=max_quoted_lines)
     finally:
         readers.CSV_BLOCK_SIZE = old
     kept = sum(1 + sum(v.count("\n") for v in r.values() if isinstance(v, str)) for r in rows)
@@ -206,7 +206,7 @@ def test_other_delimiters(tmp_path, delimiter, name):
 def test_any_bytes_never_raise(data, block):
     """Any bytes (lone \\r, blank lines, a BOM anywhere): nothing raises, and every quarantine row names a
     line of the file (or 0: the whole file)."""
-    path = Path(tempfile.mkdtemp(prefix="csvbytes-")) / "t.csv"
+    path = scratch_dir("csvbytes-") / "t.csv"
     path.write_bytes(data)
     op = build("read_csv", {"path": str(path)})
     readers.CSV_BLOCK_SIZE, old = block, readers.CSV_BLOCK_SIZE

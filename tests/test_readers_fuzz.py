@@ -26,7 +26,6 @@ import io
 import itertools
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
+from conftest import scratch_dir
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -55,7 +55,7 @@ BATCH = st.sampled_from([1, 2, 3, 7, 10_000])
 def read_through_tasks(op, files: list[str]) -> tuple[list[dict], list[dict], int, int]:
     """Run the reader's task on each file (one shard each), as a run does; return the rows of its parts,
     its quarantine rows, and its counts (rows_in, quarantined), after checking they add up."""
-    out = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    out = scratch_dir("fuzz-")
     key = uuid.uuid4().hex  # workers cache set-up operators by step key
     rows_in = rows_out = quarantined = 0
     for i, f in enumerate(files):
@@ -125,7 +125,7 @@ def jsonl_file(records: list[tuple[str, str]], required: bool) -> tuple[bytes, l
        codec=st.sampled_from(["", ".gz", ".zst"]), required=st.booleans(),
        cut=st.one_of(st.none(), st.floats(0, 1)))
 def test_jsonl_random_mixtures(files, batch, codec, required, cut):
-    folder = Path(tempfile.mkdtemp(prefix="jsonl-"))
+    folder = scratch_dir("jsonl-")
     expected, paths, truncated = {}, [], {}
     for i, records in enumerate(files):
         raw, kept, bad = jsonl_file(records, required)
@@ -170,7 +170,7 @@ CSV_RECORD = st.one_of(st.tuples(st.just("good"), TEXT),
 @given(files=st.lists(st.lists(CSV_RECORD, max_size=40), min_size=1, max_size=3), batch=BATCH,
        block=st.sampled_from([64, 1 << 22]))
 def test_csv_random_mixtures(files, batch, block):
-    folder = Path(tempfile.mkdtemp(prefix="csv-"))
+    folder = scratch_dir("csv-")
     expected = {}
     for i, records in enumerate(files):
         buf = io.StringIO()
@@ -266,7 +266,7 @@ def _columnar(kind, value, path: Path, fmt: str, required: bool):
 @given(files=st.lists(COLUMNAR_FILE, min_size=1, max_size=4), batch=BATCH, fmt=st.sampled_from(["parquet", "arrow"]),
        required=st.booleans())
 def test_parquet_and_arrow_random_mixtures(files, batch, fmt, required):
-    folder = Path(tempfile.mkdtemp(prefix=f"{fmt}-"))
+    folder = scratch_dir(f"{fmt}-")
     expected = {}
     for i, (kind, value) in enumerate(files):
         path = folder / f"f{i}.{fmt}"
@@ -295,7 +295,7 @@ TEXT_FILE = st.one_of(st.tuples(st.just("good"), TEXT), st.tuples(st.sampled_fro
 @FUZZ
 @given(files=st.lists(TEXT_FILE, min_size=1, max_size=6), batch=st.sampled_from([1, 2, 100]))
 def test_text_files_random_mixtures(files, batch):
-    folder = Path(tempfile.mkdtemp(prefix="txt-"))
+    folder = scratch_dir("txt-")
     kept, bad = [], []
     for i, (kind, text) in enumerate(files):
         name = f"f{i}.txt"
@@ -311,7 +311,7 @@ def test_text_files_random_mixtures(files, batch):
             bad.append((name, 0, "binary file"))
     op = build("read_text_files", {"path": str(folder), "batch_size": batch})
     shards = op.shards()
-    out = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    out = scratch_dir("fuzz-")
     key = uuid.uuid4().hex
     for i, shard in enumerate(shards):
         stats = run_task(Task("read", key, op, str(out), f"s{i:05d}", shard))
