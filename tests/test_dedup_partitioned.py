@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tilth.exec.local import LocalExecutor
 from tilth.ops.process import dedup_layout
+from tilth.ops.process.dedup_bands import _shared_buckets
 from tilth.ops.process.dedup_components import partitioned_components
 from tilth.ops.process.dedup_unionfind import components
 from tilth.ops.process.exact_dedup import ExactDedup
@@ -30,6 +31,29 @@ def test_partitioned_components_equal_union_find(pairs, n):
     pnodes, proots = partitioned_components(u, v, n)
     assert pnodes.tolist() == nodes.tolist()
     assert proots.tolist() == roots.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15]),
+                          st.integers(0, 10**6)), max_size=60))
+def test_shared_buckets_are_the_rows_of_every_bucket_of_two_or_more(rows):
+    """The bucket prefilter (one sort of a mixed 64-bit key) keeps every row that a full three-key sort
+    puts in a group of two or more, in that sort's order, even where two (band, bucket)s share a key
+    (bucket 0x9E37... in band 1 mixes to bucket 0 in band 0); only such collisions keep a lone row."""
+    band = np.array([r[0] for r in rows], np.int32)
+    bkt = np.array([r[1] for r in rows], np.uint64)
+    node = np.array([r[2] for r in rows], np.int64)
+    order = np.lexsort((node, bkt, band))
+    keys = list(zip(band[order].tolist(), bkt[order].tolist(), strict=True))
+    counts = {k: keys.count(k) for k in keys}
+    want = [(b, k, n) for (b, k), n in zip(keys, node[order].tolist(), strict=True) if counts[(b, k)] > 1]
+    got = list(zip(*(a.tolist() for a in _shared_buckets(band, bkt, node)), strict=True))
+    assert got == sorted(got)
+    shared = [g for g in got if sum(h[:2] == g[:2] for h in got) > 1]
+    assert shared == want  # (a row alone in its bucket may stay, where its key collides: it makes no pair)
+    mixed = [(b * 0x9E3779B97F4A7C15 % 2**64) ^ k for b, k, _ in rows]
+    lone = [g for g in got if g not in shared]
+    assert all(mixed.count((g[0] * 0x9E3779B97F4A7C15 % 2**64) ^ g[1]) > 1 for g in lone)
 
 
 def test_long_chain_and_large_node_ids_collapse_to_the_smallest():

@@ -105,3 +105,28 @@ def test_a_ray_run_prints_tilths_output_not_rays_log(tmp_path):
     logged = [ln for ln in (out.stdout + out.stderr).splitlines() if re.search(r"\s(?:INFO|WARNING)\s", ln)]
     assert logged == []
     assert "output dataset quiet v1" in out.stdout
+
+
+def _square(blob: bytes) -> bytes:
+    return str(int(blob) ** 2).encode()
+
+
+def test_warming_does_not_hold_up_the_caller_and_the_pool_still_runs_every_task():
+    """warm() starts the workers in a thread (they wait ~0.3 s for the forkserver's imports, which the
+    driver spends reading the input); tasks submitted meanwhile use the same pool, and close() waits."""
+    import time
+
+    from tilth.exec.local import LocalExecutor
+
+    ex = LocalExecutor(workers=2)
+    t0 = time.perf_counter()
+    ex.warm()
+    assert time.perf_counter() - t0 < 0.1
+    ex.warm()  # a second call starts nothing more
+    try:
+        got = sorted(int(b) for b in ex.map_unordered(_square, [str(i).encode() for i in range(10)]))
+        assert got == [i * i for i in range(10)]
+        assert ex._pool is not None and len(ex._pool._processes) == 2
+    finally:
+        ex.close()
+    assert ex._pool is None and ex._warming is None

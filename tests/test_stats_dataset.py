@@ -176,6 +176,29 @@ def test_the_input_overview_comes_from_the_readers_text_statistics_and_equals_th
     assert from_reader["duplication"]["exact_duplicate_rows"] == 3  # "a", "héllo wörld", and null as ""
 
 
+@pytest.mark.parametrize("step", [{"length_filter": {"unit": "chars", "min": 2}}, {"exact_dedup": {}},
+                                  {"minhash_dedup": {"ngram": 1, "threshold": 0.5}}])
+def test_a_filters_or_dedups_output_keeps_the_readers_text_statistics_of_its_rows(tmp_path, step):
+    """A filter or dedup keeps rows unchanged: its parts get the reader's text statistics of the rows
+    kept (not a scan of the texts), and the output overview equals the scan."""
+    from tilth.report.stats import overview_statistics
+    from tilth.storage.parts import TEXT_STATS, list_parts
+
+    texts = ["a", "héllo wörld", "a", "", "x" * 1000, "héllo wörld", "ünïcode ✓", None, "héllo wörld!"]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    recipe = Recipe.model_validate({"name": "kept", "input": {"path": str(src), "batch_size": 4}, "workers": 1,
+                                    "steps": [step]})
+    res = run_recipe(recipe, tmp_path / "ws", progress=False)
+    out = res.steps[-1]
+    assert 0 < out.rows_out < len(texts)
+    parts = list_parts(out.directory)
+    assert len(parts) == 3 and all((p.parent / TEXT_STATS / p.name).exists() for p in parts)
+    ws = Workspace(tmp_path / "ws")
+    kept = overview_statistics(ws, out.view, step_dir=out.directory)
+    assert kept == overview_statistics(ws, out.view) and kept["rows"] == out.rows_out
+
+
 def test_loose_labels_count_each_hand_typed_label_once(tmp_path):
     """Trial 68: ' Northside', 'Northside' and 'NORTHSIDE' were three branches; with loose_labels they are one,
     shown in the commonest spelling, and an empty or all-space label counts as missing."""

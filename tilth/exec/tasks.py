@@ -36,7 +36,7 @@ from tilth.ops.base import (
     scores_json,
 )
 from tilth.ops.process.arrow_np import from_numpy, repeat_string
-from tilth.storage.parts import list_parts, read_part, write_part, write_text_stats
+from tilth.storage.parts import keep_text_stats, list_parts, read_part, write_part, write_text_stats
 from tilth.storage.sql import scratch
 from tilth.storage.workspace import LINEAGE_SCHEMA, QUARANTINE_SCHEMA
 
@@ -265,6 +265,8 @@ def _map_part(task: Task) -> PartStats:
     stats.rows_out = result.num_rows
     if lineage.num_rows:
         _timed_write(lineage, out / "lineage" / f"{task.part}.parquet", stats, False)
+    if isinstance(op, Filter):  # (before the part: the part, written last, is the proof that the task finished)
+        keep_text_stats(task.inputs[0], lineage.column("_id"), out / f"{task.part}.parquet")
     _timed_write(result, out / f"{task.part}.parquet", stats)
     return stats
 
@@ -381,6 +383,7 @@ def _apply_part(task: Task) -> PartStats:
         )
         _timed_write(lineage, Path(task.out_dir) / "lineage" / f"{task.part}.parquet", stats, False)
         stats.dropped = drops.num_rows
+    keep_text_stats(task.inputs[0], drops.column("_id"), Path(task.out_dir) / f"{task.part}.parquet")
     # read, filtered and written a batch at a time: the part is never whole in memory (see _timed_batches)
     read_before = stats.io_seconds
     kept = _kept_rows(_timed_batches(task.inputs[0], stats), drops.column("_id"), stats)

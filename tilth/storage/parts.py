@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 # (19.1 vs 13.6 MB). Exports are still zstd (Parquet) or gzip.
 COMPRESSION = "lz4"
 COMPRESSION_LEVEL = None
-TEXT_STATS = "_text"  # beside a reader's parts: each row's text length and hash (write_text_stats)
+TEXT_STATS = "_text"  # beside a reader's parts (and the parts a filter or dedup keeps of them): each row's
+# text length and hash (write_text_stats, keep_text_stats)
 
 
 def write_part(table: pa.Table | pa.RecordBatch | Iterable[pa.Table], path: str | Path) -> int:
@@ -96,6 +97,22 @@ def write_text_stats(table: pa.Table, part: Path) -> None:
         stats = con.sql(f"SELECT length({text}) AS chars, hash({text}) AS hash FROM part").to_arrow_table()
     finally:
         con.close()
+    write_part(stats, Path(part).parent / TEXT_STATS / Path(part).name)
+
+
+def keep_text_stats(source_part: str | Path, dropped_ids: pa.Array | pa.ChunkedArray, part: Path) -> None:
+    """The text statistics of a part that is `source_part` without the rows `dropped_ids` (a filter's or a
+    dedup's output, texts unchanged): the source's, less those rows, so that the run report need not read
+    the texts back. Nothing if the source has none."""
+    source = Path(source_part).parent / TEXT_STATS / Path(source_part).name
+    if not source.exists():
+        return
+    import pyarrow.compute as pc
+
+    stats = read_part(source)
+    if len(dropped_ids):
+        ids = read_part(source_part, columns=["_id"]).column("_id")
+        stats = stats.filter(pc.invert(pc.is_in(ids, value_set=dropped_ids)))
     write_part(stats, Path(part).parent / TEXT_STATS / Path(part).name)
 
 
