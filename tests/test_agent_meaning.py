@@ -349,9 +349,12 @@ def test_a_symptom_then_a_request_for_its_remedy_plans_the_remedy_once(env):
 
 def test_a_remedy_for_a_symptom_nothing_matches_is_reported_not_dropped(env):
     planner, data = env
+    plan = planner.plan("some pages are scanned receipts with a barcode on top. get those pages out", data["pdf"])
+    assert plan.steps == [] and len(plan.unmatched) == 1 and "get those pages out" in plan.unmatched[0]
+    # (session 29: junk_filter knows a page "left blank on purpose"; the symptom names its job, which is planned)
     plan = planner.plan("some pages are basically filler, like the one that just says it was left blank on "
                         "purpose. get those pages out", data["pdf"])
-    assert plan.steps == [] and len(plan.unmatched) == 1 and "get those pages out" in plan.unmatched[0]
+    assert plan.ops() == ["junk_filter"] and plan.unmatched == []
 
 
 def test_a_value_filter_on_text_numbers_says_what_it_drops_and_a_missing_column_is_asked_for(env, tmp_path):
@@ -841,8 +844,11 @@ def test_html_in_the_text_column_is_extracted_from_it_without_touching_the_title
 
 def test_a_step_that_writes_over_a_column_of_the_data_says_so(env, tmp_path):
     planner, _ = env
-    plan = planner.plan("keep only English posts", _calls(tmp_path))
+    plan = planner.plan("keep only English posts, detected with fastText", _calls(tmp_path))
     assert any("lang_id writes 'lang', which replaces the data's own column" in n for n in plan.notes)
+    # (session 29: without the detector asked for, the data's own language column says which rows are English)
+    plan = planner.plan("keep only English posts", _calls(tmp_path))
+    assert plan.ops() == ["value_filter"] and any("own 'lang' column" in n for n in plan.notes)
 
 
 def test_more_from_the_newcomer_trial(env, tmp_path):
@@ -1193,8 +1199,10 @@ def test_more_from_newcomer_trials_five_and_six(env, tmp_path):
          [("value_filter", {"column": "n_replies", "max": 25.0})]),
         (sft, "drop everything that came from the synthetic source",
          [("value_filter", {"column": "source", "drop_values": ["synthetic"]})]),
+        # (session 29: the data's own `lang` column says which rows are English, not lid.176)
         (sft, "Keep only the English rows, and of those only the ones with difficulty three or higher.",
-         [("lang_id", {"languages": ["en"], "min_score": 0.0}), ("value_filter", {"column": "difficulty", "min": 3.0})]),
+         [("value_filter", {"column": "lang", "values": ["en"], "loose_labels": True}),
+          ("value_filter", {"column": "difficulty", "min": 3.0})]),
         # an empty value beside a listed one; missing values go too
         (tagged, "Drop rows where language_tag is blank or 'und'",
          [("value_filter", {"column": "language_tag", "drop_values": ["", "und"], "keep_null": False})]),

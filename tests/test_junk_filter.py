@@ -29,6 +29,8 @@ JUNK = {
     "asdf": "placeholder",
     "Lorem ipsum dolor sit amet, consectetur adipiscing elit.": "placeholder",
     "xxxx": "placeholder",
+    "This page intentionally left blank.": "placeholder",
+    "Left blank on purpose": "placeholder",
     "!!!!!!": "no letter or digit",
     "": "no letter or digit",
 }
@@ -40,6 +42,7 @@ GENUINE = [
     "I signed up for the newsletter at the desk; the guide said to click here on the app to book, which worked.",
     "We use cookies in the cafe's famous cookie dough dessert, and the staff were lovely about my allergy.",
     "no no no, the east wing was closed again",
+    "The box was left blank on the form, so the clerk filled it in.",
 ]
 
 

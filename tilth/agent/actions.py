@@ -74,7 +74,12 @@ PREPARING = re.compile(rf"^\W*{_PREPARING}", re.I)
 _NOT_RELATIVE = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )"
 CONTEXT = re.compile(rf"^{_PREPARING}|"
                      rf"^(?:i|we|my|our|this|these|the|it|they|there)\b.*\b{_NOT_RELATIVE}(?:is|are|was|were|has|have|had|contains?|"
-                     r"comes?|came|looks?|holds?)\b", re.I)
+                     r"comes?|came|looks?|holds?)\b|"
+                     # "I scraped these ferry reviews", "there's loads of rubbish in there": where the data came from,
+                     # what it holds
+                     r"^(?:i|we)\s+(?:just\s+|already\s+|have\s+|'ve\s+)?(?:scraped|crawled|collected|exported|downloaded|"
+                     r"gathered|dumped|imported|pulled|fetched|received|compiled|merged)\b|"
+                     r"^(?:there|it|this|that)(?:'s|\u2019s)\s+(?!(?:no|not)\b)", re.I)
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
 _DROPVERB = r"(?:throw\w*|drop\w*|remov\w*|delet\w*|discard\w*|filter\w*|los(?:e|ing)|lose|exclud\w*|get(?:ting)? rid)"
@@ -673,6 +678,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
+    # "(like "ok", "-", "n/a", blank)", "(e.g. menus, footers)": examples of what the words before mean, never jobs
+    request = re.sub(r"\((?:like|e\.?\s?g\.?|such\s+as|for\s+(?:example|instance)|say|i\.?\s?e\.?)[\s,:][^()]*\)",
+                     lambda m: _keep_whole(m[0]), request, flags=re.I)
     # items of up to three words always, longer ones where none says a job ("(lines without closing punctuation,
     # 'javascript' lines and so on)"; "(dupes gone, the symbol-heavy ad stuff gone, English only)" are jobs)
     request = re.sub(r"\((?:\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}\s*,)+(?:\s*(?:and|or)\s+)?\s*[\w'&/-]+(?:\s+[\w'&/-]+){0,4}?"
@@ -717,6 +725,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     request = re.sub(r"((?<![\d/.:-])\b\d+(?:\.\d+)?(?:\s*\+|\s+or\s+(?:more|higher|above|better|less|lower|below|worse))?)"
                      r"\s*(?:\bout\s+of|/)\s*(?:5|10|100)\b(?![/.:-]?\d)(?!\s*(?:%|percent)|\s+(?!(?:or|and|but|then|to|"
                      r"please|pls)\b)[a-z])", r"\1", request, flags=re.I)
+    # "8% alcohol and up", "40 minutes and over": one bound, not a job "up"
+    # (a bare number, "keep 4 and up", is read as one bound already)
+    request = re.sub(r"(\d(?:[\d.,]*\d)?\s*(?:(?:%|percent\b)(?:\s+[a-z]+)?|\s+(?!and\b)[a-z]+))(\s+and\s+)(?=(?:up|upwards|above|over|higher|"
+                     r"more|down|below|under|lower|less)\b)", lambda m: m[1] + _keep_whole(m[2]), request, flags=re.I)
     # "less than half an hour", "a quarter of an hour", "over an hour": an amount in minutes or in one unit
     request = re.sub(r"\bhalf\s+an\s+hour\b", "30 minutes", request, flags=re.I)
     request = re.sub(r"\b(?:(three)\s+|an?\s+|one\s+)?quarters?\s+(?:of\s+)?an\s+hour\b",

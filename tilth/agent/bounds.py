@@ -37,7 +37,8 @@ from tilth.agent.params import (
 from tilth.agent.peek import DataPeek
 from tilth.ops.numbers import as_number, looks_numeric
 
-KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
+PERCENT_PARTS = frozenset("abv pct percent percentage".split())  # words of a column that holds percentages
+KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?)?(?:(?:i|we)\s+(?:only\s+)?(?:want|need)\s+(?:only\s+)?|keep(?:ing)?\s+(?:only|just)?|"
                      # "could you give me just the storm claims": rows wanted, not figures
                      r"(?:give|get|show|send|pull|fetch|bring|hand)\s+(?:me|us)\s+(?:only|just)\s+|"
                      # "show me sessions where an injury was reported": the rows, by what they hold
@@ -191,13 +192,15 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
     for pattern, bound in SIGNED:
         text = pattern.sub(bound, text)
     text = OUT_OF.sub("", text)  # ("rated us 7 or more out of 10": the scale, not a bound)
-    qs = [q for q in quantities(text) if not q["percent"]]
-    if not qs:
-        return []
     low = text.lower()
     numeric = [c for c in data.columns if c != data.text_field and c not in skip and _numeric(c, data, share=0.8)]
+    # ("8% alcohol and up": a percentage bounds a column that holds one, abv or discount_pct; "the top 10%" no column)
+    percents = [c for c in numeric if PERCENT_PARTS & set(re.split(r"[_\W]+", c.lower()))]
+    qs = [q for q in quantities(text) if not q["percent"] or percents]
+    if not qs:
+        return []
     spots: list[tuple[int, int, str, int]] = []  # where each column is named: (start, end, column, penalty)
-    from tilth.agent.params import _stems
+    from tilth.agent.params import ABBREVIATIONS, _stems
 
     words = [(m.start(), m.end(), _stems(m[0]), bool(ROW_NOUNS.fullmatch(m[0]))) for m in re.finditer(r"[a-z][a-z']*", low)]
     for col in numeric:
@@ -214,6 +217,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 # the unit in words ("closer than 100 metres": distance_m; "over 50 kilos": weight_kg)
                 said = "|".join(w for w in UNIT_NAMES[part].split() if len(w) > 2)
                 spots += [(m.start(1), m.end(1), col, 0) for m in re.finditer(rf"\d\s*({said})\b", low)] if said else []
+            if part in ABBREVIATIONS:  # ("8% alcohol and up": abv)
+                said = "|".join(ABBREVIATIONS[part].split())
+                spots += [(m.start(), m.end(), col, 0) for m in re.finditer(rf"\b(?:{said})\b", low)]
             if len(part) >= 3 and part not in ("num", "count", "total"):
                 stem = _stems(part)
                 spots += [(a, b, col, penalty) for a, b, w, rows in words if w and not (penalty and rows)
@@ -265,7 +271,14 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
         priced = _started_by(numeric, [unit.lower(), *CURRENCY_WORDS.get(unit.lower(), ())])
         if not priced and unit.lower() in CURRENCY_WORDS:  # "over £50" on `price`: the one column of money
             priced = _money_columns(numeric)
-        if len(priced) == 1 and timed is None:
+        if q["percent"]:  # (only a column of percentages, named beside it)
+            near = min(spots, key=lambda sp: max(sp[0] - end, start - sp[1], 0) + sp[3], default=None)
+            if near is None or near[2] not in percents or max(near[0] - end, start - near[1], 0) > 40:
+                continue
+            col = near[2]
+            if all(abs(float(v)) <= 1 for r in data.rows if looks_numeric(v := r.get(col))):
+                scale = 0.01  # (a column of fractions: 8% is 0.08)
+        elif len(priced) == 1 and timed is None:
             col = priced[0]
         elif timed is not None:                                  # beside "episodes" (episode_id)
             col, scale = timed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tilth.agent.peek import DataPeek, looks_like_html
+from tilth.agent.peek import DataPeek, looks_like_html, short_labels
 from tilth.ops.dates import looks_like_date
 from tilth.ops.numbers import as_number, looks_numeric
 
@@ -139,7 +139,7 @@ def _few_values(col: str, data: DataPeek) -> bool:
 def _categorical(col: str, data: DataPeek) -> bool:
     """Short labels (topic, product, source): at most three words per value on the sample."""
     vals = [r.get(col) for r in data.rows if isinstance(r.get(col), str)]
-    return bool(vals) and col != data.text_field and sum(len(v.split()) for v in vals) / len(vals) <= 3
+    return bool(vals) and col != data.text_field and (col in data.labels or short_labels(vals))
 
 
 def _string_columns(data: DataPeek) -> list[str]:

@@ -224,10 +224,16 @@ def _counted_kind(text: str, by: str, data: DataPeek) -> str | None:
     return " ".join(rest.split()).strip(" ?.!,") if words else None
 
 
+OVERALL = re.compile(r"\b(?:overall|altogether|all\s+together|in\s+total|in\s+all|all\s+told|across\s+the\s+board|"
+                     r"across\s+(?:all|every)\b[^,;]*)\W*$", re.I)
+
+
 def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> str | None:
     """The grouping its sentence names ("for each city, tell me the average repair cost"; "the median fee and
     average staff count for each cuisine": both per cuisine), unless a count of its own names it ("what's the
     median budget, and how many talks did each track get?": the median is of every row)."""
+    if OVERALL.search(action.full) and _grouping(action.full, data) is None:
+        return None  # ("the average passengers per route, and how many crossings got cancelled overall?": one count)
     group = _grouping(action.context, data)
     if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
                                        action.full, re.I):

@@ -97,6 +97,7 @@ from tilth.agent.figures import (
     _text_measure,
     _where_sql,
 )
+from tilth.agent.language_column import ASKS_DETECTOR, language_column, values_for
 from tilth.agent.match import COLUMN_JOB, NEW_COLUMN, ROW_NOUNS, elsewhere, job_kind
 from tilth.agent.params import (
     DROP,
@@ -158,7 +159,7 @@ from tilth.agent.values import (
     _yes_value,
 )
 from tilth.ops.numbers import as_number, looks_numeric
-from tilth.ops.process.languages import LANGUAGES
+from tilth.ops.process.languages import LANGUAGES, language_code
 
 AUGMENT_QUANTILE = 0.75  # "difficult" = the top quarter of the sample by difficulty score
 EASY_QUANTILE = 0.25
@@ -252,7 +253,7 @@ WITHIN_TEXT = re.compile(r"\b(?:between|inside|within|in\s+the\s+middle\s+of|in\
 # repeats that are not one word within a text: n-grams, lines ("the same phrase over and over"), or rows like
 # other rows ("solutions that are almost word for word the same": near-duplicates)
 OTHER_REPEATS = re.compile(r"\b(?:same|repeated|repeating|duplicated?)\s+(?:phrases?|sentences?|lines?|paragraphs?|n-?grams?)\b"
-                           r"|\bword[\s-]+for[\s-]+word\b|\b(?:almost|nearly|basically|virtually)\b|\bdup\w*|\bcop(?:y|ies)\b|"
+                           r"|\bword[\s-]+for[\s-]+word\b|\b(?:almost|nearly|basically|virtually)\s+(?:the\s+)?(?:same|identical|dup\w*|cop(?:y|ies)|repeat\w*)\b|\bdup\w*|\bcop(?:y|ies)\b|"
                            r"\bidentical\b|\brepeated\s+(?!words?\b)[a-z]+s\b|\bmore\s+than\s+once\b|\b(?:exact|very)\s+same\b|"
                            r"\btwice\b|\bre-?(?:past|sen[dt]|post|submi|upload)\w*", re.I)  # ("the repeated comments", "re-pastes")
 # a length said: junk by its size, which junk_filter never judges ("one-word replies", "anything short")
@@ -430,6 +431,11 @@ class OfflinePlanner:
             if OTHERS_STAY.match(a.text):  # "..., keep everyone else": the rows outside a scoped step stay
                 others.append(a.text)
                 continue
+            if GENUINE_SPARED.match(a.text) and any(b.asks and not b.negated and b is not a for b in parsed.actions):
+                # "Don't throw away the short genuine reviews though": the removal asked must spare them, which
+                # refuses no job (it had refused junk_filter, the job asked)
+                plan.notes.append(f"{a.text!r}: no step of its own; the steps planned drop junk, not genuine texts")
+                continue
             if not a.negated or KEEP_ALL.search(a.text):  # "do not drop any rows" is handled request-wide
                 continue
             cols = [self._pipeline_col(c, data) for c in column_mentions(a.full, data.columns)]
@@ -487,6 +493,9 @@ class OfflinePlanner:
                 self._phases.setdefault(id(st), phase)
             phase += a.after
             before = parsed.actions[a.index - 1] if a.index > 0 else None
+            if GENUINE_SPARED.match(a.text) and any(b.asks and not b.negated and b is not a and _removal(b.full)
+                                                    for b in parsed.actions):
+                continue  # ("Keep genuine short questions though, those are fine": said while asking for removals)
             if a.asks and not a.negated and not starts_with_verb(a.text) and before is not None \
                     and before.sentence == a.sentence and _removal(before.text) and lacked(a.text):
                 # "toss the Spanish/French ones and the ones with no notes at all": rows of their own to drop
@@ -563,6 +572,21 @@ class OfflinePlanner:
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
+            if a.asks and not a.negated and (saying := ADD_SAYING.search(a.full)) and "llm_rewrite" in self.cat.by_name \
+                    and "llm_rewrite" not in excluded:
+                # "add a column giving a short one-line reason for the delay based on the captain's remark": the model
+                # writes that, from that column, into a column of its own
+                src = column_mentions(saying["src"] or "", data.columns)  # ("the captain's remark": the remark, whose)
+                head = data.text_field if data.text_field in src else (src[-1] if src else data.text_field)
+                field = self._pipeline_col(head, data) if head else "text"
+                name = "_".join([w for w in re.findall(r"[a-z]+", saying["what"].lower()) if w not in SAYING_FILLER][:3]) \
+                    or "llm_note"
+                step = self.add(plan, self.cat.by_name["llm_rewrite"], a, data, columns,
+                                why=f"writes {saying['what']!r} for each row into {name}, from {field}, as {a.text!r} asks")
+                step.params.update({"text_field": field, "task": "tone", "style": saying["what"].strip(" ,."),
+                                    "output_field": name})
+                last[a.sentence] = (step, a)
+                continue
             if a.asks and not a.negated and not parsed.keep_all_rows and (n := _random_count(a.full)) \
                     and "top_filter" in self.cat.by_name:
                 # "randomly sample 20 of what's left", "give me 50 random episodes": exactly that many rows at random
@@ -984,12 +1008,15 @@ class OfflinePlanner:
             ranked = self.ranked(query, a.context)
             if not a.asks or WITHIN_TEXT.search(a.full) or REPLACED.search(a.full) or OTHER_REPEATS.search(a.full) \
                     or LENGTH_WORDS_SAID.search(a.full) or STRIPPED_FROM.search(a.context) or any(
-                    st.op == "c4_line_cleaner" and st.intent and st.intent in a.context for st in plan.steps):
+                    st.op == "c4_line_cleaner" and st.intent and st.intent in a.context
+                    or st.op == "html_extract" for st in plan.steps) or PAGE_FURNITURE.search(a.full) and any(
+                    _html_column(c, data) for c in data.columns):
                 # junk_filter drops whole rows a request asks to lose (a statement only describes the data: "the very low
                 # ones are the looping 'bad bad bad' kind"): not junk inside a text ("invisible junk between the words"), not a
                 # value swapped in ("swapped for a placeholder"), not rows repeating other rows or a phrase repeated
                 # (its rule is one word repeated), not rows too short ("junk such as one-word replies": a length), nor menus a line cleaner planned for the same sentence takes out of
-                # each page ("cookie banners and menu junk")
+                # each page ("cookie banners and menu junk"), or extracting the text from HTML does ("I'd rather lose a
+                # sentence than keep a nav menu"; a nav link in pages whose markup the data holds)
                 ranked = [(sk, v) for sk, v in ranked if sk.name != "junk_filter"]
             if query != a.full and ranked and not _contentless(a.text) and (not POINTS_BACK.search(a.text) or ONE_OF_EACH.search(a.text)):
                 # "Several reviews were submitted twice ... Keep one of each": the statement's words can drown a
@@ -1022,9 +1049,13 @@ class OfflinePlanner:
             if not a.condition and _contentless(a.text):  # "For each row, ...": no job of its own
                 if near_step is not None:
                     _also(near_step[0], a.text)
-                elif said and a.asks and choice is None:  # "some pages are filler. get those out": never silently
+                elif said and a.asks and (choice is None or dict(self.ranked(said)).get(choice[0], 0.0) < self.matcher.accept):
+                    # "some pages are scanned receipts. get those out": never silently (nor by the pointing words)
                     self._not_understood(plan, f"{said} {a.full}", ranked)
-                continue
+                if near_step is not None or not (said and a.asks and choice is not None) or plan.unmatched and \
+                        plan.unmatched[-1] == f"{said} {a.full}":
+                    continue  # (else the job the statement before says, asked for: "some pages are filler, like the
+                    # one that says it was left blank on purpose. get those pages out", planned below)
             if a.condition and not _contentless(a.text):  # "augment only the reviews with 4 or 5 stars": the head
                 head = self.ranked(a.text)  # says the job, the condition which rows, if the job can be restricted
                 if head and head[0][1] >= self.matcher.accept and head[0][0].param("where_column") \
@@ -1326,6 +1357,8 @@ class OfflinePlanner:
             if mp and MEASURES_ONLY in st.why and any(st.params.get(k, v) != v for k, v in mp.items()):
                 st.why = st.why.replace(MEASURES_ONLY, "")
         plan.keep_all_rows = parsed.keep_all_rows
+        self._own_language_labels(plan, data, parsed.text)
+        self._translated_rows_kept(plan, parsed, data)
         for st in plan.steps:
             self._phases.setdefault(id(st), phase)
         self._order(plan)
@@ -1730,7 +1763,12 @@ class OfflinePlanner:
                 continue  # (a quality filter, or a length bound said or fitted later, judges them: only "empty" does not)
             col = next((st.params["text_field"] for st in own if st.params.get("text_field")), None) \
                 or self._pipeline_col(data.text_field, data)
-            step = PlanStep(op="value_filter", params={"column": col, "drop_values": shown, "loose_labels": True},
+            if re.search(r"\b(?:blank|empty)\b", m[1], re.I) and "" not in shown:
+                shown.append("")  # ('(like "ok", "-", blank)': an empty note too)
+            # ("..., but keep all the cancelled sailings no matter what": the rows the action's steps spare)
+            scope = next(({k: v for k, v in st.params.items() if k.startswith("where_")} for st in plan.steps
+                          if a.condition and a.condition in st.intent and st.params.get("where_column")), {})
+            step = PlanStep(op="value_filter", params={"column": col, "drop_values": shown, "loose_labels": True, **scope},
                             intent=a.text, why=f"drops the rows whose {col} is {', '.join(map(repr, shown))} (case and "
                                                f"spaces aside), as {a.text!r} shows")
             plan.steps.append(step)
@@ -1822,6 +1860,65 @@ class OfflinePlanner:
             if scores:
                 return scores[0]
         return None
+
+    def _own_language_labels(self, plan: Plan, data: DataPeek, text: str) -> None:
+        """Where the data has a column of each row's language (language_column), a language selection filters on
+        it and a translation takes the rows it marks as other languages, unless the request asks for the detector."""
+        found = language_column(data)
+        if found is None or ASKS_DETECTOR.search(text):
+            return
+        col, by_code = found
+        name = self._pipeline_col(col, data)
+        for i, st in enumerate(plan.steps):
+            p = st.params
+            if st.op == "lang_id" and MEASURES_ONLY not in st.why and "value_filter" in self.cat.by_name:
+                key, codes = ("drop_values", p["drop_languages"]) if p.get("drop_languages") else \
+                    ("values", p.get("languages", ["en"]))
+                values = values_for(by_code, codes)
+                if values is None:
+                    continue
+                scope = {k: v for k, v in p.items() if k.startswith("where_")}
+                plan.steps[i] = PlanStep(
+                    op="value_filter", params={"column": name, key: values, "loose_labels": True, **scope}, intent=st.intent,
+                    why=f"{'drops' if key == 'drop_values' else 'keeps'} {name} = {' or '.join(map(repr, values))}: "
+                        f"the data labels each row's language in {name!r}")
+                plan.notes.append(f"the languages come from the data's own {name!r} column, not from a language "
+                                  "detector (which misreads short texts and would overwrite the column)")
+            elif st.op == "llm_translate" and not p.get("where_column"):
+                if p.get("source_languages"):
+                    values, spared = values_for(by_code, p["source_languages"]), False
+                elif p.get("only_other_languages", True):
+                    values, spared = values_for(by_code, [language_code(p.get("target_language", "English"))]), True
+                else:
+                    continue
+                if values is None:
+                    continue
+                p.pop("source_languages", None)
+                p.update({"where_column": name, "where_values": values, **({"where_not": True} if spared else {})})
+                st.why += f" (the rows whose {name} is {'not ' if spared else ''}{' or '.join(map(repr, values))})"
+
+    def _translated_rows_kept(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
+        """ "translate the non-English posts into English and keep just those": the rows the translation takes are
+        the rows kept, selected before it (by the data's language column where it has one, else by lid.176)."""
+        if not any(SCOPE_KEPT.match(a.text) and not a.condition for a in parsed.actions):
+            return
+        for i, st in enumerate(plan.steps):
+            p = st.params
+            if st.op != "llm_translate" or p.get("source_languages"):
+                continue
+            if p.get("where_column"):
+                key = "drop_values" if p.get("where_not") else "values"
+                step = PlanStep(op="value_filter", params={"column": p["where_column"], key: p["where_values"]},
+                                intent="select", why=f"keeps the rows {st.op} takes, as asked")
+            elif p.get("only_other_languages", True) and "lang_id" in self.cat.by_name:
+                target = language_code(p.get("target_language", "English")) or "en"
+                step = PlanStep(op="lang_id", params={"languages": [], "drop_languages": [target]}, intent="select",
+                                why=f"keeps the rows not in {p.get('target_language', 'English')}, which {st.op} "
+                                    "translates, as asked")
+            else:
+                continue
+            plan.steps.insert(i, step)
+            return
 
     @staticmethod
     def _pipeline_col(col: str, data: DataPeek) -> str:
@@ -2466,7 +2563,6 @@ class OfflinePlanner:
     # -- wiring between steps --------------------------------------------------------------------------
     def finish(self, plan: Plan, data: DataPeek) -> None:
         """Record the columns after each step and mark heuristic filters for fitting on the sample."""
-        self._said_language_column(plan, data)
         cols = list(data.pipeline_columns)
         tidied: dict[str, str] = {}  # label columns a normalize_labels step rewrote: column -> case
         for step in plan.steps:
@@ -2574,23 +2670,6 @@ class OfflinePlanner:
             cols = [c for c in cols if c not in gone] + [c for c in self._outputs(step) if c not in cols]
             step.expects = list(cols)
         self._loose_groups(plan, data, tidied)
-
-    @staticmethod
-    def _said_language_column(plan: Plan, data: DataPeek) -> None:
-        """ "english only please, use the language field": the data's own column of language codes decides, not the
-        detector (which would also overwrite that column)."""
-        if not re.search(r"\b(?:use|using|by|from|with|based\s+on|according\s+to)\s+(?:the\s+|our\s+|its\s+|their\s+)?"
-                         r"(?:lang|language|locale)\s*(?:field|column|code|codes|tag|tags|label|labels|attribute)?\b",
-                         plan.request or "", re.I):
-            return
-        cols = [c for c in data.columns if re.fullmatch(r"(?:lang|language|locale)(?:_code)?", c.lower())
-                and all(isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z]{2})?", v.strip().lower())
-                        for r in data.rows if (v := r.get(c)) not in (None, ""))]
-        for i, step in enumerate(plan.steps):
-            if step.op == "lang_id" and len(cols) == 1 and (codes := step.params.get("languages")):
-                plan.steps[i] = PlanStep(op="value_filter", params={"column": cols[0], "values": codes, "loose_labels": True},
-                                         intent=step.intent, why=f"keeps rows whose {cols[0]} is {', '.join(codes)}, as the "
-                                                                 f"request says to use that column")
 
     @staticmethod
     def _loose_groups(plan: Plan, data: DataPeek, tidied: dict[str, str]) -> None:
@@ -2758,6 +2837,22 @@ OTHERS_STAY = re.compile(r"\W*(?:(?:but|and)\s+)?(?:(?:keep|leave)\s+(?:everyone
                          r"(?:else|others?)|(?:keep|leave)\s+(?:all\s+)?the\s+(?:rest|others?)(?:\s+[a-z]+s)?|(?:everyone|everybody|"
                          r"everything)\s+else\s+(?:stays?|remains?)|the\s+(?:rest|others?)\s+(?:stays?|remains?|are\s+kept))"
                          r"(?:\s+(?:alone|as\s+(?:they|it)\s+(?:are|is)|untouched|in))?\W*$", re.I)
+# the parts of a web page around its text, which extracting the text from its HTML leaves out
+PAGE_FURNITURE = re.compile(r"\b(?:nav(?:igation)?|menus?|breadcrumbs?|sidebars?|footers?|headers?|boilerplate)\b", re.I)
+# "add a column giving a short one-line reason for the delay based on the captain's remark": what a model writes, from
+# which column
+ADD_SAYING = re.compile(r"\badd\s+(?:a|an|one)\s+(?:(?:short|new|extra|brief|little|small)\s+)*(?:column|field)\s+"
+                        r"(?:that\s+(?:says|gives|explains|states|describes|summari[sz]es)|saying|giving|explaining|describing|"
+                        r"stating|summari[sz]ing)\s+(?P<what>(?:[^:]*?\s)?(?:reasons?|why|what|how|summary|explanation|description|"
+                        r"cause|sentence|line|words?|gist|takeaway)\b.*?)(?:,?\s+(?:based\s+on|from|using|according\s+to|"
+                        r"drawn\s+from|out\s+of)\s+(?P<src>.+?))?\W*$", re.I)
+SAYING_FILLER = frozenset("a an the in of for to short one line few words brief what each row its their it".split())
+# "don't throw away the short genuine reviews", "keep genuine short questions though": rows a removal must spare,
+# said by what they are (genuine, real), not a job
+GENUINE_SPARED = re.compile(r"\W*(?:but\s+|and\s+|please\s+)*(?:(?:do\s+not|don'?t|never)\s+(?:throw\s+(?:away|out)|drop|remove|"
+                            r"delete|lose|toss|discard|kill|filter\s+out|get\s+rid\s+of)|keep|leave|spare|retain)\s+"
+                            r"(?:the\s+|any\s+|all\s+)?(?:[\w-]+\s+){0,3}?(?:genuine|real|legit\w*|valid|proper|meaningful|"
+                            r"honest|actual)\b", re.I)
 # a column where more is worse: its "worst" rows are its highest values
 HARM = re.compile(r"sever|risk|error|defect|delay|latency|toxic|spam|damage|complain|cost|price|perplex|ppl|loss|"
                   r"violation|incident|injur|fail|bug|penalt|fine\b|fines|debt|churn|pain", re.I)

@@ -310,6 +310,10 @@ UNIT_NAMES = {"kg": "kg kgs kilo kilos kilogram kilograms", "g": "g gram grams",
               "usd": "dollar dollars usd", "eur": "euro euros eur", "gbp": "pound pounds gbp"}
 
 
+# a column's usual abbreviation that is no prefix of the word said for it ("8% alcohol and up": abv)
+ABBREVIATIONS = {"abv": "alcohol", "qty": "quantity", "amt": "amount", "pct": "percent percentage",
+                 "dob": "birth birthday", "yr": "year", "yrs": "years", "hr": "hour", "hrs": "hours"}
+
 # words for what a person wrote in a column of free text: one name for another ("the drivers' comments": driver_note)
 NOTE_WORDS = frozenset("note comment remark description feedback message memo".split())
 
@@ -332,6 +336,7 @@ def column_mentions(text: str, columns: list[str]) -> list[str]:
     # ("the extra kilometres column": extra_km, the unit by its abbreviation)
     words |= {abbr for abbr, said in UNIT_NAMES.items()
               if len(abbr) >= 2 and {n.rstrip("s") for n in said.split() if len(n) >= 4} & words}
+    words |= {abbr for abbr, said in ABBREVIATIONS.items() if set(said.split()) & words}
     stems = _stems(text)
     hits, literal = [], set()
     for col in columns:

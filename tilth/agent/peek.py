@@ -101,9 +101,16 @@ def _labels(table: pa.Table) -> dict[str, list[str]]:
     for c in _string_columns(table):
         vals = [v for v in table.column(c).to_pylist() if isinstance(v, str) and v.strip()]
         distinct = set(vals)
-        if vals and len(distinct) <= MAX_LABELS and sum(len(v.split()) for v in vals) <= 3 * len(vals):
+        if vals and len(distinct) <= MAX_LABELS and short_labels(vals):
             out[c] = sorted(distinct)
     return out
+
+
+def short_labels(values: list[str]) -> bool:
+    """Values that are labels, not sentences: three words or fewer on average, where a dash or slash between
+    names is no word (a route "Harbour Point - Kessock" is a label of three)."""
+    words = sum(len([w for w in v.split() if any(ch.isalnum() for ch in w)]) for v in values)
+    return words <= 3 * len(values)
 
 
 def peek(path: str | os.PathLike, rows: int = SAMPLE_ROWS, fmt: str | None = None) -> DataPeek:

@@ -31,6 +31,8 @@ PLACEHOLDER = (r"n\s*/?\s*a|none|null|nil|nan|tbd|tba|todo|test(?:ing)?(?:\s+(?:
                r"\[?(?:deleted|removed)\]?|"
                r"(?:this\s+)?(?:post|comment|message|review|reply|content)\s+(?:has\s+been|was|is)\s+(?:deleted|removed|"
                r"hidden)(?:\s+by\s+(?:a|an|the)\s+(?:moderator|mod|admin|administrator|author|user|poster))?|"
+               r"(?:this\s+page\s+(?:has\s+been\s+|is\s+|was\s+)?)?(?:(?:intentionally|deliberately)\s+)?left\s+blank"
+               r"(?:\s+(?:intentionally|deliberately|on\s+purpose))?|"  # (a PDF's filler page)
                r"asdf\w*|qwer\w*|zxcv\w*|" + "|".join(f"{c}{{4,}}" for c in "abcdefghijklmnopqrstuvwxyz"))  # ("xxxx": RE2 has no backreference)
 # site navigation: "Home | Forums | Login", "Home > Shop > Boots"
 SEPARATOR = r"\s(?:\||•|·|»|›|>|/)\s"
@@ -76,6 +78,9 @@ class JunkFilter(Filter):
         "remove keyboard mash like 'asdf'",
         "drop the cookie banner rows",
         "drop rows that are the same word over and over",
+        "get rid of the rows that are basically empty or junk",
+        "drop the filler entries such as 'n/a', '-' or 'none'",
+        "remove the nav menu rows",
     )
     inputs = ("{text_field}",)
     outputs = ("junk",)
