@@ -245,7 +245,7 @@ PRESERVE = re.compile(r"\b(?:leave|keep|don'?t touch|do not touch|not touch)\b.*
 def is_negated(text: str) -> bool:
     """The clause refuses something: a job (see `refuses_job`), a way of doing one ("do not lower-case the
     code"), or a change to some column ("leave the replies as they are")."""
-    low = text.lower()
+    low = re.sub(r"\([^()]*\)", " ", text.lower())  # (an aside in brackets refuses nothing: "(the id doesn't count)")
     return (refuses_job(low) or bool(PRESERVE.search(low)) or bool(STAY.match(low))
             or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low))
             or bool(NO_TOOL.match(low)))
@@ -488,6 +488,9 @@ QUOTED_SAID = re.compile(r"['\"‘“][^'\"’”]{1,40}['\"’”](?:\s*(?:,|\x
 STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?)\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
+# "there's a lot of spam", "we have loads of junk": what the data holds, in a list that may go on after "and"
+THERE_IS = re.compile(r"\W*(?:there(?:'s|\u2019s|\s+is|\s+are)|(?:we|i)\s+(?:have|got|'ve\s+got)|lots\s+of|a\s+lot\s+of)\b",
+                      re.I)
 # "Hey!", "Thanks!!", "cheers": courtesy, which asks for nothing; "So our set is messy": a statement after it
 COURTESY = re.compile(r"^\W*(?:hey|hi|hello|hiya|thanks?(?: (?:a lot|so much|in advance))?|thank you(?: so much)?|thx|"
                       r"cheers|ty|ok(?:ay)?|great|cool|awesome|oh|ah|um+|uh+|hmm+|btw|ps|p\.s\.|by the way|"
@@ -678,6 +681,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # "keep only rows where a vet is filled in": the rows that lack one go (what a removal of missing values says)
     request = FILLED_IN.sub(lambda m: f"drop {(m['rows'] or 'rows ').strip()} with no {m['col'] or m['col2']}", request)
     # a list in brackets is one aside ("only the sports domains (football, tennis, golf)"), never a job per item:
+    # "(the id doesn't count, same everything else = duplicate)": what a job compares, never a job of its own
+    request = re.sub(r"\([^()]*\b(?:doesn'?t|don'?t|does\s+not|do\s+not|shouldn'?t|should\s+not)\s+(?:count|matter)\b[^()]*\)",
+                     lambda m: _keep_whole(m[0]), request, flags=re.I)
     # "(like "ok", "-", "n/a", blank)", "(e.g. menus, footers)": examples of what the words before mean, never jobs
     request = re.sub(r"\((?:like|e\.?\s?g\.?|such\s+as|for\s+(?:example|instance)|say|i\.?\s?e\.?)[\s,:][^()]*\)",
                      lambda m: _keep_whole(m[0]), request, flags=re.I)
@@ -1050,6 +1056,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             asks = not statement and not COURTESY.match(part) and bare.strip(" ,.!?") != "" and (
                 verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
                 or not (CONTEXT.match(part) or SCENE.match(part) or (bare != part and CONTEXT.match(bare))))
+            if asks and not verb_led and not WISH.match(part) and not NEED.search(part) and actions \
+                    and actions[-1].sentence == sent_no and not actions[-1].asks and THERE_IS.match(actions[-1].text):
+                asks = False  # ("There's a lot of spam and garbage mixed into these reviews": one list of what is there)
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast, after=after)
             if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \

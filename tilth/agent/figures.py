@@ -235,7 +235,7 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
     if OVERALL.search(action.full) and _grouping(action.full, data) is None:
         return None  # ("the average passengers per route, and how many crossings got cancelled overall?": one count)
     group = _grouping(action.context, data)
-    if group is not None and re.search(r"\b(?:for|in|per)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
+    if group is not None and re.search(r"\b(?:for|in|per|on|across|at|from)\s+each(?:\s+(?:one|of\s+them|group|of\s+those))?\W*$",
                                        action.full, re.I):
         return group  # "how many per species, and what is the median budget for each?": that grouping again
     if group is not None and re.search(r"\b(?:their|its|each\s+one(?:'s)?|each\s+of\s+them|each\s+group's)\b",

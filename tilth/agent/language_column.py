@@ -15,7 +15,7 @@ from tilth.ops.process.languages import LANGUAGES
 _CODES = set(LANGUAGES.values())
 _NAMED = re.compile(r"lang|locale", re.I)
 # the request asks for the detector itself ("detect the language", "fastText LID at 0.8", "actually in English")
-ASKS_DETECTOR = re.compile(r"\b(?:detect\w*|identif\w*|fast\s*text|lid(?:\.176)?|classif\w*|confiden\w*|scores?|"
+ASKS_DETECTOR = re.compile(r"\b(?:detect\w*|identif\w*|fast\s*text|lid(?:\.176)?|classif\w*|confiden\w*|"
                            r"actually|really|truly|genuinely|mislabell?ed|wrong(?:ly)?\s+(?:label|tagg)\w*)\b", re.I)
 
 

@@ -495,7 +495,10 @@ class OfflinePlanner:
             before = parsed.actions[a.index - 1] if a.index > 0 else None
             if GENUINE_SPARED.match(a.text) and any(b.asks and not b.negated and b is not a and _removal(b.full)
                                                     for b in parsed.actions):
-                continue  # ("Keep genuine short questions though, those are fine": said while asking for removals)
+                continue
+            if not a.inherited and GENERIC_CLEAN.match(a.full) and any(b.asks and not b.negated and b.sentence > a.sentence
+                                                   for b in parsed.actions):
+                continue  # ("Hey, could you clean up the rental log for me? Get rid of ...": the sentences after say how)  # ("Keep genuine short questions though, those are fine": said while asking for removals)
             if a.asks and not a.negated and not starts_with_verb(a.text) and before is not None \
                     and before.sentence == a.sentence and _removal(before.text) and lacked(a.text):
                 # "toss the Spanish/French ones and the ones with no notes at all": rows of their own to drop
@@ -745,7 +748,7 @@ class OfflinePlanner:
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
-                if not dropping:  # ("keep 5 star reviews under 20 words")
+                if not removes:  # ("keep 5 star reviews under 20 words", "keep posts with at least 15 words, but not the ones from the newsletter")
                     self._length_beside(plan, a, data, columns, excluded)
                 if not dropping and "lang_id" not in excluded and (codes := languages(a.full)) \
                         and not any(st.op == "lang_id" for st in plan.steps) \
@@ -1358,6 +1361,7 @@ class OfflinePlanner:
                 st.why = st.why.replace(MEASURES_ONLY, "")
         plan.keep_all_rows = parsed.keep_all_rows
         self._own_language_labels(plan, data, parsed.text)
+        self._genuine_texts_spared(plan, parsed)
         self._translated_rows_kept(plan, parsed, data)
         for st in plan.steps:
             self._phases.setdefault(id(st), phase)
@@ -1751,14 +1755,16 @@ class OfflinePlanner:
         and spaces aside), where the action planned nothing else that removes them (a length filter of one
         character keeps "-")."""
         for a in parsed.actions:
-            if not a.asks or a.negated or not _removal(a.full) or (m := SHORT_EXAMPLES.search(a.full)) is None:
+            if not a.asks or a.negated or not _removal(a.full) or (
+                    m := SHORT_EXAMPLES.search(a.full) or QUOTED_IN_BRACKETS.search(a.full)) is None:
                 continue
             shown = list(dict.fromkeys(q.strip() for q in re.findall(
                 r"['\"\u2018\u201c]([^'\"\u2019\u201d]{1,40})['\"\u2019\u201d]", m[1]) if q.strip()))
             if not shown or any(len(q.split()) > 3 for q in shown):
                 continue
             own = [st for st in plan.steps if st.intent in (a.text, a.full)]
-            if any(st.op != "length_filter" or st.params.get("min") != 1 for st in own) or any(
+            if any(st.op not in ("length_filter", "junk_filter") or st.op == "length_filter" and st.params.get("min") != 1
+                   for st in own) or any(
                     st.op == "length_filter" and st.params.get("min") != 1 for st in plan.steps):
                 continue  # (a quality filter, or a length bound said or fitted later, judges them: only "empty" does not)
             col = next((st.params["text_field"] for st in own if st.params.get("text_field")), None) \
@@ -1871,6 +1877,14 @@ class OfflinePlanner:
         name = self._pipeline_col(col, data)
         for i, st in enumerate(plan.steps):
             p = st.params
+            if st.op == "lang_id" and not p.get("languages", ["en"]) and not p.get("drop_languages"):
+                # ("how many aren't in English? leave the data as is": counted from the column, which the detector
+                # would overwrite with its guesses)
+                plan.steps[i] = None
+                plan.notes.append(f"the languages are counted from the data's own {name!r} column, not a detector's")
+                if re.match(r"\W*how many\b", st.intent or "", re.I) and (codes := languages(st.intent)):
+                    _language_count(plan, st.intent, name, values_for(by_code, codes) or codes)
+                continue
             if st.op == "lang_id" and MEASURES_ONLY not in st.why and "value_filter" in self.cat.by_name:
                 key, codes = ("drop_values", p["drop_languages"]) if p.get("drop_languages") else \
                     ("values", p.get("languages", ["en"]))
@@ -1896,6 +1910,20 @@ class OfflinePlanner:
                 p.pop("source_languages", None)
                 p.update({"where_column": name, "where_values": values, **({"where_not": True} if spared else {})})
                 st.why += f" (the rows whose {name} is {'not ' if spared else ''}{' or '.join(map(repr, values))})"
+        plan.steps[:] = [st for st in plan.steps if st is not None]
+
+    def _genuine_texts_spared(self, plan: Plan, parsed: ParsedRequest) -> None:
+        """ "get rid of the spammy stuff ..., short real reviews like 'Loved it!' are fine, keep those": junk_filter
+        drops the junk and keeps them; the quality filters built for web pages (a sentence count, repetition shares,
+        C4's three-word lines) would drop or empty them, so they go unless the request names them."""
+        if not any(st.op == "junk_filter" for st in plan.steps) \
+                or not any(GENUINE_SPARED.match(a.text) for a in parsed.actions):
+            return
+        gone = [st for st in plan.steps if st.op in WEB_QUALITY and not mentioned(self.cat.by_name[st.op], parsed.text)]
+        for st in gone:
+            plan.steps.remove(st)
+            plan.notes.append(f"not planning {st.op} for {st.intent!r}: junk_filter drops that junk, and {st.op} would "
+                              "also drop (or empty) the short genuine texts the request keeps")
 
     def _translated_rows_kept(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """ "translate the non-English posts into English and keep just those": the rows the translation takes are
@@ -2043,7 +2071,9 @@ class OfflinePlanner:
             # name too), else the label columns whose values are spelled more than one way
             labels = [c for c in data.columns if c != data.text_field and not c.startswith("_") and _categorical(c, data)]
             said = list(dict.fromkeys(column_mentions(text, labels) + partial_column_mentions(text, labels))) \
-                or column_mentions(context, labels)  # (its own words first: the sentence's other jobs name theirs)
+                or [c for c in column_mentions(context, labels) if not _unique_per_row(c, data)]
+            # (its own words first: the sentence's other jobs name theirs; a column of one value per row, an id, is
+            # no label, however near "the id doesn't count" is said)
             out["columns"] = [self._pipeline_col(c, data) for c in (said or _misspelled_labels(labels, data))]
             # ("so it reads like 'Fall 2023'": the case an example shows)
             shown = [q for q in re.findall(r"['\"\u2018\u201c]([^'\"\u2019\u201d]{2,40})['\"\u2019\u201d]", f"{text} {context}")
@@ -2592,13 +2622,7 @@ class OfflinePlanner:
                     and re.match(r"\W*how many\b", step.intent or "", re.I) and (codes := languages(step.intent)):
                 # "how many of them are in German": the rows the detector's labels count, after the run
                 # ("how many of all comments aren't in English": the others, and a row with no language among them)
-                negated = re.search(r"\b(?:not|aren'?t|isn'?t|weren'?t|wasn'?t)\s+in\b|\bnon-?(?=[a-z]+\b)|\bother\s+than\b",
-                                    step.intent or "", re.I) is not None
-                listed = ", ".join(_sql_literal(c) for c in codes)
-                sql = (f"SELECT count(*) FROM output WHERE lang IS NULL OR lang NOT IN ({listed})" if negated
-                       else f"SELECT count(*) FROM output WHERE lang IN ({listed})")
-                if all(q.get("sql") != sql for q in plan.questions):
-                    plan.questions.append({"ask": step.intent, "sql": sql})
+                _language_count(plan, step.intent, "lang", codes)
             if step.params.get("languages") and step.params.get("drop_languages") \
                     and not set(step.params["languages"]) & set(step.params["drop_languages"]):
                 # "keep only the English snippets, drop anything in Spanish or Italian": keeping English drops them
@@ -2847,6 +2871,12 @@ ADD_SAYING = re.compile(r"\badd\s+(?:a|an|one)\s+(?:(?:short|new|extra|brief|lit
                         r"cause|sentence|line|words?|gist|takeaway)\b.*?)(?:,?\s+(?:based\s+on|from|using|according\s+to|"
                         r"drawn\s+from|out\s+of)\s+(?P<src>.+?))?\W*$", re.I)
 SAYING_FILLER = frozenset("a an the in of for to short one line few words brief what each row its their it".split())
+# "could you clean up the rental log for me": a job said only as a heading for the ones that follow
+GENERIC_CLEAN = re.compile(r"\W*(?:(?:can|could|would|will)\s+you\s+|please\s+|pls\s+)*(?:clean|tidy|sort|fix|spruce)\s+"
+                           r"(?:up\s+)?(?:this|the|my|our|these)\s+(?:[\w-]+\s+){0,2}?(?:data|dataset|set|file|export|log|"
+                           r"table|sheet|spreadsheet|csv|dump|corpus|collection|records|list|database)(?:\s+up)?"
+                           r"(?:\s+(?:for\s+(?:me|us)|a\s+bit|please|a\s+little))*\W*$", re.I)
+WEB_QUALITY = frozenset({"gopher_quality", "gopher_repetition", "c4_filter", "fineweb_filter", "c4_line_cleaner"})
 # "don't throw away the short genuine reviews", "keep genuine short questions though": rows a removal must spare,
 # said by what they are (genuine, real), not a job
 GENUINE_SPARED = re.compile(r"\W*(?:but\s+|and\s+|please\s+)*(?:(?:do\s+not|don'?t|never)\s+(?:throw\s+(?:away|out)|drop|remove|"
@@ -3056,6 +3086,12 @@ def _column_like_sibling(action: Action, actions: list[Action], data: DataPeek) 
 _COLUMN_WORD = re.compile(r"\b(?:columns?|fields?)\b", re.I)
 
 
+def _unique_per_row(column: str, data: DataPeek) -> bool:
+    """Every row of the sample holds its own value (ids, names of one row each): no label that repeats."""
+    vals = [r.get(column) for r in data.rows if r.get(column) not in (None, "")]
+    return len(vals) >= 10 and len({str(v) for v in vals}) == len(vals)
+
+
 def _bare_column_list(text: str, data: DataPeek) -> list[str] | None:
     """The columns of "keep only booking id, room, team and cost" or "only keep the date and the price columns": two or
     more items, each naming one column of the data (_column_item); else None."""
@@ -3071,7 +3107,8 @@ def _bare_column_list(text: str, data: DataPeek) -> list[str] | None:
 
 def _column_item(item: str, data: DataPeek) -> str | None:
     """The one column an item of a list of columns names: its name (spaces for underscores), else a word of one
-    column's name only ("the date": visit_date), else the one column of money for a word of money ("the price": cost)."""
+    column's name only ("the date": visit_date), else the one column of money for a word of money ("the price": cost)
+    or of dates for "the date" (`posted`)."""
     columns = [c for c in data.columns if not c.startswith("_")]
     said = " ".join(item.lower().replace("_", " ").split())
     exact = [c for c in columns if c.lower().replace("_", " ") == said]
@@ -3085,6 +3122,9 @@ def _column_item(item: str, data: DataPeek) -> str | None:
     if re.fullmatch(rf"(?:{MONEY_NAMES})", said):
         money = _money_columns([c for c in columns if _numeric(c, data)])
         return money[0] if len(money) == 1 else None
+    if re.fullmatch(r"(?:the\s+)?(?:date|day|dates|timestamp|time)", said):  # ("the text and the date": `posted`)
+        dated = [c for c in columns if _dated(c, data)]
+        return dated[0] if len(dated) == 1 else None
     return None
 
 
@@ -3155,7 +3195,11 @@ def _spared_columns(text: str, columns: list[str]) -> list[str]:
     # ("drop duplicate rows, id doesn't count", "the id does not matter")
     for m in re.finditer(r"\b((?:the\s+)?[\w-]+)\s+(?:doesn'?t|does\s+not|don'?t|do\s+not|shouldn'?t|should\s+not|won'?t|"
                          r"need\s+not|needn'?t)\s+(?:count|matter|be\s+compared|be\s+counted)\b", text, re.I):
-        out += [c for c in column_mentions(m[1], columns) if c not in out]
+        named = column_mentions(m[1], columns)
+        ids = [c for c in columns if ID_LIKE.search(c)]
+        if not named and re.fullmatch(r"(?:the\s+)?ids?", m[1], re.I) and len(ids) == 1:
+            named = ids  # ("the id doesn't count": request_id, the one id)
+        out += [c for c in named if c not in out]
     return out
 
 
@@ -3720,6 +3764,8 @@ LLM_DOES = re.compile(r"\b(?:have|let|get|ask|use|make|with|by|using|via)\s+(?:t
 _Q = r"['\"\u2018\u201c][^'\"\u2019\u201d]{1,40}['\"\u2019\u201d]"
 SHORT_EXAMPLES = re.compile(rf"\b(?:like|such as|e\.g\.?,?|for example|for instance)\s+({_Q}(?:\s*(?:,|/|or|and|,\s*or|,\s*and)\s*{_Q})+)",
                             re.I)
+# "(blank, null, 'n/a', 'ok', keyboard mashing and that kind of junk)": values shown in a bracket, quoted
+QUOTED_IN_BRACKETS = re.compile(rf"\(([^()]*{_Q}[^()]*{_Q}[^()]*)\)")
 REPEATED_RUN = re.compile(r"['\"\u2018\u201c]?\b(\w+)(?:[\s,]+\1\b){2,}(?:\s*(?:\.\.\.|\u2026))?['\"\u2019\u201d]?", re.I)
 CHOICES = re.compile(r"\(\s*([\w' -]+(?:\s*[,/]\s*(?:or\s+|and\s+)?[\w' -]+){2,})\s*\)")
 CHOICES_MARGIN = 0.15
@@ -3781,6 +3827,18 @@ def cannot_do(skill: Skill, text: str) -> list[str]:
                 found.append(phrase)
                 break
     return found
+
+
+def _language_count(plan: Plan, asked: str, column: str, values: list[str]) -> None:
+    """The figure "how many of them are in German" / "how many aren't in English" asks, counted on `column` (the
+    detector's `lang`, or the data's own column of languages) after the run."""
+    negated = re.search(r"\b(?:not|aren'?t|isn'?t|weren'?t|wasn'?t)\s+in\b|\bnon-?(?=[a-z]+\b)|\bother\s+than\b",
+                        asked, re.I) is not None
+    col, listed = _sql_ident(column), ", ".join(_sql_literal(v) for v in values)
+    sql = (f"SELECT count(*) FROM output WHERE {col} IS NULL OR {col} NOT IN ({listed})" if negated
+           else f"SELECT count(*) FROM output WHERE {col} IN ({listed})")
+    if all(q.get("sql") != sql for q in plan.questions):
+        plan.questions.append({"ask": asked, "sql": sql})
 
 
 def mentioned(skill: Skill, text: str, refused: bool = False) -> bool:

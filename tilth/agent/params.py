@@ -127,6 +127,9 @@ def spell_out_numbers(low: str) -> str:
     # "at least one failed test": one after a comparative is a bound ("keep one of each" is not)
     low = re.sub(r"\b(at least|at most|more than|fewer than|less than|no more than|no fewer than|over|under|above|below)"
                  r"\s+one(?![\w-])(?!\s+(?:of|another|each|half|third|quarter|fifth|tenth|hundred|thousand)\b)", r"\1 1", low)
+    # ("a fee (anything above zero)": zero after a comparative is a bound)
+    low = re.sub(r"\b(at least|at most|more than|greater than|fewer than|less than|no more than|no fewer than|over|under|"
+                 r"above|below)\s+zero(?![\w-])", r"\1 0", low)
     low = _SHARE.sub(lambda m: f"{m[1]}{_SHARES[m[2]]:.4f}", low)
     # "paraphrase each transcript twice": a count of times (never "once", which also means "after")
     low = re.sub(r"(?<![\w-])(twice|thrice)(?![\w-])", lambda m: "2 times" if m[1] == "twice" else "3 times", low)

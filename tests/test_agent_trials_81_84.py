@@ -1,6 +1,7 @@
-"""Newcomer trials 81-82 (session 29): requests written by helpers who never read the agent's rules (a ferry
-operator's crossing log and passenger reviews; a craft brewery's batch records and a homebrewing forum), each fixed
-misreading pinned in the trial's own shape on small tables of the trial's kind (not the trials' files)."""
+"""Newcomer trials 81-84 (session 29): requests written by helpers who never read the agent's rules (a ferry
+operator's crossing log and passenger reviews; a craft brewery's batch records and a homebrewing forum; a bike-share
+rental log and app reviews; a library's interlibrary loans and book-club posts), each fixed misreading pinned in the
+trial's own shape on small tables of the trial's kind (not the trials' files)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def test_a_language_said_is_read_from_the_datas_own_language_column(tmp_path, pl
     assert [s.op for s in planner.plan("only the Spanish posts", _reviews(tmp_path)).steps] == ["lang_id"]
     assert [s.op for s in planner.plan("keep the posts that are actually in English according to fastText",
                                        _reviews(tmp_path)).steps] == ["lang_id"]
+    # (a score said beside the language is no request for the detector's)
+    assert _steps(planner.plan("English posts with a score of 4 or more", _reviews(tmp_path)))[0] == (
+        "value_filter", {"column": "lang", "values": ["en"], "loose_labels": True})
 
 
 def test_a_translation_takes_the_rows_the_language_column_marks_and_keep_just_those_keeps_them(tmp_path, planner):
@@ -157,3 +161,95 @@ def test_a_columns_usual_abbreviation_names_it(tmp_path):
 
     assert column_mentions("the strong beers, by alcohol", ["batch_id", "abv", "beer_style"]) == ["abv"]
     assert column_mentions("the order quantity", ["qty", "price"]) == ["qty"]
+
+
+def _loans(tmp_path):
+    return _peek_rows(tmp_path / "loans.jsonl", [
+        {"request_id": f"ILL-{i:03d}", "branch": ("Riverside", "Hillcrest", "Old Town")[i % 3],
+         "request_date": f"2024-{1 + i % 12:02d}-1{i % 9}", "days_waited": 5 + 3 * i, "fulfilled": i % 4 != 0,
+         "fee": (0.0, 2.5, None, 5.0)[i % 4], "librarian_note": "Arrived from the county depot in good condition."}
+        for i in range(24)])
+
+
+def _posts(tmp_path):
+    texts = ["Beautiful prose but very little happens; if you like quiet books about memory, this is for you.",
+             "A gripping thriller that kept me up until two in the morning, the pacing is superb.",
+             "Loved it!", "Un livre magnifique, je le recommande a tout le monde.", "meh",
+             "Home | Books | Events | Login", "Click here to win a free e-reader!!! Click here now, offer ends soon"]
+    return _peek_rows(tmp_path / "posts.jsonl", [
+        {"post_id": i, "text": texts[i % 7], "source": ("newsletter", "forum", "goodreads")[i % 3],
+         "lang": ("en", "en", "en", "fr", "en", "en", "en")[i % 7], "posted": f"2024-0{1 + i % 9}-12"} for i in range(28)])
+
+
+def test_a_figure_said_on_each_takes_the_grouping_before_it(tmp_path, planner):
+    """T83 r10: "how many reviews per platform, and what's the average star rating on each?" averaged every row."""
+    plan = planner.plan("how many posts per source, and what's the average post id on each?", _posts(tmp_path))
+    assert [q["sql"] for q in plan.questions] == ["SELECT source, avg(post_id) FROM output GROUP BY source ORDER BY source"]
+
+
+def test_junk_with_short_genuine_texts_spared_plans_no_filter_that_drops_them(tmp_path, planner):
+    """T84 r08 (gopher_repetition and c4_filter dropped 26 of 46 posts, "Loved it!" among them) and T83 r09 (C4's
+    line rules emptied "Great app"; "garbage mixed into these app reviews" was refused as a job)."""
+    for request in ['Can you get rid of the spammy stuff and page junk in here? Menus, "click here" ads, lorem ipsum, '
+                    'cookie banners, that kind of thing. Short real reviews like "Loved it!" are fine, keep those.',
+                    "There's a lot of spam and garbage mixed into these reviews - navigation menus, \"click here\" ads, "
+                    "lorem ipsum, the same word over and over. Please strip that out, but don't throw away short genuine "
+                    'reviews like "Great app" or "meh".']:
+        plan = planner.plan(request, _posts(tmp_path))
+        assert [s.op for s in plan.steps] == ["junk_filter"] and plan.unmatched == [], request
+
+
+def test_a_count_of_languages_reads_the_datas_own_column(tmp_path, planner):
+    """T84 r09: "how many aren't in English? ... leave the data as is" ran lid.176 over the posts (which overwrote
+    `lang` and read "meh" as German: 5 instead of 4)."""
+    plan = planner.plan("how many posts do we have from each source, and how many aren't in English? numbers only, "
+                        "leave the data as is", _posts(tmp_path))
+    assert _steps(plan) == [("dataset_stats", {"domain_field": "source"})]
+    assert [q["sql"] for q in plan.questions] == ["SELECT count(*) FROM output WHERE lang IS NULL OR lang NOT IN ('en')"]
+
+
+def test_the_date_in_a_list_of_columns_kept_is_the_one_dated_column(tmp_path, planner):
+    """T84 r11: "4) keep just the text and the date" was read as a filter it could not place; nothing ran."""
+    plan = planner.plan("1) English only 2) drop anything under 8 words 3) remove exact duplicate texts 4) keep just the "
+                        "text and the date", _posts(tmp_path))
+    assert _steps(plan)[-1] == ("select_columns", {"keep_columns": ["text", "posted"]}) and plan.unmatched == []
+
+
+def test_a_keep_with_a_length_and_an_exception_plans_both(tmp_path, planner):
+    """T84 r10: "keep posts with at least 15 words, but not the ones from the newsletter" refused 'at least 15 words'."""
+    plan = planner.plan("keep posts with at least 15 words, but not the ones from the newsletter", _posts(tmp_path))
+    assert _steps(plan) == [("value_filter", {"column": "source", "drop_values": ["newsletter"]}),
+                            ("length_filter", {"min": 15, "unit": "words"})] and plan.unmatched == []
+
+
+def test_above_zero_is_a_bound(tmp_path, planner):
+    """T84 r05: "where the patron actually paid a fee (anything above zero)" was dropped without a word."""
+    plan = planner.plan("hey, could you pull out just the loans requested in the second half of 2024 where the patron "
+                        "actually paid a fee (anything above zero)? thanks!", _loans(tmp_path))
+    assert _steps(plan) == [("value_filter", {"column": "fee", "min": 0.0, "min_exclusive": True}),
+                            ("value_filter", {"column": "request_date", "min": "2024-07-01", "max": "2024-12-31"})]
+
+
+def test_an_aside_that_says_what_is_compared_is_no_refusal(tmp_path, planner):
+    """T84 r03: "- get rid of duplicate rows (the id doesn't count, same everything else = duplicate)" was split at its
+    comma and read as a refusal of exact_dedup; a semantic dedup on the ids dropped 15 real requests, and the ids were
+    lower-cased as labels."""
+    loans = _loans(tmp_path)
+    plan = planner.plan("clean this export up:\n- get rid of duplicate rows (the id doesn't count, same everything else "
+                        "= duplicate)\n- tidy the branch names (trim the spaces, make the capitalisation consistent)", loans)
+    dedup = next(s for s in plan.steps if s.op.endswith("dedup"))
+    assert dedup.op == "exact_dedup" and "request_id" not in dedup.params["also_fields"]
+    assert next(s for s in plan.steps if s.op == "normalize_labels").params["columns"] == ["branch"]
+    assert not any("not planning" in n for n in plan.notes)
+
+
+def test_a_cleanup_said_as_a_heading_and_junk_values_shown_in_brackets(tmp_path, planner):
+    """T83 r05: "Hey, could you clean up the rental log for me? Get rid of rows where the rider didn't leave a real
+    comment (blank, null, 'n/a', 'ok', keyboard mashing and that kind of junk), ..." refused the opener (exit 1) and
+    kept the 'ok' rows it named."""
+    plan = planner.plan("Hey, could you clean up the loan log for me? Get rid of rows where the librarian didn't leave a "
+                        "real note (blank, null, 'n/a', 'ok', keyboard mashing and that kind of junk), but keep "
+                        "everything else exactly as it is.", _loans(tmp_path))
+    assert _steps(plan) == [("junk_filter", {"text_field": "text"}),
+                            ("value_filter", {"column": "text", "drop_values": ["n/a", "ok", ""], "loose_labels": True})]
+    assert plan.unmatched == []
