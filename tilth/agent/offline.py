@@ -495,10 +495,10 @@ class OfflinePlanner:
             before = parsed.actions[a.index - 1] if a.index > 0 else None
             if GENUINE_SPARED.match(a.text) and any(b.asks and not b.negated and b is not a and _removal(b.full)
                                                     for b in parsed.actions):
-                continue
-            if not a.inherited and GENERIC_CLEAN.match(a.full) and any(b.asks and not b.negated and b.sentence > a.sentence
-                                                   for b in parsed.actions):
-                continue  # ("Hey, could you clean up the rental log for me? Get rid of ...": the sentences after say how)  # ("Keep genuine short questions though, those are fine": said while asking for removals)
+                continue  # ("Keep genuine short questions though, those are fine": said while asking for removals)
+            if not a.inherited and GENERIC_CLEAN.match(a.full) and any(
+                    b.asks and not b.negated and b.sentence > a.sentence for b in parsed.actions):
+                continue  # ("Hey, could you clean up the rental log for me? Get rid of ...": the sentences after say how)
             if a.asks and not a.negated and not starts_with_verb(a.text) and before is not None \
                     and before.sentence == a.sentence and _removal(before.text) and lacked(a.text):
                 # "toss the Spanish/French ones and the ones with no notes at all": rows of their own to drop
@@ -748,7 +748,8 @@ class OfflinePlanner:
                 dated = [c for c in data.columns if c != column and _dated(c, data)]
                 if dates and len(dated) == 1:
                     self._value_step(plan, a, dated[0], dates, data)
-                if not removes:  # ("keep 5 star reviews under 20 words", "keep posts with at least 15 words, but not the ones from the newsletter")
+                if not removes:  # ("keep 5 star reviews under 20 words"; "keep posts with at least 15 words, but not
+                    # the ones from the newsletter": a keep with an exception)
                     self._length_beside(plan, a, data, columns, excluded)
                 if not dropping and "lang_id" not in excluded and (codes := languages(a.full)) \
                         and not any(st.op == "lang_id" for st in plan.steps) \
