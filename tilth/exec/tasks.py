@@ -266,7 +266,7 @@ def _map_part(task: Task) -> PartStats:
     if lineage.num_rows:
         _timed_write(lineage, out / "lineage" / f"{task.part}.parquet", stats, False)
     if isinstance(op, Filter):  # (before the part: the part, written last, is the proof that the task finished)
-        keep_text_stats(task.inputs[0], lineage.column("_id"), out / f"{task.part}.parquet")
+        keep_text_stats(task.inputs[0], lineage.column("_id"), out / f"{task.part}.parquet", table.column("_id"))
     _timed_write(result, out / f"{task.part}.parquet", stats)
     return stats
 

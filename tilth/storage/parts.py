@@ -100,10 +100,12 @@ def write_text_stats(table: pa.Table, part: Path) -> None:
     write_part(stats, Path(part).parent / TEXT_STATS / Path(part).name)
 
 
-def keep_text_stats(source_part: str | Path, dropped_ids: pa.Array | pa.ChunkedArray, part: Path) -> None:
+def keep_text_stats(source_part: str | Path, dropped_ids: pa.Array | pa.ChunkedArray, part: Path,
+                    source_ids: pa.ChunkedArray | None = None) -> None:
     """The text statistics of a part that is `source_part` without the rows `dropped_ids` (a filter's or a
     dedup's output, texts unchanged): the source's, less those rows, so that the run report need not read
-    the texts back. Nothing if the source has none."""
+    the texts back. Nothing if the source has none. `source_ids`: the source's `_id` column where the caller
+    holds it (else it is read)."""
     source = Path(source_part).parent / TEXT_STATS / Path(source_part).name
     if not source.exists():
         return
@@ -111,13 +113,13 @@ def keep_text_stats(source_part: str | Path, dropped_ids: pa.Array | pa.ChunkedA
 
     stats = read_part(source)
     if len(dropped_ids):
-        ids = read_part(source_part, columns=["_id"]).column("_id")
+        ids = source_ids if source_ids is not None else read_part(source_part, columns=["_id"]).column("_id")
         stats = stats.filter(pc.invert(pc.is_in(ids, value_set=dropped_ids)))
     write_part(stats, Path(part).parent / TEXT_STATS / Path(part).name)
 
 
 def text_stats_files(directory: str | Path) -> list[Path] | None:
-    """The text statistics of every part of a step (write_text_stats), or None if any part has none."""
+    """The text statistics of every part of a step (write_text_stats, keep_text_stats), or None if any part has none."""
     parts = list_parts(directory)
     files = [p.parent / TEXT_STATS / p.name for p in parts]
     return files if parts and all(f.exists() for f in files) else None
