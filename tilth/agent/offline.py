@@ -1874,44 +1874,44 @@ class OfflinePlanner:
         found = language_column(data)
         if found is None or ASKS_DETECTOR.search(text):
             return
-        col, by_code = found
-        name = self._pipeline_col(col, data)
-        for i, st in enumerate(plan.steps):
-            p = st.params
-            if st.op == "lang_id" and not p.get("languages", ["en"]) and not p.get("drop_languages"):
-                # ("how many aren't in English? leave the data as is": counted from the column, which the detector
-                # would overwrite with its guesses)
-                plan.steps[i] = None
-                plan.notes.append(f"the languages are counted from the data's own {name!r} column, not a detector's")
-                if re.match(r"\W*how many\b", st.intent or "", re.I) and (codes := languages(st.intent)):
-                    _language_count(plan, st.intent, name, values_for(by_code, codes) or codes)
-                continue
-            if st.op == "lang_id" and MEASURES_ONLY not in st.why and "value_filter" in self.cat.by_name:
-                key, codes = ("drop_values", p["drop_languages"]) if p.get("drop_languages") else \
-                    ("values", p.get("languages", ["en"]))
-                values = values_for(by_code, codes)
-                if values is None:
-                    continue
-                scope = {k: v for k, v in p.items() if k.startswith("where_")}
-                plan.steps[i] = PlanStep(
-                    op="value_filter", params={"column": name, key: values, "loose_labels": True, **scope}, intent=st.intent,
-                    why=f"{'drops' if key == 'drop_values' else 'keeps'} {name} = {' or '.join(map(repr, values))}: "
-                        f"the data labels each row's language in {name!r}")
-                plan.notes.append(f"the languages come from the data's own {name!r} column, not from a language "
-                                  "detector (which misreads short texts and would overwrite the column)")
-            elif st.op == "llm_translate" and not p.get("where_column"):
-                if p.get("source_languages"):
-                    values, spared = values_for(by_code, p["source_languages"]), False
-                elif p.get("only_other_languages", True):
-                    values, spared = values_for(by_code, [language_code(p.get("target_language", "English"))]), True
-                else:
-                    continue
-                if values is None:
-                    continue
-                p.pop("source_languages", None)
-                p.update({"where_column": name, "where_values": values, **({"where_not": True} if spared else {})})
-                st.why += f" (the rows whose {name} is {'not ' if spared else ''}{' or '.join(map(repr, values))})"
-        plan.steps[:] = [st for st in plan.steps if st is not None]
+        name, by_code = self._pipeline_col(found[0], data), found[1]
+        plan.steps[:] = [kept for st in plan.steps if (kept := self._by_language_column(plan, st, name, by_code))]
+
+    def _by_language_column(self, plan: Plan, st: PlanStep, name: str, by_code: dict[str, list[str]]) -> PlanStep | None:
+        """The step `st` becomes, where column `name` holds each row's language (None: no step)."""
+        p = st.params
+        if st.op == "lang_id" and not p.get("languages", ["en"]) and not p.get("drop_languages"):
+            # ("how many aren't in English? leave the data as is": counted from the column, which the detector
+            # would overwrite with its guesses)
+            plan.notes.append(f"the languages are counted from the data's own {name!r} column, not a detector's")
+            if re.match(r"\W*how many\b", st.intent or "", re.I) and (codes := languages(st.intent)):
+                _language_count(plan, st.intent, name, values_for(by_code, codes) or codes)
+            return None
+        if st.op == "lang_id" and MEASURES_ONLY not in st.why and "value_filter" in self.cat.by_name:
+            key, codes = ("drop_values", p["drop_languages"]) if p.get("drop_languages") else \
+                ("values", p.get("languages", ["en"]))
+            if (values := values_for(by_code, codes)) is None:
+                return st
+            scope = {k: v for k, v in p.items() if k.startswith("where_")}
+            plan.notes.append(f"the languages come from the data's own {name!r} column, not from a language "
+                              "detector (which misreads short texts and would overwrite the column)")
+            return PlanStep(
+                op="value_filter", params={"column": name, key: values, "loose_labels": True, **scope}, intent=st.intent,
+                why=f"{'drops' if key == 'drop_values' else 'keeps'} {name} = {' or '.join(map(repr, values))}: "
+                    f"the data labels each row's language in {name!r}")
+        if st.op == "llm_translate" and not p.get("where_column"):
+            if p.get("source_languages"):
+                values, spared = values_for(by_code, p["source_languages"]), False
+            elif p.get("only_other_languages", True):
+                values, spared = values_for(by_code, [language_code(p.get("target_language", "English"))]), True
+            else:
+                return st
+            if values is None:
+                return st
+            p.pop("source_languages", None)
+            p.update({"where_column": name, "where_values": values, **({"where_not": True} if spared else {})})
+            st.why += f" (the rows whose {name} is {'not ' if spared else ''}{' or '.join(map(repr, values))})"
+        return st
 
     def _genuine_texts_spared(self, plan: Plan, parsed: ParsedRequest) -> None:
         """ "get rid of the spammy stuff ..., short real reviews like 'Loved it!' are fine, keep those": junk_filter
