@@ -253,3 +253,14 @@ def test_a_cleanup_said_as_a_heading_and_junk_values_shown_in_brackets(tmp_path,
     assert _steps(plan) == [("junk_filter", {"text_field": "text"}),
                             ("value_filter", {"column": "text", "drop_values": ["n/a", "ok", ""], "loose_labels": True})]
     assert plan.unmatched == []
+
+
+def test_rows_without_a_language_said_are_named_in_a_note(tmp_path, planner):
+    """Hostile-input check 85: "English only" on a `lang` column with some rows unlabelled dropped those rows
+    without a word."""
+    reviews = _reviews(tmp_path, lang_values=("en", None, "en", "de", "", "fr"))
+    plan = planner.plan("English only", reviews)
+    assert _steps(plan) == [("value_filter", {"column": "lang", "values": ["en"], "loose_labels": True})]
+    assert "some rows have no lang: a filter on it drops them, and a translation scoped by it takes them as not in " \
+           "the target language" in plan.notes
+    assert not any("some rows have no" in n for n in planner.plan("English only", _reviews(tmp_path)).notes)

@@ -1875,7 +1875,12 @@ class OfflinePlanner:
         if found is None or ASKS_DETECTOR.search(text):
             return
         name, by_code = self._pipeline_col(found[0], data), found[1]
+        before = [(st.op, dict(st.params)) for st in plan.steps]
         plan.steps[:] = [kept for st in plan.steps if (kept := self._by_language_column(plan, st, name, by_code))]
+        if [(st.op, st.params) for st in plan.steps] != before and any(str(r.get(found[0]) or "").strip() == "" for r in data.rows):
+            # (trial 85: "English only" dropped the rows with no language said, without a word)
+            plan.notes.append(f"some rows have no {name}: a filter on it drops them, and a translation scoped by it "
+                              "takes them as not in the target language")
 
     def _by_language_column(self, plan: Plan, st: PlanStep, name: str, by_code: dict[str, list[str]]) -> PlanStep | None:
         """The step `st` becomes, where column `name` holds each row's language (None: no step)."""
