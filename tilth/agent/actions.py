@@ -79,6 +79,8 @@ CONTEXT = re.compile(rf"^{_PREPARING}|"
                      # what it holds
                      r"^(?:i|we)\s+(?:just\s+|already\s+|have\s+|'ve\s+)?(?:scraped|crawled|collected|exported|downloaded|"
                      r"gathered|dumped|imported|pulled|fetched|received|compiled|merged)\b|"
+                     # "I've got this pile of product reviews that ...": what the user has (not "we've got to drop ...")
+                     r"^(?:i|we)(?:'ve|\s+have)?\s+got\s+(?!to\b)(?:this|these|a|an|some|my|our|about|around|\d)|"
                      r"^(?:there|it|this|that)(?:'s|\u2019s)\s+(?!(?:no|not)\b)", re.I)
 
 # "do not throw any rows away", "keep every record", "without deleting anything", "just the numbers"
@@ -202,6 +204,17 @@ _LANG_LIST = _lang_list()
 def _first_word(text: str) -> str:
     m = re.match(r"[\w'-]+", text.strip().lower())
     return m[0] if m else ""
+
+
+def _listing_what_is_there(actions: list[Action], sent_no: int) -> bool:
+    """Whether the actions just before, in this sentence, are a statement of what there is ("there's ...", "I've
+    got ...") and the items of its list, none asking for anything."""
+    for a in reversed(actions):
+        if a.sentence != sent_no or a.asks:
+            return False
+        if THERE_IS.match(a.text):
+            return True
+    return False
 
 
 def starts_with_verb(text: str) -> bool:
@@ -489,13 +502,18 @@ STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # "there's a lot of spam", "we have loads of junk": what the data holds, in a list that may go on after "and"
-THERE_IS = re.compile(r"\W*(?:there(?:'s|\u2019s|\s+is|\s+are)|(?:we|i)\s+(?:have|got|'ve\s+got)|lots\s+of|a\s+lot\s+of)\b",
+THERE_IS = re.compile(r"\W*(?:there(?:'s|\u2019s|\s+is|\s+are)|(?:we|i)\s*(?:have|got|'ve\s+got|\s+have\s+got)|lots\s+of|"
+                      r"a\s+lot\s+of)\b",
                       re.I)
 # "Hey!", "Thanks!!", "cheers": courtesy, which asks for nothing; "So our set is messy": a statement after it
 COURTESY = re.compile(r"^\W*(?:hey|hi|hello|hiya|thanks?(?: (?:a lot|so much|in advance))?|thank you(?: so much)?|thx|"
                       r"cheers|ty|ok(?:ay)?|great|cool|awesome|oh|ah|um+|uh+|hmm+|btw|ps|p\.s\.|by the way|"
                       r"oh and|and oh|(?:good\s+)?(?:morning|afternoon|evening)|morning all|yo|howdy|greetings|"
-                      r"dear\s+\w+)(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
+                      r"dear\s+\w+|here'?s the (?:thing|deal|situation|story)|you'?re (?:a |an )?(?:lifesaver|life saver|"
+                      r"star|legend|hero|gem|champ|angel)|(?:i |we )?(?:really |much |greatly )?appreciate(?:d)? (?:it|this|"
+                      r"that|your help|the help)|much appreciated|many thanks|you rock|no rush|"
+                      r"have a (?:great|good|nice|lovely) (?:day|week|weekend|evening|one)(?: when it comes)?)"
+                      r"(?:\s+(?:there|all|team|folks|guys|everyone))?\W*$", re.I)
 _OPENER = re.compile(r"^\W*(?:(?:hey|hi|hello|so|ok(?:ay)?|well|anyway|now|right|oh|ah|btw|(?:good\s+)?morning|"
                      r"(?:good\s+)?afternoon|(?:good\s+)?evening)\b[\s,!.]*)+", re.I)
 # What a generic verb may govern and still say nothing about the job ("drop the worst", "discard the rest").
@@ -614,6 +632,12 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # dashes stays one: "keep only problems of medium difficulty — a heuristic score from ... — and drop the rest")
     request = re.sub(r"\s+[\u2013\u2014]\s+(?=(?:I|we|We)\b)", ". ", request)
     request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
+    # "what I'd like, if it's possible, is to remove the exact duplicates", "all we need is to ...": the wish is the
+    # job after "is to" (it had been one action, "what I'd like", planned as statistics)
+    request = re.sub(r"\b(?:what|all)\s+(?:i|we)(?:'d|\s+would)?\s+(?:really\s+|actually\s+|also\s+)?(?:like|want|need)"
+                     r"(?:\s+(?:you|tilth|the agent))?(?:\s+to\s+do)?\s*,?(?:\s*(?:if\s+(?:it'?s|it\s+is|that'?s)\s+possible|"
+                     r"if\s+possible|if\s+you\s+can)\s*,)?\s+is\s+(?:for\s+you\s+)?(?:to\s+)?(?=[a-z])",
+                     "", request, flags=re.I)
     # "the leftover html tags (<br>, <b>, <p> etc)": examples of markup, never choices of a label
     request = re.sub(r"\s*\((?:\s*(?:and\s+|or\s+)?</?[a-z][a-z0-9]*\s*/?>\s*,?)+\s*(?:etc\.?|and so on|\.\.\.)?\s*\)", " ",
                      request, flags=re.I)
@@ -944,13 +968,18 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
         why = re.search(r"\b(?:because|since(?!\s+(?:\d|last\b|the\s+(?:start|beginning|end)|early\b|late\b|mid\b|then\b|"
                         r"q[1-4]\b|yesterday\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|"
                         r"sat|sun)[a-z]*\b)))\s+", unquoted, re.I)
-        lead = re.sub(r"^(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third)\b[\s,]*", "",
-                      sent, flags=re.I)  # "After that, drop the id column since ...": a request, then why
+        # "After that, drop the id column since ...", "Anyway, remove the duplicates because ...": a request, then why
+        lead = re.sub(r"^(?:(?:after that|afterwards|after this|then|next|finally|lastly|also|first|second|third|anyway|"
+                      r"anyhow|so|okay|ok|well|right|now|oh|basically|honestly)\b[\s,]*)+", "", sent, flags=re.I)
         if why and why.start() > 0 and starts_with_verb(lead) and (re.match(
                 r"(?:the|we|i|they|it|these|those|our|my|that|this|there|nobody|no one)\b", sent[why.end():], re.I)
                 or re.match(r"(?:[\w'-]+\s+){1,3}(?:should(?:n't)?|must(?:n't)?|can(?:'t|not)|won't|don't|doesn't|"
                             r"needn't|may not)\b", sent[why.end():], re.I)):  # ("since names shouldn't go public")
-            sent = sent[: why.start()].rstrip(" ,")  # "..., since the trainer doesn't need them": why, not a refusal
+            # "..., since the trainer doesn't need them": why, not a refusal; a job after the reason is kept ("remove
+            # the duplicates because the scraper ran twice, and also throw away the garbage")
+            nxt = next((m for m in re.finditer(r",\s*(?:and\s+)?(?:then\s+)?(?=\S)", unquoted[why.end():])
+                        if starts_with_verb(unquoted[why.end() + m.end():])), None)
+            sent = sent[: why.start()].rstrip(" ,") + (f", and {sent[why.end() + nxt.end():]}" if nxt else "")
         elif why and why.start() > 0 and not starts_with_verb(lead) and not WISH.match(lead) and not NEED.search(sent):
             actions.append(Action(sent[why.end():].strip(" ,"), "", False, False, len(actions), sent_no))
             continue
@@ -1056,9 +1085,11 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             asks = not statement and not COURTESY.match(part) and bare.strip(" ,.!?") != "" and (
                 verb_led or bool(WISH.match(part)) or bool(NEED.search(part))
                 or not (CONTEXT.match(part) or SCENE.match(part) or (bare != part and CONTEXT.match(bare))))
-            if asks and not verb_led and not WISH.match(part) and not NEED.search(part) and actions \
-                    and actions[-1].sentence == sent_no and not actions[-1].asks and THERE_IS.match(actions[-1].text):
-                asks = False  # ("There's a lot of spam and garbage mixed into these reviews": one list of what is there)
+            if asks and not verb_led and not WISH.match(part) and not NEED.search(part) and _listing_what_is_there(
+                    actions, sent_no):
+                # ("There's a lot of spam and garbage mixed into these reviews": one list of what is there; "I've got
+                # reviews from a couple of places, I think Amazon and some shop site and maybe the app store")
+                asks = False
             a = Action(part, last_cond, is_negated(part), asks, len(actions), sent_no, inherited=inherited, own=own,
                        contrast=contrast, after=after)
             if inherited and j == 0 and actions and actions[-1].sentence == sent_no - 1 and \

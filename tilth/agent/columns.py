@@ -17,6 +17,20 @@ def _numeric(col: str, data: DataPeek, share: float = 1.0) -> bool:
     return bool(vals) and sum(looks_numeric(v) for v in vals) >= share * len(vals)
 
 
+PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
+
+
+def numeric_text(col: str, data: DataPeek, share: float = 0.9) -> list[str] | None:
+    """The sample's values that are not numbers, where a text column holds plain numbers in at least `share` of
+    its rows (a JSONL file with one "stars": "five" among 44 numbers is read as text, every record kept); None
+    where the column is not such a column. SQL reads it with TRY_CAST(col AS DOUBLE), the others as NULL."""
+    vals = [v for r in data.rows if (v := r.get(col)) is not None]
+    if not vals or not all(isinstance(v, str) for v in vals):
+        return None
+    odd = [v for v in vals if not PLAIN_NUMBER.fullmatch(v)]
+    return list(dict.fromkeys(odd)) if len(odd) < len(vals) and len(vals) - len(odd) >= share * len(vals) else None
+
+
 ID_LIKE = re.compile(r"(?:^|[_\W])(?:id|idx|index|key|no)$|^(?:row|line|doc|page)(?:[_\W]?(?:num|number|count))?$", re.I)
 
 

@@ -76,6 +76,7 @@ from tilth.agent.columns import (
     _seen_labels,
     _started_by,
     _string_columns,
+    numeric_text,
 )
 from tilth.agent.countries import looks_like_codes, looks_like_country_names
 from tilth.agent.coverage import unused_details
@@ -138,7 +139,7 @@ from tilth.agent.params import (
     unquote_labels,
     zeroed_params,
 )
-from tilth.agent.peek import LABEL_ROWS, DataPeek
+from tilth.agent.peek import LABEL_ROWS, DataPeek, column_kinds
 from tilth.agent.plan import Plan, PlanStep, llm_note, recipe_name
 from tilth.agent.retrieve import tokenize
 from tilth.agent.skills import Catalogue, Skill
@@ -304,6 +305,11 @@ class OfflinePlanner:
     def plan(self, request: str, data: DataPeek, name: str | None = None) -> Plan:
         plan = Plan(request=request, name=name or recipe_name(request), input=data.input_spec(), planner=self.name)
         saved = self._saved_pipeline(request)
+        if saved is not None and (changed := _kinds_changed(saved, data)):
+            # (planned on a file whose "stars" was text because of one "five": its plan was no plan for numbers)
+            plan.notes.append(f"did not reuse saved pipeline skill {saved.name!r}: it was planned on data where "
+                              + "; ".join(f"{c} held {was} (here: {now})" for c, was, now in changed))
+            saved = None
         if saved is not None:
             plan.notes.append(f"reused saved pipeline skill {saved.name!r} (its request: "
                               f"{saved.meta.get('request', '')!r})")
@@ -782,7 +788,8 @@ class OfflinePlanner:
                     a.full[agg.end():], data) or [
                     c for c in _by_position(a.full[agg.end():], column_mentions(a.full[agg.end():], list(data.columns))
                                             + partial_column_mentions(a.full[agg.end():], list(data.columns)))
-                    if (_numeric(c, data) or agg[1].lower() in _DATE_EXTREMES and _dated(c, data))
+                    if (_numeric(c, data) or numeric_text(c, data) is not None
+                        or agg[1].lower() in _DATE_EXTREMES and _dated(c, data))
                     and c != _grouping(a.full, data)] or _only_dated(agg, a.full, data) or _text_measure(agg, a.full, data)
                     or _money_said(a.full[agg.end():], data)):
                 # ("the max minutes_spent per floor"; "the earliest and latest posting dates": the date column;
@@ -800,7 +807,14 @@ class OfflinePlanner:
                                       f"{', '.join(c for c in data.columns if not c.startswith('_'))}). Name the column.")
                     continue
                 g, num = (_sql_ident(group) if group else None), _sql_ident(nums[0])
-                if not _numeric(nums[0], data) and not _dated(nums[0], data):  # (a text's length, in the unit said)
+                if (odd := numeric_text(nums[0], data)) is not None:
+                    # ("stars": numbers and one "five", read as text: the numbers averaged, the rest left out, said)
+                    num = f"TRY_CAST({num} AS DOUBLE)"
+                    shown = (" (the sample also holds " + ", ".join(repr(v) for v in odd[:3])
+                             + (" ..." if len(odd) > 3 else "") + ")") if odd else ""
+                    plan.notes.append(f"{nums[0]} holds its numbers as text{shown}: the figure is over the rows whose "
+                                      f"{nums[0]} is a number; any other value is left out of it")
+                elif not _numeric(nums[0], data) and not _dated(nums[0], data):  # (a text's length, in the unit said)
                     num = _length_sql(_sql_ident(self._pipeline_col(nums[0], data)), a.full[agg.end():])
                 figures = ", ".join(f"{fn}({num})" for fn in fns)
                 # ("... per region where more than 3 draughts were found", "... in 2024": the rows it is over)
@@ -3252,6 +3266,13 @@ def _column_list(text: str, columns: list[str]) -> str:
     names = "|".join(re.escape(c) for c in sorted(columns, key=len, reverse=True) if len(c) >= 3 and not c.startswith("_"))
     return re.sub(rf"(?<![\w-])(?<!,\s)(?<!,)({names})\s+(and|or|&)\s+(?=(?:the\s+)?(?:{names})(?![\w-]))", "\\1 \x01\\2 ", text,
                   flags=re.I) if names else text
+
+
+def _kinds_changed(saved: Skill, data: DataPeek) -> list[tuple[str, str, str]]:
+    """(column, kind then, kind now) for each column of the data a saved pipeline was planned on that holds
+    another kind of value here (see column_kinds); a skill saved without them is taken as it is."""
+    then, now = saved.meta.get("column_kinds") or {}, column_kinds(data)
+    return [(c, then[c], now[c]) for c in then if c in now and then[c] != now[c]]
 
 
 def _shingles(skill: Skill) -> bool:

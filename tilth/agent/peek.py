@@ -64,6 +64,27 @@ class DataPeek:
                 f"answer field {self.answer_field!r}; first row {short}")
 
 
+def column_kinds(data: DataPeek) -> dict[str, str]:
+    """What each column of the sample holds: number, text, yes/no, list, object or mixed (columns with no
+    value in the sample are left out). A saved pipeline is only replayed on data whose columns hold the same."""
+    kinds: dict[str, str] = {}
+    for col in data.columns:
+        seen = {_kind(v) for r in data.rows if (v := r.get(col)) is not None}
+        if seen:
+            kinds[col] = seen.pop() if len(seen) == 1 else "mixed"
+    return kinds
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes/no"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "text"
+    return "list" if isinstance(v, (list, tuple)) else "object"
+
+
 def _string_columns(table: pa.Table) -> list[str]:
     return [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
 

@@ -7,6 +7,7 @@ becomes a skill with no change here. `retrieve()` keeps what a planner sees smal
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,14 @@ def pipeline_skills(workspace: str | Path | None) -> list[Skill]:
             continue
         steps = [{"op": s.op, "params": dict(s.params)} for s in r.steps]
         desc = f"{r.description} Saved pipeline: {' -> '.join(s['op'] for s in steps)}."
+        try:  # what the columns of the data it was planned on held (see save_recipe)
+            kinds = json.loads(path.with_suffix(".columns.json").read_text())
+        except (OSError, ValueError):
+            kinds = {}
         out.append(Skill(r.name, "pipeline", "pipeline", desc.strip(),
                          {"steps": steps, "path": str(path), "request": r.description,
-                          "questions": [q.model_dump() for q in r.questions]}))
+                          "questions": [q.model_dump() for q in r.questions],
+                          "column_kinds": kinds if isinstance(kinds, dict) else {}}))
     return out
 
 

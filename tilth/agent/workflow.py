@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from tilth.agent.peek import DataPeek, peek
+from tilth.agent.peek import DataPeek, column_kinds, peek
 from tilth.agent.plan import Plan, PlanStep, llm_note_for
 from tilth.agent.prompts import compose
 from tilth.agent.review import Decision, Reviewer, auto_accept
@@ -135,7 +135,8 @@ class Agent:
 
     def save(self, s: State) -> State:
         keep = self.remember and (self.keep_partial or not s["plan"].unmatched)
-        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=keep, data_columns=tuple(s["data"].columns))
+        path = save_recipe(s["plan"], self.workspace, self.out_dir, as_skill=keep, data_columns=tuple(s["data"].columns),
+                           column_kinds=column_kinds(s["data"]))
         self.log.append(f"save: {path}")
         return {"recipe_path": str(path), "skill_saved": keep}
 
@@ -206,9 +207,10 @@ def plan_from_yaml(text: str, base: Plan) -> Plan:
 
 
 def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = True,
-                data_columns: tuple[str, ...] = ()) -> Path:
+                data_columns: tuple[str, ...] = (), column_kinds: dict[str, str] | None = None) -> Path:
     """Write the accepted recipe next to the outputs and (`as_skill`) into the workspace's skills (a reusable
-    skill)."""
+    skill), with what each column of the data it was planned on held (`column_kinds`, beside it as
+    NAME.columns.json: the skill is replayed only on data whose columns hold the same)."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = {**plan.input, "path": str(Path(plan.input["path"]).resolve())}
@@ -224,5 +226,10 @@ def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = Tru
     sk = skills_dir(workspace)
     sk.mkdir(parents=True, exist_ok=True)
     (sk / f"{plan.name}.yaml").write_text(text)
+    kinds = sk / f"{plan.name}.columns.json"
+    if column_kinds:
+        kinds.write_text(json.dumps(column_kinds, indent=1))
+    else:
+        kinds.unlink(missing_ok=True)  # (an older skill of that name was planned on other data)
     return path
 
