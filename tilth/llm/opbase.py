@@ -6,6 +6,7 @@ Kept as a mixin so each operator stays a plain Mapper / Filter / Generator of th
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import ClassVar
 
@@ -81,6 +82,29 @@ class LLMOp:
         state = super().__getstate__()
         state["endpoint"] = self.endpoint
         return state
+
+
+# "Here is the rewritten text:", "Sure! Here's the paraphrase:", "Translation into German:": a label before the reply
+_NOUNS = (r"(?:translation|translated text|translated version|rewritten text|rewritten version|rewrite|paraphrase|"
+          r"paraphrased text|revised text|revised version|corrected text)")
+_PREAMBLE = r"^\s*(?:(?:sure|certainly|of course|okay|ok)[!.,]*\s*)?(?:here(?:'s| is)\s+(?:the\s+|a\s+|your\s+|my\s+)?)?"
+
+
+def bare_reply(reply: str, source: str, language: str | None = None) -> str:
+    """The text a model wrote, without a label it put before it ("English:\n", "Here is the translation:"; a
+    language only where it is the one asked for) and without quotes it wrapped it in, unless the source itself
+    starts so (SmolLM2 answered translations as `English:\n"..."`; the label and quotes stood in the dataset)."""
+    text = reply.strip()
+    lang = rf"|{re.escape(language)}(?:\s+{_NOUNS})?" if language else ""
+    label = re.compile(rf"{_PREAMBLE}(?:{_NOUNS}(?:\s+(?:in|into|to)\s+[A-Z][a-z]+)?{lang})\s*:\s*", re.I)
+    m = label.match(text)
+    if m and m.end() < len(text) and not label.match(source.strip()):
+        text = text[m.end():].strip()
+    for a, b in ('""', "''", "\u201c\u201d", "\u2018\u2019"):
+        if len(text) > 1 and text[0] == a and text[-1] == b and a not in text[1:-1] and b not in text[1:-1] \
+                and not source.strip().startswith(a):
+            text = text[1:-1].strip()
+    return text
 
 
 def text_values(batch: pa.Table, column: str) -> list[str]:

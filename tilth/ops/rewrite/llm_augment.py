@@ -6,7 +6,15 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.llm.opbase import LLMOp, WhereParams, generated_rows, render, rows_with_text, text_values
+from tilth.llm.opbase import (
+    LLMOp,
+    WhereParams,
+    bare_reply,
+    generated_rows,
+    render,
+    rows_with_text,
+    text_values,
+)
 from tilth.ops.base import Generator
 from tilth.ops.registry import register
 
@@ -32,7 +40,8 @@ class _Augment(LLMOp, Generator):
 
     def transform(self, texts: list[str], seeds: list[int]) -> list[str]:
         tpl = self.template(self.template_name)
-        return [r.content.strip() for r in self.ask([render(tpl, text=t, **self.fields()) for t in texts], seeds=seeds)]
+        return [bare_reply(r.content, t) for r, t in
+                zip(self.ask([render(tpl, text=t, **self.fields()) for t in texts], seeds=seeds), texts, strict=True)]
 
     def generate(self, batch: pa.Table) -> pa.Table:
         p = self.params
@@ -106,10 +115,12 @@ class LLMBackTranslate(_Augment):
     def transform(self, texts: list[str], seeds: list[int]) -> list[str]:
         tpl = self.template(self.template_name)
         p = self.params
-        pivot = [r.content.strip() for r in
-                 self.ask([render(tpl, text=t, language=p.pivot_language) for t in texts], seeds=seeds)]
+        pivot = [bare_reply(r.content, t, p.pivot_language) for r, t in
+                 zip(self.ask([render(tpl, text=t, language=p.pivot_language) for t in texts], seeds=seeds), texts,
+                     strict=True)]
         back = self.ask([render(tpl, text=t, language=p.source_language) for t in pivot], seeds=seeds)
-        return [r.content.strip() if pv else "" for r, pv in zip(back, pivot, strict=True)]
+        return [bare_reply(r.content, t, p.source_language) if pv else ""
+                for r, pv, t in zip(back, pivot, texts, strict=True)]
 
 
 @register

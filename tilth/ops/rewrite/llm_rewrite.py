@@ -8,7 +8,7 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, rows_with_text, text_or_null, text_values
+from tilth.llm.opbase import LLMOp, WhereParams, bare_reply, render, rows_with_text, text_or_null, text_values
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.registry import register
 
@@ -71,7 +71,7 @@ class LLMRewrite(LLMOp, Mapper):
         results = self.ask([render(tpl, text=texts[i], style=p.style) for i in rows])
         out = text_or_null(batch, p.text_field)
         for i, r in zip(rows, results, strict=True):
-            new = r.content.strip()
+            new = bare_reply(r.content, texts[i])
             if len(new) >= max(1, p.min_chars):
                 out[i] = new
         return put_column(batch, p.output_field or p.text_field, pa.array(out, pa.string()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from tilth.llm.opbase import LLMOp, WhereParams, render, rows_with_text, text_or_null, text_values
+from tilth.llm.opbase import LLMOp, WhereParams, bare_reply, render, rows_with_text, text_or_null, text_values
 from tilth.ops.base import Mapper, put_column
 from tilth.ops.process.lang_id import load_detector
 from tilth.ops.process.languages import language_code
@@ -100,6 +100,6 @@ class LLMTranslate(LLMOp, Mapper):
         results = self.ask([render(tpl, text=texts[i], language=p.target_language) for i in rows])
         out = text_or_null(batch, p.text_field)
         for i, r in zip(rows, results, strict=True):
-            if r.content.strip():
-                out[i] = r.content.strip()
+            if new := bare_reply(r.content, texts[i], p.target_language):
+                out[i] = new
         return put_column(batch, p.output_field or p.text_field, pa.array(out, pa.string()))
