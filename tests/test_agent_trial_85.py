@@ -110,3 +110,20 @@ def test_what_i_would_like_is_to_do_a_job_is_that_job(tmp_path, planner):
                                                   "amazon ones", data).steps] == [
         ("value_filter", {"column": "source", "values": ["amazon"]})]
     assert planner.plan("we've got to drop the exact duplicates", data).ops() == ["exact_dedup"]
+
+
+def test_trimming_and_one_case_for_label_columns_is_the_label_tidying_not_a_text_normalisation(tmp_path, planner):
+    """Left from trial 84 r03: "tidy the branch and format names (trim the spaces, make the capitalisation consistent)"
+    planned normalize_labels and, beside it, a normalize of branch (its bracket split the clause in two)."""
+    branches, formats = ["Riverside", " riverside", "RIVERSIDE ", "Old Town", "old town"], ["Book", "book ", "DVD", "dvd"]
+    data = _peek_rows(tmp_path / "ill.jsonl", [
+        {"request_id": f"ILL-{i:03d}", "branch": branches[i % 5], "format": formats[i % 4],
+         "librarian_note": f"Patron asked for the {('second', 'third', 'large print')[i % 3]} edition, sent on."}
+        for i in range(30)])
+    plan = planner.plan("tidy the branch and format names (trim the spaces, make the capitalisation consistent)", data)
+    assert plan.ops() == ["normalize_labels"] and plan.steps[0].params["columns"] == ["branch", "format"]
+    assert plan.steps[0].params.get("case", "lower") == "lower"  # (one case: lower, the default)
+    assert plan.unmatched == []
+    # a normalisation of the text itself stays
+    assert planner.plan("tidy the branch names and normalise the unicode and whitespace of the notes", data).ops() == [
+        "normalize_labels", "normalize"]

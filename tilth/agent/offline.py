@@ -1376,6 +1376,7 @@ class OfflinePlanner:
                 st.why = st.why.replace(MEASURES_ONLY, "")
         plan.keep_all_rows = parsed.keep_all_rows
         self._own_language_labels(plan, data, parsed.text)
+        _labels_tidied_once(plan)
         self._genuine_texts_spared(plan, parsed)
         self._translated_rows_kept(plan, parsed, data)
         for st in plan.steps:
@@ -3266,6 +3267,26 @@ def _column_list(text: str, columns: list[str]) -> str:
     names = "|".join(re.escape(c) for c in sorted(columns, key=len, reverse=True) if len(c) >= 3 and not c.startswith("_"))
     return re.sub(rf"(?<![\w-])(?<!,\s)(?<!,)({names})\s+(and|or|&)\s+(?=(?:the\s+)?(?:{names})(?![\w-]))", "\\1 \x01\\2 ", text,
                   flags=re.I) if names else text
+
+
+def _labels_tidied_once(plan: Plan) -> None:
+    """A text normalisation of a label column that normalize_labels tidies too is that tidying said again ("tidy
+    the branch and format names (trim the spaces, make the capitalisation consistent)": trial 84 planned a
+    normalize of branch beside the labels step); it is folded into the labels step."""
+    steps = [st for st in plan.steps if st.op == "normalize_labels"]
+
+    def tidied_by(st: PlanStep) -> PlanStep | None:  # the labels step whose column it normalises, or names
+        col = st.params.get("text_field")
+        said = st.intent or ""
+        return next((ls for ls in steps for c in ls.params.get("columns", []) if c == col or col is None and re.search(
+            rf"\b{re.escape(c).replace('_', '[ _]')}\b", said, re.I)), None)
+
+    again = [(st, labels) for st in plan.steps if st.op == "normalize" and set(st.params) <= {"text_field"}
+             and (labels := tidied_by(st)) is not None]
+    for st, labels in again:
+        _also(labels, st.intent or "")
+    again = [st for st, _ in again]
+    plan.steps[:] = [st for st in plan.steps if all(st is not a for a in again)]
 
 
 def _kinds_changed(saved: Skill, data: DataPeek) -> list[tuple[str, str, str]]:
