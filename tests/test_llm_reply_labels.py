@@ -38,3 +38,25 @@ def test_a_translation_keeps_the_text_the_model_gave_not_its_label(tmp_path):
     assert sorted(r["text"] for r in out) == ["The boat was late this morning.", "The crossing was smooth and the crew "
                                               "were friendly.", "The ferry was on time and clean."]
     assert len(sent) == 2  # (the English row is kept as written, without a model call)
+
+
+def test_a_reply_not_in_the_target_language_never_overwrites_the_text(tmp_path):
+    """Trial 87 r11: the embedded 135M model answered some translations in the source language, garbled, and they
+    replaced the originals without a word. A reply lid.176 does not read as the target language is not taken."""
+    replies = {"Die Wartezeit am Samstag war viel zu lang und niemand hat uns geholfen.":
+               "Die Wartezeit war lang lang und niemand niemand geholfen Samstag.",
+               "Le centre de recyclage est fermé le dimanche, c'est dommage.":
+               "The recycling centre is closed on Sundays, which is a pity."}
+
+    def reply(body, attempt):
+        return next(v for k, v in replies.items() if k in _last_user(body))
+
+    rows = [{"text": t} for t in replies]
+    out, sent = run_one_llm_step(tmp_path, rows, "llm_translate: {target_language: English}", reply)
+    assert len(sent) == 2 and sorted(r["text"] for r in out) == [
+        "Die Wartezeit am Samstag war viel zu lang und niemand hat uns geholfen.",
+        "The recycling centre is closed on Sundays, which is a pity."]
+    (tmp_path / "unchecked").mkdir()
+    out, _ = run_one_llm_step(tmp_path / "unchecked", rows, "llm_translate: {target_language: English, verify_language: false}",
+                              reply)
+    assert "Die Wartezeit war lang lang und niemand niemand geholfen Samstag." in [r["text"] for r in out]

@@ -162,7 +162,9 @@ LEADING_SUBSET = re.compile(
     r"([^.;!?]+)", re.I)  # (\x02: a comma an earlier rule kept inside a list, "rated 4 or higher, drop")
 SPLIT = re.compile(r"\s*(?:;\s*(?:and then|then|and|but|after that|afterwards|next|finally|also)?,?\s+|;|,?\s+and then,?\s+|"
                    r",?\s+and\s+(?:after that|afterwards|after this|finally|lastly|next|also),?\s+|,?\s+then,?\s+|,?\s+after that,?\s+|,?\s+afterwards,?\s+|,?\s+next,?\s+|"
-                   r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|\s+but\s+|"
+                   r",?\s+finally,?\s+|,?\s+as well as\s+|,?\s+plus\s+|,?\s+also\s+|,\s*and\s+|,\s*but\s+|"
+                   # (not "short but real comments": two words of one kind of row)
+                   r"\s+but\s+(?!(?:real|genuine|legit\w*|valid|meaningful|honest|actual|useful|relevant)\s)|"
                    r",\s+|\s+and\s+|\s+&\s+(?!(?-i:[A-Z])))\s*", re.I)  # ("the Health & Vet board": a name)
 # "dedupe -> stats", "stats > dedup > stats" (not "> 50 words"): a chain of steps is a list of sentences
 # (not after an initial or a title: "P. Moreno", "Dr. Smith", "e.g. this")
@@ -208,11 +210,12 @@ def _first_word(text: str) -> str:
 
 def _listing_what_is_there(actions: list[Action], sent_no: int) -> bool:
     """Whether the actions just before, in this sentence, are a statement of what there is ("there's ...", "I've
-    got ...") and the items of its list, none asking for anything."""
+    got ...") or of what happened to the rows ("some got entered twice") and the items of its list, none asking
+    for anything."""
     for a in reversed(actions):
         if a.sentence != sent_no or a.asks:
             return False
-        if THERE_IS.match(a.text):
+        if THERE_IS.match(a.text) or STATES.match(a.text):  # ("some got entered twice, a few of them under a new id")
             return True
     return False
 
@@ -259,7 +262,10 @@ def is_negated(text: str) -> bool:
     """The clause refuses something: a job (see `refuses_job`), a way of doing one ("do not lower-case the
     code"), or a change to some column ("leave the replies as they are")."""
     low = re.sub(r"\([^()]*\)", " ", text.lower())  # (an aside in brackets refuses nothing: "(the id doesn't count)")
-    return (refuses_job(low) or bool(PRESERVE.search(low)) or bool(STAY.match(low))
+    # ("short but real comments like 'Thanks!' or 'Brilliant staff' should stay": the examples aside)
+    shown = re.sub(r"\s+(?:like|such as|e\.g\.,?)\s+['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
+                   r"(?:\s*(?:,|or|and|,\s*or|,\s*and)\s*['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d])*", " ", low)
+    return (refuses_job(low) or bool(PRESERVE.search(low)) or bool(STAY.match(low)) or bool(STAY.match(shown))
             or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low))
             or bool(NO_TOOL.match(low)))
 
@@ -489,7 +495,8 @@ DATA_REFERENCE = re.compile(r"\s*\b(?:in|from|of|within)\s+(?:all\s+(?:of\s+)?)?
                             r"(?:this|the|my|our|these|those|that)\s+(?:whole\s+|entire\s+)?(?:\w+\s+)?"
                             r"(?:crawl|dataset|data set|data|corpus|collection|dump|files?|folder|set|table|export)\b(?=\s*(?:[,.;:!?]|$))",
                             re.I)
-NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b", re.I)
+NEED = re.compile(r"\b(?:i|we) (?:only |just |really )?(?:need|want|care about|keep)\b|\ball (?:i|we) (?:need|want)\b|"
+                  r"^\W*(?:only|just)\s+(?:want|need|care\s+about)\b", re.I)  # ("only want visits where ...")
 COPULA = re.compile(rf"{_NOT_RELATIVE}"
                     r"\b(?:is|are|was|were|isn'?t|aren'?t|seems? to|appears? to|(?:shows?|turns?|pops?|crops?) up)\b|"
                     r"^(?:the|these|those|its?|their|our|my|some|most|many)\b[\w\s'-]{0,40}?\b(?:can|may|might|could|"
@@ -498,7 +505,9 @@ COPULA = re.compile(rf"{_NOT_RELATIVE}"
 QUOTED_SAID = re.compile(r"['\"‘“][^'\"’”]{1,40}['\"’”](?:\s*(?:,|\x01?and|\x01?or)\s*['\"‘“][^'\"’”]{1,40}['\"’”])*\s+"
                          r"(?:can|may|might|could|will|would|should|must|need not|do not|don'?t|are|is|count|mean)\b", re.I)
 # "lower is probably templated spam", "most of them are junk": a statement, which borrows no verb
-STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?)\b", re.I)
+STATES = re.compile(r"^[\w'-]+(?:\s+[\w'-]+)?\s+(?:is|are|was|were|means?|seems?|looks?|"
+                    # ("some drop-offs got entered twice": what happened to rows, in the passive)
+                    r"(?:got|get|gets|have\s+been|has\s+been|had\s+been)\s+(?:\w+\s+)?\w+(?:ed|en))\b", re.I)
 # Verb-less lead-ins that set the scene ("Before training, ...") rather than ask for a job.
 SCENE = re.compile(r"^(?:before|after|once|when|since|because|given|as|for now|first of all|overall|basically)\b", re.I)
 # "there's a lot of spam", "we have loads of junk": what the data holds, in a list that may go on after "and"
@@ -524,13 +533,16 @@ VAGUE = frozenset("the a an worst rest them em 'em it those ones one bad others 
 GENERIC = frozenset("drop remove delete discard keep get throw toss ditch lose eliminate exclude filter weed bin trash "
                     "scrap chuck nuke".split())
 # A goal names the dataset to end up with; its details follow ("Prepare an SFT set: ...", "Build a corpus.").
-GOAL = re.compile(r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together|create|make|produce|get|turn|"
+GOAL = re.compile(r"^(?:a\s+|the\s+|some\s+)?(?:clean[- ]?up|cleanup|tidy[- ]?up|tidying|cleaning|prep|preparation|fixes|"
+                  r"to-?dos?|tasks?|jobs?)\s+(?:for|of|on|in)\b[^:.;]*:\s*$|"  # ("Clean-up for the drop-off log:")
+                  r"^(?:please\s+)?(?:prepare|build|assemble|curate|put together|create|make|produce|get|turn|"
                   r"clean(?: up)?|process|tidy(?: up)?)\b.*\b(?:dataset|data ?set|corpus|data|collection|set|crawl|"
                   r"dump|scrape|files?)\b(?:.*\bready\b)?|"
                   # ("Clean this up for pretraining: throw out ...": the list after the colon says how)
                   r"^(?:please\s+)?(?:clean|tidy|prep|prepare|get)\s+(?:this|these|it|them|everything|things)"
                   r"(?:\s+(?:up|ready))?\s+(?:for|before)\b|"
                   # ("Just give me counts: how many ... and ...": the figures the list asks for)
+                  r"^(?:just\s+|please\s+|(?:can|could)\s+you\s+)?(?:tell|show|give)\s+(?:me|us)\s*:?\s*$|"  # ("just tell me:")
                   r"^(?:just\s+|please\s+)?(?:give|show|tell|get)\s+(?:me|us)\s+(?:the\s+|some\s+)?(?:counts|numbers|figures|"
                   r"stats|statistics|totals)(?:\s+(?:please|pls))?\W*$|"
                   # ("clean this up:", "Please tidy the appointment log:": a verb of tidying and its object alone)
@@ -632,6 +644,10 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # dashes stays one: "keep only problems of medium difficulty — a heuristic score from ... — and drop the rest")
     request = re.sub(r"\s+[\u2013\u2014]\s+(?=(?:I|we|We)\b)", ". ", request)
     request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
+    # "Strip out the junk - website menus, cookie banners, spam": the kinds of junk, shown after a dash
+    request = re.sub(r"\b(junk|garbage|rubbish|trash|spam|noise|boilerplate|clutter|cruft|filler)\s+[-\u2013\u2014]+\s+"
+                     r"([^.;!?\n()]+?)(?=\s*(?:[.;!?\n]|$))",
+                     lambda m: m[0] if starts_with_verb(m[2]) else f"{m[1]} (like {m[2]})", request, flags=re.I)
     # "what I'd like, if it's possible, is to remove the exact duplicates", "all we need is to ...": the wish is the
     # job after "is to" (it had been one action, "what I'd like", planned as statistics)
     request = re.sub(r"\b(?:what|all)\s+(?:i|we)(?:'d|\s+would)?\s+(?:really\s+|actually\s+|also\s+)?(?:like|want|need)"
@@ -1079,7 +1095,7 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             elif verb_led and not goal and not NEG.match(part) and not PRESERVE.search(part):
                 prev_verb = _verb(part)  # ("leave X alone, only emails and phones": the verb before "leave" goes on)
             # "Foo and foo are different names": a statement explains, it asks for nothing
-            statement = not verb_led and (said or bool(COPULA.search(part))) and not NEED.search(part) \
+            statement = not verb_led and (said or bool(COPULA.search(part) or STATES.match(part))) and not NEED.search(part) \
                 and not QUESTION.match(part)  # ("what are the 3 most expensive tickets?" asks for them)
             bare = _OPENER.sub("", part)  # ("Hey! So our set is kind of messy": the statement after the greeting)
             asks = not statement and not COURTESY.match(part) and bare.strip(" ,.!?") != "" and (

@@ -54,6 +54,11 @@ KEEPING = re.compile(r"^\W*(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|u)
                      r"filter\s+(?:down\s+)?to\s+)", re.I)
 
 
+
+# words for an amount of money a bound may be said of, where no column is named ("the bill came to more than 100")
+MONEY_WORD = re.compile(r"\b(?:bills?|billed|invoiced?|invoices|prices?|priced|fees?|charged?|charges|costs?|paid|spent|"
+                        r"fares?|amounts?|totals?|came\s+to)\b", re.I)
+
 def _scale_bounds(text: str) -> dict:
     """value_filter bounds on a planned score of whole numbers from the words ("keep those scoring 7 or above":
     min 7; "drop the ones rated under 3": min 3)."""
@@ -280,6 +285,9 @@ def _ranged_columns(action: Action, data: DataPeek, skip: tuple[str, ...] = ()) 
                 scale = 0.01  # (a column of fractions: 8% is 0.08)
         elif len(priced) == 1 and timed is None:
             col = priced[0]
+        elif timed is None and not unit and len(money := _money_columns(numeric)) == 1 and MONEY_WORD.search(
+                low[max(0, start - 30):start]) and not any(max(sp[0] - end, start - sp[1], 0) <= 12 for sp in spots):
+            col = money[0]  # "where the bill came to more than 100": the data's one column of money (trial 86)
         elif timed is not None:                                  # beside "episodes" (episode_id)
             col, scale = timed
         elif spots:

@@ -125,7 +125,8 @@ AGGREGATES = {"average": "avg", "avg": "avg", "mean": "avg", "median": "median",
 
 
 # a length of the text in a unit an aggregate names ("the average length in words", "the mean word count")
-_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+(?:in|of)\s+(?:words|characters|chars)\b|"
+_TEXT_UNIT = re.compile(r"^\s*(?:[\w-]+\s+)?(?:length|size)(?:\s+of\s+(?:a|an|the|each|every|one)\s+[\w-]+)?\s+(?:in|of)\s+"
+                        r"(?:words|characters|chars)\b|"  # ("the average length of a post in words")
                         r"^\s*(?:[\w-]+\s+)?(?:length|size)\s+\((?:in\s+)?(?:words|characters|chars)\)|"
                         r"^\s*(?:words?|characters?|chars?)\s+counts?\b|"
                         r"^\s*(?:number|count)\s+of\s+(?:words|characters|chars)\b", re.I)
@@ -248,6 +249,10 @@ def _context_grouping(action: Action, actions: list[Action], data: DataPeek) -> 
                             and re.search(r"\bhow many\b|\bnumber of\b", b.full, re.I) and not AGGREGATE.search(b.full)
                             for b in actions):
         return None
+    if re.match(r"\W*(?:and\s+)?(?:how many|what|which|how much)\b", action.full, re.I) and any(
+            b is not action and b.sentence == action.sentence and _grouping(b.full, data) == group
+            and AGGREGATE.search(b.full) for b in actions):
+        return None  # ("what's the average cost per vet, and how many visits need a follow-up?": a question of its own)
     return group
 
 

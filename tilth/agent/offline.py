@@ -81,6 +81,7 @@ from tilth.agent.columns import (
 from tilth.agent.countries import looks_like_codes, looks_like_country_names
 from tilth.agent.coverage import unused_details
 from tilth.agent.dates import bounds as date_bounds
+from tilth.agent.dropped_columns import columns_dropped, names_column
 from tilth.agent.figures import (
     AGGREGATE,
     AGGREGATES,
@@ -428,6 +429,8 @@ class OfflinePlanner:
         # or nearly the same with a word or two different should count as one"): what the dedup must catch
         self.near_said = NEAR_COPIES.search(parsed.text) is not None and not any(
             NEAR_COPIES.search(a.full) for a in parsed.actions if a.asks and not a.negated)
+        # copies that differ somewhere said anywhere in the request: a near deduplicator may be meant
+        self.inexact_said = any(p.search(parsed.text) for p in (NEAR_COPIES, NEARLY, SURFACE_EDITS, NOT_VERBATIM))
         preserve: set[str] = set()
         excluded: set[str] = set()
         # (rows, words, the job they are spared from or None for every job): rows steps leave alone, as asked
@@ -954,7 +957,10 @@ class OfflinePlanner:
             for other, values, gone in _further_values(a, data, tuple(c for c, _ in ranged)) if selecting else ():
                 # (labels listed, or of several words: "flow cytometer and confocal microscope bookings in April")
                 listed = len(values) > 1 or all(isinstance(v, str) and len(v.split()) > 1 for v in values)
-                if gone or listed or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
+                # ("posts from the cats board written in 2024": a label named as the place the rows are from)
+                placed = all(isinstance(v, str) and re.search(rf"\b(?:from|in|on|of)\s+the\s+{re.escape(v)}\s+{PLACE_NOUN}",
+                                                              a.full, re.I) for v in values)
+                if gone or listed or placed or _yes_value(other, data) is not None or all(isinstance(v, bool) for v in values):
                     self._value_step(plan, a, other, {"drop_values" if gone else "values": values}, data)
             if ranged and "lang_id" not in excluded and (codes := self._languages_of_rows(a, data)):
                 # "english comments only with 3+ signatures": the language too, which no column of the data holds
@@ -1044,6 +1050,11 @@ class OfflinePlanner:
             if not ranked:
                 continue
             choice = self.choose(a, ranked)
+            if a.asks and not a.negated and not a.condition and "select_columns" in self.cat.by_name \
+                    and (dropped := _dropped_here(a, data)):
+                # "lose the items column too", "export without the lang column": columns named, whatever else ranked
+                choice = (self.cat.by_name["select_columns"], 1.0,
+                          {"drop_columns": [self._pipeline_col(c, data) for c in dropped]})
             if choice is None and sampled:  # "a random 30% of the failed inspections": a sample, however few
                 choice = (self.cat.by_name["sample_filter"], dict(ranked).get(self.cat.by_name["sample_filter"], 0.0), {})
             if not a.asks and PREPARING.match(a.full):  # "I'm prepping this set for SFT": what for, no job
@@ -1298,13 +1309,14 @@ class OfflinePlanner:
                     continue
                 best, score = alt
                 given = {}
-            if best.meta.get("reshapes") and not self._reshape_params(a.full, data):  # "drop the url field": none
+            if best.meta.get("reshapes") and not given.get("drop_columns") and not self._reshape_params(a.full, data):
+                # ("drop the url field": none)
                 plan.unmatched.append(a.full)
                 plan.notes.append(f"{best.name} fits {a.full!r}, but it names no column of this data (columns: "
                                   f"{', '.join(data.columns)}).")
                 continue
             missing = unknown_columns(a.full, list(data.columns) + [c for st in plan.steps for c in self._outputs(st)]) \
-                if best.meta.get("reshapes") else []  # (a column an earlier step writes is there: "... and summary")
+                if best.meta.get("reshapes") and not given.get("drop_columns") else []  # (a column an earlier step writes is there: "... and summary")
             if missing:  # "drop the source and lang columns" on data without `lang`: say so, not silently
                 plan.notes.append(f"this data has no column {' or '.join(map(repr, missing))} (columns: "
                                   f"{', '.join(data.columns)}); {best.name} leaves it out.")
@@ -1321,6 +1333,8 @@ class OfflinePlanner:
                 told = replace(a, text=f"drop {said} {a.text}".replace("  ", " "))
                 said = ""
             step = self.add(plan, best, told, data, columns, why=f"matches {a.text!r} (score {score:.2f})", given=given)
+            if step.op == "lang_id" and a.asks and not a.negated:  # ("keep English messages of at least 10 words")
+                self._length_beside(plan, a, data, columns, excluded)
             if step.op == "value_filter" and not set(step.params) & _VALUE_RULES and _removal(a.full):
                 # "drop spam posts" matched "drop records whose label is spam", but no column holds a spam label (a
                 # boundless filter on `posted` changes nothing): the next operator that fits, or reported
@@ -1579,6 +1593,10 @@ class OfflinePlanner:
                 and not EXACTLY.search(action.full) \
                 and (near := next(((s, v) for s, v in ranked[1:4] if s.name == "minhash_dedup"), None)):
             best, score = near[0], max(score, near[1])  # (a near-duplicate pass catches the exact copies too)
+        if best.name in ("minhash_dedup", "semantic_dedup") and not getattr(self, "inexact_said", True) \
+                and (exact := next(((s, v) for s, v in ranked[1:4] if s.name == "exact_dedup"
+                                    and v >= max(score - PLAIN_DUPLICATE_MARGIN, self.matcher.accept)), None)):
+            best, score = exact  # "remove duplicate visits": copies, as a near pass needs words to say (trial 86)
         if best.kind == "deduplicator" and INNER_REPEAT.search(action.full) and (alt := next(
                 ((s, v) for s, v in ranked[1:4] if s.name == "gopher_repetition" and v >= score - 0.05), None)):
             best, score = alt  # "reviews that are just one word repeated over and over": a text repeating itself
@@ -1794,6 +1812,10 @@ class OfflinePlanner:
                             intent=a.text, why=f"drops the rows whose {col} is {', '.join(map(repr, shown))} (case and "
                                                f"spaces aside), as {a.text!r} shows")
             plan.steps.append(step)
+            if a.full in plan.unmatched:  # ("throw out the rows where staff didn't really write a remark (blank, or
+                # just 'ok', '-', 'x')": what the rows shown are is the job, done)
+                plan.unmatched.remove(a.full)
+                plan.notes[:] = [n for n in plan.notes if not (n.startswith("I did not understand") and repr(a.full) in n)]
 
     def _value_step(self, plan: Plan, action: Action, column: str, bounds: dict, data: DataPeek) -> PlanStep:
         """A value_filter step on `column` with the bounds read from the action (its own step per column); a
@@ -2127,8 +2149,9 @@ class OfflinePlanner:
                     if codes:
                         out[p["name"]] = codes
                     continue
-                if codes and skill.param("drop_languages") and _drops_languages(text):
-                    out.update({p["name"]: [], "drop_languages": codes})  # "drop the German reviews"
+                if codes and skill.param("drop_languages") and (_drops_languages(text) or _keeps_other_languages(text)):
+                    # "drop the German reviews"; "keep the non-English posts", "take only the posts not in English"
+                    out.update({p["name"]: [], "drop_languages": codes})
                 elif codes:
                     out[p["name"]] = codes
         out.update(choices_to_params(skill, text, getattr(self, "refused", ""), context))
@@ -2903,7 +2926,11 @@ WEB_QUALITY = frozenset({"gopher_quality", "gopher_repetition", "c4_filter", "fi
 GENUINE_SPARED = re.compile(r"\W*(?:but\s+|and\s+|please\s+)*(?:(?:do\s+not|don'?t|never)\s+(?:throw\s+(?:away|out)|drop|remove|"
                             r"delete|lose|toss|discard|kill|filter\s+out|get\s+rid\s+of)|keep|leave|spare|retain)\s+"
                             r"(?:the\s+|any\s+|all\s+)?(?:[\w-]+\s+){0,3}?(?:genuine|real|legit\w*|valid|proper|meaningful|"
-                            r"honest|actual)\b", re.I)
+                            r"honest|actual)\b|"
+                            # ("short but real comments like 'Thanks!' should stay")
+                            r"\W*(?:but\s+|and\s+)?(?:the\s+|any\s+|all\s+)?(?:[\w-]+\s+){0,3}?(?:genuine|real|legit\w*|valid|"
+                            r"meaningful|honest|actual)\s+[\w-]+\b.*\b(?:stay|stays|remain|remains|are\s+fine|is\s+fine|"
+                            r"are\s+ok(?:ay)?|be\s+kept)\W*$", re.I)
 # a column where more is worse: its "worst" rows are its highest values
 HARM = re.compile(r"sever|risk|error|defect|delay|latency|toxic|spam|damage|complain|cost|price|perplex|ppl|loss|"
                   r"violation|incident|injur|fail|bug|penalt|fine\b|fines|debt|churn|pain", re.I)
@@ -3269,6 +3296,16 @@ def _column_list(text: str, columns: list[str]) -> str:
                   flags=re.I) if names else text
 
 
+def _dropped_here(a: Action, data: DataPeek) -> list[str]:
+    """The columns this clause leaves out (columns_dropped), read in its sentence: "strip out the owner names and the
+    free-text vet notes" is two clauses of one list."""
+    own = columns_dropped(a.full, data)
+    if own:
+        return own
+    words = re.findall(r"[\w'-]+", a.full.lower())
+    return [c for c in columns_dropped(a.context, data) if names_column(c, words)]
+
+
 def _labels_tidied_once(plan: Plan) -> None:
     """A text normalisation of a label column that normalize_labels tidies too is that tidying said again ("tidy
     the branch and format names (trim the spaces, make the capitalisation consistent)": trial 84 planned a
@@ -3387,6 +3424,23 @@ def _drops_languages(text: str) -> bool:
                          r"\bbesides|\bsave for|\bunless)(?:\s+(?:the|those|in|written\s+in|\w+\s+in|(?:it'?s|they'?re|it is|"
                          r"they are)(?:\s+in)?))?\s*$", before.strip(" -"), re.I) \
         and not re.search(r"\bforeign\b|\bother languages?\b", text, re.I)
+
+
+# what a label may name the place of ("the cats board", "the Leeds branch")
+PLACE_NOUN = (r"(?:board|forum|channel|category|section|group|team|site|page|subforum|list|thread|feed|store|shop|branch|"
+              r"department|region|office|depot|ward|unit|club|desk|queue)s?\b")
+
+
+def _keeps_other_languages(text: str) -> bool:
+    """The action keeps the rows in languages other than the one it names ("keep the non-English posts", "take only
+    the posts that are not in English"): trial 86 kept the English ones instead."""
+    first = LANGUAGE_NAME.search(text)
+    if first is None or DROP.search(text) or not re.search(r"\b(?:keep|take|only|just|select|want|need|leave\s+me)\b",
+                                                             text[: first.start()], re.I):
+        return False  # ("drop the posts that are not in English" keeps English; "how many aren't in English" keeps all)
+    before = text[: first.start()].strip(" -")
+    return re.search(r"(?:\bnon[- ]?|\bnot\b|n't\b|\bother than|\bexcept(?:\s+for)?|\bapart from|\bbesides|\bsave for)"
+                     r"(?:\s+(?:the|those|in|written\s+in|\w+\s+in))?\s*$", before, re.I) is not None
 
 
 _FIGURE_NAMES = {"avg": "averages", "median": "medians", "sum": "totals", "max": "maxima", "min": "minima"}
@@ -3651,6 +3705,11 @@ WHOLE_ROWS = re.compile(r"\b(?:duplicated?|identical|repeated|copied)\s+(?:rows|
 # copies said to be exact ("exact duplicates", "word for word", "verbatim", "byte-for-byte", "identical")
 EXACTLY = re.compile(r"\b(?:exact(?:ly)?|identical|verbatim|word[\s-]+for[\s-]+word|byte[\s-]+for[\s-]+byte|"
                      r"character[\s-]+for[\s-]+character|literal(?:ly)?|same\s+exact)\b", re.I)
+# copies that are not word for word, said without "near" ("reworded", "the same question asked differently")
+NOT_VERBATIM = re.compile(r"\b(?:mean(?:ing|s)?|paraphras\w*|reword\w*|rephras\w*|restat\w*|same (?:thing|question|idea|"
+                          r"point|story|content|article|page)|variants?|versions?|slight(?:ly)?|a bit different|minor|"
+                          r"differently|similar\w*|overlap\w*|mirror\w*|templat\w*|boilerplate|lightly|edited)\b", re.I)
+PLAIN_DUPLICATE_MARGIN = 0.05  # a near deduplicator ranked this little above exact_dedup, for plain "duplicates"
 NEAR_COPIES = re.compile(r"\bnear(?:ly)?[\s-]*(?:dup\w*|identical|copies|the same)|\bfuzzy\b|\balmost\s+(?:the\s+same|identical)"
                          r"|\b(?:nearly|almost|practically|virtually)\s+(?:a|an)\s+(?:copy|duplicate|repeat)"
                          r"|\bsimilar\b", re.I)

@@ -27,6 +27,10 @@ class LLMTranslateParams(WhereParams):
                                                       "already in target_language is copied; one not selected is "
                                                       "null).")
     max_tokens: int = Field(512, ge=1, le=8192, description="Most tokens the model may generate per row.")
+    # (a small model often writes the source language again, or garbles it: trial 87 found such output in place of
+    # the originals; the words of this description are few, since they weigh in the agent's operator search)
+    verify_language: bool = Field(True, description="Keep the original text where lid.176 does not find "
+                                                     "target_language in the translation.")
 
     @field_validator("target_language")
     @classmethod
@@ -65,7 +69,8 @@ class LLMTranslate(LLMOp, Mapper):
 
     def setup(self) -> None:
         super().setup()
-        self._detector = load_detector() if self.params.only_other_languages or self.params.source_languages else None
+        p = self.params
+        self._detector = load_detector() if p.only_other_languages or p.source_languages or p.verify_language else None
 
     def output_columns(self) -> list[str]:
         return [self.params.output_field or self.params.text_field]
@@ -79,6 +84,10 @@ class LLMTranslate(LLMOp, Mapper):
             best = self._detector.detect(" ".join(t.split())[:2000], k=1)[0]
             out.append(best["lang"] == code and float(best["score"]) >= p.min_score)
         return out
+
+    def _best_language(self, text: str) -> str:
+        self.ensure_ready()
+        return self._detector.detect(" ".join(text.split())[:2000], k=1)[0]["lang"]
 
     def _in_source(self, texts: list[str]) -> list[bool]:
         """Rows lid.176 reads as one of source_languages (its best guess, however sure: a user who names the
@@ -99,7 +108,11 @@ class LLMTranslate(LLMOp, Mapper):
         tpl = self.template("translate")
         results = self.ask([render(tpl, text=texts[i], language=p.target_language) for i in rows])
         out = text_or_null(batch, p.text_field)
-        for i, r in zip(rows, results, strict=True):
-            if new := bare_reply(r.content, texts[i], p.target_language):
+        replies = {i: bare_reply(r.content, texts[i], p.target_language) for i, r in zip(rows, results, strict=True)}
+        if p.verify_language:
+            code = language_code(p.target_language)
+            replies = {i: t for i, t in replies.items() if t and self._best_language(t) == code}
+        for i, new in replies.items():
+            if new:
                 out[i] = new
         return put_column(batch, p.output_field or p.text_field, pa.array(out, pa.string()))
