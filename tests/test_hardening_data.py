@@ -426,3 +426,41 @@ def test_a_column_that_turns_from_numbers_to_text_partway_through_a_file_keeps_e
     assert res.steps[0].quarantined == 0 and ws.sql("SELECT count(*), count(DISTINCT v) FROM shift").to_pylist() == [
         {"count_star()": 600, "count(DISTINCT v)": 600}]
     assert ws.sql("SELECT v FROM shift WHERE text = 'document 7 of the file'").to_pylist() == [{"v": "7"}]
+
+
+def test_a_column_of_numbers_read_as_text_is_said_after_the_read(tmp_path, monkeypatch):
+    """Trial 85: one "stars": "five" among 44 numbers made the column text with no word to the user (the README had
+    promised a quarantine). Every record is kept, and the run now says which column, how many of each, and shows the
+    text; across parts too (numbers for the first blocks, text after)."""
+    import io
+
+    from rich.console import Console
+
+    from tilth.pipeline.runner import Runner
+
+    rows = [{"text": f"review {i}", "stars": 1 + i % 5} for i in range(44)]
+    rows.insert(15, {"text": "review x", "stars": "five"})
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = io.StringIO()
+    res = Runner(recipe(tmp_path / "r.jsonl", steps=[], output={"dataset": "r"}), tmp_path / "ws", progress=False,
+                 console=Console(file=out, width=400)).run()
+    assert res.steps[0].quarantined == 0 and res.rows_out == 45
+    assert "column 'stars' holds 44 numbers and 1 text value (\"five\"): every record is kept and the column is read " \
+           "as text" in out.getvalue()
+    assert Workspace(tmp_path / "ws").sql("SELECT count(*) FROM r WHERE stars = 'five'").column(0)[0].as_py() == 1
+    # a file of numbers only says nothing
+    (tmp_path / "n.jsonl").write_text("".join(json.dumps({"text": "t", "stars": 3}) + "\n" for _ in range(5)))
+    out = io.StringIO()
+    Runner(recipe(tmp_path / "n.jsonl", steps=[], output={"dataset": "n"}), tmp_path / "ws2", progress=False,
+           console=Console(file=out, width=400)).run()
+    assert "note:" not in out.getvalue()
+    # numbers for the first blocks and text after: said too, with the numbers counted
+    from tilth.ops.acquire import readers
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    lines = [json.dumps({"text": f"document {i} of the file", "v": i if i < 300 else f"v{i}"}) for i in range(600)]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n")
+    out = io.StringIO()
+    Runner(recipe(tmp_path / "f.jsonl", steps=[], output={"dataset": "shift"}), tmp_path / "ws3", progress=False,
+           console=Console(file=out, width=400)).run()
+    assert "column 'v' holds " in out.getvalue() and "every record is kept" in out.getvalue()

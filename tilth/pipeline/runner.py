@@ -33,6 +33,7 @@ from tilth import __version__
 from tilth.exec import Executor, make_executor
 from tilth.exec.tasks import PartStats, Task, load_stats, run_blob, signature_files
 from tilth.llm.run_hook import LLMRunHook
+from tilth.ops.acquire.intake import TEXT_AMONG_NUMBERS
 from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import check, export_format
@@ -293,7 +294,8 @@ class Runner:
             else:
                 raise TypeError(f"{op.name}: unknown operator kind {op.kind!r}")
             if op.kind == "reader":
-                finish_reader_parts(directory)
+                for note in finish_reader_parts(directory):
+                    self.console.print(Text.assemble(("note:", "cyan"), f" {note}"))
             if index == len(self.ops):  # no task is left: idle workers would hold their memory through the export
                 self._close_executor()
             self._start_export(index, directory)  # the parts are final: before the catalog is reopened (~20 ms)
@@ -398,25 +400,44 @@ class Runner:
 HOLD_READ_BYTES = 64 << 20  # an input read this size or smaller keeps the workspace's connection (see _run_step)
 
 
-def finish_reader_parts(directory: Path) -> None:
+def finish_reader_parts(directory: Path) -> list[str]:
     """A reader step's parts, made a valid dataset: an empty part if every record was quarantined, else one
     type per column across parts (unify_reader_parts) and empty parts given the others' columns
-    (unify_empty_parts)."""
+    (unify_empty_parts). Returns what a user should know of the columns read (numbers read as text)."""
     if not list_parts(directory):
         write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
+        return []
+    mixed = unify_reader_parts(directory)
+    unify_empty_parts(directory)
+    return [text_among_numbers_note(name, seen) for name, seen in sorted(mixed.items())]
+
+
+def text_among_numbers_note(name: str, seen: dict) -> str:
+    """What a column of numbers with some text among them became ("stars": 44 numbers and "five")."""
+    shown = ", ".join(json.dumps(v, ensure_ascii=False)[:40] for v in seen.get("shown", [])[:3])
+    if seen.get("across"):  # (parts of other types: their rows are not counted, only footers were read)
+        held = f"values of several types{f' (text such as {shown})' if shown else ''}"
     else:
-        unify_reader_parts(directory)
-        unify_empty_parts(directory)
+        held = f"{seen['numbers']:,} numbers and {seen['texts']:,} text value{'s' if seen['texts'] != 1 else ''} ({shown})"
+    return (f"column {name!r} holds {held}: every record is kept and the column is read as text, numbers as written "
+            f"(\"5\"); value filters and the agent's figures still compare them as numbers")
 
 
-def unify_reader_parts(directory: Path) -> None:
+def unify_reader_parts(directory: Path) -> dict[str, dict]:
     """A column that is an object in one file and a number in another (or numbers for the first 36 MB of a
     file and text after) cannot be one SQL column: the view, the export and the report failed although every
     step ran. Such a column becomes text in every part: strings as they are, anything else as its JSON text,
-    as within one block of records. Only footers are read, and only parts holding such a column rewritten."""
+    as within one block of records. Only footers are read, and only parts holding such a column rewritten.
+    Returns the columns of numbers made text, within a block (the parts' TEXT_AMONG_NUMBERS) or across parts."""
     metas = [(p, pq.read_metadata(p).schema.to_arrow_schema()) for p in list_parts(directory)]
+    mixed: dict[str, dict] = {}
     kinds: dict[str, set] = {}
     for _, schema in metas:
+        for name, seen in json.loads((schema.metadata or {}).get(TEXT_AMONG_NUMBERS, b"{}")).items():
+            total = mixed.setdefault(name, {"numbers": 0, "texts": 0, "shown": []})
+            total["numbers"] += seen["numbers"]
+            total["texts"] += seen["texts"]
+            total["shown"] = list(dict.fromkeys(total["shown"] + seen["shown"]))[:3]
         for f in schema:
             if not pa.types.is_null(f.type):
                 kinds.setdefault(f.name, set()).add(f.type)
@@ -429,10 +450,12 @@ def unify_reader_parts(directory: Path) -> None:
             table = pq.read_table(path)
             for name in todo:
                 i = table.column_names.index(name)
+                mixed.setdefault(name, {"numbers": 0, "texts": 0, "shown": []})["across"] = True  # (not counted)
                 table = table.set_column(i, name, pa.array([None if v is None else v if isinstance(v, str) else
                                                             json.dumps(v, default=str, ensure_ascii=False)
                                                             for v in table.column(name).to_pylist()], pa.string()))
             write_part(table, path)
+    return mixed
 
 
 def unify_empty_parts(directory: Path) -> None:

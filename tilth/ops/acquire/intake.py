@@ -260,6 +260,7 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
         elif not isinstance(v, str):
             bad[i] = not_text(text_field, kind(v))
     types: dict[str, pa.DataType] = {}
+    mixed: dict[str, dict] = {}  # columns of numbers made text by a few strings among them
     for name in names:
         if name == text_field:
             types[name] = pa.string()
@@ -281,6 +282,10 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
                 # "A-1" then 10,000 numbers, or numbers for 36 MB and then "v2": every record kept, the column
                 # text, numbers as their JSON text (earlier blocks' parts are made text too: unify_reader_parts)
                 types[name] = pa.string()
+                texts = [v for i in good if isinstance(v := records[i].get(name), str)]
+                numbers = sum(1 for i in good if records[i].get(name) is not None) - len(texts)
+                if numbers:  # (said after the read: see TEXT_AMONG_NUMBERS)
+                    mixed[name] = {"numbers": numbers, "texts": len(texts), "shown": list(dict.fromkeys(texts))[:3]}
                 for i in good:
                     v = records[i].get(name)
                     if v is not None and not isinstance(v, str):
@@ -298,7 +303,14 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
             if not found:
                 raise
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
+    if mixed:
+        table = table.replace_schema_metadata({TEXT_AMONG_NUMBERS: json.dumps(mixed)})
     return table, sorted(bad.items())
+
+
+# Schema metadata of a reader's part: the columns of numbers that some strings among them made text, every record
+# kept ({"stars": {"numbers": 44, "texts": 1, "shown": ["five"]}}); the runner says so after the read
+TEXT_AMONG_NUMBERS = b"tilth.text_among_numbers"
 
 
 def _strings_among_scalars(values: list) -> bool:
