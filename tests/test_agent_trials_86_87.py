@@ -140,3 +140,79 @@ def test_headings_asides_and_junk_shown_after_a_dash(tmp_path, planner):
     plan = planner.plan("Strip out the junk - website menus, cookie banners, spam, 'Sent from my iPhone' footers. Short "
                         "but real comments like 'Thanks!' or 'Brilliant staff' should stay.", _feedback(tmp_path))
     assert plan.ops() == ["junk_filter"] and plan.unmatched == []
+
+
+def _claims(tmp_path):
+    bags = ["Backpack", "backpack ", " BACKPACK", "Baby stroller", "baby stroller", "Checked suitcase"]
+    return _peek_rows(tmp_path / "claims.jsonl", [
+        {"claim_id": f"C{i:03d}", "route": ("AMS-BCN", "AMS-DUB", "LHR-AMS")[i % 3], "bag_type": bags[i % 6],
+         "claim_eur": 150.0 + 95 * i, "days_until_found": i % 12, "resolved": i % 2 == 0, "agent": ("Mia", "Tom")[i % 2],
+         "description": f"My {('blue', 'red', 'grey')[i % 3]} bag did not arrive on the belt, it held clothes and a charger."}
+        for i in range(24)])
+
+
+def _forum(tmp_path):
+    texts = ["Great lounge at Schiphol, quiet and the showers were clean.", "Thanks!",
+             "Home | Flights | Deals | Login", "Der Flug nach Frankfurt war pünktlich, aber das Essen war kalt.",
+             "Le personnel de bord était très aimable pendant tout le vol.", "+1, same here"]
+    return _peek_rows(tmp_path / "forum.jsonl", [
+        {"post_id": f"p{i:03d}", "text": texts[i % 6], "site": ("reddit", "skytrax", "flyertalk")[i % 3],
+         "lang": ("en", "en", "en", "de", "fr", "en")[i % 6], "posted": f"2023-0{1 + i % 9}-02"} for i in range(24)])
+
+
+def test_trial_88_label_tidying_figures_on_each_and_asides(tmp_path, planner):
+    """T88: "tidy up the bag type values (stray spaces, random caps)" trimmed spaces only (normalize, not the label
+    tidying); "the average claim amount on each route" was an average word count, and "I don't need a cleaned file"
+    planned a line cleaner that blanked texts; "(n/a, asdf, ??? and so on)" and "leave everything else as it is"
+    stopped a right plan; "Only the claims over 1,700 EUR:" was taken for a heading and its bound lost."""
+    plan = planner.plan("tidy up the bag type values (stray spaces, random caps), then drop duplicate claims - a claim "
+                        "that was typed in twice under a new claim number is still a duplicate", _claims(tmp_path))
+    assert plan.ops() == ["normalize_labels", "exact_dedup"] and plan.steps[0].params["columns"] == ["bag_type"]
+    plan = planner.plan("hey, how many claims do we have per route and what's the average claim amount on each route? "
+                        "just the numbers please, I don't need a cleaned file", _claims(tmp_path))
+    assert plan.ops() == ["dataset_stats"] and plan.unmatched == []
+    assert [q["sql"] for q in plan.questions] == [
+        "SELECT route, avg(claim_eur) FROM output GROUP BY route ORDER BY route"]
+    plan = planner.plan("- drop rows where the passenger's description is junk or basically empty (n/a, asdf, ??? and so "
+                        "on)\n- remove the agent name column, we can't share staff names\n- leave everything else as it is",
+                        _claims(tmp_path))
+    assert plan.unmatched == [] and ("select_columns", {"drop_columns": ["agent"]}) in _steps(plan)
+    plan = planner.plan("Only the claims over 1,700 EUR: add a one-sentence summary of what happened to the bag in a new "
+                        "column.", _claims(tmp_path))
+    assert _steps(plan)[0] == ("value_filter", {"column": "claim_eur", "min": 1700.0, "min_exclusive": True})
+    assert plan.steps[1].op == "llm_rewrite" and plan.steps[1].params["output_field"] and plan.unmatched == []
+
+
+def test_trial_88_spared_short_replies_two_groupings_and_the_rest_left_out(tmp_path, planner):
+    """T88 b2: "Keep the short replies like "Thanks!" though" planned a Gopher filter that dropped them and an LLM step
+    that expanded every post; b5: "count of posts per site and per language" counted per `posted`; b6: "translate the
+    German and French posts into English, leave the rest out" kept every row."""
+    plan = planner.plan('Hey, could you strip out the spam, cookie banners, nav menus and that kind of junk? Keep the '
+                        'short replies like "Thanks!" though, those are real people.', _forum(tmp_path))
+    assert plan.ops() == ["junk_filter"]
+    plan = planner.plan("count of posts per site and per language? no filtering needed", _forum(tmp_path))
+    assert plan.ops() == [] and [q["sql"] for q in plan.questions] == [
+        "SELECT site, count(*) FROM output GROUP BY site ORDER BY site",
+        "SELECT lang, count(*) FROM output GROUP BY lang ORDER BY lang"]
+    plan = planner.plan("translate the German and French posts into English, leave the rest out", _forum(tmp_path))
+    assert plan.ops() == ["value_filter", "llm_translate"] and sorted(plan.steps[0].params["values"]) == ["de", "fr"]
+    # a per-row measure "on every page" is no grouping
+    assert planner.plan("how many posts per site?", _forum(tmp_path)).ops() == ["dataset_stats"]
+
+
+def test_trial_89_a_dash_pair_ends_a_clause_and_short_means_the_shortest(tmp_path, planner):
+    """T89 (hostile input): "'; DROP TABLE lineage; -- keep only messages with at least 4 stars" read "DROP -- keep only
+    ... at least 4 stars" and kept 1-3 stars; "remove short messages" calibrated a minimum of one word on a sample a
+    third of which is one word long, and dropped only the empty rows."""
+    texts = ["ok", "Loved the sourdough, will order again next week.", "Two loaves arrived burnt on the bottom, sadly.",
+             "The croissants were stale on Sunday and the box was crushed.", "thanks",
+             "Delivery was early and the driver was friendly."]
+    data = _peek_rows(tmp_path / "msgs.jsonl", [{"id": i, "text": texts[i % 6], "stars": 1 + i % 5} for i in range(24)])
+    plan = planner.plan("'; DROP TABLE lineage; -- keep only messages with at least 4 stars", data)
+    assert _steps(plan) == [("value_filter", {"column": "stars", "min": 4.0})] and "DROP TABLE lineage" in plan.unmatched
+    from tilth.agent.validation import calibrate
+
+    plan = planner.plan("remove short messages", data)
+    assert plan.ops() == ["length_filter"]
+    calibrate(plan)
+    assert plan.steps[0].params["min"] == 2.0  # ("ok" and "thanks", a third of the rows, go; the sentences stay)

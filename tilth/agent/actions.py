@@ -253,6 +253,9 @@ STAY = re.compile(r"^\W*(?:but\s+|and\s+)?(?:the\s+|any\s+|all\s+)?(?!(?:it|this
                   r"everyone|anything)\b)[a-z][\w -]{1,40}?\s+(?:(?:can|should|must|will|may)\s+)?(?:stay|stays|remain|"
                   r"remains|are\s+fine|is\s+fine|are\s+ok(?:ay)?|is\s+ok(?:ay)?|are\s+welcome)(?:\s+(?:in|as\s+they\s+are))?"
                   r"\W*$", re.I)
+# "Keep the short replies like "Thanks!" though": rows spared from the removal said before, no job of its own
+KEEP_THOUGH = re.compile(r"^\W*(?:but\s+|and\s+|please\s+)*(?:do\s+|still\s+)?keep\s+(?:the\s+|any\s+|all\s+)?"
+                         r"[\w\s'-]{1,60}?\s+(?:though|anyway|still|regardless|all\s+the\s+same)\W*$", re.I)
 PRESERVE = re.compile(r"\b(?:leave|keep|don'?t touch|do not touch|not touch)\b.*\b(?:as (?:it is|they are|is|are)|"
                       r"untouched|alone|unchanged|intact|as-is)\b|\b(?:don'?t|do not|never) (?:touch|change|modify|edit|"
                       r"rewrite|alter)\b", re.I)
@@ -266,6 +269,7 @@ def is_negated(text: str) -> bool:
     shown = re.sub(r"\s+(?:like|such as|e\.g\.,?)\s+['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
                    r"(?:\s*(?:,|or|and|,\s*or|,\s*and)\s*['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d])*", " ", low)
     return (refuses_job(low) or bool(PRESERVE.search(low)) or bool(STAY.match(low)) or bool(STAY.match(shown))
+            or bool(KEEP_THOUGH.match(shown))
             or bool(re.match(r"^(?:please\s+)?(?:don'?t|do not|does not|never)\b", low))
             or bool(NO_TOOL.match(low)))
 
@@ -356,7 +360,9 @@ UNWANTED_JOB = re.compile(rf"\b{_JOB_NOUNS}\b|\b(?:llms?|models?|gpu|embeddings?
                           r"altered|edited|rewritten|gone|cut|excluded|merged|collapsed|missing|redacted|masked|translated|"
                           r"lowercased|lower-cased|normali[sz]ed|paraphrased|sampled|labell?ed|tagged|scored)\b|"
                           # "I don't want more rows than now": no rows added, a constraint on the job
-                          r"\b(?:more|extra|additional|new|added)\s+(?:rows?|records?|examples?|samples?|entries)\b", re.I)
+                          r"\b(?:more|extra|additional|new|added)\s+(?:rows?|records?|examples?|samples?|entries)\b|"
+                          # "I don't need a cleaned file": no output wanted, the figures are the answer
+                          r"\b(?:file|dataset|data\s*set|export|output|copy|version|csv|jsonl|spreadsheet)\b", re.I)
 # "From what's left, ...", "of the remaining ones": the rows earlier steps leave, said before a job on them
 WHAT_IS_LEFT = re.compile(r"^(?:and\s+|then\s+)?(?:from|of|among|out\s+of|with)\s+(?:what'?s|what\s+is|whatever\s+is|"
                           r"the\s+(?:rest|remainder|remaining(?:\s+\w+)?|survivors|ones\s+left))(?:\s+(?:left|remaining|"
@@ -644,6 +650,13 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
     # dashes stays one: "keep only problems of medium difficulty — a heuristic score from ... — and drop the rest")
     request = re.sub(r"\s+[\u2013\u2014]\s+(?=(?:I|we|We)\b)", ". ", request)
     request = unquote_labels(request)  # ("... about — 'quality', 'delivery' or 'other' —": the labels, one list)
+    # "'; DROP TABLE lineage; -- keep only ...": a dash pair between words ends a clause; the next one takes no verb
+    # from it (it had read "DROP -- keep only messages with at least 4 stars", the bound turned round)
+    request = re.sub(r"(?:^|(?<=\s))-{2,}(?=\s|$)", ";", request)
+    # "(n/a, asdf, ??? and so on)", "menus, banners, etc.": the list goes on, which is no job of its own
+    # (written as "...", which an open list of labels keeps as 'other': "(battery, screen, price, etc.)")
+    request = re.sub(r",?\s*\b(?:and so on|and so forth|and the like|and similar|or similar|and such)\b\.?(?=\s*[)\].,;!?]|\s*$)",
+                     ", ...", request, flags=re.I)
     # "Strip out the junk - website menus, cookie banners, spam": the kinds of junk, shown after a dash
     request = re.sub(r"\b(junk|garbage|rubbish|trash|spam|noise|boilerplate|clutter|cruft|filler)\s+[-\u2013\u2014]+\s+"
                      r"([^.;!?\n()]+?)(?=\s*(?:[.;!?\n]|$))",
@@ -1080,7 +1093,9 @@ def parse(request: str, values: frozenset[str] = frozenset()) -> ParsedRequest:
             goal = (intro or j == 0 and (len(parts) == 1 or part.rstrip().endswith(":"))) and bool(GOAL.match(part)) or (
                 intro and j == 0 and not verb_led and not re.search(
                     rf"\b(?:{_JOB_NOUNS}|(?:token|word|character|char|line|row)\s+counts?|perplexit\w*|lengths?)\b",
-                    part, re.I))
+                    part, re.I)
+                # ("Only the claims over 1,700 EUR: add a summary ...": the rows the job is for, a selection)
+                and not re.match(r"\W*(?:only|just)\b", part, re.I))
             refusal = bool(NEG.match(part))  # "don't filter by length" keeps no verb from before
             inherited = False
             own = ""

@@ -75,6 +75,17 @@ def _by_agent(before: str, grouping: str) -> bool:
         and not _GROUPING_VERBS.match(prev[1])
 
 
+def _groupings(text: str, data: DataPeek) -> list[str]:
+    """Every label column a "per X" of the text groups by, in order ("count of posts per site and per language")."""
+    out: list[str] = []
+    for m in GROUPING.finditer(text):
+        if not re.match(r"(?:per|by|for (?:each|every)|in each|on each)\b", m[0], re.I):
+            continue
+        if (g := _grouping(text[m.start():m.end()], data)) is not None and g not in out:
+            out.append(g)
+    return out
+
+
 def _grouping(text: str, data: DataPeek) -> str | None:
     """The label column rows are grouped by: "per category", "broken down by topic", "for each rating", "members vs
     non-members" (a yes/no column's two sides)."""
@@ -90,9 +101,13 @@ def _grouping(text: str, data: DataPeek) -> str | None:
             if not _yes_no_column(c, data) and all(any(re.search(_label_said(str(v)), side) for v in _seen_labels(c, data)
                                                        if isinstance(v, str) and v.strip()) for side in sides):
                 return c
-    for m in GROUPING.finditer(text):
+    found = list(GROUPING.finditer(text))
+    for m in found:
         if _by_agent(text[: m.start()], m[0]):
             continue
+        if re.match(r"(?:distribution|breakdown|spread|mix|counts?|histogram|share|proportions?)\s", m[0], re.I) \
+                and any(n.start() > m.start() for n in found):
+            continue  # ("count of posts per site": the rows counted, then their grouping)
         prev = re.search(r"([\w-]+)\s*$", text[: m.start()])
         spelled = f"{prev[1]} {m[0]}".lower().replace(" ", "_") if prev else ""
         if prev and any(c.lower().startswith(spelled) for c in data.columns if "_" in c):

@@ -91,6 +91,7 @@ from tilth.agent.figures import (
     _context_grouping,
     _counted_kind,
     _grouping,
+    _groupings,
     _length_sql,
     _only_dated,
     _query_instead,
@@ -584,8 +585,9 @@ class OfflinePlanner:
             # ("only kettle and headphones reviews": the verb-less second half goes on with the first)
             goes_on = near_step is not None and near_step[0].op == "value_filter" and near_step[1].sentence == a.sentence \
                 and not starts_with_verb(a.text)
-            if a.asks and not a.negated and (saying := ADD_SAYING.search(a.full)) and "llm_rewrite" in self.cat.by_name \
-                    and "llm_rewrite" not in excluded:
+            if a.asks and not a.negated and (saying := ADD_SAYING.search(a.full) or (
+                    ADD_SAYING_IN.search(a.full) if re.search(r"\b(?:column|field)\b", a.full, re.I) else None)) \
+                    and "llm_rewrite" in self.cat.by_name and "llm_rewrite" not in excluded:
                 # "add a column giving a short one-line reason for the delay based on the captain's remark": the model
                 # writes that, from that column, into a column of its own
                 src = column_mentions(saying["src"] or "", data.columns)  # ("the captain's remark": the remark, whose)
@@ -803,7 +805,10 @@ class OfflinePlanner:
                     a.full, agg.start(), agg.end() + 30) if not re.search(r"\w", a.full[agg.end():m.start()].replace(
                         "and", "").replace("or", ""))))
                 fns = fns or [AGGREGATES[agg[1].lower()]]
-                group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data)
+                # ("the average claim amount on each route": a figure's "on each" groups, as "count tokens on each
+                # page" does not)
+                group = _grouping(a.full, data) or _context_grouping(a, parsed.actions, data) or _grouping(
+                    re.sub(r"\bon\s+(each|every)\b", r"for \1", a.full[agg.end():], flags=re.I), data)
                 if group is None and (loose := _ungrouped(a.full)):  # "avg fee per animal" with no column of animals:
                     plan.unmatched.append(a.full)  # never one figure over every row, labelled as per animal
                     plan.notes.append(f"I could not tell which column {loose!r} groups by in {a.full!r} (columns: "
@@ -832,6 +837,14 @@ class OfflinePlanner:
                 continue
             counted = re.search(r"\bhow many\b|^\W*count\s+(?:up\s+)?(?:the\s+|all\s+)?(?=\S)|\b(?:the\s+)?number\s+of\s+(?:the\s+)?",
                                 a.full, re.I)  # ("count the urgent requests per item category")
+            if (counted or re.match(r"\W*(?:a\s+|the\s+)?counts?\s+of\b", a.full, re.I)) and not DROP.search(a.full) \
+                    and len(groups := _groupings(a.full, data)) > 1 and not _named_values(a, data):
+                # "count of posts per site and per language": one count per grouping (a stats step takes one)
+                for g in groups:
+                    _query_instead(plan, replace(a, text=f"{a.text} ({g})", condition=""), f"counts the rows per {g}",
+                                   f"SELECT {_sql_ident(g)}, count(*) FROM <dataset> GROUP BY {_sql_ident(g)} "
+                                   f"ORDER BY {_sql_ident(g)}")
+                continue
             if (kinds := re.match(r"\W*how many\s+(?:distinct|different|unique|separate)\s+([\w-]+(?:\s+[\w-]+)?)", a.full, re.I)) \
                     and (cols := column_mentions(kinds[1], list(data.columns))
                          or partial_column_mentions(kinds[1], list(data.columns))):
@@ -1369,7 +1382,7 @@ class OfflinePlanner:
         scoped = [st for st in plan.steps if st.params.get("where_column") and not st.params.get("where_not")
                   or st.op == "llm_translate" and st.params.get("only_other_languages", True)]
         rewrites = [st for st in plan.steps if (sk := self.cat.by_name.get(st.op)) is not None
-                    and sk.kind in ("mapper", "generator")]
+                    and sk.kind in ("mapper", "generator") and not sk.meta.get("reshapes")]  # (a column dropped: asked)
         for said in others:
             if scoped:
                 plan.notes.append(f"{', '.join(st.op for st in scoped)} applies only to the rows it names; the others "
@@ -1391,6 +1404,7 @@ class OfflinePlanner:
         plan.keep_all_rows = parsed.keep_all_rows
         self._own_language_labels(plan, data, parsed.text)
         _labels_tidied_once(plan)
+        self._labels_as_labels(plan, data)
         self._genuine_texts_spared(plan, parsed)
         self._translated_rows_kept(plan, parsed, data)
         for st in plan.steps:
@@ -1955,12 +1969,38 @@ class OfflinePlanner:
             st.why += f" (the rows whose {name} is {'not ' if spared else ''}{' or '.join(map(repr, values))})"
         return st
 
+    def _labels_as_labels(self, plan: Plan, data: DataPeek) -> None:
+        """A text normalisation of a column of short labels is the label tidying ("tidy up the bag type values (stray
+        spaces, random caps)": normalize trimmed the spaces and left BACKPACK and backpack two labels, trial 88)."""
+        def labels(source: str) -> bool:  # short values that repeat once spelled alike ("Backpack  ", "backpack")
+            said = [" ".join(v.lower().split()) for r in data.rows if isinstance(v := r.get(source), str) and v.strip()]
+            return not _dated(source, data) and _categorical(source, data) and bool(said) \
+                and len(set(said)) <= 0.5 * len(said)
+
+        for i, st in enumerate(plan.steps):
+            if st.op != "normalize" or set(st.params) - {"text_field", "lowercase"} or "normalize_labels" not in self.cat.by_name:
+                continue
+            col = st.params.get("text_field")
+            if col and col != "text":
+                sources = [next((c for c in data.columns if self._pipeline_col(c, data) == col), col)]
+            elif not col and data.text_field not in column_mentions(st.intent or "", list(data.columns)):
+                # ("tidy up the bag type values": the column its clause names, not the text)
+                sources = column_mentions(st.intent or "", list(data.columns))
+            else:
+                continue
+            if sources and all(labels(c) for c in sources):
+                cols = [self._pipeline_col(c, data) for c in sources]
+                plan.steps[i] = PlanStep(op="normalize_labels", params={"columns": cols}, intent=st.intent,
+                                         why=f"tidies the labels of {', '.join(cols)} (spaces trimmed, one case), as "
+                                             f"{st.intent!r} asks: short labels, not text")
+
     def _genuine_texts_spared(self, plan: Plan, parsed: ParsedRequest) -> None:
         """ "get rid of the spammy stuff ..., short real reviews like 'Loved it!' are fine, keep those": junk_filter
         drops the junk and keeps them; the quality filters built for web pages (a sentence count, repetition shares,
         C4's three-word lines) would drop or empty them, so they go unless the request names them."""
         if not any(st.op == "junk_filter" for st in plan.steps) \
-                or not any(GENUINE_SPARED.match(a.text) for a in parsed.actions):
+                or not any(GENUINE_SPARED.match(a.text) or a.negated and re.match(r"\W*(?:but\s+|and\s+)?(?:still\s+)?keep\s+"
+                           r"(?:the\s+)?(?:short|brief|tiny|one-word|one-line|little)\b", a.text, re.I) for a in parsed.actions):
             return
         gone = [st for st in plan.steps if st.op in WEB_QUALITY and not mentioned(self.cat.by_name[st.op], parsed.text)]
         for st in gone:
@@ -1971,7 +2011,8 @@ class OfflinePlanner:
     def _translated_rows_kept(self, plan: Plan, parsed: ParsedRequest, data: DataPeek) -> None:
         """ "translate the non-English posts into English and keep just those": the rows the translation takes are
         the rows kept, selected before it (by the data's language column where it has one, else by lid.176)."""
-        if not any(SCOPE_KEPT.match(a.text) and not a.condition for a in parsed.actions):
+        if not any(SCOPE_KEPT.match(a.text) and not a.condition or REST_DROPPED.search(a.text)
+                   and re.search(r"\btranslat", a.text, re.I) for a in parsed.actions):
             return
         for i, st in enumerate(plan.steps):
             p = st.params
@@ -2914,6 +2955,12 @@ ADD_SAYING = re.compile(r"\badd\s+(?:a|an|one)\s+(?:(?:short|new|extra|brief|lit
                         r"stating|summari[sz]ing)\s+(?P<what>(?:[^:]*?\s)?(?:reasons?|why|what|how|summary|explanation|description|"
                         r"cause|sentence|line|words?|gist|takeaway)\b.*?)(?:,?\s+(?:based\s+on|from|using|according\s+to|"
                         r"drawn\s+from|out\s+of)\s+(?P<src>.+?))?\W*$", re.I)
+# "add a one-sentence summary of what happened to the bag in a new column", "add a column with a short summary of the
+# description": the same, the column said after (or before, with "with") what the model writes
+ADD_SAYING_IN = re.compile(r"\badd\s+(?:(?:a|an|one)\s+(?:new\s+|extra\s+)?(?:column|field)\s+(?:with|holding|containing)\s+)?"
+                           r"(?:a|an|one)\s+(?P<what>(?:[\w-]+\s+){0,3}?(?:summary|reason|explanation|description|gist|takeaway|"
+                           r"synopsis|recap)\b(?:\s+of\s+(?P<src>[^,.;]+?))?)(?:\s+(?:in|into|as|to)\s+(?:a|an|its\s+own|their\s+own)"
+                           r"\s+(?:new\s+|extra\s+|separate\s+)?(?:column|field))?\W*$", re.I)
 SAYING_FILLER = frozenset("a an the in of for to short one line few words brief what each row its their it".split())
 # "could you clean up the rental log for me": a job said only as a heading for the ones that follow
 GENERIC_CLEAN = re.compile(r"\W*(?:(?:can|could|would|will)\s+you\s+|please\s+|pls\s+)*(?:clean|tidy|sort|fix|spruce)\s+"
@@ -3093,10 +3140,17 @@ def _values_as_tidied(step: PlanStep, case: str) -> None:
 DANGLING_EXCEPT = re.compile(r",?\s*\b(?:except|apart\s+from|but\s+not|other\s+than)\s+(?:for\s+)?"
                              r"(?:the\s+ones?|those|any|the\s+rows?)?\s*$", re.I)
 # "..., add a sentiment column ... Keep only those rows.": the rows a job was scoped to are the rows kept
+# "translate the German and French posts into English, leave the rest out" (read as "... drop the rest"): the rows the
+# job takes are the rows kept
+REST_DROPPED = re.compile(r"\b(?:drop|remove|discard|lose|ditch|bin)\s+(?:all\s+)?(?:the\s+rest|the\s+others|everything\s+"
+                          r"else)\W*$|\bleave\s+(?:all\s+)?(?:the\s+rest|the\s+others|everything\s+else)\s+out\W*$", re.I)
 SCOPE_KEPT = re.compile(r"^\W*(?:and\s+|then\s+|also\s+|please\s+)*(?:(?:keep|retain|return|give\s+me|output|export)\s+"
                         r"(?:only|just)\s+|(?:only|just)\s+(?:keep|retain|return|output|export)\s+)(?:those|these|them|"
                         r"the\s+ones|that\s+subset)(?:\s+(?:rows|records|ones|forms|entries))?(?:\s+in\s+the\s+output)?\W*$"
-                        r"|^\W*(?:and\s+|then\s+)?(?:drop|remove|discard)\s+(?:all\s+)?(?:the\s+rest|the\s+others|everything\s+else)\W*$",
+                        r"|^\W*(?:and\s+|then\s+)?(?:drop|remove|discard|lose|ditch|bin)\s+(?:all\s+)?(?:the\s+rest|the\s+others|"
+                        r"everything\s+else)\W*$"
+                        # ("..., leave the rest out")
+                        r"|^\W*(?:and\s+|then\s+)?leave\s+(?:all\s+)?(?:the\s+rest|the\s+others|everything\s+else)\s+out\W*$",
                         re.I)
 
 
@@ -3197,7 +3251,8 @@ def _count_said(text: str, data: DataPeek) -> list[str]:
 def _money_said(text: str, data: DataPeek) -> list[str]:
     """The data's one column of money for a word that names an amount spent or earned ("the total spend per room" on
     `cost`), else []."""
-    if not re.search(r"\b(?:spend|spent|spending|revenue|takings|income|money|turnover|sales|earnings|billing)\b", text, re.I):
+    if not re.search(r"\b(?:spend|spent|spending|revenue|takings|income|money|turnover|sales|earnings|billing|amounts?|"
+                     r"payouts?|compensation|reimbursements?)\b", text, re.I):  # ("the average claim amount")
         return []
     cols = _money_columns([c for c in data.columns if _numeric(c, data)])
     return cols if len(cols) == 1 else []

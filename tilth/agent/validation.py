@@ -197,8 +197,22 @@ def calibrate(plan: Plan) -> list[Problem]:
                                     f"{c['column']!r} on the sample", f"set {c['param']} by hand"))
             continue
         k = min(len(values) - 1, int(c["quantile"] * len(values)))
-        step.params[c["param"]] = round(values[k], 4)
+        value = values[k]
+        # ties at the bound: a lower bound of 1 word where a tenth of the sample is one word long drops only the empty
+        # rows ("remove short messages" kept "ok" and "thanks"): the next value past the ties, if that drops at most
+        # half of the sample
+        share = c["quantile"] * len(values)
+        if c["param"].startswith("min") and sum(v < value for v in values) < share:
+            nxt = next((v for v in values if v > value), None)
+            if nxt is not None and all(float(v).is_integer() for v in values):
+                nxt = min(nxt, value + 1)  # (counts: just past the tied ones, not up to the next length seen)
+            if nxt is not None and sum(v < nxt for v in values) <= TIED_DROP_MAX * len(values):
+                value = nxt
+        step.params[c["param"]] = round(value, 4)
     return problems
+
+
+TIED_DROP_MAX = 0.5  # the most of the sample a calibrated bound moved past tied values may drop
 
 
 def _own_scores(step, param: str, rows: list[dict]) -> list[dict]:
