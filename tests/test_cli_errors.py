@@ -187,3 +187,45 @@ def test_dash_h_is_help_everywhere():
     for args in (["-h"], ["run", "-h"], ["classifier", "train", "-h"]):
         out = CliRunner().invoke(app, args)
         assert out.exit_code == 0 and "Usage: " in out.output and "Options" in out.output, (args, out.output)
+
+
+def test_hostile_trial_89_paths_that_are_not_what_they_should_be_say_so_before_any_work(tmp_path):
+    """Trial 89: a workspace path that is a file gave a bare FileExistsError; an export path that is a folder, or in a
+    folder nothing can be written to, named a temporary file, and only after the run had committed its steps."""
+    recipe = write_recipe(tmp_path, ['{"text": "a b c"}'])
+    (tmp_path / "wsfile").write_text("x")
+    out = tilth("run", str(recipe), "-w", str(tmp_path / "wsfile"))
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert f"workspace {tmp_path / 'wsfile'} is a file, not a folder" in " ".join(out.stderr.split())
+    (tmp_path / "out" / "dir.jsonl").mkdir(parents=True)
+    recipe = write_recipe(tmp_path, ['{"text": "a b c"}'], output={"export": str(tmp_path / "out" / "dir.jsonl")})
+    out = tilth("run", str(recipe), "-w", str(tmp_path / "ws"))
+    assert out.returncode != 0 and "is a folder: give the path of a file in it" in " ".join(out.stderr.split())
+    assert not (tmp_path / "ws" / "runs").exists()  # (refused before any step ran)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        probe = locked / "probe"
+        try:
+            probe.write_text("x")  # (root writes anyway: /sys then, where no file can be made, not even by root)
+            probe.unlink()
+            target = Path("/sys/tilth-probe.jsonl")
+        except PermissionError:
+            target = locked / "x.jsonl"
+        if target.parent.is_dir():
+            recipe = write_recipe(tmp_path, ['{"text": "a b c"}'], output={"export": str(target)})
+            out = tilth("run", str(recipe), "-w", str(tmp_path / "ws2"))
+            assert out.returncode != 0 and "cannot write output.export" in " ".join(out.stderr.split())
+    finally:
+        locked.chmod(0o700)
+
+
+def test_sql_table_output_escapes_control_characters(tmp_path):
+    """Trial 89: ESC, NUL and DEL from the data reached the terminal through `tilth sql`'s table (an ANSI sequence in a
+    text could clear or retitle it)."""
+    recipe = write_recipe(tmp_path, ['{"text": "a b c"}'])
+    assert tilth("run", str(recipe), "-w", str(tmp_path / "ws")).returncode == 0
+    out = tilth("sql", "-w", str(tmp_path / "ws"), "SELECT chr(27) || '[2J' || 'gone' AS x, 'a' || chr(127) || 'b' AS y")
+    assert out.returncode == 0 and "\x1b" not in out.stdout and "\x7f" not in out.stdout
+    assert "\\x1b[2Jgone" in out.stdout and "a\\x7fb" in out.stdout

@@ -159,7 +159,7 @@ def _shell_word(word: str) -> str:
 def print_arrow(table, title: str | None = None, max_rows: int = 50, max_width: int = 60) -> None:
     t = Table(title=Text(title) if title else None)
     for name in table.column_names:
-        t.add_column(Text(name), overflow="fold")
+        t.add_column(Text(_cell(name, 1 << 10)), overflow="fold")  # (a column name from the data, escaped too)
     for row in table.slice(0, max_rows).to_pylist():
         t.add_row(*[Text(_cell(v, max_width)) for v in row.values()])
     console.print(t)
@@ -167,9 +167,14 @@ def print_arrow(table, title: str | None = None, max_rows: int = 50, max_width: 
         console.print(f"... {table.num_rows - max_rows:,} more rows")
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def _cell(v, width: int) -> str:
+    """A value as a table shows it: line breaks as ⏎, other control characters escaped (\x1b), so that data cannot
+    move the cursor, clear or retitle the user's terminal (an ANSI or OSC sequence in a text)."""
     s = f"{v:,.4g}" if isinstance(v, float) else str(v)
-    s = s.replace("\n", "⏎")
+    s = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", s.replace("\n", "⏎"))
     return s if len(s) <= width else s[: width - 1] + "…"
 
 

@@ -212,6 +212,8 @@ def save_recipe(plan: Plan, workspace: Path, out_dir: Path, as_skill: bool = Tru
     skill), with what each column of the data it was planned on held (`column_kinds`, beside it as
     NAME.columns.json: the skill is replayed only on data whose columns hold the same)."""
     out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out {out_dir} is a file, not a folder: give a folder for the recipe and the dataset")
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = {**plan.input, "path": str(Path(plan.input["path"]).resolve())}
     output = {"dataset": plan.name, "export": str(out_dir / "dataset.jsonl")}

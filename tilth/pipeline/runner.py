@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,11 +34,11 @@ from tilth import __version__
 from tilth.exec import Executor, make_executor
 from tilth.exec.tasks import PartStats, Task, load_stats, run_blob, signature_files
 from tilth.llm.run_hook import LLMRunHook
-from tilth.ops.acquire.intake import TEXT_AMONG_NUMBERS
+from tilth.ops.acquire.intake import RENAMED, TEXT_AMONG_NUMBERS
 from tilth.ops.base import Deduplicator, Operator, Reader, StepContext
 from tilth.pipeline.recipe import Recipe
 from tilth.pipeline.validate import check, export_format
-from tilth.storage.parts import list_parts, write_part
+from tilth.storage.parts import list_parts, remove_stale_temp, write_part
 from tilth.storage.sql import quote_ident, scratch
 from tilth.storage.workspace import DatasetVersion, Workspace, view_name
 
@@ -124,6 +125,14 @@ class Runner:
                 Path(export).parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise ValueError(f"cannot create the folder of output.export {export}: {e.strerror or e}") from None
+            if Path(export).is_dir():
+                raise ValueError(f"output.export {export} is a folder: give the path of a file in it "
+                                 f"(e.g. {Path(export) / 'data.jsonl'})")
+            try:  # (a real file: os.access says yes to root on /sys, where no file can be made)
+                with tempfile.NamedTemporaryFile(dir=Path(export).parent, prefix=".tilth-probe-"):
+                    pass
+            except OSError as e:
+                raise ValueError(f"cannot write output.export {export}: {e.strerror or e} in its folder") from None
         with self.ws.run_lock(self.recipe.name):
             return self._run()
 
@@ -278,6 +287,7 @@ class Runner:
 
         t0 = time.perf_counter()
         directory.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp(directory, recursive=True)  # (parts a killed run was writing: never finished)
         # other processes may read the workspace while a step computes; reading a small input takes a fraction of
         # a second, less than letting go of the database and opening it again (30-70 ms)
         quick = op.kind == "reader" and self._input_bytes() < HOLD_READ_BYTES
@@ -407,9 +417,16 @@ def finish_reader_parts(directory: Path) -> list[str]:
     if not list_parts(directory):
         write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
         return []
+    renamed: dict[str, str] = {}
+    for p in list_parts(directory):
+        renamed.update(json.loads((pq.read_schema(p).metadata or {}).get(RENAMED, b"{}")))
     mixed = unify_reader_parts(directory)
     unify_empty_parts(directory)
-    return [text_among_numbers_note(name, seen) for name, seen in sorted(mixed.items())]
+    notes = [text_among_numbers_note(name, seen) for name, seen in sorted(mixed.items())]
+    if renamed:  # (Stars beside stars: DuckDB, where datasets live, does not tell names apart by case)
+        notes.append("columns renamed as read: " + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed.items())
+                     + " (names that differ only in case are one name in SQL; `_id` is Tilth's row id)")
+    return notes
 
 
 def text_among_numbers_note(name: str, seen: dict) -> str:
@@ -514,6 +531,7 @@ def write_export(parts: list[Path], target: Path,
     `leave_out` names columns the file does without (Output.leave_out)."""
     fmt = export_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp(target.parent, target.name)  # (a killed run's half-written export of this file)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     con = scratch()
     try:

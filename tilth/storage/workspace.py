@@ -121,6 +121,9 @@ class Workspace:
         self._held: duckdb.DuckDBPyConnection | None = None
         self._spare: duckdb.DuckDBPyConnection | None = None
         if not read_only:
+            if self.root.exists() and not self.root.is_dir():
+                raise ValueError(f"workspace {self.root} is a file, not a folder: give a folder with -w (it is made "
+                                 "if missing)")
             self.root.mkdir(parents=True, exist_ok=True)
             con = self._open_raw()
             try:

@@ -308,9 +308,11 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
     return table, sorted(bad.items())
 
 
-# Schema metadata of a reader's part: the columns of numbers that some strings among them made text, every record
-# kept ({"stars": {"numbers": 44, "texts": 1, "shown": ["five"]}}); the runner says so after the read
+# Schema metadata of a reader's part that the runner says after the read: the columns of numbers that some strings
+# among them made text, every record kept ({"stars": {"numbers": 44, "texts": 1, "shown": ["five"]}}); the columns a
+# reader renamed ({"Stars": "Stars_2", "_id": "_source_id"})
 TEXT_AMONG_NUMBERS = b"tilth.text_among_numbers"
+RENAMED = b"tilth.renamed"
 
 
 def _strings_among_scalars(values: list) -> bool:

@@ -33,6 +33,7 @@ from tilth.ops.acquire import csv_records
 from tilth.ops.acquire.intake import (
     DATA_ERRORS,
     RAW_LIMIT,
+    RENAMED,
     check_text,
     compression,
     describe,
@@ -149,11 +150,18 @@ class FileReader(Reader):
         field = self.params.text or "text"
         # a CSV header "text,text": the second is text_2; "Text" beside "text" is Text_2, since DuckDB, where
         # datasets live, does not tell names apart by case (its view and export showed the text as text_1)
+        moved: dict[str, str] = {}
+        meta = table.schema.metadata  # (the notes of the parse: see intake.TEXT_AMONG_NUMBERS)
         if len({c.lower() for c in table.column_names}) < table.num_columns:
-            table = table.rename_columns(_distinct(table.column_names, keep=field))
+            new = _distinct(table.column_names, keep=field)
+            moved = {a: b for a, b in zip(table.column_names, new, strict=True) if a != b}
+            table = table.rename_columns(new)
         table = _empty_objects_as_text(table)
         checked, bad = check_text(table, field, required=self.params.text is not None,
                                   per_record=not self.fields_per_file)
+        if meta:  # (renaming and checking let go of the schema's metadata)
+            checked = checked.replace_schema_metadata({**meta, **(checked.schema.metadata or {})})
+        checked = with_note(checked, RENAMED, moved)  # (said after the read)
         if bad:
             records = np.asarray(records, dtype=np.int64)
             yield from quarantine_rows(
@@ -169,9 +177,22 @@ class FileReader(Reader):
         the text field is kept as `_source_text`, as an input `_id` is kept as `_source_id`)."""
         rename = {"_id": "_source_id", **text_renames(self.params.text)}
         if any(c in rename for c in table.column_names):
-            table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+            moved = {c: rename[c] for c in table.column_names if c in rename and rename[c] != "text"}
+            meta = table.schema.metadata  # (rename_columns lets go of it)
+            table = with_note(table.rename_columns([rename.get(c, c) for c in table.column_names])
+                              .replace_schema_metadata(meta), RENAMED, moved)
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
+
+
+def with_note(table: pa.Table, key: bytes, note: dict) -> pa.Table:
+    """`table` with `note` merged into its schema metadata under `key` (what the runner tells the user after the
+    read: see intake.TEXT_AMONG_NUMBERS, RENAMED)."""
+    if not note:
+        return table
+    meta = dict(table.schema.metadata or {})
+    meta[key] = json.dumps({**json.loads(meta.get(key, b"{}")), **note}).encode()
+    return table.replace_schema_metadata(meta)
 
 
 def _has_empty_struct(t: pa.DataType) -> bool:
