@@ -216,3 +216,13 @@ def test_trial_89_a_dash_pair_ends_a_clause_and_short_means_the_shortest(tmp_pat
     assert plan.ops() == ["length_filter"]
     calibrate(plan)
     assert plan.steps[0].params["min"] == 2.0  # ("ok" and "thanks", a third of the rows, go; the sentences stay)
+
+
+def test_a_flag_named_without_the_word_column_is_rows_to_remove_not_a_column(tmp_path, planner):
+    """(Review of the column rule above) "remove the spam" on a yes/no `spam` column removes the flagged rows; "drop the
+    spam column" drops the column."""
+    data = _peek_rows(tmp_path / "msgs.jsonl", [
+        {"id": i, "text": f"Message number {i} about the bakery's opening hours and prices.", "spam": i % 4 == 0}
+        for i in range(24)])
+    assert "select_columns" not in planner.plan("remove the spam", data).ops()
+    assert _steps(planner.plan("drop the spam column", data)) == [("select_columns", {"drop_columns": ["spam"]})]

@@ -192,14 +192,23 @@ def _leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name)
 
 
-def test_a_failed_export_fails_the_run_and_leaves_no_partial_file_and_no_report(tmp_path):
+def test_a_failed_export_fails_the_run_and_leaves_no_partial_file_and_no_report(tmp_path, monkeypatch):
     """The export runs in a thread while the report is built: its failure still fails the run (status
     failed, the error raised), leaves no temporary file behind, and no report is written."""
+    import tilth.pipeline.runner as runner
+
     corpus = write_corpus(tmp_path / "c.jsonl", 30)
     target = tmp_path / "out" / "x.jsonl"
-    target.mkdir(parents=True)  # a directory where the file should go: the final rename fails
+    write_export = runner.write_export
+
+    def folder_appears(parts, target, *a, **kw):  # a directory where the file should go, made after the run's
+        target.mkdir(parents=True, exist_ok=True)  # checks (a folder given from the start is refused before any
+        return write_export(parts, target, *a, **kw)  # work): the final rename fails
+
+    monkeypatch.setattr(runner, "write_export", folder_appears)
     with pytest.raises(OSError):
         Runner(_recipe(corpus, output={"export": str(target)}), tmp_path / "ws", progress=False).run()
+    monkeypatch.setattr(runner, "write_export", write_export)
     ws = Workspace(tmp_path / "ws")
     assert ws.sql("SELECT status FROM runs WHERE run = 'r'").column(0)[0].as_py() == "failed"
     assert _leftovers(target.parent) == []

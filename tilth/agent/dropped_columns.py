@@ -35,9 +35,12 @@ _COLUMN_ISH = frozenset("the a an all any their its his her name names note note
 def columns_dropped(text: str, data: DataPeek) -> list[str]:
     """The data's columns (input names) the text asks to leave out, or [] where it names none as a whole."""
     columns = [c for c in data.columns if not c.startswith("_")]
+    # (said without "column": never a yes/no flag, whose name says which rows go: "remove the spam" on `spam`)
+    flags = {c for c in columns if (vals := [r[c] for r in data.rows if r.get(c) is not None])
+             and all(isinstance(v, bool) for v in vals)}
     for pattern, loose in ((_NAMED, False), (_WITHOUT, False), (_LEFT_OUT, False), (_LOOSE, True)):
         for m in pattern.finditer(text):
-            found = _items_as_columns(m["what"], columns)
+            found = _items_as_columns(m["what"], [c for c in columns if not loose or c not in flags])
             if found and (not loose or any(c != data.text_field for c in found)):
                 return found
     return []
