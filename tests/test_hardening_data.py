@@ -514,3 +514,22 @@ def test_columns_a_reader_renames_are_said_after_the_read(tmp_path):
     assert "column 'stars' holds 1 numbers and 1 text value (\"five\")" in said
     names = Workspace(tmp_path / "ws").sql("SELECT * FROM ck").column_names
     assert {"Stars_2", "STARS_3", "_source_id"} <= set(names)
+
+
+def test_objects_in_one_file_and_text_in_another_are_not_said_to_be_numbers(tmp_path):
+    """(Review) The across-parts note is for numbers made text; a column of objects in one file and text in another is
+    made text too (as before), without a note that calls its values numbers."""
+    import io
+
+    from rich.console import Console
+
+    from tilth.pipeline.runner import Runner
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.jsonl").write_text(json.dumps({"text": "a b", "m": {"k": 1}}) + "\n")
+    (tmp_path / "d" / "b.jsonl").write_text(json.dumps({"text": "c d", "m": "flat"}) + "\n")
+    out = io.StringIO()
+    res = Runner(recipe(tmp_path / "d", steps=[], output={"dataset": "m"}), tmp_path / "ws", progress=False,
+                 console=Console(file=out, width=400)).run()
+    assert res.rows_out == 2 and "column 'm'" not in out.getvalue()
+    assert sorted(Workspace(tmp_path / "ws").sql("SELECT m FROM m").column(0).to_pylist()) == ["flat", '{"k": 1}']

@@ -467,7 +467,9 @@ def unify_reader_parts(directory: Path) -> dict[str, dict]:
             table = pq.read_table(path)
             for name in todo:
                 i = table.column_names.index(name)
-                mixed.setdefault(name, {"numbers": 0, "texts": 0, "shown": []})["across"] = True  # (not counted)
+                if pa.types.is_integer(t := table.schema.field(name).type) or pa.types.is_floating(t) \
+                        or pa.types.is_boolean(t):  # (numbers in this part, text in another: said, not counted)
+                    mixed.setdefault(name, {"numbers": 0, "texts": 0, "shown": []})["across"] = True
                 table = table.set_column(i, name, pa.array([None if v is None else v if isinstance(v, str) else
                                                             json.dumps(v, default=str, ensure_ascii=False)
                                                             for v in table.column(name).to_pylist()], pa.string()))
