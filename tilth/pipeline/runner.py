@@ -417,10 +417,7 @@ def finish_reader_parts(directory: Path) -> list[str]:
     if not list_parts(directory):
         write_part(pa.table({"_id": pa.array([], pa.int64())}), directory / "s00000-00000.parquet")
         return []
-    renamed: dict[str, str] = {}
-    for p in list_parts(directory):
-        renamed.update(json.loads((pq.read_schema(p).metadata or {}).get(RENAMED, b"{}")))
-    mixed = unify_reader_parts(directory)
+    mixed, renamed = unify_reader_parts(directory)
     unify_empty_parts(directory)
     notes = [text_among_numbers_note(name, seen) for name, seen in sorted(mixed.items())]
     if renamed:  # (Stars beside stars: DuckDB, where datasets live, does not tell names apart by case)
@@ -440,16 +437,19 @@ def text_among_numbers_note(name: str, seen: dict) -> str:
             f"(\"5\"); value filters and the agent's figures still compare them as numbers")
 
 
-def unify_reader_parts(directory: Path) -> dict[str, dict]:
+def unify_reader_parts(directory: Path) -> tuple[dict[str, dict], dict[str, str]]:
     """A column that is an object in one file and a number in another (or numbers for the first 36 MB of a
     file and text after) cannot be one SQL column: the view, the export and the report failed although every
     step ran. Such a column becomes text in every part: strings as they are, anything else as its JSON text,
     as within one block of records. Only footers are read, and only parts holding such a column rewritten.
-    Returns the columns of numbers made text, within a block (the parts' TEXT_AMONG_NUMBERS) or across parts."""
+    Returns the reader's notes from those footers: the columns of numbers made text, within a block (the parts'
+    TEXT_AMONG_NUMBERS) or across parts, and the columns it renamed (RENAMED)."""
     metas = [(p, pq.read_metadata(p).schema.to_arrow_schema()) for p in list_parts(directory)]
     mixed: dict[str, dict] = {}
+    renamed: dict[str, str] = {}
     kinds: dict[str, set] = {}
     for _, schema in metas:
+        renamed.update(json.loads((schema.metadata or {}).get(RENAMED, b"{}")))
         for name, seen in json.loads((schema.metadata or {}).get(TEXT_AMONG_NUMBERS, b"{}")).items():
             total = mixed.setdefault(name, {"numbers": 0, "texts": 0, "shown": []})
             total["numbers"] += seen["numbers"]
@@ -474,7 +474,7 @@ def unify_reader_parts(directory: Path) -> dict[str, dict]:
                                                             json.dumps(v, default=str, ensure_ascii=False)
                                                             for v in table.column(name).to_pylist()], pa.string()))
             write_part(table, path)
-    return mixed
+    return mixed, renamed
 
 
 def unify_empty_parts(directory: Path) -> None:

@@ -303,9 +303,7 @@ def records_to_table(records: list[dict], schema: pa.Schema | None, text_field: 
             if not found:
                 raise
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(good))}).drop_columns(["_"])
-    if mixed:
-        table = table.replace_schema_metadata({TEXT_AMONG_NUMBERS: json.dumps(mixed)})
-    return table, sorted(bad.items())
+    return with_note(table, TEXT_AMONG_NUMBERS, mixed), sorted(bad.items())
 
 
 # Schema metadata of a reader's part that the runner says after the read: the columns of numbers that some strings
@@ -429,3 +427,13 @@ def _kept(got, want) -> bool:
     if isinstance(want, dict):
         return isinstance(got, dict) and all(_kept(got.get(k), v) for k, v in want.items())
     return got == want or (want is None and got is None)
+
+
+def with_note(table: pa.Table, key: bytes, note: dict) -> pa.Table:
+    """`table` with `note` merged into its schema metadata under `key` (what the runner tells the user after the
+    read: see TEXT_AMONG_NUMBERS, RENAMED)."""
+    if not note:
+        return table
+    meta = dict(table.schema.metadata or {})
+    meta[key] = json.dumps({**json.loads(meta.get(key, b"{}")), **note}).encode()
+    return table.replace_schema_metadata(meta)

@@ -44,6 +44,7 @@ from tilth.ops.acquire.intake import (
     read_lines,
     records_to_table,
     unreadable,
+    with_note,
 )
 from tilth.ops.base import Params, Quarantined, Reader
 from tilth.ops.process.arrow_np import from_numpy
@@ -183,16 +184,6 @@ class FileReader(Reader):
                               .replace_schema_metadata(meta), RENAMED, moved)
         ids = _ids_for_records(self.relpath(path), np.asarray(records, dtype=np.int64))
         return table.add_column(0, "_id", from_numpy(ids.astype(np.int64, copy=False)))
-
-
-def with_note(table: pa.Table, key: bytes, note: dict) -> pa.Table:
-    """`table` with `note` merged into its schema metadata under `key` (what the runner tells the user after the
-    read: see intake.TEXT_AMONG_NUMBERS, RENAMED)."""
-    if not note:
-        return table
-    meta = dict(table.schema.metadata or {})
-    meta[key] = json.dumps({**json.loads(meta.get(key, b"{}")), **note}).encode()
-    return table.replace_schema_metadata(meta)
 
 
 def _has_empty_struct(t: pa.DataType) -> bool:
